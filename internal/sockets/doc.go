@@ -1,0 +1,16 @@
+// Package sockets is the portable model of a machine's sockets: the Socket,
+// Process, State and Filter types, the Source interface every platform
+// implements, and the decoders of kernel data.
+//
+// # Sources
+//
+// NewSystemSource returns the source of the running OS: netlink sock_diag on
+// Linux (with /proc/net as the automatic fallback), the IP Helper API on
+// Windows. Other systems get a source that returns ErrUnsupported.
+//
+// # Decoders
+//
+// The decoders (inetdiag.go, unixdiag.go, procnet.go) carry no build tags:
+// they are pure functions over bytes, tested on captured fixtures in
+// testdata/ and fuzzed, on every OS.
+package sockets

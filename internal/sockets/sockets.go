@@ -1,0 +1,218 @@
+package sockets
+
+import (
+	"context"
+	"net/netip"
+)
+
+// Proto is the transport protocol of a socket.
+type Proto uint8
+
+// The protocols a Source can report. The zero value is not a protocol.
+const (
+	TCP Proto = iota + 1
+	UDP
+	UDPLite
+	MPTCP
+	Raw
+	Unix
+)
+
+var protoNames = [...]string{TCP: "tcp", UDP: "udp", UDPLite: "udplite", MPTCP: "mptcp", Raw: "raw", Unix: "unix"}
+
+// String returns the lower-case name used in JSON ("tcp", "udp", "udplite",
+// "mptcp", "raw", "unix"), or "proto(N)" for an unknown value.
+func (p Proto) String() string {
+	if int(p) < len(protoNames) && protoNames[p] != "" {
+		return protoNames[p]
+	}
+	return "proto(" + itoa(uint64(p)) + ")"
+}
+
+// ProtoSet is a set of protocols, one bit per Proto.
+type ProtoSet uint16
+
+// AllProtos holds every protocol.
+const AllProtos = ProtoSet(1<<TCP | 1<<UDP | 1<<UDPLite | 1<<MPTCP | 1<<Raw | 1<<Unix)
+
+// Has reports whether p is in the set.
+func (s ProtoSet) Has(p Proto) bool { return s&(1<<p) != 0 }
+
+// With returns the set with p added.
+func (s ProtoSet) With(p Proto) ProtoSet { return s | 1<<p }
+
+// Family is the address family of a socket.
+type Family uint8
+
+// Address families.
+const (
+	Inet Family = iota + 1
+	Inet6
+	Local // AF_UNIX
+)
+
+// String returns "inet", "inet6" or "unix".
+func (f Family) String() string {
+	switch f {
+	case Inet:
+		return "inet"
+	case Inet6:
+		return "inet6"
+	case Local:
+		return "unix"
+	}
+	return "family(" + itoa(uint64(f)) + ")"
+}
+
+// SockType is the socket type of a unix socket (SOCK_STREAM, ...); its
+// values are the kernel's.
+type SockType uint8
+
+// Unix socket types, numbered as in <linux/net.h>.
+const (
+	Stream    SockType = 1
+	Dgram     SockType = 2
+	RawType   SockType = 3
+	SeqPacket SockType = 5
+)
+
+// String returns "stream", "dgram", "raw", "seqpacket", or "" for zero.
+func (t SockType) String() string {
+	switch t {
+	case 0:
+		return ""
+	case Stream:
+		return "stream"
+	case Dgram:
+		return "dgram"
+	case RawType:
+		return "raw"
+	case SeqPacket:
+		return "seqpacket"
+	}
+	return "type(" + itoa(uint64(t)) + ")"
+}
+
+// A Socket is one socket as the kernel reports it, and, once attributed,
+// every process that holds it.
+type Socket struct {
+	Proto  Proto
+	Family Family
+	Type   SockType // unix sockets only
+	State  State
+
+	// Local and Remote are the endpoints of inet sockets. For raw sockets
+	// the port is the IP protocol number, as the kernel reports it. The
+	// remote of a listening or unconnected socket is the unspecified
+	// address with port 0.
+	Local, Remote netip.AddrPort
+	// Zone is the interface index a socket is bound to (SO_BINDTODEVICE or
+	// a scoped address), 0 if none.
+	Zone uint32
+
+	// Path is the address of a unix socket: a file path, or an abstract
+	// name starting with "@". PeerPath is the peer's address where known.
+	Path, PeerPath string
+	// Peer is the inode of a unix socket's peer, 0 if none.
+	Peer uint64
+
+	RecvQ, SendQ uint32
+	Inode        uint64
+	UID          uint32
+	// Cookie is the kernel's socket cookie where the source has it.
+	Cookie uint64
+	// NetNS is the inode of the network namespace the socket lives in.
+	NetNS uint64
+
+	// Processes lists every process that holds the socket, by PID. It is
+	// empty for sockets no process holds (TIME_WAIT, orphans, request
+	// sockets) and before attribution.
+	Processes []Process
+}
+
+// StateName returns the kernel spelling of the socket's state for its
+// protocol: TCP states as in State.String; unconnected datagram, raw and
+// unix sockets are "UNCONN".
+func (s *Socket) StateName() string {
+	if s.Proto != TCP && s.Proto != MPTCP {
+		switch s.State {
+		case Close:
+			return "UNCONN"
+		case Established:
+			return "ESTABLISHED"
+		}
+	}
+	return s.State.String()
+}
+
+// A Process is one holder of a socket.
+type Process struct {
+	PID        int32
+	PPID       int32
+	Name       string // comm
+	Exe        string // resolved /proc/PID/exe, without " (deleted)"
+	ExeDeleted bool
+	Cmdline    []string
+	UID        uint32
+	User       string
+	FD         int32 // the lowest fd number the process holds the socket on
+	Cgroup     string
+	Unit       string // systemd unit, from the cgroup
+	Container  string // container id, from the cgroup
+}
+
+// Filter selects sockets. The zero Filter selects nothing; use All or set
+// fields. Sources push what they can into the kernel and apply the rest
+// themselves, so every Source returns exactly the sockets that match.
+type Filter struct {
+	Protos ProtoSet
+	// Families limits inet sockets to IPv4 (Inet) or IPv6 (Inet6); zero
+	// means both. Unix sockets are selected by Protos alone.
+	Families FamilySet
+	// States is the set of states to report; zero means all.
+	States StateSet
+}
+
+// FamilySet is a set of address families, one bit per Family.
+type FamilySet uint8
+
+// Has reports whether f is in the set; the empty set holds every family.
+func (s FamilySet) Has(f Family) bool { return s == 0 || s&(1<<f) != 0 }
+
+// With returns the set with f added.
+func (s FamilySet) With(f Family) FamilySet { return s | 1<<f }
+
+// All selects every socket of every protocol.
+var All = Filter{Protos: AllProtos}
+
+// Match reports whether s passes the filter.
+func (f Filter) Match(s *Socket) bool {
+	if !f.Protos.Has(s.Proto) {
+		return false
+	}
+	if s.Family != Local && !f.Families.Has(s.Family) {
+		return false
+	}
+	return f.States == 0 || f.States.Has(s.State)
+}
+
+// A Source reports the sockets currently open on this machine.
+type Source interface {
+	// Snapshot appends the sockets matching f to dst and returns the
+	// extended slice. If some protocols could be read and others not, it
+	// returns what it read together with a *PartialError.
+	Snapshot(ctx context.Context, f Filter, dst []Socket) ([]Socket, error)
+}
+
+func itoa(v uint64) string {
+	var b [20]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + v%10)
+		v /= 10
+		if v == 0 {
+			return string(b[i:])
+		}
+	}
+}
