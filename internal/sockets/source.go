@@ -1,0 +1,30 @@
+package sockets
+
+import "fmt"
+
+// SourceOptions configures NewSystemSource.
+type SourceOptions struct {
+	// Kind selects the data source: "" or "auto" (the best available,
+	// falling back when it fails), "netlink" (Linux sock_diag only) or
+	// "proc" (Linux /proc/net files only).
+	Kind string
+	// ProcNet is the directory holding tcp, tcp6, udp, ... for the proc
+	// source; empty means /proc/thread-self/net (so that a thread that
+	// entered another network namespace reads that namespace).
+	ProcNet string
+	// Record, if not empty, is a directory where the source writes the raw
+	// kernel data it read, for fixtures (the hidden --record flag).
+	Record string
+}
+
+// NewSystemSource returns the Source of the running operating system. It
+// returns an error wrapping ErrUnsupported where listing is not supported,
+// and an error wrapping ErrParse for an unknown Kind.
+func NewSystemSource(opts SourceOptions) (Source, error) {
+	switch opts.Kind {
+	case "", "auto", "netlink", "proc":
+	default:
+		return nil, fmt.Errorf("%w: unknown source %q (valid: auto, netlink, proc)", ErrParse, opts.Kind)
+	}
+	return newSystemSource(opts)
+}
