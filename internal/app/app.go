@@ -1,0 +1,75 @@
+// Package app wires sockscope's commands to the real system and is the
+// only place where errors become exit codes.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/sockscope/sockscope/internal/cli"
+	"github.com/sockscope/sockscope/internal/iostreams"
+	"github.com/sockscope/sockscope/internal/names"
+	"github.com/sockscope/sockscope/internal/procattr"
+	"github.com/sockscope/sockscope/internal/sockets"
+)
+
+// Exit codes (SPEC section 9).
+const (
+	ExitOK    = 0
+	ExitError = 1 // a runtime failure
+	ExitUsage = 2 // bad input
+)
+
+// Main runs sockscope with the process's arguments and returns the exit
+// code.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, os.Args, iostreams.System())
+}
+
+// Run runs sockscope with args (args[0] is the program name: "netstat"
+// makes it behave as netstat) and returns the exit code.
+func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
+	base := strings.TrimSuffix(strings.ToLower(filepath.Base(args[0])), ".exe")
+	f := &cli.Factory{
+		IO:        io,
+		Netstat:   base == "netstat",
+		Source:    sockets.NewSystemSource,
+		Attribute: attribute,
+		Namer: cli.NewNamer(sync.OnceValue(func() *names.Services {
+			return names.LoadServices("/etc/services")
+		}), &names.Resolver{}),
+	}
+	root := cli.NewRootCmd(f, nil)
+	root.SetArgs(args[1:])
+	err := root.ExecuteContext(ctx)
+	switch {
+	case err == nil:
+		return ExitOK
+	case cli.IsUsageError(err):
+		fmt.Fprintf(io.ErrOut, "%s: %s (see '%s --help')\n", base, oneLine(err), base)
+		return ExitUsage
+	case errors.Is(err, context.Canceled):
+		return ExitOK
+	default:
+		fmt.Fprintf(io.ErrOut, "%s: %s\n", base, oneLine(err))
+		return ExitError
+	}
+}
+
+func attribute(ctx context.Context, socks []sockets.Socket, details bool) (int, error) {
+	res, err := procattr.Attribute(ctx, socks, procattr.Options{Details: details})
+	return res.Unattributed, err
+}
+
+func oneLine(err error) string {
+	return strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
+}

@@ -1,0 +1,318 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sockscope/sockscope/internal/render"
+	"github.com/sockscope/sockscope/internal/sockets"
+)
+
+// programSentinel is the value -p takes when no protocol follows it
+// (pflag's NoOptDefVal): the Linux meaning, "show PID/Program name".
+const programSentinel = "\x00program"
+
+// listFlags are the flags of a listing as parsed, before validation.
+type listFlags struct {
+	all, numeric, showPID, exe, listening   bool
+	tcp, udp, raw, unix, mptcp, v4, v6      bool
+	extended, wide, fqdn, continuous, query bool
+	resolve, json                           bool
+	proto                                   string // -p: "" not given, programSentinel, or PROTO
+	states, ports, pids, programs           []string
+	format, style, source, record           string
+	stats, routes, ifaces, groups           bool
+}
+
+// listRequest is a validated listing request.
+type listRequest struct {
+	Filter sockets.Filter
+	// combos, when not nil, restricts which (proto, family) pairs pass: -p
+	// tcp means TCP over IPv4 only, as on Windows.
+	combos   map[sockets.Proto]sockets.FamilySet
+	Ports    []uint16
+	PIDs     []int32
+	Programs []string
+	Interval time.Duration // 0: list once
+	Render   render.Options
+	Numeric  bool
+	// Owners and Details say how much process attribution is needed.
+	Owners, Details bool
+	Source          string
+	Record          string // hidden --record DIR
+}
+
+// A FlagError is bad user input: it is printed as one line and the
+// command exits with status 2.
+type FlagError struct{ Err error }
+
+func (e *FlagError) Error() string { return e.Err.Error() }
+func (e *FlagError) Unwrap() error { return e.Err }
+
+func flagErrorf(format string, args ...any) error {
+	return &FlagError{Err: fmt.Errorf(format, args...)}
+}
+
+// protoSpec is one protocol name accepted by -p.
+type protoSpec struct {
+	proto sockets.Proto
+	fams  sockets.FamilySet // zero: both
+}
+
+// protoNames are the names -p PROTO accepts for listings. As in Windows
+// netstat, "tcp" and "udp" are IPv4 only and "tcpv6"/"udpv6" IPv6 only.
+var protoNames = map[string]protoSpec{
+	"tcp":      {sockets.TCP, sockets.FamilySet(0).With(sockets.Inet)},
+	"tcp4":     {sockets.TCP, sockets.FamilySet(0).With(sockets.Inet)},
+	"tcpv6":    {sockets.TCP, sockets.FamilySet(0).With(sockets.Inet6)},
+	"tcp6":     {sockets.TCP, sockets.FamilySet(0).With(sockets.Inet6)},
+	"udp":      {sockets.UDP, sockets.FamilySet(0).With(sockets.Inet)},
+	"udp4":     {sockets.UDP, sockets.FamilySet(0).With(sockets.Inet)},
+	"udpv6":    {sockets.UDP, sockets.FamilySet(0).With(sockets.Inet6)},
+	"udp6":     {sockets.UDP, sockets.FamilySet(0).With(sockets.Inet6)},
+	"udplite":  {sockets.UDPLite, 0},
+	"mptcp":    {sockets.MPTCP, 0},
+	"raw":      {sockets.Raw, sockets.FamilySet(0).With(sockets.Inet)},
+	"raw6":     {sockets.Raw, sockets.FamilySet(0).With(sockets.Inet6)},
+	"rawv6":    {sockets.Raw, sockets.FamilySet(0).With(sockets.Inet6)},
+	"unix":     {sockets.Unix, 0},
+	"inet":     {sockets.TCP, 0}, // every inet protocol; expanded in buildRequest
+	"ip":       {}, // statistics only
+	"ipv6":     {},
+	"icmp":     {},
+	"icmpv6":   {},
+}
+
+const validProtos = "tcp, udp, tcpv6, udpv6, raw, raw6, udplite, mptcp, unix"
+
+// isProtoArg reports whether s names a protocol, so that "-p tcp" (where
+// pflag gives -p no value) can be recognised.
+func isProtoArg(s string) bool {
+	for _, p := range strings.Split(strings.ToLower(s), ",") {
+		if _, ok := protoNames[p]; !ok {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// buildRequest validates flags and positional arguments. netstat says
+// whether the binary runs as "netstat"; native is the style of the
+// native netstat of this OS.
+func buildRequest(f *listFlags, args []string, stdoutTTY, netstat bool, native render.Style) (*listRequest, error) {
+	req := &listRequest{Source: f.source}
+	showProgram := false
+	proto := f.proto
+	if proto == programSentinel {
+		proto = ""
+		showProgram = true
+	}
+	for _, a := range args {
+		switch {
+		case showProgram && proto == "" && isProtoArg(a):
+			// "-anop tcp": -p took no value from pflag; the protocol is here.
+			proto, showProgram = a, false
+		case isInterval(a):
+			if req.Interval != 0 {
+				return nil, flagErrorf("more than one interval: %q (give INTERVAL once, in seconds)", a)
+			}
+			d, err := parseInterval(a)
+			if err != nil {
+				return nil, err
+			}
+			req.Interval = d
+		default:
+			return nil, flagErrorf("unexpected argument %q (INTERVAL must be a number of seconds; filter expressions are not supported yet)", a)
+		}
+	}
+	if f.continuous && req.Interval == 0 {
+		req.Interval = time.Second
+	}
+	if f.stats || f.routes || f.ifaces || f.groups {
+		return nil, &notImplementedError{what: firstSet(f)}
+	}
+
+	var protos sockets.ProtoSet
+	var fams sockets.FamilySet
+	combos := map[sockets.Proto]sockets.FamilySet{}
+	restrictCombos := false
+	if proto != "" {
+		for _, name := range strings.Split(strings.ToLower(proto), ",") {
+			spec, ok := protoNames[name]
+			switch {
+			case !ok:
+				return nil, flagErrorf("unknown protocol %q for -p (valid: %s)", name, validProtos)
+			case spec.proto == 0:
+				return nil, flagErrorf("protocol %q is only valid with -s (statistics); for listings use one of: %s", name, validProtos)
+			case name == "inet":
+				for _, p := range []sockets.Proto{sockets.TCP, sockets.UDP, sockets.UDPLite, sockets.Raw} {
+					protos = protos.With(p)
+					combos[p] = 0
+				}
+				continue
+			}
+			protos = protos.With(spec.proto)
+			combos[spec.proto] = unionFams(combos[spec.proto], spec.fams)
+			restrictCombos = restrictCombos || spec.fams != 0
+		}
+	}
+	for _, x := range []struct {
+		on bool
+		p  sockets.Proto
+	}{{f.tcp, sockets.TCP}, {f.udp, sockets.UDP}, {f.udp, sockets.UDPLite}, {f.raw, sockets.Raw}, {f.unix, sockets.Unix}, {f.mptcp, sockets.MPTCP}} {
+		if x.on {
+			protos = protos.With(x.p)
+			combos[x.p] = 0 // a protocol flag means both families
+		}
+	}
+	if protos == 0 {
+		protos = sockets.AllProtos &^ sockets.ProtoSet(0).With(sockets.MPTCP)
+	}
+	if f.v4 {
+		fams = fams.With(sockets.Inet)
+	}
+	if f.v6 {
+		fams = fams.With(sockets.Inet6)
+	}
+	if (f.v4 || f.v6) && proto == "" && !f.unix {
+		// -4/-6 alone select inet sockets, as in net-tools and ss.
+		protos &^= sockets.ProtoSet(0).With(sockets.Unix)
+	}
+	if restrictCombos {
+		req.combos = combos
+	}
+	req.Filter = sockets.Filter{Protos: protos, Families: fams}
+
+	switch {
+	case len(f.states) > 0:
+		for _, s := range splitList(f.states) {
+			set, err := sockets.ParseState(s)
+			if err != nil {
+				return nil, &FlagError{Err: fmt.Errorf("--state: %w", err)}
+			}
+			req.Filter.States |= set
+		}
+	case f.listening:
+		req.Filter.States = sockets.StateSet(0).With(sockets.Listen).With(sockets.Close)
+	case f.all || f.query:
+		req.Filter.States = 0
+	default:
+		req.Filter.States = sockets.AllStates &^ sockets.StateSet(0).With(sockets.Listen).With(sockets.Close)
+	}
+
+	for _, p := range splitList(f.ports) {
+		n, err := strconv.ParseUint(strings.TrimPrefix(p, ":"), 10, 16)
+		if err != nil || n == 0 {
+			return nil, flagErrorf("bad port %q for --port (want a number from 1 to 65535)", p)
+		}
+		req.Ports = append(req.Ports, uint16(n))
+	}
+	for _, p := range splitList(f.pids) {
+		n, err := strconv.ParseInt(p, 10, 32)
+		if err != nil || n <= 0 {
+			return nil, flagErrorf("bad PID %q for --pid (want a positive number)", p)
+		}
+		req.PIDs = append(req.PIDs, int32(n))
+	}
+	req.Programs = splitList(f.programs)
+
+	format := f.format
+	if f.json {
+		format = "json"
+	}
+	var err error
+	if req.Render.Format, err = render.ParseFormat(format); err != nil {
+		return nil, &FlagError{Err: err}
+	}
+	style := f.style
+	switch {
+	case style != "":
+		if req.Render.Style, err = render.ParseStyle(style); err != nil {
+			return nil, &FlagError{Err: err}
+		}
+	case netstat:
+		req.Render.Style = native
+	}
+	r := &req.Render
+	r.ShowPID = f.showPID
+	r.ShowProgram = showProgram
+	r.ShowExe = f.exe
+	r.Extended = f.extended
+	r.Wide = f.wide
+	r.FQDN = f.fqdn
+	r.All = f.all || f.query
+	r.ListeningOnly = f.listening
+	r.Color = stdoutTTY && r.Format == render.Table
+	// Names are looked up on a terminal unless -n; piped, only when asked
+	// (SPEC section 4); never for data formats.
+	req.Numeric = f.numeric || r.Format != render.Table || (!stdoutTTY && !f.resolve)
+	dataFormat := r.Format != render.Table
+	req.Owners = r.ShowPID || r.ShowProgram || r.ShowExe || dataFormat || len(req.PIDs) > 0 || len(req.Programs) > 0
+	req.Details = r.ShowExe || dataFormat || len(req.Programs) > 0
+	return req, nil
+}
+
+func unionFams(a, b sockets.FamilySet) sockets.FamilySet {
+	if a == 0 && b != 0 {
+		return b
+	}
+	if b == 0 {
+		return 0
+	}
+	return a | b
+}
+
+func splitList(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// isInterval reports whether a looks like a number (a candidate INTERVAL).
+func isInterval(a string) bool {
+	if a == "" {
+		return false
+	}
+	c := a[0]
+	return c >= '0' && c <= '9' || c == '-' || c == '.' || c == '+'
+}
+
+// parseInterval parses INTERVAL in seconds: a positive number, at most a
+// day.
+func parseInterval(a string) (time.Duration, error) {
+	v, err := strconv.ParseFloat(a, 64)
+	if err != nil || v != v {
+		return 0, flagErrorf("bad interval %q (want a number of seconds, e.g. 5)", a)
+	}
+	if v <= 0 || v > 86400 {
+		return 0, flagErrorf("bad interval %q (want more than 0 and at most 86400 seconds)", a)
+	}
+	return time.Duration(v * float64(time.Second)), nil
+}
+
+// notImplementedError reports a netstat view that a later version adds.
+type notImplementedError struct{ what string }
+
+func (e *notImplementedError) Error() string {
+	return e.what + " is not implemented yet"
+}
+
+func firstSet(f *listFlags) string {
+	switch {
+	case f.stats:
+		return "-s (protocol statistics)"
+	case f.routes:
+		return "-r (routing table)"
+	case f.ifaces:
+		return "-i (interface table)"
+	}
+	return "-g (multicast groups)"
+}
