@@ -1,0 +1,54 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/sockscope/sockscope/internal/iostreams"
+)
+
+func TestExitCodes(t *testing.T) {
+	tests := []struct {
+		args []string
+		code int
+		want string // on stderr
+	}{
+		{[]string{"sockscope", "-z"}, ExitUsage, "sockscope: unknown shorthand flag: 'z' in -z (see 'sockscope --help')"},
+		{[]string{"netstat", "-p", "bogus"}, ExitUsage, "netstat: unknown protocol \"bogus\""},
+		{[]string{"sockscope", "list", "--state", "establised"}, ExitUsage, "did you mean ESTABLISHED"},
+		{[]string{"sockscope", "-tan", "x"}, ExitUsage, "unexpected argument \"x\""},
+		{[]string{"sockscope", "-s"}, ExitError, "not implemented yet"},
+		{[]string{"sockscope", "--source", "carrier-pigeon"}, ExitUsage, "unknown source"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			ios, _, out, errOut := iostreams.Test()
+			code := Run(context.Background(), tt.args, ios)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d (stderr %q)", code, tt.code, errOut)
+			}
+			if !strings.Contains(errOut.String(), tt.want) {
+				t.Errorf("stderr %q does not contain %q", errOut, tt.want)
+			}
+			if n := strings.Count(errOut.String(), "\n"); n != 1 {
+				t.Errorf("stderr has %d lines, want 1: %q", n, errOut)
+			}
+			if out.Len() != 0 {
+				t.Errorf("stdout not empty: %q", out)
+			}
+		})
+	}
+}
+
+func TestHelp(t *testing.T) {
+	ios, _, out, _ := iostreams.Test()
+	if code := Run(context.Background(), []string{"sockscope", "--help"}, ios); code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"-ano", "--format", "--state", "list"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("help lacks %q", want)
+		}
+	}
+}

@@ -1,0 +1,197 @@
+package sockets_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/sockscope/sockscope/internal/procattr"
+	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/testutil"
+)
+
+// The integration tests of "every socket, its state and its owners": a
+// known population of sockets in a namespace of the test's own, listed by
+// each source and attributed, must come out exactly as the holder made it.
+// They need root; see internal/testutil.
+
+func TestMain(m *testing.M) {
+	testutil.MaybeRunHolder()
+	os.Exit(m.Run())
+}
+
+// sourceKinds are the SourceOptions.Kind values every test runs with.
+var sourceKinds = []string{"netlink", "proc"}
+
+// snapshot lists the sockets of ns matching f with the source kind, from
+// a thread inside ns. A partial listing is accepted only when what is
+// missing is unsupported by this kernel (raw_diag, say).
+func snapshot(t *testing.T, ns *testutil.NetNS, kind string, f sockets.Filter) []sockets.Socket {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var got []sockets.Socket
+	err := ns.Do(func() error {
+		src, err := sockets.NewSystemSource(sockets.SourceOptions{Kind: kind})
+		if err != nil {
+			return err
+		}
+		got, err = src.Snapshot(ctx, f, nil)
+		return err
+	})
+	var partial *sockets.PartialError
+	switch {
+	case err == nil:
+	case errors.As(err, &partial) && !slices.ContainsFunc(partial.Errs, func(e error) bool {
+		return !errors.Is(e, sockets.ErrUnsupported)
+	}):
+		t.Logf("%s source: %v", kind, err)
+	default:
+		t.Fatalf("%s source: %v", kind, err)
+	}
+	return got
+}
+
+// attribute fills the processes of socks, with details, as the CLI does.
+func attribute(t *testing.T, socks []sockets.Socket) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := procattr.Attribute(ctx, socks, procattr.Options{Details: true})
+	if err != nil {
+		t.Fatalf("procattr.Attribute: %v (%+v)", err, res)
+	}
+	if res.Unreadable != 0 {
+		// Even root may be denied some process (a sandbox's init); Check
+		// finds out if one of ours was.
+		t.Logf("procattr.Attribute: %+v", res)
+	}
+}
+
+// checkSource lists and attributes the population with one source kind
+// and checks it, and, for sources that report unix peers, the peers.
+func checkSource(t *testing.T, kind string) {
+	testutil.RequireRoot(t)
+	ns := testutil.NewNetNS(t)
+	p := testutil.StartPopulation(t, ns)
+	got := snapshot(t, ns, kind, sockets.All)
+	attribute(t, got)
+	p.Check(t, got)
+	if kind == "netlink" {
+		checkPeers(t, p, got)
+	}
+	if t.Failed() {
+		logListing(t, got)
+	}
+}
+
+// TestIntegrationNetlink checks the sock_diag source and attribution
+// against the population.
+func TestIntegrationNetlink(t *testing.T) { checkSource(t, "netlink") }
+
+// TestIntegrationProc checks the /proc/net source and attribution against
+// the population.
+func TestIntegrationProc(t *testing.T) { checkSource(t, "proc") }
+
+// checkPeers asserts that the unix sockets whose peer the holder knows (a
+// socketpair) report that peer: unix_diag carries it, /proc/net/unix does
+// not.
+func checkPeers(t *testing.T, p *testutil.Population, got []sockets.Socket) {
+	t.Helper()
+	for _, e := range p.Expected {
+		if e.Peer == 0 {
+			continue
+		}
+		i := slices.IndexFunc(got, func(s sockets.Socket) bool { return s.Family == sockets.Local && s.Inode == e.Inode })
+		if i >= 0 && got[i].Peer != e.Peer {
+			t.Errorf("%s: peer inode = %d, want %d", e.Name, got[i].Peer, e.Peer)
+		}
+	}
+}
+
+// TestIntegrationDifferential checks that the netlink and /proc sources
+// report the same inet sockets (by protocol, family, endpoints, state,
+// inode and uid) and the same unix sockets (by inode: /proc/net/unix lacks
+// peers and uids).
+func TestIntegrationDifferential(t *testing.T) {
+	testutil.RequireRoot(t)
+	ns := testutil.NewNetNS(t)
+	testutil.StartPopulation(t, ns)
+	netlink := identities(snapshot(t, ns, "netlink", sockets.All))
+	proc := identities(snapshot(t, ns, "proc", sockets.All))
+	for id := range netlink {
+		if !proc[id] {
+			t.Errorf("netlink only: %s", id)
+		}
+	}
+	for id := range proc {
+		if !netlink[id] {
+			t.Errorf("proc only: %s", id)
+		}
+	}
+	if len(netlink) == 0 {
+		t.Error("both sources found no socket at all")
+	}
+}
+
+// identities returns the comparable identity of each socket.
+func identities(socks []sockets.Socket) map[string]bool {
+	ids := make(map[string]bool, len(socks))
+	for _, s := range socks {
+		id := fmt.Sprintf("unix inode %d", s.Inode)
+		if s.Family != sockets.Local {
+			id = fmt.Sprintf("%v %v %v -> %v %s inode %d uid %d",
+				s.Proto, s.Family, s.Local, s.Remote, s.StateName(), s.Inode, s.UID)
+		}
+		ids[id] = true
+	}
+	return ids
+}
+
+// TestIntegrationFilter checks that each source returns exactly the
+// sockets a filter selects, for filters the kernel can apply (states) and
+// ones applied after (families, protocols).
+func TestIntegrationFilter(t *testing.T) {
+	testutil.RequireRoot(t)
+	ns := testutil.NewNetNS(t)
+	p := testutil.StartPopulation(t, ns)
+	filters := []struct {
+		name string
+		f    sockets.Filter
+	}{
+		{"listen", sockets.Filter{Protos: sockets.AllProtos, States: sockets.StateSet(0).With(sockets.Listen)}},
+		{"inet6", sockets.Filter{Protos: sockets.AllProtos, Families: sockets.FamilySet(0).With(sockets.Inet6)}},
+		{"closing", sockets.Filter{Protos: sockets.AllProtos, States: sockets.StateSet(0).
+			With(sockets.TimeWait).With(sockets.CloseWait).With(sockets.FinWait2)}},
+		{"udp", sockets.Filter{Protos: sockets.ProtoSet(0).With(sockets.UDP)}},
+	}
+	for _, kind := range sourceKinds {
+		for _, tt := range filters {
+			t.Run(kind+"/"+tt.name, func(t *testing.T) {
+				want := p.Only(tt.f)
+				if len(want.Expected) == 0 {
+					t.Fatalf("filter %s selects nothing of the population", tt.name)
+				}
+				got := snapshot(t, ns, kind, tt.f)
+				attribute(t, got)
+				want.Check(t, got)
+				if t.Failed() {
+					logListing(t, got)
+				}
+			})
+		}
+	}
+}
+
+// logListing logs what a source returned, for a failed test.
+func logListing(t *testing.T, got []sockets.Socket) {
+	t.Helper()
+	t.Logf("the source returned %d sockets:", len(got))
+	for i := range got {
+		t.Log("  " + testutil.Describe(&got[i]))
+	}
+}

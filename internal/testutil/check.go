@@ -1,0 +1,257 @@
+package testutil
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sockscope/sockscope/internal/sockets"
+)
+
+// ExpectedSocket is one socket of a Population, as the holder made it.
+type ExpectedSocket struct {
+	// Name says what the socket is for, as "tcp4 listener shared with a
+	// child"; failures quote it.
+	Name   string
+	Proto  sockets.Proto
+	Family sockets.Family
+	Type   sockets.SockType // unix sockets only
+	State  sockets.State
+	// Local and Remote are the endpoints of inet sockets; the remote of a
+	// listener or unconnected socket is the unspecified address, port 0.
+	Local, Remote netip.AddrPort
+	// Path is the address of a unix socket: a file path, "@name" for an
+	// abstract one, "" for an unbound one.
+	Path string
+	// Inode is the socket's inode; 0 for a socket no process holds
+	// (TIME_WAIT).
+	Inode uint64
+	// Peer is the inode of a unix socket's peer where the holder knows it
+	// (a socketpair); sources that report peers must agree.
+	Peer uint64
+	// UID is the socket's owner as the kernel records it: the uid of the
+	// process that created it.
+	UID uint32
+	// Owners lists every process that holds the socket, with the fd it holds
+	// it on and what /proc said of the process; empty for TIME_WAIT.
+	Owners []sockets.Process
+}
+
+// Population is a set of sockets held by a holder process (and its
+// children) inside a network namespace; see StartPopulation.
+type Population struct {
+	// NetNS is the inode of the namespace the sockets live in.
+	NetNS uint64
+	// Holder is the PID of the holder process.
+	Holder int
+	// Dir is the directory holding the unix socket files; Token is the
+	// random part of every name the population made ("@sockscope-test-" +
+	// Token for the abstract socket).
+	Dir, Token string
+	// Expected lists every socket of the population.
+	Expected []ExpectedSocket
+}
+
+// Only returns a copy of the population reduced to the sockets f selects,
+// by f's own Match: what a Source given f must report.
+func (p *Population) Only(f sockets.Filter) *Population {
+	q := *p
+	q.Expected = nil
+	for _, e := range p.Expected {
+		s := sockets.Socket{Proto: e.Proto, Family: e.Family, Type: e.Type, State: e.State}
+		if f.Match(&s) {
+			q.Expected = append(q.Expected, e)
+		}
+	}
+	return &q
+}
+
+// Check asserts that got, a listing of the population's namespace after
+// attribution, holds every expected socket exactly once, with its state,
+// type, path, inode, uid, netns and exactly its owners (compared by PID,
+// then each owner's PPID, UID, User, Name, Exe, ExeDeleted, Cmdline and FD),
+// and nothing else. The namespace is the test's own and unix_diag and
+// /proc/net/unix are per namespace too, so any other socket, inet or unix,
+// is an error. It reports every problem with tb.Errorf and returns.
+func (p *Population) Check(tb testing.TB, got []sockets.Socket) {
+	tb.Helper()
+	for _, problem := range p.Diff(got) {
+		tb.Error(problem)
+	}
+}
+
+// Diff returns what Check would report, one line per problem; nil means
+// got matches the population.
+func (p *Population) Diff(got []sockets.Socket) []string {
+	byKey := make(map[string][]*sockets.Socket, len(got))
+	for i := range got {
+		k := keyOfSocket(&got[i])
+		byKey[k] = append(byKey[k], &got[i])
+	}
+	var problems []string
+	for _, e := range p.Expected {
+		k := keyOfExpected(&e)
+		matches := byKey[k]
+		delete(byKey, k)
+		switch len(matches) {
+		case 0:
+			problems = append(problems, fmt.Sprintf("%s: missing: want %s", e.Name, describeExpected(&e)))
+			continue
+		case 1:
+		default:
+			problems = append(problems, fmt.Sprintf("%s: reported %d times, want once", e.Name, len(matches)))
+		}
+		for _, s := range matches {
+			for _, d := range p.compare(&e, s) {
+				problems = append(problems, e.Name+": "+d)
+			}
+		}
+	}
+	var extra []string
+	for _, ss := range byKey {
+		for _, s := range ss {
+			extra = append(extra, "unexpected socket: "+Describe(s))
+		}
+	}
+	slices.Sort(extra)
+	return append(problems, extra...)
+}
+
+// compare lists how s differs from e.
+func (p *Population) compare(e *ExpectedSocket, s *sockets.Socket) []string {
+	var d []string
+	diff := func(field string, got, want any) {
+		d = append(d, fmt.Sprintf("%s = %v, want %v", field, got, want))
+	}
+	want := sockets.Socket{Proto: e.Proto, State: e.State}
+	if s.StateName() != want.StateName() {
+		diff("state", s.StateName(), want.StateName())
+	}
+	if s.Type != e.Type {
+		diff("type", s.Type, e.Type)
+	}
+	if s.Path != e.Path {
+		diff("path", fmt.Sprintf("%q", s.Path), fmt.Sprintf("%q", e.Path))
+	}
+	if s.Inode != e.Inode {
+		diff("inode", s.Inode, e.Inode)
+	}
+	if e.Peer != 0 && s.Peer != 0 && s.Peer != e.Peer {
+		diff("peer inode", s.Peer, e.Peer)
+	}
+	if s.UID != e.UID {
+		diff("uid", s.UID, e.UID)
+	}
+	if p.NetNS != 0 && s.NetNS != p.NetNS {
+		diff("netns", s.NetNS, p.NetNS)
+	}
+	if gotPIDs, wantPIDs := pids(s.Processes), pids(e.Owners); !slices.Equal(gotPIDs, wantPIDs) {
+		diff("owner pids", gotPIDs, wantPIDs)
+	}
+	for _, w := range e.Owners {
+		i := slices.IndexFunc(s.Processes, func(g sockets.Process) bool { return g.PID == w.PID })
+		if i < 0 {
+			continue
+		}
+		for _, od := range compareProcess(&s.Processes[i], &w) {
+			d = append(d, fmt.Sprintf("owner pid %d: %s", w.PID, od))
+		}
+	}
+	return d
+}
+
+// compareProcess lists how the attributed process g differs from w.
+func compareProcess(g, w *sockets.Process) []string {
+	var d []string
+	diff := func(field string, got, want any) {
+		d = append(d, fmt.Sprintf("%s = %#v, want %#v", field, got, want))
+	}
+	if g.PPID != w.PPID {
+		diff("ppid", g.PPID, w.PPID)
+	}
+	if g.UID != w.UID {
+		diff("uid", g.UID, w.UID)
+	}
+	if w.User != "" && g.User != w.User {
+		diff("user", g.User, w.User)
+	}
+	if g.Name != w.Name {
+		diff("name", g.Name, w.Name)
+	}
+	if g.Exe != w.Exe {
+		diff("exe", g.Exe, w.Exe)
+	}
+	if g.ExeDeleted != w.ExeDeleted {
+		diff("exe_deleted", g.ExeDeleted, w.ExeDeleted)
+	}
+	if !slices.Equal(g.Cmdline, w.Cmdline) {
+		diff("cmdline", g.Cmdline, w.Cmdline)
+	}
+	if g.FD != w.FD {
+		diff("fd", g.FD, w.FD)
+	}
+	return d
+}
+
+// pids returns the sorted PIDs of ps.
+func pids(ps []sockets.Process) []int32 {
+	out := make([]int32, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, p.PID)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// keyOfSocket identifies a socket for matching: unix sockets by inode (a
+// socketpair has no address), inet sockets by protocol, family and
+// endpoints. Addresses are compared unmapped, so that a source may report
+// the v4-mapped endpoints of an IPv6 socket either way; the family still
+// has to be right.
+func keyOfSocket(s *sockets.Socket) string {
+	return key(s.Proto, s.Family, s.Local, s.Remote, s.Inode)
+}
+
+func keyOfExpected(e *ExpectedSocket) string {
+	return key(e.Proto, e.Family, e.Local, e.Remote, e.Inode)
+}
+
+func key(proto sockets.Proto, family sockets.Family, local, remote netip.AddrPort, inode uint64) string {
+	if family == sockets.Local {
+		return fmt.Sprintf("%v inode %d", proto, inode)
+	}
+	unmap := func(ap netip.AddrPort) netip.AddrPort {
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	}
+	return fmt.Sprintf("%v %v %v -> %v", proto, family, unmap(local), unmap(remote))
+}
+
+// Describe returns a one-line description of a socket and its owners, for
+// failure messages.
+func Describe(s *sockets.Socket) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%v %v", s.Proto, s.Family)
+	if s.Family == sockets.Local {
+		fmt.Fprintf(&b, " %v %q peer %d", s.Type, s.Path, s.Peer)
+	} else {
+		fmt.Fprintf(&b, " %v -> %v", s.Local, s.Remote)
+	}
+	fmt.Fprintf(&b, " %s inode %d uid %d", s.StateName(), s.Inode, s.UID)
+	for _, p := range s.Processes {
+		fmt.Fprintf(&b, " [pid %d %q fd %d]", p.PID, p.Name, p.FD)
+	}
+	return b.String()
+}
+
+// describeExpected describes an expected socket as Describe does a found
+// one.
+func describeExpected(e *ExpectedSocket) string {
+	s := sockets.Socket{
+		Proto: e.Proto, Family: e.Family, Type: e.Type, State: e.State,
+		Local: e.Local, Remote: e.Remote, Path: e.Path, Peer: e.Peer,
+		Inode: e.Inode, UID: e.UID, Processes: e.Owners,
+	}
+	return Describe(&s)
+}

@@ -1,0 +1,142 @@
+package testutil
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/sockscope/sockscope/internal/sockets"
+)
+
+// nobody is the uid and gid of the child that owns a listener as another
+// user.
+const nobody = 65534
+
+// spawn starts the holder's children: one sharing a listener with the
+// holder, one running as uid 65534 with its own listener, and one holding a
+// listener while its executable is deleted. They run copies of the test
+// binary in h.dir, which uid 65534 can execute (go test's build directory
+// is private to root).
+func (h *holder) spawn() error {
+	lfd, _, err := listenTCP(any4, 0)
+	if err != nil {
+		return fmt.Errorf("shared listener: %w", err)
+	}
+	shared := os.NewFile(uintptr(lfd), "shared listener")
+	h.keep = append(h.keep, shared)
+	child, _, err := h.startChild(h.self.Exe, []*os.File{shared}, nil, false)
+	if err != nil {
+		return fmt.Errorf("shared listener: %w", err)
+	}
+	child.FD = 3 // the first of ExtraFiles
+	if err := h.addInet("tcp4 listener shared with a child", sockets.TCP, sockets.Listen, lfd, h.owner(lfd), child); err != nil {
+		return err
+	}
+
+	exe, err := h.copyExe("exe-nobody")
+	if err != nil {
+		return err
+	}
+	if err := h.addChildListener("tcp4 listener of uid 65534", exe, &syscall.Credential{Uid: nobody, Gid: nobody}, false); err != nil {
+		return err
+	}
+
+	exe, err = h.copyExe("exe-deleted")
+	if err != nil {
+		return err
+	}
+	return h.addChildListener("tcp4 listener of a deleted executable", exe, nil, true)
+}
+
+// addChildListener starts a child that opens a listener itself and records
+// the listener, owned by the child alone. If deleteExe, the executable is
+// removed once the child runs.
+func (h *holder) addChildListener(name, exe string, cred *syscall.Credential, deleteExe bool) error {
+	child, ready, err := h.startChild(exe, nil, cred, true)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if deleteExe {
+		if err := os.Remove(exe); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if child, err = ReadProcess(int(child.PID)); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if !child.ExeDeleted {
+			return fmt.Errorf("%s: /proc/%d/exe does not say the file is deleted", name, child.PID)
+		}
+	}
+	child.FD = int32(ready.FD)
+	h.m.Sockets = append(h.m.Sockets, ExpectedSocket{
+		Name: name, Proto: sockets.TCP, Family: sockets.Inet, State: sockets.Listen,
+		Local: ready.Local, Remote: unspecified4, Inode: ready.Inode, UID: child.UID,
+		Owners: []sockets.Process{child},
+	})
+	return nil
+}
+
+// copyExe copies the running executable to h.dir/name, executable by all.
+func (h *holder) copyExe(name string) (string, error) {
+	src, err := os.Open("/proc/self/exe")
+	if err != nil {
+		return "", err
+	}
+	defer src.Close()
+	path := filepath.Join(h.dir, name)
+	dst, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
+	if err != nil {
+		return "", err
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		return "", fmt.Errorf("copying the test binary: %w", err)
+	}
+	return path, dst.Close()
+}
+
+// startChild starts the test binary exe as a child that holds extra (as fd
+// 3 and up), runs as cred if not nil, opens its own listener if listen, and
+// waits until it says it is ready. The child shares the holder's stdin, so
+// it exits when the test closes it, and is killed if the holder dies.
+func (h *holder) startChild(exe string, extra []*os.File, cred *syscall.Credential, listen bool) (sockets.Process, childReady, error) {
+	var ready childReady
+	r, w, err := os.Pipe()
+	if err != nil {
+		return sockets.Process{}, ready, err
+	}
+	defer r.Close()
+	cmd := exec.Command(exe, holderArgs...)
+	cmd.Env = append(os.Environ(), envMode+"=child", envListen+"=0")
+	if listen {
+		cmd.Env = append(cmd.Env, envListen+"=1")
+	}
+	cmd.Dir = h.dir
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, w, os.Stderr
+	cmd.ExtraFiles = extra
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGKILL}
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		return sockets.Process{}, ready, fmt.Errorf("starting %s: %w", exe, err)
+	}
+	h.kids = append(h.kids, cmd)
+	if err := r.SetReadDeadline(time.Now().Add(ioTimeout)); err != nil {
+		return sockets.Process{}, ready, err
+	}
+	line, err := bufio.NewReader(r).ReadBytes('\n')
+	if err != nil {
+		return sockets.Process{}, ready, fmt.Errorf("child %d did not get ready: %w", cmd.Process.Pid, err)
+	}
+	if err := json.Unmarshal(line, &ready); err != nil {
+		return sockets.Process{}, ready, fmt.Errorf("child %d: %w", cmd.Process.Pid, err)
+	}
+	p, err := ReadProcess(cmd.Process.Pid)
+	return p, ready, err
+}
