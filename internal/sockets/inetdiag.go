@@ -1,0 +1,236 @@
+package sockets
+
+// The inet_diag decoder: NETLINK_SOCK_DIAG replies for AF_INET and AF_INET6
+// (TCP, UDP, UDP-Lite, MPTCP, raw) to Socket, and the dump requests that ask
+// for them. Pure functions over bytes, fuzzed by FuzzDecodeInetDiag. The hot
+// loop is appendInetDiag: it decodes in place into dst and allocates nothing
+// per socket.
+//
+// Layouts are those of include/uapi/linux/inet_diag.h:
+// https://github.com/torvalds/linux/blob/v6.6/include/uapi/linux/inet_diag.h
+
+import (
+	"encoding/binary"
+	"net/netip"
+)
+
+// Kernel constants, the same on every architecture.
+const (
+	afUnix  = 1  // AF_UNIX
+	afInet  = 2  // AF_INET
+	afInet6 = 10 // AF_INET6
+
+	ipprotoTCP     = 6   // IPPROTO_TCP
+	ipprotoUDP     = 17  // IPPROTO_UDP
+	ipprotoUDPLite = 136 // IPPROTO_UDPLITE
+	ipprotoRaw     = 255 // IPPROTO_RAW
+	ipprotoMPTCP   = 262 // IPPROTO_MPTCP: does not fit sdiag_protocol
+
+	// inetDiagReqV2Len is sizeof(struct inet_diag_req_v2):
+	//
+	//	__u8  sdiag_family;    0
+	//	__u8  sdiag_protocol;  1
+	//	__u8  idiag_ext;       2
+	//	__u8  pad;             3  (sdiag_raw_protocol in inet_diag_req_raw)
+	//	__u32 idiag_states;    4
+	//	struct inet_diag_sockid id;  8..56
+	inetDiagReqV2Len = 56
+
+	// inetDiagMsgLen is sizeof(struct inet_diag_msg):
+	//
+	//	__u8  idiag_family;   0
+	//	__u8  idiag_state;    1
+	//	__u8  idiag_timer;    2
+	//	__u8  idiag_retrans;  3
+	//	struct inet_diag_sockid id {
+	//		__be16 idiag_sport;      4
+	//		__be16 idiag_dport;      6
+	//		__be32 idiag_src[4];     8
+	//		__be32 idiag_dst[4];    24
+	//		__u32  idiag_if;        40
+	//		__u32  idiag_cookie[2]; 44
+	//	};
+	//	__u32 idiag_expires;  52
+	//	__u32 idiag_rqueue;   56
+	//	__u32 idiag_wqueue;   60
+	//	__u32 idiag_uid;      64
+	//	__u32 idiag_inode;    68
+	inetDiagMsgLen = 72
+
+	inetDiagReqProtocol = 3 // INET_DIAG_REQ_PROTOCOL: u32 protocol, for IPPROTO_MPTCP
+
+	// Reply attributes (enum INET_DIAG_*).
+	inetDiagShutdown = 8  // INET_DIAG_SHUTDOWN: u8 sk_shutdown
+	inetDiagProtocol = 10 // INET_DIAG_PROTOCOL: u8, raw sockets' protocol
+	inetDiagSkV6Only = 11 // INET_DIAG_SKV6ONLY: u8, AF_INET6 sockets
+)
+
+// ipProtocol returns the IPPROTO_* number of an inet protocol, or 0 for Unix
+// and unknown values.
+func ipProtocol(p Proto) uint32 {
+	switch p {
+	case TCP:
+		return ipprotoTCP
+	case UDP:
+		return ipprotoUDP
+	case UDPLite:
+		return ipprotoUDPLite
+	case MPTCP:
+		return ipprotoMPTCP
+	case Raw:
+		return ipprotoRaw
+	}
+	return 0
+}
+
+// appendInetDiagRequest appends a dump request for every p socket of family
+// fam (Inet or Inet6) in the given kernel states (struct nlmsghdr + struct
+// inet_diag_req_v2, plus INET_DIAG_REQ_PROTOCOL for protocols above 255).
+// No extensions are requested: everything a Socket holds is in
+// inet_diag_msg.
+func appendInetDiagRequest(b []byte, seq uint32, fam Family, p Proto, states StateSet) []byte {
+	start := len(b)
+	b = appendRequestHeader(b, inetDiagReqV2Len, seq)
+	proto := ipProtocol(p)
+	afam := byte(afInet)
+	if fam == Inet6 {
+		afam = afInet6
+	}
+	var req [inetDiagReqV2Len]byte
+	req[0] = afam
+	req[1] = byte(proto) // IPPROTO_MPTCP truncates to IPPROTO_TCP, as in ss; the attribute wins
+	if p == Raw {
+		req[3] = ipprotoRaw // sdiag_raw_protocol, as ss sends it; dumps do not filter on it
+	}
+	binary.NativeEndian.PutUint32(req[4:8], uint32(states))
+	b = append(b, req[:]...)
+	if proto > 0xff {
+		b = appendAttr(b, inetDiagReqProtocol, binary.NativeEndian.AppendUint32(nil, proto))
+		setRequestLen(b[start:])
+	}
+	return b
+}
+
+// kernelStates returns the idiag_states mask to request for a filter's
+// states: all of them for the empty set (bound-but-inactive TCP sockets
+// included, Linux 6.7+), and NewSynRecv with SynRecv, since request sockets
+// are only dumped when their own bit is set.
+func kernelStates(s StateSet) StateSet {
+	if s == 0 {
+		return AllStates
+	}
+	if s.Has(SynRecv) {
+		s |= 1 << NewSynRecv
+	}
+	return s
+}
+
+// stateWanted reports whether a socket the kernel reported in state st
+// passes the state mask want (0 means all). The kernel reports request
+// sockets (NewSynRecv) as SynRecv and bound-inactive sockets as Close, so
+// those bits select them too.
+func stateWanted(want StateSet, st State) bool {
+	switch {
+	case want == 0 || want.Has(st):
+		return true
+	case st == SynRecv:
+		return want.Has(NewSynRecv)
+	case st == Close:
+		return want.Has(BoundInactive)
+	}
+	return false
+}
+
+// inetExtra holds what an inet_diag reply says beyond the fields of Socket.
+// The source does not use it yet; it is decoded so that the attributes are
+// validated and ready when Socket grows the fields.
+type inetExtra struct {
+	Shutdown  uint8 // INET_DIAG_SHUTDOWN: bit 0 receive, bit 1 send side shut down
+	V6Only    bool  // INET_DIAG_SKV6ONLY, for AF_INET6 sockets
+	HasV6Only bool
+}
+
+// decodeInetDiag decodes one inet_diag_msg and its attributes (the payload
+// of a SOCK_DIAG_BY_FAMILY message) into s, for a dump of protocol p. It
+// overwrites the fields it knows and leaves the others (Processes, NetNS,
+// ...) alone. It returns an error wrapping ErrParse for a short message, an
+// unknown address family or malformed attributes.
+func decodeInetDiag(payload []byte, p Proto, s *Socket) (inetExtra, error) {
+	var extra inetExtra
+	if len(payload) < inetDiagMsgLen {
+		return extra, parseErrorf("inet_diag_msg: %d bytes, want at least %d", len(payload), inetDiagMsgLen)
+	}
+	m := payload[:inetDiagMsgLen]
+	ne, be := binary.NativeEndian, binary.BigEndian
+	var local, remote netip.Addr
+	switch m[0] {
+	case afInet:
+		local = netip.AddrFrom4([4]byte(m[8:12]))
+		remote = netip.AddrFrom4([4]byte(m[24:28]))
+		s.Family = Inet
+	case afInet6:
+		local = netip.AddrFrom16([16]byte(m[8:24]))
+		remote = netip.AddrFrom16([16]byte(m[24:40]))
+		s.Family = Inet6
+	default:
+		return extra, parseErrorf("inet_diag_msg: address family %d, want %d or %d", m[0], afInet, afInet6)
+	}
+	s.Proto = p
+	s.Type = 0
+	s.State = State(m[1])
+	lport := be.Uint16(m[4:6])
+	s.Remote = netip.AddrPortFrom(remote, be.Uint16(m[6:8]))
+	s.Zone = ne.Uint32(m[40:44])
+	s.Cookie = uint64(ne.Uint32(m[44:48])) | uint64(ne.Uint32(m[48:52]))<<32
+	s.RecvQ = ne.Uint32(m[56:60])
+	s.SendQ = ne.Uint32(m[60:64])
+	s.UID = ne.Uint32(m[64:68])
+	s.Inode = uint64(ne.Uint32(m[68:72]))
+	s.Path, s.PeerPath, s.Peer = "", "", 0
+
+	for it := (attrIter{b: payload[inetDiagMsgLen:]}); ; {
+		if !it.next() {
+			if it.err != nil {
+				return extra, it.err
+			}
+			break
+		}
+		switch it.typ {
+		case inetDiagShutdown:
+			if len(it.data) >= 1 {
+				extra.Shutdown = it.data[0]
+			}
+		case inetDiagSkV6Only:
+			if len(it.data) >= 1 {
+				extra.V6Only, extra.HasV6Only = it.data[0] != 0, true
+			}
+		case inetDiagProtocol:
+			// Raw sockets: the protocol given at creation, which
+			// idiag_sport also holds; the attribute is authoritative.
+			if p == Raw && len(it.data) >= 1 {
+				lport = uint16(it.data[0])
+			}
+		}
+	}
+	s.Local = netip.AddrPortFrom(local, lport)
+	return extra, nil
+}
+
+// appendInetDiag decodes every inet_diag_msg the iterator yields (one
+// receive buffer of a dump of protocol p) and appends the sockets in the
+// states want (0 means all; see stateWanted) to dst. On a malformed message
+// it returns dst with the sockets decoded so far and an error wrapping
+// ErrParse; it.err and it.done report the framing and the end of the dump.
+func appendInetDiag(dst []Socket, it *dumpIter, p Proto, want StateSet) ([]Socket, error) {
+	for payload, ok := it.next(); ok; payload, ok = it.next() {
+		dst = append(dst, Socket{})
+		s := &dst[len(dst)-1]
+		if _, err := decodeInetDiag(payload, p, s); err != nil {
+			return dst[:len(dst)-1], err
+		}
+		if !stateWanted(want, s.State) {
+			dst = dst[:len(dst)-1]
+		}
+	}
+	return dst, it.err
+}

@@ -1,0 +1,279 @@
+package sockets
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func TestIntegrationNetlinkNetNS(t *testing.T) {
+	inNewNetNS(t, func() {
+		p, err := openPopulation(filepath.Join(t.TempDir(), "stream.sock"))
+		if err != nil {
+			t.Errorf("opening sockets: %v", err)
+			return
+		}
+		defer p.close()
+		netns := currentNetNS()
+		if netns == 0 {
+			t.Error("no /proc/thread-self/ns/net")
+		}
+		src, err := NewSystemSource(SourceOptions{Kind: "netlink"})
+		if err != nil {
+			t.Errorf("NewSystemSource: %v", err)
+			return
+		}
+		tests := []struct {
+			name string
+			f    Filter
+		}{
+			{"all", All},
+			{"tcp listen", Filter{Protos: ProtoSet(0).With(TCP), States: StateSet(0).With(Listen)}},
+			{"inet6", Filter{Protos: AllProtos, Families: FamilySet(0).With(Inet6)}},
+			{"unix established", Filter{Protos: ProtoSet(0).With(Unix), States: StateSet(0).With(Established)}},
+			{"udp unconn", Filter{Protos: ProtoSet(0).With(UDP), States: StateSet(0).With(Close)}},
+			{"tcp closing states", Filter{Protos: ProtoSet(0).With(TCP),
+				States: StateSet(0).With(FinWait2).With(CloseWait)}},
+		}
+		for _, tt := range tests {
+			want := p.wantLines(tt.f, netns)
+			// Loopback ACKs are quick but not instant; allow a moment.
+			var got []string
+			for try := 0; try < 20; try++ {
+				socks, err := src.Snapshot(context.Background(), tt.f, nil)
+				if err != nil {
+					t.Errorf("%s: Snapshot: %v", tt.name, err)
+					break
+				}
+				got = sockLines(socks)
+				if slices.Equal(got, want) {
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("%s: listing differs\n%s", tt.name, lineDiff(got, want))
+			}
+		}
+	})
+}
+
+// TestIntegrationRawFallback checks the choice for a kernel without raw
+// socket diagnostics: auto reads raw sockets from /proc/net, netlink alone
+// reports the missing feature when raw sockets are asked for by name.
+func TestIntegrationRawFallback(t *testing.T) {
+	inNewNetNS(t, func() {
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.IPPROTO_ICMP)
+		if err != nil {
+			t.Errorf("raw socket: %v", err)
+			return
+		}
+		defer unix.Close(fd)
+		var st unix.Stat_t
+		if err := unix.Fstat(fd, &st); err != nil {
+			t.Error(err)
+			return
+		}
+		rawOnly := Filter{Protos: ProtoSet(0).With(Raw)}
+		nl, _ := NewSystemSource(SourceOptions{Kind: "netlink"})
+		socks, err := nl.Snapshot(context.Background(), rawOnly, nil)
+		rawDiag := err == nil
+		if !rawDiag && !errors.Is(err, ErrUnsupported) {
+			t.Errorf("netlink raw: want a FeatureError or success, got %v", err)
+		}
+		if rawDiag && len(socks) != 1 {
+			t.Errorf("netlink raw: got %d sockets, want 1", len(socks))
+		}
+		auto, _ := NewSystemSource(SourceOptions{})
+		socks, err = auto.Snapshot(context.Background(), rawOnly, nil)
+		if err != nil || len(socks) != 1 {
+			t.Errorf("auto raw: got %d sockets, %v; want 1 and no error", len(socks), err)
+			return
+		}
+		s := socks[0]
+		if s.Proto != Raw || s.Family != Inet || s.Local.Port() != unix.IPPROTO_ICMP || s.Inode != st.Ino ||
+			s.NetNS != currentNetNS() {
+			t.Errorf("auto raw: got %s", sockLine(&s))
+		}
+		t.Logf("kernel has raw_diag: %v", rawDiag)
+	})
+}
+
+// TestCaptureNetlinkFixtures writes the replies behind testdata/netlink/*.bin
+// into the directory named by SOCKSCOPE_CAPTURE_NETLINK, from a fresh
+// namespace holding openPopulation's sockets plus a TIME_WAIT socket, an
+// MPTCP listener, a UDP-Lite socket and a raw ICMP socket, and logs the
+// decoded listing (see testdata/README.md).
+func TestCaptureNetlinkFixtures(t *testing.T) {
+	dir := os.Getenv("SOCKSCOPE_CAPTURE_NETLINK")
+	if dir == "" {
+		t.Skip("set SOCKSCOPE_CAPTURE_NETLINK=DIR to capture netlink fixtures into DIR")
+	}
+	const path = "/tmp/sockscope-netlink-fixture.sock"
+	os.Remove(path)
+	defer os.Remove(path)
+	inNewNetNS(t, func() {
+		p, err := openPopulation(path)
+		if err != nil {
+			t.Errorf("opening sockets: %v", err)
+			return
+		}
+		defer p.close()
+		c, s, err := tcpPair(p.fds[0], ap4(40002), ap4(8080))
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		unix.Close(c) // the client closes first: TIME_WAIT
+		time.Sleep(50 * time.Millisecond)
+		unix.Close(s)
+		for _, x := range []struct {
+			ap         netip.AddrPort
+			typ, proto int
+		}{
+			{ap4(8443), unix.SOCK_STREAM, ipprotoMPTCP},
+			{ap4(5300), unix.SOCK_DGRAM, unix.IPPROTO_UDPLITE},
+			{netip.AddrPortFrom(lo4, 0), unix.SOCK_RAW, unix.IPPROTO_ICMP},
+		} {
+			fd, err := inetSocket(x.ap, x.typ, x.proto)
+			if err != nil {
+				t.Errorf("%v: %v", x, err)
+				continue
+			}
+			p.fds = append(p.fds, fd)
+			if x.proto == ipprotoMPTCP {
+				unix.Listen(fd, 4)
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+		src := &netlinkSource{record: dir}
+		socks, err := src.Snapshot(context.Background(), All, nil)
+		if err != nil {
+			t.Errorf("Snapshot: %v", err)
+		}
+		for _, l := range sockLines(socks) {
+			t.Log(l)
+		}
+	})
+}
+
+// BenchmarkSnapshotNetlink lists every socket of the current network
+// namespace with sock_diag, reusing dst as a poller would.
+func BenchmarkSnapshotNetlink(b *testing.B) {
+	src := &netlinkSource{}
+	var dst []Socket
+	var err error
+	b.ReportAllocs()
+	for b.Loop() {
+		if dst, err = src.Snapshot(context.Background(), All, dst[:0]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(dst)), "sockets")
+}
+
+// fakeSource records the filters it is asked for and appends socks.
+type fakeSource struct {
+	calls []Filter
+	socks []Socket
+	err   error
+}
+
+func (f *fakeSource) Snapshot(_ context.Context, flt Filter, dst []Socket) ([]Socket, error) {
+	f.calls = append(f.calls, flt)
+	return append(dst, f.socks...), f.err
+}
+
+func TestAutoSourceFallsBackWhole(t *testing.T) {
+	procSock := Socket{Proto: TCP, Family: Inet, State: Listen}
+	for _, tt := range []struct {
+		name     string
+		nlErr    error
+		wantProc bool
+	}{
+		{"netlink unusable", &netlinkUnusableError{unix.EPROTONOSUPPORT}, true},
+		{"netlink partial", &PartialError{Errs: []error{errors.New("one dump")}}, false},
+		{"netlink fine", nil, false},
+	} {
+		nl := &fakeSource{err: tt.nlErr}
+		proc := &fakeSource{socks: []Socket{procSock}}
+		dst := []Socket{{Proto: Unix}}
+		got, err := autoSource{netlink: nl, proc: proc}.Snapshot(context.Background(), All, dst)
+		if usedProc := len(proc.calls) == 1; usedProc != tt.wantProc {
+			t.Errorf("%s: proc used %v, want %v", tt.name, usedProc, tt.wantProc)
+		}
+		if tt.wantProc && (err != nil || len(got) != 2 || got[1].State != Listen) {
+			t.Errorf("%s: got %d sockets, %v", tt.name, len(got), err)
+		}
+		if !tt.wantProc && err != tt.nlErr {
+			t.Errorf("%s: err %v, want netlink's", tt.name, err)
+		}
+	}
+
+	nlErr := &netlinkUnusableError{unix.EPERM}
+	proc := &fakeSource{err: errors.New("no /proc")}
+	_, err := autoSource{netlink: &fakeSource{err: nlErr}, proc: proc}.Snapshot(context.Background(), All, nil)
+	if !errors.Is(err, proc.err) || !errors.Is(err, unix.EPERM) {
+		t.Errorf("both failing: %v, want both causes", err)
+	}
+}
+
+// TestNetlinkMissingProtocol checks the rules for a protocol whose diag
+// handler the kernel lacks, with raw sockets on a kernel without raw_diag
+// (it skips elsewhere). It reads the host namespace and needs no privilege.
+func TestNetlinkMissingProtocol(t *testing.T) {
+	rawOnly := Filter{Protos: ProtoSet(0).With(Raw)}
+	_, err := (&netlinkSource{}).Snapshot(context.Background(), rawOnly, nil)
+	if err == nil {
+		t.Skip("this kernel has raw_diag")
+	}
+	var pe *PartialError
+	var fe *FeatureError
+	if !errors.As(err, &pe) || !errors.As(err, &fe) || !errors.Is(err, ErrUnsupported) || !isMissingHandler(err) {
+		t.Fatalf("raw alone without fallback: %v; want a *PartialError holding a *FeatureError", err)
+	}
+
+	// Listing everything skips the missing protocol silently.
+	if _, err := (&netlinkSource{}).Snapshot(context.Background(), All, nil); err != nil {
+		t.Errorf("all protocols: %v", err)
+	}
+
+	// With a fallback, the missing protocol is read from it, once, with
+	// the caller's families and states.
+	raw := Socket{Proto: Raw, Family: Inet, State: Close}
+	fb := &fakeSource{socks: []Socket{raw}}
+	f := Filter{Protos: ProtoSet(0).With(TCP).With(Raw), Families: FamilySet(0).With(Inet), States: 1 << Close}
+	socks, err := (&netlinkSource{fallback: fb}).Snapshot(context.Background(), f, nil)
+	want := Filter{Protos: rawOnly.Protos, Families: f.Families, States: f.States}
+	if err != nil || len(fb.calls) != 1 || fb.calls[0] != want || !slices.ContainsFunc(socks, func(s Socket) bool { return s.Proto == Raw }) {
+		t.Errorf("fallback: calls %+v, err %v, %d sockets", fb.calls, err, len(socks))
+	}
+
+	// A failing fallback is reported, and so is the feature when asked by name.
+	fb = &fakeSource{err: errors.New("no /proc")}
+	_, err = (&netlinkSource{fallback: fb}).Snapshot(context.Background(), f, nil)
+	if !errors.As(err, &pe) || len(pe.Errs) != 2 || !errors.Is(err, fb.err) || !errors.Is(err, ErrUnsupported) {
+		t.Errorf("failing fallback: %v", err)
+	}
+}
+
+func TestNetlinkSnapshotContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	dst := make([]Socket, 2, 8)
+	got, err := (&netlinkSource{}).Snapshot(ctx, All, dst)
+	if !errors.Is(err, context.Canceled) || len(got) != 2 {
+		t.Errorf("cancelled: %d sockets, %v", len(got), err)
+	}
+	got, err = (&netlinkSource{}).Snapshot(context.Background(), Filter{}, dst)
+	if err != nil || len(got) != 2 {
+		t.Errorf("empty filter: %d sockets, %v", len(got), err)
+	}
+}

@@ -1,0 +1,184 @@
+package sockets
+
+// The unix_diag decoder: NETLINK_SOCK_DIAG replies for AF_UNIX to Socket,
+// and the dump request that asks for them. Pure functions over bytes,
+// fuzzed by FuzzDecodeUnixDiag.
+//
+// Layouts are those of include/uapi/linux/unix_diag.h:
+// https://github.com/torvalds/linux/blob/v6.6/include/uapi/linux/unix_diag.h
+
+import (
+	"bytes"
+	"encoding/binary"
+	"net/netip"
+)
+
+const (
+	// unixDiagReqLen is sizeof(struct unix_diag_req):
+	//
+	//	__u8  sdiag_family;    0
+	//	__u8  sdiag_protocol;  1
+	//	__u16 pad;             2
+	//	__u32 udiag_states;    4
+	//	__u32 udiag_ino;       8
+	//	__u32 udiag_show;     12
+	//	__u32 udiag_cookie[2]; 16
+	unixDiagReqLen = 24
+
+	// unixDiagMsgLen is sizeof(struct unix_diag_msg):
+	//
+	//	__u8  udiag_family;    0
+	//	__u8  udiag_type;      1
+	//	__u8  udiag_state;     2
+	//	__u8  pad;             3
+	//	__u32 udiag_ino;       4
+	//	__u32 udiag_cookie[2]; 8
+	unixDiagMsgLen = 16
+
+	// udiag_show flags.
+	udiagShowName  = 0x01 // UDIAG_SHOW_NAME
+	udiagShowVFS   = 0x02 // UDIAG_SHOW_VFS
+	udiagShowPeer  = 0x04 // UDIAG_SHOW_PEER
+	udiagShowRQLen = 0x10 // UDIAG_SHOW_RQLEN
+	udiagShowUID   = 0x40 // UDIAG_SHOW_UID (Linux 5.3+)
+
+	// Reply attributes; note that UNIX_DIAG_NAME is 0.
+	unixDiagName  = 0 // UNIX_DIAG_NAME: sun_path bytes
+	unixDiagPeer  = 2 // UNIX_DIAG_PEER: u32 peer inode
+	unixDiagRQLen = 4 // UNIX_DIAG_RQLEN: struct unix_diag_rqlen {u32 rqueue, wqueue}
+	unixDiagUID   = 7 // UNIX_DIAG_UID: u32
+)
+
+// appendUnixDiagRequest appends a dump request for every unix socket, in
+// every state, with its name, VFS inode, peer, queue lengths and owner.
+// States are not filtered in the kernel: a socket's peer may be in a state
+// the caller does not want, and its name is still needed for PeerPath.
+func appendUnixDiagRequest(b []byte, seq uint32) []byte {
+	b = appendRequestHeader(b, unixDiagReqLen, seq)
+	var req [unixDiagReqLen]byte
+	req[0] = afUnix
+	ne := binary.NativeEndian
+	ne.PutUint32(req[4:8], ^uint32(0))
+	ne.PutUint32(req[12:16], udiagShowName|udiagShowVFS|udiagShowPeer|udiagShowRQLen|udiagShowUID)
+	return append(b, req[:]...)
+}
+
+// unixPath turns the bytes of UNIX_DIAG_NAME into Socket.Path: an abstract
+// name (leading NUL) becomes "@" and the rest of the name, byte for byte;
+// a file path ends at its first NUL (the kernel includes the terminator).
+func unixPath(name []byte) string {
+	if len(name) == 0 {
+		return ""
+	}
+	if name[0] == 0 {
+		return "@" + string(name[1:])
+	}
+	if i := bytes.IndexByte(name, 0); i >= 0 {
+		name = name[:i]
+	}
+	return string(name)
+}
+
+// decodeUnixDiag decodes one unix_diag_msg and its attributes into s. It
+// overwrites the fields it knows and leaves the others alone. It returns an
+// error wrapping ErrParse for a short message, a family other than AF_UNIX
+// or malformed attributes.
+func decodeUnixDiag(payload []byte, s *Socket) error {
+	if len(payload) < unixDiagMsgLen {
+		return parseErrorf("unix_diag_msg: %d bytes, want at least %d", len(payload), unixDiagMsgLen)
+	}
+	m := payload[:unixDiagMsgLen]
+	if m[0] != afUnix {
+		return parseErrorf("unix_diag_msg: address family %d, want %d", m[0], afUnix)
+	}
+	ne := binary.NativeEndian
+	s.Proto, s.Family = Unix, Local
+	s.Type = SockType(m[1])
+	s.State = State(m[2])
+	s.Inode = uint64(ne.Uint32(m[4:8]))
+	s.Cookie = uint64(ne.Uint32(m[8:12])) | uint64(ne.Uint32(m[12:16]))<<32
+	s.Local, s.Remote = netip.AddrPort{}, netip.AddrPort{}
+	s.Zone, s.Peer, s.RecvQ, s.SendQ, s.UID = 0, 0, 0, 0, 0
+	s.Path, s.PeerPath = "", ""
+
+	for it := (attrIter{b: payload[unixDiagMsgLen:]}); ; {
+		if !it.next() {
+			if it.err != nil {
+				return it.err
+			}
+			return nil
+		}
+		switch it.typ {
+		case unixDiagName:
+			s.Path = unixPath(it.data)
+		case unixDiagPeer:
+			if len(it.data) >= 4 {
+				s.Peer = uint64(ne.Uint32(it.data))
+			}
+		case unixDiagRQLen:
+			if len(it.data) >= 8 {
+				s.RecvQ = ne.Uint32(it.data[0:4])
+				s.SendQ = ne.Uint32(it.data[4:8])
+			}
+		case unixDiagUID:
+			if len(it.data) >= 4 {
+				s.UID = ne.Uint32(it.data)
+			}
+		}
+	}
+}
+
+// appendUnixDiag decodes every unix_diag_msg the iterator yields (one
+// receive buffer of a unix dump) and appends the sockets to dst. On a
+// malformed message it returns dst with the sockets decoded so far and an
+// error wrapping ErrParse; it.err and it.done report the framing and the
+// end of the dump.
+func appendUnixDiag(dst []Socket, it *dumpIter) ([]Socket, error) {
+	for payload, ok := it.next(); ok; payload, ok = it.next() {
+		dst = append(dst, Socket{})
+		if err := decodeUnixDiag(payload, &dst[len(dst)-1]); err != nil {
+			return dst[:len(dst)-1], err
+		}
+	}
+	return dst, it.err
+}
+
+// fillPeerPaths sets PeerPath of every unix socket in socks whose peer is
+// in socks and has a name, as ss shows the peer's address.
+func fillPeerPaths(socks []Socket) {
+	var paths map[uint64]string
+	for i := range socks {
+		if s := &socks[i]; s.Proto == Unix && s.Path != "" {
+			if paths == nil {
+				paths = make(map[uint64]string)
+			}
+			paths[s.Inode] = s.Path
+		}
+	}
+	if paths == nil {
+		return
+	}
+	for i := range socks {
+		if s := &socks[i]; s.Proto == Unix && s.Peer != 0 {
+			s.PeerPath = paths[s.Peer]
+		}
+	}
+}
+
+// finishUnix fills PeerPath of the unix sockets in dst[from:], which hold
+// every unix socket, then keeps only those in the states want.
+func finishUnix(dst []Socket, from int, want StateSet) []Socket {
+	fillPeerPaths(dst[from:])
+	if want == 0 {
+		return dst
+	}
+	kept := from
+	for i := from; i < len(dst); i++ {
+		if stateWanted(want, dst[i].State) {
+			dst[kept] = dst[i]
+			kept++
+		}
+	}
+	clear(dst[kept:])
+	return dst[:kept]
+}

@@ -1,0 +1,151 @@
+package sockets
+
+import (
+	"encoding/binary"
+	"errors"
+	"slices"
+	"testing"
+)
+
+// unixMsg builds a unix_diag_msg payload with the given attributes.
+func unixMsg(typ SockType, st State, ino uint32, attrs ...[]byte) []byte {
+	b := make([]byte, unixDiagMsgLen)
+	b[0], b[1], b[2] = afUnix, byte(typ), byte(st)
+	binary.NativeEndian.PutUint32(b[4:], ino)
+	binary.NativeEndian.PutUint32(b[8:], ino+1000) // cookie
+	return slices.Concat(append([][]byte{b}, attrs...)...)
+}
+
+func u32Attr(typ uint16, vs ...uint32) []byte {
+	var data []byte
+	for _, v := range vs {
+		data = binary.NativeEndian.AppendUint32(data, v)
+	}
+	return appendAttr(nil, typ, data)
+}
+
+func nameAttr(name string) []byte { return appendAttr(nil, unixDiagName, []byte(name)) }
+
+// decodeUnix runs a whole unix dump through the decoder and the source's
+// post-pass, as netlinkSource.dump does.
+func decodeUnix(t *testing.T, buf []byte, want StateSet) []Socket {
+	t.Helper()
+	it := dumpIter{b: buf}
+	socks, err := appendUnixDiag(nil, &it)
+	if err != nil || !it.done {
+		t.Fatalf("err %v, done %v", err, it.done)
+	}
+	return finishUnix(socks, 0, want)
+}
+
+func TestDecodeUnixDiagFixture(t *testing.T) {
+	const path = `"/tmp/sockscope-netlink-fixture.sock"`
+	want := []string{
+		`unix unix dgram CLOSE path="@sockscope-test-17434" peer=0 peerpath="" rq=0 sq=0 ino=482986 uid=0 cookie=4108`,
+		`unix unix seqpacket ESTABLISHED path="" peer=482987 peerpath="" rq=0 sq=0 ino=482988 uid=0 cookie=4110`,
+		`unix unix seqpacket ESTABLISHED path="" peer=482988 peerpath="" rq=0 sq=0 ino=482987 uid=0 cookie=4109`,
+		// The client: no name of its own, its peer (the accepted socket)
+		// has the listener's; 3 unread bytes charged to its send queue as
+		// skb truesize.
+		`unix unix stream ESTABLISHED path="" peer=482985 peerpath=` + path + ` rq=0 sq=768 ino=482984 uid=0 cookie=4106`,
+		`unix unix stream ESTABLISHED path=` + path + ` peer=482984 peerpath="" rq=3 sq=0 ino=482985 uid=0 cookie=4107`,
+		`unix unix stream LISTEN path=` + path + ` peer=0 peerpath="" rq=0 sq=8 ino=482983 uid=0 cookie=4105`,
+	}
+	buf := readFixture(t, "unix-unix.bin")
+	if got := sockLines(decodeUnix(t, buf, 0)); !slices.Equal(got, want) {
+		t.Errorf("unix-unix.bin:\n%s", lineDiff(got, want))
+	}
+	if got := sockLines(decodeUnix(t, buf, StateSet(0).With(Listen))); !slices.Equal(got, want[5:]) {
+		t.Errorf("unix-unix.bin, LISTEN only:\n%s", lineDiff(got, want[5:]))
+	}
+}
+
+func TestDecodeUnixDiag(t *testing.T) {
+	tests := []struct {
+		name string
+		msg  []byte
+		want string
+		err  bool
+	}{
+		{name: "abstract name keeps every byte",
+			msg:  unixMsg(Dgram, Close, 1, nameAttr("\x00ab\x00c\xff")),
+			want: `unix unix dgram CLOSE path="@ab\x00c\xff" peer=0 peerpath="" rq=0 sq=0 ino=1 uid=0 cookie=1001`},
+		{name: "path ends at its NUL",
+			msg:  unixMsg(Stream, Listen, 2, nameAttr("/run/x.sock\x00"), u32Attr(unixDiagRQLen, 1, 128), u32Attr(unixDiagUID, 1000)),
+			want: `unix unix stream LISTEN path="/run/x.sock" peer=0 peerpath="" rq=1 sq=128 ino=2 uid=1000 cookie=1002`},
+		{name: "empty name, VFS and unknown attributes ignored",
+			msg: unixMsg(SeqPacket, Established, 3, nameAttr(""), u32Attr(1, 7, 8), u32Attr(unixDiagPeer, 4),
+				u32Attr(42, 1)),
+			want: `unix unix seqpacket ESTABLISHED path="" peer=4 peerpath="" rq=0 sq=0 ino=3 uid=0 cookie=1003`},
+		{name: "short attributes ignored",
+			msg: unixMsg(Stream, Established, 5, appendAttr(nil, unixDiagPeer, []byte{1, 2}),
+				appendAttr(nil, unixDiagRQLen, []byte{1, 2, 3, 4}), appendAttr(nil, unixDiagUID, nil)),
+			want: `unix unix stream ESTABLISHED path="" peer=0 peerpath="" rq=0 sq=0 ino=5 uid=0 cookie=1005`},
+		{name: "attribute overrun", msg: unixMsg(Stream, Close, 6, []byte{9, 0, 0, 0, 'a'}), err: true},
+		{name: "short message", msg: unixMsg(Stream, Close, 7)[:unixDiagMsgLen-1], err: true},
+		{name: "wrong family", msg: append([]byte{afInet}, unixMsg(Stream, Close, 8)[1:]...), err: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := Socket{PeerPath: "stale", Processes: []Process{{PID: 1}}}
+			err := decodeUnixDiag(tt.msg, &s)
+			if tt.err {
+				if !errors.Is(err, ErrParse) {
+					t.Errorf("err = %v, want ErrParse", err)
+				}
+				return
+			}
+			if got := sockLine(&s); err != nil || got != tt.want {
+				t.Errorf("got  %s, %v\nwant %s", got, err, tt.want)
+			}
+			if len(s.Processes) != 1 {
+				t.Error("decodeUnixDiag touched Processes")
+			}
+		})
+	}
+}
+
+func TestUnixPeerPathAcrossStates(t *testing.T) {
+	// A connected datagram client whose server is unconnected (CLOSE):
+	// asking for ESTABLISHED sockets only still names the server as peer.
+	buf := slices.Concat(
+		nlMessage(sockDiagByFamily, unixMsg(Dgram, Close, 10, nameAttr("/dev/log\x00"))),
+		nlMessage(sockDiagByFamily, unixMsg(Dgram, Established, 11, u32Attr(unixDiagPeer, 10))),
+		nlMessage(nlmsgDone, errPayload(0)),
+	)
+	got := sockLines(decodeUnix(t, buf, StateSet(0).With(Established)))
+	want := []string{`unix unix dgram ESTABLISHED path="" peer=10 peerpath="/dev/log" rq=0 sq=0 ino=11 uid=0 cookie=1011`}
+	if !slices.Equal(got, want) {
+		t.Errorf("\n%s", lineDiff(got, want))
+	}
+}
+
+func TestUnixDiagRequest(t *testing.T) {
+	req := appendUnixDiagRequest(nil, 3)
+	h, p, rest, err := splitMessage(req)
+	if err != nil || len(rest) != 0 || h.Seq != 3 || h.Type != sockDiagByFamily || len(p) != unixDiagReqLen {
+		t.Fatalf("request %+v, payload %d bytes, %v", h, len(p), err)
+	}
+	ne := binary.NativeEndian
+	if p[0] != afUnix || p[1] != 0 || ne.Uint32(p[4:]) != ^uint32(0) || ne.Uint32(p[8:]) != 0 ||
+		ne.Uint32(p[12:]) != 0x57 {
+		t.Errorf("payload % x", p)
+	}
+}
+
+// FuzzDecodeUnixDiag decodes arbitrary bytes as a unix_diag dump and runs
+// the PeerPath post-pass: it must never panic.
+func FuzzDecodeUnixDiag(f *testing.F) {
+	addFixtureSeeds(f)
+	f.Add(nlMessage(sockDiagByFamily, unixMsg(Stream, Listen, 1, nameAttr("\x00x"), u32Attr(unixDiagPeer, 1))))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		it := dumpIter{b: b}
+		socks, _ := appendUnixDiag(nil, &it)
+		socks = finishUnix(socks, 0, StateSet(0).With(Established))
+		for _, s := range socks {
+			if s.Proto != Unix || s.Family != Local || s.State != Established || s.Local.IsValid() {
+				t.Fatalf("decoded %s", sockLine(&s))
+			}
+		}
+	})
+}
