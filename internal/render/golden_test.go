@@ -1,0 +1,203 @@
+package render
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sockscope/sockscope/internal/sockets"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
+
+var fixtureMeta = Meta{
+	Host:         "host1",
+	Time:         time.Date(2026, 11, 25, 21, 44, 9, 123456789, time.UTC),
+	Unattributed: 1,
+	Warnings:     []string{"inet_diag dump raw6: protocol not supported"},
+}
+
+// goldenCases are the style × option combinations checked against
+// testdata/<name>.golden; run `go test ./internal/render -update` to
+// rewrite them, then read the diff.
+var goldenCases = []struct {
+	name string
+	opts Options
+}{
+	{"modern", Options{}},
+	{"modern-o", Options{ShowPID: true}},
+	{"modern-pe", Options{ShowProgram: true, Extended: true}},
+	{"modern-b", Options{ShowExe: true, ShowPID: true}},
+	{"modern-names", Options{ShowProgram: true, Namer: fakeNamer{}}},
+	{"modern-color", Options{Color: true, ShowPID: true}},
+	{"modern-zh", Options{Lang: "zh-CN", ShowProgram: true, Extended: true, ShowExe: true}},
+	{"windows-an", Options{Style: Windows}},
+	{"windows-ano", Options{Style: Windows, ShowPID: true}},
+	{"windows-abno", Options{Style: Windows, ShowPID: true, ShowExe: true}},
+	{"windows-names", Options{Style: Windows, Namer: fakeNamer{}}},
+	{"windows-names-f", Options{Style: Windows, Namer: fakeNamer{}, FQDN: true}},
+	{"windows-zh-ano", Options{Style: Windows, ShowPID: true, Lang: "zh-CN"}},
+	{"linux-tuan", Options{Style: Linux, All: true}},
+	{"linux-tulpn", Options{Style: Linux, ListeningOnly: true, ShowProgram: true}},
+	{"linux-anpe", Options{Style: Linux, All: true, ShowProgram: true, Extended: true}},
+	{"linux-anW", Options{Style: Linux, All: true, Wide: true, ShowProgram: true}},
+	{"linux-names", Options{Style: Linux, Namer: fakeNamer{}, Extended: true}},
+	{"linux-b", Options{Style: Linux, All: true, ShowExe: true}},
+	{"json", Options{Format: JSON}},
+	{"ndjson", Options{Format: NDJSON}},
+	{"csv", Options{Format: CSV}},
+}
+
+func TestGolden(t *testing.T) {
+	for _, tc := range goldenCases {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Write(&buf, fixture(), fixtureMeta, tc.opts); err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, tc.name, buf.Bytes())
+		})
+	}
+}
+
+// checkGolden compares got with testdata/<name>.golden, or rewrites the
+// file under -update.
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (run with -update to accept):\n%s", path, lineDiff(string(want), string(got)))
+	}
+}
+
+// lineDiff shows the lines that differ, marked - (want) and + (got).
+func lineDiff(want, got string) string {
+	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var b strings.Builder
+	for i := 0; i < max(len(wl), len(gl)); i++ {
+		var w, g string
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if w != g {
+			b.WriteString("-" + strings.ReplaceAll(w, " ", "·") + "\n+" + strings.ReplaceAll(g, " ", "·") + "\n")
+		}
+	}
+	return b.String()
+}
+
+// TestEmpty checks every format on an empty listing: headers only, and a
+// JSON document with "sockets": [].
+func TestEmpty(t *testing.T) {
+	for _, tc := range []struct {
+		opts Options
+		want string
+	}{
+		{Options{}, "Proto  Recv-Q  Send-Q  Local Address  Foreign Address  State\n"},
+		{Options{Style: Windows}, "\nActive Connections\n\n  Proto  Local Address          Foreign Address        State\n"},
+		{Options{Style: Linux}, "Active Internet connections (w/o servers)\n" +
+			"Proto Recv-Q Send-Q Local Address           Foreign Address         State      \n"},
+		{Options{Style: Linux, Protos: sockets.AllProtos, ListeningOnly: true}, "Active Internet connections (only servers)\n" +
+			"Proto Recv-Q Send-Q Local Address           Foreign Address         State      \n" +
+			"Active UNIX domain sockets (only servers)\n" +
+			"Proto RefCnt Flags       Type       State         I-Node   Path\n"},
+		{Options{Format: JSON}, `{"schema":1,"host":"","time":"0001-01-01T00:00:00Z","sockets":[],"unattributed":0,"warnings":[]}` + "\n"},
+		{Options{Format: NDJSON}, ""},
+		{Options{Format: CSV}, csvHeader},
+	} {
+		var buf bytes.Buffer
+		if err := Write(&buf, nil, Meta{}, tc.opts); err != nil {
+			t.Fatal(err)
+		}
+		if buf.String() != tc.want {
+			t.Errorf("%v/%v: got\n%q\nwant\n%q", tc.opts.Format, tc.opts.Style, buf.String(), tc.want)
+		}
+	}
+}
+
+// TestWindowsUnix checks that the windows style leaves unix sockets out
+// unless nothing else was asked for.
+func TestWindowsUnix(t *testing.T) {
+	socks := fixture()
+	var unixOnly []sockets.Socket
+	for _, s := range socks {
+		if s.Family == sockets.Local {
+			unixOnly = append(unixOnly, s)
+		}
+	}
+	for _, tc := range []struct {
+		socks  []sockets.Socket
+		protos sockets.ProtoSet
+		want   bool
+	}{
+		{socks, 0, false},
+		{socks, sockets.AllProtos, false},
+		{unixOnly, 0, true},
+		{unixOnly, sockets.ProtoSet(0).With(sockets.Unix), true},
+		{unixOnly, sockets.ProtoSet(0).With(sockets.Unix).With(sockets.TCP), false},
+		{socks, sockets.ProtoSet(0).With(sockets.Unix), true},
+	} {
+		var buf bytes.Buffer
+		if err := Write(&buf, tc.socks, Meta{}, Options{Style: Windows, Protos: tc.protos}); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(buf.String(), "  UNIX   "); got != tc.want {
+			t.Errorf("%d sockets, protos %b: unix shown = %v, want %v\n%s", len(tc.socks), tc.protos, got, tc.want, buf.String())
+		}
+	}
+}
+
+// TestDocExample checks that the example in docs/json.md is what the
+// encoder writes, in JSON and in CSV.
+func TestDocExample(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "json.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := fixture()
+	socks := []sockets.Socket{f[0], f[3], f[14]}
+	socks[0].Cookie = 8197
+	meta := Meta{
+		Host: "web1", Time: time.Date(2026, 11, 25, 21, 44, 9, 120000000, time.FixedZone("", 3600)),
+		Unattributed: 2,
+		Warnings:     []string{"inet_diag dump raw: no such file or directory (raw socket diagnostics are not built into this kernel)"},
+	}
+	for _, tc := range []struct {
+		fence string
+		opts  Options
+	}{
+		{"```json\n{\"schema\"", Options{Format: JSON}},
+		{"```csv\n", Options{Format: CSV}},
+	} {
+		i := bytes.Index(doc, []byte(tc.fence))
+		if i < 0 {
+			t.Fatalf("docs/json.md has no block starting %q", tc.fence)
+		}
+		block := doc[i+bytes.IndexByte(doc[i:], '\n')+1:]
+		block = block[:bytes.Index(block, []byte("```"))]
+		var buf bytes.Buffer
+		if err := Write(&buf, socks, meta, tc.opts); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(buf.Bytes(), block) {
+			t.Errorf("%v example in docs/json.md is not what Write prints:\n%s", tc.opts.Format, lineDiff(string(block), buf.String()))
+		}
+	}
+}

@@ -1,0 +1,190 @@
+package render
+
+import (
+	"bufio"
+	"io"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sockscope/sockscope/internal/sockets"
+)
+
+// Style is the layout of a table.
+type Style int
+
+// The table layouts.
+const (
+	Modern  Style = iota // aligned to the content, never truncated (default)
+	Windows              // Windows netstat, column for column
+	Linux                // net-tools netstat, column for column
+)
+
+var styleNames = []string{Modern: "modern", Windows: "windows", Linux: "linux"}
+
+// String returns the name ParseStyle accepts.
+func (s Style) String() string { return enumName(styleNames, int(s), "style") }
+
+// ParseStyle parses a style name, in any case: modern, windows or linux.
+// An unknown name returns an *UnknownValueError (errors.Is ErrParse).
+func ParseStyle(s string) (Style, error) {
+	i, err := parseEnum(styleNames, "style", s)
+	return Style(i), err
+}
+
+// Format is the output format.
+type Format int
+
+// The output formats.
+const (
+	Table  Format = iota // a table in one of the Styles (default)
+	JSON                 // one JSON document, schema 1 (docs/json.md)
+	NDJSON               // one JSON socket object per line, no envelope
+	CSV                  // RFC 4180, a header row, one socket per row
+)
+
+var formatNames = []string{Table: "table", JSON: "json", NDJSON: "ndjson", CSV: "csv"}
+
+// String returns the name ParseFormat accepts.
+func (f Format) String() string { return enumName(formatNames, int(f), "format") }
+
+// ParseFormat parses a format name, in any case: table, json, ndjson or
+// csv. An unknown name returns an *UnknownValueError (errors.Is ErrParse).
+func ParseFormat(s string) (Format, error) {
+	i, err := parseEnum(formatNames, "format", s)
+	return Format(i), err
+}
+
+// UnknownValueError reports a style or format name that is not one of the
+// valid ones. It prints as one line naming the bad value and the valid
+// ones, and matches sockets.ErrParse with errors.Is.
+type UnknownValueError struct {
+	Kind  string // "style" or "format"
+	Value string
+	Valid []string
+}
+
+func (e *UnknownValueError) Error() string {
+	return "unknown " + e.Kind + " " + strconv.Quote(e.Value) + " (valid: " + strings.Join(e.Valid, ", ") + ")"
+}
+
+// Is makes errors.Is(err, sockets.ErrParse) true.
+func (e *UnknownValueError) Is(target error) bool { return target == sockets.ErrParse }
+
+func parseEnum(names []string, kind, s string) (int, error) {
+	for i, n := range names {
+		if strings.EqualFold(s, n) {
+			return i, nil
+		}
+	}
+	return 0, &UnknownValueError{Kind: kind, Value: s, Valid: names}
+}
+
+func enumName(names []string, i int, kind string) string {
+	if i >= 0 && i < len(names) {
+		return names[i]
+	}
+	return kind + "(" + strconv.Itoa(i) + ")"
+}
+
+// Namer supplies names when output is not numeric. Both methods are
+// called once per printed cell, so an implementation answers from a cache
+// it filled beforehand; neither is ever called with an unspecified address
+// or port 0.
+type Namer interface {
+	// Host returns the name of a, or "" to print the address numerically.
+	Host(a netip.Addr) string
+	// Service returns the name of port for protocol p, or "" to print the
+	// number.
+	Service(port uint16, p sockets.Proto) string
+}
+
+// InterfaceNamer is implemented by a Namer that also names network
+// interfaces; the modern table then prints a zone as "%eth0" instead of
+// "%2".
+type InterfaceNamer interface {
+	// Interface returns the name of the interface with that index, or "".
+	Interface(index uint32) string
+}
+
+// Options says how to render a listing.
+type Options struct {
+	Style  Style
+	Format Format
+	// Color adds ANSI colours to the state column of tables. The caller
+	// sets it only when writing to a terminal.
+	Color bool
+	// ShowPID (-o, the Windows meaning) adds the owning PIDs; the linux
+	// style shows its PID/Program name column instead (net-tools' -o is
+	// timers).
+	ShowPID bool
+	// ShowProgram (-p, the Linux meaning) adds "PID/Program name".
+	ShowProgram bool
+	// ShowExe (-b) adds the executable: a " [name]" line under the row in
+	// the windows style, an Exe column in the modern style, an Executable
+	// column after the inet rows of the linux style (unix rows end with
+	// their path and get none).
+	ShowExe bool
+	// Extended (-e) adds the User and Inode columns.
+	Extended bool
+	// Wide (-W) stops the linux style from truncating addresses and
+	// program names as net-tools does; the other styles never truncate.
+	Wide bool
+	// FQDN (-f) prints full host names; without it the windows style
+	// prints only the first label of a name, as Windows netstat does.
+	FQDN bool
+	// Namer names hosts and ports in tables; nil prints them numerically.
+	// JSON, NDJSON and CSV are always numeric.
+	Namer Namer
+	// ListeningOnly and All choose the linux style's section titles:
+	// "(only servers)", "(servers and established)" or "(w/o servers)".
+	ListeningOnly, All bool
+	// Protos is the set of protocols that was asked for. The linux style
+	// prints the section of each kind asked for even when it is empty, as
+	// net-tools does, and the windows style shows unix sockets only when
+	// nothing but unix was asked. Zero means: the kinds present in the
+	// listing (inet when the listing is empty).
+	Protos sockets.ProtoSet
+	// Lang chooses the language of headings: "" or "en" English,
+	// "zh-CN" (any "zh" tag) Simplified Chinese (SPEC section 6). The
+	// linux style is always English, as net-tools is.
+	Lang string
+}
+
+// rowBufSize is the initial size of the scratch buffer each writer
+// appends a row to before writing it; it grows to the longest row.
+const rowBufSize = 1024
+
+// Meta is the envelope data of a listing.
+type Meta struct {
+	Host         string    // host name of the machine listed
+	Time         time.Time // when the listing was taken
+	Unattributed int       // sockets whose holders this user cannot see
+	Warnings     []string  // parts of the listing that failed, one line each
+}
+
+// Write renders socks to w as opts says. It buffers its output and
+// returns the first error writing to w. The sockets are printed in the
+// order given; sorting is the caller's choice.
+func Write(w io.Writer, socks []sockets.Socket, meta Meta, opts Options) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	switch opts.Format {
+	case JSON:
+		writeJSON(bw, socks, meta)
+	case NDJSON:
+		writeNDJSON(bw, socks)
+	case CSV:
+		writeCSV(bw, socks)
+	default:
+		switch opts.Style {
+		case Windows:
+			writeWindows(bw, socks, &opts)
+		case Linux:
+			writeLinux(bw, socks, &opts)
+		default:
+			writeModern(bw, socks, &opts)
+		}
+	}
+	return bw.Flush()
+}
