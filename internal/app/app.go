@@ -40,10 +40,11 @@ func Main() int {
 func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 	base := strings.TrimSuffix(strings.ToLower(filepath.Base(args[0])), ".exe")
 	f := &cli.Factory{
-		IO:        io,
-		Netstat:   base == "netstat",
-		Source:    sockets.NewSystemSource,
-		Attribute: attribute,
+		IO:         io,
+		Netstat:    base == "netstat",
+		Privileged: os.Geteuid() == 0,
+		Source:     sockets.NewSystemSource,
+		Attribute:  attribute,
 		Namer: cli.NewNamer(sync.OnceValue(func() *names.Services {
 			return names.LoadServices("/etc/services")
 		}), &names.Resolver{}),
@@ -65,9 +66,9 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 	}
 }
 
-func attribute(ctx context.Context, socks []sockets.Socket, details bool) (int, error) {
+func attribute(ctx context.Context, socks []sockets.Socket, details bool) (cli.Attribution, error) {
 	res, err := procattr.Attribute(ctx, socks, procattr.Options{Details: details})
-	return res.Unattributed, err
+	return cli.Attribution{Unattributed: res.Unattributed, Unreadable: res.Unreadable}, err
 }
 
 func oneLine(err error) string {

@@ -16,9 +16,17 @@ import (
 )
 
 // AttributeFunc fills the Processes of socks. details asks for exe,
-// cmdline, user, parent and cgroup besides PID and name. It returns how
-// many sockets may have owners this user cannot see.
-type AttributeFunc func(ctx context.Context, socks []sockets.Socket, details bool) (unattributed int, err error)
+// cmdline, user, parent and cgroup besides PID and name.
+type AttributeFunc func(ctx context.Context, socks []sockets.Socket, details bool) (Attribution, error)
+
+// Attribution says what process attribution could not see.
+type Attribution struct {
+	// Unattributed is the number of sockets that may be held by a process
+	// whose file table could not be read.
+	Unattributed int
+	// Unreadable is the number of such processes.
+	Unreadable int
+}
 
 // listRun lists sockets once, or every req.Interval until ctx is done.
 func listRun(ctx context.Context, f *Factory, req *listRequest) error {
@@ -33,6 +41,7 @@ func listRun(ctx context.Context, f *Factory, req *listRequest) error {
 	host, _ := os.Hostname()
 	var socks []sockets.Socket
 	warned := false
+	unreadable := 0
 	for {
 		meta := render.Meta{Host: host, Time: time.Now()}
 		socks, err = src.Snapshot(ctx, req.Filter, socks[:0])
@@ -47,15 +56,16 @@ func listRun(ctx context.Context, f *Factory, req *listRequest) error {
 		}
 		socks = filterSockets(socks, req)
 		if req.Owners && f.Attribute != nil {
-			n, err := f.Attribute(ctx, socks, req.Details)
+			a, err := f.Attribute(ctx, socks, req.Details)
 			if err != nil && !errors.Is(err, sockets.ErrUnsupported) {
 				meta.Warnings = append(meta.Warnings, "process attribution: "+err.Error())
 			}
-			meta.Unattributed = n
+			meta.Unattributed = a.Unattributed
+			unreadable = a.Unreadable
 			socks = filterOwners(socks, req)
 		}
 		if !warned {
-			warn(f, meta)
+			warn(f, meta, unreadable)
 			warned = true
 		}
 		opts := req.Render
@@ -80,13 +90,37 @@ func listRun(ctx context.Context, f *Factory, req *listRequest) error {
 }
 
 // warn prints what could not be seen, once, on stderr.
-func warn(f *Factory, meta render.Meta) {
+func warn(f *Factory, meta render.Meta, unreadable int) {
 	for _, w := range meta.Warnings {
 		fmt.Fprintf(f.IO.ErrOut, "sockscope: warning: %s\n", w)
 	}
-	if meta.Unattributed > 0 {
-		fmt.Fprintf(f.IO.ErrOut, "sockscope: %d sockets could not be attributed: their processes are not visible to this user; run as root (sudo) to see every owner\n", meta.Unattributed)
+	if meta.Unattributed == 0 {
+		return
 	}
+	if f.Privileged {
+		fmt.Fprintf(f.IO.ErrOut, "sockscope: %s could not be attributed: %s refused to show %s open files even to root\n",
+			plural(meta.Unattributed, "socket"), plural(unreadable, "process"), its(unreadable))
+		return
+	}
+	fmt.Fprintf(f.IO.ErrOut, "sockscope: %s could not be attributed: %s of other users are not visible; run as root (sudo) to see every owner\n",
+		plural(meta.Unattributed, "socket"), plural(unreadable, "process"))
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	if strings.HasSuffix(word, "s") {
+		return fmt.Sprintf("%d %ses", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func its(n int) string {
+	if n == 1 {
+		return "its"
+	}
+	return "their"
 }
 
 // filterSockets applies what the source cannot: protocol/family pairs and

@@ -64,25 +64,25 @@ type protoSpec struct {
 // protoNames are the names -p PROTO accepts for listings. As in Windows
 // netstat, "tcp" and "udp" are IPv4 only and "tcpv6"/"udpv6" IPv6 only.
 var protoNames = map[string]protoSpec{
-	"tcp":      {sockets.TCP, sockets.FamilySet(0).With(sockets.Inet)},
-	"tcp4":     {sockets.TCP, sockets.FamilySet(0).With(sockets.Inet)},
-	"tcpv6":    {sockets.TCP, sockets.FamilySet(0).With(sockets.Inet6)},
-	"tcp6":     {sockets.TCP, sockets.FamilySet(0).With(sockets.Inet6)},
-	"udp":      {sockets.UDP, sockets.FamilySet(0).With(sockets.Inet)},
-	"udp4":     {sockets.UDP, sockets.FamilySet(0).With(sockets.Inet)},
-	"udpv6":    {sockets.UDP, sockets.FamilySet(0).With(sockets.Inet6)},
-	"udp6":     {sockets.UDP, sockets.FamilySet(0).With(sockets.Inet6)},
-	"udplite":  {sockets.UDPLite, 0},
-	"mptcp":    {sockets.MPTCP, 0},
-	"raw":      {sockets.Raw, sockets.FamilySet(0).With(sockets.Inet)},
-	"raw6":     {sockets.Raw, sockets.FamilySet(0).With(sockets.Inet6)},
-	"rawv6":    {sockets.Raw, sockets.FamilySet(0).With(sockets.Inet6)},
-	"unix":     {sockets.Unix, 0},
-	"inet":     {sockets.TCP, 0}, // every inet protocol; expanded in buildRequest
-	"ip":       {}, // statistics only
-	"ipv6":     {},
-	"icmp":     {},
-	"icmpv6":   {},
+	"tcp":     {sockets.TCP, sockets.FamilySet(0).With(sockets.Inet)},
+	"tcp4":    {sockets.TCP, sockets.FamilySet(0).With(sockets.Inet)},
+	"tcpv6":   {sockets.TCP, sockets.FamilySet(0).With(sockets.Inet6)},
+	"tcp6":    {sockets.TCP, sockets.FamilySet(0).With(sockets.Inet6)},
+	"udp":     {sockets.UDP, sockets.FamilySet(0).With(sockets.Inet)},
+	"udp4":    {sockets.UDP, sockets.FamilySet(0).With(sockets.Inet)},
+	"udpv6":   {sockets.UDP, sockets.FamilySet(0).With(sockets.Inet6)},
+	"udp6":    {sockets.UDP, sockets.FamilySet(0).With(sockets.Inet6)},
+	"udplite": {sockets.UDPLite, 0},
+	"mptcp":   {sockets.MPTCP, 0},
+	"raw":     {sockets.Raw, sockets.FamilySet(0).With(sockets.Inet)},
+	"raw6":    {sockets.Raw, sockets.FamilySet(0).With(sockets.Inet6)},
+	"rawv6":   {sockets.Raw, sockets.FamilySet(0).With(sockets.Inet6)},
+	"unix":    {sockets.Unix, 0},
+	"inet":    {sockets.TCP, 0}, // every inet protocol; expanded in buildRequest
+	"ip":      {},               // statistics only
+	"ipv6":    {},
+	"icmp":    {},
+	"icmpv6":  {},
 }
 
 const validProtos = "tcp, udp, tcpv6, udpv6, raw, raw6, udplite, mptcp, unix"

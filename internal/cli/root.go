@@ -22,6 +22,9 @@ type Factory struct {
 	IO *iostreams.IOStreams
 	// Netstat is true when the binary was invoked as "netstat".
 	Netstat bool
+	// Privileged is true when running as root (Administrator), so that
+	// advice to use sudo is not given.
+	Privileged bool
 	// Source returns the socket source for the given options.
 	Source func(sockets.SourceOptions) (sockets.Source, error)
 	// Attribute fills the processes of sockets; nil disables attribution.
