@@ -43,6 +43,7 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 		IO:         io,
 		Netstat:    base == "netstat",
 		Privileged: os.Geteuid() == 0,
+		Lang:       localeLang(),
 		Source:     sockets.NewSystemSource,
 		Attribute:  attribute,
 		Namer: cli.NewNamer(sync.OnceValue(func() *names.Services {
@@ -73,4 +74,19 @@ func attribute(ctx context.Context, socks []sockets.Socket, details bool) (cli.A
 
 func oneLine(err error) string {
 	return strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
+}
+
+// localeLang returns the language of the locale, from LC_ALL, LC_MESSAGES
+// or LANG, the first that is set (POSIX precedence); "C" and "POSIX" are
+// English.
+func localeLang() string {
+	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if v := os.Getenv(k); v != "" {
+			if v == "C" || v == "POSIX" || strings.HasPrefix(v, "C.") {
+				return ""
+			}
+			return v
+		}
+	}
+	return ""
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // NewNamer returns a Factory.Namer that names ports from services and
-// remote addresses by reverse DNS, all looked up concurrently within the
+// addresses by reverse DNS, all looked up concurrently within the
 // resolver's budget; what misses it prints numerically.
 func NewNamer(services func() *names.Services, resolver *names.Resolver) func(context.Context, []sockets.Socket) render.Namer {
 	return func(ctx context.Context, socks []sockets.Socket) render.Namer {
@@ -21,13 +21,14 @@ func NewNamer(services func() *names.Services, resolver *names.Resolver) func(co
 			if s.Family == sockets.Local {
 				continue
 			}
-			a := s.Remote.Addr()
-			if !a.IsValid() || a.IsUnspecified() {
-				continue
-			}
-			if _, ok := seen[a]; !ok {
-				seen[a] = struct{}{}
-				addrs = append(addrs, a)
+			for _, a := range [2]netip.Addr{s.Local.Addr(), s.Remote.Addr()} {
+				if !a.IsValid() || a.IsUnspecified() {
+					continue
+				}
+				if _, ok := seen[a]; !ok {
+					seen[a] = struct{}{}
+					addrs = append(addrs, a)
+				}
 			}
 		}
 		n := &namer{services: services()}

@@ -22,7 +22,7 @@ type listFlags struct {
 	resolve, json                           bool
 	proto                                   string // -p: "" not given, programSentinel, or PROTO
 	states, ports, pids, programs           []string
-	format, style, source, record           string
+	format, style, source, record, lang     string
 	stats, routes, ifaces, groups           bool
 }
 
@@ -244,13 +244,17 @@ func buildRequest(f *listFlags, args []string, stdoutTTY, netstat bool, native r
 	r.FQDN = f.fqdn
 	r.All = f.all || f.query
 	r.ListeningOnly = f.listening
+	r.Protos = req.Filter.Protos
+	r.Lang = f.lang
 	r.Color = stdoutTTY && r.Format == render.Table
 	// Names are looked up on a terminal unless -n; piped, only when asked
 	// (SPEC section 4); never for data formats.
 	req.Numeric = f.numeric || r.Format != render.Table || (!stdoutTTY && !f.resolve)
 	dataFormat := r.Format != render.Table
 	req.Owners = r.ShowPID || r.ShowProgram || r.ShowExe || dataFormat || len(req.PIDs) > 0 || len(req.Programs) > 0
-	req.Details = r.ShowExe || dataFormat || len(req.Programs) > 0
+	// net-tools prints PID/argv[0], so the linux layout needs command lines.
+	linuxProgram := r.Style == render.Linux && (r.ShowProgram || r.ShowPID)
+	req.Details = r.ShowExe || dataFormat || len(req.Programs) > 0 || linuxProgram
 	return req, nil
 }
 

@@ -22,6 +22,8 @@ type Factory struct {
 	IO *iostreams.IOStreams
 	// Netstat is true when the binary was invoked as "netstat".
 	Netstat bool
+	// Lang is the language of the user's locale ("" for English).
+	Lang string
 	// Privileged is true when running as root (Administrator), so that
 	// advice to use sudo is not given.
 	Privileged bool
@@ -127,6 +129,7 @@ func addListFlags(fs *pflag.FlagSet, lf *listFlags) {
 	fs.StringVar(&lf.format, "format", "table", "output format: table, json, ndjson or csv")
 	fs.BoolVar(&lf.json, "json", false, "shorthand for --format json")
 	fs.StringVar(&lf.style, "style", "", "table layout: modern, windows or linux (default modern; netstat's own when run as netstat)")
+	fs.StringVar(&lf.lang, "lang", "", "language of headings: en or zh-CN (default from LC_ALL, LC_MESSAGES, LANG)")
 	fs.BoolVar(&lf.resolve, "resolve", false, "look up names even when output is not a terminal")
 	fs.StringVar(&lf.source, "source", "auto", "socket data source: auto, netlink or proc")
 	fs.BoolVarP(&lf.stats, "statistics", "s", false, "per-protocol statistics")
@@ -143,6 +146,9 @@ func runList(cmd *cobra.Command, f *Factory, lf *listFlags, args []string, runF 
 		return err
 	}
 	req.Record = lf.record
+	if req.Render.Lang == "" {
+		req.Render.Lang = f.Lang
+	}
 	if runF != nil {
 		return runF(req)
 	}
