@@ -87,17 +87,6 @@ var protoNames = map[string]protoSpec{
 
 const validProtos = "tcp, udp, tcpv6, udpv6, raw, raw6, udplite, mptcp, unix"
 
-// isProtoArg reports whether s names a protocol, so that "-p tcp" (where
-// pflag gives -p no value) can be recognised.
-func isProtoArg(s string) bool {
-	for _, p := range strings.Split(strings.ToLower(s), ",") {
-		if _, ok := protoNames[p]; !ok {
-			return false
-		}
-	}
-	return s != ""
-}
-
 // buildRequest validates flags and positional arguments. netstat says
 // whether the binary runs as "netstat"; native is the style of the
 // native netstat of this OS.
@@ -111,8 +100,9 @@ func buildRequest(f *listFlags, args []string, stdoutTTY, netstat bool, native r
 	}
 	for _, a := range args {
 		switch {
-		case showProgram && proto == "" && isProtoArg(a):
-			// "-anop tcp": -p took no value from pflag; the protocol is here.
+		case showProgram && proto == "" && !isInterval(a):
+			// "-anop tcp": -p took no value from pflag; the protocol (valid
+			// or not, it is checked below) is here.
 			proto, showProgram = a, false
 		case isInterval(a):
 			if req.Interval != 0 {

@@ -138,7 +138,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"list", "--port", "70000"}, `bad port "70000"`},
 		{[]string{"list", "--pid", "-3"}, `bad PID "-3"`},
 		{[]string{"-tan", "0"}, `bad interval "0"`},
-		{[]string{"-tan", "-1"}, `bad interval "-1"`},
+		{[]string{"-tan", "--", "-1"}, `bad interval "-1"`},
 		{[]string{"-tan", "1e9"}, `bad interval "1e9"`},
 		{[]string{"-tan", "abc"}, `unexpected argument "abc"`},
 		{[]string{"-tan", "1", "2"}, "more than one interval"},
