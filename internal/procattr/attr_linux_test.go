@@ -1,0 +1,258 @@
+package procattr
+
+import (
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sockscope/sockscope/internal/sockets"
+)
+
+// listenerFD returns the fd and inode of a TCP listener, without
+// duplicating the descriptor.
+func listenerFD(t *testing.T, ln net.Listener) (int32, uint64) {
+	t.Helper()
+	rc, err := ln.(*net.TCPListener).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fd int32
+	var ino uint64
+	if err := rc.Control(func(f uintptr) { fd, ino = int32(f), inodeOf(t, int(f)) }); err != nil {
+		t.Fatal(err)
+	}
+	return fd, ino
+}
+
+// startWithSocket starts path as `sleep 30` (argv[0] "sleep") holding a
+// duplicate of ln as fd 3, and closes the test's duplicate. The process is
+// killed, by its PID, when the test ends.
+func startWithSocket(t *testing.T, path string, ln net.Listener) *exec.Cmd {
+	t.Helper()
+	f, err := ln.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cmd := exec.Command(path, "30")
+	cmd.Args[0] = "sleep"
+	cmd.ExtraFiles = []*os.File{f}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	t.Cleanup(func() {
+		unix.Kill(pid, unix.SIGKILL)
+		cmd.Wait()
+	})
+	return cmd
+}
+
+func readProcFile(t *testing.T, pid int, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestAttributeProc attributes sockets of the test process and of a child
+// that inherited one of them, on the real /proc.
+func TestAttributeProc(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	lnFD, lnIno := listenerFD(t, ln)
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(pair[0])
+	defer unix.Close(pair[1])
+
+	path := sleepPath(t)
+	exe, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := startWithSocket(t, path, ln)
+
+	self := os.Getpid()
+	selfExe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid := uint32(os.Geteuid())
+	userName := strconv.Itoa(int(uid))
+	if u, err := user.LookupId(userName); err == nil {
+		userName = u.Username
+	}
+	selfCg := parseCgroup(readProcFile(t, self, "cgroup"))
+	childCg := parseCgroup(readProcFile(t, child.Process.Pid, "cgroup"))
+	me := sockets.Process{
+		PID: int32(self), PPID: int32(os.Getppid()), Exe: selfExe, Cmdline: os.Args, UID: uid, User: userName,
+		Name:   strings.TrimSuffix(string(readProcFile(t, self, "comm")), "\n"),
+		Cgroup: selfCg.Path, Unit: selfCg.Unit, Container: selfCg.Container,
+	}
+	kid := sockets.Process{
+		PID: int32(child.Process.Pid), PPID: int32(self), Name: "sleep", Exe: exe, Cmdline: []string{"sleep", "30"},
+		UID: uid, User: userName, FD: 3, Cgroup: childCg.Path, Unit: childCg.Unit, Container: childCg.Container,
+	}
+
+	for _, opts := range []Options{
+		{Details: true},
+		{Details: true, Workers: 1},
+		{Details: true, Workers: 2, tuning: tuning{noCount: true}},
+	} {
+		socks := []sockets.Socket{
+			{Proto: sockets.TCP, State: sockets.Listen, Inode: lnIno},
+			{Proto: sockets.Unix, State: sockets.Established, Inode: inodeOf(t, pair[0])},
+			{Proto: sockets.Unix, State: sockets.Established, Inode: inodeOf(t, pair[1])},
+		}
+		if _, err := Attribute(context.Background(), socks, opts); err != nil {
+			t.Fatalf("%+v: %v", opts, err)
+		}
+		want := [][]sockets.Process{
+			{me, kid}, // shared after fork
+			{me},
+			{me},
+		}
+		want[0][0].FD = lnFD
+		want[1][0].FD = int32(pair[0])
+		want[2][0].FD = int32(pair[1])
+		slices.SortFunc(want[0], func(a, b sockets.Process) int { return int(a.PID - b.PID) })
+		for i := range socks {
+			if !reflect.DeepEqual(socks[i].Processes, want[i]) {
+				t.Errorf("%+v: socket %d:\n got %+v\nwant %+v", opts, i, socks[i].Processes, want[i])
+			}
+		}
+	}
+}
+
+// TestAttributeDeletedExe runs a copy of sleep(1) whose file is then
+// removed: its exe is reported without " (deleted)", with ExeDeleted.
+func TestAttributeDeletedExe(t *testing.T) {
+	src, err := filepath.EvalSymlinks(sleepPath(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(t.TempDir(), "sleepy")
+	if err := os.WriteFile(exe, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, ino := listenerFD(t, ln)
+	child := startWithSocket(t, exe, ln)
+	if err := os.Remove(exe); err != nil {
+		t.Fatal(err)
+	}
+	socks := []sockets.Socket{{Proto: sockets.TCP, State: sockets.Listen, Inode: ino}}
+	if _, err := Attribute(context.Background(), socks, Options{Details: true}); err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(socks[0].Processes, func(p sockets.Process) bool { return int(p.PID) == child.Process.Pid })
+	if i < 0 {
+		t.Fatalf("child %d not among %+v", child.Process.Pid, socks[0].Processes)
+	}
+	if p := socks[0].Processes[i]; p.Exe != exe || !p.ExeDeleted || p.Name != "sleepy" {
+		t.Errorf("got exe %q deleted=%v name %q, want %q deleted=true name \"sleepy\"", p.Exe, p.ExeDeleted, p.Name, exe)
+	}
+}
+
+// TestAttributeSplit compares every way of reading fd tables on processes
+// with dense, sparse and scattered tables: probing by count, listing, and
+// tables split among workers (with a small split threshold), sparse enough
+// to make chunks fall back to listing and to have fds past the count.
+func TestAttributeSplit(t *testing.T) {
+	if lim := raiseNoFile(t); lim < 4000 {
+		t.Skipf("fd limit %d", lim)
+	}
+	path := sleepPath(t)
+	layouts := []string{
+		strings.Repeat("s", 1500),                                                       // dense
+		strings.Repeat("sn", 400) + strings.Repeat(" ", 1200) + "s",                     // holes, one fd far past the count
+		strings.Repeat("s", 300) + strings.Repeat(" ", 2500) + "ssss",                   // a big gap
+		strings.Repeat(" s  ", 300) + strings.Repeat("n", 10) + " s",                    // scattered
+		strings.Repeat("s", 500) + strings.Repeat(" ", 1000) + strings.Repeat("s", 500), // whole chunks unused
+		"", // no inherited fds
+	}
+	var holders []*holder
+	var socks []sockets.Socket
+	for _, l := range layouts {
+		h := startHolderLayout(t, path, l)
+		holders = append(holders, h)
+		socks = append(socks, h.socks...)
+	}
+	socks = append(socks, sockets.Socket{Inode: 1 << 41, State: sockets.Established})
+
+	for _, opts := range []Options{
+		{Workers: 1},
+		{Workers: 1, tuning: tuning{noCount: true}},
+		{Workers: 2},
+		{Workers: 2, tuning: tuning{splitAt: 64}},
+		{Workers: 3, tuning: tuning{splitAt: 100}},
+		{Workers: 2, tuning: tuning{splitAt: 400}},               // chunks of 100, some all unused
+		{Workers: 2, tuning: tuning{splitAt: 64, noCount: true}}, // no count: never split
+	} {
+		for i := range socks {
+			socks[i].Processes = nil
+		}
+		if _, err := Attribute(context.Background(), socks, opts); err != nil {
+			t.Fatalf("%+v: %v", opts, err)
+		}
+		i := 0
+		for _, h := range holders {
+			for j := range h.socks {
+				got := socks[i].Processes
+				if len(got) != 1 || got[0].PID != h.pid || got[0].FD != h.fds[j] || got[0].Name != "sleep" {
+					t.Fatalf("%+v: socket %d of pid %d: got %+v, want fd %d", opts, j, h.pid, got, h.fds[j])
+				}
+				i++
+			}
+		}
+		if got := socks[i].Processes; got != nil {
+			t.Errorf("%+v: unheld socket attributed to %+v", opts, got)
+		}
+	}
+}
+
+// TestAttributeAllocs checks that the walk allocates per call and per
+// process holding a socket, never per fd: ten times the fds, same count.
+func TestAttributeAllocs(t *testing.T) {
+	path := sleepPath(t)
+	small := startHolder(t, path, 100, 100).socks
+	big := startHolder(t, path, 1000, 1000).socks
+	allocs := func(socks []sockets.Socket) float64 {
+		return testing.AllocsPerRun(5, func() {
+			if _, err := Attribute(context.Background(), socks, Options{Workers: 1}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	a, b := allocs(small), allocs(big)
+	t.Logf("allocations: %v with 200 fds, %v with 2000", a, b)
+	if b > a+2 {
+		t.Errorf("allocations grow with the number of fds: %v with 200, %v with 2000", a, b)
+	}
+}

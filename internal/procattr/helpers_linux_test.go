@@ -1,0 +1,137 @@
+package procattr
+
+import (
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sockscope/sockscope/internal/sockets"
+)
+
+// holder is a `sleep` process started by a test that holds sockets (and
+// other files) it inherited.
+type holder struct {
+	cmd   *exec.Cmd
+	pid   int32
+	socks []sockets.Socket // in fd order
+	fds   []int32          // fds[i] holds socks[i]
+}
+
+// startHolder starts `sleep 3600` holding nsock fresh unbound TCP sockets
+// on fds 3… and then nidle descriptors of /dev/null.
+func startHolder(tb testing.TB, path string, nsock, nidle int) *holder {
+	return startHolderLayout(tb, path, strings.Repeat("s", nsock)+strings.Repeat("n", nidle))
+}
+
+// startHolderLayout starts `sleep 3600` (as argv[0] "sleep", from path)
+// whose fds 3, 4, … are given by layout: 's' a fresh unbound TCP socket,
+// 'n' /dev/null, ' ' closed. The test process keeps no copy. The process
+// is killed, by its PID, when the test ends.
+func startHolderLayout(tb testing.TB, path, layout string) *holder {
+	tb.Helper()
+	h := &holder{}
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer null.Close()
+	extra := make([]*os.File, len(layout))
+	defer func() {
+		for _, f := range extra {
+			if f != nil && f != null {
+				f.Close()
+			}
+		}
+	}()
+	for i, c := range layout {
+		switch c {
+		case 'n':
+			extra[i] = null
+		case 's':
+			fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+			if err != nil {
+				tb.Fatalf("socket: %v", err)
+			}
+			extra[i] = os.NewFile(uintptr(fd), "socket")
+			h.socks = append(h.socks, sockets.Socket{Proto: sockets.TCP, Family: sockets.Inet, State: sockets.Close, Inode: inodeOf(tb, fd)})
+			h.fds = append(h.fds, int32(3+i))
+		}
+	}
+	h.cmd = exec.Command(path, "3600")
+	h.cmd.Args[0] = "sleep"
+	h.cmd.ExtraFiles = extra
+	if err := h.cmd.Start(); err != nil {
+		tb.Fatalf("start %s: %v", path, err)
+	}
+	h.pid = int32(h.cmd.Process.Pid)
+	tb.Cleanup(func() {
+		unix.Kill(int(h.pid), unix.SIGKILL)
+		h.cmd.Wait()
+	})
+	return h
+}
+
+// inodeOf returns the inode of the file open as fd.
+func inodeOf(tb testing.TB, fd int) uint64 {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		tb.Fatal(err)
+	}
+	return st.Ino
+}
+
+// sleepPath returns the path of sleep(1), skipping the test without it.
+func sleepPath(tb testing.TB) string {
+	tb.Helper()
+	p, err := exec.LookPath("sleep")
+	if err != nil {
+		tb.Skip("no sleep(1):", err)
+	}
+	return p
+}
+
+// raiseNoFile raises the soft fd limit to the hard one (Go does this at
+// start-up too; this makes it explicit) and returns it.
+func raiseNoFile(tb testing.TB) int {
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		tb.Fatal(err)
+	}
+	lim.Cur = lim.Max
+	unix.Setrlimit(unix.RLIMIT_NOFILE, &lim)
+	return int(lim.Cur)
+}
+
+// procNetSockets returns the sockets of /proc/net/{tcp,tcp6,udp,udp6,unix}
+// of the test's network namespace, with inodes and TCP states.
+func procNetSockets(tb testing.TB) []sockets.Socket {
+	var socks []sockets.Socket
+	for _, f := range []struct {
+		name  string
+		proto sockets.Proto
+		col   int // inode column
+	}{{"tcp", sockets.TCP, 9}, {"tcp6", sockets.TCP, 9}, {"udp", sockets.UDP, 9}, {"udp6", sockets.UDP, 9}, {"unix", sockets.Unix, 6}} {
+		b, err := os.ReadFile("/proc/net/" + f.name)
+		if err != nil {
+			continue
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			fs := strings.Fields(line)
+			if i == 0 || len(fs) <= f.col {
+				continue
+			}
+			ino, _ := strconv.ParseUint(fs[f.col], 10, 64)
+			st := sockets.Established
+			if f.proto == sockets.TCP {
+				v, _ := strconv.ParseUint(fs[3], 16, 8)
+				st = sockets.State(v)
+			}
+			socks = append(socks, sockets.Socket{Proto: f.proto, State: st, Inode: ino})
+		}
+	}
+	return socks
+}
