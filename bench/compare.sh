@@ -7,7 +7,9 @@
 #
 # Environment: PROCS (socket processes, default 200), PAIRS (default 7),
 # FARM (sockfarm source dir, default ../shared/bench/sockfarm), OUT (report
-# file, default bench/results/compare-<date>-s<SIZE>-p<PROCS>.md).
+# file, default bench/results/compare-<date>-s<SIZE>-p<PROCS>.md), EXEC (a
+# shell command to run against the population instead of the comparisons,
+# e.g. for profiling: $BIN/sockscope is the build under test).
 # Each comparison runs A and B alternately PAIRS times (bench/pairtime) and
 # reports the ratio B/A per pair and its median. Nothing leaves loopback.
 set -euo pipefail
@@ -61,6 +63,10 @@ done
 [[ -e $READY ]] || die "sockfarm not ready"
 
 S=$BIN/sockscope
+if [[ -n ${EXEC:-} ]]; then
+	bash -c "$EXEC"
+	exit
+fi
 {
 	echo "# sockscope vs ss: $(date -Is)"
 	echo

@@ -32,6 +32,7 @@ const (
 func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	defer startProfiles()()
 	return Run(ctx, os.Args, iostreams.System())
 }
 

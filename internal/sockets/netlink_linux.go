@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -183,6 +184,7 @@ func (s *netlinkSource) Snapshot(ctx context.Context, f Filter, dst []Socket) ([
 			c.close()
 		}
 	}()
+	dst = slices.Grow(dst, estimateFromProc(f))
 	for _, j := range jobs(f) {
 		if missing.Has(j.p) {
 			continue // the other family fails the same way
@@ -322,4 +324,14 @@ func (s *netlinkSource) writeRecord(j dumpJob) error {
 	}
 	name := filepath.Join(s.record, j.p.String()+"-"+j.fam.String()+".bin")
 	return os.WriteFile(name, s.rec, 0o644)
+}
+
+// estimateFromProc reads the calling thread's namespace's sockstat
+// counters and returns estimateSockets plus a margin for sockets created
+// during the dump; 0 if they cannot be read.
+func estimateFromProc(f Filter) int {
+	v4, _ := os.ReadFile("/proc/thread-self/net/sockstat")
+	v6, _ := os.ReadFile("/proc/thread-self/net/sockstat6")
+	n := estimateSockets(v4, v6, f)
+	return n + n/32
 }
