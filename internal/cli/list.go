@@ -148,14 +148,18 @@ func filterSockets(socks []sockets.Socket, req *listRequest) []sockets.Socket {
 	})
 }
 
-// filterOwners applies --pid and --program after attribution.
+// filterOwners applies --pid and --program after attribution. A holder
+// without a ProcessInfo (invalid) matches neither.
 func filterOwners(socks []sockets.Socket, req *listRequest) []sockets.Socket {
 	if len(req.PIDs) == 0 && len(req.Programs) == 0 {
 		return socks
 	}
 	return slices.DeleteFunc(socks, func(s sockets.Socket) bool {
 		for i := range s.Processes {
-			p := &s.Processes[i]
+			p := s.Processes[i].ProcessInfo
+			if p == nil {
+				continue
+			}
 			if len(req.PIDs) > 0 && !slices.Contains(req.PIDs, p.PID) {
 				continue
 			}
@@ -168,7 +172,7 @@ func filterOwners(socks []sockets.Socket, req *listRequest) []sockets.Socket {
 	})
 }
 
-func matchProgram(p *sockets.Process, names []string) bool {
+func matchProgram(p *sockets.ProcessInfo, names []string) bool {
 	for _, n := range names {
 		if strings.EqualFold(p.Name, n) || (p.Exe != "" && strings.EqualFold(filepath.Base(p.Exe), n)) {
 			return true

@@ -42,7 +42,7 @@ type walker struct {
 	counts   bool // the size of Root/PID/fd is the number of fds (procfs, Linux 6.2+)
 	pids     []int32
 	idx      *inodeIndex
-	procs    []*sockets.Process // by pid index; set by the worker that finishes it
+	procs    []*sockets.ProcessInfo // by pid index; set by the worker that finishes it
 	users    *userDB
 	splitAt  int
 	chunk    int32 // fds per chunk of a split table
@@ -137,7 +137,7 @@ func attribute(ctx context.Context, socks []sockets.Socket, opts Options) (Resul
 	if w.pids, err = listPIDs(rootfd, dents); err != nil {
 		return Result{}, &os.PathError{Op: "getdents", Path: opts.Root, Err: err}
 	}
-	w.procs = make([]*sockets.Process, len(w.pids))
+	w.procs = make([]*sockets.ProcessInfo, len(w.pids))
 
 	workers := make([]*worker, max(1, min(opts.Workers, len(w.pids))))
 	w.nworkers = len(workers)

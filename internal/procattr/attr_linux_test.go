@@ -102,14 +102,14 @@ func TestAttributeProc(t *testing.T) {
 	}
 	selfCg := parseCgroup(readProcFile(t, self, "cgroup"))
 	childCg := parseCgroup(readProcFile(t, child.Process.Pid, "cgroup"))
-	me := sockets.Process{
+	me := sockets.ProcessInfo{
 		PID: int32(self), PPID: int32(os.Getppid()), Exe: selfExe, Cmdline: os.Args, UID: uid, User: userName,
 		Name:   strings.TrimSuffix(string(readProcFile(t, self, "comm")), "\n"),
 		Cgroup: selfCg.Path, Unit: selfCg.Unit, Container: selfCg.Container,
 	}
-	kid := sockets.Process{
+	kid := sockets.ProcessInfo{
 		PID: int32(child.Process.Pid), PPID: int32(self), Name: "sleep", Exe: exe, Cmdline: []string{"sleep", "30"},
-		UID: uid, User: userName, FD: 3, Cgroup: childCg.Path, Unit: childCg.Unit, Container: childCg.Container,
+		UID: uid, User: userName, Cgroup: childCg.Path, Unit: childCg.Unit, Container: childCg.Container,
 	}
 
 	for _, opts := range []Options{
@@ -126,17 +126,14 @@ func TestAttributeProc(t *testing.T) {
 			t.Fatalf("%+v: %v", opts, err)
 		}
 		want := [][]sockets.Process{
-			{me, kid}, // shared after fork
-			{me},
-			{me},
+			{proc(me, lnFD), proc(kid, 3)}, // shared after fork
+			{proc(me, int32(pair[0]))},
+			{proc(me, int32(pair[1]))},
 		}
-		want[0][0].FD = lnFD
-		want[1][0].FD = int32(pair[0])
-		want[2][0].FD = int32(pair[1])
 		slices.SortFunc(want[0], func(a, b sockets.Process) int { return int(a.PID - b.PID) })
 		for i := range socks {
 			if !reflect.DeepEqual(socks[i].Processes, want[i]) {
-				t.Errorf("%+v: socket %d:\n got %+v\nwant %+v", opts, i, socks[i].Processes, want[i])
+				t.Errorf("%+v: socket %d:\n got %s\nwant %s", opts, i, showProcs(socks[i].Processes), showProcs(want[i]))
 			}
 		}
 	}
@@ -173,7 +170,7 @@ func TestAttributeDeletedExe(t *testing.T) {
 	}
 	i := slices.IndexFunc(socks[0].Processes, func(p sockets.Process) bool { return int(p.PID) == child.Process.Pid })
 	if i < 0 {
-		t.Fatalf("child %d not among %+v", child.Process.Pid, socks[0].Processes)
+		t.Fatalf("child %d not among %s", child.Process.Pid, showProcs(socks[0].Processes))
 	}
 	if p := socks[0].Processes[i]; p.Exe != exe || !p.ExeDeleted || p.Name != "sleepy" {
 		t.Errorf("got exe %q deleted=%v name %q, want %q deleted=true name \"sleepy\"", p.Exe, p.ExeDeleted, p.Name, exe)
@@ -226,13 +223,13 @@ func TestAttributeSplit(t *testing.T) {
 			for j := range h.socks {
 				got := socks[i].Processes
 				if len(got) != 1 || got[0].PID != h.pid || got[0].FD != h.fds[j] || got[0].Name != "sleep" {
-					t.Fatalf("%+v: socket %d of pid %d: got %+v, want fd %d", opts, j, h.pid, got, h.fds[j])
+					t.Fatalf("%+v: socket %d of pid %d: got %s, want fd %d", opts, j, h.pid, showProcs(got), h.fds[j])
 				}
 				i++
 			}
 		}
 		if got := socks[i].Processes; got != nil {
-			t.Errorf("%+v: unheld socket attributed to %+v", opts, got)
+			t.Errorf("%+v: unheld socket attributed to %s", opts, showProcs(got))
 		}
 	}
 }

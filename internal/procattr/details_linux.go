@@ -20,7 +20,7 @@ import (
 // (which the kernel does not produce) is recorded as the walk's error and
 // its fields are left empty.
 func (k *worker) finish(proc int32, pidfd int) {
-	p := &sockets.Process{PID: k.w.pids[proc]}
+	p := &sockets.ProcessInfo{PID: k.w.pids[proc]}
 	if !k.w.opts.Details {
 		b, e := k.readAt(pidfd, nameComm)
 		if e != 0 {

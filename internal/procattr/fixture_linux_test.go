@@ -33,7 +33,7 @@ func fixtureSockets() []sockets.Socket {
 }
 
 // fixtureProcs are the processes of testdata/proc as Details loads them.
-var fixtureProcs = map[int32]sockets.Process{
+var fixtureProcs = map[int32]sockets.ProcessInfo{
 	1: {PID: 1, Name: "systemd", Exe: "/usr/lib/systemd/systemd", Cmdline: []string{"/sbin/init", "splash"},
 		User: "root", Cgroup: "/init.scope", Unit: "init.scope"},
 	100: {PID: 100, PPID: 1, Name: "nginx", Exe: "/usr/sbin/nginx",
@@ -70,10 +70,9 @@ func wantFixture(details bool) [][]sockets.Process {
 		for _, h := range hs {
 			p := fixtureProcs[h[0]]
 			if !details {
-				p = sockets.Process{PID: p.PID, Name: p.Name}
+				p = sockets.ProcessInfo{PID: p.PID, Name: p.Name}
 			}
-			p.FD = h[1]
-			want[i] = append(want[i], p)
+			want[i] = append(want[i], proc(p, h[1]))
 		}
 	}
 	return want
@@ -84,7 +83,7 @@ func TestAttributeFixture(t *testing.T) {
 		for _, workers := range []int{1, 2, 7} {
 			socks := fixtureSockets()
 			for i := range socks {
-				socks[i].Processes = []sockets.Process{{PID: 12345}} // must be replaced
+				socks[i].Processes = []sockets.Process{proc(sockets.ProcessInfo{PID: 12345}, 0)} // must be replaced
 			}
 			res, err := Attribute(context.Background(), socks, Options{
 				Root: "testdata/proc", Workers: workers, Details: details, passwd: "testdata/passwd",
@@ -98,8 +97,8 @@ func TestAttributeFixture(t *testing.T) {
 			want := wantFixture(details)
 			for i := range socks {
 				if !reflect.DeepEqual(socks[i].Processes, want[i]) {
-					t.Errorf("details=%v workers=%d: socket %d (inode %d):\n got %+v\nwant %+v",
-						details, workers, i, socks[i].Inode, socks[i].Processes, want[i])
+					t.Errorf("details=%v workers=%d: socket %d (inode %d):\n got %s\nwant %s",
+						details, workers, i, socks[i].Inode, showProcs(socks[i].Processes), showProcs(want[i]))
 				}
 			}
 		}
@@ -117,6 +116,9 @@ func TestAttributeShared(t *testing.T) {
 	a, b := socks[0].Processes[0], socks[1].Processes[0] // both pid 1
 	if &a.Cmdline[0] != &b.Cmdline[0] {
 		t.Error("the sockets of pid 1 do not share one Cmdline slice")
+	}
+	if a.ProcessInfo != b.ProcessInfo {
+		t.Error("the sockets of pid 1 do not share one ProcessInfo")
 	}
 	for i := range socks {
 		if p := socks[i].Processes; len(p) != cap(p) {
@@ -184,7 +186,7 @@ func TestAttributeFixturePartial(t *testing.T) {
 	want[6] = nil
 	for i := range socks {
 		if !reflect.DeepEqual(socks[i].Processes, want[i]) {
-			t.Errorf("socket %d:\n got %+v\nwant %+v", i, socks[i].Processes, want[i])
+			t.Errorf("socket %d:\n got %s\nwant %s", i, showProcs(socks[i].Processes), showProcs(want[i]))
 		}
 	}
 }
@@ -215,9 +217,9 @@ func TestAttributeCanceled(t *testing.T) {
 // TestAttributeNothingToFind: without an inode to look for, nothing is
 // walked, and stale lists are still cleared.
 func TestAttributeNothingToFind(t *testing.T) {
-	socks := []sockets.Socket{{State: sockets.TimeWait, Processes: []sockets.Process{{PID: 1}}}}
+	socks := []sockets.Socket{{State: sockets.TimeWait, Processes: []sockets.Process{proc(sockets.ProcessInfo{PID: 1}, 0)}}}
 	res, err := Attribute(context.Background(), socks, Options{Root: "testdata/proc"})
 	if err != nil || res != (Result{}) || socks[0].Processes != nil {
-		t.Errorf("got %+v, %v, processes %+v; want a zero Result, no error, no processes", res, err, socks[0].Processes)
+		t.Errorf("got %+v, %v, processes %s; want a zero Result, no error, no processes", res, err, showProcs(socks[0].Processes))
 	}
 }

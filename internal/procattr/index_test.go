@@ -173,9 +173,9 @@ func BenchmarkIndexLookup(b *testing.B) {
 func BenchmarkMerge(b *testing.B) {
 	const n, nproc = 100_000, 200
 	socks := make([]sockets.Socket, n)
-	procs := make([]*sockets.Process, nproc)
+	procs := make([]*sockets.ProcessInfo, nproc)
 	for i := range procs {
-		procs[i] = &sockets.Process{PID: int32(100 + i), Name: "proc", Cmdline: []string{"proc", "-x"}}
+		procs[i] = &sockets.ProcessInfo{PID: int32(100 + i), Name: "proc", Cmdline: []string{"proc", "-x"}}
 	}
 	hits := [][]hit{make([]hit, 0, n/2), make([]hit, 0, n/2)}
 	for i := range n {

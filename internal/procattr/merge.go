@@ -22,11 +22,11 @@ type hit struct{ sock, proc, fd int32 }
 //     are dropped;
 //   - sockets without hits get a nil Processes.
 //
-// The entries copy *procs[p], so every socket of a process shares its
-// Cmdline slice and strings. All entries live in one backing array; each
-// socket gets a capacity-limited window of it, so appending to one
-// socket's list never overwrites another's.
-func merge(socks []sockets.Socket, procs []*sockets.Process, hits [][]hit) {
+// The entries point to procs[p]: every socket of a process shares one
+// ProcessInfo, and only the FD is per socket. All entries live in one
+// backing array; each socket gets a capacity-limited window of it, so
+// appending to one socket's list never overwrites another's.
+func merge(socks []sockets.Socket, procs []*sockets.ProcessInfo, hits [][]hit) {
 	// Counting sort of the hits by socket position.
 	cnt := make([]int32, len(socks)+1)
 	for _, hs := range hits {
@@ -83,8 +83,7 @@ func merge(socks []sockets.Socket, procs []*sockets.Process, hits [][]hit) {
 			continue
 		}
 		for i := start; i < end; i++ {
-			backing[i] = *procs[sorted[i].proc]
-			backing[i].FD = sorted[i].fd
+			backing[i] = sockets.Process{ProcessInfo: procs[sorted[i].proc], FD: sorted[i].fd}
 		}
 		socks[s].Processes = backing[start:end:end]
 		start = end

@@ -1,7 +1,9 @@
 package procattr
 
 import (
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/sockscope/sockscope/internal/sockets"
@@ -10,17 +12,20 @@ import (
 // TestMerge checks that merge's result does not depend on how hits were
 // spread among workers or in what order they came.
 func TestMerge(t *testing.T) {
-	procs := []*sockets.Process{
+	procs := []*sockets.ProcessInfo{
 		{PID: 10, Name: "a"},
 		nil, // exited: its hits are dropped
 		{PID: 30, Name: "c", Cmdline: []string{"c", "-x"}},
 		{PID: 40, Name: "d"},
 	}
+	a := sockets.ProcessInfo{PID: 10, Name: "a"}
+	c := sockets.ProcessInfo{PID: 30, Name: "c", Cmdline: []string{"c", "-x"}}
+	d := sockets.ProcessInfo{PID: 40, Name: "d"}
 	want := [][]sockets.Process{
-		{{PID: 10, Name: "a", FD: 3}, {PID: 30, Name: "c", Cmdline: []string{"c", "-x"}, FD: 4}},
+		{proc(a, 3), proc(c, 4)},
 		nil,
-		{{PID: 40, Name: "d", FD: 9}},
-		{{PID: 10, Name: "a", FD: 5}, {PID: 30, Name: "c", Cmdline: []string{"c", "-x"}, FD: 2}, {PID: 40, Name: "d", FD: 1}},
+		{proc(d, 9)},
+		{proc(a, 5), proc(c, 2), proc(d, 1)},
 	}
 	all := []hit{
 		{sock: 0, proc: 2, fd: 4}, {sock: 0, proc: 0, fd: 3}, {sock: 0, proc: 0, fd: 8}, {sock: 0, proc: 1, fd: 3},
@@ -36,21 +41,24 @@ func TestMerge(t *testing.T) {
 	}
 	for i, hits := range splits {
 		socks := make([]sockets.Socket, len(want))
-		socks[1].Processes = []sockets.Process{{PID: 99}} // stale: cleared
+		socks[1].Processes = []sockets.Process{proc(sockets.ProcessInfo{PID: 99}, 0)} // stale: cleared
 		merge(socks, procs, hits)
 		for s := range socks {
 			if !reflect.DeepEqual(socks[s].Processes, want[s]) {
-				t.Errorf("split %d: socket %d:\n got %+v\nwant %+v", i, s, socks[s].Processes, want[s])
+				t.Errorf("split %d: socket %d:\n got %s\nwant %s", i, s, showProcs(socks[s].Processes), showProcs(want[s]))
 			}
 		}
 		if &socks[0].Processes[1].Cmdline[0] != &procs[2].Cmdline[0] {
 			t.Errorf("split %d: Cmdline copied", i)
 		}
+		if socks[0].Processes[1].ProcessInfo != procs[2] || socks[3].Processes[1].ProcessInfo != procs[2] {
+			t.Errorf("split %d: ProcessInfo copied", i)
+		}
 	}
 }
 
 func TestUnattributed(t *testing.T) {
-	held := []sockets.Process{{PID: 1}}
+	held := []sockets.Process{proc(sockets.ProcessInfo{PID: 1}, 0)}
 	socks := []sockets.Socket{
 		{State: sockets.Established, Inode: 1},                                 // counted
 		{State: sockets.Listen, Inode: 2},                                      // counted
@@ -65,4 +73,31 @@ func TestUnattributed(t *testing.T) {
 	if got := unattributed(socks); got != 4 {
 		t.Errorf("unattributed = %d, want 4", got)
 	}
+}
+
+// proc returns a Process with its own copy of info.
+func proc(info sockets.ProcessInfo, fd int32) sockets.Process {
+	return sockets.Process{ProcessInfo: &info, FD: fd}
+}
+
+// showProcs formats ps for failure messages, with each ProcessInfo's
+// contents instead of its address.
+func showProcs(ps []sockets.Process) string {
+	if ps == nil {
+		return "nil"
+	}
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if p.ProcessInfo == nil {
+			fmt.Fprintf(&b, "{<nil> FD:%d}", p.FD)
+		} else {
+			fmt.Fprintf(&b, "{%+v FD:%d}", *p.ProcessInfo, p.FD)
+		}
+	}
+	b.WriteByte(']')
+	return b.String()
 }

@@ -51,7 +51,7 @@ func TestAttributeChurn(t *testing.T) {
 		for _, s := range socks {
 			for _, p := range s.Processes {
 				if p.PID != owner[s.Inode] || p.Name != "sleep" {
-					t.Fatalf("socket %d of pid %d attributed to %+v", s.Inode, owner[s.Inode], p)
+					t.Fatalf("socket %d of pid %d attributed to %s", s.Inode, owner[s.Inode], showProcs([]sockets.Process{p}))
 				}
 			}
 		}

@@ -97,14 +97,14 @@ func TestUnprivilegedHelper(t *testing.T) {
 		}
 		p := socks[0].Processes
 		if len(p) != 1 || int(p[0].PID) != os.Getpid() || p[0].FD != fd {
-			t.Fatalf("%+v: own listener: %+v, want pid %d fd %d", opts, p, os.Getpid(), fd)
+			t.Fatalf("%+v: own listener: %s, want pid %d fd %d", opts, showProcs(p), os.Getpid(), fd)
 		}
 		if opts.Details && (p[0].Exe == "" || p[0].UID != uint32(os.Geteuid()) || len(p[0].Cmdline) == 0) {
-			t.Errorf("own process details missing: %+v", p[0])
+			t.Errorf("own process details missing: %s", showProcs(p[:1]))
 		}
 		for i := 1; i < len(socks); i++ {
 			if socks[i].Processes != nil {
-				t.Errorf("%+v: socket %d attributed to %+v", opts, i, socks[i].Processes)
+				t.Errorf("%+v: socket %d attributed to %s", opts, i, showProcs(socks[i].Processes))
 			}
 		}
 	}

@@ -64,6 +64,52 @@ func TestGolden(t *testing.T) {
 	}
 }
 
+// TestInvalidHolders checks that a Process with a nil ProcessInfo, which
+// is invalid, never panics a writer: every golden case renders the fixture
+// with such holders added (first, between and last) exactly as without
+// them, and leaves the listing as it was.
+func TestInvalidHolders(t *testing.T) {
+	with := fixture()
+	for i := range with {
+		s := &with[i]
+		if len(s.Processes) == 0 {
+			if i%2 == 0 {
+				s.Processes = []sockets.Process{{FD: 1}}
+			}
+			continue
+		}
+		ps := []sockets.Process{{FD: 1}}
+		for _, p := range s.Processes {
+			ps = append(ps, p, sockets.Process{FD: 2})
+		}
+		s.Processes = ps
+	}
+	before := len(with[0].Processes)
+	for _, tc := range goldenCases {
+		t.Run(tc.name, func(t *testing.T) {
+			var want, got bytes.Buffer
+			if err := Write(&want, fixture(), fixtureMeta, tc.opts); err != nil {
+				t.Fatal(err)
+			}
+			if err := Write(&got, with, fixtureMeta, tc.opts); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), want.Bytes()) {
+				t.Errorf("invalid holders change the output:\n%s", lineDiff(want.String(), got.String()))
+			}
+		})
+	}
+	if len(with[0].Processes) != before || with[0].Processes[0].ProcessInfo != nil {
+		t.Errorf("Write changed its input: %+v", with[0].Processes)
+	}
+	fix := fixture()
+	for i := range with {
+		if got, want := AppendSocketJSON(nil, &with[i]), AppendSocketJSON(nil, &fix[i]); !bytes.Equal(got, want) {
+			t.Errorf("AppendSocketJSON with invalid holders:\n got %s\nwant %s", got, want)
+		}
+	}
+}
+
 // checkGolden compares got with testdata/<name>.golden, or rewrites the
 // file under -update.
 func checkGolden(t *testing.T, name string, got []byte) {

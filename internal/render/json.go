@@ -72,7 +72,8 @@ func writeNDJSON(w *bufio.Writer, socks []sockets.Socket) {
 // AppendSocketJSON appends s as a schema 1 socket object (docs/json.md),
 // on one line, and returns the extended buffer. It is what the "sockets"
 // array of a JSON listing holds and what an NDJSON listing prints per
-// line, for reuse by other writers of the same objects.
+// line, for reuse by other writers of the same objects. A holder with a
+// nil ProcessInfo (invalid) is left out.
 func AppendSocketJSON(b []byte, s *sockets.Socket) []byte {
 	b = append(b, `{"proto":`...)
 	b = AppendJSONString(b, s.Proto.String())
@@ -117,10 +118,15 @@ func AppendSocketJSON(b []byte, s *sockets.Socket) []byte {
 		b = strconv.AppendUint(b, uint64(s.Zone), 10)
 	}
 	b = append(b, `,"processes":[`...)
+	first := true
 	for i := range s.Processes {
-		if i > 0 {
+		if s.Processes[i].ProcessInfo == nil {
+			continue // invalid: left out, as Write does
+		}
+		if !first {
 			b = append(b, ',')
 		}
+		first = false
 		b = appendProcessJSON(b, &s.Processes[i])
 	}
 	return append(b, "]}"...)

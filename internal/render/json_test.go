@@ -169,10 +169,10 @@ func randSocket(r *rand.Rand) sockets.Socket {
 		}
 	}
 	for range r.IntN(3) {
-		p := sockets.Process{
+		p := sockets.Process{ProcessInfo: &sockets.ProcessInfo{
 			PID: r.Int32(), Name: randString(r), Exe: randString(r), ExeDeleted: r.IntN(2) == 0,
-			UID: r.Uint32(), User: randString(r), FD: r.Int32() - 1<<30,
-		}
+			UID: r.Uint32(), User: randString(r),
+		}, FD: r.Int32() - 1<<30}
 		if r.IntN(2) == 0 {
 			p.PPID, p.Cgroup, p.Unit, p.Container = r.Int32(), randString(r), randString(r), randString(r)
 		}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -166,8 +167,11 @@ type Meta struct {
 
 // Write renders socks to w as opts says. It buffers its output and
 // returns the first error writing to w. The sockets are printed in the
-// order given; sorting is the caller's choice.
+// order given; sorting is the caller's choice. A Process with a nil
+// ProcessInfo is invalid; Write leaves it out, as if the socket had no
+// such holder, and does not modify socks.
 func Write(w io.Writer, socks []sockets.Socket, meta Meta, opts Options) error {
+	socks = validHolders(socks)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	switch opts.Format {
 	case JSON:
@@ -188,3 +192,27 @@ func Write(w io.Writer, socks []sockets.Socket, meta Meta, opts Options) error {
 	}
 	return bw.Flush()
 }
+
+// validHolders returns socks without the invalid holders (those with a
+// nil ProcessInfo), so that no writer has to check for them: socks itself
+// when there are none, as there never are in a listing from a Source and
+// attribution, else a copy whose sockets have only valid holders.
+func validHolders(socks []sockets.Socket) []sockets.Socket {
+	var out []sockets.Socket
+	for i := range socks {
+		ps := socks[i].Processes
+		if !slices.ContainsFunc(ps, invalidProcess) {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(socks)
+		}
+		out[i].Processes = slices.DeleteFunc(slices.Clone(ps), invalidProcess)
+	}
+	if out == nil {
+		return socks
+	}
+	return out
+}
+
+func invalidProcess(p sockets.Process) bool { return p.ProcessInfo == nil }

@@ -94,7 +94,7 @@ func TestTablesAreSafe(t *testing.T) {
 // display column, CJK headings and names included.
 func TestModernAligned(t *testing.T) {
 	socks := fixture()
-	socks[0].Processes = procs(sockets.Process{PID: 9, Name: "日本語のサーバ", Exe: "/opt/サーバ"})
+	socks[0].Processes = procs(sockets.Process{ProcessInfo: &sockets.ProcessInfo{PID: 9, Name: "日本語のサーバ", Exe: "/opt/サーバ"}})
 	var buf bytes.Buffer
 	o := Options{ShowProgram: true, ShowExe: true, Extended: true, Lang: "zh-CN", Color: true}
 	if err := Write(&buf, socks, Meta{}, o); err != nil {

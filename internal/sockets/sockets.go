@@ -145,8 +145,21 @@ func (s *Socket) StateName() string {
 	return s.State.String()
 }
 
-// A Process is one holder of a socket.
+// A Process is one holder of a socket: the process, shared by every
+// socket it holds, and the fd through which it holds this one.
+//
+// ProcessInfo is never nil in a Process a Source or attribution produces;
+// a Process with a nil ProcessInfo is invalid. Reading its promoted fields
+// (p.PID, ...) panics, so code that may meet one must check
+// p.ProcessInfo != nil first; renderers treat it as absent.
 type Process struct {
+	*ProcessInfo
+	FD int32 // the lowest fd number the process holds the socket on
+}
+
+// ProcessInfo describes a process. Every socket a process holds points to
+// the same ProcessInfo; treat it as read-only.
+type ProcessInfo struct {
 	PID        int32
 	PPID       int32
 	Name       string // comm
@@ -155,7 +168,6 @@ type Process struct {
 	Cmdline    []string
 	UID        uint32
 	User       string
-	FD         int32 // the lowest fd number the process holds the socket on
 	Cgroup     string
 	Unit       string // systemd unit, from the cgroup
 	Container  string // container id, from the cgroup

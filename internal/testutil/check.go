@@ -147,11 +147,16 @@ func (p *Population) compare(e *ExpectedSocket, s *sockets.Socket) []string {
 	if p.NetNS != 0 && s.NetNS != p.NetNS {
 		diff("netns", s.NetNS, p.NetNS)
 	}
+	for i, g := range s.Processes {
+		if g.ProcessInfo == nil {
+			d = append(d, fmt.Sprintf("owner %d (fd %d): nil ProcessInfo", i, g.FD))
+		}
+	}
 	if gotPIDs, wantPIDs := pids(s.Processes), pids(e.Owners); !slices.Equal(gotPIDs, wantPIDs) {
 		diff("owner pids", gotPIDs, wantPIDs)
 	}
 	for _, w := range e.Owners {
-		i := slices.IndexFunc(s.Processes, func(g sockets.Process) bool { return g.PID == w.PID })
+		i := slices.IndexFunc(s.Processes, func(g sockets.Process) bool { return g.ProcessInfo != nil && g.PID == w.PID })
 		if i < 0 {
 			continue
 		}
@@ -195,11 +200,14 @@ func compareProcess(g, w *sockets.Process) []string {
 	return d
 }
 
-// pids returns the sorted PIDs of ps.
+// pids returns the sorted PIDs of ps, skipping invalid entries (nil
+// ProcessInfo).
 func pids(ps []sockets.Process) []int32 {
 	out := make([]int32, 0, len(ps))
 	for _, p := range ps {
-		out = append(out, p.PID)
+		if p.ProcessInfo != nil {
+			out = append(out, p.PID)
+		}
 	}
 	slices.Sort(out)
 	return out
@@ -240,6 +248,10 @@ func Describe(s *sockets.Socket) string {
 	}
 	fmt.Fprintf(&b, " %s inode %d uid %d", s.StateName(), s.Inode, s.UID)
 	for _, p := range s.Processes {
+		if p.ProcessInfo == nil {
+			fmt.Fprintf(&b, " [nil ProcessInfo fd %d]", p.FD)
+			continue
+		}
 		fmt.Fprintf(&b, " [pid %d %q fd %d]", p.PID, p.Name, p.FD)
 	}
 	return b.String()

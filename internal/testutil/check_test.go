@@ -12,8 +12,8 @@ import (
 // testPopulation is a small population built by hand: a listener shared by
 // two processes, a TIME_WAIT socket and a unix socket.
 func testPopulation() *Population {
-	holder := sockets.Process{PID: 10, PPID: 1, Name: "holder", Exe: "/bin/holder", Cmdline: []string{"holder"}, FD: 3}
-	child := sockets.Process{PID: 11, PPID: 10, Name: "holder", Exe: "/bin/holder", Cmdline: []string{"holder"}, FD: 3}
+	holder := sockets.Process{ProcessInfo: &sockets.ProcessInfo{PID: 10, PPID: 1, Name: "holder", Exe: "/bin/holder", Cmdline: []string{"holder"}}, FD: 3}
+	child := sockets.Process{ProcessInfo: &sockets.ProcessInfo{PID: 11, PPID: 10, Name: "holder", Exe: "/bin/holder", Cmdline: []string{"holder"}}, FD: 3}
 	return &Population{NetNS: 99, Holder: 10, Expected: []ExpectedSocket{
 		{
 			Name: "listener", Proto: sockets.TCP, Family: sockets.Inet, State: sockets.Listen,
@@ -32,15 +32,22 @@ func testPopulation() *Population {
 }
 
 // listing returns what a correct source and attribution report for
-// testPopulation.
+// testPopulation. Every process of it has its own copy of the
+// ProcessInfo, so that a test mutating one changes neither the population
+// nor the other sockets.
 func listing(p *Population) []sockets.Socket {
 	var got []sockets.Socket
 	for _, e := range p.Expected {
+		procs := slices.Clone(e.Owners)
+		for i := range procs {
+			info := *procs[i].ProcessInfo
+			procs[i].ProcessInfo = &info
+		}
 		got = append(got, sockets.Socket{
 			Proto: e.Proto, Family: e.Family, Type: e.Type, State: e.State,
 			Local: e.Local, Remote: e.Remote, Path: e.Path, Peer: e.Peer,
 			Inode: e.Inode, UID: e.UID, NetNS: p.NetNS,
-			Processes: slices.Clone(e.Owners),
+			Processes: procs,
 		})
 	}
 	return got
@@ -70,7 +77,7 @@ func TestDiff(t *testing.T) {
 			return s
 		}, []string{"listener: owner pids = [10], want [10 11]"}},
 		{"owner of time-wait", func(s []sockets.Socket) []sockets.Socket {
-			s[1].Processes = []sockets.Process{{PID: 10}}
+			s[1].Processes = []sockets.Process{{ProcessInfo: &sockets.ProcessInfo{PID: 10}}}
 			return s
 		}, []string{"time-wait: owner pids = [10], want []"}},
 		{"owner details", func(s []sockets.Socket) []sockets.Socket {

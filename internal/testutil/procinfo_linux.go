@@ -15,10 +15,11 @@ import (
 // Exe (without " (deleted)", and ExeDeleted), Cmdline, real UID and User.
 // It is how the holder describes itself and its children in the manifest,
 // independently of the attribution under test. FD and the cgroup-derived
-// fields are left empty. It returns an error when the process is gone.
+// fields are left empty. The Process has its own ProcessInfo, even on
+// error. It returns an error when the process is gone.
 func ReadProcess(pid int) (sockets.Process, error) {
 	dir := "/proc/" + strconv.Itoa(pid)
-	p := sockets.Process{PID: int32(pid)}
+	p := sockets.Process{ProcessInfo: &sockets.ProcessInfo{PID: int32(pid)}}
 
 	comm, err := os.ReadFile(dir + "/comm")
 	if err != nil {
