@@ -2,20 +2,29 @@ package render
 
 import (
 	"bufio"
+	"net/netip"
 	"strconv"
 
 	"github.com/sockscope/sockscope/internal/sockets"
 )
 
 // The modern table is the hot path of a listing (BenchmarkTable100k: 100k
-// rows in a few tens of milliseconds). It is built in two passes. The
-// first (addRow) formats every cell once into one shared byte arena,
-// recording where each cell ends and whether its display width differs
-// from its length, and keeps the widest cell of each column; the second
-// (writeRows) writes the rows with padding into the buffered writer.
-// There is no string per cell, no fmt, no text/tabwriter. The arena is
-// indexed by uint32 with one flag bit, which limits a table to 2 GiB of
-// cell text (some 20 million sockets).
+// rows in a few tens of milliseconds). Columns are as wide as their widest
+// cell, so the table takes two passes over the sockets, and its memory
+// does not grow with the number of rows (nothing is kept per row or per
+// cell): the first pass (measure) keeps only the widest cell of each
+// column, counting the width of the common cells (numbers, states, numeric
+// IPv4 endpoints, holders) and formatting the others into one reused
+// scratch buffer; the second (writeRows) formats each row straight into
+// one reused line with its padding and writes it to the buffered writer.
+// Formatting twice costs less than keeping every cell of a large table
+// (some 14 MB at 100k rows). There is no string per cell, no fmt, no
+// text/tabwriter.
+//
+// Both passes must arrive at the same widths: the counting functions
+// mirror the formatting ones, and the Namer, asked in both passes, is
+// deterministic within one Write. (Were it not, the table would only be
+// misaligned.)
 
 // modernSep separates the columns of the modern table.
 const modernSep = "  "
@@ -34,44 +43,12 @@ const (
 	colExe
 )
 
-// grid holds the formatted cells of a table, row by row.
-type grid struct {
+// modernTable is the layout of one modern table: its columns and their
+// widths.
+type modernTable struct {
 	kinds []int // the column kinds shown, in order
-	arena []byte
-	// ends holds where each cell ends in arena (a cell starts where the
-	// previous one ended), with wideFlag set when its display width is
-	// not its length in bytes.
-	ends []uint32
-	colw []int // widest cell (or heading) of each column
-}
-
-const wideFlag = 1 << 31
-
-// endCell records the cell that ends at the arena's current length; ascii
-// says its display width is its length in bytes.
-func (g *grid) endCell(col, start int, ascii bool) {
-	end := uint32(len(g.arena))
-	w := len(g.arena) - start
-	if !ascii {
-		if tw := textWidth(g.arena[start:]); tw != w {
-			w = tw
-			end |= wideFlag
-		}
-	}
-	g.ends = append(g.ends, end)
-	if w > g.colw[col] {
-		g.colw[col] = w
-	}
-}
-
-// cell returns the text and display width of the cell that starts at
-// start and whose entry in ends is e.
-func (g *grid) cell(start, e uint32) ([]byte, int) {
-	text := g.arena[start : e&^wideFlag]
-	if e&wideFlag != 0 {
-		return text, textWidth(text)
-	}
-	return text, len(text)
+	colw  []int // widest cell (or heading) of each column
+	o     *Options
 }
 
 func writeModern(w *bufio.Writer, socks []sockets.Socket, o *Options) {
@@ -85,12 +62,7 @@ func writeModern(w *bufio.Writer, socks []sockets.Socket, o *Options) {
 	if o.ShowExe {
 		kinds = append(kinds, colExe)
 	}
-	g := &grid{
-		kinds: kinds,
-		arena: make([]byte, 0, 16*len(kinds)*len(socks)+64),
-		ends:  make([]uint32, 0, len(kinds)*len(socks)),
-		colw:  make([]int, len(kinds)),
-	}
+	t := &modernTable{kinds: kinds, colw: make([]int, len(kinds)), o: o}
 	lab := labelsFor(o.Lang)
 	heads := make([]string, len(kinds))
 	for c, k := range kinds {
@@ -98,31 +70,117 @@ func writeModern(w *bufio.Writer, socks []sockets.Socket, o *Options) {
 		if k == colPID && !o.ShowProgram {
 			heads[c] = lab.pid
 		}
-		g.colw[c] = textWidth([]byte(heads[c]))
+		t.colw[c] = textWidth([]byte(heads[c]))
 	}
-	for i := range socks {
-		g.addRow(&socks[i], o)
-	}
-	line := g.appendHeadings(make([]byte, 0, rowBufSize), heads)
+	line := make([]byte, 0, rowBufSize)
+	line = t.measure(line, socks)
+	line = t.appendHeadings(line[:0], heads)
 	w.Write(line)
-	g.writeRows(w, line, socks, o.Color)
+	t.writeRows(w, line, socks)
+}
+
+// measure is the first pass, on the hot path: it widens colw to fit every
+// cell, counting a cell's width where it can and else formatting the cell
+// into scratch, reused from cell to cell. It returns scratch, grown.
+func (t *modernTable) measure(scratch []byte, socks []sockets.Socket) []byte {
+	colw := t.colw
+	for i := range socks {
+		s := &socks[i]
+		for c, k := range t.kinds {
+			cw := -1
+			switch k {
+			case colRecvQ, colSendQ, colInode:
+				cw = decimalLen(cellNumber(k, s))
+			case colState:
+				cw = len(s.StateName())
+			case colLocal:
+				cw = t.inet4Width(s, s.Local, false)
+			case colRemote:
+				cw = t.inet4Width(s, s.Remote, true)
+			case colPID:
+				scratch, cw = holdersWidth(scratch, s, t.o.ShowProgram)
+			}
+			if cw < 0 {
+				scratch, cw = t.appendCell(scratch[:0], k, s)
+			}
+			if cw > colw[c] {
+				colw[c] = cw
+			}
+		}
+	}
+	return scratch
+}
+
+// decimalLen returns the number of decimal digits of v.
+func decimalLen(v uint64) int {
+	n := 1
+	for v >= 10 {
+		v /= 10
+		n++
+	}
+	return n
+}
+
+// inet4Width returns the width of the cell appendModernEndpoint makes of
+// ap, counted rather than formatted, when it is a numeric IPv4 endpoint
+// (no namer) or "*:*"; -1 for any other, which measure formats.
+func (t *modernTable) inet4Width(s *sockets.Socket, ap netip.AddrPort, remote bool) int {
+	if s.Family == sockets.Local {
+		return -1
+	}
+	a, port := ap.Addr(), ap.Port()
+	if remote && port == 0 && (!a.IsValid() || a.IsUnspecified()) {
+		return len("*:*")
+	}
+	if t.o.Namer != nil || !a.Is4() {
+		return -1
+	}
+	a4 := a.As4()
+	w := len(octets[a4[0]]) + len(octets[a4[1]]) + len(octets[a4[2]]) + len(octets[a4[3]]) + len("...:")
+	if s.Zone != 0 && (!remote || isLinkLocal(a)) { // as appendModernEndpoint
+		w += 1 + decimalLen(uint64(s.Zone))
+	}
+	return w + decimalLen(uint64(port)) // port 0 prints as "*", as wide
+}
+
+// holdersWidth returns the width of the cell appendHolders makes, counting
+// the PIDs; scratch holds the escaped names on the way.
+func holdersWidth(scratch []byte, s *sockets.Socket, withName bool) ([]byte, int) {
+	if len(s.Processes) == 0 {
+		return scratch, 1
+	}
+	w := len(s.Processes) - 1 // the commas
+	for i := range s.Processes {
+		p := &s.Processes[i]
+		if p.PID < 0 {
+			w += 1 + decimalLen(uint64(-int64(p.PID))) // with the sign
+		} else {
+			w += decimalLen(uint64(p.PID))
+		}
+		if withName {
+			var nw int
+			scratch, nw = appendSafe(scratch[:0], p.Name)
+			w += 1 + nw
+		}
+	}
+	return scratch, w
 }
 
 // appendHeadings appends the heading line, aligned as the cells are.
-func (g *grid) appendHeadings(line []byte, heads []string) []byte {
-	last := len(g.kinds) - 1
-	for c, k := range g.kinds {
+func (t *modernTable) appendHeadings(line []byte, heads []string) []byte {
+	last := len(t.kinds) - 1
+	for c, k := range t.kinds {
 		hw := textWidth([]byte(heads[c]))
 		if c > 0 {
 			line = append(line, modernSep...)
 		}
 		switch {
 		case rightAligned(k):
-			line = appendPad(line, g.colw[c]-hw)
+			line = appendPad(line, t.colw[c]-hw)
 			line = append(line, heads[c]...)
 		case c < last:
 			line = append(line, heads[c]...)
-			line = appendPad(line, g.colw[c]-hw)
+			line = appendPad(line, t.colw[c]-hw)
 		default:
 			line = append(line, heads[c]...)
 		}
@@ -130,136 +188,107 @@ func (g *grid) appendHeadings(line []byte, heads []string) []byte {
 	return append(line, '\n')
 }
 
-// writeRows writes the rows of the table; line is a scratch buffer. A row
-// with no colour and no cell wider or narrower than its bytes (nearly
-// all) is laid into a line of blanks, one copy per cell at the column's
-// offset; the others are appended cell by cell.
-func (g *grid) writeRows(w *bufio.Writer, line []byte, socks []sockets.Socket, colored bool) {
-	kinds := g.kinds
-	ncol := len(kinds)
-	offs := make([]int, ncol)
-	width := 0
-	for c := range kinds {
-		offs[c] = width
-		width += g.colw[c] + len(modernSep)
-	}
-	blank := appendPad(nil, width)
-	start := uint32(0)
+// writeRows is the second pass, on the hot path: it formats each row into
+// line (a scratch buffer, reused from row to row) with its padding and
+// writes it.
+func (t *modernTable) writeRows(w *bufio.Writer, line []byte, socks []sockets.Socket) {
 	for i := range socks {
-		ends := g.ends[i*ncol : (i+1)*ncol]
-		if colored || anyWide(ends) {
-			color := ""
-			if colored {
-				color = stateColor(&socks[i])
-			}
-			line = g.appendRow(line[:0], start, ends, color)
-		} else {
-			line = append(line[:0], blank...)
-			end := 0
-			for c, e := range ends {
-				text := g.arena[start:e]
-				start = e
-				off := offs[c]
-				end = off + len(text)
-				if rightAligned(kinds[c]) {
-					off += g.colw[c] - len(text)
-					end = offs[c] + g.colw[c]
-				}
-				copy(line[off:], text)
-			}
-			line = append(line[:end], '\n')
-		}
-		start = ends[ncol-1] &^ wideFlag
+		line = t.appendRow(line[:0], &socks[i])
 		w.Write(line)
 	}
 }
 
-func anyWide(ends []uint32) bool {
-	for _, e := range ends {
-		if e&wideFlag != 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// appendRow appends one row cell by cell, padding by display width and
-// colouring the state; start is where its first cell begins in the arena.
-func (g *grid) appendRow(line []byte, start uint32, ends []uint32, color string) []byte {
-	last := len(g.kinds) - 1
-	for c, k := range g.kinds {
-		text, cw := g.cell(start, ends[c])
-		start = ends[c] &^ wideFlag
+// appendRow appends one row, its cells padded by display width to the
+// column widths measure found, and the state coloured when asked.
+func (t *modernTable) appendRow(line []byte, s *sockets.Socket) []byte {
+	last := len(t.kinds) - 1
+	for c, k := range t.kinds {
 		if c > 0 {
 			line = append(line, modernSep...)
 		}
-		switch {
-		case rightAligned(k):
-			line = appendPad(line, g.colw[c]-cw)
-			line = append(line, text...)
-		case k == colState:
-			pad := g.colw[c]
-			if c == last {
-				pad = cw
+		if k == colState && t.o.Color {
+			// The colour codes take no columns: pad by the name alone.
+			name := s.StateName()
+			if color := stateColor(s); color != "" && name != "" {
+				line = append(line, color...)
+				line = append(line, name...)
+				line = append(line, colorReset...)
+			} else {
+				line = append(line, name...)
 			}
-			line = appendColored(line, color, text, cw, pad)
-		case c < last:
-			line = append(line, text...)
-			line = appendPad(line, g.colw[c]-cw)
-		default:
-			line = append(line, text...)
+			if c < last {
+				line = appendPad(line, t.colw[c]-len(name))
+			}
+			continue
+		}
+		if rightAligned(k) {
+			v := cellNumber(k, s)
+			line = appendPad(line, t.colw[c]-decimalLen(v))
+			line = appendUint(line, v)
+			continue
+		}
+		var cw int
+		line, cw = t.appendCell(line, k, s)
+		if c < last {
+			line = appendPad(line, t.colw[c]-cw)
 		}
 	}
 	return append(line, '\n')
 }
 
+// rightAligned reports the columns of numbers, those cellNumber gives.
 func rightAligned(kind int) bool {
 	return kind == colRecvQ || kind == colSendQ || kind == colInode
 }
 
-// addRow formats the cells of one socket.
-func (g *grid) addRow(s *sockets.Socket, o *Options) {
-	for c, k := range g.kinds {
-		start := len(g.arena)
-		ascii := true
-		switch k {
-		case colProto:
-			g.arena = appendModernProto(g.arena, s)
-		case colRecvQ:
-			g.arena = appendUint(g.arena, uint64(s.RecvQ))
-		case colSendQ:
-			g.arena = appendUint(g.arena, uint64(s.SendQ))
-		case colLocal:
-			if s.Family == sockets.Local {
-				g.arena, ascii = appendUnixName(g.arena, s.Path)
-			} else {
-				g.arena, ascii = appendModernEndpoint(g.arena, s, s.Local, false, o)
-			}
-		case colRemote:
-			if s.Family == sockets.Local {
-				g.arena, ascii = appendUnixName(g.arena, s.PeerPath)
-			} else {
-				g.arena, ascii = appendModernEndpoint(g.arena, s, s.Remote, true, o)
-			}
-		case colState:
-			g.arena = append(g.arena, s.StateName()...)
-		case colPID:
-			g.arena, ascii = appendHolders(g.arena, s, o.ShowProgram)
-		case colUser:
-			if name := userName(s); name != "" {
-				g.arena, _ = appendSafe(g.arena, name)
-				ascii = false
-			} else {
-				g.arena = strconv.AppendUint(g.arena, uint64(s.UID), 10)
-			}
-		case colInode:
-			g.arena = strconv.AppendUint(g.arena, s.Inode, 10)
-		case colExe:
-			g.arena = appendExes(g.arena, s)
-			ascii = false
-		}
-		g.endCell(c, start, ascii)
+// cellNumber returns the number in a right-aligned cell of s.
+func cellNumber(kind int, s *sockets.Socket) uint64 {
+	switch kind {
+	case colRecvQ:
+		return uint64(s.RecvQ)
+	case colSendQ:
+		return uint64(s.SendQ)
 	}
+	return s.Inode
+}
+
+// appendCell appends the text of one cell of s and returns its display
+// width.
+func (t *modernTable) appendCell(b []byte, k int, s *sockets.Socket) ([]byte, int) {
+	start := len(b)
+	dw := 0 // display width less length, of the escaped text
+	switch k {
+	case colProto:
+		b = appendModernProto(b, s)
+	case colRecvQ, colSendQ, colInode:
+		b = appendUint(b, cellNumber(k, s))
+	case colLocal:
+		if s.Family == sockets.Local {
+			b, dw = appendUnixName(b, s.Path)
+		} else {
+			b, dw = appendModernEndpoint(b, s, s.Local, false, t.o)
+		}
+	case colRemote:
+		if s.Family == sockets.Local {
+			b, dw = appendUnixName(b, s.PeerPath)
+		} else {
+			b, dw = appendModernEndpoint(b, s, s.Remote, true, t.o)
+		}
+	case colState:
+		b = append(b, s.StateName()...)
+	case colPID:
+		b, dw = appendHolders(b, s, t.o.ShowProgram)
+	case colUser:
+		if name := userName(s); name != "" {
+			b, dw = appendSafeDW(b, name)
+		} else {
+			b = strconv.AppendUint(b, uint64(s.UID), 10)
+		}
+	case colExe:
+		b = appendExes(b, s)
+		return b, textWidth(b[start:])
+	}
+	return b, len(b) - start + dw
 }
 
 // appendModernProto appends the protocol as the modern table names it:
@@ -280,21 +309,24 @@ func appendModernProto(b []byte, s *sockets.Socket) []byte {
 }
 
 // appendUnixName appends a unix socket address: its path, its abstract
-// name ("@..."), or "*" when it has none.
-func appendUnixName(b []byte, p string) ([]byte, bool) {
+// name ("@..."), or "*" when it has none. It returns the display width
+// of what it appended less its length in bytes, as appendSafeDW does.
+func appendUnixName(b []byte, p string) ([]byte, int) {
 	if p == "" {
-		return append(b, '*'), true
+		return append(b, '*'), 0
 	}
-	b, _ = appendSafe(b, p)
-	return b, false
+	return appendSafeDW(b, p)
 }
 
 // appendHolders appends every holder of s as "PID/name" (withName) or
-// "PID", separated by commas, or "-" when no process holds it.
-func appendHolders(b []byte, s *sockets.Socket, withName bool) ([]byte, bool) {
+// "PID", separated by commas, or "-" when no process holds it. It
+// returns the display width of what it appended less its length in
+// bytes, as appendSafeDW does.
+func appendHolders(b []byte, s *sockets.Socket, withName bool) ([]byte, int) {
 	if len(s.Processes) == 0 {
-		return append(b, '-'), true
+		return append(b, '-'), 0
 	}
+	dw := 0
 	for i := range s.Processes {
 		p := &s.Processes[i]
 		if i > 0 {
@@ -303,10 +335,12 @@ func appendHolders(b []byte, s *sockets.Socket, withName bool) ([]byte, bool) {
 		b = strconv.AppendInt(b, int64(p.PID), 10)
 		if withName {
 			b = append(b, '/')
-			b, _ = appendSafe(b, p.Name)
+			var ndw int
+			b, ndw = appendSafeDW(b, p.Name)
+			dw += ndw
 		}
 	}
-	return b, !withName
+	return b, dw
 }
 
 // appendExes appends the distinct executables of the holders of s,

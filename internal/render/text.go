@@ -66,6 +66,15 @@ func appendSafe(b []byte, s string) ([]byte, int) {
 	return b, w
 }
 
+// appendSafeDW appends s as appendSafe does and returns the display width
+// of what it appended less its length in bytes: 0 for ASCII, negative for
+// most other text. A cell's width is its length plus the sum of these.
+func appendSafeDW(b []byte, s string) ([]byte, int) {
+	n := len(b)
+	b, w := appendSafe(b, s)
+	return b, w - (len(b) - n)
+}
+
 // isBidiControl reports the explicit bidirectional formatting characters
 // (LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI) and the marks LRM, RLM
 // and ALM.
