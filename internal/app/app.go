@@ -45,6 +45,7 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 		Netstat:    base == "netstat",
 		Privileged: os.Geteuid() == 0,
 		Lang:       localeLang(),
+		UserName:   procattr.UserName,
 		Source:     sockets.NewSystemSource,
 		Attribute:  attribute,
 		Namer: cli.NewNamer(sync.OnceValue(func() *names.Services {

@@ -22,6 +22,8 @@ type Factory struct {
 	IO *iostreams.IOStreams
 	// Netstat is true when the binary was invoked as "netstat".
 	Netstat bool
+	// UserName names a uid (nil: numeric).
+	UserName func(uid uint32) string
 	// Lang is the language of the user's locale ("" for English).
 	Lang string
 	// Privileged is true when running as root (Administrator), so that
@@ -146,6 +148,9 @@ func runList(cmd *cobra.Command, f *Factory, lf *listFlags, args []string, runF 
 		return err
 	}
 	req.Record = lf.record
+	if !lf.numeric {
+		req.Render.UserName = f.UserName
+	}
 	if req.Render.Lang == "" {
 		req.Render.Lang = f.Lang
 	}

@@ -173,7 +173,7 @@ func appendLinuxInet(b []byte, s *sockets.Socket, o *Options, prog bool) []byte 
 	if o.Extended {
 		b = append(b, ' ')
 		start = len(b)
-		if name := userName(s); name != "" && o.Namer != nil {
+		if name := userName(s, o); name != "" && o.Namer != nil {
 			b, _ = appendSafe(b, name)
 		} else {
 			b = strconv.AppendUint(b, uint64(s.UID), 10)

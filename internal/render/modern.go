@@ -279,7 +279,7 @@ func (t *modernTable) appendCell(b []byte, k int, s *sockets.Socket) ([]byte, in
 	case colPID:
 		b, dw = appendHolders(b, s, t.o.ShowProgram)
 	case colUser:
-		if name := userName(s); name != "" {
+		if name := userName(s, t.o); name != "" {
 			b, dw = appendSafeDW(b, name)
 		} else {
 			b = strconv.AppendUint(b, uint64(s.UID), 10)

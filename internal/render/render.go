@@ -152,6 +152,10 @@ type Options struct {
 	// "zh-CN" (any "zh" tag) Simplified Chinese (SPEC section 6). The
 	// linux style is always English, as net-tools is.
 	Lang string
+	// UserName names a socket's uid for the User column when no holder
+	// running as that uid carries its name (no process details were
+	// loaded, or no process holds the socket); nil prints the number.
+	UserName func(uid uint32) string
 }
 
 // rowBufSize is the initial size of the scratch buffer each writer

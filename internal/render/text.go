@@ -189,11 +189,14 @@ func appendColored(b []byte, color string, text []byte, textW, width int) []byte
 
 // userName returns the name of the socket's user as a holder process
 // knows it, or "" when no holder runs as that user.
-func userName(s *sockets.Socket) string {
+func userName(s *sockets.Socket, o *Options) string {
 	for i := range s.Processes {
 		if p := &s.Processes[i]; p.UID == s.UID && p.User != "" {
 			return p.User
 		}
+	}
+	if o.UserName != nil {
+		return o.UserName(s.UID)
 	}
 	return ""
 }
