@@ -69,9 +69,20 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 	}
 }
 
-func attribute(ctx context.Context, socks []sockets.Socket, details bool) (cli.Attribution, error) {
-	res, err := procattr.Attribute(ctx, socks, procattr.Options{Details: details})
-	return cli.Attribution{Unattributed: res.Unattributed, Unreadable: res.Unreadable}, err
+// attribute is the cli.AttributeFunc of the real system: procattr.Scan,
+// leaving a CPU to the socket dump until listed is closed, and
+// Holders.Attribute once the sockets are listed. It returns a nil
+// function if Scan failed (errors.Is(err, sockets.ErrUnsupported) where
+// attribution is not implemented).
+func attribute(ctx context.Context, details bool, listed <-chan struct{}) (func([]sockets.Socket) cli.Attribution, error) {
+	h, err := procattr.Scan(ctx, procattr.Options{Details: details, Busy: listed})
+	if h == nil {
+		return nil, err
+	}
+	return func(socks []sockets.Socket) cli.Attribution {
+		res := h.Attribute(socks)
+		return cli.Attribution{Unattributed: res.Unattributed, Unreadable: res.Unreadable}
+	}, err
 }
 
 func oneLine(err error) string {

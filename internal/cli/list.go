@@ -7,17 +7,28 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 )
 
-// AttributeFunc fills the Processes of socks. details asks for exe,
-// cmdline, user, parent and cgroup besides PID and name.
-type AttributeFunc func(ctx context.Context, socks []sockets.Socket, details bool) (Attribution, error)
+// AttributeFunc reads which processes hold which sockets before the
+// sockets are known, so that it can run while the source lists them: it
+// returns a function that sets the Processes of the sockets it is given
+// (the matching is by inode). details asks for exe, cmdline, user, parent
+// and cgroup besides PID and name. listed is closed once the source has
+// listed the sockets: until then, the walk should leave it a CPU.
+//
+// If it returns a nil function, attribution failed and err says why;
+// with a function, a non-nil err is about some processes only. An error
+// matching sockets.ErrUnsupported means there is no attribution on this
+// system: the listing goes on without owners, silently.
+type AttributeFunc func(ctx context.Context, details bool, listed <-chan struct{}) (attribute func(socks []sockets.Socket) Attribution, err error)
 
 // Attribution says what process attribution could not see.
 type Attribution struct {
@@ -41,28 +52,12 @@ func listRun(ctx context.Context, f *Factory, req *listRequest) error {
 	host, _ := os.Hostname()
 	var socks []sockets.Socket
 	warned := false
-	unreadable := 0
 	for {
 		meta := render.Meta{Host: host, Time: time.Now()}
-		socks, err = src.Snapshot(ctx, req.Filter, socks[:0])
-		var partial *sockets.PartialError
-		switch {
-		case errors.As(err, &partial):
-			for _, e := range partial.Errs {
-				meta.Warnings = append(meta.Warnings, e.Error())
-			}
-		case err != nil:
+		var unreadable int
+		socks, unreadable, err = snapshot(ctx, f, src, req, socks[:0], &meta)
+		if err != nil {
 			return err
-		}
-		socks = filterSockets(socks, req)
-		if req.Owners && f.Attribute != nil {
-			a, err := f.Attribute(ctx, socks, req.Details)
-			if err != nil && !errors.Is(err, sockets.ErrUnsupported) {
-				meta.Warnings = append(meta.Warnings, "process attribution: "+err.Error())
-			}
-			meta.Unattributed = a.Unattributed
-			unreadable = a.Unreadable
-			socks = filterOwners(socks, req)
 		}
 		if !warned {
 			warn(f, meta, unreadable)
@@ -86,6 +81,92 @@ func listRun(ctx context.Context, f *Factory, req *listRequest) error {
 			return nil
 		case <-time.After(req.Interval):
 		}
+	}
+}
+
+// scanned is the outcome of an AttributeFunc.
+type scanned struct {
+	attribute func([]sockets.Socket) Attribution
+	err       error
+}
+
+// snapshot lists the sockets into socks and, if req asks for owners,
+// attributes them: f.Attribute reads the processes' files on other
+// goroutines while src dumps the sockets (the two take about as long),
+// and the sockets are matched once both are done. Warnings go to meta.
+// It returns the sockets, the number of processes whose files could not
+// be read, and an error only if the listing failed; attribution is then
+// canceled.
+func snapshot(ctx context.Context, f *Factory, src sockets.Source, req *listRequest, socks []sockets.Socket, meta *render.Meta) ([]sockets.Socket, int, error) {
+	var scan chan scanned
+	listed := make(chan struct{})
+	if req.Owners && f.Attribute != nil {
+		defer pauseGC()()
+		sctx, cancel := context.WithCancel(ctx)
+		defer cancel() // stop the walk if the listing fails
+		scan = make(chan scanned, 1)
+		go func() {
+			attribute, err := f.Attribute(sctx, req.Details, listed)
+			scan <- scanned{attribute, err}
+		}()
+	}
+	socks, err := src.Snapshot(ctx, req.Filter, socks)
+	close(listed)
+	var partial *sockets.PartialError
+	switch {
+	case errors.As(err, &partial):
+		for _, e := range partial.Errs {
+			meta.Warnings = append(meta.Warnings, e.Error())
+		}
+	case err != nil:
+		return socks, 0, err
+	}
+	socks = filterSockets(socks, req)
+	if scan == nil {
+		return socks, 0, nil
+	}
+	r := <-scan
+	if r.err != nil && !errors.Is(r.err, sockets.ErrUnsupported) {
+		meta.Warnings = append(meta.Warnings, "process attribution: "+r.err.Error())
+	}
+	var a Attribution
+	if r.attribute != nil {
+		a = r.attribute(socks)
+		meta.Unattributed = a.Unattributed
+	}
+	// Nothing refers to r any more: what the walk recorded is garbage.
+	return filterOwners(socks, req), a.Unreadable, nil
+}
+
+// gcPause holds garbage collection off while snapshots run (see pauseGC).
+var gcPause struct {
+	sync.Mutex
+	n       int // snapshots running
+	percent int // the GOGC to restore
+}
+
+// pauseGC turns garbage collection off until the function it returns is
+// called; calls may overlap. A snapshot that walks the processes' files
+// while the source dumps the sockets runs without it: the cycle that the
+// dump's large first allocation starts would read the untouched pages,
+// mapping the kernel's zero page, and each first write of the dump would
+// then copy a page and flush the TLB of every CPU running a walker of
+// this process, an IPI per 4 KiB that is costly in a VM (+40% CPU for
+// the dump at 100k sockets). Little garbage is made meanwhile, and the
+// collector catches up afterwards.
+func pauseGC() (resume func()) {
+	gcPause.Lock()
+	if gcPause.n == 0 {
+		gcPause.percent = debug.SetGCPercent(-1)
+	}
+	gcPause.n++
+	gcPause.Unlock()
+	return func() {
+		gcPause.Lock()
+		if gcPause.n--; gcPause.n == 0 {
+			debug.SetGCPercent(gcPause.percent)
+		}
+		gcPause.Unlock()
 	}
 }
 

@@ -21,6 +21,12 @@ func attribute(context.Context, []sockets.Socket, Options) (Result, error) {
 	return Result{}, unsupportedError{runtime.GOOS}
 }
 
+// scan is not implemented here yet: it returns nil and an error matching
+// sockets.ErrUnsupported.
+func scan(context.Context, Options) (*Holders, error) {
+	return nil, unsupportedError{runtime.GOOS}
+}
+
 // unsupportedError is returned where attribution is not implemented. It
 // matches sockets.ErrUnsupported under errors.Is.
 type unsupportedError struct{ goos string }

@@ -24,3 +24,12 @@ func TestAttributeUnsupported(t *testing.T) {
 		t.Errorf("stub changed something: %+v, %s", res, showProcs(socks[0].Processes))
 	}
 }
+
+// TestScanUnsupported checks the stub of Scan: nil Holders and an error
+// matching sockets.ErrUnsupported.
+func TestScanUnsupported(t *testing.T) {
+	h, err := Scan(context.Background(), Options{})
+	if h != nil || !errors.Is(err, sockets.ErrUnsupported) {
+		t.Fatalf("Scan = %v, %v; want nil and an error matching sockets.ErrUnsupported", h, err)
+	}
+}

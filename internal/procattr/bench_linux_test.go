@@ -51,7 +51,9 @@ func BenchmarkAttribute(b *testing.B) {
 	real := procNetSockets(b)
 	synthetic := make([]sockets.Socket, 100_000, 100_000+len(real))
 	for i := range synthetic {
-		synthetic[i] = sockets.Socket{Inode: 1<<40 + uint64(i), State: sockets.Established}
+		// 32-bit like the inodes sockfs hands out, at the top of the range
+		// where no socket of the machine is.
+		synthetic[i] = sockets.Socket{Inode: 0xF000_0000 + uint64(i), State: sockets.Established}
 	}
 	synthetic = append(synthetic, real...)
 

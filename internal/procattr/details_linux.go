@@ -8,7 +8,7 @@ import (
 	"github.com/sockscope/sockscope/internal/sockets"
 )
 
-// finish loads process proc, which holds a wanted socket, through its
+// finish loads process proc, which holds a socket, through its
 // /proc/PID descriptor pidfd and publishes it in walker.procs. It runs once
 // per such process, right after its fd table was read, so the data comes
 // from the same process (a reused PID fails through the stale pidfd).

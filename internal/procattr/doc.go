@@ -12,11 +12,25 @@
 //		// to processes only root can see (SPEC section 7)
 //	}
 //
+// The walk does not need the sockets: Scan records every socket every
+// process holds, so that it can run while the source lists the sockets,
+// and Holders.Attribute does the matching afterwards:
+//
+//	listed := make(chan struct{})
+//	scanned := make(chan *procattr.Holders, 1)
+//	go func() {
+//		h, _ := procattr.Scan(ctx, procattr.Options{Busy: listed})
+//		scanned <- h
+//	}()
+//	socks, err := src.Snapshot(ctx, sockets.All, nil)
+//	close(listed) // the walk may now use every CPU
+//	...
+//	res := (<-scanned).Attribute(socks)
+//
 // # How it works on Linux
 //
 // A socket's owners are found only by looking at every open file of every
-// process: the kernel has no socket → process table. Attribute builds an
-// inode index of the sockets (an open-addressing table), then walks
+// process: the kernel has no socket → process table. The walk goes over
 // /proc/PID/fd once, reading each descriptor's link ("socket:[12345]")
 // with readlinkat. That readlink is ~1.5 µs of kernel time per fd and is
 // almost all of the cost, so the walk
@@ -32,15 +46,22 @@
 //   - runs on Workers goroutines, handing out processes; a table of more
 //     than 4096 fds is cut into chunks that its reader claims in order and
 //     idle workers help with once no process is left, so that one process
-//     holding most sockets does not leave the other cores idle;
+//     holding most sockets does not leave the other cores idle; while
+//     Options.Busy is open, one worker waits, leaving a CPU to the
+//     caller's socket dump, the longer single-threaded task;
 //   - allocates nothing per fd.
 //
-// Details (exe, cmdline, parent, user, cgroup, systemd unit, container)
-// are then read once per process that holds a wanted socket, right after
+// Each socket descriptor is recorded as a 16-byte (inode, process, fd)
+// entry in blocks of the worker that found it; the inode is not looked up
+// during the walk, which is cheaper even when the sockets are known (see
+// attribute). Details (exe, cmdline, parent, user, cgroup, systemd unit,
+// container) are read once per process that holds a socket, right after
 // its table, through the same /proc/PID descriptor; every socket of that
-// process shares the loaded values. Results do not depend on how the work
-// was split: each socket's processes are sorted by PID, one entry per
-// process with the lowest fd it holds the socket on.
+// process shares the loaded values. The join (Holders.Attribute, which
+// Attribute calls after its walk) indexes the sockets by inode, looks
+// every entry up and sorts the holders per socket, so results do not
+// depend on how the work was split: each socket's processes are sorted by
+// PID, one entry per process with the lowest fd it holds the socket on.
 //
 // Threads share their process's fd table, so /proc/PID/task is not
 // walked; a thread that unshared its table (CLONE_FILES off) is missed.
@@ -58,7 +79,7 @@
 //
 // # Other systems
 //
-// Elsewhere Attribute returns an error matching sockets.ErrUnsupported;
-// Windows gets the owning PID from the socket tables themselves and will
-// have its own implementation.
+// Elsewhere Attribute and Scan return an error matching
+// sockets.ErrUnsupported; Windows gets the owning PID from the socket
+// tables themselves and will have its own implementation.
 package procattr

@@ -79,26 +79,32 @@ func wantFixture(details bool) [][]sockets.Process {
 }
 
 func TestAttributeFixture(t *testing.T) {
-	for _, details := range []bool{false, true} {
-		for _, workers := range []int{1, 2, 7} {
-			socks := fixtureSockets()
-			for i := range socks {
-				socks[i].Processes = []sockets.Process{proc(sockets.ProcessInfo{PID: 12345}, 0)} // must be replaced
-			}
-			res, err := Attribute(context.Background(), socks, Options{
-				Root: "testdata/proc", Workers: workers, Details: details, passwd: "testdata/passwd",
-			})
-			if err != nil {
-				t.Fatalf("details=%v workers=%d: %v", details, workers, err)
-			}
-			if want := (Result{Processes: 8}); res != want {
-				t.Errorf("details=%v workers=%d: result %+v, want %+v", details, workers, res, want)
-			}
-			want := wantFixture(details)
-			for i := range socks {
-				if !reflect.DeepEqual(socks[i].Processes, want[i]) {
-					t.Errorf("details=%v workers=%d: socket %d (inode %d):\n got %s\nwant %s",
-						details, workers, i, socks[i].Inode, showProcs(socks[i].Processes), showProcs(want[i]))
+	for _, f := range attributeFuncs {
+		for _, details := range []bool{false, true} {
+			for _, workers := range []int{1, 2, 7} {
+				socks := fixtureSockets()
+				for i := range socks {
+					socks[i].Processes = []sockets.Process{proc(sockets.ProcessInfo{PID: 12345}, 0)} // must be replaced
+				}
+				var busy chan struct{}
+				if details {
+					busy = make(chan struct{}) // never closed: one worker fewer
+				}
+				res, err := f.fn(context.Background(), socks, Options{
+					Root: "testdata/proc", Workers: workers, Details: details, Busy: busy, passwd: "testdata/passwd",
+				})
+				if err != nil {
+					t.Fatalf("%s details=%v workers=%d: %v", f.name, details, workers, err)
+				}
+				if want := (Result{Processes: 8}); res != want {
+					t.Errorf("%s details=%v workers=%d: result %+v, want %+v", f.name, details, workers, res, want)
+				}
+				want := wantFixture(details)
+				for i := range socks {
+					if !reflect.DeepEqual(socks[i].Processes, want[i]) {
+						t.Errorf("%s details=%v workers=%d: socket %d (inode %d):\n got %s\nwant %s",
+							f.name, details, workers, i, socks[i].Inode, showProcs(socks[i].Processes), showProcs(want[i]))
+					}
 				}
 			}
 		}
@@ -109,20 +115,22 @@ func TestAttributeFixture(t *testing.T) {
 // loaded data instead of copies, and that the lists cannot clobber each
 // other when appended to.
 func TestAttributeShared(t *testing.T) {
-	socks := fixtureSockets()
-	if _, err := Attribute(context.Background(), socks, Options{Root: "testdata/proc", Details: true}); err != nil {
-		t.Fatal(err)
-	}
-	a, b := socks[0].Processes[0], socks[1].Processes[0] // both pid 1
-	if &a.Cmdline[0] != &b.Cmdline[0] {
-		t.Error("the sockets of pid 1 do not share one Cmdline slice")
-	}
-	if a.ProcessInfo != b.ProcessInfo {
-		t.Error("the sockets of pid 1 do not share one ProcessInfo")
-	}
-	for i := range socks {
-		if p := socks[i].Processes; len(p) != cap(p) {
-			t.Errorf("socket %d: len %d != cap %d: an append would overwrite the next socket's list", i, len(p), cap(p))
+	for _, f := range attributeFuncs {
+		socks := fixtureSockets()
+		if _, err := f.fn(context.Background(), socks, Options{Root: "testdata/proc", Details: true}); err != nil {
+			t.Fatal(err)
+		}
+		a, b := socks[0].Processes[0], socks[1].Processes[0] // both pid 1
+		if &a.Cmdline[0] != &b.Cmdline[0] {
+			t.Errorf("%s: the sockets of pid 1 do not share one Cmdline slice", f.name)
+		}
+		if a.ProcessInfo != b.ProcessInfo {
+			t.Errorf("%s: the sockets of pid 1 do not share one ProcessInfo", f.name)
+		}
+		for i := range socks {
+			if p := socks[i].Processes; len(p) != cap(p) {
+				t.Errorf("%s: socket %d: len %d != cap %d: an append would overwrite the next socket's list", f.name, i, len(p), cap(p))
+			}
 		}
 	}
 }
@@ -159,8 +167,8 @@ func copyTree(t *testing.T, src, dst string) {
 }
 
 // TestAttributeFixturePartial breaks one process's fd table (a file where
-// the directory should be): Attribute reports the error with the path, and
-// still fills every other socket.
+// the directory should be): Attribute and Scan report the error with the
+// path, and still fill every other socket.
 func TestAttributeFixturePartial(t *testing.T) {
 	root := t.TempDir()
 	copyTree(t, "testdata/proc", root)
@@ -170,32 +178,39 @@ func TestAttributeFixturePartial(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "600/fd"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	socks := fixtureSockets()
-	res, err := Attribute(context.Background(), socks, Options{Root: root, passwd: "testdata/passwd"})
-	var pe *os.PathError
-	if !errors.As(err, &pe) || pe.Path != root+"/600/fd" || !errors.Is(err, unix.ENOTDIR) {
-		t.Fatalf("err = %v, want an *os.PathError for %s/600/fd wrapping ENOTDIR", err, root)
-	}
-	// 1002 (also held by 600) and 6001 (only 600), 5001 (exited) and
-	// 9999 may belong to the unreadable process.
-	if want := (Result{Processes: 8, Unreadable: 1, Unattributed: 3}); res != want {
-		t.Errorf("result %+v, want %+v", res, want)
-	}
-	want := wantFixture(false)
-	want[1] = want[1][:1]
-	want[6] = nil
-	for i := range socks {
-		if !reflect.DeepEqual(socks[i].Processes, want[i]) {
-			t.Errorf("socket %d:\n got %s\nwant %s", i, showProcs(socks[i].Processes), showProcs(want[i]))
+	for _, f := range attributeFuncs {
+		socks := fixtureSockets()
+		res, err := f.fn(context.Background(), socks, Options{Root: root, passwd: "testdata/passwd"})
+		var pe *os.PathError
+		if !errors.As(err, &pe) || pe.Path != root+"/600/fd" || !errors.Is(err, unix.ENOTDIR) {
+			t.Fatalf("%s: err = %v, want an *os.PathError for %s/600/fd wrapping ENOTDIR", f.name, err, root)
+		}
+		// 1002 (also held by 600) and 6001 (only 600), 5001 (exited) and
+		// 9999 may belong to the unreadable process.
+		if want := (Result{Processes: 8, Unreadable: 1, Unattributed: 3}); res != want {
+			t.Errorf("%s: result %+v, want %+v", f.name, res, want)
+		}
+		want := wantFixture(false)
+		want[1] = want[1][:1]
+		want[6] = nil
+		for i := range socks {
+			if !reflect.DeepEqual(socks[i].Processes, want[i]) {
+				t.Errorf("%s: socket %d:\n got %s\nwant %s", f.name, i, showProcs(socks[i].Processes), showProcs(want[i]))
+			}
 		}
 	}
 }
 
 func TestAttributeNoRoot(t *testing.T) {
-	_, err := Attribute(context.Background(), nil, Options{Root: filepath.Join(t.TempDir(), "missing")})
+	opts := Options{Root: filepath.Join(t.TempDir(), "missing")}
+	_, err := Attribute(context.Background(), nil, opts)
 	var pe *os.PathError
 	if !errors.As(err, &pe) || !errors.Is(err, fs.ErrNotExist) {
-		t.Fatalf("err = %v, want an *os.PathError wrapping fs.ErrNotExist", err)
+		t.Fatalf("Attribute: err = %v, want an *os.PathError wrapping fs.ErrNotExist", err)
+	}
+	h, err := Scan(context.Background(), opts)
+	if h != nil || !errors.As(err, &pe) || !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Scan: %v, %v; want nil and an *os.PathError wrapping fs.ErrNotExist", h, err)
 	}
 }
 
@@ -211,6 +226,9 @@ func TestAttributeCanceled(t *testing.T) {
 		if socks[i].Processes != nil {
 			t.Errorf("socket %d changed after cancellation", i)
 		}
+	}
+	if h, err := Scan(ctx, Options{Root: "testdata/proc"}); h != nil || !errors.Is(err, context.Canceled) {
+		t.Fatalf("Scan: %v, %v; want nil, context.Canceled", h, err)
 	}
 }
 

@@ -1,11 +1,14 @@
 package procattr
 
 import (
+	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -134,4 +137,38 @@ func procNetSockets(tb testing.TB) []sockets.Socket {
 		}
 	}
 	return socks
+}
+
+// attributeFunc is one way of attributing socks: Attribute, or Scan and
+// then Holders.Attribute.
+type attributeFunc func(ctx context.Context, socks []sockets.Socket, opts Options) (Result, error)
+
+// attributeFuncs are the ways tests check alike.
+var attributeFuncs = []struct {
+	name string
+	fn   attributeFunc
+}{
+	{"Attribute", Attribute},
+	{"Scan", scanAttribute},
+}
+
+// scanAttribute is Scan followed by Holders.Attribute, with Attribute's
+// error contract.
+func scanAttribute(ctx context.Context, socks []sockets.Socket, opts Options) (Result, error) {
+	h, err := Scan(ctx, opts)
+	if h == nil {
+		if err == nil {
+			return Result{}, errors.New("Scan returned neither Holders nor an error")
+		}
+		return Result{}, err
+	}
+	return h.Attribute(socks), err
+}
+
+// closedSoon returns a channel closed a millisecond from now: a
+// Options.Busy that ends during the walk.
+func closedSoon() chan struct{} {
+	c := make(chan struct{})
+	time.AfterFunc(time.Millisecond, func() { close(c) })
+	return c
 }

@@ -11,11 +11,12 @@ import (
 
 func TestInodeIndex(t *testing.T) {
 	socks := []sockets.Socket{
-		{Inode: 10}, {Inode: 0}, {Inode: 11}, {Inode: 10}, {Inode: 1 << 40}, {Inode: 10},
+		{Inode: 10}, {Inode: 0}, {Inode: 11}, {Inode: 10}, {Inode: 1 << 40}, {Inode: 10}, {Inode: 1 << 40},
+		{Inode: 1<<32 + 10}, // same low 32 bits as 10
 	}
 	idx := newInodeIndex(socks)
-	if got := idx.n; got != 3 {
-		t.Errorf("len = %d, want 3", got)
+	if got := idx.n; got != 4 {
+		t.Errorf("len = %d, want 4", got)
 	}
 	positions := func(ino uint64) []int32 {
 		var ps []int32
@@ -30,7 +31,9 @@ func TestInodeIndex(t *testing.T) {
 	}{
 		{10, []int32{0, 3, 5}},
 		{11, []int32{2}},
-		{1 << 40, []int32{4}},
+		{1 << 40, []int32{4, 6}},
+		{1<<32 + 10, []int32{7}},
+		{1<<32 + 11, nil},
 		{0, nil}, // never indexed
 		{12, nil},
 	} {
@@ -84,6 +87,12 @@ func kernelInodes(n int) []sockets.Socket {
 	return socks
 }
 
+// wideSlot is an entry of the sorted-slice alternative.
+type wideSlot struct {
+	ino uint64
+	pos int32
+}
+
 // The three candidate indexes, at 100k sockets: the open-addressing table
 // used, a Go map, and a sorted slice with binary search.
 func BenchmarkIndexBuild(b *testing.B) {
@@ -106,11 +115,11 @@ func BenchmarkIndexBuild(b *testing.B) {
 	b.Run("sorted", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			s := make([]slot, len(socks))
+			s := make([]wideSlot, len(socks))
 			for i := range socks {
-				s[i] = slot{socks[i].Inode, int32(i)}
+				s[i] = wideSlot{socks[i].Inode, int32(i)}
 			}
-			slices.SortFunc(s, func(a, b slot) int { return cmp.Compare(a.ino, b.ino) })
+			slices.SortFunc(s, func(a, b wideSlot) int { return cmp.Compare(a.ino, b.ino) })
 		}
 	})
 }
@@ -128,12 +137,12 @@ func BenchmarkIndexLookup(b *testing.B) {
 
 	idx := newInodeIndex(socks)
 	m := make(map[uint64]int32, len(socks))
-	sorted := make([]slot, len(socks))
+	sorted := make([]wideSlot, len(socks))
 	for i := range socks {
 		m[socks[i].Inode] = int32(i)
-		sorted[i] = slot{socks[i].Inode, int32(i)}
+		sorted[i] = wideSlot{socks[i].Inode, int32(i)}
 	}
-	slices.SortFunc(sorted, func(a, b slot) int { return cmp.Compare(a.ino, b.ino) })
+	slices.SortFunc(sorted, func(a, b wideSlot) int { return cmp.Compare(a.ino, b.ino) })
 
 	for _, order := range []struct {
 		name string
@@ -160,7 +169,7 @@ func BenchmarkIndexLookup(b *testing.B) {
 		b.Run("sorted/"+order.name, func(b *testing.B) {
 			for b.Loop() {
 				for _, ino := range order.inos {
-					if _, ok := slices.BinarySearchFunc(sorted, ino, func(s slot, ino uint64) int { return cmp.Compare(s.ino, ino) }); !ok {
+					if _, ok := slices.BinarySearchFunc(sorted, ino, func(s wideSlot, ino uint64) int { return cmp.Compare(s.ino, ino) }); !ok {
 						b.Fatal("missing")
 					}
 				}
@@ -169,20 +178,21 @@ func BenchmarkIndexLookup(b *testing.B) {
 	}
 }
 
-// BenchmarkMerge merges 100k hits of 200 processes.
+// BenchmarkMerge merges 100k entries of 200 processes into 100k sockets,
+// building the index of the sockets as Holders.Attribute does.
 func BenchmarkMerge(b *testing.B) {
 	const n, nproc = 100_000, 200
-	socks := make([]sockets.Socket, n)
+	socks := kernelInodes(n)
 	procs := make([]*sockets.ProcessInfo, nproc)
 	for i := range procs {
 		procs[i] = &sockets.ProcessInfo{PID: int32(100 + i), Name: "proc", Cmdline: []string{"proc", "-x"}}
 	}
-	hits := [][]hit{make([]hit, 0, n/2), make([]hit, 0, n/2)}
+	ents := [][]entry{make([]entry, 0, n/2), make([]entry, 0, n/2)}
 	for i := range n {
-		hits[i%2] = append(hits[i%2], hit{sock: int32(i), proc: int32(i / (n / nproc)), fd: int32(3 + i%(n/nproc))})
+		ents[i%2] = append(ents[i%2], entry{ino: socks[i].Inode, proc: int32(i / (n / nproc)), fd: int32(3 + i%(n/nproc))})
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		merge(socks, procs, hits)
+		merge(socks, newInodeIndex(socks), procs, ents)
 	}
 }

@@ -9,12 +9,13 @@ import (
 	"github.com/sockscope/sockscope/internal/sockets"
 )
 
-// TestMerge checks that merge's result does not depend on how hits were
-// spread among workers or in what order they came.
+// TestMerge checks that merge's result does not depend on how entries
+// were spread among workers or in what order they came, and that it
+// handles an inode listed twice and inodes not among the sockets.
 func TestMerge(t *testing.T) {
 	procs := []*sockets.ProcessInfo{
 		{PID: 10, Name: "a"},
-		nil, // exited: its hits are dropped
+		nil, // exited: its entries are dropped
 		{PID: 30, Name: "c", Cmdline: []string{"c", "-x"}},
 		{PID: 40, Name: "d"},
 	}
@@ -26,23 +27,30 @@ func TestMerge(t *testing.T) {
 		nil,
 		{proc(d, 9)},
 		{proc(a, 5), proc(c, 2), proc(d, 1)},
+		nil,          // no inode
+		{proc(d, 9)}, // listed twice
 	}
-	all := []hit{
-		{sock: 0, proc: 2, fd: 4}, {sock: 0, proc: 0, fd: 3}, {sock: 0, proc: 0, fd: 8}, {sock: 0, proc: 1, fd: 3},
-		{sock: 1, proc: 1, fd: 5},
-		{sock: 2, proc: 3, fd: 9},
-		{sock: 3, proc: 3, fd: 1}, {sock: 3, proc: 2, fd: 7}, {sock: 3, proc: 2, fd: 2}, {sock: 3, proc: 0, fd: 5},
+	inodes := []uint64{100, 101, 102, 103, 0, 102}
+	all := []entry{
+		{ino: 100, proc: 2, fd: 4}, {ino: 100, proc: 0, fd: 3}, {ino: 100, proc: 0, fd: 8}, {ino: 100, proc: 1, fd: 3},
+		{ino: 101, proc: 1, fd: 5},
+		{ino: 102, proc: 3, fd: 9},
+		{ino: 103, proc: 3, fd: 1}, {ino: 103, proc: 2, fd: 7}, {ino: 103, proc: 2, fd: 2}, {ino: 103, proc: 0, fd: 5},
+		{ino: 999, proc: 0, fd: 6}, // not among the sockets
 	}
-	splits := [][][]hit{
+	splits := [][][]entry{
 		{all},
 		{all[:3], all[3:]},
 		{all[7:], nil, all[:7]},
-		{{all[9], all[2]}, {all[5], all[0], all[4]}, {all[8], all[1], all[3], all[7], all[6]}},
+		{{all[9], all[2]}, {all[5], all[0], all[10], all[4]}, {all[8], all[1], all[3], all[7], all[6]}},
 	}
-	for i, hits := range splits {
+	for i, ents := range splits {
 		socks := make([]sockets.Socket, len(want))
+		for s := range socks {
+			socks[s].Inode = inodes[s]
+		}
 		socks[1].Processes = []sockets.Process{proc(sockets.ProcessInfo{PID: 99}, 0)} // stale: cleared
-		merge(socks, procs, hits)
+		merge(socks, newInodeIndex(socks), procs, ents)
 		for s := range socks {
 			if !reflect.DeepEqual(socks[s].Processes, want[s]) {
 				t.Errorf("split %d: socket %d:\n got %s\nwant %s", i, s, showProcs(socks[s].Processes), showProcs(want[s]))
@@ -54,6 +62,12 @@ func TestMerge(t *testing.T) {
 		if socks[0].Processes[1].ProcessInfo != procs[2] || socks[3].Processes[1].ProcessInfo != procs[2] {
 			t.Errorf("split %d: ProcessInfo copied", i)
 		}
+	}
+	// No entries: no index needed, stale lists cleared.
+	socks := []sockets.Socket{{Inode: 5, Processes: []sockets.Process{proc(a, 1)}}}
+	merge(socks, nil, nil, nil)
+	if socks[0].Processes != nil {
+		t.Errorf("without entries: %s, want nil", showProcs(socks[0].Processes))
 	}
 }
 

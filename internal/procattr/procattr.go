@@ -8,7 +8,7 @@ import (
 	"github.com/sockscope/sockscope/internal/sockets"
 )
 
-// Options configure Attribute. The zero value is ready to use.
+// Options configure Attribute and Scan. The zero value is ready to use.
 type Options struct {
 	// Root is the proc file system to walk; "" means "/proc". A directory
 	// that is not a procfs mount (a test fixture) works too, only slower.
@@ -21,6 +21,11 @@ type Options struct {
 	// container (needed for JSON, -b, -e). Without it only PID, Name
 	// (comm) and FD are filled.
 	Details bool
+	// Busy, if not nil, is open while the caller runs CPU-bound work of
+	// its own alongside the walk (the socket dump, typically): until it
+	// is closed, the walk leaves that work a CPU, running Workers-1
+	// goroutines (at least one). The walk does not wait for it to close.
+	Busy <-chan struct{}
 
 	// passwd is the user database; "" means /etc/passwd. For tests.
 	passwd string
@@ -34,8 +39,8 @@ type Result struct {
 	// Unreadable is the number of processes whose fd table could not be
 	// read: owned by another user when not running as root (EACCES;
 	// kernel threads, which have no fds, are not counted), or failing for
-	// another reason (then Attribute also returns an error). Processes
-	// that exited during the walk are not counted.
+	// another reason (then Attribute or Scan also returns an error).
+	// Processes that exited during the walk are not counted.
 	Unreadable int
 	// Unattributed is, when Unreadable > 0, the number of sockets left
 	// without a process that an unreadable process might hold: sockets
@@ -56,8 +61,10 @@ type Result struct {
 // has an inode, nothing is walked. All sockets of a process share its
 // loaded data (Cmdline slice, strings); nothing is copied per socket.
 //
-// On Linux it walks Root/PID/fd once, in parallel. Missing privilege is
-// not an error: processes it may not read are counted in
+// On Linux it is Scan followed by Holders.Attribute: it walks Root/PID/fd
+// once, in parallel, and loads every process that holds a socket, wanted
+// or not (cheaper than looking each fd up during the walk). Missing
+// privilege is not an error: processes it may not read are counted in
 // Result.Unreadable and the sockets they might hold in
 // Result.Unattributed. A process that exits or whose PID is reused during
 // the walk is skipped, never attributed in place of another.
@@ -69,7 +76,37 @@ type Result struct {
 // first such error with the result. Where attribution is not implemented
 // it returns an error for which errors.Is(err, sockets.ErrUnsupported)
 // holds, and leaves socks unchanged.
+//
+// When the sockets are not known yet, Scan does the walk and
+// Holders.Attribute the matching, so that the walk can run while a
+// Source lists the sockets.
 func Attribute(ctx context.Context, socks []sockets.Socket, opts Options) (Result, error) {
+	return attribute(ctx, socks, opts.withDefaults())
+}
+
+// Scan walks every process's fd table once and records every socket each
+// one holds, on which fds, for Holders.Attribute to match against sockets
+// listed meanwhile or afterwards. Every process holding at least one
+// socket is loaded (with Options.Details, its exe, cmdline, ...), right
+// after its table, through the same /proc/PID descriptor: a process that
+// exits or whose PID is reused during the walk is skipped, never recorded
+// in place of another.
+//
+// Scan returns nil and an *os.PathError if Root cannot be opened, and nil
+// and ctx.Err() if ctx is done before the walk ends. If reading some
+// process fails for a reason other than permission or exit, it returns
+// the Holders of what it could read together with the first such error.
+// Where attribution is not implemented it returns nil and an error for
+// which errors.Is(err, sockets.ErrUnsupported) holds.
+//
+// The Holders take 16 bytes per socket descriptor found plus the loaded
+// processes; drop them once attributed.
+func Scan(ctx context.Context, opts Options) (*Holders, error) {
+	return scan(ctx, opts.withDefaults())
+}
+
+// withDefaults returns opts with its zero fields set to their defaults.
+func (opts Options) withDefaults() Options {
 	if opts.Root == "" {
 		opts.Root = "/proc"
 	}
@@ -80,5 +117,5 @@ func Attribute(ctx context.Context, socks []sockets.Socket, opts Options) (Resul
 	if opts.passwd == "" {
 		opts.passwd = defaultPasswd
 	}
-	return attribute(ctx, socks, opts)
+	return opts
 }

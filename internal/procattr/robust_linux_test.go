@@ -18,9 +18,9 @@ import (
 // Tests of the walk under change: processes exiting, cancellation, stale
 // /proc/PID descriptors.
 
-// TestAttributeChurn runs Attribute while processes holding sockets are
-// killed and reaped: it must not fail, and never attribute a socket to a
-// process other than the one that held it.
+// TestAttributeChurn runs Attribute and Scan while processes holding
+// sockets are killed and reaped: they must not fail, and never attribute a
+// socket to a process other than the one that held it.
 func TestAttributeChurn(t *testing.T) {
 	path := sleepPath(t)
 	var holders []*holder
@@ -44,14 +44,15 @@ func TestAttributeChurn(t *testing.T) {
 		}
 	}()
 	for i := 0; ; i++ {
+		f := attributeFuncs[i/2%len(attributeFuncs)]
 		opts := Options{Workers: 2, tuning: tuning{splitAt: 64 << (i % 3)}, Details: i%2 == 0}
-		if _, err := Attribute(context.Background(), socks, opts); err != nil {
-			t.Fatalf("%+v: %v", opts, err)
+		if _, err := f.fn(context.Background(), socks, opts); err != nil {
+			t.Fatalf("%s %+v: %v", f.name, opts, err)
 		}
 		for _, s := range socks {
 			for _, p := range s.Processes {
 				if p.PID != owner[s.Inode] || p.Name != "sleep" {
-					t.Fatalf("socket %d of pid %d attributed to %s", s.Inode, owner[s.Inode], showProcs([]sockets.Process{p}))
+					t.Fatalf("%s: socket %d of pid %d attributed to %s", f.name, s.Inode, owner[s.Inode], showProcs([]sockets.Process{p}))
 				}
 			}
 		}
@@ -78,8 +79,8 @@ func (c *countdownCtx) Err() error {
 }
 
 // TestAttributeCancelMidWalk cancels the walk at every point, with split
-// tables in flight: Attribute returns the context's error, leaves the
-// sockets alone, and closes every descriptor it opened.
+// tables in flight: Attribute and Scan return the context's error, leave
+// the sockets alone, and close every descriptor they opened.
 func TestAttributeCancelMidWalk(t *testing.T) {
 	path := sleepPath(t)
 	var socks []sockets.Socket
@@ -94,29 +95,36 @@ func TestAttributeCancelMidWalk(t *testing.T) {
 		return len(ents)
 	}
 	before := openFDs()
-	canceled := 0
-	for n := int32(1); n < 400; n += 7 {
-		ctx := &countdownCtx{Context: context.Background()}
-		ctx.n.Store(n)
-		_, err := Attribute(ctx, socks, Options{Workers: 2, tuning: tuning{splitAt: 64}})
-		if err == nil {
-			break // the walk ended before the countdown
-		}
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("n=%d: err = %v, want context.Canceled", n, err)
-		}
-		canceled++
+	for _, f := range attributeFuncs {
 		for i := range socks {
-			if socks[i].Processes != nil {
-				t.Fatalf("n=%d: socket %d filled after cancellation", n, i)
+			socks[i].Processes = nil // filled by the previous walk, which ended
+		}
+		canceled := 0
+		for n := int32(1); n < 400; n += 7 {
+			ctx := &countdownCtx{Context: context.Background()}
+			ctx.n.Store(n)
+			// With Busy never closed, the held-back worker must still
+			// end with the walk.
+			_, err := f.fn(ctx, socks, Options{Workers: 3, tuning: tuning{splitAt: 64}, Busy: make(chan struct{})})
+			if err == nil {
+				break // the walk ended before the countdown
+			}
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("%s n=%d: err = %v, want context.Canceled", f.name, n, err)
+			}
+			canceled++
+			for i := range socks {
+				if socks[i].Processes != nil {
+					t.Fatalf("%s n=%d: socket %d filled after cancellation", f.name, n, i)
+				}
+			}
+			if after := openFDs(); after != before {
+				t.Fatalf("%s n=%d: %d fds open after the walk, %d before", f.name, n, after, before)
 			}
 		}
-		if after := openFDs(); after != before {
-			t.Fatalf("n=%d: %d fds open after the walk, %d before", n, after, before)
+		if canceled < 5 {
+			t.Errorf("%s: only %d walks canceled: the countdown does not reach the walk", f.name, canceled)
 		}
-	}
-	if canceled < 5 {
-		t.Errorf("only %d walks canceled: the countdown does not reach the walk", canceled)
 	}
 }
 

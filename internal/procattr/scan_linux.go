@@ -9,8 +9,9 @@ import (
 )
 
 // The hot loop to keep efficient is worker.probe (and worker.list, its
-// fallback): one readlinkat per open fd on the machine, no allocation, no
-// lock. Everything else runs once per process.
+// fallback) and worker.see: one readlinkat per open fd on the machine, no
+// lock, and an allocation only per block of maxBlock sockets recorded.
+// Everything else runs once per process.
 //
 // Descriptors are read relative to a /proc/PID directory descriptor opened
 // before anything else: if the process exits and its PID is reused during
@@ -46,10 +47,11 @@ var (
 // worker walks processes and chunks handed out by its walker.
 type worker struct {
 	w          *walker
-	hits       []hit
+	ents       []entry   // the block being filled
+	blocks     [][]entry // full blocks
 	unreadable int
 	processes  int
-	held       bool      // the process or chunk being read holds a wanted socket
+	held       bool      // the process or chunk being read holds a socket
 	link       [64]byte  // readlink target; "socket:[N]" needs at most 29
 	name       [12]byte  // a decimal fd or PID, NUL-terminated
 	dents      []byte    // getdents buffer, allocated on first use
@@ -164,7 +166,7 @@ func (k *worker) scanChunk(j *job, i int32) {
 }
 
 // done accounts for a process whose table was read with status st and
-// loads it if it holds a wanted socket.
+// loads it if it holds a socket.
 func (k *worker) done(proc int32, pidfd int, st scanStatus, held bool) {
 	switch st {
 	case scanGone:
@@ -262,17 +264,32 @@ func (k *worker) listFresh(j *job, lo, hi int32) scanStatus {
 	return st
 }
 
-// see records the sockets that the fd link target names, if wanted.
+// see records the socket that the fd link target names, if any.
+//
+// Hot path: called for every fd. It does not look the inode up: the
+// lookups are cheaper done afterwards, all at once (see attribute).
 func (k *worker) see(proc, fd int32, link []byte) {
 	ino, ok := socketInode(link)
 	if !ok {
 		return
 	}
-	idx := k.w.idx
-	for s := idx.lookup(ino); s >= 0; s = idx.nextPos(s) {
-		k.hits = append(k.hits, hit{sock: s, proc: proc, fd: fd})
-		k.held = true
+	if len(k.ents) == cap(k.ents) {
+		k.newBlock()
 	}
+	k.ents = append(k.ents, entry{ino: ino, proc: proc, fd: fd})
+	k.held = true
+}
+
+// newBlock puts the full block aside and starts one twice as big, up to
+// maxBlock entries. Blocks are never copied or grown in place, so no
+// garbage is left behind.
+func (k *worker) newBlock() {
+	n := firstBlock
+	if cap(k.ents) > 0 {
+		k.blocks = append(k.blocks, k.ents)
+		n = min(maxBlock, 2*cap(k.ents))
+	}
+	k.ents = make([]entry, 0, n)
 }
 
 // errStatus classifies a failed syscall on process proc, recording

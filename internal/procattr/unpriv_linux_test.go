@@ -86,26 +86,35 @@ func TestUnprivilegedHelper(t *testing.T) {
 		{Proto: sockets.TCP, State: sockets.TimeWait},                      // kernel's: not counted
 		{Proto: sockets.TCP, State: sockets.SynRecv},                       // kernel's: not counted
 	}
-	for _, opts := range []Options{{Details: true}, {Workers: 1}, {tuning: tuning{noCount: true}}} {
-		res, err := Attribute(context.Background(), socks, opts)
-		if err != nil {
-			t.Fatalf("%+v: %v", opts, err)
+	for _, f := range attributeFuncs {
+		for _, opts := range []Options{{Details: true}, {Workers: 1}, {tuning: tuning{noCount: true}}} {
+			unprivCheck(t, f.name, f.fn, opts, socks, fd)
 		}
-		t.Logf("%+v: %+v", opts, res)
-		if res.Unreadable == 0 || res.Unattributed != 2 || res.Processes <= res.Unreadable {
-			t.Errorf("%+v: result %+v, want Unreadable > 0, Unattributed 2", opts, res)
-		}
-		p := socks[0].Processes
-		if len(p) != 1 || int(p[0].PID) != os.Getpid() || p[0].FD != fd {
-			t.Fatalf("%+v: own listener: %s, want pid %d fd %d", opts, showProcs(p), os.Getpid(), fd)
-		}
-		if opts.Details && (p[0].Exe == "" || p[0].UID != uint32(os.Geteuid()) || len(p[0].Cmdline) == 0) {
-			t.Errorf("own process details missing: %s", showProcs(p[:1]))
-		}
-		for i := 1; i < len(socks); i++ {
-			if socks[i].Processes != nil {
-				t.Errorf("%+v: socket %d attributed to %s", opts, i, showProcs(socks[i].Processes))
-			}
+	}
+}
+
+// unprivCheck attributes socks with fn and checks the result as nobody:
+// socks[0] is a listener of this process on fd, the others are not ours.
+func unprivCheck(t *testing.T, name string, fn attributeFunc, opts Options, socks []sockets.Socket, fd int32) {
+	t.Helper()
+	res, err := fn(context.Background(), socks, opts)
+	if err != nil {
+		t.Fatalf("%s %+v: %v", name, opts, err)
+	}
+	t.Logf("%s %+v: %+v", name, opts, res)
+	if res.Unreadable == 0 || res.Unattributed != 2 || res.Processes <= res.Unreadable {
+		t.Errorf("%s %+v: result %+v, want Unreadable > 0, Unattributed 2", name, opts, res)
+	}
+	p := socks[0].Processes
+	if len(p) != 1 || int(p[0].PID) != os.Getpid() || p[0].FD != fd {
+		t.Fatalf("%s %+v: own listener: %s, want pid %d fd %d", name, opts, showProcs(p), os.Getpid(), fd)
+	}
+	if opts.Details && (p[0].Exe == "" || p[0].UID != uint32(os.Geteuid()) || len(p[0].Cmdline) == 0) {
+		t.Errorf("%s: own process details missing: %s", name, showProcs(p[:1]))
+	}
+	for i := 1; i < len(socks); i++ {
+		if socks[i].Processes != nil {
+			t.Errorf("%s %+v: socket %d attributed to %s", name, opts, i, showProcs(socks[i].Processes))
 		}
 	}
 }

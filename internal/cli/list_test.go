@@ -1,0 +1,250 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/sockscope/sockscope/internal/iostreams"
+	"github.com/sockscope/sockscope/internal/sockets"
+)
+
+// fakeSource returns socks from Snapshot, or err; started is closed when
+// Snapshot begins and Snapshot waits for release (if not nil) first.
+type fakeSource struct {
+	socks   []sockets.Socket
+	err     error
+	started chan struct{}
+	release <-chan struct{}
+}
+
+func (s *fakeSource) Snapshot(ctx context.Context, f sockets.Filter, dst []sockets.Socket) ([]sockets.Socket, error) {
+	close(s.started)
+	if s.release != nil {
+		select {
+		case <-s.release:
+		case <-time.After(10 * time.Second):
+			return nil, errors.New("attribution never started")
+		}
+	}
+	if s.err != nil {
+		return dst, s.err
+	}
+	for _, sk := range s.socks {
+		if f.Match(&sk) {
+			dst = append(dst, sk)
+		}
+	}
+	return dst, nil
+}
+
+var nginx = &sockets.ProcessInfo{PID: 4321, Name: "nginx"}
+
+func tcpSocks() []sockets.Socket {
+	return []sockets.Socket{
+		{Proto: sockets.TCP, Family: sockets.Inet, State: sockets.Listen, Inode: 11,
+			Local: netip.MustParseAddrPort("0.0.0.0:80"), Remote: netip.MustParseAddrPort("0.0.0.0:0")},
+		{Proto: sockets.TCP, Family: sockets.Inet, State: sockets.Established, Inode: 12,
+			Local: netip.MustParseAddrPort("10.0.0.1:80"), Remote: netip.MustParseAddrPort("10.0.0.2:5555")},
+		{Proto: sockets.TCP, Family: sockets.Inet, State: sockets.Listen, Inode: 13,
+			Local: netip.MustParseAddrPort("0.0.0.0:22"), Remote: netip.MustParseAddrPort("0.0.0.0:0")},
+	}
+}
+
+// fakeAttribution attributes inode 11 and 12 to nginx and records the
+// inodes it was asked about.
+func fakeAttribution(asked *[]uint64, res Attribution) func([]sockets.Socket) Attribution {
+	return func(socks []sockets.Socket) Attribution {
+		for i := range socks {
+			*asked = append(*asked, socks[i].Inode)
+			if socks[i].Inode == 11 || socks[i].Inode == 12 {
+				socks[i].Processes = []sockets.Process{{ProcessInfo: nginx, FD: int32(socks[i].Inode - 5)}}
+			}
+		}
+		return res
+	}
+}
+
+func execList(t *testing.T, f *Factory, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	ios, _, out, errOut := iostreams.Test()
+	f.IO = ios
+	root := NewRootCmd(f, nil)
+	root.SetArgs(args)
+	err = root.ExecuteContext(context.Background())
+	return out.String(), errOut.String(), err
+}
+
+// TestListAttributesWhileListing checks that the processes' files are
+// read while the source lists the sockets (each side waits for the other
+// to have started), that the matching gets the filtered sockets, and that
+// the owners are shown.
+func TestListAttributesWhileListing(t *testing.T) {
+	scanStarted := make(chan struct{})
+	src := &fakeSource{socks: tcpSocks(), started: make(chan struct{}), release: scanStarted}
+	var asked []uint64
+	var details atomic.Bool
+	var gcDuringWalk atomic.Int32
+	before := gcPercent()
+	f := &Factory{
+		Source: func(sockets.SourceOptions) (sockets.Source, error) { return src, nil },
+		Attribute: func(ctx context.Context, d bool, listed <-chan struct{}) (func([]sockets.Socket) Attribution, error) {
+			details.Store(d)
+			gcDuringWalk.Store(int32(gcPercent()))
+			close(scanStarted)
+			for _, c := range []<-chan struct{}{src.started, listed} {
+				select {
+				case <-c:
+				case <-time.After(10 * time.Second):
+					return nil, errors.New("the listing did not start, or end, during the walk")
+				}
+			}
+			return fakeAttribution(&asked, Attribution{}), nil
+		},
+	}
+	out, errOut, err := execList(t, f, "-tanp", "--port", "80")
+	if err != nil {
+		t.Fatalf("%v (stderr %q)", err, errOut)
+	}
+	if errOut != "" {
+		t.Errorf("stderr %q, want nothing", errOut)
+	}
+	if !strings.Contains(out, "4321/nginx") {
+		t.Errorf("owner missing from output:\n%s", out)
+	}
+	if want := []uint64{11, 12}; !slices.Equal(asked, want) {
+		t.Errorf("attributed inodes %v, want the filtered ones %v", asked, want)
+	}
+	if details.Load() {
+		t.Error("-p asked for details")
+	}
+	if got := gcDuringWalk.Load(); got != -1 {
+		t.Errorf("GOGC during the walk = %d, want -1 (off)", got)
+	}
+	if after := gcPercent(); after != before {
+		t.Errorf("GOGC after the listing = %d, want %d as before", after, before)
+	}
+}
+
+// gcPercent returns the current GOGC.
+func gcPercent() int {
+	p := debug.SetGCPercent(-1)
+	debug.SetGCPercent(p)
+	return p
+}
+
+// TestPauseGC: overlapping pauses keep the collector off until the last
+// one ends, then restore GOGC.
+func TestPauseGC(t *testing.T) {
+	old := debug.SetGCPercent(150)
+	defer debug.SetGCPercent(old)
+	r1 := pauseGC()
+	r2 := pauseGC()
+	if p := gcPercent(); p != -1 {
+		t.Fatalf("GOGC = %d during two pauses, want -1", p)
+	}
+	r1()
+	if p := gcPercent(); p != -1 {
+		t.Fatalf("GOGC = %d during one pause, want -1", p)
+	}
+	r2()
+	if p := gcPercent(); p != 150 {
+		t.Fatalf("GOGC = %d after the pauses, want 150", p)
+	}
+}
+
+// TestListAttributionErrors: a failed walk is a warning and the listing
+// goes on without owners; unsupported attribution is silent; a partial
+// walk warns and shows what it found; a failed listing cancels the walk.
+func TestListAttributionErrors(t *testing.T) {
+	boom := errors.New("open /proc: boom")
+	unsupported := errors.Join(errors.New("not here"), sockets.ErrUnsupported)
+	tests := []struct {
+		name      string
+		fill      bool // the walk returns a function
+		err       error
+		wantOwner bool
+		wantErr   string // on stderr
+	}{
+		{"failed", false, boom, false, "sockscope: warning: process attribution: open /proc: boom\n"},
+		{"unsupported", false, unsupported, false, ""},
+		{"partial", true, boom, true, "sockscope: warning: process attribution: open /proc: boom\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := &fakeSource{socks: tcpSocks(), started: make(chan struct{})}
+			var asked []uint64
+			f := &Factory{
+				Source: func(sockets.SourceOptions) (sockets.Source, error) { return src, nil },
+				Attribute: func(context.Context, bool, <-chan struct{}) (func([]sockets.Socket) Attribution, error) {
+					if tt.fill {
+						return fakeAttribution(&asked, Attribution{}), tt.err
+					}
+					return nil, tt.err
+				},
+			}
+			out, errOut, err := execList(t, f, "-tanp")
+			if err != nil {
+				t.Fatalf("%v (stderr %q)", err, errOut)
+			}
+			if errOut != tt.wantErr {
+				t.Errorf("stderr %q, want %q", errOut, tt.wantErr)
+			}
+			if got := strings.Contains(out, "4321/nginx"); got != tt.wantOwner {
+				t.Errorf("owner shown = %v, want %v:\n%s", got, tt.wantOwner, out)
+			}
+			if strings.Count(out, "\n") != 4 {
+				t.Errorf("want a header and 3 sockets:\n%s", out)
+			}
+		})
+	}
+
+	t.Run("listing failed", func(t *testing.T) {
+		src := &fakeSource{err: errors.New("netlink: boom"), started: make(chan struct{})}
+		canceled := make(chan error, 1)
+		f := &Factory{
+			Source: func(sockets.SourceOptions) (sockets.Source, error) { return src, nil },
+			Attribute: func(ctx context.Context, _ bool, _ <-chan struct{}) (func([]sockets.Socket) Attribution, error) {
+				select {
+				case <-ctx.Done():
+					canceled <- ctx.Err()
+				case <-time.After(10 * time.Second):
+					canceled <- errors.New("not canceled")
+				}
+				return nil, ctx.Err()
+			},
+		}
+		if _, _, err := execList(t, f, "-tanp"); err == nil || !strings.Contains(err.Error(), "netlink: boom") {
+			t.Fatalf("err = %v, want the source's", err)
+		}
+		if err := <-canceled; !errors.Is(err, context.Canceled) {
+			t.Errorf("walk: %v, want context.Canceled", err)
+		}
+	})
+}
+
+// TestListUnattributedWarning: sockets that unreadable processes may hold
+// are reported once on stderr.
+func TestListUnattributedWarning(t *testing.T) {
+	src := &fakeSource{socks: tcpSocks(), started: make(chan struct{})}
+	var asked []uint64
+	f := &Factory{
+		Source: func(sockets.SourceOptions) (sockets.Source, error) { return src, nil },
+		Attribute: func(context.Context, bool, <-chan struct{}) (func([]sockets.Socket) Attribution, error) {
+			return fakeAttribution(&asked, Attribution{Unattributed: 1, Unreadable: 2}), nil
+		},
+	}
+	_, errOut, err := execList(t, f, "-tan", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errOut, "1 socket could not be attributed: 2 processes of other users") {
+		t.Errorf("stderr %q lacks the unattributed warning", errOut)
+	}
+}
