@@ -80,13 +80,25 @@ func checkSource(t *testing.T, kind string) {
 	p := testutil.StartPopulation(t, ns)
 	got := snapshot(t, ns, kind, sockets.All)
 	attribute(t, got)
-	p.Check(t, got)
+	expected(p, kind).Check(t, got)
 	if kind == "netlink" {
 		checkPeers(t, p, got)
 	}
 	if t.Failed() {
 		logListing(t, got)
 	}
+}
+
+// expected returns what the source kind can report of the population:
+// all of it through sock_diag; through /proc/net all but the bound-inactive
+// TCP sockets, which are in no table /proc/net/tcp walks (only in the bind
+// hash). Request sockets (SYN_RECV) are in the established hash, which
+// /proc/net/tcp walks, so both sources report them.
+func expected(p *testutil.Population, kind string) *testutil.Population {
+	if kind == "proc" {
+		return p.WithoutBoundInactive()
+	}
+	return p
 }
 
 // TestIntegrationNetlink checks the sock_diag source and attribution
@@ -116,16 +128,35 @@ func checkPeers(t *testing.T, p *testutil.Population, got []sockets.Socket) {
 // TestIntegrationDifferential checks that the netlink and /proc sources
 // report the same inet sockets (by protocol, family, endpoints, state,
 // inode and uid) and the same unix sockets (by inode: /proc/net/unix lacks
-// peers and uids).
+// peers and uids), except the bound-inactive TCP sockets, which only
+// sock_diag can list (see expected). Request sockets (SYN_RECV) agree on
+// uid only because the holder is root: sock_diag reports 0 for them,
+// /proc/net/tcp the listener's uid.
 func TestIntegrationDifferential(t *testing.T) {
 	testutil.RequireRoot(t)
 	ns := testutil.NewNetNS(t)
-	testutil.StartPopulation(t, ns)
+	p := testutil.StartPopulation(t, ns)
 	netlink := identities(snapshot(t, ns, "netlink", sockets.All))
 	proc := identities(snapshot(t, ns, "proc", sockets.All))
+	netlinkOnly := map[string]bool{}
+	for _, e := range p.Expected {
+		if e.BoundInactive {
+			s := sockets.Socket{Proto: e.Proto, Family: e.Family, State: e.State,
+				Local: e.Local, Remote: e.Remote, Inode: e.Inode, UID: e.UID}
+			netlinkOnly[identity(&s)] = true
+		}
+	}
+	if len(netlinkOnly) == 0 {
+		t.Error("the population has no bound-inactive socket: the exception below is untested")
+	}
 	for id := range netlink {
-		if !proc[id] {
+		if !proc[id] && !netlinkOnly[id] {
 			t.Errorf("netlink only: %s", id)
+		}
+	}
+	for id := range netlinkOnly {
+		if !netlink[id] || proc[id] {
+			t.Errorf("bound-inactive %s: in netlink %v, in proc %v; want netlink only", id, netlink[id], proc[id])
 		}
 	}
 	for id := range proc {
@@ -141,15 +172,19 @@ func TestIntegrationDifferential(t *testing.T) {
 // identities returns the comparable identity of each socket.
 func identities(socks []sockets.Socket) map[string]bool {
 	ids := make(map[string]bool, len(socks))
-	for _, s := range socks {
-		id := fmt.Sprintf("unix inode %d", s.Inode)
-		if s.Family != sockets.Local {
-			id = fmt.Sprintf("%v %v %v -> %v %s inode %d uid %d",
-				s.Proto, s.Family, s.Local, s.Remote, s.StateName(), s.Inode, s.UID)
-		}
-		ids[id] = true
+	for i := range socks {
+		ids[identity(&socks[i])] = true
 	}
 	return ids
+}
+
+// identity returns what the differential test compares of a socket.
+func identity(s *sockets.Socket) string {
+	if s.Family == sockets.Local {
+		return fmt.Sprintf("unix inode %d", s.Inode)
+	}
+	return fmt.Sprintf("%v %v %v -> %v %s inode %d uid %d",
+		s.Proto, s.Family, s.Local, s.Remote, s.StateName(), s.Inode, s.UID)
 }
 
 // TestIntegrationFilter checks that each source returns exactly the
@@ -167,12 +202,17 @@ func TestIntegrationFilter(t *testing.T) {
 		{"inet6", sockets.Filter{Protos: sockets.AllProtos, Families: sockets.FamilySet(0).With(sockets.Inet6)}},
 		{"closing", sockets.Filter{Protos: sockets.AllProtos, States: sockets.StateSet(0).
 			With(sockets.TimeWait).With(sockets.CloseWait).With(sockets.FinWait2)}},
+		{"handshake", sockets.Filter{Protos: sockets.AllProtos, States: sockets.StateSet(0).
+			With(sockets.SynSent).With(sockets.SynRecv)}},
+		{"fin-wait-1 last-ack closing", sockets.Filter{Protos: sockets.AllProtos, States: sockets.StateSet(0).
+			With(sockets.FinWait1).With(sockets.LastAck).With(sockets.Closing)}},
+		{"close", sockets.Filter{Protos: sockets.AllProtos, States: sockets.StateSet(0).With(sockets.Close)}},
 		{"udp", sockets.Filter{Protos: sockets.ProtoSet(0).With(sockets.UDP)}},
 	}
 	for _, kind := range sourceKinds {
 		for _, tt := range filters {
 			t.Run(kind+"/"+tt.name, func(t *testing.T) {
-				want := p.Only(tt.f)
+				want := expected(p.Only(tt.f), kind)
 				if len(want.Expected) == 0 {
 					t.Fatalf("filter %s selects nothing of the population", tt.name)
 				}

@@ -35,8 +35,29 @@ type ExpectedSocket struct {
 	// process that created it.
 	UID uint32
 	// Owners lists every process that holds the socket, with the fd it holds
-	// it on and what /proc said of the process; empty for TIME_WAIT.
+	// it on and what /proc said of the process; empty for the sockets no
+	// process holds: TIME_WAIT, request sockets (SYN_RECV) and connections
+	// still in a listener's accept queue.
 	Owners []sockets.Process
+	// BoundInactive marks a TCP socket bound to an address but neither
+	// listening nor connected, in state CLOSE. sock_diag lists it from
+	// Linux 6.7 on, when asked with the TCP_BOUND_INACTIVE state bit;
+	// /proc/net/tcp never does, as it is in none of the tables /proc walks
+	// (listeners and the established hash), only in the bind hash.
+	BoundInactive bool
+}
+
+// ProcessAccess is what the kernel looks at when an unprivileged process
+// asks to read another's /proc/PID/fd (a ptrace access check): the target's
+// credentials and whether it is dumpable.
+type ProcessAccess struct {
+	// Dumpable is prctl(PR_GET_DUMPABLE) == 1. A process that exec'd a
+	// setuid or setgid program is not, and only a process with
+	// CAP_SYS_PTRACE may then read its fds.
+	Dumpable bool
+	// UIDs and GIDs are the real, effective, saved and filesystem ids, as
+	// in /proc/PID/status.
+	UIDs, GIDs [4]uint32
 }
 
 // Population is a set of sockets held by a holder process (and its
@@ -52,6 +73,9 @@ type Population struct {
 	Dir, Token string
 	// Expected lists every socket of the population.
 	Expected []ExpectedSocket
+	// Access describes, by PID, every process that owns a socket of
+	// Expected.
+	Access map[int32]ProcessAccess
 }
 
 // Only returns a copy of the population reduced to the sockets f selects,
@@ -66,6 +90,45 @@ func (p *Population) Only(f sockets.Filter) *Population {
 		}
 	}
 	return &q
+}
+
+// WithoutBoundInactive returns a copy of the population without its
+// bound-inactive TCP sockets (see ExpectedSocket.BoundInactive): what a
+// source that cannot see them, /proc/net/tcp or an ss older than 6.7, must
+// report.
+func (p *Population) WithoutBoundInactive() *Population {
+	q := *p
+	q.Expected = nil
+	for _, e := range p.Expected {
+		if !e.BoundInactive {
+			q.Expected = append(q.Expected, e)
+		}
+	}
+	return &q
+}
+
+// AttributableBy returns the owners of e that a process running as uid and
+// gid (real, effective and saved ids) without capabilities can attribute
+// the socket to: those whose /proc/PID/fd the kernel lets it read. The
+// ptrace access check behind that grants it for a dumpable process whose
+// real, effective and saved uids and gids are all the caller's, and for no
+// other. An owner the population has no access facts of is not returned.
+func (p *Population) AttributableBy(e *ExpectedSocket, uid, gid uint32) []sockets.Process {
+	var out []sockets.Process
+	for _, o := range e.Owners {
+		a, ok := p.Access[o.PID]
+		if !ok || !a.Dumpable {
+			continue
+		}
+		same := true
+		for i := range 3 {
+			same = same && a.UIDs[i] == uid && a.GIDs[i] == gid
+		}
+		if same {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // Check asserts that got, a listing of the population's namespace after

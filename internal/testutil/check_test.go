@@ -132,3 +132,54 @@ func TestOnly(t *testing.T) {
 		t.Errorf("Only changed the population: %d sockets left", len(p.Expected))
 	}
 }
+
+func TestWithoutBoundInactive(t *testing.T) {
+	p := testPopulation()
+	p.Expected[2].BoundInactive = true
+	var names []string
+	for _, e := range p.WithoutBoundInactive().Expected {
+		names = append(names, e.Name)
+	}
+	if want := []string{"listener", "time-wait"}; !slices.Equal(names, want) {
+		t.Errorf("WithoutBoundInactive = %q, want %q", names, want)
+	}
+	if len(p.Expected) != 3 {
+		t.Errorf("WithoutBoundInactive changed the population: %d sockets left", len(p.Expected))
+	}
+}
+
+func TestAttributableBy(t *testing.T) {
+	p := testPopulation()
+	nobody := [4]uint32{65534, 65534, 65534, 65534}
+	p.Access = map[int32]ProcessAccess{
+		10: {Dumpable: true, UIDs: nobody, GIDs: nobody},
+		11: {Dumpable: true, UIDs: nobody, GIDs: nobody},
+	}
+	tests := []struct {
+		name   string
+		access ProcessAccess // of pid 11
+		want   []int32
+	}{
+		{"both", ProcessAccess{Dumpable: true, UIDs: nobody, GIDs: nobody}, []int32{10, 11}},
+		{"not dumpable", ProcessAccess{UIDs: nobody, GIDs: nobody}, []int32{10}},
+		{"setuid: real uid 0", ProcessAccess{Dumpable: true, UIDs: [4]uint32{0, 65534, 65534, 65534}, GIDs: nobody}, []int32{10}},
+		{"saved uid differs", ProcessAccess{Dumpable: true, UIDs: [4]uint32{65534, 65534, 0, 65534}, GIDs: nobody}, []int32{10}},
+		{"gid differs", ProcessAccess{Dumpable: true, UIDs: nobody, GIDs: [4]uint32{65534, 0, 65534, 65534}}, []int32{10}},
+		{"fs ids are not checked", ProcessAccess{Dumpable: true, UIDs: [4]uint32{65534, 65534, 65534, 0}, GIDs: nobody}, []int32{10, 11}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p.Access[11] = tt.access
+			if got := pids(p.AttributableBy(&p.Expected[0], 65534, 65534)); !slices.Equal(got, tt.want) {
+				t.Errorf("AttributableBy = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	delete(p.Access, 11)
+	if got := pids(p.AttributableBy(&p.Expected[0], 65534, 65534)); !slices.Equal(got, []int32{10}) {
+		t.Errorf("AttributableBy without access facts for pid 11 = %v, want [10]", got)
+	}
+	if got := p.AttributableBy(&p.Expected[1], 65534, 65534); len(got) != 0 {
+		t.Errorf("AttributableBy(no owners) = %v, want none", got)
+	}
+}

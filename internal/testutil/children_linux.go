@@ -14,15 +14,16 @@ import (
 	"github.com/sockscope/sockscope/internal/sockets"
 )
 
-// nobody is the uid and gid of the child that owns a listener as another
-// user.
+// nobody is the uid and gid of the children that own a listener as
+// another user.
 const nobody = 65534
 
 // spawn starts the holder's children: one sharing a listener with the
-// holder, one running as uid 65534 with its own listener, and one holding a
-// listener while its executable is deleted. They run copies of the test
-// binary in h.dir, which uid 65534 can execute (go test's build directory
-// is private to root).
+// holder, one running as uid 65534 with its own listener, one running a
+// setuid-65534 copy of the test binary with its own listener, and one
+// holding a listener while its executable is deleted. They run copies of
+// the test binary in h.dir, which uid 65534 can execute (go test's build
+// directory is private to root), or for the setuid one in h.setuidDir.
 func (h *holder) spawn() error {
 	lfd, _, err := listenTCP(any4, 0)
 	if err != nil {
@@ -39,7 +40,7 @@ func (h *holder) spawn() error {
 		return err
 	}
 
-	exe, err := h.copyExe("exe-nobody")
+	exe, err := h.copyExe(h.dir, "exe-nobody")
 	if err != nil {
 		return err
 	}
@@ -47,11 +48,43 @@ func (h *holder) spawn() error {
 		return err
 	}
 
-	exe, err = h.copyExe("exe-deleted")
+	if err := h.spawnSetuid(); err != nil {
+		return err
+	}
+
+	exe, err = h.copyExe(h.dir, "exe-deleted")
 	if err != nil {
 		return err
 	}
 	return h.addChildListener("tcp4 listener of a deleted executable", exe, nil, true)
+}
+
+// spawnSetuid starts, as root, a copy of the test binary owned by uid and
+// gid 65534 with the setuid bit, which opens a listener itself: the
+// socket's uid is 65534, and so is the process's effective uid, but its
+// real uid is 0 and, having exec'd a setuid program, it is not dumpable:
+// only a process with CAP_SYS_PTRACE may read its /proc/PID/fd. Mode 04700
+// lets no other user run the copy; root may, as it has an exec bit.
+func (h *holder) spawnSetuid() error {
+	const name = "tcp4 listener of a setuid-65534 process"
+	exe, err := h.copyExe(h.setuidDir, "exe-setuid")
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if err := os.Chown(exe, nobody, nobody); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if err := os.Chmod(exe, 0o700|os.ModeSetuid); err != nil { // after chown, which clears it
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if err := h.addChildListener(name, exe, nil, false); err != nil {
+		return err
+	}
+	if a := h.m.Access[h.last().Owners[0].PID]; a.Dumpable || a.UIDs[0] != 0 || a.UIDs[1] != nobody {
+		return fmt.Errorf("%s: runs with uids %v, dumpable %v; want real 0, effective %d, not dumpable "+
+			"(is %s mounted nosuid?)", name, a.UIDs, a.Dumpable, nobody, h.setuidDir)
+	}
+	return nil
 }
 
 // addChildListener starts a child that opens a listener itself and records
@@ -66,7 +99,7 @@ func (h *holder) addChildListener(name, exe string, cred *syscall.Credential, de
 		if err := os.Remove(exe); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		if child, err = ReadProcess(int(child.PID)); err != nil {
+		if child, _, err = readProcess(int(child.PID)); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		if !child.ExeDeleted {
@@ -82,14 +115,14 @@ func (h *holder) addChildListener(name, exe string, cred *syscall.Credential, de
 	return nil
 }
 
-// copyExe copies the running executable to h.dir/name, executable by all.
-func (h *holder) copyExe(name string) (string, error) {
+// copyExe copies the running executable to dir/name, executable by all.
+func (h *holder) copyExe(dir, name string) (string, error) {
 	src, err := os.Open("/proc/self/exe")
 	if err != nil {
 		return "", err
 	}
 	defer src.Close()
-	path := filepath.Join(h.dir, name)
+	path := filepath.Join(dir, name)
 	dst, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
 	if err != nil {
 		return "", err
@@ -103,8 +136,11 @@ func (h *holder) copyExe(name string) (string, error) {
 
 // startChild starts the test binary exe as a child that holds extra (as fd
 // 3 and up), runs as cred if not nil, opens its own listener if listen, and
-// waits until it says it is ready. The child shares the holder's stdin, so
-// it exits when the test closes it, and is killed if the holder dies.
+// waits until it says it is ready, and records its credentials in the
+// manifest. The child shares the holder's stdin, so it exits when the test
+// closes it, and is killed if the holder dies (unless it runs a setuid
+// program: exec clears the parent-death signal then, and only the closing
+// stdin ends it).
 func (h *holder) startChild(exe string, extra []*os.File, cred *syscall.Credential, listen bool) (sockets.Process, childReady, error) {
 	var ready childReady
 	r, w, err := os.Pipe()
@@ -137,6 +173,8 @@ func (h *holder) startChild(exe string, extra []*os.File, cred *syscall.Credenti
 	if err := json.Unmarshal(line, &ready); err != nil {
 		return sockets.Process{}, ready, fmt.Errorf("child %d: %w", cmd.Process.Pid, err)
 	}
-	p, err := ReadProcess(cmd.Process.Pid)
+	p, access, err := readProcess(cmd.Process.Pid)
+	access.Dumpable = ready.Dumpable
+	h.m.Access[p.PID] = access
 	return p, ready, err
 }

@@ -24,13 +24,19 @@
 // # The socket population
 //
 // StartPopulation re-executes the test binary inside a namespace as a
-// holder process, which opens TCP listeners, established pairs, CLOSE_WAIT,
-// FIN_WAIT2 and TIME_WAIT sockets, UDP and unix sockets, a listener shared
-// with a child process, one owned by uid 65534 and one held by a process
-// whose executable was deleted. It reports them in a manifest; Population.Check
-// asserts that a listing holds exactly those, with the right states and
-// owners. A test package that uses it calls MaybeRunHolder first thing in
-// its TestMain:
+// holder process, which opens a TCP socket in every state (LISTEN,
+// SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT,
+// CLOSING, LAST_ACK, TIME_WAIT and a bound-inactive CLOSE), each held there
+// by a peer that never moves it on rather than by timing, UDP and unix
+// sockets, a listener shared with a child process, one owned by uid 65534,
+// one by a setuid-65534 process (not dumpable) and one held by a process
+// whose executable was deleted. It reports them in a manifest, with each
+// owner's credentials and dumpability; Population.Check asserts that a
+// listing holds exactly those, with the right states and owners, and
+// Population.WithoutBoundInactive and Population.AttributableBy say what a
+// source that cannot see bound-inactive sockets (/proc/net/tcp) and an
+// unprivileged user must find instead. A test package that uses it calls
+// MaybeRunHolder first thing in its TestMain:
 //
 //	func TestMain(m *testing.M) {
 //		testutil.MaybeRunHolder()

@@ -19,6 +19,7 @@ import (
 const (
 	envMode     = "SOCKSCOPE_TESTUTIL_HOLDER"   // "1": holder, "child": child of a holder
 	envDir      = "SOCKSCOPE_TESTUTIL_DIR"      // directory for socket files and exe copies
+	envSetuid   = "SOCKSCOPE_TESTUTIL_SETUID"   // directory for the setuid exe copy (no nosuid mount)
 	envToken    = "SOCKSCOPE_TESTUTIL_TOKEN"    // random part of names
 	envManifest = "SOCKSCOPE_TESTUTIL_MANIFEST" // where the holder writes its manifest
 	envListen   = "SOCKSCOPE_TESTUTIL_LISTEN"   // "1": the child opens a listener itself
@@ -34,14 +35,27 @@ type manifest struct {
 	Holder  int
 	NetNS   uint64
 	Sockets []ExpectedSocket
+	Access  map[int32]ProcessAccess
 }
 
 // childReady is the line a child writes on stdout once it holds its
-// sockets: the listener it opened itself, if asked to.
+// sockets: the listener it opened itself, if asked to, and whether it is
+// dumpable, which only the process itself can ask.
 type childReady struct {
-	Local netip.AddrPort
-	Inode uint64
-	FD    int
+	Local    netip.AddrPort
+	Inode    uint64
+	FD       int
+	Dumpable bool
+}
+
+// dumpable reports whether the calling process is dumpable
+// (PR_GET_DUMPABLE is 1, SUID_DUMP_USER).
+func dumpable() (bool, error) {
+	d, err := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0)
+	if err != nil {
+		return false, fmt.Errorf("PR_GET_DUMPABLE: %w", err)
+	}
+	return d == 1, nil
 }
 
 // MaybeRunHolder runs the holder (or a holder's child) and exits when the
@@ -68,10 +82,14 @@ func MaybeRunHolder() {
 }
 
 // runChild holds what it inherited (fd 3 and up stay open without any
-// code), opens a listener if asked, says so on stdout, and waits for its
-// stdin to close.
+// code), opens a listener if asked, says so and whether it is dumpable on
+// stdout, and waits for its stdin to close.
 func runChild() error {
 	var ready childReady
+	var err error
+	if ready.Dumpable, err = dumpable(); err != nil {
+		return err
+	}
 	if os.Getenv(envListen) == "1" {
 		fd, local, err := listenTCP(any4, 0)
 		if err != nil {
@@ -81,18 +99,19 @@ func runChild() error {
 		if err != nil {
 			return err
 		}
-		ready = childReady{Local: local, Inode: ino, FD: fd}
+		ready.Local, ready.Inode, ready.FD = local, ino, fd
 	}
 	if err := json.NewEncoder(os.Stdout).Encode(ready); err != nil {
 		return err
 	}
-	_, err := io.Copy(io.Discard, os.Stdin)
+	_, err = io.Copy(io.Discard, os.Stdin)
 	return err
 }
 
 // holder builds the population and remembers what it built.
 type holder struct {
 	dir, token string
+	setuidDir  string // where the setuid copy of the test binary goes
 	self       sockets.Process
 	m          manifest
 	lo4        listener    // the IPv4 listener, for more connections
@@ -103,8 +122,11 @@ type holder struct {
 // runHolder builds the population, writes the manifest, says "ready" on
 // stdout, and holds everything until stdin closes.
 func runHolder() error {
-	self, err := ReadProcess(os.Getpid())
+	self, access, err := readProcess(os.Getpid())
 	if err != nil {
+		return err
+	}
+	if access.Dumpable, err = dumpable(); err != nil {
 		return err
 	}
 	var st unix.Stat_t
@@ -112,8 +134,8 @@ func runHolder() error {
 		return err
 	}
 	h := &holder{
-		dir: os.Getenv(envDir), token: os.Getenv(envToken), self: self,
-		m: manifest{Holder: os.Getpid(), NetNS: st.Ino},
+		dir: os.Getenv(envDir), token: os.Getenv(envToken), setuidDir: os.Getenv(envSetuid), self: self,
+		m: manifest{Holder: os.Getpid(), NetNS: st.Ino, Access: map[int32]ProcessAccess{self.PID: access}},
 	}
 	err = h.build()
 	if err == nil {
@@ -125,7 +147,11 @@ func runHolder() error {
 
 // build makes the population and reports it: the manifest, then "ready".
 func (h *holder) build() error {
-	for _, step := range []func() error{h.tcp, h.closing, h.udp, h.unix, h.spawn, h.timeWait} {
+	steps := []func() error{
+		h.tcp, h.halfClosed, h.synSent, h.synRecv, h.finWait1, h.lastAck, h.closing, h.boundInactive,
+		h.udp, h.unix, h.spawn, h.timeWait,
+	}
+	for _, step := range steps {
 		if err := step(); err != nil {
 			return err
 		}

@@ -170,10 +170,11 @@ func runIP(args ...string) ([]byte, error) {
 
 // removeStale deletes the namespaces and temporary directories left by
 // test processes that died before their cleanup ran (a -timeout panic, a
-// kill). Their names carry the creator's PID; those of a creator that is
-// alive, here or in another package's test binary, are left alone.
+// kill), in /run/netns, the temporary directory and the working directory
+// (see setuidDir). Their names carry the creator's PID; those of a creator
+// that is alive, here or in another package's test binary, are left alone.
 func removeStale(tb testing.TB) {
-	for _, dir := range []string{netnsDir, os.TempDir()} {
+	for _, dir := range []string{netnsDir, os.TempDir(), "."} {
 		entries, _ := os.ReadDir(dir) // none yet: nothing to do
 		for _, e := range entries {
 			pid, ok := creator(e.Name())

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,8 +16,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// holderStartTimeout bounds the holder's setup: two copies of the test
-// binary, three children, a dozen connections.
+// holderStartTimeout bounds the holder's setup: three copies of the test
+// binary, four children, a few dozen connections.
 const holderStartTimeout = time.Minute
 
 // StartPopulation starts a holder process inside ns (the test binary run
@@ -27,17 +28,28 @@ const holderStartTimeout = time.Minute
 //     each with an established pair through it, both ends held (the pair
 //     through [::] has an IPv4 client, so its server end is IPv6 with
 //     v4-mapped addresses);
-//   - a FIN_WAIT2 client that shut down its sending side and its CLOSE_WAIT
-//     server, both held, and a TIME_WAIT client, held by no process;
+//   - a TCP socket in every state: a FIN_WAIT2 client that shut down its
+//     sending side and its CLOSE_WAIT server; a SYN_SENT client of a
+//     listener with backlog 0 whose queue is full, and the queued
+//     connection (its server end ESTABLISHED, never accepted: no owner);
+//     a SYN_RECV request socket (no owner) of a listener deferring accept,
+//     and its silent client; FIN_WAIT1, LAST_ACK and CLOSING sockets, whose
+//     FIN waits behind data their never-reading peer has no room for; a
+//     bound-inactive socket (CLOSE; see ExpectedSocket.BoundInactive); and
+//     a TIME_WAIT client, held by no process;
 //   - UDP sockets bound to 127.0.0.1 and [::1], and one connected;
 //   - unix sockets: a stream listener on a path, both ends of a socketpair,
 //     a datagram socket bound to a path, an abstract stream listener;
 //   - TCP listeners held by the holder and a child together, by a child
-//     running as uid 65534, and by a child whose executable was deleted.
+//     running as uid 65534, by a setuid-65534 child (real uid 0, not
+//     dumpable; see Population.AttributableBy), and by a child whose
+//     executable was deleted.
 //
-// The holder and its children exit when the test ends: cleanup closes
-// their stdin, waits, and kills their process group if they linger. It
-// fails the test if the holder cannot be started or does not get ready.
+// Every state is held by a peer that never does what would end it, not by
+// timing; only TIME_WAIT ends by itself, after 60 seconds. The holder and
+// its children exit when the test ends: cleanup closes their stdin, waits,
+// and kills their process group if they linger. It fails the test if the
+// holder cannot be started or does not get ready.
 func StartPopulation(tb testing.TB, ns *NetNS) *Population {
 	tb.Helper()
 	exe, err := os.Executable()
@@ -52,6 +64,7 @@ func StartPopulation(tb testing.TB, ns *NetNS) *Population {
 	if err := os.Chmod(dir, 0o755); err != nil { // the uid 65534 child runs an executable in it
 		tb.Fatal(err)
 	}
+	setuidDir := setuidDir(tb, dir)
 	token := randomToken()
 	manifestPath := filepath.Join(dir, "manifest.json")
 	stderrPath := filepath.Join(dir, "holder.stderr")
@@ -73,7 +86,7 @@ func StartPopulation(tb testing.TB, ns *NetNS) *Population {
 	// long, and is stopped gently below rather than killed.
 	cmd := exec.Command("ip", append([]string{"netns", "exec", ns.Name, exe}, holderArgs...)...)
 	cmd.Env = append(os.Environ(),
-		envMode+"=1", envDir+"="+dir, envToken+"="+token, envManifest+"="+manifestPath)
+		envMode+"=1", envDir+"="+dir, envSetuid+"="+setuidDir, envToken+"="+token, envManifest+"="+manifestPath)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdinR, outW, errFile
 	// Its own process group, so that cleanup can kill the children too. No
 	// Pdeathsig: it fires when the forking OS thread exits, which NetNS.Do
@@ -107,7 +120,44 @@ func StartPopulation(tb testing.TB, ns *NetNS) *Population {
 	if m.NetNS != ns.Inode {
 		tb.Fatalf("holder runs in netns %d, want %d (%s)", m.NetNS, ns.Inode, ns.Name)
 	}
-	return &Population{NetNS: m.NetNS, Holder: m.Holder, Dir: dir, Token: token, Expected: m.Sockets}
+	return &Population{NetNS: m.NetNS, Holder: m.Holder, Dir: dir, Token: token, Expected: m.Sockets, Access: m.Access}
+}
+
+// setuidDir returns a directory for the setuid copy of the test binary:
+// dir, unless its file system is mounted nosuid (a tmpfs /tmp often is),
+// and then a new directory under the working directory, removed when the
+// test ends. It fails the test if both are nosuid.
+func setuidDir(tb testing.TB, dir string) string {
+	tb.Helper()
+	if ok, err := allowsSetuid(dir); err != nil {
+		tb.Fatal(err)
+	} else if ok {
+		return dir
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	alt, err := os.MkdirTemp(wd, staleName())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { os.RemoveAll(alt) })
+	if ok, err := allowsSetuid(alt); err != nil {
+		tb.Fatal(err)
+	} else if !ok {
+		tb.Fatalf("%s and %s are on file systems mounted nosuid: nowhere to run a setuid test binary", dir, alt)
+	}
+	return alt
+}
+
+// allowsSetuid reports whether the file system of dir honours setuid bits.
+func allowsSetuid(dir string) (bool, error) {
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		return false, fmt.Errorf("statfs %s: %w", dir, err)
+	}
+	return st.Flags&unix.ST_NOSUID == 0, nil
 }
 
 // waitReady waits for the holder's "ready" line.

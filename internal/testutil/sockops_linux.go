@@ -245,3 +245,45 @@ func bindUnix(typ int, name string) (int, error) {
 	}
 	return fd, nil
 }
+
+// fillWindow writes to the TCP socket fd, whose peer never reads, until the
+// peer advertises a zero window and fd still has data queued that it could
+// not send. From then on nothing fd queues, a FIN included, can be sent,
+// let alone acknowledged, until the peer reads: the peer answers fd's
+// window probes with the same zero window. The send buffer is fixed small
+// (autotuning off), to bound the memory and the time this takes.
+func fillWindow(fd int) error {
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, 64<<10); err != nil {
+		return fmt.Errorf("SO_SNDBUF: %w", err)
+	}
+	buf := make([]byte, 64<<10)
+	deadline := time.Now().Add(ioTimeout)
+	for {
+		for {
+			_, err := unix.Write(fd, buf)
+			if errors.Is(err, unix.EAGAIN) {
+				break
+			}
+			if err != nil && !errors.Is(err, unix.EINTR) {
+				return fmt.Errorf("filling the peer's window: write: %w", err)
+			}
+		}
+		info, err := unix.GetsockoptTCPInfo(fd, unix.IPPROTO_TCP, unix.TCP_INFO)
+		if err != nil {
+			return fmt.Errorf("filling the peer's window: TCP_INFO: %w", err)
+		}
+		if info.Snd_wnd == 0 && info.Notsent_bytes > 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("filling the peer's window: after %v, its window is %d bytes and %d bytes wait unsent",
+				ioTimeout, info.Snd_wnd, info.Notsent_bytes)
+		}
+		// The peer has not closed its window yet: wait for the send buffer
+		// to drain (acknowledgements), or briefly for the window update.
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}
+		if _, err := unix.Poll(fds, 10); err != nil && !errors.Is(err, unix.EINTR) {
+			return fmt.Errorf("filling the peer's window: poll: %w", err)
+		}
+	}
+}

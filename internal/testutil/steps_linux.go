@@ -49,6 +49,11 @@ func (h *holder) addInet(name string, proto sockets.Proto, state sockets.State, 
 	return nil
 }
 
+// last returns the socket recorded last, for a step to amend.
+func (h *holder) last() *ExpectedSocket {
+	return &h.m.Sockets[len(h.m.Sockets)-1]
+}
+
 // Loopback addresses with port 0 (any free port), the dual-stack wildcard,
 // and the remote of listening and unconnected sockets.
 var (
@@ -119,24 +124,24 @@ func connectPair(lfd int, to netip.AddrPort) (client, server int, err error) {
 	return client, server, nil
 }
 
-// closing makes a pair whose client shut down its sending side: the client
-// waits in FIN_WAIT2 and the server in CLOSE_WAIT, both still held.
-func (h *holder) closing() error {
+// halfClosed makes a pair whose client shut down its sending side: the
+// client waits in FIN_WAIT2 and the server in CLOSE_WAIT, both still held.
+func (h *holder) halfClosed() error {
 	c, s, err := connectPair(h.lo4.fd, h.lo4.addr)
 	if err != nil {
-		return fmt.Errorf("closing pair: %w", err)
+		return fmt.Errorf("half-closed pair: %w", err)
 	}
 	if err := unix.Shutdown(c, unix.SHUT_WR); err != nil {
-		return fmt.Errorf("closing pair: shutdown: %w", err)
+		return fmt.Errorf("half-closed pair: shutdown: %w", err)
 	}
 	if err := readEOF(s); err != nil {
-		return fmt.Errorf("closing pair: %w", err)
+		return fmt.Errorf("half-closed pair: %w", err)
 	}
 	if err := waitTCPState(c, sockets.FinWait2); err != nil {
-		return fmt.Errorf("closing pair: client: %w", err)
+		return fmt.Errorf("half-closed pair: client: %w", err)
 	}
 	if err := waitTCPState(s, sockets.CloseWait); err != nil {
-		return fmt.Errorf("closing pair: server: %w", err)
+		return fmt.Errorf("half-closed pair: server: %w", err)
 	}
 	if err := h.addInet("tcp4 FIN_WAIT2 client (shut down)", sockets.TCP, sockets.FinWait2, c); err != nil {
 		return err
@@ -156,7 +161,7 @@ func (h *holder) timeWait() error {
 	if err := h.addInet("tcp4 TIME_WAIT client (closed first)", sockets.TCP, sockets.TimeWait, c); err != nil {
 		return err
 	}
-	e := &h.m.Sockets[len(h.m.Sockets)-1]
+	e := h.last()
 	e.Inode, e.Owners = 0, nil
 	e.UID = 0 // the kernel keeps no uid for a TIME_WAIT socket
 	unix.Close(c)
