@@ -1,6 +1,7 @@
 package testutil
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -52,8 +53,10 @@ type NetNS struct {
 
 // NewNetNS creates a network namespace with "ip netns add", brings its
 // loopback up, and registers a cleanup that kills the processes started with
-// Command and deletes the namespace. It skips the test when not root or
-// when "ip" is missing, and fails it when the namespace cannot be made.
+// Command and deletes the namespace. It skips the test when not root, when
+// "ip" is missing, or when root may not create namespaces here (a container
+// without CAP_SYS_ADMIN), and fails it when the namespace cannot be made
+// for another reason.
 func NewNetNS(tb testing.TB) *NetNS {
 	tb.Helper()
 	RequireRoot(tb)
@@ -64,6 +67,9 @@ func NewNetNS(tb testing.TB) *NetNS {
 
 	name := staleName() + randomToken()
 	if out, err := runIP("netns", "add", name); err != nil {
+		if bytes.Contains(out, []byte("Operation not permitted")) || bytes.Contains(out, []byte("Permission denied")) {
+			tb.Skipf("needs permission to create network namespaces (CAP_SYS_ADMIN), which root lacks here: %s", bytes.TrimSpace(out))
+		}
 		tb.Fatalf("creating network namespace: %v\n%s", err, out)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
