@@ -43,7 +43,7 @@ func TestIntegrationUnprivileged(t *testing.T) {
 		if e.Inode == 0 {
 			continue // no process holds it, so nothing to attribute
 		}
-		want := pids(p.AttributableBy(&e, nobody, nobody))
+		want := testutil.PIDs(p.AttributableBy(&e, nobody, nobody))
 		if len(want) > 0 {
 			visible++
 		} else if slices.ContainsFunc(e.Owners, func(o sockets.Process) bool { return o.UID == nobody }) {
@@ -55,7 +55,7 @@ func TestIntegrationUnprivileged(t *testing.T) {
 				continue
 			}
 			seen++
-			if have := pids(s.Processes); !slices.Equal(have, want) {
+			if have := testutil.PIDs(s.Processes); !slices.Equal(have, want) {
 				t.Errorf("%s: owner pids %v, want %v (those uid 65534 may see)", e.Name, have, want)
 			}
 		}
@@ -76,18 +76,6 @@ func TestIntegrationUnprivileged(t *testing.T) {
 
 // nobody is the uid and gid TestIntegrationUnprivileged runs as.
 const nobody = 65534
-
-// pids returns the sorted PIDs of ps.
-func pids(ps []sockets.Process) []int32 {
-	out := make([]int32, 0, len(ps))
-	for _, p := range ps {
-		if p.ProcessInfo != nil {
-			out = append(out, p.PID)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
 
 // TestIntegrationNetstatName runs the binary through a symlink named
 // netstat (SPEC section 3): the same flags, net-tools' layout on Linux.

@@ -43,17 +43,8 @@ func socketInode(link []byte) (uint64, bool) {
 // reports false for ".", "..", anything non-numeric and numbers that do not
 // fit an int32 (the kernel caps fds far below that).
 func parseFD(name []byte) (int32, bool) {
-	if len(name) == 0 || len(name) > 10 {
-		return 0, false
-	}
-	var v int64
-	for _, c := range name {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		v = v*10 + int64(c-'0')
-	}
-	if v > 1<<31-1 {
+	v, ok := parseUint32(name)
+	if !ok || v > 1<<31-1 {
 		return 0, false
 	}
 	return int32(v), true
@@ -103,13 +94,7 @@ func parseStat(b []byte) (statFields, error) {
 // is the identity the process acts with, as ps's USER column shows. It
 // returns an error wrapping sockets.ErrParse if there is no valid line.
 func parseStatusUID(b []byte) (uint32, error) {
-	for len(b) > 0 {
-		line := b
-		if i := bytes.IndexByte(b, '\n'); i >= 0 {
-			line, b = b[:i], b[i+1:]
-		} else {
-			b = nil
-		}
+	for line := range lines(b) {
 		rest, ok := bytes.CutPrefix(line, []byte("Uid:"))
 		if !ok {
 			continue

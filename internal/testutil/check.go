@@ -215,7 +215,7 @@ func (p *Population) compare(e *ExpectedSocket, s *sockets.Socket) []string {
 			d = append(d, fmt.Sprintf("owner %d (fd %d): nil ProcessInfo", i, g.FD))
 		}
 	}
-	if gotPIDs, wantPIDs := pids(s.Processes), pids(e.Owners); !slices.Equal(gotPIDs, wantPIDs) {
+	if gotPIDs, wantPIDs := PIDs(s.Processes), PIDs(e.Owners); !slices.Equal(gotPIDs, wantPIDs) {
 		diff("owner pids", gotPIDs, wantPIDs)
 	}
 	for _, w := range e.Owners {
@@ -263,9 +263,9 @@ func compareProcess(g, w *sockets.Process) []string {
 	return d
 }
 
-// pids returns the sorted PIDs of ps, skipping invalid entries (nil
+// PIDs returns the sorted PIDs of ps, skipping invalid entries (nil
 // ProcessInfo).
-func pids(ps []sockets.Process) []int32 {
+func PIDs(ps []sockets.Process) []int32 {
 	out := make([]int32, 0, len(ps))
 	for _, p := range ps {
 		if p.ProcessInfo != nil {

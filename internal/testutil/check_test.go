@@ -170,13 +170,13 @@ func TestAttributableBy(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p.Access[11] = tt.access
-			if got := pids(p.AttributableBy(&p.Expected[0], 65534, 65534)); !slices.Equal(got, tt.want) {
+			if got := PIDs(p.AttributableBy(&p.Expected[0], 65534, 65534)); !slices.Equal(got, tt.want) {
 				t.Errorf("AttributableBy = %v, want %v", got, tt.want)
 			}
 		})
 	}
 	delete(p.Access, 11)
-	if got := pids(p.AttributableBy(&p.Expected[0], 65534, 65534)); !slices.Equal(got, []int32{10}) {
+	if got := PIDs(p.AttributableBy(&p.Expected[0], 65534, 65534)); !slices.Equal(got, []int32{10}) {
 		t.Errorf("AttributableBy without access facts for pid 11 = %v, want [10]", got)
 	}
 	if got := p.AttributableBy(&p.Expected[1], 65534, 65534); len(got) != 0 {
