@@ -51,7 +51,7 @@ func listRun(ctx context.Context, f *Factory, req *listRequest) error {
 	out := bufio.NewWriterSize(f.IO.Out, 64<<10)
 	host, _ := os.Hostname()
 	var socks []sockets.Socket
-	warned := false
+	warned, repeat := false, false
 	for {
 		meta := render.Meta{Host: host, Time: time.Now()}
 		var unreadable int
@@ -67,6 +67,10 @@ func listRun(ctx context.Context, f *Factory, req *listRequest) error {
 		if !req.Numeric && f.Namer != nil {
 			opts.Namer = f.Namer(ctx, socks)
 		}
+		if repeat && opts.Format == render.Table && opts.Style == render.Modern {
+			out.WriteByte('\n') // the other layouts open with a blank line or a title
+		}
+		repeat = true
 		if err := render.Write(out, socks, meta, opts); err != nil {
 			return err
 		}
