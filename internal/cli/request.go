@@ -94,16 +94,21 @@ func buildRequest(f *listFlags, args []string, stdoutTTY, netstat bool, native r
 	req := &listRequest{Source: f.source}
 	showProgram := false
 	proto := f.proto
-	if proto == programSentinel {
+	pGiven := proto == programSentinel
+	if pGiven {
 		proto = ""
 		showProgram = true
 	}
 	for _, a := range args {
 		switch {
-		case showProgram && proto == "" && !isInterval(a):
-			// "-anop tcp": -p took no value from pflag; the protocol (valid
-			// or not, it is checked below) is here.
-			proto, showProgram = a, false
+		case pGiven && !isInterval(a):
+			// "-anop tcp", "-p tcp -p udp": -p took no value from pflag;
+			// the protocols (valid or not, checked below) are here.
+			if proto != "" {
+				proto += ","
+			}
+			proto += a
+			showProgram = false
 		case isInterval(a):
 			if req.Interval != 0 {
 				return nil, flagErrorf("more than one interval: %q (give INTERVAL once, in seconds)", a)
@@ -122,6 +127,29 @@ func buildRequest(f *listFlags, args []string, stdoutTTY, netstat bool, native r
 	}
 	if f.stats || f.routes || f.ifaces || f.groups {
 		return nil, &notImplementedError{what: firstSet(f)}
+	}
+
+	format := f.format
+	if f.json {
+		if format != "table" && format != "json" {
+			return nil, flagErrorf("--json conflicts with --format %s (give one of them)", format)
+		}
+		format = "json"
+	}
+	var err error
+	if req.Render.Format, err = render.ParseFormat(format); err != nil {
+		return nil, &FlagError{Err: err}
+	}
+	switch {
+	case f.style != "":
+		if req.Render.Style, err = render.ParseStyle(f.style); err != nil {
+			return nil, &FlagError{Err: err}
+		}
+	case netstat:
+		req.Render.Style = native
+	}
+	if f.lang != "" && !validLang(f.lang) {
+		return nil, flagErrorf("unknown language %q for --lang (valid: en, zh-CN)", f.lang)
 	}
 
 	var protos sockets.ProtoSet
@@ -158,7 +186,7 @@ func buildRequest(f *listFlags, args []string, stdoutTTY, netstat bool, native r
 		}
 	}
 	if protos == 0 {
-		protos = sockets.AllProtos &^ sockets.ProtoSet(0).With(sockets.MPTCP)
+		protos = defaultProtos(req.Render)
 	}
 	if f.v4 {
 		fams = fams.With(sockets.Inet)
@@ -184,9 +212,14 @@ func buildRequest(f *listFlags, args []string, stdoutTTY, netstat bool, native r
 			}
 			req.Filter.States |= set
 		}
+	case f.all || f.query:
+		// -a wins over -l, as in net-tools: "-tulpan" lists everything.
+		req.Filter.States = 0
 	case f.listening:
 		req.Filter.States = sockets.StateSet(0).With(sockets.Listen).With(sockets.Close)
-	case f.all || f.query:
+	case len(f.ports) > 0 || len(f.pids) > 0 || len(f.programs) > 0:
+		// "What is on port 8080, and who holds it": a filter on a port or
+		// an owner looks at sockets in every state, listeners included.
 		req.Filter.States = 0
 	default:
 		req.Filter.States = sockets.AllStates &^ sockets.StateSet(0).With(sockets.Listen).With(sockets.Close)
@@ -208,32 +241,15 @@ func buildRequest(f *listFlags, args []string, stdoutTTY, netstat bool, native r
 	}
 	req.Programs = splitList(f.programs)
 
-	format := f.format
-	if f.json {
-		format = "json"
-	}
-	var err error
-	if req.Render.Format, err = render.ParseFormat(format); err != nil {
-		return nil, &FlagError{Err: err}
-	}
-	style := f.style
-	switch {
-	case style != "":
-		if req.Render.Style, err = render.ParseStyle(style); err != nil {
-			return nil, &FlagError{Err: err}
-		}
-	case netstat:
-		req.Render.Style = native
-	}
 	r := &req.Render
 	r.ShowPID = f.showPID
-	r.ShowProgram = showProgram
+	r.ShowProgram = showProgram || ((len(req.PIDs) > 0 || len(req.Programs) > 0) && !f.showPID)
 	r.ShowExe = f.exe
 	r.Extended = f.extended
 	r.Wide = f.wide
 	r.FQDN = f.fqdn
 	r.All = f.all || f.query
-	r.ListeningOnly = f.listening
+	r.ListeningOnly = f.listening && !r.All
 	r.Protos = req.Filter.Protos
 	r.Lang = f.lang
 	r.Color = stdoutTTY && r.Format == render.Table
@@ -286,8 +302,8 @@ func parseInterval(a string) (time.Duration, error) {
 	if err != nil || v != v {
 		return 0, flagErrorf("bad interval %q (want a number of seconds, e.g. 5)", a)
 	}
-	if v <= 0 || v > 86400 {
-		return 0, flagErrorf("bad interval %q (want more than 0 and at most 86400 seconds)", a)
+	if v < 0.01 || v > 86400 {
+		return 0, flagErrorf("bad interval %q (want from 0.01 to 86400 seconds)", a)
 	}
 	return time.Duration(v * float64(time.Second)), nil
 }
@@ -309,4 +325,28 @@ func firstSet(f *listFlags) string {
 		return "-i (interface table)"
 	}
 	return "-g (multicast groups)"
+}
+
+// defaultProtos is what a listing shows when no protocol is asked for:
+// every protocol but MPTCP (its TCP subflows are listed as TCP) for data
+// formats and the net-tools layout (netstat -a lists unix sockets too),
+// and the inet ones for the modern and Windows tables, where unix sockets
+// (hundreds on a desktop) would bury the connections (-x adds them).
+func defaultProtos(r render.Options) sockets.ProtoSet {
+	all := sockets.AllProtos &^ sockets.ProtoSet(0).With(sockets.MPTCP)
+	if r.Format == render.Table && r.Style != render.Linux {
+		return all &^ sockets.ProtoSet(0).With(sockets.Unix)
+	}
+	return all
+}
+
+// validLang reports whether --lang names a language sockscope speaks.
+func validLang(l string) bool {
+	l = strings.ToLower(strings.ReplaceAll(l, "_", "-"))
+	for _, ok := range []string{"en", "zh", "c", "posix"} {
+		if l == ok || strings.HasPrefix(l, ok+"-") || strings.HasPrefix(l, ok+".") {
+			return true
+		}
+	}
+	return false
 }

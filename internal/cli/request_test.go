@@ -41,7 +41,8 @@ func mustParse(t *testing.T, args ...string) *listRequest {
 var (
 	listening  = sockets.StateSet(0).With(sockets.Listen).With(sockets.Close)
 	connected  = sockets.AllStates &^ listening
-	defaultSet = sockets.AllProtos &^ sockets.ProtoSet(0).With(sockets.MPTCP)
+	allSet     = sockets.AllProtos &^ sockets.ProtoSet(0).With(sockets.MPTCP)
+	defaultSet = allSet &^ sockets.ProtoSet(0).With(sockets.Unix) // modern tables
 	tcpUDP     = sockets.ProtoSet(0).With(sockets.TCP).With(sockets.UDP).With(sockets.UDPLite)
 )
 
@@ -72,7 +73,16 @@ func TestNetstatFlags(t *testing.T) {
 		{args: []string{"list", "--tcp", "--listening", "--numeric"}, protos: sockets.ProtoSet(0).With(sockets.TCP), states: listening, numeric: true},
 		{args: []string{"list", "--state", "time-wait,SYNC_RECEIVED"}, protos: defaultSet,
 			states: sockets.StateSet(0).With(sockets.TimeWait).With(sockets.SynRecv)},
-		{args: []string{"--all", "--format", "json"}, protos: defaultSet, numeric: true, details: true},
+		{args: []string{"--all", "--format", "json"}, protos: allSet, numeric: true, details: true},
+		{args: []string{"-a", "--style", "linux"}, protos: allSet},
+		{args: []string{"-tulpan"}, protos: tcpUDP, prog: true, numeric: true},
+		{args: []string{"-la"}, protos: defaultSet},
+		{args: []string{"list", "--port", "8080"}, protos: defaultSet},
+		{args: []string{"list", "--pid", "1"}, protos: defaultSet, prog: true},
+		{args: []string{"list", "--program", "sshd", "-o"}, protos: defaultSet, pid: true, details: true},
+		{args: []string{"list", "--port", "8080", "-l"}, protos: defaultSet, states: listening},
+		{args: []string{"-an", "-p", "tcp", "-p", "udpv6"}, protos: sockets.ProtoSet(0).With(sockets.TCP).With(sockets.UDP), numeric: true,
+			combos: map[sockets.Proto]sockets.FamilySet{sockets.TCP: sockets.FamilySet(0).With(sockets.Inet), sockets.UDP: sockets.FamilySet(0).With(sockets.Inet6)}},
 		{args: []string{"list", "--mptcp", "-a"}, protos: sockets.ProtoSet(0).With(sockets.MPTCP)},
 	}
 	for _, tt := range tests {
@@ -144,6 +154,9 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-tan", "1", "2"}, "more than one interval"},
 		{[]string{"--format", "xml"}, "xml"},
 		{[]string{"--style", "fancy"}, "fancy"},
+		{[]string{"--json", "--format", "csv"}, "--json conflicts with --format csv"},
+		{[]string{"--lang", "fr"}, `unknown language "fr"`},
+		{[]string{"-tan", "1e-12"}, `bad interval "1e-12"`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

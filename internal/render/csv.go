@@ -45,8 +45,11 @@ func appendCSVRow(b []byte, s *sockets.Socket) []byte {
 		b = appendCSVEndpoint(b, s.Local)
 		b = appendCSVEndpoint(b, s.Remote)
 	}
-	for _, v := range [...]uint64{uint64(s.RecvQ), uint64(s.SendQ), s.Inode, uint64(s.UID), s.NetNS} {
+	for i, v := range [...]uint64{uint64(s.RecvQ), uint64(s.SendQ), s.Inode, uint64(s.UID), s.NetNS} {
 		b = append(b, ',')
+		if i == 3 && s.UID == sockets.NoUID {
+			continue // unknown: empty
+		}
 		b = strconv.AppendUint(b, v, 10)
 	}
 	b = append(b, ',')

@@ -105,8 +105,10 @@ func AppendSocketJSON(b []byte, s *sockets.Socket) []byte {
 	b = strconv.AppendUint(b, uint64(s.SendQ), 10)
 	b = append(b, `,"inode":`...)
 	b = strconv.AppendUint(b, s.Inode, 10)
-	b = append(b, `,"uid":`...)
-	b = strconv.AppendUint(b, uint64(s.UID), 10)
+	if s.UID != sockets.NoUID {
+		b = append(b, `,"uid":`...)
+		b = strconv.AppendUint(b, uint64(s.UID), 10)
+	}
 	b = append(b, `,"netns":`...)
 	b = strconv.AppendUint(b, s.NetNS, 10)
 	if s.Cookie != 0 {

@@ -173,10 +173,11 @@ func appendLinuxInet(b []byte, s *sockets.Socket, o *Options, prog bool) []byte 
 	if o.Extended {
 		b = append(b, ' ')
 		start = len(b)
-		if name := userName(s, o); name != "" && o.Namer != nil {
+		// net-tools names users unless -n (numeric hosts, ports and users).
+		if name := userName(s, o); name != "" && (o.UserName != nil || o.Namer != nil) {
 			b, _ = appendSafe(b, name)
 		} else {
-			b = strconv.AppendUint(b, uint64(s.UID), 10)
+			b = appendUID(b, s.UID)
 		}
 		b = appendPad(b, 10-textWidth(b[start:]))
 		b = append(b, ' ')

@@ -282,7 +282,7 @@ func (t *modernTable) appendCell(b []byte, k int, s *sockets.Socket) ([]byte, in
 		if name := userName(s, t.o); name != "" {
 			b, dw = appendSafeDW(b, name)
 		} else {
-			b = strconv.AppendUint(b, uint64(s.UID), 10)
+			b = appendUID(b, s.UID)
 		}
 	case colExe:
 		b = appendExes(b, s)

@@ -237,3 +237,11 @@ func firstLabel(name string) string {
 	}
 	return name
 }
+
+// appendUID appends a socket's uid, or "-" when it is not known.
+func appendUID(b []byte, uid uint32) []byte {
+	if uid == sockets.NoUID {
+		return append(b, '-')
+	}
+	return strconv.AppendUint(b, uint64(uid), 10)
+}

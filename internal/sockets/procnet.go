@@ -232,6 +232,7 @@ func parseProcNetUnixLine(line []byte, s *Socket) error {
 		state = Established
 	}
 	s.Proto, s.Family, s.Type, s.State = Unix, Local, SockType(typ), state
+	s.UID = NoUID // /proc/net/unix has no uid column
 	s.Inode, s.Path = inode, path
 	return nil
 }

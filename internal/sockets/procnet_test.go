@@ -398,3 +398,16 @@ func BenchmarkParseProcNetTCP(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/lines, "ns/line")
 }
+
+// /proc/net/unix has no uid column: the uid must read as unknown, never
+// as root.
+func TestProcNetUnixUIDUnknown(t *testing.T) {
+	var s Socket
+	line := []byte("0000000000000000: 00000002 00000000 00010000 0001 01 12345 /run/x.sock")
+	if err := parseProcNetUnixLine(line, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.UID != NoUID {
+		t.Errorf("uid = %d, want NoUID", s.UID)
+	}
+}

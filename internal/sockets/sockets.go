@@ -93,6 +93,10 @@ func (t SockType) String() string {
 	return "type(" + itoa(uint64(t)) + ")"
 }
 
+// NoUID is the UID of a socket whose creator the source cannot tell; it is
+// the kernel's invalid uid ((uid_t)-1).
+const NoUID = ^uint32(0)
+
 // A Socket is one socket as the kernel reports it, and, once attributed,
 // every process that holds it.
 type Socket struct {
@@ -118,7 +122,9 @@ type Socket struct {
 
 	RecvQ, SendQ uint32
 	Inode        uint64
-	UID          uint32
+	// UID is the user that created the socket, or NoUID where the source
+	// cannot tell (unix sockets read from /proc/net/unix).
+	UID uint32
 	// Cookie is the kernel's socket cookie where the source has it.
 	Cookie uint64
 	// NetNS is the inode of the network namespace the socket lives in.
