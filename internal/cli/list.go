@@ -104,8 +104,10 @@ type scanned struct {
 func snapshot(ctx context.Context, f *Factory, src sockets.Source, req *listRequest, socks []sockets.Socket, meta *render.Meta) ([]sockets.Socket, int, error) {
 	var scan chan scanned
 	listed := make(chan struct{})
+	// The dump allocates the snapshot at once and fills it: a collection
+	// then would only scan pages about to be written (see pauseGC).
+	defer pauseGC()()
 	if req.Owners && f.Attribute != nil {
-		defer pauseGC()()
 		sctx, cancel := context.WithCancel(ctx)
 		defer cancel() // stop the walk if the listing fails
 		scan = make(chan scanned, 1)
