@@ -34,13 +34,14 @@ func writeJSON(w *bufio.Writer, socks []sockets.Socket, meta Meta) {
 	b = meta.Time.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","sockets":[`...)
 	w.Write(b)
+	cache := newProcessJSONCache()
 	for i := range socks {
 		b = b[:0]
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, '\n')
-		b = AppendSocketJSON(b, &socks[i])
+		b = appendSocketJSON(b, &socks[i], cache)
 		w.Write(b)
 	}
 	b = b[:0]
@@ -62,8 +63,9 @@ func writeJSON(w *bufio.Writer, socks []sockets.Socket, meta Meta) {
 // writeNDJSON writes one socket object per line, with no envelope.
 func writeNDJSON(w *bufio.Writer, socks []sockets.Socket) {
 	b := make([]byte, 0, rowBufSize)
+	cache := newProcessJSONCache()
 	for i := range socks {
-		b = AppendSocketJSON(b[:0], &socks[i])
+		b = appendSocketJSON(b[:0], &socks[i], cache)
 		b = append(b, '\n')
 		w.Write(b)
 	}
@@ -75,6 +77,12 @@ func writeNDJSON(w *bufio.Writer, socks []sockets.Socket) {
 // line, for reuse by other writers of the same objects. A holder with a
 // nil ProcessInfo (invalid) is left out.
 func AppendSocketJSON(b []byte, s *sockets.Socket) []byte {
+	return appendSocketJSON(b, s, nil)
+}
+
+// appendSocketJSON is AppendSocketJSON with a cache of process objects
+// (nil: none).
+func appendSocketJSON(b []byte, s *sockets.Socket, cache processJSONCache) []byte {
 	b = append(b, `{"proto":`...)
 	b = AppendJSONString(b, s.Proto.String())
 	b = append(b, `,"family":`...)
@@ -129,7 +137,7 @@ func AppendSocketJSON(b []byte, s *sockets.Socket) []byte {
 			b = append(b, ',')
 		}
 		first = false
-		b = appendProcessJSON(b, &s.Processes[i])
+		b = cache.appendProcess(b, &s.Processes[i])
 	}
 	return append(b, "]}"...)
 }
@@ -161,6 +169,13 @@ func appendJSONEndpoint(b []byte, a netip.Addr, port uint16) []byte {
 // cmdline, uid, user and fd are always present; ppid, exe_deleted,
 // cgroup, unit and container only when known (non-zero, true, non-empty).
 func appendProcessJSON(b []byte, p *sockets.Process) []byte {
+	b = appendProcessHead(b, p.ProcessInfo)
+	b = strconv.AppendInt(b, int64(p.FD), 10)
+	return appendProcessTail(b, p.ProcessInfo)
+}
+
+// appendProcessHead appends a process object up to the value of "fd".
+func appendProcessHead(b []byte, p *sockets.ProcessInfo) []byte {
 	b = append(b, `{"pid":`...)
 	b = strconv.AppendInt(b, int64(p.PID), 10)
 	if p.PPID != 0 {
@@ -185,8 +200,11 @@ func appendProcessJSON(b []byte, p *sockets.Process) []byte {
 	b = strconv.AppendUint(b, uint64(p.UID), 10)
 	b = append(b, `,"user":`...)
 	b = AppendJSONString(b, p.User)
-	b = append(b, `,"fd":`...)
-	b = strconv.AppendInt(b, int64(p.FD), 10)
+	return append(b, `,"fd":`...)
+}
+
+// appendProcessTail appends a process object after the value of "fd".
+func appendProcessTail(b []byte, p *sockets.ProcessInfo) []byte {
 	if p.Cgroup != "" {
 		b = append(b, `,"cgroup":`...)
 		b = AppendJSONString(b, p.Cgroup)
@@ -200,6 +218,36 @@ func appendProcessJSON(b []byte, p *sockets.Process) []byte {
 		b = AppendJSONString(b, p.Container)
 	}
 	return append(b, '}')
+}
+
+// processJSONCache holds each process's object, but for its fd, encoded
+// once per listing: a process holding 10k sockets (with a long command
+// line) is escaped once, then copied. A nil cache encodes every time.
+type processJSONCache map[*sockets.ProcessInfo]processJSON
+
+// processJSON is a process object split where its fd goes.
+type processJSON struct {
+	enc   []byte
+	split int // enc[:split] ends with `"fd":`
+}
+
+func newProcessJSONCache() processJSONCache { return make(processJSONCache) }
+
+// appendProcess appends p as appendProcessJSON does.
+func (c processJSONCache) appendProcess(b []byte, p *sockets.Process) []byte {
+	if c == nil {
+		return appendProcessJSON(b, p)
+	}
+	pj, ok := c[p.ProcessInfo]
+	if !ok {
+		pj.enc = appendProcessHead(nil, p.ProcessInfo)
+		pj.split = len(pj.enc)
+		pj.enc = appendProcessTail(pj.enc, p.ProcessInfo)
+		c[p.ProcessInfo] = pj
+	}
+	b = append(b, pj.enc[:pj.split]...)
+	b = strconv.AppendInt(b, int64(p.FD), 10)
+	return append(b, pj.enc[pj.split:]...)
 }
 
 // jsonSafe[c] is true for the bytes a JSON string holds as they are:
