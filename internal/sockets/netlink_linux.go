@@ -1,8 +1,9 @@
 package sockets
 
 // The netlink sock_diag source: the I/O around the pure decoders of
-// inetdiag.go and unixdiag.go. The hot path is netlinkSource.dump: one
-// receive buffer, reused across dumps and snapshots, decoded in place.
+// inetdiag.go and unixdiag.go. The hot path is netlinkSource.dump: a
+// receive buffer per stream of dumps (two run at once on a large
+// listing), reused across dumps and snapshots, decoded in place.
 
 import (
 	"context"
@@ -136,7 +137,7 @@ func (e *netlinkUnusableError) Error() string {
 func (e *netlinkUnusableError) Unwrap() error { return e.err }
 
 // netlinkSource lists sockets with NETLINK_SOCK_DIAG, one dump per
-// protocol and family, opening a socket per snapshot (in the caller's
+// protocol and family, opening its sockets per snapshot (in the caller's
 // thread's network namespace).
 //
 // A protocol whose handler the kernel lacks (ENOENT: a diag module not
@@ -147,18 +148,60 @@ func (e *netlinkUnusableError) Unwrap() error { return e.err }
 // named protocols (Protos is not AllProtos); a listing of everything skips
 // it silently, since a kernel without the handler has nothing to show for
 // it that the other dumps miss (MPTCP subflows appear as TCP sockets).
+//
+// A large listing with several dumps runs them two at a time, on two
+// sockets (see runConcurrently).
 type netlinkSource struct {
 	record   string // SourceOptions.Record
 	fallback Source // nil: netlink only
 
-	mu  sync.Mutex // guards the buffers and seq
-	buf []byte     // receive buffer, recvBufSize
-	req []byte     // request scratch
-	rec []byte     // recording scratch
+	// concurrentMin is the estimated socket count from which the dumps
+	// run concurrently; 0 means defaultConcurrentMin, a negative value
+	// (tests) always.
+	concurrentMin int
+
+	mu      sync.Mutex // guards dumpers
+	dumpers [2]dumper  // [0] for the calling goroutine, [1] for the second
+}
+
+// defaultConcurrentMin is the estimated number of sockets below which the
+// dumps run one after another: on a small listing a second goroutine,
+// socket and buffer cost more than the overlap saves.
+const defaultConcurrentMin = 2000
+
+// dumper is what one stream of dumps reuses across dumps and snapshots.
+type dumper struct {
+	buf []byte // receive buffer, recvBufSize, allocated on first use
+	req []byte // request scratch
+	rec []byte // recording scratch
 	seq uint32
 }
 
 var _ Source = (*netlinkSource)(nil)
+
+// dumpRun is the outcome of a run of dumps.
+type dumpRun struct {
+	done       int     // dumps that completed
+	errs       []error // failed dumps
+	missing    ProtoSet
+	missingErr [Unix + 1]error
+	recErrs    []error   // failed recordings, reported but not fatal
+	rest       []dumpJob // jobs a run that may not open a socket left undone
+}
+
+// merge adds o, the outcome of the dumps that came after r's, to r.
+func (r *dumpRun) merge(o *dumpRun) {
+	r.done += o.done
+	r.errs = append(r.errs, o.errs...)
+	r.recErrs = append(r.recErrs, o.recErrs...)
+	for p := TCP; p <= Unix; p++ {
+		if o.missing.Has(p) && !r.missing.Has(p) {
+			r.missing = r.missing.With(p)
+			r.missingErr[p] = o.missingErr[p]
+		}
+	}
+	r.rest = o.rest
+}
 
 // Snapshot appends the sockets matching f to dst. It returns a
 // *netlinkUnusableError with dst unchanged if no dump could be done, a
@@ -167,73 +210,162 @@ var _ Source = (*netlinkSource)(nil)
 func (s *netlinkSource) Snapshot(ctx context.Context, f Filter, dst []Socket) ([]Socket, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.buf == nil {
-		s.buf = make([]byte, recvBufSize)
-	}
 	n0 := len(dst)
+	js := jobs(f)
+	v4, v6 := readSockstat() // here, in the caller's thread's namespace
+
+	total := estimateSockets(v4, v6, f)
+	dst = slices.Grow(dst, withMargin(total))
+	from := s.concurrentMin
+	if from == 0 {
+		from = defaultConcurrentMin
+	}
 	var (
-		c          *diagConn
-		done       int     // dumps that completed
-		errs       []error // failed dumps, then everything else
-		missing    ProtoSet
-		missingErr [Unix + 1]error
-		recErrs    []error // failed recordings, reported but not fatal
+		r   dumpRun
+		c   *diagConn
+		err error
 	)
 	defer func() {
 		if c != nil {
 			c.close()
 		}
 	}()
-	dst = slices.Grow(dst, estimateFromProc(f))
-	for _, j := range jobs(f) {
-		if missing.Has(j.p) {
+	if len(js) > 1 && total >= from {
+		rest := total - estimateSockets(v4, v6, jobFilter(js[0]))
+		dst, err = s.runConcurrently(ctx, &c, js, withMargin(rest), f.States, dst, &r)
+	} else {
+		dst, err = s.run(ctx, &s.dumpers[0], &c, true, js, f.States, dst, &r)
+	}
+	if err != nil {
+		return dst[:n0], err
+	}
+	if r.done == 0 && len(r.errs) > 0 {
+		return dst[:n0], &netlinkUnusableError{errors.Join(r.errs...)}
+	}
+
+	errs := r.errs
+	if r.missing != 0 {
+		dst, errs = s.recoverMissing(ctx, f, r.missing, &r.missingErr, dst, errs)
+	}
+	if errs = append(errs, r.recErrs...); len(errs) > 0 {
+		return dst, &PartialError{Errs: errs}
+	}
+	return dst, nil
+}
+
+// runConcurrently runs the dumps js two at a time: js[0] (the largest as a
+// rule: IPv4 TCP) on the calling goroutine into dst, and the others, in
+// order, on a second goroutine into a slice of capacity restCap that is
+// appended to dst at the end, so that the sockets come in the order of js.
+// It leaves the calling goroutine's socket in *c.
+//
+// Whatever depends on the network namespace happens on the calling
+// goroutine, whose thread the caller may have locked into another
+// namespace than the one the second goroutine's thread is in: a netlink
+// socket dumps the namespace it was created in, so both sockets are opened
+// here and one is handed to the second goroutine, which opens none; and
+// the reads of /proc/thread-self (the sockstat estimate before, the /proc
+// fallback for missing protocols after) stay with the caller too. If the
+// second goroutine's socket breaks, the jobs it had left are run here once
+// it is done.
+func (s *netlinkSource) runConcurrently(ctx context.Context, c **diagConn, js []dumpJob, restCap int,
+	want StateSet, dst []Socket, r *dumpRun) ([]Socket, error) {
+	c1, err := dialDiag()
+	if err != nil {
+		// Run serially: the first dial there fails the same way and
+		// reports it.
+		return s.run(ctx, &s.dumpers[0], c, true, js, want, dst, r)
+	}
+	*c = c1
+	c2, err := dialDiag()
+	if err != nil {
+		// Run serially on the first socket.
+		return s.run(ctx, &s.dumpers[0], c, true, js, want, dst, r)
+	}
+	var (
+		r2   dumpRun
+		out2 []Socket
+		err2 error
+		done = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		out2, err2 = s.run(ctx, &s.dumpers[1], &c2, false, js[1:], want, make([]Socket, 0, restCap), &r2)
+		if c2 != nil {
+			c2.close()
+		}
+	}()
+	dst, err = s.run(ctx, &s.dumpers[0], c, true, js[:1], want, dst, r)
+	<-done
+	switch {
+	case err != nil:
+		return dst, err
+	case err2 != nil:
+		return dst, err2
+	}
+	dst = append(dst, out2...)
+	r.merge(&r2)
+	if rest := r.rest; len(rest) > 0 {
+		r.rest = nil
+		return s.run(ctx, &s.dumpers[0], c, true, rest, want, dst, r)
+	}
+	return dst, nil
+}
+
+// run runs the dumps js in order with d on *c, appending their sockets to
+// dst and their outcome to r. A dump that stops midway leaves its socket
+// unusable: run closes it and, with redial, opens another for the next
+// dump (the first too if *c is nil), stopping at the first that cannot be
+// opened; without redial it leaves the remaining jobs in r.rest. It
+// returns ctx.Err() if ctx ends, with whatever dst then holds.
+func (s *netlinkSource) run(ctx context.Context, d *dumper, c **diagConn, redial bool, js []dumpJob,
+	want StateSet, dst []Socket, r *dumpRun) ([]Socket, error) {
+	if d.buf == nil {
+		d.buf = make([]byte, recvBufSize)
+	}
+	for i, j := range js {
+		if r.missing.Has(j.p) {
 			continue // the other family fails the same way
 		}
-		if c == nil {
+		if *c == nil {
+			if !redial {
+				r.rest = js[i:]
+				break
+			}
 			var err error
-			if c, err = dialDiag(); err != nil {
-				errs = append(errs, &OpError{Op: "open netlink sock_diag", Err: err})
+			if *c, err = dialDiag(); err != nil {
+				r.errs = append(r.errs, &OpError{Op: "open netlink sock_diag", Err: err})
 				break
 			}
 		}
 		before := len(dst)
 		var err error
-		dst, err = s.dump(ctx, c, j, f.States, dst)
+		dst, err = s.dump(ctx, d, *c, j, want, dst)
 		if s.record != "" && ctx.Err() == nil {
-			if rerr := s.writeRecord(j); rerr != nil {
-				recErrs = append(recErrs, &OpError{Op: "record", Family: j.name(), Err: rerr})
+			if rerr := s.writeRecord(j, d.rec); rerr != nil {
+				r.recErrs = append(r.recErrs, &OpError{Op: "record", Family: j.name(), Err: rerr})
 			}
 		}
 		switch {
 		case err == nil:
-			done++
+			r.done++
 		case ctx.Err() != nil:
-			return dst[:n0], ctx.Err()
+			return dst, ctx.Err()
 		case isMissingHandler(err):
 			dst = dst[:before]
-			missing = missing.With(j.p)
-			missingErr[j.p] = err
+			r.missing = r.missing.With(j.p)
+			r.missingErr[j.p] = err
 		default:
 			dst = dst[:before]
-			errs = append(errs, &OpError{Op: j.op(), Family: j.name(), Err: err})
+			r.errs = append(r.errs, &OpError{Op: j.op(), Family: j.name(), Err: err})
 			var ke *kernelError
 			if !errors.As(err, &ke) {
 				// The dump stopped midway: its rest would confuse the
 				// next one, so start over on a new socket.
-				c.close()
-				c = nil
+				(*c).close()
+				*c = nil
 			}
 		}
-	}
-	if done == 0 && len(errs) > 0 {
-		return dst[:n0], &netlinkUnusableError{errors.Join(errs...)}
-	}
-
-	if missing != 0 {
-		dst, errs = s.recoverMissing(ctx, f, missing, &missingErr, dst, errs)
-	}
-	if errs = append(errs, recErrs...); len(errs) > 0 {
-		return dst, &PartialError{Errs: errs}
 	}
 	return dst, nil
 }
@@ -269,24 +401,24 @@ func (s *netlinkSource) recoverMissing(ctx context.Context, f Filter, missing Pr
 	return dst, errs
 }
 
-// dump runs one dump and appends its sockets in the states want to dst.
-// It returns the kernel's error (a *kernelError) if the kernel refused the
-// dump, which leaves c ready for the next one; any other error may leave
-// the rest of the dump unread.
-func (s *netlinkSource) dump(ctx context.Context, c *diagConn, j dumpJob, want StateSet, dst []Socket) ([]Socket, error) {
-	if s.seq++; s.seq == 0 {
-		s.seq = 1 // 0 would turn off dumpIter's check
+// dump runs one dump with d and appends its sockets in the states want to
+// dst. It returns the kernel's error (a *kernelError) if the kernel refused
+// the dump, which leaves c ready for the next one; any other error may
+// leave the rest of the dump unread.
+func (s *netlinkSource) dump(ctx context.Context, d *dumper, c *diagConn, j dumpJob, want StateSet, dst []Socket) ([]Socket, error) {
+	if d.seq++; d.seq == 0 {
+		d.seq = 1 // 0 would turn off dumpIter's check
 	}
-	seq := s.seq
+	seq := d.seq
 	if j.p == Unix {
-		s.req = appendUnixDiagRequest(s.req[:0], seq)
+		d.req = appendUnixDiagRequest(d.req[:0], seq)
 	} else {
-		s.req = appendInetDiagRequest(s.req[:0], seq, j.fam, j.p, kernelStates(want))
+		d.req = appendInetDiagRequest(d.req[:0], seq, j.fam, j.p, kernelStates(want))
 	}
-	if _, err := unix.Write(c.fd, s.req); err != nil {
+	if _, err := unix.Write(c.fd, d.req); err != nil {
 		return dst, os.NewSyscallError("write", err)
 	}
-	s.rec = s.rec[:0]
+	d.rec = d.rec[:0]
 	before := len(dst)
 	var err error
 	for {
@@ -294,13 +426,13 @@ func (s *netlinkSource) dump(ctx context.Context, c *diagConn, j dumpJob, want S
 			return dst, err
 		}
 		var n int
-		if n, err = c.recv(s.buf); err != nil {
+		if n, err = c.recv(d.buf); err != nil {
 			return dst, err
 		}
 		if s.record != "" {
-			s.rec = append(s.rec, s.buf[:n]...)
+			d.rec = append(d.rec, d.buf[:n]...)
 		}
-		it := dumpIter{b: s.buf[:n], seq: seq, pid: c.pid}
+		it := dumpIter{b: d.buf[:n], seq: seq, pid: c.pid}
 		if j.p == Unix {
 			dst, err = appendUnixDiag(dst, &it)
 		} else {
@@ -316,22 +448,29 @@ func (s *netlinkSource) dump(ctx context.Context, c *diagConn, j dumpJob, want S
 	return dst, err
 }
 
-// writeRecord writes the raw replies of the last dump to
+// writeRecord writes rec, the raw replies of the last dump of j, to
 // Record/<proto>-<family>.bin, for fixtures.
-func (s *netlinkSource) writeRecord(j dumpJob) error {
+func (s *netlinkSource) writeRecord(j dumpJob, rec []byte) error {
 	if err := os.MkdirAll(s.record, 0o755); err != nil {
 		return err
 	}
 	name := filepath.Join(s.record, j.p.String()+"-"+j.fam.String()+".bin")
-	return os.WriteFile(name, s.rec, 0o644)
+	return os.WriteFile(name, rec, 0o644)
 }
 
-// estimateFromProc reads the calling thread's namespace's sockstat
-// counters and returns estimateSockets plus a margin for sockets created
-// during the dump; 0 if they cannot be read.
-func estimateFromProc(f Filter) int {
-	v4, _ := os.ReadFile("/proc/thread-self/net/sockstat")
-	v6, _ := os.ReadFile("/proc/thread-self/net/sockstat6")
-	n := estimateSockets(v4, v6, f)
-	return n + n/32
+// readSockstat reads the calling thread's namespace's sockstat counters
+// (nil where they cannot be read), for estimateSockets.
+func readSockstat() (sockstat, sockstat6 []byte) {
+	sockstat, _ = os.ReadFile("/proc/thread-self/net/sockstat")
+	sockstat6, _ = os.ReadFile("/proc/thread-self/net/sockstat6")
+	return sockstat, sockstat6
+}
+
+// withMargin returns an estimate of n sockets plus a margin for sockets
+// created during the dump.
+func withMargin(n int) int { return n + n/32 }
+
+// jobFilter returns the filter whose only dump is j, for estimateSockets.
+func jobFilter(j dumpJob) Filter {
+	return Filter{Protos: ProtoSet(0).With(j.p), Families: FamilySet(0).With(j.fam)}
 }

@@ -229,20 +229,30 @@ func TestAutoSourceFallsBackWhole(t *testing.T) {
 // handler the kernel lacks, with raw sockets on a kernel without raw_diag
 // (it skips elsewhere). It reads the host namespace and needs no privilege.
 func TestNetlinkMissingProtocol(t *testing.T) {
+	for _, concurrentMin := range []int{0, -1} {
+		testNetlinkMissingProtocol(t, concurrentMin)
+	}
+}
+
+// testNetlinkMissingProtocol runs TestNetlinkMissingProtocol with dumps
+// one after another (concurrentMin 0 on a host with few sockets) or two
+// at a time (-1).
+func testNetlinkMissingProtocol(t *testing.T, concurrentMin int) {
+	src := func(fb Source) *netlinkSource { return &netlinkSource{fallback: fb, concurrentMin: concurrentMin} }
 	rawOnly := Filter{Protos: ProtoSet(0).With(Raw)}
-	_, err := (&netlinkSource{}).Snapshot(context.Background(), rawOnly, nil)
+	_, err := src(nil).Snapshot(context.Background(), rawOnly, nil)
 	if err == nil {
 		t.Skip("this kernel has raw_diag")
 	}
 	var pe *PartialError
 	var fe *FeatureError
 	if !errors.As(err, &pe) || !errors.As(err, &fe) || !errors.Is(err, ErrUnsupported) || !isMissingHandler(err) {
-		t.Fatalf("raw alone without fallback: %v; want a *PartialError holding a *FeatureError", err)
+		t.Fatalf("concurrentMin %d: raw alone without fallback: %v; want a *PartialError holding a *FeatureError", concurrentMin, err)
 	}
 
 	// Listing everything skips the missing protocol silently.
-	if _, err := (&netlinkSource{}).Snapshot(context.Background(), All, nil); err != nil {
-		t.Errorf("all protocols: %v", err)
+	if _, err := src(nil).Snapshot(context.Background(), All, nil); err != nil {
+		t.Errorf("concurrentMin %d: all protocols: %v", concurrentMin, err)
 	}
 
 	// With a fallback, the missing protocol is read from it, once, with
@@ -250,17 +260,17 @@ func TestNetlinkMissingProtocol(t *testing.T) {
 	raw := Socket{Proto: Raw, Family: Inet, State: Close}
 	fb := &fakeSource{socks: []Socket{raw}}
 	f := Filter{Protos: ProtoSet(0).With(TCP).With(Raw), Families: FamilySet(0).With(Inet), States: 1 << Close}
-	socks, err := (&netlinkSource{fallback: fb}).Snapshot(context.Background(), f, nil)
+	socks, err := src(fb).Snapshot(context.Background(), f, nil)
 	want := Filter{Protos: rawOnly.Protos, Families: f.Families, States: f.States}
 	if err != nil || len(fb.calls) != 1 || fb.calls[0] != want || !slices.ContainsFunc(socks, func(s Socket) bool { return s.Proto == Raw }) {
-		t.Errorf("fallback: calls %+v, err %v, %d sockets", fb.calls, err, len(socks))
+		t.Errorf("concurrentMin %d: fallback: calls %+v, err %v, %d sockets", concurrentMin, fb.calls, err, len(socks))
 	}
 
 	// A failing fallback is reported, and so is the feature when asked by name.
 	fb = &fakeSource{err: errors.New("no /proc")}
-	_, err = (&netlinkSource{fallback: fb}).Snapshot(context.Background(), f, nil)
+	_, err = src(fb).Snapshot(context.Background(), f, nil)
 	if !errors.As(err, &pe) || len(pe.Errs) != 2 || !errors.Is(err, fb.err) || !errors.Is(err, ErrUnsupported) {
-		t.Errorf("failing fallback: %v", err)
+		t.Errorf("concurrentMin %d: failing fallback: %v", concurrentMin, err)
 	}
 }
 
@@ -268,12 +278,110 @@ func TestNetlinkSnapshotContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	dst := make([]Socket, 2, 8)
-	got, err := (&netlinkSource{}).Snapshot(ctx, All, dst)
-	if !errors.Is(err, context.Canceled) || len(got) != 2 {
-		t.Errorf("cancelled: %d sockets, %v", len(got), err)
+	for _, concurrentMin := range []int{0, -1} {
+		got, err := (&netlinkSource{concurrentMin: concurrentMin}).Snapshot(ctx, All, dst)
+		if !errors.Is(err, context.Canceled) || len(got) != 2 {
+			t.Errorf("cancelled, concurrentMin %d: %d sockets, %v", concurrentMin, len(got), err)
+		}
 	}
-	got, err = (&netlinkSource{}).Snapshot(context.Background(), Filter{}, dst)
+	got, err := (&netlinkSource{}).Snapshot(context.Background(), Filter{}, dst)
 	if err != nil || len(got) != 2 {
 		t.Errorf("empty filter: %d sockets, %v", len(got), err)
+	}
+}
+
+// TestIntegrationNetlinkConcurrent checks that the dumps run two at a time
+// list the sockets of the caller's namespace, not of the second
+// goroutine's thread's, in the same order as when they run one after
+// another, and record every dump.
+func TestIntegrationNetlinkConcurrent(t *testing.T) {
+	inNewNetNS(t, func() {
+		p, err := openPopulation(filepath.Join(t.TempDir(), "stream.sock"))
+		if err != nil {
+			t.Errorf("opening sockets: %v", err)
+			return
+		}
+		defer p.close()
+		netns := currentNetNS()
+		serial := &netlinkSource{concurrentMin: 1 << 30}
+		record := t.TempDir()
+		concurrent := &netlinkSource{concurrentMin: -1, record: record}
+		for _, tt := range []struct {
+			name string
+			f    Filter
+		}{
+			{"all", All},
+			{"tcp", Filter{Protos: ProtoSet(0).With(TCP)}},
+			{"inet6", Filter{Protos: AllProtos, Families: FamilySet(0).With(Inet6)}},
+			{"tcp unix established", Filter{Protos: ProtoSet(0).With(TCP).With(Unix),
+				States: StateSet(0).With(Established)}},
+		} {
+			want := p.wantLines(tt.f, netns)
+			var got, ser []string
+			for try := 0; try < 20; try++ {
+				socks, err := netnsSource{concurrent}.Snapshot(context.Background(), tt.f, nil)
+				if err != nil {
+					t.Errorf("%s: concurrent Snapshot: %v", tt.name, err)
+					break
+				}
+				ssocks, err := netnsSource{serial}.Snapshot(context.Background(), tt.f, nil)
+				if err != nil {
+					t.Errorf("%s: serial Snapshot: %v", tt.name, err)
+					break
+				}
+				got, ser = unsortedLines(socks), unsortedLines(ssocks)
+				if slices.Equal(sockLines(socks), want) && slices.Equal(got, ser) {
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if sorted := slices.Sorted(slices.Values(got)); !slices.Equal(sorted, want) {
+				t.Errorf("%s: concurrent listing differs\n%s", tt.name, lineDiff(sorted, want))
+			}
+			if !slices.Equal(got, ser) {
+				t.Errorf("%s: concurrent order differs from serial:\n%q\n%q", tt.name, got, ser)
+			}
+		}
+		for _, j := range jobs(All) {
+			name := filepath.Join(record, j.p.String()+"-"+j.fam.String()+".bin")
+			if _, err := os.Stat(name); err != nil && !(j.p == Raw || j.p == MPTCP) {
+				t.Errorf("record: %v", err)
+			}
+		}
+	})
+}
+
+func unsortedLines(socks []Socket) []string {
+	lines := make([]string, len(socks))
+	for i := range socks {
+		lines[i] = sockLine(&socks[i])
+	}
+	return lines
+}
+
+// TestNetlinkRunHandsBack checks that a run that may not open a socket
+// (the second goroutine's) stops when its socket breaks and leaves the
+// jobs it did not run, which a run that may open one then completes. It
+// reads the host namespace and needs no privilege.
+func TestNetlinkRunHandsBack(t *testing.T) {
+	s := &netlinkSource{}
+	js := jobs(Filter{Protos: ProtoSet(0).With(TCP).With(UDP)})
+	c := &diagConn{fd: -1} // a broken socket: write fails with EBADF
+	var r dumpRun
+	_, err := s.run(context.Background(), &s.dumpers[1], &c, false, js, 0, nil, &r)
+	if err != nil || c != nil || r.done != 0 || len(r.errs) != 1 || !errors.Is(r.errs[0], unix.EBADF) ||
+		!slices.Equal(r.rest, js[1:]) {
+		t.Fatalf("no redial: err %v, conn %v, done %d, errs %v, rest %v", err, c, r.done, r.errs, r.rest)
+	}
+	rest := r.rest
+	r.rest = nil
+	defer func() {
+		if c != nil {
+			c.close()
+		}
+	}()
+	if _, err = s.run(context.Background(), &s.dumpers[0], &c, true, rest, 0, nil, &r); err != nil ||
+		r.done != len(rest) || len(r.errs) != 1 || r.rest != nil {
+		t.Errorf("redial: err %v, done %d, errs %v, rest %v", err, r.done, r.errs, r.rest)
 	}
 }
