@@ -34,16 +34,13 @@ func writeJSON(w *bufio.Writer, socks []sockets.Socket, meta Meta) {
 	b = meta.Time.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","sockets":[`...)
 	w.Write(b)
-	cache := newProcessJSONCache()
-	for i := range socks {
-		b = b[:0]
-		if i > 0 {
+	writeSocketsJSON(w, socks, func(b []byte, s *sockets.Socket, cache processJSONCache, first bool) []byte {
+		if !first {
 			b = append(b, ',')
 		}
 		b = append(b, '\n')
-		b = appendSocketJSON(b, &socks[i], cache)
-		w.Write(b)
-	}
+		return appendSocketJSON(b, s, cache)
+	})
 	b = b[:0]
 	if len(socks) > 0 {
 		b = append(b, '\n')
@@ -62,13 +59,9 @@ func writeJSON(w *bufio.Writer, socks []sockets.Socket, meta Meta) {
 
 // writeNDJSON writes one socket object per line, with no envelope.
 func writeNDJSON(w *bufio.Writer, socks []sockets.Socket) {
-	b := make([]byte, 0, rowBufSize)
-	cache := newProcessJSONCache()
-	for i := range socks {
-		b = appendSocketJSON(b[:0], &socks[i], cache)
-		b = append(b, '\n')
-		w.Write(b)
-	}
+	writeSocketsJSON(w, socks, func(b []byte, s *sockets.Socket, cache processJSONCache, _ bool) []byte {
+		return append(appendSocketJSON(b, s, cache), '\n')
+	})
 }
 
 // AppendSocketJSON appends s as a schema 1 socket object (docs/json.md),
