@@ -49,7 +49,7 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 		Source:     sockets.NewSystemSource,
 		Attribute:  attribute,
 		Namer: cli.NewNamer(sync.OnceValue(func() *names.Services {
-			return names.LoadServices("/etc/services")
+			return names.LoadServices(names.DefaultServicesPath())
 		}), &names.Resolver{}),
 	}
 	root := cli.NewRootCmd(f, nil)

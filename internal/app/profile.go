@@ -14,8 +14,12 @@ func startProfiles() (stop func()) {
 	cpu, mem := os.Getenv("SOCKSCOPE_CPUPROFILE"), os.Getenv("SOCKSCOPE_MEMPROFILE")
 	var cpuFile *os.File
 	if cpu != "" {
-		if f, err := os.Create(cpu); err == nil && pprof.StartCPUProfile(f) == nil {
-			cpuFile = f
+		if f, err := os.Create(cpu); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				cpuFile = f
+			} else {
+				f.Close()
+			}
 		}
 	}
 	if mem != "" {

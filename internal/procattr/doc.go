@@ -48,7 +48,8 @@
 //     idle workers help with once no process is left, so that one process
 //     holding most sockets does not leave the other cores idle; while
 //     Options.Busy is open, one worker waits, leaving a CPU to the
-//     caller's socket dump, the longer single-threaded task;
+//     caller's socket dump (its IPv4 TCP part, the long one, runs on one
+//     goroutine; the other dumps are short);
 //   - allocates nothing per fd.
 //
 // Each socket descriptor is recorded as a 16-byte (inode, process, fd)

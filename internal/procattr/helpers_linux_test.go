@@ -1,8 +1,10 @@
 package procattr
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
@@ -71,6 +73,17 @@ func startHolderLayout(tb testing.TB, path, layout string) *holder {
 		tb.Fatalf("start %s: %v", path, err)
 	}
 	h.pid = int32(h.cmd.Process.Pid)
+	// Start returns once the child is forked; until it has exec'd, its
+	// cmdline is still the test binary's or empty. Wait for the new one.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", h.pid)); err == nil && bytes.HasPrefix(b, []byte("sleep\x00")) {
+			break
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("process %d did not exec %s", h.pid, path)
+		}
+		time.Sleep(time.Millisecond)
+	}
 	tb.Cleanup(func() {
 		unix.Kill(int(h.pid), unix.SIGKILL)
 		h.cmd.Wait()

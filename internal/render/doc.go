@@ -30,7 +30,9 @@
 // # Speed
 //
 // Rendering is on the path of every listing, so nothing here uses fmt,
-// text/tabwriter or encoding/json: cells are appended with strconv into
-// one arena (modern) or straight into the writer's buffer (the rest).
+// text/tabwriter or encoding/json: cells are appended with strconv into a
+// reused line buffer. The modern table measures its columns in one pass and
+// formats again in a second (no per-cell storage); large JSON listings are
+// encoded by two goroutines in order.
 // BenchmarkTable100k and BenchmarkJSON100k measure 100k sockets.
 package render

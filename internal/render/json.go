@@ -11,7 +11,7 @@ import (
 )
 
 // The JSON encoder is written by hand for speed: it appends with strconv
-// into the writer's free buffer, one socket at a time, so a listing of
+// into reused buffers, a socket or a chunk at a time, so a listing of
 // 100k sockets costs about what its table costs and allocates nothing per
 // socket. Its output is what encoding/json would produce from the
 // equivalent structs (json_test.go checks this on random sockets): the
@@ -214,7 +214,7 @@ func appendProcessTail(b []byte, p *sockets.ProcessInfo) []byte {
 }
 
 // processJSONCache holds each process's object, but for its fd, encoded
-// once per listing: a process holding 10k sockets (with a long command
+// once per listing (per encoding goroutine): a process holding 10k sockets (with a long command
 // line) is escaped once, then copied. A nil cache encodes every time.
 type processJSONCache map[*sockets.ProcessInfo]processJSON
 

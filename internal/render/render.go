@@ -91,9 +91,9 @@ func enumName(names []string, i int, kind string) string {
 
 // Namer supplies names when output is not numeric. Both methods are
 // called for every printed cell, up to twice per Write (the modern table
-// measures, then writes), and must answer the same each time; so an
-// implementation answers from a cache it filled beforehand; neither is ever called with an unspecified address
-// or port 0.
+// measures, then writes), and must answer the same each time, so an
+// implementation answers from a cache it filled beforehand. Neither is
+// ever called with an unspecified address or port 0.
 type Namer interface {
 	// Host returns the name of a, or "" to print the address numerically.
 	Host(a netip.Addr) string

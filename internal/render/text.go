@@ -190,6 +190,9 @@ func appendColored(b []byte, color string, text []byte, textW, width int) []byte
 // userName returns the name of the socket's user as a holder process
 // knows it, or "" when no holder runs as that user.
 func userName(s *sockets.Socket, o *Options) string {
+	if s.UID == sockets.NoUID {
+		return "" // not known: appendUID prints "-"
+	}
 	for i := range s.Processes {
 		if p := &s.Processes[i]; p.UID == s.UID && p.User != "" {
 			return p.User

@@ -5,12 +5,13 @@
 // # Sources
 //
 // NewSystemSource returns the source of the running OS: netlink sock_diag on
-// Linux (with /proc/net as the automatic fallback), the IP Helper API on
-// Windows. Other systems get a source that returns ErrUnsupported.
+// Linux, with /proc/net as the automatic fallback. On other systems it
+// returns ErrUnsupported for now (Windows' IP Helper source is planned).
 //
 // # Decoders
 //
-// The decoders (inetdiag.go, unixdiag.go, procnet.go) carry no build tags:
+// The decoders (nlmsg.go, inetdiag.go, unixdiag.go, procnet.go, sockstat.go)
+// carry no build tags:
 // they are pure functions over bytes, tested on captured fixtures in
 // testdata/ and fuzzed, on every OS.
 package sockets

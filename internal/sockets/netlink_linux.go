@@ -19,8 +19,8 @@ import (
 
 // recvBufSize is the size of the receive buffer. The kernel fills at most
 // about 32 KiB per dump datagram (netlink_dump caps max_recvmsg_len), so
-// this leaves room for the rare oversized message (min_dump_alloc) and is
-// allocated once per source.
+// this leaves room for the rare oversized message (min_dump_alloc). Each of
+// the source's two dumpers allocates one, once, and keeps it.
 const recvBufSize = 1 << 20
 
 // diagConn is one NETLINK_SOCK_DIAG socket. It lives in the network
@@ -231,7 +231,9 @@ func (s *netlinkSource) Snapshot(ctx context.Context, f Filter, dst []Socket) ([
 		}
 	}()
 	if len(js) > 1 && total >= from {
-		rest := total - estimateSockets(v4, v6, jobFilter(js[0]))
+		first := jobFilter(js[0])
+		first.States = f.States
+		rest := max(0, total-estimateSockets(v4, v6, first))
 		dst, err = s.runConcurrently(ctx, &c, js, withMargin(rest), f.States, dst, &r)
 	} else {
 		dst, err = s.run(ctx, &s.dumpers[0], &c, true, js, f.States, dst, &r)

@@ -140,10 +140,8 @@ func (it *dumpIter) next() ([]byte, bool) {
 			it.done = true
 			// A dump that failed to start carries its error as an int
 			// after the header; a normal end carries 0 (or nothing).
-			if len(payload) >= 4 {
-				if code := int32(binary.NativeEndian.Uint32(payload)); code != 0 {
-					it.err = errnoError(code, true)
-				}
+			if code, err := errorCode(payload); err == nil && code != 0 {
+				it.err = errnoError(code, true)
 			}
 			return nil, false
 		case nlmsgError:

@@ -8,8 +8,22 @@ import "bytes"
 // by doubling copies and allocates four times the final size). It is an
 // estimate: request sockets are not counted and the numbers move while
 // the dump runs. Unix sockets are not counted by the kernel per namespace.
+// TCP's "inuse" (mostly established sockets) counts only when the filter
+// wants ESTABLISHED, and "tw" only when it wants TIME_WAIT, so that "-lt"
+// on a busy server does not reserve room for every connection.
 func estimateSockets(sockstat, sockstat6 []byte, f Filter) int {
 	n := 0
+	tcp := []string{"inuse", "tw"}
+	switch {
+	case f.States == 0:
+	case f.States.Has(Established) && f.States.Has(TimeWait):
+	case f.States.Has(Established):
+		tcp = tcp[:1]
+	case f.States.Has(TimeWait):
+		tcp = tcp[1:]
+	default:
+		tcp = nil
+	}
 	add := func(data []byte, label string, fam Family, p Proto, fields ...string) {
 		if !f.Protos.Has(p) || !f.Families.Has(fam) {
 			return
@@ -18,11 +32,13 @@ func estimateSockets(sockstat, sockstat6 []byte, f Filter) int {
 			n += sockstatField(data, label, field)
 		}
 	}
-	add(sockstat, "TCP:", Inet, TCP, "inuse", "tw")
+	add(sockstat, "TCP:", Inet, TCP, tcp...)
 	add(sockstat, "UDP:", Inet, UDP, "inuse")
 	add(sockstat, "UDPLITE:", Inet, UDPLite, "inuse")
 	add(sockstat, "RAW:", Inet, Raw, "inuse")
-	add(sockstat6, "TCP6:", Inet6, TCP, "inuse")
+	if len(tcp) > 0 && tcp[0] == "inuse" {
+		add(sockstat6, "TCP6:", Inet6, TCP, "inuse")
+	}
 	add(sockstat6, "UDP6:", Inet6, UDP, "inuse")
 	add(sockstat6, "UDPLITE6:", Inet6, UDPLite, "inuse")
 	add(sockstat6, "RAW6:", Inet6, Raw, "inuse")

@@ -33,6 +33,10 @@ func TestEstimateSockets(t *testing.T) {
 		{Filter{Protos: ProtoSet(0).With(TCP), Families: FamilySet(0).With(Inet6)}, 10},
 		{All, 97214 + 1996 + 1000 + 10 + 3 + 1},
 		{Filter{Protos: ProtoSet(0).With(Unix)}, 0},
+		{Filter{Protos: ProtoSet(0).With(TCP), States: StateSet(0).With(Listen)}, 0},
+		{Filter{Protos: ProtoSet(0).With(TCP), States: StateSet(0).With(TimeWait)}, 1996},
+		{Filter{Protos: ProtoSet(0).With(TCP), States: StateSet(0).With(Established)}, 97214 + 10},
+		{Filter{Protos: ProtoSet(0).With(UDP), States: StateSet(0).With(Close)}, 1000 + 3},
 	}
 	for _, tt := range tests {
 		if got := estimateSockets([]byte(sockstatFixture), []byte(sockstat6Fixture), tt.f); got != tt.want {

@@ -46,7 +46,7 @@ func (a autoSource) Snapshot(ctx context.Context, f Filter, dst []Socket) ([]Soc
 	if !errors.As(err, &unusable) {
 		return out, err
 	}
-	out, perr := a.proc.Snapshot(ctx, f, dst)
+	out, perr := a.proc.Snapshot(ctx, f, out[:len(dst)]) // keeps the capacity netlink reserved
 	var partial *PartialError
 	if perr != nil && !errors.As(perr, &partial) {
 		perr = errors.Join(perr, err) // neither worked: say why for both

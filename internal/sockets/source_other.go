@@ -2,14 +2,6 @@
 
 package sockets
 
-import "context"
-
-type unsupportedSource struct{}
-
-var _ Source = unsupportedSource{}
-
+// newSystemSource reports that this OS has no source yet (the Windows one
+// comes with its own issue): NewSystemSource returns ErrUnsupported.
 func newSystemSource(SourceOptions) (Source, error) { return nil, ErrUnsupported }
-
-func (unsupportedSource) Snapshot(context.Context, Filter, []Socket) ([]Socket, error) {
-	return nil, ErrUnsupported
-}

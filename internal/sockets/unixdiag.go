@@ -98,7 +98,8 @@ func decodeUnixDiag(payload []byte, s *Socket) error {
 	s.Inode = uint64(ne.Uint32(m[4:8]))
 	s.Cookie = uint64(ne.Uint32(m[8:12])) | uint64(ne.Uint32(m[12:16]))<<32
 	s.Local, s.Remote = netip.AddrPort{}, netip.AddrPort{}
-	s.Zone, s.Peer, s.RecvQ, s.SendQ, s.UID = 0, 0, 0, 0, 0
+	s.Zone, s.Peer, s.RecvQ, s.SendQ = 0, 0, 0, 0
+	s.UID = NoUID // until UNIX_DIAG_UID (Linux 5.3+) says
 	s.Path, s.PeerPath = "", ""
 
 	for it := (attrIter{b: payload[unixDiagMsgLen:]}); ; {

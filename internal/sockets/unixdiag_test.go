@@ -67,20 +67,21 @@ func TestDecodeUnixDiag(t *testing.T) {
 		want string
 		err  bool
 	}{
+		// Without UNIX_DIAG_UID (kernels before 5.3) the uid is unknown: NoUID.
 		{name: "abstract name keeps every byte",
 			msg:  unixMsg(Dgram, Close, 1, nameAttr("\x00ab\x00c\xff")),
-			want: `unix unix dgram CLOSE path="@ab\x00c\xff" peer=0 peerpath="" rq=0 sq=0 ino=1 uid=0 cookie=1001`},
+			want: `unix unix dgram CLOSE path="@ab\x00c\xff" peer=0 peerpath="" rq=0 sq=0 ino=1 uid=4294967295 cookie=1001`},
 		{name: "path ends at its NUL",
 			msg:  unixMsg(Stream, Listen, 2, nameAttr("/run/x.sock\x00"), u32Attr(unixDiagRQLen, 1, 128), u32Attr(unixDiagUID, 1000)),
 			want: `unix unix stream LISTEN path="/run/x.sock" peer=0 peerpath="" rq=1 sq=128 ino=2 uid=1000 cookie=1002`},
 		{name: "empty name, VFS and unknown attributes ignored",
 			msg: unixMsg(SeqPacket, Established, 3, nameAttr(""), u32Attr(1, 7, 8), u32Attr(unixDiagPeer, 4),
 				u32Attr(42, 1)),
-			want: `unix unix seqpacket ESTABLISHED path="" peer=4 peerpath="" rq=0 sq=0 ino=3 uid=0 cookie=1003`},
+			want: `unix unix seqpacket ESTABLISHED path="" peer=4 peerpath="" rq=0 sq=0 ino=3 uid=4294967295 cookie=1003`},
 		{name: "short attributes ignored",
 			msg: unixMsg(Stream, Established, 5, appendAttr(nil, unixDiagPeer, []byte{1, 2}),
 				appendAttr(nil, unixDiagRQLen, []byte{1, 2, 3, 4}), appendAttr(nil, unixDiagUID, nil)),
-			want: `unix unix stream ESTABLISHED path="" peer=0 peerpath="" rq=0 sq=0 ino=5 uid=0 cookie=1005`},
+			want: `unix unix stream ESTABLISHED path="" peer=0 peerpath="" rq=0 sq=0 ino=5 uid=4294967295 cookie=1005`},
 		{name: "attribute overrun", msg: unixMsg(Stream, Close, 6, []byte{9, 0, 0, 0, 'a'}), err: true},
 		{name: "short message", msg: unixMsg(Stream, Close, 7)[:unixDiagMsgLen-1], err: true},
 		{name: "wrong family", msg: append([]byte{afInet}, unixMsg(Stream, Close, 8)[1:]...), err: true},
@@ -114,7 +115,7 @@ func TestUnixPeerPathAcrossStates(t *testing.T) {
 		nlMessage(nlmsgDone, errPayload(0)),
 	)
 	got := sockLines(decodeUnix(t, buf, StateSet(0).With(Established)))
-	want := []string{`unix unix dgram ESTABLISHED path="" peer=10 peerpath="/dev/log" rq=0 sq=0 ino=11 uid=0 cookie=1011`}
+	want := []string{`unix unix dgram ESTABLISHED path="" peer=10 peerpath="/dev/log" rq=0 sq=0 ino=11 uid=4294967295 cookie=1011`}
 	if !slices.Equal(got, want) {
 		t.Errorf("\n%s", lineDiff(got, want))
 	}
