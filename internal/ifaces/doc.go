@@ -1,0 +1,27 @@
+// Package ifaces reads the kernel's per-interface tables: the traffic
+// counters of /proc/net/dev (netstat -i, Windows netstat -e) and the
+// multicast group memberships of /proc/net/igmp and /proc/net/igmp6
+// (netstat -g).
+//
+// # Reading and parsing
+//
+// Interfaces and Groups open the files of one network namespace's /proc/net
+// directory (DefaultDir, the calling thread's namespace, when given "").
+// ParseDev, ParseIGMP and ParseIGMP6 do all the work on an io.Reader: they
+// carry no build tags, never touch the file system, and are tested on text
+// captured from Linux 6.18 (testdata/README.md) and fuzzed, on every OS.
+//
+// # Errors
+//
+// Every error about malformed input wraps ErrParse and quotes the offending
+// line, so callers can tell a kernel format change from a failed read with
+// errors.Is(err, ErrParse).
+//
+// # Byte order
+//
+// /proc/net/igmp prints each IPv4 group as the kernel's 32-bit word in host
+// byte order (printf "%08X" of a __be32), so 224.0.0.1 reads "010000E0" on
+// little-endian machines. ParseIGMP decodes with binary.NativeEndian, which
+// is right for the running kernel; the tests decode the little-endian
+// fixtures with an explicit byte order and so pass on big-endian hosts too.
+package ifaces
