@@ -1,0 +1,24 @@
+// Package routes reads the kernel's IPv4 and IPv6 routing tables, the data
+// behind "netstat -r" and "ip route show table all".
+//
+// # Reading and parsing
+//
+// The decoders (DecodeRoute, DecodeDump) are pure: they turn the bytes of an
+// rtnetlink RTM_NEWROUTE dump into Route values, on any GOOS, with explicit
+// length checks, and never panic on malformed input (FuzzDecodeRoute). List
+// does the I/O: on Linux it dumps RTM_GETROUTE for AF_INET and AF_INET6 over
+// a NETLINK_ROUTE socket and resolves interface names; elsewhere it returns
+// an error wrapping ErrUnsupported.
+//
+// # Network namespaces
+//
+// The netlink socket lives in the network namespace of the OS thread that
+// opens it, so a caller that locked its goroutine to a thread and entered
+// another namespace with setns(2) lists that namespace's routes.
+//
+// # Tables
+//
+// Every table is listed, including those numbered above 255, whose id only
+// the RTA_TABLE attribute carries (struct rtmsg's rtm_table is one byte and
+// reads RT_TABLE_COMPAT, 252, for them).
+package routes
