@@ -1,0 +1,67 @@
+package netstats
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// DefaultDir is the directory Read uses when given "": the network
+// namespace of the calling thread.
+const DefaultDir = "/proc/thread-self/net"
+
+// files are the counter files Read reads, in this order, with their parser.
+var files = []struct {
+	name  string
+	parse func([]byte) ([]Group, error)
+}{
+	{"snmp", ParseSNMP},
+	{"netstat", ParseSNMP},
+	{"snmp6", ParseSNMP6},
+	{"sockstat", ParseSockstat},
+	{"sockstat6", ParseSockstat},
+}
+
+// Read returns every counter of the files snmp, netstat, snmp6, sockstat
+// and sockstat6 in dir (DefaultDir if dir is ""), groups in that order.
+// Snapshot.Time is taken just before the first file is read.
+//
+// A missing file is skipped (snmp6 and sockstat6 are absent when IPv6 is
+// off). Any other failure, and every parse error, is joined into the error
+// returned along with all the counters that could be read.
+func Read(dir string) (*Snapshot, error) {
+	if dir == "" {
+		dir = DefaultDir
+	}
+	s := &Snapshot{Time: time.Now()}
+	var errs []error
+	for _, f := range files {
+		path := filepath.Join(dir, f.name)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			if !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		groups, err := f.parse(data)
+		s.Groups = append(s.Groups, groups...)
+		if err != nil {
+			errs = append(errs, &PathError{Path: path, Err: err})
+		}
+	}
+	return s, errors.Join(errs...)
+}
+
+// PathError is a parse error in one counter file.
+type PathError struct {
+	Path string
+	Err  error
+}
+
+func (e *PathError) Error() string { return e.Path + ": " + e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *PathError) Unwrap() error { return e.Err }
