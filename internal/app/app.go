@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -14,9 +15,13 @@ import (
 	"syscall"
 
 	"github.com/sockscope/sockscope/internal/cli"
+	"github.com/sockscope/sockscope/internal/ifaces"
 	"github.com/sockscope/sockscope/internal/iostreams"
 	"github.com/sockscope/sockscope/internal/names"
+	"github.com/sockscope/sockscope/internal/netstats"
+	"github.com/sockscope/sockscope/internal/netview"
 	"github.com/sockscope/sockscope/internal/procattr"
+	"github.com/sockscope/sockscope/internal/routes"
 	"github.com/sockscope/sockscope/internal/sockets"
 )
 
@@ -47,6 +52,7 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 		Lang:       localeLang(),
 		UserName:   procattr.UserName,
 		Source:     sockets.NewSystemSource,
+		Views:      viewSources(),
 		Attribute:  attribute,
 		Namer: cli.NewNamer(sync.OnceValue(func() *names.Services {
 			return names.LoadServices(names.DefaultServicesPath())
@@ -102,4 +108,26 @@ func localeLang() string {
 		}
 	}
 	return ""
+}
+
+// viewSources reads the data of -s, -r, -i and -g from the running system.
+func viewSources() cli.ViewSources {
+	return cli.ViewSources{
+		Stats:  func() (*netstats.Snapshot, error) { return netstats.Read("") },
+		Routes: routes.List,
+		Interfaces: func() ([]ifaces.Interface, map[string]netview.IfaceInfo, error) {
+			ifs, err := ifaces.Interfaces("")
+			if err != nil {
+				return nil, nil, err
+			}
+			info := make(map[string]netview.IfaceInfo)
+			if nifs, err := net.Interfaces(); err == nil {
+				for _, ni := range nifs {
+					info[ni.Name] = netview.IfaceInfo{MTU: ni.MTU, Flags: ni.Flags}
+				}
+			}
+			return ifs, info, nil
+		},
+		Groups: func() ([]ifaces.Membership, error) { return ifaces.Groups("") },
+	}
 }

@@ -18,7 +18,8 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"netstat", "-p", "bogus"}, ExitUsage, "netstat: unknown protocol \"bogus\""},
 		{[]string{"sockscope", "list", "--state", "establised"}, ExitUsage, "did you mean ESTABLISHED"},
 		{[]string{"sockscope", "-tan", "x"}, ExitUsage, "unexpected argument \"x\""},
-		{[]string{"sockscope", "-s"}, ExitError, "not implemented yet"},
+		{[]string{"sockscope", "-s", "-p", "bogus"}, ExitUsage, `"bogus"`},
+		{[]string{"sockscope", "-r", "-p", "tcp"}, ExitUsage, "-p tcp only applies to listings and -s"},
 		{[]string{"sockscope", "--source", "carrier-pigeon"}, ExitUsage, "unknown source"},
 	}
 	for _, tt := range tests {

@@ -19,7 +19,7 @@ type listFlags struct {
 	all, numeric, showPID, exe, listening   bool
 	tcp, udp, raw, unix, mptcp, v4, v6      bool
 	extended, wide, fqdn, continuous, query bool
-	resolve, json                           bool
+	resolve, json, rate                     bool
 	proto                                   string // -p: "" not given, programSentinel, or PROTO
 	states, ports, pids, programs           []string
 	format, style, source, record, lang     string
@@ -42,6 +42,14 @@ type listRequest struct {
 	Owners, Details bool
 	Source          string
 	Record          string // hidden --record DIR
+
+	// View is what to show; for views other than the listing, ViewProtos
+	// is -p's raw value, Families 0 (both), 4 or 6, and Ethernet asks for
+	// Windows netstat -e's block too.
+	View       view
+	ViewProtos string
+	Families   int
+	Ethernet   bool
 }
 
 // A FlagError is bad user input: it is printed as one line and the
@@ -125,10 +133,6 @@ func buildRequest(f *listFlags, args []string, stdoutTTY, netstat bool, native r
 	if f.continuous && req.Interval == 0 {
 		req.Interval = time.Second
 	}
-	if f.stats || f.routes || f.ifaces || f.groups {
-		return nil, &notImplementedError{what: firstSet(f)}
-	}
-
 	format := f.format
 	if f.json {
 		if format != "table" && format != "json" {
@@ -150,6 +154,21 @@ func buildRequest(f *listFlags, args []string, stdoutTTY, netstat bool, native r
 	}
 	if f.lang != "" && !validLang(f.lang) {
 		return nil, flagErrorf("unknown language %q for --lang (valid: en, zh-CN)", f.lang)
+	}
+	if req.View = pickView(f, req.Render.Style); req.View != viewList {
+		// The other netstat views: -s, -r, -i, -g, and -e in the Windows
+		// layout. -p names their protocols (ip, icmp, tcpv6 ...).
+		req.ViewProtos = proto
+		req.Render.Lang = f.lang
+		req.Numeric = f.numeric
+		req.Ethernet = f.extended && req.Render.Style == render.Windows
+		if f.v4 != f.v6 {
+			req.Families = map[bool]int{true: 4, false: 6}[f.v4]
+		}
+		if req.View == viewStats && f.rate && req.Interval == 0 {
+			req.Interval = time.Second
+		}
+		return req, nil
 	}
 
 	var protos sockets.ProtoSet
@@ -308,23 +327,34 @@ func parseInterval(a string) (time.Duration, error) {
 	return time.Duration(v * float64(time.Second)), nil
 }
 
-// notImplementedError reports a netstat view that a later version adds.
-type notImplementedError struct{ what string }
+// view is what a command shows: the socket listing or another netstat view.
+type view int
 
-func (e *notImplementedError) Error() string {
-	return e.what + " is not implemented yet"
-}
+const (
+	viewList     view = iota
+	viewStats         // -s, stats
+	viewRoutes        // -r, routes
+	viewIfaces        // -i (not Windows), interfaces
+	viewGroups        // -g, groups
+	viewEthernet      // -e in the Windows layout (Windows netstat -e)
+)
 
-func firstSet(f *listFlags) string {
+// pickView returns the view the flags ask for; the first of -s, -r, -i,
+// -g wins, as in netstat.
+func pickView(f *listFlags, style render.Style) view {
 	switch {
 	case f.stats:
-		return "-s (protocol statistics)"
+		return viewStats
 	case f.routes:
-		return "-r (routing table)"
+		return viewRoutes
 	case f.ifaces:
-		return "-i (interface table)"
+		return viewIfaces
+	case f.groups:
+		return viewGroups
+	case f.extended && style == render.Windows:
+		return viewEthernet
 	}
-	return "-g (multicast groups)"
+	return viewList
 }
 
 // defaultProtos is what a listing shows when no protocol is asked for:

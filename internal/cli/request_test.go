@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -177,13 +176,38 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-func TestNotImplementedViews(t *testing.T) {
-	for _, flag := range []string{"-s", "-r", "-i", "-g"} {
-		_, err := parse(t, false, flag)
-		var ni *notImplementedError
-		if !errors.As(err, &ni) || IsUsageError(err) {
-			t.Errorf("%s: err = %v, want a runtime not-implemented error", flag, err)
-		}
+func TestViews(t *testing.T) {
+	tests := []struct {
+		args     []string
+		view     view
+		protos   string
+		interval time.Duration
+		ethernet bool
+	}{
+		{args: []string{"-s"}, view: viewStats},
+		{args: []string{"-s", "-p", "tcp"}, view: viewStats, protos: "tcp"},
+		{args: []string{"-sp", "icmp"}, view: viewStats, protos: "icmp"},
+		{args: []string{"-s", "5"}, view: viewStats, interval: 5 * time.Second},
+		{args: []string{"stats", "--rate"}, view: viewStats, interval: time.Second},
+		{args: []string{"stats", "-p", "udpv6"}, view: viewStats, protos: "udpv6"},
+		{args: []string{"-rn"}, view: viewRoutes},
+		{args: []string{"routes"}, view: viewRoutes},
+		{args: []string{"-i"}, view: viewIfaces},
+		{args: []string{"interfaces"}, view: viewIfaces},
+		{args: []string{"-g"}, view: viewGroups},
+		{args: []string{"groups"}, view: viewGroups},
+		{args: []string{"-e", "--style", "windows"}, view: viewEthernet, ethernet: true},
+		{args: []string{"-es", "--style", "windows"}, view: viewStats, ethernet: true},
+		{args: []string{"-e"}, view: viewList},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			r := mustParse(t, tt.args...)
+			if r.View != tt.view || r.ViewProtos != tt.protos || r.Interval != tt.interval || r.Ethernet != tt.ethernet {
+				t.Errorf("view %v protos %q interval %v ethernet %v; want %v %q %v %v",
+					r.View, r.ViewProtos, r.Interval, r.Ethernet, tt.view, tt.protos, tt.interval, tt.ethernet)
+			}
+		})
 	}
 }
 

@@ -33,6 +33,8 @@ type Factory struct {
 	Source func(sockets.SourceOptions) (sockets.Source, error)
 	// Attribute fills the processes of sockets; nil disables attribution.
 	Attribute AttributeFunc
+	// Views are the data sources of -s, -r, -i, -g and -e.
+	Views ViewSources
 	// Namer returns the namer used for non-numeric output.
 	Namer func(ctx context.Context, socks []sockets.Socket) render.Namer
 }
@@ -78,7 +80,19 @@ and there are long ones for scripts (--format json).`,
 	root.SetErr(f.IO.ErrOut)
 	addListFlags(root.Flags(), lf)
 
-	root.AddCommand(newListCmd(f, runF))
+	root.AddCommand(newListCmd(f, runF),
+		newViewCmd(f, runF, "stats [-p PROTO] [--rate] [INTERVAL]", "Per-protocol counters (netstat -s), absolute or per second",
+			"  sockscope stats -p tcp\n  sockscope stats --style windows --lang zh-CN -p tcp\n  sockscope stats --rate\n  sockscope -s 5",
+			func(lf *listFlags) { lf.stats = true }),
+		newViewCmd(f, runF, "routes", "IPv4 and IPv6 routing tables (netstat -r)",
+			"  sockscope routes\n  sockscope -rn --style linux",
+			func(lf *listFlags) { lf.routes = true }),
+		newViewCmd(f, runF, "interfaces", "Per-interface packets, errors and drops (netstat -i; -e in the Windows layout)",
+			"  sockscope interfaces\n  sockscope -e --style windows",
+			func(lf *listFlags) { lf.ifaces = true }),
+		newViewCmd(f, runF, "groups", "Multicast group memberships (netstat -g)",
+			"  sockscope groups\n  sockscope -g --style linux",
+			func(lf *listFlags) { lf.groups = true }))
 	return root
 }
 
@@ -138,6 +152,7 @@ func addListFlags(fs *pflag.FlagSet, lf *listFlags) {
 	fs.BoolVarP(&lf.routes, "route", "r", false, "routing table")
 	fs.BoolVarP(&lf.ifaces, "interfaces", "i", false, "interface table")
 	fs.BoolVarP(&lf.groups, "groups", "g", false, "multicast group memberships")
+	fs.BoolVar(&lf.rate, "rate", false, "with -s: per-second rates of the counters that moved, every INTERVAL (default 1 s)")
 	fs.StringVar(&lf.record, "record", "", "write the raw kernel data read to `DIR` (for test fixtures)")
 	_ = fs.MarkHidden("record")
 }
@@ -156,6 +171,9 @@ func runList(cmd *cobra.Command, f *Factory, lf *listFlags, args []string, runF 
 	}
 	if runF != nil {
 		return runF(req)
+	}
+	if req.View != viewList {
+		return runView(cmd.Context(), f, req)
 	}
 	return listRun(cmd.Context(), f, req)
 }

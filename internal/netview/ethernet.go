@@ -1,0 +1,135 @@
+package netview
+
+import (
+	"bufio"
+	"io"
+	"strconv"
+
+	"github.com/sockscope/sockscope/internal/ifaces"
+	"github.com/sockscope/sockscope/internal/render"
+)
+
+// EthernetStats are the counters of Windows "netstat -e", derived from
+// /proc/net/dev. Linux keeps no unicast/non-unicast split on transmit and
+// no per-interface count of unknown protocols, so:
+//
+//	Received Bytes               = rx_bytes
+//	Received Unicast packets     = rx_packets - multicast (never below 0)
+//	Received Non-unicast packets = multicast (the kernel's rx multicast
+//	                               count; broadcasts are not counted apart)
+//	Received Discards            = rx_dropped (drop + missed)
+//	Received Errors              = rx_errors
+//	Received Unknown protocols   = 0
+//	Sent Bytes                   = tx_bytes
+//	Sent Unicast packets         = tx_packets
+//	Sent Non-unicast packets     = 0
+//	Sent Discards                = tx_dropped
+//	Sent Errors                  = tx_errors
+//
+// each summed over every interface but the loopback "lo": Windows sums
+// over its adapters, and its loopback pseudo-interface counts nothing.
+type EthernetStats struct {
+	Bytes, Unicast, NonUnicast, Discards, Errors, UnknownProtocols uint64
+}
+
+// Ethernet sums ifs into received and sent counters as documented on
+// EthernetStats.
+func Ethernet(ifs []ifaces.Interface) (rx, tx EthernetStats) {
+	for _, f := range ifs {
+		if f.Name == "lo" {
+			continue
+		}
+		rx.Bytes += f.RxBytes
+		rx.Unicast += f.RxPackets - min(f.RxMulticast, f.RxPackets)
+		rx.NonUnicast += f.RxMulticast
+		rx.Discards += f.RxDropped
+		rx.Errors += f.RxErrors
+		tx.Bytes += f.TxBytes
+		tx.Unicast += f.TxPackets
+		tx.Discards += f.TxDropped
+		tx.Errors += f.TxErrors
+	}
+	return rx, tx
+}
+
+// WriteEthernet is Windows netstat -e: "Interface Statistics", received
+// and sent Bytes, Unicast packets, Non-unicast packets, Discards, Errors
+// and Unknown protocols, summed over the interfaces but lo as
+// EthernetStats documents. Every table style prints the Windows layout,
+// which is the only one there is.
+func WriteEthernet(w io.Writer, ifs []ifaces.Interface, o Options) error {
+	rx, tx := Ethernet(ifs)
+	return output(w, func(bw *bufio.Writer) error {
+		switch o.Format {
+		case render.JSON, render.NDJSON:
+			return writeJSON(bw, o.Format, "ethernet", []ethernetJSON{{rxJSONOf(rx), txJSONOf(tx)}})
+		case render.CSV:
+			u := func(v uint64) string { return strconv.FormatUint(v, 10) }
+			return writeCSV(bw, []string{"counter", "received", "sent"}, [][]string{
+				{"bytes", u(rx.Bytes), u(tx.Bytes)},
+				{"unicast_packets", u(rx.Unicast), u(tx.Unicast)},
+				{"non_unicast_packets", u(rx.NonUnicast), u(tx.NonUnicast)},
+				{"discards", u(rx.Discards), u(tx.Discards)},
+				{"errors", u(rx.Errors), u(tx.Errors)},
+				{"unknown_protocols", u(rx.UnknownProtocols), ""},
+			})
+		}
+		writeEthernetTable(bw, rx, tx, &o)
+		return nil
+	})
+}
+
+func writeEthernetTable(bw *bufio.Writer, rx, tx EthernetStats, o *Options) {
+	zh := o.zh()
+	bw.WriteString(o.tr("Interface Statistics", "接口统计") + "\n\n")
+	bw.WriteString(padRight("", 21) + padLeft(o.tr("Received", "已接收"), 14) + padLeft(o.tr("Sent", "已发送"), 16) + "\n\n")
+	u := func(v uint64) string { return strconv.FormatUint(v, 10) }
+	rows := []struct {
+		en, zh string
+		r, s   uint64
+	}{
+		{"Bytes", "字节", rx.Bytes, tx.Bytes},
+		{"Unicast packets", "单播数据包", rx.Unicast, tx.Unicast},
+		{"Non-unicast packets", "非单播数据包", rx.NonUnicast, tx.NonUnicast},
+		{"Discards", "丢弃", rx.Discards, tx.Discards},
+		{"Errors", "错误", rx.Errors, tx.Errors},
+	}
+	for _, r := range rows {
+		label := r.en
+		if zh {
+			label = r.zh
+		}
+		bw.WriteString(padRight(label, 21) + padLeft(u(r.r), 14) + padLeft(u(r.s), 16) + "\n")
+	}
+	bw.WriteString(padRight(o.tr("Unknown protocols", "未知协议"), 21) + padLeft(u(rx.UnknownProtocols), 14) + "\n")
+}
+
+type ethernetJSON struct {
+	Received ethernetRxJSON `json:"received"`
+	Sent     ethernetTxJSON `json:"sent"`
+}
+
+type ethernetRxJSON struct {
+	Bytes            uint64 `json:"bytes"`
+	Unicast          uint64 `json:"unicast_packets"`
+	NonUnicast       uint64 `json:"non_unicast_packets"`
+	Discards         uint64 `json:"discards"`
+	Errors           uint64 `json:"errors"`
+	UnknownProtocols uint64 `json:"unknown_protocols"`
+}
+
+type ethernetTxJSON struct {
+	Bytes      uint64 `json:"bytes"`
+	Unicast    uint64 `json:"unicast_packets"`
+	NonUnicast uint64 `json:"non_unicast_packets"`
+	Discards   uint64 `json:"discards"`
+	Errors     uint64 `json:"errors"`
+}
+
+func rxJSONOf(s EthernetStats) ethernetRxJSON {
+	return ethernetRxJSON(s)
+}
+
+func txJSONOf(s EthernetStats) ethernetTxJSON {
+	return ethernetTxJSON{s.Bytes, s.Unicast, s.NonUnicast, s.Discards, s.Errors}
+}

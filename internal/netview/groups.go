@@ -1,0 +1,80 @@
+package netview
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/sockscope/sockscope/internal/ifaces"
+	"github.com/sockscope/sockscope/internal/render"
+)
+
+// WriteGroups renders multicast group memberships to w as o says. The
+// linux style is net-tools "netstat -g": one "IPv6/IPv4 Group
+// Memberships" table, IPv6 groups first as net-tools reads igmp6 before
+// igmp, groups always numeric (net-tools would look names up). Windows
+// netstat has no -g, so the windows style is the modern one: Interface,
+// Group, Users, in the order given.
+func WriteGroups(w io.Writer, gs []ifaces.Membership, o Options) error {
+	var sel []ifaces.Membership
+	for _, g := range gs {
+		if fam := famOf(g); o.wants(fam) {
+			sel = append(sel, g)
+		}
+	}
+	return output(w, func(bw *bufio.Writer) error {
+		switch o.Format {
+		case render.JSON, render.NDJSON:
+			return writeJSON(bw, o.Format, "groups", groupsJSON(sel))
+		case render.CSV:
+			var rows [][]string
+			for _, g := range sel {
+				rows = append(rows, []string{g.Device, strconv.Itoa(g.Ifindex), strconv.Itoa(famOf(g)), g.Group.String(), strconv.Itoa(g.Users)})
+			}
+			return writeCSV(bw, []string{"interface", "ifindex", "family", "group", "users"}, rows)
+		}
+		if o.Style == render.Linux {
+			bw.WriteString("IPv6/IPv4 Group Memberships\n")
+			bw.WriteString("Interface       RefCnt Group\n")
+			bw.WriteString("--------------- ------ ---------------------\n")
+			for _, fam := range []int{6, 4} {
+				for _, g := range sel {
+					if famOf(g) == fam {
+						fmt.Fprintf(bw, "%-15s %-6d %s\n", g.Device, g.Users, g.Group)
+					}
+				}
+			}
+			return nil
+		}
+		t := table{right: map[int]bool{2: true}, head: []string{o.tr("Interface", "接口"), o.tr("Group", "组"), o.tr("Users", "用户数")}}
+		for _, g := range sel {
+			t.add(g.Device, g.Group.String(), strconv.Itoa(g.Users))
+		}
+		t.write(bw)
+		return nil
+	})
+}
+
+func famOf(g ifaces.Membership) int {
+	if g.Group.Is4() {
+		return 4
+	}
+	return 6
+}
+
+type groupJSON struct {
+	Interface string `json:"interface"`
+	Ifindex   int    `json:"ifindex"`
+	Family    int    `json:"family"`
+	Group     string `json:"group"`
+	Users     int    `json:"users"`
+}
+
+func groupsJSON(gs []ifaces.Membership) []groupJSON {
+	out := make([]groupJSON, 0, len(gs))
+	for _, g := range gs {
+		out = append(out, groupJSON{g.Device, g.Ifindex, famOf(g), g.Group.String(), g.Users})
+	}
+	return out
+}

@@ -1,0 +1,157 @@
+package netview
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"strings"
+	"unicode"
+
+	"github.com/sockscope/sockscope/internal/render"
+)
+
+// Options says how to render a view.
+type Options struct {
+	Style  render.Style
+	Format render.Format
+	// Lang is the language of headings: "" or "en" English, any "zh" tag
+	// ("zh-CN", "zh_CN.UTF-8") Simplified Chinese. The linux style is
+	// always English, as net-tools is.
+	Lang string
+	// Numeric prints addresses as numbers. Without it the linux and
+	// windows route tables print a default route's destination as
+	// "default", as net-tools does; nothing is ever looked up in DNS.
+	Numeric bool
+	// Families selects the address families of routes and groups: 0 both,
+	// 4 IPv4 only, 6 IPv6 only. Interfaces have no family.
+	Families int
+}
+
+// zh reports whether o asks for Chinese headings.
+func (o *Options) zh() bool {
+	l := strings.ToLower(o.Lang)
+	return l == "zh" || strings.HasPrefix(l, "zh-") || strings.HasPrefix(l, "zh_")
+}
+
+// wants reports whether o selects the address family fam (4 or 6).
+func (o *Options) wants(fam int) bool { return o.Families == 0 || o.Families == fam }
+
+// tr returns zh when o asks for Chinese, en otherwise.
+func (o *Options) tr(en, zh string) string {
+	if o.zh() {
+		return zh
+	}
+	return en
+}
+
+// output wraps w in a buffer and runs write on it, returning the first
+// error of write or of writing to w.
+func output(w io.Writer, write func(bw *bufio.Writer) error) error {
+	bw := bufio.NewWriterSize(w, 32<<10)
+	if err := write(bw); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// width is the number of terminal columns s takes: two for East Asian
+// wide characters, one for the others.
+func width(s string) int {
+	n := 0
+	for _, r := range s {
+		if isWide(r) {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+func isWide(r rune) bool {
+	return r >= 0x1100 && (r <= 0x115f || unicode.In(r, unicode.Han, unicode.Hangul, unicode.Hiragana, unicode.Katakana) ||
+		r >= 0x3000 && r <= 0x303f || r >= 0xff00 && r <= 0xff60 || r >= 0xffe0 && r <= 0xffe6)
+}
+
+// padRight pads s with spaces to n columns; a longer s is left whole.
+func padRight(s string, n int) string {
+	if w := width(s); w < n {
+		return s + strings.Repeat(" ", n-w)
+	}
+	return s
+}
+
+// padLeft right-aligns s in n columns; a longer s is left whole.
+func padLeft(s string, n int) string {
+	if w := width(s); w < n {
+		return strings.Repeat(" ", n-w) + s
+	}
+	return s
+}
+
+// table is a modern table: a header row and rows of cells, aligned to the
+// widest cell of each column, two spaces apart. Columns whose index is in
+// right are right-aligned (numbers); the last column is never padded.
+type table struct {
+	head  []string
+	rows  [][]string
+	right map[int]bool
+}
+
+func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
+
+func (t *table) write(bw *bufio.Writer) {
+	ws := make([]int, len(t.head))
+	for _, r := range append([][]string{t.head}, t.rows...) {
+		for i, c := range r {
+			ws[i] = max(ws[i], width(c))
+		}
+	}
+	for _, r := range append([][]string{t.head}, t.rows...) {
+		var b strings.Builder
+		for i, c := range r {
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			switch {
+			case t.right[i]:
+				b.WriteString(padLeft(c, ws[i]))
+			case i < len(r)-1:
+				b.WriteString(padRight(c, ws[i]))
+			default:
+				b.WriteString(c)
+			}
+		}
+		bw.WriteString(strings.TrimRight(b.String(), " "))
+		bw.WriteByte('\n')
+	}
+}
+
+// writeJSON writes v as one indented JSON document, or, for NDJSON, each
+// of items as one compact line.
+func writeJSON[T any](bw *bufio.Writer, f render.Format, key string, items []T) error {
+	if f == render.NDJSON {
+		enc := json.NewEncoder(bw)
+		for _, it := range items {
+			if err := enc.Encode(it); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if items == nil {
+		items = []T{}
+	}
+	enc := json.NewEncoder(bw)
+	enc.SetIndent("", "  ")
+	return enc.Encode(map[string]any{key: items})
+}
+
+// writeCSV writes a header row and rows, RFC 4180.
+func writeCSV(bw *bufio.Writer, head []string, rows [][]string) error {
+	cw := csv.NewWriter(bw)
+	cw.Write(head)
+	cw.WriteAll(rows)
+	return cw.Error()
+}

@@ -1,0 +1,34 @@
+// Package statsview renders the kernel's protocol counters (a
+// netstats.Snapshot, or the Rates between two) as sockscope stats and
+// sockscope -s print them: netstat -s and nstat.
+//
+// # Layouts
+//
+// Write takes a render.Style and a render.Format:
+//
+//   - render.Modern (the default): every group of every counter file,
+//     "Name  value" in aligned columns, followed by a "derived" block with
+//     the ratios people compute by hand (retransmitted/sent segments,
+//     failed/active opens, resets per connection, listen overflows and
+//     drops, UDP receive errors).
+//   - render.Windows: the sections of Windows netstat -s (IPv4 Statistics,
+//     ICMPv4 Statistics, TCP Statistics for IPv4, UDP Statistics for IPv6,
+//     ...) with Windows' labels and padding, in English or Simplified
+//     Chinese (Options.Lang). docs/stats.md maps each label to its Linux
+//     counter.
+//   - render.Linux: the prose of net-tools' netstat -s ("1732 active
+//     connection openings"); a counter net-tools has no sentence for is
+//     printed "Name: value".
+//   - render.JSON, render.NDJSON and render.CSV: every counter, by group,
+//     in kernel order (docs/stats.md describes the shapes).
+//
+// With Rates, Write prints what nstat prints: only the counters that
+// moved, with their delta and per-second rate, in every table style.
+//
+// # Protocols
+//
+// Options.Protos (from ParseProtos, netstat's -p with -s) selects ip,
+// ipv6, icmp, icmpv6, tcp, tcpv6, udp and udpv6. Linux keeps one TCP
+// counter set for IPv4 and IPv6: tcpv6 shows that set with a note saying
+// so, never an invented split.
+package statsview

@@ -1,0 +1,166 @@
+package statsview
+
+import (
+	"bufio"
+	"strconv"
+	"strings"
+
+	"github.com/sockscope/sockscope/internal/netstats"
+)
+
+// writeModern prints every group as an aligned "Name  value" block, then
+// the derived ratios.
+func writeModern(w *bufio.Writer, s *netstats.Snapshot, groups []netstats.Group, o *Options) {
+	if o.oneTCPSetNote() {
+		w.WriteString(tcpNote(o.Lang) + "\n\n")
+	}
+	for i, g := range groups {
+		if i > 0 {
+			w.WriteString("\n")
+		}
+		w.WriteString(g.Name + "\n")
+		rows := make([][2]string, len(g.Counters))
+		for j, c := range g.Counters {
+			rows[j] = [2]string{c.Name, strconv.FormatInt(c.Value, 10)}
+		}
+		writeAligned(w, rows)
+	}
+	if d := derived(s, o); len(d) > 0 {
+		if len(groups) > 0 {
+			w.WriteString("\n")
+		}
+		if chinese(o.Lang) {
+			w.WriteString("派生指标\n")
+		} else {
+			w.WriteString("derived\n")
+		}
+		writeAligned(w, d)
+	}
+}
+
+// writeAligned prints rows as "  name  value" with the names padded to
+// the longest and the values right-aligned.
+func writeAligned(w *bufio.Writer, rows [][2]string) {
+	nw, vw := 0, 0
+	for _, r := range rows {
+		nw = max(nw, displayWidth(r[0]))
+		vw = max(vw, len(r[1]))
+	}
+	for _, r := range rows {
+		w.WriteString("  " + pad(r[0], nw+2) + strings.Repeat(" ", vw-len(r[1])) + r[1] + "\n")
+	}
+}
+
+// A ratio is one line of the derived block: its label in English and
+// Chinese and how to compute it from a snapshot; ok is false when the
+// snapshot lacks a counter it needs.
+type ratio struct {
+	proto   string // the protocol that must be selected
+	en, zh  string
+	compute func(get func(g, n string) (int64, bool)) (string, bool)
+}
+
+var ratios = []ratio{
+	{"tcp", "retransmitted/sent segments", "重传分段/发送分段", func(get getter) (string, bool) {
+		return percent(get, "Tcp", "RetransSegs", "Tcp", "OutSegs")
+	}},
+	{"tcp", "failed/active opens", "失败的连接尝试/主动开放", func(get getter) (string, bool) {
+		return percent(get, "Tcp", "AttemptFails", "Tcp", "ActiveOpens")
+	}},
+	{"tcp", "resets per connection", "每连接重置数", func(get getter) (string, bool) {
+		r, ok1 := get("Tcp", "EstabResets")
+		a, ok2 := get("Tcp", "ActiveOpens")
+		p, ok3 := get("Tcp", "PassiveOpens")
+		if !ok1 || !ok2 || !ok3 {
+			return "", false
+		}
+		if a+p <= 0 {
+			return "-", true
+		}
+		return strconv.FormatFloat(float64(r)/float64(a+p), 'f', 3, 64), true
+	}},
+	{"tcp", "listen overflows", "监听队列溢出", value("TcpExt", "ListenOverflows")},
+	{"tcp", "listen drops", "监听丢弃的 SYN", value("TcpExt", "ListenDrops")},
+	{"udp", "udp receive errors", "UDP 接收错误", value("Udp", "InErrors")},
+	{"udp", "udp receive buffer errors", "UDP 接收缓冲区错误", value("Udp", "RcvbufErrors")},
+	{"udp", "udp receive errors/received", "UDP 接收错误/接收的数据报", func(get getter) (string, bool) {
+		return percent(get, "Udp", "InErrors", "Udp", "InDatagrams")
+	}},
+}
+
+type getter = func(g, n string) (int64, bool)
+
+// percent returns 100*num/den with two decimals and a "%", or "-" when
+// den is 0.
+func percent(get getter, ng, nn, dg, dn string) (string, bool) {
+	n, ok1 := get(ng, nn)
+	d, ok2 := get(dg, dn)
+	if !ok1 || !ok2 {
+		return "", false
+	}
+	if d <= 0 {
+		return "-", true
+	}
+	return strconv.FormatFloat(100*float64(n)/float64(d), 'f', 2, 64) + "%", true
+}
+
+func value(g, n string) func(getter) (string, bool) {
+	return func(get getter) (string, bool) {
+		v, ok := get(g, n)
+		return strconv.FormatInt(v, 10), ok
+	}
+}
+
+// derived returns the rows of the derived block for the protocols o
+// selects (tcpv6 counts as tcp, udpv6 has no ratio: Udp6 is not the
+// Udp set).
+func derived(s *netstats.Snapshot, o *Options) [][2]string {
+	var rows [][2]string
+	for _, r := range ratios {
+		if !o.wants(r.proto) && !(r.proto == "tcp" && o.wants("tcpv6")) {
+			continue
+		}
+		v, ok := r.compute(s.Get)
+		if !ok {
+			continue
+		}
+		label := r.en
+		if chinese(o.Lang) {
+			label = r.zh
+		}
+		rows = append(rows, [2]string{label, v})
+	}
+	return rows
+}
+
+// writeRatesTable prints the moved counters as nstat does: one line per
+// counter, group and name joined (TcpActiveOpens), its delta and its
+// per-second rate.
+func writeRatesTable(w *bufio.Writer, r *netstats.Rates, o *Options) {
+	zh := chinese(o.Lang)
+	if o.oneTCPSetNote() {
+		w.WriteString(tcpNote(o.Lang) + "\n")
+	}
+	secs := strconv.FormatFloat(r.Interval.Seconds(), 'f', 2, 64)
+	head := [3]string{"Counter", "Delta", "Per second"}
+	if zh {
+		w.WriteString("#间隔 " + secs + " 秒\n")
+		head = [3]string{"计数器", "变化量", "每秒"}
+	} else {
+		w.WriteString("#interval " + secs + "s\n")
+	}
+	rows := [][3]string{head}
+	for _, g := range r.Groups {
+		for _, rt := range g.Rates {
+			rows = append(rows, [3]string{g.Name + rt.Name, strconv.FormatInt(rt.Delta, 10), strconv.FormatFloat(rt.PerSecond, 'f', 1, 64)})
+		}
+	}
+	var w0, w1, w2 int
+	for _, row := range rows {
+		w0, w1, w2 = max(w0, displayWidth(row[0])), max(w1, displayWidth(row[1])), max(w2, displayWidth(row[2]))
+	}
+	for _, row := range rows {
+		w.WriteString(pad(row[0], w0+2) + strings.Repeat(" ", w1-displayWidth(row[1])) + row[1] + "  " +
+			strings.Repeat(" ", w2-displayWidth(row[2])) + row[2] + "\n")
+	}
+}

@@ -1,0 +1,177 @@
+package statsview
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/sockscope/sockscope/internal/netstats"
+	"github.com/sockscope/sockscope/internal/render"
+)
+
+// ErrParse is wrapped by the error ParseProtos returns for an unknown
+// protocol.
+var ErrParse = errors.New("statsview: parse error")
+
+// Protos lists the protocols ParseProtos accepts, in the order netstat -s
+// prints them.
+var Protos = []string{"ip", "ipv6", "icmp", "icmpv6", "tcp", "tcpv6", "udp", "udpv6"}
+
+// Options says how to render counters.
+type Options struct {
+	Style  render.Style
+	Format render.Format
+	// Lang is "" or "en" for English, any "zh" tag ("zh-CN",
+	// "zh_CN.UTF-8") for Simplified Chinese. Only the windows style and
+	// the notes are translated; net-tools prose is always English.
+	Lang string
+	// Protos is the result of ParseProtos; empty means every protocol,
+	// and then the modern, JSON and CSV outputs also hold the sockstat
+	// groups and any group this package does not know.
+	Protos []string
+}
+
+// ParseProtos parses the argument of -p with -s: a comma-separated list
+// of ip, ipv6, icmp, icmpv6, tcp, tcpv6, udp and udpv6, in any case. It
+// returns them lower-cased, without duplicates, in the order given. An
+// unknown name returns an error wrapping ErrParse whose one-line message
+// lists the valid ones.
+func ParseProtos(s string) ([]string, error) {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		p := strings.ToLower(strings.TrimSpace(f))
+		if !slices.Contains(Protos, p) {
+			return nil, fmt.Errorf("%w: unknown protocol %q for statistics (valid: %s)", ErrParse, strings.TrimSpace(f), strings.Join(Protos, ", "))
+		}
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// protoGroups are the groups each protocol selects in the modern, JSON
+// and CSV outputs. tcpv6 selects the one TCP set, like tcp.
+var protoGroups = map[string][]string{
+	"ip":     {"Ip", "IpExt"},
+	"ipv6":   {"Ip6"},
+	"icmp":   {"Icmp", "IcmpMsg"},
+	"icmpv6": {"Icmp6"},
+	"tcp":    {"Tcp", "TcpExt", "MPTcpExt"},
+	"tcpv6":  {"Tcp", "TcpExt", "MPTcpExt"},
+	"udp":    {"Udp", "UdpLite"},
+	"udpv6":  {"Udp6", "UdpLite6"},
+}
+
+// wants reports whether the options select protocol p.
+func (o *Options) wants(p string) bool {
+	return len(o.Protos) == 0 || slices.Contains(o.Protos, p)
+}
+
+// selects reports whether the options select group g.
+func (o *Options) selects(g string) bool {
+	if len(o.Protos) == 0 {
+		return true
+	}
+	for _, p := range o.Protos {
+		if slices.Contains(protoGroups[p], g) {
+			return true
+		}
+	}
+	return false
+}
+
+// oneTCPSetNote reports whether the output needs the note that Linux has
+// one TCP counter set: tcpv6 was asked for.
+func (o *Options) oneTCPSetNote() bool {
+	return slices.Contains(o.Protos, "tcpv6")
+}
+
+// chinese reports whether lang is a Chinese tag.
+func chinese(lang string) bool {
+	l := strings.ToLower(lang)
+	return l == "zh" || strings.HasPrefix(l, "zh-") || strings.HasPrefix(l, "zh_")
+}
+
+// Write renders snap to w as o says; when rates is not nil it renders
+// rates.Moved() instead, as per-second values (nstat): the counters that
+// moved with their delta and rate. Write buffers its output and returns
+// the first error writing to w. A nil snap renders as an empty one.
+func Write(w io.Writer, snap *netstats.Snapshot, rates *netstats.Rates, o Options) error {
+	bw := bufio.NewWriterSize(w, 32<<10)
+	if rates != nil {
+		r := filterRates(rates.Moved(), &o)
+		switch o.Format {
+		case render.JSON:
+			writeRatesJSON(bw, r)
+		case render.NDJSON:
+			writeRatesNDJSON(bw, r)
+		case render.CSV:
+			writeRatesCSV(bw, r)
+		default:
+			writeRatesTable(bw, r, &o)
+		}
+		return bw.Flush()
+	}
+	if snap == nil {
+		snap = &netstats.Snapshot{}
+	}
+	groups := filterGroups(snap.Groups, &o)
+	switch o.Format {
+	case render.JSON:
+		writeJSON(bw, groups)
+	case render.NDJSON:
+		writeNDJSON(bw, groups)
+	case render.CSV:
+		writeCSV(bw, groups)
+	default:
+		switch o.Style {
+		case render.Windows:
+			writeWindows(bw, snap, &o)
+		case render.Linux:
+			writeLinux(bw, groups, &o)
+		default:
+			writeModern(bw, snap, groups, &o)
+		}
+	}
+	return bw.Flush()
+}
+
+// filterGroups returns the groups o selects, in snapshot order.
+func filterGroups(gs []netstats.Group, o *Options) []netstats.Group {
+	if len(o.Protos) == 0 {
+		return gs
+	}
+	var out []netstats.Group
+	for _, g := range gs {
+		if o.selects(g.Name) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// filterRates returns r without the groups o does not select.
+func filterRates(r *netstats.Rates, o *Options) *netstats.Rates {
+	if len(o.Protos) == 0 {
+		return r
+	}
+	out := &netstats.Rates{Interval: r.Interval, Time: r.Time}
+	for _, g := range r.Groups {
+		if o.selects(g.Name) {
+			out.Groups = append(out.Groups, g)
+		}
+	}
+	return out
+}
+
+// tcpNote is the note that Linux keeps one TCP counter set.
+func tcpNote(lang string) string {
+	if chinese(lang) {
+		return "注意：Linux 的 IPv4 和 IPv6 共用一组 TCP 计数器，此处显示的就是这一组。"
+	}
+	return "Note: Linux keeps one TCP counter set for IPv4 and IPv6; these are those counters."
+}
