@@ -56,7 +56,7 @@ func runView(ctx context.Context, f *Factory, req *listRequest) error {
 	if req.View == viewStats && req.ViewProtos != "" {
 		var err error
 		if protos, err = statsview.ParseProtos(req.ViewProtos); err != nil {
-			return &FlagError{Err: err}
+			return flagErrorf("%s", strings.TrimPrefix(err.Error(), statsview.ErrParse.Error()+": "))
 		}
 	} else if req.ViewProtos != "" {
 		return flagErrorf("-p %s only applies to listings and -s", req.ViewProtos)
