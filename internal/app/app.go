@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -50,6 +51,7 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 		Netstat:    base == "netstat",
 		Privileged: os.Geteuid() == 0,
 		Lang:       localeLang(),
+		UTF8:       localeUTF8(),
 		UserName:   procattr.UserName,
 		Source:     sockets.NewSystemSource,
 		Views:      viewSources(),
@@ -130,4 +132,17 @@ func viewSources() cli.ViewSources {
 		},
 		Groups: func() ([]ifaces.Membership, error) { return ifaces.Groups("") },
 	}
+}
+
+// localeUTF8 reports whether the locale's character set is UTF-8: the
+// first of LC_ALL, LC_CTYPE and LANG that is set names it. With none set
+// (the C locale) it is not.
+func localeUTF8() bool {
+	for _, k := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
+		if v := os.Getenv(k); v != "" {
+			v = strings.ToLower(v)
+			return strings.Contains(v, "utf-8") || strings.Contains(v, "utf8")
+		}
+	}
+	return runtime.GOOS == "windows" // Go writes to the Windows console as UTF-16: box drawing shows
 }

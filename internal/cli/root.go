@@ -24,6 +24,9 @@ type Factory struct {
 	Netstat bool
 	// UserName names a uid (nil: numeric).
 	UserName func(uid uint32) string
+	// UTF8 is true when the locale's character set is UTF-8 (else the
+	// state diagram is drawn in ASCII).
+	UTF8 bool
 	// Lang is the language of the user's locale ("" for English).
 	Lang string
 	// Privileged is true when running as root (Administrator), so that
