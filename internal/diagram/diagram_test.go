@@ -1,0 +1,203 @@
+package diagram
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
+
+var liveCounts = map[string]int{
+	"LISTEN": 12, "SYN_SENT": 1, "SYN_RECV": 0, "ESTABLISHED": 1203, "FIN_WAIT1": 3,
+	"FIN_WAIT2": 7, "CLOSE_WAIT": 9999999, "CLOSING": 0, "LAST_ACK": 2, "TIME_WAIT": 451, "CLOSE": 5,
+}
+
+type goldenCase struct {
+	name string
+	o    Options
+}
+
+// goldenCases: each view × {unicode, ascii} × {en, zh} × {no counts,
+// counts}, and dot for the full view.
+func goldenCases() []goldenCase {
+	var cs []goldenCase
+	for _, view := range Views {
+		for _, ascii := range []bool{false, true} {
+			for _, lang := range []string{"en", "zh"} {
+				for _, live := range []bool{false, true} {
+					name := view
+					if name == "" {
+						name = "full"
+					}
+					o := Options{View: view, ASCII: ascii, Lang: lang}
+					if ascii {
+						name += "-ascii"
+					}
+					name += "-" + lang
+					if live {
+						o.Counts = liveCounts
+						name += "-live"
+					}
+					cs = append(cs, goldenCase{name, o})
+				}
+			}
+		}
+	}
+	return append(cs,
+		goldenCase{"full-dot", Options{Format: "dot"}},
+		goldenCase{"full-dot-zh-live", Options{Format: "dot", Lang: "zh-CN", Counts: liveCounts}})
+}
+
+func render(t *testing.T, o Options) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := Write(&b, o); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func TestGolden(t *testing.T) {
+	for _, tc := range goldenCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			got := render(t, tc.o)
+			path := filepath.Join("testdata", tc.name+".golden")
+			if *update {
+				if err := os.MkdirAll("testdata", 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("output differs from %s (go test -update rewrites it)\ngot:\n%s\nwant:\n%s", path, got, want)
+			}
+		})
+	}
+}
+
+// TestWidth checks every text line fits in 100 columns, and that the
+// ASCII variants draw with ASCII only: English entirely ASCII, Chinese
+// with no character outside ASCII but the CJK text.
+func TestWidth(t *testing.T) {
+	for _, tc := range goldenCases() {
+		if tc.o.Format == "dot" {
+			continue
+		}
+		out := render(t, tc.o)
+		for i, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+			if w := displayWidth(l); w > maxWidth {
+				t.Errorf("%s line %d is %d columns wide: %q", tc.name, i+1, w, l)
+			}
+		}
+		if !tc.o.ASCII {
+			continue
+		}
+		for _, r := range out {
+			if r > unicode.MaxASCII && (tc.o.Lang == "en" || runeWidth(r) != 2) {
+				t.Errorf("%s: non-ASCII %q in the ASCII variant", tc.name, r)
+				break
+			}
+		}
+	}
+}
+
+// TestBoxesAligned checks that Chinese labels and live counts move no
+// box: every line has its box corners in the same columns as the
+// English layout without counts.
+func TestBoxesAligned(t *testing.T) {
+	cols := func(s string) []int {
+		var out []int
+		x := 0
+		for _, r := range s {
+			if strings.ContainsRune("┌┐└┘", r) {
+				out = append(out, x)
+			}
+			x += runeWidth(r)
+		}
+		return out
+	}
+	for _, view := range Views {
+		ref := strings.Split(render(t, Options{View: view}), "\n")
+		for _, o := range []Options{{View: view, Lang: "zh"}, {View: view, Counts: liveCounts}, {View: view, Lang: "zh", Counts: liveCounts}} {
+			got := strings.Split(render(t, o), "\n")
+			for i := range min(len(ref), len(got)) {
+				if a, b := cols(ref[i]), cols(got[i]); !slices.Equal(a, b) {
+					t.Errorf("view %q lang %q counts %v line %d: corners at %v, want %v", view, o.Lang, o.Counts != nil, i+1, b, a)
+				}
+			}
+		}
+	}
+}
+
+// TestDot parses the dot output as a digraph and checks it holds the
+// 11 states and 20 transitions of RFC 9293 Figure 5.
+func TestDot(t *testing.T) {
+	out := render(t, Options{Format: "dot", Counts: liveCounts})
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if !strings.HasPrefix(lines[0], "digraph ") || !strings.HasSuffix(lines[0], "{") || lines[len(lines)-1] != "}" {
+		t.Fatalf("not a digraph:\n%s", out)
+	}
+	node := regexp.MustCompile(`^\t([A-Z_0-9]+) \[label="([^"]*)"\];$`)
+	edge := regexp.MustCompile(`^\t([A-Z_0-9]+) -> ([A-Z_0-9]+) \[label="([^"]+ / [^"]+)"\];$`)
+	nodes := map[string]bool{}
+	edges := map[[2]string]bool{}
+	for _, l := range lines[1 : len(lines)-1] {
+		if m := node.FindStringSubmatch(l); m != nil {
+			nodes[m[1]] = true
+			if !strings.HasPrefix(m[2], m[1]+" (") {
+				t.Errorf("node %s has no count in its label %q", m[1], m[2])
+			}
+			continue
+		}
+		if m := edge.FindStringSubmatch(l); m != nil {
+			if !nodes[m[1]] || !nodes[m[2]] {
+				t.Errorf("edge %s -> %s names an undeclared node", m[1], m[2])
+			}
+			edges[[2]string{m[1], m[2]}] = true
+			continue
+		}
+		if strings.Contains(l, "->") || !strings.HasSuffix(l, ";") {
+			t.Errorf("unparsed line %q", l)
+		}
+	}
+	if len(nodes) != 11 {
+		t.Errorf("%d nodes, want the 11 states of RFC 9293", len(nodes))
+	}
+	if len(edges) != 20 {
+		t.Errorf("%d edges, want the 20 transitions of RFC 9293 Figure 5", len(edges))
+	}
+	for _, e := range [][2]string{{"LISTEN", "SYN_RECV"}, {"TIME_WAIT", "CLOSED"}, {"SYN_RECV", "LISTEN"}, {"FIN_WAIT1", "CLOSING"}} {
+		if !edges[e] {
+			t.Errorf("missing transition %s -> %s", e[0], e[1])
+		}
+	}
+}
+
+func TestParseView(t *testing.T) {
+	for _, v := range []string{"", "open", "close", "OPEN"} {
+		if _, err := ParseView(v); err != nil {
+			t.Errorf("ParseView(%q): %v", v, err)
+		}
+	}
+	_, err := ParseView("teardown")
+	if err == nil || !strings.Contains(err.Error(), "open") || !strings.Contains(err.Error(), "close") {
+		t.Errorf("ParseView(teardown) = %v, want an error listing the views", err)
+	}
+	if err := Write(&bytes.Buffer{}, Options{Format: "svg"}); err == nil {
+		t.Error("Write with format svg: no error")
+	}
+}
