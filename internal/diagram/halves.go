@@ -15,7 +15,9 @@ const (
 // header writes the title and the two sides' names.
 func (d drawer) header(c *canvas, title, left, right string) {
 	c.text(1, 0, title)
-	c.textCenter(axisL, 2, left)
+	// Centred on its axis, but never past the left edge ("Active close
+	// (closes first)" is wider than the margin).
+	c.text(max(1, axisL-displayWidth(left)/2), 2, left)
 	c.textCenter(axisR, 2, right)
 }
 
