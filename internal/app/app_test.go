@@ -20,6 +20,10 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"sockscope", "-tan", "x"}, ExitUsage, "unexpected argument \"x\""},
 		{[]string{"sockscope", "-s", "-p", "bogus"}, ExitUsage, `"bogus"`},
 		{[]string{"sockscope", "-r", "-p", "tcp"}, ExitUsage, "-p tcp only applies to listings and -s"},
+		{[]string{"sockscope", "explain", "TIME_WAT"}, ExitUsage, "did you mean TIME_WAIT"},
+		{[]string{"sockscope", "explain", "xyzzy"}, ExitUsage, `unknown state or counter "xyzzy"`},
+		{[]string{"sockscope", "diagram", "sideways"}, ExitUsage, `unknown diagram view "sideways"`},
+		{[]string{"sockscope", "diagram", "--format", "svg"}, ExitUsage, `unknown format "svg" for diagram`},
 		{[]string{"sockscope", "--source", "carrier-pigeon"}, ExitUsage, "unknown source"},
 	}
 	for _, tt := range tests {
@@ -50,6 +54,30 @@ func TestHelp(t *testing.T) {
 	for _, want := range []string{"-ano", "--format", "--state", "list"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help lacks %q", want)
+		}
+	}
+}
+
+func TestExplainAndDiagram(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"sockscope", "explain", "--no-live", "SYNC_RECEIVED"}, []string{"SYN_RECV", "tcp_synack_retries"}},
+		{[]string{"sockscope", "explain", "--no-live", "close-wait", "--lang", "zh-CN"}, []string{"CLOSE_WAIT", "close()"}},
+		{[]string{"sockscope", "explain", "retranssegs"}, []string{"RetransSegs"}},
+		{[]string{"sockscope", "diagram", "open", "--ascii"}, []string{"SYN_SENT", "LISTEN", "+-"}},
+		{[]string{"sockscope", "diagram", "--format", "dot"}, []string{"digraph", "TIME_WAIT"}},
+	} {
+		ios, _, out, errOut := iostreams.Test()
+		if code := Run(context.Background(), tt.args, ios); code != ExitOK {
+			t.Errorf("%q: exit %d: %s", tt.args, code, errOut)
+			continue
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("%q: output lacks %q:\n%s", tt.args, w, out)
+			}
 		}
 	}
 }

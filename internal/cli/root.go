@@ -95,7 +95,9 @@ and there are long ones for scripts (--format json).`,
 			func(lf *listFlags) { lf.ifaces = true }),
 		newViewCmd(f, runF, "groups", "Multicast group memberships (netstat -g)",
 			"  sockscope groups\n  sockscope -g --style linux",
-			func(lf *listFlags) { lf.groups = true }))
+			func(lf *listFlags) { lf.groups = true }),
+		newExplainCmd(f),
+		newDiagramCmd(f))
 	return root
 }
 

@@ -1,0 +1,109 @@
+package explain
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+const lineWidth = 78
+
+// wrap breaks text into lines of at most width columns, each prefixed by
+// indent. Words (runs of non-space, non-wide runes) are never split; wide
+// (CJK) characters may break anywhere, except before closing punctuation.
+func wrap(text, indent string, width int) string {
+	var out strings.Builder
+	var line strings.Builder
+	lineW := 0
+	avail := width - displayWidth(indent)
+	flush := func() {
+		out.WriteString(indent)
+		out.WriteString(strings.TrimRight(line.String(), " "))
+		out.WriteByte('\n')
+		line.Reset()
+		lineW = 0
+	}
+	for _, tok := range tokens(text) {
+		if tok == " " {
+			if lineW > 0 {
+				line.WriteByte(' ')
+				lineW++
+			}
+			continue
+		}
+		w := displayWidth(tok)
+		if lineW > 0 && lineW+w > avail && !noBreakBefore(tok) {
+			flush()
+		}
+		line.WriteString(tok)
+		lineW += w
+	}
+	if lineW > 0 {
+		flush()
+	}
+	return out.String()
+}
+
+// tokens splits text into words, single spaces and single wide runes.
+func tokens(text string) []string {
+	var toks []string
+	start := -1
+	for i, r := range text {
+		wide := runeWidth(r) == 2
+		if r == ' ' || wide {
+			if start >= 0 {
+				toks = append(toks, text[start:i])
+				start = -1
+			}
+			if r == ' ' {
+				toks = append(toks, " ")
+			} else {
+				toks = append(toks, string(r))
+			}
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+	}
+	if start >= 0 {
+		toks = append(toks, text[start:])
+	}
+	return toks
+}
+
+func noBreakBefore(tok string) bool {
+	r, _ := utf8.DecodeRuneInString(tok)
+	return strings.ContainsRune("，。、；：）」』！？", r)
+}
+
+// pad returns s padded with spaces to width display columns.
+func pad(s string, width int) string {
+	if w := displayWidth(s); w < width {
+		return s + strings.Repeat(" ", width-w)
+	}
+	return s
+}
+
+func displayWidth(s string) int {
+	w := 0
+	for _, r := range s {
+		w += runeWidth(r)
+	}
+	return w
+}
+
+// runeWidth returns the terminal columns r takes: 2 for East Asian wide
+// and full-width characters, 1 otherwise (as internal/render).
+func runeWidth(r rune) int {
+	switch {
+	case r < 0x1100:
+		return 1
+	case r <= 0x115f, r >= 0x2e80 && r <= 0x303e, r >= 0x3041 && r <= 0x33ff,
+		r >= 0x3400 && r <= 0x4dbf, r >= 0x4e00 && r <= 0x9fff,
+		r >= 0xac00 && r <= 0xd7a3, r >= 0xf900 && r <= 0xfaff,
+		r >= 0xfe30 && r <= 0xfe4f, r >= 0xff00 && r <= 0xff60,
+		r >= 0xffe0 && r <= 0xffe6:
+		return 2
+	}
+	return 1
+}
