@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/sockscope/sockscope/internal/i18n"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
@@ -199,5 +201,17 @@ func TestParseView(t *testing.T) {
 	}
 	if err := Write(&bytes.Buffer{}, Options{Format: "svg"}); err == nil {
 		t.Error("Write with format svg: no error")
+	}
+}
+
+// TestPhrasesInCatalog fails when an event or action phrase of transitions
+// has no catalog key, which would print the key itself.
+func TestPhrasesInCatalog(t *testing.T) {
+	for _, tr := range transitions {
+		for _, p := range []string{tr.ev, tr.act} {
+			if p != "" && !i18n.Has(phraseKey(p)) {
+				t.Errorf("phrase %q: no catalog key %q", p, phraseKey(p))
+			}
+		}
 	}
 }

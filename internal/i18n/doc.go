@@ -7,7 +7,9 @@
 // "en" or "zh". Every zh tag selects Simplified Chinese; anything else
 // selects English.
 //
-// The catalogs are the maps in en.go and zh.go. A key missing from the
+// The catalogs are the maps in en.go and zh.go, to which en_*.go and
+// zh_*.go merge the messages of one package each at init (a key in two
+// files panics at start-up). A key missing from the
 // chosen language falls back to English, then to the key itself; the
 // package's tests fail when a key is missing from either map or when a
 // message's fmt verbs differ between the two, so the fallbacks are a

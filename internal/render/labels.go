@@ -1,6 +1,10 @@
 package render
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/sockscope/sockscope/internal/i18n"
+)
 
 // labels are the headings of the tables in one language.
 type labels struct {
@@ -13,31 +17,26 @@ type labels struct {
 	winTitle, winHead, winHeadPID string
 }
 
-var english = labels{
-	modern: [...]string{
-		colProto: "Proto", colRecvQ: "Recv-Q", colSendQ: "Send-Q",
-		colLocal: "Local Address", colRemote: "Foreign Address", colState: "State",
-		colPID: "PID/Program", colUser: "User", colInode: "Inode", colExe: "Exe",
-	},
-	pid:        "PID",
-	winTitle:   "Active Connections",
-	winHead:    "  Proto  Local Address          Foreign Address        State",
-	winHeadPID: "  Proto  Local Address          Foreign Address        State           PID",
-}
+// english and chinese are built once from the i18n catalog, so a Write
+// resolves its labels with no catalog lookups.
+var english, chinese = catalogLabels("en"), catalogLabels("zh")
 
-// chinese holds the labels Windows netstat prints in Simplified Chinese
-// (SPEC section 6); its heading line is not aligned with the rows, as on
-// Windows.
-var chinese = labels{
-	modern: [...]string{
-		colProto: "协议", colRecvQ: "接收队列", colSendQ: "发送队列",
-		colLocal: "本地地址", colRemote: "外部地址", colState: "状态",
-		colPID: "PID/程序", colUser: "用户", colInode: "Inode", colExe: "可执行文件",
-	},
-	pid:        "PID",
-	winTitle:   "活动连接",
-	winHead:    "  协议  本地地址          外部地址        状态",
-	winHeadPID: "  协议  本地地址          外部地址        状态           PID",
+// catalogLabels builds the labels of catalog lang ("en" or "zh").
+func catalogLabels(lang string) labels {
+	t := func(key string) string { return i18n.T(lang, key) }
+	return labels{
+		modern: [...]string{
+			colProto: t("render.col.proto"), colRecvQ: t("render.col.recvq"),
+			colSendQ: t("render.col.sendq"), colLocal: t("render.col.local"),
+			colRemote: t("render.col.remote"), colState: t("render.col.state"),
+			colPID: t("render.col.pidprog"), colUser: t("render.col.user"),
+			colInode: t("render.col.inode"), colExe: t("render.col.exe"),
+		},
+		pid:        t("render.col.pid"),
+		winTitle:   t("render.win.title"),
+		winHead:    t("render.win.head"),
+		winHeadPID: t("render.win.headpid"),
+	}
 }
 
 // labelsFor returns the labels of a language tag: Chinese for any "zh"

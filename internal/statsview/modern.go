@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/netstats"
 )
 
@@ -29,11 +30,7 @@ func writeModern(w *bufio.Writer, s *netstats.Snapshot, groups []netstats.Group,
 		if len(groups) > 0 {
 			w.WriteString("\n")
 		}
-		if chinese(o.Lang) {
-			w.WriteString("派生指标\n")
-		} else {
-			w.WriteString("derived\n")
-		}
+		w.WriteString(i18n.T(catalog(o.Lang), "stats.derived") + "\n")
 		writeAligned(w, d)
 	}
 }
@@ -51,23 +48,23 @@ func writeAligned(w *bufio.Writer, rows [][2]string) {
 	}
 }
 
-// A ratio is one line of the derived block: its label in English and
-// Chinese and how to compute it from a snapshot; ok is false when the
-// snapshot lacks a counter it needs.
+// A ratio is one line of the derived block: the i18n key of its label
+// and how to compute it from a snapshot; ok is false when the snapshot
+// lacks a counter it needs.
 type ratio struct {
 	proto   string // the protocol that must be selected
-	en, zh  string
+	key     string
 	compute func(get func(g, n string) (int64, bool)) (string, bool)
 }
 
 var ratios = []ratio{
-	{"tcp", "retransmitted/sent segments", "重传分段/发送分段", func(get getter) (string, bool) {
+	{"tcp", "stats.ratio.retransmitted_sent_segments", func(get getter) (string, bool) {
 		return percent(get, "Tcp", "RetransSegs", "Tcp", "OutSegs")
 	}},
-	{"tcp", "failed/active opens", "失败的连接尝试/主动开放", func(get getter) (string, bool) {
+	{"tcp", "stats.ratio.failed_active_opens", func(get getter) (string, bool) {
 		return percent(get, "Tcp", "AttemptFails", "Tcp", "ActiveOpens")
 	}},
-	{"tcp", "resets per connection", "每连接重置数", func(get getter) (string, bool) {
+	{"tcp", "stats.ratio.resets_per_connection", func(get getter) (string, bool) {
 		r, ok1 := get("Tcp", "EstabResets")
 		a, ok2 := get("Tcp", "ActiveOpens")
 		p, ok3 := get("Tcp", "PassiveOpens")
@@ -79,11 +76,11 @@ var ratios = []ratio{
 		}
 		return strconv.FormatFloat(float64(r)/float64(a+p), 'f', 3, 64), true
 	}},
-	{"tcp", "listen overflows", "监听队列溢出", value("TcpExt", "ListenOverflows")},
-	{"tcp", "listen drops", "监听丢弃的 SYN", value("TcpExt", "ListenDrops")},
-	{"udp", "udp receive errors", "UDP 接收错误", value("Udp", "InErrors")},
-	{"udp", "udp receive buffer errors", "UDP 接收缓冲区错误", value("Udp", "RcvbufErrors")},
-	{"udp", "udp receive errors/received", "UDP 接收错误/接收的数据报", func(get getter) (string, bool) {
+	{"tcp", "stats.ratio.listen_overflows", value("TcpExt", "ListenOverflows")},
+	{"tcp", "stats.ratio.listen_drops", value("TcpExt", "ListenDrops")},
+	{"udp", "stats.ratio.udp_receive_errors", value("Udp", "InErrors")},
+	{"udp", "stats.ratio.udp_receive_buffer_errors", value("Udp", "RcvbufErrors")},
+	{"udp", "stats.ratio.udp_receive_errors_received", func(get getter) (string, bool) {
 		return percent(get, "Udp", "InErrors", "Udp", "InDatagrams")
 	}},
 }
@@ -116,6 +113,7 @@ func value(g, n string) func(getter) (string, bool) {
 // Udp set).
 func derived(s *netstats.Snapshot, o *Options) [][2]string {
 	var rows [][2]string
+	lang := catalog(o.Lang)
 	for _, r := range ratios {
 		if !o.wants(r.proto) && !(r.proto == "tcp" && o.wants("tcpv6")) {
 			continue
@@ -124,11 +122,7 @@ func derived(s *netstats.Snapshot, o *Options) [][2]string {
 		if !ok {
 			continue
 		}
-		label := r.en
-		if chinese(o.Lang) {
-			label = r.zh
-		}
-		rows = append(rows, [2]string{label, v})
+		rows = append(rows, [2]string{i18n.T(lang, r.key), v})
 	}
 	return rows
 }
@@ -137,18 +131,13 @@ func derived(s *netstats.Snapshot, o *Options) [][2]string {
 // counter, group and name joined (TcpActiveOpens), its delta and its
 // per-second rate.
 func writeRatesTable(w *bufio.Writer, r *netstats.Rates, o *Options) {
-	zh := chinese(o.Lang)
+	lang := catalog(o.Lang)
 	if o.oneTCPSetNote() {
 		w.WriteString(tcpNote(o.Lang) + "\n")
 	}
 	secs := strconv.FormatFloat(r.Interval.Seconds(), 'f', 2, 64)
-	head := [3]string{"Counter", "Delta", "Per second"}
-	if zh {
-		w.WriteString("#间隔 " + secs + " 秒\n")
-		head = [3]string{"计数器", "变化量", "每秒"}
-	} else {
-		w.WriteString("#interval " + secs + "s\n")
-	}
+	w.WriteString(i18n.T(lang, "stats.rates.interval", secs) + "\n")
+	head := [3]string{i18n.T(lang, "stats.rates.counter"), i18n.T(lang, "stats.rates.delta"), i18n.T(lang, "stats.rates.persec")}
 	rows := [][3]string{head}
 	for _, g := range r.Groups {
 		for _, rt := range g.Rates {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/netstats"
 	"github.com/sockscope/sockscope/internal/render"
 )
@@ -96,6 +97,15 @@ func chinese(lang string) bool {
 	return l == "zh" || strings.HasPrefix(l, "zh-") || strings.HasPrefix(l, "zh_")
 }
 
+// catalog returns the i18n catalog of lang: "zh" when chinese(lang),
+// "en" otherwise.
+func catalog(lang string) string {
+	if chinese(lang) {
+		return "zh"
+	}
+	return "en"
+}
+
 // Write renders snap to w as o says; when rates is not nil it renders
 // rates.Moved() instead, as per-second values (nstat): the counters that
 // moved with their delta and rate. Write buffers its output and returns
@@ -170,8 +180,5 @@ func filterRates(r *netstats.Rates, o *Options) *netstats.Rates {
 
 // tcpNote is the note that Linux keeps one TCP counter set.
 func tcpNote(lang string) string {
-	if chinese(lang) {
-		return "注意：Linux 的 IPv4 和 IPv6 共用一组 TCP 计数器，此处显示的就是这一组。"
-	}
-	return "Note: Linux keeps one TCP counter set for IPv4 and IPv6; these are those counters."
+	return i18n.T(catalog(lang), "stats.tcp.note")
 }

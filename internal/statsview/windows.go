@@ -5,112 +5,113 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/netstats"
 )
 
-// A winLine is one "label = value" line of a Windows section: the label
-// in English and Chinese and the counter it shows ("" for a counter Linux
-// does not keep, printed as 0).
+// A winLine is one "label = value" line of a Windows section: the i18n
+// key of the label and the counter it shows ("" for a counter Linux does
+// not keep, printed as 0).
 type winLine struct {
-	en, zh, counter string
+	key, counter string
 }
 
-// A winRow is one line of an ICMP section: a label and the counters of the
-// Received and Sent columns, each "Group Name".
+// A winRow is one line of an ICMP section: the i18n key of its label and
+// the counters of the Received and Sent columns, each "Group Name".
 type winRow struct {
-	en, zh, in, out string
+	key, in, out string
 }
 
 // ipLines are the lines of "IPv4 Statistics" and "IPv6 Statistics"; the
 // IPv6 counter is the IPv4 one except where ip6Counter says.
 var ipLines = []winLine{
-	{"Packets Received", "接收的数据包", "InReceives"},
-	{"Received Header Errors", "接收的标头错误", "InHdrErrors"},
-	{"Received Address Errors", "接收的地址错误", "InAddrErrors"},
-	{"Datagrams Forwarded", "转发的数据报", "ForwDatagrams"},
-	{"Unknown Protocols Received", "接收的未知协议", "InUnknownProtos"},
-	{"Received Packets Discarded", "丢弃的接收数据包", "InDiscards"},
-	{"Received Packets Delivered", "传送的接收数据包", "InDelivers"},
-	{"Output Requests", "输出请求", "OutRequests"},
-	{"Routing Discards", "路由丢弃", ""},
-	{"Discarded Output Packets", "丢弃的输出数据包", "OutDiscards"},
-	{"Output Packet No Route", "输出数据包无路由", "OutNoRoutes"},
-	{"Reassembly Required", "需要重新组合", "ReasmReqds"},
-	{"Reassembly Successful", "重新组合成功", "ReasmOKs"},
-	{"Reassembly Failures", "重新组合失败", "ReasmFails"},
-	{"Datagrams Successfully Fragmented", "分段成功的数据报", "FragOKs"},
-	{"Datagrams Failing Fragmentation", "分段失败的数据报", "FragFails"},
-	{"Fragments Created", "创建的分段", "FragCreates"},
+	{"stats.win.packets_received", "InReceives"},
+	{"stats.win.received_header_errors", "InHdrErrors"},
+	{"stats.win.received_address_errors", "InAddrErrors"},
+	{"stats.win.datagrams_forwarded", "ForwDatagrams"},
+	{"stats.win.unknown_protocols_received", "InUnknownProtos"},
+	{"stats.win.received_packets_discarded", "InDiscards"},
+	{"stats.win.received_packets_delivered", "InDelivers"},
+	{"stats.win.output_requests", "OutRequests"},
+	{"stats.win.routing_discards", ""},
+	{"stats.win.discarded_output_packets", "OutDiscards"},
+	{"stats.win.output_packet_no_route", "OutNoRoutes"},
+	{"stats.win.reassembly_required", "ReasmReqds"},
+	{"stats.win.reassembly_successful", "ReasmOKs"},
+	{"stats.win.reassembly_failures", "ReasmFails"},
+	{"stats.win.datagrams_successfully_fragmented", "FragOKs"},
+	{"stats.win.datagrams_failing_fragmentation", "FragFails"},
+	{"stats.win.fragments_created", "FragCreates"},
 }
 
 var ip6Counter = map[string]string{"ForwDatagrams": "OutForwDatagrams"}
 
 var tcpLines = []winLine{
-	{"Active Opens", "主动开放", "ActiveOpens"},
-	{"Passive Opens", "被动开放", "PassiveOpens"},
-	{"Failed Connection Attempts", "失败的连接尝试", "AttemptFails"},
-	{"Reset Connections", "重置连接", "EstabResets"},
-	{"Current Connections", "当前连接", "CurrEstab"},
-	{"Segments Received", "接收的分段", "InSegs"},
-	{"Segments Sent", "发送的分段", "OutSegs"},
-	{"Segments Retransmitted", "重新传输的分段", "RetransSegs"},
+	{"stats.win.active_opens", "ActiveOpens"},
+	{"stats.win.passive_opens", "PassiveOpens"},
+	{"stats.win.failed_connection_attempts", "AttemptFails"},
+	{"stats.win.reset_connections", "EstabResets"},
+	{"stats.win.current_connections", "CurrEstab"},
+	{"stats.win.segments_received", "InSegs"},
+	{"stats.win.segments_sent", "OutSegs"},
+	{"stats.win.segments_retransmitted", "RetransSegs"},
 }
 
 var udpLines = []winLine{
-	{"Datagrams Received", "接收的数据报", "InDatagrams"},
-	{"No Ports", "无端口", "NoPorts"},
-	{"Receive Errors", "接收错误", "InErrors"},
-	{"Datagrams Sent", "发送的数据报", "OutDatagrams"},
+	{"stats.win.datagrams_received", "InDatagrams"},
+	{"stats.win.no_ports", "NoPorts"},
+	{"stats.win.receive_errors", "InErrors"},
+	{"stats.win.datagrams_sent", "OutDatagrams"},
 }
 
 var icmp4Rows = []winRow{
-	{"Messages", "消息", "Icmp InMsgs", "Icmp OutMsgs"},
-	{"Errors", "错误", "Icmp InErrors", "Icmp OutErrors"},
-	{"Destination Unreachable", "无法到达目标", "Icmp InDestUnreachs", "Icmp OutDestUnreachs"},
-	{"Time Exceeded", "超时", "Icmp InTimeExcds", "Icmp OutTimeExcds"},
-	{"Parameter Problems", "参数问题", "Icmp InParmProbs", "Icmp OutParmProbs"},
-	{"Source Quenches", "源抑制", "Icmp InSrcQuenchs", "Icmp OutSrcQuenchs"},
-	{"Redirects", "重定向", "Icmp InRedirects", "Icmp OutRedirects"},
-	{"Echo Replies", "回显应答", "Icmp InEchoReps", "Icmp OutEchoReps"},
-	{"Echos", "回显", "Icmp InEchos", "Icmp OutEchos"},
-	{"Timestamps", "时间戳", "Icmp InTimestamps", "Icmp OutTimestamps"},
-	{"Timestamp Replies", "时间戳应答", "Icmp InTimestampReps", "Icmp OutTimestampReps"},
-	{"Address Masks", "地址掩码", "Icmp InAddrMasks", "Icmp OutAddrMasks"},
-	{"Address Mask Replies", "地址掩码应答", "Icmp InAddrMaskReps", "Icmp OutAddrMaskReps"},
-	{"Router Solicitations", "路由器请求", "IcmpMsg InType10", "IcmpMsg OutType10"},
-	{"Router Advertisements", "路由器公告", "IcmpMsg InType9", "IcmpMsg OutType9"},
+	{"stats.win.messages", "Icmp InMsgs", "Icmp OutMsgs"},
+	{"stats.win.errors", "Icmp InErrors", "Icmp OutErrors"},
+	{"stats.win.destination_unreachable", "Icmp InDestUnreachs", "Icmp OutDestUnreachs"},
+	{"stats.win.time_exceeded", "Icmp InTimeExcds", "Icmp OutTimeExcds"},
+	{"stats.win.parameter_problems", "Icmp InParmProbs", "Icmp OutParmProbs"},
+	{"stats.win.source_quenches", "Icmp InSrcQuenchs", "Icmp OutSrcQuenchs"},
+	{"stats.win.redirects", "Icmp InRedirects", "Icmp OutRedirects"},
+	{"stats.win.echo_replies", "Icmp InEchoReps", "Icmp OutEchoReps"},
+	{"stats.win.echos", "Icmp InEchos", "Icmp OutEchos"},
+	{"stats.win.timestamps", "Icmp InTimestamps", "Icmp OutTimestamps"},
+	{"stats.win.timestamp_replies", "Icmp InTimestampReps", "Icmp OutTimestampReps"},
+	{"stats.win.address_masks", "Icmp InAddrMasks", "Icmp OutAddrMasks"},
+	{"stats.win.address_mask_replies", "Icmp InAddrMaskReps", "Icmp OutAddrMaskReps"},
+	{"stats.win.router_solicitations", "IcmpMsg InType10", "IcmpMsg OutType10"},
+	{"stats.win.router_advertisements", "IcmpMsg InType9", "IcmpMsg OutType9"},
 }
 
 var icmp6Rows = []winRow{
-	{"Messages", "消息", "Icmp6 InMsgs", "Icmp6 OutMsgs"},
-	{"Errors", "错误", "Icmp6 InErrors", "Icmp6 OutErrors"},
-	{"Destination Unreachable", "无法到达目标", "Icmp6 InDestUnreachs", "Icmp6 OutDestUnreachs"},
-	{"Packet Too Big", "数据包太大", "Icmp6 InPktTooBigs", "Icmp6 OutPktTooBigs"},
-	{"Time Exceeded", "超时", "Icmp6 InTimeExcds", "Icmp6 OutTimeExcds"},
-	{"Parameter Problems", "参数问题", "Icmp6 InParmProblems", "Icmp6 OutParmProblems"},
-	{"Echos", "回显", "Icmp6 InEchos", "Icmp6 OutEchos"},
-	{"Echo Replies", "回显应答", "Icmp6 InEchoReplies", "Icmp6 OutEchoReplies"},
-	{"MLD Queries", "MLD 查询", "Icmp6 InGroupMembQueries", "Icmp6 OutGroupMembQueries"},
-	{"MLD Reports", "MLD 报告", "Icmp6 InGroupMembResponses", "Icmp6 OutGroupMembResponses"},
-	{"MLD Dones", "MLD 完成", "Icmp6 InGroupMembReductions", "Icmp6 OutGroupMembReductions"},
-	{"Router Solicitations", "路由器请求", "Icmp6 InRouterSolicits", "Icmp6 OutRouterSolicits"},
-	{"Router Advertisements", "路由器公告", "Icmp6 InRouterAdvertisements", "Icmp6 OutRouterAdvertisements"},
-	{"Neighbor Solicitations", "邻居请求", "Icmp6 InNeighborSolicits", "Icmp6 OutNeighborSolicits"},
-	{"Neighbor Advertisements", "邻居公告", "Icmp6 InNeighborAdvertisements", "Icmp6 OutNeighborAdvertisements"},
-	{"Redirects", "重定向", "Icmp6 InRedirects", "Icmp6 OutRedirects"},
-	{"Router Renumberings", "路由器重新编号", "Icmp6 Icmp6InType138", "Icmp6 Icmp6OutType138"},
+	{"stats.win.messages", "Icmp6 InMsgs", "Icmp6 OutMsgs"},
+	{"stats.win.errors", "Icmp6 InErrors", "Icmp6 OutErrors"},
+	{"stats.win.destination_unreachable", "Icmp6 InDestUnreachs", "Icmp6 OutDestUnreachs"},
+	{"stats.win.packet_too_big", "Icmp6 InPktTooBigs", "Icmp6 OutPktTooBigs"},
+	{"stats.win.time_exceeded", "Icmp6 InTimeExcds", "Icmp6 OutTimeExcds"},
+	{"stats.win.parameter_problems", "Icmp6 InParmProblems", "Icmp6 OutParmProblems"},
+	{"stats.win.echos", "Icmp6 InEchos", "Icmp6 OutEchos"},
+	{"stats.win.echo_replies", "Icmp6 InEchoReplies", "Icmp6 OutEchoReplies"},
+	{"stats.win.mld_queries", "Icmp6 InGroupMembQueries", "Icmp6 OutGroupMembQueries"},
+	{"stats.win.mld_reports", "Icmp6 InGroupMembResponses", "Icmp6 OutGroupMembResponses"},
+	{"stats.win.mld_dones", "Icmp6 InGroupMembReductions", "Icmp6 OutGroupMembReductions"},
+	{"stats.win.router_solicitations", "Icmp6 InRouterSolicits", "Icmp6 OutRouterSolicits"},
+	{"stats.win.router_advertisements", "Icmp6 InRouterAdvertisements", "Icmp6 OutRouterAdvertisements"},
+	{"stats.win.neighbor_solicitations", "Icmp6 InNeighborSolicits", "Icmp6 OutNeighborSolicits"},
+	{"stats.win.neighbor_advertisements", "Icmp6 InNeighborAdvertisements", "Icmp6 OutNeighborAdvertisements"},
+	{"stats.win.redirects", "Icmp6 InRedirects", "Icmp6 OutRedirects"},
+	{"stats.win.router_renumberings", "Icmp6 Icmp6InType138", "Icmp6 Icmp6OutType138"},
 }
 
-// winTitles are the section titles, English then Chinese.
-var winTitles = map[string][2]string{
-	"ip":     {"IPv4 Statistics", "IPv4 统计信息"},
-	"ipv6":   {"IPv6 Statistics", "IPv6 统计信息"},
-	"icmp":   {"ICMPv4 Statistics", "ICMPv4 统计信息"},
-	"icmpv6": {"ICMPv6 Statistics", "ICMPv6 统计信息"},
-	"tcp":    {"TCP Statistics for IPv4", "IPv4 的 TCP 统计信息"},
-	"tcpv6":  {"TCP Statistics for IPv6", "IPv6 的 TCP 统计信息"},
-	"udp":    {"UDP Statistics for IPv4", "IPv4 的 UDP 统计信息"},
-	"udpv6":  {"UDP Statistics for IPv6", "IPv6 的 UDP 统计信息"},
+// winTitles are the i18n keys of the section titles.
+var winTitles = map[string]string{
+	"ip":     "stats.title.ip",
+	"ipv6":   "stats.title.ipv6",
+	"icmp":   "stats.title.icmp",
+	"icmpv6": "stats.title.icmpv6",
+	"tcp":    "stats.title.tcp",
+	"tcpv6":  "stats.title.tcpv6",
+	"udp":    "stats.title.udp",
+	"udpv6":  "stats.title.udpv6",
 }
 
 // The columns where Windows puts " = " (after two spaces and the label)
@@ -127,13 +128,9 @@ const (
 // protocols o selects. A section whose group the snapshot lacks (IPv6
 // disabled) is left out.
 func writeWindows(w *bufio.Writer, s *netstats.Snapshot, o *Options) {
-	zh := chinese(o.Lang)
+	lang := catalog(o.Lang)
 	title := func(p string) {
-		t := winTitles[p][0]
-		if zh {
-			t = winTitles[p][1]
-		}
-		w.WriteString("\n" + t + "\n\n")
+		w.WriteString("\n" + i18n.T(lang, winTitles[p]) + "\n\n")
 	}
 	lines := func(group string, ls []winLine, width int, rename map[string]string) {
 		for _, l := range ls {
@@ -145,26 +142,15 @@ func writeWindows(w *bufio.Writer, s *netstats.Snapshot, o *Options) {
 			if c != "" {
 				v, _ = s.Get(group, c)
 			}
-			label := l.en
-			if zh {
-				label = l.zh
-			}
-			w.WriteString("  " + pad(label, width) + "= " + strconv.FormatInt(v, 10) + "\n")
+			w.WriteString("  " + pad(i18n.T(lang, l.key), width) + "= " + strconv.FormatInt(v, 10) + "\n")
 		}
 	}
 	rows := func(rs []winRow) {
-		head := [2]string{"Received", "Sent"}
-		if zh {
-			head = [2]string{"已接收", "已发送"}
-		}
-		w.WriteString("  " + pad("", icmpLabelWidth) + pad(head[0], icmpColWidth+2) + head[1] + "\n")
+		w.WriteString("  " + pad("", icmpLabelWidth) + pad(i18n.T(lang, "stats.icmp.received"), icmpColWidth+2) +
+			i18n.T(lang, "stats.icmp.sent") + "\n")
 		for _, r := range rs {
-			label := r.en
-			if zh {
-				label = r.zh
-			}
 			in, out := getRef(s, r.in), getRef(s, r.out)
-			w.WriteString("  " + pad(label, icmpLabelWidth) + pad(strconv.FormatInt(in, 10), icmpColWidth+2) + strconv.FormatInt(out, 10) + "\n")
+			w.WriteString("  " + pad(i18n.T(lang, r.key), icmpLabelWidth) + pad(strconv.FormatInt(in, 10), icmpColWidth+2) + strconv.FormatInt(out, 10) + "\n")
 		}
 	}
 	has := func(g string) bool { return hasGroup(s, g) }
@@ -194,7 +180,7 @@ func writeWindows(w *bufio.Writer, s *netstats.Snapshot, o *Options) {
 		if tcp4 {
 			// The numbers are already above: printing them again would
 			// make a sum of both sections count every connection twice.
-			w.WriteString("  " + tcpSeeAbove(zh) + "\n")
+			w.WriteString("  " + i18n.T(lang, "stats.tcp.seeabove") + "\n")
 		} else {
 			w.WriteString("  " + tcpNote(o.Lang) + "\n\n")
 			lines("Tcp", tcpLines, tcpLabelWidth, nil)
@@ -208,15 +194,6 @@ func writeWindows(w *bufio.Writer, s *netstats.Snapshot, o *Options) {
 		title("udpv6")
 		lines("Udp6", udpLines, udpLabelWidth, nil)
 	}
-}
-
-// tcpSeeAbove is the body of "TCP Statistics for IPv6" when the IPv4
-// section is printed too.
-func tcpSeeAbove(zh bool) string {
-	if zh {
-		return "Linux 的 IPv4 和 IPv6 共用一组 TCP 计数器，见上方“IPv4 的 TCP 统计信息”。"
-	}
-	return "Linux keeps one TCP counter set for IPv4 and IPv6: see TCP Statistics for IPv4."
 }
 
 // getRef returns the value of a "Group Name" reference, 0 if absent.
