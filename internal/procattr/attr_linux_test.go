@@ -55,6 +55,7 @@ func startWithSocket(t *testing.T, path string, ln net.Listener) *exec.Cmd {
 		unix.Kill(pid, unix.SIGKILL)
 		cmd.Wait()
 	})
+	waitExec(t, pid, "sleep")
 	return cmd
 }
 

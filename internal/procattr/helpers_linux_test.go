@@ -73,17 +73,7 @@ func startHolderLayout(tb testing.TB, path, layout string) *holder {
 		tb.Fatalf("start %s: %v", path, err)
 	}
 	h.pid = int32(h.cmd.Process.Pid)
-	// Start returns once the child is forked; until it has exec'd, its
-	// cmdline is still the test binary's or empty. Wait for the new one.
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", h.pid)); err == nil && bytes.HasPrefix(b, []byte("sleep\x00")) {
-			break
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("process %d did not exec %s", h.pid, path)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitExec(tb, int(h.pid), "sleep")
 	tb.Cleanup(func() {
 		unix.Kill(int(h.pid), unix.SIGKILL)
 		h.cmd.Wait()
@@ -184,4 +174,21 @@ func closedSoon() chan struct{} {
 	c := make(chan struct{})
 	time.AfterFunc(time.Millisecond, func() { close(c) })
 	return c
+}
+
+// waitExec waits until process pid has finished exec'ing a program whose
+// argv[0] is argv0. exec.Cmd.Start returns once the child is forked; until
+// the exec completes, its cmdline is still the test binary's, or briefly
+// empty (the new program's comm and exe are set before its arguments).
+func waitExec(tb testing.TB, pid int, argv0 string) {
+	tb.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); err == nil && bytes.HasPrefix(b, []byte(argv0+"\x00")) {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("process %d did not exec %s", pid, argv0)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
