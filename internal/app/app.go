@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/sockscope/sockscope/internal/cli"
+	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/ifaces"
 	"github.com/sockscope/sockscope/internal/iostreams"
 	"github.com/sockscope/sockscope/internal/names"
@@ -50,7 +51,7 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 		IO:         io,
 		Netstat:    base == "netstat",
 		Privileged: os.Geteuid() == 0,
-		Lang:       localeLang(),
+		Lang:       cli.ArgsLang(args[1:], localeLang()),
 		UTF8:       localeUTF8(),
 		UserName:   procattr.UserName,
 		Source:     sockets.NewSystemSource,
@@ -67,7 +68,7 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 	case err == nil:
 		return ExitOK
 	case cli.IsUsageError(err):
-		fmt.Fprintf(io.ErrOut, "%s: %s (see '%s --help')\n", base, oneLine(err), base)
+		fmt.Fprintln(io.ErrOut, i18n.T(f.Lang, "cli.usage", base, oneLine(err)))
 		return ExitUsage
 	case errors.Is(err, context.Canceled):
 		return ExitOK
@@ -97,12 +98,15 @@ func oneLine(err error) string {
 	return strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
 }
 
+// getenv reads the environment (the locale); tests replace it.
+var getenv = os.Getenv
+
 // localeLang returns the language of the locale, from LC_ALL, LC_MESSAGES
 // or LANG, the first that is set (POSIX precedence); "C" and "POSIX" are
 // English.
 func localeLang() string {
 	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
-		if v := os.Getenv(k); v != "" {
+		if v := getenv(k); v != "" {
 			if v == "C" || v == "POSIX" || strings.HasPrefix(v, "C.") {
 				return ""
 			}
@@ -139,7 +143,7 @@ func viewSources() cli.ViewSources {
 // (the C locale) it is not.
 func localeUTF8() bool {
 	for _, k := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
-		if v := os.Getenv(k); v != "" {
+		if v := getenv(k); v != "" {
 			v = strings.ToLower(v)
 			return strings.Contains(v, "utf-8") || strings.Contains(v, "utf8")
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sockscope/sockscope/internal/diagram"
 	"github.com/sockscope/sockscope/internal/explain"
+	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 )
@@ -20,17 +21,13 @@ func newExplainCmd(f *Factory) *cobra.Command {
 	var lang string
 	var noLive bool
 	cmd := &cobra.Command{
-		Use:   "explain [STATE|COUNTER]",
-		Short: "What a TCP state (or a statistics counter) means, how sockets get there and leave, and how many are in it now",
-		Example: `  sockscope explain                 every state, one line each, with live counts
-  sockscope explain close-wait      what CLOSE_WAIT means and who holds such sockets now
-  sockscope explain SYNC_RECEIVED   any spelling works
-  sockscope explain RetransSegs     what a statistics counter means
-  sockscope explain time-wait --lang zh-CN`,
-		Args: cobra.MaximumNArgs(1),
+		Use:     "explain [STATE|COUNTER]",
+		Short:   i18n.T(f.Lang, "cli.explain.short"),
+		Example: i18n.T(f.Lang, "cli.explain.example"),
+		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if lang != "" && !validLang(lang) {
-				return flagErrorf("unknown language %q for --lang (valid: en, zh-CN)", lang)
+				return flagErrorf(f.Lang, "cli.err.lang", lang)
 			}
 			if lang == "" {
 				lang = f.Lang
@@ -59,24 +56,24 @@ func newExplainCmd(f *Factory) *cobra.Command {
 			if counter, ok := explain.LookupCounter(name); ok {
 				return explain.WriteCounter(out, counter, lang)
 			}
-			return unknownTopic(name)
+			return unknownTopic(name, lang)
 		},
 	}
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &FlagError{Err: err} })
-	cmd.Flags().StringVar(&lang, "lang", "", "language: en or zh-CN (default from the locale)")
-	cmd.Flags().BoolVar(&noLive, "no-live", false, "do not count the sockets in each state now")
+	cmd.SetFlagErrorFunc(flagErrorFunc(f))
+	cmd.Flags().StringVar(&lang, "lang", "", i18n.T(f.Lang, "cli.flag.explain.lang"))
+	cmd.Flags().BoolVar(&noLive, "no-live", false, i18n.T(f.Lang, "cli.flag.explain.no-live"))
 	return cmd
 }
 
 // unknownTopic is the usage error for explain's argument: the closest
 // state names, or the counters.
-func unknownTopic(name string) error {
+func unknownTopic(name, lang string) error {
 	_, err := sockets.ParseState(name)
 	var ue *sockets.UnknownStateError
 	if errors.As(err, &ue) && len(ue.Suggestions) > 0 {
-		return flagErrorf("unknown state or counter %q (did you mean %s?)", name, strings.Join(ue.Suggestions, " or "))
+		return flagErrorf(lang, "cli.err.topic.suggest", name, strings.Join(ue.Suggestions, i18n.T(lang, "cli.or")))
 	}
-	return flagErrorf("unknown state or counter %q (states: %s; counters: %s)", name,
+	return flagErrorf(lang, "cli.err.topic.unknown", name,
 		strings.Join(sockets.StateNames, ", "), strings.Join(explain.CounterNames(), ", "))
 }
 
@@ -159,14 +156,18 @@ func newDiagramCmd(f *Factory) *cobra.Command {
 	var o diagram.Options
 	var live bool
 	cmd := &cobra.Command{
-		Use:   "diagram [open|close]",
-		Short: "The TCP state diagram (RFC 9293), optionally with the live count of sockets in each state",
-		Example: `  sockscope diagram                 the whole state diagram
-  sockscope diagram open            connection setup (three-way handshake)
-  sockscope diagram close --live    connection teardown, with how many sockets are in each state now
-  sockscope diagram --format dot | dot -Tsvg > tcp.svg`,
-		Args: cobra.MaximumNArgs(1),
+		Use:     "diagram [open|close]",
+		Short:   i18n.T(f.Lang, "cli.diagram.short"),
+		Example: i18n.T(f.Lang, "cli.diagram.example"),
+		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.Lang != "" && !validLang(o.Lang) {
+				return flagErrorf(f.Lang, "cli.err.lang", o.Lang)
+			}
+			if o.Lang == "" {
+				o.Lang = f.Lang
+			}
+			lang := o.Lang
 			if len(args) == 1 {
 				v, err := diagram.ParseView(args[0])
 				if err != nil {
@@ -177,13 +178,7 @@ func newDiagramCmd(f *Factory) *cobra.Command {
 			switch o.Format {
 			case "", "text", "dot":
 			default:
-				return flagErrorf("unknown format %q for diagram (valid: text, dot)", o.Format)
-			}
-			if o.Lang != "" && !validLang(o.Lang) {
-				return flagErrorf("unknown language %q for --lang (valid: en, zh-CN)", o.Lang)
-			}
-			if o.Lang == "" {
-				o.Lang = f.Lang
+				return flagErrorf(lang, "cli.err.diagram.format", o.Format)
 			}
 			o.ASCII = o.ASCII || !f.UTF8
 			ctx := cmd.Context()
@@ -198,10 +193,10 @@ func newDiagramCmd(f *Factory) *cobra.Command {
 			return diagram.Write(out, o)
 		},
 	}
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &FlagError{Err: err} })
-	cmd.Flags().BoolVar(&o.ASCII, "ascii", false, "draw with ASCII instead of box-drawing characters (default in a non-UTF-8 locale)")
-	cmd.Flags().BoolVar(&live, "live", false, "write the number of sockets in each state now into the diagram")
-	cmd.Flags().StringVar(&o.Format, "format", "text", "text or dot (Graphviz)")
-	cmd.Flags().StringVar(&o.Lang, "lang", "", "language: en or zh-CN (default from the locale)")
+	cmd.SetFlagErrorFunc(flagErrorFunc(f))
+	cmd.Flags().BoolVar(&o.ASCII, "ascii", false, i18n.T(f.Lang, "cli.flag.diagram.ascii"))
+	cmd.Flags().BoolVar(&live, "live", false, i18n.T(f.Lang, "cli.flag.diagram.live"))
+	cmd.Flags().StringVar(&o.Format, "format", "text", i18n.T(f.Lang, "cli.flag.diagram.format"))
+	cmd.Flags().StringVar(&o.Lang, "lang", "", i18n.T(f.Lang, "cli.flag.explain.lang"))
 	return cmd
 }

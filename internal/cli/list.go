@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 )
@@ -60,7 +61,7 @@ func listRun(ctx context.Context, f *Factory, req *listRequest) error {
 			return err
 		}
 		if !warned {
-			warn(f, meta, unreadable)
+			warn(f, meta, unreadable, req.Render.Lang)
 			warned = true
 		}
 		opts := req.Render
@@ -134,7 +135,7 @@ func snapshot(ctx context.Context, f *Factory, src sockets.Source, req *listRequ
 	}
 	r := <-scan
 	if r.err != nil && !errors.Is(r.err, sockets.ErrUnsupported) {
-		meta.Warnings = append(meta.Warnings, "process attribution: "+r.err.Error())
+		meta.Warnings = append(meta.Warnings, i18n.T(req.Render.Lang, "cli.warn.attribution", r.err.Error()))
 	}
 	var a Attribution
 	if r.attribute != nil {
@@ -177,38 +178,39 @@ func pauseGC() (resume func()) {
 	}
 }
 
-// warn prints what could not be seen, once, on stderr.
-func warn(f *Factory, meta render.Meta, unreadable int) {
+// warn prints what could not be seen, once, on stderr, in language lang.
+func warn(f *Factory, meta render.Meta, unreadable int, lang string) {
 	for _, w := range meta.Warnings {
-		fmt.Fprintf(f.IO.ErrOut, "sockscope: warning: %s\n", w)
+		fmt.Fprintln(f.IO.ErrOut, i18n.T(lang, "cli.warning", w))
 	}
 	if meta.Unattributed == 0 {
 		return
 	}
 	if f.Privileged {
-		fmt.Fprintf(f.IO.ErrOut, "sockscope: %s could not be attributed: %s refused to show %s open files even to root\n",
-			plural(meta.Unattributed, "socket"), plural(unreadable, "process"), its(unreadable))
+		fmt.Fprintln(f.IO.ErrOut, i18n.T(lang, "cli.unattr.root",
+			plural(lang, meta.Unattributed, "socket"), plural(lang, unreadable, "process"), plural(lang, unreadable, "its")))
 		return
 	}
-	fmt.Fprintf(f.IO.ErrOut, "sockscope: %s could not be attributed: %s of other users are not visible; run as root (sudo) to see every owner\n",
-		plural(meta.Unattributed, "socket"), plural(unreadable, "process"))
+	fmt.Fprintln(f.IO.ErrOut, i18n.T(lang, "cli.unattr.user",
+		plural(lang, meta.Unattributed, "socket"), plural(lang, unreadable, "process")))
 }
 
-func plural(n int, word string) string {
+// plural returns message cli.n.WORD.one or .many (cli.its.* for "its")
+// for n in language lang: English has a singular, Chinese needs none.
+func plural(lang string, n int, word string) string {
+	key := "cli.n." + word
+	if word == "its" {
+		key = "cli.its"
+	}
 	if n == 1 {
-		return "1 " + word
+		key += ".one"
+	} else {
+		key += ".many"
 	}
-	if strings.HasSuffix(word, "s") {
-		return fmt.Sprintf("%d %ses", n, word)
+	if word == "its" {
+		return i18n.T(lang, key)
 	}
-	return fmt.Sprintf("%d %ss", n, word)
-}
-
-func its(n int) string {
-	if n == 1 {
-		return "its"
-	}
-	return "their"
+	return i18n.T(lang, key, n)
 }
 
 // filterSockets applies what the source cannot: protocol/family pairs and

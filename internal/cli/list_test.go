@@ -248,3 +248,25 @@ func TestListUnattributedWarning(t *testing.T) {
 		t.Errorf("stderr %q lacks the unattributed warning", errOut)
 	}
 }
+
+// TestListUnattributedWarningChinese: the warning in the language of the
+// listing, without English plurals.
+func TestListUnattributedWarningChinese(t *testing.T) {
+	src := &fakeSource{socks: tcpSocks(), started: make(chan struct{})}
+	var asked []uint64
+	f := &Factory{
+		Source: func(sockets.SourceOptions) (sockets.Source, error) { return src, nil },
+		Attribute: func(context.Context, bool, <-chan struct{}) (func([]sockets.Socket) Attribution, error) {
+			return fakeAttribution(&asked, Attribution{Unattributed: 3, Unreadable: 1}), nil
+		},
+		Privileged: true,
+	}
+	_, errOut, err := execList(t, f, "-tan", "--format", "json", "--lang", "zh-CN")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "sockscope: 3 个套接字无法确定所属进程：1 个进程即使对 root 也不公开其打开的文件\n"
+	if errOut != want {
+		t.Errorf("stderr %q, want %q", errOut, want)
+	}
+}

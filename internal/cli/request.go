@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 )
@@ -59,8 +61,9 @@ type FlagError struct{ Err error }
 func (e *FlagError) Error() string { return e.Err.Error() }
 func (e *FlagError) Unwrap() error { return e.Err }
 
-func flagErrorf(format string, args ...any) error {
-	return &FlagError{Err: fmt.Errorf(format, args...)}
+// flagErrorf returns the usage error of message key in language lang.
+func flagErrorf(lang, key string, args ...any) error {
+	return &FlagError{Err: errors.New(i18n.T(lang, key, args...))}
 }
 
 // protoSpec is one protocol name accepted by -p.
@@ -97,8 +100,15 @@ const validProtos = "tcp, udp, tcpv6, udpv6, raw, raw6, udplite, mptcp, unix"
 
 // buildRequest validates flags and positional arguments. netstat says
 // whether the binary runs as "netstat"; native is the style of the
-// native netstat of this OS.
-func buildRequest(f *listFlags, args []string, stdoutTTY, netstat bool, native render.Style) (*listRequest, error) {
+// native netstat of this OS; lang is the locale's language, that of the
+// errors unless --lang names another.
+func buildRequest(f *listFlags, args []string, stdoutTTY, netstat bool, native render.Style, lang string) (*listRequest, error) {
+	if f.lang != "" {
+		if !validLang(f.lang) {
+			return nil, flagErrorf(lang, "cli.err.lang", f.lang)
+		}
+		lang = f.lang
+	}
 	req := &listRequest{Source: f.source}
 	showProgram := false
 	proto := f.proto
@@ -119,15 +129,15 @@ func buildRequest(f *listFlags, args []string, stdoutTTY, netstat bool, native r
 			showProgram = false
 		case isInterval(a):
 			if req.Interval != 0 {
-				return nil, flagErrorf("more than one interval: %q (give INTERVAL once, in seconds)", a)
+				return nil, flagErrorf(lang, "cli.err.interval.twice", a)
 			}
-			d, err := parseInterval(a)
+			d, err := parseInterval(a, lang)
 			if err != nil {
 				return nil, err
 			}
 			req.Interval = d
 		default:
-			return nil, flagErrorf("unexpected argument %q (INTERVAL must be a number of seconds; filter expressions are not supported yet)", a)
+			return nil, flagErrorf(lang, "cli.err.unexpected", a)
 		}
 	}
 	if f.continuous && req.Interval == 0 {
@@ -136,7 +146,7 @@ func buildRequest(f *listFlags, args []string, stdoutTTY, netstat bool, native r
 	format := f.format
 	if f.json {
 		if format != "table" && format != "json" {
-			return nil, flagErrorf("--json conflicts with --format %s (give one of them)", format)
+			return nil, flagErrorf(lang, "cli.err.json.conflict", format)
 		}
 		format = "json"
 	}
@@ -151,9 +161,6 @@ func buildRequest(f *listFlags, args []string, stdoutTTY, netstat bool, native r
 		}
 	case netstat:
 		req.Render.Style = native
-	}
-	if f.lang != "" && !validLang(f.lang) {
-		return nil, flagErrorf("unknown language %q for --lang (valid: en, zh-CN)", f.lang)
 	}
 	if req.View = pickView(f, req.Render.Style); req.View != viewList {
 		// The other netstat views: -s, -r, -i, -g, and -e in the Windows
@@ -180,9 +187,9 @@ func buildRequest(f *listFlags, args []string, stdoutTTY, netstat bool, native r
 			spec, ok := protoNames[name]
 			switch {
 			case !ok:
-				return nil, flagErrorf("unknown protocol %q for -p (valid: %s)", name, validProtos)
+				return nil, flagErrorf(lang, "cli.err.proto.unknown", name, validProtos)
 			case spec.proto == 0:
-				return nil, flagErrorf("protocol %q is only valid with -s (statistics); for listings use one of: %s", name, validProtos)
+				return nil, flagErrorf(lang, "cli.err.proto.statsonly", name, validProtos)
 			case name == "inet":
 				for _, p := range []sockets.Proto{sockets.TCP, sockets.UDP, sockets.UDPLite, sockets.Raw} {
 					protos = protos.With(p)
@@ -247,14 +254,14 @@ func buildRequest(f *listFlags, args []string, stdoutTTY, netstat bool, native r
 	for _, p := range splitList(f.ports) {
 		n, err := strconv.ParseUint(strings.TrimPrefix(p, ":"), 10, 16)
 		if err != nil || n == 0 {
-			return nil, flagErrorf("bad port %q for --port (want a number from 1 to 65535)", p)
+			return nil, flagErrorf(lang, "cli.err.port", p)
 		}
 		req.Ports = append(req.Ports, uint16(n))
 	}
 	for _, p := range splitList(f.pids) {
 		n, err := strconv.ParseInt(p, 10, 32)
 		if err != nil || n <= 0 {
-			return nil, flagErrorf("bad PID %q for --pid (want a positive number)", p)
+			return nil, flagErrorf(lang, "cli.err.pid", p)
 		}
 		req.PIDs = append(req.PIDs, int32(n))
 	}
@@ -316,13 +323,13 @@ func isInterval(a string) bool {
 
 // parseInterval parses INTERVAL in seconds: a positive number, at most a
 // day.
-func parseInterval(a string) (time.Duration, error) {
+func parseInterval(a, lang string) (time.Duration, error) {
 	v, err := strconv.ParseFloat(a, 64)
 	if err != nil || v != v {
-		return 0, flagErrorf("bad interval %q (want a number of seconds, e.g. 5)", a)
+		return 0, flagErrorf(lang, "cli.err.interval.bad", a)
 	}
 	if v < 0.01 || v > 86400 {
-		return 0, flagErrorf("bad interval %q (want from 0.01 to 86400 seconds)", a)
+		return 0, flagErrorf(lang, "cli.err.interval.range", a)
 	}
 	return time.Duration(v * float64(time.Second)), nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/iostreams"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
@@ -59,17 +60,10 @@ func NewRootCmd(f *Factory, runF func(*listRequest) error) *cobra.Command {
 		name = "netstat"
 	}
 	root := &cobra.Command{
-		Use:   name + " [NETSTAT-FLAGS] [INTERVAL]",
-		Short: "Show every socket, its state and the processes that own it",
-		Long: `sockscope shows every TCP, UDP, raw and unix socket on this machine, its state
-and the processes that hold it. Flags are netstat's (-ano, -b, -tulpn, -anop tcp)
-and there are long ones for scripts (--format json).`,
-		Example: `  sockscope -ano              every TCP/UDP socket, numeric, with its PID
-  sockscope -b                 with the executable of each connection
-  sockscope -tulpn             listening TCP/UDP sockets with PID/program (Linux netstat)
-  sockscope -anop tcp          IPv4 TCP sockets with PID (Windows netstat)
-  sockscope --all --format json
-  sockscope -tan 5             redisplay every 5 seconds`,
+		Use:           name + " [NETSTAT-FLAGS] [INTERVAL]",
+		Short:         i18n.T(f.Lang, "cli.root.short"),
+		Long:          i18n.T(f.Lang, "cli.root.long"),
+		Example:       i18n.T(f.Lang, "cli.root.example"),
 		Args:          cobra.ArbitraryArgs,
 		SilenceErrors: true,
 		SilenceUsage:  true,
@@ -77,23 +71,23 @@ and there are long ones for scripts (--format json).`,
 			return runList(cmd, f, lf, args, runF)
 		},
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &FlagError{Err: err} })
+	root.SetFlagErrorFunc(flagErrorFunc(f))
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
-	addListFlags(root.Flags(), lf)
+	addListFlags(root.Flags(), lf, f.Lang)
 
 	root.AddCommand(newListCmd(f, runF),
-		newViewCmd(f, runF, "stats [-p PROTO] [--rate] [INTERVAL]", "Per-protocol counters (netstat -s), absolute or per second",
+		newViewCmd(f, runF, "stats [-p PROTO] [--rate] [INTERVAL]", i18n.T(f.Lang, "cli.stats.short"),
 			"  sockscope stats -p tcp\n  sockscope stats --style windows --lang zh-CN -p tcp\n  sockscope stats --rate\n  sockscope -s 5",
 			func(lf *listFlags) { lf.stats = true }),
-		newViewCmd(f, runF, "routes", "IPv4 and IPv6 routing tables (netstat -r)",
+		newViewCmd(f, runF, "routes", i18n.T(f.Lang, "cli.routes.short"),
 			"  sockscope routes\n  sockscope -rn --style linux",
 			func(lf *listFlags) { lf.routes = true }),
-		newViewCmd(f, runF, "interfaces", "Per-interface packets, errors and drops (netstat -i; -e in the Windows layout)",
+		newViewCmd(f, runF, "interfaces", i18n.T(f.Lang, "cli.interfaces.short"),
 			"  sockscope interfaces\n  sockscope -e --style windows",
 			func(lf *listFlags) { lf.ifaces = true }),
-		newViewCmd(f, runF, "groups", "Multicast group memberships (netstat -g)",
+		newViewCmd(f, runF, "groups", i18n.T(f.Lang, "cli.groups.short"),
 			"  sockscope groups\n  sockscope -g --style linux",
 			func(lf *listFlags) { lf.groups = true }),
 		newExplainCmd(f),
@@ -105,7 +99,7 @@ func newListCmd(f *Factory, runF func(*listRequest) error) *cobra.Command {
 	lf := &listFlags{}
 	cmd := &cobra.Command{
 		Use:   "list [FLAGS] [INTERVAL]",
-		Short: "List sockets (long flags; the same as the netstat flags of the root command)",
+		Short: i18n.T(f.Lang, "cli.list.short"),
 		Example: `  sockscope list --tcp --listening --numeric
   sockscope list --state close-wait --program nginx
   sockscope list --all --format ndjson
@@ -115,55 +109,57 @@ func newListCmd(f *Factory, runF func(*listRequest) error) *cobra.Command {
 			return runList(cmd, f, lf, args, runF)
 		},
 	}
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &FlagError{Err: err} })
-	addListFlags(cmd.Flags(), lf)
+	cmd.SetFlagErrorFunc(flagErrorFunc(f))
+	addListFlags(cmd.Flags(), lf, f.Lang)
 	return cmd
 }
 
 // addListFlags defines the listing flags: netstat's short ones with long
-// names, and the long-only ones of SPEC section 3 and issue 2.
-func addListFlags(fs *pflag.FlagSet, lf *listFlags) {
+// names, and the long-only ones of SPEC section 3 and issue 2. The help
+// is in language lang (the locale's: --lang is parsed after the flags are
+// defined).
+func addListFlags(fs *pflag.FlagSet, lf *listFlags, lang string) {
 	fs.SortFlags = false
-	fs.BoolVarP(&lf.all, "all", "a", false, "all sockets, listening and unconnected ones included")
-	fs.BoolVarP(&lf.numeric, "numeric", "n", false, "numeric addresses and ports (no DNS, no service names)")
-	fs.BoolVarP(&lf.showPID, "show-pid", "o", false, "show the owning PID (Windows netstat -o)")
-	fs.BoolVarP(&lf.exe, "exe", "b", false, "show the executable of each socket (Windows netstat -b)")
-	fs.StringVarP(&lf.proto, "protocol", "p", "", "-p PROTO: only PROTO ("+validProtos+"); -p alone: show PID/Program name (Linux)")
+	fs.BoolVarP(&lf.all, "all", "a", false, i18n.T(lang, "cli.flag.all"))
+	fs.BoolVarP(&lf.numeric, "numeric", "n", false, i18n.T(lang, "cli.flag.numeric"))
+	fs.BoolVarP(&lf.showPID, "show-pid", "o", false, i18n.T(lang, "cli.flag.show-pid"))
+	fs.BoolVarP(&lf.exe, "exe", "b", false, i18n.T(lang, "cli.flag.exe"))
+	fs.StringVarP(&lf.proto, "protocol", "p", "", i18n.T(lang, "cli.flag.protocol", validProtos))
 	fs.Lookup("protocol").NoOptDefVal = programSentinel
-	fs.BoolVarP(&lf.tcp, "tcp", "t", false, "TCP sockets")
-	fs.BoolVarP(&lf.udp, "udp", "u", false, "UDP (and UDP-Lite) sockets")
-	fs.BoolVarP(&lf.raw, "raw", "w", false, "raw sockets")
-	fs.BoolVarP(&lf.unix, "unix", "x", false, "unix domain sockets")
-	fs.BoolVar(&lf.mptcp, "mptcp", false, "MPTCP sockets")
-	fs.BoolVarP(&lf.listening, "listening", "l", false, "listening (and unconnected bound) sockets only")
-	fs.BoolVarP(&lf.v4, "ipv4", "4", false, "IPv4 only")
-	fs.BoolVarP(&lf.v6, "ipv6", "6", false, "IPv6 only")
-	fs.BoolVarP(&lf.extended, "extended", "e", false, "extended columns: user and inode")
-	fs.BoolVarP(&lf.wide, "wide", "W", false, "never truncate addresses")
-	fs.BoolVarP(&lf.fqdn, "fqdn", "f", false, "fully qualified names for remote addresses")
-	fs.BoolVarP(&lf.continuous, "continuous", "c", false, "redisplay every second until interrupted")
-	fs.BoolVarP(&lf.query, "query", "q", false, "all listening and bound non-listening ports (Windows -q)")
-	fs.StringSliceVar(&lf.states, "state", nil, "only sockets in state `S` (any spelling: time-wait, TIME_WAIT, LISTENING, ...)")
-	fs.StringSliceVar(&lf.ports, "port", nil, "only sockets with local or remote port `N`")
-	fs.StringSliceVar(&lf.pids, "pid", nil, "only sockets held by process `N`")
-	fs.StringSliceVar(&lf.programs, "program", nil, "only sockets held by a program `NAME` (process name or executable base name)")
-	fs.StringVar(&lf.format, "format", "table", "output format: table, json, ndjson or csv")
-	fs.BoolVar(&lf.json, "json", false, "shorthand for --format json")
-	fs.StringVar(&lf.style, "style", "", "table layout: modern, windows or linux (default modern; netstat's own when run as netstat)")
-	fs.StringVar(&lf.lang, "lang", "", "language of headings: en or zh-CN (default from LC_ALL, LC_MESSAGES, LANG)")
-	fs.BoolVar(&lf.resolve, "resolve", false, "look up names even when output is not a terminal")
-	fs.StringVar(&lf.source, "source", "auto", "socket data source: auto, netlink or proc")
-	fs.BoolVarP(&lf.stats, "statistics", "s", false, "per-protocol statistics")
-	fs.BoolVarP(&lf.routes, "route", "r", false, "routing table")
-	fs.BoolVarP(&lf.ifaces, "interfaces", "i", false, "interface table")
-	fs.BoolVarP(&lf.groups, "groups", "g", false, "multicast group memberships")
-	fs.BoolVar(&lf.rate, "rate", false, "with -s: per-second rates of the counters that moved, every INTERVAL (default 1 s)")
-	fs.StringVar(&lf.record, "record", "", "write the raw kernel data read to `DIR` (for test fixtures)")
+	fs.BoolVarP(&lf.tcp, "tcp", "t", false, i18n.T(lang, "cli.flag.tcp"))
+	fs.BoolVarP(&lf.udp, "udp", "u", false, i18n.T(lang, "cli.flag.udp"))
+	fs.BoolVarP(&lf.raw, "raw", "w", false, i18n.T(lang, "cli.flag.raw"))
+	fs.BoolVarP(&lf.unix, "unix", "x", false, i18n.T(lang, "cli.flag.unix"))
+	fs.BoolVar(&lf.mptcp, "mptcp", false, i18n.T(lang, "cli.flag.mptcp"))
+	fs.BoolVarP(&lf.listening, "listening", "l", false, i18n.T(lang, "cli.flag.listening"))
+	fs.BoolVarP(&lf.v4, "ipv4", "4", false, i18n.T(lang, "cli.flag.ipv4"))
+	fs.BoolVarP(&lf.v6, "ipv6", "6", false, i18n.T(lang, "cli.flag.ipv6"))
+	fs.BoolVarP(&lf.extended, "extended", "e", false, i18n.T(lang, "cli.flag.extended"))
+	fs.BoolVarP(&lf.wide, "wide", "W", false, i18n.T(lang, "cli.flag.wide"))
+	fs.BoolVarP(&lf.fqdn, "fqdn", "f", false, i18n.T(lang, "cli.flag.fqdn"))
+	fs.BoolVarP(&lf.continuous, "continuous", "c", false, i18n.T(lang, "cli.flag.continuous"))
+	fs.BoolVarP(&lf.query, "query", "q", false, i18n.T(lang, "cli.flag.query"))
+	fs.StringSliceVar(&lf.states, "state", nil, i18n.T(lang, "cli.flag.state"))
+	fs.StringSliceVar(&lf.ports, "port", nil, i18n.T(lang, "cli.flag.port"))
+	fs.StringSliceVar(&lf.pids, "pid", nil, i18n.T(lang, "cli.flag.pid"))
+	fs.StringSliceVar(&lf.programs, "program", nil, i18n.T(lang, "cli.flag.program"))
+	fs.StringVar(&lf.format, "format", "table", i18n.T(lang, "cli.flag.format"))
+	fs.BoolVar(&lf.json, "json", false, i18n.T(lang, "cli.flag.json"))
+	fs.StringVar(&lf.style, "style", "", i18n.T(lang, "cli.flag.style"))
+	fs.StringVar(&lf.lang, "lang", "", i18n.T(lang, "cli.flag.lang"))
+	fs.BoolVar(&lf.resolve, "resolve", false, i18n.T(lang, "cli.flag.resolve"))
+	fs.StringVar(&lf.source, "source", "auto", i18n.T(lang, "cli.flag.source"))
+	fs.BoolVarP(&lf.stats, "statistics", "s", false, i18n.T(lang, "cli.flag.statistics"))
+	fs.BoolVarP(&lf.routes, "route", "r", false, i18n.T(lang, "cli.flag.route"))
+	fs.BoolVarP(&lf.ifaces, "interfaces", "i", false, i18n.T(lang, "cli.flag.interfaces"))
+	fs.BoolVarP(&lf.groups, "groups", "g", false, i18n.T(lang, "cli.flag.groups"))
+	fs.BoolVar(&lf.rate, "rate", false, i18n.T(lang, "cli.flag.rate"))
+	fs.StringVar(&lf.record, "record", "", i18n.T(lang, "cli.flag.record"))
 	_ = fs.MarkHidden("record")
 }
 
 func runList(cmd *cobra.Command, f *Factory, lf *listFlags, args []string, runF func(*listRequest) error) error {
-	req, err := buildRequest(lf, args, f.IO.IsStdoutTTY(), f.Netstat, nativeStyle())
+	req, err := buildRequest(lf, args, f.IO.IsStdoutTTY(), f.Netstat, nativeStyle(), f.Lang)
 	if err != nil {
 		return err
 	}

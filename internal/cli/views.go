@@ -3,12 +3,14 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/ifaces"
 	"github.com/sockscope/sockscope/internal/netstats"
 	"github.com/sockscope/sockscope/internal/netview"
@@ -38,8 +40,8 @@ func newViewCmd(f *Factory, runF func(*listRequest) error, use, short, example s
 			return runList(cmd, f, lf, args, runF)
 		},
 	}
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &FlagError{Err: err} })
-	addListFlags(cmd.Flags(), lf)
+	cmd.SetFlagErrorFunc(flagErrorFunc(f))
+	addListFlags(cmd.Flags(), lf, f.Lang)
 	return cmd
 }
 
@@ -56,10 +58,10 @@ func runView(ctx context.Context, f *Factory, req *listRequest) error {
 	if req.View == viewStats && req.ViewProtos != "" {
 		var err error
 		if protos, err = statsview.ParseProtos(req.ViewProtos); err != nil {
-			return flagErrorf("%s", strings.TrimPrefix(err.Error(), statsview.ErrParse.Error()+": "))
+			return &FlagError{Err: errors.New(strings.TrimPrefix(err.Error(), statsview.ErrParse.Error()+": "))}
 		}
 	} else if req.ViewProtos != "" {
-		return flagErrorf("-p %s only applies to listings and -s", req.ViewProtos)
+		return flagErrorf(req.Render.Lang, "cli.err.view.proto", req.ViewProtos)
 	}
 	so := statsview.Options{Style: req.Render.Style, Format: req.Render.Format, Lang: req.Render.Lang, Protos: protos}
 	var prev *netstats.Snapshot
@@ -103,7 +105,7 @@ func showView(ctx context.Context, f *Factory, req *listRequest, out *bufio.Writ
 			return fmt.Errorf("protocol statistics: %w", err)
 		}
 		if err != nil {
-			fmt.Fprintf(f.IO.ErrOut, "sockscope: warning: %s\n", strings.ReplaceAll(err.Error(), "\n", "; "))
+			fmt.Fprintln(f.IO.ErrOut, i18n.T(req.Render.Lang, "cli.warning", strings.ReplaceAll(err.Error(), "\n", "; ")))
 		}
 		var rates *netstats.Rates
 		if *prev != nil {

@@ -80,28 +80,23 @@ func WriteEthernet(w io.Writer, ifs []ifaces.Interface, o Options) error {
 }
 
 func writeEthernetTable(bw *bufio.Writer, rx, tx EthernetStats, o *Options) {
-	zh := o.zh()
-	bw.WriteString(o.tr("Interface Statistics", "接口统计") + "\n\n")
-	bw.WriteString(padRight("", 21) + padLeft(o.tr("Received", "已接收"), 14) + padLeft(o.tr("Sent", "已发送"), 16) + "\n\n")
+	bw.WriteString(o.t("netview.eth.title") + "\n\n")
+	bw.WriteString(padRight("", 21) + padLeft(o.t("netview.eth.received"), 14) + padLeft(o.t("netview.eth.sent"), 16) + "\n\n")
 	u := func(v uint64) string { return strconv.FormatUint(v, 10) }
 	rows := []struct {
-		en, zh string
-		r, s   uint64
+		key  string
+		r, s uint64
 	}{
-		{"Bytes", "字节", rx.Bytes, tx.Bytes},
-		{"Unicast packets", "单播数据包", rx.Unicast, tx.Unicast},
-		{"Non-unicast packets", "非单播数据包", rx.NonUnicast, tx.NonUnicast},
-		{"Discards", "丢弃", rx.Discards, tx.Discards},
-		{"Errors", "错误", rx.Errors, tx.Errors},
+		{"netview.eth.bytes", rx.Bytes, tx.Bytes},
+		{"netview.eth.unicast", rx.Unicast, tx.Unicast},
+		{"netview.eth.nonunicast", rx.NonUnicast, tx.NonUnicast},
+		{"netview.eth.discards", rx.Discards, tx.Discards},
+		{"netview.eth.errors", rx.Errors, tx.Errors},
 	}
 	for _, r := range rows {
-		label := r.en
-		if zh {
-			label = r.zh
-		}
-		bw.WriteString(padRight(label, 21) + padLeft(u(r.r), 14) + padLeft(u(r.s), 16) + "\n")
+		bw.WriteString(padRight(o.t(r.key), 21) + padLeft(u(r.r), 14) + padLeft(u(r.s), 16) + "\n")
 	}
-	bw.WriteString(padRight(o.tr("Unknown protocols", "未知协议"), 21) + padLeft(u(rx.UnknownProtocols), 14) + "\n")
+	bw.WriteString(padRight(o.t("netview.eth.unknown"), 21) + padLeft(u(rx.UnknownProtocols), 14) + "\n")
 }
 
 type ethernetJSON struct {

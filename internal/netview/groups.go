@@ -47,7 +47,8 @@ func WriteGroups(w io.Writer, gs []ifaces.Membership, o Options) error {
 			}
 			return nil
 		}
-		t := table{right: map[int]bool{2: true}, head: []string{o.tr("Interface", "接口"), o.tr("Group", "组"), o.tr("Users", "用户数")}}
+		t := table{right: map[int]bool{2: true}, head: []string{o.t("netview.groups.col.interface"),
+			o.t("netview.groups.col.group"), o.t("netview.groups.col.users")}}
 		for _, g := range sel {
 			t.add(g.Device, g.Group.String(), strconv.Itoa(g.Users))
 		}

@@ -42,12 +42,9 @@ func WriteInterfaces(w io.Writer, ifs []ifaces.Interface, info map[string]IfaceI
 		for i := 1; i <= 11; i++ {
 			t.right[i] = true
 		}
-		if o.zh() {
-			t.head = []string{"接口", "MTU", "接收字节", "接收包", "接收错误", "接收丢弃", "接收溢出",
-				"发送字节", "发送包", "发送错误", "发送丢弃", "发送溢出", "标志"}
-		} else {
-			t.head = []string{"Interface", "MTU", "RX bytes", "RX packets", "RX errors", "RX dropped", "RX overruns",
-				"TX bytes", "TX packets", "TX errors", "TX dropped", "TX overruns", "Flags"}
+		for _, c := range []string{"interface", "mtu", "rxbytes", "rxpackets", "rxerrors", "rxdropped", "rxoverruns",
+			"txbytes", "txpackets", "txerrors", "txdropped", "txoverruns", "flags"} {
+			t.head = append(t.head, o.t("netview.ifaces.col."+c))
 		}
 		u := func(v uint64) string { return strconv.FormatUint(v, 10) }
 		for _, f := range ifs {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/render"
 )
 
@@ -28,22 +29,11 @@ type Options struct {
 	Families int
 }
 
-// zh reports whether o asks for Chinese headings.
-func (o *Options) zh() bool {
-	l := strings.ToLower(o.Lang)
-	return l == "zh" || strings.HasPrefix(l, "zh-") || strings.HasPrefix(l, "zh_")
-}
-
 // wants reports whether o selects the address family fam (4 or 6).
 func (o *Options) wants(fam int) bool { return o.Families == 0 || o.Families == fam }
 
-// tr returns zh when o asks for Chinese, en otherwise.
-func (o *Options) tr(en, zh string) string {
-	if o.zh() {
-		return zh
-	}
-	return en
-}
+// t returns the message key of the i18n catalog in o's language.
+func (o *Options) t(key string) string { return i18n.T(o.Lang, key) }
 
 // output wraps w in a buffer and runs write on it, returning the first
 // error of write or of writing to w.

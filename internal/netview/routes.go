@@ -62,9 +62,13 @@ func dest(r *routes.Route, o *Options) string {
 
 func writeRoutesModern(bw *bufio.Writer, v4, v6 []routes.Route, o *Options) {
 	sections := []struct {
-		rs     []routes.Route
-		en, zh string
-	}{{v4, "IPv4 routes", "IPv4 路由"}, {v6, "IPv6 routes", "IPv6 路由"}}
+		rs    []routes.Route
+		title string
+	}{{v4, o.t("netview.routes.ipv4")}, {v6, o.t("netview.routes.ipv6")}}
+	var head []string
+	for _, c := range []string{"dest", "gateway", "iface", "metric", "table", "protocol", "scope", "source", "type"} {
+		head = append(head, o.t("netview.routes.col."+c))
+	}
 	first := true
 	for _, s := range sections {
 		if len(s.rs) == 0 && o.Families == 0 {
@@ -74,13 +78,8 @@ func writeRoutesModern(bw *bufio.Writer, v4, v6 []routes.Route, o *Options) {
 			bw.WriteByte('\n')
 		}
 		first = false
-		bw.WriteString(o.tr(s.en, s.zh) + "\n")
-		t := table{right: map[int]bool{3: true}}
-		if o.zh() {
-			t.head = []string{"目标", "网关", "接口", "跃点数", "路由表", "协议", "范围", "源地址", "类型"}
-		} else {
-			t.head = []string{"Destination", "Gateway", "Interface", "Metric", "Table", "Protocol", "Scope", "Source", "Type"}
-		}
+		bw.WriteString(s.title + "\n")
+		t := table{head: head, right: map[int]bool{3: true}}
 		for i := range s.rs {
 			r := &s.rs[i]
 			gw, dev := addrOrEmpty(r.Gateway), ifName(r.IfName, r.OIF)

@@ -131,16 +131,12 @@ func windowsTable(t uint32) bool {
 }
 
 func writeRoutesWindows(bw *bufio.Writer, v4, v6 []routes.Route, o *Options) {
-	onLink := o.tr("On-link", "在链路上")
-	persistent := o.tr("Persistent Routes:\n  None\n", "永久路由:\n  无\n")
+	onLink := o.t("netview.routes.win.onlink")
+	persistent := o.t("netview.routes.win.persistent") + "\n  " + o.t("netview.routes.win.none") + "\n"
+	active := o.t("netview.routes.win.active") + "\n"
 	if o.wants(4) {
-		bw.WriteString(o.tr("IPv4 Route Table\n", "IPv4 路由表\n") + winRule + o.tr("Active Routes:\n", "活动路由:\n"))
-		if o.zh() {
-			bw.WriteString(padRight("网络目标", 17) + padLeft("网络掩码", 17) + padLeft("网关", 17) +
-				padLeft("接口", 17) + padLeft("跃点数", 7) + "\n")
-		} else {
-			bw.WriteString("Network Destination        Netmask          Gateway       Interface  Metric\n")
-		}
+		bw.WriteString(o.t("netview.routes.win.ipv4") + "\n" + winRule + active)
+		bw.WriteString(o.t("netview.routes.win.head4") + "\n")
 		for i := range v4 {
 			r := &v4[i]
 			if !windowsTable(r.Table) {
@@ -163,12 +159,8 @@ func writeRoutesWindows(bw *bufio.Writer, v4, v6 []routes.Route, o *Options) {
 		if o.wants(4) {
 			bw.WriteByte('\n')
 		}
-		bw.WriteString(o.tr("IPv6 Route Table\n", "IPv6 路由表\n") + winRule + o.tr("Active Routes:\n", "活动路由:\n"))
-		if o.zh() {
-			bw.WriteString(padLeft("接口", 4) + padLeft("跃点数", 7) + " " + padRight("网络目标", 25) + "网关\n")
-		} else {
-			bw.WriteString(" If Metric Network Destination      Gateway\n")
-		}
+		bw.WriteString(o.t("netview.routes.win.ipv6") + "\n" + winRule + active)
+		bw.WriteString(o.t("netview.routes.win.head6") + "\n")
 		for i := range v6 {
 			r := &v6[i]
 			if !windowsTable(r.Table) {

@@ -1,0 +1,91 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/sockscope/sockscope/internal/iostreams"
+)
+
+// withLocale runs the test with env as the environment's locale variables.
+func withLocale(t *testing.T, env map[string]string) {
+	t.Helper()
+	old := getenv
+	getenv = func(k string) string { return env[k] }
+	t.Cleanup(func() { getenv = old })
+}
+
+// TestUsageErrorsChinese: usage errors follow LANG and --lang, with exit
+// status 2 either way.
+func TestUsageErrorsChinese(t *testing.T) {
+	zhLocale := map[string]string{"LANG": "zh_CN.UTF-8"}
+	tests := []struct {
+		env  map[string]string
+		args []string
+		want []string // on stderr
+	}{
+		{zhLocale, []string{"sockscope", "-p", "bogus"}, []string{`sockscope: -p 的协议 "bogus" 无法识别`, "（详见 'sockscope --help'）"}},
+		{zhLocale, []string{"netstat", "-tan", "x"}, []string{`无法识别的参数 "x"`, "详见 'netstat --help'"}},
+		{zhLocale, []string{"sockscope", "list", "--port", "0"}, []string{`--port 的端口 "0" 无效`}},
+		{zhLocale, []string{"sockscope", "--lang", "fr"}, []string{`--lang 不支持语言 "fr"`}},
+		{zhLocale, []string{"sockscope", "--bogus"}, []string{"未知选项：--bogus"}},
+		{zhLocale, []string{"sockscope", "-r", "-p", "tcp"}, []string{"-p tcp 只适用于连接列表和 -s"}},
+		{zhLocale, []string{"sockscope", "list", "--port"}, []string{"选项缺少参数：--port"}},
+		{nil, []string{"sockscope", "--lang", "zh-CN", "-z"}, []string{"未知短选项 'z'（位于 -z）"}},
+		{nil, []string{"sockscope", "-tan", "0", "--lang=zh_CN.UTF-8"}, []string{`间隔 "0" 超出范围`}},
+		{nil, []string{"sockscope", "explain", "--lang", "zh-CN", "TIME_WAT"}, []string{`未知的状态或计数器 "TIME_WAT"`, "TIME_WAIT"}},
+		{nil, []string{"sockscope", "diagram", "--lang", "zh-CN", "--format", "svg"}, []string{`diagram 不支持格式 "svg"`}},
+		// --lang en wins over the locale.
+		{zhLocale, []string{"sockscope", "list", "--lang", "en", "--pid", "-3"}, []string{`sockscope: bad PID "-3" for --pid`, "(see 'sockscope --help')"}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			withLocale(t, tt.env)
+			ios, _, out, errOut := iostreams.Test()
+			if code := Run(context.Background(), tt.args, ios); code != ExitUsage {
+				t.Errorf("exit %d, want %d (stderr %q)", code, ExitUsage, errOut)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(errOut.String(), w) {
+					t.Errorf("stderr %q does not contain %q", errOut, w)
+				}
+			}
+			if n := strings.Count(errOut.String(), "\n"); n != 1 {
+				t.Errorf("stderr has %d lines, want 1: %q", n, errOut)
+			}
+			if out.Len() != 0 {
+				t.Errorf("stdout not empty: %q", out)
+			}
+		})
+	}
+}
+
+// TestHelpChinese: help follows the locale, and --lang anywhere on the
+// command line.
+func TestHelpChinese(t *testing.T) {
+	for _, tt := range []struct {
+		env  map[string]string
+		args []string
+		want []string
+	}{
+		{map[string]string{"LC_ALL": "zh_CN.UTF-8", "LANG": "en_US.UTF-8"}, []string{"sockscope", "--help"},
+			[]string{"sockscope 列出本机所有", "每 5 秒刷新一次", "只看 IPv4", "--state S", "列出套接字（长选项写法"}},
+		{nil, []string{"sockscope", "--help", "--lang", "zh-CN"}, []string{"sockscope 列出本机所有", "只看 IPv4"}},
+		{map[string]string{"LANG": "zh_CN.UTF-8"}, []string{"sockscope", "explain", "--help"}, []string{"解释 TCP 状态", "不统计各状态当前的套接字数"}},
+		{map[string]string{"LANG": "zh_CN.UTF-8"}, []string{"sockscope", "diagram", "-h"}, []string{"TCP 状态图", "用 ASCII 字符代替制表符绘图"}},
+		{map[string]string{"LANG": "zh_CN.UTF-8", "LC_MESSAGES": "C"}, []string{"sockscope", "--help"}, []string{"sockscope shows every", "IPv4 only"}},
+	} {
+		withLocale(t, tt.env)
+		ios, _, out, errOut := iostreams.Test()
+		if code := Run(context.Background(), tt.args, ios); code != ExitOK {
+			t.Errorf("%q: exit %d: %s", tt.args, code, errOut)
+			continue
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("%q %v: help lacks %q:\n%s", tt.args, tt.env, w, out)
+			}
+		}
+	}
+}

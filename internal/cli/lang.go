@@ -1,0 +1,60 @@
+package cli
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sockscope/sockscope/internal/i18n"
+)
+
+// ArgsLang returns the language the command line asks for with --lang
+// (valid values only; the last one wins, as when pflag parses it), or
+// locale. The command tree is built before pflag parses --lang, so the
+// caller passes this as Factory.Lang: help and pflag's own errors then
+// follow --lang wherever it is on the command line, as everything else
+// does.
+func ArgsLang(args []string, locale string) string {
+	lang := locale
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		v, ok := strings.CutPrefix(a, "--lang=")
+		if !ok && a == "--lang" && i+1 < len(args) {
+			i++
+			v, ok = args[i], true
+		}
+		if ok && validLang(v) {
+			lang = v
+		}
+	}
+	return lang
+}
+
+var pflagShorthand = regexp.MustCompile(`^unknown shorthand flag: '(.+)' in (\S+)$`)
+
+// flagErrorFunc returns the cobra flag error function of f's commands:
+// pflag's errors become usage errors, the common ones (unknown flag,
+// unknown shorthand, missing argument) in f.Lang. The others ("invalid
+// argument ..." wraps a strconv error) stay in pflag's English.
+func flagErrorFunc(f *Factory) func(*cobra.Command, error) error {
+	return func(_ *cobra.Command, err error) error {
+		if i18n.Lang(f.Lang) == "en" {
+			return &FlagError{Err: err}
+		}
+		msg := err.Error()
+		if m := pflagShorthand.FindStringSubmatch(msg); m != nil {
+			return flagErrorf(f.Lang, "cli.pflag.shorthand", m[1], m[2])
+		}
+		if v, ok := strings.CutPrefix(msg, "unknown flag: "); ok {
+			return flagErrorf(f.Lang, "cli.pflag.unknown", v)
+		}
+		if v, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
+			return flagErrorf(f.Lang, "cli.pflag.needsarg", v)
+		}
+		return &FlagError{Err: err}
+	}
+}
