@@ -89,3 +89,90 @@ func TestHelpChinese(t *testing.T) {
 		}
 	}
 }
+
+// TestPassedOnErrorsChinese: errors of other packages that the command
+// line passes on, and pflag's invalid argument, follow the locale; the
+// exit status is unchanged.
+func TestPassedOnErrorsChinese(t *testing.T) {
+	zh := map[string]string{"LANG": "zh_CN.UTF-8"}
+	for _, tt := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"sockscope", "--format", "xml"}, []string{`--format 的格式 "xml" 无法识别（可选：table、json、ndjson、csv）`}},
+		{[]string{"sockscope", "--style", "fancy"}, []string{`--style 的布局 "fancy" 无法识别`}},
+		{[]string{"sockscope", "list", "--state", "bogus"}, []string{`--state 的状态 "bogus" 无法识别`}},
+		{[]string{"sockscope", "list", "--state", "TIME_WAT"}, []string{`--state 的状态 "TIME_WAT" 无法识别（是不是想输入 TIME_WAIT`}},
+		{[]string{"sockscope", "diagram", "sideways"}, []string{`diagram 不支持视图 "sideways"`}},
+		{[]string{"sockscope", "-s", "-p", "bogus"}, []string{`-s 的协议 "bogus" 无法识别（可选：ip、ipv6`}},
+		{[]string{"sockscope", "--source", "carrier-pigeon"}, []string{`--source 的数据来源 "carrier-pigeon" 无法识别（可选：auto、netlink、proc）`}},
+		{[]string{"sockscope", "-a=maybe"}, []string{`选项 "-a, --all" 的参数 "maybe" 无效：`}},
+	} {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			withLocale(t, zh)
+			ios, _, _, errOut := iostreams.Test()
+			if code := Run(context.Background(), tt.args, ios); code != ExitUsage {
+				t.Errorf("exit %d, want %d (stderr %q)", code, ExitUsage, errOut)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(errOut.String(), w) {
+					t.Errorf("stderr %q does not contain %q", errOut, w)
+				}
+			}
+		})
+	}
+}
+
+// TestPassedOnErrorsEnglish: in English the messages are the packages'
+// own, as before.
+func TestPassedOnErrorsEnglish(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sockscope", "--format", "xml"}, `sockscope: unknown format "xml" (valid: table, json, ndjson, csv) (see 'sockscope --help')` + "\n"},
+		{[]string{"sockscope", "list", "--state", "TIME_WAT"}, `sockscope: --state: unknown state "TIME_WAT" (did you mean TIME_WAIT?) (see 'sockscope --help')` + "\n"},
+		{[]string{"sockscope", "diagram", "sideways"}, `sockscope: unknown diagram view "sideways": valid views are open, close, or none for the whole diagram (see 'sockscope --help')` + "\n"},
+		{[]string{"sockscope", "-s", "-p", "bogus"}, `sockscope: unknown protocol "bogus" for statistics (valid: ip, ipv6, icmp, icmpv6, tcp, tcpv6, udp, udpv6) (see 'sockscope --help')` + "\n"},
+		{[]string{"sockscope", "--source", "x"}, `sockscope: parse error: unknown source "x" (valid: auto, netlink, proc) (see 'sockscope --help')` + "\n"},
+		{[]string{"sockscope", "-a=maybe"}, `sockscope: invalid argument "maybe" for "-a, --all" flag: must be true or false (see 'sockscope --help')` + "\n"},
+	} {
+		withLocale(t, nil)
+		ios, _, _, errOut := iostreams.Test()
+		if code := Run(context.Background(), tt.args, ios); code != ExitUsage {
+			t.Errorf("%v: exit %d, want %d", tt.args, code, ExitUsage)
+		}
+		if errOut.String() != tt.want {
+			t.Errorf("%v: stderr %q, want %q", tt.args, errOut, tt.want)
+		}
+	}
+}
+
+// TestHelpTemplateChinese: cobra's template words are translated in
+// Chinese, and English keeps cobra's own.
+func TestHelpTemplateChinese(t *testing.T) {
+	withLocale(t, map[string]string{"LANG": "zh_CN.UTF-8"})
+	ios, _, out, _ := iostreams.Test()
+	if code := Run(context.Background(), []string{"sockscope", "--help"}, ios); code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, w := range []string{"用法：", "示例：", "可用命令：", "选项：", "显示 sockscope 的帮助", "显示任一命令的帮助",
+		"（默认 \"table\"）", `运行 "sockscope [命令] --help" 查看命令的详细用法。`} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("help does not contain %q", w)
+		}
+	}
+	for _, w := range []string{"Usage:", "Flags:", "Available Commands:", "help for", "(default"} {
+		if strings.Contains(out.String(), w) {
+			t.Errorf("Chinese help contains %q", w)
+		}
+	}
+	withLocale(t, nil)
+	ios, _, out, _ = iostreams.Test()
+	Run(context.Background(), []string{"sockscope", "--help"}, ios)
+	for _, w := range []string{"Usage:", "Flags:", "Available Commands:", "help for sockscope", `Use "sockscope [command] --help" for more information about a command.`} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("English help does not contain %q", w)
+		}
+	}
+}

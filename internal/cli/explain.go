@@ -171,7 +171,7 @@ func newDiagramCmd(f *Factory) *cobra.Command {
 			if len(args) == 1 {
 				v, err := diagram.ParseView(args[0])
 				if err != nil {
-					return &FlagError{Err: err}
+					return viewError(lang, args[0], err)
 				}
 				o.View = v
 			}

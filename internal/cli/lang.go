@@ -34,12 +34,16 @@ func ArgsLang(args []string, locale string) string {
 	return lang
 }
 
-var pflagShorthand = regexp.MustCompile(`^unknown shorthand flag: '(.+)' in (\S+)$`)
+var (
+	pflagShorthand = regexp.MustCompile(`^unknown shorthand flag: '(.+)' in (\S+)$`)
+	pflagInvalid   = regexp.MustCompile(`^invalid argument ("(?:[^"\\]|\\.)*") for "((?:[^"\\]|\\.)*)" flag: (.*)$`)
+)
 
 // flagErrorFunc returns the cobra flag error function of f's commands:
 // pflag's errors become usage errors, the common ones (unknown flag,
-// unknown shorthand, missing argument) in f.Lang. The others ("invalid
-// argument ..." wraps a strconv error) stay in pflag's English.
+// unknown shorthand, missing argument, invalid argument) in f.Lang. The
+// reason of an invalid argument (a strconv error, or the flag's own) stays
+// as pflag gives it.
 func flagErrorFunc(f *Factory) func(*cobra.Command, error) error {
 	return func(_ *cobra.Command, err error) error {
 		if i18n.Lang(f.Lang) == "en" {
@@ -54,6 +58,9 @@ func flagErrorFunc(f *Factory) func(*cobra.Command, error) error {
 		}
 		if v, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
 			return flagErrorf(f.Lang, "cli.pflag.needsarg", v)
+		}
+		if m := pflagInvalid.FindStringSubmatch(msg); m != nil {
+			return flagErrorf(f.Lang, "cli.pflag.invalid", m[1], m[2], m[3])
 		}
 		return &FlagError{Err: err}
 	}

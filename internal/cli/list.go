@@ -47,7 +47,7 @@ func listRun(ctx context.Context, f *Factory, req *listRequest) error {
 	}
 	src, err := f.Source(sockets.SourceOptions{Kind: req.Source, Record: req.Record})
 	if err != nil {
-		return err
+		return sourceError(req.Render.Lang, req.Source, err)
 	}
 	out := bufio.NewWriterSize(f.IO.Out, 64<<10)
 	host, _ := os.Hostname()

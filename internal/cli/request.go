@@ -2,7 +2,6 @@ package cli
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -152,12 +151,12 @@ func buildRequest(f *listFlags, args []string, stdoutTTY, netstat bool, native r
 	}
 	var err error
 	if req.Render.Format, err = render.ParseFormat(format); err != nil {
-		return nil, &FlagError{Err: err}
+		return nil, enumError(lang, err)
 	}
 	switch {
 	case f.style != "":
 		if req.Render.Style, err = render.ParseStyle(f.style); err != nil {
-			return nil, &FlagError{Err: err}
+			return nil, enumError(lang, err)
 		}
 	case netstat:
 		req.Render.Style = native
@@ -234,7 +233,7 @@ func buildRequest(f *listFlags, args []string, stdoutTTY, netstat bool, native r
 		for _, s := range splitList(f.states) {
 			set, err := sockets.ParseState(s)
 			if err != nil {
-				return nil, &FlagError{Err: fmt.Errorf("--state: %w", err)}
+				return nil, stateError(lang, err)
 			}
 			req.Filter.States |= set
 		}

@@ -92,6 +92,7 @@ func NewRootCmd(f *Factory, runF func(*listRequest) error) *cobra.Command {
 			func(lf *listFlags) { lf.groups = true }),
 		newExplainCmd(f),
 		newDiagramCmd(f))
+	localizeHelp(root, f.Lang)
 	return root
 }
 

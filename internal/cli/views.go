@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -58,7 +57,7 @@ func runView(ctx context.Context, f *Factory, req *listRequest) error {
 	if req.View == viewStats && req.ViewProtos != "" {
 		var err error
 		if protos, err = statsview.ParseProtos(req.ViewProtos); err != nil {
-			return &FlagError{Err: errors.New(strings.TrimPrefix(err.Error(), statsview.ErrParse.Error()+": "))}
+			return statsProtoError(req.Render.Lang, req.ViewProtos, err)
 		}
 	} else if req.ViewProtos != "" {
 		return flagErrorf(req.Render.Lang, "cli.err.view.proto", req.ViewProtos)
