@@ -78,13 +78,8 @@ func listRun(ctx context.Context, f *Factory, req *listRequest) error {
 		if err := out.Flush(); err != nil {
 			return err
 		}
-		if req.Interval == 0 {
+		if !wait(ctx, req.Interval) {
 			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(req.Interval):
 		}
 	}
 }

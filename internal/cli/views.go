@@ -71,14 +71,23 @@ func runView(ctx context.Context, f *Factory, req *listRequest) error {
 		if err := out.Flush(); err != nil {
 			return err
 		}
-		if req.Interval == 0 {
+		if !wait(ctx, req.Interval) {
 			return nil
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(req.Interval):
-		}
+	}
+}
+
+// wait sleeps for interval and reports whether to show the next round:
+// false when there is no interval (show once) or ctx is done (Ctrl-C).
+func wait(ctx context.Context, interval time.Duration) bool {
+	if interval == 0 {
+		return false
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(interval):
+		return true
 	}
 }
 
