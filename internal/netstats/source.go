@@ -24,17 +24,29 @@ var files = []struct {
 	{"sockstat6", ParseSockstat},
 }
 
-// Read returns every counter of the files snmp, netstat, snmp6, sockstat
-// and sockstat6 in dir (DefaultDir if dir is ""), groups in that order.
-// Snapshot.Time is taken just before the first file is read.
+// Read returns the counters of the running system when dir is "", or those
+// of the Linux counter files in dir.
 //
-// A missing file is skipped (snmp6 and sockstat6 are absent when IPv6 is
+// On Linux, Read("") reads DefaultDir. On Windows it asks the IP Helper API
+// (source_windows.go) for groups Ip, Icmp, IcmpMsg, Tcp, Udp, Ip6, Icmp6,
+// Tcp6 and Udp6. Elsewhere it returns an error wrapping
+// errors.ErrUnsupported.
+//
+// From a directory, on any system, Read returns every counter of the files
+// snmp, netstat, snmp6, sockstat and sockstat6 in dir, groups in that
+// order. Snapshot.Time is taken just before the first file is read. A
+// missing file is skipped (snmp6 and sockstat6 are absent when IPv6 is
 // off). Any other failure, and every parse error, is joined into the error
 // returned along with all the counters that could be read.
 func Read(dir string) (*Snapshot, error) {
 	if dir == "" {
-		dir = DefaultDir
+		return readSystem()
 	}
+	return readFiles(dir)
+}
+
+// readFiles reads the Linux counter files in dir, as Read documents.
+func readFiles(dir string) (*Snapshot, error) {
 	s := &Snapshot{Time: time.Now()}
 	var errs []error
 	for _, f := range files {

@@ -202,10 +202,12 @@ func appendMIBTable(dst []Socket, b []byte, proto Proto, l *mibLayout) ([]Socket
 		if l.remote >= 0 && s.State != Listen { // a listener's remote fields are meaningless
 			s.Remote = netip.AddrPortFrom(mibAddr(r, l.remote, l.v6), mibPort(r, l.remotePort))
 		}
-		if l.scope >= 0 {
+		if l.scope >= 0 && (s.Local.Addr().IsLinkLocalUnicast() || s.Local.Addr().IsLinkLocalMulticast()) {
 			// The pages call the scope id network byte order, but it is
 			// the interface index in host order (Wine's iphlpapi stores
-			// sin6_scope_id as is), as Socket.Zone wants it.
+			// sin6_scope_id as is), as Socket.Zone wants it. Only a
+			// link-local address has a zone, as Windows netstat prints it
+			// (Wine reports 4096 for ::1).
 			s.Zone = le.Uint32(r[l.scope:])
 		}
 		if pid := le.Uint32(r[l.pid:]); pid != 0 {
