@@ -158,7 +158,9 @@ func buildRequest(f *listFlags, args []string, stdoutTTY, netstat bool, native r
 		if req.Render.Style, err = render.ParseStyle(f.style); err != nil {
 			return nil, enumError(lang, err)
 		}
-	case netstat:
+	case netstat || native == render.Windows:
+		// As netstat, and on Windows (the reference document's own
+		// platform), the native netstat layout is the default.
 		req.Render.Style = native
 	}
 	if req.View = pickView(f, req.Render.Style); req.View != viewList {

@@ -232,3 +232,17 @@ func FuzzListFlags(f *testing.F) {
 		}
 	})
 }
+
+// On Windows (native layout Windows) the default table is Windows netstat's
+// even without the netstat name; elsewhere it is the modern one.
+func TestWindowsDefaultsToItsLayout(t *testing.T) {
+	f := &listFlags{format: "table", source: "auto"}
+	r, err := buildRequest(f, nil, true, false, render.Windows, "")
+	if err != nil || r.Render.Style != render.Windows {
+		t.Errorf("style %v, %v; want windows", r.Render.Style, err)
+	}
+	r, err = buildRequest(&listFlags{format: "table", source: "auto"}, nil, true, false, render.Linux, "")
+	if err != nil || r.Render.Style != render.Modern {
+		t.Errorf("style %v, %v; want modern", r.Render.Style, err)
+	}
+}
