@@ -265,8 +265,11 @@ func TestAttributeAllocs(t *testing.T) {
 		b := allocs(big.socks)
 		t.Logf("%s: allocations: %v with 200 fds, %v with 2000", f.name, a, b)
 		// The big process loaded (ProcessInfo, Name), blocks of 512 and
-		// 1024 entries, and the lists of blocks growing.
-		if b > a+10 {
+		// 1024 entries, and the lists of blocks growing; and the walk sees
+		// every process on the machine, so other tests' processes (go test
+		// runs packages in parallel) come and go between the two
+		// measurements. An allocation per fd would add 1800.
+		if b > a+100 {
 			t.Errorf("%s: allocations grow with the number of fds: %v with 200, %v with 2000", f.name, a, b)
 		}
 		for _, h := range []*holder{small, big} {
