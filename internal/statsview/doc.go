@@ -30,5 +30,6 @@
 // Options.Protos (from ParseProtos, netstat's -p with -s) selects ip,
 // ipv6, icmp, icmpv6, tcp, tcpv6, udp and udpv6. Linux keeps one TCP
 // counter set for IPv4 and IPv6: tcpv6 shows that set with a note saying
-// so, never an invented split.
+// so, never an invented split. Windows keeps one per family: when the
+// snapshot has a Tcp6 group, tcpv6 shows Tcp6, without the note.
 package statsview

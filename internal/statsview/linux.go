@@ -90,9 +90,10 @@ var icmpTypes = map[string]string{
 
 // linuxSkipped are the groups net-tools leaves out without -p: it prints
 // those of /proc/net/snmp and /proc/net/netstat; snmp6 and sockstat are
-// printed only when -p selects them.
+// printed only when -p selects them. Tcp6 (Windows only) is an IPv6
+// group like the others.
 var linuxSkipped = map[string]bool{
-	"Ip6": true, "Icmp6": true, "Udp6": true, "UdpLite6": true, "Snmp6": true,
+	"Ip6": true, "Icmp6": true, "Tcp6": true, "Udp6": true, "UdpLite6": true, "Snmp6": true,
 	"sockets": true, "TCP": true, "UDP": true, "UDPLITE": true, "RAW": true, "FRAG": true,
 	"TCP6": true, "UDP6": true, "UDPLITE6": true, "RAW6": true, "FRAG6": true,
 }

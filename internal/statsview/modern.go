@@ -109,21 +109,52 @@ func value(g, n string) func(getter) (string, bool) {
 }
 
 // derived returns the rows of the derived block for the protocols o
-// selects (tcpv6 counts as tcp, udpv6 has no ratio: Udp6 is not the
-// Udp set).
+// selects (udpv6 has no ratio: Udp6 is not the Udp set). tcpv6 counts as
+// tcp when the snapshot has no Tcp6 (Linux: one TCP set); with a Tcp6
+// group (Windows) the TCP ratios of tcpv6 are computed from Tcp6 alone,
+// and when the Tcp ones are shown too their labels end in " (IPv6)".
 func derived(s *netstats.Snapshot, o *Options) [][2]string {
 	var rows [][2]string
 	lang := catalog(o.Lang)
-	for _, r := range ratios {
-		if !o.wants(r.proto) && !(r.proto == "tcp" && o.wants("tcpv6")) {
-			continue
+	v4 := o.wants("tcp") || o.wants("tcpv6") && !o.tcp6
+	v6 := o.wants("tcpv6") && o.tcp6
+	// get6 reads Tcp6 for Tcp and nothing else: TcpExt is not per family.
+	get6 := func(g, n string) (int64, bool) {
+		if g != "Tcp" {
+			return 0, false
 		}
-		v, ok := r.compute(s.Get)
-		if !ok {
-			continue
-		}
-		rows = append(rows, [2]string{i18n.T(lang, r.key), v})
+		return s.Get("Tcp6", n)
 	}
+	suffix := ""
+	if v4 {
+		suffix = " (IPv6)"
+	}
+	// ratios lists the TCP ones first: the Tcp6 rows follow the Tcp ones.
+	var tcp6Rows, other [][2]string
+	for _, r := range ratios {
+		label := i18n.T(lang, r.key)
+		switch {
+		case r.proto != "tcp":
+			if !o.wants(r.proto) {
+				continue
+			}
+			if v, ok := r.compute(s.Get); ok {
+				other = append(other, [2]string{label, v})
+			}
+			continue
+		case v4:
+			if v, ok := r.compute(s.Get); ok {
+				rows = append(rows, [2]string{label, v})
+			}
+		}
+		if v6 {
+			if v, ok := r.compute(get6); ok {
+				tcp6Rows = append(tcp6Rows, [2]string{label + suffix, v})
+			}
+		}
+	}
+	rows = append(rows, tcp6Rows...)
+	rows = append(rows, other...)
 	return rows
 }
 

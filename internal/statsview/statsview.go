@@ -33,6 +33,11 @@ type Options struct {
 	// and then the modern, JSON and CSV outputs also hold the sockstat
 	// groups and any group this package does not know.
 	Protos []string
+
+	// tcp6 is set by Write when the snapshot (or the rates) hold a Tcp6
+	// group, as on Windows, which keeps a TCP counter set per family:
+	// tcpv6 then selects Tcp6 and needs no note.
+	tcp6 bool
 }
 
 // ParseProtos parses the argument of -p with -s: a comma-separated list
@@ -55,7 +60,8 @@ func ParseProtos(s string) ([]string, error) {
 }
 
 // protoGroups are the groups each protocol selects in the modern, JSON
-// and CSV outputs. tcpv6 selects the one TCP set, like tcp.
+// and CSV outputs. tcpv6 selects the one TCP set, like tcp, unless the
+// snapshot has a Tcp6 group (Windows): then it selects tcp6Groups.
 var protoGroups = map[string][]string{
 	"ip":     {"Ip", "IpExt"},
 	"ipv6":   {"Ip6"},
@@ -65,6 +71,17 @@ var protoGroups = map[string][]string{
 	"tcpv6":  {"Tcp", "TcpExt", "MPTcpExt"},
 	"udp":    {"Udp", "UdpLite"},
 	"udpv6":  {"Udp6", "UdpLite6"},
+}
+
+// tcp6Groups are the groups tcpv6 selects when the snapshot has Tcp6.
+var tcp6Groups = []string{"Tcp6"}
+
+// groupsOf returns the groups protocol p selects.
+func (o *Options) groupsOf(p string) []string {
+	if p == "tcpv6" && o.tcp6 {
+		return tcp6Groups
+	}
+	return protoGroups[p]
 }
 
 // wants reports whether the options select protocol p.
@@ -78,7 +95,7 @@ func (o *Options) selects(g string) bool {
 		return true
 	}
 	for _, p := range o.Protos {
-		if slices.Contains(protoGroups[p], g) {
+		if slices.Contains(o.groupsOf(p), g) {
 			return true
 		}
 	}
@@ -86,9 +103,9 @@ func (o *Options) selects(g string) bool {
 }
 
 // oneTCPSetNote reports whether the output needs the note that Linux has
-// one TCP counter set: tcpv6 was asked for.
+// one TCP counter set: tcpv6 was asked for and there is no Tcp6 group.
 func (o *Options) oneTCPSetNote() bool {
-	return slices.Contains(o.Protos, "tcpv6")
+	return !o.tcp6 && slices.Contains(o.Protos, "tcpv6")
 }
 
 // chinese reports whether lang is a Chinese tag.
@@ -113,6 +130,7 @@ func catalog(lang string) string {
 func Write(w io.Writer, snap *netstats.Snapshot, rates *netstats.Rates, o Options) error {
 	bw := bufio.NewWriterSize(w, 32<<10)
 	if rates != nil {
+		o.tcp6 = slices.ContainsFunc(rates.Groups, func(g netstats.RateGroup) bool { return g.Name == "Tcp6" })
 		r := filterRates(rates.Moved(), &o)
 		switch o.Format {
 		case render.JSON:
@@ -129,6 +147,7 @@ func Write(w io.Writer, snap *netstats.Snapshot, rates *netstats.Rates, o Option
 	if snap == nil {
 		snap = &netstats.Snapshot{}
 	}
+	o.tcp6 = hasGroup(snap, "Tcp6")
 	groups := filterGroups(snap.Groups, &o)
 	switch o.Format {
 	case render.JSON:

@@ -10,8 +10,8 @@ import (
 )
 
 // A winLine is one "label = value" line of a Windows section: the i18n
-// key of the label and the counter it shows ("" for a counter Linux does
-// not keep, printed as 0).
+// key of the label and the counter it shows ("" for a counter no system
+// keeps, printed as 0; a counter the snapshot lacks is printed as 0 too).
 type winLine struct {
 	key, counter string
 }
@@ -24,6 +24,8 @@ type winRow struct {
 
 // ipLines are the lines of "IPv4 Statistics" and "IPv6 Statistics"; the
 // IPv6 counter is the IPv4 one except where ip6Counter says.
+// RoutingDiscards is a Windows counter (MIB_IPSTATS dwRoutingDiscards):
+// Linux has none, so it prints 0 there.
 var ipLines = []winLine{
 	{"stats.win.packets_received", "InReceives"},
 	{"stats.win.received_header_errors", "InHdrErrors"},
@@ -33,7 +35,7 @@ var ipLines = []winLine{
 	{"stats.win.received_packets_discarded", "InDiscards"},
 	{"stats.win.received_packets_delivered", "InDelivers"},
 	{"stats.win.output_requests", "OutRequests"},
-	{"stats.win.routing_discards", ""},
+	{"stats.win.routing_discards", "RoutingDiscards"},
 	{"stats.win.discarded_output_packets", "OutDiscards"},
 	{"stats.win.output_packet_no_route", "OutNoRoutes"},
 	{"stats.win.reassembly_required", "ReasmReqds"},
@@ -175,7 +177,14 @@ func writeWindows(w *bufio.Writer, s *netstats.Snapshot, o *Options) {
 		title("tcp")
 		lines("Tcp", tcpLines, tcpLabelWidth, nil)
 	}
-	if o.wants("tcpv6") && has("Tcp") {
+	switch {
+	case !o.wants("tcpv6"):
+	case has("Tcp6"):
+		// Windows keeps a TCP counter set per family.
+		title("tcpv6")
+		lines("Tcp6", tcpLines, tcpLabelWidth, nil)
+	case has("Tcp"):
+		// Linux keeps one set for both: there is no Tcp6.
 		title("tcpv6")
 		if tcp4 {
 			// The numbers are already above: printing them again would
