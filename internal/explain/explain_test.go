@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	goldenfile "github.com/sockscope/sockscope/internal/testutil/golden"
+
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/sockets"
 )
@@ -33,20 +35,7 @@ var fixedCounts = map[string]int{
 // golden compares got with testdata/name.golden; -update rewrites it.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/explain -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from %s:\n%s", name, path, got)
-	}
+	goldenfile.Check(t, filepath.Join("testdata", name+".golden"), got, *update)
 }
 
 func TestGoldenStates(t *testing.T) {

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sockscope/sockscope/internal/testutil/golden"
+
 	"github.com/sockscope/sockscope/internal/sockets"
 )
 
@@ -114,40 +116,11 @@ func TestInvalidHolders(t *testing.T) {
 // file under -update.
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (run with -update to accept):\n%s", path, lineDiff(string(want), string(got)))
-	}
+	golden.Check(t, filepath.Join("testdata", name+".golden"), got, *update)
 }
 
 // lineDiff shows the lines that differ, marked - (want) and + (got).
-func lineDiff(want, got string) string {
-	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
-	var b strings.Builder
-	for i := 0; i < max(len(wl), len(gl)); i++ {
-		var w, g string
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if w != g {
-			b.WriteString("-" + strings.ReplaceAll(w, " ", "·") + "\n+" + strings.ReplaceAll(g, " ", "·") + "\n")
-		}
-	}
-	return b.String()
-}
+func lineDiff(want, got string) string { return golden.LineDiff(want, got) }
 
 // TestEmpty checks every format on an empty listing: headers only, and a
 // JSON document with "sockets": [].

@@ -3,10 +3,11 @@ package statsview
 import (
 	"bytes"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sockscope/sockscope/internal/testutil/golden"
 
 	"github.com/sockscope/sockscope/internal/netstats"
 	"github.com/sockscope/sockscope/internal/render"
@@ -49,20 +50,7 @@ func TestGolden(t *testing.T) {
 				rates = netstats.Delta(tc.snap(), laterSnapshot())
 			}
 			got := render1(t, tc.snap(), rates, tc.opts)
-			path := filepath.Join("testdata", tc.name+".golden")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s (go test -update rewrites it)\ngot:\n%s\nwant:\n%s", path, got, want)
-			}
+			golden.Check(t, filepath.Join("testdata", tc.name+".golden"), got, *update)
 		})
 	}
 }

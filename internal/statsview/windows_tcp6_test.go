@@ -1,12 +1,12 @@
 package statsview
 
 import (
-	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sockscope/sockscope/internal/testutil/golden"
 
 	"github.com/sockscope/sockscope/internal/netstats"
 	"github.com/sockscope/sockscope/internal/render"
@@ -63,20 +63,7 @@ func TestWindowsSnapshotGolden(t *testing.T) {
 	for _, tc := range windowsGoldenCases {
 		t.Run(tc.name, func(t *testing.T) {
 			got := render1(t, windowsSnapshot(), nil, tc.opts)
-			path := filepath.Join("testdata", tc.name+".golden")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -run TestWindowsSnapshotGolden -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s\ngot:\n%s\nwant:\n%s", path, got, want)
-			}
+			golden.Check(t, filepath.Join("testdata", tc.name+".golden"), got, *update)
 		})
 	}
 }
