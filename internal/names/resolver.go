@@ -261,18 +261,3 @@ func (r *Resolver) store(a netip.Addr, e cacheEntry) {
 	}
 	r.cache[a] = e
 }
-
-// ShortName returns the first label of a host name ("host" for
-// "host.example.com."), as Windows netstat prints remote names without -f.
-// A numeric address, or a name whose first label is empty, comes back
-// unchanged but for a trailing dot.
-func ShortName(fqdn string) string {
-	fqdn = strings.TrimSuffix(fqdn, ".")
-	if _, err := netip.ParseAddr(fqdn); err == nil {
-		return fqdn
-	}
-	if label, _, found := strings.Cut(fqdn, "."); found && label != "" {
-		return label
-	}
-	return fqdn
-}

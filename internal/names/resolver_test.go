@@ -299,20 +299,3 @@ func TestResolveNames(t *testing.T) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 }
-
-func TestShortName(t *testing.T) {
-	for in, want := range map[string]string{
-		"host.example.com.": "host",
-		"host.example.com":  "host",
-		"localhost":         "localhost",
-		"localhost.":        "localhost",
-		"192.0.2.1":         "192.0.2.1",
-		"2001:db8::1":       "2001:db8::1",
-		".example":          ".example",
-		"":                  "",
-	} {
-		if got := ShortName(in); got != want {
-			t.Errorf("ShortName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -151,11 +151,15 @@ func walk(ctx context.Context, opts Options, dry bool) (*Holders, error) {
 	if dry {
 		return &Holders{}, nil
 	}
+	users := systemUsers // /etc/passwd read once per process, shared with UserName
+	if opts.passwd != defaultPasswd {
+		users = &userDB{path: opts.passwd}
+	}
 	w := &walker{
 		ctx:     ctx,
 		opts:    opts,
 		rootfd:  rootfd,
-		users:   &userDB{path: opts.passwd},
+		users:   users,
 		splitAt: defaultSplitAt,
 	}
 	w.cond.L = &w.mu

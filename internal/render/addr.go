@@ -285,3 +285,12 @@ func serviceName(port uint16, p sockets.Proto, n Namer) string {
 	}
 	return n.Service(port, p)
 }
+
+// appendIPv6Zone appends an IPv6 address as netip.Addr.AppendTo writes it,
+// zone included, through appendIPv6's faster path when there is no zone.
+func appendIPv6Zone(b []byte, a netip.Addr) []byte {
+	if a.Zone() != "" {
+		return a.AppendTo(b)
+	}
+	return appendIPv6(b, a)
+}

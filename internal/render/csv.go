@@ -97,7 +97,7 @@ func appendCSVEndpoint(b []byte, ap netip.AddrPort) []byte {
 	if a := ap.Addr(); a.Is4() {
 		b = appendIPv4(b, a.As4())
 	} else if a.Zone() == "" {
-		b = a.AppendTo(b)
+		b = appendIPv6Zone(b, a)
 	} else {
 		b = appendCSVField(b, a.String()) // a zone can hold anything
 	}

@@ -143,7 +143,7 @@ func appendJSONEndpoint(b []byte, a netip.Addr, port uint16) []byte {
 	if a.Is4() {
 		b = appendIPv4(b, a.As4())
 	} else {
-		b = a.AppendTo(b)
+		b = appendIPv6Zone(b, a)
 	}
 	for i := start; i < len(b); i++ {
 		if !jsonSafe[b[i]] {
