@@ -77,25 +77,20 @@ func viewError(lang, arg string, err error) error {
 }
 
 // statsProtoError is the usage error of err, returned by
-// statsview.ParseProtos for the -p argument arg, in language lang.
-func statsProtoError(lang, arg string, err error) error {
-	for _, f := range strings.Split(arg, ",") {
-		p := strings.TrimSpace(f)
-		if !slices.Contains(statsview.Protos, strings.ToLower(p)) {
-			return translate(err, lang, "cli.err.stats.proto", p, validList(lang, statsview.Protos))
-		}
+// statsview.ParseProtos, in language lang.
+func statsProtoError(lang string, err error) error {
+	var ue *statsview.UnknownProtoError
+	if errors.As(err, &ue) {
+		return translate(err, lang, "cli.err.stats.proto", ue.Name, validList(lang, statsview.Protos))
 	}
-	return &FlagError{Err: errors.New(strings.TrimPrefix(err.Error(), statsview.ErrParse.Error()+": "))}
+	return &FlagError{Err: err}
 }
-
-// sourceKinds are the values of --source sockets.NewSystemSource accepts.
-var sourceKinds = []string{"", "auto", "netlink", "proc"}
 
 // sourceError is err, returned by Factory.Source for --source kind, in
 // language lang: an unknown source is a usage error.
 func sourceError(lang, kind string, err error) error {
-	if errors.Is(err, sockets.ErrParse) && !slices.Contains(sourceKinds, kind) {
-		return translate(err, lang, "cli.err.source", kind, validList(lang, sourceKinds[1:]))
+	if errors.Is(err, sockets.ErrParse) && kind != "" && !slices.Contains(sockets.SourceKinds, kind) {
+		return translate(err, lang, "cli.err.source", kind, validList(lang, sockets.SourceKinds))
 	}
 	return err
 }

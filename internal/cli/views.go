@@ -57,7 +57,7 @@ func runView(ctx context.Context, f *Factory, req *listRequest) error {
 	if req.View == viewStats && req.ViewProtos != "" {
 		var err error
 		if protos, err = statsview.ParseProtos(req.ViewProtos); err != nil {
-			return statsProtoError(req.Render.Lang, req.ViewProtos, err)
+			return statsProtoError(req.Render.Lang, err)
 		}
 	} else if req.ViewProtos != "" {
 		return flagErrorf(req.Render.Lang, "cli.err.view.proto", req.ViewProtos)

@@ -1,6 +1,10 @@
 package sockets
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
 
 // SourceOptions configures NewSystemSource.
 type SourceOptions struct {
@@ -17,14 +21,15 @@ type SourceOptions struct {
 	Record string
 }
 
+// SourceKinds are the values SourceOptions.Kind may take.
+var SourceKinds = []string{"auto", "netlink", "proc"}
+
 // NewSystemSource returns the Source of the running operating system. It
 // returns an error wrapping ErrUnsupported where listing is not supported,
 // and an error wrapping ErrParse for an unknown Kind.
 func NewSystemSource(opts SourceOptions) (Source, error) {
-	switch opts.Kind {
-	case "", "auto", "netlink", "proc":
-	default:
-		return nil, fmt.Errorf("%w: unknown source %q (valid: auto, netlink, proc)", ErrParse, opts.Kind)
+	if opts.Kind != "" && !slices.Contains(SourceKinds, opts.Kind) {
+		return nil, fmt.Errorf("%w: unknown source %q (valid: %s)", ErrParse, opts.Kind, strings.Join(SourceKinds, ", "))
 	}
 	return newSystemSource(opts)
 }

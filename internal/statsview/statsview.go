@@ -50,7 +50,7 @@ func ParseProtos(s string) ([]string, error) {
 	for _, f := range strings.Split(s, ",") {
 		p := strings.ToLower(strings.TrimSpace(f))
 		if !slices.Contains(Protos, p) {
-			return nil, fmt.Errorf("%w: unknown protocol %q for statistics (valid: %s)", ErrParse, strings.TrimSpace(f), strings.Join(Protos, ", "))
+			return nil, &UnknownProtoError{Name: strings.TrimSpace(f)}
 		}
 		if !slices.Contains(out, p) {
 			out = append(out, p)
@@ -201,3 +201,14 @@ func filterRates(r *netstats.Rates, o *Options) *netstats.Rates {
 func tcpNote(lang string) string {
 	return i18n.T(catalog(lang), "stats.tcp.note")
 }
+
+// UnknownProtoError is ParseProtos' error for a name not in Protos; it
+// matches ErrParse.
+type UnknownProtoError struct{ Name string }
+
+func (e *UnknownProtoError) Error() string {
+	return fmt.Sprintf("%v: unknown protocol %q for statistics (valid: %s)", ErrParse, e.Name, strings.Join(Protos, ", "))
+}
+
+// Is makes errors.Is(err, ErrParse) true.
+func (e *UnknownProtoError) Is(target error) bool { return target == ErrParse }
