@@ -25,9 +25,10 @@ import (
 // network byte order; the upper bytes are ignored. IPv4 addresses are
 // DWORDs in network byte order (in_addr), IPv6 addresses UCHAR[16].
 //
-// Not decoded yet: liCreateTimestamp (a FILETIME; Socket has no field for
-// it) and OwningModuleInfo (opaque; GetOwnerModuleFromTcpEntry takes the
-// whole row to resolve it), nor SpecificPortBind/dwFlags of UDP rows.
+// liCreateTimestamp, a FILETIME, becomes Socket.Created. OwningModuleInfo
+// is opaque: GetOwnerModuleFrom*Entry takes the whole row to resolve it
+// (MIBRow hands a row back for that). SpecificPortBind/dwFlags of UDP rows
+// are not decoded.
 
 // mibTableHeader is the offset of the first row of every *_OWNER_MODULE
 // table: DWORD dwNumEntries, then padding to the rows' 8-byte alignment.
@@ -119,17 +120,23 @@ type mibLayout struct {
 	local, localPort   int
 	remote, remotePort int
 	scope, state, pid  int
+	created            int // liCreateTimestamp
+	module             int // OwningModuleInfo, mibOwningModuleLen bytes
 }
+
+// mibOwningModuleLen is the size of a row's OwningModuleInfo:
+// ULONGLONG[TCPIP_OWNING_MODULE_SIZE], TCPIP_OWNING_MODULE_SIZE being 16.
+const mibOwningModuleLen = 16 * 8
 
 var (
 	mibTCP4 = mibLayout{name: "MIB_TCPTABLE_OWNER_MODULE", rowLen: mibTCPRowOwnerModuleLen,
-		local: 4, localPort: 8, remote: 12, remotePort: 16, scope: -1, state: 0, pid: 20}
+		local: 4, localPort: 8, remote: 12, remotePort: 16, scope: -1, state: 0, pid: 20, created: 24, module: 32}
 	mibTCP6 = mibLayout{name: "MIB_TCP6TABLE_OWNER_MODULE", rowLen: mibTCP6RowOwnerModuleLen, v6: true,
-		local: 0, localPort: 20, remote: 24, remotePort: 44, scope: 16, state: 48, pid: 52}
+		local: 0, localPort: 20, remote: 24, remotePort: 44, scope: 16, state: 48, pid: 52, created: 56, module: 64}
 	mibUDP4 = mibLayout{name: "MIB_UDPTABLE_OWNER_MODULE", rowLen: mibUDPRowOwnerModuleLen,
-		local: 0, localPort: 4, remote: -1, remotePort: -1, scope: -1, state: -1, pid: 8}
+		local: 0, localPort: 4, remote: -1, remotePort: -1, scope: -1, state: -1, pid: 8, created: 16, module: 32}
 	mibUDP6 = mibLayout{name: "MIB_UDP6TABLE_OWNER_MODULE", rowLen: mibUDP6RowOwnerModuleLen, v6: true,
-		local: 0, localPort: 20, remote: -1, remotePort: -1, scope: 16, state: -1, pid: 24}
+		local: 0, localPort: 20, remote: -1, remotePort: -1, scope: 16, state: -1, pid: 24, created: 32, module: 48}
 )
 
 // appendMIBTCPTable appends the sockets of b, a MIB_TCPTABLE_OWNER_MODULE
@@ -140,13 +147,11 @@ var (
 // unknown state or a PID above MaxInt32; bytes after the last row are
 // ignored (the API's buffer is often larger than the table).
 func appendMIBTCPTable(dst []Socket, b []byte, fam Family) ([]Socket, error) {
-	switch fam {
-	case Inet:
-		return appendMIBTable(dst, b, TCP, &mibTCP4)
-	case Inet6:
-		return appendMIBTable(dst, b, TCP, &mibTCP6)
+	l := mibLayoutOf(TCP, fam)
+	if l == nil {
+		return dst, parseErrorf("TCP table of family %s", fam)
 	}
-	return dst, parseErrorf("TCP table of family %s", fam)
+	return appendMIBTable(dst, b, TCP, l)
 }
 
 // appendMIBUDPTable appends the sockets of b, a MIB_UDPTABLE_OWNER_MODULE
@@ -155,13 +160,27 @@ func appendMIBTCPTable(dst []Socket, b []byte, fam Family) ([]Socket, error) {
 // socket is unconnected (Close) with an unspecified remote end, as the
 // table has none. Errors are those of appendMIBTCPTable.
 func appendMIBUDPTable(dst []Socket, b []byte, fam Family) ([]Socket, error) {
-	switch fam {
-	case Inet:
-		return appendMIBTable(dst, b, UDP, &mibUDP4)
-	case Inet6:
-		return appendMIBTable(dst, b, UDP, &mibUDP6)
+	l := mibLayoutOf(UDP, fam)
+	if l == nil {
+		return dst, parseErrorf("UDP table of family %s", fam)
 	}
-	return dst, parseErrorf("UDP table of family %s", fam)
+	return appendMIBTable(dst, b, UDP, l)
+}
+
+// mibLayoutOf returns the row layout of the owner-module table of proto
+// (TCP or UDP) and fam, or nil if there is none.
+func mibLayoutOf(proto Proto, fam Family) *mibLayout {
+	switch {
+	case proto == TCP && fam == Inet:
+		return &mibTCP4
+	case proto == TCP && fam == Inet6:
+		return &mibTCP6
+	case proto == UDP && fam == Inet:
+		return &mibUDP4
+	case proto == UDP && fam == Inet6:
+		return &mibUDP6
+	}
+	return nil
 }
 
 // appendMIBTable decodes a table of rows laid out as l. It checks the
@@ -189,7 +208,7 @@ func appendMIBTable(dst []Socket, b []byte, proto Proto, l *mibLayout) ([]Socket
 	le := binary.LittleEndian
 	for i := range int(n) {
 		r := b[mibTableHeader+i*l.rowLen:][:l.rowLen]
-		s := Socket{Proto: proto, Family: fam, State: Close, UID: NoUID}
+		s := Socket{Proto: proto, Family: fam, State: Close, UID: NoUID, Created: unixNanoOfFiletime(le.Uint64(r[l.created:]))}
 		if l.state >= 0 {
 			st := le.Uint32(r[l.state:])
 			if st >= uint32(len(mibTCPStates)) || mibTCPStates[st] == 0 {
@@ -241,3 +260,17 @@ func mibAddr(r []byte, off int, v6 bool) netip.Addr {
 // mibPort returns the port in the low 16 bits of the DWORD at r[off:],
 // which hold it in network byte order.
 func mibPort(r []byte, off int) uint16 { return binary.BigEndian.Uint16(r[off:]) }
+
+// filetimeUnixEpoch is 1970-01-01 as a FILETIME: 100-nanosecond intervals
+// since 1601-01-01 UTC.
+const filetimeUnixEpoch = 116444736000000000
+
+// unixNanoOfFiletime converts a FILETIME to nanoseconds since the Unix
+// epoch. 0 (the API's "unknown") and times before 1970 or past 2262 (out
+// of int64 nanoseconds; no socket was created then) give 0.
+func unixNanoOfFiletime(ft uint64) int64 {
+	if ft <= filetimeUnixEpoch || ft-filetimeUnixEpoch > math.MaxInt64/100 {
+		return 0
+	}
+	return int64(ft-filetimeUnixEpoch) * 100
+}

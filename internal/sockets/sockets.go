@@ -129,6 +129,10 @@ type Socket struct {
 	Cookie uint64
 	// NetNS is the inode of the network namespace the socket lives in.
 	NetNS uint64
+	// Created is when the socket was created, in nanoseconds since the
+	// Unix epoch, where the source reports it (Windows' liCreateTimestamp);
+	// 0 where it does not (Linux keeps no such time).
+	Created int64
 
 	// Processes lists every process that holds the socket, by PID. It is
 	// empty for sockets no process holds (TIME_WAIT, orphans, request

@@ -16,6 +16,12 @@ type SourceOptions struct {
 	// source; empty means /proc/thread-self/net (so that a thread that
 	// entered another network namespace reads that namespace).
 	ProcNet string
+	// Modules asks for what the OS reports per socket about its owner
+	// beyond the PID, where it costs a call per socket: on Windows the
+	// owning module, which names the service behind a socket of
+	// svchost.exe (set in the holder's ProcessInfo.Unit), as netstat -b
+	// shows it. Ignored where the source has no such data (Linux).
+	Modules bool
 	// Record, if not empty, is a directory where the source writes the raw
 	// kernel data it read, for fixtures (the hidden --record flag).
 	Record string

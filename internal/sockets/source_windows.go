@@ -31,23 +31,27 @@ const (
 // newSystemSource returns the Windows source, the IP Helper API. opts.Kind
 // has been checked; "netlink" and "proc" name Linux sources and are
 // ignored here, as are ProcNet and Record.
-func newSystemSource(SourceOptions) (Source, error) { return iphlpSource{}, nil }
+func newSystemSource(opts SourceOptions) (Source, error) {
+	return iphlpSource{modules: opts.Modules}, nil
+}
 
 // iphlpSource lists TCP and UDP sockets of both families with
 // GetExtendedTcpTable (TCP_TABLE_OWNER_MODULE_ALL) and GetExtendedUdpTable
 // (UDP_TABLE_OWNER_MODULE), decoded by appendMIBTCPTable and
 // appendMIBUDPTable (mibtable.go). Windows has no raw, unix, MPTCP or
-// UDP-Lite listing: those protocols are simply absent.
-type iphlpSource struct{}
+// UDP-Lite listing: those protocols are simply absent. With modules, the
+// owner module of every socket listed is looked up (moduleResolver).
+type iphlpSource struct{ modules bool }
 
 // Snapshot reads the tables f selects. A table that cannot be read or
 // decoded is reported in a *PartialError returned with the others' sockets;
 // when every table failed the errors are returned joined.
-func (iphlpSource) Snapshot(ctx context.Context, f Filter, dst []Socket) ([]Socket, error) {
+func (src iphlpSource) Snapshot(ctx context.Context, f Filter, dst []Socket) ([]Socket, error) {
 	var (
 		buf   []uint64 // reused across tables; uint64 for the rows' 8-byte alignment
 		errs  []error
 		tried int
+		mods  = moduleResolver{lookup: (&ownerModules{}).lookup}
 	)
 	for _, t := range [...]struct {
 		proto Proto
@@ -69,15 +73,13 @@ func (iphlpSource) Snapshot(ctx context.Context, f Filter, dst []Socket) ([]Sock
 			errs = append(errs, err)
 			continue
 		}
-		from := len(dst)
-		if t.proto == TCP {
-			dst, err = appendMIBTCPTable(dst, b, t.fam)
-		} else {
-			dst, err = appendMIBUDPTable(dst, b, t.fam)
-		}
-		if err != nil {
+		from, l := len(dst), mibLayoutOf(t.proto, t.fam)
+		if dst, err = appendMIBTable(dst, b, t.proto, l); err != nil {
 			errs = append(errs, err)
 			continue
+		}
+		if src.modules {
+			mods.resolve(dst[from:], b, l, func(i int) bool { return f.Match(&dst[from+i]) })
 		}
 		dst = filterFrom(dst, from, f)
 	}

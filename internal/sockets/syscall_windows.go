@@ -11,5 +11,14 @@ package sockets
 // GetExtendedUdpTable:
 // https://learn.microsoft.com/en-us/windows/win32/api/iphlpapi/nf-iphlpapi-getextendedudptable
 
+// GetOwnerModuleFromTcpEntry and its Tcp6/Udp/Udp6 siblings take a row of
+// the *_OWNER_MODULE tables and fill a TCPIP_OWNER_MODULE_BASIC_INFO:
+// https://learn.microsoft.com/en-us/windows/win32/api/iphlpapi/nf-iphlpapi-getownermodulefromtcpentry
+// (Wine 8 may not export them: callers check the proc's Find first.)
+
+//sys	getOwnerModuleFromTcpEntry(row *byte, class uint32, buf *byte, size *uint32) (errcode error) = iphlpapi.GetOwnerModuleFromTcpEntry
+//sys	getOwnerModuleFromTcp6Entry(row *byte, class uint32, buf *byte, size *uint32) (errcode error) = iphlpapi.GetOwnerModuleFromTcp6Entry
+//sys	getOwnerModuleFromUdpEntry(row *byte, class uint32, buf *byte, size *uint32) (errcode error) = iphlpapi.GetOwnerModuleFromUdpEntry
+//sys	getOwnerModuleFromUdp6Entry(row *byte, class uint32, buf *byte, size *uint32) (errcode error) = iphlpapi.GetOwnerModuleFromUdp6Entry
 //sys	getExtendedTcpTable(table *byte, size *uint32, order bool, af uint32, class uint32, reserved uint32) (errcode error) = iphlpapi.GetExtendedTcpTable
 //sys	getExtendedUdpTable(table *byte, size *uint32, order bool, af uint32, class uint32, reserved uint32) (errcode error) = iphlpapi.GetExtendedUdpTable

@@ -40,8 +40,12 @@ func errnoErr(e syscall.Errno) error {
 var (
 	modiphlpapi = windows.NewLazySystemDLL("iphlpapi.dll")
 
-	procGetExtendedTcpTable = modiphlpapi.NewProc("GetExtendedTcpTable")
-	procGetExtendedUdpTable = modiphlpapi.NewProc("GetExtendedUdpTable")
+	procGetExtendedTcpTable         = modiphlpapi.NewProc("GetExtendedTcpTable")
+	procGetExtendedUdpTable         = modiphlpapi.NewProc("GetExtendedUdpTable")
+	procGetOwnerModuleFromTcp6Entry = modiphlpapi.NewProc("GetOwnerModuleFromTcp6Entry")
+	procGetOwnerModuleFromTcpEntry  = modiphlpapi.NewProc("GetOwnerModuleFromTcpEntry")
+	procGetOwnerModuleFromUdp6Entry = modiphlpapi.NewProc("GetOwnerModuleFromUdp6Entry")
+	procGetOwnerModuleFromUdpEntry  = modiphlpapi.NewProc("GetOwnerModuleFromUdpEntry")
 )
 
 func getExtendedTcpTable(table *byte, size *uint32, order bool, af uint32, class uint32, reserved uint32) (errcode error) {
@@ -62,6 +66,38 @@ func getExtendedUdpTable(table *byte, size *uint32, order bool, af uint32, class
 		_p0 = 1
 	}
 	r0, _, _ := syscall.SyscallN(procGetExtendedUdpTable.Addr(), uintptr(unsafe.Pointer(table)), uintptr(unsafe.Pointer(size)), uintptr(_p0), uintptr(af), uintptr(class), uintptr(reserved))
+	if uint32(r0) != 0 {
+		errcode = syscall.Errno(uint32(r0))
+	}
+	return
+}
+
+func getOwnerModuleFromTcp6Entry(row *byte, class uint32, buf *byte, size *uint32) (errcode error) {
+	r0, _, _ := syscall.SyscallN(procGetOwnerModuleFromTcp6Entry.Addr(), uintptr(unsafe.Pointer(row)), uintptr(class), uintptr(unsafe.Pointer(buf)), uintptr(unsafe.Pointer(size)))
+	if uint32(r0) != 0 {
+		errcode = syscall.Errno(uint32(r0))
+	}
+	return
+}
+
+func getOwnerModuleFromTcpEntry(row *byte, class uint32, buf *byte, size *uint32) (errcode error) {
+	r0, _, _ := syscall.SyscallN(procGetOwnerModuleFromTcpEntry.Addr(), uintptr(unsafe.Pointer(row)), uintptr(class), uintptr(unsafe.Pointer(buf)), uintptr(unsafe.Pointer(size)))
+	if uint32(r0) != 0 {
+		errcode = syscall.Errno(uint32(r0))
+	}
+	return
+}
+
+func getOwnerModuleFromUdp6Entry(row *byte, class uint32, buf *byte, size *uint32) (errcode error) {
+	r0, _, _ := syscall.SyscallN(procGetOwnerModuleFromUdp6Entry.Addr(), uintptr(unsafe.Pointer(row)), uintptr(class), uintptr(unsafe.Pointer(buf)), uintptr(unsafe.Pointer(size)))
+	if uint32(r0) != 0 {
+		errcode = syscall.Errno(uint32(r0))
+	}
+	return
+}
+
+func getOwnerModuleFromUdpEntry(row *byte, class uint32, buf *byte, size *uint32) (errcode error) {
+	r0, _, _ := syscall.SyscallN(procGetOwnerModuleFromUdpEntry.Addr(), uintptr(unsafe.Pointer(row)), uintptr(class), uintptr(unsafe.Pointer(buf)), uintptr(unsafe.Pointer(size)))
 	if uint32(r0) != 0 {
 		errcode = syscall.Errno(uint32(r0))
 	}

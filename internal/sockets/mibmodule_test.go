@@ -1,0 +1,64 @@
+package sockets
+
+import (
+	"encoding/binary"
+	"testing"
+)
+
+// TestModuleResolver runs the owner-module step of the Windows source on
+// the tcp4.bin fixture, with the call replaced by buffers laid out as
+// GetOwnerModuleFromTcpEntry fills them: the svchost listener on port 135
+// names the RpcSs service, System's and chrome's sockets name programs,
+// the TIME_WAIT row (PID 0) is never asked about, and each (PID,
+// OwningModuleInfo) is asked about once.
+func TestModuleResolver(t *testing.T) {
+	const base = 0x7ff6_1000
+	modules := map[uint32][2]string{ // PID → module name, path
+		1004: {"RpcSs", "RpcSs"},
+		4:    {"System", "System"},
+		4242: {"chrome.exe", `C:\Program Files\Google\Chrome\Application\chrome.exe`},
+	}
+	var asked []uint32
+	m := moduleResolver{lookup: func(l *mibLayout, row []byte) string {
+		pid := binary.LittleEndian.Uint32(row[l.pid:])
+		asked = append(asked, pid)
+		mod := modules[pid]
+		name, path, err := decodeOwnerModule(ownerModuleBuf(base, 8, mod[0], mod[1]), base, 8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return moduleService(name, path)
+	}}
+	b := mibFixtures[0].data // tcp4.bin
+	socks, err := appendMIBTCPTable(nil, b, Inet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep := func(i int) bool { return i != 5 } // as if the filter dropped the SYN_SENT row
+	m.resolve(socks, b, &mibTCP4, keep)
+
+	if len(asked) != 3 {
+		t.Errorf("lookups for PIDs %v, want one each for 1004, 4 and 4242", asked)
+	}
+	for i, want := range []struct {
+		pid  int32
+		unit string
+	}{{1004, "RpcSs"}, {4, ""}, {4, ""}, {4242, ""}, {0, ""}, {4242, ""}} {
+		s := socks[i]
+		if want.pid == 0 {
+			if len(s.Processes) != 0 {
+				t.Errorf("row %d: holders %v, want none", i, s.Processes)
+			}
+			continue
+		}
+		if p := s.Processes[0]; p.PID != want.pid || p.Unit != want.unit {
+			t.Errorf("row %d: PID %d service %q, want %d %q", i, p.PID, p.Unit, want.pid, want.unit)
+		}
+	}
+	if socks[1].Processes[0].ProcessInfo != socks[2].Processes[0].ProcessInfo {
+		t.Error("System's sockets no longer share one ProcessInfo")
+	}
+	if again := m.info(1004, "RpcSs"); again != socks[0].Processes[0].ProcessInfo {
+		t.Error("a service's sockets would not share one ProcessInfo")
+	}
+}
