@@ -22,6 +22,10 @@ type Holders struct {
 	// res holds Unreadable and Processes; Unattributed depends on the
 	// sockets and is counted by Attribute.
 	res Result
+	// pids, when not nil, replaces all of the above: the source gave
+	// every socket its owner's PID (Windows), and Attribute completes
+	// those processes from the snapshot pids holds.
+	pids *pidTable
 }
 
 // entry records that the process at index proc of the walk's PID list
@@ -45,9 +49,16 @@ type entry struct {
 // another process meanwhile, is matched as the walk saw it (unattributed,
 // or to its former holder); one closed meanwhile simply matches nothing.
 // A nil h (Scan failed) leaves socks unchanged and returns a zero Result.
+//
+// On Windows, where the source already gave each socket its owner's PID,
+// Attribute keeps those holders and fills in their process data instead
+// (see pidTable.attribute).
 func (h *Holders) Attribute(socks []sockets.Socket) Result {
 	if h == nil {
 		return Result{}
+	}
+	if h.pids != nil {
+		return h.pids.attribute(socks)
 	}
 	var idx *inodeIndex
 	if len(h.ents) > 0 {
