@@ -120,6 +120,11 @@ func appendSocketJSON(b []byte, s *sockets.Socket, cache processJSONCache) []byt
 		b = append(b, `,"ifindex":`...)
 		b = strconv.AppendUint(b, uint64(s.Zone), 10)
 	}
+	if s.Created != 0 {
+		b = append(b, `,"created":"`...)
+		b = time.Unix(0, s.Created).AppendFormat(b, time.RFC3339Nano)
+		b = append(b, '"')
+	}
 	b = append(b, `,"processes":[`...)
 	first := true
 	for i := range s.Processes {
@@ -159,8 +164,9 @@ func appendJSONEndpoint(b []byte, a netip.Addr, port uint16) []byte {
 }
 
 // appendProcessJSON appends one holder of a socket. pid, name, exe,
-// cmdline, uid, user and fd are always present; ppid, exe_deleted,
-// cgroup, unit and container only when known (non-zero, true, non-empty).
+// cmdline, user and fd are always present; uid wherever the OS has uids
+// (not Windows: NoUID); ppid, exe_deleted, cgroup, unit and container
+// only when known (non-zero, true, non-empty).
 func appendProcessJSON(b []byte, p *sockets.Process) []byte {
 	b = appendProcessHead(b, p.ProcessInfo)
 	b = strconv.AppendInt(b, int64(p.FD), 10)
@@ -189,8 +195,11 @@ func appendProcessHead(b []byte, p *sockets.ProcessInfo) []byte {
 		}
 		b = AppendJSONString(b, arg)
 	}
-	b = append(b, `],"uid":`...)
-	b = strconv.AppendUint(b, uint64(p.UID), 10)
+	b = append(b, ']')
+	if p.UID != sockets.NoUID {
+		b = append(b, `,"uid":`...)
+		b = strconv.AppendUint(b, uint64(p.UID), 10)
+	}
 	b = append(b, `,"user":`...)
 	b = AppendJSONString(b, p.User)
 	return append(b, `,"fd":`...)

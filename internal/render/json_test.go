@@ -44,10 +44,11 @@ type refSocket struct {
 	RecvQ     uint32       `json:"recv_q"`
 	SendQ     uint32       `json:"send_q"`
 	Inode     uint64       `json:"inode"`
-	UID       uint32       `json:"uid"`
+	UID       *uint32      `json:"uid,omitempty"`
 	NetNS     uint64       `json:"netns"`
 	Cookie    uint64       `json:"cookie,omitempty"`
 	IfIndex   uint32       `json:"ifindex,omitempty"`
+	Created   *time.Time   `json:"created,omitempty"`
 	Processes []refProcess `json:"processes"`
 }
 
@@ -58,7 +59,7 @@ type refProcess struct {
 	Exe        string   `json:"exe"`
 	ExeDeleted bool     `json:"exe_deleted,omitempty"`
 	Cmdline    []string `json:"cmdline"`
-	UID        uint32   `json:"uid"`
+	UID        *uint32  `json:"uid,omitempty"`
 	User       string   `json:"user"`
 	FD         int32    `json:"fd"`
 	Cgroup     string   `json:"cgroup,omitempty"`
@@ -71,8 +72,11 @@ func ptr[T any](v T) *T { return &v }
 func toRef(s *sockets.Socket) refSocket {
 	r := refSocket{
 		Proto: s.Proto.String(), Family: s.Family.String(), State: s.StateName(),
-		RecvQ: s.RecvQ, SendQ: s.SendQ, Inode: s.Inode, UID: s.UID, NetNS: s.NetNS,
+		RecvQ: s.RecvQ, SendQ: s.SendQ, Inode: s.Inode, UID: knownUID(s.UID), NetNS: s.NetNS,
 		Cookie: s.Cookie, IfIndex: s.Zone, Processes: []refProcess{},
+	}
+	if s.Created != 0 {
+		r.Created = ptr(time.Unix(0, s.Created))
 	}
 	if s.Family == sockets.Local {
 		r.Type = ptr(s.Type.String())
@@ -88,9 +92,17 @@ func toRef(s *sockets.Socket) refSocket {
 			cmd = []string{}
 		}
 		r.Processes = append(r.Processes, refProcess{p.PID, p.PPID, p.Name, p.Exe, p.ExeDeleted, cmd,
-			p.UID, p.User, p.FD, p.Cgroup, p.Unit, p.Container})
+			knownUID(p.UID), p.User, p.FD, p.Cgroup, p.Unit, p.Container})
 	}
 	return r
+}
+
+// knownUID is uid, or nil for NoUID (the field is then left out).
+func knownUID(uid uint32) *uint32 {
+	if uid == sockets.NoUID {
+		return nil
+	}
+	return &uid
 }
 
 func addrText(a netip.Addr) string {
@@ -152,6 +164,12 @@ func randSocket(r *rand.Rand) sockets.Socket {
 	if r.IntN(3) == 0 {
 		s.Cookie = r.Uint64()
 	}
+	if r.IntN(4) == 0 {
+		s.UID = sockets.NoUID // unix sockets from /proc
+	}
+	if r.IntN(3) == 0 {
+		s.Created = r.Int64N(4e18) + 1 // Windows' tables
+	}
 	if s.Proto == sockets.Unix {
 		s.Family = sockets.Local
 		s.Type = []sockets.SockType{sockets.Stream, sockets.Dgram, sockets.SeqPacket, 0}[r.IntN(4)]
@@ -175,6 +193,9 @@ func randSocket(r *rand.Rand) sockets.Socket {
 		}, FD: r.Int32() - 1<<30}
 		if r.IntN(2) == 0 {
 			p.PPID, p.Cgroup, p.Unit, p.Container = r.Int32(), randString(r), randString(r), randString(r)
+		}
+		if r.IntN(4) == 0 {
+			p.UID = sockets.NoUID // Windows
 		}
 		for range r.IntN(4) {
 			p.Cmdline = append(p.Cmdline, randString(r))
