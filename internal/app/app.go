@@ -50,7 +50,7 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 	f := &cli.Factory{
 		IO:         io,
 		Netstat:    base == "netstat",
-		Privileged: os.Geteuid() == 0,
+		Privileged: privileged(),
 		Lang:       cli.ArgsLang(args[1:], localeLang()),
 		UTF8:       localeUTF8(),
 		UserName:   procattr.UserName,
@@ -103,7 +103,8 @@ var getenv = os.Getenv
 
 // localeLang returns the language of the locale, from LC_ALL, LC_MESSAGES
 // or LANG, the first that is set (POSIX precedence); "C" and "POSIX" are
-// English.
+// English. With none set it is the system's language (Windows' display
+// language; English elsewhere).
 func localeLang() string {
 	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
 		if v := getenv(k); v != "" {
@@ -113,7 +114,7 @@ func localeLang() string {
 			return v
 		}
 	}
-	return ""
+	return systemLang()
 }
 
 // viewSources reads the data of -s, -r, -i and -g from the running system.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -45,7 +46,7 @@ func listRun(ctx context.Context, f *Factory, req *listRequest) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	src, err := f.Source(sockets.SourceOptions{Kind: req.Source, Record: req.Record})
+	src, err := f.Source(sockets.SourceOptions{Kind: req.Source, Record: req.Record, Modules: req.Owners && req.Details})
 	if err != nil {
 		return sourceError(req.Render.Lang, req.Source, err)
 	}
@@ -181,14 +182,24 @@ func warn(f *Factory, meta render.Meta, unreadable int, lang string) {
 	if meta.Unattributed == 0 {
 		return
 	}
-	if f.Privileged {
+	key := "cli.unattr.user"
+	switch {
+	case goos == "windows" && f.Privileged:
+		key = "cli.unattr.admin"
+	case goos == "windows":
+		key = "cli.unattr.elevate"
+	case f.Privileged:
 		fmt.Fprintln(f.IO.ErrOut, i18n.T(lang, "cli.unattr.root",
 			plural(lang, meta.Unattributed, "socket"), plural(lang, unreadable, "process"), plural(lang, unreadable, "its")))
 		return
 	}
-	fmt.Fprintln(f.IO.ErrOut, i18n.T(lang, "cli.unattr.user",
+	fmt.Fprintln(f.IO.ErrOut, i18n.T(lang, key,
 		plural(lang, meta.Unattributed, "socket"), plural(lang, unreadable, "process")))
 }
+
+// goos is the operating system whose advice warn gives (sudo or
+// Administrator); tests set it.
+var goos = runtime.GOOS
 
 // plural returns message cli.n.WORD.one or .many (cli.its.* for "its")
 // for n in language lang: English has a singular, Chinese needs none.
@@ -257,11 +268,27 @@ func filterOwners(socks []sockets.Socket, req *listRequest) []sockets.Socket {
 	})
 }
 
+// matchProgram reports whether the name or the executable's file name of
+// p is one of names, ignoring case and a Windows ".exe" ("chrome" finds
+// chrome.exe, as "chrome.exe" does).
 func matchProgram(p *sockets.ProcessInfo, names []string) bool {
+	name, exe := trimExe(p.Name), ""
+	if p.Exe != "" {
+		exe = trimExe(filepath.Base(p.Exe))
+	}
 	for _, n := range names {
-		if strings.EqualFold(p.Name, n) || (p.Exe != "" && strings.EqualFold(filepath.Base(p.Exe), n)) {
+		n = trimExe(n)
+		if strings.EqualFold(name, n) || (exe != "" && strings.EqualFold(exe, n)) {
 			return true
 		}
 	}
 	return false
+}
+
+// trimExe returns s without a final ".exe", in any case.
+func trimExe(s string) string {
+	if len(s) > 4 && strings.EqualFold(s[len(s)-4:], ".exe") {
+		return s[:len(s)-4]
+	}
+	return s
 }

@@ -270,3 +270,71 @@ func TestListUnattributedWarningChinese(t *testing.T) {
 		t.Errorf("stderr %q, want %q", errOut, want)
 	}
 }
+
+// TestListWindowsElevationWarning: on Windows the owners' programs that
+// could not be opened are reported once, with the advice netstat -b gives
+// (elevation), or, when elevated already, without advice; and -b and data
+// formats ask the source for owner modules (service names), -ano does not.
+func TestListWindowsElevationWarning(t *testing.T) {
+	defer func(g string) { goos = g }(goos)
+	goos = "windows"
+	for _, tt := range []struct {
+		args       []string
+		privileged bool
+		modules    bool
+		want       string
+	}{
+		{[]string{"-b"}, false, true, "sockscope: the programs behind 3 sockets could not be read: opening 2 processes needs elevation, as netstat -b says; run as Administrator to see every owner\n"},
+		{[]string{"-an", "--format", "json"}, true, true, "sockscope: the programs behind 3 sockets could not be read: 2 processes refused even an Administrator\n"},
+		{[]string{"-b", "--lang", "zh-CN"}, false, true, "sockscope: 3 个套接字背后的程序无法读取：打开 2 个进程需要提升权限（netstat -b 也这样要求）；以管理员身份运行才能看到全部属主\n"},
+		{[]string{"-ano"}, false, false, ""},
+	} {
+		src := &fakeSource{socks: tcpSocks(), started: make(chan struct{})}
+		var opts sockets.SourceOptions
+		var asked []uint64
+		f := &Factory{
+			Source: func(o sockets.SourceOptions) (sockets.Source, error) { opts = o; return src, nil },
+			Attribute: func(_ context.Context, details bool, _ <-chan struct{}) (func([]sockets.Socket) Attribution, error) {
+				res := Attribution{}
+				if details {
+					res = Attribution{Unattributed: 3, Unreadable: 2}
+				}
+				return fakeAttribution(&asked, res), nil
+			},
+			Privileged: tt.privileged,
+		}
+		_, errOut, err := execList(t, f, tt.args...)
+		if err != nil {
+			t.Fatalf("%v: %v", tt.args, err)
+		}
+		if errOut != tt.want {
+			t.Errorf("%v: stderr %q, want %q", tt.args, errOut, tt.want)
+		}
+		if opts.Modules != tt.modules {
+			t.Errorf("%v: SourceOptions.Modules = %v, want %v", tt.args, opts.Modules, tt.modules)
+		}
+	}
+}
+
+func TestMatchProgram(t *testing.T) {
+	chrome := &sockets.ProcessInfo{PID: 4321, Name: "chrome.exe", Exe: "/opt/google/chrome/chrome.exe"}
+	nginx := &sockets.ProcessInfo{PID: 80, Name: "nginx", Exe: "/usr/sbin/nginx"}
+	for _, tt := range []struct {
+		p    *sockets.ProcessInfo
+		name string
+		want bool
+	}{
+		{chrome, "chrome", true},
+		{chrome, "CHROME.EXE", true},
+		{chrome, "chrom", false},
+		{nginx, "nginx", true},
+		{nginx, "nginx.exe", true},
+		{nginx, "Nginx", true},
+		{nginx, "ngin", false},
+		{&sockets.ProcessInfo{Name: ".exe"}, ".exe", true},
+	} {
+		if got := matchProgram(tt.p, []string{tt.name}); got != tt.want {
+			t.Errorf("matchProgram(%q, %q) = %v, want %v", tt.p.Name, tt.name, got, tt.want)
+		}
+	}
+}

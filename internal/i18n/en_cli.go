@@ -32,6 +32,8 @@ func init() {
 		"cli.warn.attribution": "process attribution: %s",
 		"cli.unattr.root":      "sockscope: %s could not be attributed: %s refused to show %s open files even to root",
 		"cli.unattr.user":      "sockscope: %s could not be attributed: %s of other users are not visible; run as root (sudo) to see every owner",
+		"cli.unattr.elevate":   "sockscope: the programs behind %s could not be read: opening %s needs elevation, as netstat -b says; run as Administrator to see every owner",
+		"cli.unattr.admin":     "sockscope: the programs behind %s could not be read: %s refused even an Administrator",
 		"cli.n.socket.one":     "%d socket",
 		"cli.n.socket.many":    "%d sockets",
 		"cli.n.process.one":    "%d process",

@@ -32,6 +32,8 @@ func init() {
 		"cli.warn.attribution": "进程归属：%s",
 		"cli.unattr.root":      "sockscope: %s无法确定所属进程：%s即使对 root 也不公开%s打开的文件",
 		"cli.unattr.user":      "sockscope: %s无法确定所属进程：看不到其他用户的%s；用 root（sudo）运行才能看到全部属主",
+		"cli.unattr.elevate":   "sockscope: %s背后的程序无法读取：打开 %s需要提升权限（netstat -b 也这样要求）；以管理员身份运行才能看到全部属主",
+		"cli.unattr.admin":     "sockscope: %s背后的程序无法读取：%s即使对管理员也拒绝打开",
 		"cli.n.socket.one":     "%d 个套接字",
 		"cli.n.socket.many":    "%d 个套接字",
 		"cli.n.process.one":    "%d 个进程",
