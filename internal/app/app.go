@@ -54,7 +54,7 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 		Lang:       cli.ArgsLang(args[1:], localeLang()),
 		UTF8:       localeUTF8(),
 		UserName:   procattr.UserName,
-		Source:     sockets.NewSystemSource,
+		Source:     newSource,
 		Views:      viewSources(),
 		Attribute:  attribute,
 		Namer: cli.NewNamer(sync.OnceValue(func() *names.Services {
@@ -97,6 +97,9 @@ func attribute(ctx context.Context, details bool, listed <-chan struct{}) (func(
 func oneLine(err error) string {
 	return strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
 }
+
+// newSource returns the system's socket source; tests replace it.
+var newSource = sockets.NewSystemSource
 
 // getenv reads the environment (the locale); tests replace it.
 var getenv = os.Getenv

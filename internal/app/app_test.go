@@ -2,10 +2,13 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/sockscope/sockscope/internal/iostreams"
+	"github.com/sockscope/sockscope/internal/sockets"
 )
 
 func TestExitCodes(t *testing.T) {
@@ -78,6 +81,26 @@ func TestExplainAndDiagram(t *testing.T) {
 			if !strings.Contains(out.String(), w) {
 				t.Errorf("%q: output lacks %q:\n%s", tt.args, w, out)
 			}
+		}
+	}
+}
+
+// TestUnsupportedSystem: where listing is not supported (darwin, the
+// BSDs), a listing says so in one line and exits 1; the views that need
+// no socket source still run.
+func TestUnsupportedSystem(t *testing.T) {
+	defer func(f func(sockets.SourceOptions) (sockets.Source, error)) { newSource = f }(newSource)
+	newSource = func(sockets.SourceOptions) (sockets.Source, error) {
+		return nil, fmt.Errorf("%w", sockets.ErrUnsupported)
+	}
+	for _, args := range [][]string{{"sockscope", "-ano"}, {"netstat", "-b"}, {"sockscope", "list", "--format", "json"}} {
+		ios, _, out, errOut := iostreams.Test()
+		if code := Run(context.Background(), args, ios); code != ExitError {
+			t.Errorf("%q: exit %d, want %d", args, code, ExitError)
+		}
+		want := args[0] + ": listing sockets is not supported on " + runtime.GOOS + " yet\n"
+		if errOut.String() != want || out.Len() != 0 {
+			t.Errorf("%q: stderr %q, stdout %q; want stderr %q alone", args, errOut, out, want)
 		}
 	}
 }
