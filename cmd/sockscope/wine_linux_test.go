@@ -39,7 +39,10 @@ func TestWine(t *testing.T) {
 	t.Run("TCPCounters", func(t *testing.T) { w.testCounters(t, "tcp") })
 	t.Run("UDPCounters", func(t *testing.T) { w.testCounters(t, "udp") })
 	t.Run("Chinese", w.testChinese)
+	t.Run("DisplayLanguage", w.testDisplayLanguage)
 	t.Run("BadProtocol", w.testBadProtocol)
+	t.Run("Owners", w.testOwners)
+	t.Run("PackageTests", w.testPackages)
 }
 
 // wineEnv is the variable that makes a missing Wine a failure.
@@ -184,9 +187,18 @@ var wineDiag = regexp.MustCompile(`^([0-9a-f]{4}:(err|fixme|warn|trace):|wine: |
 // WINEPREFIX passes through when set; the script has a default.
 func (w *wine) run(t *testing.T, timeout time.Duration, env []string, args ...string) (stdout, stderr []byte, code int) {
 	t.Helper()
+	return w.runIn(t, "", timeout, env, w.exe, args...)
+}
+
+// runIn runs prog (a Windows program: an .exe path, or one of Wine's, as
+// "cmd") with args under Wine in directory dir ("" for this one), as run
+// runs sockscope.exe.
+func (w *wine) runIn(t *testing.T, dir string, timeout time.Duration, env []string, prog string, args ...string) (stdout, stderr []byte, code int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, w.script, append([]string{w.exe}, args...)...)
+	cmd := exec.CommandContext(ctx, w.script, append([]string{prog}, args...)...)
+	cmd.Dir = dir
 	cmd.Env = wineEnviron(env)
 	// Wine starts processes of its own: on timeout, end the whole group
 	// this command leads.

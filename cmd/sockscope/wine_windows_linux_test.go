@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// winPath is the Windows path under which Wine shows the Linux path p
+// (drive Z: is the root directory).
+func winPath(p string) string { return `Z:` + strings.ReplaceAll(p, "/", `\`) }
+
+// testDisplayLanguage checks that, with no locale variable set, the
+// Windows display language chooses the language (GetUserPreferredUILanguages):
+// Wine takes its locale from LANG, which cmd then clears for sockscope.exe.
+// Wine has a Chinese display language only if the Linux locale
+// zh_CN.UTF-8 exists (.ci/run generates it).
+func (w *wine) testDisplayLanguage(t *testing.T) {
+	out, err := exec.Command("locale", "-a").Output()
+	if err != nil || !regexp.MustCompile(`(?m)^zh_CN\.utf-?8$`).Match(out) {
+		msg := "the Linux locale zh_CN.UTF-8 is not generated (locale-gen), so Wine has no Chinese display language"
+		if os.Getenv(wineEnv) == "require" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	clear := "set LANG=&& set LC_ALL=&& set LC_MESSAGES=&& "
+	for _, c := range []struct {
+		lang, title string
+		labels      []string
+	}{
+		{"zh_CN.UTF-8", "IPv4 的 TCP 统计信息", zhStatLabels["tcp"]},
+		{"C.UTF-8", "TCP Statistics for IPv4", nil}, // the control: English without it
+	} {
+		stdout, stderr, code := w.runIn(t, "", time.Minute, []string{"LANG=" + c.lang}, "cmd", "/c", clear+winPath(w.exe)+" -s -p tcp")
+		if code != 0 {
+			t.Fatalf("Wine locale %s: exit status %d\nstderr:\n%s", c.lang, code, stderr)
+		}
+		title, labels, _, err := parseWinStats(string(stdout))
+		if err != nil {
+			t.Fatalf("Wine locale %s: %v\n%s", c.lang, err, stdout)
+		}
+		if title != c.title || (c.labels != nil && !slices.Equal(labels, c.labels)) {
+			t.Errorf("Wine locale %s, no LANG for the program: title %q, labels %q; want %q, %q", c.lang, title, labels, c.title, c.labels)
+		}
+	}
+}
+
+// testOwners runs -b and the JSON listing with owners asked for: the
+// module lookups and the process snapshot run (Wine has no
+// GetOwnerModuleFrom*Entry: they must be skipped, not crash), and as every
+// owner is PID 0 under Wine, no row gets an owner line, nothing is
+// reported unreadable, and every socket's processes are [].
+func (w *wine) testOwners(t *testing.T) {
+	out := string(w.runOK(t, nil, "-abno"))
+	rows := 0
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "  TCP ") || strings.HasPrefix(line, "  UDP "):
+			rows++
+			if f := strings.Fields(line); f[len(f)-1] != "0" {
+				t.Errorf("a row with an owner under Wine: %q", line)
+			}
+		case strings.HasPrefix(line, " [") || strings.Contains(line, "Can not obtain ownership information"):
+			t.Errorf("an owner line under a PID 0 row: %q", line)
+		}
+	}
+	if rows == 0 {
+		t.Fatalf("-abno listed nothing:\n%s", out)
+	}
+	var doc struct {
+		Sockets []struct {
+			Processes []json.RawMessage `json:"processes"`
+		} `json:"sockets"`
+		Unattributed int      `json:"unattributed"`
+		Warnings     []string `json:"warnings"`
+	}
+	if err := json.Unmarshal(w.runOK(t, nil, "-an", "--format", "json"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Sockets) == 0 || doc.Unattributed != 0 || len(doc.Warnings) != 0 {
+		t.Errorf("JSON: %d sockets, unattributed %d, warnings %q", len(doc.Sockets), doc.Unattributed, doc.Warnings)
+	}
+	for _, s := range doc.Sockets {
+		if s.Processes == nil || len(s.Processes) != 0 {
+			t.Errorf("a socket with processes %v under Wine", s.Processes)
+			break
+		}
+	}
+}
+
+// testWindowsName is what every test in a _windows_test.go file is named,
+// so that testPackages runs them all and nothing else.
+var testWindowsName = regexp.MustCompile(`(?m)^func (Test\w*)\(`)
+
+// testPackages runs, under Wine, the tests of every package that has
+// _windows_test.go files: the Windows calls behind attribution, sources
+// and views, checked for real (the test's own process, its own sockets).
+// Those tests are all named TestWindows*; only they run (the rest of each
+// package runs on Linux already, and Wine 8's RemoveAll fails on the
+// temporary directories of some).
+func (w *wine) testPackages(t *testing.T) {
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(root, "internal", "*", "*_windows_test.go"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no _windows_test.go files under internal/ (%v)", err)
+	}
+	tests := make(map[string][]string) // package dir → its Windows tests
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range testWindowsName.FindAllSubmatch(b, -1) {
+			name := string(m[1])
+			if !strings.HasPrefix(name, "TestWindows") {
+				t.Errorf("%s: %s would not run under Wine: name it TestWindows...", f, name)
+			}
+			tests[filepath.Dir(f)] = append(tests[filepath.Dir(f)], name)
+		}
+	}
+	for _, dir := range slices.Sorted(maps.Keys(tests)) {
+		rel, _ := filepath.Rel(root, dir)
+		t.Run(filepath.ToSlash(rel), func(t *testing.T) {
+			exe := filepath.Join(t.TempDir(), filepath.Base(dir)+".test.exe")
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			build := exec.CommandContext(ctx, "go", "test", "-c", "-o", exe, "./"+filepath.ToSlash(rel))
+			build.Dir = root
+			build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=windows", "GOARCH=amd64")
+			if out, err := build.CombinedOutput(); err != nil {
+				t.Fatalf("go test -c (windows/amd64): %v\n%s", err, out)
+			}
+			stdout, stderr, code := w.runIn(t, dir, 3*time.Minute, nil, exe, "-test.run", "^TestWindows", "-test.v")
+			out := string(stdout) + string(stderr)
+			if code != 0 || strings.Contains(out, "--- FAIL") {
+				t.Fatalf("exit status %d:\n%s", code, out)
+			}
+			for _, name := range tests[dir] {
+				if !strings.Contains(out, "--- PASS: "+name+" ") && !strings.Contains(out, "--- SKIP: "+name+" ") {
+					t.Errorf("%s did not run:\n%s", name, out)
+				}
+			}
+			for _, l := range strings.Split(out, "\n") {
+				if strings.HasPrefix(strings.TrimSpace(l), "--- SKIP") || strings.Contains(l, ".go:") {
+					t.Log(strings.TrimSpace(l))
+				}
+			}
+		})
+	}
+}
