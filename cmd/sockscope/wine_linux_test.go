@@ -42,6 +42,7 @@ func TestWine(t *testing.T) {
 	t.Run("DisplayLanguage", w.testDisplayLanguage)
 	t.Run("BadProtocol", w.testBadProtocol)
 	t.Run("Owners", w.testOwners)
+	t.Run("Protocols", w.testProtocols)
 	t.Run("PackageTests", w.testPackages)
 }
 

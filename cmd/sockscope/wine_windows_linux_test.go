@@ -163,3 +163,45 @@ func (w *wine) testPackages(t *testing.T) {
 		})
 	}
 }
+
+// testProtocols checks the Windows meanings of -p under Wine: -anop tcp
+// lists IPv4 TCP only, tcpv6 IPv6 TCP only, udp IPv4 UDP only; -s -p
+// tcpv6 prints Windows' own IPv6 TCP section; -s prints every section of
+// Windows netstat -s, in its order.
+func (w *wine) testProtocols(t *testing.T) {
+	for _, c := range []struct {
+		proto, rowProto string
+		v6              bool
+	}{{"tcp", "TCP", false}, {"tcpv6", "TCP", true}, {"udp", "UDP", false}, {"udpv6", "UDP", true}} {
+		out := string(w.runOK(t, nil, "-anop", c.proto))
+		rows := 0
+		for _, l := range strings.Split(out, "\n") {
+			f := strings.Fields(l)
+			if len(f) < 3 || (f[0] != "TCP" && f[0] != "UDP") {
+				continue
+			}
+			rows++
+			if f[0] != c.rowProto || strings.HasPrefix(f[1], "[") != c.v6 {
+				t.Errorf("-anop %s listed %q", c.proto, l)
+			}
+		}
+		if rows == 0 && c.proto == "tcp" {
+			t.Errorf("-anop tcp listed nothing:\n%s", out)
+		}
+	}
+	title, labels, _, err := parseWinStats(string(w.runOK(t, nil, "-s", "-p", "tcpv6")))
+	if err != nil || title != "TCP Statistics for IPv6" || len(labels) < len(zhStatLabels["tcp"]) {
+		t.Errorf("-s -p tcpv6: title %q, labels %q, %v", title, labels, err)
+	}
+	var titles []string
+	for _, l := range strings.Split(string(w.runOK(t, nil, "-s")), "\n") {
+		if l != "" && !strings.HasPrefix(l, " ") {
+			titles = append(titles, l)
+		}
+	}
+	want := []string{"IPv4 Statistics", "IPv6 Statistics", "ICMPv4 Statistics", "ICMPv6 Statistics",
+		"TCP Statistics for IPv4", "TCP Statistics for IPv6", "UDP Statistics for IPv4", "UDP Statistics for IPv6"}
+	if !slices.Equal(titles, want) {
+		t.Errorf("-s sections %q, want %q", titles, want)
+	}
+}
