@@ -56,7 +56,11 @@ func csvRecord(s *sockets.Socket) []string {
 		rec = append(rec, validUTF8(addrText(s.Local.Addr())), u(uint64(s.Local.Port())), "",
 			validUTF8(addrText(s.Remote.Addr())), u(uint64(s.Remote.Port())), "")
 	}
-	rec = append(rec, u(uint64(s.RecvQ)), u(uint64(s.SendQ)), u(s.Inode), u(uint64(s.UID)), u(s.NetNS))
+	uid := u(uint64(s.UID))
+	if s.UID == sockets.NoUID {
+		uid = "" // unknown (unix sockets from /proc)
+	}
+	rec = append(rec, u(uint64(s.RecvQ)), u(uint64(s.SendQ)), u(s.Inode), uid, u(s.NetNS))
 	if s.Family == sockets.Local {
 		rec = append(rec, s.Type.String())
 	} else {
