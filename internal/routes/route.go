@@ -11,8 +11,8 @@ import (
 var ErrUnsupported = errors.New("routes: not supported on this system")
 
 // ErrParse is wrapped by every error the decoders return for malformed
-// input.
-var ErrParse = errors.New("routes: malformed rtnetlink data")
+// input: an rtnetlink dump or a MIB_IPFORWARD_TABLE2.
+var ErrParse = errors.New("routes: malformed routing data")
 
 func parseErrorf(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrParse}, args...)...)
@@ -49,7 +49,9 @@ const (
 	ScopeNowhere  = 255 // RT_SCOPE_NOWHERE
 )
 
-// Route is one entry of a routing table: a decoded RTM_NEWROUTE message.
+// Route is one entry of a routing table: a decoded RTM_NEWROUTE message,
+// or on Windows a MIB_IPFORWARD_ROW2 (DecodeIPForwardTable2 says which
+// fields it fills and how).
 type Route struct {
 	// Family is 4 for an IPv4 route, 6 for an IPv6 one.
 	Family int
@@ -64,7 +66,9 @@ type Route struct {
 	// IfName is the name of OIF. The decoders leave it empty; List fills
 	// it.
 	IfName string
-	// Metric is the route priority (RTA_PRIORITY); 0 if absent.
+	// Metric is the route priority (RTA_PRIORITY); 0 if absent. On
+	// Windows, List reports the effective metric, the route's plus its
+	// interface's.
 	Metric uint32
 	// Table is the routing table id: RTA_TABLE when present, else
 	// rtm_table. See TableMain and the other Table constants.
