@@ -3,12 +3,23 @@
 //
 // # Reading and parsing
 //
-// The decoders (DecodeRoute, DecodeDump) are pure: they turn the bytes of an
-// rtnetlink RTM_NEWROUTE dump into Route values, on any GOOS, with explicit
-// length checks, and never panic on malformed input (FuzzDecodeRoute). List
-// does the I/O: on Linux it dumps RTM_GETROUTE for AF_INET and AF_INET6 over
-// a NETLINK_ROUTE socket and resolves interface names; elsewhere it returns
-// an error wrapping ErrUnsupported.
+// The decoders are pure: DecodeRoute and DecodeDump turn the bytes of an
+// rtnetlink RTM_NEWROUTE dump, and DecodeIPForwardTable2 those of a Windows
+// MIB_IPFORWARD_TABLE2, into Route values, on any GOOS, with explicit
+// length checks, and never panic on malformed input (FuzzDecodeRoute,
+// FuzzDecodeIPForwardTable2). List does the I/O: on Linux it dumps
+// RTM_GETROUTE for AF_INET and AF_INET6 over a NETLINK_ROUTE socket and
+// resolves interface names; on Windows it calls GetIpForwardTable2 and
+// adds interface metrics, names and addresses; elsewhere it returns an
+// error wrapping ErrUnsupported.
+//
+// # Windows
+//
+// Windows has one routing table, so every route is in TableMain. Its rows
+// carry no route type or scope, and their protocols are not Linux's:
+// DecodeIPForwardTable2 derives Type and Scope and maps Protocol to the
+// nearest RTPROT_* value. List reports the effective metric (route plus
+// interface metric), as route print does.
 //
 // # Network namespaces
 //

@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !windows
 
 package routes
 
@@ -8,8 +8,8 @@ import (
 	"runtime"
 )
 
-// List returns an error wrapping ErrUnsupported: routes are only read on
-// Linux for now.
+// List returns an error wrapping ErrUnsupported: routes are read on Linux
+// (rtnetlink) and Windows (the IP Helper API) only.
 func List(ctx context.Context) ([]Route, error) {
 	return nil, fmt.Errorf("%w (GOOS=%s)", ErrUnsupported, runtime.GOOS)
 }
