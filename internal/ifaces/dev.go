@@ -19,6 +19,8 @@ var ErrParse = errors.New("parse error")
 // counters since it was created, as dev_seq_printf_stats prints them from
 // struct rtnl_link_stats64
 // (https://github.com/torvalds/linux/blob/v6.18/net/core/net-procfs.c).
+// On Windows it holds one MIB_IF_ROW2 instead (DecodeIfTable2 says how the
+// fields map).
 //
 // Some columns are sums of several kernel counters: RxDropped is
 // rx_dropped + rx_missed_errors, RxFrame is rx_length_errors +
@@ -26,11 +28,29 @@ var ErrParse = errors.New("parse error")
 // tx_carrier_errors + tx_aborted_errors + tx_window_errors +
 // tx_heartbeat_errors.
 type Interface struct {
-	Name string // "eth0"; never empty
+	Name string // "eth0", or Windows' friendly name ("Ethernet"); never empty
 
 	RxBytes, RxPackets, RxErrors, RxDropped, RxFIFO, RxFrame, RxCompressed, RxMulticast uint64
 
 	TxBytes, TxPackets, TxErrors, TxDropped, TxFIFO, TxCollisions, TxCarrier, TxCompressed uint64
+
+	// Windows reports that the fields below were filled from a Windows
+	// MIB_IF_ROW2; ParseDev leaves them all zero, as /proc/net/dev has
+	// none of them.
+	Windows bool
+	// RxUnicast, RxNonUnicast, TxUnicast and TxNonUnicast split the
+	// packet counts as Windows does (InUcastPkts, InNUcastPkts,
+	// OutUcastPkts, OutNUcastPkts; non-unicast is multicast plus
+	// broadcast), and RxUnknownProtos counts received packets of unknown
+	// protocols (InUnknownProtos).
+	RxUnicast, RxNonUnicast, RxUnknownProtos, TxUnicast, TxNonUnicast uint64
+	// Index is the interface index (InterfaceIndex).
+	Index int
+	// Loopback marks a software loopback interface
+	// (IF_TYPE_SOFTWARE_LOOPBACK) and Filter a filter interface (a
+	// lightweight filter driver's view of an adapter, whose counts repeat
+	// the adapter's).
+	Loopback, Filter bool
 }
 
 // devFields is the number of counters on one /proc/net/dev line.
