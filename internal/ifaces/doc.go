@@ -1,7 +1,7 @@
 // Package ifaces reads the kernel's per-interface tables: the traffic
 // counters of /proc/net/dev (netstat -i, Windows netstat -e) and the
 // multicast group memberships of /proc/net/igmp and /proc/net/igmp6
-// (netstat -g).
+// (netstat -g); on Windows, the counters of GetIfTable2.
 //
 // # Reading and parsing
 //
@@ -10,6 +10,15 @@
 // ParseDev, ParseIGMP and ParseIGMP6 do all the work on an io.Reader: they
 // carry no build tags, never touch the file system, and are tested on text
 // captured from Linux 6.18 (testdata/README.md) and fuzzed, on every OS.
+//
+// # Windows
+//
+// On Windows, Interfaces("") calls GetIfTable2 and DecodeIfTable2 decodes
+// the MIB_IF_TABLE2 it returns; like the Linux parsers, the decoder is pure,
+// tested on every OS (on tables built at the documented offsets and on one
+// captured under Wine) and fuzzed. Windows keeps counters Linux lacks (the
+// unicast/non-unicast split of both directions, unknown protocols), which
+// fill Interface's Windows fields. Groups("") is not supported there.
 //
 // # Errors
 //

@@ -12,13 +12,26 @@ import (
 // differs once a thread has called setns.
 const DefaultDir = "/proc/thread-self/net"
 
-// Interfaces returns the counters of every interface in dir/dev, the
-// /proc/net/dev of the network namespace whose /proc/net directory is dir
-// (DefaultDir if dir is ""). It returns the *fs.PathError of a failed open
-// or read (fs.ErrNotExist where there is no /proc, as on Windows), or an
-// error wrapping ErrParse if the file is malformed.
+// Interfaces returns the counters of every interface. With dir "" it reads
+// the running system: on Windows GetIfTable2 (DecodeIfTable2 says how its
+// rows map), elsewhere DefaultDir/dev. Otherwise, on any system, it reads
+// dir/dev, the /proc/net/dev of the network namespace whose /proc/net
+// directory is dir. Reading a file, it returns the *fs.PathError of a
+// failed open or read (fs.ErrNotExist where there is no /proc, as on
+// macOS), or an error wrapping ErrParse if the file is malformed. Reading
+// Windows, it returns an error wrapping errors.ErrUnsupported if
+// iphlpapi.dll lacks GetIfTable2, the API's error if the call fails, or an
+// error wrapping ErrParse if the table is malformed.
 func Interfaces(dir string) ([]Interface, error) {
-	f, err := os.Open(filepath.Join(orDefault(dir), "dev"))
+	if dir == "" {
+		return systemInterfaces()
+	}
+	return readDev(dir)
+}
+
+// readDev reads dir/dev.
+func readDev(dir string) ([]Interface, error) {
+	f, err := os.Open(filepath.Join(dir, "dev"))
 	if err != nil {
 		return nil, err
 	}
@@ -28,12 +41,21 @@ func Interfaces(dir string) ([]Interface, error) {
 
 // Groups returns the multicast memberships of every interface in dir/igmp
 // and then dir/igmp6, the files of the network namespace whose /proc/net
-// directory is dir (DefaultDir if dir is ""). A missing igmp6, as on a
-// kernel without IPv6, contributes no memberships and is not an error. It
-// returns the *fs.PathError of any other failed open or read, or an error
-// wrapping ErrParse if a file is malformed.
+// directory is dir; with dir "", those of DefaultDir, except on Windows,
+// where it returns an error wrapping errors.ErrUnsupported (Windows netstat
+// has no -g). A missing igmp6, as on a kernel without IPv6, contributes no
+// memberships and is not an error. It returns the *fs.PathError of any
+// other failed open or read, or an error wrapping ErrParse if a file is
+// malformed.
 func Groups(dir string) ([]Membership, error) {
-	dir = orDefault(dir)
+	if dir == "" {
+		return systemGroups()
+	}
+	return readGroups(dir)
+}
+
+// readGroups reads dir/igmp and dir/igmp6.
+func readGroups(dir string) ([]Membership, error) {
 	f, err := os.Open(filepath.Join(dir, "igmp"))
 	if err != nil {
 		return nil, err
@@ -56,12 +78,4 @@ func Groups(dir string) ([]Membership, error) {
 		return nil, err
 	}
 	return append(out, v6...), nil
-}
-
-// orDefault returns dir, or DefaultDir if dir is "".
-func orDefault(dir string) string {
-	if dir == "" {
-		return DefaultDir
-	}
-	return dir
 }
