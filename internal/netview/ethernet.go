@@ -9,9 +9,9 @@ import (
 	"github.com/sockscope/sockscope/internal/render"
 )
 
-// EthernetStats are the counters of Windows "netstat -e", derived from
-// /proc/net/dev. Linux keeps no unicast/non-unicast split on transmit and
-// no per-interface count of unknown protocols, so:
+// EthernetStats are the counters of Windows "netstat -e". From
+// /proc/net/dev they are derived: Linux keeps no unicast/non-unicast split
+// on transmit and no per-interface count of unknown protocols, so:
 //
 //	Received Bytes               = rx_bytes
 //	Received Unicast packets     = rx_packets - multicast (never below 0)
@@ -28,6 +28,14 @@ import (
 //
 // each summed over every interface but the loopback "lo": Windows sums
 // over its adapters, and its loopback pseudo-interface counts nothing.
+//
+// Interfaces read on Windows (ifaces.Interface.Windows set) carry the
+// split themselves, so each row is Windows' own counter: Unicast and
+// Non-unicast packets are the In/OutUcastPkts and In/OutNUcastPkts of
+// MIB_IF_ROW2, Discards and Errors In/OutDiscards and In/OutErrors,
+// Unknown protocols InUnknownProtos. Those are summed over every interface
+// but loopback ones (IF_TYPE_SOFTWARE_LOOPBACK) and filter interfaces,
+// whose counts repeat those of the adapter they filter.
 type EthernetStats struct {
 	Bytes, Unicast, NonUnicast, Discards, Errors, UnknownProtocols uint64
 }
@@ -36,6 +44,12 @@ type EthernetStats struct {
 // EthernetStats.
 func Ethernet(ifs []ifaces.Interface) (rx, tx EthernetStats) {
 	for _, f := range ifs {
+		if f.Windows {
+			if !f.Loopback && !f.Filter {
+				addWindows(&rx, &tx, &f)
+			}
+			continue
+		}
 		if f.Name == "lo" {
 			continue
 		}
@@ -50,6 +64,21 @@ func Ethernet(ifs []ifaces.Interface) (rx, tx EthernetStats) {
 		tx.Errors += f.TxErrors
 	}
 	return rx, tx
+}
+
+// addWindows adds the Windows counters of f to rx and tx.
+func addWindows(rx, tx *EthernetStats, f *ifaces.Interface) {
+	rx.Bytes += f.RxBytes
+	rx.Unicast += f.RxUnicast
+	rx.NonUnicast += f.RxNonUnicast
+	rx.Discards += f.RxDropped
+	rx.Errors += f.RxErrors
+	rx.UnknownProtocols += f.RxUnknownProtos
+	tx.Bytes += f.TxBytes
+	tx.Unicast += f.TxUnicast
+	tx.NonUnicast += f.TxNonUnicast
+	tx.Discards += f.TxDropped
+	tx.Errors += f.TxErrors
 }
 
 // WriteEthernet is Windows netstat -e: "Interface Statistics", received
