@@ -8,9 +8,9 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// TestLayoutMatchesXSys checks mibif.go's offsets against the compiler's
+// TestWindowsLayoutMatchesXSys checks mibif.go's offsets against the compiler's
 // layout of x/sys/windows's declaration of the same structures.
-func TestLayoutMatchesXSys(t *testing.T) {
+func TestWindowsLayoutMatchesXSys(t *testing.T) {
 	var r windows.MibIfRow2
 	var tbl windows.MibIfTable2
 	for _, c := range []struct {
@@ -42,9 +42,9 @@ func TestLayoutMatchesXSys(t *testing.T) {
 	}
 }
 
-// TestInterfacesLive reads this machine's interfaces: it works, or the
+// TestWindowsInterfacesLive reads this machine's interfaces: it works, or the
 // API is missing (errors.ErrUnsupported); Groups is unsupported.
-func TestInterfacesLive(t *testing.T) {
+func TestWindowsInterfacesLive(t *testing.T) {
 	ifs, err := Interfaces("")
 	if errors.Is(err, errors.ErrUnsupported) {
 		t.Skip(err)

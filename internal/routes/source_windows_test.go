@@ -9,9 +9,9 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// TestLayoutMatchesXSys checks mibroute.go's offsets against the compiler's
+// TestWindowsLayoutMatchesXSys checks mibroute.go's offsets against the compiler's
 // layout of x/sys/windows's declaration of the same structures.
-func TestLayoutMatchesXSys(t *testing.T) {
+func TestWindowsLayoutMatchesXSys(t *testing.T) {
 	var r windows.MibIpForwardRow2
 	var tbl windows.MibIpForwardTable2
 	for _, c := range []struct {
@@ -36,9 +36,9 @@ func TestLayoutMatchesXSys(t *testing.T) {
 	}
 }
 
-// TestListLive lists this machine's routes: it works, or the API is
+// TestWindowsListLive lists this machine's routes: it works, or the API is
 // missing (ErrUnsupported).
-func TestListLive(t *testing.T) {
+func TestWindowsListLive(t *testing.T) {
 	rs, err := List(context.Background())
 	if errors.Is(err, ErrUnsupported) {
 		t.Skip(err)
