@@ -27,8 +27,8 @@ import (
 //
 // liCreateTimestamp, a FILETIME, becomes Socket.Created. OwningModuleInfo
 // is opaque: GetOwnerModuleFrom*Entry takes the whole row to resolve it
-// (MIBRow hands a row back for that). SpecificPortBind/dwFlags of UDP rows
-// are not decoded.
+// (moduleResolver, mibmodule.go, hands it the row). SpecificPortBind and
+// dwFlags of UDP rows are not decoded.
 
 // mibTableHeader is the offset of the first row of every *_OWNER_MODULE
 // table: DWORD dwNumEntries, then padding to the rows' 8-byte alignment.
