@@ -94,11 +94,7 @@ func (l *winLoader) load(p *sockets.ProcessInfo) error {
 		return err
 	}
 	defer windows.CloseHandle(h)
-	buf := make([]uint16, windows.MAX_LONG_PATH)
-	n := uint32(len(buf))
-	if windows.QueryFullProcessImageName(h, 0, &buf[0], &n) == nil {
-		p.Exe = windows.UTF16ToString(buf[:n])
-	}
+	p.Exe = imageName(h)
 	if cmd, err := commandLine(h); err == nil && cmd != "" {
 		if args, err := windows.DecomposeCommandLine(cmd); err == nil {
 			p.Cmdline = args
@@ -112,6 +108,23 @@ func (l *winLoader) load(p *sockets.ProcessInfo) error {
 		tok.Close()
 	}
 	return nil
+}
+
+// imageName returns the full path of process h's executable, "" if it
+// cannot be read (the System process has none).
+func imageName(h windows.Handle) string {
+	for _, size := range [...]uint32{windows.MAX_PATH, windows.MAX_LONG_PATH} {
+		buf := make([]uint16, size)
+		n := size
+		err := windows.QueryFullProcessImageName(h, 0, &buf[0], &n)
+		if err == nil {
+			return windows.UTF16ToString(buf[:n])
+		}
+		if !errors.Is(err, windows.ERROR_INSUFFICIENT_BUFFER) {
+			break
+		}
+	}
+	return ""
 }
 
 // account returns DOMAIN\user for sid ("NT AUTHORITY\SYSTEM"), or the
@@ -142,7 +155,10 @@ func commandLine(h windows.Handle) (string, error) {
 		size := uint32(len(buf) * 8)
 		err := windows.NtQueryInformationProcess(h, windows.ProcessCommandLineInformation, unsafe.Pointer(&buf[0]), size, &need)
 		if err == nil {
-			b := unsafe.Slice((*byte)(unsafe.Pointer(&buf[0])), size)
+			if need == 0 || need > size {
+				need = size // the length written, where the call says it
+			}
+			b := unsafe.Slice((*byte)(unsafe.Pointer(&buf[0])), need)
 			return decodeUnicodeString(b, uint64(uintptr(unsafe.Pointer(&buf[0]))), int(unsafe.Sizeof(uintptr(0))))
 		}
 		if need <= size {

@@ -65,7 +65,7 @@ func (m *moduleResolver) info(pid int32, service string) *ProcessInfo {
 	if m.infos == nil {
 		m.infos = make(map[serviceKey]*ProcessInfo)
 	}
-	p := &ProcessInfo{PID: pid, Unit: service}
+	p := &ProcessInfo{PID: pid, UID: NoUID, Unit: service}
 	m.infos[k] = p
 	return p
 }

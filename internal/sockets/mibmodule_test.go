@@ -2,6 +2,7 @@ package sockets
 
 import (
 	"encoding/binary"
+	"slices"
 	"testing"
 )
 
@@ -29,7 +30,12 @@ func TestModuleResolver(t *testing.T) {
 		}
 		return moduleService(name, path)
 	}}
-	b := mibFixtures[0].data // tcp4.bin
+	b := slices.Clone(mibFixtures[0].data) // tcp4.bin
+	// Row 5 (SYN_SENT, PID 4242 like row 3) gets PID 5555, whose module
+	// names a service: keep(5) is false, so it must be neither asked
+	// about nor given that service.
+	binary.LittleEndian.PutUint32(b[mibTableHeader+5*mibTCPRowOwnerModuleLen+mibTCP4.pid:], 5555)
+	modules[5555] = [2]string{"Skipped", "Skipped"}
 	socks, err := appendMIBTCPTable(nil, b, Inet)
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +49,7 @@ func TestModuleResolver(t *testing.T) {
 	for i, want := range []struct {
 		pid  int32
 		unit string
-	}{{1004, "RpcSs"}, {4, ""}, {4, ""}, {4242, ""}, {0, ""}, {4242, ""}} {
+	}{{1004, "RpcSs"}, {4, ""}, {4, ""}, {4242, ""}, {0, ""}, {5555, ""}} {
 		s := socks[i]
 		if want.pid == 0 {
 			if len(s.Processes) != 0 {
@@ -51,8 +57,8 @@ func TestModuleResolver(t *testing.T) {
 			}
 			continue
 		}
-		if p := s.Processes[0]; p.PID != want.pid || p.Unit != want.unit {
-			t.Errorf("row %d: PID %d service %q, want %d %q", i, p.PID, p.Unit, want.pid, want.unit)
+		if p := s.Processes[0]; p.PID != want.pid || p.Unit != want.unit || p.UID != NoUID {
+			t.Errorf("row %d: PID %d service %q uid %d, want %d %q and no uid", i, p.PID, p.Unit, p.UID, want.pid, want.unit)
 		}
 	}
 	if socks[1].Processes[0].ProcessInfo != socks[2].Processes[0].ProcessInfo {

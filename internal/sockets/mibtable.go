@@ -238,7 +238,7 @@ func appendMIBTable(dst []Socket, b []byte, proto Proto, l *mibLayout) ([]Socket
 				if procs == nil {
 					procs = make(map[uint32]*ProcessInfo)
 				}
-				p = &ProcessInfo{PID: int32(pid)}
+				p = &ProcessInfo{PID: int32(pid), UID: NoUID} // Windows has SIDs, not uids
 				procs[pid] = p
 			}
 			s.Processes = []Process{{ProcessInfo: p}}

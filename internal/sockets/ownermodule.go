@@ -83,21 +83,17 @@ func wideStringAt(buf []byte, base, p uint64) (string, error) {
 // moduleService returns the service that a socket's owner module names, or
 // "" if the module is a program rather than a service. Windows netstat -b
 // prints such a service on a line of its own above the hosting process's
-// image ("  RpcSs" over " [svchost.exe]"). A module is taken to be a
-// service when its name is not the last element of its path: a program's
-// module is its image ("chrome.exe", "C:\...\chrome.exe"), while a service
-// inside svchost.exe is reported by its service name, with no path of an
-// image behind it. The kernel's module ("System") is no service.
+// image ("  RpcSs" over " [svchost.exe]"). A program's module is its image
+// ("chrome.exe", "C:\...\chrome.exe"); a service is reported by its
+// service name ("RpcSs"), which is no file name: so a module is taken to be
+// a service when its name does not end in ".exe" and is not the last
+// element of its path. The kernel's module ("System") is no service.
 func moduleService(name, path string) string {
-	if name == "" || name == ownerModuleKernel {
+	if name == "" || name == ownerModuleKernel || strings.HasSuffix(strings.ToLower(name), ".exe") {
 		return ""
 	}
-	i := strings.LastIndexAny(path, `\/`)
-	if i >= 0 && strings.EqualFold(path[i+1:], name) {
-		return ""
-	}
-	if i < 0 && strings.HasSuffix(strings.ToLower(name), ".exe") {
-		return "" // a bare image name with no directory
+	if i := strings.LastIndexAny(path, `\/`); i >= 0 && strings.EqualFold(path[i+1:], name) {
+		return "" // a program whose image is not an .exe
 	}
 	return name
 }

@@ -115,6 +115,9 @@ func TestModuleService(t *testing.T) {
 		{"Dnscache", "", "Dnscache"},
 		{"System", "System", ""},
 		{"lsass.exe", "lsass.exe", ""},
+		{"app.exe", `C:\tools\app-1.2.exe`, ""}, // an .exe is a program, whatever its path
+		{"node", `C:\tools\node`, ""},           // an image without .exe
+		{"Spooler", `C:\Windows\System32\spoolsv.exe`, "Spooler"},
 		{"", "", ""},
 	} {
 		if got := moduleService(tt.name, tt.path); got != tt.want {

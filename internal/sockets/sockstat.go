@@ -66,7 +66,7 @@ func sockstatField(data []byte, label, field string) int {
 			}
 			v := 0
 			for _, c := range words[i+1] {
-				if c < '0' || c > '9' || v > 1<<40 {
+				if c < '0' || c > '9' || v > 1<<30 {
 					return 0
 				}
 				v = v*10 + int(c-'0')

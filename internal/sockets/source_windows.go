@@ -37,8 +37,8 @@ func newSystemSource(opts SourceOptions) (Source, error) {
 
 // iphlpSource lists TCP and UDP sockets of both families with
 // GetExtendedTcpTable (TCP_TABLE_OWNER_MODULE_ALL) and GetExtendedUdpTable
-// (UDP_TABLE_OWNER_MODULE), decoded by appendMIBTCPTable and
-// appendMIBUDPTable (mibtable.go). Windows has no raw, unix, MPTCP or
+// (UDP_TABLE_OWNER_MODULE), decoded by appendMIBTable (mibtable.go).
+// Windows has no raw, unix, MPTCP or
 // UDP-Lite listing: those protocols are simply absent. With modules, the
 // owner module of every socket listed is looked up (moduleResolver).
 type iphlpSource struct{ modules bool }

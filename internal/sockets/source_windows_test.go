@@ -5,14 +5,14 @@ import (
 	"encoding/binary"
 	"net"
 	"os"
+	"slices"
 	"testing"
 )
 
 // TestWindowsIPHelperSource runs on Windows, and under Wine in CI
 // (cmd/sockscope's Wine tests run this package's test binary): a
-// listener this process opens is in the table, with owner modules asked
-// for (Wine's iphlpapi.dll lacks GetOwnerModuleFrom*Entry: that must be
-// skipped, not crash).
+// listener this process opens is in the table that the source reads with
+// owner modules asked for, and the state filter holds.
 func TestWindowsIPHelperSource(t *testing.T) {
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
@@ -42,19 +42,38 @@ func TestWindowsIPHelperSource(t *testing.T) {
 	}
 }
 
-// TestWindowsOwnerModuleLookup: asking for the owner module of a row
-// never fails the listing: a row of this process gives no service (a
-// program's module is its image), and where iphlpapi.dll lacks the call
-// (Wine 8) the lookup answers "" instead of panicking in the generated
-// wrapper.
+// TestWindowsOwnerModuleLookup asks for the owner module of the row of a
+// listener this process opens, as the source does for -b: this program is
+// no service, so the answer is "". Where iphlpapi.dll lacks the call
+// (Wine 8, which also gives the row PID 0) the lookup must answer ""
+// instead of panicking in the generated wrapper.
 func TestWindowsOwnerModuleLookup(t *testing.T) {
-	row := make([]byte, mibTCPRowOwnerModuleLen)
-	binary.LittleEndian.PutUint32(row[0:], 2)                    // LISTEN
-	binary.LittleEndian.PutUint32(row[20:], uint32(os.Getpid())) // dwOwningPid
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := uint16(ln.Addr().(*net.TCPAddr).Port)
+	b, _, err := readMIBTable(TCP, Inet, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	socks, err := appendMIBTable(nil, b, TCP, &mibTCP4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(socks, func(s Socket) bool { return s.State == Listen && s.Local.Port() == port })
+	if i < 0 {
+		t.Fatalf("no row for the listener on port %d", port)
+	}
+	row := b[mibTableHeader+i*mibTCP4.rowLen:][:mibTCP4.rowLen]
+	if pid := binary.LittleEndian.Uint32(row[mibTCP4.pid:]); pid != uint32(os.Getpid()) {
+		t.Logf("the row's owner is PID %d, not this process's %d (Wine gives 0)", pid, os.Getpid())
+	}
 	if ownerModuleCall(&mibTCP4) == nil {
 		t.Log("iphlpapi.dll has no GetOwnerModuleFromTcpEntry (Wine)")
 	}
 	if s := (&ownerModules{}).lookup(&mibTCP4, row); s != "" {
-		t.Errorf("service %q for a row of this program", s)
+		t.Errorf("service %q for the row of a listener of this program", s)
 	}
 }
