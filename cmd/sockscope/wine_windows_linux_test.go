@@ -56,10 +56,11 @@ func (w *wine) testDisplayLanguage(t *testing.T) {
 }
 
 // testOwners runs -b and the JSON listing with owners asked for: the
-// module lookups and the process snapshot run (Wine has no
-// GetOwnerModuleFrom*Entry: they must be skipped, not crash), and as every
-// owner is PID 0 under Wine, no row gets an owner line, nothing is
-// reported unreadable, and every socket's processes are [].
+// process snapshot is taken and the source is asked for owner modules; as
+// every owner is PID 0 under Wine (so no module is looked up: the sockets
+// package's TestWindowsOwnerModuleLookup runs the lookup), no row gets an
+// owner line, nothing is reported unreadable, and every socket's
+// processes are [].
 func (w *wine) testOwners(t *testing.T) {
 	out := string(w.runOK(t, nil, "-abno"))
 	rows := 0
