@@ -77,3 +77,34 @@ func TestWindowsOwnerModuleLookup(t *testing.T) {
 		t.Errorf("service %q for the row of a listener of this program", s)
 	}
 }
+
+// TestWindowsReadMIBTableRetry: with a buffer too small for any table,
+// each call answers ERROR_INSUFFICIENT_BUFFER with the size it needs, and
+// readMIBTable grows the buffer and retries until the table decodes.
+func TestWindowsReadMIBTableRetry(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	for _, c := range []struct {
+		proto Proto
+		fam   Family
+	}{{TCP, Inet}, {TCP, Inet6}, {UDP, Inet}, {UDP, Inet6}} {
+		tiny := make([]uint64, 1) // 8 bytes: dwNumEntries and padding, no row
+		b, grown, err := readMIBTable(c.proto, c.fam, tiny)
+		if err != nil {
+			t.Fatalf("%s%s: %v", c.proto, famSuffix(c.fam), err)
+		}
+		if _, err := appendMIBTable(nil, b, c.proto, mibLayoutOf(c.proto, c.fam)); err != nil {
+			t.Errorf("%s%s: %v", c.proto, famSuffix(c.fam), err)
+		}
+		n := binary.LittleEndian.Uint32(b)
+		if n > 0 && len(grown) <= len(tiny) {
+			t.Errorf("%s%s: %d rows in a buffer that did not grow", c.proto, famSuffix(c.fam), n)
+		}
+		if c.proto == TCP && c.fam == Inet && n == 0 {
+			t.Errorf("tcp: no rows, though this process listens on %s", ln.Addr())
+		}
+	}
+}
