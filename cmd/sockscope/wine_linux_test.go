@@ -43,6 +43,7 @@ func TestWine(t *testing.T) {
 	t.Run("BadProtocol", w.testBadProtocol)
 	t.Run("Owners", w.testOwners)
 	t.Run("Protocols", w.testProtocols)
+	t.Run("Views", w.testViews)
 	t.Run("PackageTests", w.testPackages)
 }
 

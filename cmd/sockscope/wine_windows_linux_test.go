@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -204,5 +205,107 @@ func (w *wine) testProtocols(t *testing.T) {
 		"TCP Statistics for IPv4", "TCP Statistics for IPv6", "UDP Statistics for IPv4", "UDP Statistics for IPv6"}
 	if !slices.Equal(titles, want) {
 		t.Errorf("-s sections %q, want %q", titles, want)
+	}
+}
+
+// testViews checks -r and -e under Wine against the Linux tools: the IPv4
+// routes of GetIpForwardTable2 are those of the main table (`ip -4 route`;
+// Wine shows no other table, and an empty IPv6 table), each with its
+// gateway and interface; the counters of -e (GetIfTable2, summed over the
+// interfaces but loopback) lie between /proc/net/dev's sums read before
+// and after.
+func (w *wine) testViews(t *testing.T) {
+	type route struct{ dst, gateway, dev string }
+	var ipRoutes []struct {
+		Dst, Gateway, Dev string
+	}
+	out, err := exec.Command("ip", "-j", "-4", "route", "show", "table", "main").Output()
+	if err != nil || json.Unmarshal(out, &ipRoutes) != nil {
+		t.Skipf("ip -j -4 route: %v", err)
+	}
+	var want []route
+	for _, r := range ipRoutes {
+		dst := r.Dst
+		switch {
+		case dst == "default":
+			dst = "0.0.0.0/0"
+		case !strings.Contains(dst, "/"):
+			dst += "/32"
+		}
+		want = append(want, route{dst, r.Gateway, r.Dev})
+	}
+	var doc struct {
+		Routes []struct {
+			Family      int
+			Destination string
+			Gateway     *string
+			Interface   string
+		}
+	}
+	if err := json.Unmarshal(w.runOK(t, nil, "-rn", "--format", "json"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var got []route
+	for _, r := range doc.Routes {
+		if r.Family == 4 {
+			gw := ""
+			if r.Gateway != nil {
+				gw = *r.Gateway
+			}
+			got = append(got, route{r.Destination, gw, r.Interface})
+		}
+	}
+	less := func(a, b route) int { return strings.Compare(a.dst+" "+a.gateway, b.dst+" "+b.gateway) }
+	slices.SortFunc(want, less)
+	slices.SortFunc(got, less)
+	if !slices.Equal(got, want) {
+		t.Errorf("-rn IPv4 routes %v, want those of ip -4 route: %v", got, want)
+	}
+
+	type counters struct{ rxBytes, rxPkts, txBytes, txPkts uint64 }
+	dev := func() counters {
+		b, err := os.ReadFile("/proc/net/dev")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c counters
+		for _, l := range strings.Split(string(b), "\n")[2:] {
+			name, rest, ok := strings.Cut(l, ":")
+			f := strings.Fields(rest)
+			if !ok || strings.TrimSpace(name) == "lo" || len(f) < 16 {
+				continue
+			}
+			n := func(i int) uint64 { v, _ := strconv.ParseUint(f[i], 10, 64); return v }
+			c.rxBytes, c.rxPkts, c.txBytes, c.txPkts = c.rxBytes+n(0), c.rxPkts+n(1), c.txBytes+n(8), c.txPkts+n(9)
+		}
+		return c
+	}
+	var e struct {
+		Ethernet []struct {
+			Received, Sent struct {
+				Bytes      uint64 `json:"bytes"`
+				Unicast    uint64 `json:"unicast_packets"`
+				NonUnicast uint64 `json:"non_unicast_packets"`
+			}
+		}
+	}
+	before := dev()
+	if err := json.Unmarshal(w.runOK(t, nil, "-e", "--format", "json"), &e); err != nil || len(e.Ethernet) != 1 {
+		t.Fatalf("-e JSON: %v %+v", err, e)
+	}
+	after := dev()
+	rx, tx := e.Ethernet[0].Received, e.Ethernet[0].Sent
+	for _, c := range []struct {
+		name          string
+		got, lo, high uint64
+	}{
+		{"received bytes", rx.Bytes, before.rxBytes, after.rxBytes},
+		{"received packets", rx.Unicast + rx.NonUnicast, before.rxPkts, after.rxPkts},
+		{"sent bytes", tx.Bytes, before.txBytes, after.txBytes},
+		{"sent packets", tx.Unicast + tx.NonUnicast, before.txPkts, after.txPkts},
+	} {
+		if c.got < c.lo || c.got > c.high {
+			t.Errorf("-e %s = %d, /proc/net/dev (all but lo) went from %d to %d", c.name, c.got, c.lo, c.high)
+		}
 	}
 }
