@@ -205,13 +205,21 @@ func TestIntegrationUnknownFlag(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	stdout, stderr, code := run(t, exec.CommandContext(ctx, bin, "--no-such-flag"))
+	checkUsageError(t, stdout, stderr, code, "no-such-flag")
+}
+
+// checkUsageError checks SPEC section 9's answer to bad input: exit
+// status 2, nothing on stdout, and one line on stderr that names what was
+// wrong.
+func checkUsageError(t *testing.T, stdout, stderr []byte, code int, names string) {
+	t.Helper()
 	if code != 2 {
 		t.Errorf("exit status %d, want 2", code)
 	}
 	if msg := strings.TrimSuffix(string(stderr), "\n"); msg == "" || strings.Contains(msg, "\n") {
 		t.Errorf("stderr = %q, want one line", stderr)
-	} else if !strings.Contains(msg, "no-such-flag") {
-		t.Errorf("stderr = %q, want it to name the flag", msg)
+	} else if !strings.Contains(msg, names) {
+		t.Errorf("stderr = %q, want it to name %q", msg, names)
 	}
 	if len(stdout) != 0 {
 		t.Errorf("stdout = %q, want nothing", stdout)

@@ -855,15 +855,5 @@ func (w *wine) testChinese(t *testing.T) {
 // on stderr naming it, and exit status 2.
 func (w *wine) testBadProtocol(t *testing.T) {
 	stdout, stderr, code := w.run(t, time.Minute, nil, "-p", "bogus")
-	if code != 2 {
-		t.Errorf("exit status %d, want 2", code)
-	}
-	if msg := strings.TrimSuffix(string(stderr), "\n"); msg == "" || strings.Contains(msg, "\n") {
-		t.Errorf("stderr = %q, want one line", stderr)
-	} else if !strings.Contains(msg, "bogus") {
-		t.Errorf("stderr = %q, want it to name the protocol", msg)
-	}
-	if len(stdout) != 0 {
-		t.Errorf("stdout = %q, want nothing", stdout)
-	}
+	checkUsageError(t, stdout, stderr, code, "bogus")
 }
