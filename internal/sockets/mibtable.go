@@ -204,7 +204,12 @@ func appendMIBTable(dst []Socket, b []byte, proto Proto, l *mibLayout) ([]Socket
 	}
 	start := len(dst)
 	dst = slices.Grow(dst, int(n))
-	var procs map[uint32]*ProcessInfo
+	var (
+		procs map[uint32]*ProcessInfo
+		// holders backs every row's one-element Processes: one
+		// allocation for the table, not one per socket.
+		holders []Process
+	)
 	le := binary.LittleEndian
 	for i := range int(n) {
 		r := b[mibTableHeader+i*l.rowLen:][:l.rowLen]
@@ -241,7 +246,11 @@ func appendMIBTable(dst []Socket, b []byte, proto Proto, l *mibLayout) ([]Socket
 				p = &ProcessInfo{PID: int32(pid), UID: NoUID} // Windows has SIDs, not uids
 				procs[pid] = p
 			}
-			s.Processes = []Process{{ProcessInfo: p}}
+			if holders == nil {
+				holders = make([]Process, int(n)-i)
+			}
+			holders[0].ProcessInfo = p
+			s.Processes, holders = holders[:1:1], holders[1:]
 		}
 		dst = append(dst, s)
 	}
