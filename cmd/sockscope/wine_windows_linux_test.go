@@ -262,6 +262,13 @@ func (w *wine) testViews(t *testing.T) {
 		t.Errorf("-rn IPv4 routes %v, want those of ip -4 route: %v", got, want)
 	}
 
+	// -g (multicast groups; Windows netstat has no -g) is not read on
+	// Windows: one line saying so, exit status 1 (SPEC section 9).
+	if stdout, stderr, code := w.run(t, time.Minute, nil, "-g"); code != 1 || len(stdout) != 0 ||
+		strings.Count(string(stderr), "\n") != 1 || !strings.Contains(string(stderr), "not read on windows") {
+		t.Errorf("-g: exit %d, stdout %q, stderr %q; want exit 1 and one line saying it is not read on windows", code, stdout, stderr)
+	}
+
 	type counters struct{ rxBytes, rxPkts, txBytes, txPkts uint64 }
 	dev := func() counters {
 		b, err := os.ReadFile("/proc/net/dev")

@@ -53,5 +53,14 @@ func readIfTable2() ([]byte, error) {
 // memberships are not read on Windows (GetMulticastIpAddressTable is not
 // decoded), and Windows netstat has no -g.
 func systemGroups() ([]Membership, error) {
-	return nil, fmt.Errorf("ifaces: multicast group memberships on windows: %w", errors.ErrUnsupported)
+	return nil, unsupportedError("not read on windows yet")
 }
+
+// unsupportedError says what is not supported; it matches
+// errors.ErrUnsupported under errors.Is.
+type unsupportedError string
+
+func (e unsupportedError) Error() string { return string(e) }
+
+// Is makes errors.Is(err, errors.ErrUnsupported) true.
+func (unsupportedError) Is(target error) bool { return target == errors.ErrUnsupported }
