@@ -77,7 +77,7 @@ func mibTable100k() []byte {
 	for i := range rows {
 		rows[i] = mibRow{state: 5, local: ap("10.0.0.5:443"),
 			remote: netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}), uint16(1024+i%60000)),
-			pid: uint32(1000 + i%200)}
+			pid:    uint32(1000 + i%200)}
 	}
 	return mibTable(mibTCPRowOwnerModuleLen, rows, putTCP4)
 }
