@@ -3,9 +3,8 @@ package ifaces
 import (
 	"errors"
 	"fmt"
-	"unsafe"
 
-	"golang.org/x/sys/windows"
+	"github.com/sockscope/sockscope/internal/iphlp"
 )
 
 // systemInterfaces reads the interfaces of this machine with GetIfTable2,
@@ -22,31 +21,16 @@ func systemInterfaces() ([]Interface, error) {
 	return ifs, nil
 }
 
-// readIfTable2 returns a copy of the MIB_IF_TABLE2 of every interface. The
-// API allocates the table; its length is computed from NumEntries and the
-// row size, and the table is freed before returning. It returns an error
-// wrapping errors.ErrUnsupported if iphlpapi.dll lacks GetIfTable2 or
-// FreeMibTable, the API's error if the call fails, and an error wrapping
-// ErrParse if NumEntries is implausible.
+// readIfTable2 returns a copy of the MIB_IF_TABLE2 of every interface
+// (iphlp.Table.Copy says what it returns on failure; a NumEntries above
+// mibIfMaxRows wraps ErrParse).
 func readIfTable2() ([]byte, error) {
-	for _, p := range [...]*windows.LazyProc{procGetIfTable2, procFreeMibTable} {
-		if err := p.Find(); err != nil {
-			return nil, fmt.Errorf("ifaces: iphlpapi.dll has no %s: %w (%v)", p.Name, errors.ErrUnsupported, err)
-		}
+	b, err := iphlp.Table{Name: "GetIfTable2", Proc: procGetIfTable2, Get: getIfTable2,
+		HeaderLen: mibIfHeader, RowLen: mibIfRowLen, MaxRows: mibIfMaxRows, Malformed: ErrParse}.Copy()
+	if err != nil {
+		return nil, fmt.Errorf("ifaces: %w", err)
 	}
-	var t *byte
-	if err := getIfTable2(&t); err != nil {
-		return nil, fmt.Errorf("ifaces: GetIfTable2: %w", err)
-	}
-	if t == nil {
-		return nil, errors.New("ifaces: GetIfTable2 succeeded without a table")
-	}
-	defer freeMibTable(unsafe.Pointer(t))
-	n := *(*uint32)(unsafe.Pointer(t))
-	if n > mibIfMaxRows {
-		return nil, fmt.Errorf("%w: GetIfTable2: NumEntries %d above %d", ErrParse, n, mibIfMaxRows)
-	}
-	return append([]byte(nil), unsafe.Slice(t, mibIfHeader+int(n)*mibIfRowLen)...), nil
+	return b, nil
 }
 
 // systemGroups returns an error wrapping errors.ErrUnsupported: multicast

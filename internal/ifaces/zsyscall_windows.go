@@ -40,14 +40,8 @@ func errnoErr(e syscall.Errno) error {
 var (
 	modiphlpapi = windows.NewLazySystemDLL("iphlpapi.dll")
 
-	procFreeMibTable = modiphlpapi.NewProc("FreeMibTable")
-	procGetIfTable2  = modiphlpapi.NewProc("GetIfTable2")
+	procGetIfTable2 = modiphlpapi.NewProc("GetIfTable2")
 )
-
-func freeMibTable(memory unsafe.Pointer) {
-	syscall.SyscallN(procFreeMibTable.Addr(), uintptr(memory))
-	return
-}
 
 func getIfTable2(table **byte) (errcode error) {
 	r0, _, _ := syscall.SyscallN(procGetIfTable2.Addr(), uintptr(unsafe.Pointer(table)))

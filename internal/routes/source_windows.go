@@ -4,12 +4,14 @@ package routes
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
-	"unsafe"
 
 	"golang.org/x/sys/windows"
+
+	"github.com/sockscope/sockscope/internal/iphlp"
 )
 
 // List returns the IPv4 and IPv6 routes of Windows' routing table, read
@@ -53,28 +55,20 @@ func List(ctx context.Context) ([]Route, error) {
 }
 
 // readForwardTable returns a copy of the MIB_IPFORWARD_TABLE2 of both
-// families. The API allocates the table; its length is computed from
-// NumEntries and the row size, and the table is freed before returning.
+// families (iphlp.Table.Copy says what it returns on failure; a missing
+// export also wraps ErrUnsupported, a NumEntries above mibForwardMaxRows
+// ErrParse).
 func readForwardTable() ([]byte, error) {
-	for _, p := range [...]*windows.LazyProc{procGetIpForwardTable2, procFreeMibTable} {
-		if err := p.Find(); err != nil {
-			return nil, fmt.Errorf("%w: iphlpapi.dll has no %s (%v)", ErrUnsupported, p.Name, err)
-		}
+	b, err := iphlp.Table{Name: "GetIpForwardTable2", Proc: procGetIpForwardTable2,
+		Get:       func(t **byte) error { return getIpForwardTable2(windows.AF_UNSPEC, t) },
+		HeaderLen: mibForwardHeader, RowLen: mibForwardRowLen, MaxRows: mibForwardMaxRows, Malformed: ErrParse}.Copy()
+	if errors.Is(err, errors.ErrUnsupported) {
+		return nil, fmt.Errorf("%w: %w", ErrUnsupported, err)
 	}
-	var t *byte
-	if err := getIpForwardTable2(windows.AF_UNSPEC, &t); err != nil {
-		return nil, fmt.Errorf("routes: GetIpForwardTable2: %w", err)
+	if err != nil {
+		return nil, fmt.Errorf("routes: %w", err)
 	}
-	if t == nil {
-		return nil, fmt.Errorf("routes: GetIpForwardTable2 succeeded without a table")
-	}
-	defer freeMibTable(unsafe.Pointer(t))
-	n := *(*uint32)(unsafe.Pointer(t))
-	if n > mibForwardMaxRows {
-		return nil, fmt.Errorf("routes: GetIpForwardTable2: %w", parseErrorf("NumEntries %d above %d", n, mibForwardMaxRows))
-	}
-	size := mibForwardHeader + int(n)*mibForwardRowLen
-	return append([]byte(nil), unsafe.Slice(t, size)...), nil
+	return b, nil
 }
 
 // addInterfaceMetrics adds to each route's metric the metric of its

@@ -40,15 +40,9 @@ func errnoErr(e syscall.Errno) error {
 var (
 	modiphlpapi = windows.NewLazySystemDLL("iphlpapi.dll")
 
-	procFreeMibTable        = modiphlpapi.NewProc("FreeMibTable")
 	procGetIpForwardTable2  = modiphlpapi.NewProc("GetIpForwardTable2")
 	procGetIpInterfaceEntry = modiphlpapi.NewProc("GetIpInterfaceEntry")
 )
-
-func freeMibTable(memory unsafe.Pointer) {
-	syscall.SyscallN(procFreeMibTable.Addr(), uintptr(memory))
-	return
-}
 
 func getIpForwardTable2(family uint16, table **byte) (errcode error) {
 	r0, _, _ := syscall.SyscallN(procGetIpForwardTable2.Addr(), uintptr(family), uintptr(unsafe.Pointer(table)))
