@@ -37,7 +37,7 @@ func TestModuleResolver(t *testing.T) {
 	// about nor given that service.
 	binary.LittleEndian.PutUint32(b[mibTableHeader+5*mibTCPRowOwnerModuleLen+mibTCP4.pid:], 5555)
 	modules[5555] = [2]string{"Skipped", "Skipped"}
-	socks, err := appendMIBTCPTable(nil, b, Inet)
+	socks, err := appendMIBTableOf(nil, b, TCP, Inet)
 	if err != nil {
 		t.Fatal(err)
 	}

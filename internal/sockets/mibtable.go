@@ -139,32 +139,23 @@ var (
 		local: 0, localPort: 20, remote: -1, remotePort: -1, scope: 16, state: -1, pid: 24, created: 32, module: 48}
 )
 
-// appendMIBTCPTable appends the sockets of b, a MIB_TCPTABLE_OWNER_MODULE
-// (fam Inet) or MIB_TCP6TABLE_OWNER_MODULE (fam Inet6) as
-// GetExtendedTcpTable fills it for TCP_TABLE_OWNER_MODULE_ALL, to dst.
-// It returns dst unchanged and an error wrapping ErrParse if fam is
-// neither, if b is shorter than dwNumEntries rows, or if a row holds an
-// unknown state or a PID above MaxInt32; bytes after the last row are
-// ignored (the API's buffer is often larger than the table).
-func appendMIBTCPTable(dst []Socket, b []byte, fam Family) ([]Socket, error) {
-	l := mibLayoutOf(TCP, fam)
+// appendMIBTableOf appends to dst the sockets of b, the owner-module
+// table of proto and fam as the API fills it: for TCP, a
+// MIB_TCPTABLE_OWNER_MODULE (Inet) or MIB_TCP6TABLE_OWNER_MODULE (Inet6)
+// from GetExtendedTcpTable with TCP_TABLE_OWNER_MODULE_ALL; for UDP, a
+// MIB_UDPTABLE_OWNER_MODULE or MIB_UDP6TABLE_OWNER_MODULE from
+// GetExtendedUdpTable with UDP_TABLE_OWNER_MODULE, whose sockets are all
+// unconnected (Close) with an unspecified remote end, as the table has
+// none. It returns dst unchanged and an error wrapping ErrParse if there
+// is no such table, if b is shorter than dwNumEntries rows, or if a row
+// holds an unknown state or a PID above MaxInt32; bytes after the last
+// row are ignored (the API's buffer is often larger than the table).
+func appendMIBTableOf(dst []Socket, b []byte, proto Proto, fam Family) ([]Socket, error) {
+	l := mibLayoutOf(proto, fam)
 	if l == nil {
-		return dst, parseErrorf("TCP table of family %s", fam)
+		return dst, parseErrorf("no %s table of family %s", proto, fam)
 	}
-	return appendMIBTable(dst, b, TCP, l)
-}
-
-// appendMIBUDPTable appends the sockets of b, a MIB_UDPTABLE_OWNER_MODULE
-// (fam Inet) or MIB_UDP6TABLE_OWNER_MODULE (fam Inet6) as
-// GetExtendedUdpTable fills it for UDP_TABLE_OWNER_MODULE, to dst. Every
-// socket is unconnected (Close) with an unspecified remote end, as the
-// table has none. Errors are those of appendMIBTCPTable.
-func appendMIBUDPTable(dst []Socket, b []byte, fam Family) ([]Socket, error) {
-	l := mibLayoutOf(UDP, fam)
-	if l == nil {
-		return dst, parseErrorf("UDP table of family %s", fam)
-	}
-	return appendMIBTable(dst, b, UDP, l)
+	return appendMIBTable(dst, b, proto, l)
 }
 
 // mibLayoutOf returns the row layout of the owner-module table of proto

@@ -146,9 +146,9 @@ var mibFixtures = []struct {
 
 func decodeMIB(dst []Socket, b []byte, udp bool, fam Family) ([]Socket, error) {
 	if udp {
-		return appendMIBUDPTable(dst, b, fam)
+		return appendMIBTableOf(dst, b, UDP, fam)
 	}
-	return appendMIBTCPTable(dst, b, fam)
+	return appendMIBTableOf(dst, b, TCP, fam)
 }
 
 // mibLine is sockLine plus the owning PIDs.
@@ -217,7 +217,7 @@ func TestDecodeMIBTableEdges(t *testing.T) {
 	b[8+10], b[8+11] = 0xff, 0xee
 	b = append(b, mibTable(160, []mibRow{{state: 2, local: ap("0.0.0.0:80"), remote: ap("1.2.3.4:999")}}, putTCP4)[8:]...)
 	binary.LittleEndian.PutUint32(b, 2)
-	socks, err := appendMIBTCPTable(nil, b, Inet)
+	socks, err := appendMIBTableOf(nil, b, TCP, Inet)
 	if err != nil || len(socks) != 2 || socks[0].Local != ap("10.0.0.1:80") || socks[1].Remote != ap("0.0.0.0:0") {
 		t.Errorf("got %v, %v", socks, err)
 	}
@@ -261,7 +261,7 @@ func TestDecodeMIBTableEdges(t *testing.T) {
 		})
 	}
 
-	_, err = appendMIBTCPTable(nil, append([]byte{3, 0, 0, 0}, one[4:]...), Inet)
+	_, err = appendMIBTableOf(nil, append([]byte{3, 0, 0, 0}, one[4:]...), TCP, Inet)
 	if want := "dwNumEntries 3 needs 488 bytes, buffer has 168 (room for 1 rows)"; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("err = %v, want it to name the counts (%q)", err, want)
 	}

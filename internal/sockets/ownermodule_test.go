@@ -154,9 +154,9 @@ func TestDecodeMIBCreated(t *testing.T) {
 		var socks []Socket
 		var err error
 		if fx.udp {
-			socks, err = appendMIBUDPTable(nil, fx.data, fx.fam)
+			socks, err = appendMIBTableOf(nil, fx.data, UDP, fx.fam)
 		} else {
-			socks, err = appendMIBTCPTable(nil, fx.data, fx.fam)
+			socks, err = appendMIBTableOf(nil, fx.data, TCP, fx.fam)
 		}
 		if err != nil {
 			t.Fatalf("%s: %v", fx.file, err)

@@ -37,7 +37,7 @@ func newSystemSource(opts SourceOptions) (Source, error) {
 
 // iphlpSource lists TCP and UDP sockets of both families with
 // GetExtendedTcpTable (TCP_TABLE_OWNER_MODULE_ALL) and GetExtendedUdpTable
-// (UDP_TABLE_OWNER_MODULE), decoded by appendMIBTable (mibtable.go).
+// (UDP_TABLE_OWNER_MODULE), decoded by appendMIBTableOf (mibtable.go).
 // Windows has no raw, unix, MPTCP or
 // UDP-Lite listing: those protocols are simply absent. With modules, the
 // owner module of every socket listed is looked up (moduleResolver).
@@ -73,13 +73,13 @@ func (src iphlpSource) Snapshot(ctx context.Context, f Filter, dst []Socket) ([]
 			errs = append(errs, err)
 			continue
 		}
-		from, l := len(dst), mibLayoutOf(t.proto, t.fam)
-		if dst, err = appendMIBTable(dst, b, t.proto, l); err != nil {
+		from := len(dst)
+		if dst, err = appendMIBTableOf(dst, b, t.proto, t.fam); err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		if src.modules {
-			mods.resolve(dst[from:], b, l, func(i int) bool { return f.Match(&dst[from+i]) })
+			mods.resolve(dst[from:], b, mibLayoutOf(t.proto, t.fam), func(i int) bool { return f.Match(&dst[from+i]) })
 		}
 		dst = filterFrom(dst, from, f)
 	}
