@@ -18,16 +18,25 @@ type IOStreams struct {
 	ErrOut io.Writer
 
 	stdoutTTY bool
+	// width is the terminal's width in columns, 0 when stdout is not a
+	// terminal or its size is unknown.
+	width int
 }
 
 // System returns the process's own streams.
 func System() *IOStreams {
-	return &IOStreams{
+	s := &IOStreams{
 		In:        os.Stdin,
 		Out:       os.Stdout,
 		ErrOut:    os.Stderr,
 		stdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
 	}
+	if s.stdoutTTY {
+		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w > 0 {
+			s.width = w
+		}
+	}
+	return s
 }
 
 // Test returns streams backed by buffers: stdin, stdout and stderr.
@@ -41,3 +50,10 @@ func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
 
 // SetStdoutTTY overrides terminal detection, for tests.
 func (s *IOStreams) SetStdoutTTY(v bool) { s.stdoutTTY = v }
+
+// TerminalWidth returns the width of the terminal stdout writes to, in
+// columns, or 0 when stdout is not a terminal or its size is unknown.
+func (s *IOStreams) TerminalWidth() int { return s.width }
+
+// SetTerminalWidth overrides the terminal width, for tests.
+func (s *IOStreams) SetTerminalWidth(w int) { s.width = w }
