@@ -8,6 +8,7 @@ require (
 	golang.org/x/sync v0.25.0
 	golang.org/x/sys v0.50.0
 	golang.org/x/term v0.48.0
+	golang.org/x/text v0.44.0
 )
 
 require github.com/inconshreveable/mousetrap v1.1.0 // indirect
