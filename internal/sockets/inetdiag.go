@@ -178,6 +178,7 @@ func decodeInetDiag(payload []byte, p Proto, s *Socket) (inetExtra, error) {
 	s.Proto = p
 	s.Type = 0
 	s.State = State(m[1])
+	s.Timer = inetDiagTimer(m[2], m[3], ne.Uint32(m[52:56]))
 	lport := be.Uint16(m[4:6])
 	s.Remote = netip.AddrPortFrom(remote, be.Uint16(m[6:8]))
 	s.Zone = ne.Uint32(m[40:44])
@@ -214,6 +215,26 @@ func decodeInetDiag(payload []byte, p Proto, s *Socket) (inetExtra, error) {
 	}
 	s.Local = netip.AddrPortFrom(local, lport)
 	return extra, nil
+}
+
+// inetDiagTimer returns the Timer of idiag_timer, idiag_retrans and
+// idiag_expires (milliseconds). inet_diag gives one counter where
+// /proc/net/tcp gives two: icsk_retransmits while the retransmission
+// timer runs (and a request socket's SYN-ACK retransmissions),
+// icsk_probes_out while the keepalive or zero window probe timer runs, 0
+// otherwise. The other counter is 0 here; it is 0 in /proc too in all
+// but rare cases (probes answered while data is retransmitted).
+func inetDiagTimer(code, retrans uint8, expires uint32) Timer {
+	t := Timer{Kind: timerKindOf(uint64(code)), Expires: expires}
+	switch t.Kind {
+	case TimerOn:
+		t.Retrans = retrans
+	case TimerKeepalive, TimerProbe:
+		t.Probes = retrans
+	case TimerOff:
+		t.Expires = 0
+	}
+	return t
 }
 
 // appendInetDiag decodes every inet_diag_msg the iterator yields (one

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"syscall"
 	"testing"
+	"unsafe"
 )
 
 // Loopback addresses for hand-built and expected sockets.
@@ -28,6 +29,9 @@ type inetMsg struct {
 	cookie        uint64
 	rq, wq        uint32
 	uid, ino      uint32
+	timer         uint8  // idiag_timer
+	retrans       uint8  // idiag_retrans
+	expires       uint32 // idiag_expires, ms
 	attrs         []byte
 }
 
@@ -40,6 +44,8 @@ func (m inetMsg) payload() []byte {
 		b[0] = afInet6
 	}
 	b[1] = byte(m.state)
+	b[2], b[3] = m.timer, m.retrans
+	ne.PutUint32(b[52:], m.expires)
 	be.PutUint16(b[4:], m.local.Port())
 	be.PutUint16(b[6:], m.remote.Port())
 	if m.local.Addr().Is4() {
@@ -116,11 +122,68 @@ func TestDecodeInetDiagFixtures(t *testing.T) {
 	// One socket field by field, in case sockLine misses something.
 	listener := Socket{Proto: TCP, Family: Inet, State: Listen,
 		Local: netip.MustParseAddrPort("127.0.0.1:8080"), Remote: netip.MustParseAddrPort("0.0.0.0:0"),
-		SendQ: 16, Inode: 482975, Cookie: 4097}
+		SendQ: 16, Inode: 482975, Cookie: 4097, Timer: Timer{Kind: TimerOff}}
 	if socks := decodeInetFixture(t, "tcp-inet.bin", TCP); !slices.ContainsFunc(socks, func(s Socket) bool {
 		return reflect.DeepEqual(s, listener)
 	}) {
 		t.Errorf("tcp-inet.bin: no socket equal to %+v", listener)
+	}
+}
+
+func TestDecodeInetDiagTimerFixture(t *testing.T) {
+	// The recorded dump: the TIME_WAIT socket has its timewait timer
+	// (at most 60 s left), every other socket, UDP too, no timer.
+	for _, f := range []struct {
+		file string
+		p    Proto
+	}{{"tcp-inet.bin", TCP}, {"tcp-inet6.bin", TCP}, {"udp-inet.bin", UDP}, {"mptcp-inet.bin", MPTCP}} {
+		for _, s := range decodeInetFixture(t, f.file, f.p) {
+			tm := s.Timer
+			if s.State == TimeWait {
+				if tm.Kind != TimerTimeWait || tm.Expires == 0 || tm.Expires > 60000 || tm.Retrans != 0 || tm.Probes != 0 {
+					t.Errorf("%s: timer %+v, want timewait with 0 < expires <= 60000", sockLine(&s), tm)
+				}
+			} else if tm != (Timer{Kind: TimerOff}) {
+				t.Errorf("%s: timer %+v, want off", sockLine(&s), tm)
+			}
+		}
+	}
+}
+
+func TestDecodeInetDiagTimer(t *testing.T) {
+	// idiag_retrans is the retransmissions for the retransmission timer
+	// and the unanswered probes for the keepalive and probe timers.
+	tests := []struct {
+		timer, retrans uint8
+		expires        uint32
+		want           Timer
+		name           string
+	}{
+		{0, 0, 0, Timer{Kind: TimerOff}, "off"},
+		{0, 0, 1234, Timer{Kind: TimerOff}, "off"},
+		{1, 2, 200, Timer{Kind: TimerOn, Retrans: 2, Expires: 200}, "on"},
+		{2, 3, 7170240, Timer{Kind: TimerKeepalive, Probes: 3, Expires: 7170240}, "keepalive"},
+		{3, 0, 46650, Timer{Kind: TimerTimeWait, Expires: 46650}, "timewait"},
+		{4, 1, 5000, Timer{Kind: TimerProbe, Probes: 1, Expires: 5000}, "probe"},
+		{7, 0, 10, Timer{Kind: TimerKind(8), Expires: 10}, "unkn-7"},
+	}
+	for _, tt := range tests {
+		m := inetMsg{state: Established, local: ap4(1), remote: ap4(2), timer: tt.timer, retrans: tt.retrans, expires: tt.expires}
+		var s Socket
+		if _, err := decodeInetDiag(m.payload(), TCP, &s); err != nil {
+			t.Fatal(err)
+		}
+		if s.Timer != tt.want || s.Timer.Kind.String() != tt.name {
+			t.Errorf("timer %d/%d/%d: got %+v (%s), want %+v (%s)", tt.timer, tt.retrans, tt.expires, s.Timer, s.Timer.Kind, tt.want, tt.name)
+		}
+	}
+}
+
+func TestSocketSize(t *testing.T) {
+	// A Socket is what a listing holds per socket: the timer must fit in
+	// what was padding (192 bytes before it was added).
+	if n := unsafe.Sizeof(Socket{}); unsafe.Sizeof(uintptr(0)) == 8 && n > 192 {
+		t.Errorf("sizeof(Socket) = %d, want at most 192", n)
 	}
 }
 

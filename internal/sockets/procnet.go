@@ -76,8 +76,8 @@ func appendProcNet(dst []Socket, data []byte, proto Proto, fam Family, f Filter)
 }
 
 // parseProcNetLine parses one data line of an inet socket table into s,
-// setting Proto, Family, State, Local, Remote, SendQ, RecvQ, UID and Inode
-// and leaving the other fields alone. fam is the family of the table
+// setting Proto, Family, State, Local, Remote, SendQ, RecvQ, UID, Inode
+// and Timer and leaving the other fields alone. fam is the family of the table
 // (Inet for tcp, Inet6 for tcp6, ...), or zero to take it from the width of
 // the address. It returns an error wrapping ErrParse, quoting the line, if
 // the line is malformed or its addresses are not of family fam.
@@ -110,19 +110,27 @@ func parseProcNetLine(line []byte, proto Proto, fam Family, s *Socket) error {
 	if !okTx || !okRx {
 		return lineError("bad queue sizes", line)
 	}
-	// tr:tm->when and retrnsmt are only checked for presence.
-	for range 2 {
-		if field, i = nextField(line, i); len(field) == 0 {
-			return lineError("line too short", line)
-		}
+	field, i = nextField(line, i) // tr:tm->when, "02:000AF0B1"
+	trField, whenField, _ := bytes.Cut(field, []byte{':'})
+	tr, okTr := parseHex(trField, 2)
+	when, okWhen := parseHex(whenField, 16)
+	if !okTr || !okWhen {
+		return lineError("bad timer", line)
+	}
+	field, i = nextField(line, i)
+	retrans, ok := parseHex(field, 8)
+	if !ok {
+		return lineError("bad retransmit count", line)
 	}
 	field, i = nextField(line, i)
 	uid, ok := parseDecimal(field)
 	if !ok || uid > 1<<32-1 {
 		return lineError("bad uid", line)
 	}
-	if field, i = nextField(line, i); len(field) == 0 { // timeout
-		return lineError("line too short", line)
+	field, i = nextField(line, i) // timeout: icsk_probes_out for TCP
+	probes, ok := parseDecimal(field)
+	if !ok {
+		return lineError("bad timeout", line)
 	}
 	field, _ = nextField(line, i)
 	inode, ok := parseDecimal(field)
@@ -133,7 +141,23 @@ func parseProcNetLine(line []byte, proto Proto, fam Family, s *Socket) error {
 	s.Local, s.Remote = local, remote
 	s.SendQ, s.RecvQ = uint32(tx), uint32(rx)
 	s.UID, s.Inode = uint32(uid), inode
+	s.Timer = procNetTimer(tr, when, retrans, probes)
 	return nil
+}
+
+// procNetTimer returns the Timer of the tr, tm->when (clock ticks, 1/100
+// s), retrnsmt and timeout columns of an inet table.
+func procNetTimer(tr, when, retrans, probes uint64) Timer {
+	t := Timer{Kind: timerKindOf(tr), Retrans: clampU8(retrans), Probes: clampU8(probes)}
+	if t.Kind != TimerOff {
+		// A kernel before 4.2 could print a timer that just expired as a
+		// negative number of ticks, which reads as a huge one: 0.
+		if when > 1<<32/10 {
+			when = 0
+		}
+		t.Expires = uint32(when * 10)
+	}
+	return t
 }
 
 // appendProcNetUnix parses the whole /proc/net/unix table and appends the

@@ -61,6 +61,62 @@ func TestParseProcNetFixtures(t *testing.T) {
 	}
 }
 
+func TestParseProcNetTimers(t *testing.T) {
+	// The tr, tm->when (1/100 s), retrnsmt and timeout columns of the
+	// recorded tcp table: the SYN_SENT socket retransmits its SYN, the
+	// orphaned FIN_WAIT2 and the TIME_WAIT sockets are timewait sockets.
+	got, err := procFixture(t, "tcp", All)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[State]Timer{
+		SynSent:  {Kind: TimerOn, Expires: 790},
+		FinWait2: {Kind: TimerTimeWait, Expires: 0x1756 * 10},
+		TimeWait: {Kind: TimerTimeWait, Expires: 0x175b * 10},
+		Listen:   {Kind: TimerOff},
+	}
+	for _, s := range got {
+		if w, ok := want[s.State]; ok && s.Timer != w {
+			t.Errorf("%s: timer %+v, want %+v", describe(&s), s.Timer, w)
+		}
+	}
+	udp, _ := procFixture(t, "udp", All)
+	for _, s := range udp {
+		if s.Timer != (Timer{Kind: TimerOff}) {
+			t.Errorf("%s: timer %+v, want off", describe(&s), s.Timer)
+		}
+	}
+
+	tests := []struct {
+		cols string // tr:tm->when retrnsmt uid timeout
+		want Timer
+		err  bool
+	}{
+		{cols: "02:000AF0B0 00000000     0        2", want: Timer{Kind: TimerKeepalive, Probes: 2, Expires: 0xaf0b0 * 10}},
+		{cols: "01:00000014 00000001     0        0", want: Timer{Kind: TimerOn, Retrans: 1, Expires: 200}},
+		{cols: "04:00000064 00000000     0        1", want: Timer{Kind: TimerProbe, Probes: 1, Expires: 1000}},
+		{cols: "01:FFFFFFFFFFFFFFF0 000001FF     0        0", want: Timer{Kind: TimerOn, Retrans: 255}},
+		{cols: "00:00000000 00000000     0       -1", err: true},
+		{cols: "0G:00000000 00000000     0        0", err: true},
+		{cols: "00 00000000     0        0", err: true},
+		{cols: "00:00000000 xyz     0        0", err: true},
+	}
+	for _, tt := range tests {
+		line := "   0: 0100007F:1B59 0100007F:D4B0 01 00000000:00000000 " + tt.cols + " 470093 2 0000000098214b50 20 0 0 10 -1"
+		var s Socket
+		err := parseProcNetLine([]byte(line), TCP, Inet, &s)
+		if tt.err {
+			if !errors.Is(err, ErrParse) {
+				t.Errorf("%q: err %v, want ErrParse", tt.cols, err)
+			}
+			continue
+		}
+		if err != nil || s.Timer != tt.want {
+			t.Errorf("%q: timer %+v, %v; want %+v", tt.cols, s.Timer, err, tt.want)
+		}
+	}
+}
+
 func TestAppendProcNetFilter(t *testing.T) {
 	listen := Filter{Protos: AllProtos, States: StateSet(0).With(Listen)}
 	got, err := procFixture(t, "tcp", listen)

@@ -105,14 +105,20 @@ type Socket struct {
 	Type   SockType // unix sockets only
 	State  State
 
+	// Timer is the kernel's pending timer of an inet socket, where the
+	// source reports it (Linux); its Kind is NoTimerData elsewhere. It
+	// and Zone sit here, before the endpoints, to fill what would
+	// otherwise be padding: a Socket stays 192 bytes on 64-bit systems.
+	Timer Timer
+	// Zone is the interface index a socket is bound to (SO_BINDTODEVICE or
+	// a scoped address), 0 if none.
+	Zone uint32
+
 	// Local and Remote are the endpoints of inet sockets. For raw sockets
 	// the port is the IP protocol number, as the kernel reports it. The
 	// remote of a listening or unconnected socket is the unspecified
 	// address with port 0.
 	Local, Remote netip.AddrPort
-	// Zone is the interface index a socket is bound to (SO_BINDTODEVICE or
-	// a scoped address), 0 if none.
-	Zone uint32
 
 	// Path is the address of a unix socket: a file path, or an abstract
 	// name starting with "@". PeerPath is the peer's address where known.
