@@ -9,7 +9,11 @@
 //   - snmp: Ip, Icmp, IcmpMsg, Tcp, Udp, UdpLite (RFC 1213/4293 MIBs);
 //   - netstat: TcpExt, IpExt, MPTcpExt (Linux extensions);
 //   - snmp6: Ip6, Icmp6, Udp6, UdpLite6;
-//   - sockstat and sockstat6: sockets in use and memory per protocol.
+//   - sockstat and sockstat6: sockets in use and memory per protocol;
+//   - sctp/snmp: Sctp, once the sctp module is loaded.
+//
+// Each Group records the file it came from (Group.File): the net-tools
+// layout of netstat -s treats each file its own way.
 //
 // The kernel writes them in net/ipv4/proc.c and net/ipv6/proc.c
 // (https://github.com/torvalds/linux/blob/v6.18/net/ipv4/proc.c).

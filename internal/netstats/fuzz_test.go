@@ -56,3 +56,9 @@ func FuzzParseSockstat(f *testing.F) {
 	f.Add([]byte("::::\n"))               // colons only
 	f.Fuzz(func(t *testing.T, data []byte) { checkParse(t, ParseSockstat, data) })
 }
+
+func FuzzParseSCTP(f *testing.F) {
+	addFixtures(f, "sctp/snmp")
+	f.Add([]byte("Sctp 1\nSctpX\t-1 2\nSctpY 18446744073709551615\n"))
+	f.Fuzz(func(t *testing.T, data []byte) { checkParse(t, ParseSCTP, data) })
+}

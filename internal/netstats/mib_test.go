@@ -115,31 +115,31 @@ func TestMIBDecode(t *testing.T) {
 		decode func([]byte) ([]Group, error)
 		want   []Group
 	}{
-		{"tcp.bin", one(DecodeTCPStats, "Tcp"), []Group{{"Tcp", counters(
+		{"tcp.bin", one(DecodeTCPStats, "Tcp"), []Group{{Name: "Tcp", Counters: counters(
 			"RtoAlgorithm", 1, "RtoMin", 200, "RtoMax", 120000, "MaxConn", -1, "ActiveOpens", 71,
 			"PassiveOpens", 6, "AttemptFails", 0, "EstabResets", 1, "CurrEstab", 0, "InSegs", 2499,
 			"OutSegs", 2535, "RetransSegs", 0, "InErrs", 0, "OutRsts", 3, "NumConns", 4)}}},
-		{"tcp6.bin", one(DecodeTCPStats, "Tcp6"), []Group{{"Tcp6", counters(
+		{"tcp6.bin", one(DecodeTCPStats, "Tcp6"), []Group{{Name: "Tcp6", Counters: counters(
 			"RtoAlgorithm", 4, "RtoMin", 300, "RtoMax", 120000, "MaxConn", -1, "ActiveOpens", 5,
 			"PassiveOpens", 2, "AttemptFails", 1, "EstabResets", 0, "CurrEstab", 3, "InSegs", 410,
 			"OutSegs", 398, "RetransSegs", 7, "InErrs", 0, "OutRsts", 1, "NumConns", 3)}}},
-		{"udp.bin", one(DecodeUDPStats, "Udp"), []Group{{"Udp", counters(
+		{"udp.bin", one(DecodeUDPStats, "Udp"), []Group{{Name: "Udp", Counters: counters(
 			"InDatagrams", 78, "NoPorts", 0, "InErrors", 0, "OutDatagrams", 79, "NumAddrs", 5)}}},
-		{"udp6.bin", one(DecodeUDPStats, "Udp6"), []Group{{"Udp6", counters(
+		{"udp6.bin", one(DecodeUDPStats, "Udp6"), []Group{{Name: "Udp6", Counters: counters(
 			"InDatagrams", 12, "NoPorts", 1, "InErrors", 2, "OutDatagrams", 14, "NumAddrs", 3)}}},
 		{"ip.bin", one(DecodeIPStats, "Ip"), []Group{ip("Ip", "ForwDatagrams",
 			2, 64, 2340, 0, 0, 0, 0, 0, 2340, 2319, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 4, 12)}},
 		{"ip6.bin", one(DecodeIPStats, "Ip6"), []Group{ip("Ip6", "OutForwDatagrams",
 			2, 128, 4294967294, 1, 2, 3, 4, 5, 239, 248, 6, 7, 8, 60, 9, 10, 11, 12, 13, 14, 3, 5, 9)}},
 		{"icmp.bin", icmp(false), []Group{
-			{"Icmp", counters("InMsgs", 1, "InErrors", 0, "InDestUnreachs", 1, "InTimeExcds", 0,
+			{Name: "Icmp", Counters: counters("InMsgs", 1, "InErrors", 0, "InDestUnreachs", 1, "InTimeExcds", 0,
 				"InParmProbs", 0, "InSrcQuenchs", 0, "InRedirects", 0, "InEchos", 0, "InEchoReps", 0,
 				"InTimestamps", 0, "InTimestampReps", 0, "InAddrMasks", 0, "InAddrMaskReps", 0,
 				"OutMsgs", 2, "OutErrors", 0, "OutDestUnreachs", 0, "OutTimeExcds", 0,
 				"OutParmProbs", 0, "OutSrcQuenchs", 0, "OutRedirects", 0, "OutEchos", 0,
 				"OutEchoReps", 1, "OutTimestamps", 0, "OutTimestampReps", 0, "OutAddrMasks", 0,
 				"OutAddrMaskReps", 0)},
-			{"IcmpMsg", counters("InType3", 1, "OutType0", 1, "OutType10", 1)},
+			{Name: "IcmpMsg", Counters: counters("InType3", 1, "OutType0", 1, "OutType10", 1)},
 		}},
 	}
 	for _, tt := range tests {

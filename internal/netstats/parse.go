@@ -28,6 +28,12 @@ type Counter struct {
 type Group struct {
 	Name     string
 	Counters []Counter
+	// File is the counter file Read took the group from, relative to the
+	// directory (snmp, netstat, snmp6, sockstat, sockstat6, sctp/snmp), or
+	// "" when the group did not come from a file (Windows, tests). The same
+	// group name can come from two files (Sctp in snmp on a future kernel,
+	// and sctp/snmp), and net-tools treats each file its own way.
+	File string
 }
 
 // A Snapshot is every counter read at one moment, grouped and in file
@@ -245,6 +251,45 @@ func ParseSockstat(data []byte) ([]Group, error) {
 		groups = append(groups, g)
 	}
 	return groups, errors.Join(errs...)
+}
+
+// ParseSCTP decodes /proc/net/sctp/snmp (present once the sctp module is
+// loaded): one "SctpName value" line per counter, all in group Sctp, each
+// kept under its name without the "Sctp" prefix (SctpCurrEstab is
+// CurrEstab), as ParseSNMP6 does for Ip6. A name without the prefix is kept
+// whole. Like the other parsers it keeps every good line and reports each
+// bad one with an error wrapping ErrParse.
+func ParseSCTP(data []byte) ([]Group, error) {
+	var (
+		g    = Group{Name: "Sctp"}
+		errs []error
+	)
+	for len(data) > 0 {
+		var line []byte
+		line, data = nextLine(data)
+		f := bytes.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		if len(f) != 2 {
+			errs = append(errs, parseError("want name and value", line))
+			continue
+		}
+		v, err := parseValue(f[1])
+		if err != nil {
+			errs = append(errs, parseError("bad value", line))
+			continue
+		}
+		name := string(f[0])
+		if n, ok := strings.CutPrefix(name, "Sctp"); ok && n != "" {
+			name = n
+		}
+		g.Counters = append(g.Counters, Counter{Name: name, Value: v})
+	}
+	if len(g.Counters) == 0 {
+		return nil, errors.Join(errs...)
+	}
+	return []Group{g}, errors.Join(errs...)
 }
 
 // parseValue parses a decimal counter. The kernel prints unsigned 64-bit

@@ -12,13 +12,13 @@ func snap(at time.Time, groups ...Group) *Snapshot {
 func TestDelta(t *testing.T) {
 	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	prev := snap(t0,
-		Group{"Tcp", []Counter{{"ActiveOpens", 10}, {"CurrEstab", 5}, {"OutSegs", 100}, {"Gone", 3}}},
-		Group{"TCP", []Counter{{"inuse", 4}}},
+		Group{Name: "Tcp", Counters: []Counter{{"ActiveOpens", 10}, {"CurrEstab", 5}, {"OutSegs", 100}, {"Gone", 3}}},
+		Group{Name: "TCP", Counters: []Counter{{"inuse", 4}}},
 	)
 	cur := snap(t0.Add(2*time.Second),
-		Group{"Tcp", []Counter{{"ActiveOpens", 14}, {"CurrEstab", 2}, {"OutSegs", 7}, {"New", 6}}},
-		Group{"TCP", []Counter{{"inuse", 4}}},
-		Group{"Sctp", []Counter{{"InPackets", 8}}},
+		Group{Name: "Tcp", Counters: []Counter{{"ActiveOpens", 14}, {"CurrEstab", 2}, {"OutSegs", 7}, {"New", 6}}},
+		Group{Name: "TCP", Counters: []Counter{{"inuse", 4}}},
+		Group{Name: "Sctp", Counters: []Counter{{"InPackets", 8}}},
 	)
 	r := Delta(prev, cur)
 	if r.Interval != 2*time.Second || !r.Time.Equal(cur.Time) {
@@ -57,13 +57,13 @@ func TestDelta(t *testing.T) {
 
 func TestDeltaEdges(t *testing.T) {
 	t0 := time.Now()
-	cur := snap(t0, Group{"Tcp", []Counter{{"ActiveOpens", 9}}})
+	cur := snap(t0, Group{Name: "Tcp", Counters: []Counter{{"ActiveOpens", 9}}})
 
 	r := Delta(nil, cur) // first run: totals, no rate
 	if got, _ := r.Get("Tcp", "ActiveOpens"); got.Delta != 9 || got.PerSecond != 0 {
 		t.Errorf("Delta(nil, cur) = %+v", got)
 	}
-	r = Delta(snap(t0, Group{"Tcp", []Counter{{"ActiveOpens", 1}}}), cur) // no time passed
+	r = Delta(snap(t0, Group{Name: "Tcp", Counters: []Counter{{"ActiveOpens", 1}}}), cur) // no time passed
 	if got, _ := r.Get("Tcp", "ActiveOpens"); got.Delta != 8 || got.PerSecond != 0 {
 		t.Errorf("zero interval = %+v", got)
 	}

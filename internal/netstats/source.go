@@ -22,6 +22,7 @@ var files = []struct {
 	{"snmp6", ParseSNMP6},
 	{"sockstat", ParseSockstat},
 	{"sockstat6", ParseSockstat},
+	{"sctp/snmp", ParseSCTP},
 }
 
 // Read returns the counters of the running system when dir is "", or those
@@ -33,10 +34,10 @@ var files = []struct {
 // errors.ErrUnsupported.
 //
 // From a directory, on any system, Read returns every counter of the files
-// snmp, netstat, snmp6, sockstat and sockstat6 in dir, groups in that
-// order. Snapshot.Time is taken just before the first file is read. A
+// snmp, netstat, snmp6, sockstat, sockstat6 and sctp/snmp in dir, groups
+// in that order, each with its Group.File. Snapshot.Time is taken just before the first file is read. A
 // missing file is skipped (snmp6 and sockstat6 are absent when IPv6 is
-// off). Any other failure, and every parse error, is joined into the error
+// off, sctp/snmp until the sctp module is loaded). Any other failure, and every parse error, is joined into the error
 // returned along with all the counters that could be read.
 func Read(dir string) (*Snapshot, error) {
 	if dir == "" {
@@ -59,6 +60,9 @@ func readFiles(dir string) (*Snapshot, error) {
 			continue
 		}
 		groups, err := f.parse(data)
+		for i := range groups {
+			groups[i].File = f.name
+		}
 		s.Groups = append(s.Groups, groups...)
 		if err != nil {
 			errs = append(errs, &PathError{Path: path, Err: err})

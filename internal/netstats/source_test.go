@@ -19,6 +19,26 @@ func TestReadFixtures(t *testing.T) {
 	if s.Len() != want || s.Time.IsZero() {
 		t.Errorf("Read: %d counters at %v, want %d", s.Len(), s.Time, want)
 	}
+	files := map[string]string{"Ip": "snmp", "TcpExt": "netstat", "Ip6": "snmp6", "TCP": "sockstat", "TCP6": "sockstat6"}
+	for _, g := range s.Groups {
+		if w, ok := files[g.Name]; ok && g.File != w {
+			t.Errorf("group %s: File %q, want %q", g.Name, g.File, w)
+		}
+	}
+	s, err = Read("testdata/future")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sctp []string
+	for _, g := range s.Groups {
+		if g.Name == "Sctp" {
+			sctp = append(sctp, g.File)
+		}
+	}
+	// The future snmp has an Sctp group too: the two stay apart.
+	if len(sctp) != 2 || sctp[0] != "snmp" || sctp[1] != "sctp/snmp" {
+		t.Errorf("Sctp groups from %q, want [snmp sctp/snmp]", sctp)
+	}
 }
 
 func TestReadMissingAndBad(t *testing.T) {
