@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"strconv"
@@ -31,7 +32,7 @@ func TestCSVRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("iteration %d: %v\n%s", iter, err, buf.Bytes())
 		}
-		want := [][]string{strings.Split(strings.TrimSuffix(csvHeader, "\n"), ",")}
+		want := [][]string{strings.Split(csvHeader, ",")}
 		for i := range socks {
 			rec := csvRecord(&socks[i])
 			for j := range rec {
@@ -51,10 +52,10 @@ func csvRecord(s *sockets.Socket) []string {
 	u := func(v uint64) string { return strconv.FormatUint(v, 10) }
 	rec := []string{s.Proto.String(), s.Family.String(), s.StateName()}
 	if s.Family == sockets.Local {
-		rec = append(rec, "", "", validUTF8(s.Path), "", "", validUTF8(s.PeerPath))
+		rec = append(rec, "", "", csvText(s.Path), "", "", csvText(s.PeerPath))
 	} else {
-		rec = append(rec, validUTF8(addrText(s.Local.Addr())), u(uint64(s.Local.Port())), "",
-			validUTF8(addrText(s.Remote.Addr())), u(uint64(s.Remote.Port())), "")
+		rec = append(rec, csvText(addrText(s.Local.Addr())), u(uint64(s.Local.Port())), "",
+			csvText(addrText(s.Remote.Addr())), u(uint64(s.Remote.Port())), "")
 	}
 	uid := u(uint64(s.UID))
 	if s.UID == sockets.NoUID {
@@ -69,15 +70,30 @@ func csvRecord(s *sockets.Socket) []string {
 	var pids, names, exes, users []string
 	for _, p := range s.Processes {
 		pids = append(pids, strconv.Itoa(int(p.PID)))
-		names = append(names, validUTF8(p.Name))
-		exe := validUTF8(p.Exe)
+		names = append(names, csvText(p.Name))
+		exe := csvText(p.Exe)
 		if p.ExeDeleted {
 			exe += " (deleted)"
 		}
 		exes = append(exes, exe)
-		users = append(users, validUTF8(p.User))
+		users = append(users, csvText(p.User))
 	}
 	return append(rec, strings.Join(pids, ";"), strings.Join(names, ";"), strings.Join(exes, ";"), strings.Join(users, ";"))
+}
+
+// csvText is what a text field of a CSV row holds: s with invalid UTF-8
+// replaced and the control characters but tab, LF and CR written as
+// JSON writes them (\u00XX).
+func csvText(s string) string {
+	var b strings.Builder
+	for _, r := range validUTF8(s) {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' {
+			fmt.Fprintf(&b, "\\u%04x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // validUTF8 replaces each byte of invalid UTF-8 with U+FFFD.

@@ -43,47 +43,52 @@ func procs(ps ...sockets.Process) []sockets.Process { return ps }
 
 func fixture() []sockets.Socket {
 	const ns = 4026531840
+	off := sockets.Timer{Kind: sockets.TimerOff}
 	return []sockets.Socket{
 		// IPv4 listener with a systemd service (Windows -b prints the unit).
 		{Proto: sockets.TCP, Family: sockets.Inet, State: sockets.Listen, Local: ap("0.0.0.0:22"),
-			Remote: ap("0.0.0.0:0"), SendQ: 128, Inode: 1001, NetNS: ns, Processes: procs(sshd)},
+			Remote: ap("0.0.0.0:0"), SendQ: 128, Inode: 1001, NetNS: ns, Processes: procs(sshd), Timer: off},
 		// IPv6 listener shared by two processes after fork.
 		{Proto: sockets.TCP, Family: sockets.Inet6, State: sockets.Listen, Local: ap("[::]:80"),
-			Remote: ap("[::]:0"), SendQ: 511, Inode: 1002, NetNS: ns, Processes: procs(nginxMaster, nginxWorker)},
+			Remote: ap("[::]:0"), SendQ: 511, Inode: 1002, NetNS: ns, Processes: procs(nginxMaster, nginxWorker), Timer: off},
 		// An established connection out, with queued data.
 		{Proto: sockets.TCP, Family: sockets.Inet, State: sockets.Established, Local: ap("192.168.1.10:51234"),
 			Remote: ap("93.184.216.34:443"), SendQ: 37, Inode: 2001, UID: 1000, NetNS: ns,
-			Cookie: 77, Processes: procs(firefox)},
+			Cookie: 77, Processes: procs(firefox), Timer: sockets.Timer{Kind: sockets.TimerKeepalive, Expires: 7170245}},
 		// TIME_WAIT: the kernel holds it, no process, inode 0.
 		{Proto: sockets.TCP, Family: sockets.Inet, State: sockets.TimeWait, Local: ap("127.0.0.1:45678"),
-			Remote: ap("127.0.0.1:8080"), NetNS: ns},
+			Remote: ap("127.0.0.1:8080"), NetNS: ns, Timer: sockets.Timer{Kind: sockets.TimerTimeWait, Expires: 46650}},
 		// IPv6 with addresses too long for net-tools' 23 columns.
 		{Proto: sockets.TCP, Family: sockets.Inet6, State: sockets.Established, Local: ap("[2001:db8::10]:443"),
 			Remote: ap("[2001:db8:aaaa:bbbb:cccc:dddd:eeee:1]:60000"), RecvQ: 5, Inode: 1003, UID: 33,
-			NetNS: ns, Processes: procs(nginxWorker)},
+			NetNS: ns, Processes: procs(nginxWorker), Timer: sockets.Timer{Kind: sockets.TimerOn, Retrans: 1, Expires: 204}},
 		// Link-local IPv6 on interface 2.
 		{Proto: sockets.TCP, Family: sockets.Inet6, State: sockets.Established, Local: ap("[fe80::1]:22"),
-			Remote: ap("[fe80::abcd]:50000"), Zone: 2, Inode: 1004, NetNS: ns, Processes: procs(sshd)},
-		// A deleted executable holding a connection its peer closed.
+			Remote: ap("[fe80::abcd]:50000"), Zone: 2, Inode: 1004, NetNS: ns, Processes: procs(sshd), Timer: off},
+		// A deleted executable holding a connection its peer closed; its
+		// source reports no timers.
 		{Proto: sockets.TCP, Family: sockets.Inet, State: sockets.CloseWait, Local: ap("10.0.0.5:8080"),
 			Remote: ap("10.0.0.9:40000"), RecvQ: 1, Inode: 1005, UID: 1000, NetNS: ns, Processes: procs(miner)},
 		// A handshake in progress (magenta).
 		{Proto: sockets.TCP, Family: sockets.Inet, State: sockets.SynSent, Local: ap("10.0.0.5:40100"),
-			Remote: ap("10.0.0.7:5432"), SendQ: 1, Inode: 1006, UID: 1000, NetNS: ns, Processes: procs(firefox)},
-		// A socket whose holder this user cannot see (inode set, no process).
+			Remote: ap("10.0.0.7:5432"), SendQ: 1, Inode: 1006, UID: 1000, NetNS: ns, Processes: procs(firefox),
+			Timer: sockets.Timer{Kind: sockets.TimerOn, Retrans: 2, Expires: 3000}},
+		// A socket whose holder this user cannot see (inode set, no
+		// process), probing a zero window.
 		{Proto: sockets.TCP, Family: sockets.Inet, State: sockets.Established, Local: ap("127.0.0.1:631"),
-			Remote: ap("127.0.0.1:40222"), Inode: 1007, NetNS: ns},
+			Remote: ap("127.0.0.1:40222"), Inode: 1007, NetNS: ns,
+			Timer: sockets.Timer{Kind: sockets.TimerProbe, Probes: 1, Expires: 5000}},
 		// Unconnected UDP, IPv4 and IPv6.
 		{Proto: sockets.UDP, Family: sockets.Inet, State: sockets.Close, Local: ap("0.0.0.0:5353"),
-			Remote: ap("0.0.0.0:0"), Inode: 1010, UID: 108, NetNS: ns, Processes: procs(avahi)},
+			Remote: ap("0.0.0.0:0"), Inode: 1010, UID: 108, NetNS: ns, Processes: procs(avahi), Timer: off},
 		{Proto: sockets.UDP, Family: sockets.Inet6, State: sockets.Close, Local: ap("[::1]:15354"),
-			Remote: ap("[::]:0"), Inode: 1011, NetNS: ns, Processes: procs(avahi)},
+			Remote: ap("[::]:0"), Inode: 1011, NetNS: ns, Processes: procs(avahi), Timer: off},
 		// Connected UDP.
 		{Proto: sockets.UDP, Family: sockets.Inet, State: sockets.Established, Local: ap("127.0.0.1:36201"),
-			Remote: ap("127.0.0.53:53"), Inode: 1012, UID: 1000, NetNS: ns, Processes: procs(firefox)},
+			Remote: ap("127.0.0.53:53"), Inode: 1012, UID: 1000, NetNS: ns, Processes: procs(firefox), Timer: off},
 		// Raw ICMP: the "port" is the protocol number.
 		{Proto: sockets.Raw, Family: sockets.Inet, State: sockets.Close, Local: ap("0.0.0.0:1"),
-			Remote: ap("0.0.0.0:0"), Inode: 1013, NetNS: ns},
+			Remote: ap("0.0.0.0:0"), Inode: 1013, NetNS: ns, Timer: off},
 		// Unix: a path listener, a connected client with a known peer, a
 		// datagram socket, an abstract listener.
 		{Proto: sockets.Unix, Family: sockets.Local, Type: sockets.Stream, State: sockets.Listen,

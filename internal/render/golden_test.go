@@ -49,6 +49,14 @@ var goldenCases = []struct {
 	{"linux-anW", Options{Style: Linux, All: true, Wide: true, ShowProgram: true}},
 	{"linux-names", Options{Style: Linux, Namer: fakeNamer{}, Extended: true}},
 	{"linux-b", Options{Style: Linux, All: true, ShowExe: true}},
+	{"linux-tuano", Options{Style: Linux, All: true, Timers: true}},
+	{"linux-anpeo", Options{Style: Linux, All: true, ShowProgram: true, Extended: true, Timers: true, ShowExe: true}},
+	{"modern-timers", Options{ShowPID: true, Timers: true}},
+	{"modern-zh-timers", Options{Lang: "zh-CN", Timers: true}},
+	{"windows-timers", Options{Style: Windows, ShowPID: true, Timers: true}},
+	{"json-timers", Options{Format: JSON, Timers: true}},
+	{"ndjson-timers", Options{Format: NDJSON, Timers: true}},
+	{"csv-timers", Options{Format: CSV, Timers: true}},
 	{"json", Options{Format: JSON}},
 	{"ndjson", Options{Format: NDJSON}},
 	{"csv", Options{Format: CSV}},
@@ -139,7 +147,7 @@ func TestEmpty(t *testing.T) {
 			"Proto RefCnt Flags       Type       State         I-Node   Path\n"},
 		{Options{Format: JSON}, `{"schema":1,"host":"","time":"0001-01-01T00:00:00Z","sockets":[],"unattributed":0,"warnings":[]}` + "\n"},
 		{Options{Format: NDJSON}, ""},
-		{Options{Format: CSV}, csvHeader},
+		{Options{Format: CSV}, csvHeader + "\n"},
 	} {
 		var buf bytes.Buffer
 		if err := Write(&buf, nil, Meta{}, tc.opts); err != nil {

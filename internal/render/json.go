@@ -24,7 +24,11 @@ const SchemaVersion = 1
 
 // writeJSON writes the listing as one document: the envelope, with the
 // sockets one per line so that it can be read by line-oriented tools too.
-func writeJSON(w *bufio.Writer, socks []sockets.Socket, meta Meta) {
+// A round of a repeated listing (meta.Round > 0) is one document on one
+// line, with "seq" after "time", so that the rounds form a JSON Lines
+// stream a reader takes a line at a time.
+func writeJSON(w *bufio.Writer, socks []sockets.Socket, meta *Meta, o *Options) {
+	oneLine := meta.Round > 0
 	b := make([]byte, 0, rowBufSize)
 	b = append(b, `{"schema":`...)
 	b = strconv.AppendInt(b, SchemaVersion, 10)
@@ -32,17 +36,26 @@ func writeJSON(w *bufio.Writer, socks []sockets.Socket, meta Meta) {
 	b = AppendJSONString(b, meta.Host)
 	b = append(b, `,"time":"`...)
 	b = meta.Time.AppendFormat(b, time.RFC3339Nano)
-	b = append(b, `","sockets":[`...)
+	b = append(b, '"')
+	if oneLine {
+		b = append(b, `,"seq":`...)
+		b = strconv.AppendInt(b, int64(meta.Round), 10)
+	}
+	b = append(b, `,"sockets":[`...)
 	w.Write(b)
+	timers := o.Timers
 	writeSocketsJSON(w, socks, func(b []byte, s *sockets.Socket, cache processJSONCache, first bool) []byte {
 		if !first {
 			b = append(b, ',')
 		}
-		b = append(b, '\n')
-		return appendSocketJSON(b, s, cache)
+		if !oneLine {
+			b = append(b, '\n')
+		}
+		b = append(b, '{')
+		return appendSocketJSONBody(b, s, cache, timers)
 	})
 	b = b[:0]
-	if len(socks) > 0 {
+	if len(socks) > 0 && !oneLine {
 		b = append(b, '\n')
 	}
 	b = append(b, `],"unattributed":`...)
@@ -57,26 +70,40 @@ func writeJSON(w *bufio.Writer, socks []sockets.Socket, meta Meta) {
 	w.Write(append(b, "]}\n"...))
 }
 
-// writeNDJSON writes one socket object per line, with no envelope.
-func writeNDJSON(w *bufio.Writer, socks []sockets.Socket) {
+// writeNDJSON writes one socket object per line, with no envelope. In a
+// round of a repeated listing each object starts with the round's "seq"
+// and "time".
+func writeNDJSON(w *bufio.Writer, socks []sockets.Socket, meta *Meta, o *Options) {
+	head := []byte{'{'}
+	if meta.Round > 0 {
+		head = append(head, `"seq":`...)
+		head = strconv.AppendInt(head, int64(meta.Round), 10)
+		head = append(head, `,"time":"`...)
+		head = meta.Time.AppendFormat(head, time.RFC3339Nano)
+		head = append(head, `",`...)
+	}
+	timers := o.Timers
 	writeSocketsJSON(w, socks, func(b []byte, s *sockets.Socket, cache processJSONCache, _ bool) []byte {
-		return append(appendSocketJSON(b, s, cache), '\n')
+		b = append(b, head...)
+		return append(appendSocketJSONBody(b, s, cache, timers), '\n')
 	})
 }
 
 // AppendSocketJSON appends s as a schema 1 socket object (docs/json.md),
 // on one line, and returns the extended buffer. It is what the "sockets"
 // array of a JSON listing holds and what an NDJSON listing prints per
-// line, for reuse by other writers of the same objects. A holder with a
-// nil ProcessInfo (invalid) is left out.
+// line, for reuse by other writers of the same objects, without the
+// "timer" object a listing with Options.Timers adds. A holder with a nil
+// ProcessInfo (invalid) is left out.
 func AppendSocketJSON(b []byte, s *sockets.Socket) []byte {
-	return appendSocketJSON(b, s, nil)
+	return appendSocketJSONBody(append(b, '{'), s, nil, false)
 }
 
-// appendSocketJSON is AppendSocketJSON with a cache of process objects
-// (nil: none).
-func appendSocketJSON(b []byte, s *sockets.Socket, cache processJSONCache) []byte {
-	b = append(b, `{"proto":`...)
+// appendSocketJSONBody appends a socket object but for its opening brace,
+// with its "timer" object if timers is set and the source reported one.
+// cache holds the process objects already encoded (nil: none).
+func appendSocketJSONBody(b []byte, s *sockets.Socket, cache processJSONCache, timers bool) []byte {
+	b = append(b, `"proto":`...)
 	b = AppendJSONString(b, s.Proto.String())
 	b = append(b, `,"family":`...)
 	b = AppendJSONString(b, s.Family.String())
@@ -124,6 +151,17 @@ func appendSocketJSON(b []byte, s *sockets.Socket, cache processJSONCache) []byt
 		b = append(b, `,"created":"`...)
 		b = time.Unix(0, s.Created).AppendFormat(b, time.RFC3339Nano)
 		b = append(b, '"')
+	}
+	if timers && s.Timer.Kind != sockets.NoTimerData {
+		b = append(b, `,"timer":{"kind":`...)
+		b = AppendJSONString(b, s.Timer.Kind.String())
+		b = append(b, `,"expires_ms":`...)
+		b = strconv.AppendUint(b, uint64(s.Timer.Expires), 10)
+		b = append(b, `,"retrans":`...)
+		b = strconv.AppendUint(b, uint64(s.Timer.Retrans), 10)
+		b = append(b, `,"probes":`...)
+		b = strconv.AppendUint(b, uint64(s.Timer.Probes), 10)
+		b = append(b, '}')
 	}
 	b = append(b, `,"processes":[`...)
 	first := true

@@ -9,8 +9,13 @@ import (
 // labels are the headings of the tables in one language.
 type labels struct {
 	// modern holds the heading of each modern column kind (colProto...).
-	modern [colExe + 1]string
+	modern [colTimer + 1]string
 	pid    string // the PID column when only ShowPID is set
+	// modernTitle heads the modern table: "活动连接" in Chinese, as
+	// Windows and SPEC section 6 have it, none in English, whose table
+	// starts with its headings so that scripts reading it stay as they
+	// are.
+	modernTitle string
 
 	// Windows netstat: the title and the heading line, without and with
 	// the PID column, exactly as the Windows of that language prints them.
@@ -31,11 +36,13 @@ func catalogLabels(lang string) labels {
 			colRemote: t("render.col.remote"), colState: t("render.col.state"),
 			colPID: t("render.col.pidprog"), colUser: t("render.col.user"),
 			colInode: t("render.col.inode"), colExe: t("render.col.exe"),
+			colTimer: t("render.col.timer"),
 		},
-		pid:        t("render.col.pid"),
-		winTitle:   t("render.win.title"),
-		winHead:    t("render.win.head"),
-		winHeadPID: t("render.win.headpid"),
+		pid:         t("render.col.pid"),
+		modernTitle: t("render.modern.title"),
+		winTitle:    t("render.win.title"),
+		winHead:     t("render.win.head"),
+		winHeadPID:  t("render.win.headpid"),
 	}
 }
 

@@ -12,7 +12,8 @@ import (
 // finish_this_one), trailing blanks included: inet rows are
 // "%-4s  %6lu %6lu %-23s %-23s %-11s" (UDP "%-5s " for the protocol), an
 // address wider than 23 pushes the row right, -e adds " %-10s %-10lu"
-// (user, inode), -p adds " %-20s" (PID/Program name). Unix rows are
+// (user, inode), -p adds " %-20s" (PID/Program name), -o (Timers) adds
+// " %s" (the timer; unix rows have none). Unix rows are
 // "%-5s %-6lu %-11s %-10s %-13s %-8lu" then -p's column and " %s" (path).
 //
 // Where net-tools reads /proc and we read sock_diag, the numbers are made
@@ -45,6 +46,9 @@ func writeLinux(w *bufio.Writer, socks []sockets.Socket, o *Options) {
 		}
 		if prog {
 			b = append(b, " PID/Program name    "...)
+		}
+		if o.Timers {
+			b = append(b, " Timer"...)
 		}
 		if o.ShowExe {
 			b = append(b, " Executable"...)
@@ -187,6 +191,10 @@ func appendLinuxInet(b []byte, s *sockets.Socket, o *Options, prog bool) []byte 
 	}
 	if prog {
 		b = appendLinuxProg(b, s, o.Wide)
+	}
+	if o.Timers {
+		b = append(b, ' ')
+		b = appendTimer(b, s)
 	}
 	if o.ShowExe {
 		b = append(b, ' ')

@@ -41,6 +41,7 @@ const (
 	colUser
 	colInode
 	colExe
+	colTimer // last: labels.modern is sized by it
 )
 
 // modernTable is the layout of one modern table: its columns and their
@@ -59,6 +60,9 @@ func writeModern(w *bufio.Writer, socks []sockets.Socket, o *Options) {
 	if o.Extended {
 		kinds = append(kinds, colUser, colInode)
 	}
+	if o.Timers {
+		kinds = append(kinds, colTimer)
+	}
 	if o.ShowExe {
 		kinds = append(kinds, colExe)
 	}
@@ -71,6 +75,9 @@ func writeModern(w *bufio.Writer, socks []sockets.Socket, o *Options) {
 			heads[c] = lab.pid
 		}
 		t.colw[c] = textWidth([]byte(heads[c]))
+	}
+	if lab.modernTitle != "" {
+		w.WriteString(lab.modernTitle + "\n\n")
 	}
 	line := make([]byte, 0, rowBufSize)
 	line = t.measure(line, socks)
@@ -287,6 +294,12 @@ func (t *modernTable) appendCell(b []byte, k int, s *sockets.Socket) ([]byte, in
 	case colExe:
 		b = appendExes(b, s)
 		return b, textWidth(b[start:])
+	case colTimer:
+		if s.Family == sockets.Local {
+			b = append(b, '-')
+		} else {
+			b = appendTimer(b, s)
+		}
 	}
 	return b, len(b) - start + dw
 }

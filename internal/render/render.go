@@ -152,6 +152,13 @@ type Options struct {
 	// "zh-CN" (any "zh" tag) Simplified Chinese (SPEC section 6). The
 	// linux style is always English, as net-tools is.
 	Lang string
+	// Timers (--timers; -o through the netstat name on Linux, net-tools'
+	// --timers) adds the kernel's timer of each inet socket: net-tools'
+	// Timer column in the linux style ("keepalive (7170.24/0/0)"), a
+	// Timer column in the modern style, a "timer" object in JSON and
+	// NDJSON and the timer columns in CSV (docs/json.md). The windows
+	// style has no such column and ignores it.
+	Timers bool
 	// UserName names a socket's uid for the User column when no holder
 	// running as that uid carries its name (no process details were
 	// loaded, or no process holds the socket); nil prints the number.
@@ -164,10 +171,18 @@ const rowBufSize = 1024
 
 // Meta is the envelope data of a listing.
 type Meta struct {
-	Host         string    // host name of the machine listed
-	Time         time.Time // when the listing was taken
-	Unattributed int       // sockets whose holders this user cannot see
-	Warnings     []string  // parts of the listing that failed, one line each
+	Host string    // host name of the machine listed
+	Time time.Time // when the listing was taken
+	// Round is the 1-based number of this listing in a repeated listing
+	// (-c, INTERVAL), 0 for a listing that is not repeated. When it is
+	// set, every data format marks the listing with it and Time: JSON
+	// writes its document on one line with "seq", NDJSON adds "seq" and
+	// "time" to each object, CSV adds the seq and time columns and
+	// writes its header only in round 1 (docs/json.md). Tables do not
+	// change.
+	Round        int
+	Unattributed int      // sockets whose holders this user cannot see
+	Warnings     []string // parts of the listing that failed, one line each
 }
 
 // Write renders socks to w as opts says. It buffers its output and
@@ -180,11 +195,11 @@ func Write(w io.Writer, socks []sockets.Socket, meta Meta, opts Options) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	switch opts.Format {
 	case JSON:
-		writeJSON(bw, socks, meta)
+		writeJSON(bw, socks, &meta, &opts)
 	case NDJSON:
-		writeNDJSON(bw, socks)
+		writeNDJSON(bw, socks, &meta, &opts)
 	case CSV:
-		writeCSV(bw, socks)
+		writeCSV(bw, socks, &meta, &opts)
 	default:
 		switch opts.Style {
 		case Windows:

@@ -100,8 +100,13 @@ func TestModernAligned(t *testing.T) {
 	if err := Write(&buf, socks, Meta{}, o); err != nil {
 		t.Fatal(err)
 	}
-	// Column starts, in display columns, of the heading line.
+	// Column starts, in display columns, of the heading line, which
+	// follows the Chinese title and a blank line.
 	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	if lines[0] != "活动连接" || lines[1] != "" {
+		t.Fatalf("no title:\n%s", buf.Bytes())
+	}
+	lines = lines[2:]
 	starts := columnStarts(lines[0])
 	for _, line := range lines[1:] {
 		got := columnStarts(stripANSI(line))
