@@ -16,10 +16,6 @@ func init() {
 		"render.col.pid":     "PID",
 		"render.col.timer":   "Timer",
 
-		// The title of the modern table: none in English, so that the
-		// table starts with its headings, as it always has.
-		"render.modern.title": "",
-
 		// Windows netstat: the title and the heading line, without and
 		// with the PID column, exactly as English Windows prints them.
 		"render.win.title":   "Active Connections",

@@ -16,9 +16,6 @@ func init() {
 		"render.col.pid":     "PID",
 		"render.col.timer":   "定时器",
 
-		// 现代表格的标题，与 Windows 的“活动连接”一致（SPEC 第 6 节）。
-		"render.modern.title": "活动连接",
-
 		// 中文版 Windows netstat 的标题和表头（SPEC 第 6 节）；表头与数据行
 		// 不对齐，与 Windows 一致。
 		"render.win.title":   "活动连接",

@@ -11,10 +11,10 @@ type labels struct {
 	// modern holds the heading of each modern column kind (colProto...).
 	modern [colTimer + 1]string
 	pid    string // the PID column when only ShowPID is set
-	// modernTitle heads the modern table: "活动连接" in Chinese, as
-	// Windows and SPEC section 6 have it, none in English, whose table
-	// starts with its headings so that scripts reading it stay as they
-	// are.
+	// modernTitle heads the modern table: in Chinese the title of the
+	// Windows layout, "活动连接", as SPEC section 6 has it in every
+	// layout; none in English, whose table starts with its headings so
+	// that scripts reading it stay as they are.
 	modernTitle string
 
 	// Windows netstat: the title and the heading line, without and with
@@ -39,7 +39,7 @@ func catalogLabels(lang string) labels {
 			colTimer: t("render.col.timer"),
 		},
 		pid:         t("render.col.pid"),
-		modernTitle: t("render.modern.title"),
+		modernTitle: pick(lang == "zh", t("render.win.title"), ""),
 		winTitle:    t("render.win.title"),
 		winHead:     t("render.win.head"),
 		winHeadPID:  t("render.win.headpid"),
