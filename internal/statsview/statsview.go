@@ -33,11 +33,104 @@ type Options struct {
 	// and then the modern, JSON and CSV outputs also hold the sockstat
 	// groups and any group this package does not know.
 	Protos []string
+	// Kinds are the protocol kinds of netstat's -t, -u, -w (and -U, -S)
+	// given with -s; 0 means none was given. Families are -4 and -6; 0
+	// means neither. In the Linux layout they are net-tools' flags (see
+	// writeLinux and docs/stats.md); in every other layout they narrow the
+	// protocols as -p would: -t is tcp and tcpv6, -u udp and udpv6, -w ip,
+	// icmp, ipv6 and icmpv6, -4 the IPv4 ones, -6 the IPv6 ones. With -p
+	// too, a protocol must pass both. SelectsNothing reports an empty
+	// result, which the caller should refuse.
+	Kinds    Kinds
+	Families Families
+	// NonZero leaves out the counters whose value is 0 (nstat's default):
+	// lines, and groups or sections left empty, in every layout. In the
+	// Linux layout it drops the zero lines net-tools always prints (its
+	// histogram titles stay). Rates show only what moved anyway.
+	NonZero bool
 
+	// sel is the protocols selected by Protos, Kinds and Families, and
+	// restricted whether any of them was given (Write sets both).
+	sel        []string
+	restricted bool
 	// tcp6 is set by Write when the snapshot (or the rates) hold a Tcp6
 	// group, as on Windows, which keeps a TCP counter set per family:
 	// tcpv6 then selects Tcp6 and needs no note.
 	tcp6 bool
+}
+
+// Kinds is a set of protocol kinds, as netstat's -t, -u, -w, -U and -S
+// select them with -s.
+type Kinds uint8
+
+// The protocol kinds.
+const (
+	KindTCP     Kinds = 1 << iota // -t: Tcp, TcpExt, MPTcpExt (Tcp6 on Windows)
+	KindUDP                       // -u: Udp, UdpLite, Udp6, UdpLite6
+	KindRaw                       // -w: IP and ICMP (Ip, IpExt, Icmp, IcmpMsg, Ip6, Icmp6)
+	KindUDPLite                   // -U: UdpLite, UdpLite6
+	KindSCTP                      // -S: Sctp
+)
+
+// Families is a set of address families, as -4 and -6 select them.
+type Families uint8
+
+// The address families.
+const (
+	FamilyV4 Families = 1 << iota // -4
+	FamilyV6                      // -6
+)
+
+// kindsOf and familyOf say which kinds and family select each protocol
+// name, those of Protos and the two ParseProtos does not take (-U and -S
+// only).
+var (
+	kindsOf = map[string]Kinds{
+		"ip": KindRaw, "ipv6": KindRaw, "icmp": KindRaw, "icmpv6": KindRaw,
+		"tcp": KindTCP, "tcpv6": KindTCP, "udp": KindUDP, "udpv6": KindUDP,
+		"udplite": KindUDPLite, "sctp": KindSCTP,
+	}
+	familyOf = map[string]Families{
+		"ip": FamilyV4, "icmp": FamilyV4, "tcp": FamilyV4, "udp": FamilyV4,
+		"ipv6": FamilyV6, "icmpv6": FamilyV6, "tcpv6": FamilyV6, "udpv6": FamilyV6,
+		"udplite": FamilyV4 | FamilyV6, "sctp": FamilyV4 | FamilyV6,
+	}
+)
+
+// selection returns the protocols o selects and whether Protos, Kinds or
+// Families restricts them at all (when not, every group is shown).
+func (o *Options) selection() ([]string, bool) {
+	if len(o.Protos) == 0 && o.Kinds == 0 && o.Families == 0 {
+		return nil, false
+	}
+	base := o.Protos
+	if len(base) == 0 {
+		base = append(slices.Clone(Protos), "udplite", "sctp")
+	}
+	var out []string
+	for _, p := range base {
+		if o.Kinds != 0 && kindsOf[p]&o.Kinds == 0 {
+			continue
+		}
+		if o.Families != 0 && familyOf[p]&o.Families == 0 {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out, true
+}
+
+// SelectsNothing reports whether Protos, Kinds and Families together
+// leave no protocol (-p tcp with -6, -U with -4 ...): the output would be
+// empty, and a command line asking for it is a usage error. The Linux
+// layout without Protos follows net-tools instead, which always prints
+// something.
+func (o Options) SelectsNothing() bool {
+	if o.Style == render.Linux && len(o.Protos) == 0 && o.Format == render.Table {
+		return false
+	}
+	sel, restricted := o.selection()
+	return restricted && len(sel) == 0
 }
 
 // ParseProtos parses the argument of -p with -s: a comma-separated list
@@ -71,6 +164,9 @@ var protoGroups = map[string][]string{
 	"tcpv6":  {"Tcp", "TcpExt", "MPTcpExt"},
 	"udp":    {"Udp", "UdpLite"},
 	"udpv6":  {"Udp6", "UdpLite6"},
+	// Only through Kinds (-U, -S).
+	"udplite": {"UdpLite", "UdpLite6"},
+	"sctp":    {"Sctp"},
 }
 
 // tcp6Groups are the groups tcpv6 selects when the snapshot has Tcp6.
@@ -86,15 +182,15 @@ func (o *Options) groupsOf(p string) []string {
 
 // wants reports whether the options select protocol p.
 func (o *Options) wants(p string) bool {
-	return len(o.Protos) == 0 || slices.Contains(o.Protos, p)
+	return !o.restricted || slices.Contains(o.sel, p)
 }
 
 // selects reports whether the options select group g.
 func (o *Options) selects(g string) bool {
-	if len(o.Protos) == 0 {
+	if !o.restricted {
 		return true
 	}
-	for _, p := range o.Protos {
+	for _, p := range o.sel {
 		if slices.Contains(o.groupsOf(p), g) {
 			return true
 		}
@@ -105,7 +201,7 @@ func (o *Options) selects(g string) bool {
 // oneTCPSetNote reports whether the output needs the note that Linux has
 // one TCP counter set: tcpv6 was asked for and there is no Tcp6 group.
 func (o *Options) oneTCPSetNote() bool {
-	return !o.tcp6 && slices.Contains(o.Protos, "tcpv6")
+	return !o.tcp6 && slices.Contains(o.sel, "tcpv6")
 }
 
 // chinese reports whether lang is a Chinese tag.
@@ -129,6 +225,7 @@ func catalog(lang string) string {
 // the first error writing to w. A nil snap renders as an empty one.
 func Write(w io.Writer, snap *netstats.Snapshot, rates *netstats.Rates, o Options) error {
 	bw := bufio.NewWriterSize(w, 32<<10)
+	o.sel, o.restricted = o.selection()
 	if rates != nil {
 		o.tcp6 = slices.ContainsFunc(rates.Groups, func(g netstats.RateGroup) bool { return g.Name == "Tcp6" })
 		r := filterRates(rates.Moved(), &o)
@@ -161,7 +258,7 @@ func Write(w io.Writer, snap *netstats.Snapshot, rates *netstats.Rates, o Option
 		case render.Windows:
 			writeWindows(bw, snap, &o)
 		case render.Linux:
-			writeLinux(bw, groups, &o)
+			writeLinux(bw, snap, &o)
 		default:
 			writeModern(bw, snap, groups, &o)
 		}
@@ -169,23 +266,32 @@ func Write(w io.Writer, snap *netstats.Snapshot, rates *netstats.Rates, o Option
 	return bw.Flush()
 }
 
-// filterGroups returns the groups o selects, in snapshot order.
+// filterGroups returns the groups o selects, in snapshot order; with
+// o.NonZero, without their zero counters, and without the groups that
+// leaves empty.
 func filterGroups(gs []netstats.Group, o *Options) []netstats.Group {
-	if len(o.Protos) == 0 {
+	if !o.restricted && !o.NonZero {
 		return gs
 	}
 	var out []netstats.Group
 	for _, g := range gs {
-		if o.selects(g.Name) {
-			out = append(out, g)
+		if !o.selects(g.Name) {
+			continue
 		}
+		if o.NonZero {
+			g.Counters = slices.DeleteFunc(slices.Clone(g.Counters), func(c netstats.Counter) bool { return c.Value == 0 })
+			if len(g.Counters) == 0 {
+				continue
+			}
+		}
+		out = append(out, g)
 	}
 	return out
 }
 
 // filterRates returns r without the groups o does not select.
 func filterRates(r *netstats.Rates, o *Options) *netstats.Rates {
-	if len(o.Protos) == 0 {
+	if !o.restricted {
 		return r
 	}
 	out := &netstats.Rates{Interval: r.Interval, Time: r.Time}
