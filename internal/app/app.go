@@ -57,6 +57,9 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 		Source:     newSource,
 		Views:      viewSources(),
 		Attribute:  attribute,
+		Getenv:     os.Getenv,
+		Processes:  processes,
+		NetNSOf:    netnsOf,
 		Namer: cli.NewNamer(sync.OnceValue(func() *names.Services {
 			return names.LoadServices(names.DefaultServicesPath())
 		}), &names.Resolver{}),

@@ -30,7 +30,7 @@ func TestUsageErrorsChinese(t *testing.T) {
 		{zhLocale, []string{"sockscope", "list", "--port", "0"}, []string{`--port 的端口 "0" 无效`}},
 		{zhLocale, []string{"sockscope", "--lang", "fr"}, []string{`--lang 不支持语言 "fr"`}},
 		{zhLocale, []string{"sockscope", "--bogus"}, []string{"未知选项：--bogus"}},
-		{zhLocale, []string{"sockscope", "-r", "-p", "tcp"}, []string{"-p tcp 只适用于连接列表和 -s"}},
+		{zhLocale, []string{"sockscope", "-r", "-p", "tcp"}, []string{"-p (--protocol) 不适用于 -r（路由表）"}},
 		{zhLocale, []string{"sockscope", "list", "--port"}, []string{"选项缺少参数：--port"}},
 		{nil, []string{"sockscope", "--lang", "zh-CN", "-z"}, []string{"未知短选项 'z'（位于 -z）"}},
 		{nil, []string{"sockscope", "-tan", "0", "--lang=zh_CN.UTF-8"}, []string{`间隔 "0" 超出范围`}},
@@ -134,7 +134,7 @@ func TestPassedOnErrorsEnglish(t *testing.T) {
 		{[]string{"sockscope", "list", "--state", "TIME_WAT"}, `sockscope: --state: unknown state "TIME_WAT" (did you mean TIME_WAIT?) (see 'sockscope --help')` + "\n"},
 		{[]string{"sockscope", "diagram", "sideways"}, `sockscope: unknown diagram view "sideways": valid views are open, close, or none for the whole diagram (see 'sockscope --help')` + "\n"},
 		{[]string{"sockscope", "-s", "-p", "bogus"}, `sockscope: unknown protocol "bogus" for statistics (valid: ip, ipv6, icmp, icmpv6, tcp, tcpv6, udp, udpv6) (see 'sockscope --help')` + "\n"},
-		{[]string{"sockscope", "--source", "x"}, `sockscope: parse error: unknown source "x" (valid: auto, netlink, proc) (see 'sockscope --help')` + "\n"},
+		{[]string{"sockscope", "--source", "x"}, `sockscope: unknown source "x" for --source (valid: auto, netlink, proc) (see 'sockscope --help')` + "\n"},
 		{[]string{"sockscope", "-a=maybe"}, `sockscope: invalid argument "maybe" for "-a, --all" flag: must be true or false (see 'sockscope --help')` + "\n"},
 	} {
 		withLocale(t, nil)
@@ -157,7 +157,7 @@ func TestHelpTemplateChinese(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	for _, w := range []string{"用法：", "示例：", "可用命令：", "选项：", "显示 sockscope 的帮助", "显示任一命令的帮助",
-		"（默认 \"table\"）", `运行 "sockscope [命令] --help" 查看命令的详细用法。`} {
+		"（默认 table）", `运行 "sockscope [命令] --help" 查看命令的详细用法。`} {
 		if !strings.Contains(out.String(), w) {
 			t.Errorf("help does not contain %q", w)
 		}

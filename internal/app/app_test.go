@@ -22,7 +22,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"sockscope", "list", "--state", "establised"}, ExitUsage, "did you mean ESTABLISHED"},
 		{[]string{"sockscope", "-tan", "x"}, ExitUsage, "unexpected argument \"x\""},
 		{[]string{"sockscope", "-s", "-p", "bogus"}, ExitUsage, `"bogus"`},
-		{[]string{"sockscope", "-r", "-p", "tcp"}, ExitUsage, "-p tcp only applies to listings and -s"},
+		{[]string{"sockscope", "-r", "-p", "tcp"}, ExitUsage, "-p (--protocol) does not apply to -r (the routing table)"},
 		{[]string{"sockscope", "explain", "TIME_WAT"}, ExitUsage, "did you mean TIME_WAIT"},
 		{[]string{"sockscope", "explain", "xyzzy"}, ExitUsage, `unknown state or counter "xyzzy"`},
 		{[]string{"sockscope", "diagram", "sideways"}, ExitUsage, `unknown diagram view "sideways"`},

@@ -58,7 +58,7 @@ func stateError(lang string, err error) error {
 	if len(ue.Suggestions) > 0 {
 		return translate(err, lang, "cli.err.state.suggest", ue.Name, strings.Join(ue.Suggestions, i18n.T(lang, "cli.or")))
 	}
-	return translate(err, lang, "cli.err.state.unknown", ue.Name)
+	return translate(err, lang, "cli.err.state.unknown", ue.Name, validList(lang, stateValues()))
 }
 
 // prefixedError is Err with prefix before its message.
@@ -89,7 +89,7 @@ func statsProtoError(lang string, err error) error {
 // sourceError is err, returned by Factory.Source for --source kind, in
 // language lang: an unknown source is a usage error.
 func sourceError(lang, kind string, err error) error {
-	if errors.Is(err, sockets.ErrParse) && kind != "" && !slices.Contains(sockets.SourceKinds, kind) {
+	if kind != "" && !slices.Contains(sockets.SourceKinds, kind) {
 		return translate(err, lang, "cli.err.source", kind, validList(lang, sockets.SourceKinds))
 	}
 	return err

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"sync"
 
@@ -12,36 +11,79 @@ import (
 	"github.com/sockscope/sockscope/internal/i18n"
 )
 
-// localizeHelp makes the help of root and its commands, which cobra writes
-// in English, follow lang: the usage template's words, the -h flag, and
-// the built-in help and completion commands. English keeps cobra's own
-// template and text, unchanged.
-func localizeHelp(root *cobra.Command, lang string) {
-	if i18n.Lang(lang) == "en" {
-		return
-	}
+// setupHelp sets the help of root and its commands: the usage template
+// with its words in f.Lang and sockscope's own flag list (no pflag
+// "[=true|false]" marks, a value's name after each flag that takes one),
+// the -h flag, and help and completion commands that refuse an unknown
+// topic or shell as bad input.
+func setupHelp(root *cobra.Command, f *Factory) {
+	lang := f.Lang
 	registerTemplateFuncs()
 	root.SetUsageTemplate(usageTemplate(lang))
-
-	root.InitDefaultHelpCmd()
+	root.SetHelpCommand(newHelpCmd(root, f))
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
-		switch c.Name() {
-		case "help":
-			c.Short = i18n.T(lang, "cli.help.short")
-			c.Long = i18n.T(lang, "cli.help.long", root.DisplayName())
-		case "completion":
-			c.Short = i18n.T(lang, "cli.completion.short")
-			c.Long = i18n.T(lang, "cli.completion.long", root.Name())
-			for _, sh := range c.Commands() {
-				sh.Short = i18n.T(lang, "cli.completion.shell", sh.Name())
-				if fl := sh.Flags().Lookup("no-descriptions"); fl != nil {
-					fl.Usage = i18n.T(lang, "cli.completion.nodesc")
-				}
+		if c.Name() != "completion" {
+			continue
+		}
+		c.Short = i18n.T(lang, "cli.completion.short")
+		c.Long = i18n.T(lang, "cli.completion.long", root.Name())
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return flagErrorf(lang, "cli.err.completion.shell", args[0], validList(lang, shellNames(cmd)))
+			}
+			return nil
+		}
+		c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+		for _, sh := range c.Commands() {
+			sh.Short = i18n.T(lang, "cli.completion.shell", sh.Name())
+			if fl := sh.Flags().Lookup("no-descriptions"); fl != nil {
+				fl.Usage = i18n.T(lang, "cli.completion.nodesc")
 			}
 		}
 	}
 	addHelpFlags(root, lang)
+}
+
+// shellNames are the shells the completion command writes scripts for.
+func shellNames(completion *cobra.Command) []string {
+	var names []string
+	for _, sh := range completion.Commands() {
+		names = append(names, sh.Name())
+	}
+	return names
+}
+
+// newHelpCmd returns "help [command]": help of a command, and an unknown
+// one is bad input (cobra's own prints the root's help and succeeds).
+func newHelpCmd(root *cobra.Command, f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: i18n.T(f.Lang, "cli.help.short"),
+		Long:  i18n.T(f.Lang, "cli.help.long", root.DisplayName()),
+		ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			cmd, _, err := root.Find(args)
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			var names []cobra.Completion
+			for _, sub := range cmd.Commands() {
+				if sub.IsAvailableCommand() && strings.HasPrefix(sub.Name(), toComplete) {
+					names = append(names, cobra.CompletionWithDesc(sub.Name(), sub.Short))
+				}
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			cmd, rest, err := root.Find(args)
+			if err != nil || len(rest) > 0 {
+				topic := strings.Join(args, " ")
+				return flagErrorf(f.Lang, "cli.err.help.topic", topic, root.Name())
+			}
+			cmd.InitDefaultHelpFlag()
+			return cmd.Help()
+		},
+	}
 }
 
 // addHelpFlags defines -h, --help on c and its commands as cobra would,
@@ -94,24 +136,15 @@ func usageTemplate(lang string) string {
 
 var registerOnce sync.Once
 
-// pflagDefault is the "(default ...)" pflag ends a flag's usage line with.
-var pflagDefault = regexp.MustCompile(`(?m) \(default (.*)\)$`)
-
 // registerTemplateFuncs adds the functions usageTemplate calls to cobra's
 // (global) template functions.
 func registerTemplateFuncs() {
 	registerOnce.Do(func() {
 		cobra.AddTemplateFunc("sockscopeUseLine", func(line, lang string) string {
-			if s, ok := strings.CutSuffix(line, " [flags]"); ok {
-				return s + " " + i18n.T(lang, "cli.tmpl.flags.use")
-			}
-			return line
+			return strings.Replace(line, "[flags]", i18n.T(lang, "cli.tmpl.flags.use"), 1)
 		})
 		cobra.AddTemplateFunc("sockscopeFlagUsages", func(fs *pflag.FlagSet, lang string) string {
-			return pflagDefault.ReplaceAllStringFunc(fs.FlagUsages(), func(m string) string {
-				v := pflagDefault.FindStringSubmatch(m)[1]
-				return i18n.T(lang, "cli.tmpl.default", v)
-			})
+			return flagUsages(fs, lang)
 		})
 	})
 }

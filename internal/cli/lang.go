@@ -3,8 +3,10 @@ package cli
 import (
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/sockscope/sockscope/internal/i18n"
 )
@@ -41,20 +43,32 @@ var (
 
 // flagErrorFunc returns the cobra flag error function of f's commands:
 // pflag's errors become usage errors, the common ones (unknown flag,
-// unknown shorthand, missing argument, invalid argument) in f.Lang. The
+// unknown shorthand, missing argument, invalid argument) in f.Lang. A flag
+// sockscope has, but not on this command, is named as one that does not
+// apply; a negative number is a bad INTERVAL, not a cluster of flags. The
 // reason of an invalid argument (a strconv error, or the flag's own) stays
 // as pflag gives it.
 func flagErrorFunc(f *Factory) func(*cobra.Command, error) error {
-	return func(_ *cobra.Command, err error) error {
-		if i18n.Lang(f.Lang) == "en" {
-			return &FlagError{Err: err}
-		}
+	return func(cmd *cobra.Command, err error) error {
 		msg := err.Error()
 		if m := pflagShorthand.FindStringSubmatch(msg); m != nil {
+			if isInterval(strings.TrimPrefix(m[2], "-")) {
+				return flagErrorf(f.Lang, "cli.err.interval.neg", m[2])
+			}
+			if fl := knownFlags().ShorthandLookup(m[1]); fl != nil {
+				return flagErrorf(f.Lang, "cli.err.notapply.verb", "-"+m[1], cmd.CommandPath())
+			}
 			return flagErrorf(f.Lang, "cli.pflag.shorthand", m[1], m[2])
 		}
 		if v, ok := strings.CutPrefix(msg, "unknown flag: "); ok {
+			name, _, _ := strings.Cut(strings.TrimPrefix(v, "--"), "=")
+			if knownFlags().Lookup(name) != nil {
+				return flagErrorf(f.Lang, "cli.err.notapply.verb", "--"+name, cmd.CommandPath())
+			}
 			return flagErrorf(f.Lang, "cli.pflag.unknown", v)
+		}
+		if i18n.Lang(f.Lang) == "en" {
+			return &FlagError{Err: err}
 		}
 		if v, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
 			return flagErrorf(f.Lang, "cli.pflag.needsarg", v)
@@ -65,3 +79,11 @@ func flagErrorFunc(f *Factory) func(*cobra.Command, error) error {
 		return &FlagError{Err: err}
 	}
 }
+
+// knownFlags returns every flag of every command that shows sockets or a
+// view, to tell a flag that does not apply from one that does not exist.
+var knownFlags = sync.OnceValue(func() *pflag.FlagSet {
+	fs := pflag.NewFlagSet("all", pflag.ContinueOnError)
+	addFlags(fs, &listFlags{}, "en", inRoot|inSummary, protoNetstat)
+	return fs
+})

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -63,6 +64,9 @@ func listRun(ctx context.Context, f *Factory, req *listRequest) error {
 		}
 		if !warned {
 			warn(f, meta, unreadable, req.Render.Lang)
+			if len(socks) == 0 {
+				explainNoPID(f, req)
+			}
 			warned = true
 		}
 		opts := req.Render
@@ -195,6 +199,24 @@ func warn(f *Factory, meta render.Meta, unreadable int, lang string) {
 	}
 	fmt.Fprintln(f.IO.ErrOut, i18n.T(lang, key,
 		plural(lang, meta.Unattributed, "socket"), plural(lang, unreadable, "process")))
+}
+
+// explainNoPID says, on stderr, why --pid found nothing where a reason is
+// known: the process does not exist, or its sockets are in another network
+// namespace, which this listing does not see.
+func explainNoPID(f *Factory, req *listRequest) {
+	if f.NetNSOf == nil {
+		return
+	}
+	for _, pid := range req.PIDs {
+		theirs, ours, err := f.NetNSOf(pid)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			fmt.Fprintln(f.IO.ErrOut, i18n.T(req.Render.Lang, "cli.pid.gone", pid))
+		case err == nil && theirs != ours:
+			fmt.Fprintln(f.IO.ErrOut, i18n.T(req.Render.Lang, "cli.pid.netns", pid, theirs, ours))
+		}
+	}
 }
 
 // goos is the operating system whose advice warn gives (sudo or

@@ -2,6 +2,9 @@ package cli
 
 import (
 	"errors"
+	"slices"
+
+	"github.com/spf13/pflag"
 	"strconv"
 	"strings"
 	"time"
@@ -20,10 +23,13 @@ type listFlags struct {
 	all, numeric, showPID, exe, listening   bool
 	tcp, udp, raw, unix, mptcp, v4, v6      bool
 	extended, wide, fqdn, continuous, query bool
-	resolve, json, rate                     bool
+	resolve, json, rate, nonzero, timers    bool
+	noHeader, version                       bool
 	proto                                   string // -p: "" not given, programSentinel, or PROTO
 	states, ports, pids, programs           []string
 	format, style, source, record, lang     string
+	color, sort                             string
+	top                                     int
 	stats, routes, ifaces, groups           bool
 }
 
@@ -44,14 +50,27 @@ type listRequest struct {
 	Source          string
 	Record          string // hidden --record DIR
 
+	// Timers asks for the kernel's timer of each socket (net-tools' -o,
+	// --timers); NoHeader leaves out the table's headings (-H); Sort is
+	// --sort's spec.
+	Timers, NoHeader bool
+	Sort             string
+
 	// View is what to show; for views other than the listing, ViewProtos
 	// is -p's raw value, Families 0 (both), 4 or 6, and Ethernet asks for
-	// Windows netstat -e's block too.
-	View       view
-	ViewProtos string
-	Families   int
-	Ethernet   bool
+	// Windows netstat -e's block too. All (-a), Extended (-e), NonZero
+	// and Kinds (-t -u -w) select within a view.
+	View          view
+	ViewProtos    string
+	Families      int
+	Ethernet      bool
+	All, Extended bool
+	NonZero       bool
+	Kinds         viewKinds
 }
+
+// viewKinds are the protocol flags given to a view: netstat -st, -su, -sw.
+type viewKinds struct{ TCP, UDP, Raw bool }
 
 // A FlagError is bad user input: it is printed as one line and the
 // command exits with status 2.
@@ -97,78 +116,71 @@ var protoNames = map[string]protoSpec{
 
 const validProtos = "tcp, udp, tcpv6, udpv6, raw, raw6, udplite, mptcp, unix"
 
-// buildRequest validates flags and positional arguments. netstat says
-// whether the binary runs as "netstat"; native is the style of the
-// native netstat of this OS; lang is the locale's language, that of the
-// errors unless --lang names another.
-func buildRequest(f *listFlags, args []string, stdoutTTY, netstat bool, native render.Style, lang string) (*listRequest, error) {
-	if f.lang != "" {
+// requestInput is what buildRequest validates: the flags and arguments of
+// one command and what is known of its environment.
+type requestInput struct {
+	flags *listFlags
+	set   *pflag.FlagSet
+	args  []string
+	// verb names the command in messages ("sockscope routes"); scope is
+	// the flags it takes, view what it shows (the root: chosen by flags).
+	verb  string
+	scope scope
+	view  view
+	// stdoutTTY is true at a terminal; netstat when the binary runs as
+	// "netstat"; native is the style of this OS's own netstat; lang is the
+	// locale's language, that of the errors unless --lang names another.
+	stdoutTTY, netstat bool
+	native             render.Style
+	lang               string
+	getenv             func(string) string
+}
+
+// buildRequest validates flags and positional arguments.
+func buildRequest(in requestInput) (*listRequest, error) {
+	f, lang := in.flags, in.lang
+	if in.set.Changed("lang") {
 		if !validLang(f.lang) {
 			return nil, flagErrorf(lang, "cli.err.lang", f.lang)
 		}
 		lang = f.lang
 	}
-	req := &listRequest{Source: f.source}
-	showProgram := false
-	proto := f.proto
-	pGiven := proto == programSentinel
-	if pGiven {
-		proto = ""
-		showProgram = true
+	if err := checkValues(in.set, lang); err != nil {
+		return nil, err
 	}
-	for _, a := range args {
-		switch {
-		case pGiven && !isInterval(a):
-			// "-anop tcp", "-p tcp -p udp": -p took no value from pflag;
-			// the protocols (valid or not, checked below) are here.
-			if proto != "" {
-				proto += ","
-			}
-			proto += a
-			showProgram = false
-		case isInterval(a):
-			if req.Interval != 0 {
-				return nil, flagErrorf(lang, "cli.err.interval.twice", a)
-			}
-			d, err := parseInterval(a, lang)
-			if err != nil {
-				return nil, err
-			}
-			req.Interval = d
-		default:
-			return nil, flagErrorf(lang, "cli.err.unexpected", a)
-		}
+	if !slices.Contains(sockets.SourceKinds, f.source) && in.set.Lookup("source") != nil {
+		return nil, flagErrorf(lang, "cli.err.source", f.source, validList(lang, sockets.SourceKinds))
+	}
+	req := &listRequest{Source: f.source}
+	proto, showProgram, err := parseArgs(in, req, lang)
+	if err != nil {
+		return nil, err
 	}
 	if f.continuous && req.Interval == 0 {
 		req.Interval = time.Second
 	}
-	format := f.format
-	if f.json {
-		if format != "table" && format != "json" {
-			return nil, flagErrorf(lang, "cli.err.json.conflict", format)
+	if err := outputOptions(in, &req.Render, lang); err != nil {
+		return nil, err
+	}
+	req.View = in.view
+	if in.scope&inSelect != 0 {
+		req.View = pickView(f, req.Render.Style)
+		if err := checkApplies(in.set, req.View, req.Render.Style == render.Windows, lang); err != nil {
+			return nil, err
 		}
-		format = "json"
+	} else if req.View == viewIfaces && f.extended && req.Render.Style == render.Windows {
+		req.View = viewEthernet
 	}
-	var err error
-	if req.Render.Format, err = render.ParseFormat(format); err != nil {
-		return nil, enumError(lang, err)
-	}
-	switch {
-	case f.style != "":
-		if req.Render.Style, err = render.ParseStyle(f.style); err != nil {
-			return nil, enumError(lang, err)
-		}
-	case netstat || native == render.Windows:
-		// As netstat, and on Windows (the reference document's own
-		// platform), the native netstat layout is the default.
-		req.Render.Style = native
-	}
-	if req.View = pickView(f, req.Render.Style); req.View != viewList {
+	if req.View != viewList {
 		// The other netstat views: -s, -r, -i, -g, and -e in the Windows
 		// layout. -p names their protocols (ip, icmp, tcpv6 ...).
 		req.ViewProtos = proto
 		req.Render.Lang = f.lang
 		req.Numeric = f.numeric
+		req.All = f.all
+		req.Extended = f.extended
+		req.NonZero = f.nonzero
+		req.Kinds = viewKinds{TCP: f.tcp, UDP: f.udp, Raw: f.raw}
 		req.Ethernet = f.extended && req.Render.Style == render.Windows
 		if f.v4 != f.v6 {
 			req.Families = map[bool]int{true: 4, false: 6}[f.v4]
@@ -178,19 +190,153 @@ func buildRequest(f *listFlags, args []string, stdoutTTY, netstat bool, native r
 		}
 		return req, nil
 	}
+	if err := listFilter(in, req, proto, lang); err != nil {
+		return nil, err
+	}
+	return req, listRender(in, req, showProgram)
+}
 
+// emptyChecked are the flags whose value may not be empty or look like
+// flags: "--port ”" is not "no filter", and in "--program -tln" the user
+// forgot NAME.
+var emptyChecked = []string{"state", "port", "pid", "program", "format", "style", "lang", "source", "color", "sort", "protocol"}
+
+// checkValues refuses an empty value, or one that starts with "-", of the
+// flags in emptyChecked that set holds.
+func checkValues(set *pflag.FlagSet, lang string) error {
+	for _, name := range emptyChecked {
+		fl := set.Lookup(name)
+		if fl == nil || !set.Changed(name) {
+			continue
+		}
+		v := fl.Value.String()
+		if sv, ok := fl.Value.(pflag.SliceValue); ok {
+			vals := sv.GetSlice()
+			v = strings.Join(vals, ",")
+			for _, e := range vals {
+				if strings.HasPrefix(strings.TrimSpace(e), "-") && !(name == "pid" && isInterval(e)) {
+					return flagErrorf(lang, "cli.err.value.dash", "--"+name, e, strings.ToUpper(name))
+				}
+			}
+		} else if strings.HasPrefix(v, "-") {
+			return flagErrorf(lang, "cli.err.value.dash", "--"+name, v, strings.ToUpper(name))
+		}
+		if strings.Trim(v, ", ") == "" && v != programSentinel {
+			return flagErrorf(lang, "cli.err.value.empty", "--"+name, strings.ToUpper(name))
+		}
+	}
+	return nil
+}
+
+// parseArgs reads the positional arguments into req: an INTERVAL, and in
+// the netstat form the protocols of a -p that pflag gave no value
+// ("-anop tcp"). It returns -p's protocols and whether -p alone asked for
+// the PID/Program column.
+func parseArgs(in requestInput, req *listRequest, lang string) (proto string, showProgram bool, err error) {
+	proto = in.flags.proto
+	pGiven := proto == programSentinel
+	if pGiven {
+		proto = ""
+		showProgram = true
+	}
+	for _, a := range in.args {
+		switch {
+		case pGiven && !isInterval(a):
+			// "-anop tcp", "-p tcp -p udp": -p took no value from pflag;
+			// the protocols (valid or not, checked below) are here.
+			if proto != "" {
+				proto += ","
+			}
+			proto += a
+			showProgram = false
+		case isInterval(a) && in.scope&inRepeat != 0:
+			if req.Interval != 0 {
+				return "", false, flagErrorf(lang, "cli.err.interval.twice", a)
+			}
+			d, err := parseInterval(a, lang)
+			if err != nil {
+				return "", false, err
+			}
+			req.Interval = d
+		case in.scope&inRepeat == 0:
+			return "", false, flagErrorf(lang, "cli.err.noargs", a, in.verb)
+		case in.scope&inList == 0:
+			return "", false, flagErrorf(lang, "cli.err.unexpected.view", a, in.verb)
+		default:
+			return "", false, flagErrorf(lang, "cli.err.unexpected", a)
+		}
+	}
+	return proto, showProgram, nil
+}
+
+// outputOptions sets the format, style and colour of r from the flags.
+func outputOptions(in requestInput, r *render.Options, lang string) error {
+	f := in.flags
+	format := f.format
+	if f.json {
+		if in.set.Changed("format") && format != "json" {
+			return flagErrorf(lang, "cli.err.json.conflict", format)
+		}
+		format = "json"
+	}
+	var err error
+	if r.Format, err = render.ParseFormat(format); err != nil {
+		return enumError(lang, err)
+	}
+	switch {
+	case in.set.Changed("style"):
+		if r.Style, err = render.ParseStyle(f.style); err != nil {
+			return enumError(lang, err)
+		}
+	case in.netstat || in.native == render.Windows:
+		// As netstat, and on Windows (the reference document's own
+		// platform), the native netstat layout is the default.
+		r.Style = in.native
+	}
+	r.Color, err = colorOn(f.color, in.stdoutTTY, *r, in.getenv, lang)
+	return err
+}
+
+// colorOn decides whether tables are coloured: --color=always or never
+// decide; auto colours the modern table at a terminal, unless NO_COLOR is
+// set and not empty (no-color.org) or TERM is "dumb". The netstat and
+// Windows layouts reproduce tools that print no colour, so auto leaves
+// them plain; --color=always colours them too.
+func colorOn(mode string, tty bool, r render.Options, getenv func(string) string, lang string) (bool, error) {
+	switch strings.ToLower(mode) {
+	case "always", "yes", "force":
+		return r.Format == render.Table, nil
+	case "never", "no", "none":
+		return false, nil
+	case "auto", "tty", "if-tty", "":
+	default:
+		return false, flagErrorf(lang, "cli.err.color", mode)
+	}
+	if !tty || r.Format != render.Table || r.Style != render.Modern {
+		return false, nil
+	}
+	if getenv != nil && (getenv("NO_COLOR") != "" || getenv("TERM") == "dumb") {
+		return false, nil
+	}
+	return true, nil
+}
+
+// listFilter sets req's filter from the listing flags and -p's protocols.
+func listFilter(in requestInput, req *listRequest, proto, lang string) error {
+	f := in.flags
 	var protos sockets.ProtoSet
 	var fams sockets.FamilySet
 	combos := map[sockets.Proto]sockets.FamilySet{}
 	restrictCombos := false
+	var pFams sockets.FamilySet // the families -p's names allow (0: any)
 	if proto != "" {
 		for _, name := range strings.Split(strings.ToLower(proto), ",") {
-			spec, ok := protoNames[name]
+			spec, ok := protoNames[strings.TrimSpace(name)]
 			switch {
 			case !ok:
-				return nil, flagErrorf(lang, "cli.err.proto.unknown", name, validProtos)
+				return flagErrorf(lang, "cli.err.proto.unknown", name, validProtos)
 			case spec.proto == 0:
-				return nil, flagErrorf(lang, "cli.err.proto.statsonly", name, validProtos)
+				return flagErrorf(lang, "cli.err.proto.statsonly", name, validProtos)
 			case name == "inet":
 				for _, p := range []sockets.Proto{sockets.TCP, sockets.UDP, sockets.UDPLite, sockets.Raw} {
 					protos = protos.With(p)
@@ -201,6 +347,19 @@ func buildRequest(f *listFlags, args []string, stdoutTTY, netstat bool, native r
 			protos = protos.With(spec.proto)
 			combos[spec.proto] = unionFams(combos[spec.proto], spec.fams)
 			restrictCombos = restrictCombos || spec.fams != 0
+			pFams = unionFams(pFams, spec.fams)
+		}
+	}
+	if restrictCombos && f.v4 != f.v6 {
+		// "-6 -p tcp": -p tcp is IPv4 TCP (Windows meaning), so nothing
+		// could be listed; say so rather than print an empty table.
+		want := sockets.FamilySet(0).With(sockets.Inet)
+		if f.v6 {
+			want = sockets.FamilySet(0).With(sockets.Inet6)
+		}
+		if pFams != 0 && pFams&want == 0 {
+			flag := map[bool]string{true: "-4", false: "-6"}[f.v4]
+			return flagErrorf(lang, "cli.err.proto.family", flag, proto)
 		}
 	}
 	for _, x := range []struct {
@@ -215,6 +374,7 @@ func buildRequest(f *listFlags, args []string, stdoutTTY, netstat bool, native r
 	if protos == 0 {
 		protos = defaultProtos(req.Render)
 	}
+	// -4 and -6 together mean both families, as in net-tools.
 	if f.v4 {
 		fams = fams.With(sockets.Inet)
 	}
@@ -235,7 +395,7 @@ func buildRequest(f *listFlags, args []string, stdoutTTY, netstat bool, native r
 		for _, s := range splitList(f.states) {
 			set, err := sockets.ParseState(s)
 			if err != nil {
-				return nil, stateError(lang, err)
+				return stateError(lang, err)
 			}
 			req.Filter.States |= set
 		}
@@ -255,21 +415,31 @@ func buildRequest(f *listFlags, args []string, stdoutTTY, netstat bool, native r
 	for _, p := range splitList(f.ports) {
 		n, err := strconv.ParseUint(strings.TrimPrefix(p, ":"), 10, 16)
 		if err != nil || n == 0 {
-			return nil, flagErrorf(lang, "cli.err.port", p)
+			return flagErrorf(lang, "cli.err.port", p)
 		}
 		req.Ports = append(req.Ports, uint16(n))
 	}
 	for _, p := range splitList(f.pids) {
 		n, err := strconv.ParseInt(p, 10, 32)
 		if err != nil || n <= 0 {
-			return nil, flagErrorf(lang, "cli.err.pid", p)
+			return flagErrorf(lang, "cli.err.pid", p)
 		}
 		req.PIDs = append(req.PIDs, int32(n))
 	}
 	req.Programs = splitList(f.programs)
+	return nil
+}
 
+// listRender sets how the listing is shown, and how much attribution it
+// needs, from the flags.
+func listRender(in requestInput, req *listRequest, showProgram bool) error {
+	f := in.flags
 	r := &req.Render
-	r.ShowPID = f.showPID
+	// Through the netstat name on Linux, -o is net-tools' Timer column;
+	// elsewhere it is the owning PID, as in Windows netstat.
+	netToolsO := in.netstat && in.native == render.Linux && r.Style == render.Linux
+	r.ShowPID = f.showPID && !netToolsO
+	req.Timers = f.timers || (f.showPID && netToolsO)
 	r.ShowProgram = showProgram || ((len(req.PIDs) > 0 || len(req.Programs) > 0) && !f.showPID)
 	r.ShowExe = f.exe
 	r.Extended = f.extended
@@ -279,16 +449,17 @@ func buildRequest(f *listFlags, args []string, stdoutTTY, netstat bool, native r
 	r.ListeningOnly = f.listening && !r.All
 	r.Protos = req.Filter.Protos
 	r.Lang = f.lang
-	r.Color = stdoutTTY && r.Format == render.Table
+	req.NoHeader = f.noHeader
+	req.Sort = f.sort
 	// Names are looked up on a terminal unless -n; piped, only when asked
 	// (SPEC section 4); never for data formats.
-	req.Numeric = f.numeric || r.Format != render.Table || (!stdoutTTY && !f.resolve)
+	req.Numeric = f.numeric || r.Format != render.Table || (!in.stdoutTTY && !f.resolve)
 	dataFormat := r.Format != render.Table
 	req.Owners = r.ShowPID || r.ShowProgram || r.ShowExe || dataFormat || len(req.PIDs) > 0 || len(req.Programs) > 0
 	// net-tools prints PID/argv[0], so the linux layout needs command lines.
 	linuxProgram := r.Style == render.Linux && (r.ShowProgram || r.ShowPID)
 	req.Details = r.ShowExe || dataFormat || len(req.Programs) > 0 || linuxProgram
-	return req, nil
+	return nil
 }
 
 func unionFams(a, b sockets.FamilySet) sockets.FamilySet {

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"strings"
+
+	"github.com/spf13/pflag"
 	"testing"
 	"time"
 
@@ -236,12 +238,17 @@ func FuzzListFlags(f *testing.F) {
 // On Windows (native layout Windows) the default table is Windows netstat's
 // even without the netstat name; elsewhere it is the modern one.
 func TestWindowsDefaultsToItsLayout(t *testing.T) {
-	f := &listFlags{format: "table", source: "auto"}
-	r, err := buildRequest(f, nil, true, false, render.Windows, "")
+	in := func(native render.Style) requestInput {
+		lf := &listFlags{}
+		fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+		addFlags(fs, lf, "", inRoot, protoNetstat)
+		return requestInput{flags: lf, set: fs, scope: inRoot, stdoutTTY: true, native: native}
+	}
+	r, err := buildRequest(in(render.Windows))
 	if err != nil || r.Render.Style != render.Windows {
 		t.Errorf("style %v, %v; want windows", r.Render.Style, err)
 	}
-	r, err = buildRequest(&listFlags{format: "table", source: "auto"}, nil, true, false, render.Linux, "")
+	r, err = buildRequest(in(render.Linux))
 	if err != nil || r.Render.Style != render.Modern {
 		t.Errorf("style %v, %v; want modern", r.Render.Style, err)
 	}

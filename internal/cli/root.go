@@ -9,7 +9,6 @@ import (
 	"runtime"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/iostreams"
@@ -30,6 +29,8 @@ type Factory struct {
 	UTF8 bool
 	// Lang is the language of the user's locale ("" for English).
 	Lang string
+	// Getenv reads the environment (NO_COLOR, TERM); nil reads nothing.
+	Getenv func(string) string
 	// Privileged is true when running as root (Administrator), so that
 	// advice to use sudo is not given.
 	Privileged bool
@@ -39,6 +40,13 @@ type Factory struct {
 	Attribute AttributeFunc
 	// Views are the data sources of -s, -r, -i, -g and -e.
 	Views ViewSources
+	// Processes lists the running processes, for shell completion; nil
+	// completes no PID or program name.
+	Processes func() []ProcessName
+	// NetNSOf returns the inode of process pid's network namespace, and
+	// that of this process, to explain an empty --pid listing; nil where
+	// there are no namespaces.
+	NetNSOf func(pid int32) (theirs, ours uint64, err error)
 	// Namer returns the namer used for non-numeric output.
 	Namer func(ctx context.Context, socks []sockets.Socket) render.Namer
 }
@@ -54,113 +62,114 @@ func nativeStyle() render.Style {
 // NewRootCmd returns the sockscope command tree. runF, if not nil,
 // replaces the listing itself (flag tests capture the request with it).
 func NewRootCmd(f *Factory, runF func(*listRequest) error) *cobra.Command {
-	lf := &listFlags{}
 	name := "sockscope"
 	if f.Netstat {
 		name = "netstat"
 	}
-	root := &cobra.Command{
-		Use:           name + " [NETSTAT-FLAGS] [INTERVAL]",
-		Short:         i18n.T(f.Lang, "cli.root.short"),
-		Long:          i18n.T(f.Lang, "cli.root.long"),
-		Example:       i18n.T(f.Lang, "cli.root.example"),
+	root := newVerb(f, runF, verbSpec{
+		use:     name + " [flags] [INTERVAL]",
+		short:   i18n.T(f.Lang, "cli.root.short"),
+		long:    i18n.T(f.Lang, "cli.root.long"),
+		example: i18n.T(f.Lang, "cli.root.example"),
+		in:      inRoot,
+		proto:   protoNetstat,
+	})
+	root.Version = versionString()
+	root.SetVersionTemplate("{{.Name}} {{.Version}}\n")
+	root.SetIn(f.IO.In)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+
+	root.AddCommand(
+		newVerb(f, runF, verbSpec{
+			use:     "list [flags] [INTERVAL]",
+			short:   i18n.T(f.Lang, "cli.list.short"),
+			example: "  sockscope list --tcp --listening --numeric\n  sockscope list --state close-wait --program nginx\n  sockscope list --all --format ndjson\n  sockscope list --port 443 --format csv\n  sockscope list --tcp --sort state,port",
+			in:      inList,
+			proto:   protoNetstat,
+		}),
+		newVerb(f, runF, verbSpec{
+			use:     "stats [flags] [INTERVAL]",
+			short:   i18n.T(f.Lang, "cli.stats.short"),
+			example: "  sockscope stats -p tcp\n  sockscope stats -t --nonzero\n  sockscope stats --style windows --lang zh-CN -p tcp\n  sockscope stats --rate\n  sockscope -s 5",
+			in:      inStats,
+			proto:   protoStats,
+			view:    viewStats,
+		}),
+		newVerb(f, runF, verbSpec{
+			use:     "routes [flags] [INTERVAL]",
+			short:   i18n.T(f.Lang, "cli.routes.short"),
+			example: "  sockscope routes\n  sockscope routes -6\n  sockscope -rn --style linux",
+			in:      inRoutes,
+			view:    viewRoutes,
+		}),
+		newVerb(f, runF, verbSpec{
+			use:     "interfaces [flags] [INTERVAL]",
+			short:   i18n.T(f.Lang, "cli.interfaces.short"),
+			example: "  sockscope interfaces\n  sockscope interfaces -a\n  sockscope -e --style windows",
+			in:      inIfaces | inEthernet,
+			view:    viewIfaces,
+		}),
+		newVerb(f, runF, verbSpec{
+			use:     "groups [flags] [INTERVAL]",
+			short:   i18n.T(f.Lang, "cli.groups.short"),
+			example: "  sockscope groups\n  sockscope -g --style linux",
+			in:      inGroups,
+			view:    viewGroups,
+		}),
+		newExplainCmd(f),
+		newDiagramCmd(f))
+	setupHelp(root, f)
+	return root
+}
+
+// verbSpec describes a command that shows the listing or one view.
+type verbSpec struct {
+	use, short, long, example string
+	in                        scope     // the flags it takes
+	proto                     protoForm // how it takes -p
+	view                      view      // what it shows (the root: from its flags)
+}
+
+// newVerb returns the command of spec.
+func newVerb(f *Factory, runF func(*listRequest) error, spec verbSpec) *cobra.Command {
+	lf := &listFlags{}
+	cmd := &cobra.Command{
+		Use:           spec.use,
+		Short:         spec.short,
+		Long:          spec.long,
+		Example:       spec.example,
 		Args:          cobra.ArbitraryArgs,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runList(cmd, f, lf, args, runF)
-		},
-	}
-	root.SetFlagErrorFunc(flagErrorFunc(f))
-	root.SetIn(f.IO.In)
-	root.SetOut(f.IO.Out)
-	root.SetErr(f.IO.ErrOut)
-	addListFlags(root.Flags(), lf, f.Lang)
-
-	root.AddCommand(newListCmd(f, runF),
-		newViewCmd(f, runF, "stats [-p PROTO] [--rate] [INTERVAL]", i18n.T(f.Lang, "cli.stats.short"),
-			"  sockscope stats -p tcp\n  sockscope stats --style windows --lang zh-CN -p tcp\n  sockscope stats --rate\n  sockscope -s 5",
-			func(lf *listFlags) { lf.stats = true }),
-		newViewCmd(f, runF, "routes", i18n.T(f.Lang, "cli.routes.short"),
-			"  sockscope routes\n  sockscope -rn --style linux",
-			func(lf *listFlags) { lf.routes = true }),
-		newViewCmd(f, runF, "interfaces", i18n.T(f.Lang, "cli.interfaces.short"),
-			"  sockscope interfaces\n  sockscope -e --style windows",
-			func(lf *listFlags) { lf.ifaces = true }),
-		newViewCmd(f, runF, "groups", i18n.T(f.Lang, "cli.groups.short"),
-			"  sockscope groups\n  sockscope -g --style linux",
-			func(lf *listFlags) { lf.groups = true }),
-		newExplainCmd(f),
-		newDiagramCmd(f))
-	localizeHelp(root, f.Lang)
-	return root
-}
-
-func newListCmd(f *Factory, runF func(*listRequest) error) *cobra.Command {
-	lf := &listFlags{}
-	cmd := &cobra.Command{
-		Use:   "list [FLAGS] [INTERVAL]",
-		Short: i18n.T(f.Lang, "cli.list.short"),
-		Example: `  sockscope list --tcp --listening --numeric
-  sockscope list --state close-wait --program nginx
-  sockscope list --all --format ndjson
-  sockscope list --port 443 --format csv`,
-		Args: cobra.ArbitraryArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runList(cmd, f, lf, args, runF)
+			return runList(cmd, f, lf, args, runF, spec)
 		},
 	}
 	cmd.SetFlagErrorFunc(flagErrorFunc(f))
-	addListFlags(cmd.Flags(), lf, f.Lang)
+	addFlags(cmd.Flags(), lf, f.Lang, spec.in, spec.proto)
+	registerCompletions(cmd, f, spec.proto, lf)
 	return cmd
 }
 
-// addListFlags defines the listing flags: netstat's short ones with long
-// names, and the long-only ones of SPEC section 3 and issue 2. The help
-// is in language lang (the locale's: --lang is parsed after the flags are
-// defined).
-func addListFlags(fs *pflag.FlagSet, lf *listFlags, lang string) {
-	fs.SortFlags = false
-	fs.BoolVarP(&lf.all, "all", "a", false, i18n.T(lang, "cli.flag.all"))
-	fs.BoolVarP(&lf.numeric, "numeric", "n", false, i18n.T(lang, "cli.flag.numeric"))
-	fs.BoolVarP(&lf.showPID, "show-pid", "o", false, i18n.T(lang, "cli.flag.show-pid"))
-	fs.BoolVarP(&lf.exe, "exe", "b", false, i18n.T(lang, "cli.flag.exe"))
-	fs.StringVarP(&lf.proto, "protocol", "p", "", i18n.T(lang, "cli.flag.protocol", validProtos))
-	fs.Lookup("protocol").NoOptDefVal = programSentinel
-	fs.BoolVarP(&lf.tcp, "tcp", "t", false, i18n.T(lang, "cli.flag.tcp"))
-	fs.BoolVarP(&lf.udp, "udp", "u", false, i18n.T(lang, "cli.flag.udp"))
-	fs.BoolVarP(&lf.raw, "raw", "w", false, i18n.T(lang, "cli.flag.raw"))
-	fs.BoolVarP(&lf.unix, "unix", "x", false, i18n.T(lang, "cli.flag.unix"))
-	fs.BoolVar(&lf.mptcp, "mptcp", false, i18n.T(lang, "cli.flag.mptcp"))
-	fs.BoolVarP(&lf.listening, "listening", "l", false, i18n.T(lang, "cli.flag.listening"))
-	fs.BoolVarP(&lf.v4, "ipv4", "4", false, i18n.T(lang, "cli.flag.ipv4"))
-	fs.BoolVarP(&lf.v6, "ipv6", "6", false, i18n.T(lang, "cli.flag.ipv6"))
-	fs.BoolVarP(&lf.extended, "extended", "e", false, i18n.T(lang, "cli.flag.extended"))
-	fs.BoolVarP(&lf.wide, "wide", "W", false, i18n.T(lang, "cli.flag.wide"))
-	fs.BoolVarP(&lf.fqdn, "fqdn", "f", false, i18n.T(lang, "cli.flag.fqdn"))
-	fs.BoolVarP(&lf.continuous, "continuous", "c", false, i18n.T(lang, "cli.flag.continuous"))
-	fs.BoolVarP(&lf.query, "query", "q", false, i18n.T(lang, "cli.flag.query"))
-	fs.StringSliceVar(&lf.states, "state", nil, i18n.T(lang, "cli.flag.state"))
-	fs.StringSliceVar(&lf.ports, "port", nil, i18n.T(lang, "cli.flag.port"))
-	fs.StringSliceVar(&lf.pids, "pid", nil, i18n.T(lang, "cli.flag.pid"))
-	fs.StringSliceVar(&lf.programs, "program", nil, i18n.T(lang, "cli.flag.program"))
-	fs.StringVar(&lf.format, "format", "table", i18n.T(lang, "cli.flag.format"))
-	fs.BoolVar(&lf.json, "json", false, i18n.T(lang, "cli.flag.json"))
-	fs.StringVar(&lf.style, "style", "", i18n.T(lang, "cli.flag.style"))
-	fs.StringVar(&lf.lang, "lang", "", i18n.T(lang, "cli.flag.lang"))
-	fs.BoolVar(&lf.resolve, "resolve", false, i18n.T(lang, "cli.flag.resolve"))
-	fs.StringVar(&lf.source, "source", "auto", i18n.T(lang, "cli.flag.source"))
-	fs.BoolVarP(&lf.stats, "statistics", "s", false, i18n.T(lang, "cli.flag.statistics"))
-	fs.BoolVarP(&lf.routes, "route", "r", false, i18n.T(lang, "cli.flag.route"))
-	fs.BoolVarP(&lf.ifaces, "interfaces", "i", false, i18n.T(lang, "cli.flag.interfaces"))
-	fs.BoolVarP(&lf.groups, "groups", "g", false, i18n.T(lang, "cli.flag.groups"))
-	fs.BoolVar(&lf.rate, "rate", false, i18n.T(lang, "cli.flag.rate"))
-	fs.StringVar(&lf.record, "record", "", i18n.T(lang, "cli.flag.record"))
-	_ = fs.MarkHidden("record")
-}
-
-func runList(cmd *cobra.Command, f *Factory, lf *listFlags, args []string, runF func(*listRequest) error) error {
-	req, err := buildRequest(lf, args, f.IO.IsStdoutTTY(), f.Netstat, nativeStyle(), f.Lang)
+func runList(cmd *cobra.Command, f *Factory, lf *listFlags, args []string, runF func(*listRequest) error, spec verbSpec) error {
+	in := requestInput{
+		flags:     lf,
+		set:       cmd.Flags(),
+		args:      args,
+		verb:      cmd.Name(),
+		scope:     spec.in,
+		view:      spec.view,
+		stdoutTTY: f.IO.IsStdoutTTY(),
+		netstat:   f.Netstat,
+		native:    nativeStyle(),
+		lang:      f.Lang,
+		getenv:    f.Getenv,
+	}
+	if cmd.HasParent() {
+		in.verb = cmd.CommandPath()
+	}
+	req, err := buildRequest(in)
 	if err != nil {
 		return err
 	}
@@ -181,7 +190,9 @@ func runList(cmd *cobra.Command, f *Factory, lf *listFlags, args []string, runF 
 }
 
 // IsUsageError reports whether err is bad user input (exit status 2).
+// Only the command line says so: an error of a source, even a parse error
+// of kernel data, is a runtime failure.
 func IsUsageError(err error) bool {
 	var fe *FlagError
-	return errors.As(err, &fe) || errors.Is(err, sockets.ErrParse)
+	return errors.As(err, &fe)
 }

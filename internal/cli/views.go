@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/ifaces"
 	"github.com/sockscope/sockscope/internal/netstats"
@@ -23,25 +21,6 @@ type ViewSources struct {
 	Routes     func(ctx context.Context) ([]routes.Route, error)
 	Interfaces func() ([]ifaces.Interface, map[string]netview.IfaceInfo, error)
 	Groups     func() ([]ifaces.Membership, error)
-}
-
-// newViewCmd returns a subcommand (stats, routes, interfaces, groups) that
-// takes the listing flags and shows one view; set marks the view's flag.
-func newViewCmd(f *Factory, runF func(*listRequest) error, use, short, example string, set func(*listFlags)) *cobra.Command {
-	lf := &listFlags{}
-	cmd := &cobra.Command{
-		Use:     use,
-		Short:   short,
-		Example: example,
-		Args:    cobra.ArbitraryArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			set(lf)
-			return runList(cmd, f, lf, args, runF)
-		},
-	}
-	cmd.SetFlagErrorFunc(flagErrorFunc(f))
-	addListFlags(cmd.Flags(), lf, f.Lang)
-	return cmd
 }
 
 // runView shows a view other than the socket listing, once or every
@@ -59,8 +38,6 @@ func runView(ctx context.Context, f *Factory, req *listRequest) error {
 		if protos, err = statsview.ParseProtos(req.ViewProtos); err != nil {
 			return statsProtoError(req.Render.Lang, err)
 		}
-	} else if req.ViewProtos != "" {
-		return flagErrorf(req.Render.Lang, "cli.err.view.proto", req.ViewProtos)
 	}
 	so := statsview.Options{Style: req.Render.Style, Format: req.Render.Format, Lang: req.Render.Lang, Protos: protos}
 	var prev *netstats.Snapshot

@@ -10,10 +10,10 @@ func init() {
 		"cli.err.format":        "unknown format %q (valid: %s)",
 		"cli.err.style":         "unknown style %q (valid: %s)",
 		"cli.err.state.suggest": "--state: unknown state %q (did you mean %s?)",
-		"cli.err.state.unknown": "--state: unknown state %q",
+		"cli.err.state.unknown": "--state: unknown state %q (valid: %s)",
 		"cli.err.diagram.view":  "unknown diagram view %q: valid views are open, close, or none for the whole diagram",
 		"cli.err.stats.proto":   "unknown protocol %q for statistics (valid: %s)",
-		"cli.err.source":        "parse error: unknown source %q (valid: %s)",
+		"cli.err.source":        "unknown source %q for --source (valid: %s)",
 
 		// pflag's "invalid argument" error: the value (quoted), the flag
 		// (as pflag names it) and the reason, kept as pflag gives it.

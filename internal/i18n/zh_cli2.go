@@ -8,7 +8,7 @@ func init() {
 		"cli.err.format":        "--format 的格式 %q 无法识别（可选：%s）",
 		"cli.err.style":         "--style 的布局 %q 无法识别（可选：%s）",
 		"cli.err.state.suggest": "--state 的状态 %q 无法识别（是不是想输入 %s？）",
-		"cli.err.state.unknown": "--state 的状态 %q 无法识别",
+		"cli.err.state.unknown": "--state 的状态 %q 无法识别（可选：%s）",
 		"cli.err.diagram.view":  "diagram 不支持视图 %q（可选：open、close；不给则显示整张图）",
 		"cli.err.stats.proto":   "-s 的协议 %q 无法识别（可选：%s）",
 		"cli.err.source":        "--source 的数据来源 %q 无法识别（可选：%s）",

@@ -1,0 +1,50 @@
+package app
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/sockscope/sockscope/internal/cli"
+)
+
+// processes lists the running processes from /proc, for the completion of
+// --pid and --program: a PID and the kernel's name (comm) of each.
+func processes() []cli.ProcessName {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var out []cli.ProcessName
+	for _, e := range ents {
+		pid, err := strconv.ParseInt(e.Name(), 10, 32)
+		if err != nil {
+			continue
+		}
+		comm, err := os.ReadFile("/proc/" + e.Name() + "/comm")
+		if err != nil {
+			continue // gone since the directory was read
+		}
+		out = append(out, cli.ProcessName{PID: int32(pid), Name: strings.TrimSpace(string(comm))})
+	}
+	return out
+}
+
+// netnsOf returns the inode of process pid's network namespace and of this
+// process's; an error matching fs.ErrNotExist when there is no such
+// process.
+func netnsOf(pid int32) (theirs, ours uint64, err error) {
+	var st syscall.Stat_t
+	if err := syscall.Stat("/proc/"+strconv.Itoa(int(pid))+"/ns/net", &st); err != nil {
+		if _, err2 := os.Stat("/proc/" + strconv.Itoa(int(pid))); os.IsNotExist(err2) {
+			return 0, 0, os.ErrNotExist
+		}
+		return 0, 0, err
+	}
+	theirs = st.Ino
+	if err := syscall.Stat("/proc/self/ns/net", &st); err != nil {
+		return 0, 0, err
+	}
+	return theirs, st.Ino, nil
+}

@@ -1,0 +1,274 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"testing"
+
+	"github.com/sockscope/sockscope/internal/render"
+	"github.com/sockscope/sockscope/internal/sockets"
+)
+
+// execRoot runs the command tree on args with nothing behind it (no
+// source): for help, version and usage errors.
+func execRoot(t *testing.T, netstat bool, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	return execList(t, &Factory{Netstat: netstat, Source: func(sockets.SourceOptions) (sockets.Source, error) {
+		return nil, errors.New("no source in this test")
+	}}, args...)
+}
+
+// TestUsageErrors checks input that must be refused, as one line naming
+// what was wrong, as a usage error (exit 2).
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"routes", "--state", "bogus"}, "--state does not apply to 'sockscope routes'"},
+		{[]string{"routes", "--port", "99999"}, "--port does not apply"},
+		{[]string{"routes", "--program", "x"}, "--program does not apply"},
+		{[]string{"routes", "-t"}, "-t does not apply to 'sockscope routes'"},
+		{[]string{"routes", "extra"}, `unexpected argument "extra": 'sockscope routes' takes only an INTERVAL`},
+		{[]string{"-s", "--state", "bogus"}, "--state does not apply to -s"},
+		{[]string{"-r", "-o"}, "-o (--show-pid) does not apply to -r"},
+		{[]string{"-i", "--program", "x"}, "--program does not apply to -i"},
+		{[]string{"-g", "-t"}, "-t (--tcp) does not apply to -g"},
+		{[]string{"-tan", "--rate"}, "--rate does not apply to the socket listing"},
+		{[]string{"-tan", "--nonzero"}, "--nonzero does not apply to the socket listing"},
+		{[]string{"stats", "-x"}, "-x does not apply to 'sockscope stats'"},
+		{[]string{"stats", "-p", "raw"}, `unknown protocol "raw" for statistics`},
+		{[]string{"list", "-s"}, "-s does not apply to 'sockscope list'"},
+		{[]string{"--port", ""}, "--port needs a PORT"},
+		{[]string{"--program", ""}, "--program needs a PROGRAM"},
+		{[]string{"--state="}, "--state needs a STATE"},
+		{[]string{"--protocol="}, "--protocol needs a PROTOCOL"},
+		{[]string{"--program", "-tln"}, `--program "-tln" looks like flags, not a PROGRAM`},
+		{[]string{"--state", "bogus"}, `--state: unknown state "bogus" (valid: listen, syn-sent`},
+		{[]string{"-tan", "-1"}, `bad interval "-1" (want a positive number of seconds`},
+		{[]string{"-6", "-p", "tcp"}, "-6 and -p tcp together select no socket"},
+		{[]string{"-4", "-p", "udpv6"}, "-4 and -p udpv6 together select no socket"},
+		{[]string{"--source", "bogus"}, `unknown source "bogus" for --source (valid: auto, netlink, proc)`},
+		{[]string{"--color", "sometimes"}, `unknown value "sometimes" for --color`},
+		{[]string{"help", "bogus"}, `unknown help topic "bogus"`},
+		{[]string{"completion", "bogus"}, `unknown shell "bogus" for completion`},
+		{[]string{"--json", "--format", "csv"}, "--json conflicts with --format csv"},
+	}
+	for _, tt := range tests {
+		_, _, err := execRoot(t, false, tt.args...)
+		if err == nil {
+			t.Errorf("%q: no error", tt.args)
+			continue
+		}
+		if !IsUsageError(err) {
+			t.Errorf("%q: %v is not a usage error", tt.args, err)
+		}
+		if msg := err.Error(); !strings.Contains(msg, tt.want) || strings.Contains(msg, "\n") {
+			t.Errorf("%q: error %q, want one line containing %q", tt.args, msg, tt.want)
+		}
+	}
+}
+
+// TestAccepted checks input that is valid, and the rules behind it.
+func TestAccepted(t *testing.T) {
+	for _, args := range [][]string{
+		{"-as"}, {"-sn"}, {"-rn"}, {"-ia"}, {"-s", "-t"}, {"-st"}, {"-su"}, {"-s", "-4"},
+		{"-s", "-p", "tcp"}, {"stats", "-p", "tcp,udp"}, {"stats", "--rate", "2"},
+		{"routes", "-6"}, {"interfaces", "-a"}, {"groups", "-n"}, {"-4", "-6", "-tan"},
+		{"-tan", "2"}, {"--color", "never"}, {"-H", "-tan"}, {"--timers", "-tan"}, {"list", "--sort", "state"},
+		{"-x", "-p", "tcp"},
+	} {
+		if _, err := parse(t, false, args...); err != nil {
+			t.Errorf("%q: %v", args, err)
+		}
+	}
+}
+
+// TestNetstatDashO checks that through the netstat name on Linux, -o is
+// net-tools' Timer column, and the owning PID everywhere else.
+func TestNetstatDashO(t *testing.T) {
+	r, err := parse(t, true, "-tano")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nativeStyle() == render.Linux && (!r.Timers || r.Render.ShowPID) {
+		t.Errorf("netstat -tano: timers %v, PID %v; want the Timer column", r.Timers, r.Render.ShowPID)
+	}
+	r = mustParse(t, "-ano")
+	if r.Timers || !r.Render.ShowPID {
+		t.Errorf("sockscope -ano: timers %v, PID %v; want PID", r.Timers, r.Render.ShowPID)
+	}
+	if r = mustParse(t, "list", "--timers"); !r.Timers {
+		t.Error("--timers not set")
+	}
+}
+
+// TestBothFamilies checks the rule for -4 -6: both families.
+func TestBothFamilies(t *testing.T) {
+	r := mustParse(t, "-tan", "-4", "-6")
+	if !r.Filter.Families.Has(sockets.Inet) || !r.Filter.Families.Has(sockets.Inet6) {
+		t.Errorf("-4 -6: families %v, want both", r.Filter.Families)
+	}
+}
+
+// TestColor checks when tables are coloured: --color decides; auto only at
+// a terminal, in the modern layout, without NO_COLOR or TERM=dumb.
+func TestColor(t *testing.T) {
+	env := func(kv ...string) func(string) string {
+		return func(k string) string {
+			for i := 0; i+1 < len(kv); i += 2 {
+				if kv[i] == k {
+					return kv[i+1]
+				}
+			}
+			return ""
+		}
+	}
+	modern := render.Options{Style: render.Modern, Format: render.Table}
+	linux := render.Options{Style: render.Linux, Format: render.Table}
+	json := render.Options{Style: render.Modern, Format: render.JSON}
+	tests := []struct {
+		mode string
+		tty  bool
+		r    render.Options
+		env  func(string) string
+		want bool
+	}{
+		{"auto", true, modern, env(), true},
+		{"auto", false, modern, env(), false},
+		{"auto", true, modern, env("NO_COLOR", "1"), false},
+		{"auto", true, modern, env("NO_COLOR", ""), true},
+		{"auto", true, modern, env("TERM", "dumb"), false},
+		{"auto", true, linux, env(), false},
+		{"always", false, linux, env("NO_COLOR", "1"), true},
+		{"always", true, json, env(), false},
+		{"never", true, modern, env(), false},
+	}
+	for _, tt := range tests {
+		got, err := colorOn(tt.mode, tt.tty, tt.r, tt.env, "")
+		if err != nil || got != tt.want {
+			t.Errorf("colorOn(%q, tty %v, style %v) = %v, %v; want %v", tt.mode, tt.tty, tt.r.Style, got, err, tt.want)
+		}
+	}
+}
+
+// TestHelpIsText checks that help is plain text (no NUL from -p's
+// sentinel), without pflag's "[=true|false]" marks, and that each verb's
+// help lists only its own flags.
+func TestHelpIsText(t *testing.T) {
+	out, _, err := execRoot(t, false, "--help")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"\x00", "[=true|false]", "[flags] [flags]", "string["} {
+		if strings.Contains(out, bad) {
+			t.Errorf("root help contains %q", bad)
+		}
+	}
+	for _, want := range []string{"-p, --protocol [PROTO]", "--state STATE", "sockscope [flags] [INTERVAL]", "--version"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("root help lacks %q", want)
+		}
+	}
+	out, _, _ = execRoot(t, false, "routes", "--help")
+	if strings.Contains(out, "--state") || strings.Contains(out, "--program") || !strings.Contains(out, "-n, --numeric") {
+		t.Errorf("routes help lists the wrong flags:\n%s", out)
+	}
+	if !strings.Contains(out, "sockscope routes [flags] [INTERVAL]") {
+		t.Errorf("routes usage line:\n%s", out)
+	}
+	out, _, _ = execRoot(t, false, "stats", "--help")
+	if strings.Contains(out, "raw, raw6") || strings.Contains(out, "--state") {
+		t.Errorf("stats help offers listing values:\n%s", out)
+	}
+}
+
+// TestHelpTopic checks that "help list" shows list's help.
+func TestHelpTopic(t *testing.T) {
+	out, _, err := execRoot(t, false, "help", "list")
+	if err != nil || !strings.Contains(out, "sockscope list [flags]") {
+		t.Errorf("help list: %v\n%s", err, out)
+	}
+}
+
+// TestCompletions checks that flag values complete from their valid values
+// and never from file names.
+func TestCompletions(t *testing.T) {
+	f := &Factory{Processes: func() []ProcessName {
+		return []ProcessName{{1, "init"}, {42, "nginx"}, {43, "nginx"}}
+	}}
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"list", "--state", "time"}, []string{"time-wait"}},
+		{[]string{"list", "--state", "listen,est"}, []string{"listen,established"}},
+		{[]string{"-p", "tcp"}, []string{"tcp", "tcp4", "tcp6", "tcpv6"}},
+		{[]string{"stats", "-p", "icmp"}, []string{"icmp", "icmpv6"}},
+		{[]string{"--format", ""}, []string{"table", "json", "ndjson", "csv"}},
+		{[]string{"--style", "w"}, []string{"windows"}},
+		{[]string{"--color", "a"}, []string{"auto", "always"}},
+		{[]string{"--pid", "4"}, []string{"42\tnginx", "43\tnginx"}},
+		{[]string{"--program", "n"}, []string{"nginx"}},
+		{[]string{"help", "rou"}, []string{"routes\t"}},
+	}
+	for _, tt := range tests {
+		args := append([]string{"__complete"}, tt.args...)
+		out, _, err := execList(t, f, args...)
+		if err != nil {
+			t.Errorf("%q: %v", tt.args, err)
+			continue
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		got := lines[:len(lines)-1] // the last line is the directive
+		if !strings.Contains(lines[len(lines)-1], ":4") && !strings.Contains(lines[len(lines)-1], ":6") {
+			t.Errorf("%q: directive %q allows file names", tt.args, lines[len(lines)-1])
+		}
+		for i, w := range tt.want {
+			if i >= len(got) || !strings.HasPrefix(got[i], w) {
+				t.Errorf("%q: completions %q, want %q", tt.args, got, tt.want)
+				break
+			}
+		}
+	}
+}
+
+// TestSourceErrorIsNotUsage checks that malformed kernel data (an error of
+// the source) is a runtime failure, not bad input.
+func TestSourceErrorIsNotUsage(t *testing.T) {
+	bad := &sockets.OpError{Op: "read /proc/net/tcp", Err: fmt.Errorf("%w: line 2: %q", sockets.ErrParse, "garbage")}
+	f := &Factory{Source: func(sockets.SourceOptions) (sockets.Source, error) {
+		return &fakeSource{err: bad, started: make(chan struct{})}, nil
+	}}
+	_, _, err := execList(t, f, "-tan")
+	if err == nil || IsUsageError(err) || !strings.Contains(err.Error(), "read /proc/net/tcp") {
+		t.Errorf("malformed kernel data: %v (usage error: %v); want a runtime error naming the source", err, IsUsageError(err))
+	}
+}
+
+// TestPIDElsewhere checks the hint of an empty --pid listing: a process
+// that is not running, or whose sockets are in another network namespace.
+func TestPIDElsewhere(t *testing.T) {
+	f := &Factory{
+		Source: func(sockets.SourceOptions) (sockets.Source, error) {
+			return &fakeSource{started: make(chan struct{})}, nil
+		},
+		NetNSOf: func(pid int32) (uint64, uint64, error) {
+			if pid == 7 {
+				return 0, 0, fs.ErrNotExist
+			}
+			return 4026532999, 4026531840, nil
+		},
+	}
+	_, stderr, err := execList(t, f, "list", "--pid", "7,8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"no process 7 is running", "process 8 holds its sockets in another network namespace (net:[4026532999]; this is net:[4026531840])", "nsenter -t 8 -n"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr %q lacks %q", stderr, want)
+		}
+	}
+}

@@ -1,0 +1,35 @@
+package i18n
+
+// cli: per-verb flags, flag values, colour, version, help topics and the
+// hints of an empty listing.
+func init() {
+	merge(en, map[string]string{
+		"cli.flag.timers":          "show the kernel's timer of each socket (net-tools netstat -o, ss -o)",
+		"cli.flag.sort":            "sort by `FIELDS`: proto, local, remote, port, state, pid, program, recv-q, send-q (comma-separated; -FIELD descending)",
+		"cli.flag.top":             "show the `N` processes with the most sockets",
+		"cli.flag.nonzero":         "show only the counters that are not zero",
+		"cli.flag.no-header":       "leave out the table's headings",
+		"cli.flag.color":           "colour the state column: `WHEN` is auto (a terminal, modern layout, no NO_COLOR), always or never",
+		"cli.flag.version":         "print the version and the revision it was built from",
+		"cli.flag.stats.protocol":  "only the counters of `PROTO` (ip, ipv6, icmp, icmpv6, tcp, tcpv6, udp, udpv6; comma-separated)",
+		"cli.err.notapply":         "%s does not apply to %s",
+		"cli.err.notapply.verb":    "%s does not apply to '%s'",
+		"cli.err.value.dash":       "%s %q looks like flags, not a %s (give %[1]s %[3]s)",
+		"cli.err.value.empty":      "%s needs a %s (an empty value is not a filter)",
+		"cli.err.noargs":           "unexpected argument %q: '%s' takes no arguments",
+		"cli.err.unexpected.view":  "unexpected argument %q: '%s' takes only an INTERVAL in seconds",
+		"cli.err.color":            "unknown value %q for --color (valid: auto, always, never)",
+		"cli.err.proto.family":     "%s and -p %s together select no socket: -p tcp and -p udp mean IPv4, as in Windows netstat (use -p tcpv6, udpv6, or -t/-u with -4/-6)",
+		"cli.err.completion.shell": "unknown shell %q for completion (valid: %s)",
+		"cli.err.help.topic":       "unknown help topic %q (see '%s --help' for the commands)",
+		"cli.err.interval.neg":     "bad interval %q (want a positive number of seconds, e.g. 5)",
+		"cli.view.list":            "the socket listing",
+		"cli.view.stats":           "-s (protocol statistics)",
+		"cli.view.routes":          "-r (the routing table)",
+		"cli.view.interfaces":      "-i (the interface table)",
+		"cli.view.groups":          "-g (multicast groups)",
+		"cli.view.ethernet":        "-e (Ethernet statistics)",
+		"cli.pid.netns":            "sockscope: process %d holds its sockets in another network namespace (net:[%d]; this is net:[%d]): run 'nsenter -t %[1]d -n sockscope --pid %[1]d' to see them",
+		"cli.pid.gone":             "sockscope: no process %d is running",
+	})
+}
