@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-
-	"github.com/sockscope/sockscope/internal/i18n"
 )
 
 // ErrUnknownCounter is wrapped by WriteCounter's error for a name
@@ -16,6 +14,19 @@ var ErrUnknownCounter = errors.New("unknown counter")
 // counter is a counter the statistics views show: its canonical name, the
 // group it belongs to and the file the kernel reports it in.
 type counter struct{ name, group, file string }
+
+// windowsCall returns the IP Helper call Windows reports c with, or ""
+// for a counter only Linux keeps (TcpExt, and the UDP buffer errors that
+// MIB_UDPSTATS lacks).
+func (c counter) windowsCall() string {
+	switch {
+	case c.group == "Tcp":
+		return "GetTcpStatisticsEx"
+	case c.group == "Udp" && c.name != "RcvbufErrors" && c.name != "SndbufErrors":
+		return "GetUdpStatisticsEx"
+	}
+	return ""
+}
 
 var counters = []counter{
 	{"ActiveOpens", "Tcp", "/proc/net/snmp"},
@@ -80,20 +91,31 @@ func normaliseCounter(name string) string {
 	return b.String()
 }
 
-// WriteCounter explains one counter (any name LookupCounter accepts) in
-// language lang: what it counts and what a rising value suggests.
-func WriteCounter(w io.Writer, name, lang string) error {
+// WriteCounter explains one counter (any name LookupCounter accepts) as o
+// says (o.Lang, o.OS): what it counts and what a rising value suggests. On
+// Windows a counter only Linux keeps says so and explains no remedy.
+func WriteCounter(w io.Writer, name string, o Options) error {
 	c, ok := lookupCounter(name)
 	if !ok {
 		return fmt.Errorf("%w %q", ErrUnknownCounter, name)
 	}
-	t := func(key string, args ...any) string { return i18n.T(lang, key, args...) }
+	t := o.text
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s — %s\n", c.group, c.name, t("explain.counter.source", c.group, c.file))
+	source := c.file
+	if o.windows() && c.windowsCall() != "" {
+		source = c.windowsCall()
+	}
+	fmt.Fprintf(&b, "%s %s — %s\n", c.group, c.name, t("explain.counter.source", c.group, source))
+	if o.windows() && c.windowsCall() == "" {
+		b.WriteByte('\n')
+		b.WriteString(wrap(t("explain.counter.linuxonly", c.file), "", lineWidth))
+	}
 	fmt.Fprintf(&b, "\n%s\n", t("explain.counter.meaning"))
 	b.WriteString(wrap(t("counter."+c.name+".meaning"), "  ", lineWidth))
-	fmt.Fprintf(&b, "\n%s\n", t("explain.counter.rising"))
-	b.WriteString(wrap(t("counter."+c.name+".rising"), "  ", lineWidth))
+	if !o.windows() || c.windowsCall() != "" {
+		fmt.Fprintf(&b, "\n%s\n", t("explain.counter.rising"))
+		b.WriteString(wrap(t("counter."+c.name+".rising"), "  ", lineWidth))
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -26,9 +26,38 @@ type Live struct {
 	Top   []ProcCount
 }
 
-// stateSettings lists, per state, the settings shown under its duration.
-// Names starting with an upper-case letter are not sysctls: they are
-// fixed or foreign values whose value is the message "setting.NAME.value".
+// Options says how WriteState and WriteCounter explain.
+type Options struct {
+	// Lang is the language: any tag i18n.Lang accepts.
+	Lang string
+	// OS is the operating system explained, a runtime.GOOS value:
+	// "windows" gives Windows' own settings and advice; anything else
+	// gives Linux's (the kernel settings sysctl shows).
+	OS string
+	// Settings are this machine's Linux settings (ReadSettings); nil
+	// shows them as not readable. Windows ignores them.
+	Settings Settings
+	// Live, when not nil, is the current count and top processes of
+	// the state explained.
+	Live *Live
+}
+
+// windows reports whether o explains Windows.
+func (o Options) windows() bool { return o.OS == "windows" }
+
+// text returns message key in o's language and, on Windows, the Windows
+// variant "key.windows" when there is one: the Linux text names sysctls
+// and /proc files that Windows does not have.
+func (o Options) text(key string, args ...any) string {
+	if o.windows() && i18n.Has(key+".windows") {
+		key += ".windows"
+	}
+	return i18n.T(o.Lang, key, args...)
+}
+
+// stateSettings lists, per state, the Linux settings shown under its
+// duration. Names starting with an upper-case letter are not sysctls:
+// they are fixed values whose value is the message "setting.NAME.value".
 var stateSettings = map[string][]string{
 	"LISTEN":    {"somaxconn", "tcp_max_syn_backlog"},
 	"SYN_SENT":  {"tcp_syn_retries"},
@@ -37,7 +66,19 @@ var stateSettings = map[string][]string{
 	"FIN_WAIT2": {"tcp_fin_timeout"},
 	"CLOSING":   {"tcp_orphan_retries"},
 	"LAST_ACK":  {"tcp_orphan_retries"},
-	"TIME_WAIT": {"TCP_TIMEWAIT_LEN", "tcp_max_tw_buckets", "tcp_tw_reuse", "TcpTimedWaitDelay"},
+	"TIME_WAIT": {"TCP_TIMEWAIT_LEN", "tcp_max_tw_buckets", "tcp_tw_reuse"},
+}
+
+// windowsSettings lists, per state, the Windows settings shown under its
+// duration: registry values and netsh settings, which this package does
+// not read, so each shows its default, "setting.NAME.value".
+var windowsSettings = map[string][]string{
+	"SYN_SENT":    {"MaxSynRetransmissions"},
+	"ESTABLISHED": {"KeepAliveTime"},
+	"FIN_WAIT1":   {"TcpMaxDataRetransmissions"},
+	"CLOSING":     {"TcpMaxDataRetransmissions"},
+	"LAST_ACK":    {"TcpMaxDataRetransmissions"},
+	"TIME_WAIT":   {"TcpTimedWaitDelay", "DynamicPortRange", "MaxUserPort"},
 }
 
 // synRetries names the setting whose retries bound a handshake state.
@@ -78,16 +119,16 @@ func stateError(name string) error {
 }
 
 // WriteState explains one state, given by any spelling LookupState accepts,
-// in language lang, with this machine's settings s and, when live is not
-// nil, the current count and top processes. An unknown name returns the
-// error sockets.ParseState returns (a *sockets.UnknownStateError with
-// suggestions).
-func WriteState(w io.Writer, state, lang string, s Settings, live *Live) error {
+// as o says: in o.Lang, for o.OS with its settings, and with o.Live's
+// current count and top processes when it is not nil. An unknown name
+// returns the error sockets.ParseState returns (a
+// *sockets.UnknownStateError with suggestions).
+func WriteState(w io.Writer, state string, o Options) error {
 	name, ok := LookupState(state)
 	if !ok {
 		return stateError(state)
 	}
-	t := func(key string, args ...any) string { return i18n.T(lang, key, args...) }
+	t := o.text
 	k := "state." + name + "."
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "%s — %s\n", name, t(k+"short"))
@@ -101,22 +142,38 @@ func WriteState(w io.Writer, state, lang string, s Settings, live *Live) error {
 	bw.WriteString(wrap(label(t("explain.enter"), t(k+"enter")), "  ", lineWidth))
 	bw.WriteString(wrap(label(t("explain.leave"), t(k+"leave")), "  ", lineWidth))
 	section(t("explain.heading.duration"), t(k+"duration"))
-	if set, ok := synRetries[name]; ok {
-		if v, err := strconv.Atoi(s[set]); err == nil && v >= 0 && v < 30 {
-			bw.WriteString(wrap(t("explain.syn.total", sysctlName(set), s[set], synGiveUp(v)), "  ", lineWidth))
+	if o.windows() {
+		if names := windowsSettings[name]; len(names) > 0 {
+			fmt.Fprintf(bw, "\n%s\n", t("explain.heading.settings.windows"))
+			writeSettings(bw, o.Lang, names, nil)
+		}
+	} else {
+		s := o.Settings
+		if set, ok := synRetries[name]; ok {
+			if v, err := strconv.Atoi(s[set]); err == nil && v >= 0 && v < 30 {
+				bw.WriteString(wrap(t("explain.syn.total", sysctlName(set), s[set], synGiveUp(v)), "  ", lineWidth))
+			}
+		}
+		if names := stateSettings[name]; len(names) > 0 {
+			fmt.Fprintf(bw, "\n%s\n", t("explain.heading.settings"))
+			writeSettings(bw, o.Lang, names, s)
 		}
 	}
-	if names := stateSettings[name]; len(names) > 0 {
-		fmt.Fprintf(bw, "\n%s\n", t("explain.heading.settings"))
-		writeSettings(bw, lang, names, s)
-	}
 	section(t("explain.heading.trouble"), t(k+"trouble"))
-	if live != nil {
+	if o.Live != nil {
 		fmt.Fprintf(bw, "\n%s\n", t("explain.heading.live"))
-		fmt.Fprintf(bw, "  %s\n", t("explain.live.count", live.Count, name))
-		writeTop(bw, lang, live.Top)
+		fmt.Fprintf(bw, "  %s\n", liveCount(o.Lang, o.Live.Count, name))
+		writeTop(bw, o.Lang, o.Live.Top)
 	}
 	return bw.Flush()
+}
+
+// liveCount is the sentence "N sockets in STATE.", singular for one.
+func liveCount(lang string, n int, state string) string {
+	if n == 1 {
+		return i18n.T(lang, "explain.live.count.one", n, state)
+	}
+	return i18n.T(lang, "explain.live.count", n, state)
 }
 
 // synGiveUp returns the seconds after which a handshake with the given

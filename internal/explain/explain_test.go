@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -42,7 +43,7 @@ func TestGoldenStates(t *testing.T) {
 	for _, lang := range []string{"en", "zh"} {
 		for _, st := range sockets.StateNames {
 			var b bytes.Buffer
-			if err := WriteState(&b, st, lang, fixedSettings, fixedLive); err != nil {
+			if err := WriteState(&b, st, Options{Lang: lang, OS: "linux", Settings: fixedSettings, Live: fixedLive}); err != nil {
 				t.Fatalf("%s %s: %v", st, lang, err)
 			}
 			golden(t, "state-"+strings.ToLower(st)+"-"+lang, b.Bytes())
@@ -69,7 +70,7 @@ func TestGoldenCounters(t *testing.T) {
 	for _, name := range []string{"RetransSegs", "ListenOverflows", "NoPorts", "TCPTimeouts"} {
 		for _, lang := range []string{"en", "zh"} {
 			var b bytes.Buffer
-			if err := WriteCounter(&b, name, lang); err != nil {
+			if err := WriteCounter(&b, name, Options{Lang: lang}); err != nil {
 				t.Fatal(err)
 			}
 			golden(t, "counter-"+strings.ToLower(name)+"-"+lang, b.Bytes())
@@ -79,7 +80,7 @@ func TestGoldenCounters(t *testing.T) {
 
 func TestNoLiveNoSettings(t *testing.T) {
 	var b bytes.Buffer
-	if err := WriteState(&b, "time-wait", "en", nil, nil); err != nil {
+	if err := WriteState(&b, "time-wait", Options{Lang: "en"}); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -102,7 +103,7 @@ func TestEveryStateExplained(t *testing.T) {
 			}
 		}
 		for _, lang := range []string{"en", "zh"} {
-			if err := WriteState(&bytes.Buffer{}, st, lang, nil, nil); err != nil {
+			if err := WriteState(&bytes.Buffer{}, st, Options{Lang: lang}); err != nil {
 				t.Errorf("WriteState(%s, %s): %v", st, lang, err)
 			}
 		}
@@ -143,12 +144,12 @@ func TestLookupState(t *testing.T) {
 			t.Errorf("LookupState(%q) = %q, want not found", in, got)
 		}
 	}
-	err := WriteState(&bytes.Buffer{}, "TIME_WAT", "en", nil, nil)
+	err := WriteState(&bytes.Buffer{}, "TIME_WAT", Options{Lang: "en"})
 	var ue *sockets.UnknownStateError
 	if !errors.As(err, &ue) || len(ue.Suggestions) == 0 || ue.Suggestions[0] != "TIME_WAIT" {
 		t.Errorf("WriteState(TIME_WAT) error = %v, want UnknownStateError suggesting TIME_WAIT", err)
 	}
-	if !errors.Is(WriteState(&bytes.Buffer{}, "all", "en", nil, nil), sockets.ErrParse) {
+	if !errors.Is(WriteState(&bytes.Buffer{}, "all", Options{Lang: "en"}), sockets.ErrParse) {
 		t.Error("WriteState(all) should fail with a parse error")
 	}
 }
@@ -167,7 +168,7 @@ func TestLookupCounter(t *testing.T) {
 	if _, ok := LookupCounter("UdpRetransSegs"); ok {
 		t.Error("UdpRetransSegs should not match")
 	}
-	if err := WriteCounter(&bytes.Buffer{}, "nope", "en"); !errors.Is(err, ErrUnknownCounter) {
+	if err := WriteCounter(&bytes.Buffer{}, "nope", Options{Lang: "en"}); !errors.Is(err, ErrUnknownCounter) {
 		t.Errorf("WriteCounter(nope) = %v", err)
 	}
 }
@@ -186,6 +187,167 @@ func TestSynGiveUp(t *testing.T) {
 	for r, want := range map[int]int{6: 127, 5: 63, 0: 1, 8: 367} {
 		if got := synGiveUp(r); got != want {
 			t.Errorf("synGiveUp(%d) = %d, want %d", r, got, want)
+		}
+	}
+}
+
+// TestLiveCountSingular: one socket is "1 socket", not "1 sockets".
+func TestLiveCountSingular(t *testing.T) {
+	for n, want := range map[int]string{1: "1 socket in LISTEN.", 2: "2 sockets in LISTEN.", 0: "0 sockets in LISTEN."} {
+		var b bytes.Buffer
+		if err := WriteState(&b, "listen", Options{Lang: "en", Live: &Live{Count: n}}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), "  "+want+"\n") {
+			t.Errorf("count %d: no line %q in:\n%s", n, want, b.String())
+		}
+	}
+}
+
+// section returns the body of the section under heading in an explanation.
+func section(out, heading string) string {
+	_, after, ok := strings.Cut(out, "\n"+heading+"\n")
+	if !ok {
+		return ""
+	}
+	body, _, _ := strings.Cut(after, "\n\n")
+	return strings.Join(strings.Fields(body), " ")
+}
+
+// TestTimeWaitNotTwiceMSL: Linux's 60 s is its own constant, not twice
+// RFC 9293's MSL of 2 minutes; both languages say what 2×MSL is.
+func TestTimeWaitNotTwiceMSL(t *testing.T) {
+	for _, c := range []struct{ lang, os, want string }{
+		{"en", "linux", "MSL is 2 minutes, so 4 minutes"},
+		{"zh", "linux", "MSL 是 2 分钟，即 4 分钟"},
+		{"en", "windows", "MSL is 2 minutes, so 4 minutes"},
+		{"zh", "windows", "MSL 是 2 分钟，即 4 分钟"},
+	} {
+		var b bytes.Buffer
+		if err := WriteState(&b, "TIME_WAIT", Options{Lang: c.lang, OS: c.os}); err != nil {
+			t.Fatal(err)
+		}
+		d := section(b.String(), i18n.T(c.lang, "explain.heading.duration"))
+		d = strings.ReplaceAll(d, " ", "")
+		if !strings.Contains(d, strings.ReplaceAll(c.want, " ", "")) {
+			t.Errorf("%s/%s duration lacks %q: %s", c.lang, c.os, c.want, d)
+		}
+		for _, bad := range []string{"twicetheMSL,compiled", "即2MSL", "TCP_TIMEWAIT_LEN,twice"} {
+			if strings.Contains(d, bad) {
+				t.Errorf("%s/%s duration says 60 s is 2×MSL: %s", c.lang, c.os, d)
+			}
+		}
+	}
+}
+
+// TestSynSentSimultaneousOpen: SYN_SENT's exits include a SYN without ACK
+// (simultaneous open, to SYN_RECV), in every language and OS.
+func TestSynSentSimultaneousOpen(t *testing.T) {
+	for _, lang := range []string{"en", "zh"} {
+		for _, os := range []string{"linux", "windows"} {
+			var b bytes.Buffer
+			if err := WriteState(&b, "syn-sent", Options{Lang: lang, OS: os}); err != nil {
+				t.Fatal(err)
+			}
+			leave := section(b.String(), i18n.T(lang, "explain.heading.transitions"))
+			if !strings.Contains(leave, "SYN_RECV") {
+				t.Errorf("%s/%s: SYN_SENT's exits lack SYN_RECV: %s", lang, os, leave)
+			}
+		}
+	}
+}
+
+// linuxOnly are words that only make sense on Linux: sysctls, /proc.
+var linuxOnly = []string{"tcp_", "net.ipv4", "net.core", "somaxconn", "sysctl", "rmem_max", "wmem_max",
+	"ip_local_port_range", "TCP_TIMEWAIT_LEN", "tcp_syncookies", "EADDRNOTAVAIL"}
+
+// TestWindowsNoSysctls: on Windows no state explanation speaks of Linux
+// settings or files, and TIME_WAIT gives Windows' own advice.
+func TestWindowsNoSysctls(t *testing.T) {
+	for _, lang := range []string{"en", "zh"} {
+		for _, st := range sockets.StateNames {
+			var b bytes.Buffer
+			if err := WriteState(&b, st, Options{Lang: lang, OS: "windows", Settings: fixedSettings, Live: fixedLive}); err != nil {
+				t.Fatal(err)
+			}
+			out := b.String()
+			for _, w := range append(linuxOnly, "/proc", "Linux") {
+				if strings.Contains(out, w) {
+					t.Errorf("%s %s on Windows mentions %q:\n%s", st, lang, w, out)
+				}
+			}
+		}
+		var b bytes.Buffer
+		if err := WriteState(&b, "time-wait", Options{Lang: lang, OS: "windows"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range []string{"TcpTimedWaitDelay", "netsh int ipv4 show dynamicport tcp", "MaxUserPort"} {
+			if !strings.Contains(strings.Join(strings.Fields(b.String()), " "), w) {
+				t.Errorf("TIME_WAIT %s on Windows lacks %q", lang, w)
+			}
+		}
+		for _, c := range CounterNames() {
+			var b bytes.Buffer
+			if err := WriteCounter(&b, c, Options{Lang: lang, OS: "windows"}); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range linuxOnly {
+				if strings.Contains(b.String(), w) {
+					t.Errorf("counter %s %s on Windows mentions %q:\n%s", c, lang, w, b.String())
+				}
+			}
+		}
+	}
+}
+
+// TestWindowsVariantsKnown: every ".windows" message of the catalog
+// source replaces an existing one, so a typo in its key cannot leave it
+// unused.
+func TestWindowsVariantsKnown(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "i18n", "en_explain.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := regexp.MustCompile(`"([^"]+)\.windows"`).FindAllStringSubmatch(string(src), -1)
+	if len(keys) == 0 {
+		t.Fatal("no Windows variants")
+	}
+	for _, k := range keys {
+		if !i18n.Has(k[1]) {
+			t.Errorf("%s.windows: no message %s to replace", k[1], k[1])
+		}
+	}
+}
+
+func TestGoldenWindows(t *testing.T) {
+	for _, lang := range []string{"en", "zh"} {
+		for _, st := range []string{"TIME_WAIT", "SYN_SENT", "FIN_WAIT2"} {
+			var b bytes.Buffer
+			if err := WriteState(&b, st, Options{Lang: lang, OS: "windows", Settings: fixedSettings}); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "windows-state-"+strings.ToLower(st)+"-"+lang, b.Bytes())
+		}
+		for _, c := range []string{"RetransSegs", "ListenOverflows"} {
+			var b bytes.Buffer
+			if err := WriteCounter(&b, c, Options{Lang: lang, OS: "windows"}); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "windows-counter-"+strings.ToLower(c)+"-"+lang, b.Bytes())
+		}
+	}
+}
+
+// TestWrapNoOpeningBracketAtEnd: no wrapped line ends with an opening
+// full-width bracket; it moves to the next line with what it opens.
+func TestWrapNoOpeningBracketAtEnd(t *testing.T) {
+	out := wrap(strings.Repeat("字", 37)+"（连接被拒绝）", "  ", 78)
+	for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		if strings.HasSuffix(l, "（") {
+			t.Errorf("line ends with an opening bracket: %q", l)
+		}
+		if displayWidth(l) > 78 {
+			t.Errorf("line wider than 78: %q", l)
 		}
 	}
 }

@@ -43,22 +43,27 @@ func wrap(text, indent string, width int) string {
 	return out.String()
 }
 
-// tokens splits text into words, single spaces and single wide runes.
+// tokens splits text into words, single spaces and single wide runes. An
+// opening bracket stays with the token after it, so that no line ends
+// with one.
 func tokens(text string) []string {
 	var toks []string
 	start := -1
+	add := func(tok string) {
+		if n := len(toks); n > 0 && isOpening(toks[n-1]) && tok != " " {
+			toks[n-1] += tok
+			return
+		}
+		toks = append(toks, tok)
+	}
 	for i, r := range text {
 		wide := runeWidth(r) == 2
 		if r == ' ' || wide {
 			if start >= 0 {
-				toks = append(toks, text[start:i])
+				add(text[start:i])
 				start = -1
 			}
-			if r == ' ' {
-				toks = append(toks, " ")
-			} else {
-				toks = append(toks, string(r))
-			}
+			add(string(r))
 			continue
 		}
 		if start < 0 {
@@ -66,9 +71,18 @@ func tokens(text string) []string {
 		}
 	}
 	if start >= 0 {
-		toks = append(toks, text[start:])
+		add(text[start:])
 	}
 	return toks
+}
+
+// isOpening reports whether tok is a single full-width opening bracket.
+func isOpening(tok string) bool {
+	switch tok {
+	case "（", "「", "『", "“":
+		return true
+	}
+	return false
 }
 
 func noBreakBefore(tok string) bool {

@@ -37,8 +37,8 @@ var en = map[string]string{
 	"setting.somaxconn":               "upper limit of a listener's accept queue (the listen() backlog)",
 	"setting.TCP_TIMEWAIT_LEN":        "TIME_WAIT length, compiled into the kernel; tcp_fin_timeout does not change it",
 	"setting.TCP_TIMEWAIT_LEN.value":  "60 s",
-	"setting.TcpTimedWaitDelay":       "Windows: registry value in HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters, 30-300 s",
-	"setting.TcpTimedWaitDelay.value": "120 s default",
+	"setting.TcpTimedWaitDelay":       "registry value in HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters: the TIME_WAIT length, 30-300 s; a restart applies a change",
+	"setting.TcpTimedWaitDelay.value": "120 s by default",
 
 	// States: short (one line for the table), meaning, side, enter, leave,
 	// duration, trouble.
@@ -54,7 +54,7 @@ var en = map[string]string{
 	"state.SYN_SENT.meaning":  "The application called connect(): the kernel sent a SYN and waits for the peer's SYN-ACK. This is the first step of the three-way handshake, on the client side.",
 	"state.SYN_SENT.side":     "The active opener (the client).",
 	"state.SYN_SENT.enter":    "Sending the SYN, when the application calls connect().",
-	"state.SYN_SENT.leave":    "Receiving the SYN-ACK (the kernel answers with an ACK: ESTABLISHED); a RST (connection refused: CLOSE); or the SYN retransmissions running out (connect() fails with ETIMEDOUT).",
+	"state.SYN_SENT.leave":    "Receiving the SYN-ACK (the kernel answers with an ACK: ESTABLISHED); receiving a SYN without ACK, when both sides connect to each other at once (simultaneous open: the kernel answers with a SYN-ACK and goes to SYN_RECV); a RST (connection refused: CLOSE); or the SYN retransmissions running out (connect() fails with ETIMEDOUT).",
 	"state.SYN_SENT.duration": "Normally one round trip: milliseconds. With no answer the SYN is retransmitted tcp_syn_retries times, the timeout doubling from 1 s, so connect() gives up after 2^(retries+1)-1 seconds (127 s with the default 6) unless the application sets a shorter timeout.",
 	"state.SYN_SENT.trouble":  "Sockets stuck in SYN_SENT mean the SYNs get no answer: the peer is down or unreachable, or a firewall silently drops them (a closed port would answer at once with a RST). Check the remote addresses with `sockscope list --state syn-sent -p`. Many of them from one process to many addresses can also be a scanner or a worm.",
 
@@ -119,7 +119,7 @@ var en = map[string]string{
 	"state.TIME_WAIT.side":     "The active closer: whoever called close() first (on a server that closes its connections, the server).",
 	"state.TIME_WAIT.enter":    "The peer's FIN, received in FIN_WAIT2 (the kernel sends the last ACK); or the ACK of our FIN in CLOSING.",
 	"state.TIME_WAIT.leave":    "The timer: the kernel removes it after 60 s. A new SYN for the same addresses and ports may take it over earlier.",
-	"state.TIME_WAIT.duration": "Exactly 60 s on Linux (TCP_TIMEWAIT_LEN, twice the MSL, compiled in; tcp_fin_timeout does not change it). On Windows the registry value TcpTimedWaitDelay sets it.",
+	"state.TIME_WAIT.duration": "Exactly 60 s on Linux: TCP_TIMEWAIT_LEN, a constant compiled into the kernel (tcp_fin_timeout does not change it). RFC 9293 asks for twice the MSL (maximum segment lifetime), and its MSL is 2 minutes, so 4 minutes; Linux chose a shorter fixed time of its own.",
 	"state.TIME_WAIT.trouble":  "Thousands of TIME_WAIT sockets are normal on a busy server and cost little memory. They become trouble on a client that opens many short connections to one destination: each holds a local port for 60 s, and when the ephemeral port range (net.ipv4.ip_local_port_range) runs out, connect() fails with EADDRNOTAVAIL. Reuse connections (keep-alive, pools); enable tcp_tw_reuse so outgoing connections may reuse TIME_WAIT ports; widen ip_local_port_range; spread over more destination addresses. Beyond tcp_max_tw_buckets the kernel destroys new TIME_WAIT sockets at once and logs \"time wait bucket table overflow\". Forget tcp_tw_recycle: it broke clients behind NAT and was removed in Linux 4.12.",
 
 	"state.CLOSE.short":    "no connection: bound but neither listening nor connected",

@@ -38,7 +38,7 @@ var zh = map[string]string{
 	"setting.somaxconn":               "全连接队列（listen() 的 backlog）上限",
 	"setting.TCP_TIMEWAIT_LEN":        "TIME_WAIT 时长，编译进内核；改 tcp_fin_timeout 对它无效",
 	"setting.TCP_TIMEWAIT_LEN.value":  "60 秒",
-	"setting.TcpTimedWaitDelay":       "Windows：注册表 HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters 下的值，可设 30-300 秒",
+	"setting.TcpTimedWaitDelay":       "注册表 HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters 下的值：TIME_WAIT 时长，可设 30-300 秒，重启后生效",
 	"setting.TcpTimedWaitDelay.value": "默认 120 秒",
 
 	// 各状态：short（总表里的一句话）、含义、哪一方、进入、离开、时长、排查。
@@ -54,7 +54,7 @@ var zh = map[string]string{
 	"state.SYN_SENT.meaning":  "应用程序调用了 connect()，内核发出 SYN，正在等对端回 SYN-ACK。这是客户端一侧三次握手的第一步。",
 	"state.SYN_SENT.side":     "主动打开方（客户端）。",
 	"state.SYN_SENT.enter":    "应用程序调用 connect()，发出 SYN。",
-	"state.SYN_SENT.leave":    "收到 SYN-ACK，内核回 ACK，进入 ESTABLISHED；收到 RST（连接被拒绝），回到 CLOSE；SYN 重传次数用尽，connect() 以 ETIMEDOUT 失败。",
+	"state.SYN_SENT.leave":    "收到 SYN-ACK，内核回 ACK，进入 ESTABLISHED；收到不带 ACK 的 SYN，即双方同时向对方发起连接（同时打开），内核回 SYN-ACK，进入 SYN_RECV；收到 RST（连接被拒绝），回到 CLOSE；SYN 重传次数用尽，connect() 以 ETIMEDOUT 失败。",
 	"state.SYN_SENT.duration": "正常只需一个往返时间，毫秒级。对端不回应时，SYN 会重传 tcp_syn_retries 次，超时从 1 秒起逐次翻倍，因此 connect() 要等 2^(重传次数+1)-1 秒才放弃（默认 6 次即 127 秒），除非应用程序自己设了更短的超时。",
 	"state.SYN_SENT.trouble":  "大量连接卡在 SYN_SENT，说明 SYN 发出去没有回音：对端宕机或不可达，或者中间防火墙把包悄悄丢了（端口没开的话会立刻收到 RST）。用 `sockscope list --state syn-sent -p` 看看远端地址。若是同一个进程向大量不同地址发起连接，也可能是扫描程序或蠕虫。",
 
@@ -119,7 +119,7 @@ var zh = map[string]string{
 	"state.TIME_WAIT.side":     "主动关闭方：谁先调用 close() 就是谁（服务端主动断开连接时，就在服务端）。",
 	"state.TIME_WAIT.enter":    "在 FIN_WAIT2 收到对端的 FIN（内核回最后一个 ACK）；或在 CLOSING 收到对我方 FIN 的 ACK。",
 	"state.TIME_WAIT.leave":    "定时器到期：60 秒后内核将其删除。相同四元组的新 SYN 可以提前接管它。",
-	"state.TIME_WAIT.duration": "Linux 上固定 60 秒（TCP_TIMEWAIT_LEN，即 2MSL，写死在内核里，改 tcp_fin_timeout 没有用）。Windows 上由注册表项 TcpTimedWaitDelay 决定。",
+	"state.TIME_WAIT.duration": "Linux 上固定 60 秒：TCP_TIMEWAIT_LEN，编译进内核的常量（改 tcp_fin_timeout 没有用）。RFC 9293 要求等待两倍 MSL（报文最大生存时间），它规定的 MSL 是 2 分钟，即 4 分钟；Linux 用的是自己定的更短的固定值。",
 	"state.TIME_WAIT.trouble":  "繁忙的服务器上有成千上万个 TIME_WAIT 很正常，占用内存也很少。真正的问题出在客户端向同一目标频繁建立短连接：每个 TIME_WAIT 占住一个本地端口 60 秒，临时端口范围（net.ipv4.ip_local_port_range）用完后，connect() 会报 EADDRNOTAVAIL。办法：复用连接（keep-alive、连接池）；开启 tcp_tw_reuse，让主动发起的连接复用 TIME_WAIT 端口；扩大 ip_local_port_range；分散到更多目标地址。数量超过 tcp_max_tw_buckets 后，内核会直接销毁新的 TIME_WAIT，并打印 \"time wait bucket table overflow\"。不要再找 tcp_tw_recycle：它会坑 NAT 后面的客户端，Linux 4.12 已将其删除。",
 
 	"state.CLOSE.short":    "没有连接：已绑定，但既未监听也未连接",
