@@ -22,6 +22,7 @@ type refEnvelope struct {
 	Schema       int         `json:"schema"`
 	Host         string      `json:"host"`
 	Time         time.Time   `json:"time"`
+	Seq          int         `json:"seq,omitempty"`
 	Sockets      []refSocket `json:"sockets"`
 	Unattributed int         `json:"unattributed"`
 	Warnings     []string    `json:"warnings"`
@@ -49,7 +50,22 @@ type refSocket struct {
 	Cookie    uint64       `json:"cookie,omitempty"`
 	IfIndex   uint32       `json:"ifindex,omitempty"`
 	Created   *time.Time   `json:"created,omitempty"`
+	Timer     *refTimer    `json:"timer,omitempty"`
 	Processes []refProcess `json:"processes"`
+}
+
+type refTimer struct {
+	Kind      string `json:"kind"`
+	ExpiresMS uint32 `json:"expires_ms"`
+	Retrans   uint8  `json:"retrans"`
+	Probes    uint8  `json:"probes"`
+}
+
+// refRoundSocket is an NDJSON object of a repeated listing.
+type refRoundSocket struct {
+	Seq  int       `json:"seq"`
+	Time time.Time `json:"time"`
+	refSocket
 }
 
 type refProcess struct {
@@ -69,7 +85,7 @@ type refProcess struct {
 
 func ptr[T any](v T) *T { return &v }
 
-func toRef(s *sockets.Socket) refSocket {
+func toRef(s *sockets.Socket, timers bool) refSocket {
 	r := refSocket{
 		Proto: s.Proto.String(), Family: s.Family.String(), State: s.StateName(),
 		RecvQ: s.RecvQ, SendQ: s.SendQ, Inode: s.Inode, UID: knownUID(s.UID), NetNS: s.NetNS,
@@ -77,6 +93,9 @@ func toRef(s *sockets.Socket) refSocket {
 	}
 	if s.Created != 0 {
 		r.Created = ptr(time.Unix(0, s.Created))
+	}
+	if t := s.Timer; timers && t.Kind != sockets.NoTimerData {
+		r.Timer = &refTimer{t.Kind.String(), t.Expires, t.Retrans, t.Probes}
 	}
 	if s.Family == sockets.Local {
 		r.Type = ptr(s.Type.String())
@@ -185,6 +204,10 @@ func randSocket(r *rand.Rand) sockets.Socket {
 		if r.IntN(4) == 0 {
 			s.Zone = r.Uint32()
 		}
+		if r.IntN(4) > 0 {
+			s.Timer = sockets.Timer{Kind: sockets.TimerKind(1 + r.IntN(7)), Retrans: uint8(r.Uint32()),
+				Probes: uint8(r.Uint32()), Expires: r.Uint32()}
+		}
 	}
 	for range r.IntN(3) {
 		p := sockets.Process{ProcessInfo: &sockets.ProcessInfo{
@@ -217,7 +240,9 @@ func TestJSONMatchesEncodingJSON(t *testing.T) {
 		for i := range socks {
 			socks[i] = randSocket(r)
 		}
+		timers := r.IntN(2) == 0
 		meta := Meta{
+			Round:        []int{0, 0, 1, 7}[r.IntN(4)],
 			Host:         randString(r),
 			Time:         time.Unix(r.Int64N(1<<34), r.Int64N(1e9)).In(zones[r.IntN(len(zones))]),
 			Unattributed: r.IntN(1000),
@@ -225,18 +250,18 @@ func TestJSONMatchesEncodingJSON(t *testing.T) {
 		for range r.IntN(3) {
 			meta.Warnings = append(meta.Warnings, randString(r))
 		}
-		ref := refEnvelope{Schema: 1, Host: meta.Host, Time: meta.Time, Sockets: []refSocket{},
+		ref := refEnvelope{Schema: 1, Host: meta.Host, Time: meta.Time, Seq: meta.Round, Sockets: []refSocket{},
 			Unattributed: meta.Unattributed, Warnings: meta.Warnings}
 		if ref.Warnings == nil {
 			ref.Warnings = []string{}
 		}
 		for i := range socks {
-			ref.Sockets = append(ref.Sockets, toRef(&socks[i]))
+			ref.Sockets = append(ref.Sockets, toRef(&socks[i], timers))
 		}
 		want := refJSON(t, ref)
 
 		var got bytes.Buffer
-		if err := Write(&got, socks, meta, Options{Format: JSON}); err != nil {
+		if err := Write(&got, socks, meta, Options{Format: JSON, Timers: timers}); err != nil {
 			t.Fatal(err)
 		}
 		if !utf8.Valid(got.Bytes()) {
@@ -262,13 +287,20 @@ func TestJSONMatchesEncodingJSON(t *testing.T) {
 		}
 
 		// NDJSON: the same socket objects, one per line.
+		if meta.Round > 0 && bytes.Count(got.Bytes(), []byte("\n")) != 1 {
+			t.Fatalf("iteration %d: a round's document is not one line:\n%s", iter, got.Bytes())
+		}
 		got.Reset()
-		if err := Write(&got, socks, meta, Options{Format: NDJSON}); err != nil {
+		if err := Write(&got, socks, meta, Options{Format: NDJSON, Timers: timers}); err != nil {
 			t.Fatal(err)
 		}
 		var wantND bytes.Buffer
 		for i := range ref.Sockets {
-			wantND.Write(refJSON(t, ref.Sockets[i]))
+			if meta.Round > 0 {
+				wantND.Write(refJSON(t, refRoundSocket{meta.Round, meta.Time, ref.Sockets[i]}))
+			} else {
+				wantND.Write(refJSON(t, ref.Sockets[i]))
+			}
 		}
 		if !bytes.Equal(got.Bytes(), wantND.Bytes()) {
 			t.Fatalf("iteration %d: NDJSON:\n got %s\nwant %s", iter, got.Bytes(), wantND.Bytes())
