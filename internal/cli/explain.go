@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -16,15 +18,32 @@ import (
 	"github.com/sockscope/sockscope/internal/sockets"
 )
 
+// explainOS is the operating system explain describes: Windows has its
+// own settings and advice. Tests set it.
+var explainOS = runtime.GOOS
+
+// atMostOneArg is the Args check of explain and diagram: more than one
+// argument is a usage error, message key in the user's language with the
+// number of arguments and the arguments.
+func atMostOneArg(f *Factory, key string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) > 1 {
+			return flagErrorf(f.Lang, key, len(args), strings.Join(args, " "))
+		}
+		return nil
+	}
+}
+
 // newExplainCmd returns "explain [STATE|COUNTER]".
 func newExplainCmd(f *Factory) *cobra.Command {
 	var lang string
 	var noLive bool
 	cmd := &cobra.Command{
-		Use:     "explain [STATE|COUNTER]",
-		Short:   i18n.T(f.Lang, "cli.explain.short"),
-		Example: i18n.T(f.Lang, "cli.explain.example"),
-		Args:    cobra.MaximumNArgs(1),
+		Use:               "explain [STATE|COUNTER]",
+		Short:             i18n.T(f.Lang, "cli.explain.short"),
+		Example:           i18n.T(f.Lang, "cli.explain.example"),
+		Args:              atMostOneArg(f, "explain.err.args"),
+		ValidArgsFunction: completeTopics,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if lang != "" && !validLang(lang) {
 				return flagErrorf(f.Lang, "cli.err.lang", lang)
@@ -46,15 +65,18 @@ func newExplainCmd(f *Factory) *cobra.Command {
 				return explain.WriteAll(out, lang, counts)
 			}
 			name := args[0]
+			o := explain.Options{Lang: lang, OS: explainOS}
 			if state, ok := explain.LookupState(name); ok {
-				var live *explain.Live
 				if !noLive {
-					live = liveState(ctx, f, state)
+					o.Live = liveState(ctx, f, state)
 				}
-				return explain.WriteState(out, state, lang, explain.ReadSettings(""), live)
+				if o.OS != "windows" {
+					o.Settings = explain.ReadSettings("")
+				}
+				return explain.WriteState(out, state, o)
 			}
 			if counter, ok := explain.LookupCounter(name); ok {
-				return explain.WriteCounter(out, counter, lang)
+				return explain.WriteCounter(out, counter, o)
 			}
 			return unknownTopic(name, lang)
 		},
@@ -62,7 +84,63 @@ func newExplainCmd(f *Factory) *cobra.Command {
 	cmd.SetFlagErrorFunc(flagErrorFunc(f))
 	cmd.Flags().StringVar(&lang, "lang", "", i18n.T(f.Lang, "cli.flag.explain.lang"))
 	cmd.Flags().BoolVar(&noLive, "no-live", false, i18n.T(f.Lang, "cli.flag.explain.no-live"))
+	_ = cmd.RegisterFlagCompletionFunc("lang", completeWords("en", "zh-CN"))
 	return cmd
+}
+
+// completeTopics completes explain's argument: the state names, in the
+// lower-case hyphenated form --state takes (the kernel's upper-case form
+// when the word typed is upper-case), then the counters (lower-case when
+// the word typed is), matched without regard to case.
+func completeTopics(_ *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	upper := toComplete != "" && toComplete == strings.ToUpper(toComplete)
+	lower := toComplete != "" && toComplete == strings.ToLower(toComplete)
+	var vals []string
+	for _, n := range sockets.StateNames {
+		if !upper {
+			n = strings.ReplaceAll(strings.ToLower(n), "_", "-")
+			if strings.Contains(toComplete, "_") {
+				n = strings.ReplaceAll(n, "-", "_")
+			}
+		}
+		vals = append(vals, n)
+	}
+	for _, n := range explain.CounterNames() {
+		if lower {
+			n = strings.ToLower(n)
+		}
+		vals = append(vals, n)
+	}
+	return prefixed(vals, toComplete), cobra.ShellCompDirectiveNoFileComp
+}
+
+// completeWords completes from a fixed list of words.
+func completeWords(words ...string) cobra.CompletionFunc {
+	return func(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		return prefixed(words, toComplete), cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// completeViews completes diagram's argument: open or close.
+func completeViews(_ *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	return prefixed([]string{"open", "close"}, toComplete), cobra.ShellCompDirectiveNoFileComp
+}
+
+// prefixed returns the words of vals that start with prefix, ignoring case.
+func prefixed(vals []string, prefix string) []string {
+	var out []string
+	for _, v := range vals {
+		if len(v) >= len(prefix) && strings.EqualFold(v[:len(prefix)], prefix) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // unknownTopic is the usage error for explain's argument: the closest
@@ -154,12 +232,13 @@ func liveState(ctx context.Context, f *Factory, state string) *explain.Live {
 // newDiagramCmd returns "diagram [open|close]".
 func newDiagramCmd(f *Factory) *cobra.Command {
 	var o diagram.Options
-	var live bool
+	var live, narrow bool
 	cmd := &cobra.Command{
-		Use:     "diagram [open|close]",
-		Short:   i18n.T(f.Lang, "cli.diagram.short"),
-		Example: i18n.T(f.Lang, "cli.diagram.example"),
-		Args:    cobra.MaximumNArgs(1),
+		Use:               "diagram [open|close]",
+		Short:             i18n.T(f.Lang, "cli.diagram.short"),
+		Example:           i18n.T(f.Lang, "cli.diagram.example"),
+		Args:              atMostOneArg(f, "diagram.err.args"),
+		ValidArgsFunction: completeViews,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.Lang != "" && !validLang(o.Lang) {
 				return flagErrorf(f.Lang, "cli.err.lang", o.Lang)
@@ -181,6 +260,12 @@ func newDiagramCmd(f *Factory) *cobra.Command {
 				return flagErrorf(lang, "cli.err.diagram.format", o.Format)
 			}
 			o.ASCII = o.ASCII || !f.UTF8
+			// A terminal gets a drawing that fits it; a pipe or a file
+			// the wide one, unless --narrow asks for the narrow form.
+			o.Width = f.IO.TerminalWidth()
+			if narrow {
+				o.Width = diagram.NarrowWidth
+			}
 			ctx := cmd.Context()
 			if ctx == nil {
 				ctx = context.Background()
@@ -190,13 +275,19 @@ func newDiagramCmd(f *Factory) *cobra.Command {
 			}
 			out := bufio.NewWriter(f.IO.Out)
 			defer out.Flush()
+			if !diagram.Fits(o) {
+				fmt.Fprintln(f.IO.ErrOut, cmd.Root().Name()+": "+i18n.T(lang, "diagram.err.narrow", diagram.NarrowWidth, o.Width))
+			}
 			return diagram.Write(out, o)
 		},
 	}
 	cmd.SetFlagErrorFunc(flagErrorFunc(f))
 	cmd.Flags().BoolVar(&o.ASCII, "ascii", false, i18n.T(f.Lang, "cli.flag.diagram.ascii"))
 	cmd.Flags().BoolVar(&live, "live", false, i18n.T(f.Lang, "cli.flag.diagram.live"))
+	cmd.Flags().BoolVar(&narrow, "narrow", false, i18n.T(f.Lang, "diagram.flag.narrow", diagram.NarrowWidth))
 	cmd.Flags().StringVar(&o.Format, "format", "text", i18n.T(f.Lang, "cli.flag.diagram.format"))
 	cmd.Flags().StringVar(&o.Lang, "lang", "", i18n.T(f.Lang, "cli.flag.explain.lang"))
+	_ = cmd.RegisterFlagCompletionFunc("format", completeWords("text", "dot"))
+	_ = cmd.RegisterFlagCompletionFunc("lang", completeWords("en", "zh-CN"))
 	return cmd
 }

@@ -27,6 +27,22 @@ type Options struct {
 	// Format is "" or "text" for the terminal drawing, "dot" for
 	// Graphviz.
 	Format string
+	// Width is the number of columns the text drawing may take, 0 for
+	// no limit. The whole diagram is 99 columns wide; below that it is
+	// drawn in its narrow form, at most NarrowWidth columns. The halves
+	// (open, close) always fit NarrowWidth. Nothing is narrower: Fits
+	// says whether the drawing fits Width.
+	Width int
+}
+
+// NarrowWidth is the width of the narrowest drawings, in columns: that of
+// a classic terminal.
+const NarrowWidth = 80
+
+// Fits reports whether the text drawing o describes fits in o.Width
+// columns (always, when o.Width is 0).
+func Fits(o Options) bool {
+	return o.Width <= 0 || o.Width >= NarrowWidth || o.Format == "dot"
 }
 
 // Views lists the valid values of Options.View.
@@ -52,14 +68,18 @@ func Write(w io.Writer, o Options) error {
 	switch o.Format {
 	case "", "text":
 		t := textsFor(o.Lang)
-		d := drawer{t: t, counts: o.Counts}
+		d := &drawer{t: t, counts: o.Counts}
 		switch view {
 		case "open":
 			out = d.open().String(o.ASCII)
 		case "close":
 			out = d.close().String(o.ASCII)
 		default:
-			out = d.full().String(o.ASCII)
+			g := wide
+			if o.Width > 0 && o.Width < wideWidth {
+				g = narrow
+			}
+			out = d.full(g).String(o.ASCII)
 		}
 	case "dot":
 		out = dot(view, textsFor(o.Lang), o.Counts)
@@ -69,6 +89,9 @@ func Write(w io.Writer, o Options) error {
 	_, err = io.WriteString(w, out)
 	return err
 }
+
+// wideWidth is the width of the whole diagram's wide form, in columns.
+const wideWidth = 99
 
 // The eleven states of RFC 9293, by kernel name (CLOSED is the
 // kernel's CLOSE).
@@ -122,9 +145,16 @@ var transitions = []transition{
 // label returns "event / action" for the arrow from -> to in t's
 // language.
 func (t *texts) label(from, to string) string {
+	ev, act := t.parts(from, to)
+	return ev + " / " + act
+}
+
+// parts returns the event and the action ("x" for none) of the arrow
+// from -> to in t's language.
+func (t *texts) parts(from, to string) (event, action string) {
 	for _, tr := range transitions {
 		if tr.from == from && tr.to == to {
-			return t.tr(tr.ev) + " / " + t.tr(orX(tr.act))
+			return t.tr(tr.ev), t.tr(orX(tr.act))
 		}
 	}
 	panic("diagram: no transition " + from + " -> " + to)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -53,9 +54,28 @@ func goldenCases() []goldenCase {
 			}
 		}
 	}
+	for _, ascii := range []bool{false, true} {
+		for _, lang := range []string{"en", "zh"} {
+			for _, live := range []bool{false, true} {
+				o := Options{ASCII: ascii, Lang: lang, Width: NarrowWidth}
+				name := "full-narrow"
+				if ascii {
+					name += "-ascii"
+				}
+				name += "-" + lang
+				if live {
+					o.Counts = liveCounts
+					name += "-live"
+				}
+				cs = append(cs, goldenCase{name, o})
+			}
+		}
+	}
 	return append(cs,
 		goldenCase{"full-dot", Options{Format: "dot"}},
-		goldenCase{"full-dot-zh-live", Options{Format: "dot", Lang: "zh-CN", Counts: liveCounts}})
+		goldenCase{"full-dot-zh-live", Options{Format: "dot", Lang: "zh-CN", Counts: liveCounts}},
+		goldenCase{"open-dot", Options{View: "open", Format: "dot"}},
+		goldenCase{"close-dot-zh", Options{View: "close", Format: "dot", Lang: "zh"}})
 }
 
 func render(t *testing.T, o Options) string {
@@ -117,9 +137,10 @@ func TestBoxesAligned(t *testing.T) {
 		}
 		return out
 	}
-	for _, view := range Views {
-		ref := strings.Split(render(t, Options{View: view}), "\n")
-		for _, o := range []Options{{View: view, Lang: "zh"}, {View: view, Counts: liveCounts}, {View: view, Lang: "zh", Counts: liveCounts}} {
+	for _, ref0 := range []Options{{View: ""}, {View: "open"}, {View: "close"}, {Width: NarrowWidth}} {
+		view := ref0.View
+		ref := strings.Split(render(t, ref0), "\n")
+		for _, o := range []Options{{View: view, Lang: "zh", Width: ref0.Width}, {View: view, Counts: liveCounts, Width: ref0.Width}, {View: view, Lang: "zh", Counts: liveCounts, Width: ref0.Width}} {
 			got := strings.Split(render(t, o), "\n")
 			for i := range min(len(ref), len(got)) {
 				if a, b := cols(ref[i]), cols(got[i]); !slices.Equal(a, b) {
@@ -198,5 +219,117 @@ func TestPhrasesInCatalog(t *testing.T) {
 				t.Errorf("phrase %q: no catalog key %q", p, phraseKey(p))
 			}
 		}
+	}
+}
+
+// TestNarrow: at a terminal narrower than the wide drawing, every view in
+// every language and drawing set fits NarrowWidth columns; the halves do
+// at any width; only the whole diagram without a limit is wider.
+func TestNarrow(t *testing.T) {
+	for _, view := range Views {
+		for _, lang := range []string{"en", "zh"} {
+			for _, ascii := range []bool{false, true} {
+				for _, width := range []int{0, NarrowWidth, 98, 120} {
+					o := Options{View: view, Lang: lang, ASCII: ascii, Counts: liveCounts, Width: width}
+					most := 0
+					for _, l := range strings.Split(render(t, o), "\n") {
+						most = max(most, displayWidth(l))
+					}
+					limit := NarrowWidth
+					if view == "" && (width == 0 || width >= wideWidth) {
+						limit = wideWidth
+					}
+					if most > limit {
+						t.Errorf("view %q %s ascii=%v width %d: %d columns, want at most %d", view, lang, ascii, width, most, limit)
+					}
+					if !Fits(o) {
+						t.Errorf("Fits(%+v) = false", o)
+					}
+				}
+			}
+		}
+	}
+	if Fits(Options{Width: 60}) {
+		t.Error("Fits(width 60) = true")
+	}
+	if !Fits(Options{Width: 60, Format: "dot"}) {
+		t.Error("dot does not fit a terminal?")
+	}
+}
+
+// TestCountsOnce: each state's live count is written once per drawing,
+// even where a view draws the state twice (ESTABLISHED and CLOSED on
+// both sides of the halves, CLOSED twice in the whole diagram, the
+// simultaneous open and close repeating states), and a state drawn on
+// both sides is counted on neither side but in a labelled legend line.
+func TestCountsOnce(t *testing.T) {
+	counts := map[string]int{}
+	for i, s := range []string{"LISTEN", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT1", "FIN_WAIT2",
+		"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT", "CLOSE"} {
+		counts[s] = 1001 + i*111
+	}
+	for _, o := range []Options{{}, {Width: NarrowWidth}, {View: "open"}, {View: "close"}, {View: "close", Lang: "zh"}} {
+		o.Counts = counts
+		out := render(t, o)
+		for _, s := range viewStates[o.View] {
+			if s == sClosed {
+				s = "CLOSE"
+			}
+			n := strings.Count(out, "("+strconv.Itoa(counts[s])+")")
+			if n != 1 {
+				t.Errorf("view %q lang %q: count of %s shown %d times, want once", o.View, o.Lang, s, n)
+			}
+		}
+		if o.View == "" {
+			continue
+		}
+		lines := strings.Split(out, "\n")
+		for _, s := range []string{"ESTABLISHED", "CLOSE"} {
+			want := "(" + strconv.Itoa(counts[s]) + ")"
+			for _, l := range lines {
+				if strings.Contains(l, want) && !strings.Contains(l, textsFor(o.Lang).sharedCounts("")) {
+					t.Errorf("view %q: %s counted in a box of one side: %q", o.View, s, l)
+				}
+			}
+		}
+	}
+}
+
+// TestDotNote: an edge labelled "(note 1)" comes with the note.
+func TestDotNote(t *testing.T) {
+	for _, o := range []Options{{Format: "dot"}, {Format: "dot", View: "open"}, {Format: "dot", Lang: "zh"}} {
+		out := render(t, o)
+		tx := textsFor(o.Lang)
+		ref := tx.tr("rcv RST (note 1)")
+		if !strings.Contains(out, ref) {
+			t.Fatalf("%+v: no edge refers to note 1:\n%s", o, out)
+		}
+		if !strings.Contains(out, tx.note()) {
+			t.Errorf("%+v: the note is missing:\n%s", o, out)
+		}
+	}
+}
+
+// TestSimultaneousOpen: SYN_SENT's exit on a SYN without ACK (to
+// SYN_RECV) is drawn in the whole diagram, the open view and dot, and the
+// open view follows it on to ESTABLISHED.
+func TestSimultaneousOpen(t *testing.T) {
+	lbl := english.label(sSynSent, sSynRecv)
+	for _, o := range []Options{{}, {Width: NarrowWidth}} {
+		if !strings.Contains(render(t, o), lbl) {
+			t.Errorf("%+v: no %q", o, lbl)
+		}
+	}
+	open := render(t, Options{View: "open"})
+	ev, _ := english.parts(sSynSent, sSynRecv)
+	ev2, _ := english.parts(sSynRecv, sEstab)
+	sim := open[strings.Index(open, english.simOpen):]
+	for _, w := range []string{ev, ev2, "SYN_SENT", "SYN_RECV", "ESTABLISHED"} {
+		if !strings.Contains(sim, w) {
+			t.Errorf("simultaneous open lacks %q:\n%s", w, sim)
+		}
+	}
+	if !strings.Contains(render(t, Options{Format: "dot"}), "SYN_SENT -> SYN_RECV") {
+		t.Error("dot lacks SYN_SENT -> SYN_RECV")
 	}
 }

@@ -20,6 +20,11 @@ func dot(view string, t *texts, counts map[string]int) string {
 	var b strings.Builder
 	in := viewStates[view]
 	title := map[string]string{"": t.titleFull, "open": t.titleOpen, "close": t.titleClose}[view]
+	// An edge that refers to note 1 brings the note into the graph's
+	// label, on a line of its own.
+	if slices.Contains(in, sSynRecv) && slices.Contains(in, sListen) {
+		title += "\n" + t.note()
+	}
 	b.WriteString("digraph tcp_states {\n")
 	fmt.Fprintf(&b, "\tlabel=%q;\n\tlabelloc=t;\n\tnode [shape=box];\n", title)
 	for _, s := range in {

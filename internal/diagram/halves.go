@@ -2,10 +2,11 @@ package diagram
 
 // The two halves, like the two figures of a netstat guide: the active
 // side on the left, the passive side on the right, time running down,
-// segments on the wire as horizontal arrows between them.
+// segments on the wire as horizontal arrows between them. They are
+// always drawn within NarrowWidth columns.
 const (
 	sideL = 4  // left edge of the active side's boxes
-	sideR = 64 // left edge of the passive side's boxes
+	sideR = 45 // left edge of the passive side's boxes
 	axisL = sideL + boxW/2
 	axisR = sideR + boxW/2
 	wireL = sideL + boxW // first column right of the active side's boxes
@@ -13,7 +14,7 @@ const (
 )
 
 // header writes the title and the two sides' names.
-func (d drawer) header(c *canvas, title, left, right string) {
+func (d *drawer) header(c *canvas, title, left, right string) {
 	c.text(1, 0, title)
 	// Centred on its axis, but never past the left edge ("Active close
 	// (closes first)" is wider than the margin).
@@ -23,7 +24,7 @@ func (d drawer) header(c *canvas, title, left, right string) {
 
 // step draws a downward arrow on a side's axis from row y0 to the row
 // above y1 with its label to the right.
-func (d drawer) step(c *canvas, axis, y0, y1, labelY int, from, to string) {
+func (d *drawer) step(c *canvas, axis, y0, y1, labelY int, from, to string) {
 	c.path(pt{axis, y0}, pt{axis, y1 - 1})
 	c.text(axis+2, labelY, d.t.label(from, to))
 }
@@ -35,22 +36,33 @@ func segment(c *canvas, x0, x1, y int, name string) {
 	c.textCenter(wireM, y-1, name)
 }
 
-// chain draws the states in a row at y, each arrow labelled.
-func (d drawer) chain(c *canvas, y int, st ...string) {
-	xs := []int{1, 42, 83}
+// chainX are the left edges of a chain's boxes: three fit NarrowWidth,
+// with arrows of chainGap columns between them.
+var chainX = []int{1, 1 + boxW + chainGap, 1 + 2*(boxW+chainGap)}
+
+const chainGap = 17
+
+// chain draws the states in a row at y, each arrow with its event above
+// and its action below.
+func (d *drawer) chain(c *canvas, y int, st ...string) {
 	for i, s := range st {
-		d.box(c, xs[i], y, s)
+		d.box(c, chainX[i], y, s)
 		if i > 0 {
-			c.path(pt{xs[i-1] + boxW, y + 1}, pt{xs[i] - 1, y + 1})
-			c.textCenter((xs[i-1]+boxW+xs[i])/2, y, d.t.label(st[i-1], s))
+			x0, x1 := chainX[i-1]+boxW, chainX[i]-1
+			c.path(pt{x0, y + 1}, pt{x1, y + 1})
+			ev, act := d.t.parts(st[i-1], s)
+			c.textCenter((x0+x1+1)/2, y, ev)
+			c.textCenter((x0+x1+1)/2, y+2, act)
 		}
 	}
 }
 
-// open draws connection setup: the three-way handshake.
-func (d drawer) open() *canvas {
+// open draws connection setup: the three-way handshake, and the
+// simultaneous open through SYN_RECV.
+func (d *drawer) open() *canvas {
 	t := d.t
 	c := newCanvas(60)
+	d.shared = []string{sClosed, sEstab}
 	d.header(c, t.titleOpen, t.client, t.server)
 
 	d.box(c, sideL, 3, sClosed)
@@ -72,7 +84,7 @@ func (d drawer) open() *canvas {
 	d.box(c, sideR, 39, sEstab)
 
 	c.text(1, 44, t.simOpen)
-	d.chain(c, 45, sSynSent, sSynRecv)
+	d.chain(c, 45, sSynSent, sSynRecv, sEstab)
 	y := d.legend(c, 50)
 	c.cells = c.cells[:y]
 	return c
@@ -80,9 +92,10 @@ func (d drawer) open() *canvas {
 
 // close draws connection teardown: the four-way close, and the
 // simultaneous close through CLOSING.
-func (d drawer) close() *canvas {
+func (d *drawer) close() *canvas {
 	t := d.t
 	c := newCanvas(70)
+	d.shared = []string{sEstab, sClosed}
 	d.header(c, t.titleClose, t.activeClose, t.passiveClose)
 
 	d.box(c, sideL, 3, sEstab)

@@ -13,6 +13,8 @@ type texts struct {
 	activeClose, passiveClose        string // the close view's sides
 	simOpen, simClose                string
 	legend, legendCounts             string
+	shared                           string // format of the legend line of counts on both sides
+	listSep                          string
 	note1                            []string
 	// phrases maps each English event or action phrase of transitions
 	// to its text in this language.
@@ -40,6 +42,8 @@ func catalogTexts(lang string) texts {
 		simClose:     t("diagram.sim.close"),
 		legend:       t("diagram.legend"),
 		legendCounts: t("diagram.legend.counts"),
+		shared:       t("diagram.legend.shared"),
+		listSep:      t("diagram.listsep"),
 		note1:        strings.Split(t("diagram.note1"), "\n"),
 		phrases:      map[string]string{},
 	}
@@ -69,4 +73,19 @@ func (t *texts) tr(s string) string {
 		return v
 	}
 	return s
+}
+
+// sharedCounts is the legend line of the counts of the states drawn on
+// both sides, list being "STATE (n)" joined by listSep.
+func (t *texts) sharedCounts(list string) string {
+	return strings.Replace(t.shared, "%s", list, 1)
+}
+
+// note returns note 1 on one line, for Graphviz.
+func (t *texts) note() string {
+	var parts []string
+	for _, l := range t.note1 {
+		parts = append(parts, strings.TrimSpace(l))
+	}
+	return strings.Join(parts, " ")
 }

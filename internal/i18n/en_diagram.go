@@ -13,7 +13,12 @@ func init() {
 		"diagram.sim.open":      "Simultaneous open (both sides send SYN):",
 		"diagram.sim.close":     "Simultaneous close (both sides send FIN):",
 		"diagram.legend":        "Arrows: event / action   rcv = receive, snd = send, x = no action",
-		"diagram.legend.counts": "(n) = sockets in that state now",
+		"diagram.legend.counts": "(n) = sockets in that state now; a state drawn twice shows it once",
+		"diagram.legend.shared": "On both sides, counted once: %s",
+		"diagram.listsep":       ", ",
+		"diagram.err.args":      "diagram takes one view, open or close, not %d arguments (%s)",
+		"diagram.flag.narrow":   "draw the whole diagram in its narrow form (%d columns) even when not writing to a terminal",
+		"diagram.err.narrow":    "this drawing needs %d columns and the terminal has %d: widen the terminal, or use --format dot",
 		// One line of the drawing per line of the message.
 		"diagram.note1": "note 1: SYN_RECV returns to LISTEN on RST only if it was reached from LISTEN\n" +
 			"        (after a passive OPEN).",

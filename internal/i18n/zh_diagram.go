@@ -13,7 +13,12 @@ func init() {
 		"diagram.sim.open":      "同时打开（双方同时发送 SYN）：",
 		"diagram.sim.close":     "同时关闭（双方同时发送 FIN）：",
 		"diagram.legend":        "箭头：事件 / 动作   收到 = 接收报文，发送 = 发出报文，x = 无动作",
-		"diagram.legend.counts": "(n) = 当前处于该状态的套接字数",
+		"diagram.legend.counts": "(n) = 当前处于该状态的套接字数；同一状态画了两次的只标一次",
+		"diagram.legend.shared": "两侧都有的状态，只计一次：%s",
+		"diagram.listsep":       "，",
+		"diagram.err.args":      "diagram 只接受一个视图（open 或 close），却给了 %d 个参数（%s）",
+		"diagram.flag.narrow":   "即使不是输出到终端，也画整张图的窄版（%d 列）",
+		"diagram.err.narrow":    "这张图需要 %d 列，终端只有 %d 列：请加宽终端，或使用 --format dot",
 		"diagram.note1":         "注 1：只有从 LISTEN（被动打开）进入的 SYN_RECV，收到 RST 后才回到 LISTEN。",
 
 		// 箭头上的事件与动作。
