@@ -2,6 +2,7 @@ package statsview
 
 import (
 	"bufio"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -9,43 +10,133 @@ import (
 	"github.com/sockscope/sockscope/internal/netstats"
 )
 
-// writeModern prints every group as an aligned "Name  value" block, then
-// the derived ratios.
+// writeModern prints every group as an aligned block, one counter a
+// line: its label in o.Lang when there is one, the kernel's name (so that
+// the line can be searched for it), and the value; then the derived
+// ratios.
 func writeModern(w *bufio.Writer, s *netstats.Snapshot, groups []netstats.Group, o *Options) {
 	if o.oneTCPSetNote() {
 		w.WriteString(tcpNote(o.Lang) + "\n\n")
 	}
+	lang := catalog(o.Lang)
 	for i, g := range groups {
 		if i > 0 {
 			w.WriteString("\n")
 		}
 		w.WriteString(g.Name + "\n")
-		rows := make([][2]string, len(g.Counters))
+		rows := make([][3]string, len(g.Counters))
 		for j, c := range g.Counters {
-			rows[j] = [2]string{c.Name, strconv.FormatInt(c.Value, 10)}
+			v := strconv.FormatInt(c.Value, 10)
+			if l := counterLabel(lang, g.Name, c.Name); l != "" {
+				rows[j] = [3]string{l, c.Name, v}
+			} else {
+				rows[j] = [3]string{c.Name, "", v}
+			}
 		}
-		writeAligned(w, rows)
+		writeLabelled(w, rows)
 	}
-	if d := derived(s, o); len(d) > 0 {
+	d := derived(s, o)
+	if o.NonZero {
+		d = slices.DeleteFunc(d, func(r [2]string) bool { return isZero(r[1]) })
+	}
+	if len(d) > 0 {
 		if len(groups) > 0 {
 			w.WriteString("\n")
 		}
-		w.WriteString(i18n.T(catalog(o.Lang), "stats.derived") + "\n")
+		w.WriteString(i18n.T(lang, "stats.derived") + "\n")
 		writeAligned(w, d)
 	}
 }
 
-// writeAligned prints rows as "  name  value" with the names padded to
-// the longest and the values right-aligned.
-func writeAligned(w *bufio.Writer, rows [][2]string) {
-	nw, vw := 0, 0
+// isZero reports whether a derived value says nothing: 0, 0.00% or "-".
+func isZero(v string) bool {
+	v = strings.TrimSuffix(v, "%")
+	if v == "-" {
+		return true
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	return err == nil && f == 0
+}
+
+// writeLabelled prints rows of label, kernel name (possibly empty) and
+// value: "  label  name  value", the labels and names padded to the
+// longest (in terminal cells) and the values right-aligned.
+func writeLabelled(w *bufio.Writer, rows [][3]string) {
+	lw, nw, vw := 0, 0, 0
 	for _, r := range rows {
-		nw = max(nw, displayWidth(r[0]))
-		vw = max(vw, len(r[1]))
+		lw, nw, vw = max(lw, displayWidth(r[0])), max(nw, displayWidth(r[1])), max(vw, len(r[2]))
 	}
 	for _, r := range rows {
-		w.WriteString("  " + pad(r[0], nw+2) + strings.Repeat(" ", vw-len(r[1])) + r[1] + "\n")
+		line := "  " + pad(r[0], lw+2)
+		if nw > 0 {
+			line += pad(r[1], nw+2)
+		}
+		w.WriteString(line + strings.Repeat(" ", vw-len(r[2])) + r[2] + "\n")
 	}
+}
+
+// labelGroups are the groups whose labels a group uses, in order: Ip6
+// counts what Ip and IpExt count, UdpLite what Udp counts, and so on.
+var labelGroups = map[string][]string{
+	"Ip6": {"Ip6", "Ip", "IpExt"}, "Icmp6": {"Icmp6", "Icmp"}, "Tcp6": {"Tcp"},
+	"Udp6": {"Udp"}, "UdpLite": {"Udp"}, "UdpLite6": {"Udp"},
+	"sockets": {"sockstat"}, "TCP": {"sockstat"}, "UDP": {"sockstat"}, "UDPLITE": {"sockstat"},
+	"RAW": {"sockstat"}, "FRAG": {"sockstat"}, "TCP6": {"sockstat"}, "UDP6": {"sockstat"},
+	"UDPLITE6": {"sockstat"}, "RAW6": {"sockstat"}, "FRAG6": {"sockstat"},
+}
+
+// counterLabel returns the label of counter name of group in catalog
+// lang, or "" when there is none. The per-type ICMP counters (IcmpMsg
+// InType3, Icmp6 Icmp6OutType135) are labelled from their type number.
+func counterLabel(lang, group, name string) string {
+	if l, ok := icmpTypeLabel(lang, group, name); ok {
+		return l
+	}
+	groups, ok := labelGroups[group]
+	if !ok {
+		groups = []string{group}
+	}
+	for _, g := range groups {
+		if key := "stats.label." + g + "." + name; i18n.Has(key) {
+			return i18n.T(lang, key)
+		}
+	}
+	return ""
+}
+
+// icmpTypeLabel labels IcmpMsg InTypeN/OutTypeN and Icmp6
+// Icmp6InTypeN/Icmp6OutTypeN: "Type 3 Received (destination
+// unreachable)".
+func icmpTypeLabel(lang, group, name string) (string, bool) {
+	var ver string
+	switch group {
+	case "IcmpMsg":
+		ver = "4"
+	case "Icmp6":
+		ver = "6"
+		var ok bool
+		if name, ok = strings.CutPrefix(name, "Icmp6"); !ok {
+			return "", false
+		}
+	default:
+		return "", false
+	}
+	dir := "in"
+	num, ok := strings.CutPrefix(name, "InType")
+	if !ok {
+		if num, ok = strings.CutPrefix(name, "OutType"); !ok {
+			return "", false
+		}
+		dir = "out"
+	}
+	n, err := strconv.Atoi(num)
+	if err != nil || n < 0 || n > 255 {
+		return "", false
+	}
+	if key := "stats.icmptype." + ver + "." + num; i18n.Has(key) {
+		return i18n.T(lang, "stats.label.type."+dir, n, i18n.T(lang, key)), true
+	}
+	return i18n.T(lang, "stats.label.type."+dir+".bare", n), true
 }
 
 // A ratio is one line of the derived block: the i18n key of its label
@@ -182,5 +273,18 @@ func writeRatesTable(w *bufio.Writer, r *netstats.Rates, o *Options) {
 	for _, row := range rows {
 		w.WriteString(pad(row[0], w0+2) + strings.Repeat(" ", w1-displayWidth(row[1])) + row[1] + "  " +
 			strings.Repeat(" ", w2-displayWidth(row[2])) + row[2] + "\n")
+	}
+}
+
+// writeAligned prints rows as "  name  value" with the names padded to
+// the longest and the values right-aligned.
+func writeAligned(w *bufio.Writer, rows [][2]string) {
+	nw, vw := 0, 0
+	for _, r := range rows {
+		nw = max(nw, displayWidth(r[0]))
+		vw = max(vw, len(r[1]))
+	}
+	for _, r := range rows {
+		w.WriteString("  " + pad(r[0], nw+2) + strings.Repeat(" ", vw-len(r[1])) + r[1] + "\n")
 	}
 }

@@ -88,12 +88,12 @@ var (
 	kindsOf = map[string]Kinds{
 		"ip": KindRaw, "ipv6": KindRaw, "icmp": KindRaw, "icmpv6": KindRaw,
 		"tcp": KindTCP, "tcpv6": KindTCP, "udp": KindUDP, "udpv6": KindUDP,
-		"udplite": KindUDPLite, "sctp": KindSCTP,
+		"udplite": KindUDPLite, "udplitev6": KindUDPLite, "sctp": KindSCTP,
 	}
 	familyOf = map[string]Families{
 		"ip": FamilyV4, "icmp": FamilyV4, "tcp": FamilyV4, "udp": FamilyV4,
 		"ipv6": FamilyV6, "icmpv6": FamilyV6, "tcpv6": FamilyV6, "udpv6": FamilyV6,
-		"udplite": FamilyV4 | FamilyV6, "sctp": FamilyV4 | FamilyV6,
+		"udplite": FamilyV4, "udplitev6": FamilyV6, "sctp": FamilyV4 | FamilyV6,
 	}
 )
 
@@ -105,7 +105,7 @@ func (o *Options) selection() ([]string, bool) {
 	}
 	base := o.Protos
 	if len(base) == 0 {
-		base = append(slices.Clone(Protos), "udplite", "sctp")
+		base = append(slices.Clone(Protos), "udplite", "udplitev6", "sctp")
 	}
 	var out []string
 	for _, p := range base {
@@ -165,8 +165,9 @@ var protoGroups = map[string][]string{
 	"udp":    {"Udp", "UdpLite"},
 	"udpv6":  {"Udp6", "UdpLite6"},
 	// Only through Kinds (-U, -S).
-	"udplite": {"UdpLite", "UdpLite6"},
-	"sctp":    {"Sctp"},
+	"udplite":   {"UdpLite"},
+	"udplitev6": {"UdpLite6"},
+	"sctp":      {"Sctp"},
 }
 
 // tcp6Groups are the groups tcpv6 selects when the snapshot has Tcp6.

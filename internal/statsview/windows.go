@@ -131,8 +131,15 @@ const (
 // disabled) is left out.
 func writeWindows(w *bufio.Writer, s *netstats.Snapshot, o *Options) {
 	lang := catalog(o.Lang)
+	// A title waits for the section's first line: with NonZero a section
+	// whose lines are all 0 is left out whole.
+	pending := ""
 	title := func(p string) {
-		w.WriteString("\n" + i18n.T(lang, winTitles[p]) + "\n\n")
+		pending = "\n" + i18n.T(lang, winTitles[p]) + "\n\n"
+	}
+	emit := func(line string) {
+		w.WriteString(pending + line)
+		pending = ""
 	}
 	lines := func(group string, ls []winLine, width int, rename map[string]string) {
 		for _, l := range ls {
@@ -144,15 +151,23 @@ func writeWindows(w *bufio.Writer, s *netstats.Snapshot, o *Options) {
 			if c != "" {
 				v, _ = s.Get(group, c)
 			}
-			w.WriteString("  " + pad(i18n.T(lang, l.key), width) + "= " + strconv.FormatInt(v, 10) + "\n")
+			if o.NonZero && v == 0 {
+				continue
+			}
+			emit("  " + pad(i18n.T(lang, l.key), width) + "= " + strconv.FormatInt(v, 10) + "\n")
 		}
 	}
 	rows := func(rs []winRow) {
-		w.WriteString("  " + pad("", icmpLabelWidth) + pad(i18n.T(lang, "stats.icmp.received"), icmpColWidth+2) +
-			i18n.T(lang, "stats.icmp.sent") + "\n")
+		head := "  " + pad("", icmpLabelWidth) + pad(i18n.T(lang, "stats.icmp.received"), icmpColWidth+2) +
+			i18n.T(lang, "stats.icmp.sent") + "\n"
 		for _, r := range rs {
 			in, out := getRef(s, r.in), getRef(s, r.out)
-			w.WriteString("  " + pad(i18n.T(lang, r.key), icmpLabelWidth) + pad(strconv.FormatInt(in, 10), icmpColWidth+2) + strconv.FormatInt(out, 10) + "\n")
+			if o.NonZero && in == 0 && out == 0 {
+				continue
+			}
+			emit(head)
+			head = ""
+			emit("  " + pad(i18n.T(lang, r.key), icmpLabelWidth) + pad(strconv.FormatInt(in, 10), icmpColWidth+2) + strconv.FormatInt(out, 10) + "\n")
 		}
 	}
 	has := func(g string) bool { return hasGroup(s, g) }
@@ -189,9 +204,9 @@ func writeWindows(w *bufio.Writer, s *netstats.Snapshot, o *Options) {
 		if tcp4 {
 			// The numbers are already above: printing them again would
 			// make a sum of both sections count every connection twice.
-			w.WriteString("  " + i18n.T(lang, "stats.tcp.seeabove") + "\n")
+			emit("  " + i18n.T(lang, "stats.tcp.seeabove") + "\n")
 		} else {
-			w.WriteString("  " + tcpNote(o.Lang) + "\n\n")
+			emit("  " + tcpNote(o.Lang) + "\n\n")
 			lines("Tcp", tcpLines, tcpLabelWidth, nil)
 		}
 	}
