@@ -348,8 +348,9 @@ func formatProcNetLine(s *Socket) string {
 		return sb.String()
 	}
 	l, r := s.Local.Addr().AsSlice(), s.Remote.Addr().AsSlice()
-	return fmt.Sprintf("%4d: %s:%04X %s:%04X %02X %08X:%08X 00:00000000 00000000 %5d %8d %d 1 0000000000000000",
-		0, addr(l), s.Local.Port(), addr(r), s.Remote.Port(), uint8(s.State), s.SendQ, s.RecvQ, s.UID, 0, s.Inode)
+	return fmt.Sprintf("%4d: %s:%04X %s:%04X %02X %08X:%08X %02X:%08X %08X %5d %8d %d 1 0000000000000000",
+		0, addr(l), s.Local.Port(), addr(r), s.Remote.Port(), uint8(s.State), s.SendQ, s.RecvQ,
+		s.Timer.Kind.Code(), s.Timer.Expires/10, s.Timer.Retrans, s.UID, s.Timer.Probes, s.Inode)
 }
 
 // formatProcNetUnixLine prints s as the kernel would, for round trips.
@@ -383,9 +384,9 @@ func fixtureLines(f *testing.F, names ...string) {
 func FuzzParseProcNetLine(f *testing.F) {
 	fixtureLines(f, "tcp", "tcp6", "udp", "udp6", "raw", "raw6")
 	f.Add([]byte(line6))
-	f.Add([]byte("0: 0:0 0:0 1 0:0 x x 0 x 0"))                       // addresses too short
-	f.Add([]byte("0: 00000000:0 00000000:0 1 0:0 x x 0 x 0"))         // the shortest valid line
-	f.Add([]byte("1: 00000000:0000 00000000:0000 07 0:0 : : 1 -1 1")) // skipped fields only need to be there
+	f.Add([]byte("0: 0:0 0:0 1 0:0 0:0 0 0 0 0"))                                   // addresses too short
+	f.Add([]byte("0: 00000000:0 00000000:0 1 0:0 0:0 0 0 0 0"))                     // the shortest valid line
+	f.Add([]byte("1: 00000000:0000 00000000:0000 07 0:0 3:FFFFFFFFFF 1FF 1 300 1")) // timer fields out of range
 	f.Fuzz(func(t *testing.T, line []byte) {
 		for _, fam := range []Family{0, Inet, Inet6} {
 			var s Socket
@@ -397,7 +398,7 @@ func FuzzParseProcNetLine(f *testing.F) {
 			}
 			var again Socket
 			out := formatProcNetLine(&s)
-			if err := parseProcNetLine([]byte(out), TCP, fam, &again); err != nil || describe(&again) != describe(&s) {
+			if err := parseProcNetLine([]byte(out), TCP, fam, &again); err != nil || describe(&again) != describe(&s) || again.Timer != s.Timer {
 				t.Fatalf("%q: round trip via %q: %v\n got %s\nwant %s", line, out, err, describe(&again), describe(&s))
 			}
 		}
