@@ -55,8 +55,11 @@ func listRun(ctx context.Context, f *Factory, req *listRequest) error {
 	host, _ := os.Hostname()
 	var socks []sockets.Socket
 	warned, repeat := false, false
-	for {
+	for round := 1; ; round++ {
 		meta := render.Meta{Host: host, Time: time.Now()}
+		if req.Interval > 0 {
+			meta.Round = round
+		}
 		var unreadable int
 		socks, unreadable, err = snapshot(ctx, f, src, req, socks[:0], &meta)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/statsview"
 )
 
 // programSentinel is the value -p takes when no protocol follows it
@@ -65,12 +66,10 @@ type listRequest struct {
 	Families      int
 	Ethernet      bool
 	All, Extended bool
-	NonZero       bool
-	Kinds         viewKinds
+	// Stats is how -s shows the counters, but for Lang, which the view
+	// sets.
+	Stats statsview.Options
 }
-
-// viewKinds are the protocol flags given to a view: netstat -st, -su, -sw.
-type viewKinds struct{ TCP, UDP, Raw bool }
 
 // A FlagError is bad user input: it is printed as one line and the
 // command exits with status 2.
@@ -179,8 +178,6 @@ func buildRequest(in requestInput) (*listRequest, error) {
 		req.Numeric = f.numeric
 		req.All = f.all
 		req.Extended = f.extended
-		req.NonZero = f.nonzero
-		req.Kinds = viewKinds{TCP: f.tcp, UDP: f.udp, Raw: f.raw}
 		req.Ethernet = f.extended && req.Render.Style == render.Windows
 		if f.v4 != f.v6 {
 			req.Families = map[bool]int{true: 4, false: 6}[f.v4]
@@ -188,12 +185,46 @@ func buildRequest(in requestInput) (*listRequest, error) {
 		if req.View == viewStats && f.rate && req.Interval == 0 {
 			req.Interval = time.Second
 		}
+		if req.View == viewStats {
+			return req, statsOptions(req, f, lang)
+		}
 		return req, nil
 	}
 	if err := listFilter(in, req, proto, lang); err != nil {
 		return nil, err
 	}
 	return req, listRender(in, req, showProgram)
+}
+
+// statsOptions sets req.Stats from -p, -t -u -w, -4 -6 and --nonzero, and
+// refuses a selection that selects no counter ("-s -6 -p tcp").
+func statsOptions(req *listRequest, f *listFlags, lang string) error {
+	o := &req.Stats
+	o.Style, o.Format, o.Lang, o.NonZero = req.Render.Style, req.Render.Format, req.Render.Lang, f.nonzero
+	if req.ViewProtos != "" {
+		var err error
+		if o.Protos, err = statsview.ParseProtos(req.ViewProtos); err != nil {
+			return statsProtoError(lang, err)
+		}
+	}
+	for _, k := range []struct {
+		on   bool
+		kind statsview.Kinds
+	}{{f.tcp, statsview.KindTCP}, {f.udp, statsview.KindUDP}, {f.raw, statsview.KindRaw}} {
+		if k.on {
+			o.Kinds |= k.kind
+		}
+	}
+	if f.v4 {
+		o.Families |= statsview.FamilyV4
+	}
+	if f.v6 {
+		o.Families |= statsview.FamilyV6
+	}
+	if o.SelectsNothing() {
+		return flagErrorf(lang, "cli.err.stats.nothing")
+	}
+	return nil
 }
 
 // emptyChecked are the flags whose value may not be empty or look like
@@ -440,6 +471,7 @@ func listRender(in requestInput, req *listRequest, showProgram bool) error {
 	netToolsO := in.netstat && in.native == render.Linux && r.Style == render.Linux
 	r.ShowPID = f.showPID && !netToolsO
 	req.Timers = f.timers || (f.showPID && netToolsO)
+	r.Timers = req.Timers
 	r.ShowProgram = showProgram || ((len(req.PIDs) > 0 || len(req.Programs) > 0) && !f.showPID)
 	r.ShowExe = f.exe
 	r.Extended = f.extended

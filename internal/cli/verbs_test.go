@@ -1,14 +1,17 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"strings"
 	"testing"
 
+	"github.com/sockscope/sockscope/internal/iostreams"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/statsview"
 )
 
 // execRoot runs the command tree on args with nothing behind it (no
@@ -271,4 +274,56 @@ func TestPIDElsewhere(t *testing.T) {
 			t.Errorf("stderr %q lacks %q", stderr, want)
 		}
 	}
+}
+
+// TestStatsSelection checks that -s's protocol flags reach the counters'
+// options, and that a selection of nothing is refused.
+func TestStatsSelection(t *testing.T) {
+	r := mustParse(t, "-st", "-4")
+	if r.Stats.Kinds != statsview.KindTCP || r.Stats.Families != statsview.FamilyV4 {
+		t.Errorf("-st -4: kinds %v families %v", r.Stats.Kinds, r.Stats.Families)
+	}
+	if r = mustParse(t, "stats", "--nonzero", "-u"); !r.Stats.NonZero || r.Stats.Kinds != statsview.KindUDP {
+		t.Errorf("stats --nonzero -u: %+v", r.Stats)
+	}
+	_, _, err := execRoot(t, false, "-s", "-6", "-p", "tcp")
+	if !IsUsageError(err) || !strings.Contains(fmt.Sprint(err), "select no counter") {
+		t.Errorf("-s -6 -p tcp: %v", err)
+	}
+}
+
+// TestRepeatedListingRounds checks that each round of a repeated listing
+// is numbered for the data formats.
+func TestRepeatedListingRounds(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := &Factory{Source: func(sockets.SourceOptions) (sockets.Source, error) {
+		return &roundSource{rounds: 3, done: cancel}, nil
+	}}
+	ios, _, out, _ := iostreams.Test()
+	f.IO = ios
+	root := NewRootCmd(f, nil)
+	root.SetArgs([]string{"-tan", "--format", "ndjson", "0.01"})
+	if err := root.ExecuteContext(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"seq":1`, `"seq":2`, `"time":`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("ndjson rounds lack %s:\n%s", want, out.String())
+		}
+	}
+}
+
+// roundSource lists one TCP socket each time it is asked, and calls done
+// once asked rounds times.
+type roundSource struct {
+	rounds int
+	done   func()
+}
+
+func (s *roundSource) Snapshot(_ context.Context, _ sockets.Filter, dst []sockets.Socket) ([]sockets.Socket, error) {
+	if s.rounds--; s.rounds == 0 {
+		s.done()
+	}
+	return append(dst, tcpSocks()[0]), nil
 }

@@ -32,14 +32,8 @@ func runView(ctx context.Context, f *Factory, req *listRequest) error {
 	out := bufio.NewWriterSize(f.IO.Out, 64<<10)
 	nv := netview.Options{Style: req.Render.Style, Format: req.Render.Format, Lang: req.Render.Lang,
 		Numeric: req.Numeric, Families: req.Families}
-	var protos []string
-	if req.View == viewStats && req.ViewProtos != "" {
-		var err error
-		if protos, err = statsview.ParseProtos(req.ViewProtos); err != nil {
-			return statsProtoError(req.Render.Lang, err)
-		}
-	}
-	so := statsview.Options{Style: req.Render.Style, Format: req.Render.Format, Lang: req.Render.Lang, Protos: protos}
+	so := req.Stats
+	so.Lang = req.Render.Lang
 	var prev *netstats.Snapshot
 	for first := true; ; first = false {
 		if err := showView(ctx, f, req, out, nv, so, &prev, first); err != nil {
