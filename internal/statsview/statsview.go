@@ -26,8 +26,9 @@ type Options struct {
 	Style  render.Style
 	Format render.Format
 	// Lang is "" or "en" for English, any "zh" tag ("zh-CN",
-	// "zh_CN.UTF-8") for Simplified Chinese. Only the windows style and
-	// the notes are translated; net-tools prose is always English.
+	// "zh_CN.UTF-8") for Simplified Chinese: the labels of the modern and
+	// windows layouts, the notes and the derived block. net-tools prose
+	// is always English, JSON and CSV carry kernel names only.
 	Lang string
 	// Protos is the result of ParseProtos; empty means every protocol,
 	// and then the modern, JSON and CSV outputs also hold the sockstat
