@@ -1,0 +1,166 @@
+// Command dist writes sockscope's man pages (one per command: sockscope.1,
+// sockscope-list.1, ...) and its bash, zsh and fish completion scripts,
+// all generated from the command tree that the binary itself runs, so that
+// they are never out of date. It is a build tool, not part of the binary:
+//
+//	SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) go run ./internal/tools/dist -o DIR
+//
+// writes DIR/man/man1/*.1 and DIR/completion/{sockscope.bash,_sockscope,sockscope.fish}.
+// The pages carry a date; for the same bytes on every run it comes from
+// -date, SOURCE_DATE_EPOCH, or the VCS commit time recorded in the build,
+// never from the clock.
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/cobra/doc"
+
+	"github.com/sockscope/sockscope/internal/cli"
+	"github.com/sockscope/sockscope/internal/iostreams"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "dist:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("dist", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("o", "dist", "output `directory`")
+	dateFlag := fs.String("date", "", "date in the pages' header, `YYYY-MM-DD` (default: SOURCE_DATE_EPOCH, else the VCS commit time)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	date, err := pageDate(*dateFlag, os.Getenv("SOURCE_DATE_EPOCH"), buildSetting("vcs.time"))
+	if err != nil {
+		return err
+	}
+	return Generate(*out, date)
+}
+
+// pageDate picks the date printed in the man pages: flagVal (YYYY-MM-DD),
+// else epoch (SOURCE_DATE_EPOCH, seconds), else vcsTime (RFC 3339, as the
+// go command records it). Without any of them it fails rather than use
+// the clock, which would make each build's pages differ.
+func pageDate(flagVal, epoch, vcsTime string) (time.Time, error) {
+	switch {
+	case flagVal != "":
+		t, err := time.Parse(time.DateOnly, flagVal)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("-date %q: want YYYY-MM-DD", flagVal)
+		}
+		return t, nil
+	case epoch != "":
+		sec, err := strconv.ParseInt(epoch, 10, 64)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH %q: want seconds since 1970", epoch)
+		}
+		return time.Unix(sec, 0).UTC(), nil
+	case vcsTime != "":
+		t, err := time.Parse(time.RFC3339, vcsTime)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("build's vcs.time %q: %v", vcsTime, err)
+		}
+		return t.UTC(), nil
+	}
+	return time.Time{}, errors.New("no date for the man pages: set SOURCE_DATE_EPOCH (e.g. $(git log -1 --format=%ct)) or -date YYYY-MM-DD")
+}
+
+// buildSetting returns a setting of this program's build info ("" if none).
+func buildSetting(key string) string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	for _, s := range bi.Settings {
+		if s.Key == key {
+			return s.Value
+		}
+	}
+	return ""
+}
+
+// NewTree returns sockscope's command tree as the binary builds it under
+// the name "sockscope" in English. The factory holds only what building
+// the tree needs: no command runs here.
+func NewTree() *cobra.Command {
+	ios, _, _, _ := iostreams.Test()
+	root := cli.NewRootCmd(&cli.Factory{IO: ios}, nil)
+	// What Execute would add: the completion command and the help and
+	// version flags, so that the pages list what a user can type.
+	root.InitDefaultCompletionCmd()
+	root.InitDefaultHelpCmd()
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.InitDefaultHelpFlag()
+		c.InitDefaultVersionFlag()
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	// The pages' HISTORY line would only credit the generator.
+	root.DisableAutoGenTag = true
+	return root
+}
+
+// Completion shells and the file each script is written to, named as
+// the shells look them up (bash-completion by command name, zsh by
+// "_" + name, fish by name + ".fish").
+var completions = []struct {
+	file string
+	gen  func(*cobra.Command, io.Writer) error
+}{
+	{"sockscope.bash", func(c *cobra.Command, w io.Writer) error { return c.GenBashCompletionV2(w, true) }},
+	{"_sockscope", func(c *cobra.Command, w io.Writer) error { return c.GenZshCompletion(w) }},
+	{"sockscope.fish", func(c *cobra.Command, w io.Writer) error { return c.GenFishCompletion(w, true) }},
+}
+
+// Generate writes the man pages to dir/man/man1 and the completion
+// scripts to dir/completion, dated date.
+func Generate(dir string, date time.Time) error {
+	manDir := filepath.Join(dir, "man", "man1")
+	compDir := filepath.Join(dir, "completion")
+	for _, d := range []string{manDir, compDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
+	header := &doc.GenManHeader{
+		Section: "1",
+		Date:    &date,
+		Source:  "sockscope",
+		Manual:  "User Commands",
+	}
+	if err := doc.GenManTree(NewTree(), header, manDir); err != nil {
+		return fmt.Errorf("man pages: %w", err)
+	}
+	for _, c := range completions {
+		var buf bytes.Buffer
+		// A fresh tree per script: generation adds hidden commands to it.
+		if err := c.gen(NewTree(), &buf); err != nil {
+			return fmt.Errorf("%s: %w", c.file, err)
+		}
+		if err := os.WriteFile(filepath.Join(compDir, c.file), buf.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
