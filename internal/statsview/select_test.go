@@ -109,3 +109,23 @@ func TestNonZero(t *testing.T) {
 		t.Errorf("JSON NonZero groups %v", got)
 	}
 }
+
+// TestTCPNoteOnlyForIPv6Alone: -t shows Linux's one TCP set as itself;
+// only when IPv6 alone is asked for does it need saying that the set is
+// shared.
+func TestTCPNoteOnlyForIPv6Alone(t *testing.T) {
+	for _, tc := range []struct {
+		o    Options
+		note bool
+	}{
+		{Options{Kinds: KindTCP}, false},
+		{Options{Protos: []string{"tcp", "tcpv6"}}, false},
+		{Options{Kinds: KindTCP, Families: FamilyV6}, true},
+		{Options{Protos: []string{"tcpv6"}}, true},
+	} {
+		out := string(render1(t, captureSnapshot(), nil, tc.o))
+		if got := strings.Contains(out, "one TCP counter set"); got != tc.note {
+			t.Errorf("%+v: note %v, want %v:\n%s", tc.o, got, tc.note, out)
+		}
+	}
+}

@@ -201,9 +201,11 @@ func (o *Options) selects(g string) bool {
 }
 
 // oneTCPSetNote reports whether the output needs the note that Linux has
-// one TCP counter set: tcpv6 was asked for and there is no Tcp6 group.
+// one TCP counter set: tcpv6 was asked for without tcp (-p tcpv6, -t -6)
+// and there is no Tcp6 group. With tcp too (-t, -p tcp,tcpv6) the set is
+// shown once, as what it is, and needs no note.
 func (o *Options) oneTCPSetNote() bool {
-	return !o.tcp6 && slices.Contains(o.sel, "tcpv6")
+	return !o.tcp6 && slices.Contains(o.sel, "tcpv6") && !slices.Contains(o.sel, "tcp")
 }
 
 // chinese reports whether lang is a Chinese tag.
