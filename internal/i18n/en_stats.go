@@ -78,6 +78,7 @@ func init() {
 		"stats.rates.interval":                        "#interval %ss",
 		"stats.rates.counter":                         "Counter",
 		"stats.rates.delta":                           "Delta",
+		"stats.rates.label":                           "Label",
 		"stats.rates.persec":                          "Per second",
 	})
 }

@@ -78,6 +78,7 @@ func init() {
 		"stats.rates.interval":                        "#间隔 %s 秒",
 		"stats.rates.counter":                         "计数器",
 		"stats.rates.delta":                           "变化量",
+		"stats.rates.label":                           "说明",
 		"stats.rates.persec":                          "每秒",
 	})
 }

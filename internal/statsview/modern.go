@@ -251,7 +251,8 @@ func derived(s *netstats.Snapshot, o *Options) [][2]string {
 
 // writeRatesTable prints the moved counters as nstat does: one line per
 // counter, group and name joined (TcpActiveOpens), its delta and its
-// per-second rate.
+// per-second rate; then, last so that the numbers stay in nstat's
+// columns, the counter's label in o.Lang when it has one.
 func writeRatesTable(w *bufio.Writer, r *netstats.Rates, o *Options) {
 	lang := catalog(o.Lang)
 	if o.oneTCPSetNote() {
@@ -259,11 +260,12 @@ func writeRatesTable(w *bufio.Writer, r *netstats.Rates, o *Options) {
 	}
 	secs := strconv.FormatFloat(r.Interval.Seconds(), 'f', 2, 64)
 	w.WriteString(i18n.T(lang, "stats.rates.interval", secs) + "\n")
-	head := [3]string{i18n.T(lang, "stats.rates.counter"), i18n.T(lang, "stats.rates.delta"), i18n.T(lang, "stats.rates.persec")}
-	rows := [][3]string{head}
+	head := [4]string{i18n.T(lang, "stats.rates.counter"), i18n.T(lang, "stats.rates.delta"), i18n.T(lang, "stats.rates.persec"), i18n.T(lang, "stats.rates.label")}
+	rows := [][4]string{head}
 	for _, g := range r.Groups {
 		for _, rt := range g.Rates {
-			rows = append(rows, [3]string{g.Name + rt.Name, strconv.FormatInt(rt.Delta, 10), strconv.FormatFloat(rt.PerSecond, 'f', 1, 64)})
+			rows = append(rows, [4]string{g.Name + rt.Name, strconv.FormatInt(rt.Delta, 10),
+				strconv.FormatFloat(rt.PerSecond, 'f', 1, 64), counterLabel(lang, g.Name, rt.Name)})
 		}
 	}
 	var w0, w1, w2 int
@@ -271,8 +273,12 @@ func writeRatesTable(w *bufio.Writer, r *netstats.Rates, o *Options) {
 		w0, w1, w2 = max(w0, displayWidth(row[0])), max(w1, displayWidth(row[1])), max(w2, displayWidth(row[2]))
 	}
 	for _, row := range rows {
-		w.WriteString(pad(row[0], w0+2) + strings.Repeat(" ", w1-displayWidth(row[1])) + row[1] + "  " +
-			strings.Repeat(" ", w2-displayWidth(row[2])) + row[2] + "\n")
+		line := pad(row[0], w0+2) + strings.Repeat(" ", w1-displayWidth(row[1])) + row[1] + "  " +
+			strings.Repeat(" ", w2-displayWidth(row[2])) + row[2]
+		if row[3] != "" {
+			line += "  " + row[3]
+		}
+		w.WriteString(line + "\n")
 	}
 }
 
