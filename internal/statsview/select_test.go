@@ -71,6 +71,12 @@ func TestKindsFamilies(t *testing.T) {
 	if !strings.HasPrefix(out, "\nUDP Statistics for IPv6\n") || strings.Count(out, "Statistics") != 1 {
 		t.Errorf("windows -u -6:\n%s", out)
 	}
+	if !(Options{Style: render.Windows, Kinds: KindUDPLite | KindSCTP}).SelectsNothing() {
+		t.Error("the Windows layout has no UDP-Lite or SCTP section")
+	}
+	if (Options{Style: render.Windows, Kinds: KindUDPLite | KindUDP}).SelectsNothing() {
+		t.Error("-U -u in the Windows layout shows the UDP sections")
+	}
 	if (Options{Style: render.Linux, Kinds: KindUDPLite, Families: FamilyV6}).SelectsNothing() {
 		t.Error("net-tools' layout always prints something")
 	}

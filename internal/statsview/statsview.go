@@ -122,8 +122,9 @@ func (o *Options) selection() ([]string, bool) {
 }
 
 // SelectsNothing reports whether Protos, Kinds and Families together
-// leave no protocol (-p tcp with -6, -U with -4 ...): the output would be
-// empty, and a command line asking for it is a usage error. The Linux
+// leave no protocol (-p tcp with -6; -U or -S in the Windows layout, which
+// has no section for them): the output would be empty, and a command line
+// asking for it is a usage error. The Linux
 // layout without Protos follows net-tools instead, which always prints
 // something.
 func (o Options) SelectsNothing() bool {
@@ -131,6 +132,10 @@ func (o Options) SelectsNothing() bool {
 		return false
 	}
 	sel, restricted := o.selection()
+	if o.Style == render.Windows && o.Format == render.Table {
+		// Windows has no UDP-Lite or SCTP section.
+		sel = slices.DeleteFunc(sel, func(p string) bool { return !slices.Contains(Protos, p) })
+	}
 	return restricted && len(sel) == 0
 }
 
