@@ -150,6 +150,39 @@ func TestDecodeInetDiagTimerFixture(t *testing.T) {
 	}
 }
 
+func TestDecodeInetDiagTimerCapture(t *testing.T) {
+	// A dump recorded with sockets whose timers differ (testdata/README.md):
+	// keepalive, SYN_SENT retransmitting once, TIME_WAIT and an orphaned
+	// FIN_WAIT2 (both timewait sockets), and the rest off.
+	it := dumpIter{b: readFixture(t, "../netlink-timers/tcp-inet.bin")}
+	socks, err := appendInetDiag(nil, &it, TCP, 0)
+	if err != nil || !it.done {
+		t.Fatalf("err %v, done %v", err, it.done)
+	}
+	want := map[uint16]Timer{
+		41000: {Kind: TimerKeepalive, Expires: 7198416},
+		41001: {Kind: TimerTimeWait, Expires: 58420},
+		41002: {Kind: TimerTimeWait, Expires: 58436},
+		42001: {Kind: TimerOn, Retrans: 1, Expires: 476},
+		42002: {Kind: TimerOn, Retrans: 1, Expires: 508},
+	}
+	seen := 0
+	for _, s := range socks {
+		w, ok := want[s.Local.Port()]
+		if !ok {
+			w = Timer{Kind: TimerOff}
+		} else {
+			seen++
+		}
+		if s.Timer != w {
+			t.Errorf("%s: timer %+v, want %+v", sockLine(&s), s.Timer, w)
+		}
+	}
+	if len(socks) != 11 || seen != len(want) {
+		t.Errorf("%d sockets, %d of the timers; want 11 and %d", len(socks), seen, len(want))
+	}
+}
+
 func TestDecodeInetDiagTimer(t *testing.T) {
 	// idiag_retrans is the retransmissions for the retransmission timer
 	// and the unanswered probes for the keepalive and probe timers.
@@ -356,6 +389,7 @@ func TestInetDiagRequest(t *testing.T) {
 // never panic, and what it decodes must be an inet socket.
 func FuzzDecodeInetDiag(f *testing.F) {
 	addFixtureSeeds(f)
+	f.Add(readFixture(f, "../netlink-timers/tcp-inet.bin"))
 	f.Add(nlMessage(sockDiagByFamily, inetMsg{local: ap6(1), remote: ap6(2), attrs: []byte{8, 0, 10, 0, 1}}.payload()))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		it := dumpIter{b: b}
@@ -363,6 +397,9 @@ func FuzzDecodeInetDiag(f *testing.F) {
 		for _, s := range socks {
 			if s.Proto != Raw || s.Family != Inet && s.Family != Inet6 || s.Local.Addr().Is4() != (s.Family == Inet) {
 				t.Fatalf("decoded %s", sockLine(&s))
+			}
+			if tm := s.Timer; tm.Kind == NoTimerData || tm.Kind == TimerOff && tm.Expires != 0 {
+				t.Fatalf("decoded timer %+v", tm)
 			}
 		}
 	})

@@ -164,6 +164,85 @@ func TestCaptureNetlinkFixtures(t *testing.T) {
 	})
 }
 
+// TestCaptureNetlinkTimerFixture writes testdata/netlink-timers/
+// tcp-inet.bin (see testdata/README.md): a dump of TCP sockets whose
+// timers differ, for TestDecodeInetDiagTimerCapture.
+func TestCaptureNetlinkTimerFixture(t *testing.T) {
+	dir := os.Getenv("SOCKSCOPE_CAPTURE_NETLINK_TIMERS")
+	if dir == "" {
+		t.Skip("set SOCKSCOPE_CAPTURE_NETLINK_TIMERS=DIR to capture the timer fixture into DIR")
+	}
+	inNewNetNS(t, func() {
+		var fds []int
+		defer func() {
+			for _, fd := range fds {
+				unix.Close(fd)
+			}
+		}()
+		do := func(err error) bool {
+			if err != nil {
+				t.Error(err)
+			}
+			return err == nil
+		}
+		// A listener whose accept queue fills: listen(0) queues one
+		// connection, after which the kernel drops SYNs silently, so the
+		// third client stays in SYN_SENT, retransmitting.
+		full, err := inetSocket(ap4(9000), unix.SOCK_STREAM, 0)
+		if !do(err) || !do(unix.Listen(full, 0)) {
+			return
+		}
+		fds = append(fds, full)
+		l, err := inetSocket(ap4(9001), unix.SOCK_STREAM, 0)
+		if !do(err) || !do(unix.Listen(l, 16)) {
+			return
+		}
+		fds = append(fds, l)
+		// 41000: keepalive on; 41001: orphaned FIN_WAIT2; 41002: TIME_WAIT.
+		for i, port := range []uint16{41000, 41001, 41002} {
+			c, s, err := tcpPair(l, ap4(port), ap4(9001))
+			if !do(err) {
+				return
+			}
+			fds = append(fds, s)
+			switch i {
+			case 0:
+				fds = append(fds, c)
+				do(unix.SetsockoptInt(c, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1))
+			case 1:
+				unix.Close(c)
+			case 2:
+				unix.Close(c)
+				time.Sleep(20 * time.Millisecond)
+				unix.Close(s)
+				fds = fds[:len(fds)-1]
+			}
+		}
+		for _, port := range []uint16{42000, 42001, 42002} {
+			c, err := inetSocket(ap4(port), unix.SOCK_STREAM|unix.SOCK_NONBLOCK, 0)
+			if !do(err) {
+				return
+			}
+			fds = append(fds, c)
+			if err := unix.Connect(c, sockaddr(ap4(9000))); err != nil && !errors.Is(err, unix.EINPROGRESS) {
+				t.Error(err)
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		time.Sleep(1500 * time.Millisecond) // a SYN retransmitted at least once
+		src := &netlinkSource{record: dir}
+		f := Filter{Protos: ProtoSet(0).With(TCP), Families: FamilySet(0).With(Inet)}
+		socks, err := src.Snapshot(context.Background(), f, nil)
+		if err != nil {
+			t.Errorf("Snapshot: %v", err)
+		}
+		for i := range socks {
+			t.Logf("%s %+v", sockLine(&socks[i]), socks[i].Timer)
+		}
+	})
+}
+
 // BenchmarkSnapshotNetlink lists every socket of the current network
 // namespace with sock_diag, reusing dst as a poller would.
 func BenchmarkSnapshotNetlink(b *testing.B) {
