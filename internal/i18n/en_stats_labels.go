@@ -49,7 +49,6 @@ func init() {
 		"stats.label.IpExt.ReasmOverlaps":             "Reassembly Overlaps",
 		"stats.label.Ip6.InTooBigErrors":              "Received Too Big Errors",
 		"stats.label.Ip6.OutForwDatagrams":            "Datagrams Forwarded",
-		"stats.label.Ip6.ReasmOKs":                    "Reassembly Successful",
 		"stats.label.Icmp.InMsgs":                     "Messages Received",
 		"stats.label.Icmp.OutMsgs":                    "Messages Sent",
 		"stats.label.Icmp.InErrors":                   "Errors Received",

@@ -48,7 +48,6 @@ func init() {
 		"stats.label.IpExt.ReasmOverlaps":             "重新组合重叠",
 		"stats.label.Ip6.InTooBigErrors":              "接收的过大错误",
 		"stats.label.Ip6.OutForwDatagrams":            "转发的数据报",
-		"stats.label.Ip6.ReasmOKs":                    "重新组合成功",
 		"stats.label.Icmp.InMsgs":                     "接收的消息",
 		"stats.label.Icmp.OutMsgs":                    "发送的消息",
 		"stats.label.Icmp.InErrors":                   "接收的错误",
