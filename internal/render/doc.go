@@ -25,7 +25,10 @@
 //
 // JSON (schema 1), NDJSON and CSV are documented field by field in
 // docs/json.md. They are always numeric and never coloured, and their
-// fields never change meaning within a schema version.
+// fields never change meaning within a schema version. A repeated listing
+// is written round by round, each with its Meta.Round: the data formats
+// then mark every round with its sequence number and time, so that a
+// reader of the stream can tell the snapshots apart.
 //
 // # Speed
 //

@@ -119,7 +119,7 @@ type Options struct {
 	Color bool
 	// ShowPID (-o, the Windows meaning) adds the owning PIDs; the linux
 	// style shows its PID/Program name column instead (net-tools' -o is
-	// timers).
+	// Timers, which a caller speaking net-tools' dialect sets instead).
 	ShowPID bool
 	// ShowProgram (-p, the Linux meaning) adds "PID/Program name".
 	ShowProgram bool
