@@ -21,10 +21,12 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
+	"github.com/spf13/pflag"
 
 	"github.com/sockscope/sockscope/internal/cli"
 	"github.com/sockscope/sockscope/internal/iostreams"
@@ -143,13 +145,7 @@ func Generate(dir string, date time.Time) error {
 			return err
 		}
 	}
-	header := &doc.GenManHeader{
-		Section: "1",
-		Date:    &date,
-		Source:  "sockscope",
-		Manual:  "User Commands",
-	}
-	if err := doc.GenManTree(NewTree(), header, manDir); err != nil {
+	if err := writeManTree(NewTree(), manDir, date); err != nil {
 		return fmt.Errorf("man pages: %w", err)
 	}
 	for _, c := range completions {
@@ -163,4 +159,131 @@ func Generate(dir string, date time.Time) error {
 		}
 	}
 	return nil
+}
+
+// writeManTree writes the page of cmd and of every command under it that
+// a user can type, named as cobra/doc's GenManTree names them
+// (sockscope-list.1), so that "man sockscope-list" finds it.
+func writeManTree(cmd *cobra.Command, dir string, date time.Time) error {
+	for _, c := range cmd.Commands() {
+		if !c.IsAvailableCommand() || c.IsAdditionalHelpTopicCommand() {
+			continue
+		}
+		if err := writeManTree(c, dir, date); err != nil {
+			return err
+		}
+	}
+	header := &doc.GenManHeader{
+		Section: "1",
+		Date:    &date,
+		Source:  "sockscope",
+		Manual:  "User Commands",
+	}
+	var buf bytes.Buffer
+	if err := doc.GenMan(cmd, header, &buf); err != nil {
+		return err
+	}
+	page := replaceOptions(buf.Bytes(), cmd)
+	name := strings.ReplaceAll(cmd.CommandPath(), " ", "-") + ".1"
+	return os.WriteFile(filepath.Join(dir, name), page, 0o644)
+}
+
+// replaceOptions replaces the OPTIONS sections that cobra/doc writes
+// ("--all[=false]" for a boolean, a tab inside the paragraph) with a
+// tagged list that reads as the help does: "-a, --all", "--state STATE",
+// "-p, --protocol [PROTO]" for an optional value, and the default only
+// where it says something.
+func replaceOptions(page []byte, cmd *cobra.Command) []byte {
+	const heading = "\n.SH OPTIONS\n"
+	start := bytes.Index(page, []byte(heading))
+	if start < 0 {
+		return page
+	}
+	start++ // keep the newline before the heading
+	end := len(page)
+	rest := page[start+len(heading)-1:]
+	for off := 0; ; {
+		i := bytes.Index(rest[off:], []byte("\n.SH "))
+		if i < 0 {
+			break
+		}
+		line := rest[off+i+1:]
+		if !bytes.HasPrefix(line, []byte(".SH OPTIONS INHERITED FROM PARENT COMMANDS\n")) {
+			end = start + len(heading) - 1 + off + i + 1
+			break
+		}
+		off += i + 1
+	}
+	var b bytes.Buffer
+	b.Write(page[:start])
+	writeOptions(&b, "OPTIONS", cmd.NonInheritedFlags())
+	writeOptions(&b, "OPTIONS INHERITED FROM PARENT COMMANDS", cmd.InheritedFlags())
+	b.Write(page[end:])
+	return b.Bytes()
+}
+
+// writeOptions writes one OPTIONS section of the flags of fs (nothing if
+// none is visible).
+func writeOptions(b *bytes.Buffer, title string, fs *pflag.FlagSet) {
+	if !fs.HasAvailableFlags() {
+		return
+	}
+	b.WriteString(".SH " + title + "\n")
+	fs.VisitAll(func(fl *pflag.Flag) {
+		if fl.Hidden || fl.Deprecated != "" {
+			return
+		}
+		varname, _ := pflag.UnquoteUsage(fl)
+		usage := fl.Usage
+		b.WriteString(".TP\n")
+		if fl.Shorthand != "" && fl.ShorthandDeprecated == "" {
+			b.WriteString(`\fB` + roffEscape("-"+fl.Shorthand) + `\fR, `)
+		}
+		b.WriteString(`\fB` + roffEscape("--"+fl.Name) + `\fR`)
+		if fl.Value.Type() != "bool" {
+			switch varname {
+			case "", "string", "strings", "int", "uint", "duration", "stringSlice":
+				varname = strings.ToUpper(fl.Name)
+			}
+			arg := `\fI` + roffEscape(varname) + `\fR`
+			if fl.NoOptDefVal != "" {
+				arg = "[" + arg + "]"
+			}
+			b.WriteString(" " + arg)
+		}
+		b.WriteString("\n")
+		if d := fl.DefValue; d != "" && d != "false" && d != "[]" && d != "0" && fl.NoOptDefVal == "" && !strings.Contains(usage, "(default") {
+			usage += " (default: " + d + ")"
+		}
+		for _, line := range strings.Split(roffLine(usage), "\n") {
+			b.WriteString(line + "\n")
+		}
+	})
+}
+
+// roffEscape makes s print as itself in roff: a backslash is \e, and a
+// hyphen is \- so that an option copied from the page is typed with
+// ASCII minus signs.
+func roffEscape(s string) string {
+	s = strings.ReplaceAll(s, `\`, `\e`)
+	return strings.ReplaceAll(s, "-", `\-`)
+}
+
+// roffLine escapes text for roff: a `name` in backquotes (pflag's mark
+// of the value's name) is set in italics, and a line that starts with a
+// dot or quote would be read as a request.
+func roffLine(s string) string {
+	s = roffEscape(s)
+	if i := strings.IndexByte(s, '`'); i >= 0 {
+		if j := strings.IndexByte(s[i+1:], '`'); j >= 0 {
+			s = s[:i] + `\fI` + s[i+1:i+1+j] + `\fR` + s[i+1+j+1:]
+		}
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, ".") || strings.HasPrefix(l, "'") {
+			lines[i] = `\&` + l
+		}
+	}
+	return strings.Join(lines, "\n")
 }

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 var testDate = time.Date(2026, time.March, 4, 5, 6, 7, 0, time.UTC)
@@ -109,6 +111,64 @@ func TestManPagePerCommand(t *testing.T) {
 		}
 		if bytes.Contains(page, []byte("Auto generated")) {
 			t.Errorf("%s.1 credits the generator", name)
+		}
+		if bytes.Contains(page, []byte("[=")) {
+			t.Errorf("%s.1 shows a flag as --name[=default]", name)
+		}
+	}
+	// Each flag a user can give is a tagged paragraph of its page.
+	list := files[filepath.Join("man", "man1", "sockscope-list.1")]
+	cmd, _, err := NewTree().Find([]string{"list"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Flags().VisitAll(func(fl *pflag.Flag) {
+		if fl.Hidden {
+			return
+		}
+		if !bytes.Contains(list, []byte(".TP\n"+tag(fl))) {
+			t.Errorf("sockscope-list.1 has no paragraph for --%s (%s)", fl.Name, tag(fl))
+		}
+	})
+}
+
+// tag is how a flag's paragraph starts: its names, escaped for roff.
+func tag(fl *pflag.Flag) string {
+	s := `\fB\-\-` + strings.ReplaceAll(fl.Name, "-", `\-`) + `\fR`
+	if fl.Shorthand != "" {
+		s = `\fB\-` + fl.Shorthand + `\fR, ` + s
+	}
+	return s
+}
+
+// groff, where installed, reads every page without a warning.
+func TestManPagesFormat(t *testing.T) {
+	if _, err := exec.LookPath("groff"); err != nil {
+		t.Skip("groff is not installed: the pages' roff is not checked")
+	}
+	dir := t.TempDir()
+	if err := Generate(dir, testDate); err != nil {
+		t.Fatal(err)
+	}
+	pages, _ := filepath.Glob(filepath.Join(dir, "man", "man1", "*.1"))
+	for _, p := range pages {
+		out, err := exec.Command("groff", "-man", "-Tutf8", "-ww", "-z", p).CombinedOutput()
+		if err != nil || len(out) > 0 {
+			t.Errorf("groff %s: %v\n%s", filepath.Base(p), err, out)
+		}
+	}
+}
+
+func TestRoffLine(t *testing.T) {
+	for in, want := range map[string]string{
+		"only `PROTO` (tcp)": `only \fIPROTO\fR (tcp)`,
+		"net-tools -o":       `net\-tools \-o`,
+		`C:\x`:               `C:\ex`,
+		".hidden\n'quoted":   "\\&.hidden\n\\&'quoted",
+		"one ` quote":        "one ` quote",
+	} {
+		if got := roffLine(in); got != want {
+			t.Errorf("roffLine(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
