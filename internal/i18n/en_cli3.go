@@ -36,9 +36,9 @@ func init() {
 
 func init() {
 	merge(en, map[string]string{
-		"cli.err.stats.nothing": "these flags select no counter (e.g. -6 with -p tcp, which is IPv4): see 'sockscope stats --help'",
+		"cli.err.stats.nothing": "these flags select no counter (e.g. -6 with -p tcp, which is IPv4)",
 	})
 	merge(zh, map[string]string{
-		"cli.err.stats.nothing": "这些选项没有选中任何计数器（例如 -6 与表示 IPv4 的 -p tcp 同时给出）：详见 'sockscope stats --help'",
+		"cli.err.stats.nothing": "这些选项没有选中任何计数器（例如 -6 与表示 IPv4 的 -p tcp 同时给出）",
 	})
 }
