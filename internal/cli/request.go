@@ -482,6 +482,10 @@ func listRender(in requestInput, req *listRequest, showProgram bool) error {
 	r.Protos = req.Filter.Protos
 	r.Lang = f.lang
 	req.NoHeader = f.noHeader
+	r.NoHeader = f.noHeader
+	if f.noHeader && (r.Format == render.JSON || r.Format == render.NDJSON) {
+		return flagErrorf(in.lang, "cli.err.noheader.json", r.Format)
+	}
 	req.Sort = f.sort
 	// Names are looked up on a terminal unless -n; piped, only when asked
 	// (SPEC section 4); never for data formats.

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sockscope/sockscope/internal/iostreams"
+	"github.com/sockscope/sockscope/internal/netstats"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 	"github.com/sockscope/sockscope/internal/statsview"
@@ -58,6 +59,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"help", "bogus"}, `unknown help topic "bogus"`},
 		{[]string{"completion", "bogus"}, `unknown shell "bogus" for completion`},
 		{[]string{"--json", "--format", "csv"}, "--json conflicts with --format csv"},
+		{[]string{"-H", "--format", "json"}, "-H (--no-header) does not apply to --format json"},
 	}
 	for _, tt := range tests {
 		_, _, err := execRoot(t, false, tt.args...)
@@ -326,4 +328,30 @@ func (s *roundSource) Snapshot(_ context.Context, _ sockets.Filter, dst []socket
 		s.done()
 	}
 	return append(dst, tcpSocks()[0]), nil
+}
+
+// TestWindowsStatsConnections checks that -s -p tcp in the Windows layout
+// is followed by the TCP connections, as Windows netstat prints them (the
+// reference document's capture), and that other layouts are not.
+func TestWindowsStatsConnections(t *testing.T) {
+	f := &Factory{
+		Source: func(sockets.SourceOptions) (sockets.Source, error) {
+			return &fakeSource{socks: tcpSocks(), started: make(chan struct{})}, nil
+		},
+		Views: ViewSources{Stats: func() (*netstats.Snapshot, error) {
+			return &netstats.Snapshot{Groups: []netstats.Group{{Name: "Tcp", Counters: []netstats.Counter{{Name: "ActiveOpens", Value: 1732}}}}}, nil
+		}},
+	}
+	out, _, err := execList(t, f, "-s", "-p", "tcp", "--style", "windows", "-n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stats, conns := strings.Index(out, "Active Opens"), strings.Index(out, "Active Connections")
+	if stats < 0 || conns < stats || !strings.Contains(out[conns:], "ESTABLISHED") {
+		t.Errorf("-s -p tcp --style windows: want the statistics, then the connections:\n%s", out)
+	}
+	out, _, err = execList(t, f, "-s", "-p", "tcp", "--style", "modern")
+	if err != nil || strings.Contains(out, "ESTABLISHED") {
+		t.Errorf("-s -p tcp --style modern lists connections (%v):\n%s", err, out)
+	}
 }

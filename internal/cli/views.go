@@ -11,7 +11,9 @@ import (
 	"github.com/sockscope/sockscope/internal/ifaces"
 	"github.com/sockscope/sockscope/internal/netstats"
 	"github.com/sockscope/sockscope/internal/netview"
+	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/routes"
+	"github.com/sockscope/sockscope/internal/sockets"
 	"github.com/sockscope/sockscope/internal/statsview"
 )
 
@@ -91,7 +93,13 @@ func showView(ctx context.Context, f *Factory, req *listRequest, out *bufio.Writ
 			rates = netstats.Delta(*prev, snap).Moved()
 		}
 		*prev = snap
-		return statsview.Write(out, snap, rates, so)
+		if err := statsview.Write(out, snap, rates, so); err != nil {
+			return err
+		}
+		if first {
+			return windowsConnections(ctx, f, req, out)
+		}
+		return nil
 	case viewRoutes:
 		rs, err := src.Routes(ctx)
 		if err != nil {
@@ -112,4 +120,45 @@ func showView(ctx context.Context, f *Factory, req *listRequest, out *bufio.Writ
 		return netview.WriteGroups(out, gs, nv)
 	}
 	return nil
+}
+
+// windowsConnections follows the statistics of -s -p PROTO in the Windows
+// layout with the connections of PROTO, as Windows netstat does (the
+// reference document's "netstat -s -p tcp" capture ends with them). It
+// does nothing for other layouts, formats or protocols.
+func windowsConnections(ctx context.Context, f *Factory, req *listRequest, out *bufio.Writer) error {
+	so := req.Stats
+	if so.Style != render.Windows || so.Format != render.Table || f.Source == nil {
+		return nil
+	}
+	lr := &listRequest{Numeric: req.Numeric}
+	var protos sockets.ProtoSet
+	combos := map[sockets.Proto]sockets.FamilySet{}
+	for _, name := range so.Protos {
+		spec, ok := protoNames[name]
+		if !ok || (spec.proto != sockets.TCP && spec.proto != sockets.UDP) {
+			continue
+		}
+		protos = protos.With(spec.proto)
+		combos[spec.proto] = unionFams(combos[spec.proto], spec.fams)
+	}
+	if protos == 0 {
+		return nil
+	}
+	lr.combos = combos
+	lr.Filter = sockets.Filter{Protos: protos, States: sockets.AllStates &^ sockets.StateSet(0).With(sockets.Listen).With(sockets.Close)}
+	lr.Render = render.Options{Style: render.Windows, Format: render.Table, Lang: req.Render.Lang, Protos: protos}
+	src, err := f.Source(sockets.SourceOptions{})
+	if err != nil {
+		return err
+	}
+	meta := render.Meta{Time: time.Now()}
+	socks, _, err := snapshot(ctx, f, src, lr, nil, &meta)
+	if err != nil {
+		return err
+	}
+	if !lr.Numeric && f.Namer != nil {
+		lr.Render.Namer = f.Namer(ctx, socks)
+	}
+	return render.Write(out, socks, meta, lr.Render)
 }

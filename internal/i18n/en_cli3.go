@@ -42,3 +42,12 @@ func init() {
 		"cli.err.stats.nothing": "这些选项没有选中任何计数器（例如 -6 与表示 IPv4 的 -p tcp 同时给出）",
 	})
 }
+
+func init() {
+	merge(en, map[string]string{
+		"cli.err.noheader.json": "-H (--no-header) does not apply to --format %s, which has no header",
+	})
+	merge(zh, map[string]string{
+		"cli.err.noheader.json": "-H（--no-header）不适用于没有表头的 --format %s",
+	})
+}

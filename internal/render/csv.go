@@ -30,7 +30,7 @@ const (
 // repeated listing form one table: the header comes only with round 1,
 // and each row ends with its round's seq and time.
 func writeCSV(w *bufio.Writer, socks []sockets.Socket, meta *Meta, o *Options) {
-	if meta.Round <= 1 {
+	if meta.Round <= 1 && !o.NoHeader {
 		w.WriteString(csvHeader)
 		if o.Timers {
 			w.WriteString(csvTimerColumns)

@@ -160,7 +160,8 @@ func TestEmpty(t *testing.T) {
 }
 
 // TestWindowsUnix checks that the windows style leaves unix sockets out
-// unless nothing else was asked for.
+// unless they were asked for (-x, alone or with other protocols), or the
+// listing holds nothing else.
 func TestWindowsUnix(t *testing.T) {
 	socks := fixture()
 	var unixOnly []sockets.Socket
@@ -175,10 +176,12 @@ func TestWindowsUnix(t *testing.T) {
 		want   bool
 	}{
 		{socks, 0, false},
-		{socks, sockets.AllProtos, false},
+		{socks, sockets.AllProtos, true},
+		{socks, sockets.AllProtos &^ sockets.ProtoSet(0).With(sockets.Unix), false},
 		{unixOnly, 0, true},
 		{unixOnly, sockets.ProtoSet(0).With(sockets.Unix), true},
-		{unixOnly, sockets.ProtoSet(0).With(sockets.Unix).With(sockets.TCP), false},
+		{unixOnly, sockets.ProtoSet(0).With(sockets.Unix).With(sockets.TCP), true},
+		{socks, sockets.ProtoSet(0).With(sockets.Unix).With(sockets.TCP), true},
 		{socks, sockets.ProtoSet(0).With(sockets.Unix), true},
 	} {
 		var buf bytes.Buffer
@@ -225,6 +228,43 @@ func TestDocExample(t *testing.T) {
 		}
 		if !bytes.Equal(buf.Bytes(), block) {
 			t.Errorf("%v example in docs/json.md is not what Write prints:\n%s", tc.opts.Format, lineDiff(string(block), buf.String()))
+		}
+	}
+}
+
+// TestNoHeader checks that -H leaves only the rows in every table layout and
+// in CSV.
+func TestNoHeader(t *testing.T) {
+	socks := fixture()
+	for _, o := range []Options{
+		{Style: Modern}, {Style: Modern, Lang: "zh-CN"}, {Style: Linux, All: true},
+		{Style: Windows, Protos: sockets.AllProtos}, {Format: CSV},
+	} {
+		var with, without bytes.Buffer
+		if err := Write(&with, socks, Meta{}, o); err != nil {
+			t.Fatal(err)
+		}
+		o.NoHeader = true
+		if err := Write(&without, socks, Meta{}, o); err != nil {
+			t.Fatal(err)
+		}
+		// The rows are the lines of the output with headings that are not
+		// titles, headings or blank.
+		var rows []string
+		for _, l := range strings.Split(with.String(), "\n") {
+			if l != "" && !strings.HasPrefix(l, "Active ") && !strings.HasPrefix(l, "Proto ") &&
+				!strings.HasPrefix(l, "  Proto ") && !strings.HasPrefix(l, "proto,") && !strings.HasPrefix(l, "活动连接") &&
+				!strings.HasPrefix(l, "协议") {
+				rows = append(rows, l)
+			}
+		}
+		if strings.Join(rows, "\n")+"\n" != without.String() {
+			t.Errorf("%v/%v: -H output is not the rows of\n%s\ngot\n%s", o.Format, o.Style, with.String(), without.String())
+		}
+		for _, head := range []string{"Proto", "Active", "proto,family", "活动连接"} {
+			if strings.Contains(without.String(), head) {
+				t.Errorf("%v/%v: -H output holds %q:\n%s", o.Format, o.Style, head, without.String())
+			}
 		}
 	}
 }

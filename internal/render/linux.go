@@ -54,7 +54,9 @@ func writeLinux(w *bufio.Writer, socks []sockets.Socket, o *Options) {
 			b = append(b, " Executable"...)
 		}
 		b = append(b, '\n')
-		w.Write(b)
+		if !o.NoHeader {
+			w.Write(b)
+		}
 		for i := range socks {
 			if socks[i].Family != sockets.Local {
 				b = appendLinuxInet(b[:0], &socks[i], o, prog)
@@ -69,7 +71,9 @@ func writeLinux(w *bufio.Writer, socks []sockets.Socket, o *Options) {
 			b = append(b, " PID/Program name    "...)
 		}
 		b = append(b, " Path\n"...)
-		w.Write(b)
+		if !o.NoHeader {
+			w.Write(b)
+		}
 		for i := range socks {
 			if socks[i].Family == sockets.Local {
 				b = appendLinuxUnix(b[:0], &socks[i], o, prog)

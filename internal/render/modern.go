@@ -76,13 +76,15 @@ func writeModern(w *bufio.Writer, socks []sockets.Socket, o *Options) {
 		}
 		t.colw[c] = textWidth([]byte(heads[c]))
 	}
-	if lab.modernTitle != "" {
+	if lab.modernTitle != "" && !o.NoHeader {
 		w.WriteString(lab.modernTitle + "\n\n")
 	}
 	line := make([]byte, 0, rowBufSize)
 	line = t.measure(line, socks)
-	line = t.appendHeadings(line[:0], heads)
-	w.Write(line)
+	if !o.NoHeader {
+		line = t.appendHeadings(line[:0], heads)
+		w.Write(line)
+	}
 	t.writeRows(w, line, socks)
 }
 

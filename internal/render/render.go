@@ -159,6 +159,9 @@ type Options struct {
 	// NDJSON and the timer columns in CSV (docs/json.md). The windows
 	// style has no such column and ignores it.
 	Timers bool
+	// NoHeader (-H) leaves out the titles and headings of tables and the
+	// header row of CSV, so that only rows are written.
+	NoHeader bool
 	// UserName names a socket's uid for the User column when no holder
 	// running as that uid carries its name (no process details were
 	// loaded, or no process holds the socket); nil prints the number.

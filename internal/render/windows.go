@@ -76,7 +76,9 @@ func writeWindows(w *bufio.Writer, socks []sockets.Socket, o *Options) {
 	if o.ShowPID {
 		head = lab.winHeadPID
 	}
-	w.WriteString("\n" + lab.winTitle + "\n\n" + head + "\n")
+	if !o.NoHeader {
+		w.WriteString("\n" + lab.winTitle + "\n\n" + head + "\n")
+	}
 	showUnix := windowsShowsUnix(socks, o.Protos)
 	line := make([]byte, 0, rowBufSize)
 	for i := range socks {
@@ -97,7 +99,8 @@ func writeWindows(w *bufio.Writer, socks []sockets.Socket, o *Options) {
 // none to show).
 func windowsShowsUnix(socks []sockets.Socket, asked sockets.ProtoSet) bool {
 	if asked != 0 {
-		return asked == sockets.ProtoSet(0).With(sockets.Unix)
+		// Asked for: -x alone, or with other protocols (-x -p tcp).
+		return asked.Has(sockets.Unix)
 	}
 	for i := range socks {
 		if socks[i].Family != sockets.Local {
