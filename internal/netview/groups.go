@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"net/netip"
 	"strconv"
 
 	"github.com/sockscope/sockscope/internal/ifaces"
@@ -12,8 +13,9 @@ import (
 
 // WriteGroups renders multicast group memberships to w as o says. The
 // linux style is net-tools "netstat -g": one "IPv6/IPv4 Group
-// Memberships" table, IPv6 groups first as net-tools reads igmp6 before
-// igmp, groups always numeric (net-tools would look names up). Windows
+// Memberships" table, IPv4 groups first, then IPv6, as Debian 12's
+// net-tools 2.10 prints them, each in the order given; groups always
+// numeric (net-tools would look names up). Windows
 // netstat has no -g, so the windows style is the modern one: Interface,
 // Group, Users, in the order given.
 func WriteGroups(w io.Writer, gs []ifaces.Membership, o Options) error {
@@ -38,10 +40,10 @@ func WriteGroups(w io.Writer, gs []ifaces.Membership, o Options) error {
 			bw.WriteString("IPv6/IPv4 Group Memberships\n")
 			bw.WriteString("Interface       RefCnt Group\n")
 			bw.WriteString("--------------- ------ ---------------------\n")
-			for _, fam := range []int{6, 4} {
+			for _, fam := range []int{4, 6} {
 				for _, g := range sel {
 					if famOf(g) == fam {
-						fmt.Fprintf(bw, "%-15s %-6d %s\n", g.Device, g.Users, g.Group)
+						fmt.Fprintf(bw, "%-15s %-6d %s\n", g.Device, g.Users, groupText(g.Group))
 					}
 				}
 			}
@@ -78,4 +80,12 @@ func groupsJSON(gs []ifaces.Membership) []groupJSON {
 		out = append(out, groupJSON{g.Device, g.Ifindex, famOf(g), g.Group.String(), g.Users})
 	}
 	return out
+}
+
+// groupText prints a group as net-tools does: IPv6 as glibc's inet_ntop.
+func groupText(a netip.Addr) string {
+	if a.Is4() {
+		return a.String()
+	}
+	return ntop6(a)
 }

@@ -22,10 +22,13 @@ type IfaceInfo struct {
 // WriteInterfaces renders the interface table to w as o says, one row per
 // interface in the order given; info, keyed by name, supplies MTUs and
 // flags ("-" and no flags for a missing name). The linux style is net-tools
-// "netstat -i": RX-OVR and TX-OVR are the fifo counters, Flg the letters B
-// (broadcast), L (loopback), M (multicast), P (point-to-point), R
-// (running) and U (up), in net-tools' order; names are never truncated. The
-// windows style is the modern one: Windows netstat -i is something else.
+// "netstat -ia" approximated for systems without Linux's interface ioctls
+// (WriteDevices renders those exactly, and leaves out interfaces that are
+// down unless asked): RX-OVR and TX-OVR are the fifo counters, Flg the
+// letters B (broadcast), L (loopback), M (multicast), P (point-to-point), R
+// (running) and U (up) that net.Flags knows, in net-tools' order; names are
+// never truncated. The windows style is the modern one: Windows netstat -i
+// is something else.
 func WriteInterfaces(w io.Writer, ifs []ifaces.Interface, info map[string]IfaceInfo, o Options) error {
 	return output(w, func(bw *bufio.Writer) error {
 		switch o.Format {
@@ -88,13 +91,13 @@ func flagLetters(f net.Flags) string {
 
 func writeIfacesLinux(bw *bufio.Writer, ifs []ifaces.Interface, info map[string]IfaceInfo) {
 	bw.WriteString("Kernel Interface table\n")
-	bw.WriteString("Iface      MTU    RX-OK RX-ERR RX-DRP RX-OVR    TX-OK TX-ERR TX-DRP TX-OVR Flg\n")
+	bw.WriteString("Iface             MTU    RX-OK RX-ERR RX-DRP RX-OVR    TX-OK TX-ERR TX-DRP TX-OVR Flg\n")
 	for _, f := range ifs {
 		mtu, flags := "-", ""
 		if in, ok := info[f.Name]; ok {
 			mtu, flags = strconv.Itoa(in.MTU), flagLetters(in.Flags)
 		}
-		fmt.Fprintf(bw, "%-8s %5s %8d %6d %6d %-6d %8d %6d %6d %6d %s\n", f.Name, mtu,
+		fmt.Fprintf(bw, "%-15s %5s %8d %6d %6d %-6d %8d %6d %6d %6d %s\n", f.Name, mtu,
 			f.RxPackets, f.RxErrors, f.RxDropped, f.RxFIFO, f.TxPackets, f.TxErrors, f.TxDropped, f.TxFIFO, flags)
 	}
 }

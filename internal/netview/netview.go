@@ -24,13 +24,39 @@ type Options struct {
 	// windows route tables print a default route's destination as
 	// "default", as net-tools does; nothing is ever looked up in DNS.
 	Numeric bool
-	// Families selects the address families of routes and groups: 0 both,
-	// 4 IPv4 only, 6 IPv6 only. Interfaces have no family.
+	// Families selects the address families of routes and groups:
+	// FamilyDefault (0), Family4, Family6 or FamilyBoth. Interfaces have no
+	// family. FamilyDefault is each layout's default: both families, except
+	// in the linux style's route table, which shows IPv4 only as net-tools'
+	// netstat -r does (its -6 or -A inet6 shows IPv6, -4 -6 both).
 	Families int
+	// All lists interfaces that are down too (net-tools' -a with -i);
+	// without it the linux style's interface table shows only those up.
+	// The other styles always list every interface.
+	All bool
+	// Extended asks for net-tools' -e: with the interface view in the
+	// linux style, the ifconfig-style block per interface instead of the
+	// table (WriteDevices).
+	Extended bool
 }
 
-// wants reports whether o selects the address family fam (4 or 6).
-func (o *Options) wants(fam int) bool { return o.Families == 0 || o.Families == fam }
+// Address family selections of Options.Families.
+const (
+	// FamilyDefault is the layout's default (see Options.Families).
+	FamilyDefault = 0
+	// Family4 selects IPv4 only.
+	Family4 = 4
+	// Family6 selects IPv6 only.
+	Family6 = 6
+	// FamilyBoth selects IPv4 and IPv6, also where the default is one.
+	FamilyBoth = 46
+)
+
+// wants reports whether o selects the address family fam (4 or 6) in a
+// view whose default is both families.
+func (o *Options) wants(fam int) bool {
+	return o.Families == FamilyDefault || o.Families == FamilyBoth || o.Families == fam
+}
 
 // t returns the message key of the i18n catalog in o's language.
 func (o *Options) t(key string) string { return i18n.T(o.Lang, key) }

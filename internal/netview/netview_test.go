@@ -107,6 +107,8 @@ var variants = []struct {
 	{"windows", Options{Style: render.Windows, Numeric: true}},
 	{"windows-zh", Options{Style: render.Windows, Lang: "zh_CN.UTF-8", Numeric: true}},
 	{"linux-4", Options{Style: render.Linux, Families: 4, Numeric: true}},
+	{"linux-6", Options{Style: render.Linux, Families: Family6, Numeric: true}},
+	{"linux-both", Options{Style: render.Linux, Families: FamilyBoth, Numeric: true}},
 	{"modern-6", Options{Families: 6, Numeric: true}},
 	{"json", Options{Format: render.JSON}},
 	{"ndjson", Options{Format: render.NDJSON}},

@@ -12,11 +12,14 @@ import (
 // WriteRoutes renders routing tables to w as o says: IPv4 first, then
 // IPv6, each in the order given (routes.List gives the kernel's).
 //
-//   - The linux style is net-tools "netstat -rn": for IPv4 the routes of
-//     the main table that /proc/net/route shows (every type but broadcast
-//     and multicast), for IPv6 those of every table, as /proc/net/ipv6_route
-//     shows them; flags are derived as the kernel derives them for those
-//     files (linuxFlags4, linuxFlags6).
+//   - The linux style is net-tools "netstat -rn" approximated from netlink,
+//     for systems without the kernel's route files (WriteKernelRoutes
+//     renders those exactly): IPv4 only unless o.Families says otherwise,
+//     the routes of the main table that /proc/net/route shows (every type
+//     but broadcast and multicast); for IPv6 those of every table; flags
+//     are derived as the kernel derives them for those files (linuxFlags4,
+//     linuxFlags6). Ref prints 0 and the kernel's null-entry reject routes
+//     are missing: netlink carries neither.
 //   - The windows style is "route print" without its interface list: the
 //     routes of the main, local and default tables.
 //   - The modern style shows every route of every table.
@@ -24,11 +27,15 @@ import (
 // JSON, NDJSON and CSV hold every route; docs/netviews.md lists the fields.
 func WriteRoutes(w io.Writer, rs []routes.Route, o Options) error {
 	var v4, v6 []routes.Route
+	want4, want6 := o.wants(4), o.wants(6)
+	if o.Style == render.Linux {
+		want4, want6 = o.routeFamilies()
+	}
 	for _, r := range rs {
 		switch {
-		case r.Family == 4 && o.wants(4):
+		case r.Family == 4 && want4:
 			v4 = append(v4, r)
-		case r.Family == 6 && o.wants(6):
+		case r.Family == 6 && want6:
 			v6 = append(v6, r)
 		}
 	}
@@ -71,7 +78,7 @@ func writeRoutesModern(bw *bufio.Writer, v4, v6 []routes.Route, o *Options) {
 	}
 	first := true
 	for _, s := range sections {
-		if len(s.rs) == 0 && o.Families == 0 {
+		if len(s.rs) == 0 && (o.Families == FamilyDefault || o.Families == FamilyBoth) {
 			continue
 		}
 		if !first {

@@ -25,21 +25,21 @@ func isReject(t uint8) bool {
 
 // linuxFlags4 derives the flags net-tools prints for an IPv4 route from
 // what the kernel's fib_flag_trans puts in /proc/net/route: U always, G
-// with a gateway, H for a /32, ! (RTF_REJECT) for unreachable and prohibit
-// routes. D, M and R (redirects, reinstate) are never set by a current
-// kernel in that file.
+// with a gateway, H for a /32, RTF_REJECT (which net-tools prints as "!"
+// in place of U and G) for unreachable and prohibit routes. D, M and R
+// (redirects, reinstate) are never set by a current kernel in that file.
 func linuxFlags4(r *routes.Route, gw netip.Addr) string {
-	f := "U"
+	f := uint32(routes.RTFUp)
 	if gw.IsValid() {
-		f += "G"
+		f |= routes.RTFGateway
 	}
 	if r.Dst.Bits() == 32 {
-		f += "H"
+		f |= routes.RTFHost
 	}
 	if r.Type == routes.TypeUnreachable || r.Type == routes.TypeProhibit {
-		f += "!"
+		f |= routes.RTFReject
 	}
-	return f
+	return kernelFlags4(f)
 }
 
 // linuxFlags6 derives the flags of /proc/net/ipv6_route (fib6_flags) from
@@ -73,9 +73,10 @@ func linuxFlags6(r *routes.Route, gw netip.Addr) string {
 }
 
 func writeRoutesLinux(bw *bufio.Writer, v4, v6 []routes.Route, o *Options) {
-	if o.wants(4) {
+	want4, want6 := o.routeFamilies()
+	if want4 {
 		bw.WriteString("Kernel IP routing table\n")
-		bw.WriteString("Destination     Gateway         Genmask         Flags   MSS Window  irtt Iface\n")
+		bw.WriteString(routeHead4)
 		for i := range v4 {
 			r := &v4[i]
 			if r.Table != routes.TableMain || r.Type == routes.TypeBroadcast || r.Type == routes.TypeMulticast {
@@ -91,33 +92,31 @@ func writeRoutesLinux(bw *bufio.Writer, v4, v6 []routes.Route, o *Options) {
 			}
 			flags := linuxFlags4(r, gw)
 			if r.Type == routes.TypeUnreachable || r.Type == routes.TypeProhibit {
-				fmt.Fprintf(bw, "%-15s -               %-15s %-5s %5d -  %5d -\n", dst, netmask(r.Dst.Bits()), flags, 0, 0)
+				fmt.Fprintf(bw, "%-15s -               %-15s %-5s     - -          - -\n", dst, netmask(r.Dst.Bits()), flags)
 				continue
 			}
 			gws := "0.0.0.0"
 			if gw.IsValid() {
 				gws = gw.String()
 			}
-			fmt.Fprintf(bw, "%-15s %-15s %-15s %-5s %5d %-6d %5d %s\n", dst, gws, netmask(r.Dst.Bits()), flags, 0, 0, 0, dev)
+			fmt.Fprintf(bw, "%-15s %-15s %-15s %-5s %5d %-5d %6d %s\n", dst, gws, netmask(r.Dst.Bits()), flags, 0, 0, 0, dev)
 		}
 	}
-	if o.wants(6) {
-		if o.wants(4) {
-			bw.WriteByte('\n')
-		}
+	if want6 {
 		bw.WriteString("Kernel IPv6 routing table\n")
-		bw.WriteString("Destination                    Next Hop                   Flag Met Ref Use If\n")
+		bw.WriteString(routeHead6)
 		for i := range v6 {
 			r := &v6[i]
 			gw, dev := firstHop(r)
 			if dev == "" {
 				dev = "lo" // the kernel hangs reject routes on the loopback device
 			}
-			gws := "::"
-			if gw.IsValid() {
-				gws = gw.String()
+			flags := linuxFlags6(r, gw)
+			if !gw.IsValid() {
+				gw = netip.IPv6Unspecified()
 			}
-			fmt.Fprintf(bw, "%-30s %-26s %-4s %-3d %-1d %5d %s\n", r.Dst.String(), gws, linuxFlags6(r, gw), int32(r.Metric), 0, 0, dev)
+			dst := addr6(r.Dst.Addr(), o.Numeric) + "/" + strconv.Itoa(r.Dst.Bits())
+			fmt.Fprintf(bw, "%-30s %-26s %-4s %-3d %-1d %6d %s\n", dst, addr6(gw, o.Numeric), flags, int32(r.Metric), 0, 0, dev)
 		}
 	}
 }

@@ -1,0 +1,195 @@
+package netview
+
+import (
+	"bytes"
+	"encoding/binary"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sockscope/sockscope/internal/ifaces"
+	"github.com/sockscope/sockscope/internal/render"
+	"github.com/sockscope/sockscope/internal/routes"
+)
+
+// TestKernelRoutesCaptured renders the route files of testdata/nettools
+// and compares the result with what net-tools 2.10 printed of the same
+// files at the same moment (internal/routes/testdata/README).
+func TestKernelRoutesCaptured(t *testing.T) {
+	if binary.NativeEndian.Uint16([]byte{1, 0}) != 1 {
+		t.Skip("the captured /proc/net/route is little-endian")
+	}
+	krs, err := routes.ReadKernel(filepath.Join("testdata", "nettools"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for file, o := range map[string]Options{
+		"rn":   {Numeric: true},
+		"rn6":  {Numeric: true, Families: Family6},
+		"r":    {},
+		"r6":   {Families: Family6},
+		"rn46": {Numeric: true, Families: FamilyBoth},
+	} {
+		want, err := os.ReadFile(filepath.Join("testdata", "nettools", file+".netstat"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Style = render.Linux
+		var b bytes.Buffer
+		if err := WriteKernelRoutes(&b, krs, o); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != string(want) {
+			t.Errorf("%s: got\n%s\nwant (net-tools)\n%s", file, b.String(), want)
+		}
+	}
+}
+
+func TestKernelFlags(t *testing.T) {
+	for _, c := range []struct {
+		f      uint32
+		v4, v6 string
+	}{
+		{routes.RTFUp, "U", "U"},
+		{routes.RTFUp | routes.RTFGateway | routes.RTFHost, "UGH", "UGH"},
+		{routes.RTFUp | routes.RTFGateway | routes.RTFReject | routes.RTFHost, "!H", "U!GH"},
+		{routes.RTFUp | routes.RTFDynamic | routes.RTFModified | routes.RTFReinstate, "URDM", "Um"},
+		{routes.RTFUp | routes.RTFGateway | routes.RTFDefault | routes.RTFAddrConf | routes.RTFExpires, "UGdce", "UGDAe"},
+		{routes.RTFReject | routes.RTFNoNextHop, "!o", "!n"},
+		{routes.RTFUp | routes.RTFCache | routes.RTFLocal | routes.RTFMTU | routes.RTFWindow | routes.RTFIRTT, "Ucluwi", "UC"},
+		{routes.RTFUp | routes.RTFAllOnLink | routes.RTFFlow | routes.RTFPolicy, "Uafp", "Uaf"},
+	} {
+		if got := kernelFlags4(c.f); got != c.v4 {
+			t.Errorf("kernelFlags4(%#x) = %q, want %q", c.f, got, c.v4)
+		}
+		if got := kernelFlags6(c.f); got != c.v6 {
+			t.Errorf("kernelFlags6(%#x) = %q, want %q", c.f, got, c.v6)
+		}
+	}
+}
+
+func TestNtop6(t *testing.T) {
+	for in, want := range map[string]string{
+		"::":                        "::",
+		"::1":                       "::1",
+		"::2":                       "::2",
+		"::1.2.3.4":                 "::1.2.3.4", // glibc keeps the IPv4-compatible form
+		"::ffff:1.2.3.4":            "::ffff:1.2.3.4",
+		"2001:db8::1":               "2001:db8::1",
+		"2001:db8:0:1::":            "2001:db8:0:1::",
+		"::1:0:0:0":                 "::1:0:0:0",
+		"fe80::4070:51ff:fe14:fc5d": "fe80::4070:51ff:fe14:fc5d",
+	} {
+		if got := ntop6(netip.MustParseAddr(in)); got != want {
+			t.Errorf("ntop6(%s) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestKernelRoutesSkipped checks the lines net-tools leaves out: IPv4
+// routes that are not up, IPv6 cached routes; and the families shown.
+func TestKernelRoutesSkipped(t *testing.T) {
+	krs := []routes.KernelRoute{
+		{Family: 4, Iface: "eth0", Dst: netip.MustParsePrefix("10.0.0.0/8"), Gateway: netip.IPv4Unspecified()},
+		{Family: 6, Iface: "eth0", Dst: netip.MustParsePrefix("2001:db8::1/128"), Gateway: netip.IPv6Unspecified(), Flags: routes.RTFUp | routes.RTFCache},
+	}
+	var b bytes.Buffer
+	if err := WriteKernelRoutes(&b, krs, Options{Style: render.Linux, Families: FamilyBoth}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "Kernel IP routing table\n" + routeHead4 + "Kernel IPv6 routing table\n" + routeHead6; b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+// TestWriteDevices covers what the namespace test cannot build: no flags
+// at all, an address label without statistics, point-to-point, unknown
+// hardware types, an I/O map, and the byte units.
+func TestWriteDevices(t *testing.T) {
+	st := &ifaces.Interface{Name: "ppp0", RxPackets: 12, RxBytes: 1536, TxPackets: 3, TxBytes: 5 << 30,
+		RxErrors: 1, RxDropped: 2, RxFIFO: 3, RxFrame: 4, TxErrors: 5, TxDropped: 6, TxFIFO: 7, TxCarrier: 8, TxCollisions: 9}
+	tab := &ifaces.DeviceTable{Devices: []ifaces.Device{
+		{Name: "eth0:1", Flags: ifaces.FlagUp | ifaces.FlagBroadcast | ifaces.FlagRunning | ifaces.FlagMulticast, MTU: 1500,
+			HWType: ifaces.ARPHRDEther, HWAddr: [8]byte{2, 0, 0, 0, 0, 1}, TxQueueLen: 1000, HasIPv4: true,
+			Addr: netip.MustParseAddr("192.0.2.2"), Netmask: netip.MustParseAddr("255.255.255.0"),
+			Broadcast: netip.MustParseAddr("192.0.2.255"), Dest: netip.IPv4Unspecified()},
+		{Name: "none0", MTU: 0, HWType: 0xfffe, TxQueueLen: ifaces.TxQueueLenUnset},
+		{Name: "ppp0", Stats: st, Flags: ifaces.FlagUp | ifaces.FlagPointToPt | ifaces.FlagRunning | ifaces.FlagNoARP | ifaces.FlagMulticast,
+			MTU: 1492, HWType: ifaces.ARPHRDPPP, TxQueueLen: 3, HasIPv4: true, Addr: netip.MustParseAddr("10.0.0.1"),
+			Netmask: netip.MustParseAddr("255.255.255.255"), Broadcast: netip.IPv4Unspecified(), Dest: netip.MustParseAddr("10.0.0.2"),
+			Map: ifaces.IfMap{IRQ: 17, BaseAddr: 0x300, MemStart: 0xfe000000, MemEnd: 0xfe0fffff, DMA: 3}},
+	}, Inet6: []ifaces.Inet6Addr{
+		{Addr: netip.MustParseAddr("::10.0.0.1"), PrefixLen: 96, Scope: 0x80, Device: "ppp0"},
+		{Addr: netip.MustParseAddr("fec0::1"), PrefixLen: 64, Scope: 0x40, Device: "ppp0"},
+		{Addr: netip.MustParseAddr("fe80::1"), PrefixLen: 64, Scope: 0x20, Device: "eth0"},
+	}}
+	var b bytes.Buffer
+	if err := WriteDevices(&b, tab, Options{Style: render.Linux, All: true}); err != nil {
+		t.Fatal(err)
+	}
+	want := "Kernel Interface table\n" +
+		"Iface             MTU    RX-OK RX-ERR RX-DRP RX-OVR    TX-OK TX-ERR TX-DRP TX-OVR Flg\n" +
+		"eth0:1           1500      - no statistics available -                        BMRU\n" +
+		"none0               0      - no statistics available -                        [NO FLAGS]\n" +
+		"ppp0             1492       12      1      2 3             3      5      6      7 MOPRU\n"
+	if b.String() != want {
+		t.Errorf("-ia: got\n%s\nwant\n%s", b.String(), want)
+	}
+	b.Reset()
+	if err := WriteDevices(&b, tab, Options{Style: render.Linux, Extended: true}); err != nil {
+		t.Fatal(err)
+	}
+	want = "Kernel Interface table\n" +
+		"eth0:1: flags=4163<UP,BROADCAST,RUNNING,MULTICAST>  mtu 1500\n" +
+		"        inet 192.0.2.2  netmask 255.255.255.0  broadcast 192.0.2.255\n" +
+		"        ether 02:00:00:00:00:01  txqueuelen 1000  (Ethernet)\n" +
+		"\n" +
+		"ppp0: flags=4305<UP,POINTOPOINT,RUNNING,NOARP,MULTICAST>  mtu 1492\n" +
+		"        inet 10.0.0.1  netmask 255.255.255.255  destination 10.0.0.2\n" +
+		"        inet6 ::10.0.0.1  prefixlen 96  scopeid 0x80<compat,global>\n" +
+		"        inet6 fec0::1  prefixlen 64  scopeid 0x40<site>\n" +
+		"        ppp  txqueuelen 3  (Point-to-Point Protocol)\n" +
+		"        RX packets 12  bytes 1536 (1.5 KiB)\n" +
+		"        RX errors 1  dropped 2  overruns 3  frame 4\n" +
+		"        TX packets 3  bytes 5368709120 (5.0 GiB)\n" +
+		"        TX errors 5  dropped 6 overruns 7  carrier 8  collisions 9\n" +
+		"        device interrupt 17  base 0x300  memory 0xfe000000-fe0fffff    dma 0x3\n" +
+		"\n"
+	if b.String() != want {
+		t.Errorf("-ie: got\n%s\nwant\n%s", b.String(), want)
+	}
+	b.Reset()
+	if err := WriteDevices(&b, &ifaces.DeviceTable{Devices: tab.Devices[1:2]}, Options{Extended: true, All: true}); err != nil {
+		t.Fatal(err)
+	}
+	want = "Kernel Interface table\n" +
+		"none0: flags=0<  mtu 0\n" +
+		"        unspec 00-00-00-00-00-00-00-00-00-00-00-00-00-00-00-00  (UNSPEC)\n" +
+		"\n"
+	if b.String() != want {
+		t.Errorf("-iae without flags: got\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+func TestScaled(t *testing.T) {
+	for v, want := range map[uint64]string{
+		0: "0.0 B", 1024: "1024.0 B", 1025: "1.0 KiB", 1 << 20: "1024.0 KiB", 3 << 40: "3.0 TiB",
+		1<<50 + 1: "1.0 PiB", 1<<64 - 1: "16384.0 PiB",
+	} {
+		if got := scaled(v); got != want {
+			t.Errorf("scaled(%d) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+func TestNetToolsText(t *testing.T) {
+	if !NetToolsText(Options{Style: render.Linux}) || NetToolsText(Options{Style: render.Linux, Format: render.JSON}) ||
+		NetToolsText(Options{}) || NetToolsText(Options{Style: render.Windows}) {
+		t.Error("NetToolsText")
+	}
+	if strings.Contains(routeHead6, "Ref Use") {
+		t.Error("header")
+	}
+}
