@@ -11,6 +11,16 @@
 // carry no build tags, never touch the file system, and are tested on text
 // captured from Linux 6.18 (testdata/README.md) and fuzzed, on every OS.
 //
+// # net-tools' view
+//
+// ReadDevices (Linux) lists interfaces as net-tools' netstat -i and -ie
+// see them: the names of /proc/net/dev and of SIOCGIFCONF (address labels
+// included) in net-tools' order (CompareNames), each with the results of
+// the ioctls net-tools issues (all IFF_* flags, MTU, hardware type and
+// address, transmit queue length, I/O map, IPv4 address, netmask,
+// broadcast and peer), and the IPv6 addresses of /proc/net/if_inet6
+// (ParseIfInet6, pure and fuzzed).
+//
 // # Windows
 //
 // On Windows, Interfaces("") calls GetIfTable2 and DecodeIfTable2 decodes

@@ -9,8 +9,13 @@
 // Options.Style, and the machine formats JSON, NDJSON and CSV, chosen by
 // Options.Format:
 //
-//   - render.Linux lays the tables out as net-tools netstat does (-rn,
-//     -i, -g), column for column, always in English as net-tools is.
+//   - render.Linux lays the tables out as net-tools 2.10 netstat does (-r,
+//     -i, -ie, -g), column for column, always in English as net-tools is.
+//     Byte-exact output needs what net-tools reads: WriteKernelRoutes
+//     renders the kernel's route files (routes.ReadKernel) and
+//     WriteDevices the interface ioctls (ifaces.ReadDevices); WriteRoutes
+//     and WriteInterfaces approximate the same layouts from netlink and
+//     net.Interfaces where those are missing (Windows, macOS).
 //   - render.Windows lays them out as Windows does: "route print" for
 //     routes and "netstat -e" for Ethernet statistics. Windows netstat has
 //     no interface table (its -i is time in state) and no -g, so those two
@@ -29,8 +34,8 @@
 // # Input
 //
 // The writers render what they are given, in the order given, and never
-// read the system: routes come from routes.List, interfaces and groups
-// from ifaces.Interfaces and ifaces.Groups, MTUs and flags from
-// net.Interfaces (IfaceInfo). Each writer buffers its output and returns
+// read the system: routes come from routes.List (or routes.ReadKernel),
+// interfaces and groups from ifaces.Interfaces (or ifaces.ReadDevices)
+// and ifaces.Groups, MTUs and flags from net.Interfaces (IfaceInfo). Each writer buffers its output and returns
 // the first error writing to w.
 package netview

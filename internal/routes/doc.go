@@ -13,6 +13,14 @@
 // adds interface metrics, names and addresses; elsewhere it returns an
 // error wrapping ErrUnsupported.
 //
+// # The kernel's route files
+//
+// ReadKernel reads /proc/net/route and /proc/net/ipv6_route, which
+// ParseProcRoute and ParseIPv6Route decode (pure, fuzzed) into
+// KernelRoute values: what net-tools' netstat -r prints, RTF_* flags,
+// IPv6 reference and use counts and the per-table null entry (a reject
+// ::/0 on lo) included, none of which netlink carries.
+//
 // # Windows
 //
 // Windows has one routing table, so every route is in TableMain. Its rows
