@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -355,4 +356,23 @@ func FuzzParsePortRange(f *testing.F) {
 			t.Fatalf("ParsePortRange(%q) = %v without error", s, r)
 		}
 	})
+}
+
+// TestDocExamples: the table and the JSON document in docs/summary.md
+// are what Write prints for the fixture.
+func TestDocExamples(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/summary.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table, js bytes.Buffer
+	sum := Compute(fixture(), Options{Top: 2, Ephemeral: ephemeral})
+	Write(&table, sum, render.Meta{}, Options{Top: 2})
+	meta := render.Meta{Host: "web1", Time: time.Date(2026, 12, 6, 21, 44, 9, 120000000, time.FixedZone("", 3600)), Unattributed: 2}
+	Write(&js, Compute(fixture(), Options{Top: 1, Ephemeral: ephemeral}), meta, Options{Format: render.JSON})
+	for _, want := range []string{"```text\n" + table.String() + "```", "```json\n" + js.String() + "```"} {
+		if !bytes.Contains(doc, []byte(want)) {
+			t.Errorf("docs/summary.md does not hold\n%s", want)
+		}
+	}
 }
