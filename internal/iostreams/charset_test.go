@@ -198,8 +198,11 @@ func TestSetCharset(t *testing.T) {
 	if errOut.String() != want {
 		t.Errorf("ErrOut = %q, want %q", errOut.String(), want)
 	}
+	if ios.DataOut() != out {
+		t.Error("DataOut is not the plain stdout")
+	}
 	ios.SetCharset(i18n.CharsetUTF8)
-	if ios.Out != out || ios.ErrOut != errOut {
+	if ios.Out != out || ios.ErrOut != errOut || ios.DataOut() != out {
 		t.Error("SetCharset(UTF-8) did not restore the plain streams")
 	}
 	s := System(WithCharset(i18n.CharsetGB18030))

@@ -88,6 +88,17 @@ func (s *IOStreams) SetCharset(cs i18n.Charset) {
 // Charset returns the charset set by SetCharset (CharsetUnknown if none).
 func (s *IOStreams) Charset() i18n.Charset { return s.charset }
 
+// DataOut returns stdout without the charset encoding SetCharset added:
+// the writer for JSON, NDJSON and CSV, which are UTF-8 whatever the
+// locale (docs/json.md), while tables and messages follow the terminal's
+// charset. Without an encoding it is Out itself.
+func (s *IOStreams) DataOut() io.Writer {
+	if cw, ok := s.Out.(*CharsetWriter); ok {
+		return cw.Underlying()
+	}
+	return s.Out
+}
+
 // Flush writes what the charset writers of Out and ErrOut still hold: a
 // character the last write left unfinished, as "?". Complete characters
 // are never held, so only output that may end mid-character needs it.
