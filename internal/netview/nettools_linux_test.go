@@ -58,8 +58,10 @@ func (e *ipError) Error() string {
 }
 
 // setupNetToolsNS builds the namespace the views are compared in: lo up,
-// a veth pair with IPv4 and IPv6 addresses (one end without ARP), a down
-// dummy interface (an ifb one where the kernel has no dummy driver),
+// a veth pair with IPv4 and IPv6 addresses (one end without ARP, the
+// other promiscuous and all-multicast, with an address label veth-a:1), a
+// down dummy interface (an ifb one where the kernel has no dummy driver),
+// a down bridge, a point-to-point tun device where the kernel has tun,
 // IPv4 and IPv6 routes of every kind net-tools prints differently (a
 // gateway, a host route, unreachable, prohibit and blackhole, an IPv6
 // reject /48 and a reject /128 on lo, a /128 on lo), and multicast groups
@@ -100,7 +102,17 @@ func setupNetToolsNS(t *testing.T) *testutil.NetNS {
 	if err := ipNS(t, ns, "link", "add", "down0", "type", "dummy"); err != nil {
 		must("link", "add", "down0", "type", "ifb")
 	}
-	must("addr", "add", "192.0.2.10/24", "dev", "veth-a")
+	must("link", "set", "veth-a", "promisc", "on")
+	must("link", "set", "veth-a", "allmulticast", "on")
+	must("link", "add", "br0", "type", "bridge") // down, no address
+	// A point-to-point device without hardware address (net-tools' unspec
+	// type), where the kernel has tun.
+	if ipNS(t, ns, "tuntap", "add", "mode", "tun", "dev", "tun0") == nil {
+		must("link", "set", "tun0", "up")
+		must("addr", "add", "10.9.9.1", "peer", "10.9.9.2", "dev", "tun0")
+	}
+	must("addr", "add", "192.0.2.10/24", "brd", "+", "dev", "veth-a")
+	must("addr", "add", "192.0.2.20/24", "dev", "veth-a", "label", "veth-a:1") // an alias: no statistics
 	must("addr", "add", "198.51.100.1/24", "dev", "veth10")
 	must("-6", "addr", "add", "2001:db8:1::10/64", "dev", "veth-a", "nodad")
 	must("-6", "addr", "add", "2001:db8:2::1/64", "dev", "veth10", "nodad")

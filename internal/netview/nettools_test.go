@@ -193,3 +193,23 @@ func TestNetToolsText(t *testing.T) {
 		t.Error("header")
 	}
 }
+
+// TestLinuxFlags6Loopback checks the netlink approximation of -r6: a
+// unicast route through lo (other than to ::1) is a reject route in the
+// kernel, printed "!n" as net-tools prints it, not "U".
+func TestLinuxFlags6Loopback(t *testing.T) {
+	rs := []routes.Route{
+		{Family: 6, Dst: netip.MustParsePrefix("2001:db8:77::1/128"), IfName: "lo", Type: routes.TypeUnicast, Metric: 1024, Table: routes.TableMain},
+		{Family: 6, Dst: netip.MustParsePrefix("::1/128"), IfName: "lo", Type: routes.TypeUnicast, Metric: 256, Table: routes.TableMain},
+	}
+	var b bytes.Buffer
+	if err := WriteRoutes(&b, rs, Options{Style: render.Linux, Numeric: true, Families: Family6}); err != nil {
+		t.Fatal(err)
+	}
+	want := "Kernel IPv6 routing table\n" + routeHead6 +
+		"2001:db8:77::1/128             ::                         !n   1024 0      0 lo\n" +
+		"::1/128                        ::                         U    256 0      0 lo\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}

@@ -49,9 +49,15 @@ func linuxFlags4(r *routes.Route, gw netip.Addr) string {
 // learned from a router advertisement (protocol ra), n (RTF_NONEXTHOP) for
 // local and anycast routes and reject routes. The expiry flag e needs
 // RTA_CACHEINFO, which routes does not decode, and is never printed.
+//
+// The kernel also makes a reject route of a unicast route through the
+// loopback device to anything but ::1 (ip6_route_info_create), while
+// netlink still reports it as unicast: that too prints "!n".
 func linuxFlags6(r *routes.Route, gw netip.Addr) string {
 	var b strings.Builder
-	reject := isReject(r.Type)
+	_, dev := firstHop(r)
+	reject := isReject(r.Type) ||
+		r.Type == routes.TypeUnicast && dev == "lo" && r.Dst.Addr() != netip.IPv6Loopback()
 	if !reject {
 		b.WriteByte('U')
 	} else {
