@@ -250,3 +250,45 @@ func FuzzCharsetWriter(f *testing.F) {
 		}
 	})
 }
+
+// TestGBKLocale is the defect as a user met it: under LANG=zh_CN.GBK the
+// Chinese messages reached the terminal as UTF-8 bytes, which a GBK
+// terminal shows as garbage. Detected, chosen and written as the app
+// does it, they now arrive as GBK; under zh_TW.Big5 the output is
+// English with one notice.
+func TestGBKLocale(t *testing.T) {
+	for _, tc := range []struct {
+		env, wantLang string
+		dec           *encoding.Decoder
+		notices       int
+	}{
+		{"zh_CN.GBK", "zh_CN.GBK", simplifiedchinese.GBK.NewDecoder(), 0},
+		{"zh_CN.GB18030", "zh_CN.GB18030", simplifiedchinese.GB18030.NewDecoder(), 0},
+		{"zh_CN", "zh_CN", simplifiedchinese.GBK.NewDecoder(), 0},
+		{"zh_TW.Big5", "en", nil, 1},
+	} {
+		env := map[string]string{"LANG": tc.env}
+		cs := i18n.DetectCharset(func(k string) string { return env[k] }, "linux")
+		out := i18n.ChooseOutput(tc.env, cs)
+		if out.Lang != tc.wantLang || len(out.Notices) != tc.notices {
+			t.Errorf("LANG=%s: output %+v", tc.env, out)
+			continue
+		}
+		ios, _, stdout, _ := Test()
+		ios.SetCharset(out.Charset)
+		msg := i18n.T(out.Lang, "summary.tw.remotes")
+		ios.Out.Write([]byte(msg))
+		if tc.dec == nil {
+			if stdout.String() != msg || msg != i18n.T("en", "summary.tw.remotes") {
+				t.Errorf("LANG=%s: %q", tc.env, stdout.String())
+			}
+			continue
+		}
+		if utf8.Valid(stdout.Bytes()) {
+			t.Errorf("LANG=%s: stdout is UTF-8: %q", tc.env, stdout.String())
+		}
+		if back, err := tc.dec.Bytes(stdout.Bytes()); err != nil || string(back) != msg {
+			t.Errorf("LANG=%s: decodes to %q, %v; want %q", tc.env, back, err, msg)
+		}
+	}
+}
