@@ -3,6 +3,8 @@ package i18n
 import (
 	"slices"
 	"testing"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 func TestCharsetOf(t *testing.T) {
@@ -154,4 +156,17 @@ func FuzzCharsetOf(f *testing.F) {
 		}
 		_ = ChooseOutput(s, c)
 	})
+}
+
+// TestChineseInGBK: every Chinese message can be written in a GBK locale
+// (iostreams encodes it there), so none shows as "?" on such a terminal.
+func TestChineseInGBK(t *testing.T) {
+	enc := simplifiedchinese.GBK.NewEncoder()
+	for k, v := range zh {
+		for _, r := range v {
+			if _, err := enc.String(string(r)); err != nil {
+				t.Errorf("zh %q: %q (U+%04X) is not in GBK", k, r, r)
+			}
+		}
+	}
 }
