@@ -14,8 +14,8 @@ import (
 // WriteGroups renders multicast group memberships to w as o says. The
 // linux style is net-tools "netstat -g": one "IPv6/IPv4 Group
 // Memberships" table, IPv4 groups first, then IPv6, as Debian 12's
-// net-tools 2.10 prints them, each in the order given; groups always
-// numeric (net-tools would look names up). Windows
+// net-tools 2.10 prints them, each in the order given; without o.Numeric
+// a group o.Names names ("ip6-allnodes") reads as that name. Windows
 // netstat has no -g, so the windows style is the modern one: Interface,
 // Group, Users, in the order given.
 func WriteGroups(w io.Writer, gs []ifaces.Membership, o Options) error {
@@ -43,7 +43,7 @@ func WriteGroups(w io.Writer, gs []ifaces.Membership, o Options) error {
 			for _, fam := range []int{4, 6} {
 				for _, g := range sel {
 					if famOf(g) == fam {
-						fmt.Fprintf(bw, "%-15s %-6d %s\n", g.Device, g.Users, groupText(g.Group))
+						fmt.Fprintf(bw, "%-15s %-6d %s\n", g.Device, g.Users, o.hostOr(g.Group, groupText(g.Group)))
 					}
 				}
 			}

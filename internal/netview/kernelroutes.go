@@ -40,8 +40,10 @@ func (o *Options) routeFamilies() (v4, v6 bool) {
 // table") when it is Family6 or FamilyBoth, each in the kernel's order.
 // IPv4 lines without RTF_UP and cached IPv6 routes (RTF_CACHE) are left
 // out, as net-tools leaves them out. Without o.Numeric an unspecified
-// IPv4 destination reads "default" and an unspecified IPv6 address "[::]";
-// other addresses stay numeric (net-tools would ask the resolver).
+// IPv4 destination reads "default", an unspecified IPv6 address "[::]",
+// and addresses o.Names names read as names (host names, network names
+// for IPv4 network destinations); others stay numeric (net-tools would go
+// on to ask DNS).
 //
 // It renders the table layout whatever o.Style says; machine formats and
 // the other styles need the netlink routes of WriteRoutes.
@@ -137,33 +139,35 @@ func trunc15(s string) string {
 }
 
 func writeKernelRoute4(bw *bufio.Writer, kr *routes.KernelRoute, o *Options) {
-	dst := kr.Dst.Addr().String()
-	if !o.Numeric && kr.Dst.Addr().IsUnspecified() {
-		dst = "default"
-	}
+	dst := o.dest4(kr.Dst, kr.Flags&routes.RTFHost != 0)
 	mask := netmask(kr.Dst.Bits())
 	flags := kernelFlags4(kr.Flags)
 	if kr.Flags&routes.RTFReject != 0 {
 		fmt.Fprintf(bw, "%-15s -               %-15s %-5s     - -          - -\n", trunc15(dst), mask, flags)
 		return
 	}
-	fmt.Fprintf(bw, "%-15s %-15s %-15s %-5s %5d %-5d %6d %s\n", trunc15(dst), trunc15(kr.Gateway.String()), mask,
+	gw := kr.Gateway.String()
+	if !kr.Gateway.IsUnspecified() {
+		gw = o.hostOr(kr.Gateway, gw)
+	}
+	fmt.Fprintf(bw, "%-15s %-15s %-15s %-5s %5d %-5d %6d %s\n", trunc15(dst), trunc15(gw), mask,
 		flags, kr.MTU, kr.Window, kr.IRTT, kr.Iface)
 }
 
 func writeKernelRoute6(bw *bufio.Writer, kr *routes.KernelRoute, o *Options) {
-	dst := addr6(kr.Dst.Addr(), o.Numeric) + "/" + strconv.Itoa(kr.Dst.Bits())
-	fmt.Fprintf(bw, "%-30s %-26s %-4s %-3d %-1d %6d %s\n", dst, addr6(kr.Gateway, o.Numeric),
+	dst := o.addr6(kr.Dst.Addr()) + "/" + strconv.Itoa(kr.Dst.Bits())
+	fmt.Fprintf(bw, "%-30s %-26s %-4s %-3d %-1d %6d %s\n", dst, o.addr6(kr.Gateway),
 		kernelFlags6(kr.Flags), int32(kr.Metric), kr.RefCnt, kr.Use, kr.Iface)
 }
 
-// addr6 prints an IPv6 address as glibc's inet_ntop does, or "[::]" for
-// the unspecified address when not numeric, as net-tools does.
-func addr6(a netip.Addr, numeric bool) string {
-	if !numeric && a.IsUnspecified() {
+// addr6 prints an IPv6 address as net-tools does: without o.Numeric
+// "[::]" for the unspecified address and the host name where o.Names has
+// one, else as glibc's inet_ntop.
+func (o *Options) addr6(a netip.Addr) string {
+	if !o.Numeric && a.IsUnspecified() {
 		return "[::]"
 	}
-	return ntop6(a)
+	return o.hostOr(a, ntop6(a))
 }
 
 // ntop6 formats an IPv6 address as glibc's inet_ntop: as netip does

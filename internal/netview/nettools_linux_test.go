@@ -65,13 +65,14 @@ func (e *ipError) Error() string {
 // IPv4 and IPv6 routes of every kind net-tools prints differently (a
 // gateway, a host route, unreachable, prohibit and blackhole, an IPv6
 // reject /48 and a reject /128 on lo, a /128 on lo), and multicast groups
-// of both families joined by sockets held open until the test ends.
+// of both families joined by sockets held open until the test ends; and
+// its own /etc/resolv.conf, hosts and networks (nsHosts, nsNetworks).
 func setupNetToolsNS(t *testing.T) *testutil.NetNS {
 	ns := testutil.NewNetNS(t)
 	// net-tools asks the resolver for names without -n; "ip netns exec"
 	// mounts /etc/netns/NAME/resolv.conf over /etc/resolv.conf, so point it
 	// at the namespace's own loopback, where nothing answers, at once.
-	etc := filepath.Join("/etc/netns", ns.Name)
+	etc := nsEtc(ns)
 	_, err := os.Stat("/etc/netns")
 	made := err != nil
 	if err := os.MkdirAll(etc, 0o755); err != nil {
@@ -83,8 +84,14 @@ func setupNetToolsNS(t *testing.T) *testutil.NetNS {
 			os.Remove("/etc/netns") // only if empty: another run may use it
 		}
 	})
-	if err := os.WriteFile(filepath.Join(etc, "resolv.conf"), []byte("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n"), 0o644); err != nil {
-		t.Fatal(err)
+	for name, text := range map[string]string{
+		"resolv.conf": "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n",
+		"hosts":       nsHosts,
+		"networks":    nsNetworks,
+	} {
+		if err := os.WriteFile(filepath.Join(etc, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	must := func(args ...string) {
 		t.Helper()
@@ -119,6 +126,7 @@ func setupNetToolsNS(t *testing.T) *testutil.NetNS {
 	must("route", "add", "default", "via", "192.0.2.1", "dev", "veth-a", "metric", "100")
 	must("route", "add", "10.20.0.0/16", "via", "192.0.2.254", "dev", "veth-a")
 	must("route", "add", "10.30.0.1/32", "dev", "veth10")
+	must("route", "add", "10.40.0.0/16", "via", "198.51.100.254", "dev", "veth10") // a gateway name longer than its column
 	must("route", "add", "unreachable", "10.99.0.0/16")
 	must("route", "add", "prohibit", "10.98.1.1/32")
 	must("route", "add", "blackhole", "10.97.0.0/16")
@@ -129,6 +137,35 @@ func setupNetToolsNS(t *testing.T) *testutil.NetNS {
 	must("-6", "route", "add", "2001:db8:77::1/128", "dev", "lo")
 	return ns
 }
+
+// nsHosts and nsNetworks are the namespace's /etc/hosts and /etc/networks
+// (mounted by "ip netns exec"): names for a gateway, a host route, a
+// reject host route, multicast groups and IPv6 addresses, and networks
+// spelled with fewer than four parts.
+const (
+	nsHosts = `# comment
+127.0.0.1	localhost
+::1		localhost ip6-localhost ip6-loopback
+ff02::1		ip6-allnodes
+192.0.2.1	gw-one gw-alias
+10.30.0.1	hostroute
+10.98.1.1	blocked-host
+239.1.2.3	mcast-test
+ff15::1234	mcast6
+2001:db8:1::1	gw6
+10.20.0.0	net-as-host
+198.51.100.254	a-very-long-host-name-past-fifteen
+`
+	nsNetworks = `default		0.0.0.0
+loopback	127.0.0.0
+link-local	169.254.0.0
+twenty		10.20.0.0
+nine		198.51.100 # padded to 198.51.100.0
+`
+)
+
+// nsEtc is where setupNetToolsNS puts the namespace's /etc files.
+func nsEtc(ns *testutil.NetNS) string { return filepath.Join("/etc/netns", ns.Name) }
 
 // joinGroups joins 239.1.2.3 and ff15::1234 on veth-a (twice for the
 // IPv4 group, so its RefCnt is 2) from sockets made inside ns; they are
@@ -252,6 +289,9 @@ func TestNetToolsViews(t *testing.T) {
 			after := readNSData(t, ns)
 			o := c.o
 			o.Style = render.Linux
+			if !o.Numeric {
+				o.Names = ReadNames(nsEtc(ns))
+			}
 			lo, hi := renderView(t, c.view, before, o), renderView(t, c.view, after, o)
 			t.Logf("netstat %s:\n%s", strings.Join(c.args, " "), want)
 			if d := diffRanged(string(want), lo, hi); d != "" {

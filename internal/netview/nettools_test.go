@@ -213,3 +213,94 @@ func TestLinuxFlags6Loopback(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
 	}
 }
+
+func TestParseNames(t *testing.T) {
+	n := ParseNames(strings.NewReader(`# hosts
+192.0.2.1 gw alias # comment
+192.0.2.1 second
+::1 localhost ip6-localhost
+fe80::1%eth0 zoned
+bogus name
+10.0.0.9
+`), strings.NewReader(`default 0.0.0.0
+short 10.21
+octal 012.0.0.0
+hex 0x0b.1
+five 1.2.3.4.5
+big 300.1
+first 10.21.0.0
+`))
+	for a, want := range map[string]string{"192.0.2.1": "gw", "::1": "localhost"} {
+		if got, ok := n.host(netip.MustParseAddr(a)); !ok || got != want {
+			t.Errorf("host(%s) = %q, %v; want %q", a, got, ok, want)
+		}
+	}
+	for _, a := range []string{"fe80::1", "10.0.0.9", "192.0.2.2"} {
+		if got, ok := n.host(netip.MustParseAddr(a)); ok {
+			t.Errorf("host(%s) = %q, want none", a, got)
+		}
+	}
+	for a, want := range map[string]string{"10.21.0.0": "short", "10.0.0.0": "octal", "11.1.0.0": "hex", "0.0.0.0": "default"} {
+		if got, ok := n.network(netip.MustParseAddr(a)); !ok || got != want {
+			t.Errorf("network(%s) = %q, %v; want %q", a, got, ok, want)
+		}
+	}
+	if got, ok := n.network(netip.MustParseAddr("1.2.3.4")); ok {
+		t.Errorf("network(1.2.3.4) = %q from a five-part number", got)
+	}
+	var none *Names
+	if _, ok := none.host(netip.MustParseAddr("::1")); ok {
+		t.Error("nil Names named an address")
+	}
+	if n := ReadNames(t.TempDir()); len(n.hosts)+len(n.nets) != 0 {
+		t.Errorf("names from an empty directory: %+v", n)
+	}
+}
+
+// TestNamesInLayouts checks where names apply: IPv4 destinations (host
+// or network by the route), gateways, IPv6 addresses and groups, never
+// with Numeric, and cut to the 15 columns of the IPv4 table.
+func TestNamesInLayouts(t *testing.T) {
+	names := ParseNames(strings.NewReader("192.0.2.1 a-gateway-name-longer-than-15\n10.1.0.0 not-a-network\n::1 localhost\nff02::1 ip6-allnodes\n"),
+		strings.NewReader("tennet 10.1\n"))
+	krs := []routes.KernelRoute{
+		{Family: 4, Iface: "eth0", Dst: netip.MustParsePrefix("10.1.0.0/16"), Gateway: netip.MustParseAddr("192.0.2.1"), Flags: routes.RTFUp | routes.RTFGateway},
+		{Family: 6, Iface: "lo", Dst: netip.MustParsePrefix("::1/128"), Gateway: netip.IPv6Unspecified(), Flags: routes.RTFUp},
+	}
+	var b bytes.Buffer
+	if err := WriteKernelRoutes(&b, krs, Options{Style: render.Linux, Families: FamilyBoth, Names: names}); err != nil {
+		t.Fatal(err)
+	}
+	want := "Kernel IP routing table\n" + routeHead4 +
+		"tennet          a-gateway-name- 255.255.0.0     UG        0 0          0 eth0\n" +
+		"Kernel IPv6 routing table\n" + routeHead6 +
+		"localhost/128                  [::]                       U    0   0      0 lo\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+	b.Reset()
+	gs := []ifaces.Membership{{Device: "lo", Group: netip.MustParseAddr("ff02::1"), Users: 1}}
+	if err := WriteGroups(&b, gs, Options{Style: render.Linux, Names: names, Numeric: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(b.String(), "lo              1      ff02::1\n") {
+		t.Errorf("numeric groups:\n%s", b.String())
+	}
+}
+
+func FuzzParseNames(f *testing.F) {
+	f.Add("127.0.0.1 localhost\n::1 localhost # x\n", "loopback 127\nx 0x7f.0.0.1\n")
+	f.Fuzz(func(t *testing.T, hosts, networks string) {
+		n := ParseNames(strings.NewReader(hosts), strings.NewReader(networks))
+		for a, name := range n.hosts {
+			if !a.IsValid() || a.Zone() != "" || name == "" || strings.ContainsAny(name, " \t#") {
+				t.Errorf("host %v %q", a, name)
+			}
+		}
+		for _, name := range n.nets {
+			if name == "" || strings.ContainsAny(name, " \t#") {
+				t.Errorf("network %q", name)
+			}
+		}
+	})
+}

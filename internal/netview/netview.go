@@ -34,6 +34,10 @@ type Options struct {
 	// without it the linux style's interface table shows only those up.
 	// The other styles always list every interface.
 	All bool
+	// Names are the host and network names the linux style prints without
+	// Numeric, as net-tools prints them (ReadNames); nil prints numbers
+	// only, except "default" and "[::]".
+	Names *Names
 	// Extended asks for net-tools' -e: with the interface view in the
 	// linux style, the ifconfig-style block per interface instead of the
 	// table (WriteDevices).

@@ -92,10 +92,7 @@ func writeRoutesLinux(bw *bufio.Writer, v4, v6 []routes.Route, o *Options) {
 			if dev == "" {
 				dev = "*"
 			}
-			dst := r.Dst.Addr().String()
-			if !o.Numeric && r.Dst.Addr().IsUnspecified() {
-				dst = "default"
-			}
+			dst := trunc15(o.dest4(r.Dst, r.Dst.Bits() == 32))
 			flags := linuxFlags4(r, gw)
 			if r.Type == routes.TypeUnreachable || r.Type == routes.TypeProhibit {
 				fmt.Fprintf(bw, "%-15s -               %-15s %-5s     - -          - -\n", dst, netmask(r.Dst.Bits()), flags)
@@ -103,7 +100,7 @@ func writeRoutesLinux(bw *bufio.Writer, v4, v6 []routes.Route, o *Options) {
 			}
 			gws := "0.0.0.0"
 			if gw.IsValid() {
-				gws = gw.String()
+				gws = trunc15(o.hostOr(gw, gw.String()))
 			}
 			fmt.Fprintf(bw, "%-15s %-15s %-15s %-5s %5d %-5d %6d %s\n", dst, gws, netmask(r.Dst.Bits()), flags, 0, 0, 0, dev)
 		}
@@ -121,8 +118,8 @@ func writeRoutesLinux(bw *bufio.Writer, v4, v6 []routes.Route, o *Options) {
 			if !gw.IsValid() {
 				gw = netip.IPv6Unspecified()
 			}
-			dst := addr6(r.Dst.Addr(), o.Numeric) + "/" + strconv.Itoa(r.Dst.Bits())
-			fmt.Fprintf(bw, "%-30s %-26s %-4s %-3d %-1d %6d %s\n", dst, addr6(gw, o.Numeric), flags, int32(r.Metric), 0, 0, dev)
+			dst := o.addr6(r.Dst.Addr()) + "/" + strconv.Itoa(r.Dst.Bits())
+			fmt.Fprintf(bw, "%-30s %-26s %-4s %-3d %-1d %6d %s\n", dst, o.addr6(gw), flags, int32(r.Metric), 0, 0, dev)
 		}
 	}
 }
