@@ -184,8 +184,76 @@ func writeManTree(cmd *cobra.Command, dir string, date time.Time) error {
 		return err
 	}
 	page := replaceOptions(buf.Bytes(), cmd)
+	if !cmd.HasParent() {
+		page = addRootSections(page)
+	}
 	name := strings.ReplaceAll(cmd.CommandPath(), " ", "-") + ".1"
 	return os.WriteFile(filepath.Join(dir, name), page, 0o644)
+}
+
+// rootSections are the sections of sockscope(1) that the command tree
+// does not hold: how to get the netstat name without replacing net-tools,
+// what the environment changes, and the exit status.
+const rootSections = `.SH THE NETSTAT NAME
+Run through a link named \fBnetstat\fR, sockscope takes netstat's flags and
+prints the layouts of this system's own netstat (net\-tools' on Linux), so
+that scripts which read netstat's output keep working. The Debian package
+installs such a link as \fI/usr/lib/sockscope/bin/netstat\fR and leaves
+net\-tools' \fI/usr/bin/netstat\fR alone; to use it, put that directory
+first in \fBPATH\fR:
+.PP
+.RS
+.nf
+export PATH=/usr/lib/sockscope/bin:$PATH
+.fi
+.RE
+.SH ENVIRONMENT
+.TP
+\fBLC_ALL\fR, \fBLC_MESSAGES\fR, \fBLANG\fR
+the language of headings and messages (English or Chinese) and the
+character set of the output; \fB\-\-lang\fR overrides the language.
+.TP
+\fBNO_COLOR\fR
+set and not empty (no\-color.org): no colour unless \fB\-\-color=always\fR.
+.TP
+\fBTERM\fR
+\fBdumb\fR: no colour unless \fB\-\-color=always\fR.
+.SH EXIT STATUS
+.TP
+0
+success.
+.TP
+1
+a failure at run time, such as data the system would not give or could
+not be read.
+.TP
+2
+a command line that is wrong: an unknown flag, a bad value, a flag that
+does not apply to the command.
+`
+
+// addRootSections adds rootSections before SEE ALSO (or at the end) of
+// the root command's page, and net-tools' and iproute2's pages to SEE ALSO.
+func addRootSections(page []byte) []byte {
+	const seeAlso = "\n.SH SEE ALSO\n"
+	i := bytes.Index(page, []byte(seeAlso))
+	if i < 0 {
+		return append(append(page, rootSections...), ".SH SEE ALSO\n\\fBnetstat\\fR(8), \\fBss\\fR(8)\n"...)
+	}
+	var b bytes.Buffer
+	b.Write(page[:i+1])
+	b.WriteString(rootSections)
+	rest := page[i+1:]
+	// The list is one line after the heading.
+	j := len(".SH SEE ALSO\n")
+	if k := bytes.IndexByte(rest[j:], '\n'); k >= 0 {
+		b.Write(rest[:j+k])
+		b.WriteString(", \\fBnetstat\\fR(8), \\fBss\\fR(8)")
+		b.Write(rest[j+k:])
+	} else {
+		b.Write(rest)
+	}
+	return b.Bytes()
 }
 
 // replaceOptions replaces the OPTIONS sections that cobra/doc writes

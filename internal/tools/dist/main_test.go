@@ -230,3 +230,29 @@ func TestRun(t *testing.T) {
 		t.Error("an unknown flag is accepted")
 	}
 }
+
+// sockscope(1) tells what the tree cannot: the netstat name's PATH entry,
+// the environment and the exit status; the other pages do not repeat it.
+func TestRootSections(t *testing.T) {
+	dir := t.TempDir()
+	if err := Generate(dir, testDate); err != nil {
+		t.Fatal(err)
+	}
+	files := readTree(t, dir)
+	root := string(files[filepath.Join("man", "man1", "sockscope.1")])
+	for _, want := range []string{".SH THE NETSTAT NAME\n", "/usr/lib/sockscope/bin", ".SH ENVIRONMENT\n", ".SH EXIT STATUS\n", `\fBnetstat\fR(8), \fBss\fR(8)` + "\n"} {
+		if !strings.Contains(root, want) {
+			t.Errorf("sockscope.1 lacks %q", want)
+		}
+	}
+	if i, j := strings.Index(root, ".SH EXIT STATUS"), strings.Index(root, ".SH SEE ALSO"); i > j {
+		t.Error("SEE ALSO is not the last section of sockscope.1")
+	}
+	if list := string(files[filepath.Join("man", "man1", "sockscope-list.1")]); strings.Contains(list, "EXIT STATUS") {
+		t.Error("sockscope-list.1 repeats the root's sections")
+	}
+	// Without SEE ALSO, the sections go at the end.
+	if got := string(addRootSections([]byte(".TH X\n"))); !strings.HasPrefix(got, ".TH X\n.SH THE NETSTAT NAME") || !strings.HasSuffix(got, `\fBss\fR(8)`+"\n") {
+		t.Errorf("addRootSections without SEE ALSO:\n%s", got)
+	}
+}
