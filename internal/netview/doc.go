@@ -15,7 +15,10 @@
 //     renders the kernel's route files (routes.ReadKernel) and
 //     WriteDevices the interface ioctls (ifaces.ReadDevices); WriteRoutes
 //     and WriteInterfaces approximate the same layouts from netlink and
-//     net.Interfaces where those are missing (Windows, macOS).
+//     net.Interfaces where those are missing (Windows, macOS). Without
+//     Options.Numeric, the names of /etc/hosts and /etc/networks
+//     (ReadNames, the only files a writer's caller reads for them) stand
+//     for addresses as in net-tools.
 //   - render.Windows lays them out as Windows does: "route print" for
 //     routes and "netstat -e" for Ethernet statistics. Windows netstat has
 //     no interface table (its -i is time in state) and no -g, so those two

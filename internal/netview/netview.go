@@ -22,7 +22,8 @@ type Options struct {
 	Lang string
 	// Numeric prints addresses as numbers. Without it the linux and
 	// windows route tables print a default route's destination as
-	// "default", as net-tools does; nothing is ever looked up in DNS.
+	// "default", as net-tools does, and the linux style prints the names
+	// of Names; nothing is ever looked up in DNS.
 	Numeric bool
 	// Families selects the address families of routes and groups:
 	// FamilyDefault (0), Family4, Family6 or FamilyBoth. Interfaces have no
