@@ -654,6 +654,11 @@ func parseWinStats(out string) (title string, labels []string, values []int64, e
 		return "", nil, nil, errors.New("not a blank line, a title and a blank line, then counters")
 	}
 	for _, l := range lines[3:] {
+		if l == "" {
+			// The connections of the protocol follow, as in Windows
+			// netstat -s -p PROTO (checked in testProtocols).
+			break
+		}
 		label, value, ok := strings.Cut(l, "= ")
 		if !ok || !strings.HasPrefix(label, "  ") || !strings.HasSuffix(label, " ") {
 			return "", nil, nil, fmt.Errorf("line %q is not \"  label = value\"", l)

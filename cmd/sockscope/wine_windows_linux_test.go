@@ -191,6 +191,11 @@ func (w *wine) testProtocols(t *testing.T) {
 			t.Errorf("-anop tcp listed nothing:\n%s", out)
 		}
 	}
+	// As Windows netstat, -s -p tcp ends with the TCP connections.
+	stcp := string(w.runOK(t, nil, "-s", "-p", "tcp"))
+	if i, j := strings.Index(stcp, "TCP Statistics for IPv4"), strings.Index(stcp, "Active Connections"); i < 0 || j < i {
+		t.Errorf("-s -p tcp: not the statistics, then the connections:\n%s", stcp)
+	}
 	title, labels, _, err := parseWinStats(string(w.runOK(t, nil, "-s", "-p", "tcpv6")))
 	if err != nil || title != "TCP Statistics for IPv6" || len(labels) < len(zhStatLabels["tcp"]) {
 		t.Errorf("-s -p tcpv6: title %q, labels %q, %v", title, labels, err)

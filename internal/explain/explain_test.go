@@ -12,6 +12,7 @@ import (
 
 	goldenfile "github.com/sockscope/sockscope/internal/testutil/golden"
 
+	"github.com/sockscope/sockscope/internal/errs"
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/sockets"
 )
@@ -149,8 +150,8 @@ func TestLookupState(t *testing.T) {
 	if !errors.As(err, &ue) || len(ue.Suggestions) == 0 || ue.Suggestions[0] != "TIME_WAIT" {
 		t.Errorf("WriteState(TIME_WAT) error = %v, want UnknownStateError suggesting TIME_WAIT", err)
 	}
-	if !errors.Is(WriteState(&bytes.Buffer{}, "all", Options{Lang: "en"}), sockets.ErrParse) {
-		t.Error("WriteState(all) should fail with a parse error")
+	if !errors.Is(WriteState(&bytes.Buffer{}, "all", Options{Lang: "en"}), errs.Invalid) {
+		t.Error("WriteState(all) should fail as invalid input")
 	}
 }
 

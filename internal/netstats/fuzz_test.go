@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/sockscope/sockscope/internal/errs"
 )
 
 // addFixtures seeds f with the captured and handmade files called name.
@@ -19,12 +21,12 @@ func addFixtures(f *testing.F, names ...string) {
 }
 
 // checkParse is the property every parser must hold on any input: no
-// panic, errors wrap ErrParse, and the counters kept never outnumber the
+// panic, errors wrap errs.Malformed, and the counters kept never outnumber the
 // input's fields.
 func checkParse(t *testing.T, parse func([]byte) ([]Group, error), data []byte) {
 	groups, err := parse(data)
-	if err != nil && !errors.Is(err, ErrParse) {
-		t.Fatalf("error %v does not wrap ErrParse", err)
+	if err != nil && !errors.Is(err, errs.Malformed) {
+		t.Fatalf("error %v does not wrap errs.Malformed", err)
 	}
 	if n := count(groups); n > len(data) {
 		t.Fatalf("%d counters from %d bytes", n, len(data))

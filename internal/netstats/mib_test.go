@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/sockscope/sockscope/internal/errs"
 )
 
 var updateMIB = flag.Bool("update-mib", false, "rewrite testdata/mib/*.bin from mibFixtures")
@@ -190,7 +192,7 @@ func TestMIBDecodeICMPNoTypes(t *testing.T) {
 }
 
 // TestMIBBadLength gives each decoder every shorter length and a longer
-// one: each must fail with ErrParse, without panicking.
+// one: each must fail with errs.Malformed, without panicking.
 func TestMIBBadLength(t *testing.T) {
 	for _, d := range mibDecoders() {
 		for _, n := range []int{0, 1, 3, d.size - 4, d.size - 1, d.size + 1, d.size + 4} {
@@ -198,8 +200,8 @@ func TestMIBBadLength(t *testing.T) {
 				continue
 			}
 			g, err := d.decode(make([]byte, n))
-			if !errors.Is(err, ErrParse) {
-				t.Errorf("%s(%d bytes): error %v, want ErrParse", d.name, n, err)
+			if !errors.Is(err, errs.Malformed) {
+				t.Errorf("%s(%d bytes): error %v, want errs.Malformed", d.name, n, err)
 			}
 			if len(g) != 0 {
 				t.Errorf("%s(%d bytes): groups %v with an error", d.name, n, g)
@@ -209,7 +211,7 @@ func TestMIBBadLength(t *testing.T) {
 }
 
 // FuzzDecodeMIBStats gives the same bytes to every decoder: no panic,
-// errors wrap ErrParse, a buffer of the structure's size always decodes.
+// errors wrap errs.Malformed, a buffer of the structure's size always decodes.
 func FuzzDecodeMIBStats(f *testing.F) {
 	for _, b := range mibFixtures {
 		f.Add(b)
@@ -219,8 +221,8 @@ func FuzzDecodeMIBStats(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, d := range mibDecoders() {
 			g, err := d.decode(data)
-			if err != nil && !errors.Is(err, ErrParse) {
-				t.Fatalf("%s: error %v does not wrap ErrParse", d.name, err)
+			if err != nil && !errors.Is(err, errs.Malformed) {
+				t.Fatalf("%s: error %v does not wrap errs.Malformed", d.name, err)
 			}
 			if (len(data) == d.size) != (err == nil) {
 				t.Fatalf("%s: %d bytes (size %d): error %v", d.name, len(data), d.size, err)

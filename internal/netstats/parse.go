@@ -7,13 +7,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sockscope/sockscope/internal/errs"
 )
 
-// ErrParse is wrapped by every error about malformed counter files. The
-// message quotes the offending line, truncated to maxQuote bytes.
-var ErrParse = errors.New("netstats: parse error")
-
-// maxQuote is how much of a bad line an error quotes.
+// maxQuote is how much of a bad line an error (wrapping errs.Malformed)
+// quotes.
 const maxQuote = 80
 
 // A Counter is one kernel counter: its name within its group, as the
@@ -77,7 +76,7 @@ func (s *Snapshot) Len() int {
 // Group. Any prefix and any name is kept, known or not.
 //
 // It never stops at a bad line: it returns every group it could decode with
-// an error wrapping ErrParse for each problem. A pair whose name and value
+// an error wrapping errs.Malformed for each problem. A pair whose name and value
 // counts differ cannot be aligned and is dropped whole; a non-numeric value
 // drops only its counter; a header without a value line is reported.
 func ParseSNMP(data []byte) ([]Group, error) {
@@ -139,7 +138,7 @@ func ParseSNMP(data []byte) ([]Group, error) {
 // without such a prefix lands in group "Snmp6" under its full name.
 //
 // Like ParseSNMP it keeps every good line and reports each bad one with an
-// error wrapping ErrParse.
+// error wrapping errs.Malformed.
 func ParseSNMP6(data []byte) ([]Group, error) {
 	var (
 		groups []Group
@@ -217,7 +216,7 @@ func isTypeCounter(name string) bool {
 // values alternating. Every group and name is kept, known or not.
 //
 // A bad value drops its counter, a name without a value is reported, and
-// the other counters are kept; each problem is an error wrapping ErrParse.
+// the other counters are kept; each problem is an error wrapping errs.Malformed.
 func ParseSockstat(data []byte) ([]Group, error) {
 	var (
 		groups []Group
@@ -258,7 +257,7 @@ func ParseSockstat(data []byte) ([]Group, error) {
 // kept under its name without the "Sctp" prefix (SctpCurrEstab is
 // CurrEstab), as ParseSNMP6 does for Ip6. A name without the prefix is kept
 // whole. Like the other parsers it keeps every good line and reports each
-// bad one with an error wrapping ErrParse.
+// bad one with an error wrapping errs.Malformed.
 func ParseSCTP(data []byte) ([]Group, error) {
 	var (
 		g    = Group{Name: "Sctp"}
@@ -339,11 +338,11 @@ func nextLine(data []byte) (line, rest []byte) {
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
-// parseError returns an error wrapping ErrParse that quotes line.
+// parseError returns an error wrapping errs.Malformed that quotes line.
 func parseError(what string, line []byte) error {
 	q := line
 	if len(q) > maxQuote {
-		return fmt.Errorf("%w: %s: %q (truncated)", ErrParse, what, q[:maxQuote])
+		return fmt.Errorf("%w: %s: %q (truncated)", errs.Malformed, what, q[:maxQuote])
 	}
-	return fmt.Errorf("%w: %s: %q", ErrParse, what, q)
+	return fmt.Errorf("%w: %s: %q", errs.Malformed, what, q)
 }

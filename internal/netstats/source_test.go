@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/sockscope/sockscope/internal/errs"
 )
 
 func TestReadFixtures(t *testing.T) {
@@ -53,8 +55,8 @@ func TestReadMissingAndBad(t *testing.T) {
 	write("sockstat", "TCP: inuse 3\n")
 	s, err := Read(dir)
 	var pe *PathError
-	if !errors.Is(err, ErrParse) || !errors.As(err, &pe) || pe.Path != filepath.Join(dir, "snmp") {
-		t.Fatalf("err = %v, want a PathError on snmp wrapping ErrParse", err)
+	if !errors.Is(err, errs.Malformed) || !errors.As(err, &pe) || pe.Path != filepath.Join(dir, "snmp") {
+		t.Fatalf("err = %v, want a PathError on snmp wrapping errs.Malformed", err)
 	}
 	if v, ok := s.Get("Tcp", "ActiveOpens"); !ok || v != 5 {
 		t.Errorf("partial result lost Tcp ActiveOpens: %d, %v", v, ok)

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/errs"
 )
 
 func TestSocketInode(t *testing.T) {
@@ -109,7 +109,7 @@ func TestParseStat(t *testing.T) {
 		if (err != nil) != tc.err || got != tc.want {
 			t.Errorf("parseStat(%q) = %+v, %v; want %+v, error %v", tc.line, got, err, tc.want, tc.err)
 		}
-		if err != nil && !errors.Is(err, sockets.ErrParse) {
+		if err != nil && !errors.Is(err, errs.Malformed) {
 			t.Errorf("parseStat(%q): error %v does not wrap ErrParse", tc.line, err)
 		}
 	}
@@ -250,7 +250,7 @@ func FuzzParseStat(f *testing.F) {
 			if i, j := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')'); s[i+1:j] != st.Comm {
 				t.Errorf("parseStat(%q): comm %q, not the text between ( and the last )", b, st.Comm)
 			}
-		} else if !errors.Is(err, sockets.ErrParse) {
+		} else if !errors.Is(err, errs.Malformed) {
 			t.Errorf("parseStat(%q): %v does not wrap ErrParse", b, err)
 		}
 		// b as a command name (the kernel caps it at 15 bytes; any length

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sockscope/sockscope/internal/errs"
 	"github.com/sockscope/sockscope/internal/sockets"
 )
 
@@ -28,7 +29,7 @@ var styleNames = []string{Modern: "modern", Windows: "windows", Linux: "linux"}
 func (s Style) String() string { return enumName(styleNames, int(s), "style") }
 
 // ParseStyle parses a style name, in any case: modern, windows or linux.
-// An unknown name returns an *UnknownValueError (errors.Is ErrParse).
+// An unknown name returns an *UnknownValueError (errors.Is errs.Invalid).
 func ParseStyle(s string) (Style, error) {
 	i, err := parseEnum(styleNames, "style", s)
 	return Style(i), err
@@ -51,7 +52,7 @@ var formatNames = []string{Table: "table", JSON: "json", NDJSON: "ndjson", CSV: 
 func (f Format) String() string { return enumName(formatNames, int(f), "format") }
 
 // ParseFormat parses a format name, in any case: table, json, ndjson or
-// csv. An unknown name returns an *UnknownValueError (errors.Is ErrParse).
+// csv. An unknown name returns an *UnknownValueError (errors.Is errs.Invalid).
 func ParseFormat(s string) (Format, error) {
 	i, err := parseEnum(formatNames, "format", s)
 	return Format(i), err
@@ -59,7 +60,7 @@ func ParseFormat(s string) (Format, error) {
 
 // UnknownValueError reports a style or format name that is not one of the
 // valid ones. It prints as one line naming the bad value and the valid
-// ones, and matches sockets.ErrParse with errors.Is.
+// ones, and matches errs.Invalid with errors.Is.
 type UnknownValueError struct {
 	Kind  string // "style" or "format"
 	Value string
@@ -70,8 +71,8 @@ func (e *UnknownValueError) Error() string {
 	return "unknown " + e.Kind + " " + strconv.Quote(e.Value) + " (valid: " + strings.Join(e.Valid, ", ") + ")"
 }
 
-// Is makes errors.Is(err, sockets.ErrParse) true.
-func (e *UnknownValueError) Is(target error) bool { return target == sockets.ErrParse }
+// Is makes errors.Is(err, errs.Invalid) true.
+func (e *UnknownValueError) Is(target error) bool { return target == errs.Invalid }
 
 func parseEnum(names []string, kind, s string) (int, error) {
 	for i, n := range names {

@@ -5,15 +5,13 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+
+	"github.com/sockscope/sockscope/internal/errs"
 )
 
 // ErrUnsupported is returned by sources on operating systems where sockets
 // cannot be listed yet.
 var ErrUnsupported = errors.New("listing sockets is not supported on " + runtime.GOOS + " yet")
-
-// ErrParse is wrapped by every error about malformed kernel data or user
-// input.
-var ErrParse = errors.New("parse error")
 
 // OpError reports a failed operation of a source, such as one inet_diag
 // dump, with its context.
@@ -67,7 +65,7 @@ func (e *PartialError) Error() string {
 // Unwrap returns the individual errors.
 func (e *PartialError) Unwrap() []error { return e.Errs }
 
-// parseErrorf returns an error wrapping ErrParse.
+// parseErrorf returns an error wrapping errs.Malformed.
 func parseErrorf(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrParse}, args...)...)
+	return fmt.Errorf("%w: "+format, append([]any{errs.Malformed}, args...)...)
 }

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/sockscope/sockscope/internal/errs"
 )
 
 var updateMIB = flag.Bool("update-mib", false, "rewrite testdata/mib/*.bin from mibFixtures")
@@ -228,7 +230,7 @@ func TestDecodeMIBTableEdges(t *testing.T) {
 		b    []byte
 		fam  Family
 		udp  bool
-		n    int // sockets appended; -1 for ErrParse
+		n    int // sockets appended; -1 for errs.Malformed
 	}{
 		{"zero rows", []byte{0, 0, 0, 0, 0, 0, 0, 0}, Inet, false, 0},
 		{"zero rows, bare count", []byte{0, 0, 0, 0}, Inet6, true, 0},
@@ -250,8 +252,8 @@ func TestDecodeMIBTableEdges(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := decodeMIB(slices.Clone(prefix), tt.b, tt.udp, tt.fam)
 			if tt.n < 0 {
-				if !errors.Is(err, ErrParse) || len(got) != len(prefix) {
-					t.Errorf("got %d sockets, err %v; want dst unchanged and ErrParse", len(got), err)
+				if !errors.Is(err, errs.Malformed) || len(got) != len(prefix) {
+					t.Errorf("got %d sockets, err %v; want dst unchanged and errs.Malformed", len(got), err)
 				}
 				return
 			}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf16"
+
+	"github.com/sockscope/sockscope/internal/errs"
 )
 
 // ownerModuleBuf lays out a TCPIP_OWNER_MODULE_BASIC_INFO as
@@ -74,13 +76,13 @@ func TestDecodeOwnerModuleMalformed(t *testing.T) {
 		{"huge pointer", withPtr(good, 0, math.MaxUint64)},
 	} {
 		t.Run(tt.what, func(t *testing.T) {
-			if _, _, err := decodeOwnerModule(tt.buf, base, 8); !errors.Is(err, ErrParse) {
-				t.Errorf("err = %v, want ErrParse", err)
+			if _, _, err := decodeOwnerModule(tt.buf, base, 8); !errors.Is(err, errs.Malformed) {
+				t.Errorf("err = %v, want errs.Malformed", err)
 			}
 		})
 	}
-	if _, _, err := decodeOwnerModule(good, base, 2); !errors.Is(err, ErrParse) {
-		t.Errorf("pointer size 2: err = %v, want ErrParse", err)
+	if _, _, err := decodeOwnerModule(good, base, 2); !errors.Is(err, errs.Malformed) {
+		t.Errorf("pointer size 2: err = %v, want errs.Malformed", err)
 	}
 }
 

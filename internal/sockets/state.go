@@ -3,6 +3,8 @@ package sockets
 import (
 	"fmt"
 	"strings"
+
+	"github.com/sockscope/sockscope/internal/errs"
 )
 
 // State is a socket state, numbered as the kernel numbers TCP states
@@ -111,14 +113,14 @@ var stateSpellings = map[string]StateSet{
 // "SYN_RECEIVED", "LISTENING", "UNCONN", and the misspellings
 // "SYNC_RECEIVED" and "SYNC_SEND". It also accepts ss's groups (all,
 // connected, synchronized, bucket, big). An unknown name returns an error
-// wrapping ErrParse that lists the closest valid names.
+// wrapping errs.Invalid that lists the closest valid names.
 func ParseState(name string) (StateSet, error) {
 	key := normaliseState(name)
 	if set, ok := stateSpellings[key]; ok {
 		return set, nil
 	}
 	if key == "" {
-		return 0, fmt.Errorf("%w: empty state name", ErrParse)
+		return 0, fmt.Errorf("%w: empty state name", errs.Invalid)
 	}
 	return 0, &UnknownStateError{Name: name, Suggestions: closestStates(key)}
 }
@@ -160,8 +162,8 @@ func (e *UnknownStateError) Error() string {
 	return msg
 }
 
-// Is makes errors.Is(err, ErrParse) true.
-func (e *UnknownStateError) Is(target error) bool { return target == ErrParse }
+// Is makes errors.Is(err, errs.Invalid) true.
+func (e *UnknownStateError) Is(target error) bool { return target == errs.Invalid }
 
 // closestStates returns up to two canonical names within a small edit
 // distance of key.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 	"testing"
+
+	"github.com/sockscope/sockscope/internal/errs"
 )
 
 // unixMsg builds a unix_diag_msg payload with the given attributes.
@@ -91,8 +93,8 @@ func TestDecodeUnixDiag(t *testing.T) {
 			s := Socket{PeerPath: "stale", Processes: []Process{{ProcessInfo: &ProcessInfo{PID: 1}}}}
 			err := decodeUnixDiag(tt.msg, &s)
 			if tt.err {
-				if !errors.Is(err, ErrParse) {
-					t.Errorf("err = %v, want ErrParse", err)
+				if !errors.Is(err, errs.Malformed) {
+					t.Errorf("err = %v, want errs.Malformed", err)
 				}
 				return
 			}

@@ -2,20 +2,16 @@ package statsview
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
 
+	"github.com/sockscope/sockscope/internal/errs"
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/netstats"
 	"github.com/sockscope/sockscope/internal/render"
 )
-
-// ErrParse is wrapped by the error ParseProtos returns for an unknown
-// protocol.
-var ErrParse = errors.New("statsview: parse error")
 
 // Protos lists the protocols ParseProtos accepts, in the order netstat -s
 // prints them.
@@ -142,7 +138,7 @@ func (o Options) SelectsNothing() bool {
 // ParseProtos parses the argument of -p with -s: a comma-separated list
 // of ip, ipv6, icmp, icmpv6, tcp, tcpv6, udp and udpv6, in any case. It
 // returns them lower-cased, without duplicates, in the order given. An
-// unknown name returns an error wrapping ErrParse whose one-line message
+// unknown name returns an error wrapping errs.Invalid whose one-line message
 // lists the valid ones.
 func ParseProtos(s string) ([]string, error) {
 	var out []string
@@ -318,12 +314,12 @@ func tcpNote(lang string) string {
 }
 
 // UnknownProtoError is ParseProtos' error for a name not in Protos; it
-// matches ErrParse.
+// matches errs.Invalid.
 type UnknownProtoError struct{ Name string }
 
 func (e *UnknownProtoError) Error() string {
-	return fmt.Sprintf("%v: unknown protocol %q for statistics (valid: %s)", ErrParse, e.Name, strings.Join(Protos, ", "))
+	return fmt.Sprintf("%v: unknown protocol %q for statistics (valid: %s)", errs.Invalid, e.Name, strings.Join(Protos, ", "))
 }
 
-// Is makes errors.Is(err, ErrParse) true.
-func (e *UnknownProtoError) Is(target error) bool { return target == ErrParse }
+// Is makes errors.Is(err, errs.Invalid) true.
+func (e *UnknownProtoError) Is(target error) bool { return target == errs.Invalid }

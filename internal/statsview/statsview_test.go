@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sockscope/sockscope/internal/errs"
 	"github.com/sockscope/sockscope/internal/netstats"
 	"github.com/sockscope/sockscope/internal/render"
 )
@@ -23,8 +24,8 @@ func TestParseProtos(t *testing.T) {
 	}
 	for _, bad := range []string{"raw", "", "tcp,,udp", "tcp6"} {
 		_, err := ParseProtos(bad)
-		if !errors.Is(err, ErrParse) {
-			t.Errorf("ParseProtos(%q) = %v, want ErrParse", bad, err)
+		if !errors.Is(err, errs.Invalid) {
+			t.Errorf("ParseProtos(%q) = %v, want errs.Invalid", bad, err)
 			continue
 		}
 		msg := err.Error()

@@ -1,0 +1,17 @@
+// Package errs names the kinds of failure sockscope's packages report, so
+// that a caller tells them apart with errors.Is whichever package made the
+// error: data the system gave that cannot be decoded is a runtime failure
+// (exit status 1), input the user gave that is not valid is bad input
+// (exit status 2, once the command line has said which flag it was).
+package errs
+
+import "errors"
+
+var (
+	// Malformed is wrapped by every error about malformed data read from
+	// the system: a netlink message, a /proc or /sys file, a Windows table.
+	Malformed = errors.New("malformed data")
+	// Invalid is wrapped by every error about an invalid value given by
+	// the user: a state, protocol, format, style or source name.
+	Invalid = errors.New("invalid input")
+)
