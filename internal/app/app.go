@@ -141,7 +141,10 @@ func viewSources() cli.ViewSources {
 			}
 			return ifs, info, nil
 		},
-		Groups: func() ([]ifaces.Membership, error) { return ifaces.Groups("") },
+		Groups:       func() ([]ifaces.Membership, error) { return ifaces.Groups("") },
+		KernelRoutes: func() ([]routes.KernelRoute, error) { return routes.ReadKernel("") },
+		Devices:      func() (*ifaces.DeviceTable, error) { return ifaces.ReadDevices("") },
+		Names:        func() *netview.Names { return netview.ReadNames("") },
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sockscope/sockscope/internal/i18n"
+	"github.com/sockscope/sockscope/internal/netview"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 	"github.com/sockscope/sockscope/internal/statsview"
@@ -179,8 +180,13 @@ func buildRequest(in requestInput) (*listRequest, error) {
 		req.All = f.all
 		req.Extended = f.extended
 		req.Ethernet = f.extended && req.Render.Style == render.Windows
-		if f.v4 != f.v6 {
-			req.Families = map[bool]int{true: 4, false: 6}[f.v4]
+		switch {
+		case f.v4 && f.v6:
+			req.Families = netview.FamilyBoth
+		case f.v4:
+			req.Families = netview.Family4
+		case f.v6:
+			req.Families = netview.Family6
 		}
 		if req.View == viewStats && f.rate && req.Interval == 0 {
 			req.Interval = time.Second

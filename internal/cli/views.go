@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -23,6 +24,15 @@ type ViewSources struct {
 	Routes     func(ctx context.Context) ([]routes.Route, error)
 	Interfaces func() ([]ifaces.Interface, map[string]netview.IfaceInfo, error)
 	Groups     func() ([]ifaces.Membership, error)
+	// KernelRoutes and Devices are what net-tools reads (/proc/net/route
+	// and ipv6_route; the interfaces' ioctls), for the net-tools layout;
+	// nil, or an error saying the system has no such data, falls back to
+	// Routes and Interfaces.
+	KernelRoutes func() ([]routes.KernelRoute, error)
+	Devices      func() (*ifaces.DeviceTable, error)
+	// Names are the names of /etc/hosts and /etc/networks, which net-tools
+	// prints without -n; nil prints numbers.
+	Names func() *netview.Names
 }
 
 // runView shows a view other than the socket listing, once or every
@@ -33,7 +43,10 @@ func runView(ctx context.Context, f *Factory, req *listRequest) error {
 	}
 	out := bufio.NewWriterSize(f.IO.Out, 64<<10)
 	nv := netview.Options{Style: req.Render.Style, Format: req.Render.Format, Lang: req.Render.Lang,
-		Numeric: req.Numeric, Families: req.Families}
+		Numeric: req.Numeric, Families: req.Families, All: req.All, Extended: req.Extended}
+	if nv.Style == render.Linux && !nv.Numeric && f.Views.Names != nil {
+		nv.Names = f.Views.Names()
+	}
 	so := req.Stats
 	so.Lang = req.Render.Lang
 	var prev *netstats.Snapshot
@@ -101,12 +114,30 @@ func showView(ctx context.Context, f *Factory, req *listRequest, out *bufio.Writ
 		}
 		return nil
 	case viewRoutes:
+		if netview.NetToolsText(nv) && src.KernelRoutes != nil {
+			krs, err := src.KernelRoutes()
+			if err == nil {
+				return netview.WriteKernelRoutes(out, krs, nv)
+			}
+			if !errors.Is(err, routes.ErrMissing) {
+				return fmt.Errorf("routing table: %w", err)
+			}
+		}
 		rs, err := src.Routes(ctx)
 		if err != nil {
 			return fmt.Errorf("routing table: %w", err)
 		}
 		return netview.WriteRoutes(out, rs, nv)
 	case viewIfaces:
+		if netview.NetToolsText(nv) && src.Devices != nil {
+			t, err := src.Devices()
+			if err == nil {
+				return netview.WriteDevices(out, t, nv)
+			}
+			if !errors.Is(err, ifaces.ErrNoDevices) {
+				return fmt.Errorf("interface table: %w", err)
+			}
+		}
 		ifs, info, err := src.Interfaces()
 		if err != nil {
 			return fmt.Errorf("interface table: %w", err)

@@ -5,15 +5,13 @@ package ifaces
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
-)
 
-// ErrParse is wrapped by every error about malformed kernel data.
-var ErrParse = errors.New("parse error")
+	"github.com/sockscope/sockscope/internal/errs"
+)
 
 // Interface holds one line of /proc/net/dev: an interface's cumulative
 // counters since it was created, as dev_seq_printf_stats prints them from
@@ -64,7 +62,7 @@ const devHeaderLines = 2
 // unread; blank lines are ignored. The name ends at the last ':' of a line,
 // so "eth0: 123" and the older "eth0:123" both parse.
 //
-// It returns an error wrapping ErrParse, quoting the line, for a line with
+// It returns an error wrapping errs.Malformed, quoting the line, for a line with
 // no ':', an empty name, a count other than 16 counters or a counter that is
 // not an unsigned decimal number; and the reader's error if reading fails.
 func ParseDev(r io.Reader) ([]Interface, error) {
@@ -144,8 +142,8 @@ func nextField(s string) (f, rest string) {
 	return s[start:end], s[end:]
 }
 
-// devError returns an error wrapping ErrParse that quotes a /proc/net/dev
+// devError returns an error wrapping errs.Malformed that quotes a /proc/net/dev
 // line.
 func devError(line, why string) error {
-	return fmt.Errorf("%w: /proc/net/dev line %q: %s", ErrParse, line, why)
+	return fmt.Errorf("%w: /proc/net/dev line %q: %s", errs.Malformed, line, why)
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/sockscope/sockscope/internal/errs"
 )
 
 // TestCompareNames checks the order net-tools gives interface names,
@@ -89,8 +91,8 @@ func TestParseIfInet6Errors(t *testing.T) {
 		a + " 0x 80 10 80 lo\n",
 	} {
 		_, err := ParseIfInet6(strings.NewReader(line))
-		if !errors.Is(err, ErrParse) || !strings.Contains(err.Error(), "/proc/net/if_inet6 line") {
-			t.Errorf("%q: %v, want a quoting ErrParse", line, err)
+		if !errors.Is(err, errs.Malformed) || !strings.Contains(err.Error(), "/proc/net/if_inet6 line") {
+			t.Errorf("%q: %v, want a quoting errs.Malformed", line, err)
 		}
 	}
 }

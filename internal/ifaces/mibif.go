@@ -7,6 +7,8 @@ import (
 	"math/bits"
 	"strconv"
 	"unicode/utf16"
+
+	"github.com/sockscope/sockscope/internal/errs"
 )
 
 // This file decodes the MIB_IF_TABLE2 that the Windows IP Helper API's
@@ -106,30 +108,30 @@ const (
 //   - the Linux-only counters (FIFO, frame, compressed, collisions,
 //     carrier) stay zero.
 //
-// It returns nil and an error wrapping ErrParse if b is shorter than
+// It returns nil and an error wrapping errs.Malformed if b is shorter than
 // NumEntries rows (NumEntries is never trusted past the buffer), if
 // NumEntries is above 65536, or if a row's InterfaceIndex is above
 // MaxInt32. Bytes after the last row are ignored.
 func DecodeIfTable2(b []byte) ([]Interface, error) {
 	if len(b) < 4 {
-		return nil, fmt.Errorf("%w: MIB_IF_TABLE2: %d bytes, shorter than NumEntries", ErrParse, len(b))
+		return nil, fmt.Errorf("%w: MIB_IF_TABLE2: %d bytes, shorter than NumEntries", errs.Malformed, len(b))
 	}
 	n := binary.LittleEndian.Uint32(b)
 	if n == 0 {
 		return nil, nil
 	}
 	if n > mibIfMaxRows {
-		return nil, fmt.Errorf("%w: MIB_IF_TABLE2: NumEntries %d above %d", ErrParse, n, mibIfMaxRows)
+		return nil, fmt.Errorf("%w: MIB_IF_TABLE2: NumEntries %d above %d", errs.Malformed, n, mibIfMaxRows)
 	}
 	if need := mibIfHeader + uint64(n)*mibIfRowLen; need > uint64(len(b)) {
 		return nil, fmt.Errorf("%w: MIB_IF_TABLE2: NumEntries %d needs %d bytes, buffer has %d (room for %d rows)",
-			ErrParse, n, need, len(b), max(len(b)-mibIfHeader, 0)/mibIfRowLen)
+			errs.Malformed, n, need, len(b), max(len(b)-mibIfHeader, 0)/mibIfRowLen)
 	}
 	out := make([]Interface, 0, n)
 	for i := range int(n) {
 		ifc, err := decodeIfRow(b[mibIfHeader+i*mibIfRowLen:][:mibIfRowLen])
 		if err != nil {
-			return nil, fmt.Errorf("%w: MIB_IF_ROW2 %d: %v", ErrParse, i, err)
+			return nil, fmt.Errorf("%w: MIB_IF_ROW2 %d: %v", errs.Malformed, i, err)
 		}
 		out = append(out, ifc)
 	}

@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"testing"
 	"unicode/utf16"
+
+	"github.com/sockscope/sockscope/internal/errs"
 )
 
 // ifRow is one MIB_IF_ROW2, for building fixtures.
@@ -156,8 +158,8 @@ func TestDecodeIfTable2Errors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := DecodeIfTable2(tc.b)
-			if !errors.Is(err, ErrParse) || got != nil {
-				t.Errorf("got %v, %v; want nil and an error wrapping ErrParse", got, err)
+			if !errors.Is(err, errs.Malformed) || got != nil {
+				t.Errorf("got %v, %v; want nil and an error wrapping errs.Malformed", got, err)
 			}
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/sockscope/sockscope/internal/errs"
 	"github.com/sockscope/sockscope/internal/iphlp"
 )
 
@@ -23,10 +24,10 @@ func systemInterfaces() ([]Interface, error) {
 
 // readIfTable2 returns a copy of the MIB_IF_TABLE2 of every interface
 // (iphlp.Table.Copy says what it returns on failure; a NumEntries above
-// mibIfMaxRows wraps ErrParse).
+// mibIfMaxRows wraps errs.Malformed).
 func readIfTable2() ([]byte, error) {
 	b, err := iphlp.Table{Name: "GetIfTable2", Proc: procGetIfTable2, Get: getIfTable2,
-		HeaderLen: mibIfHeader, RowLen: mibIfRowLen, MaxRows: mibIfMaxRows, Malformed: ErrParse}.Copy()
+		HeaderLen: mibIfHeader, RowLen: mibIfRowLen, MaxRows: mibIfMaxRows, Malformed: errs.Malformed}.Copy()
 	if err != nil {
 		return nil, fmt.Errorf("ifaces: %w", err)
 	}

@@ -110,7 +110,7 @@ func TestParseStat(t *testing.T) {
 			t.Errorf("parseStat(%q) = %+v, %v; want %+v, error %v", tc.line, got, err, tc.want, tc.err)
 		}
 		if err != nil && !errors.Is(err, errs.Malformed) {
-			t.Errorf("parseStat(%q): error %v does not wrap ErrParse", tc.line, err)
+			t.Errorf("parseStat(%q): error %v does not wrap errs.Malformed", tc.line, err)
 		}
 	}
 }
@@ -251,7 +251,7 @@ func FuzzParseStat(f *testing.F) {
 				t.Errorf("parseStat(%q): comm %q, not the text between ( and the last )", b, st.Comm)
 			}
 		} else if !errors.Is(err, errs.Malformed) {
-			t.Errorf("parseStat(%q): %v does not wrap ErrParse", b, err)
+			t.Errorf("parseStat(%q): %v does not wrap errs.Malformed", b, err)
 		}
 		// b as a command name (the kernel caps it at 15 bytes; any length
 		// must work).

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/sockscope/sockscope/internal/errs"
 )
 
 // fixtureNames are the interface indexes of the capture namespace (see
@@ -182,8 +184,8 @@ func TestDecodeRouteErrors(t *testing.T) {
 		"rtnexthop truncated":  rtmsg(afInet, 0, attr(rtaMultipath, 8, 0, 0, 0)),
 		"nexthop bad gateway":  rtmsg(afInet, 0, attr(rtaMultipath, rtnexthop(0, 0, 1, attr(rtaGateway, 1, 2))...)),
 	} {
-		if _, err := DecodeRoute(b); !errors.Is(err, ErrParse) {
-			t.Errorf("%s: error %v, want one wrapping ErrParse", name, err)
+		if _, err := DecodeRoute(b); !errors.Is(err, errs.Malformed) {
+			t.Errorf("%s: error %v, want one wrapping errs.Malformed", name, err)
 		}
 	}
 }
@@ -200,11 +202,11 @@ func TestDecodeDump(t *testing.T) {
 	if rs, ok, err := DecodeDump(route, nil); err != nil || ok || len(rs) != 1 {
 		t.Errorf("without NLMSG_DONE: %d routes, done %v, error %v; want 1, false, nil", len(rs), ok, err)
 	}
-	if _, _, err := decodeDump(route, 8, 0, nil); !errors.Is(err, ErrParse) {
-		t.Errorf("wrong sequence number: error %v, want ErrParse", err)
+	if _, _, err := decodeDump(route, 8, 0, nil); !errors.Is(err, errs.Malformed) {
+		t.Errorf("wrong sequence number: error %v, want errs.Malformed", err)
 	}
-	if _, _, err := decodeDump(route, 0, 98, nil); !errors.Is(err, ErrParse) {
-		t.Errorf("wrong port id: error %v, want ErrParse", err)
+	if _, _, err := decodeDump(route, 0, 98, nil); !errors.Is(err, errs.Malformed) {
+		t.Errorf("wrong port id: error %v, want errs.Malformed", err)
 	}
 	for name, b := range map[string][]byte{
 		"NLMSG_ERROR": nlmsg(nlmsgError, u32(uint32(0x100000000-int64(syscall.EPERM)))),
@@ -223,8 +225,8 @@ func TestDecodeDump(t *testing.T) {
 		"short error":      nlmsg(nlmsgError, nil),
 		"bad route":        nlmsg(rtmNewRoute, rtmsg(afInet, 40)),
 	} {
-		if _, _, err := DecodeDump(b, nil); !errors.Is(err, ErrParse) {
-			t.Errorf("%s: error %v, want ErrParse", name, err)
+		if _, _, err := DecodeDump(b, nil); !errors.Is(err, errs.Malformed) {
+			t.Errorf("%s: error %v, want errs.Malformed", name, err)
 		}
 	}
 }

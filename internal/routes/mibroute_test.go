@@ -7,6 +7,8 @@ import (
 	"os"
 	"reflect"
 	"testing"
+
+	"github.com/sockscope/sockscope/internal/errs"
 )
 
 // fwdRow is one MIB_IPFORWARD_ROW2, for building fixtures.
@@ -173,8 +175,8 @@ func TestDecodeIPForwardTable2Errors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dst := []Route{{OIF: 5}}
 			got, err := DecodeIPForwardTable2(tc.b, dst)
-			if !errors.Is(err, ErrParse) {
-				t.Errorf("error %v, want one wrapping ErrParse", err)
+			if !errors.Is(err, errs.Malformed) {
+				t.Errorf("error %v, want one wrapping errs.Malformed", err)
 			}
 			if len(got) != 1 || got[0].OIF != 5 {
 				t.Errorf("dst changed on error: %+v", got)

@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/sockscope/sockscope/internal/errs"
 )
 
 // procfsWant4 is testdata/procfs/route, captured on little-endian x86-64
@@ -102,8 +104,8 @@ func TestParseProcRouteErrors(t *testing.T) {
 		"eth0\t00000000\t010200C0\t0003\t0\t0\t99999999999\t00000000\t0\t0\t0\n", // metric too large
 	} {
 		_, err := ParseProcRoute(strings.NewReader(head + line))
-		if !errors.Is(err, ErrParse) || !strings.Contains(err.Error(), "/proc/net/route line") {
-			t.Errorf("%q: %v, want a quoting ErrParse", line, err)
+		if !errors.Is(err, errs.Malformed) || !strings.Contains(err.Error(), "/proc/net/route line") {
+			t.Errorf("%q: %v, want a quoting errs.Malformed", line, err)
 		}
 	}
 }
@@ -119,8 +121,8 @@ func TestParseIPv6RouteErrors(t *testing.T) {
 		"g" + z[1:] + " 00 " + z + " 00 " + z + " 00000000 00000001 00000000 00000001 lo\n",
 	} {
 		_, err := ParseIPv6Route(strings.NewReader(line))
-		if !errors.Is(err, ErrParse) || !strings.Contains(err.Error(), "/proc/net/ipv6_route line") {
-			t.Errorf("%q: %v, want a quoting ErrParse", line, err)
+		if !errors.Is(err, errs.Malformed) || !strings.Contains(err.Error(), "/proc/net/ipv6_route line") {
+			t.Errorf("%q: %v, want a quoting errs.Malformed", line, err)
 		}
 	}
 }

@@ -4,18 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+
+	"github.com/sockscope/sockscope/internal/errs"
 )
 
 // ErrUnsupported is wrapped by the error List returns on systems it cannot
 // read routes on.
 var ErrUnsupported = errors.New("routes: not supported on this system")
 
-// ErrParse is wrapped by every error the decoders return for malformed
-// input: an rtnetlink dump or a MIB_IPFORWARD_TABLE2.
-var ErrParse = errors.New("routes: malformed routing data")
-
 func parseErrorf(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrParse}, args...)...)
+	return fmt.Errorf("%w: "+format, append([]any{errs.Malformed}, args...)...)
 }
 
 // Well-known routing table ids (enum rt_class_t in
