@@ -47,12 +47,24 @@ func Main() int {
 // makes it behave as netstat) and returns the exit code.
 func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 	base := strings.TrimSuffix(strings.ToLower(filepath.Base(args[0])), ".exe")
+	// The terminal's charset decides the encoding of tables and messages
+	// (GBK, GB18030 …), and whether Chinese can be shown at all.
+	cs := i18n.DetectCharset(getenv, runtime.GOOS)
+	out := i18n.ChooseOutput(cli.ArgsLang(args[1:], localeLang()), cs)
+	io.SetCharset(out.Charset)
+	defer io.Flush()
+	if len(args) < 2 || !strings.HasPrefix(args[1], "__complete") { // not on every TAB
+		for _, k := range out.Notices {
+			fmt.Fprintf(io.ErrOut, "%s: %s\n", base, i18n.T(out.Lang, k))
+		}
+	}
 	f := &cli.Factory{
 		IO:         io,
 		Netstat:    base == "netstat",
 		Privileged: privileged(),
-		Lang:       cli.ArgsLang(args[1:], localeLang()),
-		UTF8:       localeUTF8(),
+		Lang:       out.Lang,
+		UTF8:       cs == i18n.CharsetUTF8,
+		NoChinese:  !cs.ShowsChinese(),
 		UserName:   procattr.UserName,
 		Source:     newSource,
 		Views:      viewSources(),
@@ -146,17 +158,4 @@ func viewSources() cli.ViewSources {
 		Devices:      func() (*ifaces.DeviceTable, error) { return ifaces.ReadDevices("") },
 		Names:        func() *netview.Names { return netview.ReadNames("") },
 	}
-}
-
-// localeUTF8 reports whether the locale's character set is UTF-8: the
-// first of LC_ALL, LC_CTYPE and LANG that is set names it. With none set
-// (the C locale) it is not.
-func localeUTF8() bool {
-	for _, k := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
-		if v := getenv(k); v != "" {
-			v = strings.ToLower(v)
-			return strings.Contains(v, "utf-8") || strings.Contains(v, "utf8")
-		}
-	}
-	return runtime.GOOS == "windows" // Go writes to the Windows console as UTF-16: box drawing shows
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/text/encoding/simplifiedchinese"
+
 	"github.com/sockscope/sockscope/internal/iostreams"
 )
 
@@ -174,5 +176,33 @@ func TestHelpTemplateChinese(t *testing.T) {
 		if !strings.Contains(out.String(), w) {
 			t.Errorf("English help does not contain %q", w)
 		}
+	}
+}
+
+// TestGBKTerminal checks that a GBK terminal gets GBK bytes for tables and
+// messages, and UTF-8 for JSON; and that a terminal that cannot show
+// Chinese gets English, said once.
+func TestGBKTerminal(t *testing.T) {
+	withLocale(t, map[string]string{"LANG": "zh_CN.GBK"})
+	ios, _, out, errOut := iostreams.Test()
+	if code := Run(context.Background(), []string{"sockscope", "-s", "-p", "bogus"}, ios); code != ExitUsage {
+		t.Fatalf("exit %d", code)
+	}
+	if want, _ := simplifiedchinese.GBK.NewEncoder().String("无法识别"); !strings.Contains(errOut.String(), want) {
+		t.Errorf("GBK terminal: stderr %q is not GBK Chinese", errOut.String())
+	}
+	ios, _, out, _ = iostreams.Test()
+	if code := Run(context.Background(), []string{"sockscope", "-s", "-p", "tcp"}, ios); code != ExitOK {
+		t.Fatalf("-s -p tcp: exit %d", code)
+	}
+	if want, _ := simplifiedchinese.GBK.NewEncoder().String("主动开放"); !strings.Contains(out.String(), want) {
+		t.Errorf("GBK terminal: -s -p tcp is not GBK Chinese:\n%q", out.String())
+	}
+
+	withLocale(t, map[string]string{"LANG": "en_US.ISO-8859-1"})
+	ios, _, _, errOut = iostreams.Test()
+	Run(context.Background(), []string{"sockscope", "--lang", "zh-CN", "-s", "-p", "bogus"}, ios)
+	if s := errOut.String(); !strings.Contains(s, "cannot show Chinese") || !strings.Contains(s, `unknown protocol "bogus"`) {
+		t.Errorf("Latin-1 terminal with --lang zh-CN: stderr %q, want English and one notice", s)
 	}
 }

@@ -48,7 +48,7 @@ func newExplainCmd(f *Factory) *cobra.Command {
 			if lang != "" && !validLang(lang) {
 				return flagErrorf(f.Lang, "cli.err.lang", lang)
 			}
-			if lang == "" {
+			if lang == "" || f.noChinese(lang) {
 				lang = f.Lang
 			}
 			ctx := cmd.Context()
@@ -243,7 +243,7 @@ func newDiagramCmd(f *Factory) *cobra.Command {
 			if o.Lang != "" && !validLang(o.Lang) {
 				return flagErrorf(f.Lang, "cli.err.lang", o.Lang)
 			}
-			if o.Lang == "" {
+			if o.Lang == "" || f.noChinese(o.Lang) {
 				o.Lang = f.Lang
 			}
 			lang := o.Lang

@@ -51,7 +51,7 @@ func listRun(ctx context.Context, f *Factory, req *listRequest) error {
 	if err != nil {
 		return sourceError(req.Render.Lang, req.Source, err)
 	}
-	out := bufio.NewWriterSize(f.IO.Out, 64<<10)
+	out := bufio.NewWriterSize(f.stdout(req.Render.Format), 64<<10)
 	host, _ := os.Hostname()
 	var socks []sockets.Socket
 	warned, repeat := false, false

@@ -134,6 +134,8 @@ type requestInput struct {
 	native             render.Style
 	lang               string
 	getenv             func(string) string
+	// noChinese: the terminal cannot show Chinese (Factory.NoChinese).
+	noChinese bool
 }
 
 // buildRequest validates flags and positional arguments.
@@ -143,7 +145,9 @@ func buildRequest(in requestInput) (*listRequest, error) {
 		if !validLang(f.lang) {
 			return nil, flagErrorf(lang, "cli.err.lang", f.lang)
 		}
-		lang = f.lang
+		if !in.noChinese || i18n.Lang(f.lang) != "zh" {
+			lang = f.lang
+		}
 	}
 	if err := checkValues(in.set, lang); err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"io"
 	"runtime"
 
 	"github.com/spf13/cobra"
@@ -29,6 +30,9 @@ type Factory struct {
 	UTF8 bool
 	// Lang is the language of the user's locale ("" for English).
 	Lang string
+	// NoChinese is true when the terminal's charset cannot show Chinese:
+	// --lang zh-CN then writes English too (app says so once).
+	NoChinese bool
 	// Getenv reads the environment (NO_COLOR, TERM); nil reads nothing.
 	Getenv func(string) string
 	// Privileged is true when running as root (Administrator), so that
@@ -123,6 +127,22 @@ func NewRootCmd(f *Factory, runF func(*listRequest) error) *cobra.Command {
 	return root
 }
 
+// stdout returns where output in format goes: tables follow the
+// terminal's charset (GBK …), as messages do; JSON, NDJSON and CSV are
+// UTF-8 whatever the locale (docs/json.md).
+func (f *Factory) stdout(format render.Format) io.Writer {
+	if format == render.Table {
+		return f.IO.Out
+	}
+	return f.IO.DataOut()
+}
+
+// noChinese reports whether lang asks for Chinese where the terminal
+// cannot show it, so that f.Lang (English) is used instead.
+func (f *Factory) noChinese(lang string) bool {
+	return f.NoChinese && i18n.Lang(lang) == "zh"
+}
+
 // verbSpec describes a command that shows the listing or one view.
 type verbSpec struct {
 	use, short, long, example string
@@ -165,6 +185,7 @@ func runList(cmd *cobra.Command, f *Factory, lf *listFlags, args []string, runF 
 		native:    nativeStyle(),
 		lang:      f.Lang,
 		getenv:    f.Getenv,
+		noChinese: f.NoChinese,
 	}
 	if cmd.HasParent() {
 		in.verb = cmd.CommandPath()
@@ -177,7 +198,7 @@ func runList(cmd *cobra.Command, f *Factory, lf *listFlags, args []string, runF 
 	if !lf.numeric {
 		req.Render.UserName = f.UserName
 	}
-	if req.Render.Lang == "" {
+	if req.Render.Lang == "" || f.noChinese(req.Render.Lang) {
 		req.Render.Lang = f.Lang
 	}
 	if runF != nil {

@@ -41,7 +41,7 @@ func runView(ctx context.Context, f *Factory, req *listRequest) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	out := bufio.NewWriterSize(f.IO.Out, 64<<10)
+	out := bufio.NewWriterSize(f.stdout(req.Render.Format), 64<<10)
 	nv := netview.Options{Style: req.Render.Style, Format: req.Render.Format, Lang: req.Render.Lang,
 		Numeric: req.Numeric, Families: req.Families, All: req.All, Extended: req.Extended}
 	if nv.Style == render.Linux && !nv.Numeric && f.Views.Names != nil {
