@@ -72,6 +72,8 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 		Getenv:     os.Getenv,
 		Processes:  processes,
 		NetNSOf:    netnsOf,
+
+		EphemeralPorts: ephemeralPorts,
 		Namer: cli.NewNamer(sync.OnceValue(func() *names.Services {
 			return names.LoadServices(names.DefaultServicesPath())
 		}), &names.Resolver{}),

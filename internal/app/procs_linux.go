@@ -7,6 +7,7 @@ import (
 	"syscall"
 
 	"github.com/sockscope/sockscope/internal/cli"
+	"github.com/sockscope/sockscope/internal/summary"
 )
 
 // processes lists the running processes from /proc, for the completion of
@@ -47,4 +48,15 @@ func netnsOf(pid int32) (theirs, ours uint64, err error) {
 		return 0, 0, err
 	}
 	return theirs, st.Ino, nil
+}
+
+// ephemeralPorts reads the local port range of this network namespace
+// (net.ipv4.ip_local_port_range); zero when it cannot be read.
+func ephemeralPorts() summary.PortRange {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return summary.PortRange{}
+	}
+	r, _ := summary.ParsePortRange(string(b))
+	return r
 }

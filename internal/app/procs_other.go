@@ -2,7 +2,12 @@
 
 package app
 
-import "github.com/sockscope/sockscope/internal/cli"
+import (
+	"runtime"
+
+	"github.com/sockscope/sockscope/internal/cli"
+	"github.com/sockscope/sockscope/internal/summary"
+)
 
 // processes lists no process where /proc is not there to read: --pid and
 // --program complete nothing.
@@ -11,3 +16,12 @@ func processes() []cli.ProcessName { return nil }
 // netnsOf is nil: there are no network namespaces to explain an empty
 // --pid listing with.
 var netnsOf func(pid int32) (uint64, uint64, error)
+
+// ephemeralPorts is Windows' default dynamic port range (netsh int ipv4
+// show dynamicport tcp), and unknown elsewhere.
+func ephemeralPorts() summary.PortRange {
+	if runtime.GOOS == "windows" {
+		return summary.PortRange{Low: 49152, High: 65535}
+	}
+	return summary.PortRange{}
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sockscope/sockscope/internal/order"
 	"github.com/sockscope/sockscope/internal/sockets"
 	"github.com/sockscope/sockscope/internal/statsview"
 )
@@ -20,9 +21,6 @@ type ProcessName struct {
 
 // stateGroups are the names of ss's state groups, which --state takes too.
 var stateGroups = []string{"all", "connected", "synchronized", "bucket", "big"}
-
-// sortFields are the fields --sort takes.
-var sortFields = []string{"proto", "local", "remote", "port", "state", "pid", "program", "recv-q", "send-q"}
 
 // fixedValues completes a flag from a fixed list of values.
 func fixedValues(vals ...string) cobra.CompletionFunc {
@@ -95,7 +93,7 @@ func registerCompletions(cmd *cobra.Command, f *Factory, p protoForm, lf *listFl
 		"lang":     fixedValues("en", "zh-CN"),
 		"color":    fixedValues("auto", "always", "never"),
 		"source":   fixedValues(sockets.SourceKinds...),
-		"sort":     listValues(sortFields...),
+		"sort":     listValues(order.Fields()...),
 		"pid":      processValues(f, true),
 		"program":  processValues(f, false),
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/sockscope/sockscope/internal/i18n"
+	"github.com/sockscope/sockscope/internal/order"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 	"github.com/sockscope/sockscope/internal/statsview"
@@ -59,6 +60,16 @@ func stateError(lang string, err error) error {
 		return translate(err, lang, "cli.err.state.suggest", ue.Name, strings.Join(ue.Suggestions, i18n.T(lang, "cli.or")))
 	}
 	return translate(err, lang, "cli.err.state.unknown", ue.Name, validList(lang, stateValues()))
+}
+
+// sortError is the usage error of err, returned by order.Parse for --sort,
+// in language lang.
+func sortError(lang string, err error) error {
+	var ue *order.UnknownFieldError
+	if errors.As(err, &ue) {
+		return translate(err, lang, "cli.err.sort.field", ue.Field, validList(lang, order.Fields()))
+	}
+	return &FlagError{Err: &prefixedError{prefix: "--sort: ", Err: err}}
 }
 
 // prefixedError is Err with prefix before its message.

@@ -57,6 +57,8 @@ func viewScope(v view, windows bool) scope {
 		return inGroups
 	case viewEthernet:
 		return inEthernet
+	case viewSummary:
+		return inSummary
 	}
 	return inList
 }
@@ -161,7 +163,7 @@ var flagDefs = []flagDef{
 	{"style", inList | inViews, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.style, "style", "", t("cli.flag.style"))
 	}},
-	{"color", inOutput, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"color", inList | inViews, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.color, "color", "auto", t("cli.flag.color"))
 	}},
 	{"lang", inOutput, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
@@ -264,6 +266,7 @@ func checkApplies(fs *pflag.FlagSet, v view, windows bool, lang string) error {
 var viewNames = map[view]string{
 	viewList: "list", viewStats: "stats", viewRoutes: "routes",
 	viewIfaces: "interfaces", viewGroups: "groups", viewEthernet: "ethernet",
+	viewSummary: "summary",
 }
 
 // flagName is how a user would have written fl: "-o" or "--timers".

@@ -72,6 +72,7 @@ func listRun(ctx context.Context, f *Factory, req *listRequest) error {
 			}
 			warned = true
 		}
+		req.Sort.Sort(socks)
 		opts := req.Render
 		if !req.Numeric && f.Namer != nil {
 			opts.Namer = f.Namer(ctx, socks)

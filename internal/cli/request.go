@@ -11,9 +11,11 @@ import (
 
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/netview"
+	"github.com/sockscope/sockscope/internal/order"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 	"github.com/sockscope/sockscope/internal/statsview"
+	"github.com/sockscope/sockscope/internal/summary"
 )
 
 // programSentinel is the value -p takes when no protocol follows it
@@ -56,7 +58,7 @@ type listRequest struct {
 	// --timers); NoHeader leaves out the table's headings (-H); Sort is
 	// --sort's spec.
 	Timers, NoHeader bool
-	Sort             string
+	Sort             order.Spec
 
 	// View is what to show; for views other than the listing, ViewProtos
 	// is -p's raw value, Families 0 (both), 4 or 6, and Ethernet asks for
@@ -70,6 +72,9 @@ type listRequest struct {
 	// Stats is how -s shows the counters, but for Lang, which the view
 	// sets.
 	Stats statsview.Options
+	// Summary is how summary shows its counts, but for Lang and the
+	// ephemeral port range, which the command sets.
+	Summary summary.Options
 }
 
 // A FlagError is bad user input: it is printed as one line and the
@@ -175,6 +180,9 @@ func buildRequest(in requestInput) (*listRequest, error) {
 	} else if req.View == viewIfaces && f.extended && req.Render.Style == render.Windows {
 		req.View = viewEthernet
 	}
+	if req.View == viewSummary {
+		return req, summaryRequest(in, req, proto, lang)
+	}
 	if req.View != viewList {
 		// The other netstat views: -s, -r, -i, -g, and -e in the Windows
 		// layout. -p names their protocols (ip, icmp, tcpv6 ...).
@@ -204,6 +212,26 @@ func buildRequest(in requestInput) (*listRequest, error) {
 		return nil, err
 	}
 	return req, listRender(in, req, showProgram)
+}
+
+// summaryRequest sets what summary counts (every state unless --state
+// says otherwise, as list -a) and how it shows it.
+func summaryRequest(in requestInput, req *listRequest, proto, lang string) error {
+	in.flags.all = true
+	if err := listFilter(in, req, proto, lang); err != nil {
+		return err
+	}
+	req.Render.Lang = in.flags.lang
+	req.Owners, req.Details = true, true
+	req.Summary = summary.Options{Format: req.Render.Format, Top: in.flags.top}
+	if err := req.Summary.Validate(); err != nil {
+		var oe *summary.OptionError
+		if errors.As(err, &oe) && oe.Field == "top" {
+			return flagErrorf(lang, "cli.err.top", oe.Value)
+		}
+		return flagErrorf(lang, "cli.err.summary.format", req.Render.Format)
+	}
+	return nil
 }
 
 // statsOptions sets req.Stats from -p, -t -u -w, -4 -6 and --nonzero, and
@@ -493,15 +521,21 @@ func listRender(in requestInput, req *listRequest, showProgram bool) error {
 	r.Lang = f.lang
 	req.NoHeader = f.noHeader
 	r.NoHeader = f.noHeader
+	if in.set.Changed("sort") {
+		var err error
+		if req.Sort, err = order.Parse(f.sort); err != nil {
+			return sortError(in.lang, err)
+		}
+	}
 	if f.noHeader && (r.Format == render.JSON || r.Format == render.NDJSON) {
 		return flagErrorf(in.lang, "cli.err.noheader.json", r.Format)
 	}
-	req.Sort = f.sort
 	// Names are looked up on a terminal unless -n; piped, only when asked
 	// (SPEC section 4); never for data formats.
 	req.Numeric = f.numeric || r.Format != render.Table || (!in.stdoutTTY && !f.resolve)
 	dataFormat := r.Format != render.Table
-	req.Owners = r.ShowPID || r.ShowProgram || r.ShowExe || dataFormat || len(req.PIDs) > 0 || len(req.Programs) > 0
+	req.Owners = r.ShowPID || r.ShowProgram || r.ShowExe || dataFormat || len(req.PIDs) > 0 || len(req.Programs) > 0 ||
+		req.Sort.UsesHolder()
 	// net-tools prints PID/argv[0], so the linux layout needs command lines.
 	linuxProgram := r.Style == render.Linux && (r.ShowProgram || r.ShowPID)
 	req.Details = r.ShowExe || dataFormat || len(req.Programs) > 0 || linuxProgram
@@ -562,6 +596,7 @@ const (
 	viewIfaces        // -i (not Windows), interfaces
 	viewGroups        // -g, groups
 	viewEthernet      // -e in the Windows layout (Windows netstat -e)
+	viewSummary       // summary
 )
 
 // pickView returns the view the flags ask for; the first of -s, -r, -i,

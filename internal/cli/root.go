@@ -15,6 +15,7 @@ import (
 	"github.com/sockscope/sockscope/internal/iostreams"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/summary"
 )
 
 // Factory holds what commands depend on, as functions so that tests can
@@ -51,6 +52,9 @@ type Factory struct {
 	// that of this process, to explain an empty --pid listing; nil where
 	// there are no namespaces.
 	NetNSOf func(pid int32) (theirs, ours uint64, err error)
+	// EphemeralPorts returns the range of local ports the system picks for
+	// outgoing connections (zero when unknown), for summary.
+	EphemeralPorts func() summary.PortRange
 	// Namer returns the namer used for non-numeric output.
 	Namer func(ctx context.Context, socks []sockets.Socket) render.Namer
 }
@@ -120,6 +124,13 @@ func NewRootCmd(f *Factory, runF func(*listRequest) error) *cobra.Command {
 			example: "  sockscope groups\n  sockscope -g --style linux",
 			in:      inGroups,
 			view:    viewGroups,
+		}),
+		newVerb(f, runF, verbSpec{
+			use:     "summary [flags]",
+			short:   i18n.T(f.Lang, "cli.summary.short"),
+			example: "  sockscope summary\n  sockscope summary -t --top 5\n  sockscope summary --state close-wait\n  sockscope summary --format json",
+			in:      inSummary,
+			view:    viewSummary,
 		}),
 		newExplainCmd(f),
 		newDiagramCmd(f))
@@ -204,7 +215,11 @@ func runList(cmd *cobra.Command, f *Factory, lf *listFlags, args []string, runF 
 	if runF != nil {
 		return runF(req)
 	}
-	if req.View != viewList {
+	switch req.View {
+	case viewList:
+	case viewSummary:
+		return summaryRun(cmd.Context(), f, req)
+	default:
 		return runView(cmd.Context(), f, req)
 	}
 	return listRun(cmd.Context(), f, req)

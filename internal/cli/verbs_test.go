@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -61,6 +63,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"completion", "bogus"}, `unknown shell "bogus" for completion`},
 		{[]string{"--json", "--format", "csv"}, "--json conflicts with --format csv"},
 		{[]string{"-H", "--format", "json"}, "-H (--no-header) does not apply to --format json"},
+		{[]string{"list", "--sort", "bogus"}, `--sort: unknown field "bogus" (valid: port, state`},
 	}
 	for _, tt := range tests {
 		_, _, err := execRoot(t, false, tt.args...)
@@ -354,5 +357,49 @@ func TestWindowsStatsConnections(t *testing.T) {
 	out, _, err = execList(t, f, "-s", "-p", "tcp", "--style", "modern")
 	if err != nil || strings.Contains(out, "ESTABLISHED") {
 		t.Errorf("-s -p tcp --style modern lists connections (%v):\n%s", err, out)
+	}
+}
+
+// TestSortRows checks that --sort orders the rows, after attribution when
+// it sorts by an owner.
+func TestSortRows(t *testing.T) {
+	f := &Factory{Source: func(sockets.SourceOptions) (sockets.Source, error) {
+		return &fakeSource{socks: tcpSocks(), started: make(chan struct{})}, nil
+	}}
+	out, _, err := execList(t, f, "-tan", "--sort", "port:desc", "--format", "csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ports []int
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+		p, _ := strconv.Atoi(strings.Split(l, ",")[4])
+		ports = append(ports, p)
+	}
+	if len(ports) < 2 || !slices.IsSortedFunc(ports, func(a, b int) int { return b - a }) {
+		t.Errorf("--sort port:desc: local ports %v\n%s", ports, out)
+	}
+	if r := mustParse(t, "list", "--sort", "program"); !r.Owners {
+		t.Error("--sort program does not ask for owners")
+	}
+}
+
+// TestSummary checks that summary counts every state of the listing's
+// sockets, with owners, and refuses CSV.
+func TestSummary(t *testing.T) {
+	f := &Factory{Source: func(sockets.SourceOptions) (sockets.Source, error) {
+		return &fakeSource{socks: tcpSocks(), started: make(chan struct{})}, nil
+	}}
+	r := mustParse(t, "summary", "-t")
+	if r.View != viewSummary || !r.Owners || r.Filter.States != 0 {
+		t.Errorf("summary -t: view %v owners %v states %v; want every state, with owners", r.View, r.Owners, r.Filter.States)
+	}
+	out, _, err := execList(t, f, "summary", "--format", "json")
+	if err != nil || !strings.Contains(out, `"kind":"summary"`) {
+		t.Errorf("summary --format json: %v\n%s", err, out)
+	}
+	for _, args := range [][]string{{"summary", "--format", "csv"}, {"summary", "--top", "-1"}, {"summary", "extra"}, {"summary", "-l"}} {
+		if _, _, err := execRoot(t, false, args...); !IsUsageError(err) {
+			t.Errorf("%q: %v, want a usage error", args, err)
+		}
 	}
 }

@@ -5,7 +5,7 @@ package i18n
 func init() {
 	merge(en, map[string]string{
 		"cli.flag.timers":          "show the kernel's timer of each socket (net-tools netstat -o, ss -o)",
-		"cli.flag.sort":            "sort by `FIELDS`: proto, local, remote, port, state, pid, program, recv-q, send-q (comma-separated; -FIELD descending)",
+		"cli.flag.sort":            "sort by `FIELDS`: proto, local, remote, port, state, pid, program, recv-q, send-q (comma-separated; FIELD:desc or -FIELD for descending)",
 		"cli.flag.top":             "show the `N` processes with the most sockets",
 		"cli.flag.nonzero":         "show only the counters that are not zero",
 		"cli.flag.no-header":       "leave out the table's headings",
@@ -49,5 +49,27 @@ func init() {
 	})
 	merge(zh, map[string]string{
 		"cli.err.noheader.json": "-H（--no-header）不适用于没有表头的 --format %s",
+	})
+}
+
+func init() {
+	merge(en, map[string]string{
+		"cli.err.sort.field": "--sort: unknown field %q (valid: %s)",
+	})
+	merge(zh, map[string]string{
+		"cli.err.sort.field": "--sort 的字段 %q 无法识别（可选：%s）",
+	})
+}
+
+func init() {
+	merge(en, map[string]string{
+		"cli.summary.short":      "Sockets by protocol and state, the processes holding the most, and where TIME_WAIT goes",
+		"cli.err.top":            "bad --top %s (want 0 or more; 0 means 10)",
+		"cli.err.summary.format": "summary has no %s form (valid: table, json, ndjson)",
+	})
+	merge(zh, map[string]string{
+		"cli.summary.short":      "按协议和状态统计套接字，列出占用最多的进程，以及 TIME_WAIT 的去向",
+		"cli.err.top":            "--top %s 无效（应为 0 或正整数；0 表示 10）",
+		"cli.err.summary.format": "summary 没有 %s 格式（可选：table、json、ndjson）",
 	})
 }

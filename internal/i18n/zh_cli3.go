@@ -5,7 +5,7 @@ package i18n
 func init() {
 	merge(zh, map[string]string{
 		"cli.flag.timers":          "显示每个套接字的内核计时器（net-tools netstat -o、ss -o）",
-		"cli.flag.sort":            "按 `FIELDS` 排序：proto、local、remote、port、state、pid、program、recv-q、send-q（逗号分隔；-FIELD 为降序）",
+		"cli.flag.sort":            "按 `FIELDS` 排序：proto、local、remote、port、state、pid、program、recv-q、send-q（逗号分隔；FIELD:desc 或 -FIELD 为降序）",
 		"cli.flag.top":             "显示套接字最多的 `N` 个进程",
 		"cli.flag.nonzero":         "只显示不为零的计数器",
 		"cli.flag.no-header":       "不输出表头",

@@ -190,7 +190,7 @@ func (s Spec) Sort(socks []sockets.Socket) {
 	// The first holder is looked up once per socket, not at every
 	// comparison: the lookup misses the cache and dominated the sort.
 	var holders []*sockets.ProcessInfo
-	if s.usesHolder() {
+	if s.UsesHolder() {
 		holders = make([]*sockets.ProcessInfo, len(socks))
 		for i := range socks {
 			holders[i] = firstHolder(&socks[i])
@@ -216,13 +216,15 @@ func (s Spec) Sort(socks []sockets.Socket) {
 // either direction.
 func (s Spec) Compare(a, b *sockets.Socket) int {
 	var ha, hb *sockets.ProcessInfo
-	if s.usesHolder() {
+	if s.UsesHolder() {
 		ha, hb = firstHolder(a), firstHolder(b)
 	}
 	return s.compare(a, b, ha, hb)
 }
 
-func (s Spec) usesHolder() bool {
+// UsesHolder reports whether s sorts by a field of the holding process (pid,
+// program), which needs the sockets attributed first.
+func (s Spec) UsesHolder() bool {
 	return slices.ContainsFunc(s, func(k Key) bool { return k.Field == PID || k.Field == Program })
 }
 

@@ -173,14 +173,14 @@ TIME_WAIT      6     0    0     0     0      6
 UNCONN         0     0    1     0     1      2
 total         15     2    1     1     3     22
 
-Processes: 3 hold 12 sockets; 10 sockets have no process (TIME_WAIT, orphans, or holders this user cannot see).
+Processes with sockets: 3 (sockets held: 12); sockets with no process: 10 (TIME_WAIT, orphans, or holders this user cannot see).
 
-Top 2 processes by socket count:
+Top processes by socket count (2):
  PID  Program  User      Total  TCP  ESTABLISHED  CLOSE_WAIT  LISTEN
 4100  java     app           6    3            1           2       0
  812  nginx    www-data      5    4            2           0       2
 
-TIME_WAIT: 6 TCP sockets.
+TCP sockets in TIME_WAIT: 6.
 Ephemeral ports 32768-60999 (28232 ports): 7 in use (<0.1%).
 
 Remote endpoints with the most TIME_WAIT:
