@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -96,6 +97,7 @@ func registerCompletions(cmd *cobra.Command, f *Factory, p protoForm, lf *listFl
 		"sort":     listValues(order.Fields()...),
 		"pid":      processValues(f, true),
 		"program":  processValues(f, false),
+		"iface":    listValues(ifaceNames()...),
 	}
 	for name, fn := range fixed {
 		if cmd.Flags().Lookup(name) != nil {
@@ -111,6 +113,19 @@ func registerCompletions(cmd *cobra.Command, f *Factory, p protoForm, lf *listFl
 		}
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
+}
+
+// ifaceNames are the names of this namespace's network interfaces.
+func ifaceNames() []string {
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return nil
+	}
+	names := make([]string, len(ifs))
+	for i, ifi := range ifs {
+		names[i] = ifi.Name
+	}
+	return names
 }
 
 // processValues completes running processes: their PIDs (with the name as

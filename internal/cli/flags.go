@@ -139,6 +139,9 @@ var flagDefs = []flagDef{
 	{"program", inList | inSummary, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringSliceVar(&lf.programs, "program", nil, t("cli.flag.program"))
 	}},
+	{"iface", inIfaces | inGroups, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.StringSliceVar(&lf.iface, "iface", nil, t("cli.flag.iface"))
+	}},
 	{"sort", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.sort, "sort", "", t("cli.flag.sort"))
 	}},

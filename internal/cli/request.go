@@ -30,7 +30,7 @@ type listFlags struct {
 	resolve, json, rate, nonzero, timers    bool
 	noHeader, version                       bool
 	proto                                   string // -p: "" not given, programSentinel, or PROTO
-	states, ports, pids, programs           []string
+	states, ports, pids, programs, iface    []string
 	format, style, source, record, lang     string
 	color, sort                             string
 	top                                     int
@@ -69,6 +69,9 @@ type listRequest struct {
 	Families      int
 	Ethernet      bool
 	All, Extended bool
+	// Ifaces are the interfaces --iface selects in the interface and
+	// group views (none: all).
+	Ifaces []string
 	// Stats is how -s shows the counters, but for Lang, which the view
 	// sets.
 	Stats statsview.Options
@@ -190,6 +193,7 @@ func buildRequest(in requestInput) (*listRequest, error) {
 		req.Render.Lang = f.lang
 		req.Numeric = f.numeric
 		req.All = f.all
+		req.Ifaces = splitList(f.iface)
 		req.Extended = f.extended
 		req.Ethernet = f.extended && req.Render.Style == render.Windows
 		switch {
@@ -268,7 +272,7 @@ func statsOptions(req *listRequest, f *listFlags, lang string) error {
 // emptyChecked are the flags whose value may not be empty or look like
 // flags: "--port ”" is not "no filter", and in "--program -tln" the user
 // forgot NAME.
-var emptyChecked = []string{"state", "port", "pid", "program", "format", "style", "lang", "source", "color", "sort", "protocol"}
+var emptyChecked = []string{"state", "port", "pid", "program", "iface", "format", "style", "lang", "source", "color", "sort", "protocol"}
 
 // checkValues refuses an empty value, or one that starts with "-", of the
 // flags in emptyChecked that set holds.

@@ -5,14 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/sockscope/sockscope/internal/errs"
+	"github.com/sockscope/sockscope/internal/ifaces"
 	"github.com/sockscope/sockscope/internal/iostreams"
 	"github.com/sockscope/sockscope/internal/netstats"
+	"github.com/sockscope/sockscope/internal/netview"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 	"github.com/sockscope/sockscope/internal/statsview"
@@ -64,6 +67,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--json", "--format", "csv"}, "--json conflicts with --format csv"},
 		{[]string{"-H", "--format", "json"}, "-H (--no-header) does not apply to --format json"},
 		{[]string{"list", "--sort", "bogus"}, `--sort: unknown field "bogus" (valid: port, state`},
+		{[]string{"routes", "--iface", "lo"}, "--iface does not apply to 'sockscope routes'"},
+		{[]string{"-tan", "--iface", "lo"}, "--iface does not apply to the socket listing"},
 	}
 	for _, tt := range tests {
 		_, _, err := execRoot(t, false, tt.args...)
@@ -220,6 +225,7 @@ func TestCompletions(t *testing.T) {
 		{[]string{"--style", "w"}, []string{"windows"}},
 		{[]string{"--color", "a"}, []string{"auto", "always"}},
 		{[]string{"--pid", "4"}, []string{"42\tnginx", "43\tnginx"}},
+		{[]string{"interfaces", "--iface", "l"}, []string{"lo"}},
 		{[]string{"--program", "n"}, []string{"nginx"}},
 		{[]string{"help", "rou"}, []string{"routes\t"}},
 	}
@@ -401,5 +407,30 @@ func TestSummary(t *testing.T) {
 		if _, _, err := execRoot(t, false, args...); !IsUsageError(err) {
 			t.Errorf("%q: %v, want a usage error", args, err)
 		}
+	}
+}
+
+// TestIfaceFilter checks that --iface keeps the interfaces and groups it
+// names, and that a name matching nothing is bad input.
+func TestIfaceFilter(t *testing.T) {
+	f := &Factory{Views: ViewSources{
+		Interfaces: func() ([]ifaces.Interface, map[string]netview.IfaceInfo, error) {
+			return []ifaces.Interface{{Name: "lo"}, {Name: "eth0"}}, nil, nil
+		},
+		Groups: func() ([]ifaces.Membership, error) {
+			return []ifaces.Membership{{Ifindex: 1, Device: "lo", Group: netip.MustParseAddr("224.0.0.1"), Users: 1},
+				{Ifindex: 2, Device: "eth0", Group: netip.MustParseAddr("224.0.0.251"), Users: 1}}, nil
+		},
+	}}
+	out, _, err := execList(t, f, "interfaces", "--iface", "eth0", "--format", "csv")
+	if err != nil || strings.Contains(out, "lo,") || !strings.Contains(out, "eth0") {
+		t.Errorf("interfaces --iface eth0 (%v):\n%s", err, out)
+	}
+	out, _, err = execList(t, f, "groups", "--iface", "lo", "--format", "csv")
+	if err != nil || strings.Contains(out, "224.0.0.251") || !strings.Contains(out, "224.0.0.1") {
+		t.Errorf("groups --iface lo (%v):\n%s", err, out)
+	}
+	if _, _, err := execList(t, f, "interfaces", "--iface", "nosuch"); !IsUsageError(err) {
+		t.Errorf("--iface nosuch: %v, want a usage error", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -132,6 +133,12 @@ func showView(ctx context.Context, f *Factory, req *listRequest, out *bufio.Writ
 		if netview.NetToolsText(nv) && src.Devices != nil {
 			t, err := src.Devices()
 			if err == nil {
+				if len(req.Ifaces) > 0 {
+					t.Devices = slices.DeleteFunc(t.Devices, func(d ifaces.Device) bool { return !req.wantIface(d.Name) })
+					if len(t.Devices) == 0 {
+						return noIface(req)
+					}
+				}
 				return netview.WriteDevices(out, t, nv)
 			}
 			if !errors.Is(err, ifaces.ErrNoDevices) {
@@ -142,15 +149,35 @@ func showView(ctx context.Context, f *Factory, req *listRequest, out *bufio.Writ
 		if err != nil {
 			return fmt.Errorf("interface table: %w", err)
 		}
+		if len(req.Ifaces) > 0 {
+			if ifs = slices.DeleteFunc(ifs, func(i ifaces.Interface) bool { return !req.wantIface(i.Name) }); len(ifs) == 0 {
+				return noIface(req)
+			}
+		}
 		return netview.WriteInterfaces(out, ifs, info, nv)
 	case viewGroups:
 		gs, err := src.Groups()
 		if err != nil {
 			return fmt.Errorf("multicast groups: %w", err)
 		}
+		if len(req.Ifaces) > 0 {
+			gs = slices.DeleteFunc(gs, func(m ifaces.Membership) bool { return !req.wantIface(m.Device) })
+		}
 		return netview.WriteGroups(out, gs, nv)
 	}
 	return nil
+}
+
+// wantIface reports whether --iface selects the interface named name (an
+// address label "eth0:1" goes with its interface).
+func (req *listRequest) wantIface(name string) bool {
+	base, _, _ := strings.Cut(name, ":")
+	return slices.Contains(req.Ifaces, name) || slices.Contains(req.Ifaces, base)
+}
+
+// noIface is the usage error of an --iface that names no interface.
+func noIface(req *listRequest) error {
+	return flagErrorf(req.Render.Lang, "cli.err.iface", strings.Join(req.Ifaces, ","))
 }
 
 // windowsConnections follows the statistics of -s -p PROTO in the Windows

@@ -73,3 +73,14 @@ func init() {
 		"cli.err.summary.format": "summary 没有 %s 格式（可选：table、json、ndjson）",
 	})
 }
+
+func init() {
+	merge(en, map[string]string{
+		"cli.flag.iface": "only the interface `NAME` (comma-separated for more)",
+		"cli.err.iface":  "--iface %s: no such interface here",
+	})
+	merge(zh, map[string]string{
+		"cli.flag.iface": "只看接口 `NAME`（多个用逗号分隔）",
+		"cli.err.iface":  "--iface %s：这里没有这个接口",
+	})
+}
