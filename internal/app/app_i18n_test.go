@@ -8,6 +8,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/sockscope/sockscope/internal/iostreams"
+	"github.com/sockscope/sockscope/internal/sockets"
 )
 
 // withLocale runs the test with env as the environment's locale variables.
@@ -184,19 +185,32 @@ func TestHelpTemplateChinese(t *testing.T) {
 // Chinese gets English, said once.
 func TestGBKTerminal(t *testing.T) {
 	withLocale(t, map[string]string{"LANG": "zh_CN.GBK"})
-	ios, _, out, errOut := iostreams.Test()
+	ios, _, _, errOut := iostreams.Test()
 	if code := Run(context.Background(), []string{"sockscope", "-s", "-p", "bogus"}, ios); code != ExitUsage {
 		t.Fatalf("exit %d", code)
 	}
 	if want, _ := simplifiedchinese.GBK.NewEncoder().String("无法识别"); !strings.Contains(errOut.String(), want) {
 		t.Errorf("GBK terminal: stderr %q is not GBK Chinese", errOut.String())
 	}
-	ios, _, out, _ = iostreams.Test()
+	ios, _, out, _ := iostreams.Test()
 	if code := Run(context.Background(), []string{"sockscope", "-s", "-p", "tcp"}, ios); code != ExitOK {
 		t.Fatalf("-s -p tcp: exit %d", code)
 	}
 	if want, _ := simplifiedchinese.GBK.NewEncoder().String("主动开放"); !strings.Contains(out.String(), want) {
 		t.Errorf("GBK terminal: -s -p tcp is not GBK Chinese:\n%q", out.String())
+	}
+
+	// JSON stays UTF-8: a unix socket named in Chinese.
+	defer func(f func(sockets.SourceOptions) (sockets.Source, error)) { newSource = f }(newSource)
+	newSource = func(sockets.SourceOptions) (sockets.Source, error) {
+		return listed{{Proto: sockets.Unix, Family: sockets.Local, Path: "/run/套接字", Inode: 7}}, nil
+	}
+	ios, _, out, _ = iostreams.Test()
+	if code := Run(context.Background(), []string{"sockscope", "-xa", "--format", "json", "--lang", "zh-CN"}, ios); code != ExitOK {
+		t.Fatalf("-xa --format json: exit %d", code)
+	}
+	if !strings.Contains(out.String(), `"path":"/run/套接字"`) {
+		t.Errorf("GBK terminal: JSON is not UTF-8:\n%q", out.String())
 	}
 
 	withLocale(t, map[string]string{"LANG": "en_US.ISO-8859-1"})
@@ -205,4 +219,11 @@ func TestGBKTerminal(t *testing.T) {
 	if s := errOut.String(); !strings.Contains(s, "cannot show Chinese") || !strings.Contains(s, `unknown protocol "bogus"`) {
 		t.Errorf("Latin-1 terminal with --lang zh-CN: stderr %q, want English and one notice", s)
 	}
+}
+
+// listed is a socket source that lists its sockets, whatever is asked.
+type listed []sockets.Socket
+
+func (l listed) Snapshot(_ context.Context, _ sockets.Filter, dst []sockets.Socket) ([]sockets.Socket, error) {
+	return append(dst, l...), nil
 }

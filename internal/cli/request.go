@@ -218,89 +218,6 @@ func buildRequest(in requestInput) (*listRequest, error) {
 	return req, listRender(in, req, showProgram)
 }
 
-// summaryRequest sets what summary counts (every state unless --state
-// says otherwise, as list -a) and how it shows it.
-func summaryRequest(in requestInput, req *listRequest, proto, lang string) error {
-	in.flags.all = true
-	if err := listFilter(in, req, proto, lang); err != nil {
-		return err
-	}
-	req.Render.Lang = in.flags.lang
-	req.Owners, req.Details = true, true
-	req.Summary = summary.Options{Format: req.Render.Format, Top: in.flags.top}
-	if err := req.Summary.Validate(); err != nil {
-		var oe *summary.OptionError
-		if errors.As(err, &oe) && oe.Field == "top" {
-			return flagErrorf(lang, "cli.err.top", oe.Value)
-		}
-		return flagErrorf(lang, "cli.err.summary.format", req.Render.Format)
-	}
-	return nil
-}
-
-// statsOptions sets req.Stats from -p, -t -u -w, -4 -6 and --nonzero, and
-// refuses a selection that selects no counter ("-s -6 -p tcp").
-func statsOptions(req *listRequest, f *listFlags, lang string) error {
-	o := &req.Stats
-	o.Style, o.Format, o.Lang, o.NonZero = req.Render.Style, req.Render.Format, req.Render.Lang, f.nonzero
-	if req.ViewProtos != "" {
-		var err error
-		if o.Protos, err = statsview.ParseProtos(req.ViewProtos); err != nil {
-			return statsProtoError(lang, err)
-		}
-	}
-	for _, k := range []struct {
-		on   bool
-		kind statsview.Kinds
-	}{{f.tcp, statsview.KindTCP}, {f.udp, statsview.KindUDP}, {f.raw, statsview.KindRaw}} {
-		if k.on {
-			o.Kinds |= k.kind
-		}
-	}
-	if f.v4 {
-		o.Families |= statsview.FamilyV4
-	}
-	if f.v6 {
-		o.Families |= statsview.FamilyV6
-	}
-	if o.SelectsNothing() {
-		return flagErrorf(lang, "cli.err.stats.nothing")
-	}
-	return nil
-}
-
-// emptyChecked are the flags whose value may not be empty or look like
-// flags: "--port ”" is not "no filter", and in "--program -tln" the user
-// forgot NAME.
-var emptyChecked = []string{"state", "port", "pid", "program", "iface", "format", "style", "lang", "source", "color", "sort", "protocol"}
-
-// checkValues refuses an empty value, or one that starts with "-", of the
-// flags in emptyChecked that set holds.
-func checkValues(set *pflag.FlagSet, lang string) error {
-	for _, name := range emptyChecked {
-		fl := set.Lookup(name)
-		if fl == nil || !set.Changed(name) {
-			continue
-		}
-		v := fl.Value.String()
-		if sv, ok := fl.Value.(pflag.SliceValue); ok {
-			vals := sv.GetSlice()
-			v = strings.Join(vals, ",")
-			for _, e := range vals {
-				if strings.HasPrefix(strings.TrimSpace(e), "-") && !(name == "pid" && isInterval(e)) {
-					return flagErrorf(lang, "cli.err.value.dash", "--"+name, e, strings.ToUpper(name))
-				}
-			}
-		} else if strings.HasPrefix(v, "-") {
-			return flagErrorf(lang, "cli.err.value.dash", "--"+name, v, strings.ToUpper(name))
-		}
-		if strings.Trim(v, ", ") == "" && v != programSentinel {
-			return flagErrorf(lang, "cli.err.value.empty", "--"+name, strings.ToUpper(name))
-		}
-	}
-	return nil
-}
-
 // parseArgs reads the positional arguments into req: an INTERVAL, and in
 // the netstat form the protocols of a -p that pflag gave no value
 // ("-anop tcp"). It returns -p's protocols and whether -p alone asked for
@@ -340,58 +257,6 @@ func parseArgs(in requestInput, req *listRequest, lang string) (proto string, sh
 		}
 	}
 	return proto, showProgram, nil
-}
-
-// outputOptions sets the format, style and colour of r from the flags.
-func outputOptions(in requestInput, r *render.Options, lang string) error {
-	f := in.flags
-	format := f.format
-	if f.json {
-		if in.set.Changed("format") && format != "json" {
-			return flagErrorf(lang, "cli.err.json.conflict", format)
-		}
-		format = "json"
-	}
-	var err error
-	if r.Format, err = render.ParseFormat(format); err != nil {
-		return enumError(lang, err)
-	}
-	switch {
-	case in.set.Changed("style"):
-		if r.Style, err = render.ParseStyle(f.style); err != nil {
-			return enumError(lang, err)
-		}
-	case in.netstat || in.native == render.Windows:
-		// As netstat, and on Windows (the reference document's own
-		// platform), the native netstat layout is the default.
-		r.Style = in.native
-	}
-	r.Color, err = colorOn(f.color, in.stdoutTTY, *r, in.getenv, lang)
-	return err
-}
-
-// colorOn decides whether tables are coloured: --color=always or never
-// decide; auto colours the modern table at a terminal, unless NO_COLOR is
-// set and not empty (no-color.org) or TERM is "dumb". The netstat and
-// Windows layouts reproduce tools that print no colour, so auto leaves
-// them plain; --color=always colours them too.
-func colorOn(mode string, tty bool, r render.Options, getenv func(string) string, lang string) (bool, error) {
-	switch strings.ToLower(mode) {
-	case "always", "yes", "force":
-		return r.Format == render.Table, nil
-	case "never", "no", "none":
-		return false, nil
-	case "auto", "tty", "if-tty", "":
-	default:
-		return false, flagErrorf(lang, "cli.err.color", mode)
-	}
-	if !tty || r.Format != render.Table || r.Style != render.Modern {
-		return false, nil
-	}
-	if getenv != nil && (getenv("NO_COLOR") != "" || getenv("TERM") == "dumb") {
-		return false, nil
-	}
-	return true, nil
 }
 
 // listFilter sets req's filter from the listing flags and -p's protocols.
@@ -588,37 +453,6 @@ func parseInterval(a, lang string) (time.Duration, error) {
 		return 0, flagErrorf(lang, "cli.err.interval.range", a)
 	}
 	return time.Duration(v * float64(time.Second)), nil
-}
-
-// view is what a command shows: the socket listing or another netstat view.
-type view int
-
-const (
-	viewList     view = iota
-	viewStats         // -s, stats
-	viewRoutes        // -r, routes
-	viewIfaces        // -i (not Windows), interfaces
-	viewGroups        // -g, groups
-	viewEthernet      // -e in the Windows layout (Windows netstat -e)
-	viewSummary       // summary
-)
-
-// pickView returns the view the flags ask for; the first of -s, -r, -i,
-// -g wins, as in netstat.
-func pickView(f *listFlags, style render.Style) view {
-	switch {
-	case f.stats:
-		return viewStats
-	case f.routes:
-		return viewRoutes
-	case f.ifaces:
-		return viewIfaces
-	case f.groups:
-		return viewGroups
-	case f.extended && style == render.Windows:
-		return viewEthernet
-	}
-	return viewList
 }
 
 // defaultProtos is what a listing shows when no protocol is asked for:

@@ -253,7 +253,7 @@ func TestCompletions(t *testing.T) {
 // TestSourceErrorIsNotUsage checks that malformed kernel data (an error of
 // the source) is a runtime failure, not bad input.
 func TestSourceErrorIsNotUsage(t *testing.T) {
-	bad := &sockets.OpError{Op: "read /proc/net/tcp", Err: fmt.Errorf("%w: line 2: %q", errs.Malformed, "garbage")}
+	bad := &sockets.OpError{Op: "read /proc/net/tcp", Err: fmt.Errorf("%w: line 2: %q", errs.ErrMalformed, "garbage")}
 	f := &Factory{Source: func(sockets.SourceOptions) (sockets.Source, error) {
 		return &fakeSource{err: bad, started: make(chan struct{})}, nil
 	}}

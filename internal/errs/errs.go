@@ -8,10 +8,10 @@ package errs
 import "errors"
 
 var (
-	// Malformed is wrapped by every error about malformed data read from
+	// ErrMalformed is wrapped by every error about malformed data read from
 	// the system: a netlink message, a /proc or /sys file, a Windows table.
-	Malformed = errors.New("malformed data")
-	// Invalid is wrapped by every error about an invalid value given by
+	ErrMalformed = errors.New("malformed data")
+	// ErrInvalid is wrapped by every error about an invalid value given by
 	// the user: a state, protocol, format, style or source name.
-	Invalid = errors.New("invalid input")
+	ErrInvalid = errors.New("invalid input")
 )

@@ -150,7 +150,7 @@ func TestLookupState(t *testing.T) {
 	if !errors.As(err, &ue) || len(ue.Suggestions) == 0 || ue.Suggestions[0] != "TIME_WAIT" {
 		t.Errorf("WriteState(TIME_WAT) error = %v, want UnknownStateError suggesting TIME_WAIT", err)
 	}
-	if !errors.Is(WriteState(&bytes.Buffer{}, "all", Options{Lang: "en"}), errs.Invalid) {
+	if !errors.Is(WriteState(&bytes.Buffer{}, "all", Options{Lang: "en"}), errs.ErrInvalid) {
 		t.Error("WriteState(all) should fail as invalid input")
 	}
 }

@@ -62,7 +62,7 @@ const devHeaderLines = 2
 // unread; blank lines are ignored. The name ends at the last ':' of a line,
 // so "eth0: 123" and the older "eth0:123" both parse.
 //
-// It returns an error wrapping errs.Malformed, quoting the line, for a line with
+// It returns an error wrapping errs.ErrMalformed, quoting the line, for a line with
 // no ':', an empty name, a count other than 16 counters or a counter that is
 // not an unsigned decimal number; and the reader's error if reading fails.
 func ParseDev(r io.Reader) ([]Interface, error) {
@@ -142,8 +142,8 @@ func nextField(s string) (f, rest string) {
 	return s[start:end], s[end:]
 }
 
-// devError returns an error wrapping errs.Malformed that quotes a /proc/net/dev
+// devError returns an error wrapping errs.ErrMalformed that quotes a /proc/net/dev
 // line.
 func devError(line, why string) error {
-	return fmt.Errorf("%w: /proc/net/dev line %q: %s", errs.Malformed, line, why)
+	return fmt.Errorf("%w: /proc/net/dev line %q: %s", errs.ErrMalformed, line, why)
 }

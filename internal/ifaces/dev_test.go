@@ -115,8 +115,8 @@ func TestParseDevErrors(t *testing.T) {
 		{"counter past uint64", "eth0: 18446744073709551616 0 0 0 0 0 0 0 2 0 0 0 0 0 0 0"},
 	} {
 		got, err := ParseDev(strings.NewReader(devHeader + tc.line + "\n"))
-		if !errors.Is(err, errs.Malformed) {
-			t.Errorf("%s: got %v, %v; want an errs.Malformed", tc.why, got, err)
+		if !errors.Is(err, errs.ErrMalformed) {
+			t.Errorf("%s: got %v, %v; want an errs.ErrMalformed", tc.why, got, err)
 			continue
 		}
 		if !strings.Contains(err.Error(), tc.line) {
@@ -145,8 +145,8 @@ func FuzzParseDev(f *testing.F) {
 			if got != nil {
 				t.Errorf("got %d interfaces with error %v", len(got), err)
 			}
-			if !errors.Is(err, errs.Malformed) && !strings.HasPrefix(err.Error(), "read ") {
-				t.Errorf("error %v neither wraps errs.Malformed nor is a read error", err)
+			if !errors.Is(err, errs.ErrMalformed) && !strings.HasPrefix(err.Error(), "read ") {
+				t.Errorf("error %v neither wraps errs.ErrMalformed nor is a read error", err)
 			}
 			return
 		}

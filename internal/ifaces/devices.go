@@ -195,7 +195,7 @@ func insertName(names []string, name string) []string {
 // scope flags device", the address as 32 hexadecimal digits and the
 // numbers in hexadecimal. Blank lines are ignored.
 //
-// It returns an error wrapping errs.Malformed, quoting the line, for a line with
+// It returns an error wrapping errs.ErrMalformed, quoting the line, for a line with
 // fewer than 6 fields, an address that is not 32 hexadecimal digits or a
 // number that is not hexadecimal (a prefix length above 128 included), and
 // the reader's error if reading fails.

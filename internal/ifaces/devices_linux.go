@@ -32,7 +32,7 @@ type ifreq struct {
 // between the listing and its SIOCGIFFLAGS is left out, as net-tools
 // leaves it out (with a message). It returns the *fs.PathError of a failed
 // open or read of dir/dev (a missing if_inet6, as without IPv6, is no
-// error), an error wrapping errs.Malformed if a file is malformed, or the error
+// error), an error wrapping errs.ErrMalformed if a file is malformed, or the error
 // of the socket or SIOCGIFCONF.
 func ReadDevices(dir string) (*DeviceTable, error) {
 	if dir == "" {

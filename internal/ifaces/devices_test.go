@@ -91,8 +91,8 @@ func TestParseIfInet6Errors(t *testing.T) {
 		a + " 0x 80 10 80 lo\n",
 	} {
 		_, err := ParseIfInet6(strings.NewReader(line))
-		if !errors.Is(err, errs.Malformed) || !strings.Contains(err.Error(), "/proc/net/if_inet6 line") {
-			t.Errorf("%q: %v, want a quoting errs.Malformed", line, err)
+		if !errors.Is(err, errs.ErrMalformed) || !strings.Contains(err.Error(), "/proc/net/if_inet6 line") {
+			t.Errorf("%q: %v, want a quoting errs.ErrMalformed", line, err)
 		}
 	}
 }

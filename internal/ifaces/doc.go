@@ -32,9 +32,9 @@
 //
 // # Errors
 //
-// Every error about malformed input wraps errs.Malformed and quotes the offending
+// Every error about malformed input wraps errs.ErrMalformed and quotes the offending
 // line, so callers can tell a kernel format change from a failed read with
-// errors.Is(err, errs.Malformed).
+// errors.Is(err, errs.ErrMalformed).
 //
 // # Byte order
 //

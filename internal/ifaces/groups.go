@@ -30,7 +30,7 @@ type Membership struct {
 // by one indented line "Group Users Timer Reporter" per group. Groups are
 // hexadecimal words in host byte order, decoded with binary.NativeEndian.
 //
-// It returns an error wrapping errs.Malformed, quoting the line, for a device line
+// It returns an error wrapping errs.ErrMalformed, quoting the line, for a device line
 // without an index, name and ':', a group line before any device line, or a
 // group that is not 8 hexadecimal digits or users that is not a number; and
 // the reader's error if reading fails.
@@ -124,7 +124,7 @@ func parseIGMPGroup(line string, dev Membership, order binary.ByteOrder) (Member
 // digits in network byte order; the file has no header, and fields after
 // users are ignored.
 //
-// It returns an error wrapping errs.Malformed, quoting the line, for a line with
+// It returns an error wrapping errs.ErrMalformed, quoting the line, for a line with
 // fewer than 4 fields, a bad index, a group that is not 32 hexadecimal
 // digits or users that is not a number; and the reader's error if reading
 // fails.
@@ -184,7 +184,7 @@ func parseUsers(s string) (int, error) {
 	return int(v), nil
 }
 
-// igmpError returns an error wrapping errs.Malformed that quotes a line of file.
+// igmpError returns an error wrapping errs.ErrMalformed that quotes a line of file.
 func igmpError(file, line, why string) error {
-	return fmt.Errorf("%w: %s line %q: %s", errs.Malformed, file, line, why)
+	return fmt.Errorf("%w: %s line %q: %s", errs.ErrMalformed, file, line, why)
 }

@@ -156,8 +156,8 @@ func TestParseIGMPErrors(t *testing.T) {
 		{"negative users", "1\tlo :\n\t\t\t\t010000E0    -1 0:00000000\t\t0\n", "-1"},
 	} {
 		got, err := ParseIGMP(strings.NewReader(tc.in))
-		if !errors.Is(err, errs.Malformed) {
-			t.Errorf("%s: got %v, %v; want an errs.Malformed", tc.why, got, err)
+		if !errors.Is(err, errs.ErrMalformed) {
+			t.Errorf("%s: got %v, %v; want an errs.ErrMalformed", tc.why, got, err)
 			continue
 		}
 		if q := strconv.Quote(tc.quoted); !strings.Contains(err.Error(), q[1:len(q)-1]) {
@@ -177,8 +177,8 @@ func TestParseIGMP6Errors(t *testing.T) {
 		{"users not a number", "1    lo              ff020000000000000000000000000001     x 0000000C 0"},
 	} {
 		got, err := ParseIGMP6(strings.NewReader(tc.line + "\n"))
-		if !errors.Is(err, errs.Malformed) {
-			t.Errorf("%s: got %v, %v; want an errs.Malformed", tc.why, got, err)
+		if !errors.Is(err, errs.ErrMalformed) {
+			t.Errorf("%s: got %v, %v; want an errs.ErrMalformed", tc.why, got, err)
 			continue
 		}
 		if !strings.Contains(err.Error(), tc.line) {
@@ -193,8 +193,8 @@ func checkMemberships(t *testing.T, got []Membership, err error, is4 bool) {
 		if got != nil {
 			t.Errorf("got %d memberships with error %v", len(got), err)
 		}
-		if !errors.Is(err, errs.Malformed) && !strings.HasPrefix(err.Error(), "read ") {
-			t.Errorf("error %v neither wraps errs.Malformed nor is a read error", err)
+		if !errors.Is(err, errs.ErrMalformed) && !strings.HasPrefix(err.Error(), "read ") {
+			t.Errorf("error %v neither wraps errs.ErrMalformed nor is a read error", err)
 		}
 		return
 	}

@@ -108,30 +108,30 @@ const (
 //   - the Linux-only counters (FIFO, frame, compressed, collisions,
 //     carrier) stay zero.
 //
-// It returns nil and an error wrapping errs.Malformed if b is shorter than
+// It returns nil and an error wrapping errs.ErrMalformed if b is shorter than
 // NumEntries rows (NumEntries is never trusted past the buffer), if
 // NumEntries is above 65536, or if a row's InterfaceIndex is above
 // MaxInt32. Bytes after the last row are ignored.
 func DecodeIfTable2(b []byte) ([]Interface, error) {
 	if len(b) < 4 {
-		return nil, fmt.Errorf("%w: MIB_IF_TABLE2: %d bytes, shorter than NumEntries", errs.Malformed, len(b))
+		return nil, fmt.Errorf("%w: MIB_IF_TABLE2: %d bytes, shorter than NumEntries", errs.ErrMalformed, len(b))
 	}
 	n := binary.LittleEndian.Uint32(b)
 	if n == 0 {
 		return nil, nil
 	}
 	if n > mibIfMaxRows {
-		return nil, fmt.Errorf("%w: MIB_IF_TABLE2: NumEntries %d above %d", errs.Malformed, n, mibIfMaxRows)
+		return nil, fmt.Errorf("%w: MIB_IF_TABLE2: NumEntries %d above %d", errs.ErrMalformed, n, mibIfMaxRows)
 	}
 	if need := mibIfHeader + uint64(n)*mibIfRowLen; need > uint64(len(b)) {
 		return nil, fmt.Errorf("%w: MIB_IF_TABLE2: NumEntries %d needs %d bytes, buffer has %d (room for %d rows)",
-			errs.Malformed, n, need, len(b), max(len(b)-mibIfHeader, 0)/mibIfRowLen)
+			errs.ErrMalformed, n, need, len(b), max(len(b)-mibIfHeader, 0)/mibIfRowLen)
 	}
 	out := make([]Interface, 0, n)
 	for i := range int(n) {
 		ifc, err := decodeIfRow(b[mibIfHeader+i*mibIfRowLen:][:mibIfRowLen])
 		if err != nil {
-			return nil, fmt.Errorf("%w: MIB_IF_ROW2 %d: %v", errs.Malformed, i, err)
+			return nil, fmt.Errorf("%w: MIB_IF_ROW2 %d: %v", errs.ErrMalformed, i, err)
 		}
 		out = append(out, ifc)
 	}

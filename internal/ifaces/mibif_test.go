@@ -158,8 +158,8 @@ func TestDecodeIfTable2Errors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := DecodeIfTable2(tc.b)
-			if !errors.Is(err, errs.Malformed) || got != nil {
-				t.Errorf("got %v, %v; want nil and an error wrapping errs.Malformed", got, err)
+			if !errors.Is(err, errs.ErrMalformed) || got != nil {
+				t.Errorf("got %v, %v; want nil and an error wrapping errs.ErrMalformed", got, err)
 			}
 		})
 	}

@@ -18,10 +18,10 @@ const DefaultDir = "/proc/thread-self/net"
 // dir/dev, the /proc/net/dev of the network namespace whose /proc/net
 // directory is dir. Reading a file, it returns the *fs.PathError of a
 // failed open or read (fs.ErrNotExist where there is no /proc, as on
-// macOS), or an error wrapping errs.Malformed if the file is malformed. Reading
+// macOS), or an error wrapping errs.ErrMalformed if the file is malformed. Reading
 // Windows, it returns an error wrapping errors.ErrUnsupported if
 // iphlpapi.dll lacks GetIfTable2, the API's error if the call fails, or an
-// error wrapping errs.Malformed if the table is malformed.
+// error wrapping errs.ErrMalformed if the table is malformed.
 func Interfaces(dir string) ([]Interface, error) {
 	if dir == "" {
 		return systemInterfaces()
@@ -45,7 +45,7 @@ func readDev(dir string) ([]Interface, error) {
 // where it returns an error wrapping errors.ErrUnsupported (Windows netstat
 // has no -g). A missing igmp6, as on a kernel without IPv6, contributes no
 // memberships and is not an error. It returns the *fs.PathError of any
-// other failed open or read, or an error wrapping errs.Malformed if a file is
+// other failed open or read, or an error wrapping errs.ErrMalformed if a file is
 // malformed.
 func Groups(dir string) ([]Membership, error) {
 	if dir == "" {

@@ -74,14 +74,14 @@ func TestSourceErrors(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "igmp6"), []byte("1 lo ff02::1 1\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := Groups(dir); !errors.Is(err, errs.Malformed) || got != nil {
-		t.Errorf("Groups with a bad igmp6 = %v, %v; want nil, errs.Malformed", got, err)
+	if got, err := Groups(dir); !errors.Is(err, errs.ErrMalformed) || got != nil {
+		t.Errorf("Groups with a bad igmp6 = %v, %v; want nil, errs.ErrMalformed", got, err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "dev"), []byte(devHeader+"eth0 1 2\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := Interfaces(dir); !errors.Is(err, errs.Malformed) || got != nil {
-		t.Errorf("Interfaces with a bad dev = %v, %v; want nil, errs.Malformed", got, err)
+	if got, err := Interfaces(dir); !errors.Is(err, errs.ErrMalformed) || got != nil {
+		t.Errorf("Interfaces with a bad dev = %v, %v; want nil, errs.ErrMalformed", got, err)
 	}
 }
 

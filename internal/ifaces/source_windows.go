@@ -24,10 +24,10 @@ func systemInterfaces() ([]Interface, error) {
 
 // readIfTable2 returns a copy of the MIB_IF_TABLE2 of every interface
 // (iphlp.Table.Copy says what it returns on failure; a NumEntries above
-// mibIfMaxRows wraps errs.Malformed).
+// mibIfMaxRows wraps errs.ErrMalformed).
 func readIfTable2() ([]byte, error) {
 	b, err := iphlp.Table{Name: "GetIfTable2", Proc: procGetIfTable2, Get: getIfTable2,
-		HeaderLen: mibIfHeader, RowLen: mibIfRowLen, MaxRows: mibIfMaxRows, Malformed: errs.Malformed}.Copy()
+		HeaderLen: mibIfHeader, RowLen: mibIfRowLen, MaxRows: mibIfMaxRows, Malformed: errs.ErrMalformed}.Copy()
 	if err != nil {
 		return nil, fmt.Errorf("ifaces: %w", err)
 	}

@@ -26,7 +26,7 @@ type Table struct {
 	Get               func(table **byte) error
 	HeaderLen, RowLen int
 	// MaxRows bounds NumEntries: more is taken for a malformed table, and
-	// the error wraps Malformed (errs.Malformed for every caller).
+	// the error wraps Malformed (errs.ErrMalformed for every caller).
 	MaxRows   uint32
 	Malformed error
 }

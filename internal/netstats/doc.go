@@ -25,7 +25,7 @@
 // order, so a counter or a whole group added by a newer kernel shows up
 // without a code change (prometheus/procfs, which lists names, misses 121
 // of the ~400 counters of Linux 6.18). Values are int64: Tcp MaxConn is -1.
-// A malformed line is reported with an error wrapping errs.Malformed that quotes
+// A malformed line is reported with an error wrapping errs.ErrMalformed that quotes
 // it, and parsing goes on with the next one; the parsers never panic.
 // ParseSNMP, ParseSNMP6 and ParseSockstat are pure and carry no build tags.
 //

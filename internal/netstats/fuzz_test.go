@@ -21,12 +21,12 @@ func addFixtures(f *testing.F, names ...string) {
 }
 
 // checkParse is the property every parser must hold on any input: no
-// panic, errors wrap errs.Malformed, and the counters kept never outnumber the
+// panic, errors wrap errs.ErrMalformed, and the counters kept never outnumber the
 // input's fields.
 func checkParse(t *testing.T, parse func([]byte) ([]Group, error), data []byte) {
 	groups, err := parse(data)
-	if err != nil && !errors.Is(err, errs.Malformed) {
-		t.Fatalf("error %v does not wrap errs.Malformed", err)
+	if err != nil && !errors.Is(err, errs.ErrMalformed) {
+		t.Fatalf("error %v does not wrap errs.ErrMalformed", err)
 	}
 	if n := count(groups); n > len(data) {
 		t.Fatalf("%d counters from %d bytes", n, len(data))

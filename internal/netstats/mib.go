@@ -104,7 +104,7 @@ var icmp6Types = []icmpType{
 // DecodeTCPStats decodes a MIB_TCPSTATS, as GetTcpStatisticsEx fills it,
 // into group (Tcp for AF_INET, Tcp6 for AF_INET6: unlike Linux, Windows
 // keeps one TCP counter set per family). b must be exactly
-// SizeMIBTCPStats bytes; any other length is an error wrapping errs.Malformed.
+// SizeMIBTCPStats bytes; any other length is an error wrapping errs.ErrMalformed.
 func DecodeTCPStats(b []byte, group string) (Group, error) {
 	g, err := decodeDwords(b, "MIB_TCPSTATS", group, tcpFields, nil)
 	if err == nil {
@@ -221,5 +221,5 @@ func dword(b []byte, i int) int64 {
 }
 
 func sizeError(what string, want, got int) error {
-	return fmt.Errorf("%w: %s: %d bytes, want %d", errs.Malformed, what, got, want)
+	return fmt.Errorf("%w: %s: %d bytes, want %d", errs.ErrMalformed, what, got, want)
 }

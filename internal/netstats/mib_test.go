@@ -192,7 +192,7 @@ func TestMIBDecodeICMPNoTypes(t *testing.T) {
 }
 
 // TestMIBBadLength gives each decoder every shorter length and a longer
-// one: each must fail with errs.Malformed, without panicking.
+// one: each must fail with errs.ErrMalformed, without panicking.
 func TestMIBBadLength(t *testing.T) {
 	for _, d := range mibDecoders() {
 		for _, n := range []int{0, 1, 3, d.size - 4, d.size - 1, d.size + 1, d.size + 4} {
@@ -200,8 +200,8 @@ func TestMIBBadLength(t *testing.T) {
 				continue
 			}
 			g, err := d.decode(make([]byte, n))
-			if !errors.Is(err, errs.Malformed) {
-				t.Errorf("%s(%d bytes): error %v, want errs.Malformed", d.name, n, err)
+			if !errors.Is(err, errs.ErrMalformed) {
+				t.Errorf("%s(%d bytes): error %v, want errs.ErrMalformed", d.name, n, err)
 			}
 			if len(g) != 0 {
 				t.Errorf("%s(%d bytes): groups %v with an error", d.name, n, g)
@@ -211,7 +211,7 @@ func TestMIBBadLength(t *testing.T) {
 }
 
 // FuzzDecodeMIBStats gives the same bytes to every decoder: no panic,
-// errors wrap errs.Malformed, a buffer of the structure's size always decodes.
+// errors wrap errs.ErrMalformed, a buffer of the structure's size always decodes.
 func FuzzDecodeMIBStats(f *testing.F) {
 	for _, b := range mibFixtures {
 		f.Add(b)
@@ -221,8 +221,8 @@ func FuzzDecodeMIBStats(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, d := range mibDecoders() {
 			g, err := d.decode(data)
-			if err != nil && !errors.Is(err, errs.Malformed) {
-				t.Fatalf("%s: error %v does not wrap errs.Malformed", d.name, err)
+			if err != nil && !errors.Is(err, errs.ErrMalformed) {
+				t.Fatalf("%s: error %v does not wrap errs.ErrMalformed", d.name, err)
 			}
 			if (len(data) == d.size) != (err == nil) {
 				t.Fatalf("%s: %d bytes (size %d): error %v", d.name, len(data), d.size, err)

@@ -11,7 +11,7 @@ import (
 	"github.com/sockscope/sockscope/internal/errs"
 )
 
-// maxQuote is how much of a bad line an error (wrapping errs.Malformed)
+// maxQuote is how much of a bad line an error (wrapping errs.ErrMalformed)
 // quotes.
 const maxQuote = 80
 
@@ -76,7 +76,7 @@ func (s *Snapshot) Len() int {
 // Group. Any prefix and any name is kept, known or not.
 //
 // It never stops at a bad line: it returns every group it could decode with
-// an error wrapping errs.Malformed for each problem. A pair whose name and value
+// an error wrapping errs.ErrMalformed for each problem. A pair whose name and value
 // counts differ cannot be aligned and is dropped whole; a non-numeric value
 // drops only its counter; a header without a value line is reported.
 func ParseSNMP(data []byte) ([]Group, error) {
@@ -138,7 +138,7 @@ func ParseSNMP(data []byte) ([]Group, error) {
 // without such a prefix lands in group "Snmp6" under its full name.
 //
 // Like ParseSNMP it keeps every good line and reports each bad one with an
-// error wrapping errs.Malformed.
+// error wrapping errs.ErrMalformed.
 func ParseSNMP6(data []byte) ([]Group, error) {
 	var (
 		groups []Group
@@ -216,7 +216,7 @@ func isTypeCounter(name string) bool {
 // values alternating. Every group and name is kept, known or not.
 //
 // A bad value drops its counter, a name without a value is reported, and
-// the other counters are kept; each problem is an error wrapping errs.Malformed.
+// the other counters are kept; each problem is an error wrapping errs.ErrMalformed.
 func ParseSockstat(data []byte) ([]Group, error) {
 	var (
 		groups []Group
@@ -257,7 +257,7 @@ func ParseSockstat(data []byte) ([]Group, error) {
 // kept under its name without the "Sctp" prefix (SctpCurrEstab is
 // CurrEstab), as ParseSNMP6 does for Ip6. A name without the prefix is kept
 // whole. Like the other parsers it keeps every good line and reports each
-// bad one with an error wrapping errs.Malformed.
+// bad one with an error wrapping errs.ErrMalformed.
 func ParseSCTP(data []byte) ([]Group, error) {
 	var (
 		g    = Group{Name: "Sctp"}
@@ -338,11 +338,11 @@ func nextLine(data []byte) (line, rest []byte) {
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
-// parseError returns an error wrapping errs.Malformed that quotes line.
+// parseError returns an error wrapping errs.ErrMalformed that quotes line.
 func parseError(what string, line []byte) error {
 	q := line
 	if len(q) > maxQuote {
-		return fmt.Errorf("%w: %s: %q (truncated)", errs.Malformed, what, q[:maxQuote])
+		return fmt.Errorf("%w: %s: %q (truncated)", errs.ErrMalformed, what, q[:maxQuote])
 	}
-	return fmt.Errorf("%w: %s: %q", errs.Malformed, what, q)
+	return fmt.Errorf("%w: %s: %q", errs.ErrMalformed, what, q)
 }

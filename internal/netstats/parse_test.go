@@ -184,8 +184,8 @@ func TestParseErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			groups, err := tc.parse([]byte(tc.in))
-			if !errors.Is(err, errs.Malformed) {
-				t.Fatalf("err = %v, want errs.Malformed", err)
+			if !errors.Is(err, errs.ErrMalformed) {
+				t.Fatalf("err = %v, want errs.ErrMalformed", err)
 			}
 			if !strings.Contains(err.Error(), tc.errSub) {
 				t.Errorf("err = %v, want it to contain %s", err, tc.errSub)
@@ -249,8 +249,8 @@ func TestParseSCTP(t *testing.T) {
 		t.Errorf("Sctp InDataChunkDiscards = %d, %v; want 31", v, ok)
 	}
 	groups, err := ParseSCTP([]byte("SctpA 1\nOdd 2\nSctp 3\nbad\nSctpB x\n"))
-	if !errors.Is(err, errs.Malformed) {
-		t.Errorf("err = %v, want errs.Malformed for the two bad lines", err)
+	if !errors.Is(err, errs.ErrMalformed) {
+		t.Errorf("err = %v, want errs.ErrMalformed for the two bad lines", err)
 	}
 	var names []string
 	for _, c := range groups[0].Counters {

@@ -55,8 +55,8 @@ func TestReadMissingAndBad(t *testing.T) {
 	write("sockstat", "TCP: inuse 3\n")
 	s, err := Read(dir)
 	var pe *PathError
-	if !errors.Is(err, errs.Malformed) || !errors.As(err, &pe) || pe.Path != filepath.Join(dir, "snmp") {
-		t.Fatalf("err = %v, want a PathError on snmp wrapping errs.Malformed", err)
+	if !errors.Is(err, errs.ErrMalformed) || !errors.As(err, &pe) || pe.Path != filepath.Join(dir, "snmp") {
+		t.Fatalf("err = %v, want a PathError on snmp wrapping errs.ErrMalformed", err)
 	}
 	if v, ok := s.Get("Tcp", "ActiveOpens"); !ok || v != 5 {
 		t.Errorf("partial result lost Tcp ActiveOpens: %d, %v", v, ok)

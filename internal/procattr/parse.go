@@ -64,7 +64,7 @@ const pfKthread = 0x00200000
 // TTY TPGID FLAGS ..."). COMM is the text between the first '(' and the
 // LAST ')', since a command name may itself contain spaces and
 // parentheses. FLAGS is 0 if the line stops before it. It returns an error
-// wrapping errs.Malformed, quoting the input, if the line does not have
+// wrapping errs.ErrMalformed, quoting the input, if the line does not have
 // that shape.
 func parseStat(b []byte) (statFields, error) {
 	open := bytes.IndexByte(b, '(')
@@ -92,7 +92,7 @@ func parseStat(b []byte) (statFields, error) {
 // parseStatusUID returns the effective uid from the "Uid:" line of
 // /proc/PID/status ("Uid:\treal\teffective\tsaved\tfs"). The effective uid
 // is the identity the process acts with, as ps's USER column shows. It
-// returns an error wrapping errs.Malformed if there is no valid line.
+// returns an error wrapping errs.ErrMalformed if there is no valid line.
 func parseStatusUID(b []byte) (uint32, error) {
 	for line := range lines(b) {
 		rest, ok := bytes.CutPrefix(line, []byte("Uid:"))
@@ -147,14 +147,14 @@ func trimDeleted(exe string) (string, bool) {
 	return exe, false
 }
 
-// parseError returns an error wrapping errs.Malformed that names the file
+// parseError returns an error wrapping errs.ErrMalformed that names the file
 // and quotes (a prefix of) the raw input.
 func parseError(file string, input []byte, why string) error {
 	const max = 200
 	if len(input) > max {
 		input = input[:max]
 	}
-	return fmt.Errorf("%w: %s: %s: %q", errs.Malformed, file, why, input)
+	return fmt.Errorf("%w: %s: %s: %q", errs.ErrMalformed, file, why, input)
 }
 
 // fieldsN returns up to n leading space- or tab-separated fields of b,

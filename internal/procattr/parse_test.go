@@ -109,8 +109,8 @@ func TestParseStat(t *testing.T) {
 		if (err != nil) != tc.err || got != tc.want {
 			t.Errorf("parseStat(%q) = %+v, %v; want %+v, error %v", tc.line, got, err, tc.want, tc.err)
 		}
-		if err != nil && !errors.Is(err, errs.Malformed) {
-			t.Errorf("parseStat(%q): error %v does not wrap errs.Malformed", tc.line, err)
+		if err != nil && !errors.Is(err, errs.ErrMalformed) {
+			t.Errorf("parseStat(%q): error %v does not wrap errs.ErrMalformed", tc.line, err)
 		}
 	}
 }
@@ -250,8 +250,8 @@ func FuzzParseStat(f *testing.F) {
 			if i, j := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')'); s[i+1:j] != st.Comm {
 				t.Errorf("parseStat(%q): comm %q, not the text between ( and the last )", b, st.Comm)
 			}
-		} else if !errors.Is(err, errs.Malformed) {
-			t.Errorf("parseStat(%q): %v does not wrap errs.Malformed", b, err)
+		} else if !errors.Is(err, errs.ErrMalformed) {
+			t.Errorf("parseStat(%q): %v does not wrap errs.ErrMalformed", b, err)
 		}
 		// b as a command name (the kernel caps it at 15 bytes; any length
 		// must work).

@@ -29,7 +29,7 @@ var styleNames = []string{Modern: "modern", Windows: "windows", Linux: "linux"}
 func (s Style) String() string { return enumName(styleNames, int(s), "style") }
 
 // ParseStyle parses a style name, in any case: modern, windows or linux.
-// An unknown name returns an *UnknownValueError (errors.Is errs.Invalid).
+// An unknown name returns an *UnknownValueError (errors.Is errs.ErrInvalid).
 func ParseStyle(s string) (Style, error) {
 	i, err := parseEnum(styleNames, "style", s)
 	return Style(i), err
@@ -52,7 +52,7 @@ var formatNames = []string{Table: "table", JSON: "json", NDJSON: "ndjson", CSV: 
 func (f Format) String() string { return enumName(formatNames, int(f), "format") }
 
 // ParseFormat parses a format name, in any case: table, json, ndjson or
-// csv. An unknown name returns an *UnknownValueError (errors.Is errs.Invalid).
+// csv. An unknown name returns an *UnknownValueError (errors.Is errs.ErrInvalid).
 func ParseFormat(s string) (Format, error) {
 	i, err := parseEnum(formatNames, "format", s)
 	return Format(i), err
@@ -60,7 +60,7 @@ func ParseFormat(s string) (Format, error) {
 
 // UnknownValueError reports a style or format name that is not one of the
 // valid ones. It prints as one line naming the bad value and the valid
-// ones, and matches errs.Invalid with errors.Is.
+// ones, and matches errs.ErrInvalid with errors.Is.
 type UnknownValueError struct {
 	Kind  string // "style" or "format"
 	Value string
@@ -71,8 +71,8 @@ func (e *UnknownValueError) Error() string {
 	return "unknown " + e.Kind + " " + strconv.Quote(e.Value) + " (valid: " + strings.Join(e.Valid, ", ") + ")"
 }
 
-// Is makes errors.Is(err, errs.Invalid) true.
-func (e *UnknownValueError) Is(target error) bool { return target == errs.Invalid }
+// Is makes errors.Is(err, errs.ErrInvalid) true.
+func (e *UnknownValueError) Is(target error) bool { return target == errs.ErrInvalid }
 
 func parseEnum(names []string, kind, s string) (int, error) {
 	for i, n := range names {

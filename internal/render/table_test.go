@@ -194,11 +194,11 @@ func TestParse(t *testing.T) {
 		t.Errorf("ParseFormat(NDJSON) = %v, %v", f, err)
 	}
 	_, err := ParseStyle("bsd")
-	if err == nil || err.Error() != `unknown style "bsd" (valid: modern, windows, linux)` || !errors.Is(err, errs.Invalid) {
+	if err == nil || err.Error() != `unknown style "bsd" (valid: modern, windows, linux)` || !errors.Is(err, errs.ErrInvalid) {
 		t.Errorf("ParseStyle(bsd) error = %v", err)
 	}
 	_, err = ParseFormat("xml")
-	if err == nil || err.Error() != `unknown format "xml" (valid: table, json, ndjson, csv)` || !errors.Is(err, errs.Invalid) {
+	if err == nil || err.Error() != `unknown format "xml" (valid: table, json, ndjson, csv)` || !errors.Is(err, errs.ErrInvalid) {
 		t.Errorf("ParseFormat(xml) error = %v", err)
 	}
 	for _, s := range []Style{Modern, Windows, Linux} {

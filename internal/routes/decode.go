@@ -119,7 +119,7 @@ func ifIndexOf(v uint32, what string) (int, error) {
 
 // DecodeRoute decodes the payload of one RTM_NEWROUTE message (the bytes
 // after struct nlmsghdr: a struct rtmsg and its rtattrs). It returns an
-// error wrapping errs.Malformed if the payload is truncated, an attribute is
+// error wrapping errs.ErrMalformed if the payload is truncated, an attribute is
 // malformed or of the wrong size, the family is neither AF_INET nor
 // AF_INET6, or the prefix length exceeds the family's address size.
 // Attributes it does not know are skipped.

@@ -184,8 +184,8 @@ func TestDecodeRouteErrors(t *testing.T) {
 		"rtnexthop truncated":  rtmsg(afInet, 0, attr(rtaMultipath, 8, 0, 0, 0)),
 		"nexthop bad gateway":  rtmsg(afInet, 0, attr(rtaMultipath, rtnexthop(0, 0, 1, attr(rtaGateway, 1, 2))...)),
 	} {
-		if _, err := DecodeRoute(b); !errors.Is(err, errs.Malformed) {
-			t.Errorf("%s: error %v, want one wrapping errs.Malformed", name, err)
+		if _, err := DecodeRoute(b); !errors.Is(err, errs.ErrMalformed) {
+			t.Errorf("%s: error %v, want one wrapping errs.ErrMalformed", name, err)
 		}
 	}
 }
@@ -202,11 +202,11 @@ func TestDecodeDump(t *testing.T) {
 	if rs, ok, err := DecodeDump(route, nil); err != nil || ok || len(rs) != 1 {
 		t.Errorf("without NLMSG_DONE: %d routes, done %v, error %v; want 1, false, nil", len(rs), ok, err)
 	}
-	if _, _, err := decodeDump(route, 8, 0, nil); !errors.Is(err, errs.Malformed) {
-		t.Errorf("wrong sequence number: error %v, want errs.Malformed", err)
+	if _, _, err := decodeDump(route, 8, 0, nil); !errors.Is(err, errs.ErrMalformed) {
+		t.Errorf("wrong sequence number: error %v, want errs.ErrMalformed", err)
 	}
-	if _, _, err := decodeDump(route, 0, 98, nil); !errors.Is(err, errs.Malformed) {
-		t.Errorf("wrong port id: error %v, want errs.Malformed", err)
+	if _, _, err := decodeDump(route, 0, 98, nil); !errors.Is(err, errs.ErrMalformed) {
+		t.Errorf("wrong port id: error %v, want errs.ErrMalformed", err)
 	}
 	for name, b := range map[string][]byte{
 		"NLMSG_ERROR": nlmsg(nlmsgError, u32(uint32(0x100000000-int64(syscall.EPERM)))),
@@ -225,8 +225,8 @@ func TestDecodeDump(t *testing.T) {
 		"short error":      nlmsg(nlmsgError, nil),
 		"bad route":        nlmsg(rtmNewRoute, rtmsg(afInet, 40)),
 	} {
-		if _, _, err := DecodeDump(b, nil); !errors.Is(err, errs.Malformed) {
-			t.Errorf("%s: error %v, want errs.Malformed", name, err)
+		if _, _, err := DecodeDump(b, nil); !errors.Is(err, errs.ErrMalformed) {
+			t.Errorf("%s: error %v, want errs.ErrMalformed", name, err)
 		}
 	}
 }

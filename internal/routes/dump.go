@@ -22,7 +22,7 @@ func (e *KernelError) Unwrap() error { return e.Errno }
 // rest of b. Messages of other types (NLMSG_NOOP, ...) are skipped, and so
 // are routes of families other than AF_INET and AF_INET6. It returns a
 // *KernelError for an NLMSG_ERROR or a failed NLMSG_DONE, and an error
-// wrapping errs.Malformed for malformed framing or a malformed route; the routes
+// wrapping errs.ErrMalformed for malformed framing or a malformed route; the routes
 // decoded before the error are returned with it.
 func DecodeDump(b []byte, dst []Route) (routes []Route, done bool, err error) {
 	return decodeDump(b, 0, 0, dst)

@@ -139,7 +139,7 @@ const (
 //     else unicast with link scope when there is no
 //     gateway and universe scope when there is one.
 //
-// It returns dst unchanged and an error wrapping errs.Malformed if b is shorter
+// It returns dst unchanged and an error wrapping errs.ErrMalformed if b is shorter
 // than NumEntries rows (NumEntries is never trusted past the buffer), if
 // NumEntries is above a million, or if a row has an unknown address family,
 // a prefix longer than its address, or an interface index above MaxInt32.

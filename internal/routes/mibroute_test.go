@@ -175,8 +175,8 @@ func TestDecodeIPForwardTable2Errors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dst := []Route{{OIF: 5}}
 			got, err := DecodeIPForwardTable2(tc.b, dst)
-			if !errors.Is(err, errs.Malformed) {
-				t.Errorf("error %v, want one wrapping errs.Malformed", err)
+			if !errors.Is(err, errs.ErrMalformed) {
+				t.Errorf("error %v, want one wrapping errs.ErrMalformed", err)
 			}
 			if len(got) != 1 || got[0].OIF != 5 {
 				t.Errorf("dst changed on error: %+v", got)

@@ -88,7 +88,7 @@ const KernelDir = "/proc/thread-self/net"
 // ipv6_route (a kernel without IPv6) contributes nothing. It returns an
 // error wrapping ErrMissing when dir/route does not exist, the
 // *fs.PathError of another failed open or read, or an error wrapping
-// errs.Malformed if a file is malformed.
+// errs.ErrMalformed if a file is malformed.
 func ReadKernel(dir string) ([]KernelRoute, error) {
 	if dir == "" {
 		dir = KernelDir
@@ -130,7 +130,7 @@ const procRouteFields = 11
 // integer: little-endian hosts print 0.0.0.127 for 127.0.0.0). The first
 // line is skipped when it starts with "Iface"; blank lines are ignored.
 //
-// It returns an error wrapping errs.Malformed, quoting the line, for a line with
+// It returns an error wrapping errs.ErrMalformed, quoting the line, for a line with
 // fewer than 11 fields or a field that is not a number of its kind, and
 // the reader's error if reading fails.
 func ParseProcRoute(r io.Reader) ([]KernelRoute, error) {
@@ -209,7 +209,7 @@ const ipv6RouteFields = 10
 // the prefix lengths as 2 and the metric, counts and flags as 8
 // hexadecimal digits. Blank lines are ignored.
 //
-// It returns an error wrapping errs.Malformed, quoting the line, for a line with
+// It returns an error wrapping errs.ErrMalformed, quoting the line, for a line with
 // fewer than 10 fields, an address that is not 32 hexadecimal digits, a
 // prefix length above 128 or a number that is not hexadecimal, and the
 // reader's error if reading fails.
@@ -260,7 +260,7 @@ func ParseIPv6Route(r io.Reader) ([]KernelRoute, error) {
 	return out, nil
 }
 
-// routeLineError returns an error wrapping errs.Malformed that quotes a line of
+// routeLineError returns an error wrapping errs.ErrMalformed that quotes a line of
 // file.
 func routeLineError(file, line, why string) error {
 	return parseErrorf("%s line %q: %s", file, line, why)

@@ -104,8 +104,8 @@ func TestParseProcRouteErrors(t *testing.T) {
 		"eth0\t00000000\t010200C0\t0003\t0\t0\t99999999999\t00000000\t0\t0\t0\n", // metric too large
 	} {
 		_, err := ParseProcRoute(strings.NewReader(head + line))
-		if !errors.Is(err, errs.Malformed) || !strings.Contains(err.Error(), "/proc/net/route line") {
-			t.Errorf("%q: %v, want a quoting errs.Malformed", line, err)
+		if !errors.Is(err, errs.ErrMalformed) || !strings.Contains(err.Error(), "/proc/net/route line") {
+			t.Errorf("%q: %v, want a quoting errs.ErrMalformed", line, err)
 		}
 	}
 }
@@ -121,8 +121,8 @@ func TestParseIPv6RouteErrors(t *testing.T) {
 		"g" + z[1:] + " 00 " + z + " 00 " + z + " 00000000 00000001 00000000 00000001 lo\n",
 	} {
 		_, err := ParseIPv6Route(strings.NewReader(line))
-		if !errors.Is(err, errs.Malformed) || !strings.Contains(err.Error(), "/proc/net/ipv6_route line") {
-			t.Errorf("%q: %v, want a quoting errs.Malformed", line, err)
+		if !errors.Is(err, errs.ErrMalformed) || !strings.Contains(err.Error(), "/proc/net/ipv6_route line") {
+			t.Errorf("%q: %v, want a quoting errs.ErrMalformed", line, err)
 		}
 	}
 }

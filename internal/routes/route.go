@@ -13,7 +13,7 @@ import (
 var ErrUnsupported = errors.New("routes: not supported on this system")
 
 func parseErrorf(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{errs.Malformed}, args...)...)
+	return fmt.Errorf("%w: "+format, append([]any{errs.ErrMalformed}, args...)...)
 }
 
 // Well-known routing table ids (enum rt_class_t in

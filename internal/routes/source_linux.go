@@ -26,7 +26,7 @@ const maxRecvWait = 10 * time.Second
 // order, with IfName filled from the interfaces present when List ran (it
 // stays empty for an interface that vanished in between). It returns an
 // error if the netlink socket cannot be opened, a dump fails or is
-// malformed (wrapping errs.Malformed), the interfaces cannot be listed, or ctx
+// malformed (wrapping errs.ErrMalformed), the interfaces cannot be listed, or ctx
 // ends first.
 func List(ctx context.Context) ([]Route, error) {
 	c, err := dial()

@@ -34,7 +34,7 @@ import (
 //
 // It returns an error wrapping ErrUnsupported if iphlpapi.dll lacks
 // GetIpForwardTable2 or FreeMibTable, the API's error if the call fails,
-// an error wrapping errs.Malformed if the table is malformed, an error if the
+// an error wrapping errs.ErrMalformed if the table is malformed, an error if the
 // interfaces cannot be listed, or ctx's error if it is done first.
 func List(ctx context.Context) ([]Route, error) {
 	if err := ctx.Err(); err != nil {
@@ -58,11 +58,11 @@ func List(ctx context.Context) ([]Route, error) {
 // readForwardTable returns a copy of the MIB_IPFORWARD_TABLE2 of both
 // families (iphlp.Table.Copy says what it returns on failure; a missing
 // export also wraps ErrUnsupported, a NumEntries above mibForwardMaxRows
-// errs.Malformed).
+// errs.ErrMalformed).
 func readForwardTable() ([]byte, error) {
 	b, err := iphlp.Table{Name: "GetIpForwardTable2", Proc: procGetIpForwardTable2,
 		Get:       func(t **byte) error { return getIpForwardTable2(windows.AF_UNSPEC, t) },
-		HeaderLen: mibForwardHeader, RowLen: mibForwardRowLen, MaxRows: mibForwardMaxRows, Malformed: errs.Malformed}.Copy()
+		HeaderLen: mibForwardHeader, RowLen: mibForwardRowLen, MaxRows: mibForwardMaxRows, Malformed: errs.ErrMalformed}.Copy()
 	if errors.Is(err, errors.ErrUnsupported) {
 		return nil, fmt.Errorf("%w: %w", ErrUnsupported, err)
 	}

@@ -65,7 +65,7 @@ func (e *PartialError) Error() string {
 // Unwrap returns the individual errors.
 func (e *PartialError) Unwrap() []error { return e.Errs }
 
-// parseErrorf returns an error wrapping errs.Malformed.
+// parseErrorf returns an error wrapping errs.ErrMalformed.
 func parseErrorf(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{errs.Malformed}, args...)...)
+	return fmt.Errorf("%w: "+format, append([]any{errs.ErrMalformed}, args...)...)
 }

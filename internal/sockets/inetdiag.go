@@ -153,7 +153,7 @@ type inetExtra struct {
 // decodeInetDiag decodes one inet_diag_msg and its attributes (the payload
 // of a SOCK_DIAG_BY_FAMILY message) into s, for a dump of protocol p. It
 // overwrites the fields it knows and leaves the others (Processes, NetNS,
-// ...) alone. It returns an error wrapping errs.Malformed for a short message, an
+// ...) alone. It returns an error wrapping errs.ErrMalformed for a short message, an
 // unknown address family or malformed attributes.
 func decodeInetDiag(payload []byte, p Proto, s *Socket) (inetExtra, error) {
 	var extra inetExtra
@@ -241,7 +241,7 @@ func inetDiagTimer(code, retrans uint8, expires uint32) Timer {
 // receive buffer of a dump of protocol p) and appends the sockets in the
 // states want (0 means all; see stateWanted) to dst. On a malformed message
 // it returns dst with the sockets decoded so far and an error wrapping
-// errs.Malformed; it.err and it.done report the framing and the end of the dump.
+// errs.ErrMalformed; it.err and it.done report the framing and the end of the dump.
 func appendInetDiag(dst []Socket, it *dumpIter, p Proto, want StateSet) ([]Socket, error) {
 	for payload, ok := it.next(); ok; payload, ok = it.next() {
 		dst = append(dst, Socket{})

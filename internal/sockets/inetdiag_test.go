@@ -288,8 +288,8 @@ func TestDecodeInetDiag(t *testing.T) {
 			var s Socket
 			_, err := decodeInetDiag(tt.m.payload(), tt.p, &s)
 			if tt.err {
-				if !errors.Is(err, errs.Malformed) {
-					t.Errorf("err = %v, want errs.Malformed", err)
+				if !errors.Is(err, errs.ErrMalformed) {
+					t.Errorf("err = %v, want errs.ErrMalformed", err)
 				}
 				return
 			}
@@ -301,13 +301,13 @@ func TestDecodeInetDiag(t *testing.T) {
 
 	var s Socket
 	short := inetMsg{local: ap4(1), remote: any4}.payload()[:inetDiagMsgLen-1]
-	if _, err := decodeInetDiag(short, TCP, &s); !errors.Is(err, errs.Malformed) {
-		t.Errorf("short message: err = %v, want errs.Malformed", err)
+	if _, err := decodeInetDiag(short, TCP, &s); !errors.Is(err, errs.ErrMalformed) {
+		t.Errorf("short message: err = %v, want errs.ErrMalformed", err)
 	}
 	bad := inetMsg{local: ap4(1), remote: any4}.payload()
 	bad[0] = afUnix
-	if _, err := decodeInetDiag(bad, TCP, &s); !errors.Is(err, errs.Malformed) {
-		t.Errorf("unix family: err = %v, want errs.Malformed", err)
+	if _, err := decodeInetDiag(bad, TCP, &s); !errors.Is(err, errs.ErrMalformed) {
+		t.Errorf("unix family: err = %v, want errs.ErrMalformed", err)
 	}
 }
 
@@ -345,7 +345,7 @@ func TestAppendInetDiagStates(t *testing.T) {
 	// A bad message in the middle keeps what came before it.
 	bad := slices.Concat(msgs[:len(msgs)-20], nlMessage(sockDiagByFamily, []byte{2, 1}))
 	it := dumpIter{b: bad}
-	if socks, err := appendInetDiag(nil, &it, TCP, 0); len(socks) != 3 || !errors.Is(err, errs.Malformed) {
+	if socks, err := appendInetDiag(nil, &it, TCP, 0); len(socks) != 3 || !errors.Is(err, errs.ErrMalformed) {
 		t.Errorf("bad message: %d sockets, %v", len(socks), err)
 	}
 }

@@ -146,7 +146,7 @@ var (
 // MIB_UDPTABLE_OWNER_MODULE or MIB_UDP6TABLE_OWNER_MODULE from
 // GetExtendedUdpTable with UDP_TABLE_OWNER_MODULE, whose sockets are all
 // unconnected (Close) with an unspecified remote end, as the table has
-// none. It returns dst unchanged and an error wrapping errs.Malformed if there
+// none. It returns dst unchanged and an error wrapping errs.ErrMalformed if there
 // is no such table, if b is shorter than dwNumEntries rows, or if a row
 // holds an unknown state or a PID above MaxInt32; bytes after the last
 // row are ignored (the API's buffer is often larger than the table).

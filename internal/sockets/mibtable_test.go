@@ -230,7 +230,7 @@ func TestDecodeMIBTableEdges(t *testing.T) {
 		b    []byte
 		fam  Family
 		udp  bool
-		n    int // sockets appended; -1 for errs.Malformed
+		n    int // sockets appended; -1 for errs.ErrMalformed
 	}{
 		{"zero rows", []byte{0, 0, 0, 0, 0, 0, 0, 0}, Inet, false, 0},
 		{"zero rows, bare count", []byte{0, 0, 0, 0}, Inet6, true, 0},
@@ -252,8 +252,8 @@ func TestDecodeMIBTableEdges(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := decodeMIB(slices.Clone(prefix), tt.b, tt.udp, tt.fam)
 			if tt.n < 0 {
-				if !errors.Is(err, errs.Malformed) || len(got) != len(prefix) {
-					t.Errorf("got %d sockets, err %v; want dst unchanged and errs.Malformed", len(got), err)
+				if !errors.Is(err, errs.ErrMalformed) || len(got) != len(prefix) {
+					t.Errorf("got %d sockets, err %v; want dst unchanged and errs.ErrMalformed", len(got), err)
 				}
 				return
 			}

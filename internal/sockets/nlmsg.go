@@ -109,7 +109,7 @@ func errnoError(code int32, inDone bool) error {
 // the end of the buffer, at NLMSG_DONE (setting done, and err if NLMSG_DONE
 // carries an error), at NLMSG_ERROR (setting err), at a message whose
 // sequence number or port id is not the expected one, and at malformed
-// framing (an error wrapping errs.Malformed).
+// framing (an error wrapping errs.ErrMalformed).
 type dumpIter struct {
 	b        []byte
 	seq, pid uint32 // expected nlmsg_seq and nlmsg_pid; 0 means not checked
@@ -172,7 +172,7 @@ func (it *dumpIter) next() ([]byte, bool) {
 // attrIter walks a run of netlink attributes (struct nlattr, also known as
 // rtattr): for it := (attrIter{b: b}); it.next(); { it.typ, it.data }.
 // It stops at the end of b or at an attribute whose length is smaller than
-// its header or runs past b, setting err (wrapping errs.Malformed) in that case.
+// its header or runs past b, setting err (wrapping errs.ErrMalformed) in that case.
 // Trailing bytes too short for an attribute header are an error too.
 type attrIter struct {
 	b    []byte

@@ -118,7 +118,7 @@ func TestDumpIter(t *testing.T) {
 		done     bool
 		errno    syscall.Errno // expected kernel error, if any
 		inDone   bool
-		parse    bool // expect an error wrapping errs.Malformed
+		parse    bool // expect an error wrapping errs.ErrMalformed
 	}{
 		{name: "empty"},
 		{name: "data then done", buf: slices.Concat(data, data, nlMessage(nlmsgDone, errPayload(0))),
@@ -170,8 +170,8 @@ func TestDumpIter(t *testing.T) {
 					t.Errorf("err = %v, want kernel errno %d (in done: %v)", it.err, tt.errno, tt.inDone)
 				}
 			case tt.parse:
-				if !errors.Is(it.err, errs.Malformed) {
-					t.Errorf("err = %v, want errs.Malformed", it.err)
+				if !errors.Is(it.err, errs.ErrMalformed) {
+					t.Errorf("err = %v, want errs.ErrMalformed", it.err)
 				}
 			case it.err != nil:
 				t.Errorf("err = %v, want nil", it.err)
@@ -209,8 +209,8 @@ func TestAttrIter(t *testing.T) {
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("attrs %v, want %v", got, tt.want)
 			}
-			if bad := errors.Is(it.err, errs.Malformed); bad != tt.bad || (!tt.bad && it.err != nil) {
-				t.Errorf("err = %v, want errs.Malformed: %v", it.err, tt.bad)
+			if bad := errors.Is(it.err, errs.ErrMalformed); bad != tt.bad || (!tt.bad && it.err != nil) {
+				t.Errorf("err = %v, want errs.ErrMalformed: %v", it.err, tt.bad)
 			}
 		})
 	}

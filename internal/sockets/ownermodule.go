@@ -29,7 +29,7 @@ const ownerModuleKernel = "System"
 // decodeOwnerModule returns the module name and path in buf, a
 // TCPIP_OWNER_MODULE_BASIC_INFO that the API filled at address base, with
 // pointers of ptrSize bytes (8 on amd64 and arm64, 4 on 386). A null
-// pointer gives "". It returns an error wrapping errs.Malformed if buf is
+// pointer gives "". It returns an error wrapping errs.ErrMalformed if buf is
 // shorter than the structure, or a pointer is odd or points outside buf,
 // or a string runs to the end of buf without its NUL.
 func decodeOwnerModule(buf []byte, base uint64, ptrSize int) (name, path string, err error) {

@@ -76,13 +76,13 @@ func TestDecodeOwnerModuleMalformed(t *testing.T) {
 		{"huge pointer", withPtr(good, 0, math.MaxUint64)},
 	} {
 		t.Run(tt.what, func(t *testing.T) {
-			if _, _, err := decodeOwnerModule(tt.buf, base, 8); !errors.Is(err, errs.Malformed) {
-				t.Errorf("err = %v, want errs.Malformed", err)
+			if _, _, err := decodeOwnerModule(tt.buf, base, 8); !errors.Is(err, errs.ErrMalformed) {
+				t.Errorf("err = %v, want errs.ErrMalformed", err)
 			}
 		})
 	}
-	if _, _, err := decodeOwnerModule(good, base, 2); !errors.Is(err, errs.Malformed) {
-		t.Errorf("pointer size 2: err = %v, want errs.Malformed", err)
+	if _, _, err := decodeOwnerModule(good, base, 2); !errors.Is(err, errs.ErrMalformed) {
+		t.Errorf("pointer size 2: err = %v, want errs.ErrMalformed", err)
 	}
 }
 

@@ -48,7 +48,7 @@ const maxQuotedLine = 80
 // proto and family fam, and appends those matching f to dst.
 //
 // The header line is skipped. A line that does not parse is skipped too,
-// and the error returned (wrapping errs.Malformed) quotes the first such line and
+// and the error returned (wrapping errs.ErrMalformed) quotes the first such line and
 // counts the others; the sockets of every good line are still appended.
 func appendProcNet(dst []Socket, data []byte, proto Proto, fam Family, f Filter) ([]Socket, error) {
 	if !f.Protos.Has(proto) || !f.Families.Has(fam) {
@@ -79,7 +79,7 @@ func appendProcNet(dst []Socket, data []byte, proto Proto, fam Family, f Filter)
 // setting Proto, Family, State, Local, Remote, SendQ, RecvQ, UID, Inode
 // and Timer and leaving the other fields alone. fam is the family of the table
 // (Inet for tcp, Inet6 for tcp6, ...), or zero to take it from the width of
-// the address. It returns an error wrapping errs.Malformed, quoting the line, if
+// the address. It returns an error wrapping errs.ErrMalformed, quoting the line, if
 // the line is malformed or its addresses are not of family fam.
 func parseProcNetLine(line []byte, proto Proto, fam Family, s *Socket) error {
 	var field []byte
@@ -214,7 +214,7 @@ func appendProcNetUnix(dst []Socket, data []byte, f Filter) ([]Socket, error) {
 // fields alone: the table has no queue sizes, peer or uid. The state is
 // the kernel's sk_state, which the table encodes in Flags and St: Listen,
 // Established (connected, or queued on a listener for accept()), or
-// Close. It returns an error wrapping errs.Malformed, quoting the line, if the
+// Close. It returns an error wrapping errs.ErrMalformed, quoting the line, if the
 // line is malformed.
 func parseProcNetUnixLine(line []byte, s *Socket) error {
 	var field []byte
@@ -378,7 +378,7 @@ func isDecimal(b []byte) bool {
 	return ok
 }
 
-// lineError returns an error wrapping errs.Malformed that quotes line, cut to
+// lineError returns an error wrapping errs.ErrMalformed that quotes line, cut to
 // maxQuotedLine bytes.
 func lineError(what string, line []byte) error {
 	return parseErrorf("%s in %s", what, quoteLine(line))

@@ -108,8 +108,8 @@ func TestParseProcNetTimers(t *testing.T) {
 		var s Socket
 		err := parseProcNetLine([]byte(line), TCP, Inet, &s)
 		if tt.err {
-			if !errors.Is(err, errs.Malformed) {
-				t.Errorf("%q: err %v, want errs.Malformed", tt.cols, err)
+			if !errors.Is(err, errs.ErrMalformed) {
+				t.Errorf("%q: err %v, want errs.ErrMalformed", tt.cols, err)
 			}
 			continue
 		}
@@ -208,8 +208,8 @@ func TestParseProcNetLine(t *testing.T) {
 			switch {
 			case tt.want == "" && err == nil:
 				t.Fatalf("no error; parsed %s", describe(&s))
-			case tt.want == "" && !errors.Is(err, errs.Malformed):
-				t.Fatalf("error %v does not wrap errs.Malformed", err)
+			case tt.want == "" && !errors.Is(err, errs.ErrMalformed):
+				t.Fatalf("error %v does not wrap errs.ErrMalformed", err)
 			case tt.want != "" && err != nil:
 				t.Fatal(err)
 			case tt.want != "" && describe(&s) != tt.want:
@@ -266,8 +266,8 @@ func TestParseProcNetUnixLine(t *testing.T) {
 			switch {
 			case tt.want == "" && err == nil:
 				t.Fatalf("no error; parsed %s", describe(&s))
-			case tt.want == "" && !errors.Is(err, errs.Malformed):
-				t.Fatalf("error %v does not wrap errs.Malformed", err)
+			case tt.want == "" && !errors.Is(err, errs.ErrMalformed):
+				t.Fatalf("error %v does not wrap errs.ErrMalformed", err)
 			case tt.want != "" && err != nil:
 				t.Fatal(err)
 			case tt.want != "" && describe(&s) != tt.want:
@@ -297,7 +297,7 @@ func TestAppendProcNetUnixNewlines(t *testing.T) {
 	if g := describeAll(got); !slices.Equal(g, want) {
 		t.Errorf("got\n\t%s\nwant\n\t%s", strings.Join(g, "\n\t"), strings.Join(want, "\n\t"))
 	}
-	if !errors.Is(err, errs.Malformed) || !strings.Contains(err.Error(), "line 11:") {
+	if !errors.Is(err, errs.ErrMalformed) || !strings.Contains(err.Error(), "line 11:") {
 		t.Errorf("got error %v, want a parse error about line 11", err)
 	}
 	// A continuation of a socket the filter dropped is dropped with it.
@@ -322,8 +322,8 @@ func TestAppendProcNetBadLines(t *testing.T) {
 	if len(got) != 2 {
 		t.Errorf("got %d sockets, want the 2 good ones", len(got))
 	}
-	if !errors.Is(err, errs.Malformed) {
-		t.Fatalf("got %v, want errs.Malformed", err)
+	if !errors.Is(err, errs.ErrMalformed) {
+		t.Fatalf("got %v, want errs.ErrMalformed", err)
 	}
 	msg := err.Error()
 	for _, want := range []string{"line 3:", `"   9: ZZZZ`, `ZZ"...`, "(and 2 more bad lines)"} {

@@ -61,7 +61,7 @@ var _ Source = (*procSource)(nil)
 // case Snapshot fails with an *OpError wrapping fs.ErrNotExist. MPTCP,
 // which has no table, is skipped the same way; asked for alone it fails
 // with an error wrapping ErrUnsupported. Any other failure to read a table,
-// and any malformed line (wrapping errs.Invalid), is reported as an *OpError
+// and any malformed line (wrapping errs.ErrInvalid), is reported as an *OpError
 // inside a *PartialError returned with every socket that was read;
 // if no table could be read at all, the error is returned alone.
 func NewProcSource(dir string) Source {

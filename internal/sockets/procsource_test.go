@@ -197,7 +197,7 @@ func TestProcSourcePartial(t *testing.T) {
 		t.Fatalf("got %v, want a *PartialError of 2", err)
 	}
 	var op *OpError
-	if !errors.As(partial.Errs[0], &op) || op.Family != "tcp" || !errors.Is(op, errs.Malformed) ||
+	if !errors.As(partial.Errs[0], &op) || op.Family != "tcp" || !errors.Is(op, errs.ErrMalformed) ||
 		!strings.Contains(op.Error(), dir+"/tcp: line 3:") || !strings.Contains(op.Error(), `"bad line"`) {
 		t.Errorf("first error: %v", partial.Errs[0])
 	}

@@ -34,10 +34,10 @@ var SourceKinds = []string{"auto", "netlink", "proc"}
 
 // NewSystemSource returns the Source of the running operating system. It
 // returns an error wrapping ErrUnsupported where listing is not supported,
-// and an error wrapping errs.Invalid for an unknown Kind.
+// and an error wrapping errs.ErrInvalid for an unknown Kind.
 func NewSystemSource(opts SourceOptions) (Source, error) {
 	if opts.Kind != "" && !slices.Contains(SourceKinds, opts.Kind) {
-		return nil, fmt.Errorf("%w: unknown source %q (valid: %s)", errs.Invalid, opts.Kind, strings.Join(SourceKinds, ", "))
+		return nil, fmt.Errorf("%w: unknown source %q (valid: %s)", errs.ErrInvalid, opts.Kind, strings.Join(SourceKinds, ", "))
 	}
 	return newSystemSource(opts)
 }

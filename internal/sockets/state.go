@@ -113,14 +113,14 @@ var stateSpellings = map[string]StateSet{
 // "SYN_RECEIVED", "LISTENING", "UNCONN", and the misspellings
 // "SYNC_RECEIVED" and "SYNC_SEND". It also accepts ss's groups (all,
 // connected, synchronized, bucket, big). An unknown name returns an error
-// wrapping errs.Invalid that lists the closest valid names.
+// wrapping errs.ErrInvalid that lists the closest valid names.
 func ParseState(name string) (StateSet, error) {
 	key := normaliseState(name)
 	if set, ok := stateSpellings[key]; ok {
 		return set, nil
 	}
 	if key == "" {
-		return 0, fmt.Errorf("%w: empty state name", errs.Invalid)
+		return 0, fmt.Errorf("%w: empty state name", errs.ErrInvalid)
 	}
 	return 0, &UnknownStateError{Name: name, Suggestions: closestStates(key)}
 }
@@ -162,8 +162,8 @@ func (e *UnknownStateError) Error() string {
 	return msg
 }
 
-// Is makes errors.Is(err, errs.Invalid) true.
-func (e *UnknownStateError) Is(target error) bool { return target == errs.Invalid }
+// Is makes errors.Is(err, errs.ErrInvalid) true.
+func (e *UnknownStateError) Is(target error) bool { return target == errs.ErrInvalid }
 
 // closestStates returns up to two canonical names within a small edit
 // distance of key.

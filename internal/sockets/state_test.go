@@ -32,8 +32,8 @@ func TestParseStateSpellings(t *testing.T) {
 func TestParseStateUnknown(t *testing.T) {
 	for in, hint := range map[string]string{"establised": "ESTABLISHED", "TIME_WAT": "TIME_WAIT", "listn": "LISTEN", "xyzzy": ""} {
 		_, err := ParseState(in)
-		if !errors.Is(err, errs.Invalid) {
-			t.Fatalf("ParseState(%q) error %v does not wrap errs.Invalid", in, err)
+		if !errors.Is(err, errs.ErrInvalid) {
+			t.Fatalf("ParseState(%q) error %v does not wrap errs.ErrInvalid", in, err)
 		}
 		if hint != "" && !strings.Contains(err.Error(), hint) {
 			t.Errorf("ParseState(%q) = %v, want a hint %s", in, err, hint)
@@ -42,7 +42,7 @@ func TestParseStateUnknown(t *testing.T) {
 			t.Errorf("ParseState(%q) = %v, want no hint", in, err)
 		}
 	}
-	if _, err := ParseState(""); !errors.Is(err, errs.Invalid) {
+	if _, err := ParseState(""); !errors.Is(err, errs.ErrInvalid) {
 		t.Errorf("empty: %v", err)
 	}
 }

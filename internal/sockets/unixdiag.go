@@ -81,7 +81,7 @@ func unixPath(name []byte) string {
 
 // decodeUnixDiag decodes one unix_diag_msg and its attributes into s. It
 // overwrites the fields it knows and leaves the others alone. It returns an
-// error wrapping errs.Malformed for a short message, a family other than AF_UNIX
+// error wrapping errs.ErrMalformed for a short message, a family other than AF_UNIX
 // or malformed attributes.
 func decodeUnixDiag(payload []byte, s *Socket) error {
 	if len(payload) < unixDiagMsgLen {
@@ -132,7 +132,7 @@ func decodeUnixDiag(payload []byte, s *Socket) error {
 // appendUnixDiag decodes every unix_diag_msg the iterator yields (one
 // receive buffer of a unix dump) and appends the sockets to dst. On a
 // malformed message it returns dst with the sockets decoded so far and an
-// error wrapping errs.Malformed; it.err and it.done report the framing and the
+// error wrapping errs.ErrMalformed; it.err and it.done report the framing and the
 // end of the dump.
 func appendUnixDiag(dst []Socket, it *dumpIter) ([]Socket, error) {
 	for payload, ok := it.next(); ok; payload, ok = it.next() {

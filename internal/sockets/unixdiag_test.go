@@ -93,8 +93,8 @@ func TestDecodeUnixDiag(t *testing.T) {
 			s := Socket{PeerPath: "stale", Processes: []Process{{ProcessInfo: &ProcessInfo{PID: 1}}}}
 			err := decodeUnixDiag(tt.msg, &s)
 			if tt.err {
-				if !errors.Is(err, errs.Malformed) {
-					t.Errorf("err = %v, want errs.Malformed", err)
+				if !errors.Is(err, errs.ErrMalformed) {
+					t.Errorf("err = %v, want errs.ErrMalformed", err)
 				}
 				return
 			}

@@ -138,7 +138,7 @@ func (o Options) SelectsNothing() bool {
 // ParseProtos parses the argument of -p with -s: a comma-separated list
 // of ip, ipv6, icmp, icmpv6, tcp, tcpv6, udp and udpv6, in any case. It
 // returns them lower-cased, without duplicates, in the order given. An
-// unknown name returns an error wrapping errs.Invalid whose one-line message
+// unknown name returns an error wrapping errs.ErrInvalid whose one-line message
 // lists the valid ones.
 func ParseProtos(s string) ([]string, error) {
 	var out []string
@@ -314,12 +314,12 @@ func tcpNote(lang string) string {
 }
 
 // UnknownProtoError is ParseProtos' error for a name not in Protos; it
-// matches errs.Invalid.
+// matches errs.ErrInvalid.
 type UnknownProtoError struct{ Name string }
 
 func (e *UnknownProtoError) Error() string {
-	return fmt.Sprintf("%v: unknown protocol %q for statistics (valid: %s)", errs.Invalid, e.Name, strings.Join(Protos, ", "))
+	return fmt.Sprintf("%v: unknown protocol %q for statistics (valid: %s)", errs.ErrInvalid, e.Name, strings.Join(Protos, ", "))
 }
 
-// Is makes errors.Is(err, errs.Invalid) true.
-func (e *UnknownProtoError) Is(target error) bool { return target == errs.Invalid }
+// Is makes errors.Is(err, errs.ErrInvalid) true.
+func (e *UnknownProtoError) Is(target error) bool { return target == errs.ErrInvalid }

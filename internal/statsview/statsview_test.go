@@ -24,8 +24,8 @@ func TestParseProtos(t *testing.T) {
 	}
 	for _, bad := range []string{"raw", "", "tcp,,udp", "tcp6"} {
 		_, err := ParseProtos(bad)
-		if !errors.Is(err, errs.Invalid) {
-			t.Errorf("ParseProtos(%q) = %v, want errs.Invalid", bad, err)
+		if !errors.Is(err, errs.ErrInvalid) {
+			t.Errorf("ParseProtos(%q) = %v, want errs.ErrInvalid", bad, err)
 			continue
 		}
 		msg := err.Error()
