@@ -103,9 +103,10 @@ func (ns *NetNS) close(tb testing.TB) {
 }
 
 // Do runs fn on an OS thread that entered the namespace, and returns fn's
-// error, or the error of entering. The thread is never handed back to the Go
-// scheduler: it exits with the goroutine, so no other code runs in the
-// namespace by accident. Code fn calls must do its namespace-sensitive work
+// error, or the error of entering. The thread goes back to its own
+// namespace before it is handed back to the Go scheduler, or, if it cannot,
+// is never handed back (it exits with the goroutine), so no other code runs
+// in the namespace by accident. Code fn calls must do its namespace-sensitive work
 // (opening netlink sockets, reading /proc/thread-self/net) on the calling
 // goroutine. fn must not call t.FailNow or t.Fatal; if it does, Do returns an
 // error, and if fn panics, Do panics with the same value.
@@ -117,7 +118,21 @@ func (ns *NetNS) Do(fn func() error) error {
 	}
 	done := make(chan result, 1)
 	go func() {
-		runtime.LockOSThread() // never unlocked: see above
+		runtime.LockOSThread()
+		// The thread's own namespace, to go back to: a thread that stays
+		// in ns is not handed back, and if it is the process's first
+		// thread (Go may run this goroutine there), it can never exit, and
+		// /proc/self/net, which follows the first thread, would show ns to
+		// every later reader in the process.
+		home, herr := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if herr == nil {
+			defer func() {
+				if unix.Setns(home, unix.CLONE_NEWNET) == nil {
+					runtime.UnlockOSThread()
+				}
+				unix.Close(home)
+			}()
+		}
 		finished := false
 		defer func() {
 			if !finished {
