@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/sockscope/sockscope/internal/cli"
+	"github.com/sockscope/sockscope/internal/collect"
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/ifaces"
 	"github.com/sockscope/sockscope/internal/iostreams"
@@ -95,19 +96,19 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 	}
 }
 
-// attribute is the cli.AttributeFunc of the real system: procattr.Scan,
+// attribute is the collect.AttributeFunc of the real system: procattr.Scan,
 // leaving a CPU to the socket dump until listed is closed, and
 // Holders.Attribute once the sockets are listed. It returns a nil
 // function if Scan failed (errors.Is(err, sockets.ErrUnsupported) where
 // attribution is not implemented).
-func attribute(ctx context.Context, details bool, listed <-chan struct{}) (func([]sockets.Socket) cli.Attribution, error) {
+func attribute(ctx context.Context, details bool, listed <-chan struct{}) (func([]sockets.Socket) collect.Attribution, error) {
 	h, err := procattr.Scan(ctx, procattr.Options{Details: details, Busy: listed})
 	if h == nil {
 		return nil, err
 	}
-	return func(socks []sockets.Socket) cli.Attribution {
+	return func(socks []sockets.Socket) collect.Attribution {
 		res := h.Attribute(socks)
-		return cli.Attribution{Unattributed: res.Unattributed, Unreadable: res.Unreadable}
+		return collect.Attribution{Unattributed: res.Unattributed, Unreadable: res.Unreadable}
 	}, err
 }
 

@@ -11,10 +11,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sockscope/sockscope/internal/collect"
 	"github.com/sockscope/sockscope/internal/diagram"
 	"github.com/sockscope/sockscope/internal/explain"
 	"github.com/sockscope/sockscope/internal/i18n"
-	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 )
 
@@ -166,12 +166,12 @@ func liveCounts(ctx context.Context, f *Factory, states sockets.StateSet, owners
 		return nil, nil
 	}
 	protos := sockets.ProtoSet(0).With(sockets.TCP).With(sockets.UDP).With(sockets.UDPLite).With(sockets.Raw)
-	req := &listRequest{Filter: sockets.Filter{Protos: protos, States: states}, Owners: owners}
-	var meta render.Meta
-	socks, _, err := snapshot(ctx, f, src, req, nil, &meta)
+	q := collect.Query{Kernel: sockets.Filter{Protos: protos, States: states}, Owners: owners}
+	snap, err := f.collector(src).Collect(ctx, &q, nil)
 	if err != nil {
 		return nil, nil
 	}
+	socks := snap.Sockets
 	counts := make(map[string]int)
 	for _, name := range sockets.StateNames {
 		counts[name] = 0

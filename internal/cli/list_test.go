@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sockscope/sockscope/internal/collect"
 	"github.com/sockscope/sockscope/internal/iostreams"
 	"github.com/sockscope/sockscope/internal/sockets"
 )
@@ -59,8 +60,8 @@ func tcpSocks() []sockets.Socket {
 
 // fakeAttribution attributes inode 11 and 12 to nginx and records the
 // inodes it was asked about.
-func fakeAttribution(asked *[]uint64, res Attribution) func([]sockets.Socket) Attribution {
-	return func(socks []sockets.Socket) Attribution {
+func fakeAttribution(asked *[]uint64, res collect.Attribution) func([]sockets.Socket) collect.Attribution {
+	return func(socks []sockets.Socket) collect.Attribution {
 		for i := range socks {
 			*asked = append(*asked, socks[i].Inode)
 			if socks[i].Inode == 11 || socks[i].Inode == 12 {
@@ -81,6 +82,13 @@ func execList(t *testing.T, f *Factory, args ...string) (stdout, stderr string, 
 	return out.String(), errOut.String(), err
 }
 
+// gcPercent returns GOGC without changing it.
+func gcPercent() int {
+	p := debug.SetGCPercent(-1)
+	debug.SetGCPercent(p)
+	return p
+}
+
 // TestListAttributesWhileListing checks that the processes' files are
 // read while the source lists the sockets (each side waits for the other
 // to have started), that the matching gets the filtered sockets, and that
@@ -94,7 +102,7 @@ func TestListAttributesWhileListing(t *testing.T) {
 	before := gcPercent()
 	f := &Factory{
 		Source: func(sockets.SourceOptions) (sockets.Source, error) { return src, nil },
-		Attribute: func(ctx context.Context, d bool, listed <-chan struct{}) (func([]sockets.Socket) Attribution, error) {
+		Attribute: func(ctx context.Context, d bool, listed <-chan struct{}) (func([]sockets.Socket) collect.Attribution, error) {
 			details.Store(d)
 			gcDuringWalk.Store(int32(gcPercent()))
 			close(scanStarted)
@@ -105,7 +113,7 @@ func TestListAttributesWhileListing(t *testing.T) {
 					return nil, errors.New("the listing did not start, or end, during the walk")
 				}
 			}
-			return fakeAttribution(&asked, Attribution{}), nil
+			return fakeAttribution(&asked, collect.Attribution{}), nil
 		},
 	}
 	out, errOut, err := execList(t, f, "-tanp", "--port", "80")
@@ -132,33 +140,6 @@ func TestListAttributesWhileListing(t *testing.T) {
 	}
 }
 
-// gcPercent returns the current GOGC.
-func gcPercent() int {
-	p := debug.SetGCPercent(-1)
-	debug.SetGCPercent(p)
-	return p
-}
-
-// TestPauseGC: overlapping pauses keep the collector off until the last
-// one ends, then restore GOGC.
-func TestPauseGC(t *testing.T) {
-	old := debug.SetGCPercent(150)
-	defer debug.SetGCPercent(old)
-	r1 := pauseGC()
-	r2 := pauseGC()
-	if p := gcPercent(); p != -1 {
-		t.Fatalf("GOGC = %d during two pauses, want -1", p)
-	}
-	r1()
-	if p := gcPercent(); p != -1 {
-		t.Fatalf("GOGC = %d during one pause, want -1", p)
-	}
-	r2()
-	if p := gcPercent(); p != 150 {
-		t.Fatalf("GOGC = %d after the pauses, want 150", p)
-	}
-}
-
 // TestListAttributionErrors: a failed walk is a warning and the listing
 // goes on without owners; unsupported attribution is silent; a partial
 // walk warns and shows what it found; a failed listing cancels the walk.
@@ -182,9 +163,9 @@ func TestListAttributionErrors(t *testing.T) {
 			var asked []uint64
 			f := &Factory{
 				Source: func(sockets.SourceOptions) (sockets.Source, error) { return src, nil },
-				Attribute: func(context.Context, bool, <-chan struct{}) (func([]sockets.Socket) Attribution, error) {
+				Attribute: func(context.Context, bool, <-chan struct{}) (func([]sockets.Socket) collect.Attribution, error) {
 					if tt.fill {
-						return fakeAttribution(&asked, Attribution{}), tt.err
+						return fakeAttribution(&asked, collect.Attribution{}), tt.err
 					}
 					return nil, tt.err
 				},
@@ -210,7 +191,7 @@ func TestListAttributionErrors(t *testing.T) {
 		canceled := make(chan error, 1)
 		f := &Factory{
 			Source: func(sockets.SourceOptions) (sockets.Source, error) { return src, nil },
-			Attribute: func(ctx context.Context, _ bool, _ <-chan struct{}) (func([]sockets.Socket) Attribution, error) {
+			Attribute: func(ctx context.Context, _ bool, _ <-chan struct{}) (func([]sockets.Socket) collect.Attribution, error) {
 				select {
 				case <-ctx.Done():
 					canceled <- ctx.Err()
@@ -236,8 +217,8 @@ func TestListUnattributedWarning(t *testing.T) {
 	var asked []uint64
 	f := &Factory{
 		Source: func(sockets.SourceOptions) (sockets.Source, error) { return src, nil },
-		Attribute: func(context.Context, bool, <-chan struct{}) (func([]sockets.Socket) Attribution, error) {
-			return fakeAttribution(&asked, Attribution{Unattributed: 1, Unreadable: 2}), nil
+		Attribute: func(context.Context, bool, <-chan struct{}) (func([]sockets.Socket) collect.Attribution, error) {
+			return fakeAttribution(&asked, collect.Attribution{Unattributed: 1, Unreadable: 2}), nil
 		},
 	}
 	_, errOut, err := execList(t, f, "-tan", "--format", "json")
@@ -256,8 +237,8 @@ func TestListUnattributedWarningChinese(t *testing.T) {
 	var asked []uint64
 	f := &Factory{
 		Source: func(sockets.SourceOptions) (sockets.Source, error) { return src, nil },
-		Attribute: func(context.Context, bool, <-chan struct{}) (func([]sockets.Socket) Attribution, error) {
-			return fakeAttribution(&asked, Attribution{Unattributed: 3, Unreadable: 1}), nil
+		Attribute: func(context.Context, bool, <-chan struct{}) (func([]sockets.Socket) collect.Attribution, error) {
+			return fakeAttribution(&asked, collect.Attribution{Unattributed: 3, Unreadable: 1}), nil
 		},
 		Privileged: true,
 	}
@@ -294,10 +275,10 @@ func TestListWindowsElevationWarning(t *testing.T) {
 		var asked []uint64
 		f := &Factory{
 			Source: func(o sockets.SourceOptions) (sockets.Source, error) { opts = o; return src, nil },
-			Attribute: func(_ context.Context, details bool, _ <-chan struct{}) (func([]sockets.Socket) Attribution, error) {
-				res := Attribution{}
+			Attribute: func(_ context.Context, details bool, _ <-chan struct{}) (func([]sockets.Socket) collect.Attribution, error) {
+				res := collect.Attribution{}
 				if details {
-					res = Attribution{Unattributed: 3, Unreadable: 2}
+					res = collect.Attribution{Unattributed: 3, Unreadable: 2}
 				}
 				return fakeAttribution(&asked, res), nil
 			},

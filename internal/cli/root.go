@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sockscope/sockscope/internal/collect"
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/iostreams"
 	"github.com/sockscope/sockscope/internal/render"
@@ -42,7 +43,7 @@ type Factory struct {
 	// Source returns the socket source for the given options.
 	Source func(sockets.SourceOptions) (sockets.Source, error)
 	// Attribute fills the processes of sockets; nil disables attribution.
-	Attribute AttributeFunc
+	Attribute collect.AttributeFunc
 	// Views are the data sources of -s, -r, -i, -g and -e.
 	Views ViewSources
 	// Processes lists the running processes, for shell completion; nil

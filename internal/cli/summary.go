@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"os"
-	"time"
 
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
@@ -22,13 +21,17 @@ func summaryRun(ctx context.Context, f *Factory, req *listRequest) error {
 	if err != nil {
 		return sourceError(req.Render.Lang, req.Source, err)
 	}
-	host, _ := os.Hostname()
-	meta := render.Meta{Host: host, Time: time.Now()}
-	socks, unreadable, err := snapshot(ctx, f, src, req, nil, &meta)
+	c := f.collector(src)
+	c.PauseGC = true
+	q := req.query()
+	snap, err := c.Collect(ctx, &q, nil)
 	if err != nil {
 		return err
 	}
-	warn(f, meta, unreadable, req.Render.Lang)
+	warn(f, snap.Warnings, req.Render.Lang)
+	host, _ := os.Hostname()
+	meta := render.Meta{Host: host, Time: snap.Time, Unattributed: snap.Warnings.Unattributed}
+	socks := snap.Sockets
 	opts := req.Summary
 	opts.Lang = req.Render.Lang
 	if f.EphemeralPorts != nil {

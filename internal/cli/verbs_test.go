@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/netip"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -432,5 +433,47 @@ func TestIfaceFilter(t *testing.T) {
 	}
 	if _, _, err := execList(t, f, "interfaces", "--iface", "nosuch"); !IsUsageError(err) {
 		t.Errorf("--iface nosuch: %v, want a usage error", err)
+	}
+}
+
+// gcSource lists one socket and records whether garbage collection was
+// off while it did.
+type gcSource struct {
+	paused []bool
+	rounds int
+	done   func()
+}
+
+func (s *gcSource) Snapshot(_ context.Context, _ sockets.Filter, dst []sockets.Socket) ([]sockets.Socket, error) {
+	p := debug.SetGCPercent(-1)
+	debug.SetGCPercent(p)
+	s.paused = append(s.paused, p == -1)
+	if len(s.paused) == s.rounds && s.done != nil {
+		s.done()
+	}
+	return append(dst, tcpSocks()[0]), nil
+}
+
+// TestGCPauseOneShotOnly checks that a single listing pauses garbage
+// collection while it collects, and a repeated one never does.
+func TestGCPauseOneShotOnly(t *testing.T) {
+	one := &gcSource{rounds: 1}
+	f := &Factory{Source: func(sockets.SourceOptions) (sockets.Source, error) { return one, nil }}
+	if _, _, err := execList(t, f, "-tan"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rep := &gcSource{rounds: 3, done: cancel}
+	f = &Factory{Source: func(sockets.SourceOptions) (sockets.Source, error) { return rep, nil }}
+	ios, _, _, _ := iostreams.Test()
+	f.IO = ios
+	root := NewRootCmd(f, nil)
+	root.SetArgs([]string{"-tan", "0.01"})
+	if err := root.ExecuteContext(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(one.paused) != "[true]" || fmt.Sprint(rep.paused) != "[false false false]" {
+		t.Errorf("GC paused: one-shot %v, repeated %v; want [true] and never", one.paused, rep.paused)
 	}
 }

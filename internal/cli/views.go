@@ -210,13 +210,13 @@ func windowsConnections(ctx context.Context, f *Factory, req *listRequest, out *
 	if err != nil {
 		return err
 	}
-	meta := render.Meta{Time: time.Now()}
-	socks, _, err := snapshot(ctx, f, src, lr, nil, &meta)
+	q := lr.query()
+	snap, err := f.collector(src).Collect(ctx, &q, nil)
 	if err != nil {
 		return err
 	}
 	if !lr.Numeric && f.Namer != nil {
-		lr.Render.Namer = f.Namer(ctx, socks)
+		lr.Render.Namer = f.Namer(ctx, snap.Sockets)
 	}
-	return render.Write(out, socks, meta, lr.Render)
+	return render.Write(out, snap.Sockets, render.Meta{Time: snap.Time}, lr.Render)
 }

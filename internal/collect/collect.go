@@ -1,0 +1,191 @@
+package collect
+
+import (
+	"context"
+	"errors"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/sockscope/sockscope/internal/sockets"
+)
+
+// AttributeFunc reads which processes hold which sockets before the
+// sockets are known, so that it can run while the source lists them: it
+// returns a function that sets the Processes of the sockets it is given
+// (the matching is by inode). details asks for exe, cmdline, user, parent
+// and cgroup besides PID and name. listed is closed once the source has
+// listed the sockets: until then, the walk should leave it a CPU.
+//
+// If it returns a nil function, attribution failed and err says why; with
+// a function, a non-nil err is about some processes only. An error
+// matching sockets.ErrUnsupported means there is no attribution on this
+// system: the snapshot goes on without owners, and no warning is given.
+type AttributeFunc func(ctx context.Context, details bool, listed <-chan struct{}) (attribute func(socks []sockets.Socket) Attribution, err error)
+
+// Attribution says what process attribution could not see.
+type Attribution struct {
+	// Unattributed is the number of sockets that may be held by a process
+	// whose file table could not be read.
+	Unattributed int
+	// Unreadable is the number of such processes.
+	Unreadable int
+}
+
+// A Query says what to collect and how much to find out about it.
+type Query struct {
+	// Kernel is what the source filters, in the kernel where it can.
+	Kernel sockets.Filter
+	// AfterDump keeps, after the dump and before attribution, the sockets
+	// it reports true for; nil keeps them all.
+	AfterDump func(*sockets.Socket) bool
+	// Owners asks for the processes that hold each socket; Details for
+	// their exe, command line, user, parent and cgroup too.
+	Owners, Details bool
+	// AfterOwners keeps, after attribution, the sockets it reports true
+	// for; nil keeps them all. It needs Owners.
+	AfterOwners func(*sockets.Socket) bool
+}
+
+// Warnings are what a snapshot could not see. They are values: the caller
+// that prints them translates them.
+type Warnings struct {
+	// Partial are the parts of the listing that failed (one protocol, one
+	// family), each an error of the source.
+	Partial []error
+	// Attribution is why attribution failed or was incomplete; nil if it
+	// did not, or where there is no attribution on this system.
+	Attribution error
+	// Unattributed sockets may be held by one of Unreadable processes
+	// whose files could not be read.
+	Unattributed, Unreadable int
+}
+
+// A Snapshot is the sockets a query selected at one moment.
+type Snapshot struct {
+	Sockets []sockets.Socket
+	// Time is when the snapshot was started; Duration how long it took.
+	Time     time.Time
+	Duration time.Duration
+	Warnings Warnings
+}
+
+// A Collector takes snapshots from Source, attributing owners with
+// Attribute (nil: never).
+type Collector struct {
+	Source    sockets.Source
+	Attribute AttributeFunc
+	// PauseGC turns garbage collection off while a snapshot is taken (see
+	// PauseGC). It is for a command that takes one snapshot and exits,
+	// never for a long-running consumer: a process that pauses its
+	// collector while others allocate grows without bound.
+	PauseGC bool
+}
+
+// scanned is the outcome of an AttributeFunc.
+type scanned struct {
+	attribute func([]sockets.Socket) Attribution
+	err       error
+}
+
+// Collect takes one snapshot under q, appending the sockets to dst[:0]
+// (pass the previous snapshot's sockets to reuse their memory). When q
+// asks for owners, the processes' files are read on other goroutines
+// while the source dumps the sockets, and the two are joined once both
+// are done. It returns an error only if the listing failed (attribution
+// is then canceled); what could not be seen is in the Warnings.
+func (c *Collector) Collect(ctx context.Context, q *Query, dst []sockets.Socket) (Snapshot, error) {
+	snap := Snapshot{Time: time.Now()}
+	if c.PauseGC {
+		defer PauseGC()()
+	}
+	var scan chan scanned
+	listed := make(chan struct{})
+	if q.Owners && c.Attribute != nil {
+		sctx, cancel := context.WithCancel(ctx)
+		defer cancel() // stop the walk if the listing fails
+		scan = make(chan scanned, 1)
+		go func() {
+			attribute, err := c.Attribute(sctx, q.Details, listed)
+			scan <- scanned{attribute, err}
+		}()
+	}
+	socks, err := c.Source.Snapshot(ctx, q.Kernel, dst[:0])
+	close(listed)
+	var partial *sockets.PartialError
+	switch {
+	case errors.As(err, &partial):
+		snap.Warnings.Partial = partial.Errs
+	case err != nil:
+		return snap, err
+	}
+	if q.AfterDump != nil {
+		socks = keep(socks, q.AfterDump)
+	}
+	if scan != nil {
+		r := <-scan
+		if r.err != nil && !errors.Is(r.err, sockets.ErrUnsupported) {
+			snap.Warnings.Attribution = r.err
+		}
+		if r.attribute != nil {
+			a := r.attribute(socks)
+			snap.Warnings.Unattributed, snap.Warnings.Unreadable = a.Unattributed, a.Unreadable
+		}
+		if q.AfterOwners != nil {
+			socks = keep(socks, q.AfterOwners)
+		}
+	}
+	snap.Sockets = socks
+	snap.Duration = time.Since(snap.Time)
+	return snap, nil
+}
+
+// keep keeps, in place and in order, the sockets of socks that fn reports
+// true for. Unlike slices.DeleteFunc it hands fn a pointer, not a copy of
+// each socket, and clears the tail so that no process info stays
+// reachable from it.
+func keep(socks []sockets.Socket, fn func(*sockets.Socket) bool) []sockets.Socket {
+	n := 0
+	for i := range socks {
+		if fn(&socks[i]) {
+			if n != i {
+				socks[n] = socks[i]
+			}
+			n++
+		}
+	}
+	clear(socks[n:])
+	return socks[:n]
+}
+
+// gcPause holds garbage collection off while snapshots run (see PauseGC).
+var gcPause struct {
+	sync.Mutex
+	n       int // snapshots running
+	percent int // the GOGC to restore
+}
+
+// PauseGC turns garbage collection off until the function it returns is
+// called; calls may overlap. A snapshot that walks the processes' files
+// while the source dumps the sockets runs better without it: the cycle
+// that the dump's large first allocation starts would read the untouched
+// pages, mapping the kernel's zero page, and each first write of the dump
+// would then copy a page and flush the TLB of every CPU running a walker
+// of this process, an IPI per 4 KiB that is costly in a VM (+40% CPU for
+// the dump at 100k sockets). Little garbage is made meanwhile, and the
+// collector catches up afterwards. Only a one-shot command should use it.
+func PauseGC() (resume func()) {
+	gcPause.Lock()
+	if gcPause.n == 0 {
+		gcPause.percent = debug.SetGCPercent(-1)
+	}
+	gcPause.n++
+	gcPause.Unlock()
+	return func() {
+		gcPause.Lock()
+		if gcPause.n--; gcPause.n == 0 {
+			debug.SetGCPercent(gcPause.percent)
+		}
+		gcPause.Unlock()
+	}
+}
