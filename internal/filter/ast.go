@@ -1,0 +1,216 @@
+package filter
+
+import (
+	"net/netip"
+
+	"github.com/sockscope/sockscope/internal/sockets"
+)
+
+// A Node is one node of an expression tree: *And, *Or, *Not, or a leaf
+// (*Host, *Port, *Dev, *Mark, *Cgroup, *Auto, *State, *Num, *Str).
+type Node interface{ node() }
+
+// And matches when both L and R match.
+type And struct{ L, R Node }
+
+// Or matches when L or R matches.
+type Or struct{ L, R Node }
+
+// Not matches when X does not.
+type Not struct{ X Node }
+
+// Dir says which end of a socket a condition looks at.
+type Dir uint8
+
+// The ends of a socket.
+const (
+	Src Dir = iota // the local end: src, sport
+	Dst            // the remote end: dst, dport
+)
+
+// Op is a comparison operator.
+type Op uint8
+
+// The comparison operators, and their spellings: = == eq, != ne neq,
+// < lt, > gt, <= le leq, >= ge geq.
+const (
+	OpEQ Op = iota
+	OpNE
+	OpLT
+	OpGT
+	OpLE
+	OpGE
+)
+
+var opNames = [...]string{OpEQ: "=", OpNE: "!=", OpLT: "<", OpGT: ">", OpLE: "<=", OpGE: ">="}
+
+// String returns the operator's symbol.
+func (o Op) String() string { return opNames[o] }
+
+// Host is ss's host condition (src/dst HOST, and sport/dport = PORT): a
+// unix path glob, or an optional address prefix with an optional port.
+type Host struct {
+	Dir Dir
+	// Unix is set for a unix:GLOB condition; Glob is then the pattern.
+	Unix bool
+	Glob string
+	// Family is the family prefix the host was written with (inet:,
+	// inet6:), 0 if none. It restricts the listing to that family, as
+	// in ss; it does not change what the condition matches.
+	Family sockets.Family
+	// Addr is the address and prefix length; the zero Prefix means any
+	// address. Its address is kept as written (not masked).
+	Addr netip.Prefix
+	// Port is the port, or -1 for any.
+	Port int32
+	// PortOnly marks a condition written as sport/dport = PORT, so that
+	// it prints as it was written.
+	PortOnly bool
+}
+
+// Port is a port range condition of ss: sport/dport >= or <= PORT. The
+// other operators are built from it and Host, as ss builds them: < is
+// not >=, > is not <=, = is a Host, != is not a Host.
+type Port struct {
+	Dir  Dir
+	Op   Op // OpGE or OpLE
+	Port int32
+}
+
+// Dev matches the interface a socket is bound to (ss: dev NAME|INDEX).
+type Dev struct {
+	Name  string // as written
+	Index uint32
+}
+
+// Mark matches the socket mark: mark & Mask == Mark (ss: fwmark V[/M]).
+type Mark struct{ Mark, Mask uint32 }
+
+// Cgroup matches the cgroup v2 a socket belongs to, by id (ss: cgroup
+// PATH). The kernel alone can tell it.
+type Cgroup struct {
+	Path string
+	ID   uint64
+}
+
+// Auto matches sockets whose local port was chosen by the kernel (ss:
+// autobound).
+type Auto struct{}
+
+// State matches sockets in one of the states of Set; it is sockscope's:
+// ss takes states only before the expression.
+type State struct {
+	Name string // as written
+	Set  sockets.StateSet
+}
+
+// Field names a field sockscope adds to ss's language.
+type Field uint8
+
+// The added fields.
+const (
+	FieldPID Field = iota + 1
+	FieldPPID
+	FieldUID
+	FieldUser
+	FieldProgram
+	FieldExe
+	FieldCmdline
+	FieldUnit
+	FieldContainer
+	FieldCgroup
+	FieldNetNS
+	FieldRecvQ
+	FieldSendQ
+)
+
+var fieldNames = [...]string{
+	FieldPID: "pid", FieldPPID: "ppid", FieldUID: "uid", FieldUser: "user",
+	FieldProgram: "program", FieldExe: "exe", FieldCmdline: "cmdline",
+	FieldUnit: "unit", FieldContainer: "container", FieldCgroup: "cgroup",
+	FieldNetNS: "netns", FieldRecvQ: "recvq", FieldSendQ: "sendq",
+}
+
+// String returns the field's keyword.
+func (f Field) String() string { return fieldNames[f] }
+
+// numeric reports whether the field takes a number and every operator.
+func (f Field) numeric() bool {
+	switch f {
+	case FieldPID, FieldPPID, FieldUID, FieldNetNS, FieldRecvQ, FieldSendQ:
+		return true
+	}
+	return false
+}
+
+// needsOwners reports whether the field is a property of the processes
+// holding a socket, known only after attribution.
+func (f Field) needsOwners() bool {
+	switch f {
+	case FieldUID, FieldNetNS, FieldRecvQ, FieldSendQ:
+		return false
+	}
+	return true
+}
+
+// Num compares a numeric field with a value.
+type Num struct {
+	Field Field
+	Op    Op
+	Value uint64
+}
+
+// Str matches a string field against a glob (fnmatch(3) without
+// FNM_PATHNAME: * matches /). "!=" is a Not around it.
+type Str struct {
+	Field Field
+	Glob  string
+}
+
+func (*And) node()    {}
+func (*Or) node()     {}
+func (*Not) node()    {}
+func (*Host) node()   {}
+func (*Port) node()   {}
+func (*Dev) node()    {}
+func (*Mark) node()   {}
+func (*Cgroup) node() {}
+func (*Auto) node()   {}
+func (*State) node()  {}
+func (*Num) node()    {}
+func (*Str) node()    {}
+
+// StateClause is one of the state/exclude clauses before an expression.
+type StateClause struct {
+	Exclude bool
+	Name    string // as written
+	Set     sockets.StateSet
+}
+
+// Expr is a parsed filter: the leading state clauses and the expression
+// (Root, nil if there is none).
+type Expr struct {
+	Clauses []StateClause
+	Root    Node
+
+	portLo, portHi int    // the ephemeral port range, for autobound
+	parts          []part // Root's top-level conjuncts
+}
+
+// States returns the state mask the leading clauses give, as ss computes
+// it: the first state clause starts from none, the first exclude clause
+// from all; ok is false if there are no clauses (the caller's default
+// applies: ss's is "connected" without -a, all with it).
+func (e *Expr) States() (set sockets.StateSet, ok bool) {
+	for i, c := range e.Clauses {
+		if i == 0 && c.Exclude {
+			set = sockets.AllStates
+		}
+		if c.Exclude {
+			set &^= c.Set
+		} else {
+			set |= c.Set
+		}
+	}
+	return set, len(e.Clauses) > 0
+}

@@ -1,0 +1,224 @@
+package filter
+
+import (
+	"github.com/sockscope/sockscope/internal/sockets"
+)
+
+// class is where a top-level conjunct can be evaluated.
+type class uint8
+
+const (
+	classKernel class = iota // ss's conditions the bytecode expresses
+	classDump                // needs only the socket, in user space
+	classOwner               // needs the socket's owners
+)
+
+// leafKinds reports which kinds of leaves n holds.
+type leafKinds struct {
+	owner    bool // a field known after attribution
+	userOnly bool // a condition no bytecode expresses
+	ssOnly   bool // dev or a unix host: ss compiles no bytecode at all
+	markish  bool // fwmark or cgroup PATH: the kernel alone can tell
+}
+
+func kindsOf(n Node, k *leafKinds) {
+	switch n := n.(type) {
+	case *And:
+		kindsOf(n.L, k)
+		kindsOf(n.R, k)
+	case *Or:
+		kindsOf(n.L, k)
+		kindsOf(n.R, k)
+	case *Not:
+		kindsOf(n.X, k)
+	case *Host:
+		if n.Unix {
+			k.userOnly, k.ssOnly = true, true
+		}
+	case *Dev:
+		k.userOnly, k.ssOnly = true, true
+	case *Mark, *Cgroup:
+		k.markish = true
+	case *State:
+		k.userOnly = true
+	case *Num:
+		if n.Field.needsOwners() {
+			k.owner = true
+		} else {
+			k.userOnly = true
+		}
+	case *Str:
+		k.owner = true
+	}
+}
+
+func classOf(n Node) class {
+	var k leafKinds
+	kindsOf(n, &k)
+	switch {
+	case k.owner:
+		return classOwner
+	case k.userOnly:
+		return classDump
+	}
+	return classKernel
+}
+
+// kernelUsable reports whether ss would send bytecode for the tree: not if
+// any of its conditions is one ss cannot compile (dev, a unix host), which
+// makes ss compile nothing.
+func (e *Expr) kernelUsable() bool {
+	if e.Root == nil {
+		return false
+	}
+	var k leafKinds
+	kindsOf(e.Root, &k)
+	return !k.ssOnly
+}
+
+// Plan is an expression split by where each part runs: the kernel (the
+// state mask and inet_diag bytecode), user space after the dump, and user
+// space after owner attribution. A listing applies, in order: States and
+// Bytecode in the dump request (sockets.Filter.States and .Bytecode);
+// Families; AfterDump on each socket of the dump; attribution if
+// NeedsOwners; AfterOwners. The result is what Expr.Eval selects, as ss
+// selects it.
+type Plan struct {
+	// States is the state mask of the leading state/exclude clauses, and
+	// StatesGiven whether there were any; without them the caller's
+	// default holds (ss: connected sockets, all with -a, listening with
+	// -l).
+	States      sockets.StateSet
+	StatesGiven bool
+	// Families is what ss restricts the listing to when a host is written
+	// with a family prefix (inet:, inet6:, unix: — the last one counts):
+	// that family alone, Local for unix. Zero: no restriction.
+	Families sockets.FamilySet
+	// Bytecode is the inet_diag bytecode (INET_DIAG_REQ_BYTECODE) of the
+	// top-level conjuncts the kernel can evaluate, nil if none. It
+	// applies to inet dumps only; unix sockets are filtered by AfterDump.
+	// MARK_COND needs CAP_NET_ADMIN (the kernel says EPERM without).
+	Bytecode []byte
+	// AfterDump evaluates, in user space, ss's whole expression part as
+	// ss's user space does after the kernel (both together make ss's
+	// result) and the fields known from the socket alone (state inside
+	// the expression, uid, netns, recvq, sendq). Nil if there is nothing
+	// to evaluate. A conjunct with fwmark or cgroup PATH, which only the
+	// kernel can tell, is left to the bytecode for inet sockets, so a
+	// source that cannot apply bytecode (the /proc fallback, Windows)
+	// does not filter by them.
+	AfterDump func(*sockets.Socket) bool
+	// NeedsOwners says whether AfterOwners needs the sockets' owners
+	// (pid, ppid, user, program, exe, cmdline, unit, container, cgroup
+	// GLOB).
+	NeedsOwners bool
+	// AfterOwners evaluates the conjuncts that need owners, after
+	// attribution. Nil if there are none.
+	AfterOwners func(*sockets.Socket) bool
+}
+
+// Plan splits the expression. The top-level and-chain is split by
+// conjunct: a conjunct the kernel can evaluate goes to the bytecode (and
+// AfterDump, as ss re-checks it), one that needs owners to AfterOwners,
+// the rest to AfterDump. It fails only if the bytecode would be longer
+// than the kernel's limits (then nothing goes to the kernel... the error
+// says so; see Compile).
+func (e *Expr) Plan() (*Plan, error) {
+	p := &Plan{}
+	p.States, p.StatesGiven = e.States()
+	if e.Root == nil {
+		return p, nil
+	}
+	p.Families = familiesOf(e.Root)
+	var kern, dump, owners []Node
+	for _, c := range conjuncts(e.Root) {
+		switch classOf(c) {
+		case classKernel:
+			kern = append(kern, c)
+		case classDump:
+			dump = append(dump, c)
+		default:
+			owners = append(owners, c)
+		}
+	}
+	if len(kern) > 0 && e.kernelUsable() {
+		bc, err := Compile(andAll(kern))
+		if err != nil {
+			return nil, err
+		}
+		p.Bytecode = bc
+	}
+	var markish []bool
+	for _, c := range kern {
+		var k leafKinds
+		kindsOf(c, &k)
+		markish = append(markish, k.markish)
+	}
+	if len(kern)+len(dump) > 0 {
+		p.AfterDump = func(s *sockets.Socket) bool {
+			inet := isInet(s)
+			for i, c := range kern {
+				if inet && markish[i] {
+					continue
+				}
+				if !e.user(c, s) {
+					return false
+				}
+			}
+			for _, c := range dump {
+				if !e.user(c, s) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	if len(owners) > 0 {
+		p.NeedsOwners = true
+		p.AfterOwners = func(s *sockets.Socket) bool {
+			for _, c := range owners {
+				if !e.user(c, s) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return p, nil
+}
+
+func andAll(ns []Node) Node {
+	n := ns[0]
+	for _, m := range ns[1:] {
+		n = &And{n, m}
+	}
+	return n
+}
+
+// familiesOf returns the family of the last host written with a family
+// prefix, as ss keeps it (each such host resets ss's family set).
+func familiesOf(n Node) sockets.FamilySet {
+	var last sockets.FamilySet
+	var walk func(Node)
+	walk = func(n Node) {
+		switch n := n.(type) {
+		case *And:
+			walk(n.L)
+			walk(n.R)
+		case *Or:
+			walk(n.L)
+			walk(n.R)
+		case *Not:
+			walk(n.X)
+		case *Host:
+			switch {
+			case n.Unix:
+				last = sockets.FamilySet(0).With(sockets.Local)
+			case n.Family != 0:
+				last = sockets.FamilySet(0).With(n.Family)
+			}
+		}
+	}
+	walk(n)
+	return last
+}
