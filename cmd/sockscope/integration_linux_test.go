@@ -325,7 +325,7 @@ func (js *jsonSocket) socket() (sockets.Socket, error) {
 		return s, errors.New(`"processes" missing or null, want a list ([] when no process holds it)`)
 	}
 	for _, jp := range *js.Processes {
-		s.Processes = append(s.Processes, sockets.Process{ProcessInfo: &sockets.ProcessInfo{
+		s.Processes = append(s.Processes, sockets.Process{Info: &sockets.ProcessInfo{
 			PID: jp.PID, PPID: jp.PPID, Name: jp.Name, Exe: jp.Exe, ExeDeleted: jp.ExeDeleted,
 			Cmdline: jp.Cmdline, UID: jp.UID, User: jp.User,
 		}, FD: jp.FD})

@@ -46,7 +46,7 @@ func TestIntegrationUnprivileged(t *testing.T) {
 		want := testutil.PIDs(p.AttributableBy(&e, nobody, nobody))
 		if len(want) > 0 {
 			visible++
-		} else if slices.ContainsFunc(e.Owners, func(o sockets.Process) bool { return o.UID == nobody }) {
+		} else if slices.ContainsFunc(e.Owners, func(o sockets.Process) bool { return o.Info.UID == nobody }) {
 			hidden++ // runs as 65534, yet not attributable: the setuid owner
 		}
 		for i := range got {

@@ -203,13 +203,13 @@ func liveState(ctx context.Context, f *Factory, state string) *explain.Live {
 			continue
 		}
 		for _, p := range s.Processes {
-			if p.ProcessInfo == nil {
+			if p.Info == nil {
 				continue
 			}
-			pc := byPID[p.PID]
+			pc := byPID[p.Info.PID]
 			if pc == nil {
-				pc = &explain.ProcCount{PID: p.PID, Name: p.Name}
-				byPID[p.PID] = pc
+				pc = &explain.ProcCount{PID: p.Info.PID, Name: p.Info.Name}
+				byPID[p.Info.PID] = pc
 			}
 			pc.Count++
 		}

@@ -191,7 +191,7 @@ func (req *listRequest) keepSocket(s *sockets.Socket) bool {
 // without a ProcessInfo (invalid) matches neither.
 func (req *listRequest) keepOwned(s *sockets.Socket) bool {
 	for i := range s.Processes {
-		p := s.Processes[i].ProcessInfo
+		p := s.Processes[i].Info
 		if p == nil {
 			continue
 		}

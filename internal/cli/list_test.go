@@ -65,7 +65,7 @@ func fakeAttribution(asked *[]uint64, res collect.Attribution) func([]sockets.So
 		for i := range socks {
 			*asked = append(*asked, socks[i].Inode)
 			if socks[i].Inode == 11 || socks[i].Inode == 12 {
-				socks[i].Processes = []sockets.Process{{ProcessInfo: nginx, FD: int32(socks[i].Inode - 5)}}
+				socks[i].Processes = []sockets.Process{{Info: nginx, FD: int32(socks[i].Inode - 5)}}
 			}
 		}
 		return res

@@ -38,7 +38,7 @@ func owners(err error) AttributeFunc {
 		return func(socks []sockets.Socket) Attribution {
 			for i := range socks {
 				if socks[i].Local.Port()%2 == 1 {
-					socks[i].Processes = []sockets.Process{{ProcessInfo: &sockets.ProcessInfo{PID: 7, Name: "nginx"}}}
+					socks[i].Processes = []sockets.Process{{Info: &sockets.ProcessInfo{PID: 7, Name: "nginx"}}}
 				}
 			}
 			return Attribution{Unattributed: 2, Unreadable: 1}

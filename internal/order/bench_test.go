@@ -13,7 +13,7 @@ func BenchmarkSort100k(b *testing.B) {
 	for i := range src {
 		src[i] = sockets.Socket{Proto: sockets.TCP, Family: sockets.Inet, State: sockets.State(1 + i%11), RecvQ: uint32(i % 7),
 			Local:     netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), uint16(i*7919)),
-			Processes: []sockets.Process{{ProcessInfo: procs[i%3]}}}
+			Processes: []sockets.Process{{Info: procs[i%3]}}}
 	}
 	spec, _ := Parse("program,state,recv-q:desc,local")
 	socks := make([]sockets.Socket, len(src))

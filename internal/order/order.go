@@ -315,8 +315,8 @@ func isUnix(s *sockets.Socket) int {
 // first, or nil when no process holds s.
 func firstHolder(s *sockets.Socket) *sockets.ProcessInfo {
 	for _, p := range s.Processes {
-		if p.ProcessInfo != nil {
-			return p.ProcessInfo
+		if p.Info != nil {
+			return p.Info
 		}
 	}
 	return nil

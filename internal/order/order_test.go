@@ -73,7 +73,7 @@ func inet(id int, local, remote string, st sockets.State, rq, sq uint32, p *sock
 		s.Family = sockets.Inet6
 	}
 	if p != nil {
-		s.Processes = []sockets.Process{{ProcessInfo: p}}
+		s.Processes = []sockets.Process{{Info: p}}
 	}
 	return s
 }
@@ -85,9 +85,9 @@ func fixture() []sockets.Socket {
 		inet(3, "10.0.0.1:40000", "10.0.0.5:5432", sockets.CloseWait, 7, 0, java),
 		inet(4, "10.0.0.1:40001", "10.0.0.5:5432", sockets.TimeWait, 0, 0, nil),
 		inet(5, "[::]:80", "[::]:0", sockets.Listen, 0, 128, nginx),
-		{Proto: sockets.Unix, Family: sockets.Local, State: sockets.Listen, Path: "/run/b.sock", Inode: 6, Processes: []sockets.Process{{ProcessInfo: java}}},
+		{Proto: sockets.Unix, Family: sockets.Local, State: sockets.Listen, Path: "/run/b.sock", Inode: 6, Processes: []sockets.Process{{Info: java}}},
 		{Proto: sockets.UDP, Family: sockets.Inet, State: sockets.Close, Local: netip.MustParseAddrPort("0.0.0.0:53"), Inode: 7,
-			Processes: []sockets.Process{{}, {ProcessInfo: java}}}, // an invalid holder before a valid one
+			Processes: []sockets.Process{{}, {Info: java}}}, // an invalid holder before a valid one
 		{Proto: sockets.Unix, Family: sockets.Local, State: sockets.Established, Path: "/run/a.sock", PeerPath: "", Inode: 8},
 	}
 }

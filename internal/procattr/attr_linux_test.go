@@ -132,7 +132,7 @@ func TestAttributeProc(t *testing.T) {
 				{proc(me, int32(pair[0]))},
 				{proc(me, int32(pair[1]))},
 			}
-			slices.SortFunc(want[0], func(a, b sockets.Process) int { return int(a.PID - b.PID) })
+			slices.SortFunc(want[0], func(a, b sockets.Process) int { return int(a.Info.PID - b.Info.PID) })
 			for i := range socks {
 				if !reflect.DeepEqual(socks[i].Processes, want[i]) {
 					t.Errorf("%s %+v: socket %d:\n got %s\nwant %s", f.name, opts, i, showProcs(socks[i].Processes), showProcs(want[i]))
@@ -172,12 +172,12 @@ func TestAttributeDeletedExe(t *testing.T) {
 		if _, err := f.fn(context.Background(), socks, Options{Details: true}); err != nil {
 			t.Fatal(err)
 		}
-		i := slices.IndexFunc(socks[0].Processes, func(p sockets.Process) bool { return int(p.PID) == child.Process.Pid })
+		i := slices.IndexFunc(socks[0].Processes, func(p sockets.Process) bool { return int(p.Info.PID) == child.Process.Pid })
 		if i < 0 {
 			t.Fatalf("%s: child %d not among %s", f.name, child.Process.Pid, showProcs(socks[0].Processes))
 		}
-		if p := socks[0].Processes[i]; p.Exe != exe || !p.ExeDeleted || p.Name != "sleepy" {
-			t.Errorf("%s: got exe %q deleted=%v name %q, want %q deleted=true name \"sleepy\"", f.name, p.Exe, p.ExeDeleted, p.Name, exe)
+		if p := socks[0].Processes[i]; p.Info.Exe != exe || !p.Info.ExeDeleted || p.Info.Name != "sleepy" {
+			t.Errorf("%s: got exe %q deleted=%v name %q, want %q deleted=true name \"sleepy\"", f.name, p.Info.Exe, p.Info.ExeDeleted, p.Info.Name, exe)
 		}
 	}
 }
@@ -230,7 +230,7 @@ func TestAttributeSplit(t *testing.T) {
 			for _, h := range holders {
 				for j := range h.socks {
 					got := socks[i].Processes
-					if len(got) != 1 || got[0].PID != h.pid || got[0].FD != h.fds[j] || got[0].Name != "sleep" {
+					if len(got) != 1 || got[0].Info.PID != h.pid || got[0].FD != h.fds[j] || got[0].Info.Name != "sleep" {
 						t.Fatalf("%s %+v: socket %d of pid %d: got %s, want fd %d", f.name, opts, j, h.pid, showProcs(got), h.fds[j])
 					}
 					i++

@@ -40,7 +40,7 @@ func TestWindowsProcessSnapshotHasSelf(t *testing.T) {
 func TestWindowsAttributeSelf(t *testing.T) {
 	pid := int32(os.Getpid())
 	socks := []sockets.Socket{
-		{Processes: []sockets.Process{{ProcessInfo: &sockets.ProcessInfo{PID: pid, Unit: "TestSvc"}}}},
+		{Processes: []sockets.Process{{Info: &sockets.ProcessInfo{PID: pid, Unit: "TestSvc"}}}},
 		{},
 	}
 	res, err := Attribute(context.Background(), socks, Options{Details: true})
@@ -52,20 +52,20 @@ func TestWindowsAttributeSelf(t *testing.T) {
 	}
 	p := socks[0].Processes[0]
 	exe, _ := os.Executable()
-	if !strings.EqualFold(filepath.Base(p.Exe), filepath.Base(exe)) || !strings.Contains(p.Exe, `\`) {
-		t.Errorf("Exe = %q, want the full path of %q", p.Exe, exe)
+	if !strings.EqualFold(filepath.Base(p.Info.Exe), filepath.Base(exe)) || !strings.Contains(p.Info.Exe, `\`) {
+		t.Errorf("Exe = %q, want the full path of %q", p.Info.Exe, exe)
 	}
 	if h, err := windows.OpenProcess(windows.PROCESS_QUERY_LIMITED_INFORMATION, false, uint32(pid)); err == nil {
 		_, err := commandLine(h)
 		windows.CloseHandle(h)
 		if errors.Is(err, windows.STATUS_INVALID_INFO_CLASS) || errors.Is(err, windows.STATUS_NOT_IMPLEMENTED) {
 			t.Logf("no command lines here (Wine 8 lacks ProcessCommandLineInformation): %v", err)
-		} else if len(p.Cmdline) != len(os.Args) || !strings.EqualFold(filepath.Base(p.Cmdline[0]), filepath.Base(os.Args[0])) {
-			t.Errorf("Cmdline = %q (%v), want %q", p.Cmdline, err, os.Args)
+		} else if len(p.Info.Cmdline) != len(os.Args) || !strings.EqualFold(filepath.Base(p.Info.Cmdline[0]), filepath.Base(os.Args[0])) {
+			t.Errorf("Cmdline = %q (%v), want %q", p.Info.Cmdline, err, os.Args)
 		}
 	}
-	if p.User == "" || p.Unit != "TestSvc" || p.Name == "" {
-		t.Errorf("holder = %+v, want a user, a name and the service kept", *p.ProcessInfo)
+	if p.Info.User == "" || p.Info.Unit != "TestSvc" || p.Info.Name == "" {
+		t.Errorf("holder = %+v, want a user, a name and the service kept", *p.Info)
 	}
 	if len(socks[1].Processes) != 0 {
 		t.Errorf("PID 0 got holders %v", socks[1].Processes)

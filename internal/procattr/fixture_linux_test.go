@@ -121,10 +121,10 @@ func TestAttributeShared(t *testing.T) {
 			t.Fatal(err)
 		}
 		a, b := socks[0].Processes[0], socks[1].Processes[0] // both pid 1
-		if &a.Cmdline[0] != &b.Cmdline[0] {
+		if &a.Info.Cmdline[0] != &b.Info.Cmdline[0] {
 			t.Errorf("%s: the sockets of pid 1 do not share one Cmdline slice", f.name)
 		}
-		if a.ProcessInfo != b.ProcessInfo {
+		if a.Info != b.Info {
 			t.Errorf("%s: the sockets of pid 1 do not share one ProcessInfo", f.name)
 		}
 		for i := range socks {

@@ -80,7 +80,7 @@ func TestHoldersConcurrent(t *testing.T) {
 				t.Errorf("goroutine %d: socket %d:\n got %s\nwant %s", g, i, showProcs(socks[i].Processes), showProcs(want[i]))
 			}
 		}
-		if socks[0].Processes[0].ProcessInfo != results[0][0].Processes[0].ProcessInfo {
+		if socks[0].Processes[0].Info != results[0][0].Processes[0].Info {
 			t.Errorf("goroutine %d: ProcessInfo of pid 1 not shared", g)
 		}
 	}
@@ -105,11 +105,11 @@ func TestScanConcurrent(t *testing.T) {
 		h.Attribute(socks)
 		for j := range socks {
 			got := socks[j].Processes
-			if len(got) != 1 || got[0].PID != ln.pid || got[0].FD != ln.fds[j] || got[0].Name != "sleep" {
+			if len(got) != 1 || got[0].Info.PID != ln.pid || got[0].FD != ln.fds[j] || got[0].Info.Name != "sleep" {
 				t.Errorf("Scan %d: socket %d: got %s, want pid %d fd %d", i, j, showProcs(got), ln.pid, ln.fds[j])
 			}
 		}
-		if p := socks[0].Processes; len(p) == 1 && (len(p[0].Cmdline) > 0) != (i == 0) {
+		if p := socks[0].Processes; len(p) == 1 && (len(p[0].Info.Cmdline) > 0) != (i == 0) {
 			t.Errorf("Scan %d: details = %v, got %s", i, i == 0, showProcs(p))
 		}
 	}

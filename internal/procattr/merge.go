@@ -49,7 +49,7 @@ func merge(socks []sockets.Socket, idx *inodeIndex, procs []*sockets.ProcessInfo
 		for _, e := range es {
 			if p := procs[e.proc]; p != nil {
 				for s := idx.lookup(e.ino); s >= 0; s = idx.nextPos(s) {
-					backing[next[s]] = sockets.Process{ProcessInfo: p, FD: e.fd}
+					backing[next[s]] = sockets.Process{Info: p, FD: e.fd}
 					next[s]++
 				}
 			}
@@ -63,12 +63,12 @@ func merge(socks []sockets.Socket, idx *inodeIndex, procs []*sockets.ProcessInfo
 		start = next[s]
 		if len(run) > 1 {
 			slices.SortFunc(run, func(a, b sockets.Process) int {
-				if c := cmp.Compare(a.PID, b.PID); c != 0 {
+				if c := cmp.Compare(a.Info.PID, b.Info.PID); c != 0 {
 					return c
 				}
 				return cmp.Compare(a.FD, b.FD)
 			})
-			run = slices.CompactFunc(run, func(a, b sockets.Process) bool { return a.ProcessInfo == b.ProcessInfo })
+			run = slices.CompactFunc(run, func(a, b sockets.Process) bool { return a.Info == b.Info })
 		}
 		if len(run) == 0 {
 			run = nil

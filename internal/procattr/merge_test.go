@@ -56,10 +56,10 @@ func TestMerge(t *testing.T) {
 				t.Errorf("split %d: socket %d:\n got %s\nwant %s", i, s, showProcs(socks[s].Processes), showProcs(want[s]))
 			}
 		}
-		if &socks[0].Processes[1].Cmdline[0] != &procs[2].Cmdline[0] {
+		if &socks[0].Processes[1].Info.Cmdline[0] != &procs[2].Cmdline[0] {
 			t.Errorf("split %d: Cmdline copied", i)
 		}
-		if socks[0].Processes[1].ProcessInfo != procs[2] || socks[3].Processes[1].ProcessInfo != procs[2] {
+		if socks[0].Processes[1].Info != procs[2] || socks[3].Processes[1].Info != procs[2] {
 			t.Errorf("split %d: ProcessInfo copied", i)
 		}
 	}
@@ -91,7 +91,7 @@ func TestUnattributed(t *testing.T) {
 
 // proc returns a Process with its own copy of info.
 func proc(info sockets.ProcessInfo, fd int32) sockets.Process {
-	return sockets.Process{ProcessInfo: &info, FD: fd}
+	return sockets.Process{Info: &info, FD: fd}
 }
 
 // showProcs formats ps for failure messages, with each ProcessInfo's
@@ -106,10 +106,10 @@ func showProcs(ps []sockets.Process) string {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		if p.ProcessInfo == nil {
+		if p.Info == nil {
 			fmt.Fprintf(&b, "{<nil> FD:%d}", p.FD)
 		} else {
-			fmt.Fprintf(&b, "{%+v FD:%d}", *p.ProcessInfo, p.FD)
+			fmt.Fprintf(&b, "{%+v FD:%d}", *p.Info, p.FD)
 		}
 	}
 	b.WriteByte(']')

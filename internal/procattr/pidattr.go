@@ -49,7 +49,7 @@ func (t *pidTable) attribute(socks []sockets.Socket) Result {
 	for i := range socks {
 		unseen := false
 		for _, h := range socks[i].Processes {
-			p := h.ProcessInfo
+			p := h.Info
 			if p == nil {
 				continue
 			}

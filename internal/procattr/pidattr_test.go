@@ -20,7 +20,7 @@ func winSockets() []sockets.Socket {
 	system := &sockets.ProcessInfo{PID: 4}
 	late := &sockets.ProcessInfo{PID: 7777}
 	gone := &sockets.ProcessInfo{PID: 8888}
-	owned := func(p *sockets.ProcessInfo) []sockets.Process { return []sockets.Process{{ProcessInfo: p}} }
+	owned := func(p *sockets.ProcessInfo) []sockets.Process { return []sockets.Process{{Info: p}} }
 	return []sockets.Socket{
 		{Processes: owned(rpc)},    // 0: 0.0.0.0:135
 		{Processes: owned(dns)},    // 1: 0.0.0.0:53
@@ -103,11 +103,11 @@ func TestPIDTableAttribute(t *testing.T) {
 			t.Fatalf("socket %d: %d holders, want 1", i, len(s.Processes))
 		}
 		p := s.Processes[0]
-		if p.PID != want.pid || p.Name != want.name || p.Unit != want.unit || p.PPID != want.ppid || p.Exe != want.exe || p.User != want.user || p.UID != sockets.NoUID {
-			t.Errorf("socket %d: got %+v, want %+v", i, *p.ProcessInfo, want)
+		if p.Info.PID != want.pid || p.Info.Name != want.name || p.Info.Unit != want.unit || p.Info.PPID != want.ppid || p.Info.Exe != want.exe || p.Info.User != want.user || p.Info.UID != sockets.NoUID {
+			t.Errorf("socket %d: got %+v, want %+v", i, *p.Info, want)
 		}
 	}
-	if socks[2].Processes[0].ProcessInfo != socks[3].Processes[0].ProcessInfo {
+	if socks[2].Processes[0].Info != socks[3].Processes[0].Info {
 		t.Error("two sockets of one process no longer share its ProcessInfo")
 	}
 }
@@ -120,11 +120,11 @@ func TestPIDTableNoDetails(t *testing.T) {
 	if res != (Result{Processes: 4}) {
 		t.Errorf("result = %+v, want nothing unreadable", res)
 	}
-	if p := socks[0].Processes[0]; p.Name != "svchost.exe" || p.Unit != "RpcSs" || p.PPID != 700 {
-		t.Errorf("svchost socket: %+v", *p.ProcessInfo)
+	if p := socks[0].Processes[0]; p.Info.Name != "svchost.exe" || p.Info.Unit != "RpcSs" || p.Info.PPID != 700 {
+		t.Errorf("svchost socket: %+v", *p.Info)
 	}
-	if p := socks[6].Processes[0]; p.PID != 7777 || p.Name != "" {
-		t.Errorf("a PID missing from the snapshot: %+v, want the source's PID alone", *p.ProcessInfo)
+	if p := socks[6].Processes[0]; p.Info.PID != 7777 || p.Info.Name != "" {
+		t.Errorf("a PID missing from the snapshot: %+v, want the source's PID alone", *p.Info)
 	}
 }
 

@@ -51,7 +51,7 @@ func TestAttributeChurn(t *testing.T) {
 		}
 		for _, s := range socks {
 			for _, p := range s.Processes {
-				if p.PID != owner[s.Inode] || p.Name != "sleep" {
+				if p.Info.PID != owner[s.Inode] || p.Info.Name != "sleep" {
 					t.Fatalf("%s: socket %d of pid %d attributed to %s", f.name, s.Inode, owner[s.Inode], showProcs([]sockets.Process{p}))
 				}
 			}

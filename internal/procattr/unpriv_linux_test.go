@@ -106,10 +106,10 @@ func unprivCheck(t *testing.T, name string, fn attributeFunc, opts Options, sock
 		t.Errorf("%s %+v: result %+v, want Unreadable > 0, Unattributed 2", name, opts, res)
 	}
 	p := socks[0].Processes
-	if len(p) != 1 || int(p[0].PID) != os.Getpid() || p[0].FD != fd {
+	if len(p) != 1 || int(p[0].Info.PID) != os.Getpid() || p[0].FD != fd {
 		t.Fatalf("%s %+v: own listener: %s, want pid %d fd %d", name, opts, showProcs(p), os.Getpid(), fd)
 	}
-	if opts.Details && (p[0].Exe == "" || p[0].UID != uint32(os.Geteuid()) || len(p[0].Cmdline) == 0) {
+	if opts.Details && (p[0].Info.Exe == "" || p[0].Info.UID != uint32(os.Geteuid()) || len(p[0].Info.Cmdline) == 0) {
 		t.Errorf("%s: own process details missing: %s", name, showProcs(p[:1]))
 	}
 	for i := 1; i < len(socks); i++ {

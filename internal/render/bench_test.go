@@ -18,7 +18,7 @@ func benchSockets(n int) []sockets.Socket {
 	ps := make([]sockets.Process, 50)
 	for i := range ps {
 		name := "worker-" + strconv.Itoa(i)
-		ps[i] = sockets.Process{ProcessInfo: &sockets.ProcessInfo{PID: int32(10000 + i), PPID: 1, Name: name, Exe: "/usr/local/bin/" + name,
+		ps[i] = sockets.Process{Info: &sockets.ProcessInfo{PID: int32(10000 + i), PPID: 1, Name: name, Exe: "/usr/local/bin/" + name,
 			Cmdline: []string{"/usr/local/bin/" + name, "--serve"}, UID: 1000, User: "app"}, FD: int32(3 + i)}
 	}
 	socks := make([]sockets.Socket, n)

@@ -108,7 +108,7 @@ func appendCSVRow(b []byte, s *sockets.Socket) []byte {
 		if i > 0 {
 			b = append(b, ';')
 		}
-		b = strconv.AppendInt(b, int64(s.Processes[i].PID), 10)
+		b = strconv.AppendInt(b, int64(s.Processes[i].Info.PID), 10)
 	}
 	for field := range 3 {
 		b = append(b, ',')
@@ -120,14 +120,14 @@ func appendCSVRow(b []byte, s *sockets.Socket) []byte {
 			}
 			switch field {
 			case 0:
-				b = appendCSVText(b, p.Name)
+				b = appendCSVText(b, p.Info.Name)
 			case 1:
-				b = appendCSVText(b, p.Exe)
-				if p.ExeDeleted {
+				b = appendCSVText(b, p.Info.Exe)
+				if p.Info.ExeDeleted {
 					b = append(b, " (deleted)"...)
 				}
 			case 2:
-				b = appendCSVText(b, p.User)
+				b = appendCSVText(b, p.Info.User)
 			}
 		}
 		if csvNeedsQuotes(b[start:]) {

@@ -69,14 +69,14 @@ func csvRecord(s *sockets.Socket) []string {
 	}
 	var pids, names, exes, users []string
 	for _, p := range s.Processes {
-		pids = append(pids, strconv.Itoa(int(p.PID)))
-		names = append(names, csvText(p.Name))
-		exe := csvText(p.Exe)
-		if p.ExeDeleted {
+		pids = append(pids, strconv.Itoa(int(p.Info.PID)))
+		names = append(names, csvText(p.Info.Name))
+		exe := csvText(p.Info.Exe)
+		if p.Info.ExeDeleted {
 			exe += " (deleted)"
 		}
 		exes = append(exes, exe)
-		users = append(users, csvText(p.User))
+		users = append(users, csvText(p.Info.User))
 	}
 	return append(rec, strings.Join(pids, ";"), strings.Join(names, ";"), strings.Join(exes, ";"), strings.Join(users, ";"))
 }

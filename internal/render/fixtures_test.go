@@ -12,30 +12,30 @@ import (
 func ap(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
 
 var (
-	sshd = sockets.Process{ProcessInfo: &sockets.ProcessInfo{PID: 812, PPID: 1, Name: "sshd", Exe: "/usr/sbin/sshd",
+	sshd = sockets.Process{Info: &sockets.ProcessInfo{PID: 812, PPID: 1, Name: "sshd", Exe: "/usr/sbin/sshd",
 		Cmdline: []string{"sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups"},
 		User:    "root", Cgroup: "/system.slice/ssh.service", Unit: "ssh.service"}, FD: 3}
-	nginxMaster = sockets.Process{ProcessInfo: &sockets.ProcessInfo{PID: 1234, PPID: 1, Name: "nginx", Exe: "/usr/sbin/nginx",
+	nginxMaster = sockets.Process{Info: &sockets.ProcessInfo{PID: 1234, PPID: 1, Name: "nginx", Exe: "/usr/sbin/nginx",
 		Cmdline: []string{"nginx: master process /usr/sbin/nginx", "-g", "daemon on;"},
 		User:    "root", Cgroup: "/system.slice/nginx.service", Unit: "nginx.service"}, FD: 6}
-	nginxWorker = sockets.Process{ProcessInfo: &sockets.ProcessInfo{PID: 1240, PPID: 1234, Name: "nginx", Exe: "/usr/sbin/nginx",
+	nginxWorker = sockets.Process{Info: &sockets.ProcessInfo{PID: 1240, PPID: 1234, Name: "nginx", Exe: "/usr/sbin/nginx",
 		Cmdline: []string{"nginx: worker process"}, UID: 33, User: "www-data",
 		Cgroup: "/system.slice/nginx.service", Unit: "nginx.service"}, FD: 6}
-	firefox = sockets.Process{ProcessInfo: &sockets.ProcessInfo{PID: 2001, PPID: 1900, Name: "firefox", Exe: "/usr/lib/firefox/firefox",
+	firefox = sockets.Process{Info: &sockets.ProcessInfo{PID: 2001, PPID: 1900, Name: "firefox", Exe: "/usr/lib/firefox/firefox",
 		Cmdline: []string{"/usr/lib/firefox/firefox", "-new-window"}, UID: 1000, User: "alice",
 		Cgroup: "/user.slice/user-1000.slice/session-2.scope"}, FD: 87}
-	miner = sockets.Process{ProcessInfo: &sockets.ProcessInfo{PID: 4242, PPID: 1, Name: "kworker/0:1", Exe: "/tmp/.x/miner", ExeDeleted: true,
+	miner = sockets.Process{Info: &sockets.ProcessInfo{PID: 4242, PPID: 1, Name: "kworker/0:1", Exe: "/tmp/.x/miner", ExeDeleted: true,
 		Cmdline: []string{"/tmp/.x/miner", "--pool", "10.0.0.9:40000"}, UID: 1000, User: "alice",
 		Cgroup: "/system.slice/docker-0123456789ab.scope", Container: "0123456789ab"}, FD: 4}
-	avahi = sockets.Process{ProcessInfo: &sockets.ProcessInfo{PID: 600, PPID: 1, Name: "avahi-daemon", Exe: "/usr/sbin/avahi-daemon",
+	avahi = sockets.Process{Info: &sockets.ProcessInfo{PID: 600, PPID: 1, Name: "avahi-daemon", Exe: "/usr/sbin/avahi-daemon",
 		Cmdline: []string{"avahi-daemon: running [host.local]"}, UID: 108, User: "avahi",
 		Unit: "avahi-daemon.service"}, FD: 12}
-	dbus = sockets.Process{ProcessInfo: &sockets.ProcessInfo{PID: 700, PPID: 1, Name: "dbus-daemon", Exe: "/usr/bin/dbus-daemon",
+	dbus = sockets.Process{Info: &sockets.ProcessInfo{PID: 700, PPID: 1, Name: "dbus-daemon", Exe: "/usr/bin/dbus-daemon",
 		Cmdline: []string{"/usr/bin/dbus-daemon", "--system"}, UID: 101, User: "messagebus",
 		Unit: "dbus.service"}, FD: 4}
-	systemd = sockets.Process{ProcessInfo: &sockets.ProcessInfo{PID: 1, Name: "systemd", Exe: "/usr/lib/systemd/systemd",
+	systemd = sockets.Process{Info: &sockets.ProcessInfo{PID: 1, Name: "systemd", Exe: "/usr/lib/systemd/systemd",
 		Cmdline: []string{"/sbin/init"}, User: "root", Unit: "init.scope"}, FD: 40}
-	xorg = sockets.Process{ProcessInfo: &sockets.ProcessInfo{PID: 1500, PPID: 1400, Name: "Xorg", Exe: "/usr/lib/xorg/Xorg",
+	xorg = sockets.Process{Info: &sockets.ProcessInfo{PID: 1500, PPID: 1400, Name: "Xorg", Exe: "/usr/lib/xorg/Xorg",
 		Cmdline: []string{"/usr/lib/xorg/Xorg", ":0"}, User: "root"}, FD: 5}
 )
 

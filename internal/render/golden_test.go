@@ -109,7 +109,7 @@ func TestInvalidHolders(t *testing.T) {
 			}
 		})
 	}
-	if len(with[0].Processes) != before || with[0].Processes[0].ProcessInfo != nil {
+	if len(with[0].Processes) != before || with[0].Processes[0].Info != nil {
 		t.Errorf("Write changed its input: %+v", with[0].Processes)
 	}
 	fix := fixture()

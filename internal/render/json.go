@@ -166,7 +166,7 @@ func appendSocketJSONBody(b []byte, s *sockets.Socket, cache processJSONCache, t
 	b = append(b, `,"processes":[`...)
 	first := true
 	for i := range s.Processes {
-		if s.Processes[i].ProcessInfo == nil {
+		if s.Processes[i].Info == nil {
 			continue // invalid: left out, as Write does
 		}
 		if !first {
@@ -206,9 +206,9 @@ func appendJSONEndpoint(b []byte, a netip.Addr, port uint16) []byte {
 // (not Windows: NoUID); ppid, exe_deleted, cgroup, unit and container
 // only when known (non-zero, true, non-empty).
 func appendProcessJSON(b []byte, p *sockets.Process) []byte {
-	b = appendProcessHead(b, p.ProcessInfo)
+	b = appendProcessHead(b, p.Info)
 	b = strconv.AppendInt(b, int64(p.FD), 10)
-	return appendProcessTail(b, p.ProcessInfo)
+	return appendProcessTail(b, p.Info)
 }
 
 // appendProcessHead appends a process object up to the value of "fd".
@@ -278,12 +278,12 @@ func (c processJSONCache) appendProcess(b []byte, p *sockets.Process) []byte {
 	if c == nil {
 		return appendProcessJSON(b, p)
 	}
-	pj, ok := c[p.ProcessInfo]
+	pj, ok := c[p.Info]
 	if !ok {
-		pj.enc = appendProcessHead(nil, p.ProcessInfo)
+		pj.enc = appendProcessHead(nil, p.Info)
 		pj.split = len(pj.enc)
-		pj.enc = appendProcessTail(pj.enc, p.ProcessInfo)
-		c[p.ProcessInfo] = pj
+		pj.enc = appendProcessTail(pj.enc, p.Info)
+		c[p.Info] = pj
 	}
 	b = append(b, pj.enc[:pj.split]...)
 	b = strconv.AppendInt(b, int64(p.FD), 10)

@@ -106,12 +106,12 @@ func toRef(s *sockets.Socket, timers bool) refSocket {
 		r.Remote = refEndpoint{IP: ptr(addrText(s.Remote.Addr())), Port: ptr(s.Remote.Port())}
 	}
 	for _, p := range s.Processes {
-		cmd := p.Cmdline
+		cmd := p.Info.Cmdline
 		if cmd == nil {
 			cmd = []string{}
 		}
-		r.Processes = append(r.Processes, refProcess{p.PID, p.PPID, p.Name, p.Exe, p.ExeDeleted, cmd,
-			knownUID(p.UID), p.User, p.FD, p.Cgroup, p.Unit, p.Container})
+		r.Processes = append(r.Processes, refProcess{p.Info.PID, p.Info.PPID, p.Info.Name, p.Info.Exe, p.Info.ExeDeleted, cmd,
+			knownUID(p.Info.UID), p.Info.User, p.FD, p.Info.Cgroup, p.Info.Unit, p.Info.Container})
 	}
 	return r
 }
@@ -210,18 +210,18 @@ func randSocket(r *rand.Rand) sockets.Socket {
 		}
 	}
 	for range r.IntN(3) {
-		p := sockets.Process{ProcessInfo: &sockets.ProcessInfo{
+		p := sockets.Process{Info: &sockets.ProcessInfo{
 			PID: r.Int32(), Name: randString(r), Exe: randString(r), ExeDeleted: r.IntN(2) == 0,
 			UID: r.Uint32(), User: randString(r),
 		}, FD: r.Int32() - 1<<30}
 		if r.IntN(2) == 0 {
-			p.PPID, p.Cgroup, p.Unit, p.Container = r.Int32(), randString(r), randString(r), randString(r)
+			p.Info.PPID, p.Info.Cgroup, p.Info.Unit, p.Info.Container = r.Int32(), randString(r), randString(r), randString(r)
 		}
 		if r.IntN(4) == 0 {
-			p.UID = sockets.NoUID // Windows
+			p.Info.UID = sockets.NoUID // Windows
 		}
 		for range r.IntN(4) {
-			p.Cmdline = append(p.Cmdline, randString(r))
+			p.Info.Cmdline = append(p.Info.Cmdline, randString(r))
 		}
 		s.Processes = append(s.Processes, p)
 	}

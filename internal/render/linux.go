@@ -225,11 +225,11 @@ func appendLinuxProg(b []byte, s *sockets.Socket, wide bool) []byte {
 		b = append(b, '-')
 	} else {
 		p := &s.Processes[0]
-		b = strconv.AppendInt(b, int64(p.PID), 10)
+		b = strconv.AppendInt(b, int64(p.Info.PID), 10)
 		b = append(b, '/')
-		name := p.Name
-		if len(p.Cmdline) > 0 && p.Cmdline[0] != "" {
-			name = p.Cmdline[0]
+		name := p.Info.Name
+		if len(p.Info.Cmdline) > 0 && p.Info.Cmdline[0] != "" {
+			name = p.Info.Cmdline[0]
 			if name[0] == '/' {
 				name = baseName(name)
 			}

@@ -161,14 +161,14 @@ func holdersWidth(scratch []byte, s *sockets.Socket, withName bool) ([]byte, int
 	w := len(s.Processes) - 1 // the commas
 	for i := range s.Processes {
 		p := &s.Processes[i]
-		if p.PID < 0 {
-			w += 1 + decimalLen(uint64(-int64(p.PID))) // with the sign
+		if p.Info.PID < 0 {
+			w += 1 + decimalLen(uint64(-int64(p.Info.PID))) // with the sign
 		} else {
-			w += decimalLen(uint64(p.PID))
+			w += decimalLen(uint64(p.Info.PID))
 		}
 		if withName {
 			var nw int
-			scratch, nw = appendSafe(scratch[:0], p.Name)
+			scratch, nw = appendSafe(scratch[:0], p.Info.Name)
 			w += 1 + nw
 		}
 	}
@@ -347,11 +347,11 @@ func appendHolders(b []byte, s *sockets.Socket, withName bool) ([]byte, int) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = strconv.AppendInt(b, int64(p.PID), 10)
+		b = strconv.AppendInt(b, int64(p.Info.PID), 10)
 		if withName {
 			b = append(b, '/')
 			var ndw int
-			b, ndw = appendSafeDW(b, p.Name)
+			b, ndw = appendSafeDW(b, p.Info.Name)
 			dw += ndw
 		}
 	}
@@ -365,14 +365,14 @@ func appendExes(b []byte, s *sockets.Socket) []byte {
 	start := len(b)
 	for i := range s.Processes {
 		p := &s.Processes[i]
-		if p.Exe == "" || seenExe(s.Processes[:i], p) {
+		if p.Info.Exe == "" || seenExe(s.Processes[:i], p) {
 			continue
 		}
 		if len(b) > start {
 			b = append(b, ',')
 		}
-		b, _ = appendSafe(b, p.Exe)
-		if p.ExeDeleted {
+		b, _ = appendSafe(b, p.Info.Exe)
+		if p.Info.ExeDeleted {
 			b = append(b, " (deleted)"...)
 		}
 	}
@@ -385,7 +385,7 @@ func appendExes(b []byte, s *sockets.Socket) []byte {
 // seenExe reports whether an earlier holder has p's executable.
 func seenExe(earlier []sockets.Process, p *sockets.Process) bool {
 	for i := range earlier {
-		if earlier[i].Exe == p.Exe && earlier[i].ExeDeleted == p.ExeDeleted {
+		if earlier[i].Info.Exe == p.Info.Exe && earlier[i].Info.ExeDeleted == p.Info.ExeDeleted {
 			return true
 		}
 	}

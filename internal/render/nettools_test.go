@@ -16,7 +16,7 @@ import (
 // The linux style must reproduce them byte for byte.
 
 func nettoolsSockets() []sockets.Socket {
-	fix := sockets.Process{ProcessInfo: &sockets.ProcessInfo{PID: 7139, Name: "sockfix", Exe: "/tmp/sockfix/sockfix", Cmdline: []string{"./sockfix"}}}
+	fix := sockets.Process{Info: &sockets.ProcessInfo{PID: 7139, Name: "sockfix", Exe: "/tmp/sockfix/sockfix", Cmdline: []string{"./sockfix"}}}
 	p := procs(fix)
 	tcp := func(fam sockets.Family, st sockets.State, l, r string, ino uint64, ps []sockets.Process) sockets.Socket {
 		return sockets.Socket{Proto: sockets.TCP, Family: fam, State: st, Local: ap(l), Remote: ap(r), Inode: ino, Processes: ps}
@@ -116,11 +116,11 @@ func nettoolsSelect(socks []sockets.Socket, o *Options) []sockets.Socket {
 // byte for byte.
 
 func windowsSockets() []sockets.Socket {
-	sshd := sockets.Process{ProcessInfo: &sockets.ProcessInfo{PID: 2016, Name: "sshd.exe", Exe: `C:\Windows\System32\OpenSSH\sshd.exe`}}
-	rpc := sockets.Process{ProcessInfo: &sockets.ProcessInfo{PID: 924, Name: "svchost.exe", Exe: `C:\Windows\System32\svchost.exe`, Unit: "RpcSs"}}
-	system := sockets.Process{ProcessInfo: &sockets.ProcessInfo{PID: 4, Name: "System"}}
-	chrome := sockets.Process{ProcessInfo: &sockets.ProcessInfo{PID: 4321, Name: "chrome.exe", Exe: `C:\Program Files\Google\Chrome\Application\chrome.exe`}}
-	svc := sockets.Process{ProcessInfo: &sockets.ProcessInfo{PID: 1036, Name: "svchost.exe", Exe: `C:\Windows\System32\svchost.exe`}}
+	sshd := sockets.Process{Info: &sockets.ProcessInfo{PID: 2016, Name: "sshd.exe", Exe: `C:\Windows\System32\OpenSSH\sshd.exe`}}
+	rpc := sockets.Process{Info: &sockets.ProcessInfo{PID: 924, Name: "svchost.exe", Exe: `C:\Windows\System32\svchost.exe`, Unit: "RpcSs"}}
+	system := sockets.Process{Info: &sockets.ProcessInfo{PID: 4, Name: "System"}}
+	chrome := sockets.Process{Info: &sockets.ProcessInfo{PID: 4321, Name: "chrome.exe", Exe: `C:\Program Files\Google\Chrome\Application\chrome.exe`}}
+	svc := sockets.Process{Info: &sockets.ProcessInfo{PID: 1036, Name: "svchost.exe", Exe: `C:\Windows\System32\svchost.exe`}}
 	tcp := func(st sockets.State, l, r string, p sockets.Process) sockets.Socket {
 		fam := sockets.Inet
 		if ap(l).Addr().Is6() {

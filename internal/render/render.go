@@ -239,4 +239,4 @@ func validHolders(socks []sockets.Socket) []sockets.Socket {
 	return out
 }
 
-func invalidProcess(p sockets.Process) bool { return p.ProcessInfo == nil }
+func invalidProcess(p sockets.Process) bool { return p.Info == nil }

@@ -117,7 +117,7 @@ func TestRoundsCSV(t *testing.T) {
 func TestCSVControlCharacters(t *testing.T) {
 	s := sockets.Socket{Proto: sockets.Unix, Family: sockets.Local, Type: sockets.Stream, State: sockets.Listen,
 		Path: "@sock\x00scope\x1b[31m", PeerPath: "/tmp/a\tb\nc", Inode: 7, UID: 0,
-		Processes: []sockets.Process{{ProcessInfo: &sockets.ProcessInfo{PID: 1, Name: "x\x00y", Exe: `C:\Windows\x.exe`}}}}
+		Processes: []sockets.Process{{Info: &sockets.ProcessInfo{PID: 1, Name: "x\x00y", Exe: `C:\Windows\x.exe`}}}}
 	var csvOut, jsonOut bytes.Buffer
 	if err := Write(&csvOut, []sockets.Socket{s}, Meta{}, Options{Format: CSV}); err != nil {
 		t.Fatal(err)

@@ -76,8 +76,8 @@ func TestTablesAreSafe(t *testing.T) {
 					}
 					switch {
 					case len(s.Processes) == 0 && s.Inode == 0:
-					case len(s.Processes) > 0 && s.Processes[0].Exe != "" && s.Processes[0].Unit != "" &&
-						!strings.HasSuffix(s.Processes[0].Unit, ".scope") && !strings.HasSuffix(s.Processes[0].Unit, ".slice"):
+					case len(s.Processes) > 0 && s.Processes[0].Info.Exe != "" && s.Processes[0].Info.Unit != "" &&
+						!strings.HasSuffix(s.Processes[0].Info.Unit, ".scope") && !strings.HasSuffix(s.Processes[0].Info.Unit, ".slice"):
 						want += 2
 					default:
 						want++
@@ -95,7 +95,7 @@ func TestTablesAreSafe(t *testing.T) {
 // display column, CJK headings and names included.
 func TestModernAligned(t *testing.T) {
 	socks := fixture()
-	socks[0].Processes = procs(sockets.Process{ProcessInfo: &sockets.ProcessInfo{PID: 9, Name: "日本語のサーバ", Exe: "/opt/サーバ"}})
+	socks[0].Processes = procs(sockets.Process{Info: &sockets.ProcessInfo{PID: 9, Name: "日本語のサーバ", Exe: "/opt/サーバ"}})
 	var buf bytes.Buffer
 	o := Options{ShowProgram: true, ShowExe: true, Extended: true, Lang: "zh-CN", Color: true}
 	if err := Write(&buf, socks, Meta{}, o); err != nil {

@@ -194,8 +194,8 @@ func userName(s *sockets.Socket, o *Options) string {
 		return "" // not known: appendUID prints "-"
 	}
 	for i := range s.Processes {
-		if p := &s.Processes[i]; p.UID == s.UID && p.User != "" {
-			return p.User
+		if p := &s.Processes[i]; p.Info.UID == s.UID && p.Info.User != "" {
+			return p.Info.User
 		}
 	}
 	if o.UserName != nil {

@@ -149,7 +149,7 @@ func appendWindowsRow(b []byte, s *sockets.Socket, o *Options) []byte {
 		b = append(b, ' ')
 		var pid int32
 		if len(s.Processes) > 0 {
-			pid = s.Processes[0].PID
+			pid = s.Processes[0].Info.PID
 		}
 		b = strconv.AppendInt(b, int64(pid), 10)
 	} else {
@@ -174,17 +174,17 @@ func appendWindowsOwner(b []byte, s *sockets.Socket) []byte {
 		return append(b, " Can not obtain ownership information\n"...)
 	}
 	p := &s.Processes[0]
-	if p.Exe == "" {
+	if p.Info.Exe == "" {
 		return append(b, " Can not obtain ownership information\n"...)
 	}
-	if p.Unit != "" && !strings.HasSuffix(p.Unit, ".scope") && !strings.HasSuffix(p.Unit, ".slice") {
+	if p.Info.Unit != "" && !strings.HasSuffix(p.Info.Unit, ".scope") && !strings.HasSuffix(p.Info.Unit, ".slice") {
 		b = append(b, "  "...)
-		b, _ = appendSafe(b, p.Unit)
+		b, _ = appendSafe(b, p.Info.Unit)
 		b = append(b, '\n')
 	}
 	b = append(b, " ["...)
-	b, _ = appendSafe(b, baseName(p.Exe))
-	if p.ExeDeleted {
+	b, _ = appendSafe(b, baseName(p.Info.Exe))
+	if p.Info.ExeDeleted {
 		b = append(b, " (deleted)"...)
 	}
 	return append(b, "]\n"...)

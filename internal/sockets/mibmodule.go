@@ -40,7 +40,7 @@ func (m *moduleResolver) resolve(socks []Socket, b []byte, l *mibLayout, keep fu
 			continue
 		}
 		row := b[mibTableHeader+i*l.rowLen:][:l.rowLen]
-		key := moduleKey{pid: s.Processes[0].PID}
+		key := moduleKey{pid: s.Processes[0].Info.PID}
 		copy(key.info[:], row[l.module:])
 		service, ok := m.cache[key]
 		if !ok {
@@ -51,7 +51,7 @@ func (m *moduleResolver) resolve(socks []Socket, b []byte, l *mibLayout, keep fu
 			m.cache[key] = service
 		}
 		if service != "" {
-			s.Processes[0].ProcessInfo = m.info(key.pid, service)
+			s.Processes[0].Info = m.info(key.pid, service)
 		}
 	}
 }

@@ -58,14 +58,14 @@ func TestModuleResolver(t *testing.T) {
 			}
 			continue
 		}
-		if p := s.Processes[0]; p.PID != want.pid || p.Unit != want.unit || p.UID != NoUID {
-			t.Errorf("row %d: PID %d service %q uid %d, want %d %q and no uid", i, p.PID, p.Unit, p.UID, want.pid, want.unit)
+		if p := s.Processes[0]; p.Info.PID != want.pid || p.Info.Unit != want.unit || p.Info.UID != NoUID {
+			t.Errorf("row %d: PID %d service %q uid %d, want %d %q and no uid", i, p.Info.PID, p.Info.Unit, p.Info.UID, want.pid, want.unit)
 		}
 	}
-	if socks[1].Processes[0].ProcessInfo != socks[2].Processes[0].ProcessInfo {
+	if socks[1].Processes[0].Info != socks[2].Processes[0].Info {
 		t.Error("System's sockets no longer share one ProcessInfo")
 	}
-	if again := m.info(1004, "RpcSs"); again != socks[0].Processes[0].ProcessInfo {
+	if again := m.info(1004, "RpcSs"); again != socks[0].Processes[0].Info {
 		t.Error("a service's sockets would not share one ProcessInfo")
 	}
 }

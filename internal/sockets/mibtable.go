@@ -240,7 +240,7 @@ func appendMIBTable(dst []Socket, b []byte, proto Proto, l *mibLayout) ([]Socket
 			if holders == nil {
 				holders = make([]Process, int(n)-i)
 			}
-			holders[0].ProcessInfo = p
+			holders[0].Info = p
 			s.Processes, holders = holders[:1:1], holders[1:]
 		}
 		dst = append(dst, s)

@@ -158,7 +158,7 @@ func mibLine(s *Socket) string {
 	var b strings.Builder
 	b.WriteString(sockLine(s))
 	for _, p := range s.Processes {
-		fmt.Fprintf(&b, " pid=%d", p.PID)
+		fmt.Fprintf(&b, " pid=%d", p.Info.PID)
 	}
 	return b.String()
 }
@@ -194,10 +194,10 @@ func TestDecodeMIBFixtures(t *testing.T) {
 			seen := map[int32]*ProcessInfo{}
 			for _, s := range socks {
 				for _, p := range s.Processes {
-					if q := seen[p.PID]; q != nil && q != p.ProcessInfo {
-						t.Errorf("pid %d has two ProcessInfos", p.PID)
+					if q := seen[p.Info.PID]; q != nil && q != p.Info {
+						t.Errorf("pid %d has two ProcessInfos", p.Info.PID)
 					}
-					seen[p.PID] = p.ProcessInfo
+					seen[p.Info.PID] = p.Info
 				}
 			}
 			// Bytes after the last row (the API's buffer is often larger).
@@ -287,7 +287,7 @@ func FuzzDecodeMIBTable(f *testing.F) {
 				for i := range socks {
 					s := &socks[i]
 					if s.Family != fam || s.Local.Addr().Is4() != (fam == Inet) || (s.Proto == UDP) != udp ||
-						!s.State.Valid() || len(s.Processes) > 1 || len(s.Processes) == 1 && s.Processes[0].PID <= 0 {
+						!s.State.Valid() || len(s.Processes) > 1 || len(s.Processes) == 1 && s.Processes[0].Info.PID <= 0 {
 						t.Fatalf("decoded %s", mibLine(s))
 					}
 				}

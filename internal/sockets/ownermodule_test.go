@@ -166,7 +166,7 @@ func TestDecodeMIBCreated(t *testing.T) {
 		for i, s := range socks {
 			var pid uint64
 			if len(s.Processes) > 0 {
-				pid = uint64(s.Processes[0].PID)
+				pid = uint64(s.Processes[0].Info.PID)
 			}
 			want := unixNanoOfFiletime(0x01da_0000_0000_0000 | pid)
 			if s.Created != want || time.Unix(0, s.Created).UTC().Year() != 2023 {

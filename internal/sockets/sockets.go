@@ -164,13 +164,16 @@ func (s *Socket) StateName() string {
 // A Process is one holder of a socket: the process, shared by every
 // socket it holds, and the fd through which it holds this one.
 //
-// ProcessInfo is never nil in a Process a Source or attribution produces;
-// a Process with a nil ProcessInfo is invalid. Reading its promoted fields
-// (p.PID, ...) panics, so code that may meet one must check
-// p.ProcessInfo != nil first; renderers treat it as absent.
+// Info is never nil in a Process a Source or attribution produces; a
+// Process with a nil Info is invalid, and code that may meet one checks
+// p.Info != nil first; renderers treat it as absent.
 type Process struct {
-	*ProcessInfo
-	FD int32 // the lowest fd number the process holds the socket on
+	// Info is what is known of the process; nil makes the Process
+	// invalid (renderers leave it out). It is a named field, not an
+	// embedded one, so that a nil Info is a visible check, never a panic
+	// on a promoted field.
+	Info *ProcessInfo
+	FD   int32 // the lowest fd number the process holds the socket on
 }
 
 // ProcessInfo describes a process. Every socket a process holds points to

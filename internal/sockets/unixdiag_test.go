@@ -90,7 +90,7 @@ func TestDecodeUnixDiag(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := Socket{PeerPath: "stale", Processes: []Process{{ProcessInfo: &ProcessInfo{PID: 1}}}}
+			s := Socket{PeerPath: "stale", Processes: []Process{{Info: &ProcessInfo{PID: 1}}}}
 			err := decodeUnixDiag(tt.msg, &s)
 			if tt.err {
 				if !errors.Is(err, errs.ErrMalformed) {

@@ -27,7 +27,7 @@ func bench100k() []sockets.Socket {
 		s.Local = netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, 0, 1}), uint16(32768+i%28000))
 		s.Remote = netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 1, 0, byte(i % 50)}), 5432)
 		if s.State != sockets.TimeWait {
-			s.Processes = []sockets.Process{{ProcessInfo: procs[i%len(procs)], FD: int32(i)}}
+			s.Processes = []sockets.Process{{Info: procs[i%len(procs)], FD: int32(i)}}
 		}
 	}
 	return socks

@@ -320,13 +320,13 @@ func Compute(socks []sockets.Socket, opts Options) *Summary {
 		tcp := isTCP(s.Proto)
 		held := false
 		for j, p := range s.Processes {
-			if p.ProcessInfo == nil || dupPID(s.Processes[:j], p.PID) {
+			if p.Info == nil || dupPID(s.Processes[:j], p.Info.PID) {
 				continue
 			}
-			pc := procs[p.PID]
+			pc := procs[p.Info.PID]
 			if pc == nil {
-				pc = &ProcessCount{PID: p.PID, Name: p.Name, User: p.User}
-				procs[p.PID] = pc
+				pc = &ProcessCount{PID: p.Info.PID, Name: p.Info.Name, User: p.Info.User}
+				procs[p.Info.PID] = pc
 			}
 			held = true
 			pc.Total++
@@ -447,7 +447,7 @@ func Compute(socks []sockets.Socket, opts Options) *Summary {
 // service), so that the socket counts once for it.
 func dupPID(earlier []sockets.Process, pid int32) bool {
 	for _, q := range earlier {
-		if q.ProcessInfo != nil && q.PID == pid {
+		if q.Info != nil && q.Info.PID == pid {
 			return true
 		}
 	}

@@ -24,7 +24,7 @@ var (
 func held(p ...*sockets.ProcessInfo) []sockets.Process {
 	var hs []sockets.Process
 	for i, pi := range p {
-		hs = append(hs, sockets.Process{ProcessInfo: pi, FD: int32(3 + i)})
+		hs = append(hs, sockets.Process{Info: pi, FD: int32(3 + i)})
 	}
 	return hs
 }

@@ -116,7 +116,7 @@ func (p *Population) WithoutBoundInactive() *Population {
 func (p *Population) AttributableBy(e *ExpectedSocket, uid, gid uint32) []sockets.Process {
 	var out []sockets.Process
 	for _, o := range e.Owners {
-		a, ok := p.Access[o.PID]
+		a, ok := p.Access[o.Info.PID]
 		if !ok || !a.Dumpable {
 			continue
 		}
@@ -211,7 +211,7 @@ func (p *Population) compare(e *ExpectedSocket, s *sockets.Socket) []string {
 		diff("netns", s.NetNS, p.NetNS)
 	}
 	for i, g := range s.Processes {
-		if g.ProcessInfo == nil {
+		if g.Info == nil {
 			d = append(d, fmt.Sprintf("owner %d (fd %d): nil ProcessInfo", i, g.FD))
 		}
 	}
@@ -219,12 +219,12 @@ func (p *Population) compare(e *ExpectedSocket, s *sockets.Socket) []string {
 		diff("owner pids", gotPIDs, wantPIDs)
 	}
 	for _, w := range e.Owners {
-		i := slices.IndexFunc(s.Processes, func(g sockets.Process) bool { return g.ProcessInfo != nil && g.PID == w.PID })
+		i := slices.IndexFunc(s.Processes, func(g sockets.Process) bool { return g.Info != nil && g.Info.PID == w.Info.PID })
 		if i < 0 {
 			continue
 		}
 		for _, od := range compareProcess(&s.Processes[i], &w) {
-			d = append(d, fmt.Sprintf("owner pid %d: %s", w.PID, od))
+			d = append(d, fmt.Sprintf("owner pid %d: %s", w.Info.PID, od))
 		}
 	}
 	return d
@@ -236,26 +236,26 @@ func compareProcess(g, w *sockets.Process) []string {
 	diff := func(field string, got, want any) {
 		d = append(d, fmt.Sprintf("%s = %#v, want %#v", field, got, want))
 	}
-	if g.PPID != w.PPID {
-		diff("ppid", g.PPID, w.PPID)
+	if g.Info.PPID != w.Info.PPID {
+		diff("ppid", g.Info.PPID, w.Info.PPID)
 	}
-	if g.UID != w.UID {
-		diff("uid", g.UID, w.UID)
+	if g.Info.UID != w.Info.UID {
+		diff("uid", g.Info.UID, w.Info.UID)
 	}
-	if w.User != "" && g.User != w.User {
-		diff("user", g.User, w.User)
+	if w.Info.User != "" && g.Info.User != w.Info.User {
+		diff("user", g.Info.User, w.Info.User)
 	}
-	if g.Name != w.Name {
-		diff("name", g.Name, w.Name)
+	if g.Info.Name != w.Info.Name {
+		diff("name", g.Info.Name, w.Info.Name)
 	}
-	if g.Exe != w.Exe {
-		diff("exe", g.Exe, w.Exe)
+	if g.Info.Exe != w.Info.Exe {
+		diff("exe", g.Info.Exe, w.Info.Exe)
 	}
-	if g.ExeDeleted != w.ExeDeleted {
-		diff("exe_deleted", g.ExeDeleted, w.ExeDeleted)
+	if g.Info.ExeDeleted != w.Info.ExeDeleted {
+		diff("exe_deleted", g.Info.ExeDeleted, w.Info.ExeDeleted)
 	}
-	if !slices.Equal(g.Cmdline, w.Cmdline) {
-		diff("cmdline", g.Cmdline, w.Cmdline)
+	if !slices.Equal(g.Info.Cmdline, w.Info.Cmdline) {
+		diff("cmdline", g.Info.Cmdline, w.Info.Cmdline)
 	}
 	if g.FD != w.FD {
 		diff("fd", g.FD, w.FD)
@@ -268,8 +268,8 @@ func compareProcess(g, w *sockets.Process) []string {
 func PIDs(ps []sockets.Process) []int32 {
 	out := make([]int32, 0, len(ps))
 	for _, p := range ps {
-		if p.ProcessInfo != nil {
-			out = append(out, p.PID)
+		if p.Info != nil {
+			out = append(out, p.Info.PID)
 		}
 	}
 	slices.Sort(out)
@@ -311,11 +311,11 @@ func Describe(s *sockets.Socket) string {
 	}
 	fmt.Fprintf(&b, " %s inode %d uid %d", s.StateName(), s.Inode, s.UID)
 	for _, p := range s.Processes {
-		if p.ProcessInfo == nil {
+		if p.Info == nil {
 			fmt.Fprintf(&b, " [nil ProcessInfo fd %d]", p.FD)
 			continue
 		}
-		fmt.Fprintf(&b, " [pid %d %q fd %d]", p.PID, p.Name, p.FD)
+		fmt.Fprintf(&b, " [pid %d %q fd %d]", p.Info.PID, p.Info.Name, p.FD)
 	}
 	return b.String()
 }

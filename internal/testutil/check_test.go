@@ -12,8 +12,8 @@ import (
 // testPopulation is a small population built by hand: a listener shared by
 // two processes, a TIME_WAIT socket and a unix socket.
 func testPopulation() *Population {
-	holder := sockets.Process{ProcessInfo: &sockets.ProcessInfo{PID: 10, PPID: 1, Name: "holder", Exe: "/bin/holder", Cmdline: []string{"holder"}}, FD: 3}
-	child := sockets.Process{ProcessInfo: &sockets.ProcessInfo{PID: 11, PPID: 10, Name: "holder", Exe: "/bin/holder", Cmdline: []string{"holder"}}, FD: 3}
+	holder := sockets.Process{Info: &sockets.ProcessInfo{PID: 10, PPID: 1, Name: "holder", Exe: "/bin/holder", Cmdline: []string{"holder"}}, FD: 3}
+	child := sockets.Process{Info: &sockets.ProcessInfo{PID: 11, PPID: 10, Name: "holder", Exe: "/bin/holder", Cmdline: []string{"holder"}}, FD: 3}
 	return &Population{NetNS: 99, Holder: 10, Expected: []ExpectedSocket{
 		{
 			Name: "listener", Proto: sockets.TCP, Family: sockets.Inet, State: sockets.Listen,
@@ -40,8 +40,8 @@ func listing(p *Population) []sockets.Socket {
 	for _, e := range p.Expected {
 		procs := slices.Clone(e.Owners)
 		for i := range procs {
-			info := *procs[i].ProcessInfo
-			procs[i].ProcessInfo = &info
+			info := *procs[i].Info
+			procs[i].Info = &info
 		}
 		got = append(got, sockets.Socket{
 			Proto: e.Proto, Family: e.Family, Type: e.Type, State: e.State,
@@ -77,11 +77,11 @@ func TestDiff(t *testing.T) {
 			return s
 		}, []string{"listener: owner pids = [10], want [10 11]"}},
 		{"owner of time-wait", func(s []sockets.Socket) []sockets.Socket {
-			s[1].Processes = []sockets.Process{{ProcessInfo: &sockets.ProcessInfo{PID: 10}}}
+			s[1].Processes = []sockets.Process{{Info: &sockets.ProcessInfo{PID: 10}}}
 			return s
 		}, []string{"time-wait: owner pids = [10], want []"}},
 		{"owner details", func(s []sockets.Socket) []sockets.Socket {
-			s[2].Processes[0].ExeDeleted = true
+			s[2].Processes[0].Info.ExeDeleted = true
 			s[2].Processes[0].FD = 4
 			return s
 		}, []string{"unix: owner pid 10: exe_deleted = true, want false", "unix: owner pid 10: fd = 4, want 3"}},

@@ -31,7 +31,7 @@ func (h *holder) spawn() error {
 	}
 	shared := os.NewFile(uintptr(lfd), "shared listener")
 	h.keep = append(h.keep, shared)
-	child, _, err := h.startChild(h.self.Exe, []*os.File{shared}, nil, false)
+	child, _, err := h.startChild(h.self.Info.Exe, []*os.File{shared}, nil, false)
 	if err != nil {
 		return fmt.Errorf("shared listener: %w", err)
 	}
@@ -80,7 +80,7 @@ func (h *holder) spawnSetuid() error {
 	if err := h.addChildListener(name, exe, nil, false); err != nil {
 		return err
 	}
-	if a := h.m.Access[h.last().Owners[0].PID]; a.Dumpable || a.UIDs[0] != 0 || a.UIDs[1] != nobody {
+	if a := h.m.Access[h.last().Owners[0].Info.PID]; a.Dumpable || a.UIDs[0] != 0 || a.UIDs[1] != nobody {
 		return fmt.Errorf("%s: runs with uids %v, dumpable %v; want real 0, effective %d, not dumpable "+
 			"(is %s mounted nosuid?)", name, a.UIDs, a.Dumpable, nobody, h.setuidDir)
 	}
@@ -99,17 +99,17 @@ func (h *holder) addChildListener(name, exe string, cred *syscall.Credential, de
 		if err := os.Remove(exe); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		if child, _, err = readProcess(int(child.PID)); err != nil {
+		if child, _, err = readProcess(int(child.Info.PID)); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		if !child.ExeDeleted {
-			return fmt.Errorf("%s: /proc/%d/exe does not say the file is deleted", name, child.PID)
+		if !child.Info.ExeDeleted {
+			return fmt.Errorf("%s: /proc/%d/exe does not say the file is deleted", name, child.Info.PID)
 		}
 	}
 	child.FD = int32(ready.FD)
 	h.m.Sockets = append(h.m.Sockets, ExpectedSocket{
 		Name: name, Proto: sockets.TCP, Family: sockets.Inet, State: sockets.Listen,
-		Local: ready.Local, Remote: unspecified4, Inode: ready.Inode, UID: child.UID,
+		Local: ready.Local, Remote: unspecified4, Inode: ready.Inode, UID: child.Info.UID,
 		Owners: []sockets.Process{child},
 	})
 	return nil
@@ -175,6 +175,6 @@ func (h *holder) startChild(exe string, extra []*os.File, cred *syscall.Credenti
 	}
 	p, access, err := readProcess(cmd.Process.Pid)
 	access.Dumpable = ready.Dumpable
-	h.m.Access[p.PID] = access
+	h.m.Access[p.Info.PID] = access
 	return p, ready, err
 }

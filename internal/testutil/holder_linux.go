@@ -135,7 +135,7 @@ func runHolder() error {
 	}
 	h := &holder{
 		dir: os.Getenv(envDir), token: os.Getenv(envToken), setuidDir: os.Getenv(envSetuid), self: self,
-		m: manifest{Holder: os.Getpid(), NetNS: st.Ino, Access: map[int32]ProcessAccess{self.PID: access}},
+		m: manifest{Holder: os.Getpid(), NetNS: st.Ino, Access: map[int32]ProcessAccess{self.Info.PID: access}},
 	}
 	err = h.build()
 	if err == nil {

@@ -173,7 +173,7 @@ func TestIntegrationLeakHelper(t *testing.T) {
 	line := ns.Name
 	for _, e := range p.Expected {
 		for _, o := range e.Owners {
-			line += " " + strconv.Itoa(int(o.PID))
+			line += " " + strconv.Itoa(int(o.Info.PID))
 		}
 	}
 	if _, err := os.Stdout.WriteString(line + "\n"); err != nil {

@@ -27,27 +27,27 @@ func ReadProcess(pid int) (sockets.Process, error) {
 // as /proc/PID/status lists them (Dumpable is left false).
 func readProcess(pid int) (sockets.Process, ProcessAccess, error) {
 	dir := "/proc/" + strconv.Itoa(pid)
-	p := sockets.Process{ProcessInfo: &sockets.ProcessInfo{PID: int32(pid)}}
+	p := sockets.Process{Info: &sockets.ProcessInfo{PID: int32(pid)}}
 	var acc ProcessAccess
 
 	comm, err := os.ReadFile(dir + "/comm")
 	if err != nil {
 		return p, acc, err
 	}
-	p.Name = strings.TrimSuffix(string(comm), "\n")
+	p.Info.Name = strings.TrimSuffix(string(comm), "\n")
 
 	exe, err := os.Readlink(dir + "/exe")
 	if err != nil {
 		return p, acc, err
 	}
-	p.Exe, p.ExeDeleted = strings.CutSuffix(exe, " (deleted)")
+	p.Info.Exe, p.Info.ExeDeleted = strings.CutSuffix(exe, " (deleted)")
 
 	cmdline, err := os.ReadFile(dir + "/cmdline")
 	if err != nil {
 		return p, acc, err
 	}
 	for arg := range bytes.SplitSeq(bytes.TrimSuffix(cmdline, []byte{0}), []byte{0}) {
-		p.Cmdline = append(p.Cmdline, string(arg))
+		p.Info.Cmdline = append(p.Info.Cmdline, string(arg))
 	}
 
 	status, err := os.ReadFile(dir + "/status")
@@ -67,7 +67,7 @@ func readProcess(pid int) (sockets.Process, ProcessAccess, error) {
 			if err != nil {
 				return p, acc, fmt.Errorf("%s/status: PPid %q: %w", dir, fields[0], err)
 			}
-			p.PPID = int32(ppid)
+			p.Info.PPID = int32(ppid)
 			seen++
 		case "Uid", "Gid": // real, effective, saved, filesystem
 			ids := &acc.UIDs
@@ -90,9 +90,9 @@ func readProcess(pid int) (sockets.Process, ProcessAccess, error) {
 	if seen != 3 {
 		return p, acc, fmt.Errorf("%s/status: no PPid, Uid or Gid line", dir)
 	}
-	p.UID = acc.UIDs[1]
-	if u, err := user.LookupId(strconv.FormatUint(uint64(p.UID), 10)); err == nil {
-		p.User = u.Username
+	p.Info.UID = acc.UIDs[1]
+	if u, err := user.LookupId(strconv.FormatUint(uint64(p.Info.UID), 10)); err == nil {
+		p.Info.User = u.Username
 	}
 	return p, acc, nil
 }
