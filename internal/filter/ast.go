@@ -200,7 +200,9 @@ type Expr struct {
 // States returns the state mask the leading clauses give, as ss computes
 // it: the first state clause starts from none, the first exclude clause
 // from all; ok is false if there are no clauses (the caller's default
-// applies: ss's is "connected" without -a, all with it).
+// applies: ss's is connected sockets without -a, all with it). Clauses
+// that leave no state ("exclude all") give ss's default for TCP without
+// -a, as ss ignores an empty mask.
 func (e *Expr) States() (set sockets.StateSet, ok bool) {
 	for i, c := range e.Clauses {
 		if i == 0 && c.Exclude {
@@ -212,5 +214,23 @@ func (e *Expr) States() (set sockets.StateSet, ok bool) {
 			set |= c.Set
 		}
 	}
+	if len(e.Clauses) > 0 && set == 0 {
+		// ss ignores a mask that comes out empty ("exclude all") and keeps
+		// the protocols' default, even with -a: for TCP, the connected
+		// states without SYN_RECV and TIME_WAIT.
+		none := sockets.StateSet(0)
+		return sockets.AllStates &^ none.With(sockets.Listen).With(sockets.Close).
+			With(sockets.TimeWait).With(sockets.SynRecv), true
+	}
 	return set, len(e.Clauses) > 0
+}
+
+// Families returns the family ss restricts a listing to when a host is
+// written with a family prefix (inet:, inet6:, unix:; the last one
+// counts): that family alone, Local for unix. Zero: no restriction.
+func (e *Expr) Families() sockets.FamilySet {
+	if e.Root == nil {
+		return 0
+	}
+	return familiesOf(e.Root)
 }

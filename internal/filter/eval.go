@@ -15,9 +15,9 @@ import (
 //
 // What the socket does not carry, Eval supposes: its mark is 0, its
 // cgroup matches no "cgroup PATH", and the kernel's autobound (no port
-// lock) is ss's user-space test (a local port in the ephemeral range),
-// except for TIME_WAIT and request sockets, which the kernel always takes
-// for autobound. Owner fields match when any process holding the socket
+// lock) holds for every socket but a listener whose port is outside the
+// ephemeral range (the lock is set by bind(2) to a nonzero port only,
+// and a connection never inherits it). Owner fields match when any process holding the socket
 // matches; a socket nobody holds matches none.
 func (e *Expr) Eval(s *sockets.Socket) bool {
 	if e.Root == nil {
@@ -263,11 +263,15 @@ func (e *Expr) kernel(n Node, s *sockets.Socket) bool {
 	case *Cgroup:
 		return false
 	case *Auto:
-		switch s.State {
-		case sockets.TimeWait, sockets.SynRecv, sockets.NewSynRecv:
-			return true
+		// The kernel's autobound is a socket without SOCK_BINDPORT_LOCK,
+		// which only bind(2) to a nonzero port sets; accepted, TIME_WAIT
+		// and request sockets never have it. The socket does not say, so
+		// a listener is taken as bound explicitly unless its port is an
+		// ephemeral one, and every other socket as autobound.
+		if s.State == sockets.Listen || s.State == sockets.Close || s.State == sockets.BoundInactive {
+			return e.userAuto(s)
 		}
-		return e.userAuto(s)
+		return true
 	}
 	return true
 }
@@ -301,7 +305,7 @@ func evalNum(n *Num, s *sockets.Socket) bool {
 			return compare(uint64(s.UID), n.Op, n.Value)
 		}
 		for _, p := range s.Processes {
-			if p.ProcessInfo != nil && compare(uint64(p.UID), n.Op, n.Value) {
+			if p.Info != nil && compare(uint64(p.Info.UID), n.Op, n.Value) {
 				return true
 			}
 		}
@@ -314,12 +318,12 @@ func evalNum(n *Num, s *sockets.Socket) bool {
 		return compare(uint64(s.SendQ), n.Op, n.Value)
 	}
 	for _, p := range s.Processes {
-		if p.ProcessInfo == nil {
+		if p.Info == nil {
 			continue
 		}
-		v := p.PID
+		v := p.Info.PID
 		if n.Field == FieldPPID {
-			v = p.PPID
+			v = p.Info.PPID
 		}
 		if v >= 0 && compare(uint64(v), n.Op, n.Value) {
 			return true
@@ -346,7 +350,7 @@ func compare(v uint64, op Op, w uint64) bool {
 
 func evalStr(n *Str, s *sockets.Socket) bool {
 	for _, p := range s.Processes {
-		pi := p.ProcessInfo
+		pi := p.Info
 		if pi == nil {
 			continue
 		}

@@ -104,9 +104,12 @@ type Plan struct {
 	// result) and the fields known from the socket alone (state inside
 	// the expression, uid, netns, recvq, sendq). Nil if there is nothing
 	// to evaluate. A conjunct with fwmark or cgroup PATH, which only the
-	// kernel can tell, is left to the bytecode for inet sockets, so a
-	// source that cannot apply bytecode (the /proc fallback, Windows)
-	// does not filter by them.
+	// kernel can tell, is left to the bytecode for inet sockets: a source
+	// that cannot apply bytecode (the /proc fallback, Windows) does not
+	// filter by it, and ss's user-space pass over it (its family-blind
+	// address match, its port-range autobound) is not repeated, so such
+	// a conjunct can select a few sockets more than ss (see
+	// docs/filters.md).
 	AfterDump func(*sockets.Socket) bool
 	// NeedsOwners says whether AfterOwners needs the sockets' owners
 	// (pid, ppid, user, program, exe, cmdline, unit, container, cgroup
@@ -129,7 +132,7 @@ func (e *Expr) Plan() (*Plan, error) {
 	if e.Root == nil {
 		return p, nil
 	}
-	p.Families = familiesOf(e.Root)
+	p.Families = e.Families()
 	var kern, dump, owners []Node
 	for _, c := range conjuncts(e.Root) {
 		switch classOf(c) {
@@ -185,6 +188,17 @@ func (e *Expr) Plan() (*Plan, error) {
 		}
 	}
 	return p, nil
+}
+
+// Filter returns f with the plan's kernel part: its state mask (if the
+// filter gave one) and its bytecode. Families is left to the caller,
+// which knows which protocols it lists.
+func (p *Plan) Filter(f sockets.Filter) sockets.Filter {
+	if p.StatesGiven {
+		f.States = p.States
+	}
+	f.Bytecode = string(p.Bytecode)
+	return f
 }
 
 func andAll(ns []Node) Node {

@@ -17,6 +17,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// inetDiagReqBytecode is INET_DIAG_REQ_BYTECODE, the attribute of a dump
+// request that carries a filter program for the kernel to run on each
+// socket.
+const inetDiagReqBytecode = 1
+
 // recvBufSize is the size of the receive buffer. The kernel fills at most
 // about 32 KiB per dump datagram (netlink_dump caps max_recvmsg_len), so
 // this leaves room for the rare oversized message (min_dump_alloc). Each of
@@ -175,6 +180,7 @@ type dumper struct {
 	req []byte // request scratch
 	rec []byte // recording scratch
 	seq uint32
+	bc  string // the snapshot's Filter.Bytecode, attached to inet dumps
 }
 
 var _ Source = (*netlinkSource)(nil)
@@ -210,6 +216,8 @@ func (r *dumpRun) merge(o *dumpRun) {
 func (s *netlinkSource) Snapshot(ctx context.Context, f Filter, dst []Socket) ([]Socket, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.dumpers[0].bc, s.dumpers[1].bc = f.Bytecode, f.Bytecode
+	defer func() { s.dumpers[0].bc, s.dumpers[1].bc = "", "" }()
 	n0 := len(dst)
 	js := jobs(f)
 	v4, v6 := readSockstat() // here, in the caller's thread's namespace
@@ -416,6 +424,10 @@ func (s *netlinkSource) dump(ctx context.Context, d *dumper, c *diagConn, j dump
 		d.req = appendUnixDiagRequest(d.req[:0], seq)
 	} else {
 		d.req = appendInetDiagRequest(d.req[:0], seq, j.fam, j.p, kernelStates(want))
+		if len(d.bc) > 0 {
+			d.req = appendAttr(d.req, inetDiagReqBytecode, []byte(d.bc))
+			setRequestLen(d.req)
+		}
 	}
 	if _, err := unix.Write(c.fd, d.req); err != nil {
 		return dst, os.NewSyscallError("write", err)

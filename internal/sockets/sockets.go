@@ -202,6 +202,16 @@ type Filter struct {
 	Families FamilySet
 	// States is the set of states to report; zero means all.
 	States StateSet
+	// Bytecode is inet_diag bytecode (INET_DIAG_REQ_BYTECODE, as
+	// filter.Plan compiles it) that the netlink source attaches to its
+	// inet dumps, so that the kernel drops what it rejects; "" sends
+	// none. It is a string of bytes, not a []byte, so that a Filter
+	// stays comparable. Other sources, unix dumps and Match ignore it:
+	// the caller applies the same condition in user space
+	// (filter.Plan.AfterDump). Bytecode the kernel refuses fails the
+	// dump with the kernel's error (EINVAL), never a silent unfiltered
+	// dump.
+	Bytecode string
 }
 
 // FamilySet is a set of address families, one bit per Family.
@@ -216,7 +226,8 @@ func (s FamilySet) With(f Family) FamilySet { return s | 1<<f }
 // All selects every socket of every protocol.
 var All = Filter{Protos: AllProtos}
 
-// Match reports whether s passes the filter.
+// Match reports whether s passes the filter's protocols, families and
+// states; it ignores Bytecode.
 func (f Filter) Match(s *Socket) bool {
 	if !f.Protos.Has(s.Proto) {
 		return false
