@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/sockscope/sockscope/internal/order"
 	"github.com/sockscope/sockscope/internal/sockets"
@@ -104,6 +105,13 @@ func registerCompletions(cmd *cobra.Command, f *Factory, p protoForm, lf *listFl
 			_ = cmd.RegisterFlagCompletionFunc(name, fn)
 		}
 	}
+	// The other flags' values (a number, a directory) complete to nothing
+	// rather than to file names.
+	cmd.Flags().VisitAll(func(fl *pflag.Flag) {
+		if _, ok := fixed[fl.Name]; !ok && fl.Value.Type() != "bool" {
+			_ = cmd.RegisterFlagCompletionFunc(fl.Name, cobra.NoFileCompletions)
+		}
+	})
 	// Arguments are an INTERVAL, or -p's protocols when -p took no value
 	// ("-anop tcp": pflag parsed -p alone before this is called).
 	protos := listValues(protoValues(p)...)

@@ -166,7 +166,7 @@ var flagDefs = []flagDef{
 	{"style", inList | inViews, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.style, "style", "", t("cli.flag.style"))
 	}},
-	{"color", inList | inViews, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"color", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.color, "color", "auto", t("cli.flag.color"))
 	}},
 	{"lang", inOutput, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
@@ -220,6 +220,9 @@ func addFlags(fs *pflag.FlagSet, lf *listFlags, lang string, in scope, p protoFo
 		}
 		if d.name != "protocol" {
 			d.add(fs, lf, t)
+			if key, ok := verbUsage(d.name, in); ok {
+				fs.Lookup(d.name).Usage = t(key)
+			}
 			continue
 		}
 		switch p {
@@ -233,6 +236,47 @@ func addFlags(fs *pflag.FlagSet, lf *listFlags, lang string, in scope, p protoFo
 	if in&inSelect != 0 {
 		fs.BoolVar(&lf.version, "version", false, t("cli.flag.version"))
 	}
+}
+
+// verbUsages are the help of flags whose meaning in a view differs from
+// the socket listing's: the key for each (flag, scope) pair.
+var verbUsages = map[string]map[scope]string{
+	"all":        {inIfaces: "cli.flag.all.ifaces"},
+	"extended":   {inIfaces: "cli.flag.extended.ifaces"},
+	"tcp":        {inStats: "cli.flag.tcp.stats"},
+	"udp":        {inStats: "cli.flag.udp.stats"},
+	"raw":        {inStats: "cli.flag.raw.stats"},
+	"numeric":    {inRoutes: "cli.flag.numeric.views", inGroups: "cli.flag.numeric.views"},
+	"format":     {inSummary: "cli.flag.format.summary"},
+	"continuous": {inStats: "cli.flag.continuous.views", inRoutes: "cli.flag.continuous.views", inIfaces: "cli.flag.continuous.views", inGroups: "cli.flag.continuous.views"},
+}
+
+// verbUsage returns the help key of flag name on a command of scope in,
+// when that command is a view's (the root and list keep the listing's).
+func verbUsage(name string, in scope) (string, bool) {
+	if in&inList != 0 {
+		return "", false
+	}
+	for sc, key := range verbUsages[name] {
+		if in&sc != 0 {
+			return key, true
+		}
+	}
+	return "", false
+}
+
+// verbsOf names the commands that take a flag of scope sc.
+func verbsOf(sc scope) string {
+	var names []string
+	for _, v := range []struct {
+		sc   scope
+		name string
+	}{{inList, "list"}, {inStats, "stats"}, {inRoutes, "routes"}, {inIfaces | inEthernet, "interfaces"}, {inGroups, "groups"}, {inSummary, "summary"}} {
+		if sc&v.sc != 0 {
+			names = append(names, v.name)
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // flagScope returns the scope of the flag named name (0 if unknown).

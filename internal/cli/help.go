@@ -36,6 +36,12 @@ func setupHelp(root *cobra.Command, f *Factory) {
 		}
 		c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
 		for _, sh := range c.Commands() {
+			sh.Args = func(cmd *cobra.Command, args []string) error {
+				if len(args) > 0 {
+					return flagErrorf(lang, "cli.err.noargs", args[0], cmd.CommandPath())
+				}
+				return nil
+			}
 			sh.Short = i18n.T(lang, "cli.completion.shell", sh.Name())
 			if fl := sh.Flags().Lookup("no-descriptions"); fl != nil {
 				fl.Usage = i18n.T(lang, "cli.completion.nodesc")

@@ -56,14 +56,14 @@ func flagErrorFunc(f *Factory) func(*cobra.Command, error) error {
 				return flagErrorf(f.Lang, "cli.err.interval.neg", m[2])
 			}
 			if fl := knownFlags().ShorthandLookup(m[1]); fl != nil {
-				return flagErrorf(f.Lang, "cli.err.notapply.verb", "-"+m[1], cmd.CommandPath())
+				return notHere(f, cmd, "-"+m[1], fl.Name)
 			}
 			return flagErrorf(f.Lang, "cli.pflag.shorthand", m[1], m[2])
 		}
 		if v, ok := strings.CutPrefix(msg, "unknown flag: "); ok {
 			name, _, _ := strings.Cut(strings.TrimPrefix(v, "--"), "=")
 			if knownFlags().Lookup(name) != nil {
-				return flagErrorf(f.Lang, "cli.err.notapply.verb", "--"+name, cmd.CommandPath())
+				return notHere(f, cmd, "--"+name, name)
 			}
 			return flagErrorf(f.Lang, "cli.pflag.unknown", v)
 		}
@@ -78,6 +78,16 @@ func flagErrorFunc(f *Factory) func(*cobra.Command, error) error {
 		}
 		return &FlagError{Err: err}
 	}
+}
+
+// notHere is the usage error of a flag sockscope has, given to a command
+// that does not take it: it names the commands that do when the flag is
+// no listing flag (those the root command takes).
+func notHere(f *Factory, cmd *cobra.Command, given, name string) error {
+	if sc := flagScope(name); sc&inRoot == 0 {
+		return flagErrorf(f.Lang, "cli.err.notapply.owner", given, cmd.CommandPath(), verbsOf(sc))
+	}
+	return flagErrorf(f.Lang, "cli.err.notapply.verb", given, cmd.CommandPath())
 }
 
 // knownFlags returns every flag of every command that shows sockets or a

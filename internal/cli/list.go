@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -104,10 +103,10 @@ func (req *listRequest) query() collect.Query {
 // warn prints what a snapshot could not see, on stderr, in language lang.
 func warn(f *Factory, w collect.Warnings, lang string) {
 	for _, e := range w.Partial {
-		fmt.Fprintln(f.IO.ErrOut, i18n.T(lang, "cli.warning", e.Error()))
+		f.note(i18n.T(lang, "cli.warning", e.Error()))
 	}
 	if w.Attribution != nil {
-		fmt.Fprintln(f.IO.ErrOut, i18n.T(lang, "cli.warning", i18n.T(lang, "cli.warn.attribution", w.Attribution.Error())))
+		f.note(i18n.T(lang, "cli.warning", i18n.T(lang, "cli.warn.attribution", w.Attribution.Error())))
 	}
 	if w.Unattributed == 0 {
 		return
@@ -119,11 +118,11 @@ func warn(f *Factory, w collect.Warnings, lang string) {
 	case goos == "windows":
 		key = "cli.unattr.elevate"
 	case f.Privileged:
-		fmt.Fprintln(f.IO.ErrOut, i18n.T(lang, "cli.unattr.root",
+		f.note(i18n.T(lang, "cli.unattr.root",
 			plural(lang, w.Unattributed, "socket"), plural(lang, w.Unreadable, "process"), plural(lang, w.Unreadable, "its")))
 		return
 	}
-	fmt.Fprintln(f.IO.ErrOut, i18n.T(lang, key,
+	f.note(i18n.T(lang, key,
 		plural(lang, w.Unattributed, "socket"), plural(lang, w.Unreadable, "process")))
 }
 
@@ -138,9 +137,9 @@ func explainNoPID(f *Factory, req *listRequest) {
 		theirs, ours, err := f.NetNSOf(pid)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			fmt.Fprintln(f.IO.ErrOut, i18n.T(req.Render.Lang, "cli.pid.gone", pid))
+			f.note(i18n.T(req.Render.Lang, "cli.pid.gone", pid))
 		case err == nil && theirs != ours:
-			fmt.Fprintln(f.IO.ErrOut, i18n.T(req.Render.Lang, "cli.pid.netns", pid, theirs, ours))
+			f.note(i18n.T(req.Render.Lang, "cli.pid.netns", pid, theirs, ours))
 		}
 	}
 }

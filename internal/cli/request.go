@@ -208,6 +208,9 @@ func buildRequest(in requestInput) (*listRequest, error) {
 			req.Interval = time.Second
 		}
 		if req.View == viewStats {
+			if showProgram {
+				return nil, flagErrorf(lang, "cli.err.stats.barep")
+			}
 			return req, statsOptions(req, f, lang)
 		}
 		return req, nil
@@ -378,6 +381,9 @@ func listRender(in requestInput, req *listRequest, showProgram bool) error {
 	netToolsO := in.netstat && in.native == render.Linux && r.Style == render.Linux
 	r.ShowPID = f.showPID && !netToolsO
 	req.Timers = f.timers || (f.showPID && netToolsO)
+	if f.timers && r.Style == render.Windows {
+		return flagErrorf(in.lang, "cli.err.timers.windows")
+	}
 	r.Timers = req.Timers
 	r.ShowProgram = showProgram || ((len(req.PIDs) > 0 || len(req.Programs) > 0) && !f.showPID)
 	r.ShowExe = f.exe
@@ -401,7 +407,9 @@ func listRender(in requestInput, req *listRequest, showProgram bool) error {
 	}
 	// Names are looked up on a terminal unless -n; piped, only when asked
 	// (SPEC section 4); never for data formats.
-	req.Numeric = f.numeric || r.Format != render.Table || (!in.stdoutTTY && !f.resolve)
+	// Through the netstat name, names are looked up when piped too, as
+	// net-tools does (scripts grep its output).
+	req.Numeric = f.numeric || r.Format != render.Table || (!in.stdoutTTY && !f.resolve && !in.netstat)
 	dataFormat := r.Format != render.Table
 	req.Owners = r.ShowPID || r.ShowProgram || r.ShowExe || dataFormat || len(req.PIDs) > 0 || len(req.Programs) > 0 ||
 		req.Sort.UsesHolder()

@@ -22,19 +22,25 @@ func checkValues(set *pflag.FlagSet, lang string) error {
 			continue
 		}
 		v := fl.Value.String()
+		meta, _ := pflag.UnquoteUsage(fl)
+		if meta == "" || meta == "string" || meta == "strings" {
+			meta = strings.ToUpper(name)
+		}
+		// A sort field may start with "-" (descending): --sort=-recv-q.
+		dashOK := name == "sort"
 		if sv, ok := fl.Value.(pflag.SliceValue); ok {
 			vals := sv.GetSlice()
 			v = strings.Join(vals, ",")
 			for _, e := range vals {
 				if strings.HasPrefix(strings.TrimSpace(e), "-") && !(name == "pid" && isInterval(e)) {
-					return flagErrorf(lang, "cli.err.value.dash", "--"+name, e, strings.ToUpper(name))
+					return flagErrorf(lang, "cli.err.value.dash", "--"+name, e, meta)
 				}
 			}
-		} else if strings.HasPrefix(v, "-") {
-			return flagErrorf(lang, "cli.err.value.dash", "--"+name, v, strings.ToUpper(name))
+		} else if strings.HasPrefix(v, "-") && !dashOK {
+			return flagErrorf(lang, "cli.err.value.dash", "--"+name, v, meta)
 		}
 		if strings.Trim(v, ", ") == "" && v != programSentinel {
-			return flagErrorf(lang, "cli.err.value.empty", "--"+name, strings.ToUpper(name))
+			return flagErrorf(lang, "cli.err.value.empty", "--"+name, meta)
 		}
 	}
 	return nil

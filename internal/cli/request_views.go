@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/sockscope/sockscope/internal/render"
+	"github.com/sockscope/sockscope/internal/sockets"
 	"github.com/sockscope/sockscope/internal/statsview"
 	"github.com/sockscope/sockscope/internal/summary"
 )
@@ -11,9 +12,15 @@ import (
 // summaryRequest sets what summary counts (every state unless --state
 // says otherwise, as list -a) and how it shows it.
 func summaryRequest(in requestInput, req *listRequest, proto, lang string) error {
-	in.flags.all = true
+	f := in.flags
+	f.all = true
 	if err := listFilter(in, req, proto, lang); err != nil {
 		return err
+	}
+	if proto == "" && !f.tcp && !f.udp && !f.raw && !f.unix && !f.mptcp && !f.v4 && !f.v6 {
+		// Every socket, in every format: the table counts what JSON does
+		// (the modern listing's default leaves unix sockets out).
+		req.Filter.Protos = sockets.AllProtos &^ sockets.ProtoSet(0).With(sockets.MPTCP)
 	}
 	req.Render.Lang = in.flags.lang
 	req.Owners, req.Details = true, true

@@ -6,8 +6,10 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"runtime"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -147,6 +149,18 @@ func (f *Factory) stdout(format render.Format) io.Writer {
 		return f.IO.Out
 	}
 	return f.IO.DataOut()
+}
+
+// note prints msg, a catalog message that starts with "sockscope:", on
+// stderr, naming the program as the user called it ("netstat:" through
+// the netstat name).
+func (f *Factory) note(msg string) {
+	if f.Netstat {
+		if rest, ok := strings.CutPrefix(msg, "sockscope"); ok {
+			msg = "netstat" + rest
+		}
+	}
+	fmt.Fprintln(f.IO.ErrOut, msg)
 }
 
 // noChinese reports whether lang asks for Chinese where the terminal

@@ -53,10 +53,10 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"stats", "-p", "raw"}, `unknown protocol "raw" for statistics`},
 		{[]string{"list", "-s"}, "-s does not apply to 'sockscope list'"},
 		{[]string{"--port", ""}, "--port needs a PORT"},
-		{[]string{"--program", ""}, "--program needs a PROGRAM"},
+		{[]string{"--program", ""}, "--program needs a NAME"},
 		{[]string{"--state="}, "--state needs a STATE"},
-		{[]string{"--protocol="}, "--protocol needs a PROTOCOL"},
-		{[]string{"--program", "-tln"}, `--program "-tln" looks like flags, not a PROGRAM`},
+		{[]string{"--protocol="}, "--protocol needs a PROTO"},
+		{[]string{"--program", "-tln"}, `--program "-tln" looks like flags, not a NAME`},
 		{[]string{"--state", "bogus"}, `--state: unknown state "bogus" (valid: listen, syn-sent`},
 		{[]string{"-tan", "-1"}, `bad interval "-1" (want a positive number of seconds`},
 		{[]string{"-6", "-p", "tcp"}, "-6 and -p tcp together select no socket"},
@@ -68,6 +68,12 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--json", "--format", "csv"}, "--json conflicts with --format csv"},
 		{[]string{"-H", "--format", "json"}, "-H (--no-header) does not apply to --format json"},
 		{[]string{"list", "--sort", "bogus"}, `--sort: unknown field "bogus" (valid: port, state`},
+		{[]string{"-s", "-p"}, "-p needs a protocol with -s"},
+		{[]string{"-an", "--timers", "--style", "windows"}, "--timers does not apply to the Windows layout"},
+		{[]string{"-r", "--top=1"}, "--top does not apply to 'sockscope'; it is a flag of: summary"},
+		{[]string{"completion", "bash", "extra"}, `unexpected argument "extra": 'sockscope completion bash' takes no arguments`},
+		{[]string{"routes", "--color", "never"}, "--color does not apply to 'sockscope routes'"},
+		{[]string{"list", "--sort", ","}, "--sort needs a FIELDS, not an empty value"},
 		{[]string{"routes", "--iface", "lo"}, "--iface does not apply to 'sockscope routes'"},
 		{[]string{"-tan", "--iface", "lo"}, "--iface does not apply to the socket listing"},
 	}
@@ -93,7 +99,7 @@ func TestAccepted(t *testing.T) {
 		{"-s", "-p", "tcp"}, {"stats", "-p", "tcp,udp"}, {"stats", "--rate", "2"},
 		{"routes", "-6"}, {"interfaces", "-a"}, {"groups", "-n"}, {"-4", "-6", "-tan"},
 		{"-tan", "2"}, {"--color", "never"}, {"-H", "-tan"}, {"--timers", "-tan"}, {"list", "--sort", "state"},
-		{"-x", "-p", "tcp"},
+		{"-x", "-p", "tcp"}, {"-tan", "--sort=-recv-q"}, {"list", "--sort", "-port,state"},
 	} {
 		if _, err := parse(t, false, args...); err != nil {
 			t.Errorf("%q: %v", args, err)
@@ -194,7 +200,14 @@ func TestHelpIsText(t *testing.T) {
 	if !strings.Contains(out, "sockscope routes [flags] [INTERVAL]") {
 		t.Errorf("routes usage line:\n%s", out)
 	}
+	out, _, _ = execRoot(t, false, "interfaces", "--help")
+	if !strings.Contains(out, "all interfaces, down ones included") || strings.Contains(out, "all sockets") {
+		t.Errorf("interfaces help speaks of sockets:\n%s", out)
+	}
 	out, _, _ = execRoot(t, false, "stats", "--help")
+	if !strings.Contains(out, "TCP counters") {
+		t.Errorf("stats help: -t is not TCP counters:\n%s", out)
+	}
 	if strings.Contains(out, "raw, raw6") || strings.Contains(out, "--state") {
 		t.Errorf("stats help offers listing values:\n%s", out)
 	}
@@ -396,6 +409,9 @@ func TestSummary(t *testing.T) {
 	f := &Factory{Source: func(sockets.SourceOptions) (sockets.Source, error) {
 		return &fakeSource{socks: tcpSocks(), started: make(chan struct{})}, nil
 	}}
+	if a, b := mustParse(t, "summary"), mustParse(t, "summary", "--format", "json"); a.Filter.Protos != b.Filter.Protos || !a.Filter.Protos.Has(sockets.Unix) {
+		t.Errorf("summary counts %v as a table, %v as JSON; want the same, unix included", a.Filter.Protos, b.Filter.Protos)
+	}
 	r := mustParse(t, "summary", "-t")
 	if r.View != viewSummary || !r.Owners || r.Filter.States != 0 {
 		t.Errorf("summary -t: view %v owners %v states %v; want every state, with owners", r.View, r.Owners, r.Filter.States)
@@ -475,5 +491,20 @@ func TestGCPauseOneShotOnly(t *testing.T) {
 	}
 	if fmt.Sprint(one.paused) != "[true]" || fmt.Sprint(rep.paused) != "[false false false]" {
 		t.Errorf("GC paused: one-shot %v, repeated %v; want [true] and never", one.paused, rep.paused)
+	}
+}
+
+// TestNetstatNameInNotes checks that stderr notes name the program as the
+// user called it.
+func TestNetstatNameInNotes(t *testing.T) {
+	f := &Factory{Netstat: true, Source: func(sockets.SourceOptions) (sockets.Source, error) {
+		return &fakeSource{socks: tcpSocks(), started: make(chan struct{}), err: &sockets.PartialError{Errs: []error{errors.New("raw diag: missing")}}}, nil
+	}}
+	_, stderr, err := execList(t, f, "-tan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(stderr, "netstat: warning: raw diag: missing") {
+		t.Errorf("stderr %q, want netstat: ...", stderr)
 	}
 }

@@ -96,14 +96,18 @@ func showView(ctx context.Context, f *Factory, req *listRequest, out *bufio.Writ
 	switch req.View {
 	case viewStats:
 		snap, err := src.Stats()
-		if snap == nil {
+		if snap == nil || (len(snap.Groups) == 0 && err != nil) {
+			// Nothing could be read (no /proc/net/snmp): a failure, as
+			// net-tools' "cannot open /proc/net/snmp" is.
 			return fmt.Errorf("protocol statistics: %w", err)
 		}
 		if err != nil {
-			fmt.Fprintln(f.IO.ErrOut, i18n.T(req.Render.Lang, "cli.warning", strings.ReplaceAll(err.Error(), "\n", "; ")))
+			f.note(i18n.T(req.Render.Lang, "cli.warning", strings.ReplaceAll(err.Error(), "\n", "; ")))
 		}
 		var rates *netstats.Rates
-		if *prev != nil {
+		// net-tools' -sc prints the totals every round: through the
+		// netstat name, so does this; sockscope adds the rates.
+		if *prev != nil && !f.Netstat {
 			rates = netstats.Delta(*prev, snap).Moved()
 		}
 		*prev = snap

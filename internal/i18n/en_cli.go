@@ -45,7 +45,7 @@ func init() {
 		"cli.root.long": `sockscope shows every TCP, UDP, raw and unix socket on this machine, its state
 and the processes that hold it. Flags are netstat's (-ano, -b, -tulpn, -anop tcp)
 and there are long ones for scripts (--format json).`,
-		"cli.root.example": `  sockscope -ano              every TCP/UDP socket, numeric, with its PID
+		"cli.root.example": `  sockscope -ano               every TCP/UDP socket, numeric, with its PID
   sockscope -b                 with the executable of each connection
   sockscope -tulpn             listening TCP/UDP sockets with PID/program (Linux netstat)
   sockscope -anop tcp          IPv4 TCP sockets with PID (Windows netstat)
@@ -88,8 +88,8 @@ and there are long ones for scripts (--format json).`,
 		"cli.flag.continuous": "redisplay every second until interrupted",
 		"cli.flag.query":      "all listening and bound non-listening ports (Windows -q)",
 		"cli.flag.state":      "only sockets in `STATE` (any spelling: time-wait, TIME_WAIT, LISTENING, ...)",
-		"cli.flag.port":       "only sockets with local or remote port `N`",
-		"cli.flag.pid":        "only sockets held by process `N`",
+		"cli.flag.port":       "only sockets with local or remote `PORT`",
+		"cli.flag.pid":        "only sockets held by process `PID`",
 		"cli.flag.program":    "only sockets held by a program `NAME` (process name or executable base name)",
 		"cli.flag.format":     "output format: table, json, ndjson or csv",
 		"cli.flag.json":       "shorthand for --format json",

@@ -15,13 +15,13 @@ func init() {
 		"cli.err.notapply":         "%s does not apply to %s",
 		"cli.err.notapply.verb":    "%s does not apply to '%s'",
 		"cli.err.value.dash":       "%s %q looks like flags, not a %s (give %[1]s %[3]s)",
-		"cli.err.value.empty":      "%s needs a %s (an empty value is not a filter)",
+		"cli.err.value.empty":      "%s needs a %s, not an empty value",
 		"cli.err.noargs":           "unexpected argument %q: '%s' takes no arguments",
 		"cli.err.unexpected.view":  "unexpected argument %q: '%s' takes only an INTERVAL in seconds",
 		"cli.err.color":            "unknown value %q for --color (valid: auto, always, never)",
 		"cli.err.proto.family":     "%s and -p %s together select no socket: -p tcp and -p udp mean IPv4, as in Windows netstat (use -p tcpv6, udpv6, or -t/-u with -4/-6)",
 		"cli.err.completion.shell": "unknown shell %q for completion (valid: %s)",
-		"cli.err.help.topic":       "unknown help topic %q (see '%s --help' for the commands)",
+		"cli.err.help.topic":       "unknown help topic %q (%s's commands are in its help)",
 		"cli.err.interval.neg":     "bad interval %q (want a positive number of seconds, e.g. 5)",
 		"cli.view.list":            "the socket listing",
 		"cli.view.stats":           "-s (protocol statistics)",
@@ -82,5 +82,36 @@ func init() {
 	merge(zh, map[string]string{
 		"cli.flag.iface": "只看接口 `NAME`（多个用逗号分隔）",
 		"cli.err.iface":  "--iface %s：这里没有这个接口",
+	})
+}
+
+func init() {
+	merge(en, map[string]string{
+		"cli.err.timers.windows":    "--timers does not apply to the Windows layout, which has no timer column (use --style modern or linux)",
+		"cli.err.stats.barep":       "-p needs a protocol with -s (ip, ipv6, icmp, icmpv6, tcp, tcpv6, udp, udpv6)",
+		"cli.err.notapply.owner":    "%s does not apply to '%s'; it is a flag of: %s",
+		"cli.flag.all.ifaces":       "all interfaces, down ones included",
+		"cli.flag.extended.ifaces":  "net-tools' ifconfig-style block per interface (with --style linux); Windows netstat -e's Ethernet statistics (with --style windows)",
+		"cli.flag.tcp.stats":        "TCP counters (net-tools -st)",
+		"cli.flag.udp.stats":        "UDP counters (net-tools -su)",
+		"cli.flag.raw.stats":        "IP and ICMP counters (net-tools -sw)",
+		"cli.flag.ipv4.views":       "IPv4 only",
+		"cli.flag.format.summary":   "output format: table, json or ndjson",
+		"cli.flag.numeric.views":    "numeric addresses (no names from /etc/hosts or /etc/networks)",
+		"cli.flag.continuous.views": "redisplay every second until interrupted",
+	})
+	merge(zh, map[string]string{
+		"cli.err.timers.windows":    "--timers 不适用于 Windows 布局（它没有计时器列；请用 --style modern 或 linux）",
+		"cli.err.stats.barep":       "与 -s 一起用时 -p 需要给出协议（ip、ipv6、icmp、icmpv6、tcp、tcpv6、udp、udpv6）",
+		"cli.err.notapply.owner":    "%s 不适用于 '%s'；它是这些命令的选项：%s",
+		"cli.flag.all.ifaces":       "所有接口，包括未启用的",
+		"cli.flag.extended.ifaces":  "net-tools 的 ifconfig 式逐接口信息（--style linux）；Windows netstat -e 的以太网统计（--style windows）",
+		"cli.flag.tcp.stats":        "TCP 计数器（net-tools -st）",
+		"cli.flag.udp.stats":        "UDP 计数器（net-tools -su）",
+		"cli.flag.raw.stats":        "IP 与 ICMP 计数器（net-tools -sw）",
+		"cli.flag.ipv4.views":       "只看 IPv4",
+		"cli.flag.format.summary":   "输出格式：table、json 或 ndjson",
+		"cli.flag.numeric.views":    "数字形式的地址（不用 /etc/hosts 或 /etc/networks 中的名字）",
+		"cli.flag.continuous.views": "每秒刷新一次，直到被中断",
 	})
 }

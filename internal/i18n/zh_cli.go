@@ -45,7 +45,7 @@ func init() {
 		"cli.root.long": `sockscope 列出本机所有 TCP、UDP、raw 和 unix 套接字、它们的状态以及持有它们的进程。
 选项沿用 netstat 的写法（-ano、-b、-tulpn、-anop tcp），另有便于脚本使用的长选项
 （--format json）。`,
-		"cli.root.example": `  sockscope -ano              所有 TCP/UDP 套接字，数字形式，带 PID
+		"cli.root.example": `  sockscope -ano               所有 TCP/UDP 套接字，数字形式，带 PID
   sockscope -b                 显示每个连接对应的可执行文件
   sockscope -tulpn             处于监听的 TCP/UDP 套接字及 PID/程序名（Linux netstat 写法）
   sockscope -anop tcp          IPv4 TCP 套接字及 PID（Windows netstat 写法）
@@ -88,8 +88,8 @@ func init() {
 		"cli.flag.continuous": "每秒刷新一次，直到按 Ctrl-C 中断",
 		"cli.flag.query":      "所有监听端口及已绑定但未监听的端口（Windows -q）",
 		"cli.flag.state":      "只看状态为 `STATE` 的套接字（写法不限：time-wait、TIME_WAIT、LISTENING 等）",
-		"cli.flag.port":       "只看本地或远端端口为 `N` 的套接字",
-		"cli.flag.pid":        "只看进程 `N` 持有的套接字",
+		"cli.flag.port":       "只看本地或远端端口为 `PORT` 的套接字",
+		"cli.flag.pid":        "只看进程 `PID` 持有的套接字",
 		"cli.flag.program":    "只看程序 `NAME` 持有的套接字（进程名或可执行文件名）",
 		"cli.flag.format":     "输出格式：table、json、ndjson 或 csv",
 		"cli.flag.json":       "等同于 --format json",
