@@ -53,7 +53,7 @@ func TestIntegrationNetToolsViews(t *testing.T) {
 		{"-i"}, {"-ia"}, {"-ie"}, {"-iea"},
 		{"-g"}, {"-gn"},
 		{"-s"}, {"-st"}, {"-su"}, {"-sw"}, {"-s4"}, {"-s6"}, {"-stu"},
-		{"-tan"}, {"-tano"}, {"-uan"}, {"-tanW"},
+		{"-tan"}, {"-tano"}, {"-uan"}, {"-tanW"}, {"-t"}, {"-tW"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			if slices.Contains(args, "-A") {
@@ -249,6 +249,22 @@ func setupViews(t *testing.T, ns *testutil.NetNS) {
 		}
 		tw.Close() // the active closer ends in TIME_WAIT
 		tws.Close()
+		// A dual-stack listener's connection over IPv4: a tcp6 socket
+		// with IPv4-mapped addresses.
+		dual, err := net.Listen("tcp", "[::]:0")
+		if err != nil {
+			return err
+		}
+		closers = append(closers, func() { dual.Close() })
+		mc, err := net.Dial("tcp4", "127.0.0.1:"+strconv.Itoa(dual.Addr().(*net.TCPAddr).Port))
+		if err != nil {
+			return err
+		}
+		ms, err := dual.Accept()
+		if err != nil {
+			return err
+		}
+		closers = append(closers, func() { mc.Close(); ms.Close() })
 		u, err := net.ListenPacket("udp6", "[::1]:0")
 		if err != nil {
 			return err

@@ -125,6 +125,10 @@ func appendLinuxEndpoint(b []byte, s *sockets.Socket, ap netip.AddrPort, o *Opti
 	a, port := ap.Addr(), ap.Port()
 	host := hbuf[:0]
 	switch name := hostName(a, o.Namer); {
+	case a.Is4In6():
+		// net-tools prints an IPv4-mapped address as the IPv4 address it
+		// maps, and never looks it up.
+		host = appendIPv4(host, a.Unmap().As4())
 	case name != "":
 		host, _ = appendSafe(host, name)
 	case o.Namer != nil && a.Is6() && a.IsUnspecified():

@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"flag"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -265,6 +266,29 @@ func TestNoHeader(t *testing.T) {
 			if strings.Contains(without.String(), head) {
 				t.Errorf("%v/%v: -H output holds %q:\n%s", o.Format, o.Style, head, without.String())
 			}
+		}
+	}
+}
+
+// TestLinuxMappedIPv4 checks that the net-tools layout prints an
+// IPv4-mapped IPv6 address as the IPv4 address, never named, as net-tools
+// does (a dual-stack listener's connections over 127.0.0.1).
+func TestLinuxMappedIPv4(t *testing.T) {
+	s := sockets.Socket{Proto: sockets.TCP, Family: sockets.Inet6, State: sockets.Established,
+		Local:  netip.MustParseAddrPort("[::ffff:127.0.0.1]:8080"),
+		Remote: netip.MustParseAddrPort("[::ffff:127.0.0.1]:47670")}
+	for _, o := range []Options{{Style: Linux}, {Style: Linux, Namer: fakeNamer{}}} {
+		var buf bytes.Buffer
+		if err := Write(&buf, []sockets.Socket{s}, Meta{}, o); err != nil {
+			t.Fatal(err)
+		}
+		port := "8080"
+		if o.Namer != nil {
+			port = "http-alt"
+		}
+		want := "tcp6       0      0 127.0.0.1:" + port + strings.Repeat(" ", 14-len(port)) + "127.0.0.1:47670         ESTABLISHED\n"
+		if got := strings.SplitAfter(buf.String(), "\n")[2]; got != want {
+			t.Errorf("names %v:\n got %q\nwant %q", o.Namer != nil, got, want)
 		}
 	}
 }
