@@ -211,6 +211,14 @@ func buildRequest(in requestInput) (*listRequest, error) {
 			if showProgram {
 				return nil, flagErrorf(lang, "cli.err.stats.barep")
 			}
+			if in.netstat && req.Render.Style == render.Linux {
+				req.Interval = 0 // net-tools' -s prints once, -c or not
+			}
+			if req.Interval > 0 && req.Render.Format == render.CSV {
+				// Totals, then rates: two tables, which one CSV stream
+				// cannot hold.
+				return nil, flagErrorf(lang, "cli.err.stats.csvrepeat")
+			}
 			return req, statsOptions(req, f, lang)
 		}
 		return req, nil

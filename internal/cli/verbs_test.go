@@ -508,3 +508,54 @@ func TestNetstatNameInNotes(t *testing.T) {
 		t.Errorf("stderr %q, want netstat: ...", stderr)
 	}
 }
+
+// TestViewRounds checks that a repeated view marks its rounds in the data
+// formats (seq and time, one line per object, one CSV header) and follows
+// net-tools between rounds in its layout (the interface title once, no
+// blank line).
+func TestViewRounds(t *testing.T) {
+	newF := func(rounds int, done func()) *Factory {
+		n := 0
+		return &Factory{Views: ViewSources{
+			Interfaces: func() ([]ifaces.Interface, map[string]netview.IfaceInfo, error) {
+				if n++; n == rounds {
+					done()
+				}
+				return []ifaces.Interface{{Name: "lo", RxPackets: uint64(n)}}, nil, nil
+			},
+		}}
+	}
+	run := func(args ...string) string {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		f := newF(3, cancel)
+		ios, _, out, _ := iostreams.Test()
+		f.IO = ios
+		root := NewRootCmd(f, nil)
+		root.SetArgs(args)
+		if err := root.ExecuteContext(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	out := run("interfaces", "--format", "json", "0.01")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], `{"seq":1,"time":"`) || !strings.HasPrefix(lines[2], `{"seq":3,`) {
+		t.Errorf("JSON rounds:\n%s", out)
+	}
+	out = run("interfaces", "--format", "csv", "0.01")
+	if strings.Count(out, "name,") != 1 || !strings.Contains(out, ",seq,time\n") || !strings.Contains(out, ",3,") {
+		t.Errorf("CSV rounds:\n%s", out)
+	}
+	out = run("interfaces", "--format", "ndjson", "0.01")
+	if strings.Contains(out, "\n\n") || strings.Count(out, `"seq":`) != 3 {
+		t.Errorf("NDJSON rounds:\n%s", out)
+	}
+	out = run("interfaces", "--style", "linux", "0.01")
+	if strings.Count(out, "Kernel Interface table") != 1 || strings.Contains(out, "\n\n") || strings.Count(out, "Iface") != 3 {
+		t.Errorf("net-tools rounds:\n%s", out)
+	}
+	if _, _, err := execRoot(t, false, "-s", "--format", "csv", "1"); !IsUsageError(err) {
+		t.Errorf("-s --format csv 1: %v, want a usage error", err)
+	}
+}

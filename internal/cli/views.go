@@ -2,9 +2,12 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -51,8 +54,16 @@ func runView(ctx context.Context, f *Factory, req *listRequest) error {
 	so := req.Stats
 	so.Lang = req.Render.Lang
 	var prev *netstats.Snapshot
-	for first := true; ; first = false {
-		if err := showView(ctx, f, req, out, nv, so, &prev, first); err != nil {
+	var round bytes.Buffer
+	for n := 1; ; n++ {
+		round.Reset()
+		rb := bufio.NewWriter(&round)
+		at := time.Now()
+		if err := showView(ctx, f, req, rb, nv, so, &prev, n == 1); err != nil {
+			return err
+		}
+		rb.Flush()
+		if err := writeRound(out, round.Bytes(), req, n, at); err != nil {
 			return err
 		}
 		if err := out.Flush(); err != nil {
@@ -62,6 +73,71 @@ func runView(ctx context.Context, f *Factory, req *listRequest) error {
 			return nil
 		}
 	}
+}
+
+// writeRound writes round n of a view, taken at time at, to out. A view
+// shown once is written as it is. When it repeats, each round is marked
+// as the listing's are (docs/json.md): JSON and NDJSON objects, each on
+// one line, begin with "seq" and "time"; CSV has one header, with seq and
+// time columns that every row fills. Tables in the net-tools layout
+// follow each other as net-tools prints them (the interface table's title
+// once); the other layouts are separated by a blank line.
+func writeRound(out *bufio.Writer, round []byte, req *listRequest, n int, at time.Time) error {
+	if req.Interval == 0 {
+		_, err := out.Write(round)
+		return err
+	}
+	stamp := at.UTC().Format(time.RFC3339Nano)
+	switch req.Render.Format {
+	case render.JSON, render.NDJSON:
+		dec := json.NewDecoder(bytes.NewReader(round))
+		for {
+			var v json.RawMessage
+			if err := dec.Decode(&v); err == io.EOF {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			var c bytes.Buffer
+			if err := json.Compact(&c, v); err != nil {
+				return err
+			}
+			b := bytes.TrimPrefix(c.Bytes(), []byte("{"))
+			fmt.Fprintf(out, `{"seq":%d,"time":%q`, n, stamp)
+			if len(b) > 0 && b[0] != '}' {
+				out.WriteByte(',')
+			}
+			out.Write(b)
+			out.WriteByte('\n')
+		}
+	case render.CSV:
+		lines := bytes.SplitAfter(round, []byte("\n"))
+		for i, l := range lines {
+			l = bytes.TrimRight(l, "\n")
+			if len(l) == 0 || (i == 0 && n > 1) {
+				continue // the header comes once
+			}
+			out.Write(l)
+			if i == 0 {
+				out.WriteString(",seq,time\n")
+			} else {
+				fmt.Fprintf(out, ",%d,%s\n", n, stamp)
+			}
+		}
+		return nil
+	}
+	if req.Render.Style == render.Linux {
+		if n > 1 && req.View == viewIfaces {
+			round = bytes.TrimPrefix(round, []byte("Kernel Interface table\n"))
+		}
+		_, err := out.Write(round)
+		return err
+	}
+	if n > 1 {
+		out.WriteByte('\n')
+	}
+	_, err := out.Write(round)
+	return err
 }
 
 // wait sleeps for interval and reports whether to show the next round:
@@ -81,9 +157,6 @@ func wait(ctx context.Context, interval time.Duration) bool {
 func showView(ctx context.Context, f *Factory, req *listRequest, out *bufio.Writer, nv netview.Options,
 	so statsview.Options, prev **netstats.Snapshot, first bool) error {
 	src := f.Views
-	if !first {
-		out.WriteByte('\n')
-	}
 	if req.Ethernet && (req.View == viewEthernet || req.View == viewStats) {
 		ifs, _, err := src.Interfaces()
 		if err != nil {

@@ -115,3 +115,12 @@ func init() {
 		"cli.flag.continuous.views": "每秒刷新一次，直到被中断",
 	})
 }
+
+func init() {
+	merge(en, map[string]string{
+		"cli.err.stats.csvrepeat": "repeated statistics are totals, then rates: two tables one CSV stream cannot hold (use --format ndjson or json)",
+	})
+	merge(zh, map[string]string{
+		"cli.err.stats.csvrepeat": "重复显示的统计先是累计值、后是速率，是两张表，一个 CSV 流放不下（请用 --format ndjson 或 json）",
+	})
+}
