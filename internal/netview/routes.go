@@ -71,14 +71,17 @@ func writeRoutesModern(bw *bufio.Writer, v4, v6 []routes.Route, o *Options) {
 	sections := []struct {
 		rs    []routes.Route
 		title string
-	}{{v4, o.t("netview.routes.ipv4")}, {v6, o.t("netview.routes.ipv6")}}
+		fam   int
+	}{{v4, o.t("netview.routes.ipv4"), 4}, {v6, o.t("netview.routes.ipv6"), 6}}
 	var head []string
 	for _, c := range []string{"dest", "gateway", "iface", "metric", "table", "protocol", "scope", "source", "type"} {
 		head = append(head, o.t("netview.routes.col."+c))
 	}
 	first := true
 	for _, s := range sections {
-		if len(s.rs) == 0 && (o.Families == FamilyDefault || o.Families == FamilyBoth) {
+		if !o.wants(s.fam) || len(s.rs) == 0 && (o.Families == FamilyDefault || o.Families == FamilyBoth) {
+			// A family not asked for has no section; one asked for
+			// alone shows its (maybe empty) table.
 			continue
 		}
 		if !first {
