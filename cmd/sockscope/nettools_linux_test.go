@@ -49,7 +49,7 @@ func TestIntegrationNetToolsViews(t *testing.T) {
 	setupViews(t, ns)
 
 	for _, args := range [][]string{
-		{"-rn"}, {"-r"}, {"-rn6"}, {"-rn", "-A", "inet6"}, {"-rn4"},
+		{"-rn"}, {"-r"}, {"-rn6"}, {"-rn", "-A", "inet6"}, {"-rn4"}, {"-rne"}, {"-ree"}, {"-rnee"}, {"-rne6"},
 		{"-i"}, {"-ia"}, {"-ie"}, {"-iea"},
 		{"-g"}, {"-gn"},
 		{"-s"}, {"-st"}, {"-su"}, {"-sw"}, {"-s4"}, {"-s6"}, {"-stu"},

@@ -112,8 +112,9 @@ var flagDefs = []flagDef{
 	{"ipv6", inList | inStats | inRoutes | inGroups | inSummary, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.v6, "ipv6", "6", false, t("cli.flag.ipv6"))
 	}},
-	{"extended", inList | inIfaces | inEthernet, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
-		fs.BoolVarP(&lf.extended, "extended", "e", false, t("cli.flag.extended"))
+	{"extended", inList | inIfaces | inEthernet | inRoutes, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		// A count: net-tools' -ee shows more of the routing table.
+		fs.CountVarP(&lf.extended, "extended", "e", t("cli.flag.extended"))
 	}},
 	{"wide", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.wide, "wide", "W", false, t("cli.flag.wide"))
@@ -242,7 +243,7 @@ func addFlags(fs *pflag.FlagSet, lf *listFlags, lang string, in scope, p protoFo
 // the socket listing's: the key for each (flag, scope) pair.
 var verbUsages = map[string]map[scope]string{
 	"all":        {inIfaces: "cli.flag.all.ifaces"},
-	"extended":   {inIfaces: "cli.flag.extended.ifaces"},
+	"extended":   {inIfaces: "cli.flag.extended.ifaces", inRoutes: "cli.flag.extended.routes"},
 	"tcp":        {inStats: "cli.flag.tcp.stats"},
 	"udp":        {inStats: "cli.flag.udp.stats"},
 	"raw":        {inStats: "cli.flag.raw.stats"},
@@ -341,7 +342,7 @@ func flagUsages(fs *pflag.FlagSet, lang string) string {
 			left = "  -" + fl.Shorthand + ", --" + fl.Name
 		}
 		varname, usage := pflag.UnquoteUsage(fl)
-		if fl.Value.Type() != "bool" {
+		if t := fl.Value.Type(); t != "bool" && t != "count" {
 			if varname == "" || varname == "string" || varname == "strings" || varname == "int" {
 				varname = strings.ToUpper(fl.Name)
 			}

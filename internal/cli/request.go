@@ -26,7 +26,8 @@ const programSentinel = "\x00program"
 type listFlags struct {
 	all, numeric, showPID, exe, listening   bool
 	tcp, udp, raw, unix, mptcp, v4, v6      bool
-	extended, wide, fqdn, continuous, query bool
+	wide, fqdn, continuous, query           bool
+	extended                                int // -e, -ee
 	resolve, json, rate, nonzero, timers    bool
 	noHeader, version                       bool
 	proto                                   string // -p: "" not given, programSentinel, or PROTO
@@ -68,7 +69,8 @@ type listRequest struct {
 	ViewProtos    string
 	Families      int
 	Ethernet      bool
-	All, Extended bool
+	All      bool
+	Extended int // -e given once, twice (-ee)
 	// Ifaces are the interfaces --iface selects in the interface and
 	// group views (none: all).
 	Ifaces []string
@@ -180,7 +182,7 @@ func buildRequest(in requestInput) (*listRequest, error) {
 		if err := checkApplies(in.set, req.View, req.Render.Style == render.Windows, lang); err != nil {
 			return nil, err
 		}
-	} else if req.View == viewIfaces && f.extended && req.Render.Style == render.Windows {
+	} else if req.View == viewIfaces && f.extended > 0 && req.Render.Style == render.Windows {
 		req.View = viewEthernet
 	}
 	if req.View == viewSummary {
@@ -195,7 +197,13 @@ func buildRequest(in requestInput) (*listRequest, error) {
 		req.All = f.all
 		req.Ifaces = splitList(f.iface)
 		req.Extended = f.extended
-		req.Ethernet = f.extended && req.Render.Style == render.Windows
+		req.Ethernet = f.extended > 0 && req.Render.Style == render.Windows
+		if f.extended > 0 && (req.View == viewRoutes || req.View == viewIfaces) &&
+			(req.Render.Style != render.Linux || req.Render.Format != render.Table) {
+			// -e with -r and -i is net-tools' table, in its layout; the
+			// modern table and the data formats already hold everything.
+			return nil, flagErrorf(lang, "cli.err.extended.layout")
+		}
 		switch {
 		case f.v4 && f.v6:
 			req.Families = netview.FamilyBoth
@@ -395,7 +403,7 @@ func listRender(in requestInput, req *listRequest, showProgram bool) error {
 	r.Timers = req.Timers
 	r.ShowProgram = showProgram || ((len(req.PIDs) > 0 || len(req.Programs) > 0) && !f.showPID)
 	r.ShowExe = f.exe
-	r.Extended = f.extended
+	r.Extended = f.extended > 0
 	r.Wide = f.wide
 	r.FQDN = f.fqdn
 	r.All = f.all || f.query

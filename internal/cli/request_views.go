@@ -91,7 +91,7 @@ func pickView(f *listFlags, style render.Style) view {
 		return viewIfaces
 	case f.groups:
 		return viewGroups
-	case f.extended && style == render.Windows:
+	case f.extended > 0 && style == render.Windows:
 		return viewEthernet
 	}
 	return viewList

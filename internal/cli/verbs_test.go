@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/netip"
 	"runtime/debug"
 	"slices"
@@ -557,5 +558,30 @@ func TestViewRounds(t *testing.T) {
 	}
 	if _, _, err := execRoot(t, false, "-s", "--format", "csv", "1"); !IsUsageError(err) {
 		t.Errorf("-s --format csv 1: %v, want a usage error", err)
+	}
+}
+
+// TestIfacesAll checks that the interface table lists the interfaces that
+// are up, and -a all of them, as netstat -i does; and that -e outside
+// net-tools' layout is refused.
+func TestIfacesAll(t *testing.T) {
+	f := &Factory{Views: ViewSources{
+		Interfaces: func() ([]ifaces.Interface, map[string]netview.IfaceInfo, error) {
+			return []ifaces.Interface{{Name: "lo"}, {Name: "down0"}},
+				map[string]netview.IfaceInfo{"lo": {Flags: net.FlagUp | net.FlagLoopback}, "down0": {}}, nil
+		},
+	}}
+	out, _, err := execList(t, f, "interfaces", "--format", "csv")
+	if err != nil || strings.Contains(out, "down0") {
+		t.Errorf("interfaces (%v) lists a down one:\n%s", err, out)
+	}
+	out, _, err = execList(t, f, "interfaces", "-a", "--format", "csv")
+	if err != nil || !strings.Contains(out, "down0") {
+		t.Errorf("interfaces -a (%v) leaves out a down one:\n%s", err, out)
+	}
+	for _, args := range [][]string{{"interfaces", "-e"}, {"routes", "-e"}, {"-rn", "-e", "--format", "json"}} {
+		if _, _, err := execList(t, f, args...); !IsUsageError(err) {
+			t.Errorf("%q: %v, want a usage error", args, err)
+		}
 	}
 }

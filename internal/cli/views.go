@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"slices"
 	"strings"
 	"time"
@@ -47,7 +48,7 @@ func runView(ctx context.Context, f *Factory, req *listRequest) error {
 	}
 	out := bufio.NewWriterSize(f.stdout(req.Render.Format), 64<<10)
 	nv := netview.Options{Style: req.Render.Style, Format: req.Render.Format, Lang: req.Render.Lang,
-		Numeric: req.Numeric, Families: req.Families, All: req.All, Extended: req.Extended}
+		Numeric: req.Numeric, Families: req.Families, All: req.All, Extended: req.Extended > 0, MoreExtended: req.Extended > 1}
 	if nv.Style == render.Linux && !nv.Numeric && f.Views.Names != nil {
 		nv.Names = f.Views.Names()
 	}
@@ -225,6 +226,13 @@ func showView(ctx context.Context, f *Factory, req *listRequest, out *bufio.Writ
 		ifs, info, err := src.Interfaces()
 		if err != nil {
 			return fmt.Errorf("interface table: %w", err)
+		}
+		if !req.All && info != nil {
+			// As netstat -i: the interfaces that are up, -a for all.
+			ifs = slices.DeleteFunc(ifs, func(i ifaces.Interface) bool {
+				in, ok := info[i.Name]
+				return ok && in.Flags&net.FlagUp == 0
+			})
 		}
 		if len(req.Ifaces) > 0 {
 			if ifs = slices.DeleteFunc(ifs, func(i ifaces.Interface) bool { return !req.wantIface(i.Name) }); len(ifs) == 0 {

@@ -124,3 +124,21 @@ func init() {
 		"cli.err.stats.csvrepeat": "重复显示的统计先是累计值、后是速率，是两张表，一个 CSV 流放不下（请用 --format ndjson 或 json）",
 	})
 }
+
+func init() {
+	merge(en, map[string]string{
+		"cli.flag.extended.routes": "net-tools' Metric, Ref and Use columns (-ee: MSS, Window and irtt too; with --style linux)",
+	})
+	merge(zh, map[string]string{
+		"cli.flag.extended.routes": "net-tools 的 Metric、Ref、Use 列（-ee 再加 MSS、Window、irtt；用于 --style linux）",
+	})
+}
+
+func init() {
+	merge(en, map[string]string{
+		"cli.err.extended.layout": "-e with -r or -i is net-tools' extended table (--style linux) or Windows' Ethernet statistics (--style windows); this layout already shows every column",
+	})
+	merge(zh, map[string]string{
+		"cli.err.extended.layout": "-e 与 -r 或 -i 一起用时是 net-tools 的扩展表（--style linux）或 Windows 的以太网统计（--style windows）；当前布局已显示全部列",
+	})
+}

@@ -52,7 +52,14 @@ func WriteKernelRoutes(w io.Writer, krs []routes.KernelRoute, o Options) error {
 	return output(w, func(bw *bufio.Writer) error {
 		if v4 {
 			bw.WriteString("Kernel IP routing table\n")
-			bw.WriteString(routeHead4)
+			switch {
+			case o.MoreExtended:
+				bw.WriteString(routeHead4ee)
+			case o.Extended:
+				bw.WriteString(routeHead4e)
+			default:
+				bw.WriteString(routeHead4)
+			}
 			for i := range krs {
 				if kr := &krs[i]; kr.Family == 4 && kr.Flags&routes.RTFUp != 0 {
 					writeKernelRoute4(bw, kr, &o)
@@ -73,7 +80,9 @@ func WriteKernelRoutes(w io.Writer, krs []routes.KernelRoute, o Options) error {
 }
 
 const (
-	routeHead4 = "Destination     Gateway         Genmask         Flags   MSS Window  irtt Iface\n"
+	routeHead4   = "Destination     Gateway         Genmask         Flags   MSS Window  irtt Iface\n"
+	routeHead4e  = "Destination     Gateway         Genmask         Flags Metric Ref    Use Iface\n"
+	routeHead4ee = "Destination     Gateway         Genmask         Flags Metric Ref    Use Iface    MSS   Window irtt\n"
 	routeHead6 = "Destination                    Next Hop                   Flag Met Ref  Use If\n"
 )
 
@@ -142,6 +151,10 @@ func writeKernelRoute4(bw *bufio.Writer, kr *routes.KernelRoute, o *Options) {
 	dst := o.dest4(kr.Dst, kr.Flags&routes.RTFHost != 0)
 	mask := netmask(kr.Dst.Bits())
 	flags := kernelFlags4(kr.Flags)
+	if o.Extended || o.MoreExtended {
+		writeKernelRoute4e(bw, kr, o, dst, mask, flags)
+		return
+	}
 	if kr.Flags&routes.RTFReject != 0 {
 		fmt.Fprintf(bw, "%-15s -               %-15s %-5s     - -          - -\n", trunc15(dst), mask, flags)
 		return
@@ -152,6 +165,34 @@ func writeKernelRoute4(bw *bufio.Writer, kr *routes.KernelRoute, o *Options) {
 	}
 	fmt.Fprintf(bw, "%-15s %-15s %-15s %-5s %5d %-5d %6d %s\n", trunc15(dst), trunc15(gw), mask,
 		flags, kr.MTU, kr.Window, kr.IRTT, kr.Iface)
+}
+
+// writeKernelRoute4e writes an IPv4 route as net-tools' -e (Metric, Ref,
+// Use) and -ee (then MSS, Window, irtt, the interface cut to 6 bytes)
+// print it; a reject route has "-" where it has no value.
+func writeKernelRoute4e(bw *bufio.Writer, kr *routes.KernelRoute, o *Options, dst, mask, flags string) {
+	reject := kr.Flags&routes.RTFReject != 0
+	gw, ref, iface := "-", "-", "-"
+	if !reject {
+		gw = kr.Gateway.String()
+		if !kr.Gateway.IsUnspecified() {
+			gw = o.hostOr(kr.Gateway, gw)
+		}
+		ref, iface = strconv.Itoa(int(kr.RefCnt)), kr.Iface
+	}
+	fmt.Fprintf(bw, "%-15s %-15s %-15s %-6s%-6d %-3s %6d ", trunc15(dst), trunc15(gw), mask, flags, kr.Metric, ref, kr.Use)
+	if !o.MoreExtended {
+		fmt.Fprintf(bw, "%s\n", iface)
+		return
+	}
+	if len(iface) > 6 {
+		iface = iface[:6]
+	}
+	if reject {
+		fmt.Fprintf(bw, "%-6s   %-5s %-6s %s\n", iface, "-", "-", "-")
+		return
+	}
+	fmt.Fprintf(bw, "%-6s   %-5d %-6d %d\n", iface, kr.MTU, kr.Window, kr.IRTT)
 }
 
 func writeKernelRoute6(bw *bufio.Writer, kr *routes.KernelRoute, o *Options) {

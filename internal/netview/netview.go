@@ -43,6 +43,10 @@ type Options struct {
 	// linux style, the ifconfig-style block per interface instead of the
 	// table (WriteDevices).
 	Extended bool
+	// MoreExtended is net-tools' -ee: with the routing table in the linux
+	// style, the MSS, Window and irtt columns after Extended's Metric, Ref
+	// and Use.
+	MoreExtended bool
 }
 
 // Address family selections of Options.Families.
