@@ -24,18 +24,18 @@ const programSentinel = "\x00program"
 
 // listFlags are the flags of a listing as parsed, before validation.
 type listFlags struct {
-	all, numeric, showPID, exe, listening   bool
-	tcp, udp, raw, unix, mptcp, v4, v6      bool
-	wide, fqdn, continuous, query           bool
-	extended                                int // -e, -ee
-	resolve, json, rate, nonzero, timers    bool
-	noHeader, version                       bool
-	proto                                   string // -p: "" not given, programSentinel, or PROTO
-	states, ports, pids, programs, iface    []string
-	format, style, source, record, lang     string
-	color, sort                             string
-	top                                     int
-	stats, routes, ifaces, groups           bool
+	all, numeric, showPID, exe, listening bool
+	tcp, udp, raw, unix, mptcp, v4, v6    bool
+	wide, fqdn, continuous, query         bool
+	extended                              int // -e, -ee
+	resolve, json, rate, nonzero, timers  bool
+	noHeader, version                     bool
+	proto                                 string // -p: "" not given, programSentinel, or PROTO
+	states, ports, pids, programs, iface  []string
+	format, style, source, record, lang   string
+	color, sort                           string
+	top                                   int
+	stats, routes, ifaces, groups         bool
 }
 
 // listRequest is a validated listing request.
@@ -65,12 +65,12 @@ type listRequest struct {
 	// is -p's raw value, Families 0 (both), 4 or 6, and Ethernet asks for
 	// Windows netstat -e's block too. All (-a), Extended (-e), NonZero
 	// and Kinds (-t -u -w) select within a view.
-	View          view
-	ViewProtos    string
-	Families      int
-	Ethernet      bool
-	All      bool
-	Extended int // -e given once, twice (-ee)
+	View       view
+	ViewProtos string
+	Families   int
+	Ethernet   bool
+	All        bool
+	Extended   int // -e given once, twice (-ee)
 	// Ifaces are the interfaces --iface selects in the interface and
 	// group views (none: all).
 	Ifaces []string

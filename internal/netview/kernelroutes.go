@@ -83,7 +83,7 @@ const (
 	routeHead4   = "Destination     Gateway         Genmask         Flags   MSS Window  irtt Iface\n"
 	routeHead4e  = "Destination     Gateway         Genmask         Flags Metric Ref    Use Iface\n"
 	routeHead4ee = "Destination     Gateway         Genmask         Flags Metric Ref    Use Iface    MSS   Window irtt\n"
-	routeHead6 = "Destination                    Next Hop                   Flag Met Ref  Use If\n"
+	routeHead6   = "Destination                    Next Hop                   Flag Met Ref  Use If\n"
 )
 
 // flagLetter is one letter of net-tools' route flags.
