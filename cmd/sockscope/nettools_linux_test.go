@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -49,16 +48,13 @@ func TestIntegrationNetToolsViews(t *testing.T) {
 	setupViews(t, ns)
 
 	for _, args := range [][]string{
-		{"-rn"}, {"-r"}, {"-rn6"}, {"-rn", "-A", "inet6"}, {"-rn4"}, {"-rne"}, {"-ree"}, {"-rnee"}, {"-rne6"},
+		{"-rn"}, {"-r"}, {"-rn6"}, {"-rn", "-A", "inet6"}, {"-rn", "-A", "inet,inet6"}, {"-rn4"}, {"-tan", "-A", "inet6"}, {"--route", "--numeric"}, {"--programs", "-tn"}, {"-rne"}, {"-ree"}, {"-rnee"}, {"-rne6"},
 		{"-i"}, {"-ia"}, {"-ie"}, {"-iea"},
 		{"-g"}, {"-gn"},
 		{"-s"}, {"-st"}, {"-su"}, {"-sw"}, {"-s4"}, {"-s6"}, {"-stu"},
 		{"-tan"}, {"-tano"}, {"-uan"}, {"-tanW"}, {"-t"}, {"-tW"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
-			if slices.Contains(args, "-A") {
-				t.Skip("-A is not a sockscope flag yet")
-			}
 			before := runIn(t, ns, real, args...)
 			ours := runIn(t, ns, link, args...)
 			after := runIn(t, ns, real, args...)

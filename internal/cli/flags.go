@@ -112,6 +112,9 @@ var flagDefs = []flagDef{
 	{"ipv6", inList | inStats | inRoutes | inGroups | inSummary, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.v6, "ipv6", "6", false, t("cli.flag.ipv6"))
 	}},
+	{"address-family", inList | inRoutes | inGroups | inStats, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.StringSliceVarP(&lf.families, "address-family", "A", nil, t("cli.flag.address-family"))
+	}},
 	{"extended", inList | inIfaces | inEthernet | inRoutes, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		// A count: net-tools' -ee shows more of the routing table.
 		fs.CountVarP(&lf.extended, "extended", "e", t("cli.flag.extended"))
@@ -236,6 +239,7 @@ func addFlags(fs *pflag.FlagSet, lf *listFlags, lang string, in scope, p protoFo
 	}
 	if in&inSelect != 0 {
 		fs.BoolVar(&lf.version, "version", false, t("cli.flag.version"))
+		fs.SetNormalizeFunc(netToolsNames)
 	}
 }
 
@@ -278,6 +282,24 @@ func verbsOf(sc scope) string {
 		}
 	}
 	return strings.Join(names, ", ")
+}
+
+// netToolsAliases are net-tools' long names for flags sockscope names
+// otherwise, so that scripts written for netstat run (--programs is -p,
+// the PID/Program column; --numeric-hosts and --numeric-ports are -n).
+var netToolsAliases = map[string]string{
+	"programs": "protocol", "extend": "extended", "numeric-hosts": "numeric",
+	"numeric-ports": "numeric", "numeric-users": "numeric", "inet": "ipv4", "inet6": "ipv6",
+	"listen": "listening",
+}
+
+// netToolsNames is the root command's flag name normalizer: net-tools'
+// long names become sockscope's.
+func netToolsNames(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+	if n, ok := netToolsAliases[name]; ok {
+		return pflag.NormalizedName(n)
+	}
+	return pflag.NormalizedName(name)
 }
 
 // flagScope returns the scope of the flag named name (0 if unknown).

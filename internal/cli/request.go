@@ -32,6 +32,7 @@ type listFlags struct {
 	noHeader, version                     bool
 	proto                                 string // -p: "" not given, programSentinel, or PROTO
 	states, ports, pids, programs, iface  []string
+	families                              []string // -A inet,inet6,unix
 	format, style, source, record, lang   string
 	color, sort                           string
 	top                                   int
@@ -126,6 +127,24 @@ var protoNames = map[string]protoSpec{
 
 const validProtos = "tcp, udp, tcpv6, udpv6, raw, raw6, udplite, mptcp, unix"
 
+// addressFamilies reads net-tools' -A FAMILY[,FAMILY] into the flags it
+// means: inet is -4, inet6 -6, unix -x.
+func addressFamilies(f *listFlags, lang string) error {
+	for _, fam := range splitList(f.families) {
+		switch strings.ToLower(fam) {
+		case "inet", "ipv4", "4":
+			f.v4 = true
+		case "inet6", "ipv6", "6":
+			f.v6 = true
+		case "unix", "local":
+			f.unix = true
+		default:
+			return flagErrorf(lang, "cli.err.family", fam)
+		}
+	}
+	return nil
+}
+
 // requestInput is what buildRequest validates: the flags and arguments of
 // one command and what is known of its environment.
 type requestInput struct {
@@ -160,6 +179,9 @@ func buildRequest(in requestInput) (*listRequest, error) {
 		}
 	}
 	if err := checkValues(in.set, lang); err != nil {
+		return nil, err
+	}
+	if err := addressFamilies(f, lang); err != nil {
 		return nil, err
 	}
 	if !slices.Contains(sockets.SourceKinds, f.source) && in.set.Lookup("source") != nil {

@@ -142,3 +142,14 @@ func init() {
 		"cli.err.extended.layout": "-e 与 -r 或 -i 一起用时是 net-tools 的扩展表（--style linux）或 Windows 的以太网统计（--style windows）；当前布局已显示全部列",
 	})
 }
+
+func init() {
+	merge(en, map[string]string{
+		"cli.flag.address-family": "net-tools' -A: only `FAMILY` (inet = -4, inet6 = -6, unix = -x; comma-separated)",
+		"cli.err.family":          "unknown address family %q for -A (valid: inet, inet6, unix)",
+	})
+	merge(zh, map[string]string{
+		"cli.flag.address-family": "net-tools 的 -A：只看 `FAMILY`（inet 即 -4，inet6 即 -6，unix 即 -x；逗号分隔）",
+		"cli.err.family":          "-A 的地址族 %q 无法识别（可选：inet、inet6、unix）",
+	})
+}
