@@ -17,8 +17,9 @@ import (
 // cgroup matches no "cgroup PATH", and the kernel's autobound (no port
 // lock) holds for every socket but a listener whose port is outside the
 // ephemeral range (the lock is set by bind(2) to a nonzero port only,
-// and a connection never inherits it). Owner fields match when any process holding the socket
-// matches; a socket nobody holds matches none.
+// and a connection never inherits it). Owner fields match when any
+// process holding the socket matches; a socket nobody holds matches none,
+// and an empty value (no unit, no container) matches no pattern.
 func (e *Expr) Eval(s *sockets.Socket) bool {
 	if e.Root == nil {
 		return true
@@ -371,7 +372,7 @@ func evalStr(n *Str, s *sockets.Socket) bool {
 		case FieldCgroup:
 			v = pi.Cgroup
 		}
-		if globMatch(n.Glob, v, false) {
+		if v != "" && globMatch(n.Glob, v, false) {
 			return true
 		}
 	}

@@ -1,0 +1,45 @@
+package filter
+
+import (
+	"reflect"
+	"testing"
+)
+
+// FuzzParse checks that parsing never panics and that every accepted
+// filter prints to a canonical form that parses to the same tree and
+// prints the same.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"state established ( dport = :443 or sport = :443 )",
+		"exclude listening src 10.0.0.0/8:80 and not dst [fd00::1]/64",
+		"sport gt 1024 || dport le :https && ! autobound",
+		"dev lo fwmark 0x1/0xf cgroup /system.slice program = ss* pid >= 1",
+		"src unix:/run/\\ x/*.sock or dst fd00::1 or cmdline = \\(x\\)",
+		"((sport = 1)) not !(dport != 2)", "src inet6:*:22 dst inet:1.2.3.4/0",
+		"user = \\and recvq > 0 sendq <= 5 netns = 4026531840 uid != 0",
+		"state syn-rcv dport = *", "", "(", ")", "src [", "\\",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		e, err := Parse(s, testOpts)
+		if err != nil {
+			if _, ok := err.(*Error); !ok {
+				t.Fatalf("Parse(%q) returned %T, not *Error", s, err)
+			}
+			return
+		}
+		c := e.String()
+		e2, err := Parse(c, testOpts)
+		if err != nil {
+			t.Fatalf("Parse(%q) ok, its canonical form %q fails: %v", s, c, err)
+		}
+		if !reflect.DeepEqual(e.Root, e2.Root) || !reflect.DeepEqual(e.Clauses, e2.Clauses) {
+			t.Fatalf("Parse(%q): canonical form %q parses to another tree", s, c)
+		}
+		if c2 := e2.String(); c2 != c {
+			t.Fatalf("canonical form not stable: %q then %q", c, c2)
+		}
+		_, _ = e.Plan()
+	})
+}
