@@ -77,13 +77,13 @@ func TestIPRoute2Testsuite(t *testing.T) {
 
 func TestEvalSemantics(t *testing.T) {
 	socks := []sockets.Socket{
-		tcp(sockets.Listen, "[::]:80", "[::]:0"),                                 // 0
-		tcp(sockets.Established, "[::ffff:10.1.2.3]:80", "[::ffff:10.9.9.9]:40000"), // 1
-		tcp(sockets.Established, "10.1.2.3:443", "192.168.1.5:50000"),           // 2
-		tcp(sockets.TimeWait, "[fd00::1]:22", "[fd00::2]:33000"),                 // 3
-		{Proto: sockets.Unix, Family: sockets.Local, Type: sockets.Stream, State: sockets.Listen, Path: "/run/app.sock", Inode: 80},   // 4
-		{Proto: sockets.Unix, Family: sockets.Local, Type: sockets.Stream, State: sockets.Established, Inode: 81, Peer: 80},            // 5
-		{Proto: sockets.Unix, Family: sockets.Local, Type: sockets.Stream, State: sockets.Established, Path: "@00f3a", Inode: 82},      // 6
+		tcp(sockets.Listen, "[::]:80", "[::]:0"),                                                                                    // 0
+		tcp(sockets.Established, "[::ffff:10.1.2.3]:80", "[::ffff:10.9.9.9]:40000"),                                                 // 1
+		tcp(sockets.Established, "10.1.2.3:443", "192.168.1.5:50000"),                                                               // 2
+		tcp(sockets.TimeWait, "[fd00::1]:22", "[fd00::2]:33000"),                                                                    // 3
+		{Proto: sockets.Unix, Family: sockets.Local, Type: sockets.Stream, State: sockets.Listen, Path: "/run/app.sock", Inode: 80}, // 4
+		{Proto: sockets.Unix, Family: sockets.Local, Type: sockets.Stream, State: sockets.Established, Inode: 81, Peer: 80},         // 5
+		{Proto: sockets.Unix, Family: sockets.Local, Type: sockets.Stream, State: sockets.Established, Path: "@00f3a", Inode: 82},   // 6
 	}
 	idx := func(filter string) string {
 		e := mustParse(t, filter)
@@ -169,7 +169,7 @@ func TestEvalOwners(t *testing.T) {
 
 func TestGlob(t *testing.T) {
 	for _, c := range []struct {
-		pat, name string
+		pat, name  string
 		fold, want bool
 	}{
 		{"*", "", false, true},
