@@ -529,3 +529,30 @@ func (g *gen) leaf() []string {
 		return []string{kw, v}
 	}
 }
+
+// TestIntegrationRefusedBytecode checks that bytecode the kernel refuses
+// fails the snapshot, even with the automatic source, which falls back to
+// /proc/net (where no bytecode applies) when netlink itself is unusable.
+func TestIntegrationRefusedBytecode(t *testing.T) {
+	ns := testutil.NewNetNS(t)
+	err := ns.Do(func() error {
+		l, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		defer l.Close()
+		src, err := sockets.NewSystemSource(sockets.SourceOptions{})
+		if err != nil {
+			return err
+		}
+		bad := string([]byte{99, 4, 8, 0}) // an unknown operation
+		got, err := src.Snapshot(context.Background(), sockets.Filter{Protos: sockets.ProtoSet(0).With(sockets.TCP), Bytecode: bad}, nil)
+		if err == nil || !strings.Contains(err.Error(), "invalid argument") {
+			return fmt.Errorf("refused bytecode: got %d sockets and error %v, want EINVAL", len(got), err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

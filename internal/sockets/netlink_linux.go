@@ -365,6 +365,11 @@ func (s *netlinkSource) run(ctx context.Context, d *dumper, c **diagConn, redial
 			dst = dst[:before]
 			r.missing = r.missing.With(j.p)
 			r.missingErr[j.p] = err
+		case j.p != Unix && d.bc != "" && (errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EPERM)):
+			// The kernel refused the filter's bytecode (or, EPERM, its
+			// fwmark test without CAP_NET_ADMIN): a failed query, not a
+			// broken netlink, so no fallback to an unfiltered source.
+			return dst[:before], &OpError{Op: j.op() + " with filter bytecode", Family: j.name(), Err: err}
 		default:
 			dst = dst[:before]
 			r.errs = append(r.errs, &OpError{Op: j.op(), Family: j.name(), Err: err})
