@@ -15,21 +15,6 @@ import (
 	"github.com/sockscope/sockscope/internal/testutil"
 )
 
-// netToolsNetstat returns the path of net-tools' netstat, skipping the
-// test when it is not installed, unless SOCKSCOPE_NETTOOLS=require (CI)
-// makes that a failure.
-func netToolsNetstat(t *testing.T) string {
-	t.Helper()
-	const path = "/usr/bin/netstat"
-	if fi, err := os.Lstat(path); err != nil || fi.Mode()&os.ModeSymlink != 0 {
-		if os.Getenv("SOCKSCOPE_NETTOOLS") == "require" {
-			t.Fatalf("net-tools' netstat is not at %s (SOCKSCOPE_NETTOOLS=require)", path)
-		}
-		t.Skipf("net-tools' netstat is not at %s: install the Debian package net-tools to compare with it", path)
-	}
-	return path
-}
-
 // TestIntegrationNetToolsViews runs every view through the netstat name and
 // compares it with net-tools' netstat, run just before and just after in the
 // same namespace the test sets up: interfaces up, down and without ARP,
@@ -38,7 +23,7 @@ func netToolsNetstat(t *testing.T) string {
 // by lying between net-tools' two readings (a counter or timer that moved).
 func TestIntegrationNetToolsViews(t *testing.T) {
 	testutil.RequireRoot(t)
-	real := netToolsNetstat(t)
+	real := testutil.NetToolsNetstat(t)
 	bin := sockscopeBinary(t)
 	link := filepath.Join(t.TempDir(), "netstat")
 	if err := os.Symlink(bin, link); err != nil {

@@ -20,21 +20,6 @@ import (
 	"github.com/sockscope/sockscope/internal/testutil"
 )
 
-const netstatPath = "/usr/bin/netstat"
-
-// requireNetstat skips the test when net-tools' netstat is missing, or
-// fails it when SOCKSCOPE_NETTOOLS=require (as in CI).
-func requireNetstat(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat(netstatPath); err == nil {
-		return
-	}
-	if os.Getenv("SOCKSCOPE_NETTOOLS") == "require" {
-		t.Fatal("net-tools netstat not found at " + netstatPath + " and SOCKSCOPE_NETTOOLS=require (install the Debian package net-tools)")
-	}
-	t.Skip("needs net-tools' netstat at " + netstatPath + " (Debian package net-tools) to compare with; set SOCKSCOPE_NETTOOLS=require to make this a failure")
-}
-
 // ipNS runs ip -n NS ARGS, failing the test on an error.
 func ipNS(t *testing.T, ns *testutil.NetNS, args ...string) error {
 	t.Helper()
@@ -256,7 +241,7 @@ func readNSData(t *testing.T, ns *testutil.NetNS) nsData {
 // between the two reads, are compared as ranges (between a read before and
 // one after netstat ran).
 func TestNetToolsViews(t *testing.T) {
-	requireNetstat(t)
+	netstatPath := testutil.NetToolsNetstat(t)
 	ns := setupNetToolsNS(t)
 	joinGroups(t, ns)
 	cases := []struct {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,21 +18,6 @@ import (
 	"github.com/sockscope/sockscope/internal/testutil"
 )
 
-const netstatPath = "/usr/bin/netstat"
-
-// requireNetstat skips the test when net-tools' netstat is missing, or
-// fails it when SOCKSCOPE_NETTOOLS=require (as in CI).
-func requireNetstat(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat(netstatPath); err == nil {
-		return
-	}
-	if os.Getenv("SOCKSCOPE_NETTOOLS") == "require" {
-		t.Fatal("net-tools netstat not found at " + netstatPath + " and SOCKSCOPE_NETTOOLS=require (install the Debian package net-tools)")
-	}
-	t.Skip("needs net-tools' netstat at " + netstatPath + " (Debian package net-tools) to compare with; set SOCKSCOPE_NETTOOLS=require to make this a failure")
-}
-
 // TestIntegrationNetToolsTimers compares the linux style with Timers to
 // net-tools' netstat -tano and -tuno, run in a namespace the test fills
 // with TCP sockets in the states whose timers differ: listeners (off),
@@ -45,7 +29,7 @@ func requireNetstat(t *testing.T) {
 // the timers move between the two reads, so they are compared as
 // ranges; every other byte must be equal.
 func TestIntegrationNetToolsTimers(t *testing.T) {
-	requireNetstat(t)
+	netstatPath := testutil.NetToolsNetstat(t)
 	ns := testutil.NewNetNS(t)
 	// A dummy interface (an ifb one where the kernel lacks the dummy
 	// driver) swallows what is routed to it: the SYN_SENT socket's SYNs

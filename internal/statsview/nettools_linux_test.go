@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,23 +14,6 @@ import (
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/testutil"
 )
-
-// netTools returns the path of net-tools' netstat, or skips the test
-// (fails it when SOCKSCOPE_NETTOOLS=require, as in CI).
-func netTools(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{"/usr/bin/netstat", "/bin/netstat"} {
-		out, err := exec.Command(p, "--version").Output()
-		if err == nil && bytes.Contains(out, []byte("net-tools")) {
-			return p
-		}
-	}
-	if os.Getenv("SOCKSCOPE_NETTOOLS") == "require" {
-		t.Fatal("net-tools netstat not found at /usr/bin/netstat and SOCKSCOPE_NETTOOLS=require (install the Debian package net-tools)")
-	}
-	t.Skip("needs net-tools' netstat at /usr/bin/netstat (Debian package net-tools) to compare with; set SOCKSCOPE_NETTOOLS=require to make this a failure")
-	return ""
-}
 
 // netToolsOptions returns the Options that mean what net-tools' flags
 // after -s mean.
@@ -67,7 +49,7 @@ func netToolsOptions(args []string) Options {
 // that moved between the two reads may be anything between its two
 // values. Needs root (skips otherwise) and net-tools.
 func TestIntegrationNetToolsStats(t *testing.T) {
-	netstat := netTools(t)
+	netstat := testutil.NetToolsNetstat(t)
 	ns := testutil.NewNetNS(t)
 	err := ns.Do(func() error {
 		if err := dialLoopback(5); err != nil {
