@@ -140,11 +140,26 @@ func ParseSNMP(data []byte) ([]Group, error) {
 // Like ParseSNMP it keeps every good line and reports each bad one with an
 // error wrapping errs.ErrMalformed.
 func ParseSNMP6(data []byte) ([]Group, error) {
-	var (
-		groups []Group
-		errs   []error
-		index  = map[string]int{}
-	)
+	var groups []Group
+	index := map[string]int{}
+	errs := eachPair(data, func(full []byte, v int64) {
+		group, name := splitSNMP6(string(full))
+		i, ok := index[group]
+		if !ok {
+			i = len(groups)
+			index[group] = i
+			groups = append(groups, Group{Name: group})
+		}
+		groups[i].Counters = append(groups[i].Counters, Counter{Name: name, Value: v})
+	})
+	return groups, errors.Join(errs...)
+}
+
+// eachPair calls fn with the name and value of every "name value" line of
+// data, and returns an error wrapping errs.ErrMalformed, quoting the line,
+// for each line that is not one (blank lines are skipped).
+func eachPair(data []byte, fn func(name []byte, v int64)) []error {
+	var errs []error
 	for len(data) > 0 {
 		var line []byte
 		line, data = nextLine(data)
@@ -161,16 +176,9 @@ func ParseSNMP6(data []byte) ([]Group, error) {
 			errs = append(errs, parseError("bad value", line))
 			continue
 		}
-		group, name := splitSNMP6(string(f[0]))
-		i, ok := index[group]
-		if !ok {
-			i = len(groups)
-			index[group] = i
-			groups = append(groups, Group{Name: group})
-		}
-		groups[i].Counters = append(groups[i].Counters, Counter{Name: name, Value: v})
+		fn(f[0], v)
 	}
-	return groups, errors.Join(errs...)
+	return errs
 }
 
 // splitSNMP6 returns the group and counter name of an snmp6 name.
@@ -259,32 +267,14 @@ func ParseSockstat(data []byte) ([]Group, error) {
 // whole. Like the other parsers it keeps every good line and reports each
 // bad one with an error wrapping errs.ErrMalformed.
 func ParseSCTP(data []byte) ([]Group, error) {
-	var (
-		g    = Group{Name: "Sctp"}
-		errs []error
-	)
-	for len(data) > 0 {
-		var line []byte
-		line, data = nextLine(data)
-		f := bytes.Fields(line)
-		if len(f) == 0 {
-			continue
-		}
-		if len(f) != 2 {
-			errs = append(errs, parseError("want name and value", line))
-			continue
-		}
-		v, err := parseValue(f[1])
-		if err != nil {
-			errs = append(errs, parseError("bad value", line))
-			continue
-		}
-		name := string(f[0])
+	g := Group{Name: "Sctp"}
+	errs := eachPair(data, func(full []byte, v int64) {
+		name := string(full)
 		if n, ok := strings.CutPrefix(name, "Sctp"); ok && n != "" {
 			name = n
 		}
 		g.Counters = append(g.Counters, Counter{Name: name, Value: v})
-	}
+	})
 	if len(g.Counters) == 0 {
 		return nil, errors.Join(errs...)
 	}
