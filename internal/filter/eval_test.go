@@ -244,3 +244,27 @@ func TestPlanSplit(t *testing.T) {
 		t.Errorf("empty: %+v", p)
 	}
 }
+
+// TestAfterDumpAlone checks that a source that applies no bytecode (the
+// /proc fallback, Windows) gets what Eval selects from Plan.AfterDump
+// alone, for conjuncts the socket can tell (no autobound, no fwmark).
+func TestAfterDumpAlone(t *testing.T) {
+	socks := append(append([]sockets.Socket{}, bcSockets...), ssFixture...)
+	for _, f := range []string{
+		"src 0.0.0.0", "not src 0.0.0.0", "src 0.0.0.0/0", "src [::/0]", "dst 10.0.0.0/8",
+		"src [::ffff:10.1.2.3]", "not ( sport >= :80 and dst [::ffff:10.0.0.0/104] ) or dport = :1",
+		"sport = :22 and recvq = 0", "dev lo or src 0.0.0.0",
+	} {
+		e := mustParse(t, f)
+		p, err := e.Plan()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range socks {
+			s := &socks[i]
+			if got, want := p.AfterDump == nil || p.AfterDump(s), e.Eval(s); got != want {
+				t.Errorf("%q on %v %v: AfterDump %v, Eval %v", f, s.Local, s.Remote, got, want)
+			}
+		}
+	}
+}

@@ -101,9 +101,10 @@ type Plan struct {
 	Bytecode []byte
 	// AfterDump evaluates, in user space, ss's whole expression part as
 	// ss's user space does after the kernel (both together make ss's
-	// result) and the fields known from the socket alone (state inside
-	// the expression, uid, netns, recvq, sendq). Nil if there is nothing
-	// to evaluate. A conjunct with fwmark or cgroup PATH, which only the
+	// result), the kernel's semantics again where the socket tells them
+	// (so that a source without bytecode selects the same), and the
+	// fields known from the socket alone (state inside the expression,
+	// uid, netns, recvq, sendq). Nil if there is nothing to evaluate. A conjunct with fwmark or cgroup PATH, which only the
 	// kernel can tell, is left to the bytecode for inet sockets: a source
 	// that cannot apply bytecode (the /proc fallback, Windows) does not
 	// filter by it, and ss's user-space pass over it (its family-blind
@@ -151,25 +152,35 @@ func (e *Expr) Plan() (*Plan, error) {
 		}
 		p.Bytecode = bc
 	}
-	var markish []bool
+	// ss's user-space pass over the kernel conjuncts, and the kernel's
+	// own semantics again where they can be told from the socket, for a
+	// source that applies no bytecode (the /proc fallback, Windows).
+	type check struct {
+		n              Node
+		kernel         bool // evaluate the kernel semantics too
+		markish, guess bool // only the kernel can tell; autobound is guessed
+	}
+	usable := e.kernelUsable()
+	var checks []check
 	for _, c := range kern {
 		var k leafKinds
 		kindsOf(c, &k)
-		markish = append(markish, k.markish)
+		checks = append(checks, check{c, usable, k.markish, hasAuto(c)})
 	}
-	if len(kern)+len(dump) > 0 {
+	for _, c := range dump {
+		checks = append(checks, check{n: c})
+	}
+	if len(checks) > 0 {
 		p.AfterDump = func(s *sockets.Socket) bool {
 			inet := isInet(s)
-			for i, c := range kern {
-				if inet && markish[i] {
+			for _, c := range checks {
+				if inet && c.markish {
 					continue
 				}
-				if !e.user(c, s) {
+				if !e.user(c.n, s) {
 					return false
 				}
-			}
-			for _, c := range dump {
-				if !e.user(c, s) {
+				if inet && c.kernel && !c.guess && !e.kernel(c.n, s) {
 					return false
 				}
 			}
@@ -199,6 +210,20 @@ func (p *Plan) Filter(f sockets.Filter) sockets.Filter {
 	}
 	f.Bytecode = string(p.Bytecode)
 	return f
+}
+
+func hasAuto(n Node) bool {
+	switch n := n.(type) {
+	case *And:
+		return hasAuto(n.L) || hasAuto(n.R)
+	case *Or:
+		return hasAuto(n.L) || hasAuto(n.R)
+	case *Not:
+		return hasAuto(n.X)
+	case *Auto:
+		return true
+	}
+	return false
 }
 
 func andAll(ns []Node) Node {
