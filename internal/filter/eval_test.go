@@ -268,3 +268,29 @@ func TestAfterDumpAlone(t *testing.T) {
 		}
 	}
 }
+
+func TestPlanTooLong(t *testing.T) {
+	words := []string{"sport = :1"}
+	for i := 0; i < 5000; i++ {
+		words = append(words, "or", "dst", "[fd00::1]:80")
+	}
+	e, err := ParseArgs(words, testOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.Plan()
+	if err != nil || p.Bytecode != nil || p.AfterDump == nil {
+		t.Fatalf("Plan: %v, %+v", err, p)
+	}
+	s := tcp(sockets.Established, "10.0.0.1:1", "1.1.1.1:2")
+	if !p.AfterDump(&s) {
+		t.Error("AfterDump fails a matching socket")
+	}
+	if _, err := ParseArgs(append(words, "fwmark", "1"), testOpts); err != nil {
+		t.Fatal(err)
+	}
+	e, _ = ParseArgs(append([]string{"fwmark", "1", "or"}, words...), testOpts)
+	if _, err := e.Plan(); err != ErrTooLong {
+		t.Errorf("with fwmark: Plan error %v, want ErrTooLong", err)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -554,5 +555,105 @@ func TestIntegrationRefusedBytecode(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// cgroup2Resolver returns the cgroup id of a cgroup v2 path as ss finds
+// it: the inode of its directory under the cgroup2 mount.
+func cgroup2Resolver(t *testing.T) func(string) (uint64, bool) {
+	mounts, err := os.ReadFile("/proc/self/mounts")
+	if err != nil {
+		t.Skipf("no /proc/self/mounts: %v", err)
+	}
+	root := ""
+	for _, line := range strings.Split(string(mounts), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 2 && f[2] == "cgroup2" {
+			root = f[1]
+			break
+		}
+	}
+	if root == "" {
+		t.Skip("no cgroup2 mount")
+	}
+	return func(p string) (uint64, bool) {
+		fi, err := os.Stat(root + "/" + strings.TrimPrefix(p, "/"))
+		if err != nil {
+			return 0, false
+		}
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		return st.Ino, ok
+	}
+}
+
+// TestIntegrationCgroupAndMark checks the conditions only the kernel can
+// tell. fwmark against ss: the plan's bytecode selects what ss lists.
+// cgroup PATH against the kernel alone, since ss 6.1 resolves paths to id
+// 0 on a host whose cgroup2 is not mounted at /sys/fs/cgroup (it then
+// lists nothing): with every process of the test in the root cgroup, "cgroup
+// /" selects every full socket (not TIME_WAIT or request sockets, whose
+// cgroup the kernel reports as 0).
+func TestIntegrationCgroupAndMark(t *testing.T) {
+	w := newWorld(t)
+	resolve := cgroup2Resolver(t)
+	w.opts.Cgroup = resolve
+	list := func(f string) (map[string]int, *Plan) {
+		e, err := ParseArgs(strings.Fields(f), w.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := e.Plan()
+		if err != nil {
+			t.Fatal(err)
+		}
+		socks, err := w.dump(t, p.Filter(ssAll))
+		if err != nil {
+			t.Fatalf("%q: %v", f, err)
+		}
+		got := map[string]int{}
+		for i := range socks {
+			if p.AfterDump == nil || p.AfterDump(&socks[i]) {
+				got[key(&socks[i])]++
+			}
+		}
+		return got, p
+	}
+	for _, f := range []string{"fwmark 0", "fwmark 1/1", "not fwmark 0x0/0x0", "fwmark 0 and sport >= :1024"} {
+		want, ok, why := w.runSS(t, strings.Fields(f))
+		if !ok {
+			t.Errorf("ss refuses %q: %s", f, why)
+			continue
+		}
+		got, _ := list(f)
+		if d := diffKeys(got, want); len(d) > 0 {
+			t.Errorf("%q: we vs ss:\n  %s", f, strings.Join(d, "\n  "))
+		}
+	}
+
+	self, _ := os.ReadFile("/proc/self/cgroup")
+	if !strings.Contains("\n"+string(self), "\n0::/\n") {
+		t.Skipf("the test is not in the root cgroup v2:\n%s", self)
+	}
+	all, err := w.dump(t, ssAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{}
+	for i := range all {
+		switch all[i].State {
+		case sockets.TimeWait, sockets.SynRecv, sockets.NewSynRecv:
+		default:
+			want[key(&all[i])]++
+		}
+	}
+	got, p := list("cgroup /")
+	if p.Bytecode == nil {
+		t.Fatal("cgroup / sends no bytecode")
+	}
+	if d := diffKeys(got, want); len(d) > 0 {
+		t.Errorf("cgroup /: kernel vs full sockets:\n  %s", strings.Join(d, "\n  "))
+	}
+	if got, _ := list("cgroup / and not cgroup /"); len(got) != 0 {
+		t.Errorf("cgroup / and not cgroup /: %v", got)
 	}
 }

@@ -124,9 +124,10 @@ type Plan struct {
 // Plan splits the expression. The top-level and-chain is split by
 // conjunct: a conjunct the kernel can evaluate goes to the bytecode (and
 // AfterDump, as ss re-checks it), one that needs owners to AfterOwners,
-// the rest to AfterDump. It fails only if the bytecode would be longer
-// than the kernel's limits (then nothing goes to the kernel... the error
-// says so; see Compile).
+// the rest to AfterDump. Bytecode longer than the kernel takes is left
+// out (AfterDump then does the kernel's part); Plan fails (ErrTooLong)
+// only if that part tests fwmark or cgroup PATH, which only the kernel
+// can tell.
 func (e *Expr) Plan() (*Plan, error) {
 	p := &Plan{}
 	p.States, p.StatesGiven = e.States()
@@ -145,12 +146,17 @@ func (e *Expr) Plan() (*Plan, error) {
 			owners = append(owners, c)
 		}
 	}
-	if len(kern) > 0 && e.kernelUsable() {
+	usable := e.kernelUsable()
+	if len(kern) > 0 && usable {
 		bc, err := Compile(andAll(kern))
-		if err != nil {
+		switch {
+		case err == ErrTooLong && !hasMarkish(kern):
+			// User space evaluates the kernel's semantics too (below).
+		case err != nil:
 			return nil, err
+		default:
+			p.Bytecode = bc
 		}
-		p.Bytecode = bc
 	}
 	// ss's user-space pass over the kernel conjuncts, and the kernel's
 	// own semantics again where they can be told from the socket, for a
@@ -160,7 +166,6 @@ func (e *Expr) Plan() (*Plan, error) {
 		kernel         bool // evaluate the kernel semantics too
 		markish, guess bool // only the kernel can tell; autobound is guessed
 	}
-	usable := e.kernelUsable()
 	var checks []check
 	for _, c := range kern {
 		var k leafKinds
@@ -210,6 +215,17 @@ func (p *Plan) Filter(f sockets.Filter) sockets.Filter {
 	}
 	f.Bytecode = string(p.Bytecode)
 	return f
+}
+
+func hasMarkish(ns []Node) bool {
+	for _, n := range ns {
+		var k leafKinds
+		kindsOf(n, &k)
+		if k.markish {
+			return true
+		}
+	}
+	return false
 }
 
 func hasAuto(n Node) bool {
