@@ -184,7 +184,12 @@ func normSSAddr(s string) string {
 // runSS runs ss -tanH with the filter words inside the namespace and
 // returns its sockets' keys, or ok false if ss refused the filter.
 func (w *world) runSS(t *testing.T, words []string) (map[string]int, bool, string) {
-	cmd := w.ns.Command("ss", append([]string{"-tanH"}, words...)...)
+	return w.runSSWith(t, "-tanH", words)
+}
+
+// runSSWith is runSS with other options than -tanH.
+func (w *world) runSSWith(t *testing.T, opts string, words []string) (map[string]int, bool, string) {
+	cmd := w.ns.Command("ss", append([]string{opts}, words...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -266,18 +271,30 @@ func count() int {
 // from an unfiltered dump of it. Set SOCKSCOPE_FILTER_SEED to replay a run.
 func TestIntegrationAgainstSS(t *testing.T) {
 	w := newWorld(t)
+	t.Run("tcp", func(t *testing.T) { againstSS(t, w, "-tanH", ssAll, 0) })
+	// UDP: the population's bound and connected sockets, with the
+	// bytecode ss sends for UDP dumps too.
+	t.Run("udp", func(t *testing.T) {
+		againstSS(t, w, "-uanH", sockets.Filter{Protos: sockets.ProtoSet(0).With(sockets.UDP)}, 1)
+	})
+}
+
+func againstSS(t *testing.T, w *world, ssOpts string, dumpAll sockets.Filter, salt uint64) {
 	sd := seed(t)
 	t.Logf("seed %d (SOCKSCOPE_FILTER_SEED=%d replays this run)", sd, sd)
-	g := &gen{r: rand.New(rand.NewPCG(sd, sd^0x9e3779b97f4a7c15)), addrs: w.addrs, ports: w.ports}
+	g := &gen{r: rand.New(rand.NewPCG(sd+salt, sd^0x9e3779b97f4a7c15)), addrs: w.addrs, ports: w.ports}
 	refused, mismatches := 0, 0
 	n := count()
+	if salt != 0 {
+		n /= 4
+	}
 	for i := 0; i < n; i++ {
 		words := g.filter()
-		all, err := w.dump(t, ssAll)
+		all, err := w.dump(t, dumpAll)
 		if err != nil {
 			t.Fatalf("dump: %v", err)
 		}
-		want, ok, why := w.runSS(t, words)
+		want, ok, why := w.runSSWith(t, ssOpts, words)
 		e, perr := ParseArgs(words, w.opts)
 		if !ok {
 			refused++
@@ -295,8 +312,8 @@ func TestIntegrationAgainstSS(t *testing.T) {
 		got := selectEval(e, all)
 		if d := diffKeys(got, want); len(d) > 0 {
 			// A socket may have moved on between the dump and ss's; look again.
-			all, _ = w.dump(t, ssAll)
-			if want2, ok2, _ := w.runSS(t, words); ok2 {
+			all, _ = w.dump(t, dumpAll)
+			if want2, ok2, _ := w.runSSWith(t, ssOpts, words); ok2 {
 				if d = diffKeys(selectEval(e, all), want2); len(d) == 0 {
 					continue
 				}
