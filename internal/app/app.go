@@ -59,6 +59,9 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 			fmt.Fprintf(io.ErrOut, "%s: %s\n", base, i18n.T(out.Lang, k))
 		}
 	}
+	services := sync.OnceValue(func() *names.Services {
+		return names.LoadServices(names.DefaultServicesPath())
+	})
 	f := &cli.Factory{
 		IO:         io,
 		Netstat:    base == "netstat",
@@ -75,9 +78,13 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 		NetNSOf:    netnsOf,
 
 		EphemeralPorts: ephemeralPorts,
-		Namer: cli.NewNamer(sync.OnceValue(func() *names.Services {
-			return names.LoadServices(names.DefaultServicesPath())
-		}), &names.Resolver{}),
+		ServicePort: func(name string) (uint16, bool) {
+			if p, ok := services().Port(name, "tcp"); ok {
+				return p, true
+			}
+			return services().Port(name, "udp")
+		},
+		Namer: cli.NewNamer(services, &names.Resolver{}),
 	}
 	root := cli.NewRootCmd(f, nil)
 	root.SetArgs(args[1:])
@@ -87,6 +94,10 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 		return ExitOK
 	case cli.IsUsageError(err):
 		fmt.Fprintln(io.ErrOut, i18n.T(f.Lang, "cli.usage", base, oneLine(err)))
+		var fe *cli.FlagError
+		if errors.As(err, &fe) && fe.Detail != "" && io.IsStderrTTY() {
+			fmt.Fprintln(io.ErrOut, fe.Detail)
+		}
 		return ExitUsage
 	case errors.Is(err, context.Canceled):
 		return ExitOK

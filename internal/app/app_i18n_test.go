@@ -29,7 +29,7 @@ func TestUsageErrorsChinese(t *testing.T) {
 		want []string // on stderr
 	}{
 		{zhLocale, []string{"sockscope", "-p", "bogus"}, []string{`sockscope: -p 的协议 "bogus" 无法识别`, "（详见 'sockscope --help'）"}},
-		{zhLocale, []string{"netstat", "-tan", "x"}, []string{`无法识别的参数 "x"`, "详见 'netstat --help'"}},
+		{zhLocale, []string{"netstat", "-rn", "x"}, []string{`无法识别的参数 "x"`, "详见 'netstat --help'"}},
 		{zhLocale, []string{"sockscope", "list", "--port", "0"}, []string{`--port 的端口 "0" 无效`}},
 		{zhLocale, []string{"sockscope", "--lang", "fr"}, []string{`--lang 不支持语言 "fr"`}},
 		{zhLocale, []string{"sockscope", "--bogus"}, []string{"未知选项：--bogus"}},

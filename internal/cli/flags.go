@@ -146,6 +146,9 @@ var flagDefs = []flagDef{
 	{"iface", inIfaces | inGroups, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringSliceVar(&lf.iface, "iface", nil, t("cli.flag.iface"))
 	}},
+	{"filter-file", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.StringVarP(&lf.filterFile, "filter-file", "F", "", t("cli.flag.filter-file"))
+	}},
 	{"sort", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.sort, "sort", "", t("cli.flag.sort"))
 	}},

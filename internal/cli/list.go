@@ -97,7 +97,23 @@ func (req *listRequest) query() collect.Query {
 	if len(req.PIDs) > 0 || len(req.Programs) > 0 {
 		q.AfterOwners = req.keepOwned
 	}
+	if p := req.plan; p != nil {
+		q.AfterDump = both(q.AfterDump, p.AfterDump)
+		q.AfterOwners = both(q.AfterOwners, p.AfterOwners)
+	}
 	return q
+}
+
+// both returns a test that passes what a and b both pass (a nil one
+// passes everything).
+func both(a, b func(*sockets.Socket) bool) func(*sockets.Socket) bool {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	return func(s *sockets.Socket) bool { return a(s) && b(s) }
 }
 
 // warn prints what a snapshot could not see, on stderr, in language lang.

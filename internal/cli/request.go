@@ -2,6 +2,8 @@ package cli
 
 import (
 	"errors"
+	"io"
+	"os"
 	"slices"
 
 	"github.com/spf13/pflag"
@@ -9,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sockscope/sockscope/internal/filter"
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/netview"
 	"github.com/sockscope/sockscope/internal/order"
@@ -33,6 +36,7 @@ type listFlags struct {
 	proto                                 string // -p: "" not given, programSentinel, or PROTO
 	states, ports, pids, programs, iface  []string
 	families                              []string // -A inet,inet6,unix
+	filterFile                            string   // -F
 	format, style, source, record, lang   string
 	color, sort                           string
 	top                                   int
@@ -55,6 +59,11 @@ type listRequest struct {
 	Owners, Details bool
 	Source          string
 	Record          string // hidden --record DIR
+
+	// filterWords are the words of a filter expression given after the
+	// flags (ss's language, docs/filters.md); plan is what it compiles to.
+	filterWords []string
+	plan        *filter.Plan
 
 	// Timers asks for the kernel's timer of each socket (net-tools' -o,
 	// --timers); NoHeader leaves out the table's headings (-H); Sort is
@@ -85,7 +94,12 @@ type listRequest struct {
 
 // A FlagError is bad user input: it is printed as one line and the
 // command exits with status 2.
-type FlagError struct{ Err error }
+type FlagError struct {
+	Err error
+	// Detail, if not empty, is shown under the line at a terminal: the
+	// filter expression with a caret under the offending token.
+	Detail string
+}
 
 func (e *FlagError) Error() string { return e.Err.Error() }
 func (e *FlagError) Unwrap() error { return e.Err }
@@ -165,6 +179,10 @@ type requestInput struct {
 	getenv             func(string) string
 	// noChinese: the terminal cannot show Chinese (Factory.NoChinese).
 	noChinese bool
+	// stdin is where -F - reads; filterOpts the lookups a filter
+	// expression needs (services, interfaces, the port range).
+	stdin      io.Reader
+	filterOpts *filter.Options
 }
 
 // buildRequest validates flags and positional arguments.
@@ -206,6 +224,9 @@ func buildRequest(in requestInput) (*listRequest, error) {
 		}
 	} else if req.View == viewIfaces && f.extended > 0 && req.Render.Style == render.Windows {
 		req.View = viewEthernet
+	}
+	if len(req.filterWords) > 0 && req.View != viewList {
+		return nil, flagErrorf(lang, "cli.err.unexpected.view", req.filterWords[0], in.verb)
 	}
 	if req.View == viewSummary {
 		return req, summaryRequest(in, req, proto, lang)
@@ -256,6 +277,9 @@ func buildRequest(in requestInput) (*listRequest, error) {
 	if err := listFilter(in, req, proto, lang); err != nil {
 		return nil, err
 	}
+	if err := listExpression(in, req, lang); err != nil {
+		return nil, err
+	}
 	return req, listRender(in, req, showProgram)
 }
 
@@ -270,7 +294,17 @@ func parseArgs(in requestInput, req *listRequest, lang string) (proto string, sh
 		proto = ""
 		showProgram = true
 	}
-	for _, a := range in.args {
+	args := in.args
+	if in.scope&inList != 0 {
+		// The listing's words: -p's protocols first, then a filter
+		// expression, then maybe an INTERVAL.
+		var words []string
+		args, words = splitFilterWords(args, pGiven)
+		if len(words) > 0 {
+			req.filterWords = words
+		}
+	}
+	for _, a := range args {
 		switch {
 		case pGiven && !isInterval(a):
 			// "-anop tcp", "-p tcp -p udp": -p took no value from pflag;
@@ -298,6 +332,55 @@ func parseArgs(in requestInput, req *listRequest, lang string) (proto string, sh
 		}
 	}
 	return proto, showProgram, nil
+}
+
+// filterKeywords start a filter expression (ss's, and the fields ss
+// lacks): a word after a bare -p that is one of them is no protocol.
+var filterKeywords = map[string]bool{
+	"state": true, "exclude": true, "excl": true, "src": true, "dst": true, "sport": true, "dport": true,
+	"dev": true, "fwmark": true, "cgroup": true, "autobound": true, "not": true, "pid": true, "ppid": true,
+	"uid": true, "user": true, "program": true, "exe": true, "cmdline": true, "unit": true, "container": true,
+	"pod": true, "netns": true, "recvq": true, "sendq": true,
+}
+
+// splitFilterWords splits the listing's positional words into those for
+// -p and INTERVAL (returned first) and those of a filter expression. After
+// a bare -p, leading words that are not filter keywords are its protocols
+// ("-anop tcp"). A last word that is a number is the INTERVAL unless the
+// expression needs it ("dev 2"): the expression is then parsed without it
+// first.
+func splitFilterWords(args []string, pGiven bool) (rest, words []string) {
+	i := 0
+	if pGiven {
+		for i < len(args) && !isInterval(args[i]) && !startsFilter(args[i]) {
+			rest = append(rest, args[i])
+			i++
+		}
+	}
+	words = args[i:]
+	if len(words) == 0 {
+		return rest, nil
+	}
+	last := words[len(words)-1]
+	if !slices.ContainsFunc(words, func(w string) bool { return !isInterval(w) }) {
+		return append(rest, words...), nil // numbers only: INTERVALs
+	}
+	if isInterval(last) {
+		if _, err := filter.ParseArgs(words[:len(words)-1], nil); err == nil {
+			return append(rest, last), words[:len(words)-1]
+		}
+	}
+	return rest, words
+}
+
+// startsFilter reports whether word begins a filter expression.
+func startsFilter(word string) bool {
+	word = strings.TrimSpace(word)
+	if strings.HasPrefix(word, "(") || strings.HasPrefix(word, "!") {
+		return true
+	}
+	first, _, _ := strings.Cut(word, " ")
+	return filterKeywords[strings.ToLower(first)]
 }
 
 // listFilter sets req's filter from the listing flags and -p's protocols.
@@ -409,6 +492,70 @@ func listFilter(in requestInput, req *listRequest, proto, lang string) error {
 	return nil
 }
 
+// listExpression compiles the filter expression (the words after the
+// flags, then -F's file) into req: the kernel's part joins req.Filter, the
+// rest runs after the dump and after attribution (collect.Query).
+func listExpression(in requestInput, req *listRequest, lang string) error {
+	words := req.filterWords
+	if file := in.flags.filterFile; file != "" {
+		text, err := readFilterFile(file, in.stdin)
+		if err != nil {
+			return flagErrorf(lang, "cli.err.filterfile", file, err)
+		}
+		words = append(words, text)
+	}
+	if len(words) == 0 {
+		return nil
+	}
+	e, err := filter.ParseArgs(words, in.filterOpts)
+	if err != nil {
+		return filterError(lang, err)
+	}
+	plan, err := e.Plan()
+	if err != nil {
+		return filterError(lang, err)
+	}
+	req.plan = plan
+	req.Filter = plan.Filter(req.Filter)
+	switch fams := plan.Families; {
+	case fams == 0:
+	case fams.Has(sockets.Local) && !fams.Has(sockets.Inet) && !fams.Has(sockets.Inet6):
+		req.Filter.Protos &= sockets.ProtoSet(0).With(sockets.Unix)
+	default:
+		req.Filter.Families = fams
+		req.Filter.Protos &^= sockets.ProtoSet(0).With(sockets.Unix)
+	}
+	req.Render.Protos = req.Filter.Protos
+	return nil
+}
+
+// readFilterFile reads -F FILE ("-": standard input).
+func readFilterFile(name string, stdin io.Reader) (string, error) {
+	if name == "-" {
+		if stdin == nil {
+			return "", errors.New("no standard input")
+		}
+		return filter.ReadFilterFile(stdin)
+	}
+	fh, err := os.Open(name)
+	if err != nil {
+		return "", err
+	}
+	defer fh.Close()
+	return filter.ReadFilterFile(fh)
+}
+
+// filterError is the usage error of a malformed expression: one line
+// naming the token and its position, and the expression with a caret under
+// the token for a terminal.
+func filterError(lang string, err error) error {
+	var fe *filter.Error
+	if errors.As(err, &fe) {
+		return &FlagError{Err: err, Detail: fe.Caret()}
+	}
+	return &FlagError{Err: err}
+}
+
 // listRender sets how the listing is shown, and how much attribution it
 // needs, from the flags.
 func listRender(in requestInput, req *listRequest, showProgram bool) error {
@@ -449,11 +596,12 @@ func listRender(in requestInput, req *listRequest, showProgram bool) error {
 	// net-tools does (scripts grep its output).
 	req.Numeric = f.numeric || r.Format != render.Table || (!in.stdoutTTY && !f.resolve && !in.netstat)
 	dataFormat := r.Format != render.Table
+	needsOwners := req.plan != nil && req.plan.NeedsOwners
 	req.Owners = r.ShowPID || r.ShowProgram || r.ShowExe || dataFormat || len(req.PIDs) > 0 || len(req.Programs) > 0 ||
-		req.Sort.UsesHolder()
+		req.Sort.UsesHolder() || needsOwners
 	// net-tools prints PID/argv[0], so the linux layout needs command lines.
 	linuxProgram := r.Style == render.Linux && (r.ShowProgram || r.ShowPID)
-	req.Details = r.ShowExe || dataFormat || len(req.Programs) > 0 || linuxProgram
+	req.Details = r.ShowExe || dataFormat || len(req.Programs) > 0 || linuxProgram || needsOwners
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sockscope/sockscope/internal/collect"
+	"github.com/sockscope/sockscope/internal/filter"
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/iostreams"
 	"github.com/sockscope/sockscope/internal/render"
@@ -58,6 +59,9 @@ type Factory struct {
 	// EphemeralPorts returns the range of local ports the system picks for
 	// outgoing connections (zero when unknown), for summary.
 	EphemeralPorts func() summary.PortRange
+	// ServicePort returns the port of a service name for the filter
+	// language ("dport = :https"); nil uses the built-in table.
+	ServicePort func(name string) (uint16, bool)
 	// Namer returns the namer used for non-numeric output.
 	Namer func(ctx context.Context, socks []sockets.Socket) render.Namer
 }
@@ -212,6 +216,15 @@ func runList(cmd *cobra.Command, f *Factory, lf *listFlags, args []string, runF 
 		lang:      f.Lang,
 		getenv:    f.Getenv,
 		noChinese: f.NoChinese,
+		stdin:     f.IO.In,
+		filterOpts: &filter.Options{
+			Service: f.ServicePort,
+		},
+	}
+	if f.EphemeralPorts != nil {
+		if r := f.EphemeralPorts(); r.Known() {
+			in.filterOpts.PortLo, in.filterOpts.PortHi = int(r.Low), int(r.High)
+		}
 	}
 	if cmd.HasParent() {
 		in.verb = cmd.CommandPath()

@@ -153,3 +153,14 @@ func init() {
 		"cli.err.family":          "-A 的地址族 %q 无法识别（可选：inet、inet6、unix）",
 	})
 }
+
+func init() {
+	merge(en, map[string]string{
+		"cli.flag.filter-file": "read the filter expression from `FILE` (- for standard input), after the one on the command line (ss -F)",
+		"cli.err.filterfile":   "-F %s: %v",
+	})
+	merge(zh, map[string]string{
+		"cli.flag.filter-file": "从 `FILE` 读取过滤表达式（- 为标准输入），接在命令行上的表达式之后（同 ss -F）",
+		"cli.err.filterfile":   "-F %s：%v",
+	})
+}

@@ -19,8 +19,8 @@ type IOStreams struct {
 	Out    io.Writer
 	ErrOut io.Writer
 
-	stdoutTTY bool
-	charset   i18n.Charset
+	stdoutTTY, stderrTTY bool
+	charset              i18n.Charset
 	// width is the terminal's width in columns, 0 when stdout is not a
 	// terminal or its size is unknown.
 	width int
@@ -42,6 +42,7 @@ func System(opts ...Option) *IOStreams {
 		Out:       os.Stdout,
 		ErrOut:    os.Stderr,
 		stdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
+		stderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 	}
 	if s.stdoutTTY {
 		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w > 0 {
@@ -59,6 +60,12 @@ func Test() (*IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
 	in, out, errOut := &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
 	return &IOStreams{In: in, Out: out, ErrOut: errOut}, in, out, errOut
 }
+
+// IsStderrTTY reports whether stderr is a terminal.
+func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
+
+// SetStderrTTY overrides terminal detection of stderr, for tests.
+func (s *IOStreams) SetStderrTTY(v bool) { s.stderrTTY = v }
 
 // IsStdoutTTY reports whether stdout is a terminal.
 func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
