@@ -517,6 +517,16 @@ func listExpression(in requestInput, req *listRequest, lang string) error {
 	}
 	req.plan = plan
 	req.Filter = plan.Filter(req.Filter)
+	if !strings.Contains(strings.ToLower(strings.Join(words, " ")), "bound-inactive") {
+		// ss (6.1) never lists TCP sockets that are bound and not
+		// listening (Linux 6.7's bound-inactive), even with -a or "state
+		// all": unless the expression names them, it means what it means
+		// in ss.
+		if req.Filter.States == 0 {
+			req.Filter.States = sockets.AllStates
+		}
+		req.Filter.States &^= 1 << sockets.BoundInactive
+	}
 	switch fams := plan.Families; {
 	case fams == 0:
 	case fams.Has(sockets.Local) && !fams.Has(sockets.Inet) && !fams.Has(sockets.Inet6):
@@ -579,6 +589,11 @@ func listRender(in requestInput, req *listRequest, showProgram bool) error {
 	r.ListeningOnly = f.listening && !r.All
 	r.Protos = req.Filter.Protos
 	r.Lang = f.lang
+	if in.netstat && r.Style == render.Linux && req.Filter.States == 0 {
+		// net-tools reads /proc/net/tcp, which has no bound-inactive TCP
+		// socket (Linux 6.7+ dumps them through sock_diag only).
+		req.Filter.States = sockets.AllStates &^ (1 << sockets.BoundInactive)
+	}
 	req.NoHeader = f.noHeader
 	r.NoHeader = f.noHeader
 	if in.set.Changed("sort") {
