@@ -82,7 +82,7 @@ func NewRootCmd(f *Factory, runF func(*listRequest) error) *cobra.Command {
 		name = "netstat"
 	}
 	root := newVerb(f, runF, verbSpec{
-		use:     name + " [flags] [INTERVAL]",
+		use:     name + " [flags] [FILTER] [INTERVAL]",
 		short:   i18n.T(f.Lang, "cli.root.short"),
 		long:    i18n.T(f.Lang, "cli.root.long"),
 		example: i18n.T(f.Lang, "cli.root.example"),
@@ -97,7 +97,7 @@ func NewRootCmd(f *Factory, runF func(*listRequest) error) *cobra.Command {
 
 	root.AddCommand(
 		newVerb(f, runF, verbSpec{
-			use:     "list [flags] [INTERVAL]",
+			use:     "list [flags] [FILTER] [INTERVAL]",
 			short:   i18n.T(f.Lang, "cli.list.short"),
 			example: "  sockscope list --tcp --listening --numeric\n  sockscope list --state close-wait --program nginx\n  sockscope list --all --format ndjson\n  sockscope list --port 443 --format csv\n  sockscope list --tcp --sort state,port",
 			in:      inList,

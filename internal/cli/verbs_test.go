@@ -192,7 +192,7 @@ func TestHelpIsText(t *testing.T) {
 			t.Errorf("root help contains %q", bad)
 		}
 	}
-	for _, want := range []string{"-p, --protocol [PROTO]", "--state STATE", "sockscope [flags] [INTERVAL]", "--version"} {
+	for _, want := range []string{"-p, --protocol [PROTO]", "--state STATE", "sockscope [flags] [FILTER] [INTERVAL]", "--version"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("root help lacks %q", want)
 		}
@@ -220,7 +220,7 @@ func TestHelpIsText(t *testing.T) {
 // TestHelpTopic checks that "help list" shows list's help.
 func TestHelpTopic(t *testing.T) {
 	out, _, err := execRoot(t, false, "help", "list")
-	if err != nil || !strings.Contains(out, "sockscope list [flags]") {
+	if err != nil || !strings.Contains(out, "sockscope list [flags] [FILTER]") {
 		t.Errorf("help list: %v\n%s", err, out)
 	}
 }
