@@ -1,5 +1,10 @@
 package filter
 
+import (
+	"strconv"
+	"strings"
+)
+
 // services is the built-in table of service names, for a caller that
 // passes no Options.Service: the IANA names of common TCP/UDP services
 // whose TCP and UDP ports agree, as /etc/services lists them.
@@ -23,3 +28,54 @@ func LookupService(name string) (uint16, bool) {
 	p, ok := services[name]
 	return p, ok
 }
+
+// ServicesLookup returns a lookup of service names in data, the contents
+// of a services(5) file (/etc/services): "name port/proto [aliases...]",
+// '#' comments. A name is resolved as ss resolves it: its TCP port, else
+// its UDP port (ss calls a name whose TCP and UDP ports differ ambiguous;
+// no such name exists in practice). Names the file lacks fall back to
+// LookupService. Malformed lines are skipped.
+func ServicesLookup(data []byte) func(name string) (uint16, bool) {
+	tcp := map[string]uint16{}
+	udp := map[string]uint16{}
+	for _, line := range strings.Split(string(data), "\n") {
+		line, _, _ = strings.Cut(line, "#")
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		port, proto, ok := strings.Cut(f[1], "/")
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseUint(port, 10, 16)
+		if err != nil || port[0] == '+' {
+			continue
+		}
+		n := uint16(v)
+		var m map[string]uint16
+		switch proto {
+		case "tcp":
+			m = tcp
+		case "udp":
+			m = udp
+		default:
+			continue
+		}
+		for _, name := range append([]string{f[0]}, f[2:]...) {
+			if _, dup := m[name]; !dup {
+				m[name] = n
+			}
+		}
+	}
+	return func(name string) (uint16, bool) {
+		if p, ok := tcp[name]; ok {
+			return p, true
+		}
+		if p, ok := udp[name]; ok {
+			return p, true
+		}
+		return LookupService(name)
+	}
+}
+
