@@ -78,4 +78,3 @@ func ServicesLookup(data []byte) func(name string) (uint16, bool) {
 		return LookupService(name)
 	}
 }
-
