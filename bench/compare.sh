@@ -74,9 +74,20 @@ fi
 	echo "population: $(ss -tan | tail -n +2 | wc -l) TCP sockets, $(ls -d /proc/[0-9]* | wc -l) processes in the PID namespace, PROCS=$PROCS"
 	echo "sockscope -tan lines: $("$S" -tan | wc -l); ss -tan lines: $(ss -tan | wc -l)"
 	echo
-	for pair in "ss -tan|$S -tan" "ss -tanp|$S -tanp" "$S -tanp|$S -tan --format json" "$S -tan|$S -tan --format json"; do
+	# A client's port (dport = :PORT matches its peer alone), for a filter
+	# the kernel applies with few matches, and the farm's program name, for
+	# a filter on owners.
+	PORT=$(ss -tnH state established | awk 'NR == 1 { sub(/.*:/, "", $3); print $3 }')
+	PROG=$(cat /proc/$FARM_PID/comm)
+	echo "filters: dport = :$PORT ($(ss -tanH dport = :"$PORT" | wc -l) sockets), program = $PROG"
+	printf '#!/bin/sh\nss -tanp | grep -F "$1"\n' >"$BIN/ss-grep"
+	chmod +x "$BIN/ss-grep"
+	echo
+	for pair in "ss -tan|$S -tan" "ss -tanp|$S -tanp" "$S -tanp|$S -tan --format json" "$S -tan|$S -tan --format json" \
+		"ss -tan dport = :$PORT|$S -tan dport = :$PORT" \
+		"$BIN/ss-grep $PROG|$S -tanp program = $PROG"; do
 		a=${pair%%|*} b=${pair#*|}
-		echo "## ${b#"$BIN/"} against ${a#"$BIN/"}"
+		echo "## ${b#"$BIN/"} against ${a#"$BIN/"}" | sed 's|ss-grep \([^ ]*\)|ss -tanp \| grep -F \1|'
 		echo
 		"$BIN/pairtime" -n "$PAIRS" -a "$a" -b "$b" | sed "s|$BIN/||g"
 		echo
