@@ -78,6 +78,7 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 		NetNSOf:    netnsOf,
 
 		EphemeralPorts: ephemeralPorts,
+		CgroupID:       cgroupID,
 		ServicePort: func(name string) (uint16, bool) {
 			if p, ok := services().Port(name, "tcp"); ok {
 				return p, true

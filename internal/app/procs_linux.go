@@ -60,3 +60,23 @@ func ephemeralPorts() summary.PortRange {
 	r, _ := summary.ParsePortRange(string(b))
 	return r
 }
+
+// cgroupID returns the id of cgroup path (as the filter's "cgroup PATH"
+// means it): the inode of its directory under the cgroup2 mount.
+func cgroupID(path string) (uint64, bool) {
+	mounts, err := os.ReadFile("/proc/self/mounts")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(mounts), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 2 && f[2] == "cgroup2" {
+			var st syscall.Stat_t
+			if syscall.Stat(f[1]+"/"+strings.TrimPrefix(path, "/"), &st) != nil {
+				return 0, false
+			}
+			return st.Ino, true
+		}
+	}
+	return 0, false
+}

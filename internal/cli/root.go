@@ -59,6 +59,10 @@ type Factory struct {
 	// EphemeralPorts returns the range of local ports the system picks for
 	// outgoing connections (zero when unknown), for summary.
 	EphemeralPorts func() summary.PortRange
+	// CgroupID returns the id of a cgroup path for the filter language
+	// ("cgroup /system.slice/nginx.service"); nil makes such a filter an
+	// error.
+	CgroupID func(path string) (uint64, bool)
 	// ServicePort returns the port of a service name for the filter
 	// language ("dport = :https"); nil uses the built-in table.
 	ServicePort func(name string) (uint16, bool)
@@ -219,6 +223,7 @@ func runList(cmd *cobra.Command, f *Factory, lf *listFlags, args []string, runF 
 		stdin:     f.IO.In,
 		filterOpts: &filter.Options{
 			Service: f.ServicePort,
+			Cgroup:  f.CgroupID,
 		},
 	}
 	if f.EphemeralPorts != nil {

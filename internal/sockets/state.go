@@ -102,8 +102,9 @@ var stateSpellings = map[string]StateSet{
 	// ss's state groups.
 	"ALL":       AllStates,
 	"CONNECTED": AllStates &^ StateSet(0).With(Listen).With(Close),
-	"SYNCHRONIZED": AllStates &^ StateSet(0).With(Listen).With(Close).
-		With(SynSent).With(SynRecv),
+	// ss: every state but closed, listening and SYN_SENT (a request
+	// socket, SYN_RECV, is synchronized).
+	"SYNCHRONIZED": AllStates &^ StateSet(0).With(Listen).With(Close).With(SynSent),
 	"BUCKET": StateSet(0).With(SynRecv).With(TimeWait),
 	"BIG":    AllStates &^ StateSet(0).With(SynRecv).With(TimeWait),
 }
