@@ -2,18 +2,20 @@ package app
 
 import (
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 
 	"github.com/sockscope/sockscope/internal/cli"
+	"github.com/sockscope/sockscope/internal/procfs"
 	"github.com/sockscope/sockscope/internal/summary"
 )
 
 // processes lists the running processes from /proc, for the completion of
 // --pid and --program: a PID and the kernel's name (comm) of each.
 func processes() []cli.ProcessName {
-	ents, err := os.ReadDir("/proc")
+	ents, err := os.ReadDir(procfs.Default().Path())
 	if err != nil {
 		return nil
 	}
@@ -23,7 +25,7 @@ func processes() []cli.ProcessName {
 		if err != nil {
 			continue
 		}
-		comm, err := os.ReadFile("/proc/" + e.Name() + "/comm")
+		comm, err := os.ReadFile(procfs.Default().Path(e.Name(), "comm"))
 		if err != nil {
 			continue // gone since the directory was read
 		}
@@ -37,14 +39,14 @@ func processes() []cli.ProcessName {
 // process.
 func netnsOf(pid int32) (theirs, ours uint64, err error) {
 	var st syscall.Stat_t
-	if err := syscall.Stat("/proc/"+strconv.Itoa(int(pid))+"/ns/net", &st); err != nil {
-		if _, err2 := os.Stat("/proc/" + strconv.Itoa(int(pid))); os.IsNotExist(err2) {
+	if err := syscall.Stat(procfs.Default().Path(strconv.Itoa(int(pid)), "ns", "net"), &st); err != nil {
+		if _, err2 := os.Stat(procfs.Default().Path(strconv.Itoa(int(pid)))); os.IsNotExist(err2) {
 			return 0, 0, os.ErrNotExist
 		}
 		return 0, 0, err
 	}
 	theirs = st.Ino
-	if err := syscall.Stat("/proc/self/ns/net", &st); err != nil {
+	if err := syscall.Stat(procfs.Default().Path("self", "ns", "net"), &st); err != nil {
 		return 0, 0, err
 	}
 	return theirs, st.Ino, nil
@@ -53,7 +55,7 @@ func netnsOf(pid int32) (theirs, ours uint64, err error) {
 // ephemeralPorts reads the local port range of this network namespace
 // (net.ipv4.ip_local_port_range); zero when it cannot be read.
 func ephemeralPorts() summary.PortRange {
-	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	b, err := os.ReadFile(filepath.Join(procfs.Default().Sys(), "net", "ipv4", "ip_local_port_range"))
 	if err != nil {
 		return summary.PortRange{}
 	}
@@ -64,7 +66,7 @@ func ephemeralPorts() summary.PortRange {
 // cgroupID returns the id of cgroup path (as the filter's "cgroup PATH"
 // means it): the inode of its directory under the cgroup2 mount.
 func cgroupID(path string) (uint64, bool) {
-	mounts, err := os.ReadFile("/proc/self/mounts")
+	mounts, err := os.ReadFile(procfs.Default().Path("self", "mounts"))
 	if err != nil {
 		return 0, false
 	}

@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/sockscope/sockscope/internal/procfs"
 )
 
 // Settings are the kernel settings that govern state durations, keyed by
@@ -23,10 +25,11 @@ var settingPaths = map[string]string{
 	"somaxconn":           "net/core/somaxconn",
 }
 
-// ReadSettings reads the settings from procSys ("" means "/proc/sys").
+// ReadSettings reads the settings from procSys ("" means the default
+// proc file system's, procfs.FS.Sys).
 func ReadSettings(procSys string) Settings {
 	if procSys == "" {
-		procSys = "/proc/sys"
+		procSys = procfs.Default().Sys()
 	}
 	s := Settings{}
 	for name, rel := range settingPaths {

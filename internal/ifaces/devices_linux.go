@@ -12,6 +12,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sockscope/sockscope/internal/procfs"
 )
 
 // ifreq is struct ifreq: the name and a union of at most 24 bytes (struct
@@ -27,7 +29,7 @@ type ifreq struct {
 // dir/dev and those SIOCGIFCONF lists (address labels such as "eth0:1"
 // included), ordered by CompareNames, each with its ioctl data, and the
 // IPv6 addresses of dir/if_inet6. dir is the namespace's /proc/net
-// directory (DefaultDir when ""); the ioctls go to a socket made in the
+// directory (procfs.Default().Net() when ""); the ioctls go to a socket made in the
 // calling thread's namespace, which dir must match. A device that vanishes
 // between the listing and its SIOCGIFFLAGS is left out, as net-tools
 // leaves it out (with a message). It returns the *fs.PathError of a failed
@@ -36,7 +38,7 @@ type ifreq struct {
 // of the socket or SIOCGIFCONF.
 func ReadDevices(dir string) (*DeviceTable, error) {
 	if dir == "" {
-		dir = DefaultDir
+		dir = procfs.Default().Net()
 	}
 	stats, err := readDev(dir)
 	if err != nil {

@@ -6,7 +6,7 @@
 // # Reading and parsing
 //
 // Interfaces and Groups open the files of one network namespace's /proc/net
-// directory (DefaultDir, the calling thread's namespace, when given "").
+// directory (procfs.FS.Net(), the calling thread's namespace, when given "").
 // ParseDev, ParseIGMP and ParseIGMP6 do all the work on an io.Reader: they
 // carry no build tags, never touch the file system, and are tested on text
 // captured from Linux 6.18 (testdata/README.md) and fuzzed, on every OS.

@@ -7,14 +7,9 @@ import (
 	"path/filepath"
 )
 
-// DefaultDir is the /proc/net directory of the calling thread's network
-// namespace. /proc/net follows the process's first thread instead, which
-// differs once a thread has called setns.
-const DefaultDir = "/proc/thread-self/net"
-
 // Interfaces returns the counters of every interface. With dir "" it reads
 // the running system: on Windows GetIfTable2 (DecodeIfTable2 says how its
-// rows map), elsewhere DefaultDir/dev. Otherwise, on any system, it reads
+// rows map), elsewhere procfs.FS.Net()/dev. Otherwise, on any system, it reads
 // dir/dev, the /proc/net/dev of the network namespace whose /proc/net
 // directory is dir. Reading a file, it returns the *fs.PathError of a
 // failed open or read (fs.ErrNotExist where there is no /proc, as on
@@ -41,7 +36,7 @@ func readDev(dir string) ([]Interface, error) {
 
 // Groups returns the multicast memberships of every interface in dir/igmp
 // and then dir/igmp6, the files of the network namespace whose /proc/net
-// directory is dir; with dir "", those of DefaultDir, except on Windows,
+// directory is dir; with dir "", those of procfs.FS.Net(), except on Windows,
 // where it returns an error wrapping errors.ErrUnsupported (Windows netstat
 // has no -g). A missing igmp6, as on a kernel without IPv6, contributes no
 // memberships and is not an error. It returns the *fs.PathError of any

@@ -85,7 +85,7 @@ func TestSourceErrors(t *testing.T) {
 	}
 }
 
-// TestLive reads the running kernel's files through DefaultDir: whatever
+// TestLive reads the running kernel's files through procfs.FS.Net(): whatever
 // the namespace, they parse, and the loopback interface is listed.
 func TestLive(t *testing.T) {
 	if runtime.GOOS != "linux" {

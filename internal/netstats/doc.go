@@ -3,7 +3,7 @@
 //
 // # Files
 //
-// Read takes a /proc/<pid>/net directory (DefaultDir, the calling thread's
+// Read takes a /proc/<pid>/net directory (procfs.FS.Net(), the calling thread's
 // network namespace, by default) and decodes:
 //
 //   - snmp: Ip, Icmp, IcmpMsg, Tcp, Udp, UdpLite (RFC 1213/4293 MIBs);

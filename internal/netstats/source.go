@@ -8,10 +8,6 @@ import (
 	"time"
 )
 
-// DefaultDir is the directory Read uses when given "": the network
-// namespace of the calling thread.
-const DefaultDir = "/proc/thread-self/net"
-
 // files are the counter files Read reads, in this order, with their parser.
 var files = []struct {
 	name  string
@@ -28,7 +24,7 @@ var files = []struct {
 // Read returns the counters of the running system when dir is "", or those
 // of the Linux counter files in dir.
 //
-// On Linux, Read("") reads DefaultDir. On Windows it asks the IP Helper API
+// On Linux, Read("") reads procfs.FS.Net(). On Windows it asks the IP Helper API
 // (source_windows.go) for groups Ip, Icmp, IcmpMsg, Tcp, Udp, Ip6, Icmp6,
 // Tcp6 and Udp6. Elsewhere it returns an error wrapping
 // errors.ErrUnsupported.

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sockscope/sockscope/internal/errs"
+	"github.com/sockscope/sockscope/internal/procfs"
 )
 
 func TestReadFixtures(t *testing.T) {
@@ -73,8 +74,8 @@ func TestReadMissingAndBad(t *testing.T) {
 
 // TestReadLive reads the running kernel twice: counters never go down.
 func TestReadLive(t *testing.T) {
-	if _, err := os.Stat(filepath.Join(DefaultDir, "snmp")); err != nil {
-		t.Skipf("no %s: %v", DefaultDir, err)
+	if _, err := os.Stat(filepath.Join(procfs.Default().Net(), "snmp")); err != nil {
+		t.Skipf("no %s: %v", procfs.Default().Net(), err)
 	}
 	a, err := Read("")
 	if err != nil {
@@ -110,8 +111,8 @@ func TestReadLive(t *testing.T) {
 // BenchmarkRead reads all five files of the live kernel (LIBRARIES.md
 // floor: 0.2 ms for the ~400 counters of snmp, netstat and snmp6).
 func BenchmarkRead(b *testing.B) {
-	if _, err := os.Stat(filepath.Join(DefaultDir, "snmp")); err != nil {
-		b.Skipf("no %s: %v", DefaultDir, err)
+	if _, err := os.Stat(filepath.Join(procfs.Default().Net(), "snmp")); err != nil {
+		b.Skipf("no %s: %v", procfs.Default().Net(), err)
 	}
 	b.ReportAllocs()
 	var n int

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"github.com/sockscope/sockscope/internal/procfs"
 	"github.com/sockscope/sockscope/internal/sockets"
 )
 
@@ -108,7 +109,7 @@ func Scan(ctx context.Context, opts Options) (*Holders, error) {
 // withDefaults returns opts with its zero fields set to their defaults.
 func (opts Options) withDefaults() Options {
 	if opts.Root == "" {
-		opts.Root = "/proc"
+		opts.Root = procfs.Default().Path()
 	}
 	opts.Root = filepath.Clean(opts.Root)
 	if opts.Workers <= 0 {

@@ -21,6 +21,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/sockscope/sockscope/internal/procfs"
 )
 
 // RTF_* route flags of the kernel's route files (include/uapi/linux/route.h
@@ -77,13 +79,8 @@ type KernelRoute struct {
 // /proc/net/route cannot be found: there is no procfs (macOS, Windows).
 var ErrMissing = errors.New("routes: no /proc/net/route on this system")
 
-// KernelDir is the /proc/net directory of the calling thread's network
-// namespace: /proc/net follows the process's first thread, which differs
-// once a thread has called setns.
-const KernelDir = "/proc/thread-self/net"
-
 // ReadKernel reads dir/route and then dir/ipv6_route, the route files of
-// the network namespace whose /proc/net directory is dir (KernelDir when
+// the network namespace whose /proc/net directory is dir (procfs.FS.Net when
 // dir is ""), IPv4 routes first, each in the file's order. A missing
 // ipv6_route (a kernel without IPv6) contributes nothing. It returns an
 // error wrapping ErrMissing when dir/route does not exist, the
@@ -91,7 +88,7 @@ const KernelDir = "/proc/thread-self/net"
 // errs.ErrMalformed if a file is malformed.
 func ReadKernel(dir string) ([]KernelRoute, error) {
 	if dir == "" {
-		dir = KernelDir
+		dir = procfs.Default().Net()
 	}
 	f, err := os.Open(filepath.Join(dir, "route"))
 	if errors.Is(err, fs.ErrNotExist) {

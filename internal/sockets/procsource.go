@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"sync"
+
+	"github.com/sockscope/sockscope/internal/procfs"
 )
 
 // procNetFiles lists the socket tables of /proc/net, in the order
@@ -61,15 +63,12 @@ var _ Source = (*procSource)(nil)
 // case Snapshot fails with an *OpError wrapping fs.ErrNotExist. MPTCP,
 // which has no table, is skipped the same way; asked for alone it fails
 // with an error wrapping ErrUnsupported. Any other failure to read a table,
-// and any malformed line (wrapping errs.ErrInvalid), is reported as an *OpError
+// and any malformed line (wrapping errs.ErrMalformed), is reported as an *OpError
 // inside a *PartialError returned with every socket that was read;
 // if no table could be read at all, the error is returned alone.
 func NewProcSource(dir string) Source {
 	if dir == "" {
-		dir = "/proc/net"
-		if fi, err := os.Stat("/proc/thread-self/net"); err == nil && fi.IsDir() {
-			dir = "/proc/thread-self/net"
-		}
+		dir = procfs.Default().Net()
 	}
 	return &procSource{dir: dir}
 }

@@ -105,8 +105,8 @@ var stateSpellings = map[string]StateSet{
 	// ss: every state but closed, listening and SYN_SENT (a request
 	// socket, SYN_RECV, is synchronized).
 	"SYNCHRONIZED": AllStates &^ StateSet(0).With(Listen).With(Close).With(SynSent),
-	"BUCKET": StateSet(0).With(SynRecv).With(TimeWait),
-	"BIG":    AllStates &^ StateSet(0).With(SynRecv).With(TimeWait),
+	"BUCKET":       StateSet(0).With(SynRecv).With(TimeWait),
+	"BIG":          AllStates &^ StateSet(0).With(SynRecv).With(TimeWait),
 }
 
 // ParseState parses any spelling of a state name, in any case, with or
