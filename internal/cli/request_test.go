@@ -3,9 +3,10 @@ package cli
 import (
 	"strings"
 
-	"github.com/spf13/pflag"
 	"testing"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/sockscope/sockscope/internal/iostreams"
 	"github.com/sockscope/sockscope/internal/render"

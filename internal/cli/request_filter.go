@@ -1,0 +1,153 @@
+package cli
+
+import (
+	"errors"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/sockscope/sockscope/internal/filter"
+	"github.com/sockscope/sockscope/internal/sockets"
+)
+
+// addressFamilies reads net-tools' -A FAMILY[,FAMILY] into the flags it
+// means: inet is -4, inet6 -6, unix -x.
+func addressFamilies(f *listFlags, lang string) error {
+	for _, fam := range splitList(f.families) {
+		switch strings.ToLower(fam) {
+		case "inet", "ipv4", "4":
+			f.v4 = true
+		case "inet6", "ipv6", "6":
+			f.v6 = true
+		case "unix", "local":
+			f.unix = true
+		default:
+			return flagErrorf(lang, "cli.err.family", fam)
+		}
+	}
+	return nil
+}
+
+// filterKeywords start a filter expression (ss's, and the fields ss
+// lacks): a word after a bare -p that is one of them is no protocol.
+var filterKeywords = map[string]bool{
+	"state": true, "exclude": true, "excl": true, "src": true, "dst": true, "sport": true, "dport": true,
+	"dev": true, "fwmark": true, "cgroup": true, "autobound": true, "not": true, "pid": true, "ppid": true,
+	"uid": true, "user": true, "program": true, "exe": true, "cmdline": true, "unit": true, "container": true,
+	"pod": true, "netns": true, "recvq": true, "sendq": true,
+}
+
+// splitFilterWords splits the listing's positional words into those for
+// -p and INTERVAL (returned first) and those of a filter expression. After
+// a bare -p, leading words that are not filter keywords are its protocols
+// ("-anop tcp"). A last word that is a number is the INTERVAL unless the
+// expression needs it ("dev 2"): the expression is then parsed without it
+// first.
+func splitFilterWords(args []string, pGiven bool) (rest, words []string) {
+	i := 0
+	if pGiven {
+		for i < len(args) && !isInterval(args[i]) && !startsFilter(args[i]) {
+			rest = append(rest, args[i])
+			i++
+		}
+	}
+	words = args[i:]
+	if len(words) == 0 {
+		return rest, nil
+	}
+	last := words[len(words)-1]
+	if !slices.ContainsFunc(words, func(w string) bool { return !isInterval(w) }) {
+		return append(rest, words...), nil // numbers only: INTERVALs
+	}
+	if isInterval(last) {
+		if _, err := filter.ParseArgs(words[:len(words)-1], nil); err == nil {
+			return append(rest, last), words[:len(words)-1]
+		}
+	}
+	return rest, words
+}
+
+// startsFilter reports whether word begins a filter expression.
+func startsFilter(word string) bool {
+	word = strings.TrimSpace(word)
+	if strings.HasPrefix(word, "(") || strings.HasPrefix(word, "!") {
+		return true
+	}
+	first, _, _ := strings.Cut(word, " ")
+	return filterKeywords[strings.ToLower(first)]
+}
+
+// listExpression compiles the filter expression (the words after the
+// flags, then -F's file) into req: the kernel's part joins req.Filter, the
+// rest runs after the dump and after attribution (collect.Query).
+func listExpression(in requestInput, req *listRequest, lang string) error {
+	words := req.filterWords
+	if file := in.flags.filterFile; file != "" {
+		text, err := readFilterFile(file, in.stdin)
+		if err != nil {
+			return flagErrorf(lang, "cli.err.filterfile", file, err)
+		}
+		words = append(words, text)
+	}
+	if len(words) == 0 {
+		return nil
+	}
+	e, err := filter.ParseArgs(words, in.filterOpts)
+	if err != nil {
+		return filterError(lang, err)
+	}
+	plan, err := e.Plan()
+	if err != nil {
+		return filterError(lang, err)
+	}
+	req.plan = plan
+	req.Filter = plan.Filter(req.Filter)
+	if !strings.Contains(strings.ToLower(strings.Join(words, " ")), "bound-inactive") {
+		// ss (6.1) never lists TCP sockets that are bound and not
+		// listening (Linux 6.7's bound-inactive), even with -a or "state
+		// all": unless the expression names them, it means what it means
+		// in ss.
+		if req.Filter.States == 0 {
+			req.Filter.States = sockets.AllStates
+		}
+		req.Filter.States &^= 1 << sockets.BoundInactive
+	}
+	switch fams := plan.Families; {
+	case fams == 0:
+	case fams.Has(sockets.Local) && !fams.Has(sockets.Inet) && !fams.Has(sockets.Inet6):
+		req.Filter.Protos &= sockets.ProtoSet(0).With(sockets.Unix)
+	default:
+		req.Filter.Families = fams
+		req.Filter.Protos &^= sockets.ProtoSet(0).With(sockets.Unix)
+	}
+	req.Render.Protos = req.Filter.Protos
+	return nil
+}
+
+// readFilterFile reads -F FILE ("-": standard input).
+func readFilterFile(name string, stdin io.Reader) (string, error) {
+	if name == "-" {
+		if stdin == nil {
+			return "", errors.New("no standard input")
+		}
+		return filter.ReadFilterFile(stdin)
+	}
+	fh, err := os.Open(name)
+	if err != nil {
+		return "", err
+	}
+	defer fh.Close()
+	return filter.ReadFilterFile(fh)
+}
+
+// filterError is the usage error of a malformed expression: one line
+// naming the token and its position, and the expression with a caret under
+// the token for a terminal.
+func filterError(lang string, err error) error {
+	var fe *filter.Error
+	if errors.As(err, &fe) {
+		return &FlagError{Err: err, Detail: fe.Caret()}
+	}
+	return &FlagError{Err: err}
+}
