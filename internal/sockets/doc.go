@@ -10,8 +10,8 @@
 //
 // # Decoders
 //
-// The decoders (nlmsg.go, inetdiag.go, unixdiag.go, procnet.go, sockstat.go)
-// carry no build tags:
-// they are pure functions over bytes, tested on captured fixtures in
+// The decoders (inetdiag.go, unixdiag.go, procnet.go, sockstat.go, the
+// first two over the netlink framing of internal/netlink) carry no build
+// tags: they are pure functions over bytes, tested on captured fixtures in
 // testdata/ and fuzzed, on every OS.
 package sockets

@@ -12,6 +12,8 @@ package sockets
 import (
 	"encoding/binary"
 	"net/netip"
+
+	"github.com/sockscope/sockscope/internal/netlink"
 )
 
 // Kernel constants, the same on every architecture.
@@ -105,8 +107,8 @@ func appendInetDiagRequest(b []byte, seq uint32, fam Family, p Proto, states Sta
 	binary.NativeEndian.PutUint32(req[4:8], uint32(states))
 	b = append(b, req[:]...)
 	if proto > 0xff {
-		b = appendAttr(b, inetDiagReqProtocol, binary.NativeEndian.AppendUint32(nil, proto))
-		setRequestLen(b[start:])
+		b = netlink.AppendAttrUint32(b, inetDiagReqProtocol, proto)
+		netlink.SetLen(b[start:])
 	}
 	return b
 }
@@ -189,27 +191,28 @@ func decodeInetDiag(payload []byte, p Proto, s *Socket) (inetExtra, error) {
 	s.Inode = uint64(ne.Uint32(m[68:72]))
 	s.Path, s.PeerPath, s.Peer = "", "", 0
 
-	for it := (attrIter{b: payload[inetDiagMsgLen:]}); ; {
-		if !it.next() {
-			if it.err != nil {
-				return extra, it.err
+	for it := netlink.NewAttrs(payload[inetDiagMsgLen:]); ; {
+		if !it.Next() {
+			if it.Err() != nil {
+				return extra, it.Err()
 			}
 			break
 		}
-		switch it.typ {
+		data := it.Data()
+		switch it.Type() {
 		case inetDiagShutdown:
-			if len(it.data) >= 1 {
-				extra.Shutdown = it.data[0]
+			if len(data) >= 1 {
+				extra.Shutdown = data[0]
 			}
 		case inetDiagSkV6Only:
-			if len(it.data) >= 1 {
-				extra.V6Only, extra.HasV6Only = it.data[0] != 0, true
+			if len(data) >= 1 {
+				extra.V6Only, extra.HasV6Only = data[0] != 0, true
 			}
 		case inetDiagProtocol:
 			// Raw sockets: the protocol given at creation, which
 			// idiag_sport also holds; the attribute is authoritative.
-			if p == Raw && len(it.data) >= 1 {
-				lport = uint16(it.data[0])
+			if p == Raw && len(data) >= 1 {
+				lport = uint16(data[0])
 			}
 		}
 	}
@@ -237,21 +240,25 @@ func inetDiagTimer(code, retrans uint8, expires uint32) Timer {
 	return t
 }
 
-// appendInetDiag decodes every inet_diag_msg the iterator yields (one
-// receive buffer of a dump of protocol p) and appends the sockets in the
-// states want (0 means all; see stateWanted) to dst. On a malformed message
-// it returns dst with the sockets decoded so far and an error wrapping
-// errs.ErrMalformed; it.err and it.done report the framing and the end of the dump.
-func appendInetDiag(dst []Socket, it *dumpIter, p Proto, want StateSet) ([]Socket, error) {
-	for payload, ok := it.next(); ok; payload, ok = it.next() {
+// appendInetDiag decodes every inet_diag_msg the dump yields (one receive
+// buffer of a dump of protocol p) and appends the sockets in the states
+// want (0 means all; see stateWanted) to dst. On a malformed message it
+// returns dst with the sockets decoded so far and an error wrapping
+// errs.ErrMalformed; it.Err and it.Done report the framing, the kernel's
+// error and the end of the dump.
+func appendInetDiag(dst []Socket, it *netlink.Dump, p Proto, want StateSet) ([]Socket, error) {
+	for it.Next() {
+		if it.Type() != sockDiagByFamily {
+			continue
+		}
 		dst = append(dst, Socket{})
 		s := &dst[len(dst)-1]
-		if _, err := decodeInetDiag(payload, p, s); err != nil {
+		if _, err := decodeInetDiag(it.Payload(), p, s); err != nil {
 			return dst[:len(dst)-1], err
 		}
 		if !stateWanted(want, s.State) {
 			dst = dst[:len(dst)-1]
 		}
 	}
-	return dst, it.err
+	return dst, it.Err()
 }

@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/sockscope/sockscope/internal/errs"
+	"github.com/sockscope/sockscope/internal/netlink"
 )
 
 // Loopback addresses for hand-built and expected sockets.
@@ -72,10 +73,10 @@ func (m inetMsg) payload() []byte {
 // decodeInetFixture decodes a recorded inet dump as appendInetDiag sees it.
 func decodeInetFixture(t *testing.T, name string, p Proto) []Socket {
 	t.Helper()
-	it := dumpIter{b: readFixture(t, name)}
+	it := netlink.NewDump(readFixture(t, name), 0, 0)
 	socks, err := appendInetDiag(nil, &it, p, 0)
-	if err != nil || !it.done {
-		t.Fatalf("%s: err %v, done %v", name, err, it.done)
+	if err != nil || !it.Done() {
+		t.Fatalf("%s: err %v, done %v", name, err, it.Done())
 	}
 	return socks
 }
@@ -156,10 +157,10 @@ func TestDecodeInetDiagTimerCapture(t *testing.T) {
 	// A dump recorded with sockets whose timers differ (testdata/README.md):
 	// keepalive, SYN_SENT retransmitting once, TIME_WAIT and an orphaned
 	// FIN_WAIT2 (both timewait sockets), and the rest off.
-	it := dumpIter{b: readFixture(t, "../netlink-timers/tcp-inet.bin")}
+	it := netlink.NewDump(readFixture(t, "../netlink-timers/tcp-inet.bin"), 0, 0)
 	socks, err := appendInetDiag(nil, &it, TCP, 0)
-	if err != nil || !it.done {
-		t.Fatalf("err %v, done %v", err, it.done)
+	if err != nil || !it.Done() {
+		t.Fatalf("err %v, done %v", err, it.Done())
 	}
 	want := map[uint16]Timer{
 		41000: {Kind: TimerKeepalive, Expires: 7198416},
@@ -227,10 +228,10 @@ func TestDecodeInetDiagExtra(t *testing.T) {
 	// received the FIN (1); the v6 listener reports IPV6_V6ONLY on, which
 	// the kernel sets when a socket binds a specific IPv6 address (::1).
 	for _, file := range []string{"tcp-inet.bin", "tcp-inet6.bin"} {
-		it := dumpIter{b: readFixture(t, file)}
-		for p, ok := it.next(); ok; p, ok = it.next() {
+		it := netlink.NewDump(readFixture(t, file), 0, 0)
+		for it.Next() {
 			var s Socket
-			extra, err := decodeInetDiag(p, TCP, &s)
+			extra, err := decodeInetDiag(it.Payload(), TCP, &s)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -248,11 +249,11 @@ func TestDecodeInetDiagExtra(t *testing.T) {
 func TestDecodeInetDiagRawMissing(t *testing.T) {
 	// raw_diag is not built into the kernel that recorded this: the dump
 	// is a lone NLMSG_DONE whose payload is -ENOENT.
-	it := dumpIter{b: readFixture(t, "raw-inet.bin")}
+	it := netlink.NewDump(readFixture(t, "raw-inet.bin"), 0, 0)
 	socks, err := appendInetDiag(nil, &it, Raw, 0)
-	var ke *kernelError
-	if len(socks) != 0 || !it.done || !errors.As(err, &ke) || ke.Errno != syscall.Errno(2) || !ke.InDone {
-		t.Errorf("got %d sockets, done %v, err %v; want none, done, ENOENT in NLMSG_DONE", len(socks), it.done, err)
+	var ke *netlink.Error
+	if len(socks) != 0 || !it.Done() || !errors.As(err, &ke) || ke.Errno != syscall.Errno(2) || !ke.InDone {
+		t.Errorf("got %d sockets, done %v, err %v; want none, done, ENOENT in NLMSG_DONE", len(socks), it.Done(), err)
 	}
 }
 
@@ -272,11 +273,11 @@ func TestDecodeInetDiag(t *testing.T) {
 			m:    inetMsg{state: Established, local: v6, remote: netip.MustParseAddrPort("[fe80::2]:9"), ifindex: 3, rq: 1, wq: 2, ino: 9},
 			want: "tcp inet6 ESTABLISHED [fe80::1]:443 [fe80::2]:9 if=3 rq=1 sq=2 ino=9 uid=0 cookie=0"},
 		{name: "raw protocol attribute", p: Raw,
-			m:    inetMsg{state: Close, local: ap4(255), remote: any4, attrs: appendAttr(nil, inetDiagProtocol, []byte{1})},
+			m:    inetMsg{state: Close, local: ap4(255), remote: any4, attrs: netlink.AppendAttr(nil, inetDiagProtocol, []byte{1})},
 			want: "raw inet CLOSE 127.0.0.1:1 0.0.0.0:0 rq=0 sq=0 ino=0 uid=0 cookie=0"},
 		{name: "unknown and short attributes", p: UDP,
 			m: inetMsg{state: Close, local: ap4(53), remote: any4,
-				attrs: slices.Concat(appendAttr(nil, 99, []byte{1, 2}), appendAttr(nil, inetDiagShutdown, nil))},
+				attrs: slices.Concat(netlink.AppendAttr(nil, 99, []byte{1, 2}), netlink.AppendAttr(nil, inetDiagShutdown, ""))},
 			want: "udp inet CLOSE 127.0.0.1:53 0.0.0.0:0 rq=0 sq=0 ino=0 uid=0 cookie=0"},
 		{name: "attribute overrun", p: TCP, err: true,
 			m: inetMsg{state: Listen, local: ap4(1), remote: any4, attrs: []byte{200, 0, 8, 0, 1, 0, 0, 0}}},
@@ -316,13 +317,13 @@ func TestAppendInetDiagStates(t *testing.T) {
 		nlMessage(sockDiagByFamily, inetMsg{state: SynRecv, local: ap4(80), remote: ap4(1)}.payload()),
 		nlMessage(sockDiagByFamily, inetMsg{state: Close, local: ap4(81), remote: any4}.payload()),
 		nlMessage(sockDiagByFamily, inetMsg{state: Listen, local: ap4(82), remote: any4}.payload()),
-		nlMessage(nlmsgDone, errPayload(0)),
+		nlMessage(netlink.MsgDone, errPayload(0)),
 	)
 	count := func(want StateSet) int {
-		it := dumpIter{b: msgs}
+		it := netlink.NewDump(msgs, 0, 0)
 		socks, err := appendInetDiag(nil, &it, TCP, want)
-		if err != nil || !it.done {
-			t.Fatalf("err %v, done %v", err, it.done)
+		if err != nil || !it.Done() {
+			t.Fatalf("err %v, done %v", err, it.Done())
 		}
 		return len(socks)
 	}
@@ -344,7 +345,7 @@ func TestAppendInetDiagStates(t *testing.T) {
 
 	// A bad message in the middle keeps what came before it.
 	bad := slices.Concat(msgs[:len(msgs)-20], nlMessage(sockDiagByFamily, []byte{2, 1}))
-	it := dumpIter{b: bad}
+	it := netlink.NewDump(bad, 0, 0)
 	if socks, err := appendInetDiag(nil, &it, TCP, 0); len(socks) != 3 || !errors.Is(err, errs.ErrMalformed) {
 		t.Errorf("bad message: %d sockets, %v", len(socks), err)
 	}
@@ -353,11 +354,11 @@ func TestAppendInetDiagStates(t *testing.T) {
 func TestInetDiagRequest(t *testing.T) {
 	ne := binary.NativeEndian
 	req := appendInetDiagRequest(nil, 5, Inet6, TCP, kernelStates(0))
-	if len(req) != nlmsgHdrLen+inetDiagReqV2Len || ne.Uint32(req) != uint32(len(req)) {
+	if len(req) != netlink.HeaderLen+inetDiagReqV2Len || ne.Uint32(req) != uint32(len(req)) {
 		t.Fatalf("tcp request: %d bytes, nlmsg_len %d", len(req), ne.Uint32(req))
 	}
-	h, p, _, err := splitMessage(req)
-	if err != nil || h.Type != sockDiagByFamily || h.Flags != nlmFRequest|nlmFDump || h.Seq != 5 {
+	h, p, _, err := netlink.Split(req)
+	if err != nil || h.Type != sockDiagByFamily || h.Flags != netlink.FlagRequest|netlink.FlagDump || h.Seq != 5 {
 		t.Fatalf("header %+v, %v", h, err)
 	}
 	if p[0] != afInet6 || p[1] != ipprotoTCP || p[2] != 0 || p[3] != 0 || StateSet(ne.Uint32(p[4:])) != AllStates {
@@ -372,16 +373,16 @@ func TestInetDiagRequest(t *testing.T) {
 
 	// MPTCP does not fit the u8: INET_DIAG_REQ_PROTOCOL carries it.
 	req = appendInetDiagRequest(nil, 6, Inet, MPTCP, StateSet(0).With(Listen))
-	_, p, _, err = splitMessage(req)
+	_, p, _, err = netlink.Split(req)
 	if err != nil || len(p) != inetDiagReqV2Len+8 || p[1] != ipprotoTCP {
 		t.Fatalf("mptcp request: % x, %v", p, err)
 	}
-	it := attrIter{b: p[inetDiagReqV2Len:]}
-	if !it.next() || it.typ != inetDiagReqProtocol || ne.Uint32(it.data) != ipprotoMPTCP {
-		t.Errorf("mptcp request attribute: type %d data % x", it.typ, it.data)
+	it := netlink.NewAttrs(p[inetDiagReqV2Len:])
+	if !it.Next() || it.Type() != inetDiagReqProtocol || ne.Uint32(it.Data()) != ipprotoMPTCP {
+		t.Errorf("mptcp request attribute: type %d data % x", it.Type(), it.Data())
 	}
 
-	_, p, _, _ = splitMessage(appendInetDiagRequest(nil, 7, Inet, Raw, 0))
+	_, p, _, _ = netlink.Split(appendInetDiagRequest(nil, 7, Inet, Raw, 0))
 	if p[1] != ipprotoRaw || p[3] != ipprotoRaw {
 		t.Errorf("raw request payload % x", p[:8])
 	}
@@ -394,7 +395,7 @@ func FuzzDecodeInetDiag(f *testing.F) {
 	f.Add(readFixture(f, "../netlink-timers/tcp-inet.bin"))
 	f.Add(nlMessage(sockDiagByFamily, inetMsg{local: ap6(1), remote: ap6(2), attrs: []byte{8, 0, 10, 0, 1}}.payload()))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		it := dumpIter{b: b}
+		it := netlink.NewDump(b, 0, 0)
 		socks, _ := appendInetDiag(nil, &it, Raw, 0)
 		for _, s := range socks {
 			if s.Proto != Raw || s.Family != Inet && s.Family != Inet6 || s.Local.Addr().Is4() != (s.Family == Inet) {
@@ -411,8 +412,8 @@ func FuzzDecodeInetDiag(f *testing.F) {
 // half IPv4 and half IPv6, each with the attributes a real dump carries.
 func BenchmarkDecodeInetDiag(b *testing.B) {
 	const n = 100_000
-	attrs := slices.Concat(appendAttr(nil, inetDiagShutdown, []byte{0}), appendAttr(nil, 15, make([]byte, 4)),
-		appendAttr(nil, 21, make([]byte, 8)))
+	attrs := slices.Concat(netlink.AppendAttr(nil, inetDiagShutdown, []byte{0}), netlink.AppendAttr(nil, 15, make([]byte, 4)),
+		netlink.AppendAttr(nil, 21, make([]byte, 8)))
 	var buf []byte
 	for i := range n {
 		m := inetMsg{state: Established, local: ap4(uint16(i)), remote: ap4(443), ino: uint32(i), attrs: attrs}
@@ -421,12 +422,12 @@ func BenchmarkDecodeInetDiag(b *testing.B) {
 		}
 		buf = append(buf, nlMessage(sockDiagByFamily, m.payload())...)
 	}
-	buf = append(buf, nlMessage(nlmsgDone, errPayload(0))...)
+	buf = append(buf, nlMessage(netlink.MsgDone, errPayload(0))...)
 	dst := make([]Socket, 0, n)
 	b.SetBytes(int64(len(buf)))
 	b.ReportAllocs()
 	for b.Loop() {
-		it := dumpIter{b: buf}
+		it := netlink.NewDump(buf, 0, 0)
 		var err error
 		if dst, err = appendInetDiag(dst[:0], &it, TCP, 0); err != nil || len(dst) != n {
 			b.Fatalf("%d sockets, %v", len(dst), err)

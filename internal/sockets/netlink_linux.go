@@ -8,13 +8,14 @@ package sockets
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sockscope/sockscope/internal/netlink"
 )
 
 // inetDiagReqBytecode is INET_DIAG_REQ_BYTECODE, the attribute of a dump
@@ -28,55 +29,10 @@ const inetDiagReqBytecode = 1
 // the source's two dumpers allocates one, once, and keeps it.
 const recvBufSize = 1 << 20
 
-// diagConn is one NETLINK_SOCK_DIAG socket. It lives in the network
+// dialDiag opens a NETLINK_SOCK_DIAG socket. It lives in the network
 // namespace of the thread that opened it, so a caller that entered another
 // namespace on a locked thread dumps that namespace.
-type diagConn struct {
-	fd  int
-	pid uint32 // our port id, the nlmsg_pid of every reply
-}
-
-func dialDiag() (*diagConn, error) {
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
-	if err != nil {
-		return nil, os.NewSyscallError("socket", err)
-	}
-	c := &diagConn{fd: fd}
-	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		c.close()
-		return nil, os.NewSyscallError("bind", err)
-	}
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		c.close()
-		return nil, os.NewSyscallError("getsockname", err)
-	}
-	if nl, ok := sa.(*unix.SockaddrNetlink); ok {
-		c.pid = nl.Pid
-	}
-	return c, nil
-}
-
-func (c *diagConn) close() { unix.Close(c.fd) }
-
-// recv reads one datagram from the kernel into buf.
-func (c *diagConn) recv(buf []byte) (int, error) {
-	for {
-		n, _, flags, from, err := unix.Recvmsg(c.fd, buf, nil, 0)
-		switch {
-		case err == unix.EINTR:
-			continue
-		case err != nil:
-			return 0, os.NewSyscallError("recvmsg", err)
-		case flags&unix.MSG_TRUNC != 0:
-			return 0, fmt.Errorf("netlink: reply larger than the %d-byte receive buffer", len(buf))
-		}
-		if nl, ok := from.(*unix.SockaddrNetlink); ok && nl.Pid != 0 {
-			continue // not from the kernel
-		}
-		return n, nil
-	}
-}
+func dialDiag() (*netlink.Conn, error) { return netlink.Dial(unix.NETLINK_SOCK_DIAG) }
 
 // dumpJob is one dump: an inet protocol and family, or (Unix, Local).
 type dumpJob struct {
@@ -128,7 +84,7 @@ var diagFeature = [...]string{
 // isMissingHandler reports whether err is the kernel saying it has no
 // sock_diag handler for the request (ENOENT, in NLMSG_ERROR or NLMSG_DONE).
 func isMissingHandler(err error) bool {
-	var ke *kernelError
+	var ke *netlink.Error
 	return errors.As(err, &ke) && ke.Errno == unix.ENOENT
 }
 
@@ -230,12 +186,12 @@ func (s *netlinkSource) Snapshot(ctx context.Context, f Filter, dst []Socket) ([
 	}
 	var (
 		r   dumpRun
-		c   *diagConn
+		c   *netlink.Conn
 		err error
 	)
 	defer func() {
 		if c != nil {
-			c.close()
+			c.Close()
 		}
 	}()
 	if len(js) > 1 && total >= from {
@@ -278,7 +234,7 @@ func (s *netlinkSource) Snapshot(ctx context.Context, f Filter, dst []Socket) ([
 // fallback for missing protocols after) stay with the caller too. If the
 // second goroutine's socket breaks, the jobs it had left are run here once
 // it is done.
-func (s *netlinkSource) runConcurrently(ctx context.Context, c **diagConn, js []dumpJob, restCap int,
+func (s *netlinkSource) runConcurrently(ctx context.Context, c **netlink.Conn, js []dumpJob, restCap int,
 	want StateSet, dst []Socket, r *dumpRun) ([]Socket, error) {
 	c1, err := dialDiag()
 	if err != nil {
@@ -302,7 +258,7 @@ func (s *netlinkSource) runConcurrently(ctx context.Context, c **diagConn, js []
 		defer close(done)
 		out2, err2 = s.run(ctx, &s.dumpers[1], &c2, false, js[1:], want, make([]Socket, 0, restCap), &r2)
 		if c2 != nil {
-			c2.close()
+			c2.Close()
 		}
 	}()
 	dst, err = s.run(ctx, &s.dumpers[0], c, true, js[:1], want, dst, r)
@@ -328,7 +284,7 @@ func (s *netlinkSource) runConcurrently(ctx context.Context, c **diagConn, js []
 // dump (the first too if *c is nil), stopping at the first that cannot be
 // opened; without redial it leaves the remaining jobs in r.rest. It
 // returns ctx.Err() if ctx ends, with whatever dst then holds.
-func (s *netlinkSource) run(ctx context.Context, d *dumper, c **diagConn, redial bool, js []dumpJob,
+func (s *netlinkSource) run(ctx context.Context, d *dumper, c **netlink.Conn, redial bool, js []dumpJob,
 	want StateSet, dst []Socket, r *dumpRun) ([]Socket, error) {
 	if d.buf == nil {
 		d.buf = make([]byte, recvBufSize)
@@ -373,11 +329,11 @@ func (s *netlinkSource) run(ctx context.Context, d *dumper, c **diagConn, redial
 		default:
 			dst = dst[:before]
 			r.errs = append(r.errs, &OpError{Op: j.op(), Family: j.name(), Err: err})
-			var ke *kernelError
+			var ke *netlink.Error
 			if !errors.As(err, &ke) {
 				// The dump stopped midway: its rest would confuse the
 				// next one, so start over on a new socket.
-				(*c).close()
+				(*c).Close()
 				*c = nil
 			}
 		}
@@ -417,12 +373,13 @@ func (s *netlinkSource) recoverMissing(ctx context.Context, f Filter, missing Pr
 }
 
 // dump runs one dump with d and appends its sockets in the states want to
-// dst. It returns the kernel's error (a *kernelError) if the kernel refused
-// the dump, which leaves c ready for the next one; any other error may
-// leave the rest of the dump unread.
-func (s *netlinkSource) dump(ctx context.Context, d *dumper, c *diagConn, j dumpJob, want StateSet, dst []Socket) ([]Socket, error) {
+// dst. It returns the kernel's error (a *netlink.Error) if the kernel
+// refused the dump, which leaves c ready for the next one; any other error
+// may leave the rest of the dump unread. A cancelled ctx interrupts a
+// receive the kernel is slow to answer.
+func (s *netlinkSource) dump(ctx context.Context, d *dumper, c *netlink.Conn, j dumpJob, want StateSet, dst []Socket) ([]Socket, error) {
 	if d.seq++; d.seq == 0 {
-		d.seq = 1 // 0 would turn off dumpIter's check
+		d.seq = 1 // 0 would turn off netlink.Dump's check
 	}
 	seq := d.seq
 	if j.p == Unix {
@@ -430,12 +387,12 @@ func (s *netlinkSource) dump(ctx context.Context, d *dumper, c *diagConn, j dump
 	} else {
 		d.req = appendInetDiagRequest(d.req[:0], seq, j.fam, j.p, kernelStates(want))
 		if len(d.bc) > 0 {
-			d.req = appendAttr(d.req, inetDiagReqBytecode, []byte(d.bc))
-			setRequestLen(d.req)
+			d.req = netlink.AppendAttr(d.req, inetDiagReqBytecode, d.bc)
+			netlink.SetLen(d.req)
 		}
 	}
-	if _, err := unix.Write(c.fd, d.req); err != nil {
-		return dst, os.NewSyscallError("write", err)
+	if err := c.Send(ctx, d.req); err != nil {
+		return dst, err
 	}
 	d.rec = d.rec[:0]
 	before := len(dst)
@@ -445,19 +402,19 @@ func (s *netlinkSource) dump(ctx context.Context, d *dumper, c *diagConn, j dump
 			return dst, err
 		}
 		var n int
-		if n, err = c.recv(d.buf); err != nil {
+		if n, err = c.Receive(ctx, d.buf); err != nil {
 			return dst, err
 		}
 		if s.record != "" {
 			d.rec = append(d.rec, d.buf[:n]...)
 		}
-		it := dumpIter{b: d.buf[:n], seq: seq, pid: c.pid}
+		it := netlink.NewDump(d.buf[:n], seq, c.PortID())
 		if j.p == Unix {
 			dst, err = appendUnixDiag(dst, &it)
 		} else {
 			dst, err = appendInetDiag(dst, &it, j.p, want)
 		}
-		if err != nil || it.done {
+		if err != nil || it.Done() {
 			break
 		}
 	}

@@ -7,10 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sockscope/sockscope/internal/netlink"
 )
 
 func TestIntegrationNetlinkNetNS(t *testing.T) {
@@ -445,10 +448,14 @@ func unsortedLines(socks []Socket) []string {
 func TestNetlinkRunHandsBack(t *testing.T) {
 	s := &netlinkSource{}
 	js := jobs(Filter{Protos: ProtoSet(0).With(TCP).With(UDP)})
-	c := &diagConn{fd: -1} // a broken socket: write fails with EBADF
+	c, err := dialDiag()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close() // a broken socket: sending fails with os.ErrClosed
 	var r dumpRun
-	_, err := s.run(context.Background(), &s.dumpers[1], &c, false, js, 0, nil, &r)
-	if err != nil || c != nil || r.done != 0 || len(r.errs) != 1 || !errors.Is(r.errs[0], unix.EBADF) ||
+	_, err = s.run(context.Background(), &s.dumpers[1], &c, false, js, 0, nil, &r)
+	if err != nil || c != nil || r.done != 0 || len(r.errs) != 1 || !errors.Is(r.errs[0], os.ErrClosed) ||
 		!slices.Equal(r.rest, js[1:]) {
 		t.Fatalf("no redial: err %v, conn %v, done %d, errs %v, rest %v", err, c, r.done, r.errs, r.rest)
 	}
@@ -456,11 +463,34 @@ func TestNetlinkRunHandsBack(t *testing.T) {
 	r.rest = nil
 	defer func() {
 		if c != nil {
-			c.close()
+			c.Close()
 		}
 	}()
 	if _, err = s.run(context.Background(), &s.dumpers[0], &c, true, rest, 0, nil, &r); err != nil ||
 		r.done != len(rest) || len(r.errs) != 1 || r.rest != nil {
 		t.Errorf("redial: err %v, done %d, errs %v, rest %v", err, r.done, r.errs, r.rest)
+	}
+}
+
+// TestDiagKernelErrors checks what the source relies on to tell a missing
+// sock_diag handler (ENOENT, in NLMSG_DONE as the raw handler sends it, or
+// in NLMSG_ERROR) from other failures.
+func TestDiagKernelErrors(t *testing.T) {
+	for name, tt := range map[string]struct {
+		buf     []byte
+		missing bool
+	}{
+		"ENOENT in NLMSG_DONE":  {nlMessage(netlink.MsgDone, errPayload(-2)), true},
+		"ENOENT in NLMSG_ERROR": {nlMessage(netlink.MsgError, slices.Concat(errPayload(-2), make([]byte, 16))), true},
+		"EINVAL in NLMSG_ERROR": {nlMessage(netlink.MsgError, slices.Concat(errPayload(-22), make([]byte, 16))), false},
+	} {
+		it := netlink.NewDump(tt.buf, 0, 0)
+		_, err := appendInetDiag(nil, &it, Raw, 0)
+		if err == nil || isMissingHandler(err) != tt.missing {
+			t.Errorf("%s: err %v, missing handler %v, want %v", name, err, isMissingHandler(err), tt.missing)
+		}
+	}
+	if !errors.Is(&OpError{Op: "inet_diag dump", Err: &netlink.Error{Errno: syscall.EINVAL}}, syscall.EINVAL) {
+		t.Error("an OpError around a netlink.Error does not match its errno")
 	}
 }

@@ -2,16 +2,14 @@ package sockets
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 
-	"github.com/sockscope/sockscope/internal/errs"
+	"github.com/sockscope/sockscope/internal/netlink"
 )
 
 // sockLine prints every field a decoder sets, for exact comparisons.
@@ -92,9 +90,9 @@ func addFixtureSeeds(f *testing.F) {
 // padded.
 func nlMessage(typ uint16, payload []byte) []byte {
 	ne := binary.NativeEndian
-	b := ne.AppendUint32(nil, uint32(nlmsgHdrLen+len(payload)))
+	b := ne.AppendUint32(nil, uint32(netlink.HeaderLen+len(payload)))
 	b = ne.AppendUint16(b, typ)
-	b = ne.AppendUint16(b, 0x2) // NLM_F_MULTI
+	b = ne.AppendUint16(b, netlink.FlagMulti)
 	b = ne.AppendUint32(b, 1)
 	b = ne.AppendUint32(b, 7)
 	b = append(b, payload...)
@@ -108,160 +106,24 @@ func errPayload(code int32) []byte {
 	return binary.NativeEndian.AppendUint32(nil, uint32(code))
 }
 
-func TestDumpIter(t *testing.T) {
-	data := nlMessage(sockDiagByFamily, []byte("abc"))
-	tests := []struct {
-		name     string
-		buf      []byte
-		seq, pid uint32
-		payloads []string
-		done     bool
-		errno    syscall.Errno // expected kernel error, if any
-		inDone   bool
-		parse    bool // expect an error wrapping errs.ErrMalformed
-	}{
-		{name: "empty"},
-		{name: "data then done", buf: slices.Concat(data, data, nlMessage(nlmsgDone, errPayload(0))),
-			payloads: []string{"abc", "abc"}, done: true},
-		{name: "done without payload", buf: nlMessage(nlmsgDone, nil), done: true},
-		{name: "no done yet", buf: data, payloads: []string{"abc"}},
-		{name: "done carrying ENOENT", buf: slices.Concat(data, nlMessage(nlmsgDone, errPayload(-2))),
-			payloads: []string{"abc"}, done: true, errno: syscall.Errno(2), inDone: true},
-		{name: "error EPERM", buf: nlMessage(nlmsgError, slices.Concat(errPayload(-1), make([]byte, 16))),
-			errno: syscall.Errno(1)},
-		{name: "ack ends", buf: slices.Concat(nlMessage(nlmsgError, errPayload(0)), data), done: true},
-		{name: "short error", buf: nlMessage(nlmsgError, []byte{1, 2}), parse: true},
-		{name: "noop and unknown skipped", buf: slices.Concat(nlMessage(nlmsgNoop, nil), nlMessage(99, []byte("x")), data),
-			payloads: []string{"abc"}},
-		{name: "overrun", buf: nlMessage(nlmsgOverrun, nil), parse: true},
-		{name: "seq checked", buf: data, seq: 2, parse: true},
-		{name: "pid checked", buf: data, pid: 8, parse: true},
-		{name: "seq and pid match", buf: data, seq: 1, pid: 7, payloads: []string{"abc"}},
-		{name: "short header", buf: slices.Concat(data, []byte{1, 2, 3}), payloads: []string{"abc"}, parse: true},
-		{name: "length below header", buf: func() []byte {
-			b := slices.Clone(data)
-			binary.NativeEndian.PutUint32(b, 15)
-			return b
-		}(), parse: true},
-		{name: "length past buffer", buf: func() []byte {
-			b := slices.Concat(data, data)
-			binary.NativeEndian.PutUint32(b[len(data):], 200)
-			return b
-		}(), payloads: []string{"abc"}, parse: true},
-		{name: "last message unpadded", buf: data[:nlmsgHdrLen+3], payloads: []string{"abc"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			it := dumpIter{b: tt.buf, seq: tt.seq, pid: tt.pid}
-			var got []string
-			for p, ok := it.next(); ok; p, ok = it.next() {
-				got = append(got, string(p))
-			}
-			if !slices.Equal(got, tt.payloads) {
-				t.Errorf("payloads %q, want %q", got, tt.payloads)
-			}
-			if it.done != tt.done {
-				t.Errorf("done = %v, want %v", it.done, tt.done)
-			}
-			var ke *kernelError
-			switch {
-			case tt.errno != 0:
-				if !errors.As(it.err, &ke) || ke.Errno != tt.errno || ke.InDone != tt.inDone || !errors.Is(it.err, tt.errno) {
-					t.Errorf("err = %v, want kernel errno %d (in done: %v)", it.err, tt.errno, tt.inDone)
-				}
-			case tt.parse:
-				if !errors.Is(it.err, errs.ErrMalformed) {
-					t.Errorf("err = %v, want errs.ErrMalformed", it.err)
-				}
-			case it.err != nil:
-				t.Errorf("err = %v, want nil", it.err)
-			}
-		})
-	}
-}
+// TestDiagSkipsOtherTypes checks that the sock_diag decoders take only
+// SOCK_DIAG_BY_FAMILY messages from a dump and step over the others, as
+// they did before the framing moved to internal/netlink (which yields every
+// message that is not a control message).
+func TestDiagSkipsOtherTypes(t *testing.T) {
+	inet := nlMessage(sockDiagByFamily, inetMsg{state: Listen, local: ap4(80), remote: any4}.payload())
+	unix := nlMessage(sockDiagByFamily, unixMsg(Stream, Listen, 5, nameAttr("/run/x")))
+	other := slices.Concat(nlMessage(netlink.MsgNoop, nil), nlMessage(99, []byte("not a socket")))
+	done := nlMessage(netlink.MsgDone, errPayload(0))
 
-func TestAttrIter(t *testing.T) {
-	good := appendAttr(appendAttr(nil, 8, []byte{1}), 0x8000|11, []byte{1, 2, 3, 4, 5})
-	type attr struct {
-		typ  uint16
-		data string
+	it := netlink.NewDump(slices.Concat(other, inet, other, done), 0, 0)
+	socks, err := appendInetDiag(nil, &it, TCP, 0)
+	if err != nil || !it.Done() || len(socks) != 1 || socks[0].Local != ap4(80) {
+		t.Errorf("inet: %d sockets, done %v, err %v; want the listener", len(socks), it.Done(), err)
 	}
-	tests := []struct {
-		name string
-		b    []byte
-		want []attr
-		bad  bool
-	}{
-		{name: "empty"},
-		{name: "two, nested flag masked", b: good, want: []attr{{8, "\x01"}, {11, "\x01\x02\x03\x04\x05"}}},
-		{name: "unpadded last", b: good[:len(good)-3], want: []attr{{8, "\x01"}, {11, "\x01\x02\x03\x04\x05"}}},
-		{name: "length below header", b: []byte{3, 0, 1, 0}, bad: true},
-		{name: "overrun", b: slices.Concat(good[:8], []byte{12, 0, 1, 0, 9}), want: []attr{{8, "\x01"}}, bad: true},
-		{name: "trailing bytes", b: slices.Concat(good[:8], []byte{0, 0}), want: []attr{{8, "\x01"}}, bad: true},
+	it = netlink.NewDump(slices.Concat(other, unix, done), 0, 0)
+	socks, err = appendUnixDiag(nil, &it)
+	if err != nil || !it.Done() || len(socks) != 1 || socks[0].Path != "/run/x" {
+		t.Errorf("unix: %d sockets, done %v, err %v; want /run/x", len(socks), it.Done(), err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var got []attr
-			it := attrIter{b: tt.b}
-			for it.next() {
-				got = append(got, attr{it.typ, string(it.data)})
-			}
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("attrs %v, want %v", got, tt.want)
-			}
-			if bad := errors.Is(it.err, errs.ErrMalformed); bad != tt.bad || (!tt.bad && it.err != nil) {
-				t.Errorf("err = %v, want errs.ErrMalformed: %v", it.err, tt.bad)
-			}
-		})
-	}
-}
-
-func TestDumpIterFixtures(t *testing.T) {
-	// Every fixture is one complete dump: it parses to its end and ends
-	// with NLMSG_DONE, without or with an error (raw diag is missing on
-	// the kernel that produced them).
-	names, _ := filepath.Glob(filepath.Join("testdata", "netlink", "*.bin"))
-	if len(names) == 0 {
-		t.Fatal("no fixtures")
-	}
-	for _, name := range names {
-		b, _ := os.ReadFile(name)
-		it := dumpIter{b: b}
-		for _, ok := it.next(); ok; _, ok = it.next() {
-		}
-		if !it.done || len(it.b) != 0 {
-			t.Errorf("%s: done=%v, %d bytes left, err %v", name, it.done, len(it.b), it.err)
-		}
-		if it.err != nil && !errors.Is(it.err, syscall.Errno(2)) {
-			t.Errorf("%s: %v", name, it.err)
-		}
-	}
-}
-
-// FuzzNetlinkMessages feeds arbitrary bytes to the framing code: it must
-// never panic, and every payload and attribute it yields must lie inside
-// the input.
-func FuzzNetlinkMessages(f *testing.F) {
-	addFixtureSeeds(f)
-	f.Add(nlMessage(nlmsgDone, errPayload(-2)))
-	f.Add(nlMessage(nlmsgError, errPayload(-1)))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		it := dumpIter{b: b}
-		n := 0
-		for p, ok := it.next(); ok; p, ok = it.next() {
-			n += nlmsgHdrLen + len(p)
-			if n > len(b) {
-				t.Fatalf("payloads total %d bytes of a %d-byte input", n, len(b))
-			}
-			at := attrIter{b: p}
-			for at.next() {
-				if len(at.data)+nlattrHdrLen > len(p) {
-					t.Fatalf("attribute of %d bytes in a %d-byte payload", len(at.data), len(p))
-				}
-			}
-		}
-		if it.err == nil && !it.done && len(it.b) != 0 {
-			t.Fatalf("stopped with %d bytes left and no error", len(it.b))
-		}
-	})
 }

@@ -11,6 +11,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"net/netip"
+
+	"github.com/sockscope/sockscope/internal/netlink"
 )
 
 const (
@@ -102,46 +104,47 @@ func decodeUnixDiag(payload []byte, s *Socket) error {
 	s.UID = NoUID // until UNIX_DIAG_UID (Linux 5.3+) says
 	s.Path, s.PeerPath = "", ""
 
-	for it := (attrIter{b: payload[unixDiagMsgLen:]}); ; {
-		if !it.next() {
-			if it.err != nil {
-				return it.err
-			}
-			return nil
+	for it := netlink.NewAttrs(payload[unixDiagMsgLen:]); ; {
+		if !it.Next() {
+			return it.Err()
 		}
-		switch it.typ {
+		data := it.Data()
+		switch it.Type() {
 		case unixDiagName:
-			s.Path = unixPath(it.data)
+			s.Path = unixPath(data)
 		case unixDiagPeer:
-			if len(it.data) >= 4 {
-				s.Peer = uint64(ne.Uint32(it.data))
+			if len(data) >= 4 {
+				s.Peer = uint64(ne.Uint32(data))
 			}
 		case unixDiagRQLen:
-			if len(it.data) >= 8 {
-				s.RecvQ = ne.Uint32(it.data[0:4])
-				s.SendQ = ne.Uint32(it.data[4:8])
+			if len(data) >= 8 {
+				s.RecvQ = ne.Uint32(data[0:4])
+				s.SendQ = ne.Uint32(data[4:8])
 			}
 		case unixDiagUID:
-			if len(it.data) >= 4 {
-				s.UID = ne.Uint32(it.data)
+			if len(data) >= 4 {
+				s.UID = ne.Uint32(data)
 			}
 		}
 	}
 }
 
-// appendUnixDiag decodes every unix_diag_msg the iterator yields (one
-// receive buffer of a unix dump) and appends the sockets to dst. On a
-// malformed message it returns dst with the sockets decoded so far and an
-// error wrapping errs.ErrMalformed; it.err and it.done report the framing and the
-// end of the dump.
-func appendUnixDiag(dst []Socket, it *dumpIter) ([]Socket, error) {
-	for payload, ok := it.next(); ok; payload, ok = it.next() {
+// appendUnixDiag decodes every unix_diag_msg the dump yields (one receive
+// buffer of a unix dump) and appends the sockets to dst. On a malformed
+// message it returns dst with the sockets decoded so far and an error
+// wrapping errs.ErrMalformed; it.Err and it.Done report the framing, the
+// kernel's error and the end of the dump.
+func appendUnixDiag(dst []Socket, it *netlink.Dump) ([]Socket, error) {
+	for it.Next() {
+		if it.Type() != sockDiagByFamily {
+			continue
+		}
 		dst = append(dst, Socket{})
-		if err := decodeUnixDiag(payload, &dst[len(dst)-1]); err != nil {
+		if err := decodeUnixDiag(it.Payload(), &dst[len(dst)-1]); err != nil {
 			return dst[:len(dst)-1], err
 		}
 	}
-	return dst, it.err
+	return dst, it.Err()
 }
 
 // fillPeerPaths sets PeerPath of every unix socket in socks whose peer is

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sockscope/sockscope/internal/errs"
+	"github.com/sockscope/sockscope/internal/netlink"
 )
 
 // unixMsg builds a unix_diag_msg payload with the given attributes.
@@ -23,19 +24,19 @@ func u32Attr(typ uint16, vs ...uint32) []byte {
 	for _, v := range vs {
 		data = binary.NativeEndian.AppendUint32(data, v)
 	}
-	return appendAttr(nil, typ, data)
+	return netlink.AppendAttr(nil, typ, data)
 }
 
-func nameAttr(name string) []byte { return appendAttr(nil, unixDiagName, []byte(name)) }
+func nameAttr(name string) []byte { return netlink.AppendAttr(nil, unixDiagName, []byte(name)) }
 
 // decodeUnix runs a whole unix dump through the decoder and the source's
 // post-pass, as netlinkSource.dump does.
 func decodeUnix(t *testing.T, buf []byte, want StateSet) []Socket {
 	t.Helper()
-	it := dumpIter{b: buf}
+	it := netlink.NewDump(buf, 0, 0)
 	socks, err := appendUnixDiag(nil, &it)
-	if err != nil || !it.done {
-		t.Fatalf("err %v, done %v", err, it.done)
+	if err != nil || !it.Done() {
+		t.Fatalf("err %v, done %v", err, it.Done())
 	}
 	return finishUnix(socks, 0, want)
 }
@@ -81,8 +82,8 @@ func TestDecodeUnixDiag(t *testing.T) {
 				u32Attr(42, 1)),
 			want: `unix unix seqpacket ESTABLISHED path="" peer=4 peerpath="" rq=0 sq=0 ino=3 uid=4294967295 cookie=1003`},
 		{name: "short attributes ignored",
-			msg: unixMsg(Stream, Established, 5, appendAttr(nil, unixDiagPeer, []byte{1, 2}),
-				appendAttr(nil, unixDiagRQLen, []byte{1, 2, 3, 4}), appendAttr(nil, unixDiagUID, nil)),
+			msg: unixMsg(Stream, Established, 5, netlink.AppendAttr(nil, unixDiagPeer, []byte{1, 2}),
+				netlink.AppendAttr(nil, unixDiagRQLen, []byte{1, 2, 3, 4}), netlink.AppendAttr(nil, unixDiagUID, "")),
 			want: `unix unix stream ESTABLISHED path="" peer=0 peerpath="" rq=0 sq=0 ino=5 uid=4294967295 cookie=1005`},
 		{name: "attribute overrun", msg: unixMsg(Stream, Close, 6, []byte{9, 0, 0, 0, 'a'}), err: true},
 		{name: "short message", msg: unixMsg(Stream, Close, 7)[:unixDiagMsgLen-1], err: true},
@@ -114,7 +115,7 @@ func TestUnixPeerPathAcrossStates(t *testing.T) {
 	buf := slices.Concat(
 		nlMessage(sockDiagByFamily, unixMsg(Dgram, Close, 10, nameAttr("/dev/log\x00"))),
 		nlMessage(sockDiagByFamily, unixMsg(Dgram, Established, 11, u32Attr(unixDiagPeer, 10))),
-		nlMessage(nlmsgDone, errPayload(0)),
+		nlMessage(netlink.MsgDone, errPayload(0)),
 	)
 	got := sockLines(decodeUnix(t, buf, StateSet(0).With(Established)))
 	want := []string{`unix unix dgram ESTABLISHED path="" peer=10 peerpath="/dev/log" rq=0 sq=0 ino=11 uid=4294967295 cookie=1011`}
@@ -125,7 +126,7 @@ func TestUnixPeerPathAcrossStates(t *testing.T) {
 
 func TestUnixDiagRequest(t *testing.T) {
 	req := appendUnixDiagRequest(nil, 3)
-	h, p, rest, err := splitMessage(req)
+	h, p, rest, err := netlink.Split(req)
 	if err != nil || len(rest) != 0 || h.Seq != 3 || h.Type != sockDiagByFamily || len(p) != unixDiagReqLen {
 		t.Fatalf("request %+v, payload %d bytes, %v", h, len(p), err)
 	}
@@ -142,7 +143,7 @@ func FuzzDecodeUnixDiag(f *testing.F) {
 	addFixtureSeeds(f)
 	f.Add(nlMessage(sockDiagByFamily, unixMsg(Stream, Listen, 1, nameAttr("\x00x"), u32Attr(unixDiagPeer, 1))))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		it := dumpIter{b: b}
+		it := netlink.NewDump(b, 0, 0)
 		socks, _ := appendUnixDiag(nil, &it)
 		socks = finishUnix(socks, 0, StateSet(0).With(Established))
 		for _, s := range socks {
