@@ -1,8 +1,9 @@
 package routes
 
-// Pure decoding of rtnetlink route dumps. The layouts are those of
-// include/uapi/linux/netlink.h and include/uapi/linux/rtnetlink.h, as of
-// the kernel this was written on:
+// Pure decoding of rtnetlink route dumps; internal/netlink walks the
+// messages and attributes, this file decodes what they hold. The layouts
+// are those of include/uapi/linux/netlink.h and
+// include/uapi/linux/rtnetlink.h, as of the kernel this was written on:
 // https://github.com/torvalds/linux/blob/v6.18/include/uapi/linux/rtnetlink.h
 //
 //	struct nlmsghdr  { __u32 nlmsg_len; __u16 nlmsg_type; __u16 nlmsg_flags;
@@ -21,20 +22,15 @@ package routes
 import (
 	"encoding/binary"
 	"net/netip"
+
+	"github.com/sockscope/sockscope/internal/netlink"
 )
 
 const (
-	nlmsgHdrLen   = 16 // sizeof(struct nlmsghdr)
 	rtmsgLen      = 12 // sizeof(struct rtmsg)
-	rtattrHdrLen  = 4  // sizeof(struct rtattr)
 	rtnexthopLen  = 8  // sizeof(struct rtnexthop)
 	rtviaHdrLen   = 2  // sizeof(__kernel_sa_family_t)
-	nlmsgNoop     = 1  // NLMSG_NOOP
-	nlmsgError    = 2  // NLMSG_ERROR
-	nlmsgDone     = 3  // NLMSG_DONE
-	nlmsgOverrun  = 4  // NLMSG_OVERRUN
 	rtmNewRoute   = 24 // RTM_NEWROUTE
-	nlaTypeMask   = 0x3fff
 	afInet        = 2  // AF_INET (include/linux/socket.h)
 	afInet6       = 10 // AF_INET6 on Linux
 	rtaDst        = 1  // RTA_DST
@@ -50,38 +46,6 @@ const (
 )
 
 var ne = binary.NativeEndian
-
-func align4(n int) int { return (n + 3) &^ 3 }
-
-// attrs walks a run of rtattrs: for it := (attrs{b: b}); it.next(); { ... }.
-// It stops at the end of b, or at an attribute whose length is below its
-// header or past b, setting err then. Trailing bytes too short for a
-// header are an error too.
-type attrs struct {
-	b    []byte
-	typ  uint16
-	data []byte
-	err  error
-}
-
-func (it *attrs) next() bool {
-	if it.err != nil || len(it.b) == 0 {
-		return false
-	}
-	if len(it.b) < rtattrHdrLen {
-		it.err = parseErrorf("%d trailing bytes, too short for an attribute", len(it.b))
-		return false
-	}
-	n := int(ne.Uint16(it.b[0:2]))
-	if n < rtattrHdrLen || n > len(it.b) {
-		it.err = parseErrorf("attribute length %d out of range [%d, %d]", n, rtattrHdrLen, len(it.b))
-		return false
-	}
-	it.typ = ne.Uint16(it.b[2:4]) & nlaTypeMask
-	it.data = it.b[rtattrHdrLen:n]
-	it.b = it.b[min(align4(n), len(it.b)):]
-	return true
-}
 
 // addrOf decodes an address of the given AF_* family from data, which must
 // be exactly as long as the family's addresses.
@@ -152,38 +116,39 @@ func DecodeRoute(b []byte) (Route, error) {
 		dst = netip.IPv6Unspecified()
 	}
 	var err error
-	it := attrs{b: b[align4(rtmsgLen):]}
-	for n := 0; it.next(); n++ {
+	it := netlink.NewAttrs(b[netlink.Align(rtmsgLen):])
+	for n := 0; it.Next(); n++ {
 		if n >= maxRouteAttrs {
 			return r, parseErrorf("more than %d attributes", maxRouteAttrs)
 		}
 		var v uint32
-		switch it.typ {
+		data := it.Data()
+		switch it.Type() {
 		case rtaDst:
-			dst, err = addrOf(family, it.data, "RTA_DST")
+			dst, err = addrOf(family, data, "RTA_DST")
 		case rtaGateway:
-			r.Gateway, err = addrOf(family, it.data, "RTA_GATEWAY")
+			r.Gateway, err = addrOf(family, data, "RTA_GATEWAY")
 		case rtaVia:
-			r.Gateway, err = viaOf(it.data)
+			r.Gateway, err = viaOf(data)
 		case rtaPrefSrc:
-			r.PrefSrc, err = addrOf(family, it.data, "RTA_PREFSRC")
+			r.PrefSrc, err = addrOf(family, data, "RTA_PREFSRC")
 		case rtaOIF:
-			if v, err = u32Of(it.data, "RTA_OIF"); err == nil {
+			if v, err = u32Of(data, "RTA_OIF"); err == nil {
 				r.OIF, err = ifIndexOf(v, "RTA_OIF")
 			}
 		case rtaPriority:
-			r.Metric, err = u32Of(it.data, "RTA_PRIORITY")
+			r.Metric, err = u32Of(data, "RTA_PRIORITY")
 		case rtaTable:
-			r.Table, err = u32Of(it.data, "RTA_TABLE")
+			r.Table, err = u32Of(data, "RTA_TABLE")
 		case rtaMultipath:
-			r.Nexthops, err = decodeNexthops(family, it.data)
+			r.Nexthops, err = decodeNexthops(family, data)
 		}
 		if err != nil {
 			return r, err
 		}
 	}
-	if it.err != nil {
-		return r, it.err
+	if it.Err() != nil {
+		return r, it.Err()
 	}
 	r.Dst = netip.PrefixFrom(dst, dstLen)
 	return r, nil
@@ -206,23 +171,23 @@ func decodeNexthops(family int, b []byte) ([]Nexthop, error) {
 			return nil, err
 		}
 		nh := Nexthop{Flags: b[2], Weight: int(b[3]) + 1, OIF: idx}
-		it := attrs{b: b[rtnexthopLen:n]}
-		for it.next() {
-			switch it.typ {
+		it := netlink.NewAttrs(b[rtnexthopLen:n])
+		for it.Next() {
+			switch it.Type() {
 			case rtaGateway:
-				nh.Gateway, err = addrOf(family, it.data, "nexthop RTA_GATEWAY")
+				nh.Gateway, err = addrOf(family, it.Data(), "nexthop RTA_GATEWAY")
 			case rtaVia:
-				nh.Gateway, err = viaOf(it.data)
+				nh.Gateway, err = viaOf(it.Data())
 			}
 			if err != nil {
 				return nil, err
 			}
 		}
-		if it.err != nil {
-			return nil, it.err
+		if it.Err() != nil {
+			return nil, it.Err()
 		}
 		nhs = append(nhs, nh)
-		b = b[min(align4(n), len(b)):] // RTNH_NEXT
+		b = b[min(netlink.Align(n), len(b)):] // RTNH_NEXT
 	}
 	return nhs, nil
 }

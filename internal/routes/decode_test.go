@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/sockscope/sockscope/internal/errs"
+	"github.com/sockscope/sockscope/internal/netlink"
 )
 
 // fixtureNames are the interface indexes of the capture namespace (see
@@ -101,7 +102,7 @@ func TestDecodeFixturesExact(t *testing.T) {
 var hostEndian = binary.NativeEndian
 
 func attr(typ uint16, data ...byte) []byte {
-	b := hostEndian.AppendUint16(nil, uint16(rtattrHdrLen+len(data)))
+	b := hostEndian.AppendUint16(nil, uint16(netlink.AttrHeaderLen+len(data)))
 	b = hostEndian.AppendUint16(b, typ)
 	b = append(b, data...)
 	for len(b)%4 != 0 {
@@ -121,7 +122,7 @@ func rtmsg(family, dstLen byte, attrs ...[]byte) []byte {
 }
 
 func nlmsg(typ uint16, payload []byte) []byte {
-	b := hostEndian.AppendUint32(nil, uint32(nlmsgHdrLen+len(payload)))
+	b := hostEndian.AppendUint32(nil, uint32(netlink.HeaderLen+len(payload)))
 	b = hostEndian.AppendUint16(b, typ)
 	b = hostEndian.AppendUint16(b, 2) // NLM_F_MULTI
 	b = hostEndian.AppendUint32(b, 7)
@@ -192,9 +193,9 @@ func TestDecodeRouteErrors(t *testing.T) {
 
 func TestDecodeDump(t *testing.T) {
 	route := nlmsg(rtmNewRoute, rtmsg(afInet, 0, attr(rtaOIF, u32(2)...)))
-	done := nlmsg(nlmsgDone, u32(0))
+	done := nlmsg(netlink.MsgDone, u32(0))
 	ipmr := nlmsg(rtmNewRoute, rtmsg(128, 0)) // RTNL_FAMILY_IPMR: skipped
-	buf := append(append(append(append([]byte{}, route...), nlmsg(nlmsgNoop, nil)...), ipmr...), route...)
+	buf := append(append(append(append([]byte{}, route...), nlmsg(netlink.MsgNoop, nil)...), ipmr...), route...)
 	rs, ok, err := DecodeDump(append(append(buf, done...), 0xff), nil) // garbage after DONE is ignored
 	if err != nil || !ok || len(rs) != 2 || rs[1].OIF != 2 {
 		t.Errorf("DecodeDump = %+v, %v, %v; want 2 routes, done", rs, ok, err)
@@ -209,20 +210,20 @@ func TestDecodeDump(t *testing.T) {
 		t.Errorf("wrong port id: error %v, want errs.ErrMalformed", err)
 	}
 	for name, b := range map[string][]byte{
-		"NLMSG_ERROR": nlmsg(nlmsgError, u32(uint32(0x100000000-int64(syscall.EPERM)))),
-		"failed DONE": nlmsg(nlmsgDone, u32(uint32(0x100000000-int64(syscall.EPERM)))),
+		"NLMSG_ERROR": nlmsg(netlink.MsgError, u32(uint32(0x100000000-int64(syscall.EPERM)))),
+		"failed DONE": nlmsg(netlink.MsgDone, u32(uint32(0x100000000-int64(syscall.EPERM)))),
 	} {
-		var ke *KernelError
+		var ke *netlink.Error
 		if _, _, err := DecodeDump(b, nil); !errors.As(err, &ke) || !errors.Is(err, syscall.EPERM) {
-			t.Errorf("%s: error %v, want a *KernelError for EPERM", name, err)
+			t.Errorf("%s: error %v, want a *netlink.Error for EPERM", name, err)
 		}
 	}
 	for name, b := range map[string][]byte{
 		"short header":     route[:10],
 		"length too big":   route[:len(route)-4],
 		"length below hdr": append(u32(8), make([]byte, 12)...),
-		"overrun":          nlmsg(nlmsgOverrun, nil),
-		"short error":      nlmsg(nlmsgError, nil),
+		"overrun":          nlmsg(netlink.MsgOverrun, nil),
+		"short error":      nlmsg(netlink.MsgError, nil),
 		"bad route":        nlmsg(rtmNewRoute, rtmsg(afInet, 40)),
 	} {
 		if _, _, err := DecodeDump(b, nil); !errors.Is(err, errs.ErrMalformed) {

@@ -3,6 +3,8 @@ package routes
 import (
 	"os"
 	"testing"
+
+	"github.com/sockscope/sockscope/internal/netlink"
 )
 
 // FuzzDecodeRoute feeds DecodeRoute (one rtmsg payload) and DecodeDump
@@ -14,14 +16,10 @@ func FuzzDecodeRoute(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(b)                    // a whole captured dump
-		for len(b) >= nlmsgHdrLen { // each captured route payload
-			n := int(ne.Uint32(b))
-			if n < nlmsgHdrLen || n > len(b) {
-				break
-			}
-			f.Add(b[nlmsgHdrLen:n])
-			b = b[min(align4(n), len(b)):]
+		f.Add(b) // a whole captured dump
+		// and each captured route payload
+		for d := netlink.NewDump(b, 0, 0); d.Next(); {
+			f.Add(d.Payload())
 		}
 	}
 	f.Add(rtmsg(afInet, 0))                                               // the smallest valid route

@@ -5,20 +5,22 @@ package routes
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
-	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sockscope/sockscope/internal/netlink"
 )
 
 // recvBufSize is the receive buffer size: the kernel fills at most about
 // 32 KiB per dump datagram, so this leaves room for an oversized message.
 const recvBufSize = 1 << 16
 
-// maxRecvWait bounds each wait for a datagram when ctx has no deadline
-// sooner, so a kernel that never answers cannot hang List.
+// maxRecvWait bounds a dump when ctx has no deadline sooner, so a kernel
+// that never answers cannot hang List.
 const maxRecvWait = 10 * time.Second
 
 // List returns the IPv4 and IPv6 routes of every routing table of the
@@ -62,11 +64,7 @@ func List(ctx context.Context) ([]Route, error) {
 	return routes, nil
 }
 
-const (
-	rtmGetRoute = 26    // RTM_GETROUTE
-	nlmFRequest = 0x1   // NLM_F_REQUEST
-	nlmFDump    = 0x300 // NLM_F_DUMP (NLM_F_ROOT|NLM_F_MATCH)
-)
+const rtmGetRoute = 26 // RTM_GETROUTE
 
 func famName(fam uint8) string {
 	if fam == afInet6 {
@@ -76,86 +74,56 @@ func famName(fam uint8) string {
 }
 
 // conn is a NETLINK_ROUTE socket in the namespace of the thread that
-// opened it.
+// opened it, with the sequence number of its last request.
 type conn struct {
-	fd  int
-	pid uint32 // our port id, the nlmsg_pid of every reply
+	nl  *netlink.Conn
 	seq uint32
 }
 
 func dial() (*conn, error) {
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
+	nl, err := netlink.Dial(unix.NETLINK_ROUTE)
 	if err != nil {
-		return nil, fmt.Errorf("routes: %w", os.NewSyscallError("socket", err))
+		return nil, fmt.Errorf("routes: %w", err)
 	}
-	c := &conn{fd: fd, seq: uint32(time.Now().Unix())}
-	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("routes: %w", os.NewSyscallError("bind", err))
-	}
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("routes: %w", os.NewSyscallError("getsockname", err))
-	}
-	if nl, ok := sa.(*unix.SockaddrNetlink); ok {
-		c.pid = nl.Pid
-	}
-	return c, nil
+	return &conn{nl: nl, seq: uint32(time.Now().Unix())}, nil
 }
 
-func (c *conn) close() { unix.Close(c.fd) }
+func (c *conn) close() { c.nl.Close() }
 
 // dump sends a dump request of type typ for family fam (a struct nlmsghdr
 // and a zeroed struct rtmsg: every table) and returns the reply's
 // datagrams concatenated, up to and including NLMSG_DONE, after checking
-// their framing, sequence numbers and port id.
+// their framing, sequence numbers and port id. A cancelled ctx interrupts
+// the wait for the kernel, and so does maxRecvWait without a reply.
 func (c *conn) dump(ctx context.Context, fam uint8, typ uint16) ([]byte, error) {
 	c.seq++
-	req := make([]byte, nlmsgHdrLen+rtmsgLen)
-	ne.PutUint32(req[0:4], uint32(len(req)))
-	ne.PutUint16(req[4:6], typ)
-	ne.PutUint16(req[6:8], nlmFRequest|nlmFDump)
-	ne.PutUint32(req[8:12], c.seq)
-	req[nlmsgHdrLen] = fam // rtm_family; rtm_table 0 (RT_TABLE_UNSPEC) asks for all
+	req := netlink.AppendHeader(nil, netlink.Header{
+		Len:   netlink.HeaderLen + rtmsgLen,
+		Type:  typ,
+		Flags: netlink.FlagRequest | netlink.FlagDump,
+		Seq:   c.seq,
+	})
+	// rtm_family; rtm_table 0 (RT_TABLE_UNSPEC) asks for all tables.
+	req = append(req, fam, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 	fail := func(err error) ([]byte, error) {
 		return nil, fmt.Errorf("routes: RTM_GETROUTE dump (%s): %w", famName(fam), err)
 	}
-	if err := unix.Sendto(c.fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		return fail(os.NewSyscallError("sendto", err))
+	wctx, cancel := context.WithTimeout(ctx, maxRecvWait)
+	defer cancel()
+	if err := c.nl.Send(wctx, req); err != nil {
+		return fail(err)
 	}
 	buf := make([]byte, recvBufSize)
 	var out []byte
 	for {
-		if err := ctx.Err(); err != nil {
+		n, err := c.nl.Receive(wctx, buf)
+		switch {
+		case err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded):
+			return fail(fmt.Errorf("no reply from the kernel within %v", maxRecvWait))
+		case err != nil:
 			return fail(err)
 		}
-		wait := maxRecvWait
-		if d, ok := ctx.Deadline(); ok {
-			wait = max(min(wait, time.Until(d)), time.Millisecond)
-		}
-		tv := unix.NsecToTimeval(wait.Nanoseconds())
-		if err := unix.SetsockoptTimeval(c.fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
-			return fail(os.NewSyscallError("setsockopt", err))
-		}
-		n, _, flags, from, err := unix.Recvmsg(c.fd, buf, nil, 0)
-		switch {
-		case err == unix.EINTR:
-			continue
-		case err == unix.EAGAIN:
-			if ctx.Err() != nil {
-				return fail(ctx.Err())
-			}
-			return fail(fmt.Errorf("no reply from the kernel within %v", wait))
-		case err != nil:
-			return fail(os.NewSyscallError("recvmsg", err))
-		case flags&unix.MSG_TRUNC != 0:
-			return fail(fmt.Errorf("reply larger than the %d-byte receive buffer", len(buf)))
-		}
-		if nl, ok := from.(*unix.SockaddrNetlink); ok && nl.Pid != 0 {
-			continue // not from the kernel
-		}
-		_, done, err := decodeDump(buf[:n], c.seq, c.pid, nil)
+		_, done, err := decodeDump(buf[:n], c.seq, c.nl.PortID(), nil)
 		if err != nil {
 			return fail(err)
 		}
