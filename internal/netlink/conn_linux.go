@@ -81,6 +81,7 @@ func Dial(protocol int) (*Conn, error) {
 
 	// The descriptor is non-blocking, so os.NewFile registers it with
 	// the network poller; deadlines then work, which cancellation needs.
+	// Nothing may call c.f.Fd(): it would make the descriptor blocking.
 	c.f = os.NewFile(uintptr(fd), "netlink")
 	if err := c.f.SetReadDeadline(time.Time{}); err != nil {
 		c.f.Close()

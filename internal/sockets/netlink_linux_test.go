@@ -2,7 +2,9 @@ package sockets
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -493,4 +495,39 @@ func TestDiagKernelErrors(t *testing.T) {
 	if !errors.Is(&OpError{Op: "inet_diag dump", Err: &netlink.Error{Errno: syscall.EINVAL}}, syscall.EINVAL) {
 		t.Error("an OpError around a netlink.Error does not match its errno")
 	}
+}
+
+// TestIntegrationNetlinkBytecode checks that Filter.Bytecode reaches the
+// kernel as INET_DIAG_REQ_BYTECODE: a program matching one source port
+// selects one of two listeners, and a program the kernel's audit refuses
+// fails the snapshot with EINVAL.
+func TestIntegrationNetlinkBytecode(t *testing.T) {
+	inNewNetNS(t, func() {
+		var ports []int
+		for range 2 {
+			l, err := net.Listen("tcp4", "127.0.0.1:0")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer l.Close()
+			ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+		}
+		// struct inet_diag_bc_op {code, yes, no}: INET_DIAG_BC_S_EQ (11),
+		// yes: the next op, no: past the end (reject); then the port in
+		// the second op's "no", as ss compiles "sport = :PORT".
+		ne := binary.NativeEndian
+		bc := []byte{11, 8, 0, 0, 0, 0, 0, 0}
+		ne.PutUint16(bc[2:], 12)
+		ne.PutUint16(bc[6:], uint16(ports[1]))
+		f := Filter{Protos: ProtoSet(0).With(TCP), Families: FamilySet(0).With(Inet), Bytecode: string(bc)}
+		socks, err := (&netlinkSource{}).Snapshot(context.Background(), f, nil)
+		if err != nil || len(socks) != 1 || int(socks[0].Local.Port()) != ports[1] {
+			t.Errorf("sport = :%d: %v, %v; want that listener alone", ports[1], sockLines(socks), err)
+		}
+		f.Bytecode = "\x01\x02\x03" // not a whole op
+		if _, err := (&netlinkSource{}).Snapshot(context.Background(), f, nil); !errors.Is(err, unix.EINVAL) {
+			t.Errorf("malformed bytecode: %v, want EINVAL", err)
+		}
+	})
 }
