@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/sockscope/sockscope/internal/netlink"
+	"github.com/sockscope/sockscope/internal/procfs"
 )
 
 // inetDiagReqBytecode is INET_DIAG_REQ_BYTECODE, the attribute of a dump
@@ -437,8 +438,9 @@ func (s *netlinkSource) writeRecord(j dumpJob, rec []byte) error {
 // readSockstat reads the calling thread's namespace's sockstat counters
 // (nil where they cannot be read), for estimateSockets.
 func readSockstat() (sockstat, sockstat6 []byte) {
-	sockstat, _ = os.ReadFile("/proc/thread-self/net/sockstat")
-	sockstat6, _ = os.ReadFile("/proc/thread-self/net/sockstat6")
+	net := procfs.Default().Net()
+	sockstat, _ = os.ReadFile(filepath.Join(net, "sockstat"))
+	sockstat6, _ = os.ReadFile(filepath.Join(net, "sockstat6"))
 	return sockstat, sockstat6
 }
 
