@@ -249,8 +249,7 @@ func (e *Expr) kernel(n Node, s *sockets.Socket) bool {
 	case *Host:
 		return kernelHost(n, s)
 	case *Port:
-		raw, p := sockAddr(s, n.Dir)
-		_ = raw
+		_, p := sockAddr(s, n.Dir)
 		if n.Op == OpGE {
 			return uint16(p) >= uint16(n.Port)
 		}

@@ -2,7 +2,6 @@ package render
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -73,12 +72,12 @@ func TestIntegrationNetToolsTimers(t *testing.T) {
 		for _, kind := range []string{"proc", "netlink"} {
 			t.Run(tc.flags+"/"+kind, func(t *testing.T) {
 				f := sockets.Filter{Protos: tc.protos}
-				before := snapshotIn(t, ns, kind, f)
+				before := testutil.Snapshot(t, ns, kind, f)
 				out, err := ns.Command(netstatPath, tc.flags).Output()
 				if err != nil {
 					t.Fatalf("netstat %s: %v", tc.flags, err)
 				}
-				after := snapshotIn(t, ns, kind, f)
+				after := testutil.Snapshot(t, ns, kind, f)
 				if len(before) != len(after) {
 					t.Fatalf("the sockets changed between the reads: %d, then %d", len(before), len(after))
 				}
@@ -227,26 +226,6 @@ func openTimerSockets(fds *[]int) error {
 	}
 	time.Sleep(50 * time.Millisecond) // the FINs and ACKs on lo
 	return nil
-}
-
-// snapshotIn lists the sockets of ns matching f with the source kind.
-func snapshotIn(t *testing.T, ns *testutil.NetNS, kind string, f sockets.Filter) []sockets.Socket {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	var got []sockets.Socket
-	err := ns.Do(func() error {
-		src, err := sockets.NewSystemSource(sockets.SourceOptions{Kind: kind})
-		if err != nil {
-			return err
-		}
-		got, err = src.Snapshot(ctx, f, nil)
-		return err
-	})
-	if err != nil {
-		t.Fatalf("%s source: %v", kind, err)
-	}
-	return got
 }
 
 // compareTimerListings compares netstat's output with ours, read just

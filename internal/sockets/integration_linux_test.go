@@ -2,7 +2,6 @@ package sockets_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -27,35 +26,6 @@ func TestMain(m *testing.M) {
 // sourceKinds are the SourceOptions.Kind values every test runs with.
 var sourceKinds = []string{"netlink", "proc"}
 
-// snapshot lists the sockets of ns matching f with the source kind, from
-// a thread inside ns. A partial listing is accepted only when what is
-// missing is unsupported by this kernel (raw_diag, say).
-func snapshot(t *testing.T, ns *testutil.NetNS, kind string, f sockets.Filter) []sockets.Socket {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	var got []sockets.Socket
-	err := ns.Do(func() error {
-		src, err := sockets.NewSystemSource(sockets.SourceOptions{Kind: kind})
-		if err != nil {
-			return err
-		}
-		got, err = src.Snapshot(ctx, f, nil)
-		return err
-	})
-	var partial *sockets.PartialError
-	switch {
-	case err == nil:
-	case errors.As(err, &partial) && !slices.ContainsFunc(partial.Errs, func(e error) bool {
-		return !errors.Is(e, sockets.ErrUnsupported)
-	}):
-		t.Logf("%s source: %v", kind, err)
-	default:
-		t.Fatalf("%s source: %v", kind, err)
-	}
-	return got
-}
-
 // attribute fills the processes of socks, with details, as the CLI does.
 func attribute(t *testing.T, socks []sockets.Socket) {
 	t.Helper()
@@ -78,7 +48,7 @@ func checkSource(t *testing.T, kind string) {
 	testutil.RequireRoot(t)
 	ns := testutil.NewNetNS(t)
 	p := testutil.StartPopulation(t, ns)
-	got := snapshot(t, ns, kind, sockets.All)
+	got := testutil.Snapshot(t, ns, kind, sockets.All)
 	attribute(t, got)
 	expected(p, kind).Check(t, got)
 	if kind == "netlink" {
@@ -136,8 +106,8 @@ func TestIntegrationDifferential(t *testing.T) {
 	testutil.RequireRoot(t)
 	ns := testutil.NewNetNS(t)
 	p := testutil.StartPopulation(t, ns)
-	netlink := identities(snapshot(t, ns, "netlink", sockets.All))
-	proc := identities(snapshot(t, ns, "proc", sockets.All))
+	netlink := identities(testutil.Snapshot(t, ns, "netlink", sockets.All))
+	proc := identities(testutil.Snapshot(t, ns, "proc", sockets.All))
 	netlinkOnly := map[string]bool{}
 	for _, e := range p.Expected {
 		if e.BoundInactive {
@@ -216,7 +186,7 @@ func TestIntegrationFilter(t *testing.T) {
 				if len(want.Expected) == 0 {
 					t.Fatalf("filter %s selects nothing of the population", tt.name)
 				}
-				got := snapshot(t, ns, kind, tt.f)
+				got := testutil.Snapshot(t, ns, kind, tt.f)
 				attribute(t, got)
 				want.Check(t, got)
 				if t.Failed() {
