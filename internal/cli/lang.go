@@ -55,8 +55,12 @@ func flagErrorFunc(f *Factory) func(*cobra.Command, error) error {
 			if isInterval(strings.TrimPrefix(m[2], "-")) {
 				return flagErrorf(f.Lang, "cli.err.interval.neg", m[2])
 			}
-			if fl := knownFlags().ShorthandLookup(m[1]); fl != nil {
-				return notHere(f, cmd, "-"+m[1], fl.Name)
+			// pflag panics on a lookup of anything but one ASCII byte
+			// (its message quotes the shorthand: "'\\''").
+			if len(m[1]) == 1 && m[1][0] < 0x80 {
+				if fl := knownFlags().ShorthandLookup(m[1]); fl != nil {
+					return notHere(f, cmd, "-"+m[1], fl.Name)
+				}
 			}
 			return flagErrorf(f.Lang, "cli.pflag.shorthand", m[1], m[2])
 		}
