@@ -160,9 +160,15 @@ func (cw *CharsetWriter) encode(buf, src []byte) ([]byte, int) {
 			break
 		}
 		r, size := utf8.DecodeRune(src[i:])
-		if r == utf8.RuneError && size == 1 {
+		switch {
+		case r == utf8.RuneError && size == 1:
 			buf = append(buf, '?')
-		} else {
+		case r >= 0xE000 && r <= 0xF8FF:
+			// A private-use character has no glyph a terminal agrees on,
+			// and x/text's GB18030 encodes some of them to bytes that
+			// decode to another one: "?" says what it is.
+			buf = append(buf, '?')
+		default:
 			buf = cw.appendRune(buf, src[i:i+size])
 		}
 		i += size
