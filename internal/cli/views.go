@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sockscope/sockscope/internal/collect"
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/ifaces"
 	"github.com/sockscope/sockscope/internal/netstats"
@@ -54,13 +55,18 @@ func runView(ctx context.Context, f *Factory, req *listRequest) error {
 	}
 	so := req.Stats
 	so.Lang = req.Render.Lang
-	var prev *netstats.Snapshot
+	// The counters are polled: each round's rates are those that moved
+	// since the previous one.
+	var counters *collect.CounterPoller
+	if req.View == viewStats {
+		counters = collect.NewCounterPoller(f.Views.Stats)
+	}
 	var round bytes.Buffer
 	for n := 1; ; n++ {
 		round.Reset()
 		rb := bufio.NewWriter(&round)
 		at := time.Now()
-		if err := showView(ctx, f, req, rb, nv, so, &prev, n == 1); err != nil {
+		if err := showView(ctx, f, req, rb, nv, so, counters, n == 1); err != nil {
 			return err
 		}
 		rb.Flush()
@@ -156,7 +162,7 @@ func wait(ctx context.Context, interval time.Duration) bool {
 }
 
 func showView(ctx context.Context, f *Factory, req *listRequest, out *bufio.Writer, nv netview.Options,
-	so statsview.Options, prev **netstats.Snapshot, first bool) error {
+	so statsview.Options, counters *collect.CounterPoller, first bool) error {
 	src := f.Views
 	if req.Ethernet && (req.View == viewEthernet || req.View == viewStats) {
 		ifs, _, err := src.Interfaces()
@@ -169,8 +175,8 @@ func showView(ctx context.Context, f *Factory, req *listRequest, out *bufio.Writ
 	}
 	switch req.View {
 	case viewStats:
-		snap, err := src.Stats()
-		if snap == nil || (len(snap.Groups) == 0 && err != nil) {
+		snap, rates, err := counters.Poll()
+		if snap == nil {
 			// Nothing could be read (no /proc/net/snmp): a failure, as
 			// net-tools' "cannot open /proc/net/snmp" is.
 			return fmt.Errorf("protocol statistics: %w", err)
@@ -178,13 +184,11 @@ func showView(ctx context.Context, f *Factory, req *listRequest, out *bufio.Writ
 		if err != nil {
 			f.note(i18n.T(req.Render.Lang, "cli.warning", strings.ReplaceAll(err.Error(), "\n", "; ")))
 		}
-		var rates *netstats.Rates
-		// net-tools' -sc prints the totals every round: through the
-		// netstat name, so does this; sockscope adds the rates.
-		if *prev != nil && !f.Netstat {
-			rates = netstats.Delta(*prev, snap).Moved()
+		if f.Netstat {
+			// net-tools' -sc prints the totals every round: through the
+			// netstat name, so does this; sockscope adds the rates.
+			rates = nil
 		}
-		*prev = snap
 		if err := statsview.Write(out, snap, rates, so); err != nil {
 			return err
 		}
