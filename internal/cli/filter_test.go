@@ -70,3 +70,23 @@ func TestFilterRuns(t *testing.T) {
 		t.Errorf("sport = :80 kept nothing:\n%s", out)
 	}
 }
+
+// TestFilterErrorChinese checks that a malformed expression is reported in
+// the user's language, with the same token and position.
+func TestFilterErrorChinese(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-tan", "sport = :22 and and"}, `过滤表达式：这里应当是一个条件，位于 "and"（第 16 个字节）`},
+		{[]string{"-tan", "( sport = :22"}, "过滤表达式：缺少 )，位于表达式末尾"},
+		{[]string{"-tan", "dev > 2"}, `过滤表达式：dev 只能用 = 或 !=，位于 ">"（第 4 个字节）`},
+		{[]string{"-tan", "state bogus"}, `过滤表达式：未知的状态 "bogus"`},
+	} {
+		_, _, err := execList(t, &Factory{Lang: "zh-CN"}, tc.args...)
+		var fe *FlagError
+		if !errors.As(err, &fe) || !strings.Contains(err.Error(), tc.want) || fe.Detail == "" {
+			t.Errorf("%q: %v, want %q and a caret", tc.args, err, tc.want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sockscope/sockscope/internal/filter"
+	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/sockets"
 )
 
@@ -146,8 +147,55 @@ func readFilterFile(name string, stdin io.Reader) (string, error) {
 // the token for a terminal.
 func filterError(lang string, err error) error {
 	var fe *filter.Error
-	if errors.As(err, &fe) {
+	if !errors.As(err, &fe) {
+		return &FlagError{Err: err}
+	}
+	if i18n.Lang(lang) == "en" {
 		return &FlagError{Err: err, Detail: fe.Caret()}
 	}
-	return &FlagError{Err: err}
+	msg := filterMessage(lang, fe.Msg)
+	if fe.Token == "" {
+		return &FlagError{Err: &translatedError{msg: i18n.T(lang, "cli.filter.err.end", msg), Err: err}, Detail: fe.Caret()}
+	}
+	return &FlagError{Err: &translatedError{msg: i18n.T(lang, "cli.filter.err", msg, fe.Token, fe.Pos), Err: err}, Detail: fe.Caret()}
+}
+
+// filterMessages are the filter package's messages, by catalog key; the
+// ones built around a word (a keyword, what was expected) are matched by
+// their fixed part in filterMessage.
+var filterMessages = map[string]string{
+	"expected a condition":                      "cli.filter.msg.condition",
+	"unknown condition":                         "cli.filter.msg.unknown",
+	"unbalanced )":                              "cli.filter.msg.unbalanced",
+	"expected )":                                "cli.filter.msg.rparen",
+	"expression nested too deep":                "cli.filter.msg.deep",
+	"no such interface":                         "cli.filter.msg.iface",
+	"no such cgroup":                            "cli.filter.msg.cgroup",
+	"cannot resolve cgroup paths here":          "cli.filter.msg.cgroups",
+	"cannot parse the mark (MARK or MARK/MASK)": "cli.filter.msg.mark",
+	"expected a number":                         "cli.filter.msg.number",
+}
+
+// filterMessage returns the filter package's message msg in language
+// lang, or msg itself when the catalog has no translation of it.
+func filterMessage(lang, msg string) string {
+	if key, ok := filterMessages[msg]; ok {
+		return i18n.T(lang, key)
+	}
+	if kw, ok := strings.CutSuffix(msg, " takes = or !="); ok {
+		return i18n.T(lang, "cli.filter.msg.op", kw)
+	}
+	if kw, ok := strings.CutSuffix(msg, " may only come before the expression"); ok {
+		return i18n.T(lang, "cli.filter.msg.first", kw)
+	}
+	if kw, ok := strings.CutPrefix(msg, "expected a state name after "); ok {
+		return i18n.T(lang, "cli.filter.msg.state", kw)
+	}
+	if rest, ok := strings.CutPrefix(msg, "unknown state "); ok {
+		return i18n.T(lang, "cli.filter.msg.ustate", rest)
+	}
+	if what, ok := strings.CutPrefix(msg, "expected "); ok {
+		return i18n.T(lang, "cli.filter.msg.expected", what)
+	}
+	return msg
 }

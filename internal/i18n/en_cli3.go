@@ -164,3 +164,46 @@ func init() {
 		"cli.err.filterfile":   "-F %s：%v",
 	})
 }
+
+func init() {
+	// The frame of a malformed filter expression; the filter package's own
+	// English is the English text, so en needs only what zh translates.
+	merge(en, map[string]string{
+		"cli.filter.err":            "filter: %s at %q (position %d)",
+		"cli.filter.err.end":        "filter: %s at the end of the expression",
+		"cli.filter.msg.condition":  "expected a condition",
+		"cli.filter.msg.unknown":    "unknown condition",
+		"cli.filter.msg.unbalanced": "unbalanced )",
+		"cli.filter.msg.rparen":     "expected )",
+		"cli.filter.msg.deep":       "expression nested too deep",
+		"cli.filter.msg.iface":      "no such interface",
+		"cli.filter.msg.cgroup":     "no such cgroup",
+		"cli.filter.msg.cgroups":    "cannot resolve cgroup paths here",
+		"cli.filter.msg.mark":       "cannot parse the mark (MARK or MARK/MASK)",
+		"cli.filter.msg.number":     "expected a number",
+		"cli.filter.msg.op":         "%s takes = or !=",
+		"cli.filter.msg.first":      "%s may only come before the expression",
+		"cli.filter.msg.state":      "expected a state name after %s",
+		"cli.filter.msg.expected":   "expected %s",
+		"cli.filter.msg.ustate":     "unknown state %s",
+	})
+	merge(zh, map[string]string{
+		"cli.filter.err":            "过滤表达式：%s，位于 %q（第 %d 个字节）",
+		"cli.filter.err.end":        "过滤表达式：%s，位于表达式末尾",
+		"cli.filter.msg.condition":  "这里应当是一个条件",
+		"cli.filter.msg.unknown":    "无法识别的条件",
+		"cli.filter.msg.unbalanced": "多余的 )",
+		"cli.filter.msg.rparen":     "缺少 )",
+		"cli.filter.msg.deep":       "表达式嵌套过深",
+		"cli.filter.msg.iface":      "没有这个接口",
+		"cli.filter.msg.cgroup":     "没有这个 cgroup",
+		"cli.filter.msg.cgroups":    "这里无法解析 cgroup 路径",
+		"cli.filter.msg.mark":       "无法解析标记（应为 MARK 或 MARK/MASK）",
+		"cli.filter.msg.number":     "这里应当是一个数字",
+		"cli.filter.msg.op":         "%s 只能用 = 或 !=",
+		"cli.filter.msg.first":      "%s 只能写在表达式之前",
+		"cli.filter.msg.state":      "%s 后面应当是状态名",
+		"cli.filter.msg.expected":   "这里应当是 %s",
+		"cli.filter.msg.ustate":     "未知的状态 %s",
+	})
+}
