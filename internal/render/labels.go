@@ -12,8 +12,8 @@ type labels struct {
 	modern [colTimer + 1]string
 	pid    string // the PID column when only ShowPID is set
 	// modernTitle heads the modern table: in Chinese the title of the
-	// Windows layout, "活动连接", as SPEC section 6 has it in every
-	// layout; none in English, whose table starts with its headings so
+	// Windows layout, "活动连接", so that a Chinese user sees the title
+	// Windows netstat prints whichever layout is chosen; none in English, whose table starts with its headings so
 	// that scripts reading it stay as they are.
 	modernTitle string
 

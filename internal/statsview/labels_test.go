@@ -8,8 +8,9 @@ import (
 )
 
 // TestModernLabelsAreWindows: in the default layout a counter Windows
-// netstat shows carries Windows' own label (SPEC section 6), in both
-// languages, with the kernel's name on the same line.
+// netstat shows carries Windows' own label (the words users of Windows
+// netstat know, and search for), in both languages, with the kernel's name
+// on the same line.
 func TestModernLabelsAreWindows(t *testing.T) {
 	for _, lang := range []string{"", "zh_CN.UTF-8"} {
 		check := func(proto, group string, ls []winLine) {
