@@ -19,7 +19,8 @@ import (
 // TestIntegrationFilterAgainstSS runs filter expressions through the
 // binary (the kernel's bytecode and state mask included) and through the
 // real ss, in the population's namespace with a socket in every TCP state,
-// and compares the sockets each selects.
+// and compares the sockets each selects: a fixed set of expressions, then
+// a random one (testRandomFilters), on the one population.
 func TestIntegrationFilterAgainstSS(t *testing.T) {
 	testutil.RequireRoot(t)
 	if _, err := exec.LookPath("ss"); err != nil {
@@ -56,21 +57,15 @@ func TestIntegrationFilterAgainstSS(t *testing.T) {
 			}
 		})
 	}
+	t.Run("random", func(t *testing.T) { testRandomFilters(t, ns, bin) })
 }
 
-// TestIntegrationRandomFilters runs a seeded stream of random expressions
+// testRandomFilters runs a seeded stream of random expressions
 // (states, excludes, ports with every operator, addresses with prefixes,
 // not/and/or, nesting) through the binary and through ss, in the
 // population's namespace: the same sockets, and an expression ss refuses
 // is refused (exit 2) or accepted. SOCKSCOPE_FILTER_SEED replays a run.
-func TestIntegrationRandomFilters(t *testing.T) {
-	testutil.RequireRoot(t)
-	if _, err := exec.LookPath("ss"); err != nil {
-		t.Skip("needs iproute2's ss to compare with")
-	}
-	bin := sockscopeBinary(t)
-	ns := testutil.NewNetNS(t)
-	testutil.StartPopulation(t, ns)
+func testRandomFilters(t *testing.T, ns *testutil.NetNS, bin string) {
 	seed := time.Now().UnixNano()
 	if v, err := strconv.ParseInt(os.Getenv("SOCKSCOPE_FILTER_SEED"), 10, 64); err == nil {
 		seed = v

@@ -84,7 +84,7 @@ func newExplainCmd(f *Factory) *cobra.Command {
 	cmd.SetFlagErrorFunc(flagErrorFunc(f))
 	cmd.Flags().StringVar(&lang, "lang", "", i18n.T(f.Lang, "cli.flag.explain.lang"))
 	cmd.Flags().BoolVar(&noLive, "no-live", false, i18n.T(f.Lang, "cli.flag.explain.no-live"))
-	_ = cmd.RegisterFlagCompletionFunc("lang", completeWords("en", "zh-CN"))
+	_ = cmd.RegisterFlagCompletionFunc("lang", fixedValues("en", "zh-CN"))
 	return cmd
 }
 
@@ -114,14 +114,7 @@ func completeTopics(_ *cobra.Command, args []string, toComplete string) ([]strin
 		}
 		vals = append(vals, n)
 	}
-	return prefixed(vals, toComplete), cobra.ShellCompDirectiveNoFileComp
-}
-
-// completeWords completes from a fixed list of words.
-func completeWords(words ...string) cobra.CompletionFunc {
-	return func(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-		return prefixed(words, toComplete), cobra.ShellCompDirectiveNoFileComp
-	}
+	return matching(vals, toComplete), cobra.ShellCompDirectiveNoFileComp
 }
 
 // completeViews completes diagram's argument: open or close.
@@ -129,18 +122,7 @@ func completeViews(_ *cobra.Command, args []string, toComplete string) ([]string
 	if len(args) > 0 {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	return prefixed([]string{"open", "close"}, toComplete), cobra.ShellCompDirectiveNoFileComp
-}
-
-// prefixed returns the words of vals that start with prefix, ignoring case.
-func prefixed(vals []string, prefix string) []string {
-	var out []string
-	for _, v := range vals {
-		if len(v) >= len(prefix) && strings.EqualFold(v[:len(prefix)], prefix) {
-			out = append(out, v)
-		}
-	}
-	return out
+	return matching([]string{"open", "close"}, toComplete), cobra.ShellCompDirectiveNoFileComp
 }
 
 // unknownTopic is the usage error for explain's argument: the closest
@@ -287,7 +269,7 @@ func newDiagramCmd(f *Factory) *cobra.Command {
 	cmd.Flags().BoolVar(&narrow, "narrow", false, i18n.T(f.Lang, "diagram.flag.narrow", diagram.NarrowWidth))
 	cmd.Flags().StringVar(&o.Format, "format", "text", i18n.T(f.Lang, "cli.flag.diagram.format"))
 	cmd.Flags().StringVar(&o.Lang, "lang", "", i18n.T(f.Lang, "cli.flag.explain.lang"))
-	_ = cmd.RegisterFlagCompletionFunc("format", completeWords("text", "dot"))
-	_ = cmd.RegisterFlagCompletionFunc("lang", completeWords("en", "zh-CN"))
+	_ = cmd.RegisterFlagCompletionFunc("format", fixedValues("text", "dot"))
+	_ = cmd.RegisterFlagCompletionFunc("lang", fixedValues("en", "zh-CN"))
 	return cmd
 }

@@ -5,10 +5,11 @@ import (
 	"io"
 	"slices"
 
-	"github.com/spf13/pflag"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/sockscope/sockscope/internal/filter"
 	"github.com/sockscope/sockscope/internal/i18n"
@@ -164,6 +165,9 @@ type requestInput struct {
 	// expression needs (services, interfaces, the port range).
 	stdin      io.Reader
 	filterOpts *filter.Options
+	// ephemeral reads the local port range (autobound needs it), only
+	// when there is an expression to parse.
+	ephemeral func() summary.PortRange
 }
 
 // buildRequest validates flags and positional arguments.

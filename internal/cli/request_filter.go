@@ -94,7 +94,16 @@ func listExpression(in requestInput, req *listRequest, lang string) error {
 	if len(words) == 0 {
 		return nil
 	}
-	e, err := filter.ParseArgs(words, in.filterOpts)
+	var opts filter.Options
+	if in.filterOpts != nil {
+		opts = *in.filterOpts
+	}
+	if in.ephemeral != nil {
+		if r := in.ephemeral(); r.Known() {
+			opts.PortLo, opts.PortHi = int(r.Low), int(r.High)
+		}
+	}
+	e, err := filter.ParseArgs(words, &opts)
 	if err != nil {
 		return filterError(lang, err)
 	}
@@ -103,17 +112,13 @@ func listExpression(in requestInput, req *listRequest, lang string) error {
 		return filterError(lang, err)
 	}
 	req.plan = plan
-	req.Filter = plan.Filter(req.Filter)
-	if !strings.Contains(strings.ToLower(strings.Join(words, " ")), "bound-inactive") {
-		// ss (6.1) never lists TCP sockets that are bound and not
-		// listening (Linux 6.7's bound-inactive), even with -a or "state
-		// all": unless the expression names them, it means what it means
-		// in ss.
-		if req.Filter.States == 0 {
-			req.Filter.States = sockets.AllStates
-		}
-		req.Filter.States &^= 1 << sockets.BoundInactive
+	if !plan.StatesGiven && req.Filter.States == 0 {
+		// -a with an expression means ss's -a, which never lists TCP
+		// sockets bound and not listening (the filter's state clauses
+		// name them when wanted).
+		req.Filter.States = sockets.AllStates &^ (1 << sockets.BoundInactive)
 	}
+	req.Filter = plan.Filter(req.Filter)
 	switch fams := plan.Families; {
 	case fams == 0:
 	case fams.Has(sockets.Local) && !fams.Has(sockets.Inet) && !fams.Has(sockets.Inet6):

@@ -226,11 +226,7 @@ func runList(cmd *cobra.Command, f *Factory, lf *listFlags, args []string, runF 
 			Cgroup:  f.CgroupID,
 		},
 	}
-	if f.EphemeralPorts != nil {
-		if r := f.EphemeralPorts(); r.Known() {
-			in.filterOpts.PortLo, in.filterOpts.PortHi = int(r.Low), int(r.High)
-		}
-	}
+	in.ephemeral = f.EphemeralPorts
 	if cmd.HasParent() {
 		in.verb = cmd.CommandPath()
 	}

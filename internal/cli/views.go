@@ -61,6 +61,13 @@ func runView(ctx context.Context, f *Factory, req *listRequest) error {
 	if req.View == viewStats {
 		counters = collect.NewCounterPoller(f.Views.Stats)
 	}
+	if req.Interval == 0 {
+		// Shown once: straight out, nothing to mark.
+		if err := showView(ctx, f, req, out, nv, so, counters, true); err != nil {
+			return err
+		}
+		return out.Flush()
+	}
 	var round bytes.Buffer
 	for n := 1; ; n++ {
 		round.Reset()
@@ -82,18 +89,13 @@ func runView(ctx context.Context, f *Factory, req *listRequest) error {
 	}
 }
 
-// writeRound writes round n of a view, taken at time at, to out. A view
-// shown once is written as it is. When it repeats, each round is marked
-// as the listing's are (docs/json.md): JSON and NDJSON objects, each on
-// one line, begin with "seq" and "time"; CSV has one header, with seq and
-// time columns that every row fills. Tables in the net-tools layout
+// writeRound writes round n of a repeated view, taken at time at, to out.
+// Each round is marked as the listing's are (docs/json.md): JSON and
+// NDJSON objects, each on one line, begin with "seq" and "time"; CSV has
+// one header, with seq and time columns that every row fills. Tables in the net-tools layout
 // follow each other as net-tools prints them (the interface table's title
 // once); the other layouts are separated by a blank line.
 func writeRound(out *bufio.Writer, round []byte, req *listRequest, n int, at time.Time) error {
-	if req.Interval == 0 {
-		_, err := out.Write(round)
-		return err
-	}
 	stamp := at.UTC().Format(time.RFC3339Nano)
 	switch req.Render.Format {
 	case render.JSON, render.NDJSON:

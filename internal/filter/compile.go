@@ -60,6 +60,17 @@ func op(code byte, yes byte, no int) []byte {
 	return b
 }
 
+// compileBoth compiles the two sides of an and or an or.
+func compileBoth(l, r Node) (a1, a2 []byte, err error) {
+	if a1, err = compile(l); err != nil {
+		return nil, nil, err
+	}
+	if a2, err = compile(r); err != nil {
+		return nil, nil, err
+	}
+	return a1, a2, nil
+}
+
 func compile(n Node) ([]byte, error) {
 	switch n := n.(type) {
 	case *Auto:
@@ -114,11 +125,7 @@ func compile(n Node) ([]byte, error) {
 		b := op(bcCGROUPCOND, 12, 16)
 		return binary.NativeEndian.AppendUint64(b, n.ID), nil
 	case *And:
-		a1, err := compile(n.L)
-		if err != nil {
-			return nil, err
-		}
-		a2, err := compile(n.R)
+		a1, a2, err := compileBoth(n.L, n.R)
 		if err != nil {
 			return nil, err
 		}
@@ -128,11 +135,7 @@ func compile(n Node) ([]byte, error) {
 		patch(a1, len(a2))
 		return append(a1, a2...), nil
 	case *Or:
-		a1, err := compile(n.L)
-		if err != nil {
-			return nil, err
-		}
-		a2, err := compile(n.R)
+		a1, a2, err := compileBoth(n.L, n.R)
 		if err != nil {
 			return nil, err
 		}

@@ -131,6 +131,13 @@ type Plan struct {
 func (e *Expr) Plan() (*Plan, error) {
 	p := &Plan{}
 	p.States, p.StatesGiven = e.States()
+	if !e.namesBoundInactive() {
+		// ss 6.1 never asks the kernel for TCP sockets bound and not
+		// listening (Linux 6.7's bound-inactive), which sockets' state
+		// sets carry along with closed: only a clause that names them
+		// sends them.
+		p.States &^= 1 << sockets.BoundInactive
+	}
 	if e.Root == nil {
 		return p, nil
 	}
@@ -204,6 +211,17 @@ func (e *Expr) Plan() (*Plan, error) {
 		}
 	}
 	return p, nil
+}
+
+// namesBoundInactive reports whether a state clause names bound-inactive
+// itself (not as part of closed or a group).
+func (e *Expr) namesBoundInactive() bool {
+	for _, c := range e.Clauses {
+		if !c.Exclude && c.Set == sockets.StateSet(0).With(sockets.BoundInactive) {
+			return true
+		}
+	}
+	return false
 }
 
 // Filter returns f with the plan's kernel part: its state mask (if the

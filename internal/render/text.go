@@ -66,6 +66,23 @@ func appendSafe(b []byte, s string) ([]byte, int) {
 	return b, w
 }
 
+// SafeText returns s as the tables print it, unsafe characters escaped
+// (appendSafe), and its display width: for a table of another package
+// that holds names a process chose.
+func SafeText(s string) (string, int) {
+	b, w := appendSafe(nil, s)
+	return string(b), w
+}
+
+// StringWidth returns the display width of s (runeWidth of each rune).
+func StringWidth(s string) int {
+	w := 0
+	for _, r := range s {
+		w += runeWidth(r)
+	}
+	return w
+}
+
 // appendSafeDW appends s as appendSafe does and returns the display width
 // of what it appended less its length in bytes: 0 for ASCII, negative for
 // most other text. A cell's width is its length plus the sum of these.

@@ -4,9 +4,9 @@ import (
 	"bufio"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/sockscope/sockscope/internal/i18n"
+	"github.com/sockscope/sockscope/internal/render"
 )
 
 // writeTable writes the summary as text in opts.Lang: the state by
@@ -61,9 +61,9 @@ func writeTable(w *bufio.Writer, s *Summary, opts *Options) {
 		}
 		procs.add(append(head, t("summary.col.sum"), t("summary.col.tcp"), "ESTABLISHED", "CLOSE_WAIT", "LISTEN"))
 		for _, p := range ps.Top {
-			row := []string{strconv.Itoa(int(p.PID)), orDash(safe(p.Name))}
+			row := []string{strconv.Itoa(int(p.PID)), orDash(safeText(p.Name))}
 			if withUser {
-				row = append(row, orDash(safe(p.User)))
+				row = append(row, orDash(safeText(p.User)))
 			}
 			procs.add(append(row, strconv.Itoa(p.Total), strconv.Itoa(p.TCP),
 				strconv.Itoa(p.Established), strconv.Itoa(p.CloseWait), strconv.Itoa(p.Listen)))
@@ -155,7 +155,7 @@ func (t *table) write(w *bufio.Writer) {
 			if i >= len(widths) {
 				widths = append(widths, 0)
 			}
-			widths[i] = max(widths[i], width(c))
+			widths[i] = max(widths[i], render.StringWidth(c))
 		}
 	}
 	var b strings.Builder
@@ -165,7 +165,7 @@ func (t *table) write(w *bufio.Writer) {
 			if i > 0 {
 				b.WriteString("  ")
 			}
-			pad := strings.Repeat(" ", widths[i]-width(c))
+			pad := strings.Repeat(" ", widths[i]-render.StringWidth(c))
 			if i >= len(t.align) || t.align[i] == 'r' {
 				b.WriteString(pad + c)
 			} else {
@@ -176,61 +176,9 @@ func (t *table) write(w *bufio.Writer) {
 	}
 }
 
-// safe returns s with what a terminal would act on escaped: control
-// characters and invalid UTF-8 as \xNN, C1 controls and bidirectional
-// formatting characters as \uNNNN (process names are chosen by whoever
-// runs the process).
-func safe(s string) string {
-	ok := true
-	for _, r := range s {
-		if unsafeRune(r) {
-			ok = false
-			break
-		}
-	}
-	if ok && utf8.ValidString(s) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1, r < 0x20, r == 0x7f:
-			b.WriteString(`\x` + hex2(s[i]))
-		case unsafeRune(r):
-			b.WriteString(`\u` + hex2(byte(r>>8)) + hex2(byte(r)))
-		default:
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	return b.String()
-}
-
-func unsafeRune(r rune) bool {
-	return r < 0x20 || r >= 0x7f && r < 0xa0 || r == utf8.RuneError ||
-		r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 ||
-		r == 0x200e || r == 0x200f || r == 0x061c
-}
-
-func hex2(c byte) string {
-	const digits = "0123456789abcdef"
-	return string([]byte{digits[c>>4], digits[c&0xf]})
-}
-
-// width returns the columns s takes on a terminal: two for East Asian
-// wide characters, one for the others.
-func width(s string) int {
-	n := 0
-	for _, r := range s {
-		switch {
-		case r >= 0x1100 && r <= 0x115f, r >= 0x2e80 && r <= 0xa4cf, r >= 0xac00 && r <= 0xd7a3,
-			r >= 0xf900 && r <= 0xfaff, r >= 0xfe30 && r <= 0xfe4f, r >= 0xff00 && r <= 0xff60,
-			r >= 0xffe0 && r <= 0xffe6, r >= 0x20000 && r <= 0x3fffd:
-			n += 2
-		default:
-			n++
-		}
-	}
-	return n
+// safeText is render.SafeText without the width: process and user names
+// are chosen by whoever runs the process.
+func safeText(s string) string {
+	t, _ := render.SafeText(s)
+	return t
 }
