@@ -217,9 +217,10 @@ func TestDecodeInetDiagTimer(t *testing.T) {
 
 func TestSocketSize(t *testing.T) {
 	// A Socket is what a listing holds per socket: the timer must fit in
-	// what was padding (192 bytes before it was added).
-	if n := unsafe.Sizeof(Socket{}); unsafe.Sizeof(uintptr(0)) == 8 && n > 192 {
-		t.Errorf("sizeof(Socket) = %d, want at most 192", n)
+	// what was padding (192 bytes before it was added); the Internals
+	// pointer adds 8, what a socket without internals pays for them.
+	if n := unsafe.Sizeof(Socket{}); unsafe.Sizeof(uintptr(0)) == 8 && n > 200 {
+		t.Errorf("sizeof(Socket) = %d, want at most 200", n)
 	}
 }
 

@@ -3,6 +3,7 @@ package sockets
 import (
 	"context"
 	"net/netip"
+	"sync"
 )
 
 // Proto is the transport protocol of a socket.
@@ -108,7 +109,8 @@ type Socket struct {
 	// Timer is the kernel's pending timer of an inet socket, where the
 	// source reports it (Linux); its Kind is NoTimerData elsewhere. It
 	// and Zone sit here, before the endpoints, to fill what would
-	// otherwise be padding: a Socket stays 192 bytes on 64-bit systems.
+	// otherwise be padding: a Socket stays 200 bytes on 64-bit systems
+	// (192 before the Internals pointer).
 	Timer Timer
 	// Zone is the interface index a socket is bound to (SO_BINDTODEVICE or
 	// a scoped address), 0 if none.
@@ -144,6 +146,11 @@ type Socket struct {
 	// empty for sockets no process holds (TIME_WAIT, orphans, request
 	// sockets) and before attribution.
 	Processes []Process
+
+	// Internals is what the kernel knows inside the socket (tcp_info,
+	// congestion control, memory, ...), where the Filter asked for it
+	// (Filter.Internals) and the source reported any; nil otherwise.
+	Internals *Internals
 }
 
 // StateName returns the kernel spelling of the socket's state for its
@@ -212,6 +219,10 @@ type Filter struct {
 	// dump with the kernel's error (EINVAL), never a silent unfiltered
 	// dump.
 	Bytecode string
+	// Internals says which of a socket's internals (Socket.Internals)
+	// to ask the kernel for; zero asks for none, and the dump allocates
+	// nothing beyond the Socket itself.
+	Internals InternalsMask
 }
 
 // FamilySet is a set of address families, one bit per Family.
@@ -244,6 +255,81 @@ type Source interface {
 	// extended slice. If some protocols could be read and others not, it
 	// returns what it read together with a *PartialError.
 	Snapshot(ctx context.Context, f Filter, dst []Socket) ([]Socket, error)
+}
+
+// A Sink takes the sockets a Streamer reads, in batches. A listing comes
+// in parts (one per kernel dump): batches of one part come in order and
+// from one goroutine at a time; batches of different parts may come
+// concurrently. The listing's order is that of the parts, then of the
+// batches within each.
+type Sink interface {
+	// Add takes a batch of part. The batch is the Streamer's until Add
+	// returns: a Sink that keeps the sockets copies them.
+	Add(part int, batch []Socket)
+	// Drop forgets every batch of part: its dump failed midway, and what
+	// it gave is not a listing of anything.
+	Drop(part int)
+}
+
+// A Streamer is a Source that can hand over the sockets as it reads them
+// rather than holding them all, so that a consumer that keeps them in a
+// smaller form (Packed) never holds the whole listing as Sockets.
+type Streamer interface {
+	Source
+	// Stream gives sink the sockets matching f, as Snapshot would
+	// append them, with the same errors.
+	Stream(ctx context.Context, f Filter, sink Sink) error
+}
+
+// SliceSink is a Sink that appends to a slice, part by part: the
+// adapter of a Source that cannot stream to a consumer of a Streamer, and
+// a reference for tests.
+type SliceSink struct {
+	mu    sync.Mutex
+	parts [][]Socket
+}
+
+// Add appends a copy of batch to part.
+func (s *SliceSink) Add(part int, batch []Socket) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.parts) <= part {
+		s.parts = append(s.parts, nil)
+	}
+	s.parts[part] = append(s.parts[part], batch...)
+}
+
+// Drop forgets part.
+func (s *SliceSink) Drop(part int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if part < len(s.parts) {
+		s.parts[part] = nil
+	}
+}
+
+// Sockets returns every socket added, in the order of parts.
+func (s *SliceSink) Sockets() []Socket {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Socket
+	for _, p := range s.parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+// Feed gives sink the sockets of src matching f: src's own Stream if
+// it is a Streamer, else one batch of its Snapshot.
+func Feed(ctx context.Context, src Source, f Filter, sink Sink) error {
+	if st, ok := src.(Streamer); ok {
+		return st.Stream(ctx, f, sink)
+	}
+	socks, err := src.Snapshot(ctx, f, nil)
+	if len(socks) > 0 {
+		sink.Add(0, socks)
+	}
+	return err
 }
 
 func itoa(v uint64) string {
