@@ -140,6 +140,53 @@ func (c *Collector) Collect(ctx context.Context, q *Query, dst []sockets.Socket)
 	return snap, nil
 }
 
+// Stream takes one snapshot under q without holding it: it gives sink
+// the sockets that pass q's kernel filter and AfterDump, in batches as
+// the source reads them (see sockets.Sink), so that a consumer can keep
+// them in a smaller form than a []Socket. A query that asks for owners
+// cannot be streamed (owners are joined once the listing is complete):
+// Stream then collects and gives sink the whole snapshot as one batch.
+// The Snapshot it returns has no Sockets.
+func (c *Collector) Stream(ctx context.Context, q *Query, sink sockets.Sink) (Snapshot, error) {
+	if q.Owners && c.Attribute != nil {
+		snap, err := c.Collect(ctx, q, nil)
+		if len(snap.Sockets) > 0 {
+			sink.Add(0, snap.Sockets)
+		}
+		snap.Sockets = nil
+		return snap, err
+	}
+	snap := Snapshot{Time: time.Now()}
+	if c.PauseGC {
+		defer PauseGC()()
+	}
+	if q.AfterDump != nil {
+		sink = filterSink{sink, q.AfterDump}
+	}
+	err := sockets.Feed(ctx, c.Source, q.Kernel, sink)
+	var partial *sockets.PartialError
+	switch {
+	case errors.As(err, &partial):
+		snap.Warnings.Partial = partial.Errs
+	case err != nil:
+		return snap, err
+	}
+	snap.Duration = time.Since(snap.Time)
+	return snap, nil
+}
+
+// filterSink passes on the sockets keep reports true for.
+type filterSink struct {
+	sockets.Sink
+	keep func(*sockets.Socket) bool
+}
+
+func (f filterSink) Add(part int, batch []sockets.Socket) {
+	if batch = keep(batch, f.keep); len(batch) > 0 {
+		f.Sink.Add(part, batch)
+	}
+}
+
 // keep keeps, in place and in order, the sockets of socks that fn reports
 // true for. Unlike slices.DeleteFunc it hands fn a pointer, not a copy of
 // each socket, and clears the tail so that no process info stays

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bufio"
+	"iter"
 	"strconv"
 
 	"github.com/sockscope/sockscope/internal/sockets"
@@ -27,8 +28,8 @@ import (
 // 19 bytes.
 const progWidth = 20
 
-func writeLinux(w *bufio.Writer, socks []sockets.Socket, o *Options) {
-	inet, unix := linuxSections(socks, o.Protos)
+func writeLinux(w *bufio.Writer, rows iter.Seq[*sockets.Socket], o *Options) {
+	inet, unix := linuxSections(rows, o.Protos)
 	suffix := "(w/o servers)"
 	switch {
 	case o.All:
@@ -57,9 +58,9 @@ func writeLinux(w *bufio.Writer, socks []sockets.Socket, o *Options) {
 		if !o.NoHeader {
 			w.Write(b)
 		}
-		for i := range socks {
-			if socks[i].Family != sockets.Local {
-				b = appendLinuxInet(b[:0], &socks[i], o, prog)
+		for s := range rows {
+			if s.Family != sockets.Local {
+				b = appendLinuxInet(b[:0], s, o, prog)
 				w.Write(b)
 			}
 		}
@@ -74,9 +75,9 @@ func writeLinux(w *bufio.Writer, socks []sockets.Socket, o *Options) {
 		if !o.NoHeader {
 			w.Write(b)
 		}
-		for i := range socks {
-			if socks[i].Family == sockets.Local {
-				b = appendLinuxUnix(b[:0], &socks[i], o, prog)
+		for s := range rows {
+			if s.Family == sockets.Local {
+				b = appendLinuxUnix(b[:0], s, o, prog)
 				w.Write(b)
 			}
 		}
@@ -85,15 +86,18 @@ func writeLinux(w *bufio.Writer, socks []sockets.Socket, o *Options) {
 
 // linuxSections says which sections to print: those asked for, or, when
 // nothing was said, those with sockets (inet for an empty listing).
-func linuxSections(socks []sockets.Socket, asked sockets.ProtoSet) (inet, unix bool) {
+func linuxSections(rows iter.Seq[*sockets.Socket], asked sockets.ProtoSet) (inet, unix bool) {
 	if asked != 0 {
 		return asked&^sockets.ProtoSet(0).With(sockets.Unix) != 0, asked.Has(sockets.Unix)
 	}
-	for i := range socks {
-		if socks[i].Family == sockets.Local {
+	for s := range rows {
+		if s.Family == sockets.Local {
 			unix = true
 		} else {
 			inet = true
+		}
+		if inet && unix {
+			break
 		}
 	}
 	return inet || !unix, unix

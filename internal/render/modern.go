@@ -2,6 +2,7 @@ package render
 
 import (
 	"bufio"
+	"iter"
 	"net/netip"
 	"strconv"
 
@@ -52,7 +53,7 @@ type modernTable struct {
 	o     *Options
 }
 
-func writeModern(w *bufio.Writer, socks []sockets.Socket, o *Options) {
+func writeModern(w *bufio.Writer, rows iter.Seq[*sockets.Socket], o *Options) {
 	kinds := []int{colProto, colRecvQ, colSendQ, colLocal, colRemote, colState}
 	if o.ShowPID || o.ShowProgram {
 		kinds = append(kinds, colPID)
@@ -80,21 +81,20 @@ func writeModern(w *bufio.Writer, socks []sockets.Socket, o *Options) {
 		w.WriteString(lab.modernTitle + "\n\n")
 	}
 	line := make([]byte, 0, rowBufSize)
-	line = t.measure(line, socks)
+	line = t.measure(line, rows)
 	if !o.NoHeader {
 		line = t.appendHeadings(line[:0], heads)
 		w.Write(line)
 	}
-	t.writeRows(w, line, socks)
+	t.writeRows(w, line, rows)
 }
 
 // measure is the first pass, on the hot path: it widens colw to fit every
 // cell, counting a cell's width where it can and else formatting the cell
 // into scratch, reused from cell to cell. It returns scratch, grown.
-func (t *modernTable) measure(scratch []byte, socks []sockets.Socket) []byte {
+func (t *modernTable) measure(scratch []byte, rows iter.Seq[*sockets.Socket]) []byte {
 	colw := t.colw
-	for i := range socks {
-		s := &socks[i]
+	for s := range rows {
 		for c, k := range t.kinds {
 			cw := -1
 			switch k {
@@ -200,9 +200,9 @@ func (t *modernTable) appendHeadings(line []byte, heads []string) []byte {
 // writeRows is the second pass, on the hot path: it formats each row into
 // line (a scratch buffer, reused from row to row) with its padding and
 // writes it.
-func (t *modernTable) writeRows(w *bufio.Writer, line []byte, socks []sockets.Socket) {
-	for i := range socks {
-		line = t.appendRow(line[:0], &socks[i])
+func (t *modernTable) writeRows(w *bufio.Writer, line []byte, rows iter.Seq[*sockets.Socket]) {
+	for s := range rows {
+		line = t.appendRow(line[:0], s)
 		w.Write(line)
 	}
 }

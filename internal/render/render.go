@@ -3,6 +3,7 @@ package render
 import (
 	"bufio"
 	"io"
+	"iter"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -205,16 +206,67 @@ func Write(w io.Writer, socks []sockets.Socket, meta Meta, opts Options) error {
 	case CSV:
 		writeCSV(bw, socks, &meta, &opts)
 	default:
-		switch opts.Style {
-		case Windows:
-			writeWindows(bw, socks, &opts)
-		case Linux:
-			writeLinux(bw, socks, &opts)
-		default:
-			writeModern(bw, socks, &opts)
-		}
+		writeTable(bw, each(socks), &opts)
 	}
 	return bw.Flush()
+}
+
+// WriteRows is Write for sockets that are not in a slice: rows yields
+// them (and may be ranged over twice, as the modern table measures its
+// columns first), each valid until the next. Tables are written straight
+// from rows; the data formats, which hold owners and are not on that
+// path, from a copy of them.
+func WriteRows(w io.Writer, rows iter.Seq[*sockets.Socket], meta Meta, opts Options) error {
+	if opts.Format != Table {
+		var socks []sockets.Socket
+		for s := range rows {
+			socks = append(socks, *s)
+		}
+		return Write(w, socks, meta, opts)
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	writeTable(bw, func(yield func(*sockets.Socket) bool) {
+		for s := range rows {
+			if !yield(validHoldersOf(s)) {
+				return
+			}
+		}
+	}, &opts)
+	return bw.Flush()
+}
+
+// writeTable writes a table in the style o asks for.
+func writeTable(w *bufio.Writer, rows iter.Seq[*sockets.Socket], o *Options) {
+	switch o.Style {
+	case Windows:
+		writeWindows(w, rows, o)
+	case Linux:
+		writeLinux(w, rows, o)
+	default:
+		writeModern(w, rows, o)
+	}
+}
+
+// each yields a pointer to each of socks.
+func each(socks []sockets.Socket) iter.Seq[*sockets.Socket] {
+	return func(yield func(*sockets.Socket) bool) {
+		for i := range socks {
+			if !yield(&socks[i]) {
+				return
+			}
+		}
+	}
+}
+
+// validHoldersOf returns s, or a copy of it without its invalid holders
+// if it has any (see validHolders).
+func validHoldersOf(s *sockets.Socket) *sockets.Socket {
+	if !slices.ContainsFunc(s.Processes, invalidProcess) {
+		return s
+	}
+	c := *s
+	c.Processes = slices.DeleteFunc(slices.Clone(s.Processes), invalidProcess)
+	return &c
 }
 
 // validHolders returns socks without the invalid holders (those with a

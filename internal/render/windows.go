@@ -2,6 +2,7 @@ package render
 
 import (
 	"bufio"
+	"iter"
 	"strconv"
 	"strings"
 
@@ -70,7 +71,7 @@ func winProto(p sockets.Proto) string {
 	return strings.ToUpper(p.String())
 }
 
-func writeWindows(w *bufio.Writer, socks []sockets.Socket, o *Options) {
+func writeWindows(w *bufio.Writer, rows iter.Seq[*sockets.Socket], o *Options) {
 	lab := labelsFor(o.Lang)
 	head := lab.winHead
 	if o.ShowPID {
@@ -79,10 +80,9 @@ func writeWindows(w *bufio.Writer, socks []sockets.Socket, o *Options) {
 	if !o.NoHeader {
 		w.WriteString("\n" + lab.winTitle + "\n\n" + head + "\n")
 	}
-	showUnix := windowsShowsUnix(socks, o.Protos)
+	showUnix := windowsShowsUnix(rows, o.Protos)
 	line := make([]byte, 0, rowBufSize)
-	for i := range socks {
-		s := &socks[i]
+	for s := range rows {
 		if s.Family == sockets.Local && !showUnix {
 			continue
 		}
@@ -97,17 +97,19 @@ func writeWindows(w *bufio.Writer, socks []sockets.Socket, o *Options) {
 // windowsShowsUnix reports whether the windows style prints unix sockets:
 // only when nothing but unix sockets was asked for (Windows netstat has
 // none to show).
-func windowsShowsUnix(socks []sockets.Socket, asked sockets.ProtoSet) bool {
+func windowsShowsUnix(rows iter.Seq[*sockets.Socket], asked sockets.ProtoSet) bool {
 	if asked != 0 {
 		// Asked for: -x alone, or with other protocols (-x -p tcp).
 		return asked.Has(sockets.Unix)
 	}
-	for i := range socks {
-		if socks[i].Family != sockets.Local {
+	some := false
+	for s := range rows {
+		if s.Family != sockets.Local {
 			return false
 		}
+		some = true
 	}
-	return len(socks) > 0
+	return some
 }
 
 // appendWindowsRow appends one row and its newline.

@@ -36,9 +36,12 @@ const recvBufSize = 1 << 20
 func dialDiag() (*netlink.Conn, error) { return netlink.Dial(unix.NETLINK_SOCK_DIAG) }
 
 // dumpJob is one dump: an inet protocol and family, or (Unix, Local).
+// part is its place in the listing, the part a Sink is given its sockets
+// as.
 type dumpJob struct {
-	p   Proto
-	fam Family
+	p    Proto
+	fam  Family
+	part int
 }
 
 // name is the job's name in errors and record files: "tcp", "tcp6", "unix".
@@ -62,12 +65,12 @@ func jobs(f Filter) []dumpJob {
 	for _, p := range [...]Proto{TCP, UDP, UDPLite, MPTCP, Raw} {
 		for _, fam := range [...]Family{Inet, Inet6} {
 			if f.Protos.Has(p) && f.Families.Has(fam) {
-				js = append(js, dumpJob{p, fam})
+				js = append(js, dumpJob{p, fam, len(js)})
 			}
 		}
 	}
 	if f.Protos.Has(Unix) {
-		js = append(js, dumpJob{Unix, Local})
+		js = append(js, dumpJob{Unix, Local, len(js)})
 	}
 	return js
 }
@@ -122,9 +125,16 @@ type netlinkSource struct {
 	// (tests) always.
 	concurrentMin int
 
-	mu      sync.Mutex // guards dumpers
+	mu      sync.Mutex // guards dumpers and sink
 	dumpers [2]dumper  // [0] for the calling goroutine, [1] for the second
+	// sink, while a Stream runs, takes the sockets of each receive (of
+	// each unix dump: those are finished as a whole) instead of dst.
+	sink Sink
 }
+
+// streamBatch is the capacity of the slices a Stream decodes into: a
+// receive of about 32 KiB holds some 300 inet sockets.
+const streamBatch = 1024
 
 // defaultConcurrentMin is the estimated number of sockets below which the
 // dumps run one after another: on a small listing a second goroutine,
@@ -173,6 +183,23 @@ func (r *dumpRun) merge(o *dumpRun) {
 func (s *netlinkSource) Snapshot(ctx context.Context, f Filter, dst []Socket) ([]Socket, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.list(ctx, f, dst)
+}
+
+// Stream gives sink the sockets matching f, one receive at a time, with
+// Snapshot's errors: a dump that fails midway is dropped from sink.
+func (s *netlinkSource) Stream(ctx context.Context, f Filter, sink Sink) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sink = sink
+	defer func() { s.sink = nil }()
+	_, err := s.list(ctx, f, make([]Socket, 0, streamBatch))
+	return err
+}
+
+// list is Snapshot, or Stream when s.sink is set (dst is then a scratch
+// batch, and ends empty).
+func (s *netlinkSource) list(ctx context.Context, f Filter, dst []Socket) ([]Socket, error) {
 	s.dumpers[0].bc, s.dumpers[1].bc = f.Bytecode, f.Bytecode
 	defer func() { s.dumpers[0].bc, s.dumpers[1].bc = "", "" }()
 	n0 := len(dst)
@@ -180,7 +207,9 @@ func (s *netlinkSource) Snapshot(ctx context.Context, f Filter, dst []Socket) ([
 	v4, v6 := readSockstat() // here, in the caller's thread's namespace
 
 	total := estimateSockets(v4, v6, f)
-	dst = slices.Grow(dst, withMargin(total))
+	if s.sink == nil {
+		dst = slices.Grow(dst, withMargin(total))
+	}
 	from := s.concurrentMin
 	if from == 0 {
 		from = defaultConcurrentMin
@@ -198,8 +227,11 @@ func (s *netlinkSource) Snapshot(ctx context.Context, f Filter, dst []Socket) ([
 	if len(js) > 1 && total >= from {
 		first := jobFilter(js[0])
 		first.States = f.States
-		rest := max(0, total-estimateSockets(v4, v6, first))
-		dst, err = s.runConcurrently(ctx, &c, js, withMargin(rest), f.States, dst, &r)
+		rest := withMargin(max(0, total-estimateSockets(v4, v6, first)))
+		if s.sink != nil {
+			rest = streamBatch
+		}
+		dst, err = s.runConcurrently(ctx, &c, js, rest, f.States, dst, &r)
 	} else {
 		dst, err = s.run(ctx, &s.dumpers[0], &c, true, js, f.States, dst, &r)
 	}
@@ -306,6 +338,12 @@ func (s *netlinkSource) run(ctx context.Context, d *dumper, c **netlink.Conn, re
 			}
 		}
 		before := len(dst)
+		drop := func() {
+			dst = dst[:before]
+			if s.sink != nil {
+				s.sink.Drop(j.part)
+			}
+		}
 		var err error
 		dst, err = s.dump(ctx, d, *c, j, want, dst)
 		if s.record != "" && ctx.Err() == nil {
@@ -319,16 +357,17 @@ func (s *netlinkSource) run(ctx context.Context, d *dumper, c **netlink.Conn, re
 		case ctx.Err() != nil:
 			return dst, ctx.Err()
 		case isMissingHandler(err):
-			dst = dst[:before]
+			drop()
 			r.missing = r.missing.With(j.p)
 			r.missingErr[j.p] = err
 		case j.p != Unix && d.bc != "" && (errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EPERM)):
 			// The kernel refused the filter's bytecode (or, EPERM, its
 			// fwmark test without CAP_NET_ADMIN): a failed query, not a
 			// broken netlink, so no fallback to an unfiltered source.
-			return dst[:before], &OpError{Op: j.op() + " with filter bytecode", Family: j.name(), Err: err}
+			drop()
+			return dst, &OpError{Op: j.op() + " with filter bytecode", Family: j.name(), Err: err}
 		default:
-			dst = dst[:before]
+			drop()
 			r.errs = append(r.errs, &OpError{Op: j.op(), Family: j.name(), Err: err})
 			var ke *netlink.Error
 			if !errors.As(err, &ke) {
@@ -354,7 +393,10 @@ func (s *netlinkSource) recoverMissing(ctx context.Context, f Filter, missing Pr
 		pf.Protos = procable
 		var err error
 		var pe *PartialError
-		switch dst, err = s.fallback.Snapshot(ctx, pf, dst); {
+		before := len(dst)
+		dst, err = s.fallback.Snapshot(ctx, pf, dst)
+		dst = s.emit(len(jobs(f)), dst, before)
+		switch {
 		case err == nil:
 			recovered = procable
 		case errors.As(err, &pe):
@@ -413,16 +455,28 @@ func (s *netlinkSource) dump(ctx context.Context, d *dumper, c *netlink.Conn, j 
 		if j.p == Unix {
 			dst, err = appendUnixDiag(dst, &it)
 		} else {
+			from := len(dst)
 			dst, err = appendInetDiag(dst, &it, j.p, want)
+			dst = s.emit(j.part, dst, from)
 		}
 		if err != nil || it.Done() {
 			break
 		}
 	}
 	if err == nil && j.p == Unix {
-		dst = finishUnix(dst, before, want)
+		dst = s.emit(j.part, finishUnix(dst, before, want), before)
 	}
 	return dst, err
+}
+
+// emit, while a Stream runs, gives the sink the sockets of dst from from
+// on as part and returns dst without them; otherwise it returns dst.
+func (s *netlinkSource) emit(part int, dst []Socket, from int) []Socket {
+	if s.sink == nil || len(dst) == from {
+		return dst
+	}
+	s.sink.Add(part, dst[from:])
+	return dst[:from]
 }
 
 // writeRecord writes rec, the raw replies of the last dump of j, to

@@ -350,6 +350,15 @@ func testNetlinkMissingProtocol(t *testing.T, concurrentMin int) {
 		t.Errorf("concurrentMin %d: fallback: calls %+v, err %v, %d sockets", concurrentMin, fb.calls, err, len(socks))
 	}
 
+	// A Stream reads the missing protocol from the fallback too, as the
+	// part after the dumps'.
+	fb = &fakeSource{socks: []Socket{raw}}
+	var sink SliceSink
+	if err := src(fb).Stream(context.Background(), f, &sink); err != nil || len(fb.calls) != 1 ||
+		!slices.ContainsFunc(sink.Sockets(), func(s Socket) bool { return s.Proto == Raw }) {
+		t.Errorf("concurrentMin %d: stream fallback: calls %+v, err %v, %d sockets", concurrentMin, fb.calls, err, len(sink.Sockets()))
+	}
+
 	// A failing fallback is reported, and so is the feature when asked by name.
 	fb = &fakeSource{err: errors.New("no /proc")}
 	_, err = src(fb).Snapshot(context.Background(), f, nil)
@@ -528,6 +537,56 @@ func TestIntegrationNetlinkBytecode(t *testing.T) {
 		f.Bytecode = "\x01\x02\x03" // not a whole op
 		if _, err := (&netlinkSource{}).Snapshot(context.Background(), f, nil); !errors.Is(err, unix.EINVAL) {
 			t.Errorf("malformed bytecode: %v, want EINVAL", err)
+		}
+	})
+}
+
+// TestIntegrationNetlinkStream checks that a Stream gives a Sink the
+// sockets Snapshot lists, in the same order, with the dumps run one after
+// another or two at a time, and that a Packed sink keeps them whole.
+func TestIntegrationNetlinkStream(t *testing.T) {
+	inNewNetNS(t, func() {
+		p, err := openPopulation(filepath.Join(t.TempDir(), "stream.sock"))
+		if err != nil {
+			t.Errorf("opening sockets: %v", err)
+			return
+		}
+		defer p.close()
+		netns := currentNetNS()
+		for _, concurrentMin := range []int{1 << 30, -1} {
+			src := netnsSource{&netlinkSource{concurrentMin: concurrentMin}}
+			for _, f := range []Filter{All, {Protos: ProtoSet(0).With(TCP).With(Unix), States: StateSet(0).With(Established)}} {
+				want := p.wantLines(f, netns)
+				var snap, streamed, packed []string
+				for try := 0; try < 20; try++ {
+					socks, err := src.Snapshot(context.Background(), f, nil)
+					var sink SliceSink
+					err2 := src.Stream(context.Background(), f, &sink)
+					var pk Packed
+					err3 := src.Stream(context.Background(), f, &pk)
+					if err := errors.Join(err, err2, err3); err != nil {
+						t.Errorf("concurrentMin %d, %+v: %v", concurrentMin, f, err)
+						return
+					}
+					snap, streamed, packed = unsortedLines(socks), unsortedLines(sink.Sockets()), nil
+					for s := range pk.All() {
+						packed = append(packed, sockLine(s))
+					}
+					if pk.Len() != len(packed) {
+						t.Errorf("Packed.Len %d, All yields %d", pk.Len(), len(packed))
+					}
+					if slices.Equal(snap, streamed) && slices.Equal(snap, packed) && slices.Equal(sockLines(socks), want) {
+						break
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
+				if !slices.Equal(snap, streamed) || !slices.Equal(snap, packed) {
+					t.Errorf("concurrentMin %d, %+v: Snapshot, Stream, Stream to Packed:\n%q\n%q\n%q", concurrentMin, f, snap, streamed, packed)
+				}
+				if sorted := slices.Sorted(slices.Values(streamed)); !slices.Equal(sorted, want) {
+					t.Errorf("concurrentMin %d, %+v: streamed listing differs\n%s", concurrentMin, f, lineDiff(sorted, want))
+				}
+			}
 		}
 	})
 }

@@ -54,8 +54,44 @@ func (a autoSource) Snapshot(ctx context.Context, f Filter, dst []Socket) ([]Soc
 	return out, perr
 }
 
+// Stream is Snapshot for a Sink: netlink, and /proc/net only when no
+// netlink dump could be done (netlink has then given sink nothing).
+func (a autoSource) Stream(ctx context.Context, f Filter, sink Sink) error {
+	err := Feed(ctx, a.netlink, f, sink)
+	var unusable *netlinkUnusableError
+	if !errors.As(err, &unusable) {
+		return err
+	}
+	perr := Feed(ctx, a.proc, f, sink)
+	var partial *PartialError
+	if perr != nil && !errors.As(perr, &partial) {
+		perr = errors.Join(perr, err)
+	}
+	return perr
+}
+
 // netnsSource sets NetNS on the sockets its source appends.
 type netnsSource struct{ src Source }
+
+// Stream is Snapshot for a Sink.
+func (n netnsSource) Stream(ctx context.Context, f Filter, sink Sink) error {
+	return Feed(ctx, n.src, f, netnsSink{sink, currentNetNS()})
+}
+
+// netnsSink sets NetNS on the sockets it passes on.
+type netnsSink struct {
+	Sink
+	ns uint64
+}
+
+func (n netnsSink) Add(part int, batch []Socket) {
+	if n.ns != 0 {
+		for i := range batch {
+			batch[i].NetNS = n.ns
+		}
+	}
+	n.Sink.Add(part, batch)
+}
 
 func (n netnsSource) Snapshot(ctx context.Context, f Filter, dst []Socket) ([]Socket, error) {
 	from := len(dst)
