@@ -353,6 +353,10 @@ func (d *packedDecoder) bytes(n int) []byte {
 func (d *packedDecoder) byte() byte { return d.bytes(1)[0] }
 
 func (d *packedDecoder) uvarint() uint64 {
+	if d.off < len(d.b) && d.b[d.off] < 0x80 { // one byte: most fields
+		d.off++
+		return uint64(d.b[d.off-1])
+	}
 	if d.err != nil {
 		return 0
 	}

@@ -178,3 +178,27 @@ func FuzzUnpackSocket(f *testing.F) {
 		_ = n
 	})
 }
+
+// BenchmarkPacked100k packs 100k IPv4 connections in batches, as a
+// stream gives them, and reads them back twice, as the modern table
+// does.
+func BenchmarkPacked100k(b *testing.B) {
+	batch := make([]Socket, 300)
+	for i := range batch {
+		batch[i] = packedCases[0]
+		batch[i].Inode += uint64(i)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		var p Packed
+		for range 100000 / len(batch) {
+			p.Add(0, batch)
+		}
+		n := 0
+		for range 2 {
+			for s := range p.All() {
+				n += int(s.Local.Port() & 1)
+			}
+		}
+	}
+}
