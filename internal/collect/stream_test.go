@@ -10,11 +10,8 @@ import (
 )
 
 // streamer is a source that streams: each socket its own part, added in
-// reverse order, and a part dropped after it was given.
-type streamer struct {
-	source
-	dropped int // the part given then dropped
-}
+// reverse order, and a last part dropped after it was given.
+type streamer struct{ source }
 
 func (s *streamer) Stream(_ context.Context, f sockets.Filter, sink sockets.Sink) error {
 	for i := len(s.socks) - 1; i >= 0; i-- {
@@ -42,7 +39,7 @@ func TestStream(t *testing.T) {
 		Kernel:    sockets.Filter{Protos: sockets.AllProtos, States: sockets.StateSet(0).With(sockets.Established).With(sockets.TimeWait)},
 		AfterDump: func(s *sockets.Socket) bool { return s.Local.Port() != 4 },
 	}
-	for _, src := range []sockets.Source{&source{socks: socks, err: partial}, &streamer{source: source{socks: socks, err: partial}}} {
+	for _, src := range []sockets.Source{&source{socks: socks, err: partial}, &streamer{source{socks: socks, err: partial}}} {
 		var sink sockets.SliceSink
 		c := &Collector{Source: src, Attribute: owners(nil)}
 		snap, err := c.Stream(context.Background(), q, &sink)
@@ -60,7 +57,7 @@ func TestStream(t *testing.T) {
 	oq := *q
 	oq.Owners = true
 	oq.AfterOwners = func(s *sockets.Socket) bool { return len(s.Processes) > 0 }
-	c := &Collector{Source: &streamer{source: source{socks: socks}}, Attribute: owners(nil)}
+	c := &Collector{Source: &streamer{source{socks: socks}}, Attribute: owners(nil)}
 	snap, err := c.Stream(context.Background(), &oq, &sink)
 	got := sink.Sockets()
 	if err != nil || !slices.Equal(ports(got), []uint16{1, 3}) || got[0].Processes == nil || snap.Warnings.Unattributed != 2 {
