@@ -91,6 +91,12 @@ func ipProtocol(p Proto) uint32 {
 // No extensions are requested: everything a Socket holds is in
 // inet_diag_msg.
 func appendInetDiagRequest(b []byte, seq uint32, fam Family, p Proto, states StateSet) []byte {
+	return appendInetDiagRequestExt(b, seq, fam, p, states, 0)
+}
+
+// appendInetDiagRequestExt is appendInetDiagRequest asking the kernel for
+// the extensions (idiag_ext) that carry the internals m.
+func appendInetDiagRequestExt(b []byte, seq uint32, fam Family, p Proto, states StateSet, m InternalsMask) []byte {
 	start := len(b)
 	b = appendRequestHeader(b, inetDiagReqV2Len, seq)
 	proto := ipProtocol(p)
@@ -101,6 +107,7 @@ func appendInetDiagRequest(b []byte, seq uint32, fam Family, p Proto, states Sta
 	var req [inetDiagReqV2Len]byte
 	req[0] = afam
 	req[1] = byte(proto) // IPPROTO_MPTCP truncates to IPPROTO_TCP, as in ss; the attribute wins
+	req[2] = extBits(m)
 	if p == Raw {
 		req[3] = ipprotoRaw // sdiag_raw_protocol, as ss sends it; dumps do not filter on it
 	}
@@ -143,9 +150,9 @@ func stateWanted(want StateSet, st State) bool {
 	return false
 }
 
-// inetExtra holds what an inet_diag reply says beyond the fields of Socket.
-// The source does not use it yet; it is decoded so that the attributes are
-// validated and ready when Socket grows the fields.
+// inetExtra holds what an inet_diag reply says beyond the fields of Socket
+// that decodeInetDiag reads whatever the internals asked for; the source
+// keeps them in Internals when WantExtended asks.
 type inetExtra struct {
 	Shutdown  uint8 // INET_DIAG_SHUTDOWN: bit 0 receive, bit 1 send side shut down
 	V6Only    bool  // INET_DIAG_SKV6ONLY, for AF_INET6 sockets
@@ -158,7 +165,15 @@ type inetExtra struct {
 // ...) alone. It returns an error wrapping errs.ErrMalformed for a short message, an
 // unknown address family or malformed attributes.
 func decodeInetDiag(payload []byte, p Proto, s *Socket) (inetExtra, error) {
+	return decodeInetDiagExt(payload, p, 0, nil, s)
+}
+
+// decodeInetDiagExt is decodeInetDiag that also decodes the internals mask
+// asks for into in, a zeroed Internals, and points s.Internals at it if
+// the socket had any (nil otherwise). With a nil in it decodes none.
+func decodeInetDiagExt(payload []byte, p Proto, mask InternalsMask, in *Internals, s *Socket) (inetExtra, error) {
 	var extra inetExtra
+	s.Internals = nil
 	if len(payload) < inetDiagMsgLen {
 		return extra, parseErrorf("inet_diag_msg: %d bytes, want at least %d", len(payload), inetDiagMsgLen)
 	}
@@ -199,6 +214,9 @@ func decodeInetDiag(payload []byte, p Proto, s *Socket) (inetExtra, error) {
 			break
 		}
 		data := it.Data()
+		if in != nil {
+			decodeInternal(it.Type(), data, p, mask, in)
+		}
 		switch it.Type() {
 		case inetDiagShutdown:
 			if len(data) >= 1 {
@@ -217,6 +235,9 @@ func decodeInetDiag(payload []byte, p Proto, s *Socket) (inetExtra, error) {
 		}
 	}
 	s.Local = netip.AddrPortFrom(local, lport)
+	if in != nil && in.Has != 0 {
+		s.Internals = in
+	}
 	return extra, nil
 }
 
@@ -247,17 +268,40 @@ func inetDiagTimer(code, retrans uint8, expires uint32) Timer {
 // errs.ErrMalformed; it.Err and it.Done report the framing, the kernel's
 // error and the end of the dump.
 func appendInetDiag(dst []Socket, it *netlink.Dump, p Proto, want StateSet) ([]Socket, error) {
+	return appendInetDiagExt(dst, it, p, want, 0)
+}
+
+// appendInetDiagExt is appendInetDiag that decodes the internals mask asks
+// for (the request asked the kernel with appendInetDiagRequestExt) into
+// each socket's Internals. Sockets the kernel sent none for (UDP without
+// memory asked, TIME_WAIT and request sockets) keep a nil Internals. A
+// zero mask allocates nothing.
+func appendInetDiagExt(dst []Socket, it *netlink.Dump, p Proto, want StateSet, mask InternalsMask) ([]Socket, error) {
+	var slab internalsSlab
 	for it.Next() {
 		if it.Type() != sockDiagByFamily {
 			continue
 		}
+		var in *Internals
+		if mask != 0 {
+			in = slab.next()
+		}
 		dst = append(dst, Socket{})
 		s := &dst[len(dst)-1]
-		if _, err := decodeInetDiag(it.Payload(), p, s); err != nil {
+		if _, err := decodeInetDiagExt(it.Payload(), p, mask, in, s); err != nil {
+			if in != nil {
+				*in = Internals{}
+			}
 			return dst[:len(dst)-1], err
 		}
-		if !stateWanted(want, s.State) {
+		switch {
+		case !stateWanted(want, s.State):
 			dst = dst[:len(dst)-1]
+			if in != nil {
+				*in = Internals{} // handed out again to the next socket
+			}
+		case s.Internals != nil:
+			slab.take()
 		}
 	}
 	return dst, it.Err()

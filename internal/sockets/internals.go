@@ -8,6 +8,8 @@ package sockets
 // into TCPInfo. Every field a source did not report is absent (its Has
 // bit clear), never a zero that looks measured.
 
+import "encoding/binary"
+
 // InternalsMask says which internals a Filter asks the source for. Each
 // bit costs the kernel work and the reply bytes, so a listing asks only
 // for what it shows or filters on.
@@ -307,3 +309,300 @@ const (
 type MemInfo struct {
 	Rmem, Wmem, Fmem, Tmem uint32
 }
+
+// Reply attributes carrying internals (enum INET_DIAG_*), beyond those
+// inetdiag.go names.
+const (
+	inetDiagMemInfo   = 1  // INET_DIAG_MEMINFO: struct inet_diag_meminfo
+	inetDiagInfo      = 2  // INET_DIAG_INFO: struct tcp_info for TCP
+	inetDiagVegasInfo = 3  // INET_DIAG_VEGASINFO: struct tcpvegas_info
+	inetDiagCong      = 4  // INET_DIAG_CONG: the algorithm's name, NUL-terminated
+	inetDiagTOS       = 5  // INET_DIAG_TOS: u8
+	inetDiagTClass    = 6  // INET_DIAG_TCLASS: u8
+	inetDiagSkMemInfo = 7  // INET_DIAG_SKMEMINFO: u32[SK_MEMINFO_VARS]
+	inetDiagDCTCPInfo = 9  // INET_DIAG_DCTCPINFO: struct tcp_dctcp_info
+	inetDiagMark      = 15 // INET_DIAG_MARK: u32
+	inetDiagBBRInfo   = 16 // INET_DIAG_BBRINFO: struct tcp_bbr_info
+	inetDiagClassID   = 17 // INET_DIAG_CLASS_ID: u32
+	inetDiagCgroupID  = 21 // INET_DIAG_CGROUP_ID: u64
+)
+
+// extBits returns the idiag_ext bits of a request for the internals m,
+// as ss sets them: bit n-1 asks for attribute n. INET_DIAG_VEGASINFO
+// asks the congestion module for its state, whichever it is (bbr and
+// dctcp answer with their own attributes).
+func extBits(m InternalsMask) uint8 {
+	var ext uint8
+	if m.Has(WantInfo) {
+		ext |= 1<<(inetDiagInfo-1) | 1<<(inetDiagVegasInfo-1) | 1<<(inetDiagCong-1)
+	}
+	if m.Has(WantMemory) {
+		ext |= 1<<(inetDiagMemInfo-1) | 1<<(inetDiagSkMemInfo-1)
+	}
+	if m.Has(WantTOS) {
+		ext |= 1<<(inetDiagTOS-1) | 1<<(inetDiagTClass-1)
+	}
+	return ext
+}
+
+// bigEndianHost is true where the kernel packs C bit-fields from the most
+// significant bit of their storage unit (big-endian ABIs).
+var bigEndianHost = binary.NativeEndian.Uint16([]byte{0, 1}) == 1
+
+// bitfield returns the bits [lo, lo+n) of a storage unit of size bits,
+// counting from where the ABI starts allocating bit-fields.
+func bitfield(v uint32, size, lo, n uint) uint32 {
+	if bigEndianHost {
+		lo = size - lo - n
+	}
+	return v >> lo & (1<<n - 1)
+}
+
+// decodeTCPInfo decodes struct tcp_info of any length into t: the fields
+// that end within b, with t.Len saying where that is (capped at the
+// largest layout known). Fields beyond it are zero. It never fails: every
+// length is one some kernel could send.
+func decodeTCPInfo(b []byte, t *TCPInfo) {
+	var buf [TCPInfoLenAccECN]byte
+	n := copy(buf[:], b)
+	ne := binary.NativeEndian
+	u32 := func(off int) uint32 { return ne.Uint32(buf[off:]) }
+	u64 := func(off int) uint64 { return ne.Uint64(buf[off:]) }
+	*t = TCPInfo{
+		Len:                    uint16(n),
+		State:                  buf[0],
+		CAState:                buf[1],
+		Retransmits:            buf[2],
+		Probes:                 buf[3],
+		Backoff:                buf[4],
+		Options:                TCPInfoOption(buf[5]),
+		SndWScale:              uint8(bitfield(uint32(buf[6]), 8, 0, 4)),
+		RcvWScale:              uint8(bitfield(uint32(buf[6]), 8, 4, 4)),
+		DeliveryRateAppLimited: bitfield(uint32(buf[7]), 8, 0, 1) != 0,
+		FastOpenClientFail:     uint8(bitfield(uint32(buf[7]), 8, 1, 2)),
+
+		RTO: u32(8), ATO: u32(12), SndMSS: u32(16), RcvMSS: u32(20),
+		Unacked: u32(24), Sacked: u32(28), Lost: u32(32), Retrans: u32(36), Fackets: u32(40),
+		LastDataSent: u32(44), LastAckSent: u32(48), LastDataRecv: u32(52), LastAckRecv: u32(56),
+		PMTU: u32(60), RcvSSThresh: u32(64), RTT: u32(68), RTTVar: u32(72),
+		SndSSThresh: u32(76), SndCwnd: u32(80), AdvMSS: u32(84), Reordering: u32(88),
+		RcvRTT: u32(92), RcvSpace: u32(96), TotalRetrans: u32(100),
+		PacingRate: u64(104), MaxPacingRate: u64(112), BytesAcked: u64(120), BytesReceived: u64(128),
+		SegsOut: u32(136), SegsIn: u32(140),
+		NotsentBytes: u32(144), MinRTT: u32(148), DataSegsIn: u32(152), DataSegsOut: u32(156),
+		DeliveryRate: u64(160),
+		BusyTime:     u64(168), RwndLimited: u64(176), SndbufLimited: u64(184),
+		Delivered: u32(192), DeliveredCE: u32(196),
+		BytesSent: u64(200), BytesRetrans: u64(208), DSACKDups: u32(216), ReordSeen: u32(220),
+		RcvOOOPack: u32(224), SndWnd: u32(228), RcvWnd: u32(232), Rehash: u32(236),
+		TotalRTO: ne.Uint16(buf[240:]), TotalRTORecoveries: ne.Uint16(buf[242:]), TotalRTOTime: u32(244),
+		ReceivedCE: u32(248), DeliveredE1Bytes: u32(252), DeliveredE0Bytes: u32(256), DeliveredCEBytes: u32(260),
+		ReceivedE1Bytes: u32(264), ReceivedE0Bytes: u32(268), ReceivedCEBytes: u32(272),
+	}
+	v := u32(276)
+	t.ECNMode = uint8(bitfield(v, 32, 0, 2))
+	t.AccECNOptSeen = uint8(bitfield(v, 32, 2, 2))
+	t.AccECNFailMode = uint8(bitfield(v, 32, 4, 4))
+	t.Options2 = bitfield(v, 32, 8, 24)
+}
+
+// padded returns b copied into a zeroed array of n bytes (n at most 24),
+// so that a short attribute reads as zeros past its end, as ss reads it.
+func padded(b []byte, n int) [24]byte {
+	var buf [24]byte
+	copy(buf[:n], b)
+	return buf
+}
+
+// decodeBBRInfo decodes struct tcp_bbr_info (20 bytes; shorter reads as
+// zeros past its end).
+func decodeBBRInfo(b []byte) BBRInfo {
+	buf := padded(b, 20)
+	ne := binary.NativeEndian
+	return BBRInfo{
+		BW:         uint64(ne.Uint32(buf[4:]))<<32 | uint64(ne.Uint32(buf[0:])),
+		MinRTT:     ne.Uint32(buf[8:]),
+		PacingGain: ne.Uint32(buf[12:]),
+		CwndGain:   ne.Uint32(buf[16:]),
+	}
+}
+
+// decodeDCTCPInfo decodes struct tcp_dctcp_info (16 bytes).
+func decodeDCTCPInfo(b []byte) DCTCPInfo {
+	buf := padded(b, 16)
+	ne := binary.NativeEndian
+	return DCTCPInfo{
+		Enabled: ne.Uint16(buf[0:]) != 0,
+		CEState: ne.Uint16(buf[2:]),
+		Alpha:   ne.Uint32(buf[4:]),
+		ABECN:   ne.Uint32(buf[8:]),
+		ABTot:   ne.Uint32(buf[12:]),
+	}
+}
+
+// decodeVegasInfo decodes struct tcpvegas_info (16 bytes).
+func decodeVegasInfo(b []byte) VegasInfo {
+	buf := padded(b, 16)
+	ne := binary.NativeEndian
+	return VegasInfo{
+		Enabled: ne.Uint32(buf[0:]) != 0,
+		RTTCnt:  ne.Uint32(buf[4:]),
+		RTT:     ne.Uint32(buf[8:]),
+		MinRTT:  ne.Uint32(buf[12:]),
+	}
+}
+
+// decodeMemInfo decodes struct inet_diag_meminfo (16 bytes).
+func decodeMemInfo(b []byte) MemInfo {
+	buf := padded(b, 16)
+	ne := binary.NativeEndian
+	return MemInfo{Rmem: ne.Uint32(buf[0:]), Wmem: ne.Uint32(buf[4:]), Fmem: ne.Uint32(buf[8:]), Tmem: ne.Uint32(buf[12:])}
+}
+
+// decodeSkMemInfo decodes the SK_MEMINFO_* array: as many whole u32 as b
+// holds, up to the nine known; N says how many.
+func decodeSkMemInfo(b []byte) SkMemInfo {
+	var v [skMemVars]uint32
+	n := min(len(b)/4, skMemVars)
+	for i := range n {
+		v[i] = binary.NativeEndian.Uint32(b[4*i:])
+	}
+	return SkMemInfo{
+		N:         uint8(n),
+		RmemAlloc: v[SkMemRmemAlloc], RcvBuf: v[SkMemRcvBuf],
+		WmemAlloc: v[SkMemWmemAlloc], SndBuf: v[SkMemSndBuf],
+		FwdAlloc: v[SkMemFwdAlloc], WmemQueued: v[SkMemWmemQueued],
+		OptMem: v[SkMemOptMem], Backlog: v[SkMemBacklog], Drops: v[SkMemDrops],
+	}
+}
+
+// congNames are the kernel's congestion control algorithms, so that the
+// name of a socket's allocates nothing in the common case.
+var congNames = [...]string{"cubic", "bbr", "reno", "dctcp", "vegas", "westwood", "htcp", "bic",
+	"highspeed", "hybla", "illinois", "lp", "nv", "scalable", "veno", "yeah", "cdg", "bbr2", "bbr3", "prague"}
+
+// decodeCong returns the algorithm name of INET_DIAG_CONG: the bytes up
+// to the first NUL.
+func decodeCong(b []byte) string {
+	for i, c := range b {
+		if c == 0 {
+			b = b[:i]
+			break
+		}
+	}
+	for _, n := range congNames {
+		if n == string(b) {
+			return n
+		}
+	}
+	return string(b)
+}
+
+// decodeInternal decodes one reply attribute of type typ into in if it
+// is an internal that mask asks for and the protocol p carries (tcp_info
+// is TCP's: MPTCP and the others put other structs or nothing in
+// INET_DIAG_INFO). It reports whether it recognised the attribute. It
+// touches in only together with a Has bit, so an Internals to which it
+// added nothing is still zero.
+func decodeInternal(typ uint16, data []byte, p Proto, mask InternalsMask, in *Internals) bool {
+	switch typ {
+	case inetDiagInfo:
+		if p != TCP || !mask.Has(WantInfo) {
+			return false
+		}
+		decodeTCPInfo(data, &in.TCP)
+		in.Has |= HasTCPInfo
+	case inetDiagCong:
+		if !mask.Has(WantInfo) {
+			return false
+		}
+		in.Congestion = decodeCong(data)
+		in.Has |= HasCongestion
+	case inetDiagBBRInfo:
+		if !mask.Has(WantInfo) {
+			return false
+		}
+		in.BBR = decodeBBRInfo(data)
+		in.Has |= HasBBR
+	case inetDiagDCTCPInfo:
+		if !mask.Has(WantInfo) {
+			return false
+		}
+		in.DCTCP = decodeDCTCPInfo(data)
+		in.Has |= HasDCTCP
+	case inetDiagVegasInfo:
+		if !mask.Has(WantInfo) {
+			return false
+		}
+		in.Vegas = decodeVegasInfo(data)
+		in.Has |= HasVegas
+	case inetDiagSkMemInfo:
+		if !mask.Has(WantMemory) {
+			return false
+		}
+		in.SkMem = decodeSkMemInfo(data)
+		in.Has |= HasSkMem
+	case inetDiagMemInfo:
+		if !mask.Has(WantMemory) {
+			return false
+		}
+		in.MemInfo = decodeMemInfo(data)
+		in.Has |= HasMemInfo
+	case inetDiagTOS, inetDiagTClass:
+		if !mask.Has(WantTOS) || len(data) < 1 {
+			return false
+		}
+		if typ == inetDiagTOS {
+			in.TOS, in.Has = data[0], in.Has|HasTOS
+		} else {
+			in.TClass, in.Has = data[0], in.Has|HasTClass
+		}
+	case inetDiagClassID:
+		if !mask.Has(WantTOS) || len(data) < 4 {
+			return false
+		}
+		in.ClassID, in.Has = binary.NativeEndian.Uint32(data), in.Has|HasClassID
+	case inetDiagMark:
+		if !mask.Has(WantExtended) || len(data) < 4 {
+			return false
+		}
+		in.Mark, in.Has = binary.NativeEndian.Uint32(data), in.Has|HasMark
+	case inetDiagCgroupID:
+		if !mask.Has(WantExtended) || len(data) < 8 {
+			return false
+		}
+		in.CgroupID, in.Has = binary.NativeEndian.Uint64(data), in.Has|HasCgroupID
+	case inetDiagShutdown:
+		if !mask.Has(WantExtended) || len(data) < 1 {
+			return false
+		}
+		in.Shutdown, in.Has = data[0], in.Has|HasShutdown
+	case inetDiagSkV6Only:
+		if !mask.Has(WantExtended) || len(data) < 1 {
+			return false
+		}
+		in.V6Only, in.Has = data[0] != 0, in.Has|HasV6Only
+	default:
+		return false
+	}
+	return true
+}
+
+// internalsSlab hands out zeroed Internals from chunks, so that a dump
+// with internals allocates once per internalsChunk sockets, not once per
+// socket.
+type internalsSlab struct{ free []Internals }
+
+const internalsChunk = 32
+
+// next returns a zeroed Internals; it stays the next one handed out until
+// take is called.
+func (s *internalsSlab) next() *Internals {
+	if len(s.free) == 0 {
+		s.free = make([]Internals, internalsChunk)
+	}
+	return &s.free[0]
+}
+
+// take hands out the Internals next returned.
+func (s *internalsSlab) take() { s.free = s.free[1:] }
