@@ -1,6 +1,6 @@
 package iphlp
 
-//go:generate go run golang.org/x/sys/windows/mkwinsyscall -output zsyscall_windows.go table_windows.go
+//go:generate go run golang.org/x/sys/windows/mkwinsyscall -output zsyscall_windows.go table_windows.go estats_windows.go
 
 import (
 	"errors"

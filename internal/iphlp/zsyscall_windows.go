@@ -40,10 +40,46 @@ func errnoErr(e syscall.Errno) error {
 var (
 	modiphlpapi = windows.NewLazySystemDLL("iphlpapi.dll")
 
-	procFreeMibTable = modiphlpapi.NewProc("FreeMibTable")
+	procFreeMibTable               = modiphlpapi.NewProc("FreeMibTable")
+	procGetPerTcp6ConnectionEStats = modiphlpapi.NewProc("GetPerTcp6ConnectionEStats")
+	procGetPerTcpConnectionEStats  = modiphlpapi.NewProc("GetPerTcpConnectionEStats")
+	procSetPerTcp6ConnectionEStats = modiphlpapi.NewProc("SetPerTcp6ConnectionEStats")
+	procSetPerTcpConnectionEStats  = modiphlpapi.NewProc("SetPerTcpConnectionEStats")
 )
 
 func freeMibTable(memory unsafe.Pointer) {
 	syscall.SyscallN(procFreeMibTable.Addr(), uintptr(memory))
+	return
+}
+
+func getPerTcp6ConnectionEStats(row *byte, typ uint32, rw *byte, rwVersion uint32, rwSize uint32, ros *byte, rosVersion uint32, rosSize uint32, rod *byte, rodVersion uint32, rodSize uint32) (errcode error) {
+	r0, _, _ := syscall.SyscallN(procGetPerTcp6ConnectionEStats.Addr(), uintptr(unsafe.Pointer(row)), uintptr(typ), uintptr(unsafe.Pointer(rw)), uintptr(rwVersion), uintptr(rwSize), uintptr(unsafe.Pointer(ros)), uintptr(rosVersion), uintptr(rosSize), uintptr(unsafe.Pointer(rod)), uintptr(rodVersion), uintptr(rodSize))
+	if uint32(r0) != 0 {
+		errcode = syscall.Errno(uint32(r0))
+	}
+	return
+}
+
+func getPerTcpConnectionEStats(row *byte, typ uint32, rw *byte, rwVersion uint32, rwSize uint32, ros *byte, rosVersion uint32, rosSize uint32, rod *byte, rodVersion uint32, rodSize uint32) (errcode error) {
+	r0, _, _ := syscall.SyscallN(procGetPerTcpConnectionEStats.Addr(), uintptr(unsafe.Pointer(row)), uintptr(typ), uintptr(unsafe.Pointer(rw)), uintptr(rwVersion), uintptr(rwSize), uintptr(unsafe.Pointer(ros)), uintptr(rosVersion), uintptr(rosSize), uintptr(unsafe.Pointer(rod)), uintptr(rodVersion), uintptr(rodSize))
+	if uint32(r0) != 0 {
+		errcode = syscall.Errno(uint32(r0))
+	}
+	return
+}
+
+func setPerTcp6ConnectionEStats(row *byte, typ uint32, rw *byte, rwVersion uint32, rwSize uint32, offset uint32) (errcode error) {
+	r0, _, _ := syscall.SyscallN(procSetPerTcp6ConnectionEStats.Addr(), uintptr(unsafe.Pointer(row)), uintptr(typ), uintptr(unsafe.Pointer(rw)), uintptr(rwVersion), uintptr(rwSize), uintptr(offset))
+	if uint32(r0) != 0 {
+		errcode = syscall.Errno(uint32(r0))
+	}
+	return
+}
+
+func setPerTcpConnectionEStats(row *byte, typ uint32, rw *byte, rwVersion uint32, rwSize uint32, offset uint32) (errcode error) {
+	r0, _, _ := syscall.SyscallN(procSetPerTcpConnectionEStats.Addr(), uintptr(unsafe.Pointer(row)), uintptr(typ), uintptr(unsafe.Pointer(rw)), uintptr(rwVersion), uintptr(rwSize), uintptr(offset))
+	if uint32(r0) != 0 {
+		errcode = syscall.Errno(uint32(r0))
+	}
 	return
 }
