@@ -17,6 +17,7 @@ import (
 
 	"github.com/sockscope/sockscope/internal/cli"
 	"github.com/sockscope/sockscope/internal/collect"
+	"github.com/sockscope/sockscope/internal/filter"
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/ifaces"
 	"github.com/sockscope/sockscope/internal/iostreams"
@@ -24,8 +25,10 @@ import (
 	"github.com/sockscope/sockscope/internal/netstats"
 	"github.com/sockscope/sockscope/internal/netview"
 	"github.com/sockscope/sockscope/internal/procattr"
+	"github.com/sockscope/sockscope/internal/procfs"
 	"github.com/sockscope/sockscope/internal/routes"
 	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/ssmode"
 )
 
 // Exit codes (SPEC section 9).
@@ -48,6 +51,10 @@ func Main() int {
 // makes it behave as netstat) and returns the exit code.
 func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 	base := strings.TrimSuffix(strings.ToLower(filepath.Base(args[0])), ".exe")
+	if base == "ss" {
+		defer io.Flush()
+		return ssmode.Run(ctx, ssEnv(io), args[1:])
+	}
 	// The terminal's charset decides the encoding of tables and messages
 	// (GBK, GB18030 …), and whether Chinese can be shown at all.
 	cs := i18n.DetectCharset(getenv, runtime.GOOS)
@@ -105,6 +112,47 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 	default:
 		fmt.Fprintf(io.ErrOut, "%s: %s\n", base, oneLine(err))
 		return ExitError
+	}
+}
+
+// ssEnv is what the ss personality takes from the real system.
+func ssEnv(io *iostreams.IOStreams) *ssmode.Env {
+	screen := -1
+	if io.IsStdoutTTY() && io.TerminalWidth() > 0 {
+		screen = io.TerminalWidth()
+	}
+	services := names.LoadServices(names.DefaultServicesPath())
+	ports := ephemeralPorts()
+	mounts, _ := os.ReadFile(procfs.Default().Path("self", "mounts"))
+	host, _ := os.Hostname()
+	return &ssmode.Env{
+		Stdout: io.Out, Stderr: io.ErrOut, Stdin: io.In,
+		Screen:    screen,
+		Source:    newSource,
+		Attribute: attribute,
+		Host:      host,
+		Names: ssmode.Names{
+			Services:    services,
+			EphemeralLo: int(ports.Low), EphemeralHi: int(ports.High),
+			Interface: func(index uint32) string {
+				if ifi, err := net.InterfaceByIndex(int(index)); err == nil {
+					return ifi.Name
+				}
+				return ""
+			},
+			Protocol:   ssmode.LoadProtocols("/etc/protocols"),
+			CgroupPath: ssmode.CgroupPaths(ssmode.CgroupMount(mounts)),
+		},
+		Filter: filter.Options{
+			Service: func(name string) (uint16, bool) {
+				if p, ok := services.Port(name, "tcp"); ok {
+					return p, true
+				}
+				return services.Port(name, "udp")
+			},
+			Cgroup: cgroupID,
+			PortLo: int(ports.Low), PortHi: int(ports.High),
+		},
 	}
 }
 

@@ -1,0 +1,374 @@
+package ssmode
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/sockscope/sockscope/internal/collect"
+	"github.com/sockscope/sockscope/internal/filter"
+	"github.com/sockscope/sockscope/internal/procfs"
+	"github.com/sockscope/sockscope/internal/render"
+	"github.com/sockscope/sockscope/internal/sockets"
+)
+
+// Exit codes, as the rest of sockscope uses them.
+const (
+	exitOK    = 0
+	exitError = 1 // a runtime failure, or something sockscope cannot do yet
+	exitUsage = 2 // bad input
+)
+
+// Env is what Run needs from the system; the app fills it.
+type Env struct {
+	Stdout, Stderr io.Writer
+	Stdin          io.Reader
+	// Screen is the width of the terminal standard output is, or -1 when
+	// it is not a terminal (ss's rule: isatty and TIOCGWINSZ).
+	Screen int
+	// Source returns the socket source.
+	Source func(sockets.SourceOptions) (sockets.Source, error)
+	// Attribute finds the processes holding sockets (-p).
+	Attribute collect.AttributeFunc
+	// Names names ports, interfaces and protocols.
+	Names Names
+	// Filter are the filter language's options (services, interfaces,
+	// cgroups, the ephemeral port range).
+	Filter filter.Options
+	// Host is the host name JSON output carries.
+	Host string
+}
+
+// Run runs ss's command line args (without the program name) and
+// returns the exit code.
+func Run(ctx context.Context, env *Env, args []string) int {
+	o, err := Parse(args)
+	if err != nil {
+		var ue *UsageError
+		if errors.As(err, &ue) {
+			errorf(env, "%s", ue.Msg)
+			io.WriteString(env.Stderr, usage)
+			return exitUsage
+		}
+		errorf(env, "%v", err)
+		return exitUsage
+	}
+	switch {
+	case o.Help:
+		io.WriteString(env.Stdout, usage)
+		return exitOK
+	case o.Version:
+		io.WriteString(env.Stdout, "ss utility, iproute2-6.1.0 (sockscope)\n")
+		return exitOK
+	case o.NoSELinux:
+		// ss's own answer where SELinux is not enabled.
+		errorf(env, "SELinux is not enabled.")
+		return exitError
+	}
+	if o.Info {
+		o.unsupported("-i")
+	}
+	if o.Memory {
+		o.unsupported("-m")
+	}
+	if len(o.Unsupported) > 0 {
+		errorf(env, "%s: not supported by sockscope yet", strings.Join(o.Unsupported, ", "))
+		return exitError
+	}
+	out := bufio.NewWriterSize(env.Stdout, 64<<10)
+	defer out.Flush()
+	code := exitOK
+	if o.Summary {
+		if err := writeSummary(out); err != nil {
+			errorf(env, "%v", err)
+			code = exitError
+		}
+		if o.defaulted && len(o.Filter) == 0 && o.FilterFile == "" {
+			return code
+		}
+	}
+	switch {
+	case o.Tables == 0:
+		errorf(env, "no socket tables to show with such filter.")
+		return code
+	case o.Families == 0:
+		errorf(env, "no families to show with such filter.")
+		return code
+	case o.States == 0:
+		errorf(env, "no socket states to show with such filter.")
+		return code
+	}
+	for _, name := range o.noSource() {
+		errorf(env, "%s sockets are not listed: sockscope has no data source for them", name)
+		code = exitError
+	}
+	q, err := o.query(env)
+	if err != nil {
+		errorf(env, "%v", err)
+		return exitUsage
+	}
+	src, err := env.Source(sockets.SourceOptions{})
+	if err != nil {
+		errorf(env, "%v", err)
+		return exitError
+	}
+	c := &collect.Collector{Source: src, Attribute: env.Attribute, PauseGC: true}
+	snap, err := c.Collect(ctx, &q, nil)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return code
+		}
+		errorf(env, "%v", err)
+		return exitError
+	}
+	for _, e := range snap.Warnings.Partial {
+		errorf(env, "%v", e)
+	}
+	socks := ssOrder(snap.Sockets)
+	if o.Format == "json" {
+		meta := render.Meta{Host: env.Host, Time: snap.Time, Unattributed: snap.Warnings.Unattributed}
+		if err := render.Write(out, socks, meta, render.Options{Format: render.JSON}); err != nil {
+			errorf(env, "%v", err)
+			return exitError
+		}
+		return code
+	}
+	if err := writeTable(out, o, &env.Names, env.Screen, socks); err != nil {
+		return exitError
+	}
+	return code
+}
+
+// errorf writes one "ss: ..." line to standard error.
+func errorf(env *Env, format string, args ...any) {
+	msg := format
+	if len(args) > 0 {
+		msg = fmt.Sprintf(format, args...)
+	}
+	io.WriteString(env.Stderr, "ss: "+strings.ReplaceAll(msg, "\n", "; ")+"\n")
+}
+
+// writeTable lays socks out as ss does, measuring them all first.
+func writeTable(w *bufio.Writer, o *Options, names *Names, screen int, socks []sockets.Socket) error {
+	t := NewTable(o, names, screen)
+	for i := range socks {
+		t.Measure(&socks[i])
+	}
+	b := t.Header(make([]byte, 0, 64<<10))
+	for i := range socks {
+		b = t.AppendRow(b, &socks[i])
+		if len(b) >= 60<<10 {
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+			b = b[:0]
+		}
+	}
+	_, err := w.Write(b)
+	return err
+}
+
+// ssRank is the place of a socket's dump in ss's order: unix, raw, udp,
+// tcp, mptcp, each IPv4 before IPv6.
+func ssRank(s *sockets.Socket) int {
+	r := 0
+	switch s.Proto {
+	case sockets.Unix:
+		return 0
+	case sockets.Raw:
+		r = 1
+	case sockets.UDP:
+		r = 3
+	case sockets.TCP:
+		r = 5
+	case sockets.MPTCP:
+		r = 7
+	default:
+		return 9
+	}
+	if s.Family == sockets.Inet6 {
+		r++
+	}
+	return r
+}
+
+// ssOrder returns socks in ss's order, keeping the order of each dump.
+func ssOrder(socks []sockets.Socket) []sockets.Socket {
+	sorted := true
+	for i := 1; i < len(socks); i++ {
+		if ssRank(&socks[i]) < ssRank(&socks[i-1]) {
+			sorted = false
+			break
+		}
+	}
+	if sorted {
+		return socks
+	}
+	var count [11]int
+	for i := range socks {
+		count[ssRank(&socks[i])+1]++
+	}
+	for i := 1; i < len(count); i++ {
+		count[i] += count[i-1]
+	}
+	out := make([]sockets.Socket, len(socks))
+	for i := range socks {
+		r := ssRank(&socks[i])
+		out[count[r]] = socks[i]
+		count[r]++
+	}
+	return out
+}
+
+// noSource names the tables asked for by name that sockscope has no
+// source for.
+func (o *Options) noSource() []string { return o.explicit }
+
+// query turns the options and the filter expression into a collector
+// query.
+func (o *Options) query(env *Env) (collect.Query, error) {
+	var f sockets.Filter
+	if o.Tables.has(tblTCP) {
+		f.Protos = f.Protos.With(sockets.TCP)
+	}
+	if o.Tables.has(tblUDP) {
+		f.Protos = f.Protos.With(sockets.UDP)
+	}
+	if o.Tables.has(tblRaw) {
+		f.Protos = f.Protos.With(sockets.Raw)
+	}
+	if o.Tables.has(tblMPTCP) {
+		f.Protos = f.Protos.With(sockets.MPTCP)
+	}
+	if o.Tables&unixTables != 0 && o.Families.has(famUnix) {
+		f.Protos = f.Protos.With(sockets.Unix)
+	}
+	inet := f.Protos&^sockets.ProtoSet(0).With(sockets.Unix) != 0
+	switch v4, v6 := o.Families.has(famInet), o.Families.has(famInet6); {
+	case v4 && !v6:
+		f.Families = sockets.FamilySet(0).With(sockets.Inet)
+	case v6 && !v4:
+		f.Families = sockets.FamilySet(0).With(sockets.Inet6)
+	case !v4 && !v6:
+		f.Protos &= sockets.ProtoSet(0).With(sockets.Unix)
+		inet = false
+	}
+	f.States = kernelStates(o.States)
+	if o.Details > 0 || (inet && f.Families.Has(sockets.Inet6)) {
+		// ss writes an IPv6 wildcard as "*" unless IPV6_V6ONLY is set,
+		// which the kernel reports among the extended attributes.
+		f.Internals |= sockets.WantExtended
+	}
+	q := collect.Query{Owners: o.Processes}
+	words := o.Filter
+	if o.FilterFile != "" {
+		text, err := readFilterFile(o.FilterFile, env.Stdin)
+		if err != nil {
+			return q, err
+		}
+		words = append(slices0(words), text)
+	}
+	tables := o.Tables
+	q.AfterDump = func(s *sockets.Socket) bool {
+		if s.Proto != sockets.Unix {
+			return true
+		}
+		switch s.Type {
+		case sockets.Stream:
+			return tables.has(tblUnixStream)
+		case sockets.SeqPacket:
+			return tables.has(tblUnixSeq)
+		case sockets.Dgram:
+			return tables.has(tblUnixDgram)
+		}
+		return true
+	}
+	if len(words) > 0 {
+		fopts := env.Filter
+		e, err := filter.ParseArgs(words, &fopts)
+		if err != nil {
+			return q, err
+		}
+		plan, err := e.Plan()
+		if err != nil {
+			return q, err
+		}
+		if plan.StatesGiven {
+			f.States &= kernelStates(uint32(plan.States))
+		}
+		switch fams := plan.Families; {
+		case fams == 0:
+		case fams.Has(sockets.Local) && !fams.Has(sockets.Inet) && !fams.Has(sockets.Inet6):
+			f.Protos &= sockets.ProtoSet(0).With(sockets.Unix)
+		default:
+			f.Families = fams
+			f.Protos &^= sockets.ProtoSet(0).With(sockets.Unix)
+		}
+		f.Bytecode = string(plan.Bytecode)
+		if after := plan.AfterDump; after != nil {
+			types := q.AfterDump
+			q.AfterDump = func(s *sockets.Socket) bool { return types(s) && after(s) }
+		}
+		q.AfterOwners = plan.AfterOwners
+		q.Owners = q.Owners || plan.NeedsOwners
+	}
+	q.Kernel = f
+	return q, nil
+}
+
+func slices0(s []string) []string { return append([]string(nil), s...) }
+
+// kernelStates maps ss's state bits to the kernel's request: the same
+// bits, and request sockets with SYN-RECV. Bound-inactive TCP sockets
+// (Linux 6.7+) are never asked for, as ss 6.1 does not know them.
+func kernelStates(mask uint32) sockets.StateSet {
+	set := sockets.StateSet(mask) &^ 1
+	set &= 1<<(stMax) - 1
+	if set.Has(sockets.SynRecv) {
+		set |= 1 << sockets.NewSynRecv
+	}
+	return set
+}
+
+// readFilterFile reads -F FILE ("-": standard input).
+func readFilterFile(name string, stdin io.Reader) (string, error) {
+	if name == "-" {
+		if stdin == nil {
+			return "", errors.New("no standard input")
+		}
+		return filter.ReadFilterFile(stdin)
+	}
+	fh, err := os.Open(name)
+	if err != nil {
+		return "", err
+	}
+	defer fh.Close()
+	return filter.ReadFilterFile(fh)
+}
+
+// writeSummary writes ss -s from the proc files of the calling thread's
+// network namespace.
+func writeSummary(w io.Writer) error {
+	fs := procfs.Default()
+	net := fs.Net()
+	var s sockstat
+	data, err := os.ReadFile(filepath.Join(net, "sockstat"))
+	if err != nil {
+		return err
+	}
+	parseSockstat(data, &s)
+	if data, err := os.ReadFile(filepath.Join(net, "sockstat6")); err == nil {
+		parseSockstat(data, &s)
+	}
+	estab := 0
+	if data, err := os.ReadFile(filepath.Join(net, "snmp")); err == nil {
+		estab, _ = snmpValue(data, "Tcp:", "CurrEstab")
+	}
+	_, err = w.Write(appendSummary(nil, &s, estab))
+	return err
+}
