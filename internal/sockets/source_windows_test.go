@@ -3,10 +3,15 @@ package sockets
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"net"
+	"net/netip"
 	"os"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/sockscope/sockscope/internal/iphlp"
 )
 
 // TestWindowsIPHelperSource runs on Windows, and under Wine in CI
@@ -105,6 +110,83 @@ func TestWindowsReadMIBTableRetry(t *testing.T) {
 		}
 		if c.proto == TCP && c.fam == Inet && n == 0 {
 			t.Errorf("tcp: no rows, though this process listens on %s", ln.Addr())
+		}
+	}
+}
+
+// TestWindowsIPHelperInternals asks the source for the internals of a
+// loopback connection this process holds. The listing itself must not
+// suffer: the connection is listed whatever happens to its internals.
+// Under Wine, which has no GetPerTcpConnectionEStats, the source must say
+// so in one *iphlp.EStatsError in a *PartialError and fill nothing. On
+// Windows unelevated, collection is off for the connection and turning
+// it on is refused: the error says to run as Administrator. Elevated,
+// the connection's tcp_info holds its MSS, RTT and window.
+func TestWindowsIPHelperInternals(t *testing.T) {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := net.Dial("tcp4", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	local := c.LocalAddr().(*net.TCPAddr)
+
+	src, err := NewSystemSource(SourceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := Filter{Protos: ProtoSet(0).With(TCP), Families: FamilySet(0).With(Inet), Internals: WantInfo}
+	socks, err := src.Snapshot(context.Background(), f, nil)
+	var (
+		partial *PartialError
+		es      *iphlp.EStatsError
+	)
+	if err != nil && (!errors.As(err, &partial) || !errors.As(err, &es)) {
+		t.Fatalf("not a partial listing with an EStatsError: %v", err)
+	}
+	if partial != nil && len(partial.Errs) != 1 {
+		t.Errorf("%d errors, want the EStatsError alone: %v", len(partial.Errs), err)
+	}
+	i := slices.IndexFunc(socks, func(s Socket) bool {
+		return s.State == Established && s.Local.Port() == uint16(local.Port) && s.Local.Addr() == netip.MustParseAddr("127.0.0.1")
+	})
+	if i < 0 {
+		t.Fatalf("the connection from %s is not among %d sockets (%v)", local, len(socks), err)
+	}
+	in := socks[i].Internals
+	switch {
+	case es != nil && es.Reason == iphlp.EStatsUnsupported:
+		t.Logf("Wine: %v", es)
+		if !errors.Is(err, errors.ErrUnsupported) || strings.Contains(es.Error(), "\n") {
+			t.Errorf("unsupported, yet %q", err)
+		}
+		for _, s := range socks {
+			if s.Internals != nil {
+				t.Errorf("internals filled without the calls: %+v", s)
+			}
+		}
+	case es != nil && es.Reason == iphlp.EStatsNeedsElevation:
+		t.Logf("not elevated: %v", es)
+		if in != nil || !strings.Contains(es.Error(), "Administrator") {
+			t.Errorf("internals %+v with %q", in, es)
+		}
+	case es != nil:
+		t.Fatal(es)
+	default:
+		if in == nil || in.Has&HasTCPInfo == 0 {
+			t.Fatalf("no tcp_info for the connection, and no error")
+		}
+		if ti := in.TCP; ti.SndMSS == 0 || ti.AdvMSS == 0 || ti.RTO == 0 || ti.SndCwnd == 0 || ti.State != uint8(Established) {
+			t.Errorf("tcp_info %+v", ti)
 		}
 	}
 }
