@@ -81,6 +81,12 @@ var flagDefs = []flagDef{
 	{"show-pid", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.showPID, "show-pid", "o", false, t("cli.flag.show-pid"))
 	}},
+	{"info", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.BoolVar(&lf.info, "info", false, t("cli.flag.info"))
+	}},
+	{"memory", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.BoolVar(&lf.memory, "memory", false, t("cli.flag.memory"))
+	}},
 	{"timers", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVar(&lf.timers, "timers", false, t("cli.flag.timers"))
 	}},

@@ -32,6 +32,7 @@ type listFlags struct {
 	wide, fqdn, continuous, query         bool
 	extended                              int // -e, -ee
 	resolve, json, rate, nonzero, timers  bool
+	info, memory                          bool // --info, --memory
 	noHeader, version                     bool
 	proto                                 string // -p: "" not given, programSentinel, or PROTO
 	states, ports, pids, programs, iface  []string
@@ -441,6 +442,23 @@ func listRender(in requestInput, req *listRequest, showProgram bool) error {
 	if f.timers && r.Style == render.Windows {
 		return flagErrorf(in.lang, "cli.err.timers.windows")
 	}
+	// tcp_info and the socket's memory are lines under a row of the
+	// modern table, as ss prints them, and fields of the data formats;
+	// the netstat layouts have no place for them.
+	for _, x := range []struct {
+		on   bool
+		name string
+		want sockets.InternalsMask
+	}{{f.info, "--info", sockets.WantInfo}, {f.memory, "--memory", sockets.WantMemory}} {
+		if !x.on {
+			continue
+		}
+		if r.Format == render.Table && r.Style != render.Modern {
+			return flagErrorf(in.lang, "cli.err.internals.style", x.name, r.Style)
+		}
+		req.Filter.Internals |= x.want
+	}
+	r.Info, r.Memory = f.info, f.memory
 	r.Timers = req.Timers
 	r.ShowProgram = showProgram || ((len(req.PIDs) > 0 || len(req.Programs) > 0) && !f.showPID)
 	r.ShowExe = f.exe

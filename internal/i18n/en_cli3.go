@@ -5,6 +5,8 @@ package i18n
 func init() {
 	merge(en, map[string]string{
 		"cli.flag.timers":          "show the kernel's timer of each socket (net-tools netstat -o, ss -o)",
+		"cli.flag.info":            "show what the kernel knows inside each TCP connection: rtt, cwnd, retransmits, rates (tcp_info, as ss -i)",
+		"cli.flag.memory":          "show each socket's memory use (skmem, as ss -m)",
 		"cli.flag.sort":            "sort by `FIELDS`: proto, local, remote, port, state, pid, program, recv-q, send-q (comma-separated; FIELD:desc or -FIELD for descending)",
 		"cli.flag.top":             "show the `N` processes with the most sockets",
 		"cli.flag.nonzero":         "show only the counters that are not zero",
@@ -88,6 +90,7 @@ func init() {
 func init() {
 	merge(en, map[string]string{
 		"cli.err.timers.windows":    "--timers does not apply to the Windows layout, which has no timer column (use --style modern or linux)",
+		"cli.err.internals.style":   "%s does not apply to the %s layout, which has no place for it (use --style modern or --format json)",
 		"cli.err.stats.barep":       "-p needs a protocol with -s (ip, ipv6, icmp, icmpv6, tcp, tcpv6, udp, udpv6)",
 		"cli.err.notapply.owner":    "%s does not apply to '%s'; it is a flag of: %s",
 		"cli.flag.all.ifaces":       "all interfaces, down ones included",
@@ -102,6 +105,7 @@ func init() {
 	})
 	merge(zh, map[string]string{
 		"cli.err.timers.windows":    "--timers 不适用于 Windows 布局（它没有计时器列；请用 --style modern 或 linux）",
+		"cli.err.internals.style":   "%s 不适用于 %s 布局（它没有显示的位置；请用 --style modern 或 --format json）",
 		"cli.err.stats.barep":       "与 -s 一起用时 -p 需要给出协议（ip、ipv6、icmp、icmpv6、tcp、tcpv6、udp、udpv6）",
 		"cli.err.notapply.owner":    "%s 不适用于 '%s'；它是这些命令的选项：%s",
 		"cli.flag.all.ifaces":       "所有接口，包括未启用的",

@@ -5,6 +5,8 @@ package i18n
 func init() {
 	merge(zh, map[string]string{
 		"cli.flag.timers":          "显示每个套接字的内核计时器（net-tools netstat -o、ss -o）",
+		"cli.flag.info":            "显示内核掌握的每个 TCP 连接内部信息：往返时间、拥塞窗口、重传、速率（tcp_info，同 ss -i）",
+		"cli.flag.memory":          "显示每个套接字的内存使用（skmem，同 ss -m）",
 		"cli.flag.sort":            "按 `FIELDS` 排序：proto、local、remote、port、state、pid、program、recv-q、send-q（逗号分隔；FIELD:desc 或 -FIELD 为降序）",
 		"cli.flag.top":             "显示套接字最多的 `N` 个进程",
 		"cli.flag.nonzero":         "只显示不为零的计数器",

@@ -161,6 +161,11 @@ type Options struct {
 	// NDJSON and the timer columns in CSV (docs/json.md). The windows
 	// style has no such column and ignores it.
 	Timers bool
+	// Info (--info) and Memory (--memory) add, under each row of the
+	// modern table that has them, the socket's tcp_info and its memory
+	// as ss -i and ss -m print them, on one indented line. The data
+	// formats carry them whenever the sockets have them.
+	Info, Memory bool
 	// NoHeader (-H) leaves out the titles and headings of tables and the
 	// header row of CSV, so that only rows are written.
 	NoHeader bool

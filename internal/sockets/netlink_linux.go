@@ -147,7 +147,8 @@ type dumper struct {
 	req []byte // request scratch
 	rec []byte // recording scratch
 	seq uint32
-	bc  string // the snapshot's Filter.Bytecode, attached to inet dumps
+	bc  string        // the snapshot's Filter.Bytecode, attached to inet dumps
+	ext InternalsMask // the snapshot's Filter.Internals, asked of inet dumps
 }
 
 var _ Source = (*netlinkSource)(nil)
@@ -200,8 +201,14 @@ func (s *netlinkSource) Stream(ctx context.Context, f Filter, sink Sink) error {
 // list is Snapshot, or Stream when s.sink is set (dst is then a scratch
 // batch, and ends empty).
 func (s *netlinkSource) list(ctx context.Context, f Filter, dst []Socket) ([]Socket, error) {
-	s.dumpers[0].bc, s.dumpers[1].bc = f.Bytecode, f.Bytecode
-	defer func() { s.dumpers[0].bc, s.dumpers[1].bc = "", "" }()
+	for i := range s.dumpers {
+		s.dumpers[i].bc, s.dumpers[i].ext = f.Bytecode, f.Internals
+	}
+	defer func() {
+		for i := range s.dumpers {
+			s.dumpers[i].bc, s.dumpers[i].ext = "", 0
+		}
+	}()
 	n0 := len(dst)
 	js := jobs(f)
 	v4, v6 := readSockstat() // here, in the caller's thread's namespace
@@ -428,7 +435,7 @@ func (s *netlinkSource) dump(ctx context.Context, d *dumper, c *netlink.Conn, j 
 	if j.p == Unix {
 		d.req = appendUnixDiagRequest(d.req[:0], seq)
 	} else {
-		d.req = appendInetDiagRequest(d.req[:0], seq, j.fam, j.p, kernelStates(want))
+		d.req = appendInetDiagRequestExt(d.req[:0], seq, j.fam, j.p, kernelStates(want), d.ext)
 		if len(d.bc) > 0 {
 			d.req = netlink.AppendAttr(d.req, inetDiagReqBytecode, d.bc)
 			netlink.SetLen(d.req)
@@ -456,7 +463,7 @@ func (s *netlinkSource) dump(ctx context.Context, d *dumper, c *netlink.Conn, j 
 			dst, err = appendUnixDiag(dst, &it)
 		} else {
 			from := len(dst)
-			dst, err = appendInetDiag(dst, &it, j.p, want)
+			dst, err = appendInetDiagExt(dst, &it, j.p, want, d.ext)
 			dst = s.emit(j.part, dst, from)
 		}
 		if err != nil || it.Done() {
