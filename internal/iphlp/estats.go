@@ -438,7 +438,12 @@ type EStatsError struct {
 
 func (e *EStatsError) Error() string {
 	of := "any connection"
-	if e.Total > 0 && e.Missing < e.Total {
+	switch {
+	case e.Total == 1 && e.Missing == 1:
+		of = "the one connection"
+	case e.Total > 0 && e.Missing == e.Total:
+		of = fmt.Sprintf("all %d connections", e.Total)
+	case e.Total > 0:
 		of = fmt.Sprintf("%d of %d connections", e.Missing, e.Total)
 	}
 	msg := ""

@@ -301,7 +301,10 @@ func TestEStatsError(t *testing.T) {
 		{&EStatsError{Reason: EStatsNeedsElevation, Missing: 37, Total: 40},
 			[]string{"37 of 40 connections", "run as Administrator"}, false},
 		{&EStatsError{Reason: EStatsNeedsElevation, Missing: 5, Total: 5},
-			[]string{"of any connection", "run as Administrator"}, false},
+			[]string{"of all 5 connections", "run as Administrator"}, false},
+		{&EStatsError{Reason: EStatsNeedsElevation, Missing: 1, Total: 1},
+			[]string{"of the one connection", "run as Administrator"}, false},
+		{&EStatsError{Reason: EStatsOff}, []string{"of any connection"}, false},
 		{&EStatsError{Reason: EStatsOff, Missing: 1, Total: 2}, []string{"1 of 2", "collection is off"}, false},
 		{&EStatsError{Reason: EStatsFailed, Missing: 2, Total: 2, Err: cause}, []string{"could not be read", "has no"}, false},
 	} {
