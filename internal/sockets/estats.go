@@ -65,15 +65,16 @@ func estatsRow(dst *[estatsRowLen]byte, row []byte, l *mibLayout) []byte {
 }
 
 // estatsWanted reports whether the Windows source asks for the
-// statistics of a connection in state st: those of a connection that is
-// there, not those of a listener or a connection being torn down, which
-// have none.
+// statistics of a connection in state st: those of a connection that has
+// been established ("this information is available after the connection
+// has been established", the structures' pages say), not those of a
+// listener, a handshake under way, or TIME_WAIT, whose TCB is gone.
 func estatsWanted(st State) bool {
 	switch st {
-	case Listen, TimeWait, Close:
-		return false
+	case Established, FinWait1, FinWait2, CloseWait, Closing, LastAck:
+		return true
 	}
-	return true
+	return false
 }
 
 // estatsTCPInfo maps e into tcp_info for a connection in state st. It

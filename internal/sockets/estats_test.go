@@ -150,7 +150,7 @@ func TestEStatsQueues(t *testing.T) {
 
 func TestEStatsWanted(t *testing.T) {
 	for st := Established; st < maxState; st++ {
-		want := st != Listen && st != TimeWait && st != Close
+		want := st == Established || st == FinWait1 || st == FinWait2 || st == CloseWait || st == Closing || st == LastAck
 		if estatsWanted(st) != want {
 			t.Errorf("estatsWanted(%s) = %v", st, !want)
 		}
