@@ -1,0 +1,332 @@
+package render
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/testutil"
+)
+
+// openSSInfoSockets opens, in the calling thread's namespace, TCP
+// connections over lo whose internals differ: a listener on
+// 127.0.0.1:9200; from :41200 a cubic connection that moved 300000 bytes
+// one way and 40000 back; from :41201 a bbr one with keepalive on and
+// 20000 bytes sent; from :41202 an idle reno one; from :41203 one closed
+// client first (TIME_WAIT); a listener on [::1]:9201 with a connection
+// from [::1]:41204 whose server side holds 5 unread bytes; and a UDP
+// socket on 127.0.0.1:9202 holding a datagram.
+func openSSInfoSockets(fds *[]int) error {
+	sa := func(ap netip.AddrPort) unix.Sockaddr {
+		if ap.Addr().Is4() {
+			return &unix.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()}
+		}
+		return &unix.SockaddrInet6{Port: int(ap.Port()), Addr: ap.Addr().As16()}
+	}
+	sock := func(ap netip.AddrPort, typ int) (int, error) {
+		fam := unix.AF_INET6
+		if ap.Addr().Is4() {
+			fam = unix.AF_INET
+		}
+		fd, err := unix.Socket(fam, typ|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return -1, err
+		}
+		*fds = append(*fds, fd)
+		return fd, unix.Bind(fd, sa(ap))
+	}
+	exchange := func(a, b, n int) error {
+		errc := make(chan error, 1)
+		go func() {
+			chunk := make([]byte, 16384)
+			for left := n; left > 0; {
+				w, err := unix.Write(a, chunk[:min(left, len(chunk))])
+				if err != nil {
+					errc <- err
+					return
+				}
+				left -= w
+			}
+			errc <- nil
+		}()
+		buf := make([]byte, 65536)
+		for got := 0; got < n; {
+			r, err := unix.Read(b, buf)
+			if err != nil {
+				return err
+			}
+			if r == 0 {
+				return errors.New("unexpected EOF")
+			}
+			got += r
+		}
+		return <-errc
+	}
+	lo := netip.MustParseAddr("127.0.0.1")
+	l, err := sock(netip.AddrPortFrom(lo, 9200), unix.SOCK_STREAM)
+	if err != nil {
+		return err
+	}
+	if err := unix.Listen(l, 16); err != nil {
+		return err
+	}
+	for i, cc := range []string{"cubic", "bbr", "reno", "cubic"} {
+		c, err := sock(netip.AddrPortFrom(lo, uint16(41200+i)), unix.SOCK_STREAM)
+		if err != nil {
+			return err
+		}
+		if err := unix.SetsockoptString(c, unix.IPPROTO_TCP, unix.TCP_CONGESTION, cc); err != nil {
+			return fmt.Errorf("TCP_CONGESTION %s: %w", cc, err)
+		}
+		if err := unix.Connect(c, sa(netip.AddrPortFrom(lo, 9200))); err != nil {
+			return err
+		}
+		s, _, err := unix.Accept4(l, unix.SOCK_CLOEXEC)
+		if err != nil {
+			return err
+		}
+		*fds = append(*fds, s)
+		switch i {
+		case 0:
+			if err := exchange(c, s, 300000); err != nil {
+				return err
+			}
+			if err := exchange(s, c, 40000); err != nil {
+				return err
+			}
+		case 1:
+			if err := unix.SetsockoptInt(c, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1); err != nil {
+				return err
+			}
+			if err := exchange(c, s, 20000); err != nil {
+				return err
+			}
+		case 3:
+			unix.Close(c)
+			time.Sleep(20 * time.Millisecond)
+			unix.Close(s)
+			*fds = (*fds)[:len(*fds)-2]
+		}
+	}
+	lo6 := netip.MustParseAddr("::1")
+	l6, err := sock(netip.AddrPortFrom(lo6, 9201), unix.SOCK_STREAM)
+	if err != nil {
+		return err
+	}
+	if err := unix.Listen(l6, 16); err != nil {
+		return err
+	}
+	c6, err := sock(netip.AddrPortFrom(lo6, 41204), unix.SOCK_STREAM)
+	if err != nil {
+		return err
+	}
+	if err := unix.Connect(c6, sa(netip.AddrPortFrom(lo6, 9201))); err != nil {
+		return err
+	}
+	s6, _, err := unix.Accept4(l6, unix.SOCK_CLOEXEC)
+	if err != nil {
+		return err
+	}
+	*fds = append(*fds, s6)
+	if _, err := unix.Write(c6, []byte("hello")); err != nil {
+		return err
+	}
+	u, err := sock(netip.AddrPortFrom(lo, 9202), unix.SOCK_DGRAM)
+	if err != nil {
+		return err
+	}
+	if err := unix.Sendto(u, []byte("datagram"), 0, sa(netip.AddrPortFrom(lo, 9202))); err != nil {
+		return err
+	}
+	time.Sleep(300 * time.Millisecond) // delayed ACKs out, the connections idle
+	return nil
+}
+
+// ssRecord is one socket of ss's output: its endpoints, the timer item
+// of its first line and its info line.
+type ssRecord struct {
+	local, peer string
+	timer       string
+	info        string
+}
+
+// parseSS reads the output of ss -niemo without a header (-H): each
+// socket a line of columns, then its info line, which starts with a tab.
+func parseSS(out string) ([]ssRecord, error) {
+	var recs []ssRecord
+	for _, line := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+		if strings.HasPrefix(line, "\t") {
+			if len(recs) == 0 {
+				return nil, fmt.Errorf("info line first: %q", line)
+			}
+			recs[len(recs)-1].info = strings.TrimRight(line[1:], " ")
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) < 5 {
+			return nil, fmt.Errorf("short line %q", line)
+		}
+		r := ssRecord{local: f[3], peer: f[4]}
+		for _, w := range f[5:] {
+			if strings.HasPrefix(w, "timer:(") {
+				r.timer = " " + w
+			}
+		}
+		recs = append(recs, r)
+	}
+	return recs, nil
+}
+
+// ssAddr is an endpoint as ss -n prints it: [v6]:port, v4:port, * for
+// the unspecified address of an unbound peer.
+func ssAddr(ap netip.AddrPort) string {
+	a := ap.Addr()
+	switch {
+	case a.IsUnspecified() && a.Is4():
+		return "0.0.0.0:" + portOrStar(ap.Port())
+	case a.IsUnspecified():
+		return "[::]:" + portOrStar(ap.Port())
+	case a.Is4():
+		return a.String() + ":" + portOrStar(ap.Port())
+	}
+	return "[" + a.String() + "]:" + portOrStar(ap.Port())
+}
+
+func portOrStar(p uint16) string {
+	if p == 0 {
+		return "*"
+	}
+	return strconv.Itoa(int(p))
+}
+
+// drifting are the info items whose values move between two reads of an
+// idle connection: the times since the last packet (and, for bbr, the
+// pacing rate it recomputes on its own timer).
+var drifting = map[string]bool{"lastsnd": true, "lastrcv": true, "lastack": true}
+
+// sameInfo compares ss's info line with ours, item for item; the
+// drifting items may differ in value, within [lo, hi] of our two reads
+// widened by a second.
+func sameInfo(ss, before, after string) error {
+	sw, bw, aw := strings.Fields(ss), strings.Fields(before), strings.Fields(after)
+	if len(sw) != len(bw) || len(sw) != len(aw) {
+		return fmt.Errorf("items differ:\n   ss %s\n ours %s\nafter %s", ss, before, after)
+	}
+	for i := range sw {
+		if sw[i] == bw[i] || sw[i] == aw[i] {
+			continue
+		}
+		k, sv, ok := strings.Cut(sw[i], ":")
+		_, bv, _ := strings.Cut(bw[i], ":")
+		_, av, _ := strings.Cut(aw[i], ":")
+		if !ok || !drifting[k] {
+			return fmt.Errorf("item %d: ss %q, ours %q then %q\n   ss %s\n ours %s", i, sw[i], bw[i], aw[i], ss, before)
+		}
+		s, _ := strconv.Atoi(sv)
+		b, _ := strconv.Atoi(bv)
+		a, _ := strconv.Atoi(av)
+		if s < min(a, b)-1000 || s > max(a, b)+1000 {
+			return fmt.Errorf("%s: ss %d, ours %d then %d", k, s, b, a)
+		}
+	}
+	return nil
+}
+
+// TestIntegrationSSInfo compares AppendSSInfo and AppendSSTimer with the
+// real ss -taniemo and -uaniem on the same sockets, in a namespace the test
+// fills with loopback connections that moved data: every item of the
+// info line must be there with the same value, except the times since the
+// last packet, compared as ranges of two reads around ss's.
+func TestIntegrationSSInfo(t *testing.T) {
+	ssPath, err := exec.LookPath("ss")
+	if err != nil {
+		t.Skip("needs iproute2's ss to compare with")
+	}
+	ns := testutil.NewNetNS(t)
+	var fds []int
+	t.Cleanup(func() {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+	})
+	if err := ns.Do(func() error { return openSSInfoSockets(&fds) }); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		flags string
+		proto sockets.Proto
+	}{
+		{"-Htaniemo", sockets.TCP},
+		{"-Huaniem", sockets.UDP},
+	} {
+		t.Run(tc.flags, func(t *testing.T) {
+			f := sockets.Filter{Protos: sockets.ProtoSet(0).With(tc.proto), Internals: sockets.WantInfo | sockets.WantMemory | sockets.WantExtended}
+			before := testutil.Snapshot(t, ns, "netlink", f)
+			out, err := ns.Command(ssPath, tc.flags).Output()
+			if err != nil {
+				t.Fatalf("ss %s: %v", tc.flags, err)
+			}
+			after := testutil.Snapshot(t, ns, "netlink", f)
+			recs, err := parseSS(string(out))
+			if err != nil {
+				t.Fatalf("ss %s: %v\n%s", tc.flags, err, out)
+			}
+			wired := false
+			for i := range before {
+				wired = wired || before[i].Internals != nil
+			}
+			if !wired {
+				t.Skip("the netlink source does not ask the kernel for Filter.Internals yet")
+			}
+			o := SSInfoOptions{Info: true, Memory: true, Options: true, Numeric: true}
+			find := func(socks []sockets.Socket, r ssRecord) *sockets.Socket {
+				for i := range socks {
+					if ssAddr(socks[i].Local) == r.local && ssAddr(socks[i].Remote) == r.peer {
+						return &socks[i]
+					}
+				}
+				return nil
+			}
+			if len(recs) != len(before) {
+				t.Errorf("ss lists %d sockets, we %d:\n%s", len(recs), len(before), out)
+			}
+			for _, r := range recs {
+				b, a := find(before, r), find(after, r)
+				if b == nil || a == nil {
+					t.Errorf("%s %s: not in our listing", r.local, r.peer)
+					continue
+				}
+				if !SSInfoLine(b, o) {
+					t.Errorf("%s %s: no info line, ss has %q", r.local, r.peer, r.info)
+					continue
+				}
+				if err := sameInfo(r.info, string(AppendSSInfo(nil, b, o)), string(AppendSSInfo(nil, a, o))); err != nil {
+					t.Errorf("%s %s: %v", r.local, r.peer, err)
+				}
+				bt, at := string(AppendSSTimer(nil, b)), string(AppendSSTimer(nil, a))
+				if r.timer != bt && r.timer != at && !ssTimerKindSame(r.timer, bt, at) {
+					t.Errorf("%s %s: timer ss %q, ours %q then %q", r.local, r.peer, r.timer, bt, at)
+				}
+			}
+		})
+	}
+}
+
+// ssTimerKindSame reports whether ss's timer item has the kind and counter
+// of ours and a time between our two reads (the keepalive timer counts
+// down in minutes, so mostly it is equal anyway).
+func ssTimerKindSame(ss, before, after string) bool {
+	kind := func(s string) string {
+		s, _, _ = strings.Cut(s, ",")
+		return s
+	}
+	return ss != "" && kind(ss) == kind(before) && kind(ss) == kind(after)
+}
