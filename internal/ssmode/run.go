@@ -130,6 +130,9 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		errorf(env, "%v", e)
 	}
 	socks := ssOrder(snap.Sockets)
+	if q.Kernel.Internals&sockets.WantExtended == 0 {
+		markV6Only(ctx, src, q.Kernel, socks)
+	}
 	if o.Format == "json" {
 		meta := render.Meta{Host: env.Host, Time: snap.Time, Unattributed: snap.Warnings.Unattributed}
 		if err := render.Write(out, socks, meta, render.Options{Format: render.JSON}); err != nil {
@@ -225,6 +228,57 @@ func ssOrder(socks []sockets.Socket) []sockets.Socket {
 	return out
 }
 
+// markV6Only reports IPV6_V6ONLY on the IPv6 sockets of socks with a
+// wildcard endpoint, which ss writes as "*" unless the option is set. The
+// option comes with the kernel's extended attributes, which cost an
+// allocation a socket: rather than asking for them in the whole dump,
+// they are asked for in a second, small one of the sockets that can have
+// such an endpoint (listening and unconnected ones).
+func markV6Only(ctx context.Context, src sockets.Source, f sockets.Filter, socks []sockets.Socket) {
+	need := 0
+	for i := range socks {
+		if wildcard6(&socks[i]) {
+			need++
+		}
+	}
+	if need == 0 {
+		return
+	}
+	f.Families = sockets.FamilySet(0).With(sockets.Inet6)
+	f.Protos &^= sockets.ProtoSet(0).With(sockets.Unix)
+	f.States &= 1<<sockets.Listen | 1<<sockets.Close
+	f.Bytecode = ""
+	f.Internals = sockets.WantExtended
+	if f.States == 0 || f.Protos == 0 {
+		f.States = 1<<sockets.Listen | 1<<sockets.Close
+	}
+	more, err := src.Snapshot(ctx, f, nil)
+	if err != nil && len(more) == 0 {
+		return
+	}
+	only := make(map[uint64]bool, len(more))
+	for i := range more {
+		if in := more[i].Internals; in != nil && in.Has&sockets.HasV6Only != 0 && in.V6Only {
+			only[more[i].Cookie] = true
+		}
+	}
+	if len(only) == 0 {
+		return
+	}
+	for i := range socks {
+		s := &socks[i]
+		if wildcard6(s) && only[s.Cookie] && s.Internals == nil {
+			s.Internals = &sockets.Internals{Has: sockets.HasV6Only, V6Only: true}
+		}
+	}
+}
+
+// wildcard6 reports whether s is an IPv6 socket with an endpoint that is
+// the unspecified address.
+func wildcard6(s *sockets.Socket) bool {
+	return s.Family == sockets.Inet6 && (s.Local.Addr().IsUnspecified() || s.Remote.Addr().IsUnspecified())
+}
+
 // noSource names the tables asked for by name that sockscope has no
 // source for.
 func (o *Options) noSource() []string { return o.explicit }
@@ -259,9 +313,8 @@ func (o *Options) query(env *Env) (collect.Query, error) {
 		inet = false
 	}
 	f.States = kernelStates(o.States)
-	if o.Details > 0 || (inet && f.Families.Has(sockets.Inet6)) {
-		// ss writes an IPv6 wildcard as "*" unless IPV6_V6ONLY is set,
-		// which the kernel reports among the extended attributes.
+	_ = inet
+	if o.Details > 0 {
 		f.Internals |= sockets.WantExtended
 	}
 	q := collect.Query{Owners: o.Processes}
