@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/textwidth"
 )
 
 // The linux style is net-tools netstat 2.10, column for column (its
@@ -152,11 +153,11 @@ func appendLinuxInet(b []byte, s *sockets.Socket, o *Options, prog bool) []byte 
 	b = append(b, ' ')
 	start := len(b)
 	b = appendLinuxEndpoint(b, s, s.Local, o)
-	b = appendPad(b, 23-textWidth(b[start:]))
+	b = appendPad(b, 23-textwidth.Bytes(b[start:]))
 	b = append(b, ' ')
 	start = len(b)
 	b = appendLinuxEndpoint(b, s, s.Remote, o)
-	b = appendPad(b, 23-textWidth(b[start:]))
+	b = appendPad(b, 23-textwidth.Bytes(b[start:]))
 	b = append(b, ' ')
 
 	var sbuf [16]byte
@@ -191,7 +192,7 @@ func appendLinuxInet(b []byte, s *sockets.Socket, o *Options, prog bool) []byte 
 		} else {
 			b = appendUID(b, s.UID)
 		}
-		b = appendPad(b, 10-textWidth(b[start:]))
+		b = appendPad(b, 10-textwidth.Bytes(b[start:]))
 		b = append(b, ' ')
 		start = len(b)
 		b = strconv.AppendUint(b, s.Inode, 10)
@@ -243,7 +244,7 @@ func appendLinuxProg(b []byte, s *sockets.Socket, wide bool) []byte {
 			b = b[:start+runeCut(b[start:], progWidth-1)]
 		}
 	}
-	return appendPad(b, progWidth-textWidth(b[start:]))
+	return appendPad(b, progWidth-textwidth.Bytes(b[start:]))
 }
 
 // appendLinuxUnix appends one row of the unix section and its newline.

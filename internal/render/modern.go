@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/textwidth"
 )
 
 // The modern table is the hot path of a listing (BenchmarkTable100k: 100k
@@ -75,7 +76,7 @@ func writeModern(w *bufio.Writer, rows iter.Seq[*sockets.Socket], o *Options) {
 		if k == colPID && !o.ShowProgram {
 			heads[c] = lab.pid
 		}
-		t.colw[c] = textWidth([]byte(heads[c]))
+		t.colw[c] = textwidth.String(heads[c])
 	}
 	if lab.modernTitle != "" && !o.NoHeader {
 		w.WriteString(lab.modernTitle + "\n\n")
@@ -179,7 +180,7 @@ func holdersWidth(scratch []byte, s *sockets.Socket, withName bool) ([]byte, int
 func (t *modernTable) appendHeadings(line []byte, heads []string) []byte {
 	last := len(t.kinds) - 1
 	for c, k := range t.kinds {
-		hw := textWidth([]byte(heads[c]))
+		hw := textwidth.String(heads[c])
 		if c > 0 {
 			line = append(line, modernSep...)
 		}
@@ -295,7 +296,7 @@ func (t *modernTable) appendCell(b []byte, k int, s *sockets.Socket) ([]byte, in
 		}
 	case colExe:
 		b = appendExes(b, s)
-		return b, textWidth(b[start:])
+		return b, textwidth.Bytes(b[start:])
 	case colTimer:
 		if s.Family == sockets.Local {
 			b = append(b, '-')

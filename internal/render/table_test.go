@@ -10,6 +10,7 @@ import (
 
 	"github.com/sockscope/sockscope/internal/errs"
 	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/textwidth"
 )
 
 // TestTablesAreSafe renders random sockets full of hostile text in every
@@ -139,7 +140,7 @@ func columnStarts(line string) []int {
 			}
 			prevSpace = 0
 		}
-		col += runeWidth(r)
+		col += textwidth.Rune(r)
 	}
 	return starts
 }

@@ -5,6 +5,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/textwidth"
 )
 
 // Table text comes from the kernel and from processes (paths, program
@@ -59,7 +60,7 @@ func appendSafe(b []byte, s string) ([]byte, int) {
 			w += 6
 		default:
 			b = append(b, s[i:i+size]...)
-			w += runeWidth(r)
+			w += textwidth.Rune(r)
 		}
 		i += size
 	}
@@ -74,14 +75,9 @@ func SafeText(s string) (string, int) {
 	return string(b), w
 }
 
-// StringWidth returns the display width of s (runeWidth of each rune).
-func StringWidth(s string) int {
-	w := 0
-	for _, r := range s {
-		w += runeWidth(r)
-	}
-	return w
-}
+// StringWidth returns the display width of s in terminal columns: a thin
+// wrapper of textwidth.String for the packages that still call it.
+func StringWidth(s string) int { return textwidth.String(s) }
 
 // appendSafeDW appends s as appendSafe does and returns the display width
 // of what it appended less its length in bytes: 0 for ASCII, negative for
@@ -98,46 +94,6 @@ func appendSafeDW(b []byte, s string) ([]byte, int) {
 func isBidiControl(r rune) bool {
 	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 ||
 		r == 0x200e || r == 0x200f || r == 0x061c
-}
-
-// textWidth returns the display width of b, which holds escaped text.
-func textWidth(b []byte) int {
-	i := 0
-	for i < len(b) && b[i] < utf8.RuneSelf {
-		i++
-	}
-	if i == len(b) {
-		return i
-	}
-	w := i
-	for i < len(b) {
-		r, size := utf8.DecodeRune(b[i:])
-		w += runeWidth(r)
-		i += size
-	}
-	return w
-}
-
-// runeWidth returns how many terminal columns r takes: 2 for East Asian
-// wide and full-width characters, 0 for combining marks and zero-width
-// characters, 1 otherwise. It is an approximation of UAX #11 good enough
-// for headings, names and paths.
-func runeWidth(r rune) int {
-	switch {
-	case r < 0x300:
-		return 1
-	case r <= 0x36f, r >= 0x200b && r <= 0x200f, r == 0xfeff:
-		return 0
-	case r >= 0x1100 && r <= 0x115f, r >= 0x2e80 && r <= 0x303e,
-		r >= 0x3041 && r <= 0x33ff, r >= 0x3400 && r <= 0x4dbf,
-		r >= 0x4e00 && r <= 0x9fff, r >= 0xa000 && r <= 0xa4cf,
-		r >= 0xac00 && r <= 0xd7a3, r >= 0xf900 && r <= 0xfaff,
-		r >= 0xfe30 && r <= 0xfe4f, r >= 0xff00 && r <= 0xff60,
-		r >= 0xffe0 && r <= 0xffe6, r >= 0x1f300 && r <= 0x1f64f,
-		r >= 0x1f900 && r <= 0x1f9ff, r >= 0x20000 && r <= 0x3fffd:
-		return 2
-	}
-	return 1
 }
 
 // appendUint appends v in decimal; strconv.AppendUint with a shortcut for

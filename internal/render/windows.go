@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/textwidth"
 )
 
 // The windows style is Windows netstat's layout (-a, -n, -o, -b, -f),
@@ -126,7 +127,7 @@ func appendWindowsRow(b []byte, s *sockets.Socket, o *Options) []byte {
 	} else {
 		b = appendWindowsEndpoint(b, s, s.Local, o)
 	}
-	b = appendPad(b, 22-textWidth(b[start:]))
+	b = appendPad(b, 22-textwidth.Bytes(b[start:]))
 	b = append(b, ' ')
 
 	start = len(b)
@@ -138,7 +139,7 @@ func appendWindowsRow(b []byte, s *sockets.Socket, o *Options) []byte {
 	default:
 		b = appendWindowsEndpoint(b, s, s.Remote, o)
 	}
-	b = appendPad(b, 22-textWidth(b[start:]))
+	b = appendPad(b, 22-textwidth.Bytes(b[start:]))
 	b = append(b, ' ')
 
 	state := winState(s)
