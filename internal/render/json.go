@@ -163,6 +163,9 @@ func appendSocketJSONBody(b []byte, s *sockets.Socket, cache processJSONCache, t
 		b = strconv.AppendUint(b, uint64(s.Timer.Probes), 10)
 		b = append(b, '}')
 	}
+	if s.Internals != nil {
+		b = appendInternalsJSON(b, s.Internals)
+	}
 	b = append(b, `,"processes":[`...)
 	first := true
 	for i := range s.Processes {

@@ -36,21 +36,22 @@ type refEndpoint struct {
 }
 
 type refSocket struct {
-	Proto     string       `json:"proto"`
-	Family    string       `json:"family"`
-	Type      *string      `json:"type,omitempty"`
-	State     string       `json:"state"`
-	Local     refEndpoint  `json:"local"`
-	Remote    refEndpoint  `json:"remote"`
-	RecvQ     uint32       `json:"recv_q"`
-	SendQ     uint32       `json:"send_q"`
-	Inode     uint64       `json:"inode"`
-	UID       *uint32      `json:"uid,omitempty"`
-	NetNS     uint64       `json:"netns"`
-	Cookie    uint64       `json:"cookie,omitempty"`
-	IfIndex   uint32       `json:"ifindex,omitempty"`
-	Created   *time.Time   `json:"created,omitempty"`
-	Timer     *refTimer    `json:"timer,omitempty"`
+	Proto   string      `json:"proto"`
+	Family  string      `json:"family"`
+	Type    *string     `json:"type,omitempty"`
+	State   string      `json:"state"`
+	Local   refEndpoint `json:"local"`
+	Remote  refEndpoint `json:"remote"`
+	RecvQ   uint32      `json:"recv_q"`
+	SendQ   uint32      `json:"send_q"`
+	Inode   uint64      `json:"inode"`
+	UID     *uint32     `json:"uid,omitempty"`
+	NetNS   uint64      `json:"netns"`
+	Cookie  uint64      `json:"cookie,omitempty"`
+	IfIndex uint32      `json:"ifindex,omitempty"`
+	Created *time.Time  `json:"created,omitempty"`
+	Timer   *refTimer   `json:"timer,omitempty"`
+	refInternals
 	Processes []refProcess `json:"processes"`
 }
 
@@ -89,7 +90,7 @@ func toRef(s *sockets.Socket, timers bool) refSocket {
 	r := refSocket{
 		Proto: s.Proto.String(), Family: s.Family.String(), State: s.StateName(),
 		RecvQ: s.RecvQ, SendQ: s.SendQ, Inode: s.Inode, UID: knownUID(s.UID), NetNS: s.NetNS,
-		Cookie: s.Cookie, IfIndex: s.Zone, Processes: []refProcess{},
+		Cookie: s.Cookie, IfIndex: s.Zone, Processes: []refProcess{}, refInternals: toRefInternals(s.Internals),
 	}
 	if s.Created != 0 {
 		r.Created = ptr(time.Unix(0, s.Created))
@@ -203,6 +204,9 @@ func randSocket(r *rand.Rand) sockets.Socket {
 		s.Remote = netip.AddrPortFrom(randAddr(r, v6), uint16(r.Uint32()))
 		if r.IntN(4) == 0 {
 			s.Zone = r.Uint32()
+		}
+		if r.IntN(2) == 0 {
+			s.Internals = randInternals(r)
 		}
 		if r.IntN(4) > 0 {
 			s.Timer = sockets.Timer{Kind: sockets.TimerKind(1 + r.IntN(7)), Retrans: uint8(r.Uint32()),
