@@ -1,0 +1,217 @@
+package main
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/testutil"
+)
+
+// realSS returns the path of iproute2's ss to compare with. It skips the
+// test when ss is missing, unless SOCKSCOPE_SS=require (CI), which fails
+// it instead.
+func realSS(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("ss")
+	if err != nil {
+		if os.Getenv("SOCKSCOPE_SS") == "require" {
+			t.Fatal("SOCKSCOPE_SS=require, but iproute2's ss is not installed")
+		}
+		t.Skip("needs iproute2's ss to compare with (SOCKSCOPE_SS=require makes this a failure)")
+	}
+	return path
+}
+
+// ssLink returns a link named ss to the built command: the ss
+// personality is chosen by the program's name.
+func ssLink(t *testing.T) string {
+	t.Helper()
+	link := filepath.Join(t.TempDir(), "ss")
+	if err := os.Symlink(sockscopeBinary(t), link); err != nil {
+		t.Fatal(err)
+	}
+	return link
+}
+
+// TestIntegrationSSPersonality runs sockscope through the name ss and the
+// real ss (iproute2 6.1) in the population's namespace, which holds a
+// TCP socket in every state, UDP and unix sockets, listeners held by
+// several processes: every form's output must be the same bytes, piped,
+// except numbers that moved between ss's reading before and after ours
+// (queues of live sockets, timers, the kernel's global counters of -s).
+func TestIntegrationSSPersonality(t *testing.T) {
+	testutil.RequireRoot(t)
+	real := realSS(t)
+	link := ssLink(t)
+	ns := testutil.NewNetNS(t)
+	pop := testutil.StartPopulation(t, ns)
+	namedServices(t, ns)
+	port := 0
+	for i := range pop.Expected {
+		if e := &pop.Expected[i]; e.Proto == sockets.TCP && e.State == sockets.Listen && e.Local.Addr().Is4() {
+			port = int(e.Local.Port())
+			break
+		}
+	}
+	forms := [][]string{
+		{"-tan"}, {"-tanp"}, {"-tulpn"}, {"-uan"}, {"-xa"}, {"-x"}, {"-s"},
+		{"-H", "-tan"}, {"-O", "-tan"}, {"-tn"}, {"-t"}, {"-ta"}, {"-tl"}, {"-tlpn"},
+		{"-4", "-tan"}, {"-6", "-tan"}, {"-4"}, {"-6"}, {"-tuna"}, {"-uanp"}, {"-xap"},
+		{"-tn", "state", "established"}, {"-tan", "state", "time-wait"}, {"-tan", "exclude", "listening"},
+		{"-tan", "dport", "=", ":" + strconv.Itoa(port)}, {"-tan", "sport", "=", ":" + strconv.Itoa(port)},
+		{"-tan", "src", "127.0.0.1"}, {"-tan", "dst", "[::1]"}, {"-tanH", "state", "connected"},
+		{"-tan", "-A", "tcp"}, {"-A", "unix_stream,udp", "-a"}, {"--tcp", "--all", "--numeric", "--processes"},
+		{"-ta"}, {"-tua"}, {"-tlp"}, // services named from /etc/services
+		{"-tano"}, {"-tane"}, {"-uane"}, {"-tanoe"},
+	}
+	for _, args := range forms {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			before := runIn(t, ns, real, args...)
+			ours := runIn(t, ns, link, args...)
+			after := runIn(t, ns, real, args...)
+			if msg := compareSS(before, ours, after, args); msg != "" {
+				t.Errorf("%s\nss:\n%s\nsockscope:\n%s", msg, before, ours)
+			} else if testing.Verbose() {
+				t.Logf("%d lines alike:\n%s", strings.Count(ours, "\n"), ours)
+			}
+		})
+	}
+}
+
+// namedServices adds listeners on ports services(5) names (x11, domain)
+// to ns, for ss to name without -n.
+func namedServices(t *testing.T, ns *testutil.NetNS) {
+	t.Helper()
+	err := ns.Do(func() error {
+		l, err := net.Listen("tcp4", "127.0.0.1:6000")
+		if err != nil {
+			return err
+		}
+		t.Cleanup(func() { l.Close() })
+		u, err := net.ListenPacket("udp4", "127.0.0.1:53")
+		if err != nil {
+			return err
+		}
+		t.Cleanup(func() { u.Close() })
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// compareSS compares ours with ss's readings before and after it, as
+// compareReadings does; ss -s's first two lines count sockets of the
+// whole machine, which other processes change, so only their shape is
+// compared.
+func compareSS(before, ours, after string, args []string) string {
+	if len(args) == 1 && args[0] == "-s" {
+		b, o, a := strings.SplitN(before, "\n", 3), strings.SplitN(ours, "\n", 3), strings.SplitN(after, "\n", 3)
+		if len(o) != 3 || len(b) != 3 || len(a) != 3 {
+			return "not ss -s's form"
+		}
+		for i := 0; i < 2; i++ {
+			if digits.ReplaceAllString(o[i], "#") != digits.ReplaceAllString(b[i], "#") {
+				return "line " + strconv.Itoa(i+1) + ": " + strconv.Quote(o[i]) + ", ss " + strconv.Quote(b[i])
+			}
+		}
+		return compareReadings(b[2], o[2], a[2])
+	}
+	if before == ours || ours == after {
+		return ""
+	}
+	return compareReadings(timersInMs(before), timersInMs(ours), timersInMs(after))
+}
+
+var (
+	digits = regexp.MustCompile(`[0-9]+`)
+	timer  = regexp.MustCompile(`timer:\(([a-z]+),([0-9a-z.]*),`)
+	timeIn = regexp.MustCompile(`^(?:([0-9]+)min)?(?:([0-9]+)sec)?(?:([0-9]+)\.)?(?:([0-9]+)ms)?$`)
+)
+
+// timersInMs writes the time of every "timer:(kind,TIME,n)" in ms, so that
+// a timer that crossed one of ss's units between two readings ("1sec",
+// "980ms") compares as a number.
+func timersInMs(text string) string {
+	return timer.ReplaceAllStringFunc(text, func(m string) string {
+		sub := timer.FindStringSubmatch(m)
+		parts := timeIn.FindStringSubmatch(sub[2])
+		if parts == nil {
+			return m
+		}
+		n := func(s string) int { v, _ := strconv.Atoi(s); return v }
+		ms := n(parts[1])*60000 + n(parts[2])*1000 + n(parts[3])*1000 + n(parts[4])
+		return "timer:(" + sub[1] + "," + strconv.Itoa(ms) + ","
+	})
+}
+
+// TestIntegrationSSTerminal compares the layout on a terminal 80 and 200
+// columns wide (ss spreads the screen's width over the columns) through
+// a pty that script(1) opens.
+func TestIntegrationSSTerminal(t *testing.T) {
+	testutil.RequireRoot(t)
+	real := realSS(t)
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("needs script(1) for a pty")
+	}
+	link := ssLink(t)
+	ns := testutil.NewNetNS(t)
+	testutil.StartPopulation(t, ns)
+	for _, cols := range []int{80, 200} {
+		for _, args := range [][]string{{"-tan"}, {"-tanp"}, {"-xa"}, {"-tulpn"}, {"-H", "-tn"}} {
+			t.Run(strconv.Itoa(cols)+" "+strings.Join(args, " "), func(t *testing.T) {
+				tty := func(prog string) string {
+					line := "stty cols " + strconv.Itoa(cols) + " rows 50; exec " + prog + " " + strings.Join(args, " ")
+					cmd := ns.Command(script, "-qec", line, "/dev/null")
+					cmd.Env = append(os.Environ(), "LANG=C", "LC_ALL=C")
+					out, stderr, code := run(t, cmd)
+					if code != 0 {
+						t.Fatalf("%s: exit %d\n%s", line, code, stderr)
+					}
+					return strings.ReplaceAll(string(out), "\r\n", "\n")
+				}
+				before, ours, after := tty(real), tty(link), tty(real)
+				if msg := compareReadings(before, ours, after); msg != "" {
+					t.Errorf("%s\nss:\n%s\nsockscope:\n%s", msg, before, ours)
+				}
+			})
+		}
+	}
+}
+
+// TestIntegrationSSRefusals: what sockscope cannot do is refused in one
+// line on standard error, with exit 1; a malformed command line exits 2.
+func TestIntegrationSSRefusals(t *testing.T) {
+	link := ssLink(t)
+	for _, c := range []struct {
+		args []string
+		code int
+		says string
+	}{
+		{[]string{"-K"}, 1, "-K"},
+		{[]string{"-tE"}, 1, "-E"},
+		{[]string{"-N", "other"}, 1, "-N"},
+		{[]string{"-Z"}, 1, "SELinux"},
+		{[]string{"-ti"}, 1, "-i"},
+		{[]string{"-q"}, 2, "invalid option"},
+		{[]string{"-f", "ipx"}, 2, "invalid family"},
+		{[]string{"-t", "dport", "=", ":nonsense-port"}, 2, ""},
+	} {
+		cmd := exec.Command(link, c.args...)
+		_, stderr, code := run(t, cmd)
+		if code != c.code || !strings.Contains(string(stderr), c.says) {
+			t.Errorf("ss %q: exit %d, stderr %q; want exit %d saying %q", c.args, code, stderr, c.code, c.says)
+		}
+		if c.code == 1 && strings.Count(strings.TrimSpace(string(stderr)), "\n") != 0 {
+			t.Errorf("ss %q: more than one line: %q", c.args, stderr)
+		}
+	}
+}
