@@ -2,12 +2,18 @@ package diagram
 
 import (
 	"strings"
+
+	"github.com/sockscope/sockscope/internal/textwidth"
 )
 
 // canvas is a fixed grid of terminal cells. A wide rune occupies its
 // cell and the next one, which holds the placeholder 0.
 type canvas struct {
 	cells [][]rune
+	// marks holds, by cell, the zero-width runes (combining marks) written
+	// after the cell's rune: they take no column of their own, so that text
+	// takes the columns textwidth.String counts.
+	marks map[[2]int]string
 }
 
 const maxWidth = 100
@@ -20,50 +26,54 @@ func newCanvas(h int) *canvas {
 	return c
 }
 
-// runeWidth returns the terminal columns r takes: 2 for East Asian wide
-// characters (CJK, fullwidth forms), 1 otherwise.
-func runeWidth(r rune) int {
-	switch {
-	case r >= 0x1100 && r <= 0x115F, r >= 0x2E80 && r <= 0xA4CF, r >= 0xAC00 && r <= 0xD7A3,
-		r >= 0xF900 && r <= 0xFAFF, r >= 0xFE30 && r <= 0xFE4F, r >= 0xFF00 && r <= 0xFF60, r >= 0xFFE0 && r <= 0xFFE6:
-		return 2
-	}
-	return 1
-}
-
-// displayWidth returns the terminal columns s takes.
-func displayWidth(s string) int {
-	n := 0
-	for _, r := range s {
-		n += runeWidth(r)
-	}
-	return n
-}
-
 func (c *canvas) set(x, y int, r rune) {
 	if y < 0 || y >= len(c.cells) || x < 0 || x >= maxWidth {
 		return
 	}
 	c.cells[y][x] = r
+	delete(c.marks, [2]int{x, y})
 }
 
-// text writes s with its first column at x.
+// mark adds the zero-width rune r to the cell at x, y, after its rune.
+func (c *canvas) mark(x, y int, r rune) {
+	if y < 0 || y >= len(c.cells) || x < 0 || x >= maxWidth {
+		return
+	}
+	if c.marks == nil {
+		c.marks = map[[2]int]string{}
+	}
+	c.marks[[2]int{x, y}] += string(r)
+}
+
+// text writes s with its first column at x. A zero-width rune joins the
+// cell of the rune before it (one with none before it is dropped).
 func (c *canvas) text(x, y int, s string) {
+	base := -1
 	for _, r := range s {
-		c.set(x, y, r)
-		if runeWidth(r) == 2 {
+		switch textwidth.Rune(r) {
+		case 0:
+			if base >= 0 {
+				c.mark(base, y, r)
+			}
+			continue
+		case 2:
+			c.set(x, y, r)
 			c.set(x+1, y, 0)
+			base = x
+			x += 2
+		default:
+			c.set(x, y, r)
+			base = x
 			x++
 		}
-		x++
 	}
 }
 
 // textRight writes s so that its last column is x.
-func (c *canvas) textRight(x, y int, s string) { c.text(x-displayWidth(s)+1, y, s) }
+func (c *canvas) textRight(x, y int, s string) { c.text(x-textwidth.String(s)+1, y, s) }
 
 // textCenter writes s centred on column x.
-func (c *canvas) textCenter(x, y int, s string) { c.text(x-displayWidth(s)/2, y, s) }
+func (c *canvas) textCenter(x, y int, s string) { c.text(x-textwidth.String(s)/2, y, s) }
 
 // Box geometry: 15 columns (13 inside) by 4 rows: the state name and a
 // line reserved for the live count, "(1234567)" at most.
@@ -167,9 +177,9 @@ var asciiOf = map[rune]rune{
 // in a newline; ascii replaces the drawing characters with +-|<>^v.
 func (c *canvas) String(ascii bool) string {
 	var b strings.Builder
-	for _, row := range c.cells {
+	for y, row := range c.cells {
 		var l strings.Builder
-		for _, r := range row {
+		for x, r := range row {
 			if r == 0 {
 				continue
 			}
@@ -177,6 +187,7 @@ func (c *canvas) String(ascii bool) string {
 				r = a
 			}
 			l.WriteRune(r)
+			l.WriteString(c.marks[[2]int{x, y}])
 		}
 		b.WriteString(strings.TrimRight(l.String(), " "))
 		b.WriteByte('\n')

@@ -14,6 +14,7 @@ import (
 	"github.com/sockscope/sockscope/internal/testutil/golden"
 
 	"github.com/sockscope/sockscope/internal/i18n"
+	"github.com/sockscope/sockscope/internal/textwidth"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
@@ -106,7 +107,7 @@ func TestWidth(t *testing.T) {
 		}
 		out := render(t, tc.o)
 		for i, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
-			if w := displayWidth(l); w > maxWidth {
+			if w := textwidth.String(l); w > maxWidth {
 				t.Errorf("%s line %d is %d columns wide: %q", tc.name, i+1, w, l)
 			}
 		}
@@ -114,7 +115,7 @@ func TestWidth(t *testing.T) {
 			continue
 		}
 		for _, r := range out {
-			if r > unicode.MaxASCII && (tc.o.Lang == "en" || runeWidth(r) != 2) {
+			if r > unicode.MaxASCII && (tc.o.Lang == "en" || textwidth.Rune(r) != 2) {
 				t.Errorf("%s: non-ASCII %q in the ASCII variant", tc.name, r)
 				break
 			}
@@ -133,7 +134,7 @@ func TestBoxesAligned(t *testing.T) {
 			if strings.ContainsRune("┌┐└┘", r) {
 				out = append(out, x)
 			}
-			x += runeWidth(r)
+			x += textwidth.Rune(r)
 		}
 		return out
 	}
@@ -233,7 +234,7 @@ func TestNarrow(t *testing.T) {
 					o := Options{View: view, Lang: lang, ASCII: ascii, Counts: liveCounts, Width: width}
 					most := 0
 					for _, l := range strings.Split(render(t, o), "\n") {
-						most = max(most, displayWidth(l))
+						most = max(most, textwidth.String(l))
 					}
 					limit := NarrowWidth
 					if view == "" && (width == 0 || width >= wideWidth) {

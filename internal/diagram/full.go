@@ -1,6 +1,10 @@
 package diagram
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/sockscope/sockscope/internal/textwidth"
+)
 
 // drawer lays states and arrows out on a canvas.
 type drawer struct {
@@ -82,7 +86,7 @@ const (
 // y+1.
 func (d *drawer) label(c *canvas, x, y, align, maxW int, from, to string) {
 	lines := []string{d.t.label(from, to)}
-	if displayWidth(lines[0]) > maxW {
+	if textwidth.String(lines[0]) > maxW {
 		ev, act := d.t.parts(from, to)
 		lines = []string{ev + " /", act}
 	}
@@ -121,7 +125,7 @@ func (d *drawer) full(g geometry) *canvas {
 	// CLOSED <-> SYN_SENT around the right. A two-line label starts a
 	// row higher, so that it still ends above the arrow.
 	c.path(pt{mEnd, rowClosed + 1}, pt{colR + 12, rowClosed + 1}, pt{colR + 12, rowSyn - 1})
-	if w := colR + 12 - (mEnd + 2) - 1; displayWidth(t.label(sClosed, sSynSent)) > w {
+	if w := colR + 12 - (mEnd + 2) - 1; textwidth.String(t.label(sClosed, sSynSent)) > w {
 		d.label(c, mEnd+2, rowClosed-1, alignLeft, w, sClosed, sSynSent)
 	} else {
 		d.label(c, mEnd+2, rowClosed, alignLeft, w, sClosed, sSynSent)
@@ -174,13 +178,13 @@ func (d *drawer) full(g geometry) *canvas {
 	c.path(pt{colM + 7, rowFin2 + boxH}, pt{colM + 7, rowTW - 1})
 	c.path(pt{colR + 7, rowFin2 + boxH}, pt{colR + 7, rowTW - 1})
 	yClosing, yLastAck := rowFin2+6, rowFin2+6
-	if colM+9+displayWidth(t.label(sClosing, sTimeWait)) >= colR+5-displayWidth(t.label(sLastAck, sClosed)) {
+	if colM+9+textwidth.String(t.label(sClosing, sTimeWait)) >= colR+5-textwidth.String(t.label(sLastAck, sClosed)) {
 		yClosing, yLastAck = rowFin2+5, rowFin2+7
 	}
 	d.label(c, colM+9, yClosing, alignLeft, colR+7-(colM+9)-1, sClosing, sTimeWait)
 	d.label(c, colR+5, yLastAck, alignRight, colR+5-(colM+7)-1, sLastAck, sClosed)
 	c.path(pt{mEnd, rowTW + 1}, pt{colR - 1, rowTW + 1})
-	if l := t.label(sTimeWait, sClosed); displayWidth(l) <= colR-mEnd-2 {
+	if l := t.label(sTimeWait, sClosed); textwidth.String(l) <= colR-mEnd-2 {
 		c.textCenter((mEnd+colR)/2, rowTW, l)
 	} else {
 		ev, act := t.parts(sTimeWait, sClosed)

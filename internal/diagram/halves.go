@@ -1,5 +1,7 @@
 package diagram
 
+import "github.com/sockscope/sockscope/internal/textwidth"
+
 // The two halves, like the two figures of a netstat guide: the active
 // side on the left, the passive side on the right, time running down,
 // segments on the wire as horizontal arrows between them. They are
@@ -18,7 +20,7 @@ func (d *drawer) header(c *canvas, title, left, right string) {
 	c.text(1, 0, title)
 	// Centred on its axis, but never past the left edge ("Active close
 	// (closes first)" is wider than the margin).
-	c.text(max(1, axisL-displayWidth(left)/2), 2, left)
+	c.text(max(1, axisL-textwidth.String(left)/2), 2, left)
 	c.textCenter(axisR, 2, right)
 }
 
