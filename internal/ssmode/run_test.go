@@ -1,0 +1,131 @@
+package ssmode
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/sockscope/sockscope/internal/sockets"
+)
+
+// fakeSource returns its sockets that match the filter, and records the
+// filters it was asked for.
+type fakeSource struct {
+	socks   []sockets.Socket
+	filters []sockets.Filter
+}
+
+func (f *fakeSource) Snapshot(_ context.Context, flt sockets.Filter, dst []sockets.Socket) ([]sockets.Socket, error) {
+	f.filters = append(f.filters, flt)
+	for _, s := range f.socks {
+		if flt.Match(&s) {
+			if flt.Internals&sockets.WantExtended != 0 && s.Family == sockets.Inet6 {
+				s.Internals = &sockets.Internals{Has: sockets.HasV6Only, V6Only: s.Local.Port() == 22}
+			}
+			dst = append(dst, s)
+		}
+	}
+	return dst, nil
+}
+
+func runFake(t *testing.T, src *fakeSource, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	env := &Env{Stdout: &out, Stderr: &errOut, Screen: -1,
+		Source: func(sockets.SourceOptions) (sockets.Source, error) { return src, nil }}
+	code = Run(context.Background(), env, args)
+	return out.String(), errOut.String(), code
+}
+
+func population() []sockets.Socket {
+	mk := func(p sockets.Proto, st sockets.State, l, r string) sockets.Socket {
+		s := sockets.Socket{Proto: p, Family: sockets.Inet, State: st,
+			Local: netip.MustParseAddrPort(l), Remote: netip.MustParseAddrPort(r)}
+		if s.Local.Addr().Is6() {
+			s.Family = sockets.Inet6
+		}
+		return s
+	}
+	socks := []sockets.Socket{
+		mk(sockets.TCP, sockets.Listen, "[::]:22", "[::]:0"),
+		mk(sockets.TCP, sockets.Listen, "[::]:80", "[::]:0"),
+		mk(sockets.TCP, sockets.Established, "10.0.0.1:22", "10.0.0.2:40000"),
+		mk(sockets.UDP, sockets.Close, "0.0.0.0:53", "0.0.0.0:0"),
+		{Proto: sockets.Unix, Family: sockets.Local, Type: sockets.Stream, State: sockets.Listen, Path: "/run/x.sock", Inode: 9},
+		{Proto: sockets.Unix, Family: sockets.Local, Type: sockets.Dgram, State: sockets.Close, Inode: 10},
+	}
+	for i := range socks {
+		socks[i].Cookie = uint64(i + 1)
+	}
+	return socks
+}
+
+func TestRunOrderAndV6Only(t *testing.T) {
+	src := &fakeSource{socks: population()}
+	out, errOut, code := runFake(t, src, "-tuxan")
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	// ss's order (unix, udp, tcp; IPv4 before IPv6), not the source's;
+	// the IPv6 wildcard "*" unless IPV6_V6ONLY is set.
+	want := "" +
+		"Netid State  Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n" +
+		"u_str LISTEN 0      0        /run/x.sock 9               * 0           \n" +
+		"u_dgr UNCONN 0      0                  * 10              * 0           \n" +
+		"udp   UNCONN 0      0            0.0.0.0:53        0.0.0.0:*           \n" +
+		"tcp   ESTAB  0      0           10.0.0.1:22       10.0.0.2:40000       \n" +
+		"tcp   LISTEN 0      0               [::]:22           [::]:*           \n" +
+		"tcp   LISTEN 0      0                  *:80              *:*           \n"
+	if out != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+	if len(src.filters) != 2 || src.filters[1].Internals != sockets.WantExtended || src.filters[0].Internals != 0 {
+		t.Errorf("filters asked: %+v; want a plain dump, then a small one for IPV6_V6ONLY", src.filters)
+	}
+}
+
+func TestRunRefusals(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+		says string
+	}{
+		{[]string{"-K"}, 1, "ss: -K: not supported by sockscope yet\n"},
+		{[]string{"-tm", "-T"}, 1, "ss: -T, -m: not supported by sockscope yet\n"},
+		{[]string{"-z"}, 1, "ss: SELinux is not enabled.\n"},
+		{[]string{"--bogus"}, 2, "ss: unrecognized option '--bogus'\n"},
+		{[]string{"-t", "dport", "bogus"}, 2, "ss: "},
+	} {
+		_, errOut, code := runFake(t, &fakeSource{}, c.args...)
+		if code != c.code || !strings.HasPrefix(errOut, c.says) {
+			t.Errorf("%q: exit %d, %q; want %d, %q", c.args, code, errOut, c.code, c.says)
+		}
+	}
+	// A table without a source: one line, the rest listed, exit 1.
+	out, errOut, code := runFake(t, &fakeSource{socks: population()}, "-tdn")
+	if code != 1 || errOut != "ss: DCCP sockets are not listed: sockscope has no data source for them\n" || !strings.Contains(out, "10.0.0.1:22") {
+		t.Errorf("-tdn: exit %d, %q\n%s", code, errOut, out)
+	}
+	// And none asked for: ss's own message, exit 0.
+	_, errOut, code = runFake(t, &fakeSource{}, "-t", "-A", "!tcp")
+	if code != 0 || errOut != "ss: no socket tables to show with such filter.\n" {
+		t.Errorf("no tables: exit %d, %q", code, errOut)
+	}
+}
+
+func TestRunFilterAndJSON(t *testing.T) {
+	src := &fakeSource{socks: population()}
+	out, _, code := runFake(t, src, "-tnH", "state", "established", "dport", "=", ":40000")
+	if code != 0 || out != "0      0      10.0.0.1:22 10.0.0.2:40000\n" {
+		// One state: ss drops the State column.
+		t.Errorf("filtered: exit %d, %q", code, out)
+	}
+	out, _, code = runFake(t, src, "-tan", "--format=json")
+	var doc map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &doc) != nil {
+		t.Errorf("--format=json: exit %d, %q", code, out)
+	}
+}
