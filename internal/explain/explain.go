@@ -9,6 +9,7 @@ import (
 
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/textwidth"
 )
 
 // ProcCount is a process and how many sockets in a state it holds. PID 0
@@ -201,7 +202,7 @@ func writeSettings(bw *bufio.Writer, lang string, names []string, s Settings) {
 		} else {
 			r.value = i18n.T(lang, "explain.setting.missing")
 		}
-		nameW = max(nameW, displayWidth(r.name))
+		nameW = max(nameW, textwidth.String(r.name))
 		rows = append(rows, r)
 	}
 	for _, r := range rows {
@@ -219,7 +220,7 @@ func writeTop(bw *bufio.Writer, lang string, top []ProcCount) {
 		} else {
 			labels[i] = i18n.T(lang, "explain.live.proc", p.Name, p.PID)
 		}
-		width = max(width, displayWidth(labels[i]))
+		width = max(width, textwidth.String(labels[i]))
 	}
 	for i, p := range top {
 		fmt.Fprintf(bw, "    %s  %d\n", pad(labels[i], width), p.Count)
@@ -233,13 +234,13 @@ func WriteAll(w io.Writer, lang string, counts map[string]int) error {
 	t := func(key string) string { return i18n.T(lang, key) }
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "%s\n\n", t("explain.all.title"))
-	stateW := displayWidth(t("explain.col.state"))
-	meanW := displayWidth(t("explain.col.meaning"))
+	stateW := textwidth.String(t("explain.col.state"))
+	meanW := textwidth.String(t("explain.col.meaning"))
 	for _, n := range sockets.StateNames {
 		stateW = max(stateW, len(n))
-		meanW = max(meanW, displayWidth(t("state."+n+".short")))
+		meanW = max(meanW, textwidth.String(t("state."+n+".short")))
 	}
-	countW := displayWidth(t("explain.col.count"))
+	countW := textwidth.String(t("explain.col.count"))
 	for _, n := range sockets.StateNames {
 		countW = max(countW, len(strconv.Itoa(counts[n])))
 	}
@@ -248,7 +249,7 @@ func WriteAll(w io.Writer, lang string, counts map[string]int) error {
 		if counts == nil {
 			line += meaning
 		} else {
-			line += pad(meaning, meanW) + "  " + strings.Repeat(" ", countW-displayWidth(count)) + count
+			line += pad(meaning, meanW) + "  " + strings.Repeat(" ", countW-textwidth.String(count)) + count
 		}
 		bw.WriteString(strings.TrimRight(line, " ") + "\n")
 	}

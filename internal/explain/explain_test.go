@@ -15,6 +15,7 @@ import (
 	"github.com/sockscope/sockscope/internal/errs"
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/textwidth"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
@@ -347,7 +348,7 @@ func TestWrapNoOpeningBracketAtEnd(t *testing.T) {
 		if strings.HasSuffix(l, "（") {
 			t.Errorf("line ends with an opening bracket: %q", l)
 		}
-		if displayWidth(l) > 78 {
+		if textwidth.String(l) > 78 {
 			t.Errorf("line wider than 78: %q", l)
 		}
 	}

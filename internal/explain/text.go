@@ -3,6 +3,8 @@ package explain
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/sockscope/sockscope/internal/textwidth"
 )
 
 const lineWidth = 78
@@ -14,7 +16,7 @@ func wrap(text, indent string, width int) string {
 	var out strings.Builder
 	var line strings.Builder
 	lineW := 0
-	avail := width - displayWidth(indent)
+	avail := width - textwidth.String(indent)
 	flush := func() {
 		out.WriteString(indent)
 		out.WriteString(strings.TrimRight(line.String(), " "))
@@ -30,7 +32,7 @@ func wrap(text, indent string, width int) string {
 			}
 			continue
 		}
-		w := displayWidth(tok)
+		w := textwidth.String(tok)
 		if lineW > 0 && lineW+w > avail && !noBreakBefore(tok) {
 			flush()
 		}
@@ -57,7 +59,7 @@ func tokens(text string) []string {
 		toks = append(toks, tok)
 	}
 	for i, r := range text {
-		wide := runeWidth(r) == 2
+		wide := textwidth.Rune(r) == 2
 		if r == ' ' || wide {
 			if start >= 0 {
 				add(text[start:i])
@@ -92,32 +94,8 @@ func noBreakBefore(tok string) bool {
 
 // pad returns s padded with spaces to width display columns.
 func pad(s string, width int) string {
-	if w := displayWidth(s); w < width {
+	if w := textwidth.String(s); w < width {
 		return s + strings.Repeat(" ", width-w)
 	}
 	return s
-}
-
-func displayWidth(s string) int {
-	w := 0
-	for _, r := range s {
-		w += runeWidth(r)
-	}
-	return w
-}
-
-// runeWidth returns the terminal columns r takes: 2 for East Asian wide
-// and full-width characters, 1 otherwise (as internal/render).
-func runeWidth(r rune) int {
-	switch {
-	case r < 0x1100:
-		return 1
-	case r <= 0x115f, r >= 0x2e80 && r <= 0x303e, r >= 0x3041 && r <= 0x33ff,
-		r >= 0x3400 && r <= 0x4dbf, r >= 0x4e00 && r <= 0x9fff,
-		r >= 0xac00 && r <= 0xd7a3, r >= 0xf900 && r <= 0xfaff,
-		r >= 0xfe30 && r <= 0xfe4f, r >= 0xff00 && r <= 0xff60,
-		r >= 0xffe0 && r <= 0xffe6:
-		return 2
-	}
-	return 1
 }
