@@ -8,6 +8,7 @@ import (
 
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/netstats"
+	"github.com/sockscope/sockscope/internal/textwidth"
 )
 
 // writeModern prints every group as an aligned block, one counter a
@@ -64,7 +65,7 @@ func isZero(v string) bool {
 func writeLabelled(w *bufio.Writer, rows [][3]string) {
 	lw, nw, vw := 0, 0, 0
 	for _, r := range rows {
-		lw, nw, vw = max(lw, displayWidth(r[0])), max(nw, displayWidth(r[1])), max(vw, len(r[2]))
+		lw, nw, vw = max(lw, textwidth.String(r[0])), max(nw, textwidth.String(r[1])), max(vw, len(r[2]))
 	}
 	for _, r := range rows {
 		line := "  " + pad(r[0], lw+2)
@@ -270,11 +271,11 @@ func writeRatesTable(w *bufio.Writer, r *netstats.Rates, o *Options) {
 	}
 	var w0, w1, w2 int
 	for _, row := range rows {
-		w0, w1, w2 = max(w0, displayWidth(row[0])), max(w1, displayWidth(row[1])), max(w2, displayWidth(row[2]))
+		w0, w1, w2 = max(w0, textwidth.String(row[0])), max(w1, textwidth.String(row[1])), max(w2, textwidth.String(row[2]))
 	}
 	for _, row := range rows {
-		line := pad(row[0], w0+2) + strings.Repeat(" ", w1-displayWidth(row[1])) + row[1] + "  " +
-			strings.Repeat(" ", w2-displayWidth(row[2])) + row[2]
+		line := pad(row[0], w0+2) + strings.Repeat(" ", w1-textwidth.String(row[1])) + row[1] + "  " +
+			strings.Repeat(" ", w2-textwidth.String(row[2])) + row[2]
 		if row[3] != "" {
 			line += "  " + row[3]
 		}
@@ -287,7 +288,7 @@ func writeRatesTable(w *bufio.Writer, r *netstats.Rates, o *Options) {
 func writeAligned(w *bufio.Writer, rows [][2]string) {
 	nw, vw := 0, 0
 	for _, r := range rows {
-		nw = max(nw, displayWidth(r[0]))
+		nw = max(nw, textwidth.String(r[0]))
 		vw = max(vw, len(r[1]))
 	}
 	for _, r := range rows {

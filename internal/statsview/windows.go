@@ -7,6 +7,7 @@ import (
 
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/netstats"
+	"github.com/sockscope/sockscope/internal/textwidth"
 )
 
 // A winLine is one "label = value" line of a Windows section: the i18n
@@ -236,28 +237,13 @@ func hasGroup(s *netstats.Snapshot, name string) bool {
 	return false
 }
 
-// pad returns s followed by spaces up to width terminal columns; a wide
-// (CJK) character takes two columns. A longer s gets one space.
+// pad returns s followed by spaces up to width terminal columns, as
+// textwidth counts them (a wide CJK character takes two). A longer s gets
+// one space.
 func pad(s string, width int) string {
-	n := displayWidth(s)
+	n := textwidth.String(s)
 	if n >= width {
 		return s + " "
 	}
 	return s + strings.Repeat(" ", width-n)
-}
-
-// displayWidth returns the columns s takes on a terminal: two for East
-// Asian wide characters (CJK, fullwidth forms), one for the others.
-func displayWidth(s string) int {
-	n := 0
-	for _, r := range s {
-		switch {
-		case r >= 0x1100 && r <= 0x115F, r >= 0x2E80 && r <= 0xA4CF, r >= 0xAC00 && r <= 0xD7A3,
-			r >= 0xF900 && r <= 0xFAFF, r >= 0xFE30 && r <= 0xFE4F, r >= 0xFF00 && r <= 0xFF60, r >= 0xFFE0 && r <= 0xFFE6:
-			n += 2
-		default:
-			n++
-		}
-	}
-	return n
 }
