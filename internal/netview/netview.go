@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"io"
 	"strings"
-	"unicode"
 
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/render"
+	"github.com/sockscope/sockscope/internal/textwidth"
 )
 
 // Options says how to render a view.
@@ -80,28 +80,9 @@ func output(w io.Writer, write func(bw *bufio.Writer) error) error {
 	return bw.Flush()
 }
 
-// width is the number of terminal columns s takes: two for East Asian
-// wide characters, one for the others.
-func width(s string) int {
-	n := 0
-	for _, r := range s {
-		if isWide(r) {
-			n += 2
-		} else {
-			n++
-		}
-	}
-	return n
-}
-
-func isWide(r rune) bool {
-	return r >= 0x1100 && (r <= 0x115f || unicode.In(r, unicode.Han, unicode.Hangul, unicode.Hiragana, unicode.Katakana) ||
-		r >= 0x3000 && r <= 0x303f || r >= 0xff00 && r <= 0xff60 || r >= 0xffe0 && r <= 0xffe6)
-}
-
 // padRight pads s with spaces to n columns; a longer s is left whole.
 func padRight(s string, n int) string {
-	if w := width(s); w < n {
+	if w := textwidth.String(s); w < n {
 		return s + strings.Repeat(" ", n-w)
 	}
 	return s
@@ -109,7 +90,7 @@ func padRight(s string, n int) string {
 
 // padLeft right-aligns s in n columns; a longer s is left whole.
 func padLeft(s string, n int) string {
-	if w := width(s); w < n {
+	if w := textwidth.String(s); w < n {
 		return strings.Repeat(" ", n-w) + s
 	}
 	return s
@@ -130,7 +111,7 @@ func (t *table) write(bw *bufio.Writer) {
 	ws := make([]int, len(t.head))
 	for _, r := range append([][]string{t.head}, t.rows...) {
 		for i, c := range r {
-			ws[i] = max(ws[i], width(c))
+			ws[i] = max(ws[i], textwidth.String(c))
 		}
 	}
 	for _, r := range append([][]string{t.head}, t.rows...) {
