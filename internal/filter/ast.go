@@ -132,7 +132,12 @@ var fieldNames = [...]string{
 }
 
 // String returns the field's keyword.
-func (f Field) String() string { return fieldNames[f] }
+func (f Field) String() string {
+	if tf := f.tcpInfo(); tf != nil {
+		return tf.name
+	}
+	return fieldNames[f]
+}
 
 // numeric reports whether the field takes a number and every operator.
 func (f Field) numeric() bool {
@@ -140,7 +145,7 @@ func (f Field) numeric() bool {
 	case FieldPID, FieldPPID, FieldUID, FieldNetNS, FieldRecvQ, FieldSendQ:
 		return true
 	}
-	return false
+	return f.tcpInfo() != nil
 }
 
 // needsOwners reports whether the field is a property of the processes
@@ -150,7 +155,7 @@ func (f Field) needsOwners() bool {
 	case FieldUID, FieldNetNS, FieldRecvQ, FieldSendQ:
 		return false
 	}
-	return true
+	return f.tcpInfo() == nil
 }
 
 // Num compares a numeric field with a value.

@@ -297,6 +297,10 @@ func kernelHost(h *Host, s *sockets.Socket) bool {
 }
 
 func evalNum(n *Num, s *sockets.Socket) bool {
+	if tf := n.Field.tcpInfo(); tf != nil {
+		v, ok := tcpValue(tf, s)
+		return ok && compare(v, n.Op, n.Value)
+	}
 	switch n.Field {
 	case FieldUID:
 		if s.UID != sockets.NoUID {

@@ -18,6 +18,8 @@ func FuzzParse(f *testing.F) {
 		"((sport = 1)) not !(dport != 2)", "src inet6:*:22 dst inet:1.2.3.4/0",
 		"user = \\and recvq > 0 sendq <= 5 netns = 4026531840 uid != 0",
 		"state syn-rcv dport = *", "", "(", ")", "src [", "\\",
+		"rtt > 100ms or rto >= 1.5s and not retrans_total = 0", "delivery_rate < 10Mbps pacing_rate > 1.25G",
+		"minrtt <= 250us cwnd < 10 lastsnd > 2",
 	} {
 		f.Add(s)
 	}

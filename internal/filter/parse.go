@@ -154,11 +154,15 @@ var keywords = map[string]bool{
 var fieldKeywords = map[string]Field{}
 
 func init() {
-	for f := FieldPID; f <= FieldSendQ; f++ {
+	for f := FieldPID; f < fieldEnd; f++ {
 		if f != FieldCgroup {
 			fieldKeywords[f.String()] = f
 			keywords[f.String()] = true
 		}
+	}
+	for name, f := range tcpAliases {
+		fieldKeywords[name] = f
+		keywords[name] = true
 	}
 }
 
@@ -422,6 +426,13 @@ func (p *parser) field(f Field) (Node, error) {
 	}
 	if !f.numeric() {
 		return negate(op == OpNE, &Str{Field: f, Glob: v.Text}), nil
+	}
+	if tf := f.tcpInfo(); tf != nil {
+		n, msg := parseUnitValue(tf.unit, v.Text)
+		if msg != "" {
+			return nil, p.errAt(v, msg)
+		}
+		return &Num{Field: f, Op: op, Value: n}, nil
 	}
 	n, perr := strconv.ParseUint(v.Text, 10, 64)
 	if perr != nil {

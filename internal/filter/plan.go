@@ -19,6 +19,7 @@ type leafKinds struct {
 	userOnly bool // a condition no bytecode expresses
 	ssOnly   bool // dev or a unix host: ss compiles no bytecode at all
 	markish  bool // fwmark or cgroup PATH: the kernel alone can tell
+	tcpInfo  bool // a tcp_info field: the kernel must be asked for it
 }
 
 func kindsOf(n Node, k *leafKinds) {
@@ -42,6 +43,9 @@ func kindsOf(n Node, k *leafKinds) {
 	case *State:
 		k.userOnly = true
 	case *Num:
+		if n.Field.tcpInfo() != nil {
+			k.tcpInfo = true
+		}
 		if n.Field.needsOwners() {
 			k.owner = true
 		} else {
@@ -119,6 +123,11 @@ type Plan struct {
 	// AfterOwners evaluates the conjuncts that need owners, after
 	// attribution. Nil if there are none.
 	AfterOwners func(*sockets.Socket) bool
+	// NeedsInternals is what the dump must ask the kernel for
+	// (sockets.Filter.Internals) for the expression's tcp_info fields
+	// (rtt, retrans, cwnd, ...) to be known; AfterDump compares them.
+	// Zero if the expression has none.
+	NeedsInternals sockets.InternalsMask
 }
 
 // Plan splits the expression. The top-level and-chain is split by
@@ -142,6 +151,11 @@ func (e *Expr) Plan() (*Plan, error) {
 		return p, nil
 	}
 	p.Families = e.Families()
+	var all leafKinds
+	kindsOf(e.Root, &all)
+	if all.tcpInfo {
+		p.NeedsInternals = sockets.WantInfo
+	}
 	var kern, dump, owners []Node
 	for _, c := range conjuncts(e.Root) {
 		switch classOf(c) {
@@ -225,13 +239,15 @@ func (e *Expr) namesBoundInactive() bool {
 }
 
 // Filter returns f with the plan's kernel part: its state mask (if the
-// filter gave one) and its bytecode. Families is left to the caller,
-// which knows which protocols it lists.
+// filter gave one), its bytecode and the internals it needs (added to
+// those f asks for). Families is left to the caller, which knows which
+// protocols it lists.
 func (p *Plan) Filter(f sockets.Filter) sockets.Filter {
 	if p.StatesGiven {
 		f.States = p.States
 	}
 	f.Bytecode = string(p.Bytecode)
+	f.Internals |= p.NeedsInternals
 	return f
 }
 

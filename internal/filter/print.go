@@ -92,6 +92,10 @@ func format(b *strings.Builder, n Node) {
 	case *State:
 		b.WriteString("state = " + quote(n.Name))
 	case *Num:
+		if tf := n.Field.tcpInfo(); tf != nil {
+			fmt.Fprintf(b, "%s %s %s", n.Field, n.Op, formatUnitValue(tf.unit, n.Value))
+			break
+		}
 		fmt.Fprintf(b, "%s %s %d", n.Field, n.Op, n.Value)
 	case *Str:
 		b.WriteString(n.Field.String() + " = " + quote(n.Glob))
