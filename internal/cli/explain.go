@@ -15,6 +15,7 @@ import (
 	"github.com/sockscope/sockscope/internal/diagram"
 	"github.com/sockscope/sockscope/internal/explain"
 	"github.com/sockscope/sockscope/internal/i18n"
+	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 )
 
@@ -190,7 +191,10 @@ func liveState(ctx context.Context, f *Factory, state string) *explain.Live {
 			}
 			pc := byPID[p.Info.PID]
 			if pc == nil {
-				pc = &explain.ProcCount{PID: p.Info.PID, Name: p.Info.Name}
+				// A process names itself: escape what a terminal would
+				// obey (render.SafeText), as every table does.
+				name, _ := render.SafeText(p.Info.Name)
+				pc = &explain.ProcCount{PID: p.Info.PID, Name: name}
 				byPID[p.Info.PID] = pc
 			}
 			pc.Count++

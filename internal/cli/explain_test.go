@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/sockscope/sockscope/internal/iostreams"
+	"github.com/sockscope/sockscope/internal/collect"
 	"github.com/sockscope/sockscope/internal/sockets"
 )
 
@@ -208,5 +209,34 @@ func TestExplainWindows(t *testing.T) {
 	}
 	if !strings.Contains(out, "tcp_tw_reuse") {
 		t.Errorf("linux: no Linux settings:\n%s", out)
+	}
+}
+
+// TestExplainEscapesNames: a process names itself, so its name is
+// escaped before it reaches the terminal in explain's top processes.
+func TestExplainEscapesNames(t *testing.T) {
+	socks := sockList{{Proto: sockets.TCP, Family: sockets.Inet, State: sockets.CloseWait, Inode: 7,
+		Local: netip.MustParseAddrPort("10.0.0.1:80"), Remote: netip.MustParseAddrPort("10.0.0.2:5000")}}
+	evil := &sockets.ProcessInfo{PID: 42, Name: "evil\x1b]0;pwned\x07\x1b[2J"}
+	f := &Factory{
+		Source: func(sockets.SourceOptions) (sockets.Source, error) { return socks, nil },
+		Attribute: func(ctx context.Context, details bool, listed <-chan struct{}) (func([]sockets.Socket) collect.Attribution, error) {
+			return func(ss []sockets.Socket) collect.Attribution {
+				for i := range ss {
+					ss[i].Processes = []sockets.Process{{Info: evil}}
+				}
+				return collect.Attribution{}
+			}, nil
+		},
+	}
+	out, _, err := runExplain(t, f, 0, "explain", "close-wait")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsRune(out, 0x1b) || strings.ContainsRune(out, 0x07) {
+		t.Errorf("a control character reached the output:\n%q", out)
+	}
+	if !strings.Contains(out, "42") || !strings.Contains(out, "evil") {
+		t.Errorf("the process is not named:\n%s", out)
 	}
 }

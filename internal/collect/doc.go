@@ -20,6 +20,13 @@
 // counts of what could not be attributed); they are translated into the
 // user's language only by the caller that prints them.
 //
+// A one-shot listing that needs every socket at once but not their owners
+// (a table measures its columns before it prints) streams instead:
+// Collector.Stream hands the sockets to a sockets.Sink as the source reads
+// them, and a sockets.Packed sink keeps them in about 30 bytes each
+// instead of a 192-byte Socket, so the listing's memory stays within a
+// small multiple of ss's.
+//
 // # Poller
 //
 // A Poller takes snapshots again and again under one query, reusing its

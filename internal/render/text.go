@@ -75,9 +75,6 @@ func SafeText(s string) (string, int) {
 	return string(b), w
 }
 
-// StringWidth returns the display width of s in terminal columns: a thin
-// wrapper of textwidth.String for the packages that still call it.
-func StringWidth(s string) int { return textwidth.String(s) }
 
 // appendSafeDW appends s as appendSafe does and returns the display width
 // of what it appended less its length in bytes: 0 for ASCII, negative for

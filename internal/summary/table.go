@@ -7,6 +7,7 @@ import (
 
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/render"
+	"github.com/sockscope/sockscope/internal/textwidth"
 )
 
 // writeTable writes the summary as text in opts.Lang: the state by
@@ -155,7 +156,7 @@ func (t *table) write(w *bufio.Writer) {
 			if i >= len(widths) {
 				widths = append(widths, 0)
 			}
-			widths[i] = max(widths[i], render.StringWidth(c))
+			widths[i] = max(widths[i], textwidth.String(c))
 		}
 	}
 	var b strings.Builder
@@ -165,7 +166,7 @@ func (t *table) write(w *bufio.Writer) {
 			if i > 0 {
 				b.WriteString("  ")
 			}
-			pad := strings.Repeat(" ", widths[i]-render.StringWidth(c))
+			pad := strings.Repeat(" ", widths[i]-textwidth.String(c))
 			if i >= len(t.align) || t.align[i] == 'r' {
 				b.WriteString(pad + c)
 			} else {
