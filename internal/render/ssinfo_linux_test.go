@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/sockscope/sockscope/internal/filter"
 	"github.com/sockscope/sockscope/internal/sockets"
 	"github.com/sockscope/sockscope/internal/testutil"
 )
@@ -207,10 +208,10 @@ func portOrStar(p uint16) string {
 	return strconv.Itoa(int(p))
 }
 
-// drifting are the info items whose values move between two reads of an
-// idle connection: the times since the last packet (and, for bbr, the
-// pacing rate it recomputes on its own timer).
-var drifting = map[string]bool{"lastsnd": true, "lastrcv": true, "lastack": true}
+// drifting are the info items whose values move between two reads: the
+// times since the last packet, and the time busy sending of a connection
+// that is retransmitting.
+var drifting = map[string]bool{"lastsnd": true, "lastrcv": true, "lastack": true, "busy": true}
 
 // sameInfo compares ss's info line with ours, item for item; the
 // drifting items may differ in value, within [lo, hi] of our two reads
@@ -230,9 +231,9 @@ func sameInfo(ss, before, after string) error {
 		if !ok || !drifting[k] {
 			return fmt.Errorf("item %d: ss %q, ours %q then %q\n   ss %s\n ours %s", i, sw[i], bw[i], aw[i], ss, before)
 		}
-		s, _ := strconv.Atoi(sv)
-		b, _ := strconv.Atoi(bv)
-		a, _ := strconv.Atoi(av)
+		s, _ := strconv.Atoi(strings.TrimSuffix(sv, "ms"))
+		b, _ := strconv.Atoi(strings.TrimSuffix(bv, "ms"))
+		a, _ := strconv.Atoi(strings.TrimSuffix(av, "ms"))
 		if s < min(a, b)-1000 || s > max(a, b)+1000 {
 			return fmt.Errorf("%s: ss %d, ours %d then %d", k, s, b, a)
 		}
@@ -329,4 +330,135 @@ func ssTimerKindSame(ss, before, after string) bool {
 		return s
 	}
 	return ss != "" && kind(ss) == kind(before) && kind(ss) == kind(after)
+}
+
+// TestIntegrationSSInfoLoss forces retransmissions: a connection over a
+// veth pair between two namespaces the test creates, whose server then
+// loses its address while the client sends: the segments cross the veth
+// and the server's namespace drops them, as a lossy path would. The client's info line (retrans,
+// lost, backoff, unacked, bytes_retrans, the timer "on") must agree with
+// ss's; since every RTO changes them, ss's line must equal one of our two
+// reads around it (the times since the last packet within a second). The
+// filter retrans > 0 must select that socket alone.
+func TestIntegrationSSInfoLoss(t *testing.T) {
+	ssPath, err := exec.LookPath("ss")
+	if err != nil {
+		t.Skip("needs iproute2's ss to compare with")
+	}
+	srv, cli := testutil.NewNetNS(t), testutil.NewNetNS(t)
+	ip := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+		}
+	}
+	ip("link", "add", "lossA", "netns", srv.Name, "type", "veth", "peer", "name", "lossB", "netns", cli.Name)
+	ip("-n", srv.Name, "addr", "add", "10.97.0.1/24", "dev", "lossA")
+	ip("-n", cli.Name, "addr", "add", "10.97.0.2/24", "dev", "lossB")
+	ip("-n", srv.Name, "link", "set", "lossA", "up")
+	ip("-n", cli.Name, "link", "set", "lossB", "up")
+
+	var fds []int
+	t.Cleanup(func() {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+	})
+	server := &unix.SockaddrInet4{Port: 9300, Addr: [4]byte{10, 97, 0, 1}}
+	var l, c, s int
+	if err := srv.Do(func() (err error) {
+		if l, err = unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0); err != nil {
+			return err
+		}
+		fds = append(fds, l)
+		if err := unix.Bind(l, server); err != nil {
+			return err
+		}
+		return unix.Listen(l, 4)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cli.Do(func() (err error) {
+		if c, err = unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0); err != nil {
+			return err
+		}
+		fds = append(fds, c)
+		// Up to 5 s for the link to come up and the SYN to pass.
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			err := unix.Connect(c, server)
+			if err == nil || time.Now().After(deadline) {
+				return err
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if s, _, err = unix.Accept4(l, unix.SOCK_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	fds = append(fds, s)
+	if _, err := unix.Write(c, make([]byte, 1000)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := unix.Read(s, make([]byte, 1000)); err != nil {
+		t.Fatal(err)
+	}
+	ip("-n", srv.Name, "addr", "del", "10.97.0.1/24", "dev", "lossA")
+	if _, err := unix.Write(c, make([]byte, 50000)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond) // RTOs at about 0.2, 0.6 and 1.4 s
+
+	f := sockets.Filter{Protos: sockets.ProtoSet(0).With(sockets.TCP), Internals: sockets.WantInfo | sockets.WantMemory}
+	before := testutil.Snapshot(t, cli, "netlink", f)
+	out, err := cli.Command(ssPath, "-Htniemo").Output()
+	if err != nil {
+		t.Fatalf("ss: %v", err)
+	}
+	after := testutil.Snapshot(t, cli, "netlink", f)
+	recs, err := parseSS(string(out))
+	if err != nil || len(recs) != 1 || len(before) != 1 || len(after) != 1 {
+		t.Fatalf("ss: %v, %d sockets, we %d then %d:\n%s", err, len(recs), len(before), len(after), out)
+	}
+	b, a := &before[0], &after[0]
+	if b.Internals == nil {
+		t.Skip("the netlink source does not ask the kernel for Filter.Internals yet")
+	}
+	ti := &b.Internals.TCP
+	if ti.Retrans == 0 || ti.TotalRetrans == 0 || ti.Backoff == 0 || ti.Unacked == 0 || ti.BytesRetrans == 0 || b.Timer.Kind != sockets.TimerOn {
+		t.Errorf("no retransmissions seen: retrans %d/%d backoff %d unacked %d bytes_retrans %d timer %+v",
+			ti.Retrans, ti.TotalRetrans, ti.Backoff, ti.Unacked, ti.BytesRetrans, b.Timer)
+	}
+	o := SSInfoOptions{Info: true, Memory: true, Options: true, Numeric: true}
+	bi, ai := string(AppendSSInfo(nil, b, o)), string(AppendSSInfo(nil, a, o))
+	if err1, err2 := sameInfo(recs[0].info, bi, bi), sameInfo(recs[0].info, ai, ai); err1 != nil && err2 != nil {
+		t.Errorf("info line: %v\nthen: %v", err1, err2)
+	}
+	if bt, at := string(AppendSSTimer(nil, b)), string(AppendSSTimer(nil, a)); !ssTimerKindSame(recs[0].timer, bt, at) ||
+		!strings.HasSuffix(recs[0].timer, bt[strings.LastIndex(bt, ","):]) && !strings.HasSuffix(recs[0].timer, at[strings.LastIndex(at, ","):]) {
+		t.Errorf("timer: ss %q, ours %q then %q", recs[0].timer, bt, at)
+	}
+	t.Logf("ss:   %s%s\nours: %s", recs[0].timer, recs[0].info, bi)
+
+	// The filter language sees the same: the client retransmits, the
+	// server's socket (in the other namespace, and idle) does not.
+	e, err := filter.Parse("retrans > 0 and total_retrans >= 1 and lost > 0 and rto > 200ms", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := e.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.NeedsInternals&sockets.WantInfo == 0 || !plan.AfterDump(b) {
+		t.Errorf("filter: needs %b, selects the client %v", plan.NeedsInternals, plan.AfterDump(b))
+	}
+	onServer := testutil.Snapshot(t, srv, "netlink", plan.Filter(sockets.Filter{Protos: sockets.ProtoSet(0).With(sockets.TCP)}))
+	for i := range onServer {
+		if onServer[i].Internals == nil && onServer[i].State != sockets.Listen || plan.AfterDump(&onServer[i]) {
+			t.Errorf("server side %v: internals %v, selected", onServer[i].Local, onServer[i].Internals != nil)
+		}
+	}
 }
