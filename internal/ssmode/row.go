@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/sockscope/sockscope/internal/names"
+	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 )
 
@@ -344,6 +345,19 @@ func (w *rowWriter) appendExt(b []byte, s *sockets.Socket) []byte {
 	}
 	if w.o.Details > 0 {
 		b = w.appendDetails(b, s)
+	}
+	if !inet {
+		if w.o.Memory && s.Internals != nil {
+			b = render.AppendSSMemory(b, s.Internals)
+		}
+		return b
+	}
+	io := render.SSInfoOptions{Info: w.o.Info, Memory: w.o.Memory, Options: w.o.Timers, Numeric: w.o.Numeric}
+	if render.SSInfoLine(s, io) {
+		if !w.o.OneLine {
+			b = append(b, "\n\t"...)
+		}
+		b = render.AppendSSInfo(b, s, io)
 	}
 	return b
 }

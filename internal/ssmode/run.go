@@ -70,12 +70,6 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		errorf(env, "SELinux is not enabled.")
 		return exitError
 	}
-	if o.Info {
-		o.unsupported("-i")
-	}
-	if o.Memory {
-		o.unsupported("-m")
-	}
 	if len(o.Unsupported) > 0 {
 		errorf(env, "%s: not supported by sockscope yet", strings.Join(o.Unsupported, ", "))
 		return exitError
@@ -130,6 +124,15 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		errorf(env, "%v", e)
 	}
 	socks := ssOrder(snap.Sockets)
+	if o.Memory && o.Format == "" {
+		for i := range socks {
+			if in := socks[i].Internals; socks[i].Proto == sockets.Unix && (in == nil || in.Has&(sockets.HasSkMem|sockets.HasMemInfo) == 0) {
+				errorf(env, "-m: the memory of unix sockets is not available yet")
+				code = exitError
+				break
+			}
+		}
+	}
 	if q.Kernel.Internals&sockets.WantExtended == 0 {
 		markV6Only(ctx, src, q.Kernel, socks)
 	}
@@ -267,9 +270,14 @@ func markV6Only(ctx context.Context, src sockets.Source, f sockets.Filter, socks
 	}
 	for i := range socks {
 		s := &socks[i]
-		if wildcard6(s) && only[s.Cookie] && s.Internals == nil {
-			s.Internals = &sockets.Internals{Has: sockets.HasV6Only, V6Only: true}
+		if !wildcard6(s) || !only[s.Cookie] {
+			continue
 		}
+		if s.Internals == nil {
+			s.Internals = &sockets.Internals{}
+		}
+		s.Internals.Has |= sockets.HasV6Only
+		s.Internals.V6Only = true
 	}
 }
 
@@ -316,6 +324,12 @@ func (o *Options) query(env *Env) (collect.Query, error) {
 	_ = inet
 	if o.Details > 0 {
 		f.Internals |= sockets.WantExtended
+	}
+	if o.Info {
+		f.Internals |= sockets.WantInfo
+	}
+	if o.Memory {
+		f.Internals |= sockets.WantMemory
 	}
 	q := collect.Query{Owners: o.Processes}
 	words := o.Filter

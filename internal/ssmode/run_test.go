@@ -94,7 +94,7 @@ func TestRunRefusals(t *testing.T) {
 		says string
 	}{
 		{[]string{"-K"}, 1, "ss: -K: not supported by sockscope yet\n"},
-		{[]string{"-tm", "-T"}, 1, "ss: -T, -m: not supported by sockscope yet\n"},
+		{[]string{"-tb", "-T"}, 1, "ss: -b, -T: not supported by sockscope yet\n"},
 		{[]string{"-z"}, 1, "ss: SELinux is not enabled.\n"},
 		{[]string{"--bogus"}, 2, "ss: unrecognized option '--bogus'\n"},
 		{[]string{"-t", "dport", "bogus"}, 2, "ss: "},

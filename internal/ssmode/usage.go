@@ -12,6 +12,8 @@ sockscope, run as ss: ss's options and table, from sockscope's own data.
    -l, --listening     listening (and unconnected) sockets only
    -o, --options       timers
    -e, --extended      uid, inode, cookie and what the kernel adds
+   -m, --memory        socket memory
+   -i, --info          TCP internals (tcp_info, congestion control)
    -p, --processes     the processes holding each socket
    -s, --summary       the socket counts of /proc/net/sockstat
    -4, --ipv4          IPv4 sockets only
@@ -32,7 +34,7 @@ sockscope, run as ss: ss's options and table, from sockscope's own data.
    FILTER := [ state STATE-FILTER ] [ EXPRESSION ], as ss's; see
    sockscope's docs/filters.md.
 
-Not available (exit 1): -i, -m, -K, -E, -N, -T, -b, -D, -Z, -z, --tos,
+Not available (exit 1): -K, -E, -N, -T, -b, -D, -Z, -z, --tos,
 --cgroup, --inet-sockopt, --tipcinfo; DCCP, SCTP, packet, netlink,
 vsock, TIPC and XDP sockets are never listed.
 `
