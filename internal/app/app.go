@@ -131,6 +131,7 @@ func ssEnv(io *iostreams.IOStreams) *ssmode.Env {
 		Source:    newSource,
 		Attribute: attribute,
 		Host:      host,
+		Resolve:   (&names.Resolver{}).Resolve,
 		Names: ssmode.Names{
 			Services:    services,
 			EphemeralLo: int(ports.Low), EphemeralHi: int(ports.High),

@@ -40,6 +40,8 @@ type Names struct {
 	Protocol func(p uint8) string
 	// CgroupPath returns the path of a cgroup v2 id, as ss -e shows it.
 	CgroupPath func(id uint64) string
+	// Host returns the name of an address for -r, "" for none.
+	Host func(a netip.Addr) string
 }
 
 // netid returns ss's Netid of s.
@@ -126,6 +128,16 @@ func appendQueue(b []byte, v uint32) []byte {
 func v6Only(s *sockets.Socket) bool {
 	in := s.Internals
 	return in != nil && in.Has&sockets.HasV6Only != 0 && in.V6Only
+}
+
+// appendHost is appendHost with -r's names.
+func (w *rowWriter) appendHost(b []byte, a netip.Addr, v6only bool) []byte {
+	if w.o.Resolve && w.names.Host != nil && !a.IsUnspecified() {
+		if name := w.names.Host(a); name != "" {
+			return append(b, name...)
+		}
+	}
+	return appendHost(b, a, v6only)
 }
 
 // appendHost appends ss's form of an address: IPv4 dotted, IPv6 in
@@ -235,7 +247,7 @@ func (w *rowWriter) format(s *sockets.Socket) {
 		b = strconv.AppendUint(b, s.Peer&0xffffffff, 10)
 	} else {
 		only := s.Family == sockets.Inet6 && v6Only(s)
-		b = appendHost(b, s.Local.Addr(), only)
+		b = w.appendHost(b, s.Local.Addr(), only)
 		if s.Zone != 0 {
 			b = append(b, '%')
 			b = w.appendIfName(b, s.Zone)
@@ -244,7 +256,7 @@ func (w *rowWriter) format(s *sockets.Socket) {
 		w.at[colServ] = len(b)
 		b = w.appendService(b, s, s.Local.Port())
 		w.at[colRAddr] = len(b)
-		b = appendHost(b, s.Remote.Addr(), only)
+		b = w.appendHost(b, s.Remote.Addr(), only)
 		b = append(b, ':')
 		w.at[colRServ] = len(b)
 		b = w.appendService(b, s, s.Remote.Port())

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,6 +43,9 @@ type Env struct {
 	Filter filter.Options
 	// Host is the host name JSON output carries.
 	Host string
+	// Resolve names addresses for -r (reverse DNS); nil leaves them
+	// numeric.
+	Resolve func(ctx context.Context, addrs []netip.Addr) map[netip.Addr]string
 }
 
 // Run runs ss's command line args (without the program name) and
@@ -144,10 +148,40 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		}
 		return code
 	}
-	if err := writeTable(out, o, &env.Names, env.Screen, socks); err != nil {
+	nm := env.Names
+	if o.Resolve && env.Resolve != nil {
+		nm.Host = resolveHosts(ctx, env.Resolve, socks)
+	}
+	if err := writeTable(out, o, &nm, env.Screen, socks); err != nil {
 		return exitError
 	}
 	return code
+}
+
+// resolveHosts asks resolve for the names of every address of socks at
+// once, and returns the lookup of the answers.
+func resolveHosts(ctx context.Context, resolve func(context.Context, []netip.Addr) map[netip.Addr]string, socks []sockets.Socket) func(netip.Addr) string {
+	seen := make(map[netip.Addr]bool)
+	var addrs []netip.Addr
+	for i := range socks {
+		s := &socks[i]
+		if s.Family == sockets.Local {
+			continue
+		}
+		for _, a := range [2]netip.Addr{s.Local.Addr(), s.Remote.Addr()} {
+			if !a.IsUnspecified() && !seen[a] {
+				seen[a] = true
+				addrs = append(addrs, a)
+			}
+		}
+	}
+	found := resolve(ctx, addrs)
+	return func(a netip.Addr) string {
+		if name, ok := found[a]; ok {
+			return name
+		}
+		return found[a.Unmap().WithZone("")]
+	}
 }
 
 // errorf writes one "ss: ..." line to standard error.

@@ -129,3 +129,21 @@ func TestRunFilterAndJSON(t *testing.T) {
 		t.Errorf("--format=json: exit %d, %q", code, out)
 	}
 }
+
+func TestRunResolve(t *testing.T) {
+	src := &fakeSource{socks: population()[2:3]}
+	var out, errOut bytes.Buffer
+	var asked []netip.Addr
+	env := &Env{Stdout: &out, Stderr: &errOut, Screen: -1,
+		Source: func(sockets.SourceOptions) (sockets.Source, error) { return src, nil },
+		Resolve: func(_ context.Context, addrs []netip.Addr) map[netip.Addr]string {
+			asked = addrs
+			return map[netip.Addr]string{netip.MustParseAddr("10.0.0.2"): "peer.example"}
+		}}
+	if code := Run(context.Background(), env, []string{"-tnrH"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if out.String() != "ESTAB 0      0      10.0.0.1:22 peer.example:40000\n" || len(asked) != 2 {
+		t.Errorf("-r: %q, asked %v", out.String(), asked)
+	}
+}
