@@ -82,6 +82,8 @@ func TestFilterErrorChinese(t *testing.T) {
 		{[]string{"-tan", "( sport = :22"}, "过滤表达式：缺少 )，位于表达式末尾"},
 		{[]string{"-tan", "dev > 2"}, `过滤表达式：dev 只能用 = 或 !=，位于 ">"（第 4 个字节）`},
 		{[]string{"-tan", "state bogus"}, `过滤表达式：未知的状态 "bogus"`},
+		{[]string{"-tan", "rtt > fast"}, `过滤表达式：这里应当是一个时长（100ms、1.5s、250us；不带单位的数字表示毫秒），位于 "fast"`},
+		{[]string{"-tan", "delivery_rate > slow"}, `这里应当是以比特每秒计的速率`},
 	} {
 		_, _, err := execList(t, &Factory{Lang: "zh-CN"}, tc.args...)
 		var fe *FlagError

@@ -459,6 +459,11 @@ func listRender(in requestInput, req *listRequest, showProgram bool) error {
 		req.Filter.Internals |= x.want
 	}
 	r.Info, r.Memory = f.info, f.memory
+	if f.extended > 0 && r.Format != render.Table {
+		// What ss -e adds (shutdown, v6only, mark, cgroup id) has no
+		// column in a table, but is a field of the data formats.
+		req.Filter.Internals |= sockets.WantExtended
+	}
 	r.Timers = req.Timers
 	r.ShowProgram = showProgram || ((len(req.PIDs) > 0 || len(req.Programs) > 0) && !f.showPID)
 	r.ShowExe = f.exe

@@ -179,6 +179,8 @@ var filterMessages = map[string]string{
 	"cannot resolve cgroup paths here":          "cli.filter.msg.cgroups",
 	"cannot parse the mark (MARK or MARK/MASK)": "cli.filter.msg.mark",
 	"expected a number":                         "cli.filter.msg.number",
+	"expected a duration (100ms, 1.5s, 250us; a plain number is milliseconds)": "cli.filter.msg.duration",
+	"expected a rate in bits per second (10M, 1.5Gbps, 800kbps)":               "cli.filter.msg.rate",
 }
 
 // filterMessage returns the filter package's message msg in language

@@ -243,6 +243,31 @@ func (t *modernTable) appendRow(line []byte, s *sockets.Socket) []byte {
 			line = appendPad(line, t.colw[c]-cw)
 		}
 	}
+	line = append(line, '\n')
+	if t.o.Info || t.o.Memory {
+		line = t.appendInternals(line, s)
+	}
+	return line
+}
+
+// appendInternals appends, on an indented line of its own, what --info
+// and --memory show of s: ss -i's and ss -m's text, negotiated options
+// included, as ss -e prints them; nothing when the socket has none.
+func (t *modernTable) appendInternals(line []byte, s *sockets.Socket) []byte {
+	o := SSInfoOptions{Info: t.o.Info, Memory: t.o.Memory, Options: true, Numeric: t.o.Namer == nil}
+	if !SSInfoLine(s, o) {
+		return line
+	}
+	start := len(line)
+	line = append(line, modernSep...)
+	text := len(line)
+	line = AppendSSInfo(line, s, o)
+	if len(line) == text {
+		return line[:start]
+	}
+	if line[text] == ' ' { // every item of ss's text starts with one
+		line = append(line[:text], line[text+1:]...)
+	}
 	return append(line, '\n')
 }
 
