@@ -160,6 +160,9 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--json", "--format", "csv"}, "--json conflicts with --format csv"},
 		{[]string{"--lang", "fr"}, `unknown language "fr"`},
 		{[]string{"-tan", "1e-12"}, `bad interval "1e-12"`},
+		{[]string{"-tan", "--info", "--style", "linux"}, "--info does not apply to the linux layout"},
+		{[]string{"list", "--memory", "--style", "windows"}, "--memory does not apply to the windows layout"},
+		{[]string{"-s", "--info"}, "--info does not apply to -s"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
