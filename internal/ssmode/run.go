@@ -345,7 +345,16 @@ func (o *Options) query(env *Env) (collect.Query, error) {
 		f.Protos = f.Protos.With(sockets.Unix)
 	}
 	inet := f.Protos&^sockets.ProtoSet(0).With(sockets.Unix) != 0
-	switch v4, v6 := o.Families.has(famInet), o.Families.has(famInet6); {
+	v4, v6 := o.Families.has(famInet), o.Families.has(famInet6)
+	// ss dumps IPv4 then IPv6, but only the last family -4, -6 or -f
+	// named when it is one of them: "-4 -6" lists IPv6 sockets alone.
+	if o.HasPreferred && o.Preferred == famInet {
+		v6 = false
+	}
+	if o.HasPreferred && o.Preferred == famInet6 {
+		v4 = false
+	}
+	switch {
 	case v4 && !v6:
 		f.Families = sockets.FamilySet(0).With(sockets.Inet)
 	case v6 && !v4:

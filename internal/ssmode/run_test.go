@@ -147,3 +147,18 @@ func TestRunResolve(t *testing.T) {
 		t.Errorf("-r: %q, asked %v", out.String(), asked)
 	}
 }
+
+// ss dumps only the family last named by -4, -6 or -f among IPv4 and
+// IPv6: "-4 -6" is IPv6 alone, "-6 -4" IPv4 alone.
+func TestRunPreferredFamily(t *testing.T) {
+	for _, c := range []struct{ args, has, hasNot string }{
+		{"-tanH -4 -6", "[::]:22", "10.0.0.1"},
+		{"-tanH -6 -4", "10.0.0.1:22", "[::]"},
+		{"-tanH -4 -x", "10.0.0.1:22", "[::]"},
+	} {
+		out, _, _ := runFake(t, &fakeSource{socks: population()}, strings.Fields(c.args)...)
+		if !strings.Contains(out, c.has) || strings.Contains(out, c.hasNot) {
+			t.Errorf("%s:\n%s\nwant %s, not %s", c.args, out, c.has, c.hasNot)
+		}
+	}
+}
