@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/sockscope/sockscope/internal/sockets"
 	"github.com/sockscope/sockscope/internal/testutil"
 )
@@ -72,7 +74,7 @@ func TestIntegrationSSPersonality(t *testing.T) {
 		{"-ta"}, {"-tua"}, {"-tlp"}, // services named from /etc/services
 		{"-tano"}, {"-tane"}, {"-uane"}, {"-tanoe"},
 		{"-tni"}, {"-tmo"}, {"-tanim"}, {"-uanm"}, {"-tanimO"}, {"-taniemo"},
-		{}, {"-n"}, {"-ntp"},
+		{}, {"-n"}, {"-ntp"}, {"-wa"}, {"-wanp"}, {"-waoe"}, {"-A", "raw,udp", "-a"},
 	}
 	for _, args := range forms {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
@@ -103,7 +105,7 @@ func compareTries(t *testing.T, args []string, read func(prog string) string, re
 }
 
 // namedServices adds listeners on ports services(5) names (x11, domain)
-// to ns, for ss to name without -n.
+// to ns, for ss to name without -n, and raw sockets.
 func namedServices(t *testing.T, ns *testutil.NetNS) {
 	t.Helper()
 	err := ns.Do(func() error {
@@ -121,6 +123,14 @@ func namedServices(t *testing.T, ns *testutil.NetNS) {
 			return err
 		}
 		t.Cleanup(func() { u.Close() })
+		// Raw sockets: ss names them by protocol (icmp, ipv6-icmp).
+		for _, fam := range []struct{ domain, proto int }{{unix.AF_INET, unix.IPPROTO_ICMP}, {unix.AF_INET6, unix.IPPROTO_ICMPV6}} {
+			fd, err := unix.Socket(fam.domain, unix.SOCK_RAW, fam.proto)
+			if err != nil {
+				return err
+			}
+			t.Cleanup(func() { unix.Close(fd) })
+		}
 		return nil
 	})
 	if err != nil {

@@ -132,6 +132,7 @@ func ssEnv(io *iostreams.IOStreams) *ssmode.Env {
 		Attribute: attribute,
 		Host:      host,
 		Resolve:   (&names.Resolver{}).Resolve,
+		RawDiag:   ssmode.RawDiagLoaded,
 		Names: ssmode.Names{
 			Services:    services,
 			EphemeralLo: int(ports.Low), EphemeralHi: int(ports.High),

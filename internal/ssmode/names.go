@@ -84,3 +84,12 @@ func CgroupMount(mounts []byte) string {
 	}
 	return ""
 }
+
+// RawDiagLoaded reports whether the kernel's raw_diag module is loaded,
+// so that ss lists raw sockets over sock_diag rather than from
+// /proc/net/raw (Names.RawDiag). Ask after the listing: a sock_diag
+// request for raw sockets loads the module where it can be loaded.
+func RawDiagLoaded() bool {
+	_, err := os.Stat("/sys/module/raw_diag")
+	return err == nil
+}

@@ -42,10 +42,15 @@ type Names struct {
 	CgroupPath func(id uint64) string
 	// Host returns the name of an address for -r, "" for none.
 	Host func(a netip.Addr) string
+	// RawDiag says whether the kernel answers raw sockets over sock_diag
+	// (raw_diag). Without it ss reads /proc/net/raw, where a raw socket
+	// is named "raw" and has no timer or -e details; with it ss names one
+	// by its protocol.
+	RawDiag bool
 }
 
-// netid returns ss's Netid of s.
-func netid(s *sockets.Socket) string {
+// netid returns ss's Netid of s; rawDiag as in Names.
+func netid(s *sockets.Socket, rawDiag bool) string {
 	switch s.Proto {
 	case sockets.TCP:
 		return "tcp"
@@ -54,6 +59,9 @@ func netid(s *sockets.Socket) string {
 	case sockets.MPTCP:
 		return "mptcp"
 	case sockets.Raw:
+		if !rawDiag {
+			return "raw"
+		}
 		// ss names a raw socket by its protocol (INET_DIAG_PROTOCOL).
 		return protoName(s.Local.Port())
 	case sockets.Unix:
@@ -228,7 +236,7 @@ func (w *rowWriter) field(i int) []byte { return w.buf[w.at[i]:w.at[i+1]] }
 func (w *rowWriter) format(s *sockets.Socket) {
 	b := w.buf[:0]
 	w.at[colNetid] = 0
-	b = append(b, netid(s)...)
+	b = append(b, netid(s, w.names.RawDiag)...)
 	w.at[colState] = len(b)
 	b = append(b, stateName(s.State)...)
 	w.at[colRecvQ] = len(b)
@@ -352,6 +360,9 @@ func (w *rowWriter) appendExt(b []byte, s *sockets.Socket) []byte {
 		b = appendUsers(b, s.Processes)
 	}
 	inet := s.Family != sockets.Local
+	if s.Proto == sockets.Raw && !w.names.RawDiag {
+		return b // ss's /proc/net/raw reader prints nothing more
+	}
 	if inet && w.o.Timers {
 		b = appendTimer(b, s.Timer)
 	}

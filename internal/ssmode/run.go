@@ -43,6 +43,9 @@ type Env struct {
 	Filter filter.Options
 	// Host is the host name JSON output carries.
 	Host string
+	// RawDiag says, after the listing, whether raw sockets came over
+	// sock_diag (Names.RawDiag); nil means they did not.
+	RawDiag func() bool
 	// Resolve names addresses for -r (reverse DNS); nil leaves them
 	// numeric.
 	Resolve func(ctx context.Context, addrs []netip.Addr) map[netip.Addr]string
@@ -149,6 +152,9 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		return code
 	}
 	nm := env.Names
+	if env.RawDiag != nil {
+		nm.RawDiag = env.RawDiag()
+	}
 	if o.Resolve && env.Resolve != nil {
 		nm.Host = resolveHosts(ctx, env.Resolve, socks)
 	}
