@@ -76,6 +76,20 @@ func TestIntegrationSSPersonality(t *testing.T) {
 		{"-tni"}, {"-tmo"}, {"-tanim"}, {"-uanm"}, {"-tanimO"}, {"-taniemo"},
 		{}, {"-n"}, {"-ntp"}, {"-wa"}, {"-wanp"}, {"-waoe"}, {"-A", "raw,udp", "-a"},
 	}
+	// -N: both run outside the namespace and list it.
+	for _, args := range [][]string{{"-N", ns.Name, "-tanp"}, {"-tuan", "-N", ns.Name}, {"-s", "-N", ns.Name}, {"-N", ns.Name, "-wa"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			compareTries(t, args, func(prog string) string {
+				cmd := exec.Command(prog, args...)
+				cmd.Env = append(os.Environ(), "LANG=C", "LC_ALL=C")
+				stdout, stderr, code := run(t, cmd)
+				if code != 0 {
+					t.Fatalf("%s %q: exit %d\n%s", prog, args, code, stderr)
+				}
+				return string(stdout)
+			}, real, link)
+		})
+	}
 	for _, args := range forms {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			compareTries(t, args, func(prog string) string { return runIn(t, ns, prog, args...) }, real, link)
@@ -143,7 +157,7 @@ func namedServices(t *testing.T, ns *testutil.NetNS) {
 // whole machine, which other processes change, so only their shape is
 // compared.
 func compareSS(before, ours, after string, args []string) string {
-	if len(args) == 1 && args[0] == "-s" {
+	if len(args) > 0 && args[0] == "-s" {
 		b, o, a := strings.SplitN(before, "\n", 3), strings.SplitN(ours, "\n", 3), strings.SplitN(after, "\n", 3)
 		if len(o) != 3 || len(b) != 3 || len(a) != 3 {
 			return "not ss -s's form"
@@ -240,7 +254,7 @@ func TestIntegrationSSRefusals(t *testing.T) {
 	}{
 		{[]string{"-K"}, 1, "-K"},
 		{[]string{"-tE"}, 1, "-E"},
-		{[]string{"-N", "other"}, 1, "-N"},
+		{[]string{"-N", "sockscope-no-such-namespace"}, 1, "Cannot open network namespace"},
 		{[]string{"-Z"}, 1, "SELinux"},
 		{[]string{"-tT"}, 1, "-T"},
 		{[]string{"-q"}, 2, "invalid option"},

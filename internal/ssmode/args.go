@@ -180,6 +180,8 @@ type Options struct {
 	// SELinux is not enabled, as it never is for sockscope.
 	NoSELinux bool
 
+	// NetNS is -N's network namespace (a name under /var/run/netns).
+	NetNS string
 	// FilterFile is -F's argument ("-" is standard input).
 	FilterFile string
 	// Filter holds the words of the filter expression, after the
@@ -479,7 +481,7 @@ func (p *parser) option(opt, val string) error {
 	case "z", "Z":
 		o.NoSELinux = true
 	case "N":
-		o.unsupported("-N")
+		o.NetNS = val
 	case "--tipcinfo":
 		o.unsupported("--tipcinfo")
 	case "--tos":

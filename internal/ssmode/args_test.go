@@ -85,6 +85,9 @@ func TestParseFlags(t *testing.T) {
 	if o, err := Parse([]string{"-Z", "-q"}); err != nil || !o.NoSELinux {
 		t.Errorf("-Z: %v", err)
 	}
+	if o, err := Parse([]string{"-N", "blue", "-t"}); err != nil || o.NetNS != "blue" {
+		t.Errorf("-N: %v", err)
+	}
 	if o, err := Parse([]string{"--format=json", "-t"}); err != nil || o.Format != "json" {
 		t.Errorf("--format=json: %v", err)
 	}

@@ -81,6 +81,19 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		errorf(env, "%s: not supported by sockscope yet", strings.Join(o.Unsupported, ", "))
 		return exitError
 	}
+	if o.NetNS != "" {
+		leave, err := enterNetNS(o.NetNS)
+		if err != nil {
+			// ss's own words, without its name, as strerror says them.
+			msg := err.Error()
+			if msg != "" {
+				msg = strings.ToUpper(msg[:1]) + msg[1:]
+			}
+			fmt.Fprintf(env.Stderr, "Cannot open network namespace \"%s\": %s\n", o.NetNS, msg)
+			return exitError
+		}
+		defer leave()
+	}
 	out := bufio.NewWriterSize(env.Stdout, 64<<10)
 	defer out.Flush()
 	code := exitOK

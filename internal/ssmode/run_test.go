@@ -94,6 +94,7 @@ func TestRunRefusals(t *testing.T) {
 		says string
 	}{
 		{[]string{"-K"}, 1, "ss: -K: not supported by sockscope yet\n"},
+		{[]string{"-N", "sockscope-no-such-ns", "-t"}, 1, "Cannot open network namespace \"sockscope-no-such-ns\": No such file or directory\n"},
 		{[]string{"-tb", "-T"}, 1, "ss: -b, -T: not supported by sockscope yet\n"},
 		{[]string{"-z"}, 1, "ss: SELinux is not enabled.\n"},
 		{[]string{"--bogus"}, 2, "ss: unrecognized option '--bogus'\n"},

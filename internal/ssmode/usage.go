@@ -29,12 +29,13 @@ sockscope, run as ss: ss's options and table, from sockscope's own data.
    -H, --no-header     no header line
    -O, --oneline       one line per socket
    -F, --filter=FILE   read the filter from FILE ("-": standard input)
+   -N, --net=NAME      list the network namespace NAME (ip netns)
        --format=json   sockscope's JSON document instead of the table
 
    FILTER := [ state STATE-FILTER ] [ EXPRESSION ], as ss's; see
    sockscope's docs/filters.md.
 
-Not available (exit 1): -K, -E, -N, -T, -b, -D, -Z, -z, --tos,
+Not available (exit 1): -K, -E, -T, -b, -D, -Z, -z, --tos,
 --cgroup, --inet-sockopt, --tipcinfo; DCCP, SCTP, packet, netlink,
 vsock, TIPC and XDP sockets are never listed.
 `
