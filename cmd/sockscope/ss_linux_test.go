@@ -74,7 +74,7 @@ func TestIntegrationSSPersonality(t *testing.T) {
 		{"-ta"}, {"-tua"}, {"-tlp"}, // services named from /etc/services
 		{"-tano"}, {"-tane"}, {"-uane"}, {"-tanoe"},
 		{"-tni"}, {"-tmo"}, {"-tanim"}, {"-uanm"}, {"-tanimO"}, {"-taniemo"},
-		{}, {"-n"}, {"-ntp"}, {"-wa"}, {"-wanp"}, {"-waoe"}, {"-A", "raw,udp", "-a"},
+		{}, {"-n"}, {"-ntp"}, {"-tan", "--tos"}, {"-tuan", "--cgroup"}, {"-taneo", "--tos"}, {"-wa"}, {"-wanp"}, {"-waoe"}, {"-A", "raw,udp", "-a"},
 	}
 	// -N: both run outside the namespace and list it.
 	for _, args := range [][]string{{"-N", ns.Name, "-tanp"}, {"-tuan", "-N", ns.Name}, {"-s", "-N", ns.Name}, {"-N", ns.Name, "-wa"}} {

@@ -167,6 +167,8 @@ type Options struct {
 	Memory           bool // -m
 	Info             bool // -i
 	Processes        bool // -p
+	TOS              bool // --tos
+	Cgroup           bool // --cgroup
 	Summary          bool // -s
 	NoHeader         bool // -H
 	OneLine          bool // -O
@@ -485,9 +487,9 @@ func (p *parser) option(opt, val string) error {
 	case "--tipcinfo":
 		o.unsupported("--tipcinfo")
 	case "--tos":
-		o.unsupported("--tos")
+		o.TOS = true
 	case "--cgroup":
-		o.unsupported("--cgroup")
+		o.Cgroup = true
 	case "K":
 		o.unsupported("-K")
 	case "H":

@@ -369,6 +369,17 @@ func (w *rowWriter) appendExt(b []byte, s *sockets.Socket) []byte {
 	if w.o.Details > 0 {
 		b = w.appendDetails(b, s)
 	}
+	if in := s.Internals; inet && in != nil {
+		if w.o.TOS {
+			b = appendHexItem(b, " tos:", in.Has&sockets.HasTOS != 0, uint64(in.TOS))
+			b = appendHexItem(b, " tclass:", in.Has&sockets.HasTClass != 0, uint64(in.TClass))
+			b = appendHexItem(b, " class_id:", in.Has&sockets.HasClassID != 0, uint64(in.ClassID))
+		}
+		if w.o.Cgroup && in.Has&sockets.HasCgroupID != 0 {
+			b = append(b, " cgroup:"...)
+			b = append(b, w.cgroupPath(in.CgroupID)...)
+		}
+	}
 	if !inet {
 		if w.o.Memory && s.Internals != nil {
 			b = render.AppendSSMemory(b, s.Internals)
@@ -556,6 +567,19 @@ func (w *rowWriter) appendDetails(b []byte, s *sockets.Socket) []byte {
 		b = appendShutdown(b, in.Shutdown)
 	}
 	return b
+}
+
+// appendHexItem appends name and v as C's "%#x" where has says the
+// kernel sent it.
+func appendHexItem(b []byte, name string, has bool, v uint64) []byte {
+	if !has {
+		return b
+	}
+	b = append(b, name...)
+	if v != 0 {
+		b = append(b, "0x"...)
+	}
+	return strconv.AppendUint(b, v, 16)
 }
 
 // cgroupPath is ss's cg_id_to_path: the path, or "unreachable:ID" in hex.

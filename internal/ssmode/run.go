@@ -384,8 +384,11 @@ func (o *Options) query(env *Env) (collect.Query, error) {
 	}
 	f.States = kernelStates(o.States)
 	_ = inet
-	if o.Details > 0 {
+	if o.Details > 0 || o.Cgroup {
 		f.Internals |= sockets.WantExtended
+	}
+	if o.TOS {
+		f.Internals |= sockets.WantTOS
 	}
 	if o.Info {
 		f.Internals |= sockets.WantInfo

@@ -14,6 +14,8 @@ sockscope, run as ss: ss's options and table, from sockscope's own data.
    -e, --extended      uid, inode, cookie and what the kernel adds
    -m, --memory        socket memory
    -i, --info          TCP internals (tcp_info, congestion control)
+       --tos           TOS, traffic class and net_cls class id
+       --cgroup        the cgroup v2 path
    -p, --processes     the processes holding each socket
    -s, --summary       the socket counts of /proc/net/sockstat
    -4, --ipv4          IPv4 sockets only
@@ -35,7 +37,7 @@ sockscope, run as ss: ss's options and table, from sockscope's own data.
    FILTER := [ state STATE-FILTER ] [ EXPRESSION ], as ss's; see
    sockscope's docs/filters.md.
 
-Not available (exit 1): -K, -E, -T, -b, -D, -Z, -z, --tos,
---cgroup, --inet-sockopt, --tipcinfo; DCCP, SCTP, packet, netlink,
+Not available (exit 1): -K, -E, -T, -b, -D, -Z, -z,
+--inet-sockopt, --tipcinfo; DCCP, SCTP, packet, netlink,
 vsock, TIPC and XDP sockets are never listed.
 `
