@@ -69,7 +69,7 @@ func TestIntegrationSSPersonality(t *testing.T) {
 		{"-4", "-tan"}, {"-6", "-tan"}, {"-4"}, {"-6"}, {"-tuna"}, {"-uanp"}, {"-xap"},
 		{"-tn", "state", "established"}, {"-tan", "state", "time-wait"}, {"-tan", "exclude", "listening"},
 		{"-tan", "dport", "=", ":" + strconv.Itoa(port)}, {"-tan", "sport", "=", ":" + strconv.Itoa(port)},
-		{"-tan", "src", "127.0.0.1"}, {"-tan", "dst", "[::1]"}, {"-tanH", "state", "connected"},
+		{"-tan", "src", "127.0.0.1"}, {"-tan", "dst", "[::1]"}, {"-xa", "src", "*.sock"}, {"-xa", "src", "@*"}, {"-tanH", "state", "connected"},
 		{"-tan", "-A", "tcp"}, {"-A", "unix_stream,udp", "-a"}, {"--tcp", "--all", "--numeric", "--processes"},
 		{"-ta"}, {"-tua"}, {"-tlp"}, // services named from /etc/services
 		{"-tano"}, {"-tane"}, {"-uane"}, {"-tanoe"},

@@ -420,6 +420,9 @@ func (o *Options) query(env *Env) (collect.Query, error) {
 		}
 		return true
 	}
+	if o.HasPreferred && o.Preferred == famUnix {
+		words = unixHosts(words)
+	}
 	if len(words) > 0 {
 		fopts := env.Filter
 		e, err := filter.ParseArgs(words, &fopts)
@@ -454,6 +457,42 @@ func (o *Options) query(env *Env) (collect.Query, error) {
 }
 
 func slices0(s []string) []string { return append([]string(nil), s...) }
+
+// hasFamilyPrefix reports whether a host condition names its family.
+func hasFamilyPrefix(host string) bool {
+	for _, p := range []string{"unix:", "inet:", "inet6:", "link:", "netlink:", "vsock:"} {
+		if strings.HasPrefix(host, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// unixHosts writes "unix:" before the address of every src and dst
+// condition that names no family: ss reads such an address in its
+// preferred family, unix after -x or -f unix ("ss -x src '*.sock'").
+func unixHosts(words []string) []string {
+	var toks []string
+	for _, w := range words {
+		toks = append(toks, strings.Fields(w)...)
+	}
+	afterDir := false
+	for i, t := range toks {
+		core := strings.TrimLeft(t, "(!")
+		lead := t[:len(t)-len(core)]
+		switch lower := strings.ToLower(core); {
+		case lower == "src" || lower == "dst":
+			afterDir = true
+			continue
+		case afterDir && (core == "=" || core == "==" || lower == "eq"):
+			continue
+		case afterDir && core != "" && !hasFamilyPrefix(lower):
+			toks[i] = lead + "unix:" + core
+		}
+		afterDir = false
+	}
+	return toks
+}
 
 // kernelStates maps ss's state bits to the kernel's request: the same
 // bits, and request sockets with SYN-RECV. Bound-inactive TCP sockets

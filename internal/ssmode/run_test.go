@@ -163,3 +163,10 @@ func TestRunPreferredFamily(t *testing.T) {
 		}
 	}
 }
+
+func TestUnixHosts(t *testing.T) {
+	got := strings.Join(unixHosts([]string{"src *seq*", "or", "(dst", "=", "/tmp/x)", "and", "src", "unix:@a", "sport", "=", ":5", "dst", "/a:b"}), " ")
+	if got != "src unix:*seq* or (dst = unix:/tmp/x) and src unix:@a sport = :5 dst unix:/a:b" {
+		t.Errorf("%s", got)
+	}
+}
