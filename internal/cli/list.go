@@ -52,7 +52,8 @@ func listRun(ctx context.Context, f *Factory, req *listRequest) error {
 		if err != nil {
 			return err
 		}
-		meta := render.Meta{Host: host, Time: snap.Time, Unattributed: snap.Warnings.Unattributed}
+		meta := render.Meta{Host: host, Time: snap.Time, Unattributed: snap.Warnings.Unattributed,
+			Warnings: warningLines(snap.Warnings)}
 		if req.Interval > 0 {
 			meta.Round = round
 		}
@@ -105,7 +106,7 @@ func listPacked(ctx context.Context, f *Factory, c *collect.Collector, q *collec
 		return err
 	}
 	warn(f, snap.Warnings, req.Render.Lang)
-	meta := render.Meta{Host: host, Time: snap.Time}
+	meta := render.Meta{Host: host, Time: snap.Time, Warnings: warningLines(snap.Warnings)}
 	if err := render.WriteRows(out, packed.All(), meta, req.Render); err != nil {
 		return err
 	}
@@ -190,6 +191,20 @@ func explainNoPID(f *Factory, req *listRequest) {
 			f.note(i18n.T(req.Render.Lang, "cli.pid.netns", pid, theirs, ours))
 		}
 	}
+}
+
+// warningLines are the parts of a listing that failed, one line each, for
+// the JSON envelope: the errors' own text, which a program matches, not
+// the translated notes of stderr.
+func warningLines(w collect.Warnings) []string {
+	var lines []string
+	for _, e := range w.Partial {
+		lines = append(lines, e.Error())
+	}
+	if w.Attribution != nil {
+		lines = append(lines, "process attribution: "+w.Attribution.Error())
+	}
+	return lines
 }
 
 // goos is the operating system whose advice warn gives (sudo or

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/netip"
 	"runtime/debug"
@@ -316,6 +317,27 @@ func TestMatchProgram(t *testing.T) {
 	} {
 		if got := matchProgram(tt.p, []string{tt.name}); got != tt.want {
 			t.Errorf("matchProgram(%q, %q) = %v, want %v", tt.p.Name, tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestListJSONWarnings: what a listing could not see is in the JSON
+// envelope's warnings (as the error's own text) as well as on stderr.
+func TestListJSONWarnings(t *testing.T) {
+	partial := &sockets.PartialError{Errs: []error{errors.New("inet_diag dump raw: no such file or directory")}}
+	for _, args := range [][]string{{"-tan", "--format", "json"}, {"-tanp", "--json"}} {
+		src := &fakeSource{socks: tcpSocks(), err: partial, started: make(chan struct{})}
+		f := &Factory{Source: func(sockets.SourceOptions) (sockets.Source, error) { return src, nil }}
+		out, errOut, err := execList(t, f, args...)
+		if err != nil {
+			t.Fatalf("%q: %v", args, err)
+		}
+		var doc struct{ Warnings []string }
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatalf("%q: %v\n%s", args, err, out)
+		}
+		if !slices.Equal(doc.Warnings, []string{"inet_diag dump raw: no such file or directory"}) || !strings.Contains(errOut, "raw") {
+			t.Errorf("%q: warnings %q, stderr %q", args, doc.Warnings, errOut)
 		}
 	}
 }
