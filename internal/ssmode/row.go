@@ -47,6 +47,10 @@ type Names struct {
 	// is named "raw" and has no timer or -e details; with it ss names one
 	// by its protocol.
 	RawDiag bool
+
+	// v6only holds the cookies of the sockets known to be IPV6_V6ONLY
+	// beyond their internals.
+	v6only map[uint64]bool
 }
 
 // netid returns ss's Netid of s; rawDiag as in Names.
@@ -254,7 +258,7 @@ func (w *rowWriter) format(s *sockets.Socket) {
 		w.at[colRServ] = len(b)
 		b = strconv.AppendUint(b, s.Peer&0xffffffff, 10)
 	} else {
-		only := s.Family == sockets.Inet6 && v6Only(s)
+		only := s.Family == sockets.Inet6 && (v6Only(s) || w.names.v6only[s.Cookie])
 		b = w.appendHost(b, s.Local.Addr(), only)
 		if s.Zone != 0 {
 			b = append(b, '%')

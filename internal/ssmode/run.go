@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/sockscope/sockscope/internal/collect"
@@ -132,7 +134,20 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		return exitError
 	}
 	c := &collect.Collector{Source: src, Attribute: env.Attribute, PauseGC: true}
-	snap, err := c.Collect(ctx, &q, nil)
+	// A listing without owners or internals is kept packed (about 30
+	// bytes a socket, sockets.Packed) rather than as Sockets.
+	var (
+		snap   collect.Snapshot
+		all    iter.Seq[*sockets.Socket]
+		packed sockets.Packed
+	)
+	if !q.Owners && q.AfterOwners == nil && q.Kernel.Internals == 0 && o.Format == "" {
+		snap, err = c.Stream(ctx, &q, &packed)
+		all = packed.All()
+	} else {
+		snap, err = c.Collect(ctx, &q, nil)
+		all = slices.Values(pointers(snap.Sockets))
+	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return code
@@ -143,28 +158,32 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	for _, e := range snap.Warnings.Partial {
 		errorf(env, "%v", e)
 	}
-	socks := ssOrder(snap.Sockets)
+	socks := ssOrdered(all)
 	if o.Memory && o.Format == "" {
-		for i := range socks {
-			if in := socks[i].Internals; socks[i].Proto == sockets.Unix && (in == nil || in.Has&(sockets.HasSkMem|sockets.HasMemInfo) == 0) {
+		for s := range socks {
+			if in := s.Internals; s.Proto == sockets.Unix && (in == nil || in.Has&(sockets.HasSkMem|sockets.HasMemInfo) == 0) {
 				errorf(env, "-m: the memory of unix sockets is not available yet")
 				code = exitError
 				break
 			}
 		}
 	}
+	nm := env.Names
 	if q.Kernel.Internals&sockets.WantExtended == 0 {
-		markV6Only(ctx, src, q.Kernel, socks)
+		nm.v6only = v6OnlyCookies(ctx, src, q.Kernel, socks)
 	}
 	if o.Format == "json" {
+		var list []sockets.Socket
+		for s := range socks {
+			list = append(list, *s)
+		}
 		meta := render.Meta{Host: env.Host, Time: snap.Time, Unattributed: snap.Warnings.Unattributed}
-		if err := render.Write(out, socks, meta, render.Options{Format: render.JSON}); err != nil {
+		if err := render.Write(out, list, meta, render.Options{Format: render.JSON}); err != nil {
 			errorf(env, "%v", err)
 			return exitError
 		}
 		return code
 	}
-	nm := env.Names
 	if env.RawDiag != nil {
 		nm.RawDiag = env.RawDiag()
 	}
@@ -177,13 +196,21 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	return code
 }
 
+// pointers returns pointers to the elements of socks.
+func pointers(socks []sockets.Socket) []*sockets.Socket {
+	ps := make([]*sockets.Socket, len(socks))
+	for i := range socks {
+		ps[i] = &socks[i]
+	}
+	return ps
+}
+
 // resolveHosts asks resolve for the names of every address of socks at
 // once, and returns the lookup of the answers.
-func resolveHosts(ctx context.Context, resolve func(context.Context, []netip.Addr) map[netip.Addr]string, socks []sockets.Socket) func(netip.Addr) string {
+func resolveHosts(ctx context.Context, resolve func(context.Context, []netip.Addr) map[netip.Addr]string, socks iter.Seq[*sockets.Socket]) func(netip.Addr) string {
 	seen := make(map[netip.Addr]bool)
 	var addrs []netip.Addr
-	for i := range socks {
-		s := &socks[i]
+	for s := range socks {
 		if s.Family == sockets.Local {
 			continue
 		}
@@ -213,14 +240,14 @@ func errorf(env *Env, format string, args ...any) {
 }
 
 // writeTable lays socks out as ss does, measuring them all first.
-func writeTable(w *bufio.Writer, o *Options, names *Names, screen int, socks []sockets.Socket) error {
+func writeTable(w *bufio.Writer, o *Options, names *Names, screen int, socks iter.Seq[*sockets.Socket]) error {
 	t := NewTable(o, names, screen)
-	for i := range socks {
-		t.Measure(&socks[i])
+	for s := range socks {
+		t.Measure(s)
 	}
 	b := t.Header(make([]byte, 0, 64<<10))
-	for i := range socks {
-		b = t.AppendRow(b, &socks[i])
+	for s := range socks {
+		b = t.AppendRow(b, s)
 		if len(b) >= 60<<10 {
 			if _, err := w.Write(b); err != nil {
 				return err
@@ -256,49 +283,55 @@ func ssRank(s *sockets.Socket) int {
 	return r
 }
 
-// ssOrder returns socks in ss's order, keeping the order of each dump.
-func ssOrder(socks []sockets.Socket) []sockets.Socket {
-	sorted := true
-	for i := 1; i < len(socks); i++ {
-		if ssRank(&socks[i]) < ssRank(&socks[i-1]) {
+// ssOrdered yields the sockets of all in ss's order, keeping the order
+// of each dump: all as it is when it is in that order already (one
+// protocol, as a rule), else one pass over it for each rank present.
+// all must yield the same sockets each time it is ranged over.
+func ssOrdered(all iter.Seq[*sockets.Socket]) iter.Seq[*sockets.Socket] {
+	var present [10]bool
+	sorted, last := true, -1
+	for s := range all {
+		r := ssRank(s)
+		present[r] = true
+		if r < last {
 			sorted = false
+		}
+		last = r
+	}
+	if sorted {
+		return all
+	}
+	return func(yield func(*sockets.Socket) bool) {
+		for r := range present {
+			if !present[r] {
+				continue
+			}
+			for s := range all {
+				if ssRank(s) == r && !yield(s) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// v6OnlyCookies returns the cookies of the IPv6 sockets of socks with a
+// wildcard endpoint that are IPV6_V6ONLY: ss writes such an endpoint as
+// "*" unless the option is set. The option comes with the kernel's
+// extended attributes, which cost an allocation a socket: rather than
+// asking for them in the whole dump, they are asked for in a second,
+// small one of the sockets that can have such an endpoint (listening and
+// unconnected ones).
+func v6OnlyCookies(ctx context.Context, src sockets.Source, f sockets.Filter, socks iter.Seq[*sockets.Socket]) map[uint64]bool {
+	need := false
+	for s := range socks {
+		if wildcard6(s) {
+			need = true
 			break
 		}
 	}
-	if sorted {
-		return socks
-	}
-	var count [11]int
-	for i := range socks {
-		count[ssRank(&socks[i])+1]++
-	}
-	for i := 1; i < len(count); i++ {
-		count[i] += count[i-1]
-	}
-	out := make([]sockets.Socket, len(socks))
-	for i := range socks {
-		r := ssRank(&socks[i])
-		out[count[r]] = socks[i]
-		count[r]++
-	}
-	return out
-}
-
-// markV6Only reports IPV6_V6ONLY on the IPv6 sockets of socks with a
-// wildcard endpoint, which ss writes as "*" unless the option is set. The
-// option comes with the kernel's extended attributes, which cost an
-// allocation a socket: rather than asking for them in the whole dump,
-// they are asked for in a second, small one of the sockets that can have
-// such an endpoint (listening and unconnected ones).
-func markV6Only(ctx context.Context, src sockets.Source, f sockets.Filter, socks []sockets.Socket) {
-	need := 0
-	for i := range socks {
-		if wildcard6(&socks[i]) {
-			need++
-		}
-	}
-	if need == 0 {
-		return
+	if !need {
+		return nil
 	}
 	f.Families = sockets.FamilySet(0).With(sockets.Inet6)
 	f.Protos &^= sockets.ProtoSet(0).With(sockets.Unix)
@@ -310,28 +343,15 @@ func markV6Only(ctx context.Context, src sockets.Source, f sockets.Filter, socks
 	}
 	more, err := src.Snapshot(ctx, f, nil)
 	if err != nil && len(more) == 0 {
-		return
+		return nil
 	}
-	only := make(map[uint64]bool, len(more))
+	only := make(map[uint64]bool)
 	for i := range more {
 		if in := more[i].Internals; in != nil && in.Has&sockets.HasV6Only != 0 && in.V6Only {
 			only[more[i].Cookie] = true
 		}
 	}
-	if len(only) == 0 {
-		return
-	}
-	for i := range socks {
-		s := &socks[i]
-		if !wildcard6(s) || !only[s.Cookie] {
-			continue
-		}
-		if s.Internals == nil {
-			s.Internals = &sockets.Internals{}
-		}
-		s.Internals.Has |= sockets.HasV6Only
-		s.Internals.V6Only = true
-	}
+	return only
 }
 
 // wildcard6 reports whether s is an IPv6 socket with an endpoint that is
