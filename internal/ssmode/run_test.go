@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
@@ -168,5 +169,25 @@ func TestUnixHosts(t *testing.T) {
 	got := strings.Join(unixHosts([]string{"src *seq*", "or", "(dst", "=", "/tmp/x)", "and", "src", "unix:@a", "sport", "=", ":5", "dst", "/a:b"}), " ")
 	if got != "src unix:*seq* or (dst = unix:/tmp/x) and src unix:@a sport = :5 dst unix:/a:b" {
 		t.Errorf("%s", got)
+	}
+}
+
+func TestSSOrdered(t *testing.T) {
+	socks := population() // tcp6, tcp6, tcp4, udp4, unix, unix
+	var got []string
+	for s := range ssOrdered(slices.Values(pointers(socks))) {
+		got = append(got, netid(s, false)+" "+s.Family.String())
+	}
+	want := []string{"u_str unix", "u_dgr unix", "udp inet", "tcp inet", "tcp inet6", "tcp inet6"}
+	if !slices.Equal(got, want) {
+		t.Errorf("order %q, want %q", got, want)
+	}
+	sorted := pointers(socks[2:4]) // tcp4 after udp4: out of order
+	n := 0
+	for range ssOrdered(slices.Values(sorted)) {
+		n++
+	}
+	if n != 2 {
+		t.Errorf("%d sockets yielded of 2", n)
 	}
 }
