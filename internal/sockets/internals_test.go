@@ -146,7 +146,7 @@ func TestDecodeInternalsMask(t *testing.T) {
 
 // tcpInfoOf returns the INET_DIAG_INFO payload of the cubic client in the
 // fixture.
-func tcpInfoOf(t *testing.T) []byte {
+func tcpInfoOf(t testing.TB) []byte {
 	t.Helper()
 	it := netlink.NewDump(readFixture(t, "../netlink-internals/tcp-inet.bin"), 0, 0)
 	for it.Next() {
@@ -428,4 +428,31 @@ func FuzzDecodeTCPInfo(f *testing.F) {
 		}
 		_ = decodeCong(b)
 	})
+}
+
+// BenchmarkDecodeInetDiagInfo decodes a synthetic dump of 100k TCP
+// sockets that each carry what ss -tim asks for: tcp_info of the newest
+// layout, the congestion algorithm and the socket's memory.
+func BenchmarkDecodeInetDiagInfo(b *testing.B) {
+	const n = 100_000
+	attrs := slices.Concat(netlink.AppendAttr(nil, inetDiagInfo, tcpInfoOf(b)),
+		netlink.AppendAttr(nil, inetDiagCong, []byte("cubic\x00")),
+		netlink.AppendAttr(nil, inetDiagSkMemInfo, make([]byte, 4*skMemVars)))
+	var buf []byte
+	for i := range n {
+		m := inetMsg{state: Established, local: ap4(uint16(i)), remote: ap4(443), ino: uint32(i), attrs: attrs}
+		buf = append(buf, nlMessage(sockDiagByFamily, m.payload())...)
+	}
+	buf = append(buf, nlMessage(netlink.MsgDone, errPayload(0))...)
+	dst := make([]Socket, 0, n)
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	for b.Loop() {
+		it := netlink.NewDump(buf, 0, 0)
+		var err error
+		if dst, err = appendInetDiagExt(dst[:0], &it, TCP, 0, WantInfo|WantMemory); err != nil || len(dst) != n {
+			b.Fatalf("%d sockets, %v", len(dst), err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/socket")
 }
