@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/sockscope/sockscope/internal/collect"
 	"github.com/sockscope/sockscope/internal/filter"
@@ -133,6 +134,20 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		errorf(env, "%v", err)
 		return exitError
 	}
+	// Whether an IPv6 socket with a wildcard endpoint is listed is noted
+	// as the dump goes (the dumps of two parts may run at once).
+	var wildcard atomic.Bool
+	if keep := q.AfterDump; keep != nil {
+		q.AfterDump = func(s *sockets.Socket) bool {
+			if !keep(s) {
+				return false
+			}
+			if wildcard6(s) {
+				wildcard.Store(true)
+			}
+			return true
+		}
+	}
 	c := &collect.Collector{Source: src, Attribute: env.Attribute, PauseGC: true}
 	// A listing without owners or internals is kept packed (about 30
 	// bytes a socket, sockets.Packed) rather than as Sockets.
@@ -158,7 +173,7 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	for _, e := range snap.Warnings.Partial {
 		errorf(env, "%v", e)
 	}
-	socks := ssOrdered(all)
+	socks := ssOrdered(all, q.Kernel.Protos)
 	if o.Memory && o.Format == "" {
 		for s := range socks {
 			if in := s.Internals; s.Proto == sockets.Unix && (in == nil || in.Has&(sockets.HasSkMem|sockets.HasMemInfo) == 0) {
@@ -170,7 +185,7 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	}
 	nm := env.Names
 	if q.Kernel.Internals&sockets.WantExtended == 0 {
-		nm.v6only = v6OnlyCookies(ctx, src, q.Kernel, socks)
+		nm.v6only = v6OnlyCookies(ctx, src, q.Kernel, wildcard.Load())
 	}
 	if o.Format == "json" {
 		var list []sockets.Socket
@@ -284,10 +299,14 @@ func ssRank(s *sockets.Socket) int {
 }
 
 // ssOrdered yields the sockets of all in ss's order, keeping the order
-// of each dump: all as it is when it is in that order already (one
-// protocol, as a rule), else one pass over it for each rank present.
-// all must yield the same sockets each time it is ranged over.
-func ssOrdered(all iter.Seq[*sockets.Socket]) iter.Seq[*sockets.Socket] {
+// of each dump: all as it is when it is in that order already (the dumps
+// of one protocol, listed IPv4 first, as protos says; or as one pass
+// finds), else one pass over it for each rank present. all must yield
+// the same sockets each time it is ranged over.
+func ssOrdered(all iter.Seq[*sockets.Socket], protos sockets.ProtoSet) iter.Seq[*sockets.Socket] {
+	if protos != 0 && protos&(protos-1) == 0 {
+		return all
+	}
 	var present [10]bool
 	sorted, last := true, -1
 	for s := range all {
@@ -315,21 +334,14 @@ func ssOrdered(all iter.Seq[*sockets.Socket]) iter.Seq[*sockets.Socket] {
 	}
 }
 
-// v6OnlyCookies returns the cookies of the IPv6 sockets of socks with a
-// wildcard endpoint that are IPV6_V6ONLY: ss writes such an endpoint as
+// v6OnlyCookies returns, where need says a listed IPv6 socket has a
+// wildcard endpoint, the cookies of those that are IPV6_V6ONLY: ss writes such an endpoint as
 // "*" unless the option is set. The option comes with the kernel's
 // extended attributes, which cost an allocation a socket: rather than
 // asking for them in the whole dump, they are asked for in a second,
 // small one of the sockets that can have such an endpoint (listening and
 // unconnected ones).
-func v6OnlyCookies(ctx context.Context, src sockets.Source, f sockets.Filter, socks iter.Seq[*sockets.Socket]) map[uint64]bool {
-	need := false
-	for s := range socks {
-		if wildcard6(s) {
-			need = true
-			break
-		}
-	}
+func v6OnlyCookies(ctx context.Context, src sockets.Source, f sockets.Filter, need bool) map[uint64]bool {
 	if !need {
 		return nil
 	}

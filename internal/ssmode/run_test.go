@@ -175,7 +175,7 @@ func TestUnixHosts(t *testing.T) {
 func TestSSOrdered(t *testing.T) {
 	socks := population() // tcp6, tcp6, tcp4, udp4, unix, unix
 	var got []string
-	for s := range ssOrdered(slices.Values(pointers(socks))) {
+	for s := range ssOrdered(slices.Values(pointers(socks)), sockets.AllProtos) {
 		got = append(got, netid(s, false)+" "+s.Family.String())
 	}
 	want := []string{"u_str unix", "u_dgr unix", "udp inet", "tcp inet", "tcp inet6", "tcp inet6"}
@@ -184,7 +184,7 @@ func TestSSOrdered(t *testing.T) {
 	}
 	sorted := pointers(socks[2:4]) // tcp4 after udp4: out of order
 	n := 0
-	for range ssOrdered(slices.Values(sorted)) {
+	for range ssOrdered(slices.Values(sorted), sockets.AllProtos) {
 		n++
 	}
 	if n != 2 {
