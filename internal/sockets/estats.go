@@ -15,10 +15,12 @@ import (
 // microseconds (except the fine RTT block), windows in bytes where Linux
 // counts segments, counters from the moment collection was turned on
 // rather than from the connection's start. What has no counterpart is
-// left zero: ato, the last_* times, pacing and delivery rates,
-// delivered, lost, sacked, unacked and retrans in flight, rcv_rtt,
-// rcv_space, rcv_ssthresh, pmtu, rcv_mss, the congestion algorithm, the
-// options other than window scaling.
+// named in TCPInfo.Missing (and left zero), so that it shows as absent,
+// not as a measured 0: ca_state, retransmits, probes, ato, the last_*
+// times, pacing and delivery rates, delivered, lost, sacked, unacked and
+// retrans in flight, rcv_rtt, rcv_space, rcv_ssthresh, pmtu, rcv_mss,
+// app_limited, the options other than window scaling; and the
+// congestion algorithm, which the source does not report at all.
 
 // estatsInfo are the blocks the Windows source reads for WantInfo. A
 // connection gets a TCPInfo only when every one of them was read, so that
@@ -32,6 +34,27 @@ var estatsInfo = iphlp.EStatsSet(0).
 	With(iphlp.EStatsRec).
 	With(iphlp.EStatsObsRec).
 	With(iphlp.EStatsFineRTT)
+
+// estatsFilled are the fields of tcp_info estatsTCPInfo fills.
+var estatsFilled = [...]TCPField{
+	TCPFieldState, TCPFieldBackoff, TCPFieldOptWScale, TCPFieldSndWScale, TCPFieldRcvWScale,
+	TCPFieldRTO, TCPFieldSndMSS, TCPFieldAdvMSS, TCPFieldReordering,
+	TCPFieldRTT, TCPFieldRTTVar, TCPFieldMinRTT, TCPFieldSndCwnd, TCPFieldSndSSThresh,
+	TCPFieldTotalRetrans, TCPFieldBytesRetrans, TCPFieldDSACKDups,
+	TCPFieldBytesSent, TCPFieldBytesAcked, TCPFieldBytesReceived,
+	TCPFieldSegsOut, TCPFieldSegsIn, TCPFieldDataSegsOut, TCPFieldDataSegsIn,
+	TCPFieldRwndLimited, TCPFieldBusyTime, TCPFieldNotsentBytes, TCPFieldSndWnd, TCPFieldRcvWnd,
+}
+
+// estatsMissing is every field of tcp_info but estatsFilled: what the
+// Windows source cannot tell.
+var estatsMissing = func() TCPFieldSet {
+	s := AllTCPFields()
+	for _, f := range estatsFilled {
+		s = s.Without(f)
+	}
+	return s
+}()
 
 // estatsRowLen is the longest row estatsRow makes.
 const estatsRowLen = 52
@@ -84,7 +107,7 @@ func estatsTCPInfo(e *iphlp.TCPEStats, st State, t *TCPInfo) bool {
 	if e.Has&estatsInfo != estatsInfo {
 		return false
 	}
-	*t = TCPInfo{Len: TCPInfoLenRcvWnd, State: uint8(st)}
+	*t = TCPInfo{Len: TCPInfoLenRcvWnd, Missing: estatsMissing, State: uint8(st)}
 	p, f, c := &e.Path, &e.FineRTT, &e.SndCong
 	t.RTO = msToUs(p.CurRto)
 	t.Backoff = uint8(min(p.CurTimeoutCount, math.MaxUint8))
@@ -101,6 +124,10 @@ func estatsTCPInfo(e *iphlp.TCPEStats, st State, t *TCPInfo) bool {
 	if mss := p.CurMss; mss > 0 {
 		t.SndCwnd = c.CurCwnd / mss
 		t.SndSSThresh = c.CurSsthresh / mss
+	} else {
+		// Windows counts the windows in bytes: without an MSS there
+		// is no count of segments to give.
+		t.Missing = t.Missing.With(TCPFieldSndCwnd).With(TCPFieldSndSSThresh)
 	}
 	t.TotalRetrans = p.PktsRetrans
 	t.BytesRetrans = uint64(p.BytesRetrans)

@@ -74,7 +74,7 @@ func TestEStatsTCPInfo(t *testing.T) {
 		t.Fatal("not mapped with every block read")
 	}
 	want := TCPInfo{
-		Len: TCPInfoLenRcvWnd, State: uint8(Established),
+		Len: TCPInfoLenRcvWnd, Missing: estatsMissing, State: uint8(Established),
 		RTO: 300000, SndMSS: 1460, AdvMSS: 1460, Reordering: 3,
 		RTT: 1234, RTTVar: 321, MinRTT: 900, // the fine block, µs
 		SndCwnd: 10, SndSSThresh: 0xffffffff / 1460,
@@ -101,14 +101,63 @@ func TestEStatsTCPInfo(t *testing.T) {
 	}
 	// No MSS (not established yet): no window in segments.
 	e.Path.CurMss = 0
-	if estatsTCPInfo(&e, SynSent, &got); got.SndCwnd != 0 || got.SndSSThresh != 0 || got.State != uint8(SynSent) {
-		t.Errorf("cwnd %d ssthresh %d state %d without an MSS", got.SndCwnd, got.SndSSThresh, got.State)
+	if estatsTCPInfo(&e, SynSent, &got); got.SndCwnd != 0 || got.SndSSThresh != 0 || got.State != uint8(SynSent) ||
+		got.Known(TCPFieldSndCwnd) || got.Known(TCPFieldSndSSThresh) || !got.Known(TCPFieldRTO) {
+		t.Errorf("cwnd %d (known %v) ssthresh %d (known %v) state %d without an MSS",
+			got.SndCwnd, got.Known(TCPFieldSndCwnd), got.SndSSThresh, got.Known(TCPFieldSndSSThresh), got.State)
 	}
 	// Saturation: an RTO of more than 71 minutes in µs, queues past 4 GiB.
 	e.Path.CurRto = math.MaxUint32
 	e.SendBuff.CurAppWQueue = 1 << 40
 	if estatsTCPInfo(&e, Established, &got); got.RTO != math.MaxUint32 || got.NotsentBytes != math.MaxUint32 {
 		t.Errorf("RTO %d, notsent %d: not saturated", got.RTO, got.NotsentBytes)
+	}
+}
+
+// TestEStatsTCPInfoKnown: the fields Windows has no counterpart for are
+// not Known, though Len reaches them, and read as zero; those it maps
+// are.
+func TestEStatsTCPInfoKnown(t *testing.T) {
+	e := estatsFixture()
+	var got TCPInfo
+	if !estatsTCPInfo(&e, Established, &got) {
+		t.Fatal("not mapped")
+	}
+	for _, f := range []TCPField{
+		TCPFieldCAState, TCPFieldRetransmits, TCPFieldProbes, TCPFieldATO, TCPFieldRcvMSS,
+		TCPFieldUnacked, TCPFieldSacked, TCPFieldLost, TCPFieldRetrans, TCPFieldFackets,
+		TCPFieldLastDataSent, TCPFieldLastAckSent, TCPFieldLastDataRecv, TCPFieldLastAckRecv,
+		TCPFieldPMTU, TCPFieldRcvSSThresh, TCPFieldRcvRTT, TCPFieldRcvSpace,
+		TCPFieldPacingRate, TCPFieldMaxPacingRate, TCPFieldDeliveryRate, TCPFieldDeliveryRateAppLimited,
+		TCPFieldFastOpenClientFail, TCPFieldSndbufLimited, TCPFieldDelivered, TCPFieldDeliveredCE,
+		TCPFieldReordSeen, TCPFieldRcvOOOPack,
+		TCPFieldOptTimestamps, TCPFieldOptSACK, TCPFieldOptECN, TCPFieldOptECNSeen, TCPFieldOptSynData,
+		TCPFieldOptUSec, TCPFieldOptTFOChild,
+		TCPFieldRehash, TCPFieldTotalRTO, TCPFieldReceivedCE, TCPFieldOptions2,
+	} {
+		if got.Known(f) {
+			t.Errorf("field %d known from Windows", f)
+		}
+	}
+	n := 0
+	for f := range tcpFieldCount {
+		if got.Known(f) {
+			n++
+		}
+	}
+	for _, f := range estatsFilled {
+		if !got.Known(f) {
+			t.Errorf("field %d mapped but not known", f)
+		}
+	}
+	if n != len(estatsFilled) {
+		t.Errorf("%d fields known, %d mapped", n, len(estatsFilled))
+	}
+	// What is not known reads as zero.
+	for f := range tcpFieldCount {
+		if v, name := tcpFieldValue(t, &got, f); !got.Known(f) && v != 0 {
+			t.Errorf("%s (field %d) not known but %d", name, f, v)
+		}
 	}
 }
 

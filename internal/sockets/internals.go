@@ -6,7 +6,8 @@ package sockets
 // source fills them from inet_diag extensions when a Filter asks
 // (Filter.Internals); the Windows source maps GetPerTcpConnectionEStats
 // into TCPInfo. Every field a source did not report is absent (its Has
-// bit clear), never a zero that looks measured.
+// bit clear; within tcp_info, TCPInfo.Known false), never a zero that
+// looks measured.
 
 import "encoding/binary"
 
@@ -120,13 +121,19 @@ const (
 // 6.18, field for field, with the kernel's units (microseconds for rtt,
 // rto, ato; bytes per second for rates). The struct grew over the years;
 // Len is how many bytes of it the kernel sent, and a field that lies
-// beyond Len is absent: test it with Has (or the field's offset) before
-// reading it. The Windows source sets Len to cover what it mapped and
-// leaves the rest zero.
+// beyond Len is absent. A source that maps another OS's statistics
+// (Windows) fills only some of the fields within Len and names the others
+// in Missing. Test a field with Known before reading it; a field that is
+// not known is zero.
 type TCPInfo struct {
 	// Len is the number of bytes of struct tcp_info the source filled;
 	// see the TCPInfoLen* sizes.
 	Len uint16
+
+	// Missing are the fields within Len the source did not fill. It is
+	// empty for Linux, whose kernel sends a prefix of the struct: every
+	// field up to Len is there.
+	Missing TCPFieldSet
 
 	State       uint8 // tcpi_state, a TCP State
 	CAState     uint8 // tcpi_ca_state: 0 open, 1 disorder, 2 cwr, 3 recovery, 4 loss
@@ -245,8 +252,231 @@ const (
 )
 
 // Has reports whether the source filled tcp_info at least through the
-// field that ends at byte end (one of the TCPInfoLen* sizes).
+// field that ends at byte end (one of the TCPInfoLen* sizes). It speaks
+// of the length alone: a field Missing names is absent even so; Known
+// tells of one field.
 func (t *TCPInfo) Has(end int) bool { return int(t.Len) >= end }
+
+// Known reports whether the source filled the field f: Len reaches its
+// end and Missing does not name it.
+func (t *TCPInfo) Known(f TCPField) bool {
+	return f < tcpFieldCount && int(t.Len) >= int(tcpFieldEnd[f]) && !t.Missing.Has(f)
+}
+
+// TCPField names a field of TCPInfo, one of its Options bits each, for
+// Known and Missing.
+type TCPField uint8
+
+// The fields of TCPInfo, in the order of struct tcp_info.
+const (
+	TCPFieldState TCPField = iota
+	TCPFieldCAState
+	TCPFieldRetransmits
+	TCPFieldProbes
+	TCPFieldBackoff
+	TCPFieldOptTimestamps // the OptTimestamps bit of Options
+	TCPFieldOptSACK
+	TCPFieldOptWScale
+	TCPFieldOptECN
+	TCPFieldOptECNSeen
+	TCPFieldOptSynData
+	TCPFieldOptUSec
+	TCPFieldOptTFOChild
+	TCPFieldSndWScale
+	TCPFieldRcvWScale
+	TCPFieldDeliveryRateAppLimited
+	TCPFieldFastOpenClientFail
+	TCPFieldRTO
+	TCPFieldATO
+	TCPFieldSndMSS
+	TCPFieldRcvMSS
+	TCPFieldUnacked
+	TCPFieldSacked
+	TCPFieldLost
+	TCPFieldRetrans
+	TCPFieldFackets
+	TCPFieldLastDataSent
+	TCPFieldLastAckSent
+	TCPFieldLastDataRecv
+	TCPFieldLastAckRecv
+	TCPFieldPMTU
+	TCPFieldRcvSSThresh
+	TCPFieldRTT
+	TCPFieldRTTVar
+	TCPFieldSndSSThresh
+	TCPFieldSndCwnd
+	TCPFieldAdvMSS
+	TCPFieldReordering
+	TCPFieldRcvRTT
+	TCPFieldRcvSpace
+	TCPFieldTotalRetrans
+	TCPFieldPacingRate
+	TCPFieldMaxPacingRate
+	TCPFieldBytesAcked
+	TCPFieldBytesReceived
+	TCPFieldSegsOut
+	TCPFieldSegsIn
+	TCPFieldNotsentBytes
+	TCPFieldMinRTT
+	TCPFieldDataSegsIn
+	TCPFieldDataSegsOut
+	TCPFieldDeliveryRate
+	TCPFieldBusyTime
+	TCPFieldRwndLimited
+	TCPFieldSndbufLimited
+	TCPFieldDelivered
+	TCPFieldDeliveredCE
+	TCPFieldBytesSent
+	TCPFieldBytesRetrans
+	TCPFieldDSACKDups
+	TCPFieldReordSeen
+	TCPFieldRcvOOOPack
+	TCPFieldSndWnd
+	TCPFieldRcvWnd
+	TCPFieldRehash
+	TCPFieldTotalRTO
+	TCPFieldTotalRTORecoveries
+	TCPFieldTotalRTOTime
+	TCPFieldReceivedCE
+	TCPFieldDeliveredE1Bytes
+	TCPFieldDeliveredE0Bytes
+	TCPFieldDeliveredCEBytes
+	TCPFieldReceivedE1Bytes
+	TCPFieldReceivedE0Bytes
+	TCPFieldReceivedCEBytes
+	TCPFieldECNMode
+	TCPFieldAccECNOptSeen
+	TCPFieldAccECNFailMode
+	TCPFieldOptions2
+	tcpFieldCount
+)
+
+// tcpFieldEnd is the end of each field in struct tcp_info: the Len from
+// which the kernel sends it.
+var tcpFieldEnd = [tcpFieldCount]uint16{
+	TCPFieldState:                  1,
+	TCPFieldCAState:                2,
+	TCPFieldRetransmits:            3,
+	TCPFieldProbes:                 4,
+	TCPFieldBackoff:                5,
+	TCPFieldOptTimestamps:          6,
+	TCPFieldOptSACK:                6,
+	TCPFieldOptWScale:              6,
+	TCPFieldOptECN:                 6,
+	TCPFieldOptECNSeen:             6,
+	TCPFieldOptSynData:             6,
+	TCPFieldOptUSec:                6,
+	TCPFieldOptTFOChild:            6,
+	TCPFieldSndWScale:              7,
+	TCPFieldRcvWScale:              7,
+	TCPFieldDeliveryRateAppLimited: 8,
+	TCPFieldFastOpenClientFail:     8,
+	TCPFieldRTO:                    12,
+	TCPFieldATO:                    16,
+	TCPFieldSndMSS:                 20,
+	TCPFieldRcvMSS:                 24,
+	TCPFieldUnacked:                28,
+	TCPFieldSacked:                 32,
+	TCPFieldLost:                   36,
+	TCPFieldRetrans:                40,
+	TCPFieldFackets:                44,
+	TCPFieldLastDataSent:           48,
+	TCPFieldLastAckSent:            52,
+	TCPFieldLastDataRecv:           56,
+	TCPFieldLastAckRecv:            60,
+	TCPFieldPMTU:                   64,
+	TCPFieldRcvSSThresh:            68,
+	TCPFieldRTT:                    72,
+	TCPFieldRTTVar:                 76,
+	TCPFieldSndSSThresh:            80,
+	TCPFieldSndCwnd:                84,
+	TCPFieldAdvMSS:                 88,
+	TCPFieldReordering:             92,
+	TCPFieldRcvRTT:                 96,
+	TCPFieldRcvSpace:               100,
+	TCPFieldTotalRetrans:           TCPInfoLenTotalRetrans,
+	TCPFieldPacingRate:             112,
+	TCPFieldMaxPacingRate:          TCPInfoLenMaxPacing,
+	TCPFieldBytesAcked:             128,
+	TCPFieldBytesReceived:          TCPInfoLenBytesRecv,
+	TCPFieldSegsOut:                140,
+	TCPFieldSegsIn:                 TCPInfoLenSegs,
+	TCPFieldNotsentBytes:           TCPInfoLenNotsent,
+	TCPFieldMinRTT:                 TCPInfoLenMinRTT,
+	TCPFieldDataSegsIn:             156,
+	TCPFieldDataSegsOut:            TCPInfoLenDataSegs,
+	TCPFieldDeliveryRate:           TCPInfoLenDeliveryRate,
+	TCPFieldBusyTime:               176,
+	TCPFieldRwndLimited:            184,
+	TCPFieldSndbufLimited:          TCPInfoLenChrono,
+	TCPFieldDelivered:              196,
+	TCPFieldDeliveredCE:            TCPInfoLenDelivered,
+	TCPFieldBytesSent:              208,
+	TCPFieldBytesRetrans:           TCPInfoLenBytesRetrans,
+	TCPFieldDSACKDups:              220,
+	TCPFieldReordSeen:              TCPInfoLenReordSeen,
+	TCPFieldRcvOOOPack:             TCPInfoLenOOOPack,
+	TCPFieldSndWnd:                 TCPInfoLenSndWnd,
+	TCPFieldRcvWnd:                 TCPInfoLenRcvWnd,
+	TCPFieldRehash:                 TCPInfoLenRehash,
+	TCPFieldTotalRTO:               242,
+	TCPFieldTotalRTORecoveries:     244,
+	TCPFieldTotalRTOTime:           TCPInfoLenTotalRTO,
+	TCPFieldReceivedCE:             252,
+	TCPFieldDeliveredE1Bytes:       256,
+	TCPFieldDeliveredE0Bytes:       260,
+	TCPFieldDeliveredCEBytes:       264,
+	TCPFieldReceivedE1Bytes:        268,
+	TCPFieldReceivedE0Bytes:        272,
+	TCPFieldReceivedCEBytes:        276,
+	TCPFieldECNMode:                TCPInfoLenAccECN,
+	TCPFieldAccECNOptSeen:          TCPInfoLenAccECN,
+	TCPFieldAccECNFailMode:         TCPInfoLenAccECN,
+	TCPFieldOptions2:               TCPInfoLenAccECN,
+}
+
+// TCPFieldOpt returns the field of the Options bit o (one bit).
+func TCPFieldOpt(o TCPInfoOption) TCPField {
+	for i := range 8 {
+		if o == 1<<i {
+			return TCPFieldOptTimestamps + TCPField(i)
+		}
+	}
+	return tcpFieldCount
+}
+
+// TCPFieldSet is a set of TCPFields; its zero value is empty.
+type TCPFieldSet [(tcpFieldCount + 63) / 64]uint64
+
+// Has reports whether f is in s.
+func (s TCPFieldSet) Has(f TCPField) bool {
+	return f < tcpFieldCount && s[f/64]&(1<<(f%64)) != 0
+}
+
+// With returns s with f added.
+func (s TCPFieldSet) With(f TCPField) TCPFieldSet {
+	if f < tcpFieldCount {
+		s[f/64] |= 1 << (f % 64)
+	}
+	return s
+}
+
+// Without returns s with f removed.
+func (s TCPFieldSet) Without(f TCPField) TCPFieldSet {
+	if f < tcpFieldCount {
+		s[f/64] &^= 1 << (f % 64)
+	}
+	return s
+}
+
+// AllTCPFields is the set of every TCPField.
+func AllTCPFields() TCPFieldSet {
+	var s TCPFieldSet
+	for f := range tcpFieldCount {
+		s = s.With(f)
+	}
+	return s
+}
 
 // BBRInfo is struct tcp_bbr_info.
 type BBRInfo struct {

@@ -1,7 +1,9 @@
 package sockets
 
 import (
+	"bytes"
 	"encoding/binary"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -213,6 +215,97 @@ func TestDecodeTCPInfoByLength(t *testing.T) {
 	}
 }
 
+// tcpFieldValue returns the value of field f of t, found by walking the
+// struct in order (TCPField follows it, Options one field per bit), and
+// the struct field's name.
+func tcpFieldValue(t *testing.T, ti *TCPInfo, f TCPField) (uint64, string) {
+	t.Helper()
+	v := reflect.ValueOf(ti).Elem()
+	n := TCPField(0)
+	for i := range v.NumField() {
+		name := v.Type().Field(i).Name
+		if name == "Len" || name == "Missing" {
+			continue
+		}
+		if name == "Options" {
+			if f >= n && f < n+8 {
+				return uint64(ti.Options>>(f-n)) & 1, "Options bit"
+			}
+			n += 8
+			continue
+		}
+		if n == f {
+			switch x := v.Field(i); x.Kind() {
+			case reflect.Bool:
+				if x.Bool() {
+					return 1, name
+				}
+				return 0, name
+			default:
+				return x.Uint(), name
+			}
+		}
+		n++
+	}
+	t.Fatalf("no field %d in TCPInfo (%d fields)", f, n)
+	return 0, ""
+}
+
+// TestTCPFieldEnds: each TCPField's end is where the decoder starts to
+// fill that field of TCPInfo, and Known says so from that Len on; the
+// enum covers the struct exactly.
+func TestTCPFieldEnds(t *testing.T) {
+	if n := reflect.TypeFor[TCPInfo]().NumField() - 3 + 8; n != int(tcpFieldCount) {
+		t.Fatalf("%d TCPFields for %d fields of TCPInfo", tcpFieldCount, n)
+	}
+	ones := bytes.Repeat([]byte{0xff}, TCPInfoLenAccECN)
+	var all TCPInfo
+	decodeTCPInfo(ones, &all)
+	for f := range tcpFieldCount {
+		// The field is whole with end bytes and not with one less.
+		end := int(tcpFieldEnd[f])
+		cut := end - 1
+		if f >= TCPFieldECNMode && f < TCPFieldOptions2 {
+			cut = end - 4 // bit-fields low in a u32: present with all of it
+		}
+		var short, full TCPInfo
+		decodeTCPInfo(ones[:cut], &short)
+		decodeTCPInfo(ones[:end], &full)
+		va, name := tcpFieldValue(t, &all, f)
+		vs, _ := tcpFieldValue(t, &short, f)
+		vf, _ := tcpFieldValue(t, &full, f)
+		if va == 0 || vf != va || vs == va {
+			t.Errorf("field %d (%s) ending at %d: %d with %d bytes, %d with %d, %d whole", f, name, end, vs, cut, vf, end, va)
+		}
+		if short.Known(f) || !full.Known(f) {
+			t.Errorf("field %d (%s): Known %v at Len %d, %v at %d", f, name, short.Known(f), end-1, full.Known(f), end)
+		}
+		m := full
+		m.Missing = m.Missing.With(f)
+		if m.Known(f) || !m.Missing.Has(f) || m.Missing.Without(f) != full.Missing {
+			t.Errorf("field %d (%s) still known once Missing", f, name)
+		}
+		for g := range tcpFieldCount {
+			if g != f && m.Known(g) != full.Known(g) {
+				t.Errorf("field %d Missing: field %d's presence changed", f, g)
+			}
+		}
+	}
+	var ti TCPInfo
+	decodeTCPInfo(ones, &ti)
+	if ti.Known(tcpFieldCount) || ti.Missing.Has(tcpFieldCount) || ti.Missing.With(tcpFieldCount) != (TCPFieldSet{}) {
+		t.Error("a field past the last one")
+	}
+	for i, o := range []TCPInfoOption{OptTimestamps, OptSACK, OptWScale, OptECN, OptECNSeen, OptSynData, OptUSec, OptTFOChild} {
+		if TCPFieldOpt(o) != TCPFieldOptTimestamps+TCPField(i) {
+			t.Errorf("TCPFieldOpt(%#x) = %d", o, TCPFieldOpt(o))
+		}
+	}
+	if TCPFieldOpt(OptSACK|OptECN) != tcpFieldCount {
+		t.Error("a field for two option bits")
+	}
+}
+
 func TestDecodeTCPInfoBits(t *testing.T) {
 	if bigEndianHost {
 		t.Skip("the bytes below are laid out for a little-endian ABI")
@@ -418,6 +511,15 @@ func FuzzDecodeTCPInfo(f *testing.F) {
 		decodeTCPInfo(b, &ti)
 		if int(ti.Len) > len(b) || int(ti.Len) > TCPInfoLenAccECN {
 			t.Fatalf("Len %d of %d bytes", ti.Len, len(b))
+		}
+		// The kernel sends a prefix: every field up to Len is there.
+		if ti.Missing != (TCPFieldSet{}) {
+			t.Fatalf("missing %v", ti.Missing)
+		}
+		for f := range tcpFieldCount {
+			if ti.Known(f) != (int(ti.Len) >= int(tcpFieldEnd[f])) {
+				t.Fatalf("Len %d: Known(%d) = %v", ti.Len, f, ti.Known(f))
+			}
 		}
 		_ = decodeBBRInfo(b)
 		_ = decodeDCTCPInfo(b)
