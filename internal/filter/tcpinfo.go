@@ -11,8 +11,9 @@ import (
 // retrans > 0, cwnd < 10). They need the kernel to send tcp_info, which it
 // does only when asked: a Plan with one says so in NeedsInternals. A
 // socket without tcp_info (UDP, raw, unix, TIME_WAIT and request sockets,
-// a source that has none) or whose kernel's struct is too old for the
-// field matches no comparison on it.
+// a source that has none), whose kernel's struct is too old for the
+// field, or whose source cannot tell the field (Windows has no ato, no
+// lost or sacked segments, ...) matches no comparison on it.
 
 // unit is how a tcp_info field's value is written.
 type unit uint8
@@ -23,12 +24,12 @@ const (
 	unitRate                 // bits per second; written with k, M, G, T and an optional bps
 )
 
-// tcpField describes one tcp_info field: its keyword, unit, the end of
-// the field in struct tcp_info (its presence) and its value.
+// tcpField describes one tcp_info field: its keyword, unit, the field of
+// TCPInfo (its presence) and its value.
 type tcpField struct {
 	name  string
 	unit  unit
-	end   int
+	field sockets.TCPField
 	value func(t *sockets.TCPInfo) (uint64, bool)
 }
 
@@ -83,53 +84,53 @@ func u32(v uint32) (uint64, bool) { return uint64(v), true }
 
 // tcpFields are the tcp_info fields by Field - FieldRTT.
 var tcpFields = [...]tcpField{
-	{"rtt", unitDuration, 72, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.RTT) }},
-	{"rttvar", unitDuration, 76, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.RTTVar) }},
-	{"rto", unitDuration, 12, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.RTO) }},
-	{"ato", unitDuration, 16, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.ATO) }},
-	{"minrtt", unitDuration, 152, func(t *sockets.TCPInfo) (uint64, bool) { return uint64(t.MinRTT), t.MinRTT != ^uint32(0) }},
-	{"rcv_rtt", unitDuration, 96, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.RcvRTT) }},
-	{"lastsnd", unitDuration, 48, func(t *sockets.TCPInfo) (uint64, bool) { return uint64(t.LastDataSent) * 1000, true }},
-	{"lastrcv", unitDuration, 56, func(t *sockets.TCPInfo) (uint64, bool) { return uint64(t.LastDataRecv) * 1000, true }},
-	{"lastack", unitDuration, 60, func(t *sockets.TCPInfo) (uint64, bool) { return uint64(t.LastAckRecv) * 1000, true }},
-	{"busy", unitDuration, 176, func(t *sockets.TCPInfo) (uint64, bool) { return t.BusyTime, true }},
-	{"retrans", unitCount, 40, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.Retrans) }},
-	{"total_retrans", unitCount, 104, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.TotalRetrans) }},
-	{"lost", unitCount, 36, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.Lost) }},
-	{"unacked", unitCount, 28, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.Unacked) }},
-	{"sacked", unitCount, 32, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.Sacked) }},
-	{"backoff", unitCount, 5, func(t *sockets.TCPInfo) (uint64, bool) { return uint64(t.Backoff), true }},
-	{"cwnd", unitCount, 84, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.SndCwnd) }},
-	{"ssthresh", unitCount, 80, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.SndSSThresh) }},
-	{"mss", unitCount, 20, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.SndMSS) }},
-	{"rcvmss", unitCount, 24, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.RcvMSS) }},
-	{"advmss", unitCount, 88, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.AdvMSS) }},
-	{"pmtu", unitCount, 64, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.PMTU) }},
-	{"reordering", unitCount, 92, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.Reordering) }},
-	{"reord_seen", unitCount, 224, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.ReordSeen) }},
-	{"dsack_dups", unitCount, 220, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.DSACKDups) }},
-	{"rcv_ooopack", unitCount, 228, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.RcvOOOPack) }},
-	{"bytes_sent", unitCount, 208, func(t *sockets.TCPInfo) (uint64, bool) { return t.BytesSent, true }},
-	{"bytes_retrans", unitCount, 216, func(t *sockets.TCPInfo) (uint64, bool) { return t.BytesRetrans, true }},
-	{"bytes_acked", unitCount, 128, func(t *sockets.TCPInfo) (uint64, bool) { return t.BytesAcked, true }},
-	{"bytes_received", unitCount, 136, func(t *sockets.TCPInfo) (uint64, bool) { return t.BytesReceived, true }},
-	{"segs_out", unitCount, 140, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.SegsOut) }},
-	{"segs_in", unitCount, 144, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.SegsIn) }},
-	{"data_segs_out", unitCount, 160, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.DataSegsOut) }},
-	{"data_segs_in", unitCount, 156, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.DataSegsIn) }},
-	{"delivered", unitCount, 196, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.Delivered) }},
-	{"delivery_rate", unitRate, 168, func(t *sockets.TCPInfo) (uint64, bool) { return mul8(t.DeliveryRate) }},
-	{"pacing_rate", unitRate, 112, func(t *sockets.TCPInfo) (uint64, bool) {
+	{"rtt", unitDuration, sockets.TCPFieldRTT, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.RTT) }},
+	{"rttvar", unitDuration, sockets.TCPFieldRTTVar, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.RTTVar) }},
+	{"rto", unitDuration, sockets.TCPFieldRTO, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.RTO) }},
+	{"ato", unitDuration, sockets.TCPFieldATO, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.ATO) }},
+	{"minrtt", unitDuration, sockets.TCPFieldMinRTT, func(t *sockets.TCPInfo) (uint64, bool) { return uint64(t.MinRTT), t.MinRTT != ^uint32(0) }},
+	{"rcv_rtt", unitDuration, sockets.TCPFieldRcvRTT, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.RcvRTT) }},
+	{"lastsnd", unitDuration, sockets.TCPFieldLastDataSent, func(t *sockets.TCPInfo) (uint64, bool) { return uint64(t.LastDataSent) * 1000, true }},
+	{"lastrcv", unitDuration, sockets.TCPFieldLastDataRecv, func(t *sockets.TCPInfo) (uint64, bool) { return uint64(t.LastDataRecv) * 1000, true }},
+	{"lastack", unitDuration, sockets.TCPFieldLastAckRecv, func(t *sockets.TCPInfo) (uint64, bool) { return uint64(t.LastAckRecv) * 1000, true }},
+	{"busy", unitDuration, sockets.TCPFieldBusyTime, func(t *sockets.TCPInfo) (uint64, bool) { return t.BusyTime, true }},
+	{"retrans", unitCount, sockets.TCPFieldRetrans, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.Retrans) }},
+	{"total_retrans", unitCount, sockets.TCPFieldTotalRetrans, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.TotalRetrans) }},
+	{"lost", unitCount, sockets.TCPFieldLost, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.Lost) }},
+	{"unacked", unitCount, sockets.TCPFieldUnacked, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.Unacked) }},
+	{"sacked", unitCount, sockets.TCPFieldSacked, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.Sacked) }},
+	{"backoff", unitCount, sockets.TCPFieldBackoff, func(t *sockets.TCPInfo) (uint64, bool) { return uint64(t.Backoff), true }},
+	{"cwnd", unitCount, sockets.TCPFieldSndCwnd, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.SndCwnd) }},
+	{"ssthresh", unitCount, sockets.TCPFieldSndSSThresh, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.SndSSThresh) }},
+	{"mss", unitCount, sockets.TCPFieldSndMSS, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.SndMSS) }},
+	{"rcvmss", unitCount, sockets.TCPFieldRcvMSS, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.RcvMSS) }},
+	{"advmss", unitCount, sockets.TCPFieldAdvMSS, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.AdvMSS) }},
+	{"pmtu", unitCount, sockets.TCPFieldPMTU, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.PMTU) }},
+	{"reordering", unitCount, sockets.TCPFieldReordering, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.Reordering) }},
+	{"reord_seen", unitCount, sockets.TCPFieldReordSeen, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.ReordSeen) }},
+	{"dsack_dups", unitCount, sockets.TCPFieldDSACKDups, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.DSACKDups) }},
+	{"rcv_ooopack", unitCount, sockets.TCPFieldRcvOOOPack, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.RcvOOOPack) }},
+	{"bytes_sent", unitCount, sockets.TCPFieldBytesSent, func(t *sockets.TCPInfo) (uint64, bool) { return t.BytesSent, true }},
+	{"bytes_retrans", unitCount, sockets.TCPFieldBytesRetrans, func(t *sockets.TCPInfo) (uint64, bool) { return t.BytesRetrans, true }},
+	{"bytes_acked", unitCount, sockets.TCPFieldBytesAcked, func(t *sockets.TCPInfo) (uint64, bool) { return t.BytesAcked, true }},
+	{"bytes_received", unitCount, sockets.TCPFieldBytesReceived, func(t *sockets.TCPInfo) (uint64, bool) { return t.BytesReceived, true }},
+	{"segs_out", unitCount, sockets.TCPFieldSegsOut, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.SegsOut) }},
+	{"segs_in", unitCount, sockets.TCPFieldSegsIn, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.SegsIn) }},
+	{"data_segs_out", unitCount, sockets.TCPFieldDataSegsOut, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.DataSegsOut) }},
+	{"data_segs_in", unitCount, sockets.TCPFieldDataSegsIn, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.DataSegsIn) }},
+	{"delivered", unitCount, sockets.TCPFieldDelivered, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.Delivered) }},
+	{"delivery_rate", unitRate, sockets.TCPFieldDeliveryRate, func(t *sockets.TCPInfo) (uint64, bool) { return mul8(t.DeliveryRate) }},
+	{"pacing_rate", unitRate, sockets.TCPFieldPacingRate, func(t *sockets.TCPInfo) (uint64, bool) {
 		if t.PacingRate == ^uint64(0) {
 			return 0, false // unlimited
 		}
 		return mul8(t.PacingRate)
 	}},
-	{"notsent", unitCount, 148, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.NotsentBytes) }},
-	{"snd_wnd", unitCount, 232, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.SndWnd) }},
-	{"rcv_wnd", unitCount, 236, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.RcvWnd) }},
-	{"rcv_space", unitCount, 100, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.RcvSpace) }},
-	{"rcv_ssthresh", unitCount, 68, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.RcvSSThresh) }},
+	{"notsent", unitCount, sockets.TCPFieldNotsentBytes, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.NotsentBytes) }},
+	{"snd_wnd", unitCount, sockets.TCPFieldSndWnd, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.SndWnd) }},
+	{"rcv_wnd", unitCount, sockets.TCPFieldRcvWnd, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.RcvWnd) }},
+	{"rcv_space", unitCount, sockets.TCPFieldRcvSpace, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.RcvSpace) }},
+	{"rcv_ssthresh", unitCount, sockets.TCPFieldRcvSSThresh, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.RcvSSThresh) }},
 }
 
 // tcpAliases are other spellings of tcp_info fields; the canonical print
@@ -161,10 +162,11 @@ func (f Field) tcpInfo() *tcpField {
 }
 
 // tcpValue returns the value of tcp_info field tf for s, and false if s
-// has no tcp_info or its kernel's struct has no such field.
+// has no tcp_info or its source did not fill the field (a kernel's
+// struct too old for it, an OS without it).
 func tcpValue(tf *tcpField, s *sockets.Socket) (uint64, bool) {
 	in := s.Internals
-	if in == nil || in.Has&sockets.HasTCPInfo == 0 || !in.TCP.Has(tf.end) {
+	if in == nil || in.Has&sockets.HasTCPInfo == 0 || !in.TCP.Known(tf.field) {
 		return 0, false
 	}
 	return tf.value(&in.TCP)

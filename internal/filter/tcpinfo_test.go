@@ -129,6 +129,74 @@ func TestTCPInfoEval(t *testing.T) {
 	}
 }
 
+// windowsInfo returns a TCP socket with tcp_info as the Windows source
+// maps it: Len through rcv_wnd, but only the fields GetPerTcpConnectionEStats
+// has a counterpart for known, the rest zero.
+func windowsInfo(t sockets.TCPInfo) sockets.Socket {
+	missing := sockets.AllTCPFields()
+	for _, f := range []sockets.TCPField{sockets.TCPFieldState, sockets.TCPFieldRTT, sockets.TCPFieldRTO,
+		sockets.TCPFieldSndCwnd, sockets.TCPFieldTotalRetrans, sockets.TCPFieldBytesSent, sockets.TCPFieldRcvWnd} {
+		missing = missing.Without(f)
+	}
+	t.Missing = missing
+	return withInfo(sockets.TCPInfoLenRcvWnd, t)
+}
+
+// TestTCPInfoEvalMissing: a field the source could not fill (Windows has
+// no ato, lost, current retransmissions, pacing rate ...) is absent as a
+// field beyond an old kernel's struct is: no comparison on it matches,
+// whichever way it goes, and not turns that around.
+func TestTCPInfoEvalMissing(t *testing.T) {
+	win := windowsInfo(sockets.TCPInfo{RTT: 150000, RTO: 300000, SndCwnd: 10, TotalRetrans: 2, BytesSent: 1000, RcvWnd: 65280})
+	linux := withInfo(sockets.TCPInfoLenRcvWnd, sockets.TCPInfo{RTT: 150000, RTO: 300000, SndCwnd: 10, TotalRetrans: 2, BytesSent: 1000, RcvWnd: 65280})
+	for _, c := range []struct {
+		filter     string
+		win, linux bool
+	}{
+		{"rtt > 100ms", true, true},
+		{"rto = 300ms", true, true},
+		{"cwnd = 10", true, true},
+		{"total_retrans > 1", true, true},
+		{"bytes_sent >= 1000", true, true},
+		{"rcv_wnd = 65280", true, true},
+		{"retrans = 0", false, true},
+		{"retrans > 0", false, false},
+		{"retrans != 5", false, true},
+		{"lost = 0", false, true},
+		{"sacked < 1", false, true},
+		{"unacked = 0", false, true},
+		{"ato = 0", false, true},
+		{"lastsnd < 1s", false, true},
+		{"pmtu < 1500", false, true},
+		{"rcvmss = 0", false, true},
+		{"rcv_rtt = 0", false, true},
+		{"rcv_space = 0", false, true},
+		{"rcv_ssthresh = 0", false, true},
+		{"delivery_rate < 1M", false, true},
+		{"pacing_rate < 1M", false, true},
+		{"delivered = 0", false, true},
+		{"reord_seen = 0", false, true},
+		{"rcv_ooopack = 0", false, true},
+		{"not retrans > 0", true, true},
+		{"not lost = 0", true, false},
+	} {
+		e := mustParse(t, c.filter)
+		if got := e.Eval(&win); got != c.win {
+			t.Errorf("%q on Windows' tcp_info: %v, want %v", c.filter, got, c.win)
+		}
+		if got := e.Eval(&linux); got != c.linux {
+			t.Errorf("%q on Linux's: %v, want %v", c.filter, got, c.linux)
+		}
+		p, err := e.Plan()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.AfterDump(&win) != c.win {
+			t.Errorf("%q: AfterDump and Eval differ on Windows' tcp_info", c.filter)
+		}
+	}
+}
+
 func TestTCPInfoPlan(t *testing.T) {
 	// The plan asks the kernel for tcp_info only when a field needs it,
 	// and the kernel part of a mixed expression still goes to bytecode.
