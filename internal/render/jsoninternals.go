@@ -140,17 +140,17 @@ func appendInternalsJSON(b []byte, in *sockets.Internals) []byte {
 }
 
 // appendTCPInfoJSON appends tcp_info as an object of the fields the
-// kernel's struct reached (t.Len).
+// source filled (t.Known): those the kernel's struct reached (t.Len),
+// less those the source could not tell (t.Missing).
 func appendTCPInfoJSON(b []byte, t *sockets.TCPInfo) []byte {
 	b = append(b, '{')
 	f := jsonFields{b}
-	n := int(t.Len)
-	u := func(name string, end int, v uint64) {
-		if end <= n {
+	u := func(name string, fld sockets.TCPField, v uint64) {
+		if t.Known(fld) {
 			f.uint(name, v)
 		}
 	}
-	if n >= 2 {
+	if t.Known(sockets.TCPFieldCAState) {
 		f.key("ca_state")
 		if int(t.CAState) < len(caStateNames) {
 			f.b = AppendJSONString(f.b, caStateNames[t.CAState])
@@ -158,98 +158,119 @@ func appendTCPInfoJSON(b []byte, t *sockets.TCPInfo) []byte {
 			f.b = AppendJSONString(f.b, "ca_state("+strconv.Itoa(int(t.CAState))+")")
 		}
 	}
-	u("retransmits", 3, uint64(t.Retransmits))
-	u("probes", 4, uint64(t.Probes))
-	u("backoff", 5, uint64(t.Backoff))
-	if n >= 6 {
-		f.key("options")
-		f.b = append(f.b, '[')
-		first := true
-		for i, name := range tcpOptionNames {
-			if t.Options&(1<<i) != 0 {
-				if !first {
-					f.b = append(f.b, ',')
-				}
-				first = false
-				f.b = append(f.b, '"')
-				f.b = append(f.b, name...)
-				f.b = append(f.b, '"')
-			}
+	u("retransmits", sockets.TCPFieldRetransmits, uint64(t.Retransmits))
+	u("probes", sockets.TCPFieldProbes, uint64(t.Probes))
+	u("backoff", sockets.TCPFieldBackoff, uint64(t.Backoff))
+	// options lists the bits set among those the source knows; a source
+	// that knows only some names the others in options_unknown, so that
+	// a bit left out of options is one the connection does not have.
+	var known, unknown sockets.TCPInfoOption
+	for i := range tcpOptionNames {
+		if t.Known(sockets.TCPFieldOptTimestamps + sockets.TCPField(i)) {
+			known |= 1 << i
+		} else {
+			unknown |= 1 << i
 		}
-		f.b = append(f.b, ']')
 	}
-	u("snd_wscale", 7, uint64(t.SndWScale))
-	u("rcv_wscale", 7, uint64(t.RcvWScale))
-	if n >= 8 {
+	if known != 0 {
+		f.key("options")
+		f.b = appendOptionNames(f.b, t.Options&known)
+		if unknown != 0 {
+			f.key("options_unknown")
+			f.b = appendOptionNames(f.b, unknown)
+		}
+	}
+	u("snd_wscale", sockets.TCPFieldSndWScale, uint64(t.SndWScale))
+	u("rcv_wscale", sockets.TCPFieldRcvWScale, uint64(t.RcvWScale))
+	if t.Known(sockets.TCPFieldDeliveryRateAppLimited) {
 		f.bool("delivery_rate_app_limited", t.DeliveryRateAppLimited)
-		f.uint("fastopen_client_fail", uint64(t.FastOpenClientFail))
 	}
-	u("rto_us", 12, uint64(t.RTO))
-	u("ato_us", 16, uint64(t.ATO))
-	u("snd_mss", 20, uint64(t.SndMSS))
-	u("rcv_mss", 24, uint64(t.RcvMSS))
-	u("unacked", 28, uint64(t.Unacked))
-	u("sacked", 32, uint64(t.Sacked))
-	u("lost", 36, uint64(t.Lost))
-	u("retrans", 40, uint64(t.Retrans))
-	u("fackets", 44, uint64(t.Fackets))
-	u("last_data_sent_ms", 48, uint64(t.LastDataSent))
-	u("last_data_recv_ms", 56, uint64(t.LastDataRecv))
-	u("last_ack_recv_ms", 60, uint64(t.LastAckRecv))
-	u("pmtu", 64, uint64(t.PMTU))
-	u("rcv_ssthresh", 68, uint64(t.RcvSSThresh))
-	u("rtt_us", 72, uint64(t.RTT))
-	u("rttvar_us", 76, uint64(t.RTTVar))
-	u("snd_ssthresh", 80, uint64(t.SndSSThresh))
-	u("snd_cwnd", 84, uint64(t.SndCwnd))
-	u("advmss", 88, uint64(t.AdvMSS))
-	u("reordering", 92, uint64(t.Reordering))
-	u("rcv_rtt_us", 96, uint64(t.RcvRTT))
-	u("rcv_space", 100, uint64(t.RcvSpace))
-	u("total_retrans", 104, uint64(t.TotalRetrans))
+	u("fastopen_client_fail", sockets.TCPFieldFastOpenClientFail, uint64(t.FastOpenClientFail))
+	u("rto_us", sockets.TCPFieldRTO, uint64(t.RTO))
+	u("ato_us", sockets.TCPFieldATO, uint64(t.ATO))
+	u("snd_mss", sockets.TCPFieldSndMSS, uint64(t.SndMSS))
+	u("rcv_mss", sockets.TCPFieldRcvMSS, uint64(t.RcvMSS))
+	u("unacked", sockets.TCPFieldUnacked, uint64(t.Unacked))
+	u("sacked", sockets.TCPFieldSacked, uint64(t.Sacked))
+	u("lost", sockets.TCPFieldLost, uint64(t.Lost))
+	u("retrans", sockets.TCPFieldRetrans, uint64(t.Retrans))
+	u("fackets", sockets.TCPFieldFackets, uint64(t.Fackets))
+	u("last_data_sent_ms", sockets.TCPFieldLastDataSent, uint64(t.LastDataSent))
+	u("last_data_recv_ms", sockets.TCPFieldLastDataRecv, uint64(t.LastDataRecv))
+	u("last_ack_recv_ms", sockets.TCPFieldLastAckRecv, uint64(t.LastAckRecv))
+	u("pmtu", sockets.TCPFieldPMTU, uint64(t.PMTU))
+	u("rcv_ssthresh", sockets.TCPFieldRcvSSThresh, uint64(t.RcvSSThresh))
+	u("rtt_us", sockets.TCPFieldRTT, uint64(t.RTT))
+	u("rttvar_us", sockets.TCPFieldRTTVar, uint64(t.RTTVar))
+	u("snd_ssthresh", sockets.TCPFieldSndSSThresh, uint64(t.SndSSThresh))
+	u("snd_cwnd", sockets.TCPFieldSndCwnd, uint64(t.SndCwnd))
+	u("advmss", sockets.TCPFieldAdvMSS, uint64(t.AdvMSS))
+	u("reordering", sockets.TCPFieldReordering, uint64(t.Reordering))
+	u("rcv_rtt_us", sockets.TCPFieldRcvRTT, uint64(t.RcvRTT))
+	u("rcv_space", sockets.TCPFieldRcvSpace, uint64(t.RcvSpace))
+	u("total_retrans", sockets.TCPFieldTotalRetrans, uint64(t.TotalRetrans))
 	if t.PacingRate != ^uint64(0) {
-		u("pacing_rate_bytes_per_s", 112, t.PacingRate)
+		u("pacing_rate_bytes_per_s", sockets.TCPFieldPacingRate, t.PacingRate)
 	}
 	if t.MaxPacingRate != ^uint64(0) {
-		u("max_pacing_rate_bytes_per_s", 120, t.MaxPacingRate)
+		u("max_pacing_rate_bytes_per_s", sockets.TCPFieldMaxPacingRate, t.MaxPacingRate)
 	}
-	u("bytes_acked", 128, t.BytesAcked)
-	u("bytes_received", 136, t.BytesReceived)
-	u("segs_out", 140, uint64(t.SegsOut))
-	u("segs_in", 144, uint64(t.SegsIn))
-	u("notsent_bytes", 148, uint64(t.NotsentBytes))
+	u("bytes_acked", sockets.TCPFieldBytesAcked, t.BytesAcked)
+	u("bytes_received", sockets.TCPFieldBytesReceived, t.BytesReceived)
+	u("segs_out", sockets.TCPFieldSegsOut, uint64(t.SegsOut))
+	u("segs_in", sockets.TCPFieldSegsIn, uint64(t.SegsIn))
+	u("notsent_bytes", sockets.TCPFieldNotsentBytes, uint64(t.NotsentBytes))
 	if t.MinRTT != ^uint32(0) {
-		u("min_rtt_us", 152, uint64(t.MinRTT))
+		u("min_rtt_us", sockets.TCPFieldMinRTT, uint64(t.MinRTT))
 	}
-	u("data_segs_in", 156, uint64(t.DataSegsIn))
-	u("data_segs_out", 160, uint64(t.DataSegsOut))
-	u("delivery_rate_bytes_per_s", 168, t.DeliveryRate)
-	u("busy_time_us", 176, t.BusyTime)
-	u("rwnd_limited_us", 184, t.RwndLimited)
-	u("sndbuf_limited_us", 192, t.SndbufLimited)
-	u("delivered", 196, uint64(t.Delivered))
-	u("delivered_ce", 200, uint64(t.DeliveredCE))
-	u("bytes_sent", 208, t.BytesSent)
-	u("bytes_retrans", 216, t.BytesRetrans)
-	u("dsack_dups", 220, uint64(t.DSACKDups))
-	u("reord_seen", 224, uint64(t.ReordSeen))
-	u("rcv_ooopack", 228, uint64(t.RcvOOOPack))
-	u("snd_wnd", 232, uint64(t.SndWnd))
-	u("rcv_wnd", 236, uint64(t.RcvWnd))
-	u("rehash", 240, uint64(t.Rehash))
-	u("total_rto", 242, uint64(t.TotalRTO))
-	u("total_rto_recoveries", 244, uint64(t.TotalRTORecoveries))
-	u("total_rto_time_ms", 248, uint64(t.TotalRTOTime))
-	u("received_ce", 252, uint64(t.ReceivedCE))
-	u("delivered_e1_bytes", 256, uint64(t.DeliveredE1Bytes))
-	u("delivered_e0_bytes", 260, uint64(t.DeliveredE0Bytes))
-	u("delivered_ce_bytes", 264, uint64(t.DeliveredCEBytes))
-	u("received_e1_bytes", 268, uint64(t.ReceivedE1Bytes))
-	u("received_e0_bytes", 272, uint64(t.ReceivedE0Bytes))
-	u("received_ce_bytes", 276, uint64(t.ReceivedCEBytes))
-	u("ecn_mode", 280, uint64(t.ECNMode))
-	u("accecn_opt_seen", 280, uint64(t.AccECNOptSeen))
-	u("accecn_fail_mode", 280, uint64(t.AccECNFailMode))
-	u("options2", 280, uint64(t.Options2))
+	u("data_segs_in", sockets.TCPFieldDataSegsIn, uint64(t.DataSegsIn))
+	u("data_segs_out", sockets.TCPFieldDataSegsOut, uint64(t.DataSegsOut))
+	u("delivery_rate_bytes_per_s", sockets.TCPFieldDeliveryRate, t.DeliveryRate)
+	u("busy_time_us", sockets.TCPFieldBusyTime, t.BusyTime)
+	u("rwnd_limited_us", sockets.TCPFieldRwndLimited, t.RwndLimited)
+	u("sndbuf_limited_us", sockets.TCPFieldSndbufLimited, t.SndbufLimited)
+	u("delivered", sockets.TCPFieldDelivered, uint64(t.Delivered))
+	u("delivered_ce", sockets.TCPFieldDeliveredCE, uint64(t.DeliveredCE))
+	u("bytes_sent", sockets.TCPFieldBytesSent, t.BytesSent)
+	u("bytes_retrans", sockets.TCPFieldBytesRetrans, t.BytesRetrans)
+	u("dsack_dups", sockets.TCPFieldDSACKDups, uint64(t.DSACKDups))
+	u("reord_seen", sockets.TCPFieldReordSeen, uint64(t.ReordSeen))
+	u("rcv_ooopack", sockets.TCPFieldRcvOOOPack, uint64(t.RcvOOOPack))
+	u("snd_wnd", sockets.TCPFieldSndWnd, uint64(t.SndWnd))
+	u("rcv_wnd", sockets.TCPFieldRcvWnd, uint64(t.RcvWnd))
+	u("rehash", sockets.TCPFieldRehash, uint64(t.Rehash))
+	u("total_rto", sockets.TCPFieldTotalRTO, uint64(t.TotalRTO))
+	u("total_rto_recoveries", sockets.TCPFieldTotalRTORecoveries, uint64(t.TotalRTORecoveries))
+	u("total_rto_time_ms", sockets.TCPFieldTotalRTOTime, uint64(t.TotalRTOTime))
+	u("received_ce", sockets.TCPFieldReceivedCE, uint64(t.ReceivedCE))
+	u("delivered_e1_bytes", sockets.TCPFieldDeliveredE1Bytes, uint64(t.DeliveredE1Bytes))
+	u("delivered_e0_bytes", sockets.TCPFieldDeliveredE0Bytes, uint64(t.DeliveredE0Bytes))
+	u("delivered_ce_bytes", sockets.TCPFieldDeliveredCEBytes, uint64(t.DeliveredCEBytes))
+	u("received_e1_bytes", sockets.TCPFieldReceivedE1Bytes, uint64(t.ReceivedE1Bytes))
+	u("received_e0_bytes", sockets.TCPFieldReceivedE0Bytes, uint64(t.ReceivedE0Bytes))
+	u("received_ce_bytes", sockets.TCPFieldReceivedCEBytes, uint64(t.ReceivedCEBytes))
+	u("ecn_mode", sockets.TCPFieldECNMode, uint64(t.ECNMode))
+	u("accecn_opt_seen", sockets.TCPFieldAccECNOptSeen, uint64(t.AccECNOptSeen))
+	u("accecn_fail_mode", sockets.TCPFieldAccECNFailMode, uint64(t.AccECNFailMode))
+	u("options2", sockets.TCPFieldOptions2, uint64(t.Options2))
 	return append(f.b, '}')
+}
+
+// appendOptionNames appends the names of the tcpi_options bits in o as a
+// JSON array, lowest bit first.
+func appendOptionNames(b []byte, o sockets.TCPInfoOption) []byte {
+	b = append(b, '[')
+	first := true
+	for i, name := range tcpOptionNames {
+		if o&(1<<i) != 0 {
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			b = append(b, '"')
+			b = append(b, name...)
+			b = append(b, '"')
+		}
+	}
+	return append(b, ']')
 }

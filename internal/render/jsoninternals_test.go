@@ -2,8 +2,10 @@ package render
 
 import (
 	"bytes"
+	"encoding/json"
 	"math/rand/v2"
 	"net/netip"
+	"reflect"
 	"strconv"
 	"testing"
 
@@ -20,6 +22,7 @@ type refTCPInfo struct {
 	Probes                 *uint8    `json:"probes,omitempty"`
 	Backoff                *uint8    `json:"backoff,omitempty"`
 	Options                *[]string `json:"options,omitempty"`
+	OptionsUnknown         *[]string `json:"options_unknown,omitempty"`
 	SndWScale              *uint8    `json:"snd_wscale,omitempty"`
 	RcvWScale              *uint8    `json:"rcv_wscale,omitempty"`
 	DeliveryRateAppLimited *bool     `json:"delivery_rate_app_limited,omitempty"`
@@ -143,6 +146,14 @@ type refInternals struct {
 	V6Only     *bool          `json:"v6only,omitempty"`
 }
 
+// kn returns &v if the source filled field f of t, else nil.
+func kn[T any](t *sockets.TCPInfo, f sockets.TCPField, v T) *T {
+	if !t.Known(f) {
+		return nil
+	}
+	return &v
+}
+
 // at returns &v if the struct reached end, else nil.
 func at[T any](n, end int, v T) *T {
 	if n < end {
@@ -157,59 +168,65 @@ func toRefInternals(in *sockets.Internals) refInternals {
 		return r
 	}
 	if in.Has&sockets.HasTCPInfo != 0 {
-		t, n := &in.TCP, int(in.TCP.Len)
+		t := &in.TCP
 		ti := &refTCPInfo{
-			Retransmits: at(n, 3, t.Retransmits), Probes: at(n, 4, t.Probes), Backoff: at(n, 5, t.Backoff),
-			SndWScale: at(n, 7, t.SndWScale), RcvWScale: at(n, 7, t.RcvWScale),
-			DeliveryRateAppLimited: at(n, 8, t.DeliveryRateAppLimited), FastOpenClientFail: at(n, 8, t.FastOpenClientFail),
-			RTOUs: at(n, 12, t.RTO), ATOUs: at(n, 16, t.ATO), SndMSS: at(n, 20, t.SndMSS), RcvMSS: at(n, 24, t.RcvMSS),
-			Unacked: at(n, 28, t.Unacked), Sacked: at(n, 32, t.Sacked), Lost: at(n, 36, t.Lost), Retrans: at(n, 40, t.Retrans),
-			Fackets: at(n, 44, t.Fackets), LastDataSentMs: at(n, 48, t.LastDataSent), LastDataRecvMs: at(n, 56, t.LastDataRecv),
-			LastAckRecvMs: at(n, 60, t.LastAckRecv), PMTU: at(n, 64, t.PMTU), RcvSSThresh: at(n, 68, t.RcvSSThresh),
-			RTTUs: at(n, 72, t.RTT), RTTVarUs: at(n, 76, t.RTTVar), SndSSThresh: at(n, 80, t.SndSSThresh),
-			SndCwnd: at(n, 84, t.SndCwnd), AdvMSS: at(n, 88, t.AdvMSS), Reordering: at(n, 92, t.Reordering),
-			RcvRTTUs: at(n, 96, t.RcvRTT), RcvSpace: at(n, 100, t.RcvSpace), TotalRetrans: at(n, 104, t.TotalRetrans),
-			BytesAcked: at(n, 128, t.BytesAcked), BytesReceived: at(n, 136, t.BytesReceived),
-			SegsOut: at(n, 140, t.SegsOut), SegsIn: at(n, 144, t.SegsIn), NotsentBytes: at(n, 148, t.NotsentBytes),
-			DataSegsIn: at(n, 156, t.DataSegsIn), DataSegsOut: at(n, 160, t.DataSegsOut),
-			DeliveryRate: at(n, 168, t.DeliveryRate), BusyTimeUs: at(n, 176, t.BusyTime),
-			RwndLimitedUs: at(n, 184, t.RwndLimited), SndbufLimitedUs: at(n, 192, t.SndbufLimited),
-			Delivered: at(n, 196, t.Delivered), DeliveredCE: at(n, 200, t.DeliveredCE),
-			BytesSent: at(n, 208, t.BytesSent), BytesRetrans: at(n, 216, t.BytesRetrans),
-			DSACKDups: at(n, 220, t.DSACKDups), ReordSeen: at(n, 224, t.ReordSeen), RcvOOOPack: at(n, 228, t.RcvOOOPack),
-			SndWnd: at(n, 232, t.SndWnd), RcvWnd: at(n, 236, t.RcvWnd), Rehash: at(n, 240, t.Rehash),
-			TotalRTO: at(n, 242, t.TotalRTO), TotalRTORecoveries: at(n, 244, t.TotalRTORecoveries),
-			TotalRTOTimeMs: at(n, 248, t.TotalRTOTime), ReceivedCE: at(n, 252, t.ReceivedCE),
-			DeliveredE1Bytes: at(n, 256, t.DeliveredE1Bytes), DeliveredE0Bytes: at(n, 260, t.DeliveredE0Bytes),
-			DeliveredCEBytes: at(n, 264, t.DeliveredCEBytes), ReceivedE1Bytes: at(n, 268, t.ReceivedE1Bytes),
-			ReceivedE0Bytes: at(n, 272, t.ReceivedE0Bytes), ReceivedCEBytes: at(n, 276, t.ReceivedCEBytes),
-			ECNMode: at(n, 280, t.ECNMode), AccECNOptSeen: at(n, 280, t.AccECNOptSeen),
-			AccECNFailMode: at(n, 280, t.AccECNFailMode), Options2: at(n, 280, t.Options2),
+			Retransmits: kn(t, sockets.TCPFieldRetransmits, t.Retransmits), Probes: kn(t, sockets.TCPFieldProbes, t.Probes), Backoff: kn(t, sockets.TCPFieldBackoff, t.Backoff),
+			SndWScale: kn(t, sockets.TCPFieldSndWScale, t.SndWScale), RcvWScale: kn(t, sockets.TCPFieldRcvWScale, t.RcvWScale),
+			DeliveryRateAppLimited: kn(t, sockets.TCPFieldDeliveryRateAppLimited, t.DeliveryRateAppLimited), FastOpenClientFail: kn(t, sockets.TCPFieldFastOpenClientFail, t.FastOpenClientFail),
+			RTOUs: kn(t, sockets.TCPFieldRTO, t.RTO), ATOUs: kn(t, sockets.TCPFieldATO, t.ATO), SndMSS: kn(t, sockets.TCPFieldSndMSS, t.SndMSS), RcvMSS: kn(t, sockets.TCPFieldRcvMSS, t.RcvMSS),
+			Unacked: kn(t, sockets.TCPFieldUnacked, t.Unacked), Sacked: kn(t, sockets.TCPFieldSacked, t.Sacked), Lost: kn(t, sockets.TCPFieldLost, t.Lost), Retrans: kn(t, sockets.TCPFieldRetrans, t.Retrans),
+			Fackets: kn(t, sockets.TCPFieldFackets, t.Fackets), LastDataSentMs: kn(t, sockets.TCPFieldLastDataSent, t.LastDataSent), LastDataRecvMs: kn(t, sockets.TCPFieldLastDataRecv, t.LastDataRecv),
+			LastAckRecvMs: kn(t, sockets.TCPFieldLastAckRecv, t.LastAckRecv), PMTU: kn(t, sockets.TCPFieldPMTU, t.PMTU), RcvSSThresh: kn(t, sockets.TCPFieldRcvSSThresh, t.RcvSSThresh),
+			RTTUs: kn(t, sockets.TCPFieldRTT, t.RTT), RTTVarUs: kn(t, sockets.TCPFieldRTTVar, t.RTTVar), SndSSThresh: kn(t, sockets.TCPFieldSndSSThresh, t.SndSSThresh),
+			SndCwnd: kn(t, sockets.TCPFieldSndCwnd, t.SndCwnd), AdvMSS: kn(t, sockets.TCPFieldAdvMSS, t.AdvMSS), Reordering: kn(t, sockets.TCPFieldReordering, t.Reordering),
+			RcvRTTUs: kn(t, sockets.TCPFieldRcvRTT, t.RcvRTT), RcvSpace: kn(t, sockets.TCPFieldRcvSpace, t.RcvSpace), TotalRetrans: kn(t, sockets.TCPFieldTotalRetrans, t.TotalRetrans),
+			BytesAcked: kn(t, sockets.TCPFieldBytesAcked, t.BytesAcked), BytesReceived: kn(t, sockets.TCPFieldBytesReceived, t.BytesReceived),
+			SegsOut: kn(t, sockets.TCPFieldSegsOut, t.SegsOut), SegsIn: kn(t, sockets.TCPFieldSegsIn, t.SegsIn), NotsentBytes: kn(t, sockets.TCPFieldNotsentBytes, t.NotsentBytes),
+			DataSegsIn: kn(t, sockets.TCPFieldDataSegsIn, t.DataSegsIn), DataSegsOut: kn(t, sockets.TCPFieldDataSegsOut, t.DataSegsOut),
+			DeliveryRate: kn(t, sockets.TCPFieldDeliveryRate, t.DeliveryRate), BusyTimeUs: kn(t, sockets.TCPFieldBusyTime, t.BusyTime),
+			RwndLimitedUs: kn(t, sockets.TCPFieldRwndLimited, t.RwndLimited), SndbufLimitedUs: kn(t, sockets.TCPFieldSndbufLimited, t.SndbufLimited),
+			Delivered: kn(t, sockets.TCPFieldDelivered, t.Delivered), DeliveredCE: kn(t, sockets.TCPFieldDeliveredCE, t.DeliveredCE),
+			BytesSent: kn(t, sockets.TCPFieldBytesSent, t.BytesSent), BytesRetrans: kn(t, sockets.TCPFieldBytesRetrans, t.BytesRetrans),
+			DSACKDups: kn(t, sockets.TCPFieldDSACKDups, t.DSACKDups), ReordSeen: kn(t, sockets.TCPFieldReordSeen, t.ReordSeen), RcvOOOPack: kn(t, sockets.TCPFieldRcvOOOPack, t.RcvOOOPack),
+			SndWnd: kn(t, sockets.TCPFieldSndWnd, t.SndWnd), RcvWnd: kn(t, sockets.TCPFieldRcvWnd, t.RcvWnd), Rehash: kn(t, sockets.TCPFieldRehash, t.Rehash),
+			TotalRTO: kn(t, sockets.TCPFieldTotalRTO, t.TotalRTO), TotalRTORecoveries: kn(t, sockets.TCPFieldTotalRTORecoveries, t.TotalRTORecoveries),
+			TotalRTOTimeMs: kn(t, sockets.TCPFieldTotalRTOTime, t.TotalRTOTime), ReceivedCE: kn(t, sockets.TCPFieldReceivedCE, t.ReceivedCE),
+			DeliveredE1Bytes: kn(t, sockets.TCPFieldDeliveredE1Bytes, t.DeliveredE1Bytes), DeliveredE0Bytes: kn(t, sockets.TCPFieldDeliveredE0Bytes, t.DeliveredE0Bytes),
+			DeliveredCEBytes: kn(t, sockets.TCPFieldDeliveredCEBytes, t.DeliveredCEBytes), ReceivedE1Bytes: kn(t, sockets.TCPFieldReceivedE1Bytes, t.ReceivedE1Bytes),
+			ReceivedE0Bytes: kn(t, sockets.TCPFieldReceivedE0Bytes, t.ReceivedE0Bytes), ReceivedCEBytes: kn(t, sockets.TCPFieldReceivedCEBytes, t.ReceivedCEBytes),
+			ECNMode: kn(t, sockets.TCPFieldECNMode, t.ECNMode), AccECNOptSeen: kn(t, sockets.TCPFieldAccECNOptSeen, t.AccECNOptSeen),
+			AccECNFailMode: kn(t, sockets.TCPFieldAccECNFailMode, t.AccECNFailMode), Options2: kn(t, sockets.TCPFieldOptions2, t.Options2),
 		}
-		if n >= 2 {
+		if t.Known(sockets.TCPFieldCAState) {
 			name := "ca_state(" + strconv.Itoa(int(t.CAState)) + ")"
 			if int(t.CAState) < len(caStateNames) {
 				name = caStateNames[t.CAState]
 			}
 			ti.CAState = &name
 		}
-		if n >= 6 {
-			opts := []string{}
-			for i, name := range tcpOptionNames {
-				if t.Options&(1<<i) != 0 {
-					opts = append(opts, name)
-				}
+		opts, unknown := []string{}, []string{}
+		for i, name := range tcpOptionNames {
+			switch {
+			case !t.Known(sockets.TCPFieldOptTimestamps + sockets.TCPField(i)):
+				unknown = append(unknown, name)
+			case t.Options&(1<<i) != 0:
+				opts = append(opts, name)
 			}
+		}
+		if len(unknown) < len(tcpOptionNames) {
 			ti.Options = &opts
+			if len(unknown) > 0 {
+				ti.OptionsUnknown = &unknown
+			}
 		}
 		if t.PacingRate != ^uint64(0) {
-			ti.PacingRate = at(n, 112, t.PacingRate)
+			ti.PacingRate = kn(t, sockets.TCPFieldPacingRate, t.PacingRate)
 		}
 		if t.MaxPacingRate != ^uint64(0) {
-			ti.MaxPacingRate = at(n, 120, t.MaxPacingRate)
+			ti.MaxPacingRate = kn(t, sockets.TCPFieldMaxPacingRate, t.MaxPacingRate)
 		}
 		if t.MinRTT != ^uint32(0) {
-			ti.MinRTTUs = at(n, 152, t.MinRTT)
+			ti.MinRTTUs = kn(t, sockets.TCPFieldMinRTT, t.MinRTT)
 		}
 		r.TCPInfo = ti
 	}
@@ -291,6 +308,20 @@ func randInternals(r *rand.Rand) *sockets.Internals {
 	if r.IntN(3) == 0 {
 		in.TCP.PacingRate, in.TCP.MaxPacingRate, in.TCP.MinRTT = ^uint64(0), ^uint64(0), ^uint32(0)
 	}
+	switch r.IntN(3) {
+	case 0: // a source that could not tell some fields (Windows)
+		for f := range sockets.TCPField(128) {
+			if r.IntN(3) == 0 {
+				in.TCP.Missing = in.TCP.Missing.With(f)
+			}
+		}
+	case 1: // one that knows only some option bits
+		for i := range 8 {
+			if r.IntN(2) == 0 {
+				in.TCP.Missing = in.TCP.Missing.With(sockets.TCPFieldOptTimestamps + sockets.TCPField(i))
+			}
+		}
+	}
 	in.Congestion = []string{"cubic", "bbr", "", "we\"ird\u2028"}[r.IntN(4)]
 	in.BBR = sockets.BBRInfo{BW: u64(), MinRTT: u32(), PacingGain: u32(), CwndGain: u32()}
 	in.DCTCP = sockets.DCTCPInfo{Enabled: r.IntN(2) == 0, CEState: uint16(u32()), Alpha: u32(), ABECN: u32(), ABTot: u32()}
@@ -350,5 +381,88 @@ func TestJSONInternalsFields(t *testing.T) {
 	}
 	if bytes.Contains(got.Bytes(), []byte("max_pacing_rate")) {
 		t.Errorf("an unlimited max pacing rate is written: %s", got.Bytes())
+	}
+}
+
+// windowsKnown are the tcp_info fields the Windows source fills from
+// GetPerTcpConnectionEStats (sockets' estats.go).
+var windowsKnown = []sockets.TCPField{
+	sockets.TCPFieldState, sockets.TCPFieldBackoff, sockets.TCPFieldOptWScale, sockets.TCPFieldSndWScale,
+	sockets.TCPFieldRcvWScale, sockets.TCPFieldRTO, sockets.TCPFieldSndMSS, sockets.TCPFieldAdvMSS,
+	sockets.TCPFieldReordering, sockets.TCPFieldRTT, sockets.TCPFieldRTTVar, sockets.TCPFieldMinRTT,
+	sockets.TCPFieldSndCwnd, sockets.TCPFieldSndSSThresh, sockets.TCPFieldTotalRetrans, sockets.TCPFieldBytesRetrans,
+	sockets.TCPFieldDSACKDups, sockets.TCPFieldBytesSent, sockets.TCPFieldBytesAcked, sockets.TCPFieldBytesReceived,
+	sockets.TCPFieldSegsOut, sockets.TCPFieldSegsIn, sockets.TCPFieldDataSegsOut, sockets.TCPFieldDataSegsIn,
+	sockets.TCPFieldRwndLimited, sockets.TCPFieldBusyTime, sockets.TCPFieldNotsentBytes, sockets.TCPFieldSndWnd,
+	sockets.TCPFieldRcvWnd,
+}
+
+// windowsSocket returns an established TCP socket with tcp_info as the
+// Windows source maps it: Len through rcv_wnd, the fields it has no
+// counterpart for Missing and zero.
+func windowsSocket() sockets.Socket {
+	missing := sockets.AllTCPFields()
+	for _, f := range windowsKnown {
+		missing = missing.Without(f)
+	}
+	return sockets.Socket{Proto: sockets.TCP, Family: sockets.Inet, State: sockets.Established,
+		Local: netip.MustParseAddrPort("10.0.0.1:50000"), Remote: netip.MustParseAddrPort("10.0.0.2:443"), UID: sockets.NoUID,
+		Internals: &sockets.Internals{Has: sockets.HasTCPInfo, TCP: sockets.TCPInfo{
+			Len: sockets.TCPInfoLenRcvWnd, Missing: missing, State: uint8(sockets.Established),
+			Options: sockets.OptWScale, SndWScale: 7, RcvWScale: 8, RTO: 300000, SndMSS: 1460, AdvMSS: 1460,
+			Reordering: 3, RTT: 1234, RTTVar: 321, MinRTT: 900, SndCwnd: 10, SndSSThresh: 2941706,
+			TotalRetrans: 2, BytesRetrans: 2920, DSACKDups: 1, BytesSent: 1 << 20, BytesAcked: 1<<20 - 2920,
+			BytesReceived: 300, SegsOut: 722, SegsIn: 400, DataSegsOut: 720, DataSegsIn: 2,
+			RwndLimited: 3000, BusyTime: 43000, NotsentBytes: 1000, SndWnd: 131072, RcvWnd: 65280,
+		}}}
+}
+
+// TestJSONTCPInfoMissing: a field the source could not fill has no key,
+// though the struct's length reaches it, and options says which bits it
+// cannot tell rather than leave them out as if clear.
+func TestJSONTCPInfoMissing(t *testing.T) {
+	s := windowsSocket()
+	var out bytes.Buffer
+	if err := Write(&out, []sockets.Socket{s}, Meta{}, Options{Format: NDJSON}); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		TCPInfo map[string]any `json:"tcp_info"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("%v: %s", err, out.Bytes())
+	}
+	want := map[string]any{
+		"backoff": 0.0, "options": []any{"wscale"},
+		"options_unknown": []any{"ts", "sack", "ecn", "ecn_seen", "syn_data", "usec_ts", "tfo_child"},
+		"snd_wscale":      7.0, "rcv_wscale": 8.0, "rto_us": 300000.0, "snd_mss": 1460.0, "advmss": 1460.0,
+		"reordering": 3.0, "rtt_us": 1234.0, "rttvar_us": 321.0, "min_rtt_us": 900.0, "snd_cwnd": 10.0,
+		"snd_ssthresh": 2941706.0, "total_retrans": 2.0, "bytes_retrans": 2920.0, "dsack_dups": 1.0,
+		"bytes_sent": 1048576.0, "bytes_acked": 1045656.0, "bytes_received": 300.0, "segs_out": 722.0,
+		"segs_in": 400.0, "data_segs_out": 720.0, "data_segs_in": 2.0, "rwnd_limited_us": 3000.0,
+		"busy_time_us": 43000.0, "notsent_bytes": 1000.0, "snd_wnd": 131072.0, "rcv_wnd": 65280.0,
+	}
+	if !reflect.DeepEqual(got.TCPInfo, want) {
+		for k, v := range got.TCPInfo {
+			if w, ok := want[k]; !ok || !reflect.DeepEqual(v, w) {
+				t.Errorf("%s: %v, want %v", k, v, w)
+			}
+		}
+		for k := range want {
+			if _, ok := got.TCPInfo[k]; !ok {
+				t.Errorf("no %s", k)
+			}
+		}
+	}
+	// Nothing of the kind for a Linux tcp_info of the same length.
+	s.Internals.TCP.Missing = sockets.TCPFieldSet{}
+	out.Reset()
+	if err := Write(&out, []sockets.Socket{s}, Meta{}, Options{Format: NDJSON}); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{`"ca_state":"open"`, `"options":["wscale"],"snd_wscale"`, `"lost":0`, `"ato_us":0`, `"rcv_ooopack":0`} {
+		if !bytes.Contains(out.Bytes(), []byte(key)) {
+			t.Errorf("Linux tcp_info without %s: %s", key, out.Bytes())
+		}
 	}
 }
