@@ -144,7 +144,10 @@ func appendKInt(b []byte, name string, v uint32) []byte {
 }
 
 // appendSSTCPStats appends tcp_stats_print's items for a socket with
-// tcp_info, with tcp_show_info's choices of what counts as unset.
+// tcp_info, with tcp_show_info's choices of what counts as unset. Like
+// ss it reads a field beyond Len as the zero it is; a field the source
+// names Missing is zero too, and so left out, except where ss prints a
+// zero (reordering, the current count of retrans), which it must not.
 func appendSSTCPStats(b []byte, in *sockets.Internals, o SSInfoOptions) []byte {
 	t := &in.TCP
 	if o.Options {
@@ -316,7 +319,14 @@ func appendSSTCPStats(b []byte, in *sockets.Internals, o SSInfoOptions) []byte {
 		b = appendKV(b, "unacked", uint64(t.Unacked))
 	}
 	if t.Retrans != 0 || t.TotalRetrans != 0 {
-		b = appendKV(b, "retrans", uint64(t.Retrans))
+		// A source without the current retransmissions (Windows counts
+		// only the total) gets netstat's "-" there, not a 0.
+		b = append(b, " retrans:"...)
+		if t.Missing.Has(sockets.TCPFieldRetrans) {
+			b = append(b, '-')
+		} else {
+			b = strconv.AppendUint(b, uint64(t.Retrans), 10)
+		}
 		b = append(b, '/')
 		b = strconv.AppendUint(b, uint64(t.TotalRetrans), 10)
 	}
@@ -332,7 +342,7 @@ func appendSSTCPStats(b []byte, in *sockets.Internals, o SSInfoOptions) []byte {
 	if t.Fackets != 0 {
 		b = appendKV(b, "fackets", uint64(t.Fackets))
 	}
-	if t.Reordering != 3 {
+	if t.Reordering != 3 && !t.Missing.Has(sockets.TCPFieldReordering) {
 		b = appendKInt(b, "reordering", t.Reordering)
 	}
 	if t.ReordSeen != 0 {

@@ -2,6 +2,7 @@ package render
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/sockscope/sockscope/internal/sockets"
@@ -98,6 +99,34 @@ func TestAppendSSInfoFields(t *testing.T) {
 	const listen = " backoff:2 rtt:1.5/0.75 ato:40 mss:1448 cwnd:4 ssthresh:7 bytes_retrans:2896 bytes_received:10 dctcp:fallback_mode send 30.9Mbps"
 	if got := string(AppendSSInfo(nil, &s, SSInfoOptions{Info: true, Numeric: false})); got[:len(listen)] != listen {
 		t.Errorf("\n got %s\nwant %s...", got, listen)
+	}
+}
+
+// TestAppendSSInfoMissing: tcp_info from a source that could not fill
+// some fields (Windows) shows none of them, not even as the zeros ss
+// prints for Linux (reordering:0, retrans:0/N).
+func TestAppendSSInfoMissing(t *testing.T) {
+	s := windowsSocket()
+	in := s.Internals
+	const want = " wscale:7,8 rto:300 rtt:1.234/0.321 mss:1460 advmss:1460 cwnd:10 bytes_sent:1048576" +
+		" bytes_retrans:2920 bytes_acked:1045656 bytes_received:300 segs_out:722 segs_in:400 data_segs_out:720" +
+		" data_segs_in:2 send 94.7Mbps busy:43ms rwnd_limited:3ms(7.0%) retrans:-/2 dsack_dups:1 notsent:1000" +
+		" minrtt:0.9 snd_wnd:131072"
+	if got := string(AppendSSInfo(nil, &s, SSInfoOptions{Info: true, Options: true})); got != want {
+		t.Errorf("\n got %s\nwant %s", got, want)
+	}
+	// A reordering Windows cannot tell (were it so) shows nothing
+	// either, though ss prints any but 3.
+	in.TCP.Reordering = 0
+	in.TCP.Missing = in.TCP.Missing.With(sockets.TCPFieldReordering)
+	if got := string(AppendSSInfo(nil, &s, SSInfoOptions{Info: true})); strings.Contains(got, "reordering") {
+		t.Errorf("missing reordering shown: %s", got)
+	}
+	// Linux's tcp_info with the same values: ss's zeros.
+	in.TCP.Missing = sockets.TCPFieldSet{}
+	if got := string(AppendSSInfo(nil, &s, SSInfoOptions{Info: true})); !strings.Contains(got, " retrans:0/2 ") ||
+		!strings.Contains(got, " reordering:0 ") {
+		t.Errorf("Linux: %s", got)
 	}
 }
 
