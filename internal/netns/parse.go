@@ -22,7 +22,7 @@ func parseNSRef(kind, s string) (uint64, bool) {
 		return 0, false
 	}
 	digits, found := strings.CutSuffix(rest, "]")
-	if !found || digits == "" || digits[0] == '+' || digits[0] == '-' {
+	if !found || digits == "" || digits[0] < '1' || digits[0] > '9' { // the kernel writes no sign or leading zero
 		return 0, false
 	}
 	n, err := strconv.ParseUint(digits, 10, 64)

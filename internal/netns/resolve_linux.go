@@ -86,24 +86,25 @@ func isDigits(s string) bool {
 func resolveFile(p, what, ipDir string) (NetNS, error) {
 	fd, err := unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	switch {
-	case errors.Is(err, unix.ENOENT):
+	case errors.Is(err, unix.ENOENT), errors.Is(err, unix.ENOTDIR):
 		return NetNS{}, fmt.Errorf("%w: %s: no such file (a network namespace is a name under %s, a path to one or a PID)", errs.ErrInvalid, p, ipDir)
-	case errors.Is(err, unix.EISDIR):
-		return NetNS{}, fmt.Errorf("%w: %s is a directory, not a network namespace", errs.ErrInvalid, p)
 	case err != nil:
 		return NetNS{}, &Error{NS: NetNS{Name: what, Paths: []string{p}}, Err: &os.PathError{Op: "open", Path: p, Err: err}}
 	}
 	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return NetNS{}, &Error{NS: NetNS{Name: what, Paths: []string{p}}, Err: os.NewSyscallError("fstat", err)}
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		return NetNS{}, fmt.Errorf("%w: %s is a directory, not a network namespace", errs.ErrInvalid, p)
+	}
 	typ, err := unix.IoctlRetInt(fd, nsGetNSType)
 	if err != nil {
 		return NetNS{}, fmt.Errorf("%w: %s is not a namespace file", errs.ErrInvalid, p)
 	}
 	if typ != unix.CLONE_NEWNET {
 		return NetNS{}, fmt.Errorf("%w: %s is a namespace of another kind, not a network namespace", errs.ErrInvalid, p)
-	}
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		return NetNS{}, &Error{NS: NetNS{Name: what, Paths: []string{p}}, Err: os.NewSyscallError("fstat", err)}
 	}
 	n := NetNS{Inode: st.Ino, Dev: st.Dev, Name: what, Paths: []string{p}}
 	if ip := ipName(ipDir, st.Dev, st.Ino); ip != "" {
