@@ -1,0 +1,456 @@
+package containers
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Where the runtimes keep their state, relative to the root of the file
+// system they run on.
+const (
+	// dockerContainers holds one directory per container, with docker's
+	// own view of it in config.v2.json.
+	dockerContainers = "var/lib/docker/containers"
+	// containerdTasks holds the OCI bundle of every running task, one
+	// directory per containerd namespace (k8s.io for Kubernetes, moby for
+	// docker, default for ctr and nerdctl); v1 is containerd before 1.5's
+	// v2 shims.
+	containerdTasks   = "run/containerd/io.containerd.runtime.v2.task"
+	containerdTasksV1 = "run/containerd/io.containerd.runtime.v1.linux"
+	// storageRun and storageLib are containers/storage's run and graph
+	// roots (as root): CRI-O keeps the OCI bundle under the run root,
+	// podman under the graph root, and both list their containers (id,
+	// names, image) in <driver>-containers/containers.json under the
+	// graph root.
+	storageRun = "run/containers/storage"
+	storageLib = "var/lib/containers/storage"
+)
+
+// maxStateFile bounds what is read of one state file: a runtime's file is
+// a few kilobytes, a list of thousands of containers a few megabytes.
+const maxStateFile = 32 << 20
+
+// A Resolver identifies the containers of processes and names them from
+// the runtimes' state files under a root. It caches what it read per
+// container id for its lifetime (make a new one for a new snapshot if names
+// may have changed) and is safe for concurrent use. Nothing it cannot read
+// is an error: the fields stay empty.
+type Resolver struct {
+	root string
+
+	mu      sync.Mutex
+	cache   map[string]Container // by id: only the fields from state files
+	storage map[string]Container // podman's list, read once
+	stamps  map[string]time.Time // containers.json files read, with their mtimes
+	ctrdNS  []string             // containerd namespaces, read once
+	nsRead  bool
+}
+
+// NewResolver returns a Resolver reading state files and /proc under root
+// ("" or "/" is this machine; tests pass a directory laid out like one).
+func NewResolver(root string) *Resolver {
+	if root == "" {
+		root = "/"
+	}
+	return &Resolver{root: root, cache: make(map[string]Container)}
+}
+
+// cgroupBufs holds buffers for reading /proc/PID/cgroup, which is a few
+// hundred bytes on a v1 host and one line on a v2 host.
+var cgroupBufs = sync.Pool{New: func() any { b := make([]byte, 4096); return &b }}
+
+// Process returns the container process pid runs in, named as far as the
+// state files tell. ok is false when the process is in no container known
+// here, or is gone, or its cgroup cannot be read.
+func (r *Resolver) Process(pid int) (Container, bool) {
+	c, ok := r.Identify(pid)
+	if !ok {
+		return Container{}, false
+	}
+	return r.Resolve(c), true
+}
+
+// Identify returns the container process pid runs in, from its cgroup
+// alone (no state file is read).
+func (r *Resolver) Identify(pid int) (Container, bool) {
+	f, err := os.Open(filepath.Join(r.root, "proc", strconv.Itoa(pid), "cgroup"))
+	if err != nil {
+		return Container{}, false
+	}
+	defer f.Close()
+	bp := cgroupBufs.Get().(*[]byte)
+	defer cgroupBufs.Put(bp)
+	b := *bp
+	n := 0
+	for {
+		m, err := f.Read(b[n:])
+		n += m
+		// The kernel's seq files fill the buffer unless the file ended:
+		// a short read saves the second read that would return EOF.
+		if err != nil || m == 0 || n < len(b) {
+			break
+		}
+		if n == len(b) {
+			if len(b) >= 1<<20 {
+				break
+			}
+			b = append(b, make([]byte, len(b))...)
+			*bp = b
+		}
+	}
+	c, ok := Identify(string(b[:n]))
+	return c, ok
+}
+
+// Resolve returns c with what the runtimes' state files say of it: its
+// name, image, pod name and namespace, and its runtime when the cgroup did
+// not tell. Fields already set are kept.
+func (r *Resolver) Resolve(c Container) Container {
+	if !isID(c.ID) {
+		// LXC and systemd-nspawn containers are named by their cgroup.
+		return c
+	}
+	r.mu.Lock()
+	info, ok := r.cache[c.ID]
+	if !ok {
+		info = r.lookup(c.Runtime, c.ID)
+		r.cache[c.ID] = info
+	}
+	r.mu.Unlock()
+	if c.Runtime == RuntimeUnknown {
+		c.Runtime = info.Runtime
+	}
+	if c.Name == "" {
+		c.Name = info.Name
+	}
+	if c.Image == "" {
+		c.Image = info.Image
+	}
+	if c.Pod.UID == "" {
+		c.Pod.UID = info.Pod.UID
+	}
+	if c.Pod.Name == "" {
+		c.Pod.Name = info.Pod.Name
+	}
+	if c.Pod.Namespace == "" {
+		c.Pod.Namespace = info.Pod.Namespace
+	}
+	c.Sandbox = c.Sandbox || info.Sandbox
+	return c
+}
+
+// lookup reads the state files of container id, those of its runtime
+// first. Called with r.mu held.
+func (r *Resolver) lookup(rt Runtime, id string) Container {
+	var order []Runtime
+	switch rt {
+	case RuntimeDocker:
+		order = []Runtime{RuntimeDocker, RuntimeContainerd}
+	case RuntimeContainerd:
+		order = []Runtime{RuntimeContainerd}
+	case RuntimeCRIO:
+		order = []Runtime{RuntimeCRIO}
+	case RuntimePodman:
+		order = []Runtime{RuntimePodman}
+	default:
+		order = []Runtime{RuntimeDocker, RuntimeContainerd, RuntimeCRIO, RuntimePodman}
+	}
+	for _, try := range order {
+		var info Container
+		var found bool
+		switch try {
+		case RuntimeDocker:
+			info, found = r.docker(id)
+		case RuntimeContainerd:
+			info, found = r.containerd(id)
+		case RuntimeCRIO:
+			info, found = r.bundle(filepath.Join(r.root, storageRun, "overlay-containers", id, "userdata", "config.json"))
+			if !found {
+				info, found = r.bundle(filepath.Join(r.root, storageLib, "overlay-containers", id, "userdata", "config.json"))
+			}
+		case RuntimePodman:
+			info, found = r.podman(id)
+		}
+		if found {
+			if rt == RuntimeDocker && try == RuntimeContainerd {
+				// docker's own tasks, in containerd's moby namespace.
+				try = RuntimeDocker
+			}
+			info.Runtime = try
+			return info
+		}
+	}
+	return Container{Runtime: rt}
+}
+
+// dockerConfig is the part of docker's config.v2.json read here (moby's
+// daemon/container.Container as serialised by toDisk).
+type dockerConfig struct {
+	Name   string
+	Config struct {
+		Image  string
+		Labels map[string]string
+	}
+}
+
+// docker reads /var/lib/docker/containers/<id>/config.v2.json.
+func (r *Resolver) docker(id string) (Container, bool) {
+	b, ok := readFile(filepath.Join(r.root, dockerContainers, id, "config.v2.json"))
+	if !ok {
+		return Container{}, false
+	}
+	return decodeDocker(b)
+}
+
+// decodeDocker decodes docker's config.v2.json.
+func decodeDocker(b []byte) (Container, bool) {
+	var cfg dockerConfig
+	if json.Unmarshal(b, &cfg) != nil {
+		return Container{}, false
+	}
+	c := Container{
+		Name:  strings.TrimPrefix(cfg.Name, "/"),
+		Image: cfg.Config.Image,
+	}
+	// Kubernetes through dockershim or cri-dockerd labels its containers;
+	// the docker name is then k8s_<container>_<pod>_<ns>_<uid>_<n>.
+	fromKubernetes(&c, cfg.Config.Labels)
+	if cfg.Config.Labels["io.kubernetes.docker.type"] == "podsandbox" {
+		c.Sandbox = true
+	}
+	return c, true
+}
+
+// containerd reads the OCI bundle of task id in any containerd namespace.
+func (r *Resolver) containerd(id string) (Container, bool) {
+	if !r.nsRead {
+		r.nsRead = true
+		for _, dir := range []string{containerdTasks, containerdTasksV1} {
+			ents, err := os.ReadDir(filepath.Join(r.root, dir))
+			if err != nil {
+				continue
+			}
+			for _, e := range ents {
+				if e.IsDir() {
+					r.ctrdNS = append(r.ctrdNS, filepath.Join(dir, e.Name()))
+				}
+			}
+		}
+	}
+	for _, ns := range r.ctrdNS {
+		if c, ok := r.bundle(filepath.Join(r.root, ns, id, "config.json")); ok {
+			return c, true
+		}
+	}
+	return Container{}, false
+}
+
+// ociSpec is the part of an OCI runtime bundle's config.json read here.
+type ociSpec struct {
+	Annotations map[string]string `json:"annotations"`
+}
+
+// bundle reads the annotations of the OCI bundle config.json at path.
+func (r *Resolver) bundle(path string) (Container, bool) {
+	b, ok := readFile(path)
+	if !ok {
+		return Container{}, false
+	}
+	return decodeBundle(b)
+}
+
+// decodeBundle decodes an OCI bundle's config.json.
+func decodeBundle(b []byte) (Container, bool) {
+	var spec ociSpec
+	if json.Unmarshal(b, &spec) != nil {
+		return Container{}, false
+	}
+	var c Container
+	fromAnnotations(&c, spec.Annotations)
+	return c, true
+}
+
+// fromAnnotations fills c from an OCI bundle's annotations: the
+// io.kubernetes.* labels kubelet gives every container, containerd CRI's
+// io.kubernetes.cri.* and CRI-O's io.kubernetes.cri-o.* annotations (whose
+// Labels annotation holds kubelet's labels as a JSON object).
+func fromAnnotations(c *Container, a map[string]string) {
+	if len(a) == 0 {
+		return
+	}
+	fromKubernetes(c, a)
+	if s := a["io.kubernetes.cri-o.Labels"]; s != "" {
+		var labels map[string]string
+		if json.Unmarshal([]byte(s), &labels) == nil {
+			fromKubernetes(c, labels)
+		}
+	}
+	first := func(dst *string, keys ...string) {
+		for _, k := range keys {
+			if *dst == "" {
+				*dst = a[k]
+			}
+		}
+	}
+	first(&c.Name, "io.kubernetes.cri.container-name")
+	first(&c.Pod.Name, "io.kubernetes.cri.sandbox-name")
+	first(&c.Pod.Namespace, "io.kubernetes.cri.sandbox-namespace", "io.kubernetes.cri-o.Namespace")
+	first(&c.Pod.UID, "io.kubernetes.cri.sandbox-uid")
+	first(&c.Image, "io.kubernetes.cri.image-name", "io.kubernetes.cri-o.ImageName")
+	if a["io.kubernetes.cri.container-type"] == "sandbox" || a["io.kubernetes.cri-o.ContainerType"] == "sandbox" {
+		c.Sandbox = true
+	}
+}
+
+// fromKubernetes fills c from kubelet's io.kubernetes.* labels.
+func fromKubernetes(c *Container, labels map[string]string) {
+	if v := labels["io.kubernetes.container.name"]; v != "" && (c.Name == "" || strings.HasPrefix(c.Name, "k8s_")) {
+		c.Name = v
+	}
+	if v := labels["io.kubernetes.pod.name"]; v != "" && c.Pod.Name == "" {
+		c.Pod.Name = v
+	}
+	if v := labels["io.kubernetes.pod.namespace"]; v != "" && c.Pod.Namespace == "" {
+		c.Pod.Namespace = v
+	}
+	if v := labels["io.kubernetes.pod.uid"]; v != "" && c.Pod.UID == "" {
+		c.Pod.UID = v
+	}
+}
+
+// storageEntry is one container in containers/storage's containers.json
+// (github.com/containers/storage's Container).
+type storageEntry struct {
+	ID       string   `json:"id"`
+	Names    []string `json:"names"`
+	Metadata string   `json:"metadata"`
+}
+
+// storageMetadata is the JSON podman (libpod's RuntimeContainerMetadata)
+// keeps in an entry's metadata string.
+type storageMetadata struct {
+	ImageName string `json:"image-name"`
+	Name      string `json:"name"`
+}
+
+// podman names container id from containers/storage's list and its OCI
+// bundle's annotations (podman play kube's pods carry kubelet's). The list
+// is read again when a container is missing from it and it changed since,
+// so that a long-lived Resolver sees containers created after it started.
+func (r *Resolver) podman(id string) (Container, bool) {
+	if _, ok := r.storage[id]; !ok && r.storageChanged() {
+		r.loadStorage()
+	}
+	c, found := r.bundle(filepath.Join(r.root, storageLib, "overlay-containers", id, "userdata", "config.json"))
+	if s, ok := r.storage[id]; ok {
+		found = true
+		if c.Name == "" {
+			c.Name = s.Name
+		}
+		if c.Image == "" {
+			c.Image = s.Image
+		}
+	}
+	return c, found
+}
+
+// decodeStorage decodes containers/storage's containers.json into the
+// name and image of each container, by id.
+func decodeStorage(b []byte) map[string]Container {
+	var list []storageEntry
+	if json.Unmarshal(b, &list) != nil {
+		return nil
+	}
+	m := make(map[string]Container, len(list))
+	for _, s := range list {
+		if !isID(s.ID) {
+			continue
+		}
+		var md storageMetadata
+		if s.Metadata != "" {
+			_ = json.Unmarshal([]byte(s.Metadata), &md)
+		}
+		c := Container{Name: md.Name, Image: md.ImageName}
+		if c.Name == "" && len(s.Names) > 0 {
+			c.Name = s.Names[0]
+		}
+		m[s.ID] = c
+	}
+	return m
+}
+
+// storageLists returns the containers.json files under the graph root,
+// one per storage driver (overlay-containers, vfs-containers, ...).
+func (r *Resolver) storageLists() []string {
+	dir := filepath.Join(r.root, storageLib)
+	ents, _ := os.ReadDir(dir)
+	var paths []string
+	for _, e := range ents {
+		if e.IsDir() && strings.HasSuffix(e.Name(), "-containers") {
+			paths = append(paths, filepath.Join(dir, e.Name(), "containers.json"))
+		}
+	}
+	return paths
+}
+
+// storageChanged reports whether the containers.json files are not those
+// last read (first call, a file added, gone or modified).
+func (r *Resolver) storageChanged() bool {
+	if r.stamps == nil {
+		return true
+	}
+	paths := r.storageLists()
+	n := 0
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			continue
+		}
+		n++
+		if t, ok := r.stamps[p]; !ok || !t.Equal(fi.ModTime()) {
+			return true
+		}
+	}
+	return n != len(r.stamps)
+}
+
+// loadStorage reads every containers.json into r.storage.
+func (r *Resolver) loadStorage() {
+	r.storage = make(map[string]Container)
+	r.stamps = make(map[string]time.Time)
+	for _, p := range r.storageLists() {
+		fi, err := os.Stat(p)
+		if err != nil {
+			continue
+		}
+		b, ok := readFile(p)
+		if !ok {
+			continue
+		}
+		r.stamps[p] = fi.ModTime()
+		for id, c := range decodeStorage(b) {
+			r.storage[id] = c
+		}
+	}
+}
+
+// readFile returns the content of the file at path; false when it cannot
+// be read or is larger than maxStateFile.
+func readFile(path string) ([]byte, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxStateFile+1))
+	if err != nil || len(b) > maxStateFile {
+		return nil, false
+	}
+	return b, true
+}
