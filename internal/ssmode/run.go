@@ -254,24 +254,9 @@ func errorf(env *Env, format string, args ...any) {
 	io.WriteString(env.Stderr, "ss: "+strings.ReplaceAll(msg, "\n", "; ")+"\n")
 }
 
-// writeTable lays socks out as ss does, measuring them all first.
-func writeTable(w *bufio.Writer, o *Options, names *Names, screen int, socks iter.Seq[*sockets.Socket]) error {
-	t := NewTable(o, names, screen)
-	for s := range socks {
-		t.Measure(s)
-	}
-	b := t.Header(make([]byte, 0, 64<<10))
-	for s := range socks {
-		b = t.AppendRow(b, s)
-		if len(b) >= 60<<10 {
-			if _, err := w.Write(b); err != nil {
-				return err
-			}
-			b = b[:0]
-		}
-	}
-	_, err := w.Write(b)
-	return err
+// writeTable lays socks out as ss does.
+func writeTable(w io.Writer, o *Options, names *Names, screen int, socks iter.Seq[*sockets.Socket]) error {
+	return NewTable(o, names, screen).WriteAll(w, socks)
 }
 
 // ssRank is the place of a socket's dump in ss's order: unix, raw, udp,

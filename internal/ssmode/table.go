@@ -1,6 +1,9 @@
 package ssmode
 
 import (
+	"io"
+	"iter"
+
 	"github.com/sockscope/sockscope/internal/sockets"
 )
 
@@ -153,8 +156,14 @@ func (t *Table) flushField(i, n int) {
 // Measure accounts for the next row: the lengths of its fields, and
 // where ss would render.
 func (t *Table) Measure(s *sockets.Socket) {
+	t.w.format(s)
+	t.account()
+}
+
+// account accounts for the row just formatted. It reports whether ss
+// renders what it holds before this row (a batch ends).
+func (t *Table) account() (batchEnds bool) {
 	w := &t.w
-	w.format(s)
 	if t.rows > 0 || t.header {
 		// The previous row's Ext, then its empty last column (or the
 		// header's), flushed as the row starts; ss renders here when
@@ -165,6 +174,7 @@ func (t *Table) Measure(s *sockets.Socket) {
 		if t.buf.n >= bufChunksMax {
 			t.batches = append(t.batches, batch{end: t.rows, maxLen: t.maxLen})
 			t.buf = chunks{}
+			batchEnds = true
 		} else {
 			t.flushField(colProc, 0)
 		}
@@ -180,6 +190,64 @@ func (t *Table) Measure(s *sockets.Socket) {
 	t.lastExt = w.at[colExt+1] - w.at[colExt]
 	t.buf.write(t.lastExt)
 	t.rows++
+	return batchEnds
+}
+
+// WriteAll lays out every socket all yields, in one pass as ss does: the
+// rows of a batch are kept formatted (a few megabytes, as ss keeps them)
+// until the batch ends, then written with its widths. It is the same as
+// Measure over every socket, then Header and AppendRow over every socket
+// again; use one or the other on a Table.
+func (t *Table) WriteAll(out io.Writer, all iter.Seq[*sockets.Socket]) error {
+	var (
+		rows  []byte  // the fields of the pending rows, one after another
+		ends  []int32 // the end of each field of each pending row in rows
+		b     = make([]byte, 0, 64<<10)
+		first = true
+	)
+	render := func(maxLen *[numCols]int) error {
+		t.widths(maxLen)
+		if first && t.header {
+			b = t.appendHeader(b)
+		}
+		first = false
+		var fields [numCols][]byte
+		start := int32(0)
+		for r := 0; r < len(ends); r += numCols {
+			for i := range fields {
+				fields[i] = rows[start:ends[r+i]]
+				start = ends[r+i]
+			}
+			b = t.appendLine(b, &fields)
+			if len(b) >= 60<<10 {
+				if _, err := out.Write(b); err != nil {
+					return err
+				}
+				b = b[:0]
+			}
+		}
+		rows, ends = rows[:0], ends[:0]
+		return nil
+	}
+	for s := range all {
+		t.w.format(s)
+		if t.account() {
+			if err := render(&t.batches[len(t.batches)-1].maxLen); err != nil {
+				return err
+			}
+		}
+		base := int32(len(rows))
+		rows = append(rows, t.w.buf...)
+		for i := 1; i <= numCols; i++ {
+			ends = append(ends, base+int32(t.w.at[i]))
+		}
+	}
+	t.finish()
+	if err := render(&t.batches[len(t.batches)-1].maxLen); err != nil {
+		return err
+	}
+	_, err := out.Write(b)
+	return err
 }
 
 // finish closes the last batch.
@@ -265,6 +333,11 @@ func (t *Table) Header(b []byte) []byte {
 	if !t.header {
 		return b
 	}
+	return t.appendHeader(b)
+}
+
+// appendHeader appends the header line in the current widths.
+func (t *Table) appendHeader(b []byte) []byte {
 	var fields [numCols][]byte
 	for i := colNetid; i < colProc; i++ {
 		fields[i] = []byte(columns[i].header)

@@ -1,7 +1,9 @@
 package ssmode
 
 import (
+	"bytes"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
@@ -23,7 +25,22 @@ func layout(t *testing.T, args string, screen int, nm *Names, socks []sockets.So
 	for i := range socks {
 		b = tb.AppendRow(b, &socks[i])
 	}
+	// The one-pass layout is the same.
+	var one bytes.Buffer
+	if err := NewTable(o, nm, screen).WriteAll(&one, slices.Values(pointers(socks))); err != nil {
+		t.Fatal(err)
+	}
+	if one.String() != string(b) {
+		t.Errorf("WriteAll differs from Measure, Header and AppendRow:\n%q\n%q", truncate(one.String()), truncate(string(b)))
+	}
 	return string(b)
+}
+
+func truncate(s string) string {
+	if len(s) > 400 {
+		return s[:400] + "..."
+	}
+	return s
 }
 
 func tcp(state sockets.State, local, remote string) sockets.Socket {
