@@ -1,8 +1,10 @@
 package containers
 
 // This file is a hot path: Identify runs once per process on the machine.
-// It walks the text in place (no splitting, no regular expressions) and
-// allocates only when it found a container whose name needs unescaping.
+// It walks the text in place (no splitting, no regular expressions); the
+// strings it returns are slices of its input, and it allocates only for a
+// container whose pod UID or machine name must be rewritten (systemd's "_"
+// for "-", its \x2d escapes).
 
 import "strings"
 
