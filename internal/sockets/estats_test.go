@@ -205,3 +205,42 @@ func TestEStatsWanted(t *testing.T) {
 		}
 	}
 }
+
+// FuzzEStatsTCPInfo maps arbitrary statistics, every block of estatsInfo
+// decoded from the input: never a panic, and a field the mapping does
+// not name as known is zero, so nothing unmeasured reads as measured.
+func FuzzEStatsTCPInfo(f *testing.F) {
+	f.Add(make([]byte, 64), uint8(Established))
+	f.Add(bytes.Repeat([]byte{0xff}, 64), uint8(SynSent))
+	f.Fuzz(func(t *testing.T, in []byte, st uint8) {
+		if len(in) == 0 {
+			return
+		}
+		var e iphlp.TCPEStats
+		for bt := iphlp.EStatsType(0); bt < 16; bt++ {
+			if !estatsInfo.Has(bt) {
+				continue
+			}
+			n := max(iphlp.RODLen(bt, 8), iphlp.ROSLen(bt))
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = in[(int(bt)*31+i)%len(in)]
+			}
+			if err := e.Decode(bt, b, b, 8); err != nil {
+				t.Fatalf("block %s: %v", bt, err)
+			}
+		}
+		var ti TCPInfo
+		if !estatsTCPInfo(&e, State(st), &ti) {
+			t.Fatal("not mapped with every block read")
+		}
+		if ti.Len != TCPInfoLenRcvWnd {
+			t.Fatalf("Len %d", ti.Len)
+		}
+		for fld := range tcpFieldCount {
+			if v, name := tcpFieldValue(t, &ti, fld); !ti.Known(fld) && v != 0 {
+				t.Fatalf("%s not known but %d", name, v)
+			}
+		}
+	})
+}
