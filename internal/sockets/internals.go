@@ -263,8 +263,9 @@ func (t *TCPInfo) Known(f TCPField) bool {
 	return f < tcpFieldCount && int(t.Len) >= int(tcpFieldEnd[f]) && !t.Missing.Has(f)
 }
 
-// TCPField names a field of TCPInfo, one of its Options bits each, for
-// Known and Missing.
+// TCPField names a field of TCPInfo, for Known and Missing. Each bit of
+// Options is a field of its own (TCPFieldOptTimestamps + n for the bit
+// 1<<n), since a source may know some of them only.
 type TCPField uint8
 
 // The fields of TCPInfo, in the order of struct tcp_info.
@@ -433,16 +434,6 @@ var tcpFieldEnd = [tcpFieldCount]uint16{
 	TCPFieldAccECNOptSeen:          TCPInfoLenAccECN,
 	TCPFieldAccECNFailMode:         TCPInfoLenAccECN,
 	TCPFieldOptions2:               TCPInfoLenAccECN,
-}
-
-// TCPFieldOpt returns the field of the Options bit o (one bit).
-func TCPFieldOpt(o TCPInfoOption) TCPField {
-	for i := range 8 {
-		if o == 1<<i {
-			return TCPFieldOptTimestamps + TCPField(i)
-		}
-	}
-	return tcpFieldCount
 }
 
 // TCPFieldSet is a set of TCPFields; its zero value is empty.

@@ -296,14 +296,6 @@ func TestTCPFieldEnds(t *testing.T) {
 	if ti.Known(tcpFieldCount) || ti.Missing.Has(tcpFieldCount) || ti.Missing.With(tcpFieldCount) != (TCPFieldSet{}) {
 		t.Error("a field past the last one")
 	}
-	for i, o := range []TCPInfoOption{OptTimestamps, OptSACK, OptWScale, OptECN, OptECNSeen, OptSynData, OptUSec, OptTFOChild} {
-		if TCPFieldOpt(o) != TCPFieldOptTimestamps+TCPField(i) {
-			t.Errorf("TCPFieldOpt(%#x) = %d", o, TCPFieldOpt(o))
-		}
-	}
-	if TCPFieldOpt(OptSACK|OptECN) != tcpFieldCount {
-		t.Error("a field for two option bits")
-	}
 }
 
 func TestDecodeTCPInfoBits(t *testing.T) {
