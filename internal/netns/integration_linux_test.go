@@ -160,6 +160,20 @@ func TestIntegrationDiscover(t *testing.T) {
 		t.Logf("discover: %v", err)
 	}
 	ours := w.ours(t, found)
+	for _, n := range ours {
+		// /var/run/netns is /run/netns here: one path, not two.
+		seen := map[string]bool{}
+		for _, p := range n.Paths {
+			real, err := filepath.EvalSymlinks(p)
+			if err != nil {
+				t.Errorf("%s: path %s: %v", n.Name, p, err)
+			}
+			if seen[real] {
+				t.Errorf("%s: paths %v name one file twice", n.Name, n.Paths)
+			}
+			seen[real] = true
+		}
+	}
 
 	n := byInode(ours, w.named.Inode)
 	if n.Name != w.named.Name || n.IPName != w.named.Name || !slices.Contains(n.Paths, w.named.Path) || len(n.PIDs) == 0 {
