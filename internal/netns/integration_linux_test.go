@@ -164,6 +164,9 @@ func TestIntegrationDiscover(t *testing.T) {
 		// /var/run/netns is /run/netns here: one path, not two.
 		seen := map[string]bool{}
 		for _, p := range n.Paths {
+			if strings.HasPrefix(p, "/proc/") {
+				continue // a magic link, one per process
+			}
 			real, err := filepath.EvalSymlinks(p)
 			if err != nil {
 				t.Errorf("%s: path %s: %v", n.Name, p, err)
