@@ -35,7 +35,9 @@
 // /run/containerd/io.containerd.runtime.v2.task/<ns>/<id>/config.json,
 // CRI-O's /run/containers/storage/overlay-containers/<id>/userdata/config.json)
 // and the containers/storage list podman and CRI-O share
-// (/var/lib/containers/storage/overlay-containers/containers.json). It
+// (/var/lib/containers/storage/overlay-containers/containers.json, and a
+// rootless user's ~/.local/share/containers/storage when the cgroup is under
+// that user's systemd manager). It
 // caches per container id and never fails its caller: what cannot be read
 // stays empty.
 package containers

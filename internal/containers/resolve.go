@@ -44,12 +44,12 @@ const maxStateFile = 32 << 20
 type Resolver struct {
 	root string
 
-	mu      sync.Mutex
-	cache   map[string]Container // by id: only the fields from state files
-	storage map[string]Container // podman's list, read once
-	stamps  map[string]time.Time // containers.json files read, with their mtimes
-	ctrdNS  []string             // containerd namespaces, read once
-	nsRead  bool
+	mu     sync.Mutex
+	cache  map[string]Container  // by id: only the fields from state files
+	graphs map[string]*graphRoot // containers/storage graph roots by path
+	homes  map[string]string     // uid -> home directory, from etc/passwd
+	ctrdNS []string              // containerd namespaces, read once
+	nsRead bool
 }
 
 // NewResolver returns a Resolver reading state files and /proc under root
@@ -119,7 +119,7 @@ func (r *Resolver) Resolve(c Container) Container {
 	r.mu.Lock()
 	info, ok := r.cache[c.ID]
 	if !ok {
-		info = r.lookup(c.Runtime, c.ID)
+		info = r.lookup(c.Runtime, c.ID, c.Cgroup)
 		r.cache[c.ID] = info
 	}
 	r.mu.Unlock()
@@ -147,7 +147,7 @@ func (r *Resolver) Resolve(c Container) Container {
 
 // lookup reads the state files of container id, those of its runtime
 // first. Called with r.mu held.
-func (r *Resolver) lookup(rt Runtime, id string) Container {
+func (r *Resolver) lookup(rt Runtime, id, cgroup string) Container {
 	var order []Runtime
 	switch rt {
 	case RuntimeDocker:
@@ -175,7 +175,7 @@ func (r *Resolver) lookup(rt Runtime, id string) Container {
 				info, found = r.bundle(filepath.Join(r.root, storageLib, "overlay-containers", id, "userdata", "config.json"))
 			}
 		case RuntimePodman:
-			info, found = r.podman(id)
+			info, found = r.podman(id, cgroup)
 		}
 		if found {
 			if rt == RuntimeDocker && try == RuntimeContainerd {
@@ -340,24 +340,115 @@ type storageMetadata struct {
 }
 
 // podman names container id from containers/storage's list and its OCI
-// bundle's annotations (podman play kube's pods carry kubelet's). The list
-// is read again when a container is missing from it and it changed since,
-// so that a long-lived Resolver sees containers created after it started.
-func (r *Resolver) podman(id string) (Container, bool) {
-	if _, ok := r.storage[id]; !ok && r.storageChanged() {
-		r.loadStorage()
+// bundle's annotations (podman play kube's pods carry kubelet's): root's
+// storage, and for a container under a user's systemd manager
+// (.../user@UID.service/...) that user's rootless storage in
+// ~/.local/share/containers/storage (podman's default for rootless).
+func (r *Resolver) podman(id, cgroup string) (Container, bool) {
+	roots := []string{filepath.Join(r.root, storageLib)}
+	if home := r.home(userOfCgroup(cgroup)); home != "" {
+		roots = append(roots, filepath.Join(r.root, home, ".local/share/containers/storage"))
 	}
-	c, found := r.bundle(filepath.Join(r.root, storageLib, "overlay-containers", id, "userdata", "config.json"))
-	if s, ok := r.storage[id]; ok {
-		found = true
-		if c.Name == "" {
-			c.Name = s.Name
+	for _, dir := range roots {
+		g := r.graphs[dir]
+		if g == nil {
+			g = &graphRoot{dir: dir}
+			if r.graphs == nil {
+				r.graphs = make(map[string]*graphRoot)
+			}
+			r.graphs[dir] = g
 		}
-		if c.Image == "" {
-			c.Image = s.Image
+		c, found := r.bundle(filepath.Join(dir, "overlay-containers", id, "userdata", "config.json"))
+		if s, ok := g.container(id); ok {
+			found = true
+			if c.Name == "" {
+				c.Name = s.Name
+			}
+			if c.Image == "" {
+				c.Image = s.Image
+			}
+		}
+		if found {
+			return c, true
 		}
 	}
-	return c, found
+	return Container{}, false
+}
+
+// userOfCgroup returns the uid whose systemd user manager a cgroup path is
+// under ("" when none): rootless containers live there.
+func userOfCgroup(cgroup string) string {
+	i := strings.Index(cgroup, "/user@")
+	if i < 0 {
+		return ""
+	}
+	rest := cgroup[i+len("/user@"):]
+	j := strings.Index(rest, ".service")
+	if j <= 0 {
+		return ""
+	}
+	uid := rest[:j]
+	for k := 0; k < len(uid); k++ {
+		if uid[k] < '0' || uid[k] > '9' {
+			return ""
+		}
+	}
+	return uid
+}
+
+// home returns the home directory of uid from etc/passwd under the root
+// ("" when unknown). Called with r.mu held.
+func (r *Resolver) home(uid string) string {
+	if uid == "" {
+		return ""
+	}
+	if r.homes == nil {
+		r.homes = make(map[string]string)
+		if b, ok := readFile(filepath.Join(r.root, "etc/passwd")); ok {
+			r.homes = decodePasswd(b)
+		}
+	}
+	return r.homes[uid]
+}
+
+// decodePasswd returns the home directory of each uid in an /etc/passwd
+// (name:password:uid:gid:gecos:home:shell), absolute paths without ".."
+// only, as they are joined under the Resolver's root.
+func decodePasswd(b []byte) map[string]string {
+	m := make(map[string]string)
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Split(line, ":")
+		if len(f) < 7 || f[2] == "" {
+			continue
+		}
+		home := f[5]
+		if !strings.HasPrefix(home, "/") || strings.Contains(home, "..") {
+			continue
+		}
+		if _, dup := m[f[2]]; !dup {
+			m[f[2]] = home
+		}
+	}
+	return m
+}
+
+// graphRoot is one containers/storage graph root's list of containers,
+// read when first needed and again when a container is missing from it and
+// it changed since, so that a long-lived Resolver sees containers created
+// after it started.
+type graphRoot struct {
+	dir     string
+	storage map[string]Container // by id: name and image
+	stamps  map[string]time.Time // containers.json files read, with their mtimes
+}
+
+// container returns what the list says of container id.
+func (g *graphRoot) container(id string) (Container, bool) {
+	if _, ok := g.storage[id]; !ok && g.changed() {
+		g.load()
+	}
+	c, ok := g.storage[id]
+	return c, ok
 }
 
 // decodeStorage decodes containers/storage's containers.json into the
@@ -385,46 +476,44 @@ func decodeStorage(b []byte) map[string]Container {
 	return m
 }
 
-// storageLists returns the containers.json files under the graph root,
-// one per storage driver (overlay-containers, vfs-containers, ...).
-func (r *Resolver) storageLists() []string {
-	dir := filepath.Join(r.root, storageLib)
-	ents, _ := os.ReadDir(dir)
+// lists returns the containers.json files of the graph root, one per
+// storage driver (overlay-containers, vfs-containers, ...).
+func (g *graphRoot) lists() []string {
+	ents, _ := os.ReadDir(g.dir)
 	var paths []string
 	for _, e := range ents {
 		if e.IsDir() && strings.HasSuffix(e.Name(), "-containers") {
-			paths = append(paths, filepath.Join(dir, e.Name(), "containers.json"))
+			paths = append(paths, filepath.Join(g.dir, e.Name(), "containers.json"))
 		}
 	}
 	return paths
 }
 
-// storageChanged reports whether the containers.json files are not those
-// last read (first call, a file added, gone or modified).
-func (r *Resolver) storageChanged() bool {
-	if r.stamps == nil {
+// changed reports whether the containers.json files are not those last
+// read (first call, a file added, gone or modified).
+func (g *graphRoot) changed() bool {
+	if g.stamps == nil {
 		return true
 	}
-	paths := r.storageLists()
 	n := 0
-	for _, p := range paths {
+	for _, p := range g.lists() {
 		fi, err := os.Stat(p)
 		if err != nil {
 			continue
 		}
 		n++
-		if t, ok := r.stamps[p]; !ok || !t.Equal(fi.ModTime()) {
+		if t, ok := g.stamps[p]; !ok || !t.Equal(fi.ModTime()) {
 			return true
 		}
 	}
-	return n != len(r.stamps)
+	return n != len(g.stamps)
 }
 
-// loadStorage reads every containers.json into r.storage.
-func (r *Resolver) loadStorage() {
-	r.storage = make(map[string]Container)
-	r.stamps = make(map[string]time.Time)
-	for _, p := range r.storageLists() {
+// load reads every containers.json of the graph root.
+func (g *graphRoot) load() {
+	g.storage = make(map[string]Container)
+	g.stamps = make(map[string]time.Time)
+	for _, p := range g.lists() {
 		fi, err := os.Stat(p)
 		if err != nil {
 			continue
@@ -433,9 +522,9 @@ func (r *Resolver) loadStorage() {
 		if !ok {
 			continue
 		}
-		r.stamps[p] = fi.ModTime()
+		g.stamps[p] = fi.ModTime()
 		for id, c := range decodeStorage(b) {
-			r.storage[id] = c
+			g.storage[id] = c
 		}
 	}
 }

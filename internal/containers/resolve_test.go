@@ -3,6 +3,7 @@ package containers
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -105,6 +106,10 @@ func TestResolverProcess(t *testing.T) {
 	if !ok || c.Name != "router" || c.Pod.Namespace != "openshift-ingress" || c.Pod.UID != "8ca306fa-3c03-47fa-97dd-19979c345572" {
 		t.Errorf("Process(300) = %+v, %v; want CRI-O's router", c, ok)
 	}
+	c, ok = r.Process(400)
+	if !ok || c.Name != "rootless-web" || c.Image != "docker.io/library/nginx:latest" {
+		t.Errorf("Process(400) = %+v, %v; want alice's rootless podman container", c, ok)
+	}
 	if c, ok := r.Process(200); ok {
 		t.Errorf("Process(200) = %+v: a host process is in no container", c)
 	}
@@ -120,7 +125,7 @@ func TestResolverConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
-			for _, pid := range []int{100, 200, 300} {
+			for _, pid := range []int{100, 200, 300, 400} {
 				r.Process(pid)
 			}
 		})
@@ -179,11 +184,43 @@ func TestDecodersRejectGarbage(t *testing.T) {
 	}
 }
 
+func TestUserOfCgroup(t *testing.T) {
+	for in, want := range map[string]string{
+		"/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-x.scope": "1000",
+		"/user.slice/user-1000.slice/session-3.scope":                             "",
+		"/user.slice/user@.service/x":                                             "",
+		"/user.slice/user@1x.service/x":                                           "",
+		"/user@42":                                                                "",
+		"":                                                                        "",
+	} {
+		if got := userOfCgroup(in); got != want {
+			t.Errorf("userOfCgroup(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestDecodePasswd: homes are joined under the Resolver's root, so one
+// that climbs out of it is dropped.
+func TestDecodePasswd(t *testing.T) {
+	b, err := os.ReadFile("testdata/root/etc/passwd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := decodePasswd(b)
+	if m["1000"] != "/home/alice" || m["0"] != "/root" {
+		t.Errorf("decodePasswd = %v", m)
+	}
+	if h, ok := m["1001"]; ok {
+		t.Errorf("a home outside the root kept: %q", h)
+	}
+}
+
 func FuzzDecodeStateFiles(f *testing.F) {
 	for _, p := range []string{
 		"testdata/root/var/lib/docker/containers/b5b6f2da8008be266864f896f93789762b2ce50792114a5c5f2cc3315af0bc70/config.v2.json",
 		"testdata/root/run/containers/storage/overlay-containers/d6d725b909f37c3e232aadfbafa950a58bfe7baa579ba8c47a12be88bb921607/userdata/config.json",
 		"testdata/root/var/lib/containers/storage/overlay-containers/containers.json",
+		"testdata/root/etc/passwd",
 	} {
 		if b, err := os.ReadFile(p); err == nil {
 			f.Add(b)
@@ -195,6 +232,11 @@ func FuzzDecodeStateFiles(f *testing.F) {
 		for id := range decodeStorage(b) {
 			if !isID(id) {
 				t.Fatalf("decodeStorage kept id %q", id)
+			}
+		}
+		for _, home := range decodePasswd(b) {
+			if !strings.HasPrefix(home, "/") || strings.Contains(home, "..") {
+				t.Fatalf("decodePasswd kept home %q", home)
 			}
 		}
 	})
