@@ -40,4 +40,13 @@
 // that user's systemd manager). It
 // caches per container id and never fails its caller: what cannot be read
 // stays empty.
+//
+// # Namespaces
+//
+// Resolver.OfNamespace names a network namespace from the processes in it:
+// the container of its first process, unless that process is on the host
+// (the host's namespace, which host-network containers share) or is a
+// monitor. Container.NetnsLabel is what such a namespace is shown as: the
+// pod (NAMESPACE/NAME) for Kubernetes, whose containers share one
+// namespace, else the container's name or short id.
 package containers

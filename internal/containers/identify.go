@@ -82,6 +82,22 @@ func (c Container) Label() string {
 	return c.ShortID()
 }
 
+// NetnsLabel returns the name a network namespace of the container is
+// shown by: for a Kubernetes pod's container, the pod (every container of a
+// pod shares its namespace) as NAMESPACE/NAME, or its UID when its name is
+// unknown; else the container's Label.
+func (c Container) NetnsLabel() string {
+	switch {
+	case c.Pod.Name != "" && c.Pod.Namespace != "":
+		return c.Pod.Namespace + "/" + c.Pod.Name
+	case c.Pod.Name != "":
+		return c.Pod.Name
+	case c.Pod.UID != "":
+		return "pod-" + c.Pod.UID
+	}
+	return c.Label()
+}
+
 // Identify returns the container of the process whose /proc/PID/cgroup
 // content is given. The cgroup v2 line is believed first, then v1's
 // name=systemd hierarchy, then any other v1 hierarchy in file order, as a

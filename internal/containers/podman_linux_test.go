@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -145,6 +146,17 @@ func TestIntegrationPodman(t *testing.T) {
 	}
 	t.Logf("listener pid %d in %s: %+v", pid, theirs, c)
 
+	// The namespace is named after the container, from the processes in
+	// it as a walk of /proc finds them.
+	pids := inNamespace(t, theirs)
+	if nc, ok := r.OfNamespace(pids); !ok || nc.ID != id || nc.NetnsLabel() != name {
+		t.Errorf("OfNamespace(%v) = %+v, %v; want the container %s", pids, nc, ok, name)
+	}
+	host := inNamespace(t, ours)
+	if hc, ok := r.OfNamespace(host); ok {
+		t.Errorf("the host's namespace named after %+v", hc)
+	}
+
 	// conmon, podman's monitor, runs in the host's namespaces: it must
 	// not be taken for the container.
 	if b, err := os.ReadFile(filepath.Join("/run/containers/storage/overlay-containers", id, "userdata", "conmon.pid")); err == nil {
@@ -154,6 +166,28 @@ func TestIntegrationPodman(t *testing.T) {
 			}
 		}
 	}
+}
+
+// inNamespace returns the processes whose network namespace is ns
+// ("net:[N]"), ascending.
+func inNamespace(t *testing.T, ns string) []int32 {
+	t.Helper()
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pids []int32
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if l, err := os.Readlink("/proc/" + e.Name() + "/ns/net"); err == nil && l == ns {
+			pids = append(pids, int32(pid))
+		}
+	}
+	slices.Sort(pids)
+	return pids
 }
 
 // listening waits up to ten seconds for a TCP listener on 127.0.0.1:port

@@ -79,9 +79,16 @@ func (r *Resolver) Process(pid int) (Container, bool) {
 // Identify returns the container process pid runs in, from its cgroup
 // alone (no state file is read).
 func (r *Resolver) Identify(pid int) (Container, bool) {
+	c, ok, _ := r.identify(pid)
+	return c, ok
+}
+
+// identify is Identify that also says whether the process's cgroup could
+// be read (false for a process gone meanwhile).
+func (r *Resolver) identify(pid int) (c Container, ok, read bool) {
 	f, err := os.Open(filepath.Join(r.root, "proc", strconv.Itoa(pid), "cgroup"))
 	if err != nil {
-		return Container{}, false
+		return Container{}, false, false
 	}
 	defer f.Close()
 	bp := cgroupBufs.Get().(*[]byte)
@@ -94,18 +101,41 @@ func (r *Resolver) Identify(pid int) (Container, bool) {
 		// The kernel's seq files fill the buffer unless the file ended:
 		// a short read saves the second read that would return EOF.
 		if err != nil || m == 0 || n < len(b) {
+			if err != nil && err != io.EOF {
+				return Container{}, false, false
+			}
 			break
 		}
-		if n == len(b) {
-			if len(b) >= 1<<20 {
-				break
-			}
-			b = append(b, make([]byte, len(b))...)
-			*bp = b
+		if len(b) >= 1<<20 {
+			break
 		}
+		b = append(b, make([]byte, len(b))...)
+		*bp = b
 	}
-	c, ok := Identify(string(b[:n]))
-	return c, ok
+	c, ok = Identify(string(b[:n]))
+	return c, ok, true
+}
+
+// OfNamespace returns the container a network namespace belongs to, given
+// the processes in it in ascending order (as netns.NetNS.PIDs lists them):
+// the container of the first of them that still exists, named, when that
+// process is in one and is not a runtime's monitor. A container's
+// namespace is made for its first process, so the first is the
+// container's (a pod's sandbox for a Kubernetes pod); a namespace whose
+// first process is on the host (the host's own, which host-network
+// containers share) belongs to no container.
+func (r *Resolver) OfNamespace(pids []int32) (Container, bool) {
+	for _, pid := range pids {
+		c, ok, read := r.identify(int(pid))
+		if !read {
+			continue
+		}
+		if !ok || c.Monitor {
+			return Container{}, false
+		}
+		return r.Resolve(c), true
+	}
+	return Container{}, false
 }
 
 // Resolve returns c with what the runtimes' state files say of it: its

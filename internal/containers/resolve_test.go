@@ -263,3 +263,57 @@ func BenchmarkResolverProcessContainer(b *testing.B) {
 		r.Process(100)
 	}
 }
+
+// TestOfNamespace names a network namespace after the container of its
+// first process, and after nothing when that process is on the host.
+func TestOfNamespace(t *testing.T) {
+	r := NewResolver("testdata/root")
+	tests := []struct {
+		pids  []int32
+		label string // "" for no container
+	}{
+		{[]int32{100, 200}, "g-test1"},
+		// The first process gone meanwhile: the next one says.
+		{[]int32{999999, 100}, "g-test1"},
+		// The host's namespace, shared by a host-network container.
+		{[]int32{200, 300}, ""},
+		{[]int32{300}, "openshift-ingress/router-default-6c9d4b7f8-kq2xv"},
+		{nil, ""},
+		{[]int32{999999}, ""},
+	}
+	for _, tt := range tests {
+		c, ok := r.OfNamespace(tt.pids)
+		if got := c.NetnsLabel(); ok != (tt.label != "") || ok && got != tt.label {
+			t.Errorf("OfNamespace(%v) = %q, %v; want %q", tt.pids, got, ok, tt.label)
+		}
+	}
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "proc", "7"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	conmon := "0::/machine.slice/libpod-conmon-24fce7291bc6d7f8a5965a5920740b0df25dda9bb4e84ffb889d8ea2927acec5.scope\n"
+	if err := os.WriteFile(filepath.Join(root, "proc", "7", "cgroup"), []byte(conmon), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if c, ok := NewResolver(root).OfNamespace([]int32{7}); ok {
+		t.Errorf("a namespace whose first process is conmon named after %+v", c)
+	}
+}
+
+func TestNetnsLabel(t *testing.T) {
+	const id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	for _, tt := range []struct {
+		c    Container
+		want string
+	}{
+		{Container{ID: id}, "0123456789ab"},
+		{Container{ID: id, Name: "web"}, "web"},
+		{Container{ID: id, Name: "app", Pod: Pod{UID: "u", Name: "p", Namespace: "ns"}}, "ns/p"},
+		{Container{ID: id, Pod: Pod{UID: "u", Name: "p"}}, "p"},
+		{Container{ID: id, Name: "app", Pod: Pod{UID: "u"}}, "pod-u"},
+	} {
+		if got := tt.c.NetnsLabel(); got != tt.want {
+			t.Errorf("NetnsLabel(%+v) = %q, want %q", tt.c, got, tt.want)
+		}
+	}
+}
