@@ -90,7 +90,7 @@ func BenchmarkAllNetNS(b *testing.B) {
 	if len(ours) != count {
 		b.Fatalf("discovered %d of the %d namespaces", len(ours), count)
 	}
-	src := NewSource(ours, func() (sockets.Source, error) { return sockets.NewSystemSource(sockets.SourceOptions{}) }, 0)
+	src := NewSource(ours, SourceOptions{New: func() (sockets.Source, error) { return sockets.NewSystemSource(sockets.SourceOptions{}) }})
 	tcp := sockets.Filter{Protos: sockets.ProtoSet(0).With(sockets.TCP)}
 	b.Run("list-tcp", func(b *testing.B) {
 		var n int

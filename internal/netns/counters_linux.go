@@ -14,6 +14,15 @@ import (
 // namespace no process is in, /proc/thread-self/net on a thread inside it
 // (Do), which is valid only while fn runs, on the calling goroutine.
 func WithNetDir(ns *NetNS, fn func(dir string) error) error {
+	if dir, ok := procNetDir(ns); ok {
+		return fn(dir)
+	}
+	return Do(ns, func() error { return fn(procfs.Default().Net()) })
+}
+
+// procNetDir returns /proc/PID/net of the first of ns's processes that is
+// still in it (a PID may have been reused), false if none is.
+func procNetDir(ns *NetNS) (string, bool) {
 	fs := procfs.Default()
 	var buf [64]byte
 	for _, pid := range ns.PIDs {
@@ -23,8 +32,8 @@ func WithNetDir(ns *NetNS, fn func(dir string) error) error {
 			continue
 		}
 		if ino, ok := ParseLink(string(buf[:n])); ok && ino == ns.Inode {
-			return fn(fs.Path(p, "net"))
+			return fs.Path(p, "net"), true
 		}
 	}
-	return Do(ns, func() error { return fn(fs.Net()) })
+	return "", false
 }

@@ -51,7 +51,7 @@ func openNS(ns *NetNS) (int, error) {
 func Do(ns *NetNS, fn func() error) error {
 	fd, err := openNS(ns)
 	if err != nil {
-		return &Error{NS: *ns, Err: err}
+		return &Error{NS: *ns, Err: &enterError{err}}
 	}
 	defer unix.Close(fd)
 	if err := doFD(fd, fn); err != nil {
@@ -94,6 +94,13 @@ func doFD(target int, fn func() error) error {
 		runtime.UnlockOSThread()
 		return &enterError{fmt.Errorf("open the thread's own network namespace: %w", err)}
 	}
+	if sameFile(home, target) {
+		// Already there: setns would only ask for a privilege (an
+		// unprivileged user lists their own namespace too).
+		unix.Close(home)
+		defer runtime.UnlockOSThread()
+		return fn()
+	}
 	if err := unix.Setns(target, unix.CLONE_NEWNET); err != nil {
 		unix.Close(home)
 		runtime.UnlockOSThread()
@@ -106,4 +113,17 @@ func doFD(target int, fn func() error) error {
 		unix.Close(home)
 	}()
 	return fn()
+}
+
+// sameFile reports whether the open files a and b are the same inode.
+func sameFile(a, b int) bool {
+	var sa, sb unix.Stat_t
+	return unix.Fstat(a, &sa) == nil && unix.Fstat(b, &sb) == nil && sa.Dev == sb.Dev && sa.Ino == sb.Ino
+}
+
+// isEnterError reports whether err is Do's failure to enter a namespace
+// (rather than an error of the function it runs).
+func isEnterError(err error) bool {
+	var e *enterError
+	return errors.As(err, &e)
 }

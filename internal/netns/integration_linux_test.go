@@ -210,9 +210,9 @@ func snapshot(t *testing.T, nss []NetNS, f sockets.Filter) []sockets.Socket {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	src := NewSource(nss, func() (sockets.Source, error) {
+	src := NewSource(nss, SourceOptions{New: func() (sockets.Source, error) {
 		return sockets.NewSystemSource(sockets.SourceOptions{Kind: "netlink"})
-	}, 0)
+	}})
 	got, err := src.Snapshot(ctx, f, nil)
 	var partial *sockets.PartialError
 	switch {
@@ -341,9 +341,9 @@ func TestIntegrationStream(t *testing.T) {
 	want := snapshot(t, ours, sockets.All)
 
 	var packed sockets.Packed
-	src := NewSource(ours, func() (sockets.Source, error) {
+	src := NewSource(ours, SourceOptions{New: func() (sockets.Source, error) {
 		return sockets.NewSystemSource(sockets.SourceOptions{Kind: "netlink"})
-	}, 2)
+	}, Limit: 2})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := src.Stream(ctx, sockets.All, &packed); err != nil {

@@ -18,3 +18,9 @@ func DoPath(path string, fn func() error) error { return sockets.ErrUnsupported 
 
 // WithNetDir reports sockets.ErrUnsupported without calling fn.
 func WithNetDir(ns *NetNS, fn func(dir string) error) error { return sockets.ErrUnsupported }
+
+// procNetDir has no /proc to offer.
+func procNetDir(ns *NetNS) (string, bool) { return "", false }
+
+// isEnterError is false: nothing is entered here.
+func isEnterError(err error) bool { return false }

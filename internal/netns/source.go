@@ -34,27 +34,52 @@ func DefaultLimit() int { return min(4, max(1, runtime.GOMAXPROCS(0))) }
 // the end of ctx fails the whole.
 type Source struct {
 	namespaces []NetNS
-	newSource  func() (sockets.Source, error)
-	limit      int
+	opts       SourceOptions
 
 	mu   sync.Mutex
-	idle []sockets.Source // made by newSource, reused across namespaces
+	idle []sockets.Source // made by opts.New, reused across namespaces
 }
 
 var _ sockets.Streamer = (*Source)(nil)
 
-// NewSource returns a Source over namespaces. newSource makes a source
-// that lists the namespace of the thread it is called on, such as
-// func() (sockets.Source, error) { return sockets.NewSystemSource(opts) }
-// (whose sockets are opened per snapshot on the calling thread, and whose
-// /proc fallback reads /proc/thread-self/net); the Source makes at most
-// limit of them (0 means DefaultLimit()) and reuses them from one
-// namespace to the next.
-func NewSource(namespaces []NetNS, newSource func() (sockets.Source, error), limit int) *Source {
-	if limit <= 0 {
-		limit = DefaultLimit()
+// SourceOptions configures NewSource.
+type SourceOptions struct {
+	// New makes a source that lists the namespace of the thread it is
+	// called on, such as
+	//
+	//	func() (sockets.Source, error) { return sockets.NewSystemSource(opts) }
+	//
+	// (whose netlink sockets are opened per snapshot on the calling
+	// thread, and whose /proc fallback reads /proc/thread-self/net). The
+	// Source makes at most Limit of them and reuses them from one
+	// namespace to the next. Required.
+	New func() (sockets.Source, error)
+	// Proc, if not nil, makes a source of the /proc/net files in dir,
+	// such as
+	//
+	//	func(dir string) (sockets.Source, error) {
+	//		return sockets.NewSystemSource(sockets.SourceOptions{Kind: "proc", ProcNet: dir})
+	//	}
+	//
+	// A namespace that cannot be entered (setns needs CAP_SYS_ADMIN) but
+	// one of whose processes is still in it is then read from that
+	// process's /proc/PID/net, without entering, which any user may read:
+	// an unprivileged user sees the sockets of the namespaces of their own
+	// processes. Such a listing lacks what only sock_diag reports
+	// (bound-inactive TCP sockets, MPTCP, socket internals).
+	Proc func(dir string) (sockets.Source, error)
+	// Limit bounds how many namespaces are read at once; 0 means
+	// DefaultLimit().
+	Limit int
+}
+
+// NewSource returns a Source over namespaces.
+func NewSource(namespaces []NetNS, opts SourceOptions) *Source {
+	if opts.Limit <= 0 {
+		opts.Limit = DefaultLimit()
 	}
-	return &Source{namespaces: namespaces, newSource: newSource, limit: min(limit, max(1, len(namespaces)))}
+	opts.Limit = min(opts.Limit, max(1, len(namespaces)))
+	return &Source{namespaces: namespaces, opts: opts}
 }
 
 // Namespaces returns the namespaces the Source lists, in its order.
@@ -69,7 +94,7 @@ func (s *Source) get() (sockets.Source, error) {
 		return src, nil
 	}
 	s.mu.Unlock()
-	return s.newSource()
+	return s.opts.New()
 }
 
 func (s *Source) put(src sockets.Source) {
@@ -78,13 +103,13 @@ func (s *Source) put(src sockets.Source) {
 	s.mu.Unlock()
 }
 
-// each runs fn(i) for every namespace index, at most s.limit at once, and
+// each runs fn(i) for every namespace index, at most opts.Limit at once, and
 // returns the errors fn gave, in namespace order.
 func (s *Source) each(ctx context.Context, fn func(i int, src sockets.Source) error) []error {
 	errs := make([]error, len(s.namespaces))
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range s.limit {
+	for range s.opts.Limit {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -114,6 +139,25 @@ func (s *Source) each(ctx context.Context, fn func(i int, src sockets.Source) er
 	close(next)
 	wg.Wait()
 	return errs
+}
+
+// enter runs list with src on a thread inside ns. If ns cannot be
+// entered and opts.Proc is set, it runs list instead, here, with a source
+// of the /proc/PID/net of one of ns's processes.
+func (s *Source) enter(ns *NetNS, src sockets.Source, list func(sockets.Source) error) error {
+	err := Do(ns, func() error { return list(src) })
+	if err == nil || s.opts.Proc == nil || !isEnterError(err) {
+		return err
+	}
+	dir, ok := procNetDir(ns)
+	if !ok {
+		return err
+	}
+	proc, perr := s.opts.Proc(dir)
+	if perr != nil {
+		return errors.Join(err, perr)
+	}
+	return list(proc)
 }
 
 // collect turns the per-namespace errors into the Source's error: ctx's
@@ -151,7 +195,7 @@ func (s *Source) Snapshot(ctx context.Context, f sockets.Filter, dst []sockets.S
 	lists := make([][]sockets.Socket, len(s.namespaces))
 	errs := s.each(ctx, func(i int, src sockets.Source) error {
 		ns := &s.namespaces[i]
-		return Do(ns, func() error {
+		return s.enter(ns, src, func(src sockets.Source) error {
 			var err error
 			lists[i], err = src.Snapshot(ctx, f, nil)
 			for j := range lists[i] {
@@ -179,7 +223,7 @@ func (s *Source) Stream(ctx context.Context, f sockets.Filter, sink sockets.Sink
 	errs := s.each(ctx, func(i int, src sockets.Source) error {
 		ns := &s.namespaces[i]
 		ps := &nsSink{sink: sink, base: i * PartStride, ino: ns.Inode}
-		err := Do(ns, func() error { return sockets.Feed(ctx, src, f, ps) })
+		err := s.enter(ns, src, func(src sockets.Source) error { return sockets.Feed(ctx, src, f, ps) })
 		var partial *sockets.PartialError
 		if err != nil && !errors.As(err, &partial) {
 			ps.dropAll()

@@ -77,7 +77,7 @@ func TestSourceStreamParts(t *testing.T) {
 		{parts: []int{2, 3}, dropOn: -1, err: errors.New("boom")}, // fails as a whole
 	}
 	var i int
-	src := NewSource(nss, func() (sockets.Source, error) { return &seqSource{srcs: srcs, nss: nss, next: &i}, nil }, 1)
+	src := NewSource(nss, SourceOptions{New: func() (sockets.Source, error) { return &seqSource{srcs: srcs, nss: nss, next: &i}, nil }, Limit: 1})
 	var sink recordSink
 	err := src.Stream(context.Background(), sockets.All, &sink)
 	var partial *sockets.PartialError
@@ -148,7 +148,7 @@ func TestSourceCanceled(t *testing.T) {
 	a := ownNetNS(t, "a")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	src := NewSource([]NetNS{a, a}, func() (sockets.Source, error) { return &fakeSource{parts: []int{0}, dropOn: -1}, nil }, 0)
+	src := NewSource([]NetNS{a, a}, SourceOptions{New: func() (sockets.Source, error) { return &fakeSource{parts: []int{0}, dropOn: -1}, nil }})
 	if got, err := src.Snapshot(ctx, sockets.All, nil); !errors.Is(err, context.Canceled) || len(got) != 0 {
 		t.Errorf("Snapshot = %d, %v; want context.Canceled", len(got), err)
 	}

@@ -3,6 +3,7 @@ package testutil
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,14 +33,39 @@ type HeldNetNS struct {
 // test ends. It skips like NewNetNS where namespaces cannot be made.
 func NewUnsharedNetNS(tb testing.TB) *HeldNetNS {
 	tb.Helper()
-	held, stop := startUnshared(tb)
+	held, stop := startUnshared(tb, "")
 	tb.Cleanup(stop)
 	return held
 }
 
+// NewUnsharedNetNSAs is NewUnsharedNetNS with the holding process running
+// as uid:gid (setpriv, after lo is up): a namespace an unprivileged user
+// finds through their own process but may not enter.
+func NewUnsharedNetNSAs(tb testing.TB, uid, gid int) *HeldNetNS {
+	tb.Helper()
+	if _, err := exec.LookPath("setpriv"); err != nil {
+		tb.Skip("needs setpriv (util-linux) to run a process as another user")
+	}
+	held, stop := startUnshared(tb, fmt.Sprintf("setpriv --reuid=%d --regid=%d --clear-groups ", uid, gid))
+	tb.Cleanup(stop)
+	// It said it was ready before setpriv ran: wait for sleep to run as
+	// uid (the owner of /proc/PID is the process's effective uid).
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var st unix.Stat_t
+		if unix.Stat("/proc/"+strconv.Itoa(held.PID), &st) == nil && st.Uid == uint32(uid) {
+			return held
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("process %d did not become uid %d", held.PID, uid)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // startUnshared starts the process of NewUnsharedNetNS; stop kills it and
 // waits for it, and may be called more than once.
-func startUnshared(tb testing.TB) (held *HeldNetNS, stop func()) {
+func startUnshared(tb testing.TB, prefix string) (held *HeldNetNS, stop func()) {
 	tb.Helper()
 	RequireRoot(tb)
 	for _, tool := range []string{"unshare", "ip"} {
@@ -48,7 +74,7 @@ func startUnshared(tb testing.TB) (held *HeldNetNS, stop func()) {
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), CommandTimeout)
-	cmd := exec.CommandContext(ctx, "unshare", "--net", "sh", "-c", "ip link set lo up && echo ready && exec sleep 3600")
+	cmd := exec.CommandContext(ctx, "unshare", "--net", "sh", "-c", "ip link set lo up && echo ready && exec "+prefix+"sleep 3600")
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -110,7 +136,7 @@ func NewBindMountedNetNS(tb testing.TB) *HeldNetNS {
 	if err := os.WriteFile(file, nil, 0o444); err != nil {
 		tb.Fatal(err)
 	}
-	held, stop := startUnshared(tb)
+	held, stop := startUnshared(tb, "")
 	tb.Cleanup(stop)
 	err = unix.Mount(held.Path, file, "", unix.MS_BIND, "")
 	stop()
