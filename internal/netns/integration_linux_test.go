@@ -251,27 +251,34 @@ func TestIntegrationSource(t *testing.T) {
 		last = i
 	}
 
-	// The population's namespace holds exactly the population, with its
-	// owners.
+	// One attribution of every namespace's sockets (socket inodes are
+	// global): the population's namespace holds exactly the population,
+	// with its owners.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := procattr.Attribute(ctx, got, procattr.Options{Details: true}); err != nil {
+		t.Fatalf("procattr.Attribute: %v", err)
+	}
 	var pop []sockets.Socket
 	for _, s := range got {
 		if s.NetNS == w.named.Inode {
 			pop = append(pop, s)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if _, err := procattr.Attribute(ctx, pop, procattr.Options{Details: true}); err != nil {
-		t.Fatalf("procattr.Attribute: %v", err)
-	}
 	w.pop.Check(t, pop)
 
-	// The test's own listeners are in their namespaces.
+	// The test's own listeners are in their namespaces, held by the test
+	// process, which is in none of them.
 	for ino, port := range w.ports {
-		if !slices.ContainsFunc(got, func(s sockets.Socket) bool {
+		i := slices.IndexFunc(got, func(s sockets.Socket) bool {
 			return s.NetNS == ino && s.Proto == sockets.TCP && s.State == sockets.Listen && s.Local.Port() == port
-		}) {
+		})
+		if i < 0 {
 			t.Errorf("listener on port %d missing from net:[%d]", port, ino)
+			continue
+		}
+		if pids := testutil.PIDs(got[i].Processes); !slices.Equal(pids, []int32{int32(os.Getpid())}) {
+			t.Errorf("listener on port %d in net:[%d] held by %v, want the test process %d", port, ino, pids, os.Getpid())
 		}
 	}
 
