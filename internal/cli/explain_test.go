@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sockscope/sockscope/internal/iostreams"
 	"github.com/sockscope/sockscope/internal/collect"
+	"github.com/sockscope/sockscope/internal/iostreams"
 	"github.com/sockscope/sockscope/internal/sockets"
 )
 

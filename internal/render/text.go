@@ -75,7 +75,6 @@ func SafeText(s string) (string, int) {
 	return string(b), w
 }
 
-
 // appendSafeDW appends s as appendSafe does and returns the display width
 // of what it appended less its length in bytes: 0 for ASCII, negative for
 // most other text. A cell's width is its length plus the sum of these.
