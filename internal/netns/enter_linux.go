@@ -47,7 +47,8 @@ func openNS(ns *NetNS) (int, error) {
 // namespace. When fn returns (or panics, or calls runtime.Goexit), the
 // thread goes back to the namespace it came from and is unlocked; if it
 // cannot go back, it stays locked, so that the Go runtime ends the thread
-// with the goroutine rather than run other code in the wrong namespace.
+// with the goroutine rather than run other goroutines in the wrong
+// namespace, and Do's error includes a *StuckError.
 func Do(ns *NetNS, fn func() error) error {
 	fd, err := openNS(ns)
 	if err != nil {
@@ -84,7 +85,7 @@ func (e *enterError) Unwrap() error { return e.err }
 
 // doFD runs fn on the calling goroutine's thread moved into the namespace
 // of the open file target.
-func doFD(target int, fn func() error) error {
+func doFD(target int, fn func() error) (err error) {
 	runtime.LockOSThread()
 	// The namespace to go back to is the thread's own, which the
 	// process's /proc/self would not tell (its first thread may be
@@ -107,8 +108,10 @@ func doFD(target int, fn func() error) error {
 		return &enterError{os.NewSyscallError("setns", err)}
 	}
 	defer func() {
-		if unix.Setns(home, unix.CLONE_NEWNET) == nil {
+		if berr := unix.Setns(home, unix.CLONE_NEWNET); berr == nil {
 			runtime.UnlockOSThread()
+		} else {
+			err = errors.Join(err, &StuckError{os.NewSyscallError("setns", berr)})
 		}
 		unix.Close(home)
 	}()

@@ -124,3 +124,16 @@ func (e *HiddenError) Error() string {
 
 // Unwrap returns the first failure.
 func (e *HiddenError) Unwrap() error { return e.Err }
+
+// StuckError reports that the thread could not go back to its own
+// namespace after Do: the calling goroutine stays locked to it, in the
+// entered namespace, until the goroutine exits (and the runtime ends the
+// thread). A caller that meets it should let the goroutine end soon.
+type StuckError struct{ Err error }
+
+func (e *StuckError) Error() string {
+	return "could not go back to the original network namespace: " + e.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *StuckError) Unwrap() error { return e.Err }

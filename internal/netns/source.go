@@ -109,29 +109,42 @@ func (s *Source) each(ctx context.Context, fn func(i int, src sockets.Source) er
 	errs := make([]error, len(s.namespaces))
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range s.opts.Limit {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var src sockets.Source
-			for i := range next {
-				if ctx.Err() != nil {
-					errs[i] = ctx.Err()
-					continue
-				}
-				if src == nil {
-					var err error
-					if src, err = s.get(); err != nil {
-						errs[i] = &Error{NS: s.namespaces[i], Err: err}
-						continue
-					}
-				}
-				errs[i] = fn(i, src)
-			}
+	var worker func()
+	worker = func() {
+		defer wg.Done()
+		var src sockets.Source
+		defer func() {
 			if src != nil {
 				s.put(src)
 			}
 		}()
+		for i := range next {
+			if ctx.Err() != nil {
+				errs[i] = ctx.Err()
+				continue
+			}
+			if src == nil {
+				var err error
+				if src, err = s.get(); err != nil {
+					errs[i] = &Error{NS: s.namespaces[i], Err: err}
+					continue
+				}
+			}
+			errs[i] = fn(i, src)
+			var stuck *StuckError
+			if errors.As(errs[i], &stuck) {
+				// This goroutine's thread is stuck in the namespace:
+				// end it (and so the thread), and let another take
+				// its place.
+				wg.Add(1)
+				go worker()
+				return
+			}
+		}
+	}
+	for range s.opts.Limit {
+		wg.Add(1)
+		go worker()
 	}
 	for i := range s.namespaces {
 		next <- i
