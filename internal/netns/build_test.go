@@ -73,3 +73,11 @@ func TestNetNSString(t *testing.T) {
 		t.Errorf("String() = %q", s)
 	}
 }
+
+func TestIndex(t *testing.T) {
+	nss := []NetNS{{Inode: 1, Name: "a"}, {Inode: 2, Name: "b"}}
+	m := Index(nss)
+	if len(m) != 2 || m[1].Name != "a" || m[2] != &nss[1] {
+		t.Errorf("Index = %v", m)
+	}
+}

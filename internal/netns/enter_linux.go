@@ -86,6 +86,37 @@ func (e *enterError) Unwrap() error { return e.err }
 // doFD runs fn on the calling goroutine's thread moved into the namespace
 // of the open file target.
 func doFD(target int, fn func() error) (err error) {
+	leave, err := enterFD(target)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if lerr := leave(); lerr != nil {
+			err = errors.Join(err, lerr)
+		}
+	}()
+	return fn()
+}
+
+// EnterPath moves the calling goroutine, locked to its OS thread, into the
+// network namespace of the file path (/run/netns/NAME, /proc/PID/ns/net, a
+// bind mount), for code that cannot be put in a function for DoPath (ss
+// -N's whole run). leave moves the thread back and unlocks it; if it
+// cannot, the thread stays locked (the runtime ends it with the
+// goroutine) and leave returns a *StuckError. Call leave once, on the
+// same goroutine. Entering the namespace the thread is already in needs
+// no privilege.
+func EnterPath(path string) (leave func() error, err error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer unix.Close(fd)
+	return enterFD(fd)
+}
+
+// enterFD is EnterPath for an open namespace file.
+func enterFD(target int) (leave func() error, err error) {
 	runtime.LockOSThread()
 	// The namespace to go back to is the thread's own, which the
 	// process's /proc/self would not tell (its first thread may be
@@ -93,29 +124,27 @@ func doFD(target int, fn func() error) (err error) {
 	home, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		runtime.UnlockOSThread()
-		return &enterError{fmt.Errorf("open the thread's own network namespace: %w", err)}
+		return nil, &enterError{fmt.Errorf("open the thread's own network namespace: %w", err)}
 	}
 	if sameFile(home, target) {
 		// Already there: setns would only ask for a privilege (an
 		// unprivileged user lists their own namespace too).
 		unix.Close(home)
-		defer runtime.UnlockOSThread()
-		return fn()
+		return func() error { runtime.UnlockOSThread(); return nil }, nil
 	}
 	if err := unix.Setns(target, unix.CLONE_NEWNET); err != nil {
 		unix.Close(home)
 		runtime.UnlockOSThread()
-		return &enterError{os.NewSyscallError("setns", err)}
+		return nil, &enterError{os.NewSyscallError("setns", err)}
 	}
-	defer func() {
-		if berr := unix.Setns(home, unix.CLONE_NEWNET); berr == nil {
-			runtime.UnlockOSThread()
-		} else {
-			err = errors.Join(err, &StuckError{os.NewSyscallError("setns", berr)})
+	return func() error {
+		defer unix.Close(home)
+		if err := unix.Setns(home, unix.CLONE_NEWNET); err != nil {
+			return &StuckError{os.NewSyscallError("setns", err)}
 		}
-		unix.Close(home)
-	}()
-	return fn()
+		runtime.UnlockOSThread()
+		return nil
+	}, nil
 }
 
 // sameFile reports whether the open files a and b are the same inode.

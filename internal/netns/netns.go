@@ -137,3 +137,14 @@ func (e *StuckError) Error() string {
 
 // Unwrap returns the cause.
 func (e *StuckError) Unwrap() error { return e.Err }
+
+// Index maps the inode of each of nss to it, for naming a socket's
+// Socket.NetNS (sockets carry the inode alone; a clash of inodes across
+// nsfs devices does not happen on one kernel, which has one nsfs).
+func Index(nss []NetNS) map[uint64]*NetNS {
+	m := make(map[uint64]*NetNS, len(nss))
+	for i := range nss {
+		m[nss[i].Inode] = &nss[i]
+	}
+	return m
+}

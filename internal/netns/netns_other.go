@@ -16,6 +16,9 @@ func Do(ns *NetNS, fn func() error) error { return sockets.ErrUnsupported }
 // DoPath reports sockets.ErrUnsupported without calling fn.
 func DoPath(path string, fn func() error) error { return sockets.ErrUnsupported }
 
+// EnterPath reports sockets.ErrUnsupported.
+func EnterPath(path string) (leave func() error, err error) { return nil, sockets.ErrUnsupported }
+
 // WithNetDir reports sockets.ErrUnsupported without calling fn.
 func WithNetDir(ns *NetNS, fn func(dir string) error) error { return sockets.ErrUnsupported }
 

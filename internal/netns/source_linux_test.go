@@ -186,6 +186,18 @@ func TestDoReturnsHome(t *testing.T) {
 	if err := DoPath("/nonexistent/sockscope", func() error { return nil }); err == nil {
 		t.Error("DoPath of a missing file succeeded")
 	}
+	// EnterPath and leave: in, then home.
+	leave, err := EnterPath(held.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inside, _ = ParseLink(readlink(t, "/proc/thread-self/ns/net"))
+	if err := leave(); err != nil {
+		t.Error(err)
+	}
+	if inside != held.Inode {
+		t.Errorf("EnterPath: net:[%d], want net:[%d]", inside, held.Inode)
+	}
 	ns := NetNS{Inode: 1, Name: "stale", Paths: []string{held.Path}}
 	if err := Do(&ns, func() error { t.Error("fn ran in a namespace that is not ns"); return nil }); err == nil {
 		t.Error("Do entered a path that is no longer the namespace")
