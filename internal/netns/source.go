@@ -19,7 +19,7 @@ import (
 const PartStride = 64
 
 // DefaultLimit bounds how many namespaces a Source dumps at once when
-// its limit is 0: GOMAXPROCS, at most 4 (the dumps are kernel work; more
+// SourceOptions.Limit is 0: GOMAXPROCS, at most 4 (the dumps are kernel work; more
 // threads than CPUs only take turns).
 func DefaultLimit() int { return min(4, max(1, runtime.GOMAXPROCS(0))) }
 
