@@ -1,6 +1,7 @@
 package ssmode
 
 import (
+	"encoding/binary"
 	"io"
 	"iter"
 
@@ -200,10 +201,13 @@ func (t *Table) account() (batchEnds bool) {
 // again; use one or the other on a Table.
 func (t *Table) WriteAll(out io.Writer, all iter.Seq[*sockets.Socket]) error {
 	var (
-		rows  []byte  // the fields of the pending rows, one after another
-		ends  []int32 // the end of each field of each pending row in rows
-		b     = make([]byte, 0, 64<<10)
-		first = true
+		// The pending rows, each field as its length (a uvarint) and
+		// its bytes, in chunks that are reused from batch to batch and
+		// never copied as they fill.
+		chunks [][]byte
+		used   int // chunks in use
+		b      = make([]byte, 0, 64<<10)
+		first  = true
 	)
 	render := func(maxLen *[numCols]int) error {
 		t.widths(maxLen)
@@ -212,35 +216,49 @@ func (t *Table) WriteAll(out io.Writer, all iter.Seq[*sockets.Socket]) error {
 		}
 		first = false
 		var fields [numCols][]byte
-		start := int32(0)
-		for r := 0; r < len(ends); r += numCols {
-			for i := range fields {
-				fields[i] = rows[start:ends[r+i]]
-				start = ends[r+i]
-			}
-			b = t.appendLine(b, &fields)
-			if len(b) >= 60<<10 {
-				if _, err := out.Write(b); err != nil {
-					return err
+		for _, c := range chunks[:used] {
+			for len(c) > 0 {
+				for i := range fields {
+					n, k := binary.Uvarint(c)
+					fields[i], c = c[k:k+int(n)], c[k+int(n):]
 				}
-				b = b[:0]
+				b = t.appendLine(b, &fields)
+				if len(b) >= 60<<10 {
+					if _, err := out.Write(b); err != nil {
+						return err
+					}
+					b = b[:0]
+				}
 			}
 		}
-		rows, ends = rows[:0], ends[:0]
+		for i := range chunks[:used] {
+			chunks[i] = chunks[i][:0]
+		}
+		used = 0
 		return nil
 	}
 	for s := range all {
-		t.w.format(s)
+		w := &t.w
+		w.format(s)
 		if t.account() {
 			if err := render(&t.batches[len(t.batches)-1].maxLen); err != nil {
 				return err
 			}
 		}
-		base := int32(len(rows))
-		rows = append(rows, t.w.buf...)
-		for i := 1; i <= numCols; i++ {
-			ends = append(ends, base+int32(t.w.at[i]))
+		need := len(w.buf) + numCols*binary.MaxVarintLen32
+		if used == 0 || cap(chunks[used-1])-len(chunks[used-1]) < need {
+			if used == len(chunks) {
+				chunks = append(chunks, make([]byte, 0, max(rowChunk, need)))
+			}
+			used++
 		}
+		c := chunks[used-1]
+		for i := 0; i < numCols; i++ {
+			f := w.field(i)
+			c = binary.AppendUvarint(c, uint64(len(f)))
+			c = append(c, f...)
+		}
+		chunks[used-1] = c
 	}
 	t.finish()
 	if err := render(&t.batches[len(t.batches)-1].maxLen); err != nil {
@@ -249,6 +267,9 @@ func (t *Table) WriteAll(out io.Writer, all iter.Seq[*sockets.Socket]) error {
 	_, err := out.Write(b)
 	return err
 }
+
+// rowChunk is the size of the chunks WriteAll keeps rows in.
+const rowChunk = 256 << 10
 
 // finish closes the last batch.
 func (t *Table) finish() {
