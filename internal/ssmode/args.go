@@ -33,6 +33,7 @@ type tableSet uint32
 
 func (s tableSet) has(t table) bool { return s&(1<<t) != 0 }
 
+// Groups of tables, as ss's -A and -f name them.
 const (
 	unixTables   = tableSet(1<<tblUnixDgram | 1<<tblUnixStream | 1<<tblUnixSeq)
 	packetTables = tableSet(1<<tblPacketDgram | 1<<tblPacketRaw)
@@ -205,6 +206,7 @@ type Options struct {
 // fails. Msg is the line to print before the usage.
 type UsageError struct{ Msg string }
 
+// Error returns the message.
 func (e *UsageError) Error() string { return e.Msg }
 
 // longOpts are ss's long options: name, whether it takes an argument,
