@@ -27,3 +27,21 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzProcFiles: sockstat, snmp, protocols(5) and mounts of any content
+// are read without a panic.
+func FuzzProcFiles(f *testing.F) {
+	f.Add([]byte("sockets: used 11\nTCP: inuse 1 orphan 0 tw 16 alloc 97211 mem 393\nFRAG: inuse 0 memory 0\n"))
+	f.Add([]byte("Tcp: RtoAlgorithm CurrEstab\nTcp: 1 5\n"))
+	f.Add([]byte("icmp\t1\tICMP\t# internet control message protocol\nipv6-icmp 58 IPv6-ICMP\n"))
+	f.Add([]byte("cgroup2 /sys/fs/cgroup cgroup2 rw 0 0\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var s sockstat
+		parseSockstat(data, &s)
+		appendSummary(nil, &s, 0)
+		snmpValue(data, "Tcp:", "CurrEstab")
+		ParseProtocols(data)
+		CgroupMount(data)
+		unixHosts(strings.Split(string(data), " "))
+	})
+}
