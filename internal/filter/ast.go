@@ -122,6 +122,10 @@ const (
 	FieldNetNS
 	FieldRecvQ
 	FieldSendQ
+	FieldPod          // the Kubernetes pod's name, of the socket's namespace
+	FieldK8sNamespace // the Kubernetes namespace of that pod
+	FieldImage        // the image of the namespace's container
+	fieldPlainEnd     // the tcp_info fields follow (tcpinfo.go)
 )
 
 var fieldNames = [...]string{
@@ -129,6 +133,7 @@ var fieldNames = [...]string{
 	FieldProgram: "program", FieldExe: "exe", FieldCmdline: "cmdline",
 	FieldUnit: "unit", FieldContainer: "container", FieldCgroup: "cgroup",
 	FieldNetNS: "netns", FieldRecvQ: "recvq", FieldSendQ: "sendq",
+	FieldPod: "pod", FieldK8sNamespace: "k8s_namespace", FieldImage: "image",
 }
 
 // String returns the field's keyword.
@@ -139,7 +144,8 @@ func (f Field) String() string {
 	return fieldNames[f]
 }
 
-// numeric reports whether the field takes a number and every operator.
+// numeric reports whether the field takes a number and every operator
+// (netns takes a name too: see namespaceField).
 func (f Field) numeric() bool {
 	switch f {
 	case FieldPID, FieldPPID, FieldUID, FieldNetNS, FieldRecvQ, FieldSendQ:
@@ -149,13 +155,26 @@ func (f Field) numeric() bool {
 }
 
 // needsOwners reports whether the field is a property of the processes
-// holding a socket, known only after attribution.
+// holding a socket, known only after attribution. container is: it
+// matches a holder's container too, so a socket's namespace alone cannot
+// rule it out.
 func (f Field) needsOwners() bool {
 	switch f {
-	case FieldUID, FieldNetNS, FieldRecvQ, FieldSendQ:
+	case FieldUID, FieldNetNS, FieldRecvQ, FieldSendQ, FieldPod, FieldK8sNamespace, FieldImage:
 		return false
 	}
 	return f.tcpInfo() == nil
+}
+
+// namespaceField reports whether a glob on the field is matched against
+// what the caller knows of the socket's network namespace (Namespace):
+// its name, its container, the container's pod and image.
+func (f Field) namespaceField() bool {
+	switch f {
+	case FieldNetNS, FieldContainer, FieldPod, FieldK8sNamespace, FieldImage:
+		return true
+	}
+	return false
 }
 
 // Num compares a numeric field with a value.
@@ -166,7 +185,8 @@ type Num struct {
 }
 
 // Str matches a string field against a glob (fnmatch(3) without
-// FNM_PATHNAME: * matches /). "!=" is a Not around it.
+// FNM_PATHNAME: * matches /). "!=" is a Not around it. With FieldNetNS it
+// matches the namespace's name (netns = NAME); netns = NUMBER is a Num.
 type Str struct {
 	Field Field
 	Glob  string

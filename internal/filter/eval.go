@@ -20,13 +20,21 @@ import (
 // and a connection never inherits it). Owner fields match when any
 // process holding the socket matches; a socket nobody holds matches none,
 // and an empty value (no unit, no container) matches no pattern.
-func (e *Expr) Eval(s *sockets.Socket) bool {
+//
+// Eval knows nothing of namespaces: netns = NAME, pod, k8s_namespace and
+// image match nothing, container only a holder's container id. EvalWith
+// takes what the caller knows of them.
+func (e *Expr) Eval(s *sockets.Socket) bool { return e.EvalWith(s, nil) }
+
+// EvalWith is Eval with ns telling the network namespaces' names and
+// containers (nil: nothing is known), as Plan.Namespace does for a plan.
+func (e *Expr) EvalWith(s *sockets.Socket, ns NamespaceFunc) bool {
 	if e.Root == nil {
 		return true
 	}
 	inet := isInet(s)
 	for _, c := range e.parts {
-		if !e.user(c.n, s) {
+		if !e.user(c.n, s, ns) {
 			return false
 		}
 		if inet && c.kernel && !e.kernel(c.n, s) {
@@ -129,15 +137,15 @@ func isMapped(a [16]byte) bool {
 }
 
 // user evaluates n as ss's user space does (run_ssfilter), and
-// sockscope's fields.
-func (e *Expr) user(n Node, s *sockets.Socket) bool {
+// sockscope's fields; ns tells the namespaces (nil: nothing known).
+func (e *Expr) user(n Node, s *sockets.Socket, ns NamespaceFunc) bool {
 	switch n := n.(type) {
 	case *And:
-		return e.user(n.L, s) && e.user(n.R, s)
+		return e.user(n.L, s, ns) && e.user(n.R, s, ns)
 	case *Or:
-		return e.user(n.L, s) || e.user(n.R, s)
+		return e.user(n.L, s, ns) || e.user(n.R, s, ns)
 	case *Not:
-		return !e.user(n.X, s)
+		return !e.user(n.X, s, ns)
 	case *Host:
 		return userHost(n, s)
 	case *Port:
@@ -159,6 +167,9 @@ func (e *Expr) user(n Node, s *sockets.Socket) bool {
 	case *Num:
 		return evalNum(n, s)
 	case *Str:
+		if n.Field.namespaceField() {
+			return evalNamespaceStr(n, s, ns)
+		}
 		return evalStr(n, s)
 	}
 	return false
@@ -368,8 +379,6 @@ func evalStr(n *Str, s *sockets.Socket) bool {
 			v = strings.Join(pi.Cmdline, " ")
 		case FieldUnit:
 			v = pi.Unit
-		case FieldContainer:
-			v = pi.Container
 		case FieldCgroup:
 			v = pi.Cgroup
 		}

@@ -20,6 +20,8 @@ func FuzzParse(f *testing.F) {
 		"state syn-rcv dport = *", "", "(", ")", "src [", "\\",
 		"rtt > 100ms or rto >= 1.5s and not retrans_total = 0", "delivery_rate < 10Mbps pacing_rate > 1.25G",
 		"minrtt <= 250us cwnd < 10 lastsnd > 2",
+		"netns = web* or netns != pid:1* and netns >= 4026531840 netns = \\123",
+		"container = 0123456789ab pod != web-? k8s_namespace = kube-* image = \\pod",
 	} {
 		f.Add(s)
 	}
@@ -42,6 +44,23 @@ func FuzzParse(f *testing.F) {
 		if c2 := e2.String(); c2 != c {
 			t.Fatalf("canonical form not stable: %q then %q", c, c2)
 		}
-		_, _ = e.Plan()
+		p, err := e.Plan()
+		if err != nil {
+			return
+		}
+		// The namespace fields evaluate without panicking, known or not.
+		socks := nsSockets()
+		for _, hook := range []NamespaceFunc{nil, nsFixture} {
+			p.Namespace = hook
+			for i := range socks {
+				_ = e.EvalWith(&socks[i], hook)
+				if p.AfterDump != nil {
+					_ = p.AfterDump(&socks[i])
+				}
+				if p.AfterOwners != nil {
+					_ = p.AfterOwners(&socks[i])
+				}
+			}
+		}
 	})
 }

@@ -427,6 +427,13 @@ func (p *parser) field(f Field) (Node, error) {
 	if !f.numeric() {
 		return negate(op == OpNE, &Str{Field: f, Glob: v.Text}), nil
 	}
+	if f == FieldNetNS && (v.Quoted || !allDigits(v.Text)) {
+		// A name: digits alone are the inode, unless escaped.
+		if op != OpEQ && op != OpNE {
+			return nil, p.errAt(ot, "netns takes = or != with a name (a number is the inode)")
+		}
+		return negate(op == OpNE, &Str{Field: f, Glob: v.Text}), nil
+	}
 	if tf := f.tcpInfo(); tf != nil {
 		n, msg := parseUnitValue(tf.unit, v.Text)
 		if msg != "" {
@@ -654,3 +661,14 @@ func parseCUint32(v string) (uint32, bool) {
 }
 
 func isGlob(s string) bool { return strings.ContainsAny(s, "*?[") }
+
+// allDigits reports whether s is a decimal number, which netns takes as
+// the namespace's inode rather than its name.
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}

@@ -20,6 +20,7 @@ type leafKinds struct {
 	ssOnly   bool // dev or a unix host: ss compiles no bytecode at all
 	markish  bool // fwmark or cgroup PATH: the kernel alone can tell
 	tcpInfo  bool // a tcp_info field: the kernel must be asked for it
+	netns    bool // a field the caller's Namespace tells
 }
 
 func kindsOf(n Node, k *leafKinds) {
@@ -52,7 +53,14 @@ func kindsOf(n Node, k *leafKinds) {
 			k.userOnly = true
 		}
 	case *Str:
-		k.owner = true
+		if n.Field.needsOwners() {
+			k.owner = true
+		} else {
+			k.userOnly = true
+		}
+		if n.Field.namespaceField() {
+			k.netns = true
+		}
 	}
 }
 
@@ -108,7 +116,8 @@ type Plan struct {
 	// result), the kernel's semantics again where the socket tells them
 	// (so that a source without bytecode selects the same), and the
 	// fields known from the socket alone (state inside the expression,
-	// uid, netns, recvq, sendq). Nil if there is nothing to evaluate. A conjunct with fwmark or cgroup PATH, which only the
+	// uid, netns, recvq, sendq) or from its namespace (netns = NAME, pod,
+	// k8s_namespace, image: see Namespace). Nil if there is nothing to evaluate. A conjunct with fwmark or cgroup PATH, which only the
 	// kernel can tell, is left to the bytecode for inet sockets: a source
 	// that cannot apply bytecode (the /proc fallback, Windows) does not
 	// filter by it, and ss's user-space pass over it (its family-blind
@@ -118,7 +127,8 @@ type Plan struct {
 	AfterDump func(*sockets.Socket) bool
 	// NeedsOwners says whether AfterOwners needs the sockets' owners
 	// (pid, ppid, user, program, exe, cmdline, unit, container, cgroup
-	// GLOB).
+	// GLOB). container is evaluated there, whole: it matches the
+	// namespace's container or a holder's.
 	NeedsOwners bool
 	// AfterOwners evaluates the conjuncts that need owners, after
 	// attribution. Nil if there are none.
@@ -128,6 +138,19 @@ type Plan struct {
 	// (rtt, retrans, cwnd, ...) to be known; AfterDump compares them.
 	// Zero if the expression has none.
 	NeedsInternals sockets.InternalsMask
+	// NeedsNamespaces says whether the expression names network
+	// namespaces or containers (netns = NAME, container, pod,
+	// k8s_namespace, image): only then need the caller find the
+	// namespaces' names and containers for Namespace.
+	NeedsNamespaces bool
+	// Namespace tells AfterDump and AfterOwners what is known of the
+	// network namespace with an inode (sockets.Socket.NetNS): its name
+	// and its container. The caller sets it after Plan and before
+	// running them; they read it on every call. Nil, or a nil result:
+	// nothing is known, and netns = NAME, pod, k8s_namespace and image
+	// match nothing (netns = NUMBER still compares the inode) and
+	// container only a holder's container id.
+	Namespace NamespaceFunc
 }
 
 // Plan splits the expression. The top-level and-chain is split by
@@ -156,6 +179,7 @@ func (e *Expr) Plan() (*Plan, error) {
 	if all.tcpInfo {
 		p.NeedsInternals = sockets.WantInfo
 	}
+	p.NeedsNamespaces = all.netns
 	var kern, dump, owners []Node
 	for _, c := range conjuncts(e.Root) {
 		switch classOf(c) {
@@ -199,11 +223,12 @@ func (e *Expr) Plan() (*Plan, error) {
 	if len(checks) > 0 {
 		p.AfterDump = func(s *sockets.Socket) bool {
 			inet := isInet(s)
+			ns := p.Namespace
 			for _, c := range checks {
 				if inet && c.markish {
 					continue
 				}
-				if !e.user(c.n, s) {
+				if !e.user(c.n, s, ns) {
 					return false
 				}
 				if inet && c.kernel && !c.guess && !e.kernel(c.n, s) {
@@ -216,8 +241,9 @@ func (e *Expr) Plan() (*Plan, error) {
 	if len(owners) > 0 {
 		p.NeedsOwners = true
 		p.AfterOwners = func(s *sockets.Socket) bool {
+			ns := p.Namespace
 			for _, c := range owners {
-				if !e.user(c, s) {
+				if !e.user(c, s, ns) {
 					return false
 				}
 			}

@@ -98,7 +98,7 @@ func format(b *strings.Builder, n Node) {
 		}
 		fmt.Fprintf(b, "%s %s %d", n.Field, n.Op, n.Value)
 	case *Str:
-		b.WriteString(n.Field.String() + " = " + quote(n.Glob))
+		b.WriteString(n.Field.String() + " = " + quoteStr(n))
 	}
 }
 
@@ -129,7 +129,7 @@ func formatNot(b *strings.Builder, n *Not) {
 		b.WriteString("state != " + quote(x.Name))
 		return
 	case *Str:
-		b.WriteString(x.Field.String() + " != " + quote(x.Glob))
+		b.WriteString(x.Field.String() + " != " + quoteStr(x))
 		return
 	}
 	b.WriteString("not ")
@@ -175,6 +175,15 @@ func formatHost(b *strings.Builder, h *Host, op string) {
 	if h.Port != -1 {
 		b.WriteString(":" + strconv.Itoa(int(h.Port)))
 	}
+}
+
+// quoteStr prints a Str's glob; a netns name of digits alone is escaped,
+// as digits are the inode.
+func quoteStr(n *Str) string {
+	if n.Field == FieldNetNS && allDigits(n.Glob) {
+		return "\\" + n.Glob
+	}
+	return quote(n.Glob)
 }
 
 // quote escapes a value so that it lexes back as one word that is not a

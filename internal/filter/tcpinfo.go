@@ -35,7 +35,7 @@ type tcpField struct {
 
 // The tcp_info fields, after the fields of ast.go.
 const (
-	FieldRTT Field = FieldSendQ + 1 + iota
+	FieldRTT Field = fieldPlainEnd + iota
 	FieldRTTVar
 	FieldRTO
 	FieldATO
