@@ -83,8 +83,10 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 		Getenv:     os.Getenv,
 		Processes:  processes,
 		NetNSOf:    netnsOf,
+		Containers: containerResolver,
 
 		EphemeralPorts: ephemeralPorts,
+		Namespaces:     namespaces,
 		CgroupID:       cgroupID,
 		ServicePort: func(name string) (uint16, bool) {
 			if p, ok := services().Port(name, "tcp"); ok {

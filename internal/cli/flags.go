@@ -188,6 +188,12 @@ var flagDefs = []flagDef{
 	{"resolve", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVar(&lf.resolve, "resolve", false, t("cli.flag.resolve"))
 	}},
+	{"netns", inList | inSummary, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.StringVar(&lf.netns, "netns", "", t("cli.flag.netns"))
+	}},
+	{"all-netns", inList | inSummary, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.BoolVar(&lf.allNetNS, "all-netns", false, t("cli.flag.all-netns"))
+	}},
 	{"source", inList | inSummary, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.source, "source", "auto", t("cli.flag.source"))
 	}},

@@ -22,9 +22,13 @@ func listRun(ctx context.Context, f *Factory, req *listRequest) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	src, err := f.Source(sockets.SourceOptions{Kind: req.Source, Record: req.Record, Modules: req.Owners && req.Details})
+	src, nsl, err := f.listSource(req, sockets.SourceOptions{Kind: req.Source, Record: req.Record, Modules: req.Owners && req.Details})
 	if err != nil {
-		return sourceError(req.Render.Lang, req.Source, err)
+		return err
+	}
+	if nsl != nil {
+		req.Render.Namespace = nsl.lookup
+		req.Render.NetNSColumn = req.AllNetNS
 	}
 	out := bufio.NewWriterSize(f.stdout(req.Render.Format), 64<<10)
 	host, _ := os.Hostname()

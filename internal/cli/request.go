@@ -33,6 +33,8 @@ type listFlags struct {
 	extended                              int // -e, -ee
 	resolve, json, rate, nonzero, timers  bool
 	info, memory                          bool // --info, --memory
+	netns                                 string
+	allNetNS                              bool
 	noHeader, version                     bool
 	proto                                 string // -p: "" not given, programSentinel, or PROTO
 	states, ports, pids, programs, iface  []string
@@ -60,6 +62,10 @@ type listRequest struct {
 	Owners, Details bool
 	Source          string
 	Record          string // hidden --record DIR
+	// NetNS (--netns NAME|PATH|PID) and AllNetNS (--all-netns) choose the
+	// network namespaces to list instead of this process's own.
+	NetNS    string
+	AllNetNS bool
 
 	// filterWords are the words of a filter expression given after the
 	// flags (ss's language, docs/filters.md); plan is what it compiles to.
@@ -191,7 +197,10 @@ func buildRequest(in requestInput) (*listRequest, error) {
 	if !slices.Contains(sockets.SourceKinds, f.source) && in.set.Lookup("source") != nil {
 		return nil, flagErrorf(lang, "cli.err.source", f.source, validList(lang, sockets.SourceKinds))
 	}
-	req := &listRequest{Source: f.source}
+	if f.allNetNS && f.netns != "" {
+		return nil, flagErrorf(lang, "cli.err.netns.both")
+	}
+	req := &listRequest{Source: f.source, NetNS: f.netns, AllNetNS: f.allNetNS}
 	proto, showProgram, err := parseArgs(in, req, lang)
 	if err != nil {
 		return nil, err

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sockscope/sockscope/internal/collect"
+	"github.com/sockscope/sockscope/internal/containers"
 	"github.com/sockscope/sockscope/internal/filter"
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/iostreams"
@@ -66,6 +67,12 @@ type Factory struct {
 	// ServicePort returns the port of a service name for the filter
 	// language ("dport = :https"); nil uses the built-in table.
 	ServicePort func(name string) (uint16, bool)
+	// Namespaces finds network namespaces for --netns and --all-netns;
+	// nil where the system has none (they are then refused).
+	Namespaces Namespaces
+	// Containers returns a resolver of the containers network namespaces
+	// belong to; nil names none.
+	Containers func() *containers.Resolver
 	// Namer returns the namer used for non-numeric output.
 	Namer func(ctx context.Context, socks []sockets.Socket) render.Namer
 }

@@ -17,9 +17,9 @@ func summaryRun(ctx context.Context, f *Factory, req *listRequest) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	src, err := f.Source(sockets.SourceOptions{Kind: req.Source})
+	src, _, err := f.listSource(req, sockets.SourceOptions{Kind: req.Source})
 	if err != nil {
-		return sourceError(req.Render.Lang, req.Source, err)
+		return err
 	}
 	c := f.collector(src)
 	c.PauseGC = true

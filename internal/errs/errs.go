@@ -5,7 +5,10 @@
 // (exit status 2, once the command line has said which flag it was).
 package errs
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 var (
 	// ErrMalformed is wrapped by every error about malformed data read from
@@ -15,3 +18,15 @@ var (
 	// the user: a state, protocol, format, style or source name.
 	ErrInvalid = errors.New("invalid input")
 )
+
+// Invalidf returns an error about a value the user gave, printed as the
+// message alone (no "invalid input: " before it), that matches
+// ErrInvalid with errors.Is.
+func Invalidf(format string, args ...any) error {
+	return &invalidError{fmt.Sprintf(format, args...)}
+}
+
+type invalidError struct{ msg string }
+
+func (e *invalidError) Error() string        { return e.msg }
+func (e *invalidError) Is(target error) bool { return target == ErrInvalid }

@@ -15,6 +15,7 @@ func init() {
 		"render.col.exe":     "Exe",
 		"render.col.pid":     "PID",
 		"render.col.timer":   "Timer",
+		"render.col.netns":   "NetNS",
 
 		// Windows netstat: the title and the heading line, without and
 		// with the PID column, exactly as English Windows prints them.

@@ -15,6 +15,7 @@ func init() {
 		"render.col.exe":     "可执行文件",
 		"render.col.pid":     "PID",
 		"render.col.timer":   "定时器",
+		"render.col.netns":   "网络命名空间",
 
 		// 中文版 Windows netstat 的标题和表头（SPEC 第 6 节）；表头与数据行
 		// 不对齐，与 Windows 一致。

@@ -119,6 +119,9 @@ type HiddenError struct {
 }
 
 func (e *HiddenError) Error() string {
+	if len(e.PIDs) == 1 {
+		return fmt.Sprintf("the network namespace of process %d could not be read: %v", e.PIDs[0], e.Err)
+	}
 	return fmt.Sprintf("the network namespace of %d processes could not be read: %v", len(e.PIDs), e.Err)
 }
 

@@ -2,7 +2,6 @@ package netns
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -39,7 +38,7 @@ func Resolve(value string, opts *Options) (NetNS, error) {
 	}
 	switch {
 	case value == "":
-		return NetNS{}, fmt.Errorf("%w: empty network namespace (a name under %s, a path or a PID)", errs.ErrInvalid, ipDir)
+		return NetNS{}, errs.Invalidf("empty network namespace (a name under %s, a path or a PID)", ipDir)
 	case isDigits(value):
 		pid, err := strconv.ParseInt(value, 10, 32)
 		if err == nil && pid > 0 {
@@ -59,15 +58,15 @@ func Resolve(value string, opts *Options) (NetNS, error) {
 		if _, err := os.Lstat(filepath.Join(ipDir, value)); err == nil {
 			return resolveFile(filepath.Join(ipDir, value), value, ipDir)
 		}
-		return NetNS{}, fmt.Errorf("%w: process %s does not exist", errs.ErrInvalid, value)
+		return NetNS{}, errs.Invalidf("process %s does not exist", value)
 	case strings.Contains(value, "/"):
 		return resolveFile(value, value, ipDir)
 	case value == "." || value == "..":
-		return NetNS{}, fmt.Errorf("%w: %q is not a network namespace name", errs.ErrInvalid, value)
+		return NetNS{}, errs.Invalidf("%q is not a network namespace name", value)
 	}
 	p := filepath.Join(ipDir, value)
 	if _, err := os.Lstat(p); errors.Is(err, os.ErrNotExist) {
-		return NetNS{}, fmt.Errorf("%w: no network namespace named %q (see ip netns list)", errs.ErrInvalid, value)
+		return NetNS{}, errs.Invalidf("no network namespace named %q (see ip netns list)", value)
 	}
 	return resolveFile(p, value, ipDir)
 }
@@ -87,7 +86,7 @@ func resolveFile(p, what, ipDir string) (NetNS, error) {
 	fd, err := unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	switch {
 	case errors.Is(err, unix.ENOENT), errors.Is(err, unix.ENOTDIR):
-		return NetNS{}, fmt.Errorf("%w: %s: no such file (a network namespace is a name under %s, a path to one or a PID)", errs.ErrInvalid, p, ipDir)
+		return NetNS{}, errs.Invalidf("%s: no such file (a network namespace is a name under %s, a path to one or a PID)", p, ipDir)
 	case err != nil:
 		return NetNS{}, &Error{NS: NetNS{Name: what, Paths: []string{p}}, Err: &os.PathError{Op: "open", Path: p, Err: err}}
 	}
@@ -97,14 +96,14 @@ func resolveFile(p, what, ipDir string) (NetNS, error) {
 		return NetNS{}, &Error{NS: NetNS{Name: what, Paths: []string{p}}, Err: os.NewSyscallError("fstat", err)}
 	}
 	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-		return NetNS{}, fmt.Errorf("%w: %s is a directory, not a network namespace", errs.ErrInvalid, p)
+		return NetNS{}, errs.Invalidf("%s is a directory, not a network namespace", p)
 	}
 	typ, err := unix.IoctlRetInt(fd, nsGetNSType)
 	if err != nil {
-		return NetNS{}, fmt.Errorf("%w: %s is not a namespace file", errs.ErrInvalid, p)
+		return NetNS{}, errs.Invalidf("%s is not a namespace file", p)
 	}
 	if typ != unix.CLONE_NEWNET {
-		return NetNS{}, fmt.Errorf("%w: %s is a namespace of another kind, not a network namespace", errs.ErrInvalid, p)
+		return NetNS{}, errs.Invalidf("%s is a namespace of another kind, not a network namespace", p)
 	}
 	n := NetNS{Inode: st.Ino, Dev: st.Dev, Name: what, Paths: []string{p}}
 	if ip := ipName(ipDir, st.Dev, st.Ino); ip != "" {

@@ -43,7 +43,6 @@ func writeJSON(w *bufio.Writer, socks []sockets.Socket, meta *Meta, o *Options) 
 	}
 	b = append(b, `,"sockets":[`...)
 	w.Write(b)
-	timers := o.Timers
 	writeSocketsJSON(w, socks, func(b []byte, s *sockets.Socket, cache processJSONCache, first bool) []byte {
 		if !first {
 			b = append(b, ',')
@@ -52,7 +51,7 @@ func writeJSON(w *bufio.Writer, socks []sockets.Socket, meta *Meta, o *Options) 
 			b = append(b, '\n')
 		}
 		b = append(b, '{')
-		return appendSocketJSONBody(b, s, cache, timers)
+		return appendSocketJSONBody(b, s, cache, o)
 	})
 	b = b[:0]
 	if len(socks) > 0 && !oneLine {
@@ -82,10 +81,9 @@ func writeNDJSON(w *bufio.Writer, socks []sockets.Socket, meta *Meta, o *Options
 		head = meta.Time.AppendFormat(head, time.RFC3339Nano)
 		head = append(head, `",`...)
 	}
-	timers := o.Timers
 	writeSocketsJSON(w, socks, func(b []byte, s *sockets.Socket, cache processJSONCache, _ bool) []byte {
 		b = append(b, head...)
-		return append(appendSocketJSONBody(b, s, cache, timers), '\n')
+		return append(appendSocketJSONBody(b, s, cache, o), '\n')
 	})
 }
 
@@ -96,13 +94,15 @@ func writeNDJSON(w *bufio.Writer, socks []sockets.Socket, meta *Meta, o *Options
 // "timer" object a listing with Options.Timers adds. A holder with a nil
 // ProcessInfo (invalid) is left out.
 func AppendSocketJSON(b []byte, s *sockets.Socket) []byte {
-	return appendSocketJSONBody(append(b, '{'), s, nil, false)
+	return appendSocketJSONBody(append(b, '{'), s, nil, nil)
 }
 
 // appendSocketJSONBody appends a socket object but for its opening brace,
-// with its "timer" object if timers is set and the source reported one.
-// cache holds the process objects already encoded (nil: none).
-func appendSocketJSONBody(b []byte, s *sockets.Socket, cache processJSONCache, timers bool) []byte {
+// with its "timer" object if o asks for timers and the source reported
+// one, and what o.Namespace says of its namespace; o may be nil. cache
+// holds the process objects already encoded (nil: none).
+func appendSocketJSONBody(b []byte, s *sockets.Socket, cache processJSONCache, o *Options) []byte {
+	timers := o != nil && o.Timers
 	b = append(b, `"proto":`...)
 	b = AppendJSONString(b, s.Proto.String())
 	b = append(b, `,"family":`...)
@@ -139,6 +139,7 @@ func appendSocketJSONBody(b []byte, s *sockets.Socket, cache processJSONCache, t
 	}
 	b = append(b, `,"netns":`...)
 	b = strconv.AppendUint(b, s.NetNS, 10)
+	b = appendNamespaceJSON(b, s.NetNS, o)
 	if s.Cookie != 0 {
 		b = append(b, `,"cookie":`...)
 		b = strconv.AppendUint(b, s.Cookie, 10)

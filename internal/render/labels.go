@@ -9,7 +9,7 @@ import (
 // labels are the headings of the tables in one language.
 type labels struct {
 	// modern holds the heading of each modern column kind (colProto...).
-	modern [colTimer + 1]string
+	modern [colNetNS + 1]string
 	pid    string // the PID column when only ShowPID is set
 	// modernTitle heads the modern table: in Chinese the title of the
 	// Windows layout, "活动连接", so that a Chinese user sees the title
@@ -36,7 +36,7 @@ func catalogLabels(lang string) labels {
 			colRemote: t("render.col.remote"), colState: t("render.col.state"),
 			colPID: t("render.col.pidprog"), colUser: t("render.col.user"),
 			colInode: t("render.col.inode"), colExe: t("render.col.exe"),
-			colTimer: t("render.col.timer"),
+			colTimer: t("render.col.timer"), colNetNS: t("render.col.netns"),
 		},
 		pid:         t("render.col.pid"),
 		modernTitle: pick(lang == "zh", t("render.win.title"), ""),

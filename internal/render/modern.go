@@ -43,7 +43,8 @@ const (
 	colUser
 	colInode
 	colExe
-	colTimer // last: labels.modern is sized by it
+	colTimer
+	colNetNS // last: labels.modern is sized by it
 )
 
 // modernTable is the layout of one modern table: its columns and their
@@ -56,6 +57,9 @@ type modernTable struct {
 
 func writeModern(w *bufio.Writer, rows iter.Seq[*sockets.Socket], o *Options) {
 	kinds := []int{colProto, colRecvQ, colSendQ, colLocal, colRemote, colState}
+	if o.NetNSColumn {
+		kinds = append([]int{colNetNS}, kinds...)
+	}
 	if o.ShowPID || o.ShowProgram {
 		kinds = append(kinds, colPID)
 	}
@@ -328,6 +332,8 @@ func (t *modernTable) appendCell(b []byte, k int, s *sockets.Socket) ([]byte, in
 		} else {
 			b = appendTimer(b, s)
 		}
+	case colNetNS:
+		b, dw = appendNetNSCell(b, s.NetNS, t.o)
 	}
 	return b, len(b) - start + dw
 }

@@ -161,6 +161,14 @@ type Options struct {
 	// NDJSON and the timer columns in CSV (docs/json.md). The windows
 	// style has no such column and ignores it.
 	Timers bool
+	// Namespace, when not nil, describes the network namespace of each
+	// socket by its inode (sockets.Socket.NetNS): JSON and NDJSON then
+	// add "netns_name", "container" and "pod" (docs/json.md), and the
+	// modern table's NETNS column (NetNSColumn) shows its name.
+	Namespace func(inode uint64) *Namespace
+	// NetNSColumn adds the NETNS column to the modern table, first: a
+	// listing of several namespaces (--all-netns) has it.
+	NetNSColumn bool
 	// Info (--info) and Memory (--memory) add, under each row of the
 	// modern table that has them, the socket's tcp_info and its memory
 	// as ss -i and ss -m print them, on one indented line. The data

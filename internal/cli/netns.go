@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"errors"
+
+	"github.com/sockscope/sockscope/internal/containers"
+	"github.com/sockscope/sockscope/internal/errs"
+	"github.com/sockscope/sockscope/internal/i18n"
+	"github.com/sockscope/sockscope/internal/netns"
+	"github.com/sockscope/sockscope/internal/render"
+	"github.com/sockscope/sockscope/internal/sockets"
+)
+
+// Namespaces finds the network namespaces a listing reads: the one value
+// names (--netns: an ip netns name, a path, or a PID), or every one on
+// the machine (all). warnings are the namespaces, or processes, it could
+// not see; err is a bad value (errors.Is errs.ErrInvalid) or a failure.
+type Namespaces func(value string, all bool) (nss []netns.NetNS, warnings []error, err error)
+
+// nsListing is what --netns or --all-netns chose: the namespaces, and
+// what a listing says of each.
+type nsListing struct {
+	nss  []netns.NetNS
+	info map[uint64]*render.Namespace
+}
+
+// lookup describes the namespace of inode, nil if the listing has none.
+func (l *nsListing) lookup(inode uint64) *render.Namespace { return l.info[inode] }
+
+// listSource returns the source of a listing: f.Source's for this
+// process's namespace, or, with --netns or --all-netns, one that dumps
+// each chosen namespace from inside it, and what the listing says of
+// them. Namespaces that cannot be seen are noted on stderr, one line
+// each; a --netns value that names none is bad input.
+func (f *Factory) listSource(req *listRequest, opts sockets.SourceOptions) (sockets.Source, *nsListing, error) {
+	lang := req.Render.Lang
+	if req.NetNS == "" && !req.AllNetNS {
+		src, err := f.Source(opts)
+		if err != nil {
+			return nil, nil, sourceError(lang, opts.Kind, err)
+		}
+		return src, nil, nil
+	}
+	if f.Namespaces == nil {
+		return nil, nil, errors.New(i18n.T(lang, "cli.err.netns.unsupported"))
+	}
+	nss, warnings, err := f.Namespaces(req.NetNS, req.AllNetNS)
+	switch {
+	case errors.Is(err, errs.ErrInvalid):
+		return nil, nil, &FlagError{Err: err}
+	case err != nil:
+		return nil, nil, err
+	}
+	for _, w := range warnings {
+		f.note(i18n.T(lang, "cli.warning", w.Error()))
+	}
+	record := opts.Record
+	opts.Record = "" // one namespace's dumps would overwrite another's
+	if len(nss) == 1 {
+		opts.Record = record
+	}
+	src := netns.NewSource(nss, netns.SourceOptions{
+		New: func() (sockets.Source, error) { return f.Source(opts) },
+		Proc: func(dir string) (sockets.Source, error) {
+			o := opts
+			o.Kind, o.ProcNet = "proc", dir
+			return f.Source(o)
+		},
+	})
+	l := &nsListing{nss: nss, info: make(map[uint64]*render.Namespace, len(nss))}
+	var resolve *containers.Resolver
+	if f.Containers != nil {
+		resolve = f.Containers()
+	}
+	for i := range nss {
+		ns := &nss[i]
+		info := &render.Namespace{Name: ns.Name}
+		if resolve != nil {
+			if c, ok := resolve.OfNamespace(ns.PIDs); ok {
+				info.Container, info.InContainer = c, true
+				// The container's name says more than a name its
+				// runtime made up (podman's netns-UUID) or pid:N; a
+				// name someone gave with ip netns stays.
+				if ns.IPName == "" || ns.Runtime != "" {
+					info.Name = c.NetnsLabel()
+				}
+			}
+		}
+		l.info[ns.Inode] = info
+	}
+	return src, l, nil
+}
