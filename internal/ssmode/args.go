@@ -517,7 +517,7 @@ func (p *parser) option(opt, val string) error {
 // says them.
 var tableNames = map[table]string{
 	tblDCCP: "DCCP", tblSCTP: "SCTP", tblPacketDgram: "packet", tblPacketRaw: "packet",
-	tblNetlink: "netlink", tblVsockStream: "vsock", tblVsockDgram: "vsock", tblTIPC: "TIPC", tblXDP: "XDP",
+	tblVsockStream: "vsock", tblVsockDgram: "vsock", tblTIPC: "TIPC", tblXDP: "XDP",
 }
 
 // noteSource remembers a table asked for by name that has no source.

@@ -43,5 +43,10 @@ func FuzzProcFiles(f *testing.F) {
 		ParseProtocols(data)
 		CgroupMount(data)
 		unixHosts(strings.Split(string(data), " "))
+		ParseNetlinkNames(data)
+		for _, s := range parseNetlink(data) {
+			w := rowWriter{o: &Options{Details: 1}, names: &Names{}}
+			w.format(&s)
+		}
 	})
 }

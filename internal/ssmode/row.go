@@ -48,6 +48,13 @@ type Names struct {
 	// by its protocol.
 	RawDiag bool
 
+	// NetlinkNames names netlink protocols (/etc/iproute2/nl_protos
+	// read by ParseNetlinkNames); nil uses iproute2's built-in names.
+	NetlinkNames map[uint8]string
+	// Comm returns the command name of a process (/proc/PID/stat's), ""
+	// if there is none, for the owners of netlink sockets.
+	Comm func(pid int32) string
+
 	// v6only holds the cookies of the sockets known to be IPV6_V6ONLY
 	// beyond their internals.
 	v6only map[uint64]bool
@@ -238,6 +245,10 @@ func (w *rowWriter) field(i int) []byte { return w.buf[w.at[i]:w.at[i+1]] }
 
 // format fills the fields of s.
 func (w *rowWriter) format(s *sockets.Socket) {
+	if s.Proto == protoNetlink {
+		w.formatNetlink(s)
+		return
+	}
 	b := w.buf[:0]
 	w.at[colNetid] = 0
 	b = append(b, netid(s, w.names.RawDiag)...)

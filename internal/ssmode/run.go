@@ -2,6 +2,7 @@ package ssmode
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -202,6 +204,22 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	if env.RawDiag != nil {
 		nm.RawDiag = env.RawDiag()
 	}
+	if o.listsNetlink() {
+		nl, err := readNetlink(procfs.Default().Net())
+		if err != nil {
+			errorf(env, "netlink sockets: %v", err)
+			code = exitError
+		}
+		if len(nl) > 0 {
+			if nm.NetlinkNames == nil {
+				nm.NetlinkNames = loadNetlinkNames()
+			}
+			if nm.Comm == nil {
+				nm.Comm = readComm
+			}
+			socks = concat(slices.Values(pointers(nl)), socks)
+		}
+	}
 	if o.Resolve && env.Resolve != nil {
 		nm.Host = resolveHosts(ctx, env.Resolve, socks)
 	}
@@ -209,6 +227,59 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		return exitError
 	}
 	return code
+}
+
+// listsNetlink reports whether ss would list netlink sockets: their
+// table and family asked for, unconnected sockets among the states, and
+// no filter expression (which sockscope does not apply to them).
+func (o *Options) listsNetlink() bool {
+	return o.Format == "" && o.Tables.has(tblNetlink) && o.Families.has(famNetlink) &&
+		o.States&(1<<stClose) != 0 && len(o.Filter) == 0 && o.FilterFile == ""
+}
+
+// concat yields the sockets of a, then those of b.
+func concat(a, b iter.Seq[*sockets.Socket]) iter.Seq[*sockets.Socket] {
+	return func(yield func(*sockets.Socket) bool) {
+		for s := range a {
+			if !yield(s) {
+				return
+			}
+		}
+		for s := range b {
+			if !yield(s) {
+				return
+			}
+		}
+	}
+}
+
+// loadNetlinkNames reads iproute2's nl_protos, from /etc/iproute2 or
+// else /usr/share/iproute2, over the built-in names.
+func loadNetlinkNames() map[uint8]string {
+	for _, dir := range []string{"/etc/iproute2", "/usr/share/iproute2"} {
+		if data, err := os.ReadFile(filepath.Join(dir, "nl_protos")); err == nil {
+			return ParseNetlinkNames(data)
+		}
+	}
+	return netlinkNames
+}
+
+// readComm returns the command name of process pid as /proc/PID/stat
+// gives it, up to the first ')' as ss reads it; "" if there is none.
+func readComm(pid int32) string {
+	data, err := os.ReadFile(procfs.Default().Path(strconv.Itoa(int(pid)), "stat"))
+	if err != nil {
+		return ""
+	}
+	open := bytes.IndexByte(data, '(')
+	if open < 0 {
+		return ""
+	}
+	rest := data[open+1:]
+	if end := bytes.IndexByte(rest, ')'); end >= 0 {
+		rest = rest[:end]
+	}
+	return string(rest)
 }
 
 // pointers returns pointers to the elements of socks.

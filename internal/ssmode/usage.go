@@ -25,7 +25,7 @@ sockscope, run as ss: ss's options and table, from sockscope's own data.
    -w, --raw           raw sockets
    -x, --unix          unix domain sockets
    -M, --mptcp         MPTCP sockets
-   -f, --family=FAMILY inet, inet6 or unix
+   -f, --family=FAMILY inet, inet6, unix or netlink
    -A, --query=QUERY   all, inet, tcp, mptcp, udp, raw, unix, unix_dgram,
                        unix_stream, unix_seqpacket (comma separated)
    -H, --no-header     no header line
@@ -38,6 +38,6 @@ sockscope, run as ss: ss's options and table, from sockscope's own data.
    sockscope's docs/filters.md.
 
 Not available (exit 1): -K, -E, -T, -b, -D, -Z, -z,
---inet-sockopt, --tipcinfo; DCCP, SCTP, packet, netlink,
-vsock, TIPC and XDP sockets are never listed.
+--inet-sockopt, --tipcinfo; DCCP, SCTP, packet, vsock,
+TIPC and XDP sockets are never listed.
 `
