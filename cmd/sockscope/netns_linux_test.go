@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sockscope/sockscope/internal/netns"
+	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/testutil"
+)
+
+// TestIntegrationAllNetNS: --all-netns finds namespaces of every kind (one
+// named with ip netns, holding the test population; one held by a
+// process; one only a bind mount outside /run/netns holds), lists every
+// socket once, in its namespace, with its owners (a socket this test
+// process opened inside a namespace is attributed to it), and names each
+// namespace; --netns NAME lists what ss lists inside NAME.
+func TestIntegrationAllNetNS(t *testing.T) {
+	testutil.RequireRoot(t)
+	bin := sockscopeBinary(t)
+	named := testutil.NewNetNS(t)
+	p := testutil.StartPopulation(t, named)
+	held := testutil.NewUnsharedNetNS(t)
+	mounted := testutil.NewBindMountedNetNS(t)
+
+	// A listener in each held namespace, opened by this process: its
+	// socket lives in that namespace, its owner in ours.
+	listeners := map[uint64]netip.AddrPort{}
+	for _, h := range []*testutil.HeldNetNS{held, mounted} {
+		ln, err := listenIn(h.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		listeners[h.Inode] = netip.MustParseAddrPort(ln.Addr().String())
+	}
+
+	stdout, stderr, code := run(t, exec.Command(bin, "--all-netns", "--all", "--format", "json"))
+	if code != 0 {
+		t.Fatalf("exit status %d\nstderr:\n%s", code, stderr)
+	}
+	got, err := decodeListing(stdout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := netnsNames(t, stdout)
+	seen := map[string]bool{}
+	for i := range got {
+		s := &got[i]
+		key := fmt.Sprint(s.NetNS, s.Proto, s.Family, s.Local, s.Remote, s.Inode, s.Path)
+		if seen[key] {
+			t.Errorf("listed twice: %s in netns %d", testutil.Describe(s), s.NetNS)
+		}
+		seen[key] = true
+	}
+	in := func(inode uint64) []sockets.Socket {
+		return slices.DeleteFunc(slices.Clone(got), func(s sockets.Socket) bool { return s.NetNS != inode })
+	}
+	p.Check(t, in(named.Inode))
+	if names[named.Inode] != named.Name {
+		t.Errorf("the named namespace is called %q, want %q", names[named.Inode], named.Name)
+	}
+	for _, h := range []*testutil.HeldNetNS{held, mounted} {
+		socks := in(h.Inode)
+		i := slices.IndexFunc(socks, func(s sockets.Socket) bool { return s.State == sockets.Listen && s.Local == listeners[h.Inode] })
+		switch {
+		case i < 0:
+			t.Errorf("namespace %s (%d): no listener %v in\n%v", h.Path, h.Inode, listeners[h.Inode], socks)
+		case !slices.Contains(testutil.PIDs(socks[i].Processes), int32(os.Getpid())):
+			t.Errorf("namespace %s: listener held by %v, want this process %d", h.Path, testutil.PIDs(socks[i].Processes), os.Getpid())
+		}
+		if names[h.Inode] == "" {
+			t.Errorf("namespace %s has no name", h.Path)
+		}
+	}
+	if want := fmt.Sprintf("pid:%d", held.PID); names[held.Inode] != want {
+		t.Errorf("the held namespace is called %q, want %q", names[held.Inode], want)
+	}
+
+	// The table has a NETNS column naming the namespace of each row.
+	stdout, stderr, code = run(t, exec.Command(bin, "--all-netns", "-tln"))
+	if code != 0 {
+		t.Fatalf("-tln: exit status %d\nstderr:\n%s", code, stderr)
+	}
+	lines := strings.Split(string(stdout), "\n")
+	if !strings.HasPrefix(lines[0], "NetNS ") {
+		t.Errorf("no NetNS column:\n%s", stdout)
+	}
+	for inode, ap := range listeners {
+		if !slices.ContainsFunc(lines, func(l string) bool {
+			f := strings.Fields(l)
+			return len(f) > 4 && f[0] == names[inode] && f[4] == ap.String()
+		}) {
+			t.Errorf("no row of %s in namespace %s:\n%s", ap, names[inode], stdout)
+		}
+	}
+
+	// --netns NAME sees the TCP sockets ss sees inside NAME.
+	stdout, stderr, code = run(t, exec.Command(bin, "--netns", named.Name, "-tan", "--format", "json"))
+	if code != 0 {
+		t.Fatalf("--netns: exit status %d\nstderr:\n%s", code, stderr)
+	}
+	ours, err := decodeListing(stdout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ourLines []string
+	for i := range ours {
+		if ours[i].State == sockets.Close {
+			continue // bound, inactive: ss 6.1 does not ask the kernel for them
+		}
+		ourLines = append(ourLines, ssKey(ours[i].StateName(), ours[i].Local.String(), ours[i].Remote.String()))
+	}
+	theirs, err := named.Command("ss", "-tanH").Output()
+	if err != nil {
+		t.Fatalf("ss: %v", err)
+	}
+	var ssLines []string
+	for _, l := range strings.Split(strings.TrimSpace(string(theirs)), "\n") {
+		if f := strings.Fields(l); len(f) >= 5 {
+			ssLines = append(ssLines, ssKey(f[0], f[3], f[4]))
+		}
+	}
+	slices.Sort(ourLines)
+	slices.Sort(ssLines)
+	if !slices.Equal(ourLines, ssLines) {
+		t.Errorf("--netns %s -tan and ss -tan inside it differ:\nours %q\nss   %q", named.Name, ourLines, ssLines)
+	}
+}
+
+// ssKey is a TCP socket in a form both listings reduce to: the state as
+// ss names it (ESTAB, FIN-WAIT-1), and the endpoints with IPv4-mapped
+// addresses unmapped and every unspecified address and port as "*", as
+// ss prints them.
+func ssKey(state, local, remote string) string {
+	state = strings.NewReplacer("ESTABLISHED", "ESTAB", "_", "-", "WAIT1", "WAIT-1", "WAIT2", "WAIT-2").Replace(state)
+	return state + " " + keyEndpoint(local) + " " + keyEndpoint(remote)
+}
+
+func keyEndpoint(e string) string {
+	i := strings.LastIndexByte(e, ':')
+	if i < 0 {
+		return e
+	}
+	host, port := strings.Trim(e[:i], "[]"), e[i+1:]
+	if port == "0" {
+		port = "*"
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		if a = a.Unmap(); a.IsUnspecified() {
+			host = "*"
+		} else {
+			host = a.String()
+		}
+	}
+	return host + ":" + port
+}
+
+// listenIn opens a TCP listener on 127.0.0.1 inside the namespace at path,
+// held by this process.
+func listenIn(path string) (net.Listener, error) {
+	var ln net.Listener
+	err := netns.DoPath(path, func() error {
+		var err error
+		ln, err = net.Listen("tcp", "127.0.0.1:0")
+		return err
+	})
+	return ln, err
+}
+
+// netnsNames reads the netns_name of each namespace in a JSON listing.
+func netnsNames(t *testing.T, data []byte) map[uint64]string {
+	var l struct {
+		Sockets []struct {
+			NetNS     uint64 `json:"netns"`
+			NetNSName string `json:"netns_name"`
+		}
+	}
+	if err := json.NewDecoder(bufio.NewReader(strings.NewReader(string(data)))).Decode(&l); err != nil {
+		t.Fatal(err)
+	}
+	names := map[uint64]string{}
+	for _, s := range l.Sockets {
+		if old, ok := names[s.NetNS]; ok && old != s.NetNSName {
+			t.Errorf("namespace %d is called both %q and %q", s.NetNS, old, s.NetNSName)
+		}
+		names[s.NetNS] = s.NetNSName
+	}
+	return names
+}
