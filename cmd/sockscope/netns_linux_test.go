@@ -196,3 +196,49 @@ func netnsNames(t *testing.T, data []byte) map[uint64]string {
 	}
 	return names
 }
+
+// TestIntegrationContainer: a real podman container's listener, in the
+// container's own network namespace, is listed by --all-netns in a
+// namespace named after the container, with the container's id and name
+// in JSON, and by --netns PID of the container's process.
+func TestIntegrationContainer(t *testing.T) {
+	c := testutil.StartPodmanHTTPD(t)
+	bin := sockscopeBinary(t)
+	local := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(c.Port))
+	for _, args := range [][]string{
+		{"--all-netns", "-tln", "--format", "json"},
+		{"--netns", fmt.Sprint(c.PID), "-tln", "--format", "json"},
+	} {
+		stdout, stderr, code := run(t, exec.Command(bin, args...))
+		if code != 0 {
+			t.Fatalf("%q: exit status %d\nstderr:\n%s", args, code, stderr)
+		}
+		var l struct {
+			Sockets []struct {
+				Local     struct{ IP string }
+				NetNSName string `json:"netns_name"`
+				Container struct{ ID, Name, Runtime string }
+				Processes []struct{ PID int }
+			}
+		}
+		if err := json.Unmarshal(stdout, &l); err != nil {
+			t.Fatal(err)
+		}
+		got, err := decodeListing(stdout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(got, func(s sockets.Socket) bool { return s.Local == local && s.State == sockets.Listen })
+		if i < 0 {
+			t.Errorf("%q: no listener %v:\n%s", args, local, stdout)
+			continue
+		}
+		s := l.Sockets[i]
+		if s.NetNSName != c.Name || s.Container.ID != c.ID || s.Container.Name != c.Name || s.Container.Runtime != "podman" {
+			t.Errorf("%q: the container's listener says netns %q, container %+v; want %s (%s)", args, s.NetNSName, s.Container, c.Name, c.ID)
+		}
+		if len(s.Processes) != 1 || s.Processes[0].PID != c.PID {
+			t.Errorf("%q: held by %+v, want the container's httpd %d", args, s.Processes, c.PID)
+		}
+	}
+}
