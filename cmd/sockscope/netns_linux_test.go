@@ -208,6 +208,8 @@ func TestIntegrationContainer(t *testing.T) {
 	for _, args := range [][]string{
 		{"--all-netns", "-tln", "--format", "json"},
 		{"--netns", fmt.Sprint(c.PID), "-tln", "--format", "json"},
+		{"--all-netns", "-tln", "--format", "json", "container", "=", c.Name},
+		{"--all-netns", "-tln", "--format", "json", "netns = " + c.Name + " and sport = :" + fmt.Sprint(c.Port)},
 	} {
 		stdout, stderr, code := run(t, exec.Command(bin, args...))
 		if code != 0 {
@@ -236,6 +238,13 @@ func TestIntegrationContainer(t *testing.T) {
 		s := l.Sockets[i]
 		if s.NetNSName != c.Name || s.Container.ID != c.ID || s.Container.Name != c.Name || s.Container.Runtime != "podman" {
 			t.Errorf("%q: the container's listener says netns %q, container %+v; want %s (%s)", args, s.NetNSName, s.Container, c.Name, c.ID)
+		}
+		if slices.ContainsFunc(args, func(a string) bool { return strings.Contains(a, "=") }) {
+			for _, o := range l.Sockets {
+				if o.Container.ID != c.ID {
+					t.Errorf("%q: a socket of another namespace (%q) passed the filter", args, o.NetNSName)
+				}
+			}
 		}
 		if len(s.Processes) != 1 || s.Processes[0].PID != c.PID {
 			t.Errorf("%q: held by %+v, want the container's httpd %d", args, s.Processes, c.PID)

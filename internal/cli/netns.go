@@ -2,9 +2,12 @@ package cli
 
 import (
 	"errors"
+	"os"
+	"strconv"
 
 	"github.com/sockscope/sockscope/internal/containers"
 	"github.com/sockscope/sockscope/internal/errs"
+	"github.com/sockscope/sockscope/internal/filter"
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/netns"
 	"github.com/sockscope/sockscope/internal/render"
@@ -20,12 +23,16 @@ type Namespaces func(value string, all bool) (nss []netns.NetNS, warnings []erro
 // nsListing is what --netns or --all-netns chose: the namespaces, and
 // what a listing says of each.
 type nsListing struct {
-	nss  []netns.NetNS
-	info map[uint64]*render.Namespace
+	nss    []netns.NetNS
+	info   map[uint64]*render.Namespace
+	filter map[uint64]*filter.Namespace // the same, for the filter language
 }
 
 // lookup describes the namespace of inode, nil if the listing has none.
 func (l *nsListing) lookup(inode uint64) *render.Namespace { return l.info[inode] }
+
+// filterLookup describes the namespace of inode to the filter language.
+func (l *nsListing) filterLookup(inode uint64) *filter.Namespace { return l.filter[inode] }
 
 // listSource returns the source of a listing: f.Source's for this
 // process's namespace, or, with --netns or --all-netns, one that dumps
@@ -39,7 +46,16 @@ func (f *Factory) listSource(req *listRequest, opts sockets.SourceOptions) (sock
 		if err != nil {
 			return nil, nil, sourceError(lang, opts.Kind, err)
 		}
-		return src, nil, nil
+		var l *nsListing
+		if req.plan != nil && req.plan.NeedsNamespaces && f.Namespaces != nil {
+			// netns = NAME, pod, image ... name this process's
+			// namespace too, though it is listed as it always is.
+			if nss, _, err := f.Namespaces(strconv.Itoa(os.Getpid()), false); err == nil {
+				l = f.describe(nss)
+				req.plan.Namespace = l.filterLookup
+			}
+		}
+		return src, l, nil
 	}
 	if f.Namespaces == nil {
 		return nil, nil, errors.New(i18n.T(lang, "cli.err.netns.unsupported"))
@@ -67,7 +83,17 @@ func (f *Factory) listSource(req *listRequest, opts sockets.SourceOptions) (sock
 			return f.Source(o)
 		},
 	})
-	l := &nsListing{nss: nss, info: make(map[uint64]*render.Namespace, len(nss))}
+	l := f.describe(nss)
+	if req.plan != nil {
+		req.plan.Namespace = l.filterLookup
+	}
+	return src, l, nil
+}
+
+// describe names the namespaces nss, and the containers they belong to.
+func (f *Factory) describe(nss []netns.NetNS) *nsListing {
+	l := &nsListing{nss: nss, info: make(map[uint64]*render.Namespace, len(nss)),
+		filter: make(map[uint64]*filter.Namespace, len(nss))}
 	var resolve *containers.Resolver
 	if f.Containers != nil {
 		resolve = f.Containers()
@@ -87,6 +113,7 @@ func (f *Factory) listSource(req *listRequest, opts sockets.SourceOptions) (sock
 			}
 		}
 		l.info[ns.Inode] = info
+		l.filter[ns.Inode] = &filter.Namespace{Name: info.Name, Container: info.Container}
 	}
-	return src, l, nil
+	return l
 }
