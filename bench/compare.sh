@@ -83,9 +83,14 @@ fi
 	printf '#!/bin/sh\nss -tanp | grep -F "$1"\n' >"$BIN/ss-grep"
 	chmod +x "$BIN/ss-grep"
 	echo
+	# sockscope through the name ss (a symlink), against the real one.
+	mkdir -p "$BIN/as-ss"
+	ln -sf "$S" "$BIN/as-ss/ss"
 	for pair in "ss -tan|$S -tan" "ss -tanp|$S -tanp" "$S -tanp|$S -tan --format json" "$S -tan|$S -tan --format json" \
 		"ss -tan dport = :$PORT|$S -tan dport = :$PORT" \
-		"$BIN/ss-grep $PROG|$S -tanp program = $PROG"; do
+		"$BIN/ss-grep $PROG|$S -tanp program = $PROG" \
+		"ss -tani|$S list --tcp --all --numeric --info" \
+		"ss -tan|$BIN/as-ss/ss -tan" "ss -tanp|$BIN/as-ss/ss -tanp"; do
 		a=${pair%%|*} b=${pair#*|}
 		echo "## ${b#"$BIN/"} against ${a#"$BIN/"}" | sed 's|ss-grep \([^ ]*\)|ss -tanp \| grep -F \1|'
 		echo
