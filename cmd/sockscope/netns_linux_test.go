@@ -136,6 +136,61 @@ func TestIntegrationAllNetNS(t *testing.T) {
 	}
 }
 
+// TestIntegrationStatsNetNS: stats --netns NAME reads the counters of that
+// namespace: its CurrEstab and ActiveOpens between two reads of its
+// /proc/net/snmp taken around ours.
+func TestIntegrationStatsNetNS(t *testing.T) {
+	testutil.RequireRoot(t)
+	bin := sockscopeBinary(t)
+	named := testutil.NewNetNS(t)
+	testutil.StartPopulation(t, named)
+	snmp := func() map[string]int64 {
+		out, err := named.Command("cat", "/proc/net/snmp").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var head []string
+		m := map[string]int64{}
+		for _, l := range strings.Split(string(out), "\n") {
+			f := strings.Fields(l)
+			if len(f) < 2 || f[0] != "Tcp:" {
+				continue
+			}
+			if head == nil {
+				head = f[1:]
+				continue
+			}
+			for i, v := range f[1:] {
+				var n int64
+				fmt.Sscan(v, &n)
+				m[head[i]] = n
+			}
+		}
+		return m
+	}
+	before := snmp()
+	stdout, stderr, code := run(t, exec.Command(bin, "stats", "--netns", named.Name, "-p", "tcp", "--format", "json"))
+	after := snmp()
+	if code != 0 {
+		t.Fatalf("exit status %d\nstderr:\n%s", code, stderr)
+	}
+	var doc struct {
+		Groups []struct {
+			Name     string
+			Counters map[string]int64
+		}
+	}
+	if err := json.Unmarshal(stdout, &doc); err != nil || len(doc.Groups) == 0 || doc.Groups[0].Name != "Tcp" {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+	for _, k := range []string{"ActiveOpens", "CurrEstab", "PassiveOpens"} {
+		got := doc.Groups[0].Counters[k]
+		if lo, hi := min(before[k], after[k]), max(before[k], after[k]); got < lo || got > hi || hi == 0 {
+			t.Errorf("%s = %d, want between %d and %d (the namespace's, not ours)", k, got, lo, hi)
+		}
+	}
+}
+
 // ssKey is a TCP socket in a form both listings reduce to: the state as
 // ss names it (ESTAB, FIN-WAIT-1), and the endpoints with IPv4-mapped
 // addresses unmapped and every unspecified address and port as "*", as

@@ -188,7 +188,7 @@ var flagDefs = []flagDef{
 	{"resolve", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVar(&lf.resolve, "resolve", false, t("cli.flag.resolve"))
 	}},
-	{"netns", inList | inSummary, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"netns", inList | inSummary | inStats, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.netns, "netns", "", t("cli.flag.netns"))
 	}},
 	{"all-netns", inList | inSummary, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {

@@ -10,6 +10,7 @@ import (
 	"github.com/sockscope/sockscope/internal/filter"
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/netns"
+	"github.com/sockscope/sockscope/internal/netstats"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 )
@@ -116,4 +117,33 @@ func (f *Factory) describe(nss []netns.NetNS) *nsListing {
 		l.filter[ns.Inode] = &filter.Namespace{Name: info.Name, Container: info.Container}
 	}
 	return l
+}
+
+// statsReader returns what reads the protocol counters of -s: this
+// process's namespace's, or, with --netns, those of that namespace (read
+// from the net directory of one of its processes, or from inside it).
+func (f *Factory) statsReader(req *listRequest) (func() (*netstats.Snapshot, error), error) {
+	if req.NetNS == "" {
+		return f.Views.Stats, nil
+	}
+	if f.Namespaces == nil {
+		return nil, errors.New(i18n.T(req.Render.Lang, "cli.err.netns.unsupported"))
+	}
+	nss, _, err := f.Namespaces(req.NetNS, false)
+	switch {
+	case errors.Is(err, errs.ErrInvalid):
+		return nil, &FlagError{Err: err}
+	case err != nil:
+		return nil, err
+	}
+	ns := &nss[0]
+	return func() (*netstats.Snapshot, error) {
+		var snap *netstats.Snapshot
+		err := netns.WithNetDir(ns, func(dir string) error {
+			var err error
+			snap, err = netstats.Read(dir)
+			return err
+		})
+		return snap, err
+	}, nil
 }

@@ -59,7 +59,11 @@ func runView(ctx context.Context, f *Factory, req *listRequest) error {
 	// since the previous one.
 	var counters *collect.CounterPoller
 	if req.View == viewStats {
-		counters = collect.NewCounterPoller(f.Views.Stats)
+		read, err := f.statsReader(req)
+		if err != nil {
+			return err
+		}
+		counters = collect.NewCounterPoller(read)
 	}
 	if req.Interval == 0 {
 		// Shown once: straight out, nothing to mark.
