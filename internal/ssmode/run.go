@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/sockscope/sockscope/internal/collect"
 	"github.com/sockscope/sockscope/internal/filter"
@@ -91,6 +92,9 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		if err != nil {
 			// ss's own words, without its name, as strerror says them.
 			msg := err.Error()
+			if errno := syscall.Errno(0); errors.As(err, &errno) {
+				msg = errno.Error()
+			}
 			if msg != "" {
 				msg = strings.ToUpper(msg[:1]) + msg[1:]
 			}
