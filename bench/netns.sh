@@ -7,10 +7,20 @@
 #   bench/netns.sh [NS] [SIZE]        needs root
 #
 # Environment: PAIRS (default 7), FARM (sockfarm source dir), OUT (report
-# file, default bench/results/netns-<date>-n<NS>-s<SIZE>.md). The pairs run
-# alternately (bench/pairtime); ratios B/A are what to compare. Everything
-# runs in a private mount and PID namespace, so the namespaces sockscope
-# finds are the ones made here and the host's own. Nothing leaves loopback.
+# file, default bench/results/netns-<date>-n<NS>-s<SIZE>.md), SHARED=1 (the
+# namespaces share the kernel's TCP hash table), EXEC (a shell command to
+# run against the namespaces instead of the comparisons; $BIN/sockscope is
+# the build under test). The pairs run alternately
+# (bench/pairtime); ratios B/A are what to compare. Everything runs in a
+# private mount and PID namespace inside a parent network namespace, so the
+# namespaces sockscope finds are the ones made here and the parent.
+#
+# By default each namespace gets a TCP hash table of its own
+# (net.ipv4.tcp_child_ehash_entries, set in the parent), as on a container
+# host that sets it: with one table for all, every namespace's dump, ss's
+# and ours alike, walks every TCP socket of the machine, and both tools
+# cost namespaces x sockets of kernel time (SHARED=1 measures that too).
+# Nothing leaves loopback.
 set -euo pipefail
 export PATH=$PATH:/usr/local/go/bin
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,10 +40,17 @@ if [[ ${1:-} != --inner ]]; then
 	export OUT=${OUT:-$HERE/results/netns-$(date +%Y%m%d-%H%M%S)-n$NS-s$SIZE.md}
 	(cd "$ROOT" && CGO_ENABLED=0 go build -o "$BIN/sockscope" ./cmd/sockscope && go build -o "$BIN/pairtime" ./bench/pairtime)
 	(cd "$FARM" && go build -o "$BIN/sockfarm" .)
-	trap 'rm -rf "$BIN"' EXIT
+	PARENT=sockscope-nsbench-$$
+	ip netns add "$PARENT"
+	trap 'ip netns del "$PARENT" 2>/dev/null || true; rm -rf "$BIN"' EXIT
+	if [[ -z ${SHARED:-} ]]; then
+		ip netns exec "$PARENT" sysctl -qw net.ipv4.tcp_child_ehash_entries=$((SIZE * 2)) ||
+			die "cannot give each namespace a hash table of its own (SHARED=1 measures without)"
+	fi
 	# A private /run/netns (its own mount namespace) and /proc (its own
-	# PID namespace): the named namespaces and their farms go with it.
-	setsid unshare --mount --pid --fork --mount-proc --propagation private --kill-child "$SELF" --inner "$NS" "$SIZE" &
+	# PID namespace) inside the parent network namespace: the named
+	# namespaces and their farms go with it.
+	setsid ip netns exec "$PARENT" unshare --mount --pid --fork --mount-proc --propagation private --kill-child "$SELF" --inner "$NS" "$SIZE" &
 	INNER=$!
 	trap 'kill -TERM -- "-$INNER" 2>/dev/null || true; wait "$INNER" || true; exit 130' INT TERM
 	wait "$INNER"
@@ -67,6 +84,10 @@ for i in $(seq "$NS"); do
 done
 
 S=$BIN/sockscope
+if [[ -n ${EXEC:-} ]]; then
+	bash -c "$EXEC"
+	exit
+fi
 for tool in "ss -tan" "ss -tanp"; do
 	name=${tool// /_}
 	{
@@ -80,7 +101,7 @@ done
 	echo "# sockscope --all-netns vs a loop of ip netns exec NS ss: $(date -Is)"
 	echo
 	echo "kernel $(uname -r), $(nproc) CPUs, load at start $(cut -d' ' -f1-3 /proc/loadavg); $(ss -V)"
-	echo "namespaces: $NS made here (+ the host's), $SIZE TCP sockets each over $PROCS processes"
+	echo "namespaces: $NS made here (+ the parent), $SIZE TCP sockets each over $PROCS processes; TCP hash table: ${SHARED:+shared}${SHARED:-one per namespace (tcp_child_ehash_entries)}"
 	echo "sockscope --all-netns -tan lines: $("$S" --all-netns -tan | wc -l); loop lines: $("$BIN/loop-ss_-tan" | wc -l)"
 	echo
 	for pair in "$BIN/loop-ss_-tan|$S --all-netns -tan" "$BIN/loop-ss_-tanp|$S --all-netns -tanp"; do
