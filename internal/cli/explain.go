@@ -39,6 +39,7 @@ func atMostOneArg(f *Factory, key string) cobra.PositionalArgs {
 func newExplainCmd(f *Factory) *cobra.Command {
 	var lang string
 	var noLive bool
+	var ns nsChoice
 	cmd := &cobra.Command{
 		Use:               "explain [STATE|COUNTER]",
 		Short:             i18n.T(f.Lang, "cli.explain.short"),
@@ -61,7 +62,10 @@ func newExplainCmd(f *Factory) *cobra.Command {
 			if len(args) == 0 {
 				var counts map[string]int
 				if !noLive {
-					counts, _ = liveCounts(ctx, f, 0, false)
+					var err error
+					if counts, _, err = liveCounts(ctx, f, 0, false, ns); err != nil {
+						return err
+					}
 				}
 				return explain.WriteAll(out, lang, counts)
 			}
@@ -69,7 +73,10 @@ func newExplainCmd(f *Factory) *cobra.Command {
 			o := explain.Options{Lang: lang, OS: explainOS}
 			if state, ok := explain.LookupState(name); ok {
 				if !noLive {
-					o.Live = liveState(ctx, f, state)
+					var err error
+					if o.Live, err = liveState(ctx, f, state, ns); err != nil {
+						return err
+					}
 				}
 				if o.OS != "windows" {
 					o.Settings = explain.ReadSettings("")
@@ -85,6 +92,7 @@ func newExplainCmd(f *Factory) *cobra.Command {
 	cmd.SetFlagErrorFunc(flagErrorFunc(f))
 	cmd.Flags().StringVar(&lang, "lang", "", i18n.T(f.Lang, "cli.flag.explain.lang"))
 	cmd.Flags().BoolVar(&noLive, "no-live", false, i18n.T(f.Lang, "cli.flag.explain.no-live"))
+	ns.add(cmd, f.Lang)
 	_ = cmd.RegisterFlagCompletionFunc("lang", fixedValues("en", "zh-CN"))
 	return cmd
 }
@@ -138,21 +146,45 @@ func unknownTopic(name, lang string) error {
 		strings.Join(sockets.StateNames, ", "), strings.Join(explain.CounterNames(), ", "))
 }
 
-// liveCounts counts this namespace's TCP sockets by state, and unconnected
-// UDP and raw sockets as UNCONN. With owners it also attributes them.
-func liveCounts(ctx context.Context, f *Factory, states sockets.StateSet, owners bool) (map[string]int, []sockets.Socket) {
+// nsChoice is --netns and --all-netns of explain and diagram: which
+// namespaces their live counts count.
+type nsChoice struct {
+	netns string
+	all   bool
+}
+
+// add defines the flags on cmd.
+func (n *nsChoice) add(cmd *cobra.Command, lang string) {
+	cmd.Flags().StringVar(&n.netns, "netns", "", i18n.T(lang, "cli.flag.netns"))
+	cmd.Flags().BoolVar(&n.all, "all-netns", false, i18n.T(lang, "cli.flag.all-netns.live"))
+}
+
+// liveCounts counts the TCP sockets of this namespace (of those ns
+// chooses) by state, and unconnected UDP and raw sockets as UNCONN. With
+// owners it also attributes them. A bad --netns is an error; a listing
+// that cannot be taken gives no counts, and the explanation goes on
+// without them.
+func liveCounts(ctx context.Context, f *Factory, states sockets.StateSet, owners bool, ns nsChoice) (map[string]int, []sockets.Socket, error) {
 	if f.Source == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
-	src, err := f.Source(sockets.SourceOptions{})
+	if ns.netns != "" && ns.all {
+		return nil, nil, flagErrorf(f.Lang, "cli.err.netns.both")
+	}
+	req := &listRequest{NetNS: ns.netns, AllNetNS: ns.all, Filter: sockets.Filter{States: states}}
+	req.Render.Lang = f.Lang
+	src, _, err := f.listSource(req, sockets.SourceOptions{})
 	if err != nil {
-		return nil, nil
+		if IsUsageError(err) || ns.netns != "" || ns.all {
+			return nil, nil, err
+		}
+		return nil, nil, nil
 	}
 	protos := sockets.ProtoSet(0).With(sockets.TCP).With(sockets.UDP).With(sockets.UDPLite).With(sockets.Raw)
-	q := collect.Query{Kernel: sockets.Filter{Protos: protos, States: states}, Owners: owners}
+	q := collect.Query{Kernel: sockets.Filter{Protos: protos, States: req.Filter.States}, Owners: owners}
 	snap, err := f.collector(src).Collect(ctx, &q, nil)
 	if err != nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	socks := snap.Sockets
 	counts := make(map[string]int)
@@ -162,21 +194,21 @@ func liveCounts(ctx context.Context, f *Factory, states sockets.StateSet, owners
 	for i := range socks {
 		counts[socks[i].StateName()]++
 	}
-	return counts, socks
+	return counts, socks, nil
 }
 
 // liveState is the live part of one state's explanation: how many sockets
 // are in it and the processes holding most of them.
-func liveState(ctx context.Context, f *Factory, state string) *explain.Live {
+func liveState(ctx context.Context, f *Factory, state string, ns nsChoice) (*explain.Live, error) {
 	var set sockets.StateSet
 	if state != "UNCONN" {
 		set, _ = sockets.ParseState(state)
 	} else {
 		set = sockets.StateSet(0).With(sockets.Close)
 	}
-	counts, socks := liveCounts(ctx, f, set, f.Attribute != nil)
+	counts, socks, err := liveCounts(ctx, f, set, f.Attribute != nil, ns)
 	if counts == nil {
-		return nil
+		return nil, err
 	}
 	live := &explain.Live{Count: counts[state]}
 	byPID := map[int32]*explain.ProcCount{}
@@ -212,13 +244,14 @@ func liveState(ctx context.Context, f *Factory, state string) *explain.Live {
 	if len(live.Top) > 5 {
 		live.Top = live.Top[:5]
 	}
-	return live
+	return live, nil
 }
 
 // newDiagramCmd returns "diagram [open|close]".
 func newDiagramCmd(f *Factory) *cobra.Command {
 	var o diagram.Options
 	var live, narrow bool
+	var ns nsChoice
 	cmd := &cobra.Command{
 		Use:               "diagram [open|close]",
 		Short:             i18n.T(f.Lang, "cli.diagram.short"),
@@ -257,7 +290,12 @@ func newDiagramCmd(f *Factory) *cobra.Command {
 				ctx = context.Background()
 			}
 			if live {
-				o.Counts, _ = liveCounts(ctx, f, 0, false)
+				var err error
+				if o.Counts, _, err = liveCounts(ctx, f, 0, false, ns); err != nil {
+					return err
+				}
+			} else if ns.netns != "" || ns.all {
+				return flagErrorf(lang, "cli.err.netns.live")
 			}
 			out := bufio.NewWriter(f.IO.Out)
 			defer out.Flush()
@@ -270,6 +308,7 @@ func newDiagramCmd(f *Factory) *cobra.Command {
 	cmd.SetFlagErrorFunc(flagErrorFunc(f))
 	cmd.Flags().BoolVar(&o.ASCII, "ascii", false, i18n.T(f.Lang, "cli.flag.diagram.ascii"))
 	cmd.Flags().BoolVar(&live, "live", false, i18n.T(f.Lang, "cli.flag.diagram.live"))
+	ns.add(cmd, f.Lang)
 	cmd.Flags().BoolVar(&narrow, "narrow", false, i18n.T(f.Lang, "diagram.flag.narrow", diagram.NarrowWidth))
 	cmd.Flags().StringVar(&o.Format, "format", "text", i18n.T(f.Lang, "cli.flag.diagram.format"))
 	cmd.Flags().StringVar(&o.Lang, "lang", "", i18n.T(f.Lang, "cli.flag.explain.lang"))

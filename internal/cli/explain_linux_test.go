@@ -5,6 +5,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/sockscope/sockscope/internal/netns"
 	"github.com/sockscope/sockscope/internal/sockets"
 	"github.com/sockscope/sockscope/internal/testutil"
 )
@@ -35,7 +36,7 @@ func TestIntegrationLiveCounts(t *testing.T) {
 	var got map[string]int
 	var listed []sockets.Socket
 	err := ns.Do(func() error {
-		got, _ = liveCounts(context.Background(), f, 0, false)
+		got, _, _ = liveCounts(context.Background(), f, 0, false, nsChoice{})
 		src, err := sockets.NewSystemSource(sockets.SourceOptions{})
 		if err != nil {
 			return err
@@ -60,5 +61,23 @@ func TestIntegrationLiveCounts(t *testing.T) {
 	}
 	if want["CLOSE_WAIT"] == 0 || want["TIME_WAIT"] == 0 || want["LISTEN"] == 0 {
 		t.Fatalf("population lacks states: %v", want)
+	}
+
+	// From outside, --netns NAME counts the same.
+	f.Namespaces = func(value string, all bool) ([]netns.NetNS, []error, error) {
+		n, err := netns.Resolve(value, nil)
+		return []netns.NetNS{n}, nil, err
+	}
+	outside, _, err := liveCounts(context.Background(), f, 0, false, nsChoice{netns: ns.Name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range sockets.StateNames {
+		if outside[name] != got[name] {
+			t.Errorf("%s: --netns %s counts %d, inside %d", name, ns.Name, outside[name], got[name])
+		}
+	}
+	if _, _, err := liveCounts(context.Background(), f, 0, false, nsChoice{netns: "no-such-namespace"}); !IsUsageError(err) {
+		t.Errorf("--netns no-such-namespace: %v, want a usage error", err)
 	}
 }

@@ -6,8 +6,10 @@ func init() {
 	merge(en, map[string]string{
 		"cli.flag.timers":           "show the kernel's timer of each socket (net-tools netstat -o, ss -o)",
 		"cli.flag.netns":            "list the sockets of network namespace `NS`: a name of ip netns, a path to its file, or a PID whose namespace to read",
-		"cli.flag.all-netns":        "list the sockets of every network namespace on the machine (every container's too), with a NETNS column",
+		"cli.flag.all-netns":        "list the sockets of every network namespace on the machine (every container's too), with a NetNS column",
 		"cli.err.netns.both":        "--netns and --all-netns cannot be given together",
+		"cli.err.netns.live":        "--netns and --all-netns choose what --live counts: give --live too",
+		"cli.flag.all-netns.live":   "count the sockets of every network namespace on the machine",
 		"cli.err.netns.unsupported": "network namespaces exist only on Linux: --netns and --all-netns cannot be used here",
 		"cli.flag.info":             "show what the kernel knows inside each TCP connection: rtt, cwnd, retransmits, rates (tcp_info, as ss -i)",
 		"cli.flag.memory":           "show each socket's memory use (skmem, as ss -m)",
@@ -110,6 +112,7 @@ func init() {
 	merge(zh, map[string]string{
 		"cli.err.timers.windows":    "--timers 不适用于 Windows 布局（它没有计时器列；请用 --style modern 或 linux）",
 		"cli.err.netns.both":        "--netns 和 --all-netns 不能同时使用",
+		"cli.err.netns.live":        "--netns 和 --all-netns 选择 --live 统计的范围：请同时给出 --live",
 		"cli.err.netns.unsupported": "网络命名空间只存在于 Linux：此处不能使用 --netns 和 --all-netns",
 		"cli.err.internals.style":   "%s 不适用于 %s 布局（它没有显示的位置；请用 --style modern 或 --format json）",
 		"cli.err.stats.barep":       "与 -s 一起用时 -p 需要给出协议（ip、ipv6、icmp、icmpv6、tcp、tcpv6、udp、udpv6）",
