@@ -153,7 +153,8 @@ func TestIntegrationAllNetNS(t *testing.T) {
 }
 
 // TestIntegrationStatsNetNS: stats --netns NAME reads the counters of that
-// namespace: its CurrEstab and ActiveOpens between two reads of its
+// namespace, and stats --all-netns those of every one, each named: the
+// named namespace's CurrEstab and ActiveOpens between two reads of its
 // /proc/net/snmp taken around ours.
 func TestIntegrationStatsNetNS(t *testing.T) {
 	testutil.RequireRoot(t)
@@ -184,25 +185,45 @@ func TestIntegrationStatsNetNS(t *testing.T) {
 		}
 		return m
 	}
-	before := snmp()
-	stdout, stderr, code := run(t, exec.Command(bin, "stats", "--netns", named.Name, "-p", "tcp", "--format", "json"))
-	after := snmp()
-	if code != 0 {
-		t.Fatalf("exit status %d\nstderr:\n%s", code, stderr)
-	}
-	var doc struct {
-		Groups []struct {
+	type doc struct {
+		NetNS     uint64 `json:"netns"`
+		NetNSName string `json:"netns_name"`
+		Groups    []struct {
 			Name     string
 			Counters map[string]int64
 		}
 	}
-	if err := json.Unmarshal(stdout, &doc); err != nil || len(doc.Groups) == 0 || doc.Groups[0].Name != "Tcp" {
-		t.Fatalf("%v\n%s", err, stdout)
-	}
-	for _, k := range []string{"ActiveOpens", "CurrEstab", "PassiveOpens"} {
-		got := doc.Groups[0].Counters[k]
-		if lo, hi := min(before[k], after[k]), max(before[k], after[k]); got < lo || got > hi || hi == 0 {
-			t.Errorf("%s = %d, want between %d and %d (the namespace's, not ours)", k, got, lo, hi)
+	for _, args := range [][]string{{"--netns", named.Name}, {"--all-netns"}} {
+		before := snmp()
+		stdout, stderr, code := run(t, exec.Command(bin, append([]string{"stats", "-p", "tcp", "--format", "json"}, args...)...))
+		after := snmp()
+		if code != 0 {
+			t.Fatalf("%q: exit status %d\nstderr:\n%s", args, code, stderr)
+		}
+		// One document, or one per namespace with --all-netns: the
+		// named namespace's is the one to check.
+		var mine *doc
+		dec := json.NewDecoder(strings.NewReader(string(stdout)))
+		for dec.More() {
+			var d doc
+			if err := dec.Decode(&d); err != nil {
+				t.Fatalf("%q: %v\n%s", args, err, stdout)
+			}
+			if args[0] == "--netns" || d.NetNS == named.Inode {
+				mine = &d
+			}
+		}
+		if mine == nil || len(mine.Groups) == 0 || mine.Groups[0].Name != "Tcp" {
+			t.Fatalf("%q: no Tcp group of namespace %d in\n%s", args, named.Inode, stdout)
+		}
+		if args[0] == "--all-netns" && mine.NetNSName != named.Name {
+			t.Errorf("--all-netns: the namespace is called %q, want %q", mine.NetNSName, named.Name)
+		}
+		for _, k := range []string{"ActiveOpens", "CurrEstab", "PassiveOpens"} {
+			got := mine.Groups[0].Counters[k]
+			if lo, hi := min(before[k], after[k]), max(before[k], after[k]); got < lo || got > hi || hi == 0 {
+				t.Errorf("%q: %s = %d, want between %d and %d (the namespace's, not ours)", args, k, got, lo, hi)
+			}
 		}
 	}
 }

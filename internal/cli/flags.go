@@ -191,7 +191,7 @@ var flagDefs = []flagDef{
 	{"netns", inList | inSummary | inStats, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.netns, "netns", "", t("cli.flag.netns"))
 	}},
-	{"all-netns", inList | inSummary, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"all-netns", inList | inSummary | inStats, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVar(&lf.allNetNS, "all-netns", false, t("cli.flag.all-netns"))
 	}},
 	{"source", inList | inSummary, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/sockscope/sockscope/internal/collect"
 	"github.com/sockscope/sockscope/internal/containers"
 	"github.com/sockscope/sockscope/internal/errs"
 	"github.com/sockscope/sockscope/internal/filter"
@@ -127,31 +128,51 @@ func (f *Factory) describe(nss []netns.NetNS) *nsListing {
 	return l
 }
 
-// statsReader returns what reads the protocol counters of -s: this
-// process's namespace's, or, with --netns, those of that namespace (read
-// from the net directory of one of its processes, or from inside it).
-func (f *Factory) statsReader(req *listRequest) (func() (*netstats.Snapshot, error), error) {
-	if req.NetNS == "" {
-		return f.Views.Stats, nil
+// nsCounters polls the protocol counters of one namespace; inode and
+// name say which, in a listing of several (zero and "" otherwise).
+type nsCounters struct {
+	*collect.CounterPoller
+	inode uint64
+	name  string
+}
+
+// statsCounters returns what polls the protocol counters of -s: this
+// process's namespace's; with --netns, those of that namespace (read from
+// the net directory of one of its processes, or from inside it); with
+// --all-netns, those of every namespace, each named.
+func (f *Factory) statsCounters(req *listRequest) ([]nsCounters, error) {
+	if req.NetNS == "" && !req.AllNetNS {
+		return []nsCounters{{CounterPoller: collect.NewCounterPoller(f.Views.Stats)}}, nil
 	}
 	if f.Namespaces == nil {
 		return nil, errors.New(i18n.T(req.Render.Lang, "cli.err.netns.unsupported"))
 	}
-	nss, _, err := f.Namespaces(req.NetNS, false)
+	nss, warnings, err := f.Namespaces(req.NetNS, req.AllNetNS)
 	switch {
 	case errors.Is(err, errs.ErrInvalid):
 		return nil, &FlagError{Err: err}
 	case err != nil:
 		return nil, err
 	}
-	ns := &nss[0]
-	return func() (*netstats.Snapshot, error) {
-		var snap *netstats.Snapshot
-		err := netns.WithNetDir(ns, func(dir string) error {
-			var err error
-			snap, err = netstats.Read(dir)
-			return err
+	for _, w := range warnings {
+		f.note(i18n.T(req.Render.Lang, "cli.warning", w.Error()))
+	}
+	l := f.describe(nss)
+	out := make([]nsCounters, len(nss))
+	for i := range nss {
+		ns := &nss[i]
+		out[i].CounterPoller = collect.NewCounterPoller(func() (*netstats.Snapshot, error) {
+			var snap *netstats.Snapshot
+			err := netns.WithNetDir(ns, func(dir string) error {
+				var err error
+				snap, err = netstats.Read(dir)
+				return err
+			})
+			return snap, err
 		})
-		return snap, err
-	}, nil
+		if req.AllNetNS {
+			out[i].inode, out[i].name = ns.Inode, l.info[ns.Inode].Name
+		}
+	}
+	return out, nil
 }

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sockscope/sockscope/internal/collect"
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/ifaces"
 	"github.com/sockscope/sockscope/internal/netstats"
@@ -57,13 +56,12 @@ func runView(ctx context.Context, f *Factory, req *listRequest) error {
 	so.Lang = req.Render.Lang
 	// The counters are polled: each round's rates are those that moved
 	// since the previous one.
-	var counters *collect.CounterPoller
+	var counters []nsCounters
 	if req.View == viewStats {
-		read, err := f.statsReader(req)
-		if err != nil {
+		var err error
+		if counters, err = f.statsCounters(req); err != nil {
 			return err
 		}
-		counters = collect.NewCounterPoller(read)
 	}
 	if req.Interval == 0 {
 		// Shown once: straight out, nothing to mark.
@@ -168,7 +166,7 @@ func wait(ctx context.Context, interval time.Duration) bool {
 }
 
 func showView(ctx context.Context, f *Factory, req *listRequest, out *bufio.Writer, nv netview.Options,
-	so statsview.Options, counters *collect.CounterPoller, first bool) error {
+	so statsview.Options, counters []nsCounters, first bool) error {
 	src := f.Views
 	if req.Ethernet && (req.View == viewEthernet || req.View == viewStats) {
 		ifs, _, err := src.Interfaces()
@@ -181,22 +179,36 @@ func showView(ctx context.Context, f *Factory, req *listRequest, out *bufio.Writ
 	}
 	switch req.View {
 	case viewStats:
-		snap, rates, err := counters.Poll()
-		if snap == nil {
-			// Nothing could be read (no /proc/net/snmp): a failure, as
-			// net-tools' "cannot open /proc/net/snmp" is.
-			return fmt.Errorf("protocol statistics: %w", err)
-		}
-		if err != nil {
-			f.note(i18n.T(req.Render.Lang, "cli.warning", strings.ReplaceAll(err.Error(), "\n", "; ")))
-		}
-		if f.Netstat {
-			// net-tools' -sc prints the totals every round: through the
-			// netstat name, so does this; sockscope adds the rates.
-			rates = nil
-		}
-		if err := statsview.Write(out, snap, rates, so); err != nil {
-			return err
+		for i := range counters {
+			c := &counters[i]
+			snap, rates, err := c.Poll()
+			if snap == nil {
+				// Nothing could be read (no /proc/net/snmp): a failure,
+				// as net-tools' "cannot open /proc/net/snmp" is; of one
+				// namespace among several, a warning.
+				if len(counters) == 1 {
+					return fmt.Errorf("protocol statistics: %w", err)
+				}
+				f.note(i18n.T(req.Render.Lang, "cli.warning", fmt.Sprintf("%s: %v", c.name, err)))
+				continue
+			}
+			if err != nil {
+				f.note(i18n.T(req.Render.Lang, "cli.warning", strings.ReplaceAll(err.Error(), "\n", "; ")))
+			}
+			if f.Netstat {
+				// net-tools' -sc prints the totals every round: through
+				// the netstat name, so does this; sockscope adds the rates.
+				rates = nil
+			}
+			o := so
+			o.NetNS, o.NetNSName = c.inode, c.name
+			o.NoCSVHeader = i > 0
+			if i > 0 && o.Format == render.Table {
+				out.WriteByte('\n')
+			}
+			if err := statsview.Write(out, snap, rates, o); err != nil {
+				return err
+			}
 		}
 		if first {
 			return windowsConnections(ctx, f, req, out)

@@ -3,6 +3,7 @@ package i18n
 // stats: the Windows and modern views of netstat -s (internal/statsview).
 func init() {
 	merge(en, map[string]string{
+		"stats.netns.title":                           "NetNS %s (%d):",
 		"stats.win.packets_received":                  "Packets Received",
 		"stats.win.received_header_errors":            "Received Header Errors",
 		"stats.win.received_address_errors":           "Received Address Errors",

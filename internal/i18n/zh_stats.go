@@ -3,6 +3,7 @@ package i18n
 // stats：netstat -s 的 Windows 与现代视图（internal/statsview）。
 func init() {
 	merge(zh, map[string]string{
+		"stats.netns.title":                           "网络命名空间 %s（%d）：",
 		"stats.win.packets_received":                  "接收的数据包",
 		"stats.win.received_header_errors":            "接收的标头错误",
 		"stats.win.received_address_errors":           "接收的地址错误",

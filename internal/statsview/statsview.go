@@ -45,6 +45,15 @@ type Options struct {
 	// Linux layout it drops the zero lines net-tools always prints (its
 	// histogram titles stay). Rates show only what moved anyway.
 	NonZero bool
+	// NetNS and NetNSName say which network namespace the counters are
+	// of, in a listing of several (stats --all-netns): tables are headed
+	// by a line naming it, JSON and NDJSON objects carry "netns" and
+	// "netns_name", CSV rows begin with them. Zero: one namespace, unnamed.
+	NetNS     uint64
+	NetNSName string
+	// NoCSVHeader leaves out the CSV header row: the namespaces after the
+	// first of stats --all-netns continue the first's table.
+	NoCSVHeader bool
 
 	// sel is the protocols selected by Protos, Kinds and Families, and
 	// restricted whether any of them was given (Write sets both).
@@ -231,16 +240,21 @@ func catalog(lang string) string {
 func Write(w io.Writer, snap *netstats.Snapshot, rates *netstats.Rates, o Options) error {
 	bw := bufio.NewWriterSize(w, 32<<10)
 	o.sel, o.restricted = o.selection()
+	ns := o.nsFields()
+	if o.NetNS != 0 && o.Format == render.Table {
+		name, _ := render.SafeText(o.NetNSName) // a name someone gave: no escape sequences
+		bw.WriteString(i18n.T(o.Lang, "stats.netns.title", name, o.NetNS) + "\n")
+	}
 	if rates != nil {
 		o.tcp6 = slices.ContainsFunc(rates.Groups, func(g netstats.RateGroup) bool { return g.Name == "Tcp6" })
 		r := filterRates(rates.Moved(), &o)
 		switch o.Format {
 		case render.JSON:
-			writeRatesJSON(bw, r)
+			writeRatesJSON(bw, r, ns)
 		case render.NDJSON:
-			writeRatesNDJSON(bw, r)
+			writeRatesNDJSON(bw, r, ns)
 		case render.CSV:
-			writeRatesCSV(bw, r)
+			writeRatesCSV(bw, r, o.nsColumns(), !o.NoCSVHeader)
 		default:
 			writeRatesTable(bw, r, &o)
 		}
@@ -253,11 +267,11 @@ func Write(w io.Writer, snap *netstats.Snapshot, rates *netstats.Rates, o Option
 	groups := filterGroups(snap.Groups, &o)
 	switch o.Format {
 	case render.JSON:
-		writeJSON(bw, groups)
+		writeJSON(bw, groups, ns)
 	case render.NDJSON:
-		writeNDJSON(bw, groups)
+		writeNDJSON(bw, groups, ns)
 	case render.CSV:
-		writeCSV(bw, groups)
+		writeCSV(bw, groups, o.nsColumns(), !o.NoCSVHeader)
 	default:
 		switch o.Style {
 		case render.Windows:
