@@ -201,7 +201,7 @@ func TestPIDElsewhere(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"no process 7 is running", "process 8 holds its sockets in another network namespace (net:[4026532999]; this is net:[4026531840])", "nsenter -t 8 -n"} {
+	for _, want := range []string{"no process 7 is running", "process 8 holds its sockets in another network namespace (net:[4026532999]; this is net:[4026531840])", "sockscope --netns 8 --pid 8"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr %q lacks %q", stderr, want)
 		}

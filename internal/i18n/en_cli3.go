@@ -37,7 +37,7 @@ func init() {
 		"cli.view.interfaces":       "-i (the interface table)",
 		"cli.view.groups":           "-g (multicast groups)",
 		"cli.view.ethernet":         "-e (Ethernet statistics)",
-		"cli.pid.netns":             "sockscope: process %d holds its sockets in another network namespace (net:[%d]; this is net:[%d]): run 'nsenter -t %[1]d -n sockscope --pid %[1]d' to see them",
+		"cli.pid.netns":             "sockscope: process %d holds its sockets in another network namespace (net:[%d]; this is net:[%d]): run 'sockscope --netns %[1]d --pid %[1]d' to see them",
 		"cli.pid.gone":              "sockscope: no process %d is running",
 	})
 }

@@ -34,7 +34,7 @@ func init() {
 		"cli.view.interfaces":      " -i（接口表）",
 		"cli.view.groups":          " -g（组播组）",
 		"cli.view.ethernet":        " -e（以太网统计）",
-		"cli.pid.netns":            "sockscope：进程 %d 的套接字在另一个网络命名空间（net:[%d]；当前为 net:[%d]）：运行 'nsenter -t %[1]d -n sockscope --pid %[1]d' 查看",
+		"cli.pid.netns":            "sockscope：进程 %d 的套接字在另一个网络命名空间（net:[%d]；当前为 net:[%d]）：运行 'sockscope --netns %[1]d --pid %[1]d' 查看",
 		"cli.pid.gone":             "sockscope：没有正在运行的进程 %d",
 	})
 }
