@@ -71,8 +71,8 @@ func scanInt(w []byte) (int, bool) {
 	n, v := 0, 0
 	for n < len(w) && w[n] >= '0' && w[n] <= '9' {
 		v = v*10 + int(w[n]-'0')
-		if v > 1<<40 {
-			v = 1 << 40
+		if v > 1<<30 { // a count no kernel reaches: stop before int overflows on 32-bit
+			v = 1 << 30
 		}
 		n++
 	}
