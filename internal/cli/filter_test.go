@@ -32,6 +32,13 @@ func TestFilterExpression(t *testing.T) {
 	if r = mustParse(t, "list", "--tcp", "dev", "1"); r.Interval != 0 || r.plan == nil {
 		t.Errorf("dev 1: interval %v, plan %v; want no interval (1 is the device)", r.Interval, r.plan != nil)
 	}
+	// Every field of the language starts an expression after a bare -p,
+	// tcp_info's and the namespaces' too.
+	for _, expr := range []string{"rtt > 0", "retrans > 0", "k8s_namespace = prod", "image = nginx*", "not sport = :22"} {
+		if r = mustParse(t, "list", "-p", expr); !r.Render.ShowProgram || r.plan == nil {
+			t.Errorf("-p %q: program column %v, plan %v", expr, r.Render.ShowProgram, r.plan != nil)
+		}
+	}
 	if r = mustParse(t, "-tan", "program = nginx"); !r.Owners || !r.Details {
 		t.Errorf("program = nginx: owners %v details %v", r.Owners, r.Details)
 	}

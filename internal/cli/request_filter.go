@@ -30,15 +30,6 @@ func addressFamilies(f *listFlags, lang string) error {
 	return nil
 }
 
-// filterKeywords start a filter expression (ss's, and the fields ss
-// lacks): a word after a bare -p that is one of them is no protocol.
-var filterKeywords = map[string]bool{
-	"state": true, "exclude": true, "excl": true, "src": true, "dst": true, "sport": true, "dport": true,
-	"dev": true, "fwmark": true, "cgroup": true, "autobound": true, "not": true, "pid": true, "ppid": true,
-	"uid": true, "user": true, "program": true, "exe": true, "cmdline": true, "unit": true, "container": true,
-	"pod": true, "netns": true, "recvq": true, "sendq": true,
-}
-
 // splitFilterWords splits the listing's positional words into those for
 // -p and INTERVAL (returned first) and those of a filter expression. After
 // a bare -p, leading words that are not filter keywords are its protocols
@@ -76,7 +67,7 @@ func startsFilter(word string) bool {
 		return true
 	}
 	first, _, _ := strings.Cut(word, " ")
-	return filterKeywords[strings.ToLower(first)]
+	return filter.IsKeyword(first)
 }
 
 // listExpression compiles the filter expression (the words after the

@@ -672,3 +672,12 @@ func allDigits(s string) bool {
 	}
 	return s != ""
 }
+
+// IsKeyword reports whether word starts a condition of the language (in
+// any case, as the command line compares it): a caller that must tell a
+// filter expression from other words (a protocol after a bare -p) asks
+// here, so that every field the language knows counts.
+func IsKeyword(word string) bool {
+	w := strings.ToLower(word)
+	return keywords[w] || w == "not"
+}
