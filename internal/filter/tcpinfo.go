@@ -82,14 +82,19 @@ const (
 
 func u32(v uint32) (uint64, bool) { return uint64(v), true }
 
+// sample is a measured value the kernel reports as 0 until it has a
+// sample (a listener's or an unanswered SYN's rtt): unknown then, as ss,
+// which leaves it out of its info line, has it.
+func sample(v uint32) (uint64, bool) { return uint64(v), v != 0 }
+
 // tcpFields are the tcp_info fields by Field - FieldRTT.
 var tcpFields = [...]tcpField{
-	{"rtt", unitDuration, sockets.TCPFieldRTT, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.RTT) }},
-	{"rttvar", unitDuration, sockets.TCPFieldRTTVar, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.RTTVar) }},
+	{"rtt", unitDuration, sockets.TCPFieldRTT, func(t *sockets.TCPInfo) (uint64, bool) { return sample(t.RTT) }},
+	{"rttvar", unitDuration, sockets.TCPFieldRTTVar, func(t *sockets.TCPInfo) (uint64, bool) { return sample(t.RTTVar) }},
 	{"rto", unitDuration, sockets.TCPFieldRTO, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.RTO) }},
 	{"ato", unitDuration, sockets.TCPFieldATO, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.ATO) }},
 	{"minrtt", unitDuration, sockets.TCPFieldMinRTT, func(t *sockets.TCPInfo) (uint64, bool) { return uint64(t.MinRTT), t.MinRTT != ^uint32(0) }},
-	{"rcv_rtt", unitDuration, sockets.TCPFieldRcvRTT, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.RcvRTT) }},
+	{"rcv_rtt", unitDuration, sockets.TCPFieldRcvRTT, func(t *sockets.TCPInfo) (uint64, bool) { return sample(t.RcvRTT) }},
 	{"lastsnd", unitDuration, sockets.TCPFieldLastDataSent, func(t *sockets.TCPInfo) (uint64, bool) { return uint64(t.LastDataSent) * 1000, true }},
 	{"lastrcv", unitDuration, sockets.TCPFieldLastDataRecv, func(t *sockets.TCPInfo) (uint64, bool) { return uint64(t.LastDataRecv) * 1000, true }},
 	{"lastack", unitDuration, sockets.TCPFieldLastAckRecv, func(t *sockets.TCPInfo) (uint64, bool) { return uint64(t.LastAckRecv) * 1000, true }},
@@ -119,7 +124,12 @@ var tcpFields = [...]tcpField{
 	{"data_segs_out", unitCount, sockets.TCPFieldDataSegsOut, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.DataSegsOut) }},
 	{"data_segs_in", unitCount, sockets.TCPFieldDataSegsIn, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.DataSegsIn) }},
 	{"delivered", unitCount, sockets.TCPFieldDelivered, func(t *sockets.TCPInfo) (uint64, bool) { return u32(t.Delivered) }},
-	{"delivery_rate", unitRate, sockets.TCPFieldDeliveryRate, func(t *sockets.TCPInfo) (uint64, bool) { return mul8(t.DeliveryRate) }},
+	{"delivery_rate", unitRate, sockets.TCPFieldDeliveryRate, func(t *sockets.TCPInfo) (uint64, bool) {
+		if t.DeliveryRate == 0 {
+			return 0, false // no sample yet
+		}
+		return mul8(t.DeliveryRate)
+	}},
 	{"pacing_rate", unitRate, sockets.TCPFieldPacingRate, func(t *sockets.TCPInfo) (uint64, bool) {
 		if t.PacingRate == ^uint64(0) {
 			return 0, false // unlimited

@@ -169,10 +169,10 @@ func TestTCPInfoEvalMissing(t *testing.T) {
 		{"lastsnd < 1s", false, true},
 		{"pmtu < 1500", false, true},
 		{"rcvmss = 0", false, true},
-		{"rcv_rtt = 0", false, true},
+		{"rcv_rtt = 0", false, false}, // 0: no sample yet, unknown
 		{"rcv_space = 0", false, true},
 		{"rcv_ssthresh = 0", false, true},
-		{"delivery_rate < 1M", false, true},
+		{"delivery_rate < 1M", false, false}, // 0: no sample yet
 		{"pacing_rate < 1M", false, true},
 		{"delivered = 0", false, true},
 		{"reord_seen = 0", false, true},
@@ -247,5 +247,25 @@ func TestScaled(t *testing.T) {
 		if got != c.want || ok != c.ok {
 			t.Errorf("scaled(%q, %d) = %d, %v; want %d, %v", c.num, c.mult, got, ok, c.want, c.ok)
 		}
+	}
+}
+
+// TestTCPInfoNoSample: a listener's (or an unanswered SYN's) rtt is 0
+// until the kernel has a sample; ss prints none, and no comparison on it
+// matches, not even rtt < 20us.
+func TestTCPInfoNoSample(t *testing.T) {
+	s := sockets.Socket{Proto: sockets.TCP, Family: sockets.Inet, State: sockets.Listen,
+		Internals: &sockets.Internals{Has: sockets.HasTCPInfo, TCP: sockets.TCPInfo{Len: sockets.TCPInfoLenRcvWnd, SndCwnd: 10}}}
+	for _, f := range []string{"rtt < 20us", "rtt = 0", "rttvar < 1ms", "rcv_rtt < 1ms", "delivery_rate < 10M"} {
+		if mustParse(t, f).Eval(&s) {
+			t.Errorf("%q matches a socket with no sample", f)
+		}
+	}
+	if !mustParse(t, "not rtt > 0").Eval(&s) || !mustParse(t, "cwnd = 10").Eval(&s) {
+		t.Error("the socket's other fields are lost")
+	}
+	s.Internals.TCP.RTT = 15
+	if !mustParse(t, "rtt < 20us").Eval(&s) {
+		t.Error("a sample of 15us is not < 20us")
 	}
 }
