@@ -20,7 +20,9 @@ type InternalsMask uint8
 const (
 	// WantInfo asks for tcp_info (INET_DIAG_INFO), the congestion
 	// algorithm's name (INET_DIAG_CONG) and its state (bbr, dctcp or
-	// vegas info): what ss -i shows.
+	// vegas info), and with tcp_info the kernel adds the upper layer
+	// protocol (INET_DIAG_ULP_INFO) and the TCP-MD5 keys
+	// (INET_DIAG_MD5SIG): what ss -i shows.
 	WantInfo InternalsMask = 1 << iota
 	// WantMemory asks for the socket's memory (INET_DIAG_SKMEMINFO and
 	// INET_DIAG_MEMINFO): what ss -m shows.
@@ -78,6 +80,15 @@ type Internals struct {
 	Shutdown uint8
 	// V6Only is IPV6_V6ONLY of an AF_INET6 socket (HasV6Only).
 	V6Only bool
+
+	// ULP is the upper layer protocol attached to a TCP socket (HasULP;
+	// nil without): mptcp under an MPTCP socket, tls with kernel TLS.
+	// MD5Keys are its TCP-MD5 signature keys (HasMD5Sig). The kernel
+	// sends both with tcp_info (WantInfo), to a caller with
+	// CAP_NET_ADMIN only. Few sockets have either: they are held apart
+	// so that the others' Internals stay small.
+	ULP     *ULPInfo
+	MD5Keys []MD5Key
 }
 
 // InternalsPart is a set of the parts of Internals a source filled.
@@ -99,6 +110,8 @@ const (
 	HasCgroupID
 	HasShutdown
 	HasV6Only
+	HasULP
+	HasMD5Sig
 )
 
 // TCPInfoOption is a bit of tcpi_options: an option the connection
@@ -757,6 +770,20 @@ func decodeInternal(typ uint16, data []byte, p Proto, mask InternalsMask, in *In
 		}
 		in.Vegas = decodeVegasInfo(data)
 		in.Has |= HasVegas
+	case inetDiagULPInfo:
+		if p != TCP || !mask.Has(WantInfo) || in.Has&HasULP != 0 {
+			return false
+		}
+		u, ok := decodeULPInfo(data)
+		if !ok {
+			return false
+		}
+		in.ULP, in.Has = &u, in.Has|HasULP
+	case inetDiagMD5Sig:
+		if p != TCP || !mask.Has(WantInfo) || len(data) == 0 || in.Has&HasMD5Sig != 0 {
+			return false
+		}
+		in.MD5Keys, in.Has = decodeMD5Sig(data), in.Has|HasMD5Sig
 	case inetDiagSkMemInfo:
 		if !mask.Has(WantMemory) {
 			return false

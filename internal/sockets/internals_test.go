@@ -474,7 +474,7 @@ func decodeInternalsFixtureStates(t *testing.T, want StateSet) []Socket {
 // asked for every internal: it must never panic, and an Internals is
 // attached only with something in it.
 func FuzzDecodeInternals(f *testing.F) {
-	for _, name := range []string{"tcp-inet.bin", "tcp-inet6.bin", "udp-inet.bin"} {
+	for _, name := range []string{"tcp-inet.bin", "tcp-inet6.bin", "udp-inet.bin", "tcp-ulp-inet.bin", "tcp-ulp-inet6.bin"} {
 		f.Add(readFixture(f, "../netlink-internals/"+name), uint8(TCP))
 	}
 	f.Fuzz(func(t *testing.T, b []byte, p uint8) {
@@ -487,6 +487,9 @@ func FuzzDecodeInternals(f *testing.F) {
 				}
 				if in.TCP.Len > TCPInfoLenAccECN || in.SkMem.N > skMemVars {
 					t.Fatalf("lengths %d %d", in.TCP.Len, in.SkMem.N)
+				}
+				if in.Has&(HasULP|HasMD5Sig) != 0 && s.Proto != TCP || (in.Has&HasMD5Sig != 0) != (len(in.MD5Keys) > 0) {
+					t.Fatalf("%s: has %b with %d md5 keys", sockLine(&s), in.Has, len(in.MD5Keys))
 				}
 			}
 		}
