@@ -1,6 +1,7 @@
 package render
 
 import (
+	"net/netip"
 	"strconv"
 
 	"github.com/sockscope/sockscope/internal/sockets"
@@ -26,6 +27,12 @@ type SSInfoOptions struct {
 	// Numeric is -n: rates in plain bits per second ("52428800000bps")
 	// instead of "52.4Gbps".
 	Numeric bool
+	// MD5Keys writes each TCP-MD5 key after its "=" in md5keys:, escaped
+	// as ss escapes it. ss 6.1 means to but writes the keys straight to
+	// stdout, ahead of its whole table, leaving "=" empty on the info
+	// line: without MD5Keys the line is ss's byte for byte, and
+	// AppendSSMD5KeysAhead gives what ss writes ahead.
+	MD5Keys bool
 }
 
 // SSInfoLine reports whether ss starts an info line ("\n\t", or a space
@@ -42,9 +49,11 @@ func SSInfoLine(s *sockets.Socket, o SSInfoOptions) bool {
 // AppendSSInfo appends what ss prints on a socket's info line after the
 // "\n\t" (SSInfoLine says whether there is one): " skmem:(...)" with -m,
 // then with -i, for a TCP socket with tcp_info, " ts sack cubic
-// wscale:7,7 rto:204 rtt:0.05/0.025 ..." in ss's order. Every item
-// starts with a space, as in ss. It appends nothing for what the socket
-// lacks (Internals nil, or parts the source did not fill).
+// wscale:7,7 rto:204 rtt:0.05/0.025 ..." in ss's order, then its TCP-MD5
+// keys (" md5keys:10.0.0.1/32=") and its upper layer protocol ("
+// tcp-ulp-mptcp flags:Mec token:..."). Every item starts with a space, as
+// in ss. It appends nothing for what the socket lacks (Internals nil, or
+// parts the source did not fill).
 func AppendSSInfo(b []byte, s *sockets.Socket, o SSInfoOptions) []byte {
 	in := s.Internals
 	if in == nil {
@@ -53,10 +62,208 @@ func AppendSSInfo(b []byte, s *sockets.Socket, o SSInfoOptions) []byte {
 	if o.Memory {
 		b = AppendSSMemory(b, in)
 	}
-	if !o.Info || in.Has&sockets.HasTCPInfo == 0 || s.Proto != sockets.TCP {
+	// The kernel sends the MD5 keys and the ULP only to a request that
+	// asked for tcp_info, which ss does with -i alone.
+	if !o.Info || s.Proto != sockets.TCP {
 		return b
 	}
-	return appendSSTCPStats(b, in, o)
+	if in.Has&sockets.HasTCPInfo != 0 {
+		b = appendSSTCPStats(b, in, o)
+	}
+	if in.Has&sockets.HasMD5Sig != 0 && len(in.MD5Keys) > 0 {
+		b = append(b, " md5keys:"...)
+		for i := range in.MD5Keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			k := &in.MD5Keys[i]
+			b = appendSSMD5Host(b, k)
+			b = append(b, '/')
+			b = strconv.AppendUint(b, uint64(k.PrefixLen), 10)
+			b = append(b, '=')
+			if o.MD5Keys {
+				b = appendSSEscaped(b, k.Key)
+			}
+		}
+	}
+	if in.Has&sockets.HasULP != 0 && in.ULP != nil {
+		b = AppendSSULP(b, in.ULP)
+	}
+	return b
+}
+
+// AppendSSMD5KeysAhead appends what ss 6.1 -i writes to stdout for s's
+// TCP-MD5 keys as it reads the socket, before its own table (which it
+// writes at the end): each key escaped, nothing between them. An ss
+// clone that must match ss byte for byte writes this, for every socket
+// in listing order, ahead of its table.
+func AppendSSMD5KeysAhead(b []byte, s *sockets.Socket, o SSInfoOptions) []byte {
+	in := s.Internals
+	if in == nil || !o.Info || s.Proto != sockets.TCP || in.Has&sockets.HasMD5Sig == 0 {
+		return b
+	}
+	for i := range in.MD5Keys {
+		b = appendSSEscaped(b, in.MD5Keys[i].Key)
+	}
+	return b
+}
+
+// appendSSMD5Host appends a key's address as ss's format_host without
+// -r: inet_ntop's text for AF_INET and AF_INET6, "???" for another
+// family (the kernel sends none).
+func appendSSMD5Host(b []byte, k *sockets.MD5Key) []byte {
+	const afInet, afInet6 = 2, 10
+	switch {
+	case k.Family == afInet:
+		return k.Addr.AppendTo(b)
+	case k.Family != afInet6:
+		return append(b, "???"...)
+	}
+	// inet_ntop writes the old IPv4-compatible form ::a.b.c.d, which
+	// netip does not.
+	a := k.Addr.As16()
+	if [12]byte(a[:12]) == [12]byte{} && (a[12] != 0 || a[13] != 0) {
+		b = append(b, "::"...)
+		return netip.AddrFrom4([4]byte(a[12:])).AppendTo(b)
+	}
+	return netip.AddrFrom16(a).AppendTo(b)
+}
+
+// appendSSEscaped appends a key as iproute2's print_escape_buf with the
+// escapes " ,": printable ASCII as it is, a backslash, space, comma and
+// every other byte as a backslash and three octal digits.
+func appendSSEscaped(b, key []byte) []byte {
+	for _, c := range key {
+		if c > ' ' && c < 0x7f && c != '\\' && c != ',' {
+			b = append(b, c)
+			continue
+		}
+		b = append(b, '\\', '0'+c>>6, '0'+c>>3&7, '0'+c&7)
+	}
+	return b
+}
+
+// AppendSSULP appends ss 6.1's items for a TCP socket's upper layer
+// protocol: " tcp-ulp-NAME", then kernel TLS's " version: 1.3 cipher:
+// aes-gcm-128 rxconf: sw txconf: sw zc_ro_tx" or an MPTCP subflow's "
+// flags:Mmec token:0000(id:0)/4007e976(id:0) seq:... sfseq:1 ssnoff:...
+// maplen:bb8", each item only where the kernel sent its attribute.
+func AppendSSULP(b []byte, u *sockets.ULPInfo) []byte {
+	if u.Has(sockets.ULPAttrName) {
+		b = append(b, " tcp-ulp-"...)
+		b = append(b, u.Name...)
+	}
+	if u.Has(sockets.ULPAttrTLS) {
+		b = appendSSTLS(b, &u.TLS)
+	}
+	if u.Has(sockets.ULPAttrMPTCP) {
+		b = appendSSMPTCPSubflow(b, &u.MPTCP)
+	}
+	return b
+}
+
+// appendSSTLS appends tcp_show_info's TLS items.
+func appendSSTLS(b []byte, t *sockets.TLSInfo) []byte {
+	if t.Has(sockets.TLSAttrVersion) {
+		switch t.Version {
+		case sockets.TLSVersion12:
+			b = append(b, " version: 1.2"...)
+		case sockets.TLSVersion13:
+			b = append(b, " version: 1.3"...)
+		default:
+			b = append(b, " version: unknown("...)
+			b = strconv.AppendUint(b, uint64(t.Version), 10)
+			b = append(b, ')')
+		}
+	}
+	if t.Has(sockets.TLSAttrCipher) {
+		// ss 6.1 names these two and prints nothing for the others.
+		switch t.Cipher {
+		case sockets.TLSCipherAESGCM128:
+			b = append(b, " cipher: aes-gcm-128"...)
+		case sockets.TLSCipherAESGCM256:
+			b = append(b, " cipher: aes-gcm-256"...)
+		}
+	}
+	if t.Has(sockets.TLSAttrRxConf) {
+		b = appendSSTLSConf(b, " rxconf: ", t.RxConf)
+	}
+	if t.Has(sockets.TLSAttrTxConf) {
+		b = appendSSTLSConf(b, " txconf: ", t.TxConf)
+	}
+	// TLS_INFO_RX_NO_PAD is beyond ss 6.1's TLS_INFO_MAX: it ignores it.
+	if t.Has(sockets.TLSAttrZCRoTx) {
+		b = append(b, " zc_ro_tx"...)
+	}
+	return b
+}
+
+// ssTLSConfNames are ss's names of TLS_CONF_* values.
+var ssTLSConfNames = [...]string{sockets.TLSConfBase: "none", sockets.TLSConfSW: "sw", sockets.TLSConfHW: "hw", sockets.TLSConfHWRecord: "hw-record"}
+
+// appendSSTLSConf appends " rxconf: sw" (label, then the name of v).
+func appendSSTLSConf(b []byte, label string, v uint16) []byte {
+	b = append(b, label...)
+	if int(v) < len(ssTLSConfNames) && ssTLSConfNames[v] != "" {
+		return append(b, ssTLSConfNames[v]...)
+	}
+	b = append(b, "unknown("...)
+	b = strconv.AppendUint(b, uint64(v), 10)
+	return append(b, ')')
+}
+
+// ssMPTCPFlagLetters are ss's letters of the MPTCP subflow flags, lowest
+// bit first.
+const ssMPTCPFlagLetters = "MmJjBbecv"
+
+// appendSSMPTCPSubflow appends ss 6.1's mptcp_subflow_info items; it
+// prints the sequence numbers and the mapping's length in hex.
+func appendSSMPTCPSubflow(b []byte, m *sockets.MPTCPSubflowInfo) []byte {
+	if m.Has(sockets.MPTCPAttrFlags) && m.Flags != 0 {
+		b = append(b, " flags:"...)
+		for i := range len(ssMPTCPFlagLetters) {
+			if m.Flags&(1<<i) != 0 {
+				b = append(b, ssMPTCPFlagLetters[i])
+			}
+		}
+	}
+	if m.Has(sockets.MPTCPAttrTokenRem) && m.Has(sockets.MPTCPAttrTokenLoc) &&
+		m.Has(sockets.MPTCPAttrIDRem) && m.Has(sockets.MPTCPAttrIDLoc) {
+		b = append(b, " token:"...)
+		b = appendHex04(b, m.TokenRem)
+		b = append(b, "(id:"...)
+		b = strconv.AppendUint(b, uint64(m.IDRem), 10)
+		b = append(b, ")/"...)
+		b = appendHex04(b, m.TokenLoc)
+		b = append(b, "(id:"...)
+		b = strconv.AppendUint(b, uint64(m.IDLoc), 10)
+		b = append(b, ')')
+	}
+	if m.Has(sockets.MPTCPAttrMapSeq) {
+		b = append(b, " seq:"...)
+		b = strconv.AppendUint(b, m.MapSeq, 16)
+	}
+	if m.Has(sockets.MPTCPAttrMapSfSeq) {
+		b = append(b, " sfseq:"...)
+		b = strconv.AppendUint(b, uint64(m.MapSfSeq), 16)
+	}
+	if m.Has(sockets.MPTCPAttrSSNOffset) {
+		b = append(b, " ssnoff:"...)
+		b = strconv.AppendUint(b, uint64(m.SSNOffset), 16)
+	}
+	if m.Has(sockets.MPTCPAttrMapDataLen) {
+		b = append(b, " maplen:"...)
+		b = strconv.AppendUint(b, uint64(m.MapDataLen), 16)
+	}
+	return b
+}
+
+// appendHex04 appends v as C's %04x.
+func appendHex04(b []byte, v uint32) []byte {
+	for n := uint32(0x1000); n > 1 && v < n; n >>= 4 {
+		b = append(b, '0')
+	}
+	return strconv.AppendUint(b, uint64(v), 16)
 }
 
 // AppendSSMemory appends ss -m's memory item: " skmem:(r0,rb131072,t0,

@@ -1,9 +1,13 @@
 package render
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/netip"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -153,6 +157,84 @@ func openSSInfoSockets(fds *[]int) error {
 	return nil
 }
 
+// openULPSockets opens, in the calling thread's namespace, the sockets
+// whose info line ends in ss's upper layer protocol and TCP-MD5 items: a
+// Go listener with MPTCP on, on 127.0.0.1:9203, with a Go MPTCP
+// connection to it that moved 5000 bytes one way and 3000 back (their
+// TCP subflows print "tcp-ulp-mptcp ..."), and a TCP listener on
+// 127.0.0.1:9204 with TCP-MD5 keys for 127.0.0.1 and 10.1.0.0/16.
+func openULPSockets(t *testing.T, fds *[]int) error {
+	var lc net.ListenConfig
+	lc.SetMultipathTCP(true)
+	l, err := lc.Listen(context.Background(), "tcp4", "127.0.0.1:9203")
+	if err != nil {
+		return err
+	}
+	t.Cleanup(func() { l.Close() })
+	var d net.Dialer
+	d.SetMultipathTCP(true)
+	c, err := d.Dial("tcp4", "127.0.0.1:9203")
+	if err != nil {
+		return err
+	}
+	t.Cleanup(func() { c.Close() })
+	s, err := l.Accept()
+	if err != nil {
+		return err
+	}
+	t.Cleanup(func() { s.Close() })
+	if mp, err := c.(*net.TCPConn).MultipathTCP(); err != nil || !mp {
+		return fmt.Errorf("the connection is not MPTCP (%v): the kernel refused it", err)
+	}
+	for _, x := range []struct {
+		from, to net.Conn
+		n        int
+	}{{c, s, 5000}, {s, c, 3000}} {
+		if _, err := x.from.Write(make([]byte, x.n)); err != nil {
+			return err
+		}
+		if _, err := io.ReadFull(x.to, make([]byte, x.n)); err != nil {
+			return err
+		}
+	}
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	*fds = append(*fds, fd)
+	if err := unix.Bind(fd, &unix.SockaddrInet4{Port: 9204, Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		return err
+	}
+	if err := unix.Listen(fd, 16); err != nil {
+		return err
+	}
+	for _, k := range []struct {
+		peer   [4]byte
+		prefix int
+		key    string
+	}{{[4]byte{127, 0, 0, 1}, -1, "sec ret,\\x\x01"}, {[4]byte{10, 1, 0, 0}, 16, "k2"}} {
+		var sig unix.TCPMD5Sig
+		sig.Addr.Family = unix.AF_INET
+		copy(sig.Addr.Data[2:6], k.peer[:]) // sockaddr_in: port, then sin_addr
+		sig.Keylen = uint16(copy(sig.Key[:], k.key))
+		opt := unix.TCP_MD5SIG
+		if k.prefix >= 0 {
+			sig.Flags, sig.Prefixlen, opt = unix.TCP_MD5SIG_FLAG_PREFIX, uint8(k.prefix), unix.TCP_MD5SIG_EXT
+		}
+		if err := unix.SetsockoptTCPMD5Sig(fd, unix.IPPROTO_TCP, opt, &sig); err != nil {
+			return fmt.Errorf("TCP_MD5SIG: %w", err)
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // delayed ACKs out, the connection idle
+	return nil
+}
+
+// mptcpEnabled reports whether this kernel creates MPTCP sockets.
+func mptcpEnabled() bool {
+	b, err := os.ReadFile("/proc/sys/net/mptcp/enabled")
+	return err == nil && len(b) > 0 && b[0] == '1'
+}
+
 // ssRecord is one socket of ss's output: its endpoints, the timer item
 // of its first line and its info line.
 type ssRecord struct {
@@ -263,6 +345,14 @@ func TestIntegrationSSInfo(t *testing.T) {
 	if err := ns.Do(func() error { return openSSInfoSockets(&fds) }); err != nil {
 		t.Fatal(err)
 	}
+	ulp := mptcpEnabled()
+	if ulp {
+		if err := ns.Do(func() error { return openULPSockets(t, &fds) }); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		t.Log("MPTCP is off in this kernel (/proc/sys/net/mptcp/enabled): no tcp-ulp-mptcp to compare")
+	}
 	for _, tc := range []struct {
 		flags string
 		proto sockets.Proto
@@ -278,6 +368,17 @@ func TestIntegrationSSInfo(t *testing.T) {
 				t.Fatalf("ss %s: %v", tc.flags, err)
 			}
 			after := testutil.Snapshot(t, ns, "netlink", f)
+			o := SSInfoOptions{Info: true, Memory: true, Options: true, Numeric: true}
+			// ss writes the TCP-MD5 keys to stdout as it reads the
+			// sockets, ahead of its table.
+			var ahead []byte
+			for i := range before {
+				ahead = AppendSSMD5KeysAhead(ahead, &before[i], o)
+			}
+			if !strings.HasPrefix(string(out), string(ahead)) {
+				t.Errorf("ss %s does not start with the keys %q:\n%s", tc.flags, ahead, out)
+			}
+			out = out[min(len(ahead), len(out)):]
 			recs, err := parseSS(string(out))
 			if err != nil {
 				t.Fatalf("ss %s: %v\n%s", tc.flags, err, out)
@@ -289,7 +390,6 @@ func TestIntegrationSSInfo(t *testing.T) {
 			if !wired {
 				t.Skip("the netlink source does not ask the kernel for Filter.Internals yet")
 			}
-			o := SSInfoOptions{Info: true, Memory: true, Options: true, Numeric: true}
 			find := func(socks []sockets.Socket, r ssRecord) *sockets.Socket {
 				for i := range socks {
 					if ssAddr(socks[i].Local) == r.local && ssAddr(socks[i].Remote) == r.peer {
@@ -301,6 +401,33 @@ func TestIntegrationSSInfo(t *testing.T) {
 			if len(recs) != len(before) {
 				t.Errorf("ss lists %d sockets, we %d:\n%s", len(recs), len(before), out)
 			}
+			ulps := map[string]string{}
+			defer func() {
+				if !ulp || tc.proto != sockets.TCP {
+					return
+				}
+				// The MPTCP listener and both subflows, the TCP-MD5
+				// listener: each with its items, as above equal to ss's.
+				for _, w := range []struct{ ends, prefix string }{
+					{"127.0.0.1:9203 0.0.0.0:*", "tcp-ulp-mptcp"},
+					{"127.0.0.1:9204 0.0.0.0:*", "md5keys:10.1.0.0/16=,127.0.0.1/32="},
+				} {
+					if got := ulps[w.ends]; got != w.prefix {
+						t.Errorf("%s: ss's items %q, want %q", w.ends, got, w.prefix)
+					}
+				}
+				n := 0
+				for ends, items := range ulps {
+					if strings.HasPrefix(items, "tcp-ulp-mptcp flags:") && strings.Contains(items, " token:") && strings.Contains(items, " maplen:") {
+						n++
+					} else if strings.Contains(ends, ":9203") && !strings.HasSuffix(ends, "0.0.0.0:*") {
+						t.Errorf("%s: subflow items %q", ends, items)
+					}
+				}
+				if n != 2 {
+					t.Errorf("%d MPTCP subflows with their state, want 2: %v", n, ulps)
+				}
+			}()
 			for _, r := range recs {
 				b, a := find(before, r), find(after, r)
 				if b == nil || a == nil {
@@ -314,6 +441,9 @@ func TestIntegrationSSInfo(t *testing.T) {
 				if err := sameInfo(r.info, string(AppendSSInfo(nil, b, o)), string(AppendSSInfo(nil, a, o))); err != nil {
 					t.Errorf("%s %s: %v", r.local, r.peer, err)
 				}
+				if ulp && tc.proto == sockets.TCP {
+					ulps[r.local+" "+r.peer] = ssULPItems(r.info)
+				}
 				bt, at := string(AppendSSTimer(nil, b)), string(AppendSSTimer(nil, a))
 				if r.timer != bt && r.timer != at && !ssTimerKindSame(r.timer, bt, at) {
 					t.Errorf("%s %s: timer ss %q, ours %q then %q", r.local, r.peer, r.timer, bt, at)
@@ -321,6 +451,17 @@ func TestIntegrationSSInfo(t *testing.T) {
 			}
 		})
 	}
+}
+
+// ssULPItems returns the md5keys and tcp-ulp items at the end of ss's
+// info line, "" if it has none.
+func ssULPItems(info string) string {
+	for _, mark := range []string{" md5keys:", " tcp-ulp-"} {
+		if i := strings.Index(info, mark); i >= 0 {
+			return info[i+1:]
+		}
+	}
+	return ""
 }
 
 // ssTimerKindSame reports whether ss's timer item has the kind and counter

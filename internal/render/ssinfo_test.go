@@ -175,3 +175,114 @@ func TestAppendSSInfoAllocs(t *testing.T) {
 		t.Errorf("%v allocations", n)
 	}
 }
+
+// ssMPTCPSubflow is the client subflow of an MPTCP connection as ss -tni
+// ended its info line (Linux 6.18, iproute2 6.1):
+//
+//	... snd_wnd:65536 tcp-ulp-mptcp flags:Mmec token:0000(id:0)/4007e976(id:0) seq:814314d553c23861 sfseq:1 ssnoff:802e5559 maplen:bb8
+func ssMPTCPSubflow() *sockets.ULPInfo {
+	all := uint16(0)
+	for a := sockets.MPTCPAttrTokenRem; a <= sockets.MPTCPAttrIDLoc; a++ {
+		all |= 1 << a
+	}
+	return &sockets.ULPInfo{
+		Attrs: 1<<sockets.ULPAttrName | 1<<sockets.ULPAttrMPTCP,
+		Name:  "mptcp",
+		MPTCP: sockets.MPTCPSubflowInfo{
+			Attrs:    all,
+			TokenLoc: 0x4007e976, MapSeq: 0x814314d553c23861, MapSfSeq: 1, SSNOffset: 0x802e5559, MapDataLen: 3000,
+			Flags: sockets.MPTCPFlagMCapRem | sockets.MPTCPFlagMCapLoc | sockets.MPTCPFlagFullyEstablished | sockets.MPTCPFlagConnected,
+		},
+	}
+}
+
+func TestAppendSSULP(t *testing.T) {
+	const mptcp = " tcp-ulp-mptcp flags:Mmec token:0000(id:0)/4007e976(id:0) seq:814314d553c23861 sfseq:1 ssnoff:802e5559 maplen:bb8"
+	s := ssBBRSocket()
+	s.Internals.Has |= sockets.HasULP
+	s.Internals.ULP = ssMPTCPSubflow()
+	// After tcp_info's items, with -i only: the kernel sends it only to
+	// a request that asked for tcp_info.
+	base := ssBBRSocket()
+	for _, o := range []SSInfoOptions{{Info: true}, {Info: true, Memory: true, Options: true, Numeric: true}} {
+		want := string(AppendSSInfo(nil, &base, o)) + mptcp
+		if got := string(AppendSSInfo(nil, &s, o)); got != want {
+			t.Errorf("%+v:\n got %s\nwant %s", o, got, want)
+		}
+	}
+	if got := string(AppendSSInfo(nil, &s, SSInfoOptions{Memory: true})); got != string(AppendSSInfo(nil, &base, SSInfoOptions{Memory: true})) {
+		t.Errorf("-m: %s", got)
+	}
+	// A listener: its name alone, after what little tcp_info it has.
+	l := sockets.Socket{Proto: sockets.TCP, Family: sockets.Inet, State: sockets.Listen, Internals: &sockets.Internals{
+		Has: sockets.HasULP | sockets.HasTCPInfo | sockets.HasCongestion, Congestion: "bbr",
+		TCP: sockets.TCPInfo{Len: sockets.TCPInfoLenAccECN, State: uint8(sockets.Listen), SndCwnd: 10, Reordering: 3},
+		ULP: &sockets.ULPInfo{Attrs: 1 << sockets.ULPAttrName, Name: "mptcp"},
+	}}
+	if got := string(AppendSSInfo(nil, &l, SSInfoOptions{Info: true})); got != " bbr cwnd:10 tcp-ulp-mptcp" {
+		t.Errorf("listener: %q", got)
+	}
+
+	for _, tt := range []struct {
+		name string
+		u    sockets.ULPInfo
+		want string
+	}{
+		{"kernel TLS", sockets.ULPInfo{Attrs: 1<<sockets.ULPAttrName | 1<<sockets.ULPAttrTLS, Name: "tls", TLS: sockets.TLSInfo{
+			Attrs:   1<<sockets.TLSAttrVersion | 1<<sockets.TLSAttrCipher | 1<<sockets.TLSAttrTxConf | 1<<sockets.TLSAttrRxConf | 1<<sockets.TLSAttrZCRoTx | 1<<sockets.TLSAttrRxNoPad,
+			Version: sockets.TLSVersion13, Cipher: sockets.TLSCipherAESGCM256, TxConf: sockets.TLSConfSW, RxConf: sockets.TLSConfHWRecord}},
+			" tcp-ulp-tls version: 1.3 cipher: aes-gcm-256 rxconf: hw-record txconf: sw zc_ro_tx"},
+		{"TLS values ss 6.1 does not name", sockets.ULPInfo{Attrs: 1 << sockets.ULPAttrTLS, TLS: sockets.TLSInfo{
+			Attrs:   1<<sockets.TLSAttrVersion | 1<<sockets.TLSAttrCipher | 1<<sockets.TLSAttrTxConf | 1<<sockets.TLSAttrRxConf,
+			Version: 0x0302, Cipher: sockets.TLSCipherChaCha20, TxConf: 0, RxConf: 9}},
+			" version: unknown(770) rxconf: unknown(9) txconf: unknown(0)"},
+		{"TLS without attributes", sockets.ULPInfo{Attrs: 1<<sockets.ULPAttrName | 1<<sockets.ULPAttrTLS, Name: "tls"}, " tcp-ulp-tls"},
+		{"token needs all four", sockets.ULPInfo{Attrs: 1 << sockets.ULPAttrMPTCP, MPTCP: sockets.MPTCPSubflowInfo{
+			Attrs:    1<<sockets.MPTCPAttrTokenRem | 1<<sockets.MPTCPAttrTokenLoc | 1<<sockets.MPTCPAttrIDRem | 1<<sockets.MPTCPAttrFlags,
+			TokenRem: 1, TokenLoc: 2, Flags: 1 << 9}},
+			" flags:"},
+		{"every flag, ids, short tokens", sockets.ULPInfo{Attrs: 1 << sockets.ULPAttrMPTCP, MPTCP: sockets.MPTCPSubflowInfo{
+			Attrs:    1<<sockets.MPTCPAttrTokenRem | 1<<sockets.MPTCPAttrTokenLoc | 1<<sockets.MPTCPAttrIDRem | 1<<sockets.MPTCPAttrIDLoc | 1<<sockets.MPTCPAttrFlags | 1<<sockets.MPTCPAttrMapSeq,
+			TokenRem: 0xab, TokenLoc: 0x12345, IDRem: 2, IDLoc: 255, Flags: 0x1ff}},
+			" flags:MmJjBbecv token:00ab(id:2)/12345(id:255) seq:0"},
+		{"flags of zero print nothing", sockets.ULPInfo{Attrs: 1 << sockets.ULPAttrMPTCP, MPTCP: sockets.MPTCPSubflowInfo{Attrs: 1 << sockets.MPTCPAttrFlags}}, ""},
+	} {
+		if got := string(AppendSSULP(nil, &tt.u)); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestAppendSSMD5Keys(t *testing.T) {
+	// ss -tlni on a listener with two keys, the kernel's latest first:
+	// ss 6.1 writes the keys ahead of its table and leaves "=" empty.
+	s := sockets.Socket{Proto: sockets.TCP, Family: sockets.Inet, State: sockets.Listen, Internals: &sockets.Internals{
+		Has: sockets.HasMD5Sig | sockets.HasTCPInfo | sockets.HasCongestion | sockets.HasULP, Congestion: "bbr",
+		TCP: sockets.TCPInfo{Len: sockets.TCPInfoLenAccECN, State: uint8(sockets.Listen), SndCwnd: 10, Reordering: 3},
+		MD5Keys: []sockets.MD5Key{
+			{Family: 2, PrefixLen: 16, Addr: netip.MustParseAddr("10.1.0.0"), Key: []byte("k2")},
+			{Family: 2, PrefixLen: 32, Addr: netip.MustParseAddr("127.0.0.1"), Key: []byte("sec ret,\\x\x01\xff")},
+			{Family: 10, PrefixLen: 128, Addr: netip.MustParseAddr("::1"), Key: []byte("v6")},
+			{Family: 10, PrefixLen: 96, Addr: netip.MustParseAddr("::10.0.0.1"), Key: nil},
+			{Family: 10, PrefixLen: 128, Addr: netip.MustParseAddr("::ffff:10.0.0.1"), Key: nil},
+		},
+		ULP: &sockets.ULPInfo{Attrs: 1 << sockets.ULPAttrName, Name: "tls"},
+	}}
+	o := SSInfoOptions{Info: true}
+	const line = " bbr cwnd:10 md5keys:10.1.0.0/16=,127.0.0.1/32=,::1/128=,::10.0.0.1/96=,::ffff:10.0.0.1/128= tcp-ulp-tls"
+	if got := string(AppendSSInfo(nil, &s, o)); got != line {
+		t.Errorf("line:\n got %s\nwant %s", got, line)
+	}
+	const ahead = `k2sec\040ret\054\134x\001\377v6`
+	if got := string(AppendSSMD5KeysAhead(nil, &s, o)); got != ahead {
+		t.Errorf("ahead: %s, want %s", got, ahead)
+	}
+	o.MD5Keys = true
+	const keyed = " bbr cwnd:10 md5keys:10.1.0.0/16=k2,127.0.0.1/32=sec\\040ret\\054\\134x\\001\\377,::1/128=v6,::10.0.0.1/96=,::ffff:10.0.0.1/128= tcp-ulp-tls"
+	if got := string(AppendSSInfo(nil, &s, o)); got != keyed {
+		t.Errorf("MD5Keys:\n got %s\nwant %s", got, keyed)
+	}
+	if got := AppendSSMD5KeysAhead(nil, &s, SSInfoOptions{Memory: true}); len(got) != 0 {
+		t.Errorf("ahead without -i: %q", got)
+	}
+}
