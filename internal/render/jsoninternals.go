@@ -136,7 +136,125 @@ func appendInternalsJSON(b []byte, in *sockets.Internals) []byte {
 		b = append(b, `,"v6only":`...)
 		b = strconv.AppendBool(b, in.V6Only)
 	}
+	if in.Has&sockets.HasULP != 0 && in.ULP != nil {
+		b = append(b, `,"ulp":`...)
+		b = appendULPJSON(b, in.ULP)
+	}
+	if in.Has&sockets.HasMD5Sig != 0 {
+		b = append(b, `,"md5keys":[`...)
+		for i := range in.MD5Keys {
+			k := &in.MD5Keys[i]
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"address":"`...)
+			b = appendSSMD5Host(b, k)
+			b = append(b, `","prefix_len":`...)
+			b = strconv.AppendUint(b, uint64(k.PrefixLen), 10)
+			b = append(b, `,"key_len":`...)
+			b = strconv.AppendInt(b, int64(len(k.Key)), 10)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
 	return b
+}
+
+// jsonTLSCiphers are the names of the TLS_CIPHER_* values from 51 on.
+var jsonTLSCiphers = [...]string{"aes-gcm-128", "aes-gcm-256", "aes-ccm-128", "chacha20-poly1305",
+	"sm4-gcm", "sm4-ccm", "aria-gcm-128", "aria-gcm-256"}
+
+// jsonMPTCPFlags are the names of the MPTCP subflow flags, lowest bit
+// first.
+var jsonMPTCPFlags = [...]string{"mcap_rem", "mcap_loc", "join_rem", "join_loc", "backup_rem", "backup_loc",
+	"fully_established", "connected", "map_valid"}
+
+// appendJSONNamed appends names[v-base] as a JSON string, or "what(v)"
+// for a value without a name.
+func appendJSONNamed(b []byte, names []string, base int, v uint16, what string) []byte {
+	if i := int(v) - base; i >= 0 && i < len(names) && names[i] != "" {
+		return AppendJSONString(b, names[i])
+	}
+	return AppendJSONString(b, what+"("+strconv.Itoa(int(v))+")")
+}
+
+// appendULPJSON appends the ulp object: the ULP's name, and the tls or
+// mptcp object of what it reported, each field only where the kernel
+// sent it.
+func appendULPJSON(b []byte, u *sockets.ULPInfo) []byte {
+	b = append(b, '{')
+	f := jsonFields{b}
+	if u.Has(sockets.ULPAttrName) {
+		f.key("name")
+		f.b = AppendJSONString(f.b, u.Name)
+	}
+	if t := &u.TLS; u.Has(sockets.ULPAttrTLS) {
+		f.key("tls")
+		f.b = append(f.b, '{')
+		if t.Has(sockets.TLSAttrVersion) {
+			f.key("version")
+			f.b = appendJSONNamed(f.b, []string{"1.2", "1.3"}, sockets.TLSVersion12, t.Version, "version")
+		}
+		if t.Has(sockets.TLSAttrCipher) {
+			f.key("cipher")
+			f.b = appendJSONNamed(f.b, jsonTLSCiphers[:], sockets.TLSCipherAESGCM128, t.Cipher, "cipher")
+		}
+		if t.Has(sockets.TLSAttrRxConf) {
+			f.key("rxconf")
+			f.b = appendJSONNamed(f.b, ssTLSConfNames[:], 0, t.RxConf, "conf")
+		}
+		if t.Has(sockets.TLSAttrTxConf) {
+			f.key("txconf")
+			f.b = appendJSONNamed(f.b, ssTLSConfNames[:], 0, t.TxConf, "conf")
+		}
+		if t.Has(sockets.TLSAttrZCRoTx) {
+			f.bool("zc_ro_tx", true)
+		}
+		if t.Has(sockets.TLSAttrRxNoPad) {
+			f.bool("rx_no_pad", true)
+		}
+		f.b = append(f.b, '}')
+	}
+	if m := &u.MPTCP; u.Has(sockets.ULPAttrMPTCP) {
+		f.key("mptcp")
+		f.b = append(f.b, '{')
+		u32 := func(name string, a sockets.MPTCPSubflowAttr, v uint64) {
+			if m.Has(a) {
+				f.uint(name, v)
+			}
+		}
+		if m.Has(sockets.MPTCPAttrFlags) {
+			f.key("flags")
+			f.b = append(f.b, '[')
+			first := true
+			for i := range 32 {
+				if m.Flags&(1<<i) == 0 {
+					continue
+				}
+				if !first {
+					f.b = append(f.b, ',')
+				}
+				first = false
+				if i < len(jsonMPTCPFlags) {
+					f.b = AppendJSONString(f.b, jsonMPTCPFlags[i])
+				} else {
+					f.b = AppendJSONString(f.b, "flag("+strconv.Itoa(1<<i)+")")
+				}
+			}
+			f.b = append(f.b, ']')
+		}
+		u32("token_rem", sockets.MPTCPAttrTokenRem, uint64(m.TokenRem))
+		u32("token_loc", sockets.MPTCPAttrTokenLoc, uint64(m.TokenLoc))
+		u32("id_rem", sockets.MPTCPAttrIDRem, uint64(m.IDRem))
+		u32("id_loc", sockets.MPTCPAttrIDLoc, uint64(m.IDLoc))
+		u32("rel_write_seq", sockets.MPTCPAttrRelWriteSeq, uint64(m.RelWriteSeq))
+		u32("map_seq", sockets.MPTCPAttrMapSeq, m.MapSeq)
+		u32("map_sfseq", sockets.MPTCPAttrMapSfSeq, uint64(m.MapSfSeq))
+		u32("ssn_offset", sockets.MPTCPAttrSSNOffset, uint64(m.SSNOffset))
+		u32("map_data_len", sockets.MPTCPAttrMapDataLen, uint64(m.MapDataLen))
+		f.b = append(f.b, '}')
+	}
+	return append(f.b, '}')
 }
 
 // appendTCPInfoJSON appends tcp_info as an object of the fields the

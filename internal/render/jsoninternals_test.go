@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"reflect"
@@ -144,6 +145,132 @@ type refInternals struct {
 	CgroupID   *uint64        `json:"cgroup_id,omitempty"`
 	Shutdown   *uint8         `json:"shutdown,omitempty"`
 	V6Only     *bool          `json:"v6only,omitempty"`
+	ULP        *refULP        `json:"ulp,omitempty"`
+	MD5Keys    *[]refMD5Key   `json:"md5keys,omitempty"`
+}
+
+type refULP struct {
+	Name  *string   `json:"name,omitempty"`
+	TLS   *refTLS   `json:"tls,omitempty"`
+	MPTCP *refMPTCP `json:"mptcp,omitempty"`
+}
+
+type refTLS struct {
+	Version *string `json:"version,omitempty"`
+	Cipher  *string `json:"cipher,omitempty"`
+	RxConf  *string `json:"rxconf,omitempty"`
+	TxConf  *string `json:"txconf,omitempty"`
+	ZCRoTx  *bool   `json:"zc_ro_tx,omitempty"`
+	RxNoPad *bool   `json:"rx_no_pad,omitempty"`
+}
+
+type refMPTCP struct {
+	Flags       *[]string `json:"flags,omitempty"`
+	TokenRem    *uint32   `json:"token_rem,omitempty"`
+	TokenLoc    *uint32   `json:"token_loc,omitempty"`
+	IDRem       *uint8    `json:"id_rem,omitempty"`
+	IDLoc       *uint8    `json:"id_loc,omitempty"`
+	RelWriteSeq *uint32   `json:"rel_write_seq,omitempty"`
+	MapSeq      *uint64   `json:"map_seq,omitempty"`
+	MapSfSeq    *uint32   `json:"map_sfseq,omitempty"`
+	SSNOffset   *uint32   `json:"ssn_offset,omitempty"`
+	MapDataLen  *uint32   `json:"map_data_len,omitempty"`
+}
+
+type refMD5Key struct {
+	Address   string `json:"address"`
+	PrefixLen uint8  `json:"prefix_len"`
+	KeyLen    int    `json:"key_len"`
+}
+
+// refNamed returns names[v-base], or what(v) for a value without one.
+func refNamed(names []string, base int, v uint16, what string) *string {
+	if i := int(v) - base; i >= 0 && i < len(names) {
+		return &names[i]
+	}
+	return ptr(fmt.Sprintf("%s(%d)", what, v))
+}
+
+func toRefULP(u *sockets.ULPInfo) *refULP {
+	var r refULP
+	if u.Has(sockets.ULPAttrName) {
+		r.Name = ptr(u.Name)
+	}
+	if t := &u.TLS; u.Has(sockets.ULPAttrTLS) {
+		r.TLS = &refTLS{}
+		confs := []string{"", "none", "sw", "hw", "hw-record"}
+		conf := func(v uint16) *string {
+			if v == 0 {
+				return ptr("conf(0)")
+			}
+			return refNamed(confs, 0, v, "conf")
+		}
+		if t.Has(sockets.TLSAttrVersion) {
+			r.TLS.Version = refNamed([]string{"1.2", "1.3"}, 0x0303, t.Version, "version")
+		}
+		if t.Has(sockets.TLSAttrCipher) {
+			r.TLS.Cipher = refNamed([]string{"aes-gcm-128", "aes-gcm-256", "aes-ccm-128", "chacha20-poly1305",
+				"sm4-gcm", "sm4-ccm", "aria-gcm-128", "aria-gcm-256"}, 51, t.Cipher, "cipher")
+		}
+		if t.Has(sockets.TLSAttrRxConf) {
+			r.TLS.RxConf = conf(t.RxConf)
+		}
+		if t.Has(sockets.TLSAttrTxConf) {
+			r.TLS.TxConf = conf(t.TxConf)
+		}
+		if t.Has(sockets.TLSAttrZCRoTx) {
+			r.TLS.ZCRoTx = ptr(true)
+		}
+		if t.Has(sockets.TLSAttrRxNoPad) {
+			r.TLS.RxNoPad = ptr(true)
+		}
+	}
+	if m := &u.MPTCP; u.Has(sockets.ULPAttrMPTCP) {
+		r.MPTCP = &refMPTCP{}
+		if m.Has(sockets.MPTCPAttrFlags) {
+			names := []string{"mcap_rem", "mcap_loc", "join_rem", "join_loc", "backup_rem", "backup_loc",
+				"fully_established", "connected", "map_valid"}
+			flags := []string{}
+			for i := range 32 {
+				switch {
+				case m.Flags&(1<<i) == 0:
+				case i < len(names):
+					flags = append(flags, names[i])
+				default:
+					flags = append(flags, fmt.Sprintf("flag(%d)", 1<<i))
+				}
+			}
+			r.MPTCP.Flags = &flags
+		}
+		if m.Has(sockets.MPTCPAttrTokenRem) {
+			r.MPTCP.TokenRem = ptr(m.TokenRem)
+		}
+		if m.Has(sockets.MPTCPAttrTokenLoc) {
+			r.MPTCP.TokenLoc = ptr(m.TokenLoc)
+		}
+		if m.Has(sockets.MPTCPAttrIDRem) {
+			r.MPTCP.IDRem = ptr(m.IDRem)
+		}
+		if m.Has(sockets.MPTCPAttrIDLoc) {
+			r.MPTCP.IDLoc = ptr(m.IDLoc)
+		}
+		if m.Has(sockets.MPTCPAttrRelWriteSeq) {
+			r.MPTCP.RelWriteSeq = ptr(m.RelWriteSeq)
+		}
+		if m.Has(sockets.MPTCPAttrMapSeq) {
+			r.MPTCP.MapSeq = ptr(m.MapSeq)
+		}
+		if m.Has(sockets.MPTCPAttrMapSfSeq) {
+			r.MPTCP.MapSfSeq = ptr(m.MapSfSeq)
+		}
+		if m.Has(sockets.MPTCPAttrSSNOffset) {
+			r.MPTCP.SSNOffset = ptr(m.SSNOffset)
+		}
+		if m.Has(sockets.MPTCPAttrMapDataLen) {
+			r.MPTCP.MapDataLen = ptr(m.MapDataLen)
+		}
+	}
+	return &r
 }
 
 // kn returns &v if the source filled field f of t, else nil.
@@ -277,13 +404,23 @@ func toRefInternals(in *sockets.Internals) refInternals {
 	if in.Has&sockets.HasV6Only != 0 {
 		r.V6Only = ptr(in.V6Only)
 	}
+	if in.Has&sockets.HasULP != 0 {
+		r.ULP = toRefULP(in.ULP)
+	}
+	if in.Has&sockets.HasMD5Sig != 0 {
+		keys := []refMD5Key{}
+		for _, k := range in.MD5Keys {
+			keys = append(keys, refMD5Key{Address: k.Addr.String(), PrefixLen: k.PrefixLen, KeyLen: len(k.Key)})
+		}
+		r.MD5Keys = &keys
+	}
 	return r
 }
 
 // randInternals returns internals with random parts and a random
 // tcp_info length, every value random.
 func randInternals(r *rand.Rand) *sockets.Internals {
-	in := &sockets.Internals{Has: sockets.InternalsPart(r.Uint32() & (1<<14 - 1))}
+	in := &sockets.Internals{Has: sockets.InternalsPart(r.Uint32() & (1<<16 - 1))}
 	u32, u64 := r.Uint32, r.Uint64
 	ends := []int{0, 2, 5, 7, 8, 44, 60, 104, 112, 120, 152, 168, 200, 232, 240, 248, 280}
 	in.TCP = sockets.TCPInfo{
@@ -331,6 +468,25 @@ func randInternals(r *rand.Rand) *sockets.Internals {
 	in.MemInfo = sockets.MemInfo{Rmem: u32(), Wmem: u32(), Fmem: u32(), Tmem: u32()}
 	in.TOS, in.TClass, in.ClassID, in.Mark, in.CgroupID = uint8(u32()), uint8(u32()), u32(), u32(), u64()
 	in.Shutdown, in.V6Only = uint8(r.IntN(4)), r.IntN(2) == 0
+	in.ULP = &sockets.ULPInfo{
+		Attrs: uint8(u32()), Name: []string{"mptcp", "tls", "", "we\"ird\u2028"}[r.IntN(4)],
+		TLS: sockets.TLSInfo{Attrs: uint8(u32()), Version: uint16(0x0302 + r.IntN(4)), Cipher: uint16(50 + r.IntN(10)),
+			TxConf: uint16(r.IntN(6)), RxConf: uint16(r.IntN(6))},
+		MPTCP: sockets.MPTCPSubflowInfo{Attrs: uint16(u32()), TokenRem: u32(), TokenLoc: u32(), RelWriteSeq: u32(),
+			MapSeq: u64(), MapSfSeq: u32(), SSNOffset: u32(), MapDataLen: u32() & 0xffff,
+			Flags: sockets.MPTCPSubflowFlag(u32() & (1<<r.IntN(33) - 1)), IDRem: uint8(u32()), IDLoc: uint8(u32())},
+	}
+	for range r.IntN(3) {
+		a := [16]byte{}
+		for i := range a {
+			a[i] = uint8(u32())
+		}
+		k := sockets.MD5Key{Family: 10, PrefixLen: uint8(r.IntN(129)), Addr: netip.AddrFrom16(a), Key: make([]byte, r.IntN(81))}
+		if r.IntN(2) == 0 {
+			k.Family, k.Addr = 2, netip.AddrFrom4([4]byte(a[:4]))
+		}
+		in.MD5Keys = append(in.MD5Keys, k)
+	}
 	return in
 }
 
@@ -344,7 +500,7 @@ func TestJSONInternalsByLength(t *testing.T) {
 		s := sockets.Socket{Proto: sockets.TCP, Family: sockets.Inet, State: sockets.Established,
 			Local: netip.MustParseAddrPort("127.0.0.1:1"), Remote: netip.MustParseAddrPort("127.0.0.1:2"), UID: sockets.NoUID}
 		s.Internals = randInternals(r)
-		s.Internals.Has = 1<<14 - 1
+		s.Internals.Has = 1<<16 - 1
 		s.Internals.TCP.Len = uint16(min(n, sockets.TCPInfoLenAccECN))
 		s.Internals.SkMem.N = uint8(n % 10)
 		want := refJSON(t, toRef(&s, false))
@@ -463,6 +619,43 @@ func TestJSONTCPInfoMissing(t *testing.T) {
 	for _, key := range []string{`"ca_state":"open"`, `"options":["wscale"],"snd_wscale"`, `"lost":0`, `"ato_us":0`, `"rcv_ooopack":0`} {
 		if !bytes.Contains(out.Bytes(), []byte(key)) {
 			t.Errorf("Linux tcp_info without %s: %s", key, out.Bytes())
+		}
+	}
+}
+
+// TestJSONULP checks the ulp object of an MPTCP subflow and of a kernel
+// TLS socket, and the md5keys list, which leaves the keys out.
+func TestJSONULP(t *testing.T) {
+	s := ssBBRSocket()
+	s.Internals.Has |= sockets.HasULP | sockets.HasMD5Sig
+	s.Internals.ULP = ssMPTCPSubflow()
+	s.Internals.MD5Keys = []sockets.MD5Key{
+		{Family: 2, PrefixLen: 16, Addr: netip.MustParseAddr("10.1.0.0"), Key: []byte("k2")},
+		{Family: 10, PrefixLen: 128, Addr: netip.MustParseAddr("::1"), Key: []byte("secret")},
+	}
+	tls := ssBBRSocket()
+	tls.Internals.Has |= sockets.HasULP
+	tls.Internals.ULP = &sockets.ULPInfo{Attrs: 1<<sockets.ULPAttrName | 1<<sockets.ULPAttrTLS, Name: "tls", TLS: sockets.TLSInfo{
+		Attrs:   1<<sockets.TLSAttrVersion | 1<<sockets.TLSAttrCipher | 1<<sockets.TLSAttrTxConf | 1<<sockets.TLSAttrRxConf | 1<<sockets.TLSAttrRxNoPad,
+		Version: sockets.TLSVersion12, Cipher: sockets.TLSCipherChaCha20, TxConf: sockets.TLSConfHW, RxConf: 7}}
+	var got bytes.Buffer
+	if err := Write(&got, []sockets.Socket{s, tls}, Meta{}, Options{Format: NDJSON}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`"ulp":{"name":"mptcp","mptcp":{"flags":["mcap_rem","mcap_loc","fully_established","connected"],"token_rem":0,"token_loc":1074260342,"id_rem":0,"id_loc":0,"rel_write_seq":0,"map_seq":9314311360798144609,"map_sfseq":1,"ssn_offset":2150520153,"map_data_len":3000}},"md5keys":[{"address":"10.1.0.0","prefix_len":16,"key_len":2},{"address":"::1","prefix_len":128,"key_len":6}]`,
+		`"ulp":{"name":"tls","tls":{"version":"1.2","cipher":"chacha20-poly1305","rxconf":"conf(7)","txconf":"hw","rx_no_pad":true}}`,
+	} {
+		if !bytes.Contains(got.Bytes(), []byte(want)) {
+			t.Errorf("no %s in\n%s", want, got.Bytes())
+		}
+	}
+	if bytes.Contains(got.Bytes(), []byte("secret")) {
+		t.Errorf("a key in the JSON: %s", got.Bytes())
+	}
+	for _, line := range bytes.Split(bytes.TrimSpace(got.Bytes()), []byte("\n")) {
+		if !json.Valid(line) {
+			t.Errorf("not JSON: %s", line)
 		}
 	}
 }
