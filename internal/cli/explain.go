@@ -38,7 +38,7 @@ func atMostOneArg(f *Factory, key string) cobra.PositionalArgs {
 // newExplainCmd returns "explain [STATE|COUNTER]".
 func newExplainCmd(f *Factory) *cobra.Command {
 	var lang string
-	var noLive bool
+	var noLive, live bool
 	var ns nsChoice
 	cmd := &cobra.Command{
 		Use:               "explain [STATE|COUNTER]",
@@ -52,6 +52,15 @@ func newExplainCmd(f *Factory) *cobra.Command {
 			}
 			if lang == "" || f.noChinese(lang) {
 				lang = f.Lang
+			}
+			if live && noLive {
+				return flagErrorf(lang, "cli.err.live.both")
+			}
+			if err := ns.check(cmd, lang); err != nil {
+				return err
+			}
+			if ns.given() && (noLive || len(args) == 1 && !isState(args[0])) {
+				return flagErrorf(lang, "cli.err.netns.nolive")
 			}
 			ctx := cmd.Context()
 			if ctx == nil {
@@ -92,6 +101,7 @@ func newExplainCmd(f *Factory) *cobra.Command {
 	cmd.SetFlagErrorFunc(flagErrorFunc(f))
 	cmd.Flags().StringVar(&lang, "lang", "", i18n.T(f.Lang, "cli.flag.explain.lang"))
 	cmd.Flags().BoolVar(&noLive, "no-live", false, i18n.T(f.Lang, "cli.flag.explain.no-live"))
+	cmd.Flags().BoolVar(&live, "live", false, i18n.T(f.Lang, "cli.flag.explain.live"))
 	ns.add(cmd, f.Lang)
 	_ = cmd.RegisterFlagCompletionFunc("lang", fixedValues("en", "zh-CN"))
 	return cmd
@@ -151,6 +161,27 @@ func unknownTopic(name, lang string) error {
 type nsChoice struct {
 	netns string
 	all   bool
+}
+
+// given reports whether either flag was given.
+func (n *nsChoice) given() bool { return n.netns != "" || n.all }
+
+// check refuses an empty --netns, and both flags together.
+func (n *nsChoice) check(cmd *cobra.Command, lang string) error {
+	if cmd.Flags().Changed("netns") && n.netns == "" {
+		return flagErrorf(lang, "cli.err.value.empty", "--netns", "NS")
+	}
+	if n.netns != "" && n.all {
+		return flagErrorf(lang, "cli.err.netns.both")
+	}
+	return nil
+}
+
+// isState reports whether an explain topic is a state (which has live
+// counts) rather than a counter.
+func isState(topic string) bool {
+	_, ok := explain.LookupState(topic)
+	return ok
 }
 
 // add defines the flags on cmd.
@@ -288,6 +319,9 @@ func newDiagramCmd(f *Factory) *cobra.Command {
 			ctx := cmd.Context()
 			if ctx == nil {
 				ctx = context.Background()
+			}
+			if err := ns.check(cmd, lang); err != nil {
+				return err
 			}
 			if live {
 				var err error

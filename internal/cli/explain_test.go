@@ -240,3 +240,25 @@ func TestExplainEscapesNames(t *testing.T) {
 		t.Errorf("the process is not named:\n%s", out)
 	}
 }
+
+// TestExplainNetNSFlags: the namespace flags choose what the live counts
+// count, so they are refused where there are none, empty, or together.
+func TestExplainNetNSFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"explain", "RetransSegs", "--netns", "web"},
+		{"explain", "--no-live", "--all-netns"},
+		{"explain", "listen", "--netns", ""},
+		{"explain", "listen", "--netns", "a", "--all-netns"},
+		{"explain", "--live", "--no-live"},
+		{"diagram", "--all-netns"},
+		{"diagram", "--live", "--netns="},
+	} {
+		_, _, err := runExplain(t, &Factory{}, 0, args...)
+		if !IsUsageError(err) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%q: %v, want a usage error of one line", args, err)
+		}
+	}
+	if _, _, err := runExplain(t, &Factory{}, 0, "explain", "--live", "listen"); err != nil {
+		t.Errorf("explain --live listen: %v", err)
+	}
+}

@@ -11,7 +11,7 @@ import (
 // emptyChecked are the flags whose value may not be empty or look like
 // flags: "--port ”" is not "no filter", and in "--program -tln" the user
 // forgot NAME.
-var emptyChecked = []string{"filter-file", "address-family", "state", "port", "pid", "program", "iface", "format", "style", "lang", "source", "color", "sort", "protocol"}
+var emptyChecked = []string{"filter-file", "address-family", "state", "port", "pid", "program", "iface", "format", "style", "lang", "source", "color", "sort", "protocol", "netns"}
 
 // checkValues refuses an empty value, or one that starts with "-", of the
 // flags in emptyChecked that set holds.

@@ -7,6 +7,7 @@ func init() {
 		"cli.flag.timers":          "显示每个套接字的内核计时器（net-tools netstat -o、ss -o）",
 		"cli.flag.netns":           "列出网络命名空间 `NS` 的套接字：ip netns 的名称、其文件路径，或以某进程 PID 所在的命名空间",
 		"cli.flag.all-netns.live":  "统计本机所有网络命名空间的套接字",
+		"cli.flag.explain.live":    "统计当前处于该状态的套接字（默认）",
 		"cli.flag.all-netns":       "列出本机所有网络命名空间（包括每个容器）的套接字，并加上 NetNS 列",
 		"cli.flag.info":            "显示内核掌握的每个 TCP 连接内部信息：往返时间、拥塞窗口、重传、速率（tcp_info，同 ss -i）",
 		"cli.flag.memory":          "显示每个套接字的内存使用（skmem，同 ss -m）",
