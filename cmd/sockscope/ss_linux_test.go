@@ -124,10 +124,10 @@ func compareTries(t *testing.T, args []string, read func(prog string) string, re
 func namedServices(t *testing.T, ns *testutil.NetNS) {
 	t.Helper()
 	err := ns.Do(func() error {
-		// Without MPTCP, which Go asks for on listeners and ss -i shows
-		// (tcp-ulp-mptcp): the kernel's ULP info is not decoded yet.
+		// With MPTCP, as Go listens by default: ss -i shows the TCP
+		// listener under it with its upper layer protocol (tcp-ulp-mptcp).
 		var lc net.ListenConfig
-		lc.SetMultipathTCP(false)
+		lc.SetMultipathTCP(true)
 		l, err := lc.Listen(context.Background(), "tcp4", "127.0.0.1:6000")
 		if err != nil {
 			return err
