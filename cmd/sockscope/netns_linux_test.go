@@ -200,17 +200,22 @@ func TestIntegrationStatsNetNS(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("%q: exit status %d\nstderr:\n%s", args, code, stderr)
 		}
-		// One document, or one per namespace with --all-netns: the
-		// named namespace's is the one to check.
+		// One document; with --all-netns it holds one per namespace,
+		// and the named namespace's is the one to check.
+		var all struct {
+			doc
+			Namespaces []doc
+		}
+		if err := json.Unmarshal(stdout, &all); err != nil {
+			t.Fatalf("%q: %v\n%s", args, err, stdout)
+		}
 		var mine *doc
-		dec := json.NewDecoder(strings.NewReader(string(stdout)))
-		for dec.More() {
-			var d doc
-			if err := dec.Decode(&d); err != nil {
-				t.Fatalf("%q: %v\n%s", args, err, stdout)
-			}
-			if args[0] == "--netns" || d.NetNS == named.Inode {
-				mine = &d
+		if args[0] == "--netns" {
+			mine = &all.doc
+		}
+		for i := range all.Namespaces {
+			if all.Namespaces[i].NetNS == named.Inode {
+				mine = &all.Namespaces[i]
 			}
 		}
 		if mine == nil || len(mine.Groups) == 0 || mine.Groups[0].Name != "Tcp" {

@@ -179,6 +179,13 @@ func showView(ctx context.Context, f *Factory, req *listRequest, out *bufio.Writ
 	}
 	switch req.View {
 	case viewStats:
+		// With --all-netns the namespaces' JSON documents make one:
+		// {"schema":1,"namespaces":[...]}, each as it would be alone.
+		wrap := req.AllNetNS && so.Format == render.JSON
+		if wrap {
+			out.WriteString(`{"schema":1,"namespaces":[`)
+		}
+		written := 0
 		for i := range counters {
 			c := &counters[i]
 			snap, rates, err := c.Poll()
@@ -202,13 +209,26 @@ func showView(ctx context.Context, f *Factory, req *listRequest, out *bufio.Writ
 			}
 			o := so
 			o.NetNS, o.NetNSName = c.inode, c.name
-			o.NoCSVHeader = i > 0
-			if i > 0 && o.Format == render.Table {
+			o.NoCSVHeader = written > 0
+			switch {
+			case written > 0 && wrap:
+				out.WriteByte(',')
+			case written > 0 && o.Format == render.Table:
 				out.WriteByte('\n')
 			}
-			if err := statsview.Write(out, snap, rates, o); err != nil {
+			w := io.Writer(out)
+			var doc bytes.Buffer
+			if wrap {
+				w = &doc
+			}
+			if err := statsview.Write(w, snap, rates, o); err != nil {
 				return err
 			}
+			out.Write(bytes.TrimSuffix(doc.Bytes(), []byte("\n")))
+			written++
+		}
+		if wrap {
+			out.WriteString("]}\n")
 		}
 		if first {
 			return windowsConnections(ctx, f, req, out)
