@@ -317,7 +317,10 @@ func TestIntegrationContainer(t *testing.T) {
 				Local     struct{ IP string }
 				NetNSName string `json:"netns_name"`
 				Container struct{ ID, Name, Runtime string }
-				Processes []struct{ PID int }
+				Processes []struct {
+					PID       int
+					Container string
+				}
 			}
 		}
 		if err := json.Unmarshal(stdout, &l); err != nil {
@@ -343,8 +346,8 @@ func TestIntegrationContainer(t *testing.T) {
 				}
 			}
 		}
-		if len(s.Processes) != 1 || s.Processes[0].PID != c.PID {
-			t.Errorf("%q: held by %+v, want the container's httpd %d", args, s.Processes, c.PID)
+		if len(s.Processes) != 1 || s.Processes[0].PID != c.PID || s.Processes[0].Container != c.ID {
+			t.Errorf("%q: held by %+v, want the container's httpd %d in container %s", args, s.Processes, c.PID, c.ID)
 		}
 	}
 }

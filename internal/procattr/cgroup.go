@@ -2,6 +2,7 @@ package procattr
 
 import (
 	"bytes"
+	"github.com/sockscope/sockscope/internal/containers"
 	"strings"
 )
 
@@ -56,16 +57,11 @@ func parseCgroup(b []byte) cgroupInfo {
 	}
 	info := cgroupInfo{Path: string(chosen)}
 	info.Unit = unitFromPath(info.Path)
-	info.Container = containerFromPath(info.Path)
-	if info.Container == "" {
-		for line := range lines(b) {
-			if i := bytes.LastIndexByte(line, ':'); i >= 0 {
-				if c := containerFromPath(string(line[i+1:])); c != "" {
-					info.Container = c
-					break
-				}
-			}
-		}
+	// The container is read as internal/containers reads it for the
+	// namespaces (every runtime's layout, v2 line first); a runtime's
+	// monitor (conmon) shares the container's cgroup name but is not in it.
+	if c, ok := containers.Identify(string(b)); ok && !c.Monitor {
+		info.Container = c.ID
 	}
 	return info
 }
@@ -104,45 +100,6 @@ func unitFromPath(path string) string {
 				return comp
 			}
 		}
-	}
-	return ""
-}
-
-// containerScopePrefixes name the systemd scopes container runtimes create
-// with the systemd cgroup driver: "<prefix><id>.scope".
-var containerScopePrefixes = [...]string{"docker-", "cri-containerd-", "crio-", "libpod-", "containerd-"}
-
-// containerFromPath returns the container id on a cgroup path, searching
-// from the innermost component:
-//   - "docker-<id>.scope", "cri-containerd-<id>.scope", "crio-<id>.scope",
-//     "libpod-<id>.scope" (systemd cgroup driver; the id is hex, at least
-//     12 digits; "crio-conmon-…" and "libpod-conmon-…" are the runtime's
-//     monitor, not the container, and do not match);
-//   - a component of exactly 64 hex digits ("/docker/<id>",
-//     "/kubepods/burstable/pod<uid>/<id>", cgroupfs driver);
-//   - LXC: "lxc.payload.<name>" or "/lxc/<name>" gives <name>.
-//
-// It returns "" if none matches.
-func containerFromPath(path string) string {
-	prev := "" // the component inside the current one
-	for comp := range componentsFromEnd(path) {
-		if isHex(comp) && len(comp) == 64 {
-			return comp
-		}
-		if id, ok := strings.CutSuffix(comp, ".scope"); ok {
-			for _, p := range containerScopePrefixes {
-				if id, ok := strings.CutPrefix(id, p); ok && len(id) >= 12 && isHex(id) {
-					return id
-				}
-			}
-		}
-		if name, ok := strings.CutPrefix(comp, "lxc.payload."); ok && name != "" {
-			return name
-		}
-		if comp == "lxc" && prev != "" {
-			return prev
-		}
-		prev = comp
 	}
 	return ""
 }

@@ -58,8 +58,12 @@ func TestParseCgroup(t *testing.T) {
 			cgroupInfo{Path: "/machine.slice/libpod-" + id + ".scope/container", Unit: "libpod-" + id + ".scope", Container: id}},
 		{"podman conmon", "0::/machine.slice/libpod-conmon-" + id + ".scope\n",
 			cgroupInfo{Path: "/machine.slice/libpod-conmon-" + id + ".scope", Unit: "libpod-conmon-" + id + ".scope"}},
+		// A runtime's id is 64 hex digits (internal/containers): a
+		// shorter one is some other unit's name.
 		{"short hex scope id", "0::/system.slice/docker-0123456789ab.scope\n",
-			cgroupInfo{Path: "/system.slice/docker-0123456789ab.scope", Unit: "docker-0123456789ab.scope", Container: "0123456789ab"}},
+			cgroupInfo{Path: "/system.slice/docker-0123456789ab.scope", Unit: "docker-0123456789ab.scope"}},
+		{"podman, cgroupfs driver", "12:pids:/libpod_parent/libpod-" + id + "\n0::/\n",
+			cgroupInfo{Path: "/libpod_parent/libpod-" + id, Container: id}},
 		{"too short to be an id", "0::/system.slice/docker-abc.scope\n",
 			cgroupInfo{Path: "/system.slice/docker-abc.scope", Unit: "docker-abc.scope"}},
 		{"LXC payload", "0::/lxc.payload.web/system.slice/nginx.service\n",
