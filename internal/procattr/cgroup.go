@@ -122,16 +122,3 @@ func componentsFromEnd(path string) func(func(string) bool) {
 		}
 	}
 }
-
-func isHex(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
