@@ -13,6 +13,7 @@ import (
 
 	"github.com/sockscope/sockscope/internal/collect"
 	"github.com/sockscope/sockscope/internal/i18n"
+	"github.com/sockscope/sockscope/internal/netns"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 )
@@ -53,6 +54,9 @@ func listRun(ctx context.Context, f *Factory, req *listRequest) error {
 	}
 	for round := 1; ; round++ {
 		snap, err := poll(ctx)
+		if err == nil {
+			err = oneNamespaceFailed(req, snap.Warnings)
+		}
 		if err != nil {
 			return err
 		}
@@ -106,6 +110,9 @@ func listPacked(ctx context.Context, f *Factory, c *collect.Collector, q *collec
 	c.PauseGC = true
 	var packed sockets.Packed
 	snap, err := c.Stream(ctx, q, &packed)
+	if err == nil {
+		err = oneNamespaceFailed(req, snap.Warnings)
+	}
 	if err != nil {
 		return err
 	}
@@ -195,6 +202,22 @@ func explainNoPID(f *Factory, req *listRequest) {
 			f.note(i18n.T(req.Render.Lang, "cli.pid.netns", pid, theirs, ours))
 		}
 	}
+}
+
+// oneNamespaceFailed returns the failure of the one namespace --netns
+// asked for, which is the listing's failure, not a warning under an empty
+// table.
+func oneNamespaceFailed(req *listRequest, w collect.Warnings) error {
+	if req.NetNS == "" {
+		return nil
+	}
+	for _, e := range w.Partial {
+		var ne *netns.Error
+		if errors.As(e, &ne) {
+			return e
+		}
+	}
+	return nil
 }
 
 // warningLines are the parts of a listing that failed, one line each, for

@@ -468,6 +468,11 @@ func listRender(in requestInput, req *listRequest, showProgram bool) error {
 		req.Filter.Internals |= x.want
 	}
 	r.Info, r.Memory = f.info, f.memory
+	if f.allNetNS && r.Format == render.Table && r.Style != render.Modern {
+		// Rows of different namespaces would look alike (two
+		// 127.0.0.1:8080): only the modern table has a NetNS column.
+		return flagErrorf(in.lang, "cli.err.internals.style", "--all-netns", r.Style)
+	}
 	if f.extended > 0 && r.Format != render.Table {
 		// What ss -e adds (shutdown, v6only, mark, cgroup id) has no
 		// column in a table, but is a field of the data formats.

@@ -163,6 +163,9 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-tan", "--info", "--style", "linux"}, "--info does not apply to the linux layout"},
 		{[]string{"list", "--memory", "--style", "windows"}, "--memory does not apply to the windows layout"},
 		{[]string{"-s", "--info"}, "--info does not apply to -s"},
+		{[]string{"-tan", "--all-netns", "--style", "linux"}, "--all-netns does not apply to the linux layout"},
+		{[]string{"-tan", "--netns", "a", "--all-netns"}, "--netns and --all-netns cannot be given together"},
+		{[]string{"-tan", "--netns", ""}, "--netns needs"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
