@@ -162,8 +162,8 @@ func both(a, b func(*sockets.Socket) bool) func(*sockets.Socket) bool {
 
 // warn prints what a snapshot could not see, on stderr, in language lang.
 func warn(f *Factory, w collect.Warnings, lang string) {
-	for _, e := range w.Partial {
-		f.note(i18n.T(lang, "cli.warning", e.Error()))
+	for _, line := range f.namespaceNotes(w.Partial, lang) {
+		f.note(i18n.T(lang, "cli.warning", line))
 	}
 	if w.Attribution != nil {
 		f.note(i18n.T(lang, "cli.warning", i18n.T(lang, "cli.warn.attribution", w.Attribution.Error())))

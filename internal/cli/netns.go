@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/sockscope/sockscope/internal/collect"
 	"github.com/sockscope/sockscope/internal/containers"
@@ -69,8 +70,8 @@ func (f *Factory) listSource(req *listRequest, opts sockets.SourceOptions) (sock
 	case err != nil:
 		return nil, nil, err
 	}
-	for _, w := range warnings {
-		f.note(i18n.T(lang, "cli.warning", w.Error()))
+	for _, line := range f.namespaceNotes(warnings, lang) {
+		f.note(i18n.T(lang, "cli.warning", line))
 	}
 	if req.AllNetNS && req.Filter.States == 0 {
 		// The kernel finds bound-inactive TCP sockets by a walk of the
@@ -154,8 +155,8 @@ func (f *Factory) statsCounters(req *listRequest) ([]nsCounters, error) {
 	case err != nil:
 		return nil, err
 	}
-	for _, w := range warnings {
-		f.note(i18n.T(req.Render.Lang, "cli.warning", w.Error()))
+	for _, line := range f.namespaceNotes(warnings, req.Render.Lang) {
+		f.note(i18n.T(req.Render.Lang, "cli.warning", line))
 	}
 	l := f.describe(nss)
 	out := make([]nsCounters, len(nss))
@@ -175,4 +176,48 @@ func (f *Factory) statsCounters(req *listRequest) ([]nsCounters, error) {
 		}
 	}
 	return out, nil
+}
+
+// namespaceNotes returns the lines that say what errs could not see: each
+// error as it is, but the namespaces that could not be read in one line
+// that names them (a listing of every namespace without privilege would
+// give one per namespace), with the advice to run as root where that
+// would help.
+func (f *Factory) namespaceNotes(errs []error, lang string) []string {
+	var lines, names []string
+	var first error
+	for _, e := range errs {
+		var ne *netns.Error
+		var he *netns.HiddenError
+		switch {
+		case errors.As(e, &he) && !f.Privileged:
+			lines = append(lines, e.Error()+i18n.T(lang, "cli.netns.sudo"))
+			continue
+		case !errors.As(e, &ne):
+			lines = append(lines, e.Error())
+			continue
+		}
+		if first == nil {
+			first = e
+		}
+		names = append(names, ne.NS.String())
+	}
+	switch len(names) {
+	case 0:
+		return lines
+	case 1:
+		lines = append(lines, first.Error())
+	default:
+		shown := names
+		if len(shown) > 5 {
+			shown = append(shown[:5:5], "…")
+		}
+		var ne *netns.Error
+		errors.As(first, &ne)
+		lines = append(lines, i18n.T(lang, "cli.netns.unread", len(names), strings.Join(shown, ", "), ne.Err))
+	}
+	if !f.Privileged {
+		lines[len(lines)-1] += i18n.T(lang, "cli.netns.sudo")
+	}
+	return lines
 }
