@@ -214,6 +214,15 @@ func liveCounts(ctx context.Context, f *Factory, states sockets.StateSet, owners
 	protos := sockets.ProtoSet(0).With(sockets.TCP).With(sockets.UDP).With(sockets.UDPLite).With(sockets.Raw)
 	q := collect.Query{Kernel: sockets.Filter{Protos: protos, States: req.Filter.States}, Owners: owners}
 	snap, err := f.collector(src).Collect(ctx, &q, nil)
+	if err == nil && ns.given() {
+		// What a namespace listing could not see is said, as the
+		// listing says it; the one namespace --netns names failing is
+		// the command's failure.
+		if err = oneNamespaceFailed(req, snap.Warnings); err != nil {
+			return nil, nil, err
+		}
+		warn(f, collect.Warnings{Partial: snap.Warnings.Partial}, f.Lang)
+	}
 	if err != nil {
 		return nil, nil, nil
 	}

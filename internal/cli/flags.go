@@ -262,6 +262,7 @@ func addFlags(fs *pflag.FlagSet, lf *listFlags, lang string, in scope, p protoFo
 // the socket listing's: the key for each (flag, scope) pair.
 var verbUsages = map[string]map[scope]string{
 	"all":        {inIfaces: "cli.flag.all.ifaces"},
+	"all-netns":  {inStats: "cli.flag.all-netns.stats"},
 	"extended":   {inIfaces: "cli.flag.extended.ifaces", inRoutes: "cli.flag.extended.routes"},
 	"tcp":        {inStats: "cli.flag.tcp.stats"},
 	"udp":        {inStats: "cli.flag.udp.stats"},

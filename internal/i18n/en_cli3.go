@@ -5,8 +5,9 @@ package i18n
 func init() {
 	merge(en, map[string]string{
 		"cli.flag.timers":           "show the kernel's timer of each socket (net-tools netstat -o, ss -o)",
-		"cli.flag.netns":            "list the sockets of network namespace `NS`: a name of ip netns, a path to its file, or a PID whose namespace to read",
+		"cli.flag.netns":            "read network namespace `NS` instead of this one: a name of ip netns, a path to its file, or a PID whose namespace to read",
 		"cli.flag.all-netns":        "list the sockets of every network namespace on the machine (every container's too), with a NetNS column",
+		"cli.flag.all-netns.stats":  "show the counters of every network namespace on the machine, each named",
 		"cli.err.netns.both":        "--netns and --all-netns cannot be given together",
 		"cli.err.netns.live":        "--netns and --all-netns choose what --live counts: give --live too",
 		"cli.netns.unread":          "%d network namespaces could not be read (%s): %v",

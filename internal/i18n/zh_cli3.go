@@ -5,10 +5,11 @@ package i18n
 func init() {
 	merge(zh, map[string]string{
 		"cli.flag.timers":          "显示每个套接字的内核计时器（net-tools netstat -o、ss -o）",
-		"cli.flag.netns":           "列出网络命名空间 `NS` 的套接字：ip netns 的名称、其文件路径，或以某进程 PID 所在的命名空间",
+		"cli.flag.netns":           "读取网络命名空间 `NS` 而非当前的：ip netns 的名称、其文件路径，或以某进程 PID 所在的命名空间",
 		"cli.flag.all-netns.live":  "统计本机所有网络命名空间的套接字",
 		"cli.flag.explain.live":    "统计当前处于该状态的套接字（默认）",
 		"cli.flag.all-netns":       "列出本机所有网络命名空间（包括每个容器）的套接字，并加上 NetNS 列",
+		"cli.flag.all-netns.stats": "显示本机每个网络命名空间的计数器，并注明名称",
 		"cli.flag.info":            "显示内核掌握的每个 TCP 连接内部信息：往返时间、拥塞窗口、重传、速率（tcp_info，同 ss -i）",
 		"cli.flag.memory":          "显示每个套接字的内存使用（skmem，同 ss -m）",
 		"cli.flag.sort":            "按 `FIELDS` 排序：proto、local、remote、port、state、pid、program、recv-q、send-q（逗号分隔；FIELD:desc 或 -FIELD 为降序）",
