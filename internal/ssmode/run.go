@@ -154,6 +154,12 @@ func Run(ctx context.Context, env *Env, args []string) int {
 			return true
 		}
 	}
+	if o.Format == "json" {
+		// JSON's socket objects carry their holders always (docs/json.md:
+		// "processes": [] means no process holds the socket), as
+		// sockscope's own JSON does, -p or not.
+		q.Owners, q.Details = true, true
+	}
 	c := &collect.Collector{Source: src, Attribute: env.Attribute, PauseGC: true}
 	// A listing without owners or internals is kept packed (about 30
 	// bytes a socket, sockets.Packed) rather than as Sockets.

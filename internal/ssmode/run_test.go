@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sockscope/sockscope/internal/collect"
 	"github.com/sockscope/sockscope/internal/sockets"
 )
 
@@ -129,6 +130,25 @@ func TestRunFilterAndJSON(t *testing.T) {
 	var doc map[string]any
 	if code != 0 || json.Unmarshal([]byte(out), &doc) != nil {
 		t.Errorf("--format=json: exit %d, %q", code, out)
+	}
+
+	// JSON carries the holders without -p, as sockscope's own does.
+	var out2, errOut bytes.Buffer
+	details := false
+	env := &Env{Stdout: &out2, Stderr: &errOut, Screen: -1,
+		Source: func(sockets.SourceOptions) (sockets.Source, error) { return src, nil },
+		Attribute: func(_ context.Context, d bool, _ <-chan struct{}) (func([]sockets.Socket) collect.Attribution, error) {
+			details = d
+			return func(socks []sockets.Socket) collect.Attribution {
+				for i := range socks {
+					socks[i].Processes = []sockets.Process{{Info: &sockets.ProcessInfo{PID: 42, Name: "sshd"}, FD: 3}}
+				}
+				return collect.Attribution{}
+			}, nil
+		}}
+	if code := Run(context.Background(), env, []string{"-tln", "--format=json"}); code != 0 || !details ||
+		!strings.Contains(out2.String(), `"processes":[{"pid":42`) {
+		t.Errorf("JSON without -p: exit %d, details %v:\n%s", code, details, out2.String())
 	}
 }
 
