@@ -110,14 +110,14 @@ func NewRootCmd(f *Factory, runF func(*listRequest) error) *cobra.Command {
 		newVerb(f, runF, verbSpec{
 			use:     "list [flags] [FILTER] [INTERVAL]",
 			short:   i18n.T(f.Lang, "cli.list.short"),
-			example: "  sockscope list --tcp --listening --numeric\n  sockscope list --state close-wait --program nginx\n  sockscope list --all --format ndjson\n  sockscope list --port 443 --format csv\n  sockscope list --tcp --sort state,port",
+			example: "  sockscope list --tcp --listening --numeric\n  sockscope list --state close-wait --program nginx\n  sockscope list --all --format ndjson\n  sockscope list --port 443 --format csv\n  sockscope list --tcp --sort state,port\n  sockscope list -tn --info --memory 'rtt > 100ms or retrans > 0'\n  sockscope list --all-netns -tlnp 'container = web*'\n  sockscope list --netns web -tan",
 			in:      inList,
 			proto:   protoNetstat,
 		}),
 		newVerb(f, runF, verbSpec{
 			use:     "stats [flags] [INTERVAL]",
 			short:   i18n.T(f.Lang, "cli.stats.short"),
-			example: "  sockscope stats -p tcp\n  sockscope stats -t --nonzero\n  sockscope stats --style windows --lang zh-CN -p tcp\n  sockscope stats --rate\n  sockscope -s 5",
+			example: "  sockscope stats -p tcp\n  sockscope stats -t --nonzero\n  sockscope stats --style windows --lang zh-CN -p tcp\n  sockscope stats --rate\n  sockscope -s 5\n  sockscope stats --netns web -p tcp\n  sockscope stats --all-netns --format json",
 			in:      inStats,
 			proto:   protoStats,
 			view:    viewStats,

@@ -61,11 +61,13 @@ and there are long ones for scripts (--format json).`,
   sockscope explain close-wait      what CLOSE_WAIT means and who holds such sockets now
   sockscope explain SYNC_RECEIVED   any spelling works
   sockscope explain RetransSegs     what a statistics counter means
-  sockscope explain time-wait --lang zh-CN`,
+  sockscope explain time-wait --lang zh-CN
+  sockscope explain close-wait --all-netns   counts and holders over every network namespace`,
 		"cli.diagram.short": "The TCP state diagram (RFC 9293), optionally with the live count of sockets in each state",
 		"cli.diagram.example": `  sockscope diagram                 the whole state diagram
   sockscope diagram open            connection setup (three-way handshake)
   sockscope diagram close --live    connection teardown, with how many sockets are in each state now
+  sockscope diagram --live --netns web   the live counts of network namespace web
   sockscope diagram --format dot | dot -Tsvg > tcp.svg`,
 
 		// Help: flags. A `NAME` in backquotes is the value name in the help.

@@ -61,11 +61,13 @@ func init() {
   sockscope explain close-wait      CLOSE_WAIT 是什么意思，当前哪些进程持有这类套接字
   sockscope explain SYNC_RECEIVED   各种写法都认
   sockscope explain RetransSegs     解释一个统计计数器
-  sockscope explain time-wait --lang zh-CN`,
+  sockscope explain time-wait --lang zh-CN
+  sockscope explain close-wait --all-netns   统计所有网络命名空间中的数量与持有者`,
 		"cli.diagram.short": "TCP 状态图（RFC 9293），可标出各状态当前的套接字数",
 		"cli.diagram.example": `  sockscope diagram                 完整的状态图
   sockscope diagram open            建立连接（三次握手）
   sockscope diagram close --live    断开连接，并标出各状态当前的套接字数
+  sockscope diagram --live --netns web   网络命名空间 web 的实时数量
   sockscope diagram --format dot | dot -Tsvg > tcp.svg`,
 
 		// 帮助：选项。反引号里的 `NAME` 是帮助中显示的参数名。
