@@ -40,8 +40,8 @@ func (l *nsListing) filterLookup(inode uint64) *filter.Namespace { return l.filt
 // listSource returns the source of a listing: f.Source's for this
 // process's namespace, or, with --netns or --all-netns, one that dumps
 // each chosen namespace from inside it, and what the listing says of
-// them. Namespaces that cannot be seen are noted on stderr, one line
-// each; a --netns value that names none is bad input.
+// them. What cannot be seen is noted on stderr (namespaceNotes); a
+// --netns value that names none is bad input.
 func (f *Factory) listSource(req *listRequest, opts sockets.SourceOptions) (sockets.Source, *nsListing, error) {
 	lang := req.Render.Lang
 	if req.NetNS == "" && !req.AllNetNS {
@@ -60,18 +60,9 @@ func (f *Factory) listSource(req *listRequest, opts sockets.SourceOptions) (sock
 		}
 		return src, l, nil
 	}
-	if f.Namespaces == nil {
-		return nil, nil, errors.New(i18n.T(lang, "cli.err.netns.unsupported"))
-	}
-	nss, warnings, err := f.Namespaces(req.NetNS, req.AllNetNS)
-	switch {
-	case errors.Is(err, errs.ErrInvalid):
-		return nil, nil, &FlagError{Err: err}
-	case err != nil:
+	nss, err := f.chosenNamespaces(req)
+	if err != nil {
 		return nil, nil, err
-	}
-	for _, line := range f.namespaceNotes(warnings, lang) {
-		f.note(i18n.T(lang, "cli.warning", line))
 	}
 	if req.AllNetNS && req.Filter.States == 0 {
 		// The kernel finds bound-inactive TCP sockets by a walk of the
@@ -99,6 +90,27 @@ func (f *Factory) listSource(req *listRequest, opts sockets.SourceOptions) (sock
 		req.plan.Namespace = l.filterLookup
 	}
 	return src, l, nil
+}
+
+// chosenNamespaces finds what --netns or --all-netns chose, and notes on
+// stderr what it could not see. A value that names no namespace is bad
+// input.
+func (f *Factory) chosenNamespaces(req *listRequest) ([]netns.NetNS, error) {
+	lang := req.Render.Lang
+	if f.Namespaces == nil {
+		return nil, errors.New(i18n.T(lang, "cli.err.netns.unsupported"))
+	}
+	nss, warnings, err := f.Namespaces(req.NetNS, req.AllNetNS)
+	switch {
+	case errors.Is(err, errs.ErrInvalid):
+		return nil, &FlagError{Err: err}
+	case err != nil:
+		return nil, err
+	}
+	for _, line := range f.namespaceNotes(warnings, lang) {
+		f.note(i18n.T(lang, "cli.warning", line))
+	}
+	return nss, nil
 }
 
 // describe names the namespaces nss, and the containers they belong to.
@@ -145,18 +157,9 @@ func (f *Factory) statsCounters(req *listRequest) ([]nsCounters, error) {
 	if req.NetNS == "" && !req.AllNetNS {
 		return []nsCounters{{CounterPoller: collect.NewCounterPoller(f.Views.Stats)}}, nil
 	}
-	if f.Namespaces == nil {
-		return nil, errors.New(i18n.T(req.Render.Lang, "cli.err.netns.unsupported"))
-	}
-	nss, warnings, err := f.Namespaces(req.NetNS, req.AllNetNS)
-	switch {
-	case errors.Is(err, errs.ErrInvalid):
-		return nil, &FlagError{Err: err}
-	case err != nil:
+	nss, err := f.chosenNamespaces(req)
+	if err != nil {
 		return nil, err
-	}
-	for _, line := range f.namespaceNotes(warnings, req.Render.Lang) {
-		f.note(i18n.T(req.Render.Lang, "cli.warning", line))
 	}
 	l := f.describe(nss)
 	out := make([]nsCounters, len(nss))
