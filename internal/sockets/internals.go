@@ -81,6 +81,15 @@ type Internals struct {
 	// V6Only is IPV6_V6ONLY of an AF_INET6 socket (HasV6Only).
 	V6Only bool
 
+	// VFSIno and VFSDev are the inode number and the device of the file
+	// a unix socket is bound to (HasVFS), VFSDev in the kernel's own
+	// encoding (major<<20 | minor), as UNIX_DIAG_VFS carries it.
+	VFSIno, VFSDev uint32
+	// Peers are the inode numbers of the connections pending on a
+	// listening unix socket (HasPeers; the kernel sends the list, maybe
+	// empty, for a listener only).
+	Peers []uint32
+
 	// ULP is the upper layer protocol attached to a TCP socket (HasULP;
 	// nil without): mptcp under an MPTCP socket, tls with kernel TLS.
 	// MD5Keys are its TCP-MD5 signature keys (HasMD5Sig). The kernel
@@ -112,6 +121,8 @@ const (
 	HasV6Only
 	HasULP
 	HasMD5Sig
+	HasVFS
+	HasPeers
 )
 
 // TCPInfoOption is a bit of tcpi_options: an option the connection

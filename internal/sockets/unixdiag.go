@@ -38,17 +38,23 @@ const (
 	unixDiagMsgLen = 16
 
 	// udiag_show flags.
-	udiagShowName  = 0x01 // UDIAG_SHOW_NAME
-	udiagShowVFS   = 0x02 // UDIAG_SHOW_VFS
-	udiagShowPeer  = 0x04 // UDIAG_SHOW_PEER
-	udiagShowRQLen = 0x10 // UDIAG_SHOW_RQLEN
-	udiagShowUID   = 0x40 // UDIAG_SHOW_UID (Linux 5.3+)
+	udiagShowName    = 0x01 // UDIAG_SHOW_NAME
+	udiagShowVFS     = 0x02 // UDIAG_SHOW_VFS
+	udiagShowPeer    = 0x04 // UDIAG_SHOW_PEER
+	udiagShowIcons   = 0x08 // UDIAG_SHOW_ICONS: a listener's pending connections
+	udiagShowRQLen   = 0x10 // UDIAG_SHOW_RQLEN
+	udiagShowMemInfo = 0x20 // UDIAG_SHOW_MEMINFO (Linux 3.9+)
+	udiagShowUID     = 0x40 // UDIAG_SHOW_UID (Linux 5.3+)
 
 	// Reply attributes; note that UNIX_DIAG_NAME is 0.
-	unixDiagName  = 0 // UNIX_DIAG_NAME: sun_path bytes
-	unixDiagPeer  = 2 // UNIX_DIAG_PEER: u32 peer inode
-	unixDiagRQLen = 4 // UNIX_DIAG_RQLEN: struct unix_diag_rqlen {u32 rqueue, wqueue}
-	unixDiagUID   = 7 // UNIX_DIAG_UID: u32
+	unixDiagName     = 0 // UNIX_DIAG_NAME: sun_path bytes
+	unixDiagVFS      = 1 // UNIX_DIAG_VFS: struct unix_diag_vfs {u32 ino, dev}
+	unixDiagPeer     = 2 // UNIX_DIAG_PEER: u32 peer inode
+	unixDiagIcons    = 3 // UNIX_DIAG_ICONS: u32 inodes of the pending connections
+	unixDiagRQLen    = 4 // UNIX_DIAG_RQLEN: struct unix_diag_rqlen {u32 rqueue, wqueue}
+	unixDiagMemInfo  = 5 // UNIX_DIAG_MEMINFO: u32[SK_MEMINFO_VARS]
+	unixDiagShutdown = 6 // UNIX_DIAG_SHUTDOWN: u8 sk_shutdown, sent unasked
+	unixDiagUID      = 7 // UNIX_DIAG_UID: u32
 )
 
 // appendUnixDiagRequest appends a dump request for every unix socket, in
@@ -56,12 +62,27 @@ const (
 // States are not filtered in the kernel: a socket's peer may be in a state
 // the caller does not want, and its name is still needed for PeerPath.
 func appendUnixDiagRequest(b []byte, seq uint32) []byte {
+	return appendUnixDiagRequestExt(b, seq, 0)
+}
+
+// appendUnixDiagRequestExt is appendUnixDiagRequest that also asks for
+// the internals m wants, as ss does: the memory (WantMemory) and a
+// listener's pending connections (WantExtended; the shutdown state comes
+// unasked).
+func appendUnixDiagRequestExt(b []byte, seq uint32, m InternalsMask) []byte {
 	b = appendRequestHeader(b, unixDiagReqLen, seq)
 	var req [unixDiagReqLen]byte
 	req[0] = afUnix
 	ne := binary.NativeEndian
 	ne.PutUint32(req[4:8], ^uint32(0))
-	ne.PutUint32(req[12:16], udiagShowName|udiagShowVFS|udiagShowPeer|udiagShowRQLen|udiagShowUID)
+	show := uint32(udiagShowName | udiagShowVFS | udiagShowPeer | udiagShowRQLen | udiagShowUID)
+	if m.Has(WantMemory) {
+		show |= udiagShowMemInfo
+	}
+	if m.Has(WantExtended) {
+		show |= udiagShowIcons
+	}
+	ne.PutUint32(req[12:16], show)
 	return append(b, req[:]...)
 }
 
@@ -86,6 +107,13 @@ func unixPath(name []byte) string {
 // error wrapping errs.ErrMalformed for a short message, a family other than AF_UNIX
 // or malformed attributes.
 func decodeUnixDiag(payload []byte, s *Socket) error {
+	return decodeUnixDiagExt(payload, 0, nil, s)
+}
+
+// decodeUnixDiagExt is decodeUnixDiag that also decodes the internals
+// mask asks for into in, a zeroed Internals, and points s.Internals at it
+// if it filled any (nil otherwise). in may be nil when mask is 0.
+func decodeUnixDiagExt(payload []byte, mask InternalsMask, in *Internals, s *Socket) error {
 	if len(payload) < unixDiagMsgLen {
 		return parseErrorf("unix_diag_msg: %d bytes, want at least %d", len(payload), unixDiagMsgLen)
 	}
@@ -103,12 +131,19 @@ func decodeUnixDiag(payload []byte, s *Socket) error {
 	s.Zone, s.Peer, s.RecvQ, s.SendQ = 0, 0, 0, 0
 	s.UID = NoUID // until UNIX_DIAG_UID (Linux 5.3+) says
 	s.Path, s.PeerPath = "", ""
+	s.Internals = nil
 
 	for it := netlink.NewAttrs(payload[unixDiagMsgLen:]); ; {
 		if !it.Next() {
+			if in != nil && in.Has != 0 {
+				s.Internals = in
+			}
 			return it.Err()
 		}
 		data := it.Data()
+		if mask != 0 && decodeUnixInternal(it.Type(), data, mask, in) {
+			continue
+		}
 		switch it.Type() {
 		case unixDiagName:
 			s.Path = unixPath(data)
@@ -129,19 +164,80 @@ func decodeUnixDiag(payload []byte, s *Socket) error {
 	}
 }
 
+// decodeUnixInternal decodes one reply attribute of type typ into in if
+// it is an internal that mask asks for, and reports whether it did. It
+// touches in only together with a Has bit. A short attribute is ignored,
+// as the kernel never sends one.
+func decodeUnixInternal(typ uint16, data []byte, mask InternalsMask, in *Internals) bool {
+	ne := binary.NativeEndian
+	switch typ {
+	case unixDiagMemInfo:
+		if !mask.Has(WantMemory) {
+			return false
+		}
+		in.SkMem, in.Has = decodeSkMemInfo(data), in.Has|HasSkMem
+	case unixDiagShutdown:
+		if !mask.Has(WantExtended) || len(data) < 1 {
+			return false
+		}
+		in.Shutdown, in.Has = data[0], in.Has|HasShutdown
+	case unixDiagVFS:
+		if !mask.Has(WantExtended) || len(data) < 8 {
+			return false
+		}
+		in.VFSIno, in.VFSDev = ne.Uint32(data[0:4]), ne.Uint32(data[4:8])
+		in.Has |= HasVFS
+	case unixDiagIcons:
+		if !mask.Has(WantExtended) || in.Has&HasPeers != 0 {
+			return false
+		}
+		// A listener without pending connections sends the attribute
+		// empty: Has without Peers.
+		if n := len(data) / 4; n > 0 {
+			in.Peers = make([]uint32, n)
+			for i := range in.Peers {
+				in.Peers[i] = ne.Uint32(data[4*i:])
+			}
+		}
+		in.Has |= HasPeers
+	default:
+		return false
+	}
+	return true
+}
+
 // appendUnixDiag decodes every unix_diag_msg the dump yields (one receive
 // buffer of a unix dump) and appends the sockets to dst. On a malformed
 // message it returns dst with the sockets decoded so far and an error
 // wrapping errs.ErrMalformed; it.Err and it.Done report the framing, the
 // kernel's error and the end of the dump.
 func appendUnixDiag(dst []Socket, it *netlink.Dump) ([]Socket, error) {
+	return appendUnixDiagExt(dst, it, 0)
+}
+
+// appendUnixDiagExt is appendUnixDiag that also keeps the internals mask
+// asks for in each socket's Internals (nil for a socket without any).
+// Without a mask it allocates nothing beyond dst.
+func appendUnixDiagExt(dst []Socket, it *netlink.Dump, mask InternalsMask) ([]Socket, error) {
+	var slab internalsSlab
 	for it.Next() {
 		if it.Type() != sockDiagByFamily {
 			continue
 		}
+		var in *Internals
+		if mask != 0 {
+			in = slab.next()
+		}
 		dst = append(dst, Socket{})
-		if err := decodeUnixDiag(it.Payload(), &dst[len(dst)-1]); err != nil {
+		s := &dst[len(dst)-1]
+		if err := decodeUnixDiagExt(it.Payload(), mask, in, s); err != nil {
+			if in != nil {
+				*in = Internals{}
+			}
 			return dst[:len(dst)-1], err
+		}
+		if s.Internals != nil {
+			slab.take()
 		}
 	}
 	return dst, it.Err()

@@ -3,6 +3,7 @@ package sockets
 import (
 	"encoding/binary"
 	"errors"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -142,6 +143,7 @@ func TestUnixDiagRequest(t *testing.T) {
 func FuzzDecodeUnixDiag(f *testing.F) {
 	addFixtureSeeds(f)
 	f.Add(nlMessage(sockDiagByFamily, unixMsg(Stream, Listen, 1, nameAttr("\x00x"), u32Attr(unixDiagPeer, 1))))
+	f.Add(unixInternalsDump())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		it := netlink.NewDump(b, 0, 0)
 		socks, _ := appendUnixDiag(nil, &it)
@@ -149,6 +151,147 @@ func FuzzDecodeUnixDiag(f *testing.F) {
 		for _, s := range socks {
 			if s.Proto != Unix || s.Family != Local || s.State != Established || s.Local.IsValid() {
 				t.Fatalf("decoded %s", sockLine(&s))
+			}
+		}
+	})
+}
+
+// unixInternalsDump is a unix dump with every internal the kernel sends:
+// a bound listener with one connection pending (VFS, ICONS), an idle one
+// (ICONS empty), a connected socket with its send side shut down, memory
+// for each. No socket has a name, so that decoding without internals
+// allocates nothing.
+func unixInternalsDump() []byte {
+	mem := u32Attr(unixDiagMemInfo, 0, 212992, 768, 212992, 0, 0, 0, 0, 0)
+	shut := func(v byte) []byte { return netlink.AppendAttr(nil, unixDiagShutdown, []byte{v}) }
+	dev := uint32(254 << 20) // a device-mapper volume, 254:0 (major<<20 | minor)
+	return slices.Concat(
+		nlMessage(sockDiagByFamily, unixMsg(Stream, Listen, 20, u32Attr(unixDiagVFS, 77, dev),
+			u32Attr(unixDiagIcons, 23), mem, shut(0), u32Attr(unixDiagRQLen, 1, 8))),
+		nlMessage(sockDiagByFamily, unixMsg(Stream, Listen, 21, netlink.AppendAttr(nil, unixDiagIcons, []byte(nil)), shut(0))),
+		nlMessage(sockDiagByFamily, unixMsg(Stream, Established, 22, u32Attr(unixDiagPeer, 23), mem, shut(2))),
+		nlMessage(sockDiagByFamily, unixMsg(Dgram, Close, 24, u32Attr(unixDiagMemInfo, 1, 2, 3, 4, 5, 6, 7))),
+		nlMessage(netlink.MsgDone, errPayload(0)),
+	)
+}
+
+func TestDecodeUnixDiagInternals(t *testing.T) {
+	want := []Internals{
+		{Has: HasVFS | HasPeers | HasSkMem | HasShutdown, VFSIno: 77, VFSDev: 254 << 20, Peers: []uint32{23},
+			SkMem: SkMemInfo{N: 9, RcvBuf: 212992, WmemAlloc: 768, SndBuf: 212992}},
+		{Has: HasPeers | HasShutdown},
+		{Has: HasSkMem | HasShutdown, Shutdown: 2, SkMem: SkMemInfo{N: 9, RcvBuf: 212992, WmemAlloc: 768, SndBuf: 212992}},
+		// An old kernel's shorter array: N says how much came.
+		{Has: HasSkMem, SkMem: SkMemInfo{N: 7, RmemAlloc: 1, RcvBuf: 2, WmemAlloc: 3, SndBuf: 4, FwdAlloc: 5, WmemQueued: 6, OptMem: 7}},
+	}
+	it := netlink.NewDump(unixInternalsDump(), 0, 0)
+	socks, err := appendUnixDiagExt(nil, &it, AllInternals)
+	if err != nil || len(socks) != len(want) {
+		t.Fatalf("%d sockets, %v", len(socks), err)
+	}
+	for i := range socks {
+		if in := socks[i].Internals; in == nil || !internalsEqual(*in, want[i]) {
+			t.Errorf("socket %d: %+v\nwant %+v", i, in, want[i])
+		}
+	}
+	if socks[0].RecvQ != 1 || socks[0].SendQ != 8 || socks[2].Peer != 23 {
+		t.Errorf("the base fields: %s, %s", sockLine(&socks[0]), sockLine(&socks[2]))
+	}
+
+	// Asked for memory only: the rest is not kept, and a socket with
+	// nothing asked for has no Internals.
+	it = netlink.NewDump(unixInternalsDump(), 0, 0)
+	socks, _ = appendUnixDiagExt(nil, &it, WantMemory)
+	if in := socks[0].Internals; in == nil || in.Has != HasSkMem {
+		t.Errorf("memory only: %+v", in)
+	}
+	if socks[1].Internals != nil {
+		t.Errorf("memory only, a socket without memory: %+v", socks[1].Internals)
+	}
+
+	// Asked for nothing: no Internals, as before.
+	it = netlink.NewDump(unixInternalsDump(), 0, 0)
+	socks, _ = appendUnixDiag(nil, &it)
+	for i := range socks {
+		if socks[i].Internals != nil {
+			t.Errorf("no mask, socket %d: %+v", i, socks[i].Internals)
+		}
+	}
+}
+
+func internalsEqual(a, b Internals) bool { return reflect.DeepEqual(a, b) }
+
+func TestDecodeUnixDiagShortInternals(t *testing.T) {
+	// Attributes shorter than their struct are not kept; a truncated
+	// ICONS keeps its whole entries.
+	msg := unixMsg(Stream, Listen, 30, netlink.AppendAttr(nil, unixDiagVFS, []byte{1, 2, 3}),
+		netlink.AppendAttr(nil, unixDiagShutdown, []byte(nil)), netlink.AppendAttr(nil, unixDiagIcons, []byte{5, 0, 0, 0, 6}))
+	var in Internals
+	var s Socket
+	if err := decodeUnixDiagExt(msg, AllInternals, &in, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Internals != &in || in.Has != HasPeers || !slices.Equal(in.Peers, []uint32{5}) {
+		t.Errorf("%+v", in)
+	}
+}
+
+func TestUnixDiagRequestExt(t *testing.T) {
+	for _, c := range []struct {
+		m    InternalsMask
+		show uint32
+	}{{0, 0x57}, {WantMemory, 0x77}, {WantExtended, 0x5f}, {AllInternals, 0x7f}, {WantInfo | WantTOS, 0x57}} {
+		_, p, _, err := netlink.Split(appendUnixDiagRequestExt(nil, 1, c.m))
+		if err != nil || binary.NativeEndian.Uint32(p[12:]) != c.show {
+			t.Errorf("mask %#x: udiag_show %#x, %v; want %#x", c.m, binary.NativeEndian.Uint32(p[12:]), err, c.show)
+		}
+	}
+}
+
+func TestAppendUnixDiagNoInternalsAllocs(t *testing.T) {
+	// Without internals asked the decoder allocates nothing for unnamed
+	// sockets, though the replies carry the attributes.
+	b := unixInternalsDump()
+	dst := make([]Socket, 0, 8)
+	n := testing.AllocsPerRun(20, func() {
+		it := netlink.NewDump(b, 0, 0)
+		dst, _ = appendUnixDiag(dst[:0], &it)
+	})
+	if n != 0 || len(dst) != 4 {
+		t.Errorf("%v allocations, %d sockets", n, len(dst))
+	}
+	// With them: one slab per buffer and the one pending peers list.
+	n = testing.AllocsPerRun(20, func() {
+		it := netlink.NewDump(b, 0, 0)
+		dst, _ = appendUnixDiagExt(dst[:0], &it, AllInternals)
+	})
+	if n > 2 {
+		t.Errorf("with internals: %v allocations", n)
+	}
+}
+
+func BenchmarkDecodeUnixDiag(b *testing.B) {
+	buf := readFixture(b, "unix-unix.bin")
+	dst := make([]Socket, 0, 16)
+	b.ReportAllocs()
+	for b.Loop() {
+		it := netlink.NewDump(buf, 0, 0)
+		dst, _ = appendUnixDiag(dst[:0], &it)
+	}
+}
+
+// FuzzDecodeUnixDiagInternals decodes arbitrary bytes as a unix_diag
+// dump asking for every internal: it must never panic, and a socket's
+// Internals is there only with a Has bit.
+func FuzzDecodeUnixDiagInternals(f *testing.F) {
+	addFixtureSeeds(f)
+	f.Add(unixInternalsDump())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		it := netlink.NewDump(b, 0, 0)
+		socks, _ := appendUnixDiagExt(nil, &it, AllInternals)
+		for _, s := range socks {
+			if in := s.Internals; in != nil && in.Has == 0 {
+				t.Fatalf("Internals without a part: %s", sockLine(&s))
 			}
 		}
 	})
