@@ -381,10 +381,22 @@ func (w *rowWriter) appendExt(b []byte, s *sockets.Socket) []byte {
 	if inet && w.o.Timers {
 		b = appendTimer(b, s.Timer)
 	}
+	if !inet {
+		// ss's unix_show_sock: the memory, then the details.
+		if in := s.Internals; in != nil {
+			if w.o.Memory {
+				b = render.AppendSSMemory(b, in)
+			}
+			if w.o.Details > 0 {
+				b = appendUnixDetails(b, in)
+			}
+		}
+		return b
+	}
 	if w.o.Details > 0 {
 		b = w.appendDetails(b, s)
 	}
-	if in := s.Internals; inet && in != nil {
+	if in := s.Internals; in != nil {
 		if w.o.TOS {
 			b = appendHexItem(b, " tos:", in.Has&sockets.HasTOS != 0, uint64(in.TOS))
 			b = appendHexItem(b, " tclass:", in.Has&sockets.HasTClass != 0, uint64(in.TClass))
@@ -394,12 +406,6 @@ func (w *rowWriter) appendExt(b []byte, s *sockets.Socket) []byte {
 			b = append(b, " cgroup:"...)
 			b = append(b, w.cgroupPath(in.CgroupID)...)
 		}
-	}
-	if !inet {
-		if w.o.Memory && s.Internals != nil {
-			b = render.AppendSSMemory(b, s.Internals)
-		}
-		return b
 	}
 	io := render.SSInfoOptions{Info: w.o.Info, Memory: w.o.Memory, Options: w.o.Timers, Numeric: w.o.Numeric}
 	if render.SSInfoLine(s, io) {
@@ -545,12 +551,6 @@ func appendMsTimer(b []byte, timeout uint32) []byte {
 // cookie, mark, cgroup, v6only and the shutdown state, each where known.
 func (w *rowWriter) appendDetails(b []byte, s *sockets.Socket) []byte {
 	in := s.Internals
-	if s.Family == sockets.Local {
-		if in != nil && in.Has&sockets.HasShutdown != 0 {
-			b = appendShutdown(b, in.Shutdown)
-		}
-		return b
-	}
 	if s.UID != 0 && s.UID != sockets.NoUID {
 		b = append(b, " uid:"...)
 		b = strconv.AppendUint(b, uint64(s.UID), 10)
@@ -580,6 +580,36 @@ func (w *rowWriter) appendDetails(b []byte, s *sockets.Socket) []byte {
 	}
 	if in.Has&sockets.HasShutdown != 0 {
 		b = appendShutdown(b, in.Shutdown)
+	}
+	return b
+}
+
+// appendUnixDetails appends ss -e's fields of a unix socket: the
+// shutdown state, the bound file's inode and device, and a listener's
+// pending connections, each where the kernel sent it.
+func appendUnixDetails(b []byte, in *sockets.Internals) []byte {
+	if in.Has&sockets.HasShutdown != 0 {
+		b = appendShutdown(b, in.Shutdown)
+	}
+	if in.Has&sockets.HasVFS != 0 {
+		b = append(b, " ino:"...)
+		b = strconv.AppendUint(b, uint64(in.VFSIno), 10)
+		b = append(b, " dev:"...)
+		// ss splits the kernel's major<<20|minor with the C library's
+		// major() and minor(), made for the user-space encoding: a
+		// device whose major is not 0 shows as ss shows it, not as ls
+		// -l would.
+		d := in.VFSDev
+		b = strconv.AppendUint(b, uint64(d>>8&0xfff), 10)
+		b = append(b, '/')
+		b = strconv.AppendUint(b, uint64(d&0xff|d>>12&^0xff), 10)
+	}
+	if in.Has&sockets.HasPeers != 0 {
+		b = append(b, " peers:"...)
+		for _, p := range in.Peers {
+			b = append(b, ' ')
+			b = strconv.AppendUint(b, uint64(p), 10)
+		}
 	}
 	return b
 }

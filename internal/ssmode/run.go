@@ -189,15 +189,6 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		errorf(env, "%v", e)
 	}
 	socks := ssOrdered(all, q.Kernel.Protos)
-	if o.Memory && o.Format == "" {
-		for s := range socks {
-			if in := s.Internals; s.Proto == sockets.Unix && (in == nil || in.Has&(sockets.HasSkMem|sockets.HasMemInfo) == 0) {
-				errorf(env, "-m: the memory of unix sockets is not available yet")
-				code = exitError
-				break
-			}
-		}
-	}
 	nm := env.Names
 	if q.Kernel.Internals&sockets.WantExtended == 0 {
 		nm.v6only = v6OnlyCookies(ctx, src, q.Kernel, wildcard.Load())
