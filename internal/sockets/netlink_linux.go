@@ -433,7 +433,7 @@ func (s *netlinkSource) dump(ctx context.Context, d *dumper, c *netlink.Conn, j 
 	}
 	seq := d.seq
 	if j.p == Unix {
-		d.req = appendUnixDiagRequest(d.req[:0], seq)
+		d.req = appendUnixDiagRequestExt(d.req[:0], seq, d.ext)
 	} else {
 		d.req = appendInetDiagRequestExt(d.req[:0], seq, j.fam, j.p, kernelStates(want), d.ext)
 		if len(d.bc) > 0 {
@@ -460,7 +460,7 @@ func (s *netlinkSource) dump(ctx context.Context, d *dumper, c *netlink.Conn, j 
 		}
 		it := netlink.NewDump(d.buf[:n], seq, c.PortID())
 		if j.p == Unix {
-			dst, err = appendUnixDiag(dst, &it)
+			dst, err = appendUnixDiagExt(dst, &it, d.ext)
 		} else {
 			from := len(dst)
 			dst, err = appendInetDiagExt(dst, &it, j.p, want, d.ext)
