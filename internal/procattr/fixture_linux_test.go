@@ -72,6 +72,9 @@ func wantFixture(details bool) [][]sockets.Process {
 			if !details {
 				p = sockets.ProcessInfo{PID: p.PID, Name: p.Name}
 			}
+			if p.PID == 100 {
+				p.MoreFDs = map[uint64][]int32{2001: {7}} // its other fd on 2001
+			}
 			want[i] = append(want[i], proc(p, h[1]))
 		}
 	}

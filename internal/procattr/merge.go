@@ -13,7 +13,7 @@ import (
 //
 //   - each socket lists its processes sorted by PID (proc indices are in
 //     PID order), one entry per process carrying the lowest fd it holds
-//     the socket on;
+//     the socket on, its other fds in the process's MoreFDs;
 //   - entries of a process whose procs entry is nil (it exited, or its
 //     identity could not be confirmed, before the walk finished with it)
 //     and entries of inodes not in socks are dropped;
@@ -68,13 +68,37 @@ func merge(socks []sockets.Socket, idx *inodeIndex, procs []*sockets.ProcessInfo
 				}
 				return cmp.Compare(a.FD, b.FD)
 			})
-			run = slices.CompactFunc(run, func(a, b sockets.Process) bool { return a.Info == b.Info })
+			run = compactHolders(run, socks[s].Inode)
 		}
 		if len(run) == 0 {
 			run = nil
 		}
 		socks[s].Processes = run[:len(run):len(run)]
 	}
+}
+
+// compactHolders keeps the first (lowest-fd) entry of each process of a
+// run sorted by (PID, fd), and records the other fds of a process in its
+// MoreFDs, by the socket's inode.
+func compactHolders(run []sockets.Process, inode uint64) []sockets.Process {
+	w := 1
+	for r := 1; r < len(run); r++ {
+		if p := run[r].Info; p == run[w-1].Info {
+			if p.MoreFDs == nil {
+				p.MoreFDs = make(map[uint64][]int32)
+			}
+			// Two sockets may share an inode (the same socket listed
+			// twice); its fds are recorded once.
+			if fds := p.MoreFDs[inode]; !slices.Contains(fds, run[r].FD) {
+				p.MoreFDs[inode] = append(fds, run[r].FD)
+			}
+			continue
+		}
+		run[w] = run[r]
+		w++
+	}
+	clear(run[w:])
+	return run[:w]
 }
 
 // unattributed counts the sockets left without a process that some

@@ -19,8 +19,10 @@ func TestMerge(t *testing.T) {
 		{PID: 30, Name: "c", Cmdline: []string{"c", "-x"}},
 		{PID: 40, Name: "d"},
 	}
-	a := sockets.ProcessInfo{PID: 10, Name: "a"}
-	c := sockets.ProcessInfo{PID: 30, Name: "c", Cmdline: []string{"c", "-x"}}
+	// a holds socket 100 on fds 3 and 8, c socket 103 on 2 and 7: the
+	// lowest is the entry's, the others in MoreFDs.
+	a := sockets.ProcessInfo{PID: 10, Name: "a", MoreFDs: map[uint64][]int32{100: {8}}}
+	c := sockets.ProcessInfo{PID: 30, Name: "c", Cmdline: []string{"c", "-x"}, MoreFDs: map[uint64][]int32{103: {7}}}
 	d := sockets.ProcessInfo{PID: 40, Name: "d"}
 	want := [][]sockets.Process{
 		{proc(a, 3), proc(c, 4)},

@@ -197,6 +197,11 @@ type ProcessInfo struct {
 	Cgroup     string
 	Unit       string // systemd unit, from the cgroup
 	Container  string // container id, from the cgroup
+	// MoreFDs are, by socket inode, the fds beyond Process.FD (the
+	// lowest) on which the process holds that socket (a dup, an
+	// inherited copy kept open), ascending; nil for the many processes
+	// that hold each socket once. ss lists every fd.
+	MoreFDs map[uint64][]int32
 }
 
 // Filter selects sockets. The zero Filter selects nothing; use All or set

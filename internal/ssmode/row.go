@@ -372,7 +372,7 @@ func (w *rowWriter) appendService(b []byte, s *sockets.Socket, port uint16) []by
 // details, in ss's order.
 func (w *rowWriter) appendExt(b []byte, s *sockets.Socket) []byte {
 	if w.o.Processes {
-		b = appendUsers(b, s.Processes)
+		b = appendUsers(b, s.Processes, s.Inode)
 	}
 	inet := s.Family != sockets.Local
 	if s.Proto == sockets.Raw && !w.names.RawDiag {
@@ -419,7 +419,7 @@ func (w *rowWriter) appendExt(b []byte, s *sockets.Socket) []byte {
 
 // appendUsers appends ss's " users:((...),(...))": every holder, the
 // highest PID first (ss reads /proc in PID order and prepends).
-func appendUsers(b []byte, ps []sockets.Process) []byte {
+func appendUsers(b []byte, ps []sockets.Process, inode uint64) []byte {
 	n := 0
 	for i := range ps {
 		if ps[i].Info != nil {
@@ -441,17 +441,26 @@ func appendUsers(b []byte, ps []sockets.Process) []byte {
 		if p.Info == nil {
 			continue
 		}
-		if !first {
-			b = append(b, ',')
+		// Every fd the process holds the socket on, highest first: ss
+		// prepends each as it reads /proc/PID/fd in ascending order.
+		more := p.Info.MoreFDs[inode] // above p.FD, ascending
+		for k := len(more) - 1; k >= -1; k-- {
+			fd := p.FD
+			if k >= 0 {
+				fd = more[k]
+			}
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			b = append(b, "(\""...)
+			b = append(b, commName(p.Info.Name)...)
+			b = append(b, "\",pid="...)
+			b = strconv.AppendInt(b, int64(p.Info.PID), 10)
+			b = append(b, ",fd="...)
+			b = strconv.AppendInt(b, int64(fd), 10)
+			b = append(b, ')')
 		}
-		first = false
-		b = append(b, "(\""...)
-		b = append(b, commName(p.Info.Name)...)
-		b = append(b, "\",pid="...)
-		b = strconv.AppendInt(b, int64(p.Info.PID), 10)
-		b = append(b, ",fd="...)
-		b = strconv.AppendInt(b, int64(p.FD), 10)
-		b = append(b, ')')
 	}
 	return append(b, ')')
 }

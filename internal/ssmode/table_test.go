@@ -177,12 +177,19 @@ func TestMsTimer(t *testing.T) {
 func TestUsers(t *testing.T) {
 	a := &sockets.ProcessInfo{PID: 10, Name: "nginx"}
 	b := &sockets.ProcessInfo{PID: 200, Name: "we)ird"}
-	got := string(appendUsers(nil, []sockets.Process{{Info: a, FD: 6}, {Info: nil}, {Info: b, FD: 3}}))
+	got := string(appendUsers(nil, []sockets.Process{{Info: a, FD: 6}, {Info: nil}, {Info: b, FD: 3}}, 0))
 	if got != ` users:(("we",pid=200,fd=3),("nginx",pid=10,fd=6))` {
 		t.Errorf("users: %s", got)
 	}
-	if got := string(appendUsers(nil, []sockets.Process{{Info: nil}})); got != "" {
+	if got := string(appendUsers(nil, []sockets.Process{{Info: nil}}, 0)); got != "" {
 		t.Errorf("no valid holder: %q", got)
+	}
+	// A process holding the socket on several fds is listed once per fd,
+	// highest first, as ss lists them.
+	c := &sockets.ProcessInfo{PID: 30, Name: "py", MoreFDs: map[uint64][]int32{77: {9, 40}, 78: {5}}}
+	got = string(appendUsers(nil, []sockets.Process{{Info: a, FD: 6}, {Info: c, FD: 3}}, 77))
+	if got != ` users:(("py",pid=30,fd=40),("py",pid=30,fd=9),("py",pid=30,fd=3),("nginx",pid=10,fd=6))` {
+		t.Errorf("several fds: %s", got)
 	}
 }
 
