@@ -379,7 +379,7 @@ func (w *rowWriter) appendExt(b []byte, s *sockets.Socket) []byte {
 		return b // ss's /proc/net/raw reader prints nothing more
 	}
 	if inet && w.o.Timers {
-		b = appendTimer(b, s.Timer)
+		b = render.AppendSSTimer(b, s)
 	}
 	if !inet {
 		// ss's unix_show_sock: the memory, then the details.
@@ -491,69 +491,6 @@ func commName(name string) string {
 		}
 	}
 	return name
-}
-
-// timerNames are ss's names of the kernel's timer codes.
-var timerNames = [...]string{"off", "on", "keepalive", "timewait", "persist", "unknown"}
-
-// appendTimer appends ss's " timer:(keepalive,29min,0)" of a pending
-// timer.
-func appendTimer(b []byte, t sockets.Timer) []byte {
-	code := t.Kind.Code()
-	if code <= 0 {
-		return b
-	}
-	code = min(code, 5)
-	retrans := t.Probes
-	if t.Kind == sockets.TimerOn {
-		retrans = t.Retrans
-	}
-	b = append(b, " timer:("...)
-	b = append(b, timerNames[code]...)
-	b = append(b, ',')
-	b = appendMsTimer(b, t.Expires)
-	b = append(b, ',')
-	b = strconv.AppendUint(b, uint64(retrans), 10)
-	return append(b, ')')
-}
-
-// appendMsTimer is ss's print_ms_timer: minutes, seconds and
-// milliseconds, dropping the finer units of a long time.
-func appendMsTimer(b []byte, timeout uint32) []byte {
-	secs := timeout / 1000
-	minutes := secs / 60
-	secs %= 60
-	msecs := timeout % 1000
-	if minutes != 0 {
-		msecs = 0
-		b = strconv.AppendUint(b, uint64(minutes), 10)
-		b = append(b, "min"...)
-		if minutes > 9 {
-			secs = 0
-		}
-	}
-	if secs != 0 {
-		if secs > 9 {
-			msecs = 0
-		}
-		b = strconv.AppendUint(b, uint64(secs), 10)
-		if msecs != 0 {
-			b = append(b, '.')
-		} else {
-			b = append(b, "sec"...)
-		}
-	}
-	if msecs != 0 {
-		if msecs < 100 {
-			b = append(b, '0')
-		}
-		if msecs < 10 {
-			b = append(b, '0')
-		}
-		b = strconv.AppendUint(b, uint64(msecs), 10)
-		b = append(b, "ms"...)
-	}
-	return b
 }
 
 // appendDetails appends ss -e's fields of an inet socket: uid, inode,

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/sockscope/sockscope/internal/names"
+	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 )
 
@@ -158,18 +159,18 @@ func TestMsTimer(t *testing.T) {
 		0: "", 5: "005ms", 500: "500ms", 1500: "1.500ms", 10500: "10sec", 9000: "9sec",
 		65000: "1min5sec", 61500: "1min1sec", 601000: "10min", 29*60000 + 59000: "29min",
 	} {
-		if got := string(appendMsTimer(nil, ms)); got != want {
+		if got := string(render.AppendSSMsTimer(nil, ms)); got != want {
 			t.Errorf("%d ms: %q, want %q", ms, got, want)
 		}
 	}
 	keep := sockets.Timer{Kind: sockets.TimerKeepalive, Expires: 29*60000 + 10, Probes: 1}
-	if got := string(appendTimer(nil, keep)); got != " timer:(keepalive,29min,1)" {
+	if got := string(render.AppendSSTimer(nil, &sockets.Socket{Timer: keep})); got != " timer:(keepalive,29min,1)" {
 		t.Errorf("keepalive: %q", got)
 	}
-	if got := string(appendTimer(nil, sockets.Timer{Kind: sockets.TimerOff})); got != "" {
+	if got := string(render.AppendSSTimer(nil, &sockets.Socket{Timer: sockets.Timer{Kind: sockets.TimerOff}})); got != "" {
 		t.Errorf("off: %q", got)
 	}
-	if got := string(appendTimer(nil, sockets.Timer{Kind: sockets.TimerProbe, Expires: 200})); got != " timer:(persist,200ms,0)" {
+	if got := string(render.AppendSSTimer(nil, &sockets.Socket{Timer: sockets.Timer{Kind: sockets.TimerProbe, Expires: 200}})); got != " timer:(persist,200ms,0)" {
 		t.Errorf("probe: %q", got)
 	}
 }
