@@ -2,8 +2,6 @@ package cli
 
 import (
 	"errors"
-	"io"
-	"os"
 	"slices"
 	"strings"
 
@@ -76,7 +74,7 @@ func startsFilter(word string) bool {
 func listExpression(in requestInput, req *listRequest, lang string) error {
 	words := req.filterWords
 	if file := in.flags.filterFile; file != "" {
-		text, err := readFilterFile(file, in.stdin)
+		text, err := filter.ReadFilterPath(file, in.stdin)
 		if err != nil {
 			return flagErrorf(lang, "cli.err.filterfile", file, err)
 		}
@@ -122,21 +120,6 @@ func listExpression(in requestInput, req *listRequest, lang string) error {
 	return nil
 }
 
-// readFilterFile reads -F FILE ("-": standard input).
-func readFilterFile(name string, stdin io.Reader) (string, error) {
-	if name == "-" {
-		if stdin == nil {
-			return "", errors.New("no standard input")
-		}
-		return filter.ReadFilterFile(stdin)
-	}
-	fh, err := os.Open(name)
-	if err != nil {
-		return "", err
-	}
-	defer fh.Close()
-	return filter.ReadFilterFile(fh)
-}
 
 // filterError is the usage error of a malformed expression: one line
 // naming the token and its position, and the expression with a caret under

@@ -2,9 +2,11 @@ package filter
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 
@@ -46,6 +48,23 @@ func Parse(input string, opts *Options) (*Expr, error) {
 // as ss splits it). Error positions count in strings.Join(args, " ").
 func ParseArgs(args []string, opts *Options) (*Expr, error) {
 	return Parse(strings.Join(args, " "), opts)
+}
+
+// ReadFilterPath reads the filter file -F names, "-" being stdin (an
+// error if there is none), as ReadFilterFile does.
+func ReadFilterPath(name string, stdin io.Reader) (string, error) {
+	if name == "-" {
+		if stdin == nil {
+			return "", errors.New("no standard input")
+		}
+		return ReadFilterFile(stdin)
+	}
+	fh, err := os.Open(name)
+	if err != nil {
+		return "", err
+	}
+	defer fh.Close()
+	return ReadFilterFile(fh)
 }
 
 // ReadFilterFile reads a filter file (ss -F FILE): its lines joined with

@@ -491,7 +491,7 @@ func (o *Options) query(env *Env) (collect.Query, error) {
 	q := collect.Query{Owners: o.Processes}
 	words := o.Filter
 	if o.FilterFile != "" {
-		text, err := readFilterFile(o.FilterFile, env.Stdin)
+		text, err := filter.ReadFilterPath(o.FilterFile, env.Stdin)
 		if err != nil {
 			return q, err
 		}
@@ -598,21 +598,6 @@ func kernelStates(mask uint32) sockets.StateSet {
 	return set
 }
 
-// readFilterFile reads -F FILE ("-": standard input).
-func readFilterFile(name string, stdin io.Reader) (string, error) {
-	if name == "-" {
-		if stdin == nil {
-			return "", errors.New("no standard input")
-		}
-		return filter.ReadFilterFile(stdin)
-	}
-	fh, err := os.Open(name)
-	if err != nil {
-		return "", err
-	}
-	defer fh.Close()
-	return filter.ReadFilterFile(fh)
-}
 
 // writeSummary writes ss -s from the proc files of the calling thread's
 // network namespace.
