@@ -120,7 +120,6 @@ func listExpression(in requestInput, req *listRequest, lang string) error {
 	return nil
 }
 
-
 // filterError is the usage error of a malformed expression: one line
 // naming the token and its position, and the expression with a caret under
 // the token for a terminal.

@@ -598,7 +598,6 @@ func kernelStates(mask uint32) sockets.StateSet {
 	return set
 }
 
-
 // writeSummary writes ss -s from the proc files of the calling thread's
 // network namespace.
 func writeSummary(w io.Writer) error {
