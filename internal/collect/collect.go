@@ -112,11 +112,7 @@ func (c *Collector) Collect(ctx context.Context, q *Query, dst []sockets.Socket)
 	}
 	socks, err := c.Source.Snapshot(ctx, q.Kernel, dst[:0])
 	close(listed)
-	var partial *sockets.PartialError
-	switch {
-	case errors.As(err, &partial):
-		snap.Warnings.Partial = partial.Errs
-	case err != nil:
+	if snap.Warnings.Partial, err = partialErrs(err); err != nil {
 		return snap, err
 	}
 	if q.AfterDump != nil {
@@ -163,16 +159,22 @@ func (c *Collector) Stream(ctx context.Context, q *Query, sink sockets.Sink) (Sn
 	if q.AfterDump != nil {
 		sink = filterSink{sink, q.AfterDump}
 	}
-	err := sockets.Feed(ctx, c.Source, q.Kernel, sink)
-	var partial *sockets.PartialError
-	switch {
-	case errors.As(err, &partial):
-		snap.Warnings.Partial = partial.Errs
-	case err != nil:
+	var err error
+	if snap.Warnings.Partial, err = partialErrs(sockets.Feed(ctx, c.Source, q.Kernel, sink)); err != nil {
 		return snap, err
 	}
 	snap.Duration = time.Since(snap.Time)
 	return snap, nil
+}
+
+// partialErrs splits a source's error: the parts a *sockets.PartialError
+// says failed, which are warnings, or an error that failed the listing.
+func partialErrs(err error) ([]error, error) {
+	var partial *sockets.PartialError
+	if errors.As(err, &partial) {
+		return partial.Errs, nil
+	}
+	return nil, err
 }
 
 // filterSink passes on the sockets keep reports true for.
