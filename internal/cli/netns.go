@@ -9,11 +9,9 @@ import (
 	"github.com/sockscope/sockscope/internal/collect"
 	"github.com/sockscope/sockscope/internal/containers"
 	"github.com/sockscope/sockscope/internal/errs"
-	"github.com/sockscope/sockscope/internal/filter"
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/netns"
 	"github.com/sockscope/sockscope/internal/netstats"
-	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 )
 
@@ -26,16 +24,13 @@ type Namespaces func(value string, all bool) (nss []netns.NetNS, warnings []erro
 // nsListing is what --netns or --all-netns chose: the namespaces, and
 // what a listing says of each.
 type nsListing struct {
-	nss    []netns.NetNS
-	info   map[uint64]*render.Namespace
-	filter map[uint64]*filter.Namespace // the same, for the filter language
+	nss  []netns.NetNS
+	info map[uint64]*netns.Label
 }
 
 // lookup describes the namespace of inode, nil if the listing has none.
-func (l *nsListing) lookup(inode uint64) *render.Namespace { return l.info[inode] }
-
-// filterLookup describes the namespace of inode to the filter language.
-func (l *nsListing) filterLookup(inode uint64) *filter.Namespace { return l.filter[inode] }
+// The tables, JSON and the filter language all read it.
+func (l *nsListing) lookup(inode uint64) *netns.Label { return l.info[inode] }
 
 // listSource returns the source of a listing: f.Source's for this
 // process's namespace, or, with --netns or --all-netns, one that dumps
@@ -55,7 +50,7 @@ func (f *Factory) listSource(req *listRequest, opts sockets.SourceOptions) (sock
 			// namespace too, though it is listed as it always is.
 			if nss, _, err := f.Namespaces(strconv.Itoa(os.Getpid()), false); err == nil {
 				l = f.describe(nss)
-				req.plan.Namespace = l.filterLookup
+				req.plan.Namespace = l.lookup
 			}
 		}
 		return src, l, nil
@@ -87,7 +82,7 @@ func (f *Factory) listSource(req *listRequest, opts sockets.SourceOptions) (sock
 	})
 	l := f.describe(nss)
 	if req.plan != nil {
-		req.plan.Namespace = l.filterLookup
+		req.plan.Namespace = l.lookup
 	}
 	return src, l, nil
 }
@@ -115,18 +110,17 @@ func (f *Factory) chosenNamespaces(req *listRequest) ([]netns.NetNS, error) {
 
 // describe names the namespaces nss, and the containers they belong to.
 func (f *Factory) describe(nss []netns.NetNS) *nsListing {
-	l := &nsListing{nss: nss, info: make(map[uint64]*render.Namespace, len(nss)),
-		filter: make(map[uint64]*filter.Namespace, len(nss))}
+	l := &nsListing{nss: nss, info: make(map[uint64]*netns.Label, len(nss))}
 	var resolve *containers.Resolver
 	if f.Containers != nil {
 		resolve = f.Containers()
 	}
 	for i := range nss {
 		ns := &nss[i]
-		info := &render.Namespace{Name: ns.Name}
+		info := &netns.Label{Name: ns.Name}
 		if resolve != nil {
 			if c, ok := resolve.OfNamespace(ns.PIDs); ok {
-				info.Container, info.InContainer = c, true
+				info.Container = c
 				// The container's name says more than a name its
 				// runtime made up (podman's netns-UUID) or pid:N; a
 				// name someone gave with ip netns stays.
@@ -136,7 +130,6 @@ func (f *Factory) describe(nss []netns.NetNS) *nsListing {
 			}
 		}
 		l.info[ns.Inode] = info
-		l.filter[ns.Inode] = &filter.Namespace{Name: info.Name, Container: info.Container}
 	}
 	return l
 }

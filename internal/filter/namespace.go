@@ -2,23 +2,16 @@ package filter
 
 import (
 	"github.com/sockscope/sockscope/internal/containers"
+	"github.com/sockscope/sockscope/internal/netns"
 	"github.com/sockscope/sockscope/internal/sockets"
 )
 
 // Namespace is what the caller knows of a network namespace, for the
 // fields that name it: netns = NAME, container, pod, k8s_namespace and
-// image. The filter package discovers none of it; the caller hands it over
-// through Plan.Namespace (or EvalWith).
-type Namespace struct {
-	// Name is the namespace's display name: its ip-netns name, the name
-	// of the container (or pod) it belongs to, else pid:N of its first
-	// process. Empty: it has none, and netns = NAME matches nothing.
-	Name string
-	// Container is the container the namespace belongs to, the zero
-	// Container if none (the host's namespace, a namespace of no
-	// container).
-	Container containers.Container
-}
+// image (netns.Label: an empty Name matches no netns = NAME, the zero
+// Container no container field). The filter package discovers none of
+// it; the caller hands it over through Plan.Namespace (or EvalWith).
+type Namespace = netns.Label
 
 // NamespaceFunc returns what is known of the network namespace with the
 // given inode, nil if nothing is.

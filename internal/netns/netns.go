@@ -2,6 +2,7 @@ package netns
 
 import (
 	"fmt"
+	"github.com/sockscope/sockscope/internal/containers"
 	"strconv"
 )
 
@@ -151,3 +152,15 @@ func Index(nss []NetNS) map[uint64]*NetNS {
 	}
 	return m
 }
+
+// Label is what a listing says of a network namespace: its display name
+// (its ip netns name, its container's, or pid:N) and the container it
+// belongs to, the zero Container if none. Tables, JSON and the filter
+// language read the same Label.
+type Label struct {
+	Name      string
+	Container containers.Container
+}
+
+// InContainer reports whether the namespace belongs to a container.
+func (l *Label) InContainer() bool { return l.Container.ID != "" }

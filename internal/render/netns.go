@@ -3,21 +3,12 @@ package render
 import (
 	"strconv"
 
-	"github.com/sockscope/sockscope/internal/containers"
+	"github.com/sockscope/sockscope/internal/netns"
 )
 
-// Namespace describes a network namespace in a listing of several (or
-// of one the user chose): its name, and the container and pod it belongs
-// to, when it is a container's.
-type Namespace struct {
-	// Name is the namespace's display name: its ip netns name, its
-	// container's, or "pid:N" of its first process.
-	Name string
-	// Container is the container whose namespace it is; InContainer says
-	// whether there is one.
-	Container   containers.Container
-	InContainer bool
-}
+// Namespace is what a listing says of a network namespace: its name and
+// its container (netns.Label).
+type Namespace = netns.Label
 
 // appendNetNSCell appends the NETNS cell of a socket in namespace inode:
 // its name, else its inode. It returns the display width less the length
@@ -46,7 +37,7 @@ func appendNamespaceJSON(b []byte, inode uint64, o *Options) []byte {
 		b = append(b, `,"netns_name":`...)
 		b = AppendJSONString(b, ns.Name)
 	}
-	if !ns.InContainer {
+	if !ns.InContainer() {
 		return b
 	}
 	c := &ns.Container
