@@ -154,7 +154,10 @@ func (f *Factory) statsCounters(req *listRequest) ([]nsCounters, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := f.describe(nss)
+	var l *nsListing
+	if req.AllNetNS { // names only matter among several
+		l = f.describe(nss)
+	}
 	out := make([]nsCounters, len(nss))
 	for i := range nss {
 		ns := &nss[i]
@@ -167,7 +170,7 @@ func (f *Factory) statsCounters(req *listRequest) ([]nsCounters, error) {
 			})
 			return snap, err
 		})
-		if req.AllNetNS {
+		if l != nil {
 			out[i].inode, out[i].name = ns.Inode, l.info[ns.Inode].Name
 		}
 	}
