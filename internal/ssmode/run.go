@@ -455,7 +455,6 @@ func (o *Options) query(env *Env) (collect.Query, error) {
 	if o.Tables&unixTables != 0 && o.Families.has(famUnix) {
 		f.Protos = f.Protos.With(sockets.Unix)
 	}
-	inet := f.Protos&^sockets.ProtoSet(0).With(sockets.Unix) != 0
 	v4, v6 := o.Families.has(famInet), o.Families.has(famInet6)
 	// ss dumps IPv4 then IPv6, but only the last family -4, -6 or -f
 	// named when it is one of them: "-4 -6" lists IPv6 sockets alone.
@@ -472,10 +471,8 @@ func (o *Options) query(env *Env) (collect.Query, error) {
 		f.Families = sockets.FamilySet(0).With(sockets.Inet6)
 	case !v4 && !v6:
 		f.Protos &= sockets.ProtoSet(0).With(sockets.Unix)
-		inet = false
 	}
 	f.States = kernelStates(o.States)
-	_ = inet
 	if o.Details > 0 || o.Cgroup {
 		f.Internals |= sockets.WantExtended
 	}
