@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -24,6 +25,8 @@ const (
 	inEthernet                   // Windows netstat -e (also with -s)
 	inSummary                    // summary
 	inSelect                     // the root's view selectors: -s -r -i -g
+	inWatch                      // watch
+	inKill                       // kill
 	// inHabit marks a flag the root command accepts with every view,
 	// because netstat users type it out of habit and netstat accepts it
 	// (-as, -sn, -rn): -a and -n, which change nothing where they do not
@@ -35,6 +38,9 @@ const (
 	inViews  = inStats | inRoutes | inIfaces | inGroups | inEthernet
 	inOutput = inList | inViews | inSummary // format, style, language, colour
 	inRepeat = inList | inViews             // -c and INTERVAL
+	// inChoose are the commands that choose sockets as the listing does
+	// (its selection flags and a filter expression) to act on them.
+	inChoose = inList | inWatch | inKill
 	// inRoot is the root command's scope: every view, not summary's own
 	// flags.
 	inRoot = inList | inViews | inSelect | inHabit
@@ -59,6 +65,10 @@ func viewScope(v view, windows bool) scope {
 		return inEthernet
 	case viewSummary:
 		return inSummary
+	case viewWatch:
+		return inWatch
+	case viewKill:
+		return inKill
 	}
 	return inList
 }
@@ -75,7 +85,7 @@ var flagDefs = []flagDef{
 	{"all", inList | inIfaces | inHabit, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.all, "all", "a", false, t("cli.flag.all"))
 	}},
-	{"numeric", inList | inRoutes | inGroups | inHabit, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"numeric", inList | inRoutes | inGroups | inHabit | inWatch, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.numeric, "numeric", "n", false, t("cli.flag.numeric"))
 	}},
 	{"show-pid", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
@@ -94,28 +104,28 @@ var flagDefs = []flagDef{
 		fs.BoolVarP(&lf.exe, "exe", "b", false, t("cli.flag.exe"))
 	}},
 	{"protocol", inList | inStats, nil}, // defined by addFlags: its form depends on the command
-	{"tcp", inList | inStats | inSummary, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"tcp", inList | inStats | inSummary | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.tcp, "tcp", "t", false, t("cli.flag.tcp"))
 	}},
-	{"udp", inList | inStats | inSummary, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"udp", inList | inStats | inSummary | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.udp, "udp", "u", false, t("cli.flag.udp"))
 	}},
-	{"raw", inList | inStats | inSummary, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"raw", inList | inStats | inSummary | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.raw, "raw", "w", false, t("cli.flag.raw"))
 	}},
-	{"unix", inList | inSummary, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"unix", inList | inSummary | inWatch, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.unix, "unix", "x", false, t("cli.flag.unix"))
 	}},
-	{"mptcp", inList | inSummary, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"mptcp", inList | inSummary | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVar(&lf.mptcp, "mptcp", false, t("cli.flag.mptcp"))
 	}},
-	{"listening", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"listening", inList | inWatch, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.listening, "listening", "l", false, t("cli.flag.listening"))
 	}},
-	{"ipv4", inList | inStats | inRoutes | inGroups | inSummary, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"ipv4", inList | inStats | inRoutes | inGroups | inSummary | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.v4, "ipv4", "4", false, t("cli.flag.ipv4"))
 	}},
-	{"ipv6", inList | inStats | inRoutes | inGroups | inSummary, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"ipv6", inList | inStats | inRoutes | inGroups | inSummary | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.v6, "ipv6", "6", false, t("cli.flag.ipv6"))
 	}},
 	{"address-family", inList | inRoutes | inGroups | inStats, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
@@ -137,22 +147,22 @@ var flagDefs = []flagDef{
 	{"query", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.query, "query", "q", false, t("cli.flag.query"))
 	}},
-	{"state", inList | inSummary, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"state", inList | inSummary | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringSliceVar(&lf.states, "state", nil, t("cli.flag.state"))
 	}},
-	{"port", inList | inSummary, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"port", inList | inSummary | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringSliceVar(&lf.ports, "port", nil, t("cli.flag.port"))
 	}},
-	{"pid", inList | inSummary, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"pid", inList | inSummary | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringSliceVar(&lf.pids, "pid", nil, t("cli.flag.pid"))
 	}},
-	{"program", inList | inSummary, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"program", inList | inSummary | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringSliceVar(&lf.programs, "program", nil, t("cli.flag.program"))
 	}},
 	{"iface", inIfaces | inGroups, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringSliceVar(&lf.iface, "iface", nil, t("cli.flag.iface"))
 	}},
-	{"filter-file", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"filter-file", inList | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVarP(&lf.filterFile, "filter-file", "F", "", t("cli.flag.filter-file"))
 	}},
 	{"sort", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
@@ -167,7 +177,7 @@ var flagDefs = []flagDef{
 	{"nonzero", inStats, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVar(&lf.nonzero, "nonzero", false, t("cli.flag.nonzero"))
 	}},
-	{"format", inOutput, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"format", inOutput | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.format, "format", "table", t("cli.flag.format"))
 	}},
 	{"json", inOutput, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
@@ -179,22 +189,22 @@ var flagDefs = []flagDef{
 	{"style", inList | inViews, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.style, "style", "", t("cli.flag.style"))
 	}},
-	{"color", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"color", inList | inWatch, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.color, "color", "auto", t("cli.flag.color"))
 	}},
-	{"lang", inOutput, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"lang", inOutput | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.lang, "lang", "", t("cli.flag.lang"))
 	}},
 	{"resolve", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVar(&lf.resolve, "resolve", false, t("cli.flag.resolve"))
 	}},
-	{"netns", inList | inSummary | inStats, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"netns", inList | inSummary | inStats | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.netns, "netns", "", t("cli.flag.netns"))
 	}},
-	{"all-netns", inList | inSummary | inStats, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"all-netns", inList | inSummary | inStats | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVar(&lf.allNetNS, "all-netns", false, t("cli.flag.all-netns"))
 	}},
-	{"source", inList | inSummary, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"source", inList | inSummary | inWatch, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.source, "source", "auto", t("cli.flag.source"))
 	}},
 	{"statistics", inSelect, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
@@ -208,6 +218,15 @@ var flagDefs = []flagDef{
 	}},
 	{"groups", inSelect, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.groups, "groups", "g", false, t("cli.flag.groups"))
+	}},
+	{"interval", inWatch, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.DurationVar(&lf.interval, "interval", time.Second, t("cli.flag.interval"))
+	}},
+	{"dry-run", inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.BoolVar(&lf.dryRun, "dry-run", false, t("cli.flag.dry-run"))
+	}},
+	{"yes", inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.BoolVarP(&lf.yes, "yes", "y", false, t("cli.flag.yes"))
 	}},
 	{"record", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.record, "record", "", t("cli.flag.record"))
@@ -268,7 +287,7 @@ var verbUsages = map[string]map[scope]string{
 	"udp":        {inStats: "cli.flag.udp.stats"},
 	"raw":        {inStats: "cli.flag.raw.stats"},
 	"numeric":    {inRoutes: "cli.flag.numeric.views", inGroups: "cli.flag.numeric.views"},
-	"format":     {inSummary: "cli.flag.format.summary"},
+	"format":     {inSummary: "cli.flag.format.summary", inWatch: "cli.flag.format.watch", inKill: "cli.flag.format.kill"},
 	"continuous": {inStats: "cli.flag.continuous.views", inRoutes: "cli.flag.continuous.views", inIfaces: "cli.flag.continuous.views", inGroups: "cli.flag.continuous.views"},
 }
 
@@ -292,7 +311,7 @@ func verbsOf(sc scope) string {
 	for _, v := range []struct {
 		sc   scope
 		name string
-	}{{inList, "list"}, {inStats, "stats"}, {inRoutes, "routes"}, {inIfaces | inEthernet, "interfaces"}, {inGroups, "groups"}, {inSummary, "summary"}} {
+	}{{inList, "list"}, {inStats, "stats"}, {inRoutes, "routes"}, {inIfaces | inEthernet, "interfaces"}, {inGroups, "groups"}, {inSummary, "summary"}, {inWatch, "watch"}, {inKill, "kill"}} {
 		if sc&v.sc != 0 {
 			names = append(names, v.name)
 		}
@@ -352,7 +371,7 @@ func checkApplies(fs *pflag.FlagSet, v view, windows bool, lang string) error {
 var viewNames = map[view]string{
 	viewList: "list", viewStats: "stats", viewRoutes: "routes",
 	viewIfaces: "interfaces", viewGroups: "groups", viewEthernet: "ethernet",
-	viewSummary: "summary",
+	viewSummary: "summary", viewWatch: "watch", viewKill: "kill",
 }
 
 // flagName is how a user would have written fl: "-o" or "--timers".

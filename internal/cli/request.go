@@ -33,6 +33,8 @@ type listFlags struct {
 	extended                              int // -e, -ee
 	resolve, json, rate, nonzero, timers  bool
 	info, memory                          bool // --info, --memory
+	dryRun, yes                           bool // kill's --dry-run, --yes
+	interval                              time.Duration
 	netns                                 string
 	allNetNS                              bool
 	noHeader, version                     bool
@@ -97,6 +99,9 @@ type listRequest struct {
 	// Summary is how summary shows its counts, but for Lang and the
 	// ephemeral port range, which the command sets.
 	Summary summary.Options
+	// Watch and Kill are the options of those commands.
+	Watch watchOptions
+	Kill  killOptions
 }
 
 // A FlagError is bad user input: it is printed as one line and the
@@ -220,6 +225,9 @@ func buildRequest(in requestInput) (*listRequest, error) {
 	} else if req.View == viewIfaces && f.extended > 0 && req.Render.Style == render.Windows {
 		req.View = viewEthernet
 	}
+	if req.View == viewWatch || req.View == viewKill {
+		return req, chooseRequest(in, req, proto, lang)
+	}
 	if len(req.filterWords) > 0 && req.View != viewList {
 		return nil, flagErrorf(lang, "cli.err.unexpected.view", req.filterWords[0], in.verb)
 	}
@@ -290,7 +298,7 @@ func parseArgs(in requestInput, req *listRequest, lang string) (proto string, sh
 		showProgram = true
 	}
 	args := in.args
-	if in.scope&inList != 0 {
+	if in.scope&inChoose != 0 {
 		// The listing's words: -p's protocols first, then a filter
 		// expression, then maybe an INTERVAL.
 		var words []string

@@ -77,6 +77,8 @@ const (
 	viewGroups        // -g, groups
 	viewEthernet      // -e in the Windows layout (Windows netstat -e)
 	viewSummary       // summary
+	viewWatch         // watch
+	viewKill          // kill
 )
 
 // pickView returns the view the flags ask for; the first of -s, -r, -i,

@@ -150,6 +150,20 @@ func NewRootCmd(f *Factory, runF func(*listRequest) error) *cobra.Command {
 			in:      inSummary,
 			view:    viewSummary,
 		}),
+		newVerb(f, runF, verbSpec{
+			use:     "watch [flags] [FILTER]",
+			short:   i18n.T(f.Lang, "cli.watch.short"),
+			example: "  sockscope watch\n  sockscope watch -t 'dport = :443'\n  sockscope watch --state close-wait --program nginx\n  sockscope watch --interval 2s --all-netns\n  sockscope watch --format ndjson > events.ndjson",
+			in:      inWatch,
+			view:    viewWatch,
+		}),
+		newVerb(f, runF, verbSpec{
+			use:     "kill [flags] FILTER",
+			short:   i18n.T(f.Lang, "cli.kill.short"),
+			example: "  sockscope kill 'dport = :8080'\n  sockscope kill --state close-wait --program myapp --dry-run\n  sockscope kill --yes 'dst 10.0.0.5'\n  sockscope kill --format json --yes --pid 1234",
+			in:      inKill,
+			view:    viewKill,
+		}),
 		newExplainCmd(f),
 		newDiagramCmd(f))
 	setupHelp(root, f)
@@ -255,6 +269,10 @@ func runList(cmd *cobra.Command, f *Factory, lf *listFlags, args []string, runF 
 	case viewList:
 	case viewSummary:
 		return summaryRun(cmd.Context(), f, req)
+	case viewWatch:
+		return watchRun(cmd.Context(), f, req)
+	case viewKill:
+		return killRun(cmd.Context(), f, req)
 	default:
 		return runView(cmd.Context(), f, req)
 	}
