@@ -1,0 +1,149 @@
+package procattr
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"slices"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sockscope/sockscope/internal/sockets"
+)
+
+// trackerRig holds sockets and files of this process and lists them as a
+// snapshot, for a Tracker to attribute call after call.
+type trackerRig struct {
+	t     *testing.T
+	tr    *Tracker
+	fds   map[int]uint64 // socket fd -> inode
+	prev  []uint64
+	calls int
+}
+
+func (r *trackerRig) open() int {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		r.t.Fatal(err)
+	}
+	r.fds[fd] = st.Ino
+	return fd
+}
+
+func (r *trackerRig) close(fd int) {
+	unix.Close(fd)
+	delete(r.fds, fd)
+}
+
+// check attributes the current sockets with the Tracker and with a full
+// walk, and fails if they differ.
+func (r *trackerRig) check(step string) {
+	r.t.Helper()
+	var socks []sockets.Socket
+	var cur []uint64
+	for _, ino := range r.fds {
+		socks = append(socks, sockets.Socket{Proto: sockets.UDP, State: sockets.Close, Inode: ino})
+		cur = append(cur, ino)
+	}
+	var gone []uint64
+	for _, ino := range r.prev {
+		if !slices.Contains(cur, ino) {
+			gone = append(gone, ino)
+		}
+	}
+	r.prev = cur
+	want := slices.Clone(socks)
+	if _, err := Attribute(context.Background(), want, Options{}); err != nil {
+		r.t.Fatal(err)
+	}
+	if _, err := r.tr.Attribute(context.Background(), socks, gone); err != nil {
+		r.t.Fatal(err)
+	}
+	r.calls++
+	for i := range socks {
+		got, exp := holderList(socks[i].Processes), holderList(want[i].Processes)
+		if !slices.Equal(got, exp) {
+			r.t.Errorf("%s: socket %d: tracker says %v, a full walk %v", step, socks[i].Inode, got, exp)
+		}
+	}
+}
+
+func holderList(ps []sockets.Process) []int32 {
+	var l []int32
+	for _, p := range ps {
+		l = append(l, p.Info.PID, p.FD)
+	}
+	return l
+}
+
+func TestTrackerFollowsChanges(t *testing.T) {
+	if !fdCountsHere(t) {
+		t.Skip("procfs does not report fd counts here (Linux 6.2+): the Tracker walks everything each time")
+	}
+	r := &trackerRig{t: t, tr: NewTracker(Options{Details: true}), fds: map[int]uint64{}}
+	defer r.tr.Close()
+	defer func() {
+		for fd := range r.fds {
+			unix.Close(fd)
+		}
+	}()
+	a := r.open()
+	r.open()
+	r.check("first call (a full walk)")
+	first := r.tr.state.lastFull
+
+	r.open()
+	r.open()
+	r.check("two more sockets: the count moved")
+
+	r.close(a)
+	r.open() // takes a's fd number: same count, a went away
+	r.check("an fd reused for another socket")
+
+	// A file's fd reused for a socket: the count stays and no socket
+	// went away; only the search for an unknown holder finds it.
+	f, err := os.Open("/dev/null")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.check("a file opened")
+	ffd := int(f.Fd())
+	f.Close()
+	if fd := r.open(); fd != ffd {
+		t.Logf("the socket got fd %d, not the file's %d", fd, ffd)
+	}
+	r.check("a file's fd reused for a socket")
+
+	// A child holding one of the sockets: a new process.
+	var shared int
+	for fd := range r.fds {
+		shared = fd
+		break
+	}
+	cmd := exec.Command("sleep", "30")
+	cmd.ExtraFiles = []*os.File{os.NewFile(uintptr(shared), "shared")}
+	if err := cmd.Start(); err != nil {
+		t.Skip("cannot start sleep:", err)
+	}
+	r.check("a child shares a socket")
+	cmd.Process.Kill()
+	cmd.Wait()
+	r.check("the child exited")
+	if r.tr.state.lastFull != first {
+		t.Error("the tracker walked everything again: the changes were not followed one by one")
+	}
+}
+
+func fdCountsHere(t *testing.T) bool {
+	fd, err := unix.Open("/proc", unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		t.Skip(err)
+	}
+	defer unix.Close(fd)
+	return fdCounts(fd)
+}

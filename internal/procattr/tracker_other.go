@@ -1,0 +1,18 @@
+//go:build !linux
+
+package procattr
+
+import (
+	"context"
+
+	"github.com/sockscope/sockscope/internal/sockets"
+)
+
+// trackerState is empty where each call is a full Attribute.
+type trackerState struct{}
+
+func (t *Tracker) attribute(ctx context.Context, socks []sockets.Socket, _ []uint64) (Result, error) {
+	return attribute(ctx, socks, t.opts)
+}
+
+func (t *Tracker) close() error { return nil }
