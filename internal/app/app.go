@@ -80,6 +80,7 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 		Source:     newSource,
 		Views:      viewSources(),
 		Attribute:  attribute,
+		Track:      track,
 		Getenv:     os.Getenv,
 		Processes:  processes,
 		NetNSOf:    netnsOf,
@@ -175,6 +176,22 @@ func attribute(ctx context.Context, details bool, listed <-chan struct{}) (func(
 		return collect.Attribution{Unattributed: res.Unattributed, Unreadable: res.Unreadable}
 	}, err
 }
+
+// track returns the collect.Tracker of the real system: a
+// procattr.Tracker, for the polls of watch and of a repeated listing.
+func track(details bool) collect.Tracker {
+	return tracker{procattr.NewTracker(procattr.Options{Details: details})}
+}
+
+// tracker adapts a procattr.Tracker to collect.Tracker.
+type tracker struct{ t *procattr.Tracker }
+
+func (t tracker) Attribute(ctx context.Context, socks []sockets.Socket, gone []uint64) (collect.Attribution, error) {
+	res, err := t.t.Attribute(ctx, socks, gone)
+	return collect.Attribution{Unattributed: res.Unattributed, Unreadable: res.Unreadable}, err
+}
+
+func (t tracker) Close() error { return t.t.Close() }
 
 func oneLine(err error) string {
 	return strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")

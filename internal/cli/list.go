@@ -44,6 +44,7 @@ func listRun(ctx context.Context, f *Factory, req *listRequest) error {
 	var poll func(ctx context.Context) (collect.Snapshot, error)
 	if req.Interval > 0 {
 		p := collect.NewPoller(c, q)
+		defer p.Close()
 		poll = func(ctx context.Context) (collect.Snapshot, error) {
 			snap, _, err := p.Poll(ctx)
 			return snap, err
@@ -127,7 +128,7 @@ func listPacked(ctx context.Context, f *Factory, c *collect.Collector, q *collec
 // collector returns the collector of the listing commands: src, and the
 // factory's attribution.
 func (f *Factory) collector(src sockets.Source) *collect.Collector {
-	return &collect.Collector{Source: src, Attribute: f.Attribute}
+	return &collect.Collector{Source: src, Attribute: f.Attribute, Track: f.Track}
 }
 
 // query is what req asks the collector for: the kernel's filter, the

@@ -48,6 +48,9 @@ type Factory struct {
 	Source func(sockets.SourceOptions) (sockets.Source, error)
 	// Attribute fills the processes of sockets; nil disables attribution.
 	Attribute collect.AttributeFunc
+	// Track returns what attributes the snapshots of a poll (watch, a
+	// repeated listing) one after another; nil: Attribute each time.
+	Track func(details bool) collect.Tracker
 	// Views are the data sources of -s, -r, -i, -g and -e.
 	Views ViewSources
 	// Processes lists the running processes, for shell completion; nil

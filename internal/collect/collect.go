@@ -32,6 +32,15 @@ type Attribution struct {
 	Unreadable int
 }
 
+// A Tracker attributes the sockets of snapshot after snapshot, reading
+// again only what changed since the previous call (procattr.Tracker).
+// gone are the inodes of the sockets the previous call was given and this
+// one is not. Errors are as an AttributeFunc's.
+type Tracker interface {
+	Attribute(ctx context.Context, socks []sockets.Socket, gone []uint64) (Attribution, error)
+	Close() error
+}
+
 // A Query says what to collect and how much to find out about it.
 type Query struct {
 	// Kernel is what the source filters, in the kernel where it can.
@@ -80,6 +89,10 @@ type Collector struct {
 	// never for a long-running consumer: a process that pauses its
 	// collector while others allocate grows without bound.
 	PauseGC bool
+	// Track, if not nil, returns a Tracker for a Poller to attribute
+	// with, loading processes' details if asked; a Poller without one
+	// attributes every snapshot afresh with Attribute.
+	Track func(details bool) Tracker
 }
 
 // scanned is the outcome of an AttributeFunc.

@@ -2,7 +2,9 @@ package collect
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"time"
 
 	"github.com/sockscope/sockscope/internal/sockets"
 )
@@ -54,6 +56,12 @@ type Poller struct {
 	prevKeys, curKeys []keyed // sorted by key
 	changes           []Change
 	polled            bool
+
+	// tracker attributes when the collector has one; inodes are the
+	// sorted inodes it was last given, gone those it no longer is.
+	tracker       Tracker
+	inodes, spare []uint64
+	gone          []uint64
 }
 
 // keyed is a socket's key and its index in its snapshot.
@@ -75,7 +83,7 @@ func NewPoller(c *Collector, q Query) *Poller {
 // reuses their memory. On an error the previous snapshot stays the one the
 // next Poll compares with.
 func (p *Poller) Poll(ctx context.Context) (Snapshot, []Change, error) {
-	snap, err := p.c.Collect(ctx, &p.q, p.cur)
+	snap, err := p.collect(ctx)
 	if err != nil {
 		return snap, nil, err
 	}
@@ -99,6 +107,78 @@ func (p *Poller) Poll(ctx context.Context) (Snapshot, []Change, error) {
 	p.prevKeys, p.curKeys = p.curKeys, p.prevKeys
 	p.polled = true
 	return snap, p.changes, nil
+}
+
+// SetQuery makes the next polls collect under q. What changed is still
+// told against the last snapshot: a query that only asks for more about
+// each socket (its internals) reports no change by itself.
+func (p *Poller) SetQuery(q Query) {
+	if p.tracker != nil && q.Details != p.q.Details {
+		p.tracker.Close()
+		p.tracker = nil
+	}
+	p.q = q
+}
+
+// Close releases what the poller holds open.
+func (p *Poller) Close() error {
+	if p.tracker != nil {
+		err := p.tracker.Close()
+		p.tracker = nil
+		return err
+	}
+	return nil
+}
+
+// collect takes one snapshot into p.cur's memory. With a Tracker, the
+// sockets are listed without owners and then attributed by the Tracker,
+// which reads again only what changed since the previous poll.
+func (p *Poller) collect(ctx context.Context) (Snapshot, error) {
+	if !p.q.Owners || p.c.Track == nil {
+		return p.c.Collect(ctx, &p.q, p.cur)
+	}
+	if p.tracker == nil {
+		p.tracker = p.c.Track(p.q.Details)
+	}
+	q := p.q
+	q.Owners, q.AfterOwners = false, nil
+	snap, err := p.c.Collect(ctx, &q, p.cur)
+	if err != nil {
+		return snap, err
+	}
+	socks := snap.Sockets
+	p.spare = p.spare[:0]
+	for i := range socks {
+		if socks[i].Inode != 0 {
+			p.spare = append(p.spare, socks[i].Inode)
+		}
+	}
+	slices.Sort(p.spare)
+	p.gone = p.gone[:0]
+	for i, j := 0, 0; i < len(p.inodes); {
+		switch {
+		case j == len(p.spare) || p.inodes[i] < p.spare[j]:
+			p.gone = append(p.gone, p.inodes[i])
+			i++
+		case p.inodes[i] > p.spare[j]:
+			j++
+		default:
+			i++
+			j++
+		}
+	}
+	p.inodes, p.spare = p.spare, p.inodes
+	a, aerr := p.tracker.Attribute(ctx, socks, p.gone)
+	if aerr != nil && !errors.Is(aerr, sockets.ErrUnsupported) {
+		snap.Warnings.Attribution = aerr
+	}
+	snap.Warnings.Unattributed, snap.Warnings.Unreadable = a.Unattributed, a.Unreadable
+	if p.q.AfterOwners != nil {
+		socks = keep(socks, p.q.AfterOwners)
+	}
+	snap.Sockets = socks
+	snap.Duration = time.Since(snap.Time)
+	return snap, nil
 }
 
 // merge walks the sorted keys of the previous and the current snapshot

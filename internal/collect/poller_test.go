@@ -118,3 +118,60 @@ func BenchmarkPoller100k(b *testing.B) {
 		}
 	}
 }
+
+// fakeTracker gives each socket one holder, PID = its inode, and records
+// what it was told went away.
+type fakeTracker struct {
+	gone   [][]uint64
+	closed bool
+}
+
+func (f *fakeTracker) Attribute(_ context.Context, socks []sockets.Socket, gone []uint64) (Attribution, error) {
+	f.gone = append(f.gone, slices.Clone(gone))
+	for i := range socks {
+		socks[i].Processes = []sockets.Process{{Info: &sockets.ProcessInfo{PID: int32(socks[i].Inode)}}}
+	}
+	return Attribution{Unattributed: 1}, nil
+}
+
+func (f *fakeTracker) Close() error { f.closed = true; return nil }
+
+// TestPollerTracker checks that a poller with a Tracker lists without
+// owners, tells the tracker which inodes went away, and filters on owners
+// after it.
+func TestPollerTracker(t *testing.T) {
+	src := &source{socks: []sockets.Socket{tcp(1, sockets.Established, 1), tcp(2, sockets.Established, 2)}}
+	ft := &fakeTracker{}
+	c := &Collector{Source: src, Track: func(bool) Tracker { return ft }}
+	p := NewPoller(c, Query{Kernel: sockets.All, Owners: true,
+		AfterOwners: func(s *sockets.Socket) bool { return s.Processes[0].Info.PID != 3 }})
+	ctx := context.Background()
+	for i, socks := range [][]sockets.Socket{
+		nil,
+		{tcp(2, sockets.Established, 2), tcp(3, sockets.Established, 3)},
+		{tcp(3, sockets.Established, 3)},
+	} {
+		if socks != nil {
+			src.socks = socks
+		}
+		snap, _, err := p.Poll(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if snap.Warnings.Unattributed != 1 {
+			t.Errorf("round %d: the tracker's count was lost", i+1)
+		}
+		for _, s := range snap.Sockets {
+			if s.Inode == 3 {
+				t.Errorf("round %d: socket 3 passed the filter on owners", i+1)
+			}
+		}
+	}
+	if got := fmt.Sprint(ft.gone); got != "[[] [1] [2]]" {
+		t.Errorf("gone inodes by round: %s, want [[] [1] [2]]", got)
+	}
+	p.Close()
+	if !ft.closed {
+		t.Error("Close did not close the tracker")
+	}
+}
