@@ -28,7 +28,7 @@ type trackerState struct {
 	rootfd   int // 0: not open yet
 	counts   bool
 	procs    map[int32]*tproc
-	holders  map[uint64][]fdHolder          // by inode
+	holders  map[uint64][]fdHolder        // by inode
 	built    map[uint64][]sockets.Process // holders as Processes, built on demand
 	unowned  map[uint64]struct{}          // found in no readable process by the last search
 	lastFull time.Time
