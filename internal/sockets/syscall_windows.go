@@ -16,6 +16,11 @@ package sockets
 // https://learn.microsoft.com/en-us/windows/win32/api/iphlpapi/nf-iphlpapi-getownermodulefromtcpentry
 // (Wine 8 may not export them: callers check the proc's Find first.)
 
+// SetTcpEntry with a MIB_TCPROW whose dwState is MIB_TCP_STATE_DELETE_TCB
+// resets that IPv4 connection:
+// https://learn.microsoft.com/en-us/windows/win32/api/iphlpapi/nf-iphlpapi-settcpentry
+
+//sys	setTcpEntry(row *mibTCPRow) (errcode error) = iphlpapi.SetTcpEntry
 //sys	getOwnerModuleFromTcpEntry(row *byte, class uint32, buf *byte, size *uint32) (errcode error) = iphlpapi.GetOwnerModuleFromTcpEntry
 //sys	getOwnerModuleFromTcp6Entry(row *byte, class uint32, buf *byte, size *uint32) (errcode error) = iphlpapi.GetOwnerModuleFromTcp6Entry
 //sys	getOwnerModuleFromUdpEntry(row *byte, class uint32, buf *byte, size *uint32) (errcode error) = iphlpapi.GetOwnerModuleFromUdpEntry

@@ -46,6 +46,7 @@ var (
 	procGetOwnerModuleFromTcpEntry  = modiphlpapi.NewProc("GetOwnerModuleFromTcpEntry")
 	procGetOwnerModuleFromUdp6Entry = modiphlpapi.NewProc("GetOwnerModuleFromUdp6Entry")
 	procGetOwnerModuleFromUdpEntry  = modiphlpapi.NewProc("GetOwnerModuleFromUdpEntry")
+	procSetTcpEntry                 = modiphlpapi.NewProc("SetTcpEntry")
 )
 
 func getExtendedTcpTable(table *byte, size *uint32, order bool, af uint32, class uint32, reserved uint32) (errcode error) {
@@ -98,6 +99,14 @@ func getOwnerModuleFromUdp6Entry(row *byte, class uint32, buf *byte, size *uint3
 
 func getOwnerModuleFromUdpEntry(row *byte, class uint32, buf *byte, size *uint32) (errcode error) {
 	r0, _, _ := syscall.SyscallN(procGetOwnerModuleFromUdpEntry.Addr(), uintptr(unsafe.Pointer(row)), uintptr(class), uintptr(unsafe.Pointer(buf)), uintptr(unsafe.Pointer(size)))
+	if uint32(r0) != 0 {
+		errcode = syscall.Errno(uint32(r0))
+	}
+	return
+}
+
+func setTcpEntry(row *mibTCPRow) (errcode error) {
+	r0, _, _ := syscall.SyscallN(procSetTcpEntry.Addr(), uintptr(unsafe.Pointer(row)))
 	if uint32(r0) != 0 {
 		errcode = syscall.Errno(uint32(r0))
 	}
