@@ -87,7 +87,7 @@ func watchRequest(in requestInput, req *listRequest, lang string) error {
 			color = false
 		}
 	}
-	req.Watch = watchOptions{Interval: f.interval, Color: color, Expr: joinWords(req.filterWords)}
+	req.Watch = watchOptions{Interval: f.interval, Color: color, Expr: req.exprText}
 	req.Numeric = f.numeric
 	return nil
 }
@@ -106,21 +106,4 @@ func killRequest(in requestInput, req *listRequest, lang string) error {
 	}
 	req.Kill = killOptions{DryRun: f.dryRun, Yes: f.yes}
 	return nil
-}
-
-// joinWords joins the words of a filter expression as the user typed
-// them, one space apart.
-func joinWords(words []string) string {
-	n := 0
-	for _, w := range words {
-		n += len(w) + 1
-	}
-	b := make([]byte, 0, n)
-	for i, w := range words {
-		if i > 0 {
-			b = append(b, ' ')
-		}
-		b = append(b, w...)
-	}
-	return string(b)
 }

@@ -73,6 +73,12 @@ type listRequest struct {
 	// flags (ss's language, docs/filters.md); plan is what it compiles to.
 	filterWords []string
 	plan        *filter.Plan
+	// baseFilter is what the flags chose before the expression narrowed
+	// it; filterOpts the lookups the expression was parsed with (watch
+	// parses its filter line with them too).
+	baseFilter sockets.Filter
+	filterOpts *filter.Options
+	exprText   string // the expression's words, one space apart
 
 	// Timers asks for the kernel's timer of each socket (net-tools' -o,
 	// --timers); NoHeader leaves out the table's headings (-H); Sort is

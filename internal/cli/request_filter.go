@@ -72,6 +72,7 @@ func startsFilter(word string) bool {
 // flags, then -F's file) into req: the kernel's part joins req.Filter, the
 // rest runs after the dump and after attribution (collect.Query).
 func listExpression(in requestInput, req *listRequest, lang string) error {
+	req.baseFilter = req.Filter
 	words := req.filterWords
 	if file := in.flags.filterFile; file != "" {
 		text, err := filter.ReadFilterPath(file, in.stdin)
@@ -80,13 +81,15 @@ func listExpression(in requestInput, req *listRequest, lang string) error {
 		}
 		words = append(words, text)
 	}
-	if len(words) == 0 {
-		return nil
-	}
 	var opts filter.Options
 	if in.filterOpts != nil {
 		opts = *in.filterOpts
 	}
+	req.filterOpts = &opts
+	if len(words) == 0 {
+		return nil
+	}
+	req.exprText = strings.Join(words, " ")
 	if in.ephemeral != nil {
 		if r := in.ephemeral(); r.Known() {
 			opts.PortLo, opts.PortHi = int(r.Low), int(r.High)
@@ -100,7 +103,15 @@ func listExpression(in requestInput, req *listRequest, lang string) error {
 	if err != nil {
 		return filterError(lang, err)
 	}
+	req.applyPlan(plan)
+	return nil
+}
+
+// applyPlan makes the filter expression compiled to plan select what req
+// lists, on top of req.baseFilter, what the flags chose.
+func (req *listRequest) applyPlan(plan *filter.Plan) {
 	req.plan = plan
+	req.Filter = req.baseFilter
 	if !plan.StatesGiven && req.Filter.States == 0 {
 		// -a with an expression means ss's -a, which never lists TCP
 		// sockets bound and not listening (the filter's state clauses
@@ -117,7 +128,6 @@ func listExpression(in requestInput, req *listRequest, lang string) error {
 		req.Filter.Protos &^= sockets.ProtoSet(0).With(sockets.Unix)
 	}
 	req.Render.Protos = req.Filter.Protos
-	return nil
 }
 
 // filterError is the usage error of a malformed expression: one line

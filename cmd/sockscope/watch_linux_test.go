@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/sockscope/sockscope/internal/netns"
+	"github.com/sockscope/sockscope/internal/testutil"
+)
+
+// watchEvent is what the test reads of an NDJSON event.
+type watchEvent struct {
+	Event   string `json:"event"`
+	Initial bool   `json:"initial"`
+	Seq     int    `json:"seq"`
+	From    string `json:"from"`
+	Socket  struct {
+		State string `json:"state"`
+		Local struct {
+			Port int `json:"port"`
+		} `json:"local"`
+		Remote struct {
+			Port int `json:"port"`
+		} `json:"remote"`
+		Processes []struct {
+			PID int `json:"pid"`
+		} `json:"processes"`
+	} `json:"socket"`
+}
+
+// key describes an event for comparison: kind, ports, state (from>to).
+func (e watchEvent) key() string {
+	k := fmt.Sprintf("%s %d>%d %s", e.Event, e.Socket.Local.Port, e.Socket.Remote.Port, e.Socket.State)
+	if e.From != "" {
+		k = fmt.Sprintf("%s %d>%d %s>%s", e.Event, e.Socket.Local.Port, e.Socket.Remote.Port, e.From, e.Socket.State)
+	}
+	return k
+}
+
+// TestIntegrationWatchEvents opens and closes connections at known times
+// in a namespace of its own while watch --format ndjson runs there, and
+// reads exactly their events: the listener as an initial open, each new
+// connection's two sockets as opens held by this process, a half-close as
+// two state changes, and a reset as two closes.
+func TestIntegrationWatchEvents(t *testing.T) {
+	testutil.RequireRoot(t)
+	bin := sockscopeBinary(t)
+	ns := testutil.NewNetNS(t)
+	ln, err := listenIn(ns.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	cmd := ns.Command(bin, "watch", "--format", "ndjson", "--interval", "200ms", "-t",
+		"sport = :"+strconv.Itoa(port)+" or dport = :"+strconv.Itoa(port))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	events := make(chan watchEvent, 100)
+	go func() {
+		defer close(events)
+		sc := bufio.NewScanner(out)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			var e watchEvent
+			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+				t.Errorf("not an event: %v\n%s", err, sc.Bytes())
+				continue
+			}
+			events <- e
+		}
+	}()
+	me := os.Getpid()
+	// expect reads events until it has want (in any order), then for
+	// half a second more, and fails on any other.
+	expect := func(step string, want ...string) {
+		t.Helper()
+		var got []string
+		deadline := time.After(10 * time.Second)
+		quiet := time.After(time.Hour)
+		for {
+			select {
+			case e, ok := <-events:
+				if !ok {
+					t.Fatalf("%s: watch ended; events so far %q", step, got)
+				}
+				got = append(got, e.key())
+				if e.Event == "open" && (len(e.Socket.Processes) != 1 || e.Socket.Processes[0].PID != me) {
+					t.Errorf("%s: %s held by %v, want this process (%d)", step, e.key(), e.Socket.Processes, me)
+				}
+				if e.Initial != (step == "start") {
+					t.Errorf("%s: %s has initial=%v", step, e.key(), e.Initial)
+				}
+				if len(got) == len(want) {
+					quiet = time.After(500 * time.Millisecond)
+				}
+				continue
+			case <-deadline:
+			case <-quiet:
+			}
+			break
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%s: events\n%q\nwant\n%q", step, got, want)
+		}
+	}
+	expect("start", fmt.Sprintf("open %d>0 LISTEN", port))
+
+	var client, server *net.TCPConn
+	err = netns.DoPath(ns.Path, func() error {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			return err
+		}
+		client = c.(*net.TCPConn)
+		s, err := ln.Accept()
+		server, _ = s.(*net.TCPConn)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cport := client.LocalAddr().(*net.TCPAddr).Port
+	expect("connect",
+		fmt.Sprintf("open %d>%d ESTABLISHED", cport, port),
+		fmt.Sprintf("open %d>%d ESTABLISHED", port, cport))
+
+	client.CloseWrite()
+	expect("half-close",
+		fmt.Sprintf("state %d>%d ESTABLISHED>FIN_WAIT2", cport, port),
+		fmt.Sprintf("state %d>%d ESTABLISHED>CLOSE_WAIT", port, cport))
+
+	// A reset takes both sockets out of the tables at once.
+	client.SetLinger(0)
+	client.Close()
+	server.Close()
+	expect("reset",
+		fmt.Sprintf("close %d>%d FIN_WAIT2", cport, port),
+		fmt.Sprintf("close %d>%d CLOSE_WAIT", port, cport))
+}
