@@ -231,6 +231,7 @@ var en = map[string]string{
 	"tui.detail.deleted":      "deleted",
 	"tui.detail.container":    "container",
 	"tui.kill.ask":            "Close %d connection(s)?",
+	"tui.kill.title":          "Close connections",
 	"tui.kill.yes":            "Close",
 	"tui.kill.running":        "closing %d connection(s)...",
 	"tui.kill.closed":         "closed",

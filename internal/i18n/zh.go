@@ -231,6 +231,7 @@ var zh = map[string]string{
 	"tui.detail.deleted":      "已删除",
 	"tui.detail.container":    "容器",
 	"tui.kill.ask":            "关闭 %d 个连接？",
+	"tui.kill.title":          "关闭连接",
 	"tui.kill.yes":            "关闭",
 	"tui.kill.running":        "正在关闭 %d 个连接……",
 	"tui.kill.closed":         "已关闭",

@@ -23,8 +23,3 @@
 // The package has no OS files: everything OS-specific comes through
 // Options.
 package tui
-
-import (
-	_ "github.com/gdamore/tcell/v2"
-	_ "github.com/rivo/tview"
-)

@@ -1,0 +1,233 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
+
+	"github.com/sockscope/sockscope/internal/collect"
+	"github.com/sockscope/sockscope/internal/render"
+	"github.com/sockscope/sockscope/internal/sockets"
+)
+
+// Options configure Run. Funcs may be nil where noted.
+type Options struct {
+	// Poll takes the next snapshot and what changed since the previous
+	// one, as collect.Poller.Poll does: the first call reports every
+	// socket New, and the snapshot and changes are valid only until Poll
+	// is called again (the view copies what it keeps). info asks for
+	// tcp_info (Socket.Internals): it is true while a column needing it
+	// (rtt) is shown. Poll is called from one goroutine, never
+	// concurrently.
+	Poll func(ctx context.Context, info bool) (collect.Snapshot, []collect.Change, error)
+	// Interval is the initial refresh interval (default 1s).
+	Interval time.Duration
+	// Filter is the initial text of the filter line: the command line's
+	// FILTER, which Poll already applies; the filter line filters what
+	// Poll returns, on top of it.
+	Filter string
+	// Compile compiles a filter-language expression to a predicate over
+	// attributed sockets; its error is one line naming the bad token. Nil:
+	// the filter line is unavailable.
+	Compile func(expr string) (func(*sockets.Socket) bool, error)
+	// Kill closes the given sockets, returning one error per socket (nil:
+	// closed). Nil: closing is unavailable, and the view says so.
+	Kill func(ctx context.Context, socks []sockets.Socket) []error
+	// Inspect re-reads one socket with its internals (tcp_info) for the
+	// detail pane. Nil, or an error: the pane shows what the snapshot has.
+	Inspect func(ctx context.Context, s *sockets.Socket) (*sockets.Socket, error)
+	// Namer returns a namer for the sockets given (name resolution, the
+	// n key); nil: resolution is unavailable.
+	Namer func(ctx context.Context, socks []sockets.Socket) render.Namer
+	// Lang is the language: "" English, "zh-CN" Chinese.
+	Lang string
+	// OS is the runtime.GOOS of the machine watched (explain's texts).
+	OS string
+	// Color false (NO_COLOR, TERM=dumb, a monochrome terminal) shows a
+	// marker column (+ new, ~ changed, - closed, * marked) instead of
+	// colours.
+	Color bool
+	// Screen is the screen to draw on; nil: the real terminal. Tests
+	// pass a tcell SimulationScreen.
+	Screen tcell.Screen
+	// UserName names a uid (nil: numbers).
+	UserName func(uid uint32) string
+}
+
+// ErrNoPoll is returned by Run when Options.Poll is nil.
+var ErrNoPoll = errors.New("tui: no Poll function")
+
+// Interval bounds: + and - step through these.
+var intervals = []time.Duration{
+	250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second,
+	3 * time.Second, 5 * time.Second, 10 * time.Second, 30 * time.Second, time.Minute,
+}
+
+// Run shows the view until the user quits (q, Ctrl-C) or ctx ends, then
+// restores the terminal. It returns the error of a Poll that failed
+// before anything was shown, or of the terminal; later Poll errors are
+// shown in the status line and the view goes on.
+func Run(ctx context.Context, opts Options) error {
+	if opts.Poll == nil {
+		return ErrNoPoll
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	app := tview.NewApplication()
+	if opts.Screen != nil {
+		app.SetScreen(opts.Screen)
+	}
+	app.EnableMouse(true)
+	v := newView(ctx, opts, appFocus{app})
+	v.quit = func() { cancel(); app.Stop() }
+	v.async = func(work func() func()) {
+		go func() {
+			done := work()
+			app.QueueUpdateDraw(func() {
+				if done != nil {
+					done()
+				}
+			})
+		}()
+	}
+	app.SetRoot(v.root, true).SetFocus(v.table)
+	app.SetInputCapture(func(ev *tcell.EventKey) *tcell.EventKey {
+		v.handleKey(ev)
+		return nil
+	})
+	app.SetBeforeDrawFunc(func(screen tcell.Screen) bool {
+		v.width, v.height = screen.Size()
+		v.layout()
+		return false
+	})
+	go func() {
+		<-ctx.Done()
+		app.Stop()
+	}()
+	go v.loop(ctx, func(f func()) bool {
+		done := make(chan struct{})
+		app.QueueUpdateDraw(func() { f(); close(done) })
+		select {
+		case <-done:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	})
+	return app.Run()
+}
+
+// appFocus gives the view the application's focus.
+type appFocus struct{ app *tview.Application }
+
+func (a appFocus) SetFocus(p tview.Primitive) { a.app.SetFocus(p) }
+func (a appFocus) GetFocus() tview.Primitive  { return a.app.GetFocus() }
+
+// focuser is who holds the keyboard focus: the application, or a test.
+type focuser interface {
+	SetFocus(p tview.Primitive)
+	GetFocus() tview.Primitive
+}
+
+// loop polls, hands each snapshot to the UI goroutine through onUI
+// (which returns false once the view is gone) and waits the interval or
+// a wake-up. It waits while paused.
+func (v *view) loop(ctx context.Context, onUI func(func()) bool) {
+	for {
+		snap, changes, namer, err := v.poll(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if !onUI(func() { v.applyPoll(snap, changes, err, namer) }) {
+			return
+		}
+		if !v.waitNext(ctx) {
+			return
+		}
+	}
+}
+
+// waitNext waits for the next refresh: the interval, or a wake-up; while
+// paused, only a wake-up. It returns false when ctx ends.
+func (v *view) waitNext(ctx context.Context) bool {
+	t := time.NewTimer(time.Duration(v.interval.Load()))
+	defer t.Stop()
+	tc := t.C
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-tc:
+			tc = nil
+		case <-v.wake:
+		}
+		if !v.paused.Load() {
+			return true
+		}
+	}
+}
+
+// poll takes one snapshot, with names when resolution is on. It runs off
+// the UI goroutine.
+func (v *view) poll(ctx context.Context) (collect.Snapshot, []collect.Change, render.Namer, error) {
+	snap, changes, err := v.opts.Poll(ctx, v.wantInfo.Load())
+	var namer render.Namer
+	if err == nil && v.names.Load() && v.opts.Namer != nil {
+		namer = v.opts.Namer(ctx, snap.Sockets)
+	}
+	return snap, changes, namer, err
+}
+
+// step polls once and applies the result at once: the tests' refresh.
+func (v *view) step(ctx context.Context) {
+	snap, changes, namer, err := v.poll(ctx)
+	v.applyPoll(snap, changes, err, namer)
+}
+
+// applyPoll takes a poll's result into the model; on the UI goroutine.
+func (v *view) applyPoll(snap collect.Snapshot, changes []collect.Change, err error, namer render.Namer) {
+	if err != nil {
+		v.setStatus(v.text("tui.status.pollerr", err.Error()), true)
+		return
+	}
+	if v.names.Load() {
+		v.namer = namer
+	} else {
+		v.namer = nil
+	}
+	v.m.apply(snap, changes)
+	v.warn(snap.Warnings)
+	v.refreshView()
+}
+
+// warn shows what the snapshot could not see, once per distinct text.
+func (v *view) warn(w collect.Warnings) {
+	switch {
+	case len(w.Partial) > 0:
+		v.setStatus(v.text("tui.status.partial", w.Partial[0].Error()), true)
+	case w.Unattributed > 0 && v.status == "":
+		v.setStatus(v.text("tui.status.unattributed", w.Unattributed), false)
+	}
+}
+
+// wakeLoop makes the refresh loop poll now (interval change, unpause,
+// a column needing tcp_info, names turned on).
+func (v *view) wakeLoop() {
+	select {
+	case v.wake <- struct{}{}:
+	default:
+	}
+}
+
+// viewState is what the refresh loop reads from other goroutines.
+type viewState struct {
+	interval atomic.Int64 // time.Duration
+	paused   atomic.Bool
+	wantInfo atomic.Bool
+	names    atomic.Bool
+	wake     chan struct{}
+}

@@ -1,0 +1,242 @@
+package tui
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/gdamore/tcell/v2"
+
+	"github.com/sockscope/sockscope/internal/collect"
+	"github.com/sockscope/sockscope/internal/sockets"
+)
+
+// churn moves h's machine on: a new connection (7), a state change (3 to
+// CLOSE_WAIT) and a closed one (4, curl's).
+func churn(h *harness) {
+	socks := without(h.src.socks, 4)
+	for i := range socks {
+		if socks[i].Cookie == 3 {
+			socks[i].State = sockets.CloseWait
+		}
+	}
+	h.src.socks = append(socks, tcp(7, "10.0.0.5:80", "10.0.0.8:52000", sockets.Established, socks[0].Processes[0].Info))
+}
+
+var sizes = []struct {
+	name string
+	w, h int
+}{{"80x24", 80, 24}, {"200x50", 200, 50}}
+
+func TestScreenColours(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(sz.name, func(t *testing.T) {
+			h := newHarness(t, sz.w, sz.h, Options{Color: true}, base()...)
+			h.step()
+			golden(t, "initial_"+sz.name, h.screen())
+			churn(h)
+			h.step()
+			golden(t, "colours_"+sz.name, h.screen())
+			h.step() // the closed row leaves, the colours go
+			golden(t, "colours_after_"+sz.name, h.screen())
+		})
+	}
+}
+
+func TestScreenMarkers(t *testing.T) {
+	h := newHarness(t, 80, 24, Options{Color: false}, base()...)
+	h.step()
+	churn(h)
+	h.step()
+	h.key(tcell.KeyDown)
+	h.typ("m") // one marked for closing
+	golden(t, "markers_80x24", h.screen())
+}
+
+func TestScreenSort(t *testing.T) {
+	h := newHarness(t, 80, 24, Options{Color: true}, base()...)
+	h.step()
+	h.typ("oooo") // proto, local, remote, state
+	golden(t, "sort_state_80x24", h.screen())
+	h.typ("O")
+	golden(t, "sort_state_desc_80x24", h.screen())
+}
+
+func TestScreenFilterError(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(sz.name, func(t *testing.T) {
+			h := newHarness(t, sz.w, sz.h, Options{Color: true, Compile: compileFilter}, base()...)
+			h.step()
+			h.typ("/sport = :80")
+			h.key(tcell.KeyEnter)
+			h.typ("/")
+			golden(t, "filter_input_"+sz.name, h.screen())
+			h.typ(" and (")
+			h.key(tcell.KeyEnter)
+			golden(t, "filter_error_"+sz.name, h.screen())
+			if h.v.filterText != "sport = :80" {
+				t.Errorf("filter after an invalid one = %q, want the old one kept", h.v.filterText)
+			}
+		})
+	}
+}
+
+// detailSocket has every holder detail and tcp_info.
+func detailHarness(t *testing.T, w, ht int) *harness {
+	p := proc(812, "nginx")
+	p.ExeDeleted = true
+	p.Cgroup = "/system.slice/nginx.service"
+	p.Unit = "nginx.service"
+	p.Container = "3f2a9c1b7d4e"
+	p.Cmdline = []string{"nginx: worker process"}
+	socks := base()
+	socks[1].Processes = []sockets.Process{{Info: p, FD: 7}, {Info: proc(813, "nginx"), FD: 7}}
+	inspect := func(_ context.Context, s *sockets.Socket) (*sockets.Socket, error) {
+		c := *s
+		c.Internals = &sockets.Internals{Has: sockets.HasTCPInfo | sockets.HasCongestion, Congestion: "cubic"}
+		c.Internals.TCP = sockets.TCPInfo{Len: sockets.TCPInfoLenTotalRetrans, State: uint8(sockets.Established), RTT: 1500, RTTVar: 250, RTO: 204000, SndMSS: 1448, RcvMSS: 536, SndCwnd: 10, AdvMSS: 1448}
+		return &c, nil
+	}
+	h := newHarness(t, w, ht, Options{Color: true, Inspect: inspect, OS: "linux"}, socks...)
+	h.step()
+	return h
+}
+
+func TestScreenDetail(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(sz.name, func(t *testing.T) {
+			h := detailHarness(t, sz.w, sz.h)
+			h.key(tcell.KeyDown) // past curl and nginx's listener
+			h.key(tcell.KeyDown)
+			h.key(tcell.KeyEnter)
+			golden(t, "detail_"+sz.name, h.screen())
+		})
+	}
+}
+
+func TestScreenProcs(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(sz.name, func(t *testing.T) {
+			h := newHarness(t, sz.w, sz.h, Options{Color: true}, base()...)
+			h.step()
+			h.key(tcell.KeyTab)
+			golden(t, "procs_"+sz.name, h.screen())
+		})
+	}
+}
+
+func TestScreenKill(t *testing.T) {
+	var got []sockets.Socket
+	kill := func(_ context.Context, socks []sockets.Socket) []error {
+		got = append(got, socks...)
+		return []error{nil, syscall.EPERM}
+	}
+	h := newHarness(t, 80, 24, Options{Color: true, Kill: kill}, base()...)
+	h.step()
+	h.typ("M") // nothing marked: M is harmless
+	for range 2 {
+		h.key(tcell.KeyDown) // from curl, past nginx's listener, to its connections
+	}
+	h.typ("mm")
+	h.typ("k")
+	golden(t, "kill_ask_80x24", h.screen())
+	h.key(tcell.KeyLeft) // from Cancel to Close
+	h.key(tcell.KeyEnter)
+	if len(got) != 2 || got[0].Cookie != 2 || got[1].Cookie != 3 {
+		t.Fatalf("Kill got %d sockets, want cookies 2 and 3", len(got))
+	}
+	golden(t, "kill_result_80x24", h.screen())
+	h.key(tcell.KeyEnter)
+	if h.v.dialog != "" {
+		t.Errorf("dialog %q still open after OK", h.v.dialog)
+	}
+}
+
+func TestScreenKillCancel(t *testing.T) {
+	called := false
+	kill := func(context.Context, []sockets.Socket) []error { called = true; return nil }
+	h := newHarness(t, 80, 24, Options{Color: true, Kill: kill}, base()...)
+	h.step()
+	h.typ("k")
+	h.key(tcell.KeyEnter) // Cancel has the focus
+	if called {
+		t.Error("Enter on the confirmation closed the connection: Cancel must be the default")
+	}
+}
+
+func TestScreenSave(t *testing.T) {
+	dir := t.TempDir()
+	h := newHarness(t, 80, 24, Options{Color: true, Compile: compileFilter}, base()...)
+	h.step()
+	h.typ("/state established")
+	h.key(tcell.KeyEnter)
+	h.typ("w")
+	golden(t, "save_80x24", h.screen())
+	name := filepath.Join(dir, "view.json")
+	h.key(tcell.KeyCtrlU) // clear the proposed name
+	h.typ(name)
+	h.key(tcell.KeyTab) // format: JSON
+	h.key(tcell.KeyTab) // Save
+	h.key(tcell.KeyEnter)
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatalf("%v (status: %q)", err, h.v.status)
+	}
+	var doc struct {
+		Schema  int `json:"schema"`
+		Sockets []struct {
+			State string `json:"state"`
+		} `json:"sockets"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("saved JSON: %v\n%s", err, data)
+	}
+	if doc.Schema != 1 || len(doc.Sockets) != 3 {
+		t.Errorf("saved schema %d with %d sockets, want schema 1 and the 3 established shown", doc.Schema, len(doc.Sockets))
+	}
+	// A second save to the same name is refused, not an overwrite.
+	h.v.save(name, false)
+	if !h.v.statusErr || !strings.Contains(h.v.status, "exists") {
+		t.Errorf("saving over a file: status %q, want an error", h.v.status)
+	}
+}
+
+func TestScreenHelp(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(sz.name, func(t *testing.T) {
+			h := newHarness(t, sz.w, sz.h, Options{Color: true}, base()...)
+			h.step()
+			h.typ("?")
+			golden(t, "help_"+sz.name, h.screen())
+			h.typ("x")
+			if h.v.dialog != "" {
+				t.Error("a key did not close the help")
+			}
+		})
+	}
+}
+
+func TestScreenChinese(t *testing.T) {
+	h := newHarness(t, 80, 24, Options{Color: true, Lang: "zh-CN"}, base()...)
+	h.step()
+	churn(h)
+	h.step()
+	golden(t, "zh_80x24", h.screen())
+}
+
+func TestScreenPollError(t *testing.T) {
+	h := newHarness(t, 80, 24, Options{Color: true}, base()...)
+	h.step()
+	h.v.applyPoll(collect.Snapshot{}, nil, errors.New("netlink: permission denied"), nil)
+	if !h.v.statusErr || !strings.Contains(h.v.status, "permission denied") {
+		t.Errorf("status %q after a failed poll", h.v.status)
+	}
+	if len(h.v.m.order) != len(base()) {
+		t.Errorf("a failed poll dropped the rows: %d shown", len(h.v.m.order))
+	}
+}
