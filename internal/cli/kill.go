@@ -1,11 +1,386 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"golang.org/x/term"
+
+	"github.com/sockscope/sockscope/internal/i18n"
+	"github.com/sockscope/sockscope/internal/netns"
+	"github.com/sockscope/sockscope/internal/render"
+	"github.com/sockscope/sockscope/internal/sockets"
 )
 
-// killRun closes the sockets req chooses.
+// newDestroyer opens the closer of sockets in the calling thread's
+// network namespace; tests replace it.
+var newDestroyer = sockets.NewDestroyer
+
+// stdinIsTerminal reports whether in is a terminal kill can ask on;
+// tests replace it.
+var stdinIsTerminal = func(in io.Reader) bool {
+	f, ok := in.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// killResult is what became of one socket kill tried to close: err is nil
+// once it is closed.
+type killResult struct {
+	sock *sockets.Socket
+	err  error
+}
+
+// killRun closes the sockets req chooses: it lists them, asks at a
+// terminal unless --yes (and refuses, as bad input, where it cannot ask),
+// closes each in its own network namespace and reports every socket
+// closed and every one not closed with the reason. It lists and closes
+// nothing else with --dry-run. Sockets not closed make its error (exit
+// status 1); nothing matching is no error.
 func killRun(ctx context.Context, f *Factory, req *listRequest) error {
-	return errors.New("kill: not yet")
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	lang := req.Render.Lang
+	src, nsl, err := f.listSource(req, sockets.SourceOptions{Kind: req.Source, Record: req.Record, Modules: req.Owners && req.Details})
+	if err != nil {
+		return err
+	}
+	c := f.collector(src)
+	c.PauseGC = true
+	q := req.query()
+	snap, err := c.Collect(ctx, &q, nil)
+	if err == nil {
+		err = oneNamespaceFailed(req, snap.Warnings)
+	}
+	if err != nil {
+		return err
+	}
+	warn(f, snap.Warnings, lang)
+	socks := snap.Sockets
+	req.Sort.Sort(socks)
+	out := bufio.NewWriter(f.stdout(req.Render.Format))
+	defer out.Flush()
+	json := req.Render.Format == render.JSON
+
+	switch {
+	case len(socks) == 0:
+		f.note(i18n.T(lang, "kill.none"))
+		if json {
+			writeKillJSON(out, req.Kill.DryRun, nil)
+		}
+		return nil
+	case req.Kill.DryRun:
+		if json {
+			writeKillJSON(out, true, sockResults(socks))
+		} else {
+			writeKillTable(out, lang, sockResults(socks), false)
+			f.note(i18n.T(lang, "kill.dryrun", killCount(lang, len(socks))))
+		}
+		return nil
+	case !req.Kill.Yes:
+		if !stdinIsTerminal(f.IO.In) {
+			return flagErrorf(lang, "kill.err.notty", killCount(lang, len(socks)))
+		}
+		if !confirmKill(f, lang, socks) {
+			f.note(i18n.T(lang, "kill.declined"))
+			return nil
+		}
+	}
+
+	results := closeSockets(ctx, f, req, nsl, socks)
+	failed := 0
+	for _, r := range results {
+		if r.err != nil {
+			failed++
+		}
+	}
+	if json {
+		writeKillJSON(out, false, results)
+	} else {
+		writeKillTable(out, lang, results, true)
+	}
+	if err := out.Flush(); err != nil {
+		return err
+	}
+	if failed > 0 {
+		return errors.New(i18n.T(lang, "kill.err.failed", failed, len(results)))
+	}
+	return nil
+}
+
+// sockResults wraps socks as results not yet tried, for the listings
+// before closing.
+func sockResults(socks []sockets.Socket) []killResult {
+	rs := make([]killResult, len(socks))
+	for i := range socks {
+		rs[i].sock = &socks[i]
+	}
+	return rs
+}
+
+// confirmKill lists socks on stderr, asks whether to close them and
+// reads the answer from stdin: y or yes (是 in Chinese) closes.
+func confirmKill(f *Factory, lang string, socks []sockets.Socket) bool {
+	w := bufio.NewWriter(f.IO.ErrOut)
+	writeKillTable(w, lang, sockResults(socks), false)
+	fmt.Fprint(w, i18n.T(lang, "kill.prompt", killCount(lang, len(socks))))
+	w.Flush()
+	line, err := bufio.NewReader(f.IO.In).ReadString('\n')
+	if err != nil && line == "" {
+		fmt.Fprintln(f.IO.ErrOut)
+		return false
+	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes", "是", "是的", "好":
+		return true
+	}
+	return false
+}
+
+// killCount is "N connection(s)" in lang.
+func killCount(lang string, n int) string {
+	if n == 1 {
+		return i18n.T(lang, "kill.n.one")
+	}
+	return i18n.T(lang, "kill.n.many", n)
+}
+
+// closeSockets closes socks, each in the network namespace it lives in
+// when --netns or --all-netns chose namespaces (entering it), else in
+// this thread's, and returns what became of each, in the order of socks.
+func closeSockets(ctx context.Context, f *Factory, req *listRequest, nsl *nsListing, socks []sockets.Socket) []killResult {
+	results := sockResults(socks)
+	if (req.NetNS == "" && !req.AllNetNS) || nsl == nil {
+		destroyAll(ctx, results)
+		return results
+	}
+	byNS := map[uint64][]int{}
+	var order []uint64
+	for i := range socks {
+		ino := socks[i].NetNS
+		if _, ok := byNS[ino]; !ok {
+			order = append(order, ino)
+		}
+		byNS[ino] = append(byNS[ino], i)
+	}
+	for _, ino := range order {
+		idx := byNS[ino]
+		group := make([]killResult, len(idx))
+		for j, i := range idx {
+			group[j] = results[i]
+		}
+		var ns *netns.NetNS
+		for k := range nsl.nss {
+			if nsl.nss[k].Inode == ino {
+				ns = &nsl.nss[k]
+			}
+		}
+		var err error
+		if ns == nil {
+			err = errors.New(i18n.T(req.Render.Lang, "kill.err.nons", ino))
+		} else {
+			err = netns.Do(ns, func() error {
+				destroyAll(ctx, group)
+				return nil
+			})
+		}
+		for j, i := range idx {
+			if err != nil {
+				group[j].err = err
+			}
+			results[i] = group[j]
+		}
+	}
+	return results
+}
+
+// destroyAll closes the sockets of rs in the calling thread's network
+// namespace, recording each one's error. Once ctx ends, the rest fail
+// with its error.
+func destroyAll(ctx context.Context, rs []killResult) {
+	d, err := newDestroyer()
+	if err != nil {
+		for i := range rs {
+			rs[i].err = err
+		}
+		return
+	}
+	defer d.Close()
+	for i := range rs {
+		if err := ctx.Err(); err != nil {
+			rs[i].err = err
+			continue
+		}
+		rs[i].err = d.Destroy(ctx, rs[i].sock)
+	}
+}
+
+// writeKillTable writes rs as a table: protocol, endpoints, state and
+// holders, and with results the outcome of each (closed, or not closed
+// and why).
+func writeKillTable(w io.Writer, lang string, rs []killResult, results bool) {
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	head := []string{"kill.col.proto", "kill.col.local", "kill.col.remote", "kill.col.state", "kill.col.program"}
+	if results {
+		head = append(head, "kill.col.result")
+	}
+	for i, k := range head {
+		if i > 0 {
+			tw.Write([]byte{'\t'})
+		}
+		tw.Write([]byte(i18n.T(lang, k)))
+	}
+	tw.Write([]byte{'\n'})
+	for _, r := range rs {
+		s := r.sock
+		proto := s.Proto.String()
+		if s.Family == sockets.Inet6 {
+			proto += "6"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s", proto, killEndpoint(s, s.Local, s.Path), killEndpoint(s, s.Remote, s.PeerPath), s.StateName(), killHolders(s))
+		if results {
+			if r.err == nil {
+				fmt.Fprintf(tw, "\t%s", i18n.T(lang, "kill.closed"))
+			} else {
+				fmt.Fprintf(tw, "\t%s", i18n.T(lang, "kill.notclosed", killReason(lang, r.err)))
+			}
+		}
+		tw.Write([]byte{'\n'})
+	}
+	tw.Flush()
+}
+
+// killEndpoint is an endpoint as the table shows it: ADDR:PORT, "*" for
+// the port 0 of an unconnected remote, a unix socket's path.
+func killEndpoint(s *sockets.Socket, ap netip.AddrPort, path string) string {
+	if s.Family == sockets.Local {
+		if path == "" {
+			return "*"
+		}
+		t, _ := render.SafeText(path)
+		return t
+	}
+	if ap.Port() == 0 {
+		str := ap.String()
+		return str[:strings.LastIndexByte(str, ':')] + ":*"
+	}
+	return ap.String()
+}
+
+// killHolders is the table's PID/Program: every holder as PID/name,
+// comma-separated, "-" for none.
+func killHolders(s *sockets.Socket) string {
+	var b []byte
+	for _, p := range s.Processes {
+		if p.Info == nil {
+			continue
+		}
+		if len(b) > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(p.Info.PID), 10)
+		name, _ := render.SafeText(p.Info.Name)
+		b = append(append(b, '/'), name...)
+	}
+	if len(b) == 0 {
+		return "-"
+	}
+	return string(b)
+}
+
+// killReason says in lang why a socket was not closed: the reason of a
+// *sockets.DestroyError in the user's terms, else the error's text.
+func killReason(lang string, err error) string {
+	var de *sockets.DestroyError
+	if !errors.As(err, &de) {
+		return err.Error()
+	}
+	kind := de.Proto.String()
+	if de.Family == sockets.Inet6 && de.Proto != sockets.Unix {
+		kind += "6"
+	}
+	key := "kill.reason." + de.Reason.String()
+	switch {
+	case de.Reason == sockets.DestroyProtocol && de.Op == "SetTcpEntry":
+		key += ".windows"
+	case de.Reason == sockets.DestroyProtocol && de.Proto == sockets.Unix:
+		key += ".unix"
+	case de.Reason == sockets.DestroyProtocol && de.Proto == sockets.Raw:
+		key += ".raw"
+	case de.Reason == sockets.DestroyPermission && de.Op == "SetTcpEntry":
+		key += ".windows"
+	}
+	msg := i18n.T(lang, key)
+	if strings.Contains(msg, "%s") {
+		msg = fmt.Sprintf(msg, kind)
+	}
+	if de.Err != nil {
+		msg += " (" + de.Op + ": " + de.Err.Error() + ")"
+	}
+	return msg
+}
+
+// writeKillJSON writes the report of kill as one JSON object (schema 1,
+// docs/kill.md): {"schema":1,"closed":[...],"failed":[{"socket":...,
+// "reason":"...","error":"..."}]}, or with dryRun
+// {"schema":1,"dry_run":true,"would_close":[...]}.
+func writeKillJSON(w io.Writer, dryRun bool, rs []killResult) {
+	b := []byte(`{"schema":1`)
+	if dryRun {
+		b = append(b, `,"dry_run":true,"would_close":[`...)
+		for i, r := range rs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = render.AppendSocketJSON(b, r.sock)
+		}
+		b = append(b, "]}\n"...)
+		w.Write(b)
+		return
+	}
+	b = append(b, `,"closed":[`...)
+	n := 0
+	for _, r := range rs {
+		if r.err != nil {
+			continue
+		}
+		if n > 0 {
+			b = append(b, ',')
+		}
+		n++
+		b = render.AppendSocketJSON(b, r.sock)
+	}
+	b = append(b, `],"failed":[`...)
+	n = 0
+	for _, r := range rs {
+		if r.err == nil {
+			continue
+		}
+		if n > 0 {
+			b = append(b, ',')
+		}
+		n++
+		b = append(b, `{"socket":`...)
+		b = render.AppendSocketJSON(b, r.sock)
+		reason := "error"
+		var de *sockets.DestroyError
+		if errors.As(r.err, &de) {
+			reason = de.Reason.String()
+		}
+		b = append(b, `,"reason":`...)
+		b = render.AppendJSONString(b, reason)
+		b = append(b, `,"error":`...)
+		b = render.AppendJSONString(b, r.err.Error())
+		b = append(b, '}')
+	}
+	b = append(b, "]}\n"...)
+	w.Write(b)
 }

@@ -1,0 +1,68 @@
+package i18n
+
+// kill: its listing, prompt, results and the reasons a socket was not
+// closed (sockets.DestroyReason, by name).
+func init() {
+	merge(en, map[string]string{
+		"kill.col.proto":   "Proto",
+		"kill.col.local":   "Local Address",
+		"kill.col.remote":  "Foreign Address",
+		"kill.col.state":   "State",
+		"kill.col.program": "PID/Program",
+		"kill.col.result":  "Result",
+		"kill.n.one":       "1 socket",
+		"kill.n.many":      "%d sockets",
+		"kill.none":        "sockscope: kill: no socket matches the filter; nothing closed",
+		"kill.dryrun":      "sockscope: kill: --dry-run: %s would be closed; nothing was closed",
+		"kill.prompt":      "Close %s? [y/N] ",
+		"kill.declined":    "sockscope: kill: nothing closed",
+		"kill.closed":      "closed",
+		"kill.notclosed":   "not closed: %s",
+		"kill.err.notty":   "kill would close %s but stdin is not a terminal to ask on: add --yes to close them, or --dry-run to list them",
+		"kill.err.failed":  "kill: %d of %d sockets were not closed (the table says why)",
+		"kill.err.nons":    "its network namespace net:[%d] is gone",
+
+		"kill.reason.refused":            "the system refused to close the %s socket",
+		"kill.reason.gone":               "the socket is gone already",
+		"kill.reason.no-kernel-support":  "this kernel cannot close sockets: it was built without CONFIG_INET_DIAG_DESTROY",
+		"kill.reason.protocol":           "the kernel cannot close %s sockets",
+		"kill.reason.protocol.unix":      "unix sockets cannot be closed from outside their process (the kernel has no SOCK_DESTROY for them)",
+		"kill.reason.protocol.raw":       "the kernel cannot close raw sockets (it has no raw socket diagnostics, CONFIG_INET_RAW_DIAG), or the socket is gone",
+		"kill.reason.protocol.windows":   "Windows can close only IPv4 TCP connections (SetTcpEntry), not %s sockets",
+		"kill.reason.permission":         "closing a socket needs CAP_NET_ADMIN in its network namespace (run as root)",
+		"kill.reason.permission.windows": "closing a connection needs Administrator rights (run from an elevated prompt)",
+		"kill.reason.wine":               "Wine refused to close the connection (its SetTcpEntry does not implement it)",
+		"kill.reason.mptcp-listener":     "the kernel does not close a listening socket of MPTCP (Go programs listen with MPTCP by default): stop the program, or close its connections",
+	})
+	merge(zh, map[string]string{
+		"kill.col.proto":   "协议",
+		"kill.col.local":   "本地地址",
+		"kill.col.remote":  "外部地址",
+		"kill.col.state":   "状态",
+		"kill.col.program": "PID/程序",
+		"kill.col.result":  "结果",
+		"kill.n.one":       "1 个套接字",
+		"kill.n.many":      "%d 个套接字",
+		"kill.none":        "sockscope: kill: 没有套接字符合过滤条件；未关闭任何连接",
+		"kill.dryrun":      "sockscope: kill: --dry-run：将关闭 %s；实际未关闭任何连接",
+		"kill.prompt":      "关闭 %s？[y/N] ",
+		"kill.declined":    "sockscope: kill: 未关闭任何连接",
+		"kill.closed":      "已关闭",
+		"kill.notclosed":   "未关闭：%s",
+		"kill.err.notty":   "kill 将关闭 %s，但标准输入不是可以询问的终端：加 --yes 直接关闭，或用 --dry-run 只列出",
+		"kill.err.failed":  "kill: %d 个套接字未能关闭（共 %d 个，原因见表格）",
+		"kill.err.nons":    "它所在的网络命名空间 net:[%d] 已不存在",
+
+		"kill.reason.refused":            "系统拒绝关闭该 %s 套接字",
+		"kill.reason.gone":               "该套接字已经不存在",
+		"kill.reason.no-kernel-support":  "此内核无法关闭套接字：编译时未启用 CONFIG_INET_DIAG_DESTROY",
+		"kill.reason.protocol":           "内核无法关闭 %s 套接字",
+		"kill.reason.protocol.unix":      "unix 套接字无法从其进程外部关闭（内核不支持对其使用 SOCK_DESTROY）",
+		"kill.reason.protocol.raw":       "内核无法关闭原始套接字（未启用原始套接字诊断 CONFIG_INET_RAW_DIAG），或该套接字已不存在",
+		"kill.reason.protocol.windows":   "Windows 只能关闭 IPv4 TCP 连接（SetTcpEntry），不能关闭 %s 套接字",
+		"kill.reason.permission":         "关闭套接字需要其网络命名空间中的 CAP_NET_ADMIN 权限（请以 root 运行）",
+		"kill.reason.permission.windows": "关闭连接需要管理员权限（请在提升权限的命令提示符中运行）",
+		"kill.reason.wine":               "Wine 拒绝关闭该连接（Wine 的 SetTcpEntry 未实现此功能）",
+		"kill.reason.mptcp-listener":     "内核不会关闭 MPTCP 的监听套接字（Go 程序默认以 MPTCP 监听）：请停止该程序，或关闭它的连接",
+	})
+}
