@@ -54,7 +54,7 @@ type procSort struct {
 type procModel struct {
 	rows []procRow
 	sort procSort
-	sel  int32 // the selected PID
+	sel  int32 // the selected PID; -1 before the user chose one
 }
 
 // build aggregates the model's shown, still open sockets by process.
@@ -138,11 +138,14 @@ func (p *procModel) sortRows() {
 		default:
 			c = cmp.Compare(a.counts[col], b.counts[col])
 		}
-		if c == 0 {
-			c = cmp.Compare(a.pid, b.pid)
-		}
 		if desc {
 			c = -c
+		}
+		if c == 0 {
+			c = cmp.Compare(a.pid, b.pid)
+			if desc && col == pcolPID {
+				c = -c
+			}
 		}
 		return c
 	})

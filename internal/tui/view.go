@@ -84,7 +84,7 @@ func newView(ctx context.Context, opts Options, f focuser) *view {
 	setTheme()
 	v.cols = columns(opts.Color, v.tog)
 	v.table = newSocketTable(v)
-	v.pm = &procModel{sort: procSort{col: pcolTotal, desc: true}}
+	v.pm = &procModel{sort: procSort{col: pcolTotal, desc: true}, sel: -1}
 	v.procs = newProcTable(v)
 	v.detail = tview.NewTextView().SetDynamicColors(false).SetWrap(true).SetScrollable(true)
 	v.detail.SetBorder(true)
