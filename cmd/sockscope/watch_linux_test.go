@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -153,4 +154,100 @@ func TestIntegrationWatchEvents(t *testing.T) {
 	expect("reset",
 		fmt.Sprintf("close %d>%d FIN_WAIT2", cport, port),
 		fmt.Sprintf("close %d>%d CLOSE_WAIT", port, cport))
+}
+
+// connectIn connects to ln from inside the namespace at path and accepts
+// the connection.
+func connectIn(t *testing.T, path string, ln net.Listener) (client, server *net.TCPConn) {
+	t.Helper()
+	err := netns.DoPath(path, func() error {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			return err
+		}
+		client = c.(*net.TCPConn)
+		s, err := ln.Accept()
+		server, _ = s.(*net.TCPConn)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client, server
+}
+
+// TestIntegrationWatchScreen runs the full-screen view in a real terminal
+// (tmux) on a namespace of the test's own: a new connection's row turns
+// up in green with this process's PID, turns red once it is closed and
+// then disappears; a filter typed in the filter line narrows the table,
+// and a malformed one is refused in the status line, keeping the last.
+func TestIntegrationWatchScreen(t *testing.T) {
+	testutil.RequireRoot(t)
+	bin := sockscopeBinary(t)
+	ns := testutil.NewNetNS(t)
+	ln, err := listenIn(ns.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	s := newTmux(t, 200, 50, "ip netns exec "+ns.Name+" "+bin+" watch -t --interval 300ms; echo exit status $?; sleep 600")
+	me := strconv.Itoa(os.Getpid())
+	listener := func(screen string) string {
+		for _, l := range strings.Split(plain(screen), "\n") {
+			if strings.Contains(l, "127.0.0.1:"+port+" ") && strings.Contains(l, "LISTEN") {
+				return l
+			}
+		}
+		return ""
+	}
+	s.waitFor("the listener with this process's PID", 10*time.Second, func(screen string) bool {
+		return strings.Contains(listener(screen), " "+me+" ")
+	})
+
+	client, server := connectIn(t, ns.Path, ln)
+	cport := client.LocalAddr().String() + " "
+	s.waitFor("the new connection, green, with this process's PID", 5*time.Second, func(screen string) bool {
+		l := line(screen, cport)
+		return hasColour(colourAt(l, cport), colourGreen) && strings.Contains(plain(l), " "+me+" ")
+	})
+	client.SetLinger(0)
+	client.Close()
+	server.Close()
+	s.waitFor("the closed connection in red", 5*time.Second, func(screen string) bool {
+		return hasColour(colourAt(line(screen, cport), cport), colourRed)
+	})
+	s.waitFor("the closed connection gone", 5*time.Second, func(screen string) bool {
+		return line(screen, cport) == ""
+	})
+
+	client, server = connectIn(t, ns.Path, ln)
+	defer client.Close()
+	defer server.Close()
+	cport = client.LocalAddr().String() + " "
+	s.waitFor("the second connection", 5*time.Second, func(screen string) bool { return line(screen, cport) != "" })
+	s.keys("/")
+	s.keys("C-u")
+	s.keys("-l", "dport = :"+port)
+	s.keys("Enter")
+	s.waitFor("the filter: no listener, the client", 5*time.Second, func(screen string) bool {
+		return listener(screen) == "" && line(screen, cport) != ""
+	})
+	s.keys("/")
+	s.keys("C-u")
+	s.keys("-l", "dport = = 1")
+	s.keys("Enter")
+	screen := s.waitFor("the malformed filter's error", 5*time.Second, func(screen string) bool {
+		return strings.Contains(plain(screen), "(position 8)") // at the second '='
+
+	})
+	time.Sleep(700 * time.Millisecond)
+	screen = s.capture()
+	if listener(screen) != "" || line(screen, cport) == "" {
+		t.Errorf("the malformed filter did not keep the last one:\n%s", plain(screen))
+	}
+	s.keys("q")
+	s.waitFor("the terminal restored after q, exit status 0", 5*time.Second, func(screen string) bool {
+		return strings.Contains(plain(screen), "exit status 0") && !strings.Contains(plain(screen), "ESTABLISHED")
+	})
 }
