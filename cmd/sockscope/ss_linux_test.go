@@ -274,7 +274,6 @@ func TestIntegrationSSRefusals(t *testing.T) {
 		code int
 		says string
 	}{
-		{[]string{"-K"}, 1, "-K"},
 		{[]string{"-tE"}, 1, "-E"},
 		{[]string{"-N", "sockscope-no-such-namespace"}, 1, "Cannot open network namespace"},
 		{[]string{"-Z"}, 1, "SELinux"},

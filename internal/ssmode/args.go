@@ -175,6 +175,7 @@ type Options struct {
 	OneLine          bool // -O
 	Help             bool // -h: the usage on stdout
 	Version          bool // -V
+	Kill             bool // -K: close the inet sockets chosen, list those closed (kill.go)
 
 	// Unsupported names the options given that sockscope cannot honour
 	// yet, in the order given ("-K", "-E", ...).
@@ -493,7 +494,7 @@ func (p *parser) option(opt, val string) error {
 	case "--cgroup":
 		o.Cgroup = true
 	case "K":
-		o.unsupported("-K")
+		o.Kill = true
 	case "H":
 		o.NoHeader = true
 	case "O":

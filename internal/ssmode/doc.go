@@ -11,7 +11,8 @@
 // measured until then, emulated so that large listings match too. Run
 // ties them to a snapshot taken through internal/collect.
 //
-// What sockscope cannot show (SELinux contexts, socket tables it has no
-// data source for, killing sockets) is refused in one line; see
-// docs/ss.md.
+// -K closes the inet sockets chosen as ss does (SOCK_DESTROY through
+// sockets.Destroyer) and lists those it closed. What sockscope cannot
+// show (SELinux contexts, socket tables it has no data source for) is
+// refused in one line; see docs/ss.md.
 package ssmode

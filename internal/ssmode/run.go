@@ -55,6 +55,9 @@ type Env struct {
 	// Resolve names addresses for -r (reverse DNS); nil leaves them
 	// numeric.
 	Resolve func(ctx context.Context, addrs []netip.Addr) map[netip.Addr]string
+	// NewDestroyer opens the closer of sockets -K uses, in the calling
+	// thread's network namespace; nil is sockets.NewDestroyer.
+	NewDestroyer func() (sockets.Destroyer, error)
 }
 
 // Run runs ss's command line args (without the program name) and
@@ -171,7 +174,7 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		all    iter.Seq[*sockets.Socket]
 		packed sockets.Packed
 	)
-	if !q.Owners && q.AfterOwners == nil && q.Kernel.Internals == 0 && o.Format == "" {
+	if !q.Owners && q.AfterOwners == nil && q.Kernel.Internals == 0 && o.Format == "" && !o.Kill {
 		snap, err = c.Stream(ctx, &q, &packed)
 		all = packed.All()
 	} else {
@@ -190,8 +193,16 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	}
 	socks := ssOrdered(all, q.Kernel.Protos)
 	nm := env.Names
+	if env.RawDiag != nil {
+		nm.RawDiag = env.RawDiag()
+	}
 	if q.Kernel.Internals&sockets.WantExtended == 0 {
 		nm.v6only = v6OnlyCookies(ctx, src, q.Kernel, wildcard.Load())
+	}
+	if o.Kill {
+		// After the second look at IPv6 wildcard sockets, which
+		// finds only sockets still open.
+		socks = killSockets(ctx, env, socks, nm.RawDiag)
 	}
 	if o.Format == "json" {
 		var list []sockets.Socket
@@ -204,9 +215,6 @@ func Run(ctx context.Context, env *Env, args []string) int {
 			return exitError
 		}
 		return code
-	}
-	if env.RawDiag != nil {
-		nm.RawDiag = env.RawDiag()
 	}
 	if o.listsNetlink() {
 		nl, err := readNetlink(procfs.Default().Net())
