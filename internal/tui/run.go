@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -68,9 +69,10 @@ var intervals = []time.Duration{
 }
 
 // Run shows the view until the user quits (q, Ctrl-C) or ctx ends, then
-// restores the terminal. It returns the error of a Poll that failed
-// before anything was shown, or of the terminal; later Poll errors are
-// shown in the status line and the view goes on.
+// restores the terminal. It returns the error of the first Poll, when it
+// fails (there is nothing to show), or of the terminal; later Poll errors
+// are shown in the status line and the view goes on. Every goroutine Run
+// started has ended when it returns.
 func Run(ctx context.Context, opts Options) error {
 	if opts.Poll == nil {
 		return ErrNoPoll
@@ -83,20 +85,27 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	app.EnableMouse(true)
 	v := newView(ctx, opts, appFocus{app})
+	// Every goroutine the view starts is waited for before Run returns,
+	// so that the caller may close what Poll, Kill and Inspect use.
+	var wg sync.WaitGroup
+	q := &uiQueue{app: app}
 	v.quit = func() { cancel(); app.Stop() }
 	v.async = func(work func() func()) {
+		wg.Add(1)
 		go func() {
-			done := work()
-			app.QueueUpdateDraw(func() {
-				if done != nil {
-					done()
-				}
-			})
+			defer wg.Done()
+			if done := work(); done != nil {
+				q.post(done)
+			}
 		}()
 	}
 	app.SetRoot(v.root, true).SetFocus(v.table)
 	app.SetInputCapture(func(ev *tcell.EventKey) *tcell.EventKey {
-		v.handleKey(ev)
+		if ev.Key() == uiWakeKey {
+			q.run()
+		} else {
+			v.handleKey(ev)
+		}
 		return nil
 	})
 	app.SetBeforeDrawFunc(func(screen tcell.Screen) bool {
@@ -104,21 +113,71 @@ func Run(ctx context.Context, opts Options) error {
 		v.layout()
 		return false
 	})
+	wg.Add(2)
 	go func() {
+		defer wg.Done()
 		<-ctx.Done()
-		app.Stop()
+		// Stopped from the UI goroutine: tview's Run clears its screen
+		// unlocked when it ends, so Stop must not race with that.
+		q.post(v.quit)
 	}()
-	go v.loop(ctx, func(f func()) bool {
-		done := make(chan struct{})
-		app.QueueUpdateDraw(func() { f(); close(done) })
-		select {
-		case <-done:
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	})
-	return app.Run()
+	go func() {
+		defer wg.Done()
+		v.loop(ctx, func(f func()) bool {
+			done := make(chan struct{})
+			q.post(func() { f(); close(done) })
+			select {
+			case <-done:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		})
+	}()
+	err := app.Run()
+	cancel()
+	wg.Wait()
+	if err == nil {
+		err = v.firstErr
+	}
+	return err
+}
+
+// uiWakeKey is the key of the event that tells the UI goroutine to run
+// what uiQueue holds; no terminal sends it.
+const uiWakeKey = tcell.KeyF64
+
+// uiQueue hands functions to the UI goroutine without ever blocking:
+// tview's QueueUpdate waits until its function has run, which is forever
+// once the application has stopped. A posted function runs on the UI
+// goroutine, which then redraws; after Run it never runs.
+type uiQueue struct {
+	app *tview.Application
+	mu  sync.Mutex
+	fs  []func()
+}
+
+// post queues f; the first function of a batch wakes the UI goroutine
+// (tview's event queue, buffered, takes the wake-up without blocking).
+func (q *uiQueue) post(f func()) {
+	q.mu.Lock()
+	q.fs = append(q.fs, f)
+	first := len(q.fs) == 1
+	q.mu.Unlock()
+	if first {
+		q.app.QueueEvent(tcell.NewEventKey(uiWakeKey, 0, tcell.ModNone))
+	}
+}
+
+// run runs what was posted; on the UI goroutine.
+func (q *uiQueue) run() {
+	q.mu.Lock()
+	fs := q.fs
+	q.fs = nil
+	q.mu.Unlock()
+	for _, f := range fs {
+		f()
+	}
 }
 
 // appFocus gives the view the application's focus.
@@ -137,9 +196,15 @@ type focuser interface {
 // (which returns false once the view is gone) and waits the interval or
 // a wake-up. It waits while paused.
 func (v *view) loop(ctx context.Context, onUI func(func()) bool) {
-	for {
+	for first := true; ; first = false {
 		snap, changes, namer, err := v.poll(ctx)
 		if ctx.Err() != nil {
+			return
+		}
+		if first && err != nil {
+			// Nothing to show: the caller reports it.
+			v.firstErr = err
+			onUI(v.quit)
 			return
 		}
 		if !onUI(func() { v.applyPoll(snap, changes, err, namer) }) {
@@ -230,4 +295,5 @@ type viewState struct {
 	wantInfo atomic.Bool
 	names    atomic.Bool
 	wake     chan struct{}
+	firstErr error // the first Poll's, which ends Run
 }
