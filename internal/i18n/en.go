@@ -219,6 +219,7 @@ var en = map[string]string{
 	"tui.status.nofilter":     "the filter line is not available here",
 	"tui.status.nokill":       "closing connections is not available here",
 	"tui.status.nothing":      "no connection selected",
+	"tui.status.killing":      "connections are being closed: wait for the result",
 	"tui.status.badfilter":    "filter not changed: %s",
 	"tui.status.notfound":     "not found: %s",
 	"tui.input.filter":        "Filter:",

@@ -219,6 +219,7 @@ var zh = map[string]string{
 	"tui.status.nofilter":     "此处无法使用过滤行",
 	"tui.status.nokill":       "此处无法关闭连接",
 	"tui.status.nothing":      "没有选中的连接",
+	"tui.status.killing":      "正在关闭连接：请等待结果",
 	"tui.status.badfilter":    "过滤条件未更改：%s",
 	"tui.status.notfound":     "未找到：%s",
 	"tui.input.filter":        "过滤：",

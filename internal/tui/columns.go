@@ -5,8 +5,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/rivo/tview"
-
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 	"github.com/sockscope/sockscope/internal/textwidth"
@@ -252,15 +250,15 @@ func endpointText(s *sockets.Socket, remote bool, n render.Namer) string {
 }
 
 // safe returns s with control characters escaped and tview's style tags
-// neutralised.
+// neutralised: a word joiner (zero width, dropped on screen) after each
+// "[" keeps tview from reading a tag there. tview.Escape does not do for
+// untrusted text: it leaves some tag-like strings ("[:::[]") to the
+// parser, which then swallows them.
 func safe(s string) string {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c == 0x7f || c >= utf8.RuneSelf || c == '[' {
 			t, _ := render.SafeText(s)
-			if strings.IndexByte(t, '[') >= 0 {
-				t = tview.Escape(t)
-			}
-			return t
+			return strings.ReplaceAll(t, "[", "[\u2060")
 		}
 	}
 	return s

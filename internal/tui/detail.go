@@ -11,24 +11,36 @@ import (
 	"github.com/sockscope/sockscope/internal/textwidth"
 )
 
-// inspect asks Options.Inspect for the selected socket's internals; the
-// answer, when it comes, is drawn if that socket is still the one shown.
-func (v *view) inspect() {
+// inspect asks Options.Inspect for the selected socket's internals
+// (again if fresh, as after a refresh); the answer, when it comes, is
+// drawn if that socket is still the one shown. One call is in flight at
+// a time: a request made meanwhile is made when it returns, for the
+// socket selected then.
+func (v *view) inspect(fresh bool) {
 	r := v.m.row(v.m.selected())
 	if r == nil || v.opts.Inspect == nil || r.mark == markGone {
 		return
 	}
-	if v.inspected != nil && v.inspectedKey == r.key {
+	if !fresh && v.inspected != nil && v.inspectedKey == r.key {
 		return
 	}
+	if v.inspecting {
+		v.inspectAgain = true
+		return
+	}
+	v.inspecting = true
 	s, key, ctx := r.s, r.key, v.ctx
 	v.async(func() func() {
 		got, err := v.opts.Inspect(ctx, &s)
 		return func() {
-			if err != nil || got == nil {
-				return
+			v.inspecting = false
+			if err == nil && got != nil {
+				v.inspected, v.inspectedKey = got, key
 			}
-			v.inspected, v.inspectedKey = got, key
+			if v.inspectAgain {
+				v.inspectAgain = false
+				v.inspect(true)
+			}
 			if v.showDetail {
 				v.drawDetail()
 			}
@@ -48,7 +60,7 @@ func (v *view) drawDetail() {
 	}
 	if v.inspected == nil || v.inspectedKey != r.key {
 		v.inspected = nil
-		v.inspect()
+		v.inspect(false)
 	}
 	text := v.detailText(r)
 	v.detail.SetText(text)

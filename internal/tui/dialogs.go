@@ -126,6 +126,10 @@ func (v *view) askKill() {
 		v.setStatus(v.text("tui.status.nokill"), true)
 		return
 	}
+	if v.killing {
+		v.setStatus(v.text("tui.status.killing"), true)
+		return
+	}
 	socks := v.m.targets()
 	if len(socks) == 0 {
 		v.setStatus(v.text("tui.status.nothing"), true)
@@ -152,10 +156,14 @@ func (v *view) askKill() {
 // kill closes socks and shows the result per socket.
 func (v *view) kill(socks []sockets.Socket) {
 	ctx := v.ctx
+	v.killing = true
 	v.setStatus(v.text("tui.kill.running", len(socks)), false)
 	v.async(func() func() {
 		errs := v.opts.Kill(ctx, socks)
-		return func() { v.killResult(socks, errs) }
+		return func() {
+			v.killing = false
+			v.killResult(socks, errs)
+		}
 	})
 }
 

@@ -32,7 +32,6 @@ func (v *view) handleKey(ev *tcell.EventKey) {
 			v.showDetail = !v.showDetail
 			v.layout()
 			if v.showDetail {
-				v.inspect()
 				v.drawDetail()
 			}
 		}

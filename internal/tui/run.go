@@ -36,7 +36,9 @@ type Options struct {
 	// the filter line is unavailable.
 	Compile func(expr string) (func(*sockets.Socket) bool, error)
 	// Kill closes the given sockets, returning one error per socket (nil:
-	// closed). Nil: closing is unavailable, and the view says so.
+	// closed). Nil: closing is unavailable, and the view says so. Kill
+	// and Inspect run on goroutines of their own, possibly while Poll
+	// runs; neither is ever called while a call of it is in flight.
 	Kill func(ctx context.Context, socks []sockets.Socket) []error
 	// Inspect re-reads one socket with its internals (tcp_info) for the
 	// detail pane. Nil, or an error: the pane shows what the snapshot has.
@@ -267,6 +269,9 @@ func (v *view) applyPoll(snap collect.Snapshot, changes []collect.Change, err er
 	v.m.apply(snap, changes)
 	v.warn(snap.Warnings)
 	v.refreshView()
+	if v.showDetail {
+		v.inspect(true) // the selected socket's tcp_info, as of now
+	}
 }
 
 // warn shows what the snapshot could not see, once per distinct text.

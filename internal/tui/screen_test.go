@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
 
 	"github.com/sockscope/sockscope/internal/collect"
 	"github.com/sockscope/sockscope/internal/sockets"
@@ -238,5 +239,57 @@ func TestScreenPollError(t *testing.T) {
 	}
 	if len(h.v.m.order) != len(base()) {
 		t.Errorf("a failed poll dropped the rows: %d shown", len(h.v.m.order))
+	}
+}
+
+// mixed has what squeezes and escapes: long IPv6 endpoints, a long
+// program name with a style tag and a control byte in it, UDP, unix
+// sockets, a socket no process holds.
+func mixed() []sockets.Socket {
+	odd := proc(31337, "[red]evil\x1b[2J-name-long")
+	udp := tcp(20, "0.0.0.0:53", "", sockets.Close, proc(53, "dnsmasq"))
+	udp.Proto = sockets.UDP
+	return []sockets.Socket{
+		tcp(21, "[2001:db8:aaaa:bbbb:cccc:dddd:eeee:1]:443", "[2001:db8:1111:2222:3333:4444:5555:6666]:60000", sockets.Established, odd),
+		udp,
+		{Proto: sockets.Unix, Family: sockets.Local, Type: sockets.Stream, State: sockets.Listen, Inode: 501, Path: "/run/systemd/journal/very/long/path/to/a/socket/stdout", UID: 0, Processes: []sockets.Process{{Info: proc(1, "systemd"), FD: 9}}},
+		{Proto: sockets.Unix, Family: sockets.Local, Type: sockets.Dgram, State: sockets.Close, Inode: 502, Path: "@abstract[x]", Peer: 503, UID: sockets.NoUID},
+		tcp(22, "127.0.0.1:5432", "127.0.0.1:40000", sockets.Established, nil),
+	}
+}
+
+func TestScreenMixed(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(sz.name, func(t *testing.T) {
+			h := newHarness(t, sz.w, sz.h, Options{Color: false, UserName: func(uid uint32) string { return "root" }}, mixed()...)
+			h.step()
+			h.typ("u")
+			got := h.screen()
+			if strings.ContainsRune(got, 0x1b) {
+				t.Error("an escape byte from a process name reached the screen")
+			}
+			golden(t, "mixed_"+sz.name, got)
+			h.key(tcell.KeyEnter)
+			golden(t, "mixed_detail_"+sz.name, h.screen())
+		})
+	}
+}
+
+func TestMouseSortsByHeading(t *testing.T) {
+	h := newHarness(t, 80, 24, Options{Color: true}, base()...)
+	h.step()
+	h.screen() // lays the table out
+	// Click the State heading (x 40 in the 80x24 layout), twice.
+	click := func(x int) {
+		ev := tcell.NewEventMouse(x, 0, tcell.Button1, tcell.ModNone)
+		h.v.root.MouseHandler()(tview.MouseLeftClick, ev, h.v.f.SetFocus)
+	}
+	click(40)
+	if h.v.m.sort != (sortSpec{col: colState}) {
+		t.Errorf("after a click on State: sort %+v", h.v.m.sort)
+	}
+	click(40)
+	if h.v.m.sort != (sortSpec{col: colState, desc: true}) {
+		t.Errorf("after a second click: sort %+v", h.v.m.sort)
 	}
 }

@@ -57,11 +57,14 @@ type view struct {
 	dialog    string // the name of the open page over the main one, "" if none
 
 	showDetail, showProcs bool
-	detailNeed            int    // lines the detail pane's text takes
-	filterText            string // the filter line in force
-	search                string // the last search
-	inspected             *sockets.Socket
+	detailNeed            int             // lines the detail pane's text takes
+	filterText            string          // the filter line in force
+	search                string          // the last search
+	inspected             *sockets.Socket // Inspect's answer for inspectedKey
 	inspectedKey          rowKey
+	inspecting            bool // an Inspect is in flight
+	inspectAgain          bool // and another was asked for meanwhile
+	killing               bool // a Kill is in flight
 
 	quit  func()
 	async func(work func() func()) // runs work off the UI goroutine, then what it returns on it
