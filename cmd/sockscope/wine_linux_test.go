@@ -45,6 +45,7 @@ func TestWine(t *testing.T) {
 	t.Run("Protocols", w.testProtocols)
 	t.Run("Views", w.testViews)
 	t.Run("PackageTests", w.testPackages)
+	t.Run("Kill", w.testKill)
 }
 
 // wineEnv is the variable that makes a missing Wine a failure.

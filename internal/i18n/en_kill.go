@@ -31,7 +31,7 @@ func init() {
 		"kill.reason.protocol.windows":   "Windows can close only IPv4 TCP connections (SetTcpEntry), not %s sockets",
 		"kill.reason.permission":         "closing a socket needs CAP_NET_ADMIN in its network namespace (run as root)",
 		"kill.reason.permission.windows": "closing a connection needs Administrator rights (run from an elevated prompt)",
-		"kill.reason.wine":               "Wine refused to close the connection (its SetTcpEntry does not implement it)",
+		"kill.reason.wine":               "Wine did not close the connection (its SetTcpEntry does not implement closing)",
 		"kill.reason.mptcp-listener":     "the kernel does not close a listening socket of MPTCP (Go programs listen with MPTCP by default): stop the program, or close its connections",
 	})
 	merge(zh, map[string]string{
@@ -62,7 +62,7 @@ func init() {
 		"kill.reason.protocol.windows":   "Windows 只能关闭 IPv4 TCP 连接（SetTcpEntry），不能关闭 %s 套接字",
 		"kill.reason.permission":         "关闭套接字需要其网络命名空间中的 CAP_NET_ADMIN 权限（请以 root 运行）",
 		"kill.reason.permission.windows": "关闭连接需要管理员权限（请在提升权限的命令提示符中运行）",
-		"kill.reason.wine":               "Wine 拒绝关闭该连接（Wine 的 SetTcpEntry 未实现此功能）",
+		"kill.reason.wine":               "Wine 没有关闭该连接（Wine 的 SetTcpEntry 未实现关闭功能）",
 		"kill.reason.mptcp-listener":     "内核不会关闭 MPTCP 的监听套接字（Go 程序默认以 MPTCP 监听）：请停止该程序，或关闭它的连接",
 	})
 }

@@ -60,8 +60,9 @@ const (
 	// DestroyPermission: closing needs a privilege the process lacks
 	// (CAP_NET_ADMIN on Linux, Administrator on Windows).
 	DestroyPermission
-	// DestroyWine: Wine's SetTcpEntry refused (Wine does not implement
-	// closing connections).
+	// DestroyWine: under Wine, SetTcpEntry failed, or answered success
+	// and left the connection open (Wine does not implement closing
+	// connections).
 	DestroyWine
 	// DestroyMPTCPListener: the socket is the TCP side of an MPTCP
 	// listener, which the kernel refuses to close (EINVAL). Go programs
@@ -143,7 +144,7 @@ func (e *DestroyError) Why() string {
 		}
 		return "closing a socket needs CAP_NET_ADMIN in its network namespace (run as root)"
 	case DestroyWine:
-		return "Wine refused to close the connection (its SetTcpEntry does not implement it)"
+		return "Wine did not close the connection (its SetTcpEntry does not implement closing)"
 	case DestroyMPTCPListener:
 		return "the kernel does not close a listening socket of MPTCP (Go programs listen with MPTCP by default): stop the program, or close its connections"
 	}
@@ -310,6 +311,23 @@ func tcpRowDelete(s *Socket) (mibTCPRow, error) {
 // htons returns the uint16 whose little-endian bytes are p's network
 // (big-endian) bytes.
 func htons(p uint16) uint16 { return p<<8 | p>>8 }
+
+// errStillOpen is the error of a SetTcpEntry that answered success but
+// left the connection in the table (Wine's does).
+var errStillOpen = errors.New("it answered success, but the connection is still open")
+
+// stillListed reports whether table, a listing of TCP connections taken
+// after s was closed, still holds s open: a connection with the same
+// endpoints in a state other than TIME_WAIT or CLOSE.
+func stillListed(table []Socket, s *Socket) bool {
+	for i := range table {
+		t := &table[i]
+		if t.Proto == s.Proto && t.Local == s.Local && t.Remote == s.Remote && t.State != TimeWait && t.State != Close {
+			return true
+		}
+	}
+	return false
+}
 
 // bytes returns the row as it lies in a little-endian machine's memory.
 func (r mibTCPRow) bytes() [mibTCPRowLen]byte {

@@ -203,7 +203,7 @@ func TestDestroyErrorMessages(t *testing.T) {
 		{DestroyError{Op: opSockDestroy, Reason: DestroyPermission, Proto: UDP, Err: syscall.EPERM}, "needs CAP_NET_ADMIN"},
 		{DestroyError{Op: opSetTcpEntry, Reason: DestroyPermission, Proto: TCP}, "Administrator"},
 		{DestroyError{Op: opSetTcpEntry, Reason: DestroyProtocol, Proto: UDP, Family: Inet6}, "only IPv4 TCP connections (SetTcpEntry), not udp6"},
-		{DestroyError{Op: opSetTcpEntry, Reason: DestroyWine, Proto: TCP, Err: syscall.Errno(50)}, "Wine refused"},
+		{DestroyError{Op: opSetTcpEntry, Reason: DestroyWine, Proto: TCP, Err: errStillOpen}, "Wine did not close the connection (its SetTcpEntry does not implement closing) (SetTcpEntry: it answered success, but the connection is still open)"},
 		{DestroyError{Op: opSockDestroy, Reason: DestroyMPTCPListener, Proto: TCP, Err: syscall.EINVAL}, "MPTCP"},
 		{DestroyError{Op: opSockDestroy, Reason: DestroyRefused, Proto: TCP, Err: syscall.EBUSY}, "refused to close the socket (SOCK_DESTROY: device or resource busy)"},
 	}
@@ -218,6 +218,28 @@ func TestDestroyErrorMessages(t *testing.T) {
 	for r := DestroyRefused; r <= DestroyMPTCPListener; r++ {
 		if r.String() == "refused" && r != DestroyRefused {
 			t.Errorf("reason %d has no name", r)
+		}
+	}
+}
+
+func TestStillListed(t *testing.T) {
+	est := Socket{Proto: TCP, Family: Inet, State: Established,
+		Local: netip.MustParseAddrPort("127.0.0.1:80"), Remote: netip.MustParseAddrPort("127.0.0.1:5000")}
+	other := est
+	other.Remote = netip.MustParseAddrPort("127.0.0.1:5001")
+	tw := est
+	tw.State = TimeWait
+	for _, c := range []struct {
+		table []Socket
+		want  bool
+	}{
+		{nil, false},
+		{[]Socket{other}, false},
+		{[]Socket{other, tw}, false},
+		{[]Socket{other, est}, true},
+	} {
+		if got := stillListed(c.table, &est); got != c.want {
+			t.Errorf("stillListed(%d rows) = %v, want %v", len(c.table), got, c.want)
 		}
 	}
 }

@@ -26,8 +26,10 @@ func newDestroyer() (Destroyer, error) { return tcpRowDestroyer{}, nil }
 func (tcpRowDestroyer) Close() error { return nil }
 
 // Destroy resets s if it is an IPv4 TCP connection; other sockets are
-// refused without a call (DestroyProtocol). Under Wine, which does not
-// implement SetTcpEntry, every failure is DestroyWine.
+// refused without a call (DestroyProtocol). A call that answers success
+// is checked against the TCP table: a connection still open there is not
+// closed (errStillOpen). Under Wine, which does not implement closing,
+// every failure is DestroyWine.
 func (tcpRowDestroyer) Destroy(ctx context.Context, s *Socket) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -38,7 +40,13 @@ func (tcpRowDestroyer) Destroy(ctx context.Context, s *Socket) error {
 	}
 	err = setTcpEntry(&row)
 	if err == nil {
-		return nil
+		// Closed is what the table says, not what the call answered:
+		// Wine's answers success and closes nothing.
+		table, lerr := iphlpSource{}.Snapshot(ctx, Filter{Protos: ProtoSet(0).With(TCP), Families: FamilySet(0).With(Inet)}, nil)
+		if lerr != nil || !stillListed(table, s) {
+			return nil
+		}
+		err = errStillOpen
 	}
 	e := &DestroyError{Op: opSetTcpEntry, Reason: DestroyRefused, Proto: s.Proto, Family: s.Family, Err: err}
 	var code windows.Errno
