@@ -10,7 +10,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"golang.org/x/term"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/sockscope/sockscope/internal/netns"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/textwidth"
 )
 
 // newDestroyer opens the closer of sockets in the calling thread's
@@ -203,8 +203,9 @@ func closeSockets(ctx context.Context, f *Factory, req *listRequest, nsl *nsList
 }
 
 // destroyAll closes the sockets of rs in the calling thread's network
-// namespace, recording each one's error. Once ctx ends, the rest fail
-// with its error.
+// namespace, recording each one's error. A socket gone because its peer,
+// closed just before, reset it counts as closed. Once ctx ends, the rest
+// fail with its error.
 func destroyAll(ctx context.Context, rs []killResult) {
 	d, err := newDestroyer()
 	if err != nil {
@@ -214,48 +215,79 @@ func destroyAll(ctx context.Context, rs []killResult) {
 		return
 	}
 	defer d.Close()
+	// Closing one end of a connection held on this machine resets the
+	// other: that end is then gone because it was closed, not before.
+	type ends struct{ local, remote netip.AddrPort }
+	closed := map[ends]bool{}
 	for i := range rs {
 		if err := ctx.Err(); err != nil {
 			rs[i].err = err
 			continue
 		}
-		rs[i].err = d.Destroy(ctx, rs[i].sock)
+		s := rs[i].sock
+		err := d.Destroy(ctx, s)
+		var de *sockets.DestroyError
+		if errors.As(err, &de) && de.Reason == sockets.DestroyGone && closed[ends{s.Remote, s.Local}] {
+			err = nil
+		}
+		if err == nil && s.Remote.Port() != 0 {
+			closed[ends{s.Local, s.Remote}] = true
+		}
+		rs[i].err = err
 	}
 }
 
 // writeKillTable writes rs as a table: protocol, endpoints, state and
 // holders, and with results the outcome of each (closed, or not closed
-// and why).
+// and why). Columns are padded to their display width, so that Chinese
+// headings line up.
 func writeKillTable(w io.Writer, lang string, rs []killResult, results bool) {
-	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	head := []string{"kill.col.proto", "kill.col.local", "kill.col.remote", "kill.col.state", "kill.col.program"}
 	if results {
 		head = append(head, "kill.col.result")
 	}
+	rows := make([][]string, 0, len(rs)+1)
+	row := make([]string, len(head))
 	for i, k := range head {
-		if i > 0 {
-			tw.Write([]byte{'\t'})
-		}
-		tw.Write([]byte(i18n.T(lang, k)))
+		row[i] = i18n.T(lang, k)
 	}
-	tw.Write([]byte{'\n'})
+	rows = append(rows, row)
 	for _, r := range rs {
 		s := r.sock
 		proto := s.Proto.String()
 		if s.Family == sockets.Inet6 {
 			proto += "6"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s", proto, killEndpoint(s, s.Local, s.Path), killEndpoint(s, s.Remote, s.PeerPath), s.StateName(), killHolders(s))
+		row := []string{proto, killEndpoint(s, s.Local, s.Path), killEndpoint(s, s.Remote, s.PeerPath), s.StateName(), killHolders(s)}
 		if results {
 			if r.err == nil {
-				fmt.Fprintf(tw, "\t%s", i18n.T(lang, "kill.closed"))
+				row = append(row, i18n.T(lang, "kill.closed"))
 			} else {
-				fmt.Fprintf(tw, "\t%s", i18n.T(lang, "kill.notclosed", killReason(lang, r.err)))
+				row = append(row, i18n.T(lang, "kill.notclosed", killReason(lang, r.err)))
 			}
 		}
-		tw.Write([]byte{'\n'})
+		rows = append(rows, row)
 	}
-	tw.Flush()
+	widths := make([]int, len(head))
+	for _, row := range rows {
+		for i, cell := range row {
+			widths[i] = max(widths[i], textwidth.String(cell))
+		}
+	}
+	var b []byte
+	for _, row := range rows {
+		b = b[:0]
+		for i, cell := range row {
+			b = append(b, cell...)
+			if i < len(row)-1 {
+				for n := textwidth.String(cell); n < widths[i]+2; n++ {
+					b = append(b, ' ')
+				}
+			}
+		}
+		b = append(b, '\n')
+		w.Write(b)
+	}
 }
 
 // killEndpoint is an endpoint as the table shows it: ADDR:PORT, "*" for

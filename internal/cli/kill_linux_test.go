@@ -277,6 +277,38 @@ func TestIntegrationKill(t *testing.T) {
 	if hasSock(listIn(t, ns), sockets.UDP, pin, sockets.Close) {
 		t.Error("kill inside the namespace left the socket")
 	}
+
+	// Both ends of one connection: closing the first resets the second,
+	// which is closed too, not "gone already".
+	var bothPort uint16
+	err = ns.Do(func() error {
+		var lc net.ListenConfig
+		lc.SetMultipathTCP(false)
+		l, err := lc.Listen(context.Background(), "tcp4", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		t.Cleanup(func() { l.Close() })
+		c, err := net.Dial("tcp4", l.Addr().String())
+		if err != nil {
+			return err
+		}
+		t.Cleanup(func() { c.Close() })
+		s, err := l.Accept()
+		if err != nil {
+			return err
+		}
+		t.Cleanup(func() { s.Close() })
+		bothPort = netip.MustParseAddrPort(l.Addr().String()).Port()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = execKill(t, realKillFactory(), "", "kill", "--netns", ns.Name, "--yes", "--state", "established", "--port", fmt.Sprint(bothPort))
+	if err != nil || strings.Count(out, "  closed") != 2 || strings.Contains(out, "not closed") {
+		t.Errorf("kill of both ends: %v\n%s", err, out)
+	}
 }
 
 // execKillNoHelper is execKill for a goroutine that is not the test's.

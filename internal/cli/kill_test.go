@@ -12,6 +12,7 @@ import (
 	"github.com/sockscope/sockscope/internal/collect"
 	"github.com/sockscope/sockscope/internal/iostreams"
 	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/textwidth"
 )
 
 // fakeDestroyer closes what it is asked to, but the inodes of fail, which
@@ -211,5 +212,54 @@ func TestKillEndpoint(t *testing.T) {
 	u := &sockets.Socket{Family: sockets.Local}
 	if got := killEndpoint(u, netip.AddrPort{}, "/run/x\x1b[31m"); strings.ContainsRune(got, 0x1b) {
 		t.Errorf("unix path not made safe: %q", got)
+	}
+}
+
+// TestKillBothEnds: closing one end of a connection held on this machine
+// resets the other, which is then gone: closed, not a failure.
+func TestKillBothEnds(t *testing.T) {
+	gone := &sockets.DestroyError{Op: "SOCK_DESTROY", Reason: sockets.DestroyGone, Proto: sockets.TCP, Family: sockets.Inet, Err: syscall.ENOENT}
+	socks := []sockets.Socket{
+		{Proto: sockets.TCP, Family: sockets.Inet, State: sockets.Established, Inode: 21,
+			Local: netip.MustParseAddrPort("127.0.0.1:80"), Remote: netip.MustParseAddrPort("127.0.0.1:5555")},
+		{Proto: sockets.TCP, Family: sockets.Inet, State: sockets.Established, Inode: 22,
+			Local: netip.MustParseAddrPort("127.0.0.1:5555"), Remote: netip.MustParseAddrPort("127.0.0.1:80")},
+		{Proto: sockets.TCP, Family: sockets.Inet, State: sockets.Established, Inode: 23,
+			Local: netip.MustParseAddrPort("127.0.0.1:80"), Remote: netip.MustParseAddrPort("127.0.0.1:6666")},
+	}
+	f := &Factory{Source: func(sockets.SourceOptions) (sockets.Source, error) {
+		return &fakeSource{socks: socks, started: make(chan struct{})}, nil
+	}}
+	killFixture(t, false, map[uint64]error{22: gone, 23: gone})
+	out, _, err := execKill(t, f, "", "kill", "--yes", "--port", "80")
+	if err == nil || !strings.Contains(err.Error(), "1 of 3") {
+		t.Errorf("err = %v, want only the socket whose peer was not closed counted", err)
+	}
+	if strings.Count(out, "  closed") != 2 || strings.Count(out, "not closed") != 1 || !strings.Contains(out, "127.0.0.1:6666   ESTABLISHED  -            not closed") {
+		t.Errorf("report:\n%s", out)
+	}
+}
+
+// TestKillTableWidths: the columns line up by display width, Chinese
+// headings (two columns a character) included.
+func TestKillTableWidths(t *testing.T) {
+	killFixture(t, false, nil)
+	out, _, err := execKill(t, killFactory(), "", "kill", "--yes", "--lang", "zh-CN", "--port", "80")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	col := func(line, cell string) int {
+		i := strings.Index(line, cell)
+		if i < 0 {
+			return -1
+		}
+		return textwidth.String(line[:i])
+	}
+	if h, r := col(lines[0], "外部地址"), col(lines[2], "10.0.0.2:5555"); h < 0 || h != r {
+		t.Errorf("the remote column starts at %d in the heading, %d in the row:\n%s", h, r, out)
+	}
+	if h, r := col(lines[0], "结果"), col(lines[1], "已关闭"); h < 0 || h != r {
+		t.Errorf("the result column starts at %d in the heading, %d in the row:\n%s", h, r, out)
 	}
 }
