@@ -195,6 +195,12 @@ func TestProcsAggregate(t *testing.T) {
 	socks := base()
 	// A socket two processes hold counts for both.
 	socks[1].Processes = append(socks[1].Processes, sockets.Process{Info: proc(900, "worker"), FD: 4})
+	// A unix listener counts as listening, an unconnected UDP socket as
+	// Other.
+	socks = append(socks,
+		sockets.Socket{Proto: sockets.Unix, Family: sockets.Local, Type: sockets.Stream, State: sockets.Listen, Inode: 70, Processes: []sockets.Process{{Info: proc(600, "sshd")}}},
+		sockets.Socket{Proto: sockets.UDP, Family: sockets.Inet, State: sockets.Close, Inode: 71, Local: netip.MustParseAddrPort("0.0.0.0:68"), Processes: []sockets.Process{{Info: proc(600, "sshd")}}},
+	)
 	h := newHarness(t, 80, 24, Options{Color: true}, socks...)
 	h.step()
 	p := &procModel{sort: procSort{col: pcolPID}}
@@ -204,14 +210,14 @@ func TestProcsAggregate(t *testing.T) {
 		got[r.pid] = r.counts
 	}
 	want := map[int32]struct{ total, estab, listen, tw int }{
-		0: {1, 0, 0, 1}, 600: {1, 0, 1, 0}, 812: {3, 2, 1, 0}, 900: {1, 1, 0, 0}, 4242: {1, 1, 0, 0},
+		0: {1, 0, 0, 1}, 600: {3, 0, 2, 0}, 812: {3, 2, 1, 0}, 900: {1, 1, 0, 0}, 4242: {1, 1, 0, 0},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("processes %v, want %v", got, want)
 	}
 	for pid, w := range want {
 		c := got[pid]
-		if c[pcolTotal] != w.total || c[pcolEstab] != w.estab || c[pcolListen] != w.listen || c[pcolTimeWait] != w.tw {
+		if c[pcolTotal] != w.total || c[pcolEstab] != w.estab || c[pcolListen] != w.listen || c[pcolTimeWait] != w.tw || (pid == 600 && c[pcolOther] != 1) {
 			t.Errorf("pid %d: %v, want %+v", pid, c, w)
 		}
 	}
@@ -220,13 +226,14 @@ func TestProcsAggregate(t *testing.T) {
 	}
 	p.sort = procSort{col: pcolTotal, desc: true}
 	p.sortRows()
-	if p.rows[0].pid != 812 {
-		t.Errorf("by sockets, most first: %d first", p.rows[0].pid)
+	if p.rows[0].pid != 600 || p.rows[1].pid != 812 {
+		t.Errorf("by sockets, most first (ties by PID): %d, %d first", p.rows[0].pid, p.rows[1].pid)
 	}
 	// Enter on a process filters the table to it.
 	h.v.opts.Compile = compileFilter
 	h.key(tcell.KeyTab)
-	h.key(tcell.KeyDown) // 812 is first (most sockets), then 4242...
+	h.key(tcell.KeyDown) // 600 and 812 have the most sockets
+	h.key(tcell.KeyDown)
 	h.key(tcell.KeyUp)
 	h.key(tcell.KeyEnter)
 	if h.v.showProcs || h.v.filterText != "pid = 812" || len(h.v.m.order) != 3 {

@@ -91,21 +91,22 @@ func (p *procModel) build(m *model) {
 	p.sortRows()
 }
 
-// stateCol is the count column of a socket's state.
+// stateCol is the count column of a socket's state: a connected or
+// listening socket of any protocol (a unix listener, a connected UDP
+// socket) counts as such; unconnected ones and the rarer TCP states as
+// Other.
 func stateCol(s *sockets.Socket) procCol {
-	if s.Proto == sockets.TCP || s.Proto == sockets.MPTCP {
-		switch s.State {
-		case sockets.Established:
-			return pcolEstab
-		case sockets.Listen:
-			return pcolListen
-		case sockets.CloseWait:
-			return pcolCloseWait
-		case sockets.TimeWait:
-			return pcolTimeWait
-		case sockets.SynSent:
-			return pcolSynSent
-		}
+	switch s.State {
+	case sockets.Established:
+		return pcolEstab
+	case sockets.Listen:
+		return pcolListen
+	case sockets.CloseWait:
+		return pcolCloseWait
+	case sockets.TimeWait:
+		return pcolTimeWait
+	case sockets.SynSent:
+		return pcolSynSent
 	}
 	return pcolOther
 }

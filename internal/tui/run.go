@@ -199,6 +199,7 @@ type focuser interface {
 // a wake-up. It waits while paused.
 func (v *view) loop(ctx context.Context, onUI func(func()) bool) {
 	for first := true; ; first = false {
+		start := time.Now()
 		snap, changes, namer, err := v.poll(ctx)
 		if ctx.Err() != nil {
 			return
@@ -212,16 +213,17 @@ func (v *view) loop(ctx context.Context, onUI func(func()) bool) {
 		if !onUI(func() { v.applyPoll(snap, changes, err, namer) }) {
 			return
 		}
-		if !v.waitNext(ctx) {
+		if !v.waitNext(ctx, start) {
 			return
 		}
 	}
 }
 
-// waitNext waits for the next refresh: the interval, or a wake-up; while
-// paused, only a wake-up. It returns false when ctx ends.
-func (v *view) waitNext(ctx context.Context) bool {
-	t := time.NewTimer(time.Duration(v.interval.Load()))
+// waitNext waits for the next refresh: the interval after the last one
+// started (a poll that takes long does not stretch it), or a wake-up;
+// while paused, only a wake-up. It returns false when ctx ends.
+func (v *view) waitNext(ctx context.Context, start time.Time) bool {
+	t := time.NewTimer(time.Until(start.Add(time.Duration(v.interval.Load()))))
 	defer t.Stop()
 	tc := t.C
 	for {
