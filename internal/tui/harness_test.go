@@ -77,7 +77,7 @@ func newHarness(t testing.TB, w, h int, opts Options, socks ...sockets.Socket) *
 	opts.Screen = scr
 	hs.scr = scr
 	hs.v = newView(context.Background(), opts, &testFocus{})
-	hs.v.width, hs.v.height = w, h
+	hs.v.resize(w, h)
 	return hs
 }
 
@@ -98,8 +98,10 @@ func (h *harness) typ(s string) {
 // its style codes (one per cell; "." the terminal's default style), then
 // a legend of the codes.
 func (h *harness) screen() string {
-	h.v.width, h.v.height = h.w, h.h
-	h.v.layout()
+	if w, ht := h.scr.Size(); w != h.w || ht != h.h {
+		h.scr.SetSize(h.w, h.h)
+	}
+	h.v.resize(h.w, h.h)
 	h.scr.Clear()
 	h.v.root.SetRect(0, 0, h.w, h.h)
 	h.v.root.Draw(h.scr)

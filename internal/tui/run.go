@@ -111,8 +111,7 @@ func Run(ctx context.Context, opts Options) error {
 		return nil
 	})
 	app.SetBeforeDrawFunc(func(screen tcell.Screen) bool {
-		v.width, v.height = screen.Size()
-		v.layout()
+		v.resize(screen.Size())
 		return false
 	})
 	wg.Add(2)

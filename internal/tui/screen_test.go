@@ -132,12 +132,18 @@ func TestScreenProcs(t *testing.T) {
 }
 
 func TestScreenKill(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(sz.name, func(t *testing.T) { testScreenKill(t, sz.name, sz.w, sz.h) })
+	}
+}
+
+func testScreenKill(t *testing.T, size string, w, ht int) {
 	var got []sockets.Socket
 	kill := func(_ context.Context, socks []sockets.Socket) []error {
 		got = append(got, socks...)
 		return []error{nil, syscall.EPERM}
 	}
-	h := newHarness(t, 80, 24, Options{Color: true, Kill: kill}, base()...)
+	h := newHarness(t, w, ht, Options{Color: true, Kill: kill}, base()...)
 	h.step()
 	h.typ("M") // nothing marked: M is harmless
 	for range 2 {
@@ -145,13 +151,13 @@ func TestScreenKill(t *testing.T) {
 	}
 	h.typ("mm")
 	h.typ("k")
-	golden(t, "kill_ask_80x24", h.screen())
+	golden(t, "kill_ask_"+size, h.screen())
 	h.key(tcell.KeyLeft) // from Cancel to Close
 	h.key(tcell.KeyEnter)
 	if len(got) != 2 || got[0].Cookie != 2 || got[1].Cookie != 3 {
 		t.Fatalf("Kill got %d sockets, want cookies 2 and 3", len(got))
 	}
-	golden(t, "kill_result_80x24", h.screen())
+	golden(t, "kill_result_"+size, h.screen())
 	h.key(tcell.KeyEnter)
 	if h.v.dialog != "" {
 		t.Errorf("dialog %q still open after OK", h.v.dialog)
@@ -171,13 +177,19 @@ func TestScreenKillCancel(t *testing.T) {
 }
 
 func TestScreenSave(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(sz.name, func(t *testing.T) { testScreenSave(t, sz.name, sz.w, sz.h) })
+	}
+}
+
+func testScreenSave(t *testing.T, size string, w, ht int) {
 	dir := t.TempDir()
-	h := newHarness(t, 80, 24, Options{Color: true, Compile: compileFilter}, base()...)
+	h := newHarness(t, w, ht, Options{Color: true, Compile: compileFilter}, base()...)
 	h.step()
 	h.typ("/state established")
 	h.key(tcell.KeyEnter)
 	h.typ("w")
-	golden(t, "save_80x24", h.screen())
+	golden(t, "save_"+size, h.screen())
 	name := filepath.Join(dir, "view.json")
 	h.key(tcell.KeyCtrlU) // clear the proposed name
 	h.typ(name)
@@ -291,5 +303,36 @@ func TestMouseSortsByHeading(t *testing.T) {
 	click(40)
 	if h.v.m.sort != (sortSpec{col: colState, desc: true}) {
 		t.Errorf("after a second click: sort %+v", h.v.m.sort)
+	}
+}
+
+func TestScreenResize(t *testing.T) {
+	h := newHarness(t, 200, 50, Options{Color: true}, base()...)
+	h.step()
+	churn(h)
+	h.step()
+	h.screen()
+	h.w, h.h = 80, 24
+	golden(t, "resized_80x24", h.screen())
+	// Fitted to 200 columns, the summary would be cut inside its last
+	// part ("CLOSE_WA"); fitted again, it leaves the part out.
+	for _, line := range strings.Split(h.screen(), "\n") {
+		if strings.Contains(line, "Total") && strings.Contains(line, "CLOSE_WA") {
+			t.Errorf("the summary was not fitted again to the narrower screen: %q", line)
+		}
+	}
+}
+
+func TestScreenSaveCSV(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "view.csv")
+	h := newHarness(t, 80, 24, Options{Color: true}, base()...)
+	h.step()
+	h.v.save(name, true)
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Count(string(data), "\n"); lines != 7 {
+		t.Errorf("CSV of 6 sockets has %d lines, want a header and 6 rows:\n%s", lines, data)
 	}
 }

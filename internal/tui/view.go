@@ -149,6 +149,20 @@ func (v *view) layout() {
 	}
 }
 
+// resize takes the screen's size before a draw: what is fitted to the
+// width (the summary, the detail pane's height) is fitted again when it
+// changed.
+func (v *view) resize(w, h int) {
+	if w != v.width || h != v.height {
+		v.width, v.height = w, h
+		v.drawSummary()
+		if v.showDetail {
+			v.drawDetail()
+		}
+	}
+	v.layout()
+}
+
 // setStatus shows a message in the status line; err shows it as an error.
 func (v *view) setStatus(msg string, err bool) {
 	v.status, v.statusErr = msg, err
