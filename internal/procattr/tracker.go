@@ -18,7 +18,9 @@ import (
 // the same. One whose count changed has only its new fds, and those whose
 // socket went away, read again (fd numbers are reused lowest first). The
 // guess can miss a change (a process that closed one file and opened one
-// socket keeps its count): a socket no holder is known for then makes the
+// socket keeps its count): a socket no holder is known for in two calls
+// in a row (one call's grace, since under churn many sockets are closed
+// between the listing and the reading of the fd tables) then makes the
 // Tracker read every process's new fds, and if that finds none, walk
 // everything again, at most every MinFullInterval; a periodic full walk
 // (FullInterval) also refreshes what the processes' details say. Where

@@ -34,9 +34,13 @@ type trackerState struct {
 	lastFull time.Time
 	gen      uint32
 	gone     map[uint64]struct{}
-	k        worker // buffers, and details loading (finish)
-	wk       walker
-	pids     []int32
+	live     []uint64 // the inodes of the sockets of this call, sorted
+	// missing are the sockets of this call a process could hold and none
+	// is known to; prevMissing those of the previous call (sorted).
+	missing, prevMissing []uint64
+	k                    worker // buffers, and details loading (finish)
+	wk                   walker
+	pids                 []int32
 }
 
 // tproc is a process as the tracker last read it.
@@ -87,6 +91,14 @@ func (t *Tracker) attribute(ctx context.Context, socks []sockets.Socket, gone []
 		// Without fd counts nothing tells a changed table: walk it all.
 		return attribute(ctx, socks, t.opts)
 	}
+	s.prevMissing, s.missing = s.missing, s.prevMissing[:0]
+	s.live = s.live[:0]
+	for i := range socks {
+		if socks[i].Inode != 0 {
+			s.live = append(s.live, socks[i].Inode)
+		}
+	}
+	slices.Sort(s.live)
 	var err error
 	full := s.procs == nil || time.Since(s.lastFull) >= FullInterval
 	if full {
@@ -109,11 +121,12 @@ func (t *Tracker) attribute(ctx context.Context, socks []sockets.Socket, gone []
 			}
 		}
 	}
-	for i := range socks {
-		if sk := &socks[i]; ownable(sk) {
-			s.unowned[sk.Inode] = struct{}{}
+	for _, ino := range s.missing {
+		if s.wasMissing(ino) {
+			s.unowned[ino] = struct{}{} // searched for: not again until the next full walk
 		}
 	}
+	slices.Sort(s.missing)
 	res := Result{Processes: len(s.procs)}
 	for _, p := range s.procs {
 		if p.denied {
@@ -138,19 +151,38 @@ func ownable(s *sockets.Socket) bool {
 	return true
 }
 
-// assign sets the sockets' Processes from what is known, and reports
-// whether some socket a process could hold has no known holder and was
-// not already searched for.
-func (s *trackerState) assign(socks []sockets.Socket) (missing bool) {
+// assign sets the sockets' Processes from what is known, records in
+// s.missing the sockets a process could hold that no known process does
+// (and that were not searched for already), and reports whether one of
+// them was missing in the previous call too: only those are searched for.
+//
+// A socket missing for the first time is given one call's grace. Under
+// churn, many sockets are closed between the listing and the reading of
+// the fd tables: their holders were read again without them, and
+// searching every table for them would cost what a full walk does, every
+// call. A socket that is still listed, and still has no known holder, in
+// the next call is searched for.
+func (s *trackerState) assign(socks []sockets.Socket) (search bool) {
+	s.missing = s.missing[:0]
 	for i := range socks {
 		sk := &socks[i]
 		sk.Processes = s.processesOf(sk.Inode)
-		if !missing && ownable(sk) {
-			_, known := s.unowned[sk.Inode]
-			missing = !known
+		if !ownable(sk) {
+			continue
 		}
+		if _, known := s.unowned[sk.Inode]; known {
+			continue
+		}
+		s.missing = append(s.missing, sk.Inode)
+		search = search || s.wasMissing(sk.Inode)
 	}
-	return missing
+	return search
+}
+
+// wasMissing reports whether the previous call found no holder of ino.
+func (s *trackerState) wasMissing(ino uint64) bool {
+	_, ok := slices.BinarySearch(s.prevMissing, ino)
+	return ok
 }
 
 // processesOf returns the holders of inode as Processes: sorted by PID,
@@ -376,13 +408,16 @@ func (s *trackerState) scan(pid int32, p *tproc, others bool) {
 }
 
 // trusted reports whether a known fd's link need not be read again: it
-// holds a socket that did not go away, or (unless others) is no socket.
+// holds a socket listed in this call, or (unless others) is no socket. A
+// socket not listed may have been closed and its fd number reused, even
+// if it was never listed (opened and closed between two calls); one a
+// filtered listing leaves out is read again too, which costs a readlink.
 func (s *trackerState) trusted(ino uint64, others bool) bool {
 	if ino == 0 {
 		return !others
 	}
-	_, gone := s.gone[ino]
-	return !gone
+	_, live := slices.BinarySearch(s.live, ino)
+	return live
 }
 
 // setFDs replaces p's fds, updating the holders of every socket that
