@@ -203,9 +203,9 @@ func closeSockets(ctx context.Context, f *Factory, req *listRequest, nsl *nsList
 }
 
 // destroyAll closes the sockets of rs in the calling thread's network
-// namespace, recording each one's error. A socket gone because its peer,
-// closed just before, reset it counts as closed. Once ctx ends, the rest
-// fail with its error.
+// namespace, recording each one's error. A socket gone because kill
+// closed its peer or its listener just before counts as closed. Once ctx
+// ends, the rest fail with its error.
 func destroyAll(ctx context.Context, rs []killResult) {
 	d, err := newDestroyer()
 	if err != nil {
@@ -216,9 +216,40 @@ func destroyAll(ctx context.Context, rs []killResult) {
 	}
 	defer d.Close()
 	// Closing one end of a connection held on this machine resets the
-	// other: that end is then gone because it was closed, not before.
+	// other, and closing a listener aborts the connections still in its
+	// accept queue (no process holds those yet): those are then gone
+	// because they were closed, not before. Addresses are compared
+	// unmapped (an IPv4 client of a dual-stack listener holds the other
+	// end in ::ffff:a.b.c.d).
 	type ends struct{ local, remote netip.AddrPort }
+	unmap := func(ap netip.AddrPort) netip.AddrPort { return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()) }
 	closed := map[ends]bool{}
+	var listeners []netip.AddrPort
+	closedBy := func(s *sockets.Socket) bool {
+		l, r := unmap(s.Local), unmap(s.Remote)
+		if closed[ends{r, l}] {
+			return true
+		}
+		if len(s.Processes) > 0 {
+			return false // accepted: a listener's closing leaves it
+		}
+		for _, ln := range listeners {
+			if ln.Port() == l.Port() && (ln.Addr() == l.Addr() || ln.Addr().IsUnspecified()) {
+				return true
+			}
+		}
+		return false
+	}
+	record := func(s *sockets.Socket) {
+		switch {
+		case s.Proto != sockets.TCP && s.Proto != sockets.MPTCP:
+		case s.State == sockets.Listen:
+			listeners = append(listeners, unmap(s.Local))
+		case s.Remote.Port() != 0:
+			closed[ends{unmap(s.Local), unmap(s.Remote)}] = true
+		}
+	}
+	var gone []int
 	for i := range rs {
 		if err := ctx.Err(); err != nil {
 			rs[i].err = err
@@ -227,13 +258,25 @@ func destroyAll(ctx context.Context, rs []killResult) {
 		s := rs[i].sock
 		err := d.Destroy(ctx, s)
 		var de *sockets.DestroyError
-		if errors.As(err, &de) && de.Reason == sockets.DestroyGone && closed[ends{s.Remote, s.Local}] {
-			err = nil
+		if errors.As(err, &de) && de.Reason == sockets.DestroyGone {
+			gone = append(gone, i)
 		}
-		if err == nil && s.Remote.Port() != 0 {
-			closed[ends{s.Local, s.Remote}] = true
+		if err == nil {
+			record(s)
 		}
 		rs[i].err = err
+	}
+	// The order of the listing is not the order of the resets: look
+	// again until nothing changes.
+	for changed := true; changed; {
+		changed = false
+		for _, i := range gone {
+			if rs[i].err != nil && closedBy(rs[i].sock) {
+				rs[i].err = nil
+				record(rs[i].sock)
+				changed = true
+			}
+		}
 	}
 }
 

@@ -345,3 +345,66 @@ func dropNetAdmin() error {
 	data[unix.CAP_NET_ADMIN/32].Effective &^= 1 << (unix.CAP_NET_ADMIN % 32)
 	return unix.Capset(&hdr, &data[0])
 }
+
+// TestIntegrationKillEveryState runs kill over the TCP sockets of a
+// population holding one in every state (testutil.StartPopulation): each
+// is closed, whatever its state (SYN_SENT, SYN_RECV, FIN_WAIT1/2,
+// CLOSING, LAST_ACK, TIME_WAIT ...), and none is reported not closed:
+// both ends of its connections are chosen, and connections still in a
+// listener's queue, so that many are reset by the closing of another
+// first, through a dual-stack listener too (the other end's addresses
+// then mapped).
+func TestIntegrationKillEveryState(t *testing.T) {
+	testutil.RequireRoot(t)
+	ns := testutil.NewNetNS(t)
+	p := testutil.StartPopulation(t, ns)
+	states := map[sockets.State]bool{}
+	for _, e := range p.Expected {
+		if e.Proto == sockets.TCP && !e.BoundInactive {
+			states[e.State] = true
+		}
+	}
+	out, errOut, err := execKill(t, realKillFactory(), "", "kill", "--netns", ns.Name, "--yes", "--format", "json", "-t", "state", "all")
+	var rep struct {
+		Closed []struct {
+			State string `json:"state"`
+			Local struct {
+				Port uint16 `json:"port"`
+			} `json:"local"`
+		} `json:"closed"`
+		Failed []struct {
+			Socket struct {
+				State string `json:"state"`
+			} `json:"socket"`
+			Reason string `json:"reason"`
+			Error  string `json:"error"`
+		} `json:"failed"`
+	}
+	if jerr := json.Unmarshal([]byte(out), &rep); jerr != nil {
+		t.Fatalf("kill: %v, %v\n%s\n%s", err, jerr, out, errOut)
+	}
+	closedStates := map[string]int{}
+	for _, c := range rep.Closed {
+		closedStates[c.State]++
+	}
+	for _, f := range rep.Failed {
+		t.Logf("not closed: %s: %s (%s)", f.Socket.State, f.Reason, f.Error)
+		t.Errorf("%s socket not closed: %s", f.Socket.State, f.Error)
+	}
+	if (err != nil) != (len(rep.Failed) > 0) {
+		t.Errorf("kill: %v with %d sockets not closed", err, len(rep.Failed))
+	}
+	t.Logf("closed by state: %v", closedStates)
+	for st := range states {
+		s := sockets.Socket{Proto: sockets.TCP, State: st}
+		if closedStates[s.StateName()] == 0 {
+			t.Errorf("no %s socket closed", s.StateName())
+		}
+	}
+	after := listIn(t, ns)
+	for i := range after {
+		if after[i].Proto == sockets.TCP && after[i].State != sockets.Close {
+			t.Errorf("left after kill: %v %v %v", after[i].State, after[i].Local, after[i].Remote)
+		}
+	}
+}
