@@ -164,7 +164,9 @@ func (m *model) apply(snap collect.Snapshot, changes []collect.Change) {
 			}
 		}
 	}
-	clear(m.spare) // drop references to old processes and internals
+	// Rows beyond the new ones are from two polls ago: drop what they
+	// hold (the spare, the previous poll's, is overwritten next time).
+	clear(m.rows[len(m.rows):cap(m.rows)])
 	m.st.newN, m.st.goneN = newN, goneN
 	m.st.hasRates = false
 	if !first && !m.lastTime.IsZero() && snap.Time.After(m.lastTime) {
