@@ -36,15 +36,29 @@ func (v *view) closeDialog() {
 	}
 }
 
-// centered puts p in the middle of the screen, w x h at most.
+// centered puts p in the middle of the screen, w x h at most, over the
+// view: clicks outside it do not reach the view under it.
 func centered(p tview.Primitive, w, h int) tview.Primitive {
-	return tview.NewFlex().
+	return modalLayer{tview.NewFlex().
 		AddItem(nil, 0, 1, false).
 		AddItem(tview.NewFlex().SetDirection(tview.FlexRow).
 			AddItem(nil, 0, 1, false).
 			AddItem(p, h, 1, true).
 			AddItem(nil, 0, 1, false), w, 1, true).
-		AddItem(nil, 0, 1, false)
+		AddItem(nil, 0, 1, false)}
+}
+
+// modalLayer is a dialog's layer: it takes every mouse event, so that a
+// click beside the dialog cannot move the focus to the table under it
+// while the dialog stays open.
+type modalLayer struct{ *tview.Flex }
+
+func (m modalLayer) MouseHandler() func(action tview.MouseAction, event *tcell.EventMouse, setFocus func(p tview.Primitive)) (bool, tview.Primitive) {
+	inner := m.Flex.MouseHandler()
+	return func(action tview.MouseAction, event *tcell.EventMouse, setFocus func(p tview.Primitive)) (bool, tview.Primitive) {
+		_, capture := inner(action, event, setFocus)
+		return true, capture
+	}
 }
 
 // textDialog shows text (left-aligned, one line per line) over the

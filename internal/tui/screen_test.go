@@ -336,3 +336,23 @@ func TestScreenSaveCSV(t *testing.T) {
 		t.Errorf("CSV of 6 sockets has %d lines, want a header and 6 rows:\n%s", lines, data)
 	}
 }
+
+func TestDialogKeepsTheMouse(t *testing.T) {
+	kill := func(context.Context, []sockets.Socket) []error { return nil }
+	h := newHarness(t, 80, 24, Options{Color: true, Kill: kill}, base()...)
+	h.step()
+	h.typ("k")
+	h.screen()
+	// A click on the table beside the dialog.
+	ev := tcell.NewEventMouse(2, 2, tcell.Button1, tcell.ModNone)
+	for _, a := range []tview.MouseAction{tview.MouseLeftDown, tview.MouseLeftUp, tview.MouseLeftClick} {
+		h.v.root.MouseHandler()(a, ev, h.v.f.SetFocus)
+	}
+	if h.v.f.GetFocus() == tview.Primitive(h.v.table) {
+		t.Error("a click beside the dialog gave the table the focus under the open dialog")
+	}
+	h.key(tcell.KeyEscape)
+	if h.v.dialog != "" {
+		t.Errorf("Esc did not close the dialog %q", h.v.dialog)
+	}
+}
