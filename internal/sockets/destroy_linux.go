@@ -55,30 +55,37 @@ func (d *netlinkDestroyer) Destroy(ctx context.Context, s *Socket) error {
 		}
 		return &DestroyError{Op: opSockDestroy, Reason: DestroyRefused, Proto: s.Proto, Family: s.Family, Err: err}
 	}
-	e := &DestroyError{Op: opSockDestroy, Reason: DestroyRefused, Proto: s.Proto, Family: s.Family, Err: ke.Errno}
-	switch ke.Errno {
+	return &DestroyError{Op: opSockDestroy, Proto: s.Proto, Family: s.Family, Err: ke,
+		Reason: destroyReason(ke.Errno, s, func() bool { return d.kernelConfigured(ctx) })}
+}
+
+// destroyReason says why the kernel answered errno to the SOCK_DESTROY
+// of s; configured, asked only for EOPNOTSUPP, reports whether the
+// kernel has CONFIG_INET_DIAG_DESTROY.
+func destroyReason(errno unix.Errno, s *Socket, configured func() bool) DestroyReason {
+	switch errno {
 	case unix.ENOENT:
-		e.Reason = DestroyGone
 		if s.Proto == Raw {
 			// Without raw_diag the kernel answers ENOENT for any
 			// raw socket, gone or not.
-			e.Reason = DestroyProtocol
+			return DestroyProtocol
 		}
+		return DestroyGone
+	case unix.EPERM, unix.EACCES:
+		return DestroyPermission
+	case unix.EOPNOTSUPP:
+		if !configured() {
+			return DestroyNoKernelSupport
+		}
+		return DestroyProtocol
 	case unix.EINVAL:
 		if s.Proto == TCP && s.State == Listen {
 			// The subflow of an MPTCP listener refuses
 			// (tcp_abort_override); a plain TCP listener closes.
-			e.Reason = DestroyMPTCPListener
-		}
-	case unix.EPERM, unix.EACCES:
-		e.Reason = DestroyPermission
-	case unix.EOPNOTSUPP:
-		e.Reason = DestroyProtocol
-		if !d.kernelConfigured(ctx) {
-			e.Reason = DestroyNoKernelSupport
+			return DestroyMPTCPListener
 		}
 	}
-	return e
+	return DestroyRefused
 }
 
 // send sends the request for s and returns the kernel's answer: nil, a

@@ -169,6 +169,11 @@ func destroyInNamespace(t *testing.T) error {
 		return err
 	}
 	defer d.Close()
+	// This kernel has CONFIG_INET_DIAG_DESTROY (the test closes
+	// sockets): the probe must say so.
+	if !d.(*netlinkDestroyer).kernelConfigured(ctx) {
+		t.Error("the probe says the kernel lacks CONFIG_INET_DIAG_DESTROY")
+	}
 	closed := map[string]Socket{}
 	for _, c := range cases {
 		s, err := find(c)
@@ -274,6 +279,37 @@ func soError(c *net.UDPConn) error {
 		return err
 	}
 	return unix.Errno(soErr)
+}
+
+func TestDestroyReason(t *testing.T) {
+	tcp := &Socket{Proto: TCP, State: Established}
+	listener := &Socket{Proto: TCP, State: Listen}
+	raw := &Socket{Proto: Raw, State: Close}
+	for _, c := range []struct {
+		errno      unix.Errno
+		s          *Socket
+		configured bool
+		want       DestroyReason
+	}{
+		{unix.ENOENT, tcp, true, DestroyGone},
+		{unix.ENOENT, raw, true, DestroyProtocol},
+		{unix.EPERM, tcp, true, DestroyPermission},
+		{unix.EACCES, tcp, true, DestroyPermission},
+		{unix.EOPNOTSUPP, tcp, false, DestroyNoKernelSupport},
+		{unix.EOPNOTSUPP, &Socket{Proto: MPTCP}, true, DestroyProtocol},
+		{unix.EINVAL, listener, true, DestroyMPTCPListener},
+		{unix.EINVAL, tcp, true, DestroyRefused},
+		{unix.EBUSY, tcp, true, DestroyRefused},
+	} {
+		asked := false
+		got := destroyReason(c.errno, c.s, func() bool { asked = true; return c.configured })
+		if got != c.want {
+			t.Errorf("%v for %v %v: %v, want %v", c.errno, c.s.Proto, c.s.State, got, c.want)
+		}
+		if asked != (c.errno == unix.EOPNOTSUPP) {
+			t.Errorf("%v: the kernel probed %v, want only for EOPNOTSUPP", c.errno, asked)
+		}
+	}
 }
 
 // dropNetAdmin removes CAP_NET_ADMIN from the calling thread's effective
