@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
 )
 
 // handleKey is every key's way in: the application's input capture, and
@@ -20,9 +21,25 @@ func (v *view) handleKey(ev *tcell.EventKey) {
 		v.closeDialog()
 		return
 	}
-	if v.dialog != "" || v.mode != inputNone {
+	if v.dialog != "" {
 		v.forward(ev)
 		return
+	}
+	// A click may have given the focus elsewhere (a line of text, the
+	// table under the input line): keys go where the mode says.
+	if v.mode != inputNone {
+		if v.f.GetFocus() != tview.Primitive(v.input) {
+			v.f.SetFocus(v.input)
+		}
+		v.forward(ev)
+		return
+	}
+	body := tview.Primitive(v.table)
+	if v.showProcs {
+		body = v.procs
+	}
+	if f := v.f.GetFocus(); f != body && !(v.showDetail && f == tview.Primitive(v.detail)) {
+		v.f.SetFocus(body)
 	}
 	switch ev.Key() {
 	case tcell.KeyEnter:
@@ -30,6 +47,7 @@ func (v *view) handleKey(ev *tcell.EventKey) {
 			v.procEnter()
 		} else {
 			v.showDetail = !v.showDetail
+			v.f.SetFocus(body)
 			v.layout()
 			if v.showDetail {
 				v.drawDetail()
@@ -40,6 +58,7 @@ func (v *view) handleKey(ev *tcell.EventKey) {
 		switch {
 		case v.showDetail:
 			v.showDetail = false
+			v.f.SetFocus(body)
 			v.layout()
 		case v.showProcs:
 			v.toggleProcs()

@@ -356,3 +356,24 @@ func TestDialogKeepsTheMouse(t *testing.T) {
 		t.Errorf("Esc did not close the dialog %q", h.v.dialog)
 	}
 }
+
+func TestFocusComesBack(t *testing.T) {
+	h := newHarness(t, 80, 24, Options{Color: true, Compile: compileFilter}, base()...)
+	h.step()
+	h.screen()
+	// The status line took the focus (a click): arrows still move.
+	h.v.f.SetFocus(h.v.statusV)
+	h.key(tcell.KeyDown)
+	if h.v.m.selected() != 1 {
+		t.Errorf("Down with the focus astray: row %d selected", h.v.m.selected())
+	}
+	// The table took it from the open filter line: typing still goes
+	// to the line.
+	h.typ("/")
+	h.v.f.SetFocus(h.v.table)
+	h.typ("state listen")
+	h.key(tcell.KeyEnter)
+	if h.v.filterText != "state listen" || len(h.v.m.order) != 2 {
+		t.Errorf("filter %q, %d rows", h.v.filterText, len(h.v.m.order))
+	}
+}
