@@ -3,12 +3,14 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -246,6 +248,23 @@ func TestIntegrationWatchScreen(t *testing.T) {
 	if listener(screen) != "" || line(screen, cport) == "" {
 		t.Errorf("the malformed filter did not keep the last one:\n%s", plain(screen))
 	}
+
+	// Close the client from the view (the filter shows only it): the
+	// server sees the reset.
+	s.keys("k")
+	s.waitFor("the close dialog", 5*time.Second, func(screen string) bool {
+		return strings.Contains(plain(screen), "Close 1 connection(s)?")
+	})
+	s.keys("Left") // from Cancel, the default, to Close
+	s.keys("Enter")
+	s.waitFor("the close result", 5*time.Second, func(screen string) bool {
+		return strings.Contains(plain(screen), "1 of 1 connection(s) closed")
+	})
+	server.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := server.Read(make([]byte, 1)); !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("the peer of the connection closed from the view read %v, want a reset", err)
+	}
+	s.keys("Enter")
 	s.keys("q")
 	s.waitFor("the terminal restored after q, exit status 0", 5*time.Second, func(screen string) bool {
 		return strings.Contains(plain(screen), "exit status 0") && !strings.Contains(plain(screen), "ESTABLISHED")

@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -45,6 +46,7 @@ func watchRun(ctx context.Context, f *Factory, req *listRequest) error {
 		Interval: req.Watch.Interval,
 		Filter:   req.Watch.Expr,
 		Compile:  w.compile,
+		Kill:     w.kill,
 		Inspect:  w.inspect,
 		Namer:    f.Namer,
 		Lang:     req.Render.Lang,
@@ -149,6 +151,19 @@ func filterLineError(lang string, err error) error {
 		return fe.Err
 	}
 	return err
+}
+
+// kill closes socks as the kill command does, each in its own
+// namespace, and says in the user's language why one was not closed.
+func (w *watcher) kill(ctx context.Context, socks []sockets.Socket) []error {
+	rs := closeSockets(ctx, w.f, w.req, w.nsl, socks)
+	errs := make([]error, len(socks))
+	for i, r := range rs {
+		if r.err != nil {
+			errs[i] = errors.New(killReason(w.req.Render.Lang, r.err))
+		}
+	}
+	return errs
 }
 
 // inspect reads socket s again with its tcp_info, through a dump the
