@@ -212,6 +212,7 @@ func (s *trackerState) processesOf(ino uint64) []sockets.Process {
 	if len(ps) == 0 {
 		ps = nil
 	}
+	ps = ps[:len(ps):len(ps)] // shared: an append must copy
 	s.built[ino] = ps
 	return ps
 }
