@@ -224,7 +224,20 @@ func (v *view) askSave() {
 	form.SetLabelColor(tcell.ColorDefault)
 	formats := []string{"JSON", "CSV"}
 	form.AddInputField(v.text("tui.save.file"), "sockscope.json", 40, nil, nil)
-	form.AddDropDown(v.text("tui.save.format"), formats, 0, nil)
+	// Choosing a format gives the file its extension, if it has one of
+	// the other format's.
+	form.AddDropDown(v.text("tui.save.format"), formats, 0, func(option string, _ int) {
+		in, ok := form.GetFormItem(0).(*tview.InputField)
+		if !ok {
+			return
+		}
+		name, ext := in.GetText(), "."+strings.ToLower(option)
+		for _, old := range []string{".json", ".csv"} {
+			if old != ext && strings.HasSuffix(name, old) {
+				in.SetText(strings.TrimSuffix(name, old) + ext)
+			}
+		}
+	})
 	if dd, ok := form.GetFormItem(1).(*tview.DropDown); ok {
 		dd.SetListStyles(tcell.StyleDefault, styleSelect)
 		dd.SetFocusedStyle(styleSelect)

@@ -22,6 +22,16 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden screens in testdata/")
 
+// testdata is the goldens' directory, absolute: a test may change the
+// working directory.
+var testdata = func() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		panic(err)
+	}
+	return filepath.Join(wd, "testdata")
+}()
+
 // scriptSource is a sockets.Source that lists what the test put in it.
 type scriptSource struct{ socks []sockets.Socket }
 
@@ -179,9 +189,9 @@ func colorName(c tcell.Color) string {
 // golden compares got with testdata/name.golden (rewritten with -update).
 func golden(t testing.TB, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
+	path := filepath.Join(testdata, name+".golden")
 	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
+		if err := os.MkdirAll(testdata, 0o755); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {

@@ -377,3 +377,26 @@ func TestFocusComesBack(t *testing.T) {
 		t.Errorf("filter %q, %d rows", h.v.filterText, len(h.v.m.order))
 	}
 }
+
+func TestSaveFormatSetsExtension(t *testing.T) {
+	t.Chdir(t.TempDir()) // a name the golden screen can show
+	h := newHarness(t, 80, 24, Options{Color: true}, base()...)
+	h.step()
+	h.typ("w")
+	h.key(tcell.KeyCtrlU)
+	h.typ("x.json")
+	h.key(tcell.KeyTab)   // the format
+	h.key(tcell.KeyEnter) // opens the list
+	h.key(tcell.KeyDown)  // CSV
+	h.key(tcell.KeyEnter)
+	golden(t, "save_csv_80x24", h.screen())
+	h.key(tcell.KeyTab) // Save
+	h.key(tcell.KeyEnter)
+	data, err := os.ReadFile("x.csv")
+	if err != nil {
+		t.Fatalf("%v (status %q)", err, h.v.status)
+	}
+	if !strings.HasPrefix(string(data), "proto,") && !strings.Contains(strings.SplitN(string(data), "\n", 2)[0], "proto") {
+		t.Errorf("not CSV:\n%s", data)
+	}
+}
