@@ -81,7 +81,7 @@ func killRun(ctx context.Context, f *Factory, req *listRequest) error {
 		if json {
 			writeKillJSON(out, true, sockResults(socks))
 		} else {
-			writeKillTable(out, lang, sockResults(socks), false)
+			writeKillTable(out, lang, nsName(req, nsl), sockResults(socks), false)
 			f.note(i18n.T(lang, "kill.dryrun", killCount(lang, len(socks))))
 		}
 		return nil
@@ -89,7 +89,7 @@ func killRun(ctx context.Context, f *Factory, req *listRequest) error {
 		if !stdinIsTerminal(f.IO.In) {
 			return flagErrorf(lang, "kill.err.notty", killCount(lang, len(socks)))
 		}
-		if !confirmKill(f, lang, socks) {
+		if !confirmKill(f, lang, nsName(req, nsl), socks) {
 			f.note(i18n.T(lang, "kill.declined"))
 			return nil
 		}
@@ -105,7 +105,7 @@ func killRun(ctx context.Context, f *Factory, req *listRequest) error {
 	if json {
 		writeKillJSON(out, false, results)
 	} else {
-		writeKillTable(out, lang, results, true)
+		writeKillTable(out, lang, nsName(req, nsl), results, true)
 	}
 	if err := out.Flush(); err != nil {
 		return err
@@ -114,6 +114,21 @@ func killRun(ctx context.Context, f *Factory, req *listRequest) error {
 		return errors.New(i18n.T(lang, "kill.err.failed", failed, len(results)))
 	}
 	return nil
+}
+
+// nsName returns the namer of the table's NetNS column: with
+// --all-netns, the name of each namespace (net:[INODE] for one without);
+// nil otherwise, and the table has no such column.
+func nsName(req *listRequest, nsl *nsListing) func(uint64) string {
+	if !req.AllNetNS || nsl == nil {
+		return nil
+	}
+	return func(inode uint64) string {
+		if l := nsl.lookup(inode); l != nil && l.Name != "" {
+			return l.Name
+		}
+		return "net:[" + strconv.FormatUint(inode, 10) + "]"
+	}
 }
 
 // sockResults wraps socks as results not yet tried, for the listings
@@ -128,9 +143,9 @@ func sockResults(socks []sockets.Socket) []killResult {
 
 // confirmKill lists socks on stderr, asks whether to close them and
 // reads the answer from stdin: y or yes (是 in Chinese) closes.
-func confirmKill(f *Factory, lang string, socks []sockets.Socket) bool {
+func confirmKill(f *Factory, lang string, ns func(uint64) string, socks []sockets.Socket) bool {
 	w := bufio.NewWriter(f.IO.ErrOut)
-	writeKillTable(w, lang, sockResults(socks), false)
+	writeKillTable(w, lang, ns, sockResults(socks), false)
 	fmt.Fprint(w, i18n.T(lang, "kill.prompt", killCount(lang, len(socks))))
 	w.Flush()
 	line, err := bufio.NewReader(f.IO.In).ReadString('\n')
@@ -281,11 +296,15 @@ func destroyAll(ctx context.Context, rs []killResult) {
 }
 
 // writeKillTable writes rs as a table: protocol, endpoints, state and
-// holders, and with results the outcome of each (closed, or not closed
-// and why). Columns are padded to their display width, so that Chinese
+// holders, after the name of the network namespace when ns names them
+// (--all-netns), and with results the outcome of each (closed, or not
+// closed and why). Columns are padded to their display width, so that Chinese
 // headings line up.
-func writeKillTable(w io.Writer, lang string, rs []killResult, results bool) {
+func writeKillTable(w io.Writer, lang string, ns func(uint64) string, rs []killResult, results bool) {
 	head := []string{"kill.col.proto", "kill.col.local", "kill.col.remote", "kill.col.state", "kill.col.program"}
+	if ns != nil {
+		head = append([]string{"render.col.netns"}, head...)
+	}
 	if results {
 		head = append(head, "kill.col.result")
 	}
@@ -302,6 +321,10 @@ func writeKillTable(w io.Writer, lang string, rs []killResult, results bool) {
 			proto += "6"
 		}
 		row := []string{proto, killEndpoint(s, s.Local, s.Path), killEndpoint(s, s.Remote, s.PeerPath), s.StateName(), killHolders(s)}
+		if ns != nil {
+			name, _ := render.SafeText(ns(s.NetNS))
+			row = append([]string{name}, row...)
+		}
 		if results {
 			if r.err == nil {
 				row = append(row, i18n.T(lang, "kill.closed"))

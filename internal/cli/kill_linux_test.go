@@ -180,6 +180,18 @@ func TestIntegrationKill(t *testing.T) {
 		t.Errorf("--dry-run changed the namespace: %d sockets before, %d after", len(before), len(after))
 	}
 
+	// --all-netns (here finding the test's namespace alone) names the
+	// namespace of each socket.
+	all := realKillFactory()
+	all.Namespaces = func(string, bool) ([]netns.NetNS, []error, error) {
+		n, err := netns.Resolve(ns.Name, nil)
+		return []netns.NetNS{n}, nil, err
+	}
+	out, errOut, err = execKill(t, all, "", "kill", "--all-netns", "--dry-run", expr)
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); err != nil || !strings.HasPrefix(lines[0], "NetNS ") || len(lines) < 2 || !strings.HasPrefix(lines[1], ns.Name+" ") {
+		t.Errorf("--all-netns --dry-run: %v\n%s%s", err, out, errOut)
+	}
+
 	out, errOut, err = execKill(t, realKillFactory(), "", "kill", "--netns", ns.Name, "--yes", "--format", "json", expr)
 	if err == nil || IsUsageError(err) || !strings.Contains(err.Error(), "sockets were not closed") {
 		t.Errorf("kill: %v, want a runtime error for the MPTCP listener\n%s", err, errOut)
