@@ -270,6 +270,7 @@ func (v *view) applyFilter(text string) {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		v.filterText = ""
+		v.m.quiet = true
 		v.m.setFilter(nil)
 		v.setStatus("", false)
 		v.refreshView()
@@ -281,6 +282,7 @@ func (v *view) applyFilter(text string) {
 		return
 	}
 	v.filterText = text
+	v.m.quiet = true
 	v.m.setFilter(pred)
 	v.setStatus("", false)
 	v.refreshView()

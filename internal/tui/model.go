@@ -108,8 +108,13 @@ type model struct {
 	hasSel bool
 	picked map[rowKey]bool // rows marked for closing
 
-	changes  map[rowKey]collect.Change
-	polls    int
+	changes map[rowKey]collect.Change
+	polls   int
+	// quiet makes the next apply colour nothing, as the first does: the
+	// filter line changed, and Compile may have changed what Poll
+	// selects, so that its next changes are the filter's, not the
+	// machine's.
+	quiet    bool
 	lastTime time.Time
 	st       stats
 }
@@ -129,8 +134,9 @@ func newModel() *model {
 func (m *model) apply(snap collect.Snapshot, changes []collect.Change) {
 	m.rows, m.spare = m.spare[:0], m.rows
 	clear(m.changes)
-	first := m.polls == 0
+	first := m.polls == 0 || m.quiet
 	m.polls++
+	m.quiet = false
 	var newN, goneN int
 	if !first {
 		for _, c := range changes {

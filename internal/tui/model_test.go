@@ -361,3 +361,27 @@ func TestZeroSizeScreen(t *testing.T) {
 		h.screen()
 	}
 }
+
+func TestFilterChangeColoursNothing(t *testing.T) {
+	h := newHarness(t, 80, 24, Options{Color: true, Compile: compileFilter}, base()...)
+	h.step()
+	h.typ("/sport = :80")
+	h.key(tcell.KeyEnter)
+	// What the next poll brings may be the new filter's doing (Compile
+	// can widen Poll's query): no colours then.
+	h.src.socks = append(h.src.socks, tcp(30, "10.0.0.5:80", "10.0.0.3:1", sockets.Established, nil))
+	h.step()
+	for i := range h.v.m.order {
+		if r := h.v.m.row(i); r.mark != markNone {
+			t.Errorf("refresh after a filter change: %d marked %d", r.s.Cookie, r.mark)
+		}
+	}
+	if h.v.m.st.hasRates {
+		t.Error("rates after a filter change count the filter's changes")
+	}
+	h.src.socks = append(h.src.socks, tcp(31, "10.0.0.5:80", "10.0.0.3:2", sockets.Established, nil))
+	h.step()
+	if got := cookies(h.v.m); !slices.Contains(got, "+31") {
+		t.Errorf("the refresh after: %v, want 31 new", got)
+	}
+}

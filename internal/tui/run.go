@@ -33,7 +33,9 @@ type Options struct {
 	Filter string
 	// Compile compiles a filter-language expression to a predicate over
 	// attributed sockets; its error is one line naming the bad token. Nil:
-	// the filter line is unavailable.
+	// the filter line is unavailable. Compile may also change what the
+	// next Poll selects: the refresh after a new filter colours nothing,
+	// as what changed then is the filter, not the machine.
 	Compile func(expr string) (func(*sockets.Socket) bool, error)
 	// Kill closes the given sockets, returning one error per socket (nil:
 	// closed). Nil: closing is unavailable, and the view says so. Kill
