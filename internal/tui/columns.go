@@ -88,9 +88,7 @@ func cellText(r *row, c colID, e *cellEnv) string {
 	t := rawText(r, c, e)
 	switch c {
 	case colLocal, colRemote:
-		if r.s.Proto == sockets.Unix {
-			return safe(cutRight(t, e.addrMax))
-		}
+		// An address keeps its port, a path its file name.
 		return safe(cutLeft(t, e.addrMax))
 	case colProgram, colUser:
 		return safe(cutRight(t, e.progMax))
