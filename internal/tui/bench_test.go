@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"math/rand/v2"
 	"net/netip"
 	"testing"
 
@@ -30,6 +31,9 @@ func machine100k(cookieBase uint64) []sockets.Socket {
 			socks[i].Processes = nil
 		}
 	}
+	// The kernel lists sockets in hash order, not in any column's.
+	r := rand.New(rand.NewPCG(1, 2))
+	r.Shuffle(len(socks), func(i, j int) { socks[i], socks[j] = socks[j], socks[i] })
 	return socks
 }
 

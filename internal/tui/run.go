@@ -46,7 +46,11 @@ type Options struct {
 	// detail pane. Nil, or an error: the pane shows what the snapshot has.
 	Inspect func(ctx context.Context, s *sockets.Socket) (*sockets.Socket, error)
 	// Namer returns a namer for the sockets given (name resolution, the
-	// n key); nil: resolution is unavailable.
+	// n key); nil: resolution is unavailable. While names are on it is
+	// called after every poll, on the refresh goroutine, with the
+	// snapshot's sockets; its namer answers from what it has already
+	// looked up (render.Namer), and the time it takes delays the
+	// refresh, so it should bound its lookups in time.
 	Namer func(ctx context.Context, socks []sockets.Socket) render.Namer
 	// Lang is the language: "" English, "zh-CN" Chinese.
 	Lang string
@@ -59,7 +63,9 @@ type Options struct {
 	// Screen is the screen to draw on; nil: the real terminal. Tests
 	// pass a tcell SimulationScreen.
 	Screen tcell.Screen
-	// UserName names a uid (nil: numbers).
+	// UserName names a uid for the user column when no holder carries
+	// the name (nil: numbers). It is called for visible cells on every
+	// draw: it should answer from a cache.
 	UserName func(uid uint32) string
 }
 
