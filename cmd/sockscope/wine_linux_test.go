@@ -46,6 +46,7 @@ func TestWine(t *testing.T) {
 	t.Run("Views", w.testViews)
 	t.Run("PackageTests", w.testPackages)
 	t.Run("Kill", w.testKill)
+	t.Run("Watch", w.testWatch)
 }
 
 // wineEnv is the variable that makes a missing Wine a failure.
