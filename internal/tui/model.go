@@ -99,7 +99,10 @@ type model struct {
 	spare []row // the previous rows, whose memory the next apply reuses
 	// order indexes the rows that pass the filter, sorted.
 	order []int32
-	ents  []sortEnt
+	// The sort's scratch, kept from refresh to refresh.
+	ents, entsTmp []sortEnt
+	names         map[string]int32
+	nameIDs       []int32
 
 	sort sortSpec
 	pred func(*sockets.Socket) bool // the filter line; nil passes all
@@ -107,6 +110,8 @@ type model struct {
 	sel    rowKey // the selected socket; valid when hasSel
 	hasSel bool
 	picked map[rowKey]bool // rows marked for closing
+
+	userName func(uint32) string // names a uid (Options.UserName), for the user column's sort
 
 	changes map[rowKey]collect.Change
 	polls   int

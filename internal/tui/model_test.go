@@ -1,7 +1,9 @@
 package tui
 
 import (
+	"cmp"
 	"context"
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -158,7 +160,11 @@ func compareRows(a, b *row, c colID, env *cellEnv) int {
 			return -1
 		}
 		if a.s.Proto == sockets.Unix {
-			return compareFull(a, b, c)
+			x, y := a.s.Path, b.s.Path
+			if c == colRemote {
+				x, y = a.s.PeerPath, b.s.PeerPath
+			}
+			return compareNames(x, y)
 		}
 		x, y := a.s.Local, b.s.Local
 		if c == colRemote {
@@ -174,21 +180,31 @@ func compareRows(a, b *row, c colID, env *cellEnv) int {
 		return netip.AddrPortFrom(ax, x.Port()).Compare(netip.AddrPortFrom(ay, y.Port()))
 	case colState:
 		return stateRank(&a.s) - stateRank(&b.s)
+	case colProto:
+		return cmp.Or(cmp.Compare(a.s.Proto, b.s.Proto), cmp.Compare(a.s.Family, b.s.Family), cmp.Compare(a.s.Type, b.s.Type))
+	case colRecvQ:
+		return cmp.Compare(a.s.RecvQ, b.s.RecvQ)
+	case colSendQ:
+		return cmp.Compare(a.s.SendQ, b.s.SendQ)
 	case colPID:
 		return int(a.pid()) - int(b.pid())
 	case colProgram, colUser, colContainer:
-		x, y := rawText(a, c, env), rawText(b, c, env)
-		switch {
-		case x == y:
-			return 0
-		case x == "":
-			return 1
-		case y == "":
-			return -1
-		}
-		return strings.Compare(x, y)
+		return compareNames(rawText(a, c, env), rawText(b, c, env))
 	}
 	return 0
+}
+
+// compareNames orders names, the empty one last.
+func compareNames(x, y string) int {
+	switch {
+	case x == y:
+		return 0
+	case x == "":
+		return 1
+	case y == "":
+		return -1
+	}
+	return strings.Compare(x, y)
 }
 
 func TestProcsAggregate(t *testing.T) {
@@ -383,5 +399,72 @@ func TestFilterChangeColoursNothing(t *testing.T) {
 	h.step()
 	if got := cookies(h.v.m); !slices.Contains(got, "+31") {
 		t.Errorf("the refresh after: %v, want 31 new", got)
+	}
+}
+
+// TestSortRandom checks the radix sort against a comparison of the rows
+// on random sockets: every column, both directions, ties broken by the
+// socket's identity whatever order the source listed them in.
+func TestSortRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	names := []string{"", "a", "b", "nginx", "nginx-worker-process-long", "nginx-worker-process-longer", "[x]"}
+	addrs := []string{"10.0.0.1", "10.0.0.2", "0.0.0.0", "::", "::1", "2001:db8::1", "2001:db8::1:0:0:1", "::ffff:10.0.0.1", "fe80::1"}
+	var socks []sockets.Socket
+	for i := range 600 {
+		var s sockets.Socket
+		if r.IntN(8) == 0 {
+			s = sockets.Socket{Proto: sockets.Unix, Family: sockets.Local, Inode: uint64(5000 + i), Path: names[r.IntN(len(names))], PeerPath: names[r.IntN(len(names))]}
+		} else {
+			l := netip.AddrPortFrom(netip.MustParseAddr(addrs[r.IntN(len(addrs))]), uint16(r.IntN(4)*20000))
+			rm := netip.AddrPortFrom(netip.MustParseAddr(addrs[r.IntN(len(addrs))]), uint16(r.IntN(3)))
+			s = tcp(uint64(r.Uint32())<<20|uint64(i), "1.1.1.1:1", "", sockets.State(1+r.IntN(11)), nil)
+			s.Local, s.Remote = l, rm
+			s.RecvQ, s.SendQ = uint32(r.IntN(3)), uint32(r.IntN(3)<<20)
+		}
+		if r.IntN(4) > 0 {
+			p := proc(int32(r.IntN(5)), names[r.IntN(len(names))])
+			p.User, p.Container = names[r.IntN(len(names))], names[r.IntN(len(names))]
+			s.Processes = []sockets.Process{{Info: p}}
+		}
+		socks = append(socks, s)
+	}
+	h := newHarness(t, 80, 24, Options{Color: true}, socks...)
+	h.step()
+	m := h.v.m
+	env := h.v.cellEnv()
+	orders := map[sortSpec][]uint64{}
+	for c := colProto; c < colCount; c++ {
+		for _, desc := range []bool{false, true} {
+			m.sort = sortSpec{col: c, desc: desc}
+			m.refresh()
+			var ids []uint64
+			for i := range m.order {
+				ids = append(ids, m.row(i).key.id)
+				if i == 0 {
+					continue
+				}
+				a, b := m.row(i-1), m.row(i)
+				cmp := compareRows(a, b, c, &env)
+				if desc {
+					cmp = -cmp
+				}
+				if cmp > 0 || cmp == 0 && a.key.id > b.key.id {
+					t.Fatalf("sort by %s (desc %v): row %d %q (%d) before %q (%d)", colKeys[c], desc, i-1, rawText(a, c, &env), a.key.id, rawText(b, c, &env), b.key.id)
+				}
+			}
+			orders[m.sort] = ids
+		}
+	}
+	// The source lists the same sockets in another order: the same rows.
+	slices.Reverse(h.src.socks)
+	h.step()
+	for spec, want := range orders {
+		m.sort = spec
+		m.refresh()
+		for i := range m.order {
+			if m.row(i).key.id != want[i] {
+				t.Fatalf("sort %+v: row %d differs when the source lists in another order", spec, i)
+			}
+		}
 	}
 }

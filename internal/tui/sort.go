@@ -1,13 +1,18 @@
 package tui
 
 import (
-	"cmp"
 	"encoding/binary"
 	"slices"
 	"strings"
 
 	"github.com/sockscope/sockscope/internal/sockets"
 )
+
+// The sort runs every refresh over every shown row (100k on a busy
+// server), so it compares no rows: each row's value in the sorted column
+// is packed into three words (names become their rank among the names
+// shown), the row's identity into a fourth, and a radix sort orders
+// them, in time linear in the rows, skipping the digits all rows share.
 
 // sortSpec is the table's order: a column (colNone: the source's order)
 // and its direction.
@@ -16,17 +21,13 @@ type sortSpec struct {
 	desc bool
 }
 
-// A sortEnt is a shown row's sort key, computed once per refresh so that
-// the sort compares integers: a, b, c hold the column's value (a string's
-// first 16 bytes and its length, an address's 128 bits), d the row's
-// identity as the tie-break; idx is the row.
+// A sortEnt is a shown row's sort key: k[0] to k[2] the column's value,
+// most significant first, k[3] the row's identity (the tie-break, which
+// keeps rows of equal value in one order from refresh to refresh); idx
+// is the row.
 type sortEnt struct {
-	a, b, c, d uint64
-	idx        int32
-	// long says that a, b, c do not hold the whole value (a string of
-	// more than 16 bytes, an IPv6 endpoint's port): equal keys are then
-	// compared in full.
-	long bool
+	k   [4]uint64
+	idx int32
 }
 
 // sortRows sorts m.order by m.sort.
@@ -37,76 +38,125 @@ func (m *model) sortRows() {
 	}
 	ents := m.ents[:0]
 	for _, idx := range m.order {
-		e := sortEnt{idx: idx}
 		r := &m.rows[idx]
-		e.d = r.key.id
+		e := sortEnt{idx: idx}
 		fillKey(&e, r, col)
+		e.k[3] = r.key.id
 		ents = append(ents, e)
 	}
-	desc := m.sort.desc
-	slices.SortFunc(ents, func(x, y sortEnt) int {
-		c := cmp.Compare(x.a, y.a)
-		if c == 0 {
-			c = cmp.Compare(x.b, y.b)
+	switch col {
+	case colProgram, colUser, colContainer:
+		m.rankNames(ents, func(r *row) (string, bool) { return nameOf(r, col, m.userName), true })
+	case colLocal, colRemote:
+		m.rankNames(ents, func(r *row) (string, bool) {
+			if r.s.Proto != sockets.Unix {
+				return "", false
+			}
+			if col == colRemote {
+				return r.s.PeerPath, true
+			}
+			return r.s.Path, true
+		})
+	}
+	if m.sort.desc {
+		for i := range ents {
+			ents[i].k[0], ents[i].k[1], ents[i].k[2] = ^ents[i].k[0], ^ents[i].k[1], ^ents[i].k[2]
 		}
-		if c == 0 {
-			c = cmp.Compare(x.c, y.c)
-		}
-		if c == 0 && x.long && y.long {
-			c = compareFull(&m.rows[x.idx], &m.rows[y.idx], col)
-		}
-		if desc {
-			c = -c
-		}
-		if c == 0 {
-			c = cmp.Compare(x.d, y.d)
-		}
-		if c == 0 {
-			c = cmp.Compare(x.idx, y.idx)
-		}
-		return c
-	})
+	}
+	ents, m.entsTmp = radixSort(ents, m.entsTmp)
 	for i := range ents {
 		m.order[i] = ents[i].idx
 	}
 	m.ents = ents
 }
 
-// fillKey sets e's key fields for column col of r.
+// fillKey sets e's value words for column col of r (names are ranked
+// later, by rankNames).
 func fillKey(e *sortEnt, r *row, col colID) {
 	s := &r.s
 	switch col {
 	case colProto:
-		e.a = uint64(s.Proto)<<8 | uint64(s.Family)
-		e.b = uint64(s.Type)
+		e.k[0] = uint64(s.Proto)<<16 | uint64(s.Family)<<8 | uint64(s.Type)
 	case colLocal, colRemote:
 		endpointKey(e, s, col == colRemote)
 	case colState:
-		e.a = uint64(stateRank(s))
+		e.k[0] = uint64(stateRank(s))
 	case colPID:
-		e.a = uint64(uint32(r.pid()))
-	case colProgram:
-		name := ""
-		if h := r.holder(); h != nil {
-			name = h.Name
-		}
-		stringKey(e, name)
-	case colUser:
-		stringKey(e, userText(r, nil))
-	case colContainer:
-		name := ""
-		if h := r.holder(); h != nil {
-			name = h.Container
-		}
-		stringKey(e, name)
+		e.k[0] = uint64(uint32(r.pid()))
 	case colRTT:
 		if in := s.Internals; in != nil && in.Has&sockets.HasTCPInfo != 0 {
-			e.a = uint64(in.TCP.RTT)
+			e.k[0] = uint64(in.TCP.RTT)
 		}
 	case colRecvQ:
-		e.a = uint64(s.RecvQ)
+		e.k[0] = uint64(s.RecvQ)
 	case colSendQ:
-		e.a = uint64(s.SendQ)
+		e.k[0] = uint64(s.SendQ)
+	}
+}
+
+// nameOf is the name column col sorts r by: the one it shows.
+func nameOf(r *row, col colID, userName func(uint32) string) string {
+	h := r.holder()
+	switch {
+	case col == colUser:
+		return userText(r, userName)
+	case h == nil:
+		return ""
+	case col == colContainer:
+		return h.Container
+	}
+	return h.Name
+}
+
+// rankNames sets k[0] of the entries whose row has a name (name's second
+// result) to the name's rank among them, keeping the class bits above
+// it; the empty name ranks after every other.
+func (m *model) rankNames(ents []sortEnt, name func(*row) (string, bool)) {
+	if m.names == nil {
+		m.names = map[string]int32{}
+	}
+	clear(m.names)
+	ids := m.nameIDs[:0]
+	var distinct []string
+	for i := range ents {
+		n, ok := name(&m.rows[ents[i].idx])
+		id := int32(-1)
+		if ok {
+			var seen bool
+			if id, seen = m.names[n]; !seen {
+				id = int32(len(distinct))
+				m.names[n] = id
+				distinct = append(distinct, n)
+			}
+		}
+		ids = append(ids, id)
+	}
+	m.nameIDs = ids
+	if len(distinct) == 0 {
+		return
+	}
+	byName := make([]int32, len(distinct))
+	for i := range byName {
+		byName[i] = int32(i)
+	}
+	slices.SortFunc(byName, func(a, b int32) int {
+		x, y := distinct[a], distinct[b]
+		if (x == "") != (y == "") {
+			if x == "" {
+				return 1
+			}
+			return -1
+		}
+		return strings.Compare(x, y)
+	})
+	rank := make([]uint64, len(distinct))
+	for r, id := range byName {
+		rank[id] = uint64(r)
+	}
+	for i, id := range ids {
+		if id >= 0 {
+			ents[i].k[0] |= rank[id]
+		}
 	}
 }
 
@@ -132,33 +182,12 @@ func stateRank(s *sockets.Socket) int {
 	return int(stateRanks[s.State])
 }
 
-// stringKey packs a string's first 16 bytes and its length; the empty
-// string (no process, no user) sorts after every name.
-func stringKey(e *sortEnt, s string) {
-	if s == "" {
-		e.a, e.b, e.c = ^uint64(0), ^uint64(0), ^uint64(0)
-		return
-	}
-	var buf [16]byte
-	copy(buf[:], s)
-	e.a = binary.BigEndian.Uint64(buf[:8])
-	e.b = binary.BigEndian.Uint64(buf[8:])
-	e.c = uint64(len(s))
-	e.long = len(s) > 16
-}
-
-// endpointKey packs an endpoint: IPv4 (address and port in b) before
-// IPv6 (address in b and c, the port compared in full), unix paths last.
+// endpointKey packs an endpoint: IPv4 (address and port), then IPv6
+// (class, 128 address bits and the port spread over the three words),
+// then unix paths (class; the path's rank is added by rankNames).
 func endpointKey(e *sortEnt, s *sockets.Socket, remote bool) {
 	if s.Proto == sockets.Unix {
-		p := s.Path
-		if remote {
-			p = s.PeerPath
-		}
-		var buf [8]byte
-		copy(buf[1:], p)
-		e.a = 1<<63 | binary.BigEndian.Uint64(buf[:]) // after IPv6, by the path's start
-		e.long = true
+		e.k[0] = 2 << 62
 		return
 	}
 	ap := s.Local
@@ -166,51 +195,56 @@ func endpointKey(e *sortEnt, s *sockets.Socket, remote bool) {
 		ap = s.Remote
 	}
 	a := ap.Addr()
-	if a.Is4() || a.Is4In6() {
-		v4 := a.Unmap().As4()
-		e.b = uint64(binary.BigEndian.Uint32(v4[:]))<<16 | uint64(ap.Port())
+	if !a.Is6() || a.Is4In6() {
+		v4 := a.Unmap().As4() // the zero Addr too: as 0.0.0.0
+		if !a.IsValid() {
+			v4 = [4]byte{}
+		}
+		e.k[2] = uint64(binary.BigEndian.Uint32(v4[:]))<<16 | uint64(ap.Port())
 		return
 	}
 	v6 := a.As16()
-	e.a = 1 << 62
-	e.b = binary.BigEndian.Uint64(v6[:8])
-	e.c = binary.BigEndian.Uint64(v6[8:])
-	e.long = true
+	hi, lo := binary.BigEndian.Uint64(v6[:8]), binary.BigEndian.Uint64(v6[8:])
+	e.k[0] = 1<<62 | hi>>2
+	e.k[1] = hi<<62 | lo>>2
+	e.k[2] = lo<<62 | uint64(ap.Port())
 }
 
-// compareFull compares rows whose packed keys are equal.
-func compareFull(x, y *row, col colID) int {
-	switch col {
-	case colLocal, colRemote:
-		if x.s.Proto == sockets.Unix || y.s.Proto == sockets.Unix {
-			px, py := x.s.Path, y.s.Path
-			if col == colRemote {
-				px, py = x.s.PeerPath, y.s.PeerPath
-			}
-			return strings.Compare(px, py)
-		}
-		ax, ay := x.s.Local, y.s.Local
-		if col == colRemote {
-			ax, ay = x.s.Remote, y.s.Remote
-		}
-		return ax.Compare(ay)
-	case colProgram, colContainer:
-		var nx, ny string
-		if h := x.holder(); h != nil {
-			nx = h.Name
-			if col == colContainer {
-				nx = h.Container
-			}
-		}
-		if h := y.holder(); h != nil {
-			ny = h.Name
-			if col == colContainer {
-				ny = h.Container
-			}
-		}
-		return strings.Compare(nx, ny)
-	case colUser:
-		return strings.Compare(userText(x, nil), userText(y, nil))
+// radixSort sorts ents by k, least significant word and digit first,
+// each pass stable; a digit every entry shares costs one counting pass
+// and no move. tmp is scratch space (grown as needed); it returns the
+// sorted entries and the scratch, either of which may be ents' memory.
+func radixSort(ents, tmp []sortEnt) ([]sortEnt, []sortEnt) {
+	const bits = 11
+	const buckets = 1 << bits
+	if len(ents) < 2 {
+		return ents, tmp
 	}
-	return 0
+	if cap(tmp) < len(ents) {
+		tmp = make([]sortEnt, len(ents))
+	}
+	tmp = tmp[:len(ents)]
+	var count [buckets]int
+	for w := 3; w >= 0; w-- {
+		for shift := 0; shift < 64; shift += bits {
+			clear(count[:])
+			for i := range ents {
+				count[(ents[i].k[w]>>shift)&(buckets-1)]++
+			}
+			if count[(ents[0].k[w]>>shift)&(buckets-1)] == len(ents) {
+				continue // every entry has this digit
+			}
+			sum := 0
+			for d := range count {
+				sum, count[d] = sum+count[d], sum
+			}
+			for i := range ents {
+				d := (ents[i].k[w] >> shift) & (buckets - 1)
+				tmp[count[d]] = ents[i]
+				count[d]++
+			}
+			ents, tmp = tmp, ents
+		}
+	}
+	return ents, tmp
 }

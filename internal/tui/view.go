@@ -76,6 +76,7 @@ func newView(ctx context.Context, opts Options, f focuser) *view {
 		opts.Interval = time.Second
 	}
 	v := &view{ctx: ctx, opts: opts, m: newModel(), f: f}
+	v.m.userName = opts.UserName
 	v.interval.Store(int64(opts.Interval))
 	v.wake = make(chan struct{}, 1)
 	v.quit = func() {}
