@@ -3,6 +3,8 @@ package tui
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -98,12 +100,14 @@ func Run(ctx context.Context, opts Options) error {
 	// Every goroutine the view starts is waited for before Run returns,
 	// so that the caller may close what Poll, Kill and Inspect use.
 	var wg sync.WaitGroup
+	var crashed crash
 	q := &uiQueue{app: app}
 	v.quit = func() { cancel(); app.Stop() }
 	v.async = func(work func() func()) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer crashed.catch(q, v.quit)
 			if done := work(); done != nil {
 				q.post(done)
 			}
@@ -132,6 +136,7 @@ func Run(ctx context.Context, opts Options) error {
 	}()
 	go func() {
 		defer wg.Done()
+		defer crashed.catch(q, v.quit)
 		v.loop(ctx, func(f func()) bool {
 			done := make(chan struct{})
 			q.post(func() { f(); close(done) })
@@ -146,10 +151,45 @@ func Run(ctx context.Context, opts Options) error {
 	err := app.Run()
 	cancel()
 	wg.Wait()
+	crashed.repanic()
 	if err == nil {
 		err = v.firstErr
 	}
 	return err
+}
+
+// crash is a panic of one of Run's goroutines (Poll, Kill, Inspect,
+// Namer are the caller's code): the view stops, the terminal is
+// restored, and Run panics with it, stack and all, on the caller's
+// goroutine, as tview does for a panic on the UI goroutine.
+type crash struct {
+	mu    sync.Mutex
+	value any
+	stack []byte
+}
+
+// catch is deferred by each goroutine: it records the first panic and
+// stops the view.
+func (c *crash) catch(q *uiQueue, quit func()) {
+	p := recover()
+	if p == nil {
+		return
+	}
+	c.mu.Lock()
+	if c.stack == nil {
+		c.value, c.stack = p, debug.Stack()
+	}
+	c.mu.Unlock()
+	q.post(quit)
+}
+
+// repanic panics with the recorded panic, if any.
+func (c *crash) repanic() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stack != nil {
+		panic(fmt.Sprintf("%v\n\ngoroutine of the view:\n%s", c.value, c.stack))
+	}
 }
 
 // uiWakeKey is the key of the event that tells the UI goroutine to run

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,5 +103,22 @@ func TestRunFirstPollFails(t *testing.T) {
 func TestRunNoPoll(t *testing.T) {
 	if err := Run(context.Background(), Options{}); !errors.Is(err, ErrNoPoll) {
 		t.Errorf("Run without Poll = %v", err)
+	}
+}
+
+func TestRunPollPanics(t *testing.T) {
+	// A panic in the caller's Poll stops the view (restoring the
+	// terminal) and comes out of Run, not out of a goroutine of its own.
+	opts := Options{Poll: func(context.Context, bool) (collect.Snapshot, []collect.Change, error) {
+		panic("poll exploded")
+	}}
+	got := make(chan any, 1)
+	go func() {
+		defer func() { got <- recover() }()
+		_ = Run(context.Background(), Options{Poll: opts.Poll, Screen: tcell.NewSimulationScreen("UTF-8")})
+	}()
+	p := wait(t, got, "Run to panic")
+	if s, ok := p.(string); !ok || !strings.Contains(s, "poll exploded") {
+		t.Errorf("Run panicked with %v", p)
 	}
 }
