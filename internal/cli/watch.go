@@ -12,6 +12,7 @@ import (
 
 	"github.com/sockscope/sockscope/internal/collect"
 	"github.com/sockscope/sockscope/internal/filter"
+	"github.com/sockscope/sockscope/internal/netns"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 	"github.com/sockscope/sockscope/internal/tui"
@@ -41,18 +42,23 @@ func watchRun(ctx context.Context, f *Factory, req *listRequest) error {
 	if req.Render.Format == render.NDJSON {
 		return w.events(ctx)
 	}
+	var names func(uint64) *netns.Label
+	if nsl != nil && req.AllNetNS {
+		names = nsl.lookup
+	}
 	return tui.Run(ctx, tui.Options{
-		Poll:     w.poll,
-		Interval: req.Watch.Interval,
-		Filter:   req.Watch.Expr,
-		Compile:  w.compile,
-		Kill:     w.kill,
-		Inspect:  w.inspect,
-		Namer:    f.Namer,
-		Lang:     req.Render.Lang,
-		OS:       runtime.GOOS,
-		Color:    req.Watch.Color,
-		UserName: f.UserName,
+		Namespace: names,
+		Poll:      w.poll,
+		Interval:  req.Watch.Interval,
+		Filter:    req.Watch.Expr,
+		Compile:   w.compile,
+		Kill:      w.kill,
+		Inspect:   w.inspect,
+		Namer:     f.Namer,
+		Lang:      req.Render.Lang,
+		OS:        runtime.GOOS,
+		Color:     req.Watch.Color,
+		UserName:  f.UserName,
 	})
 }
 

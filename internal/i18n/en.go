@@ -192,6 +192,7 @@ var en = map[string]string{
 	"tui.col.program":         "Program",
 	"tui.col.user":            "User",
 	"tui.col.container":       "Container",
+	"tui.col.netns":           "NetNS",
 	"tui.col.rtt":             "RTT",
 	"tui.col.recvq":           "Recv-Q",
 	"tui.col.sendq":           "Send-Q",

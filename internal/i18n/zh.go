@@ -192,6 +192,7 @@ var zh = map[string]string{
 	"tui.col.program":         "程序",
 	"tui.col.user":            "用户",
 	"tui.col.container":       "容器",
+	"tui.col.netns":           "网络命名空间",
 	"tui.col.rtt":             "RTT",
 	"tui.col.recvq":           "接收队列",
 	"tui.col.sendq":           "发送队列",

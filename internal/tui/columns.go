@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/sockscope/sockscope/internal/netns"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 	"github.com/sockscope/sockscope/internal/textwidth"
@@ -14,8 +15,9 @@ import (
 type colID uint8
 
 const (
-	colNone colID = iota // no sort: the order the source listed
-	colMark              // + new, ~ changed, - closed, * marked (no colour)
+	colNone  colID = iota // no sort: the order the source listed
+	colMark               // + new, ~ changed, - closed, * marked (no colour)
+	colNetNS              // the socket's network namespace, among several
 	colProto
 	colLocal
 	colRemote
@@ -32,7 +34,7 @@ const (
 
 // colKeys are the columns' i18n keys of their headings.
 var colKeys = [colCount]string{
-	colMark: "tui.col.mark", colProto: "tui.col.proto", colLocal: "tui.col.local",
+	colMark: "tui.col.mark", colNetNS: "tui.col.netns", colProto: "tui.col.proto", colLocal: "tui.col.local",
 	colRemote: "tui.col.remote", colState: "tui.col.state", colPID: "tui.col.pid",
 	colProgram: "tui.col.program", colUser: "tui.col.user", colContainer: "tui.col.container",
 	colRTT: "tui.col.rtt", colRecvQ: "tui.col.recvq", colSendQ: "tui.col.sendq",
@@ -49,11 +51,15 @@ type toggles struct {
 }
 
 // columns returns the table's columns: the fixed ones, then those toggled
-// on, with the marker column first when there is no colour.
-func columns(color bool, t toggles) []colID {
+// on, with the marker column first when there is no colour, and the
+// namespace's next when the sockets come from several (netns).
+func columns(color bool, t toggles, netns bool) []colID {
 	var cs []colID
 	if !color {
 		cs = append(cs, colMark)
+	}
+	if netns {
+		cs = append(cs, colNetNS)
 	}
 	cs = append(cs, colProto, colLocal, colRemote, colState, colPID, colProgram)
 	if t.user {
@@ -75,6 +81,7 @@ func columns(color bool, t toggles) []colID {
 type cellEnv struct {
 	namer    render.Namer
 	userName func(uint32) string
+	netns    func(inode uint64) *netns.Label // Options.Namespace
 	picked   bool
 	// addrMax and progMax are the widths addresses and names are cut
 	// to, so that the six base columns fit the screen.
@@ -92,8 +99,8 @@ func cellText(r *row, c colID, e *cellEnv) string {
 		return safe(cutLeft(t, e.addrMax))
 	case colProgram, colUser:
 		return safe(cutRight(t, e.progMax))
-	case colContainer:
-		return safe(cutRight(t, 12))
+	case colContainer, colNetNS:
+		return safe(cutRight(t, 16))
 	}
 	return safe(t)
 }
@@ -109,6 +116,8 @@ func rawText(r *row, c colID, e *cellEnv) string {
 			return m + "*"
 		}
 		return m + " "
+	case colNetNS:
+		return netnsText(s.NetNS, e.netns)
 	case colProto:
 		return protoText(s)
 	case colLocal:
@@ -149,6 +158,25 @@ func rawText(r *row, c colID, e *cellEnv) string {
 		return strconv.FormatUint(uint64(s.SendQ), 10)
 	}
 	return ""
+}
+
+// netnsText names a namespace as the listing's NetNS column does: its
+// name, else its container's, else its inode.
+func netnsText(inode uint64, names func(uint64) *netns.Label) string {
+	if names != nil {
+		if l := names(inode); l != nil {
+			switch {
+			case l.Name != "":
+				return l.Name
+			case l.Container.Name != "":
+				return l.Container.Name
+			}
+		}
+	}
+	if inode == 0 {
+		return ""
+	}
+	return strconv.FormatUint(inode, 10)
 }
 
 // userText names the socket's user: its holder's, else the uid's.

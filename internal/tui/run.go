@@ -13,6 +13,7 @@ import (
 	"github.com/rivo/tview"
 
 	"github.com/sockscope/sockscope/internal/collect"
+	"github.com/sockscope/sockscope/internal/netns"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 )
@@ -65,6 +66,11 @@ type Options struct {
 	// Screen is the screen to draw on; nil: the real terminal. Tests
 	// pass a tcell SimulationScreen.
 	Screen tcell.Screen
+	// Namespace, when not nil, names the network namespace of each
+	// socket (by its inode), and the table gets a NetNS column: the
+	// sockets come from several namespaces (--all-netns), whose rows
+	// would otherwise look alike.
+	Namespace func(inode uint64) *netns.Label
 	// UserName names a uid for the user column when no holder carries
 	// the name (nil: numbers). It is called for visible cells on every
 	// draw: it should answer from a cache.

@@ -75,6 +75,8 @@ func (m *model) sortRows() {
 func fillKey(e *sortEnt, r *row, col colID) {
 	s := &r.s
 	switch col {
+	case colNetNS:
+		e.k[0] = s.NetNS // by namespace: its rows together
 	case colProto:
 		e.k[0] = uint64(s.Proto)<<16 | uint64(s.Family)<<8 | uint64(s.Type)
 	case colLocal, colRemote:

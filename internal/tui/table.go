@@ -93,7 +93,7 @@ func (t *socketTable) GetCell(row, column int) *tview.TableCell {
 // cellEnv is what formatting needs, for the current screen width: the
 // six base columns fit 80 columns when addresses and names are cut.
 func (v *view) cellEnv() cellEnv {
-	e := cellEnv{namer: v.namer, userName: v.opts.UserName}
+	e := cellEnv{namer: v.namer, userName: v.opts.UserName, netns: v.opts.Namespace}
 	switch {
 	case v.width >= 160:
 		e.addrMax, e.progMax = 48, 32

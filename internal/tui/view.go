@@ -86,7 +86,7 @@ func newView(ctx context.Context, opts Options, f focuser) *view {
 		}
 	}
 	setTheme()
-	v.cols = columns(opts.Color, v.tog)
+	v.cols = columns(opts.Color, v.tog, opts.Namespace != nil)
 	v.table = newSocketTable(v)
 	v.pm = &procModel{sort: procSort{col: pcolTotal, desc: true}, sel: -1}
 	v.procs = newProcTable(v)
@@ -197,7 +197,7 @@ func oneLine(msg string) string {
 // refreshView redraws what depends on the model: the columns, the
 // selection, the per-process view, the summary, the detail pane.
 func (v *view) refreshView() {
-	v.cols = columns(v.opts.Color, v.tog)
+	v.cols = columns(v.opts.Color, v.tog, v.opts.Namespace != nil)
 	v.syncSelection()
 	if v.showProcs {
 		v.pm.build(v.m)
