@@ -186,8 +186,8 @@ func track(details bool) collect.Tracker {
 // tracker adapts a procattr.Tracker to collect.Tracker.
 type tracker struct{ t *procattr.Tracker }
 
-func (t tracker) Attribute(ctx context.Context, socks []sockets.Socket, gone []uint64) (collect.Attribution, error) {
-	res, err := t.t.Attribute(ctx, socks, gone)
+func (t tracker) Attribute(ctx context.Context, socks []sockets.Socket) (collect.Attribution, error) {
+	res, err := t.t.Attribute(ctx, socks)
 	return collect.Attribution{Unattributed: res.Unattributed, Unreadable: res.Unreadable}, err
 }
 

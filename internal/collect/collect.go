@@ -34,10 +34,9 @@ type Attribution struct {
 
 // A Tracker attributes the sockets of snapshot after snapshot, reading
 // again only what changed since the previous call (procattr.Tracker).
-// gone are the inodes of the sockets the previous call was given and this
-// one is not. Errors are as an AttributeFunc's.
+// Errors are as an AttributeFunc's.
 type Tracker interface {
-	Attribute(ctx context.Context, socks []sockets.Socket, gone []uint64) (Attribution, error)
+	Attribute(ctx context.Context, socks []sockets.Socket) (Attribution, error)
 	Close() error
 }
 

@@ -57,11 +57,8 @@ type Poller struct {
 	changes           []Change
 	polled            bool
 
-	// tracker attributes when the collector has one; inodes are the
-	// sorted inodes it was last given, gone those it no longer is.
-	tracker       Tracker
-	inodes, spare []uint64
-	gone          []uint64
+	// tracker attributes when the collector has one.
+	tracker Tracker
 }
 
 // keyed is a socket's key and its index in its snapshot.
@@ -88,7 +85,7 @@ func (p *Poller) Poll(ctx context.Context) (Snapshot, []Change, error) {
 		return snap, nil, err
 	}
 	p.cur = snap.Sockets
-	p.curKeys = p.curKeys[:0]
+	p.curKeys = slices.Grow(p.curKeys[:0], len(p.cur)+len(p.cur)/8)
 	for i := range p.cur {
 		p.curKeys = append(p.curKeys, keyed{keyOf(&p.cur[i]), int32(i)})
 	}
@@ -131,7 +128,8 @@ func (p *Poller) Close() error {
 }
 
 // collect takes one snapshot into p.cur's memory. With a Tracker, the
-// sockets are listed without owners and then attributed by the Tracker,
+// sockets are listed without owners (the dump is not overlapped with a
+// walk, as a single snapshot's is) and then attributed by the Tracker,
 // which reads again only what changed since the previous poll.
 func (p *Poller) collect(ctx context.Context) (Snapshot, error) {
 	if !p.q.Owners || p.c.Track == nil {
@@ -147,28 +145,7 @@ func (p *Poller) collect(ctx context.Context) (Snapshot, error) {
 		return snap, err
 	}
 	socks := snap.Sockets
-	p.spare = p.spare[:0]
-	for i := range socks {
-		if socks[i].Inode != 0 {
-			p.spare = append(p.spare, socks[i].Inode)
-		}
-	}
-	slices.Sort(p.spare)
-	p.gone = p.gone[:0]
-	for i, j := 0, 0; i < len(p.inodes); {
-		switch {
-		case j == len(p.spare) || p.inodes[i] < p.spare[j]:
-			p.gone = append(p.gone, p.inodes[i])
-			i++
-		case p.inodes[i] > p.spare[j]:
-			j++
-		default:
-			i++
-			j++
-		}
-	}
-	p.inodes, p.spare = p.spare, p.inodes
-	a, aerr := p.tracker.Attribute(ctx, socks, p.gone)
+	a, aerr := p.tracker.Attribute(ctx, socks)
 	if aerr != nil && !errors.Is(aerr, sockets.ErrUnsupported) {
 		snap.Warnings.Attribution = aerr
 	}

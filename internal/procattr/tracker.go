@@ -44,11 +44,11 @@ func NewTracker(opts Options) *Tracker {
 }
 
 // Attribute sets the Processes of every socket in socks, as the Attribute
-// function does. gone are the inodes of sockets that the previous call
-// was given and this one is not: the fds that held them are read again.
-// It returns the same errors as Attribute.
-func (t *Tracker) Attribute(ctx context.Context, socks []sockets.Socket, gone []uint64) (Result, error) {
-	return t.attribute(ctx, socks, gone)
+// function does. The sockets the previous call was given and this one is
+// not have gone away: the fds that held them are read again. It returns
+// the same errors as Attribute.
+func (t *Tracker) Attribute(ctx context.Context, socks []sockets.Socket) (Result, error) {
+	return t.attribute(ctx, socks)
 }
 
 // Close releases what the Tracker holds open.

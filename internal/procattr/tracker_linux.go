@@ -35,6 +35,7 @@ type trackerState struct {
 	gen      uint32
 	gone     map[uint64]struct{}
 	live     []uint64 // the inodes of the sockets of this call, sorted
+	prevLive []uint64 // and of the previous call
 	// missing are the sockets of this call a process could hold and none
 	// is known to; prevMissing those of the previous call (sorted).
 	missing, prevMissing []uint64
@@ -70,7 +71,7 @@ func (t *Tracker) close() error {
 	return nil
 }
 
-func (t *Tracker) attribute(ctx context.Context, socks []sockets.Socket, gone []uint64) (Result, error) {
+func (t *Tracker) attribute(ctx context.Context, socks []sockets.Socket) (Result, error) {
 	s := &t.state
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
@@ -92,19 +93,20 @@ func (t *Tracker) attribute(ctx context.Context, socks []sockets.Socket, gone []
 		return attribute(ctx, socks, t.opts)
 	}
 	s.prevMissing, s.missing = s.missing, s.prevMissing[:0]
-	s.live = s.live[:0]
+	s.prevLive, s.live = s.live, s.prevLive[:0]
 	for i := range socks {
 		if socks[i].Inode != 0 {
 			s.live = append(s.live, socks[i].Inode)
 		}
 	}
 	slices.Sort(s.live)
+	s.wentAway()
 	var err error
 	full := s.procs == nil || time.Since(s.lastFull) >= FullInterval
 	if full {
 		err = s.fullWalk(ctx, t.opts)
 	} else {
-		err = s.refresh(gone)
+		err = s.refresh()
 	}
 	if err != nil && s.procs == nil {
 		return Result{}, err
@@ -266,20 +268,13 @@ func (s *trackerState) fullWalk(ctx context.Context, opts Options) error {
 
 // refresh brings the processes up to date where their fd counts moved,
 // they are new, or they held a socket that went away.
-func (s *trackerState) refresh(gone []uint64) error {
+func (s *trackerState) refresh() error {
 	pids, err := s.listPIDs()
 	if err != nil {
 		return &os.PathError{Op: "getdents", Path: s.wk.opts.Root, Err: err}
 	}
 	s.pids = pids
 	s.gen++
-	clear(s.gone)
-	if s.gone == nil {
-		s.gone = make(map[uint64]struct{}, len(gone))
-	}
-	for _, ino := range gone {
-		s.gone[ino] = struct{}{}
-	}
 	for _, pid := range pids {
 		p := s.procs[pid]
 		if p == nil {
@@ -303,6 +298,28 @@ func (s *trackerState) refresh(gone []uint64) error {
 		}
 	}
 	return nil
+}
+
+// wentAway records in s.gone the sockets of the previous call that this
+// one does not list.
+func (s *trackerState) wentAway() {
+	if s.gone == nil {
+		s.gone = make(map[uint64]struct{})
+	}
+	clear(s.gone)
+	prev, cur := s.prevLive, s.live
+	for i, j := 0, 0; i < len(prev); {
+		switch {
+		case j == len(cur) || prev[i] < cur[j]:
+			s.gone[prev[i]] = struct{}{}
+			i++
+		case prev[i] > cur[j]:
+			j++
+		default:
+			i++
+			j++
+		}
+	}
 }
 
 // holdsGone reports whether p held a socket that went away.

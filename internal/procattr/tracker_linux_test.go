@@ -46,18 +46,18 @@ func (r *trackerRig) close(fd int) {
 // socket of unknown holder is searched for from its second call on.
 func (r *trackerRig) check(step string, grace ...bool) {
 	r.t.Helper()
-	socks, gone := r.snapshot()
+	socks := r.snapshot()
 	if len(grace) > 0 {
-		if _, err := r.tr.Attribute(context.Background(), socks, gone); err != nil {
+		if _, err := r.tr.Attribute(context.Background(), socks); err != nil {
 			r.t.Fatal(err)
 		}
-		socks, gone = r.snapshot()
+		socks = r.snapshot()
 	}
 	want := slices.Clone(socks)
 	if _, err := Attribute(context.Background(), want, Options{}); err != nil {
 		r.t.Fatal(err)
 	}
-	if _, err := r.tr.Attribute(context.Background(), socks, gone); err != nil {
+	if _, err := r.tr.Attribute(context.Background(), socks); err != nil {
 		r.t.Fatal(err)
 	}
 	for i := range socks {
@@ -68,21 +68,12 @@ func (r *trackerRig) check(step string, grace ...bool) {
 	}
 }
 
-// snapshot lists the rig's sockets, and the inodes of those gone since
-// the last snapshot.
-func (r *trackerRig) snapshot() (socks []sockets.Socket, gone []uint64) {
-	var cur []uint64
+// snapshot lists the rig's sockets.
+func (r *trackerRig) snapshot() (socks []sockets.Socket) {
 	for _, ino := range r.fds {
 		socks = append(socks, sockets.Socket{Proto: sockets.UDP, State: sockets.Close, Inode: ino})
-		cur = append(cur, ino)
 	}
-	for _, ino := range r.prev {
-		if !slices.Contains(cur, ino) {
-			gone = append(gone, ino)
-		}
-	}
-	r.prev = cur
-	return socks, gone
+	return socks
 }
 
 func holderList(ps []sockets.Process) []int32 {

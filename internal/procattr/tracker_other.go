@@ -11,7 +11,7 @@ import (
 // trackerState is empty where each call is a full Attribute.
 type trackerState struct{}
 
-func (t *Tracker) attribute(ctx context.Context, socks []sockets.Socket, _ []uint64) (Result, error) {
+func (t *Tracker) attribute(ctx context.Context, socks []sockets.Socket) (Result, error) {
 	return attribute(ctx, socks, t.opts)
 }
 

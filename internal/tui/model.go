@@ -138,8 +138,18 @@ func newModel() *model {
 // refresh, marked. snap and changes are only read.
 func (m *model) apply(snap collect.Snapshot, changes []collect.Change) {
 	m.rows, m.spare = m.spare[:0], m.rows
-	clear(m.changes)
 	first := m.polls == 0 || m.quiet
+	need := len(snap.Sockets)
+	if !first {
+		need += len(changes) // at most: the gone ones are rows too
+	}
+	if cap(m.rows) < need {
+		// Room for a little growth: a buffer grown by append, one row at
+		// a time, would be copied and thrown away again and again as the
+		// count moves about its size under churn.
+		m.rows = make([]row, 0, need+need/8)
+	}
+	clear(m.changes)
 	m.polls++
 	m.quiet = false
 	var newN, goneN int
