@@ -226,10 +226,19 @@ func (s *trackerState) fullWalk(ctx context.Context, opts Options) error {
 	if h == nil {
 		return err
 	}
-	s.procs = make(map[int32]*tproc, len(s.procs))
-	s.holders = make(map[uint64][]fdHolder, len(s.holders))
-	s.built = make(map[uint64][]sockets.Process, len(s.built))
-	s.unowned = make(map[uint64]struct{})
+	// The maps are emptied, not made again: their memory is reused, so
+	// that a full walk every FullInterval does not grow the heap by their
+	// size each time.
+	if s.procs == nil {
+		s.procs = make(map[int32]*tproc)
+		s.holders = make(map[uint64][]fdHolder)
+		s.built = make(map[uint64][]sockets.Process)
+		s.unowned = make(map[uint64]struct{})
+	}
+	clear(s.procs)
+	clear(s.holders)
+	clear(s.built)
+	clear(s.unowned)
 	s.lastFull = time.Now()
 	s.gen++
 	for _, es := range h.ents {
