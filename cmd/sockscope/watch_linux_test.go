@@ -239,12 +239,11 @@ func TestIntegrationWatchScreen(t *testing.T) {
 	s.keys("C-u")
 	s.keys("-l", "dport = = 1")
 	s.keys("Enter")
-	screen := s.waitFor("the malformed filter's error", 5*time.Second, func(screen string) bool {
+	s.waitFor("the malformed filter's error", 5*time.Second, func(screen string) bool {
 		return strings.Contains(plain(screen), "(position 8)") // at the second '='
-
 	})
 	time.Sleep(700 * time.Millisecond)
-	screen = s.capture()
+	screen := s.capture()
 	if listener(screen) != "" || line(screen, cport) == "" {
 		t.Errorf("the malformed filter did not keep the last one:\n%s", plain(screen))
 	}

@@ -15,10 +15,9 @@ import (
 // trackerRig holds sockets and files of this process and lists them as a
 // snapshot, for a Tracker to attribute call after call.
 type trackerRig struct {
-	t    *testing.T
-	tr   *Tracker
-	fds  map[int]uint64 // socket fd -> inode
-	prev []uint64
+	t   *testing.T
+	tr  *Tracker
+	fds map[int]uint64 // socket fd -> inode
 }
 
 func (r *trackerRig) open() int {
