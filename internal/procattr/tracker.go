@@ -34,7 +34,8 @@ import (
 // hands out are never changed afterwards, but it does not record a
 // process's other fds (ProcessInfo.MoreFDs) between full walks.
 type Tracker struct {
-	opts  Options
+	opts Options
+	//lint:ignore U1000 empty and unused where each call is a full Attribute
 	state trackerState
 }
 

@@ -9,6 +9,8 @@ import (
 )
 
 // trackerState is empty where each call is a full Attribute.
+//
+//lint:ignore U1000 the Tracker's field is unused here
 type trackerState struct{}
 
 func (t *Tracker) attribute(ctx context.Context, socks []sockets.Socket) (Result, error) {
