@@ -250,6 +250,9 @@ func TestAttributeSplit(t *testing.T) {
 func TestAttributeAllocs(t *testing.T) {
 	path := sleepPath(t)
 	for _, f := range attributeFuncs {
+		if f.name == "Tracker" {
+			continue // it keeps what it learns per socket: TestTrackerAllocs
+		}
 		allocs := func(socks []sockets.Socket) float64 {
 			return testing.AllocsPerRun(5, func() {
 				if _, err := f.fn(context.Background(), socks, Options{Workers: 1}); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -153,6 +154,17 @@ var attributeFuncs = []struct {
 }{
 	{"Attribute", Attribute},
 	{"Scan", scanAttribute},
+	{"Tracker", trackerAttribute},
+}
+
+// trackerAttribute is a Tracker's second call on socks: the first walks
+// everything, the second reads only what changed, and must come to the
+// same, with Attribute's error contract.
+func trackerAttribute(ctx context.Context, socks []sockets.Socket, opts Options) (Result, error) {
+	tr := NewTracker(opts)
+	defer tr.Close()
+	tr.Attribute(ctx, slices.Clone(socks)) // the second call says the same
+	return tr.Attribute(ctx, socks)
 }
 
 // scanAttribute is Scan followed by Holders.Attribute, with Attribute's

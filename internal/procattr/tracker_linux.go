@@ -267,10 +267,12 @@ func (s *trackerState) fullWalk(ctx context.Context, opts Options) error {
 	for _, pid := range pids {
 		p := s.procs[pid]
 		if p == nil {
-			p = &tproc{gen: s.gen}
+			// Holds no socket the walk saw, or could not be read: which,
+			// the warning of unreadable processes needs to know.
+			p = &tproc{gen: s.gen, denied: s.unreadable(pid)}
 			s.procs[pid] = p
 		}
-		p.count, p.denied = s.count(pid)
+		p.count = s.count(pid)
 	}
 	return err
 }
@@ -291,11 +293,10 @@ func (s *trackerState) refresh() error {
 			s.procs[pid] = p
 		}
 		p.gen = s.gen
-		n, denied := s.count(pid)
-		if denied {
-			p.denied = true
-			continue
+		if p.denied {
+			continue // until the next full walk
 		}
+		n := s.count(pid)
 		if n != p.count || s.holdsGone(p) {
 			s.scan(pid, p, false)
 		}
@@ -354,18 +355,31 @@ func (s *trackerState) scanAll() {
 	}
 }
 
-// count returns the number of fds of process pid, or reports that its
-// table cannot be read (another user's process without privilege).
-func (s *trackerState) count(pid int32) (int, bool) {
-	var st unix.Stat_t
-	err := unix.Fstatat(s.rootfd, itoa(pid)+"/fd", &st, 0)
-	switch err {
-	case nil:
-		return int(st.Size), false
-	case unix.EACCES, unix.EPERM:
-		return -1, true
+// unreadable reports whether process pid's fd table cannot be read
+// (another user's, without privilege); a kernel thread's, which holds no
+// fds, does not count, as in a full walk.
+func (s *trackerState) unreadable(pid int32) bool {
+	k := &s.k
+	pidfd, e := openat(s.rootfd, k.decimal(pid), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC)
+	if e != 0 {
+		return false
 	}
-	return -1, false
+	defer unix.Close(pidfd)
+	fdfd, e := openat(pidfd, &nameFD[0], unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC)
+	if e == 0 {
+		unix.Close(fdfd)
+		return false
+	}
+	return (e == unix.EACCES || e == unix.EPERM) && !k.kernelThread(pidfd)
+}
+
+// count returns the number of fds of process pid, -1 if it cannot tell.
+func (s *trackerState) count(pid int32) int {
+	var st unix.Stat_t
+	if unix.Fstatat(s.rootfd, itoa(pid)+"/fd", &st, 0) != nil {
+		return -1
+	}
+	return int(st.Size)
 }
 
 // scan reads process pid's fd table again: the link of every fd it did
@@ -380,7 +394,7 @@ func (s *trackerState) scan(pid int32, p *tproc, others bool) {
 	defer unix.Close(pidfd)
 	fdfd, e := openat(pidfd, &nameFD[0], unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC)
 	if e != 0 {
-		p.denied = e == unix.EACCES || e == unix.EPERM
+		p.denied = (e == unix.EACCES || e == unix.EPERM) && !k.kernelThread(pidfd)
 		return
 	}
 	defer unix.Close(fdfd)

@@ -151,3 +151,31 @@ func fdCountsHere(t *testing.T) bool {
 	defer unix.Close(fd)
 	return fdCounts(fd)
 }
+
+// TestTrackerAllocs checks that a Tracker's calls after the first, with
+// nothing changed, allocate per process at most, never per fd: ten times
+// the fds, about the same allocations.
+func TestTrackerAllocs(t *testing.T) {
+	if !fdCountsHere(t) {
+		t.Skip("procfs does not report fd counts here (Linux 6.2+): the Tracker walks everything each time")
+	}
+	path := sleepPath(t)
+	allocs := func(socks []sockets.Socket) float64 {
+		tr := NewTracker(Options{Workers: 1})
+		defer tr.Close()
+		tr.Attribute(context.Background(), socks)
+		return testing.AllocsPerRun(5, func() {
+			if _, err := tr.Attribute(context.Background(), socks); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	small := startHolder(t, path, 100, 100)
+	a := allocs(small.socks)
+	big := startHolder(t, path, 1000, 1000)
+	b := allocs(big.socks)
+	t.Logf("allocations of a call with nothing changed: %v with 200 fds, %v with 2000", a, b)
+	if b > a+100 {
+		t.Errorf("allocations grow with the number of fds: %v with 200, %v with 2000", a, b)
+	}
+}
