@@ -1,6 +1,7 @@
 package procattr
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"os"
@@ -297,7 +298,7 @@ func (s *trackerState) refresh() error {
 			continue // until the next full walk
 		}
 		n := s.count(pid)
-		if n != p.count || s.holdsGone(p) {
+		if n != p.count || s.holdsGone(p) || p.info != nil && s.renamed(pid, p.info.Name) {
 			s.scan(pid, p, false)
 		}
 	}
@@ -440,12 +441,43 @@ func (s *trackerState) scan(pid int32, p *tproc, others bool) {
 		}
 	}
 	slices.SortFunc(fds, func(a, b fdIno) int { return cmp.Compare(a.fd, b.fd) })
+	if p.info != nil && s.renamedAt(pidfd, p.info.Name) {
+		// It ran another program (exec keeps the PID and the fds not
+		// marked close-on-exec), or its PID was reused: load it again,
+		// and the lists of holders that point to the old one.
+		p.info = nil
+		for _, f := range p.fds {
+			delete(s.built, f.ino)
+		}
+	}
 	if p.info == nil && slices.ContainsFunc(fds, func(f fdIno) bool { return f.ino != 0 }) {
 		s.wk.pids, s.wk.procs = []int32{pid}, []*sockets.ProcessInfo{nil}
 		k.finish(0, pidfd)
 		p.info = s.wk.procs[0]
 	}
 	s.setFDs(pid, p, fds)
+}
+
+// renamed reports whether process pid, which holds sockets, is no longer
+// called name (comm): it ran another program, which keeps the PID and
+// the fds not marked close-on-exec, and need not move the fd count. One
+// read per such process per call.
+func (s *trackerState) renamed(pid int32, name string) bool {
+	pidfd, e := openat(s.rootfd, s.k.decimal(pid), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC)
+	if e != 0 {
+		return false
+	}
+	defer unix.Close(pidfd)
+	return s.renamedAt(pidfd, name)
+}
+
+// renamedAt is renamed for the process open as pidfd.
+func (s *trackerState) renamedAt(pidfd int, name string) bool {
+	b, e := s.k.readAt(pidfd, nameComm)
+	if e != 0 {
+		return false
+	}
+	return string(bytes.TrimSuffix(b, []byte{'\n'})) != name
 }
 
 // trusted reports whether a known fd's link need not be read again: it

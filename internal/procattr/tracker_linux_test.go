@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"slices"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -130,7 +131,13 @@ func TestTrackerFollowsChanges(t *testing.T) {
 		break
 	}
 	cmd := exec.Command("sleep", "30")
-	cmd.ExtraFiles = []*os.File{os.NewFile(uintptr(shared), "shared")}
+	dup, err := unix.Dup(shared) // the File closes its own fd, not the rig's
+	if err != nil {
+		t.Fatal(err)
+	}
+	f = os.NewFile(uintptr(dup), "shared")
+	defer f.Close()
+	cmd.ExtraFiles = []*os.File{f}
 	if err := cmd.Start(); err != nil {
 		t.Skip("cannot start sleep:", err)
 	}
@@ -177,5 +184,67 @@ func TestTrackerAllocs(t *testing.T) {
 	t.Logf("allocations of a call with nothing changed: %v with 200 fds, %v with 2000", a, b)
 	if b > a+100 {
 		t.Errorf("allocations grow with the number of fds: %v with 200, %v with 2000", a, b)
+	}
+}
+
+// TestTrackerExec: a process that runs another program keeps its PID and
+// the fds it did not mark close-on-exec; the Tracker notices the new name
+// at its next call, not at its next full walk.
+func TestTrackerExec(t *testing.T) {
+	if !fdCountsHere(t) {
+		t.Skip("procfs does not report fd counts here (Linux 6.2+)")
+	}
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM, 0) // inherited across exec
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := os.NewFile(uintptr(fd), "socket") // closes fd, once
+	defer sock.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		t.Fatal(err)
+	}
+	// sh waits for a line, then becomes sleep (the pipe, the socket and
+	// the standard fds go with it; sh's own script fd does not).
+	cmd := exec.Command("sh", "-c", "read x; exec sleep 30")
+	cmd.ExtraFiles = []*os.File{sock}
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Skip("cannot start sh:", err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	tr := NewTracker(Options{Details: true})
+	defer tr.Close()
+	name := func() string {
+		socks := []sockets.Socket{{Proto: sockets.UDP, State: sockets.Close, Inode: st.Ino}}
+		if _, err := tr.Attribute(context.Background(), socks); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range socks[0].Processes {
+			if int(p.Info.PID) == cmd.Process.Pid {
+				return p.Info.Name
+			}
+		}
+		return ""
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for name() != "sh" {
+		if time.Now().After(deadline) {
+			t.Fatal("the child never showed as sh")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	in.Write([]byte("go\n"))
+	for got := name(); got != "sleep"; got = name() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after exec the child is still %q", got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if time.Since(tr.state.lastFull) > time.Minute || tr.state.lastFull.IsZero() {
+		t.Fatal("no full walk recorded")
 	}
 }
