@@ -113,8 +113,10 @@ type model struct {
 
 	userName func(uint32) string // names a uid (Options.UserName), for the user column's sort
 
-	changes map[rowKey]collect.Change
-	polls   int
+	// marks are the rows to colour: what the last poll saw open or
+	// change, and what earlier polls did less than highlightFor ago.
+	marks map[rowKey]highlight
+	polls int
 	// quiet makes the next apply colour nothing, as the first does: the
 	// filter line changed, and Compile may have changed what Poll
 	// selects, so that its next changes are the filter's, not the
@@ -127,9 +129,22 @@ type model struct {
 func newModel() *model {
 	return &model{
 		sort:    sortSpec{col: colProgram},
-		picked:  map[rowKey]bool{},
-		changes: map[rowKey]collect.Change{},
+		picked: map[rowKey]bool{},
+		marks:  map[rowKey]highlight{},
 	}
+}
+
+// highlightFor is how long a new or changed row stays coloured: at
+// least one refresh, and long enough to be seen at a fast one, as
+// TCPView's highlights are. A closed row is shown once, whatever the
+// interval.
+const highlightFor = 2 * time.Second
+
+// highlight is a row's colour and until when it lasts.
+type highlight struct {
+	mark  mark
+	from  sockets.State
+	until time.Time
 }
 
 // apply replaces the rows by a new snapshot. changes are what the poll
@@ -149,7 +164,14 @@ func (m *model) apply(snap collect.Snapshot, changes []collect.Change) {
 		// count moves about its size under churn.
 		m.rows = make([]row, 0, need+need/8)
 	}
-	clear(m.changes)
+	if first {
+		clear(m.marks)
+	}
+	for k, h := range m.marks {
+		if !snap.Time.Before(h.until) {
+			delete(m.marks, k)
+		}
+	}
 	m.polls++
 	m.quiet = false
 	var newN, goneN int
@@ -163,11 +185,17 @@ func (m *model) apply(snap collect.Snapshot, changes []collect.Change) {
 				newN++
 			case collect.Gone:
 				goneN++
-				m.rows = append(m.rows, row{key: keyOf(c.Socket), mark: markGone})
+				k := keyOf(c.Socket)
+				delete(m.marks, k)
+				m.rows = append(m.rows, row{key: k, mark: markGone})
 				m.copySocket(&m.rows[len(m.rows)-1], c.Socket)
 				continue
 			}
-			m.changes[keyOf(c.Socket)] = c
+			h := highlight{mark: markNew, until: snap.Time.Add(highlightFor)}
+			if c.Kind == collect.StateChanged {
+				h.mark, h.from = markChanged, c.From
+			}
+			m.marks[keyOf(c.Socket)] = h
 		}
 	}
 	for i := range snap.Sockets {
@@ -175,13 +203,9 @@ func (m *model) apply(snap collect.Snapshot, changes []collect.Change) {
 		m.rows = append(m.rows, row{key: keyOf(s)})
 		r := &m.rows[len(m.rows)-1]
 		m.copySocket(r, s)
-		if len(m.changes) > 0 {
-			if c, ok := m.changes[r.key]; ok {
-				if c.Kind == collect.New {
-					r.mark = markNew
-				} else {
-					r.mark, r.from = markChanged, c.From
-				}
+		if len(m.marks) > 0 {
+			if h, ok := m.marks[r.key]; ok {
+				r.mark, r.from = h.mark, h.from
 			}
 		}
 	}

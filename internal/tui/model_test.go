@@ -48,9 +48,13 @@ func TestModelApply(t *testing.T) {
 	if m.st.total != 6 || m.st.newN != 1 || m.st.goneN != 1 || m.st.newRate != 1 || m.st.goneRate != 1 {
 		t.Errorf("stats %+v", m.st)
 	}
-	h.step()
+	h.step() // a second later
+	if got := cookies(m); !slices.Equal(got, []string{"=1", "=2", "~3", "=5", "=6", "+7"}) {
+		t.Fatalf("a refresh later: %v, want the closed row gone, the others still coloured (highlightFor)", got)
+	}
+	h.step() // two seconds after the change
 	if got := cookies(m); !slices.Equal(got, []string{"=1", "=2", "=3", "=5", "=6", "=7"}) {
-		t.Fatalf("a refresh later: %v, want the closed row gone and no marks", got)
+		t.Fatalf("two refreshes later: %v, want no marks", got)
 	}
 	// An empty snapshot: everything closes, once.
 	h.src.socks = nil

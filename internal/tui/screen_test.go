@@ -43,8 +43,10 @@ func TestScreenColours(t *testing.T) {
 			churn(h)
 			h.step()
 			golden(t, "colours_"+sz.name, h.screen())
-			h.step() // the closed row leaves, the colours go
+			h.step() // the closed row leaves; new and changed stay coloured 2 s
 			golden(t, "colours_after_"+sz.name, h.screen())
+			h.step() // the colours go
+			golden(t, "colours_later_"+sz.name, h.screen())
 		})
 	}
 }
