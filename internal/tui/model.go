@@ -128,7 +128,7 @@ type model struct {
 
 func newModel() *model {
 	return &model{
-		sort:    sortSpec{col: colProgram},
+		sort:   sortSpec{col: colProgram},
 		picked: map[rowKey]bool{},
 		marks:  map[rowKey]highlight{},
 	}
