@@ -552,9 +552,18 @@ func TestIntegrationSSInfoLoss(t *testing.T) {
 	if _, err := unix.Write(c, make([]byte, 50000)); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1500 * time.Millisecond) // RTOs at about 0.2, 0.6 and 1.4 s
-
+	// RTOs at about 0.2, 0.6 and 1.4 s; on a busy machine the first
+	// round trip may have measured far longer (an RTO of 3 s was seen in
+	// CI), so wait until the backoff shows, up to 15 s.
 	f := sockets.Filter{Protos: sockets.ProtoSet(0).With(sockets.TCP), Internals: sockets.WantInfo | sockets.WantMemory}
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); {
+		time.Sleep(500 * time.Millisecond)
+		s := testutil.Snapshot(t, cli, "netlink", f)
+		if len(s) == 1 && s[0].Internals != nil && s[0].Internals.TCP.Backoff > 0 && s[0].Internals.TCP.TotalRetrans > 0 {
+			time.Sleep(300 * time.Millisecond) // past the retransmission itself
+			break
+		}
+	}
 	before := testutil.Snapshot(t, cli, "netlink", f)
 	out, err := cli.Command(ssPath, "-Htniemo").Output()
 	if err != nil {
