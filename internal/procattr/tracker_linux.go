@@ -19,7 +19,7 @@ import (
 // saw; MinFullInterval is the shortest time between two full walks that
 // a socket of unknown holder asks for.
 const (
-	FullInterval    = 30 * time.Second
+	FullInterval    = 60 * time.Second
 	MinFullInterval = 10 * time.Second
 )
 
@@ -36,6 +36,7 @@ type trackerState struct {
 	gone     map[uint64]struct{}
 	live     []uint64 // the inodes of the sockets of this call, sorted
 	prevLive []uint64 // and of the previous call
+	sortTmp  []uint64 // the sort's scratch
 	// missing are the sockets of this call a process could hold and none
 	// is known to; prevMissing those of the previous call (sorted).
 	missing, prevMissing []uint64
@@ -99,7 +100,7 @@ func (t *Tracker) attribute(ctx context.Context, socks []sockets.Socket) (Result
 			s.live = append(s.live, socks[i].Inode)
 		}
 	}
-	slices.Sort(s.live)
+	s.live, s.sortTmp = sortInodes(s.live, s.sortTmp)
 	s.wentAway()
 	var err error
 	full := s.procs == nil || time.Since(s.lastFull) >= FullInterval
