@@ -65,7 +65,7 @@ type Poller struct {
 
 // keyed is a socket's key and its index in its snapshot.
 type keyed struct {
-	k   socketKey
+	k   Key
 	idx int32
 }
 
@@ -89,7 +89,7 @@ func (p *Poller) Poll(ctx context.Context) (Snapshot, []Change, error) {
 	p.cur = snap.Sockets
 	p.curKeys = slices.Grow(p.curKeys[:0], len(p.cur)+len(p.cur)/8)
 	for i := range p.cur {
-		p.curKeys = append(p.curKeys, keyed{keyOf(&p.cur[i]), int32(i)})
+		p.curKeys = append(p.curKeys, keyed{KeyOf(&p.cur[i]), int32(i)})
 	}
 	p.curKeys, p.keyTmp = sortKeyed(p.curKeys, p.keyTmp)
 	p.changes = p.changes[:0]
@@ -192,33 +192,35 @@ func (p *Poller) merge() {
 	}
 }
 
-// socketKey identifies a socket across snapshots: the kernel's cookie
-// where the source has it, else (the /proc source) the inode, and for
-// sockets with neither (TIME_WAIT read from /proc) a hash of the protocol
-// and endpoints. It is small so that the poll's map stays cheap.
-type socketKey struct {
-	id   uint64
-	kind uint8 // 1 cookie, 2 inode, 3 endpoints
+// Key identifies a socket across snapshots: the kernel's cookie where
+// the source has it, else (the /proc source) the inode, and for sockets
+// with neither (TIME_WAIT read from /proc) a hash of the protocol and
+// endpoints. It is small and comparable, for sorting and for maps (a
+// live view keys its rows by it).
+type Key struct {
+	ID   uint64
+	Kind uint8 // 1 cookie, 2 inode, 3 endpoints
 }
 
-func (a socketKey) compare(b socketKey) int {
+func (a Key) compare(b Key) int {
 	switch {
-	case a.id < b.id:
+	case a.ID < b.ID:
 		return -1
-	case a.id > b.id:
+	case a.ID > b.ID:
 		return 1
 	}
-	return int(a.kind) - int(b.kind)
+	return int(a.Kind) - int(b.Kind)
 }
 
-func keyOf(s *sockets.Socket) socketKey {
+// KeyOf returns the Key of s.
+func KeyOf(s *sockets.Socket) Key {
 	switch {
 	case s.Cookie != 0:
-		return socketKey{s.Cookie, 1}
+		return Key{s.Cookie, 1}
 	case s.Inode != 0:
-		return socketKey{s.Inode, 2}
+		return Key{s.Inode, 2}
 	}
-	return socketKey{endpointHash(s), 3}
+	return Key{endpointHash(s), 3}
 }
 
 // endpointHash is FNV-1a over the protocol and both endpoints.

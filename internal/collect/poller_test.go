@@ -61,16 +61,16 @@ func TestPollerChanges(t *testing.T) {
 func TestPollerKeys(t *testing.T) {
 	a, b := tcp(1, sockets.TimeWait, 0), tcp(1, sockets.TimeWait, 0)
 	a.Inode, b.Inode = 0, 0
-	if keyOf(&a) != keyOf(&b) {
+	if KeyOf(&a) != KeyOf(&b) {
 		t.Error("the same endpoints without cookie or inode are two sockets")
 	}
 	b.Remote = netip.AddrPortFrom(b.Remote.Addr(), 444)
-	if keyOf(&a) == keyOf(&b) {
+	if KeyOf(&a) == KeyOf(&b) {
 		t.Error("other endpoints are the same socket")
 	}
 	u1 := sockets.Socket{Proto: sockets.Unix, Family: sockets.Local, Inode: 5}
 	u2 := sockets.Socket{Proto: sockets.Unix, Family: sockets.Local, Inode: 6}
-	if keyOf(&u1) == keyOf(&u2) {
+	if KeyOf(&u1) == KeyOf(&u2) {
 		t.Error("two unix inodes are the same socket")
 	}
 }

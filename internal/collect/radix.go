@@ -18,8 +18,8 @@ func sortKeyed(ks, tmp []keyed) (sorted, scratch []keyed) {
 	tmp = tmp[:len(ks)]
 	var or, and uint64 = 0, ^uint64(0)
 	for i := range ks {
-		or |= ks[i].k.id
-		and &= ks[i].k.id
+		or |= ks[i].k.ID
+		and &= ks[i].k.ID
 	}
 	var count [1 << 16]int32
 	for shift := uint(0); shift < 64; shift += 16 {
@@ -28,7 +28,7 @@ func sortKeyed(ks, tmp []keyed) (sorted, scratch []keyed) {
 		}
 		clear(count[:])
 		for i := range ks {
-			count[ks[i].k.id>>shift&0xffff]++
+			count[ks[i].k.ID>>shift&0xffff]++
 		}
 		var sum int32
 		for d := range count {
@@ -37,16 +37,16 @@ func sortKeyed(ks, tmp []keyed) (sorted, scratch []keyed) {
 			sum += c
 		}
 		for i := range ks {
-			d := ks[i].k.id >> shift & 0xffff
+			d := ks[i].k.ID >> shift & 0xffff
 			tmp[count[d]] = ks[i]
 			count[d]++
 		}
 		ks, tmp = tmp, ks
 	}
 	for i := 1; i < len(ks); i++ {
-		if ks[i].k.id == ks[i-1].k.id {
+		if ks[i].k.ID == ks[i-1].k.ID {
 			j := i
-			for j < len(ks) && ks[j].k.id == ks[i-1].k.id {
+			for j < len(ks) && ks[j].k.ID == ks[i-1].k.ID {
 				j++
 			}
 			insertionSortKeyed(ks[i-1 : j])

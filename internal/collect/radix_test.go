@@ -12,10 +12,10 @@ import (
 func TestSortKeyed(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, n := range []int{0, 1, 5, 63, 64, 1000, 100000} {
-		for _, gen := range []func(i int) socketKey{
-			func(int) socketKey { return socketKey{1<<40 | rng.Uint64N(1<<24), 1} },
-			func(int) socketKey { return socketKey{rng.Uint64(), uint8(1 + rng.IntN(3))} },
-			func(int) socketKey { return socketKey{rng.Uint64N(50), uint8(1 + rng.IntN(3))} },
+		for _, gen := range []func(i int) Key{
+			func(int) Key { return Key{1<<40 | rng.Uint64N(1<<24), 1} },
+			func(int) Key { return Key{rng.Uint64(), uint8(1 + rng.IntN(3))} },
+			func(int) Key { return Key{rng.Uint64N(50), uint8(1 + rng.IntN(3))} },
 		} {
 			ks := make([]keyed, n)
 			for i := range ks {
@@ -37,7 +37,7 @@ func BenchmarkSortKeyed100k(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	ks := make([]keyed, 100000)
 	for i := range ks {
-		ks[i] = keyed{socketKey{1<<40 | rng.Uint64N(1<<24), 1}, int32(i)}
+		ks[i] = keyed{Key{1<<40 | rng.Uint64N(1<<24), 1}, int32(i)}
 	}
 	work, tmp := make([]keyed, len(ks)), []keyed(nil)
 	b.Run("radix", func(b *testing.B) {

@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"hash/maphash"
-	"net/netip"
 	"time"
 
 	"github.com/sockscope/sockscope/internal/collect"
@@ -22,31 +20,12 @@ const (
 	markGone         // closed in the last refresh: shown once, then dropped
 )
 
-// rowKey identifies a socket across refreshes: the kernel's cookie where
-// the source has one, else its inode, else a hash of its protocol and
-// endpoints (TIME_WAIT read from /proc has neither).
-type rowKey struct {
-	id   uint64
-	kind uint8 // 1 cookie, 2 inode, 3 endpoints
-}
+// rowKey identifies a socket across refreshes, as the poller does: the
+// kernel's cookie, else its inode, else a hash of its endpoints.
+type rowKey = collect.Key
 
-var endpointSeed = maphash.MakeSeed()
-
-type endpoints struct {
-	p             sockets.Proto
-	local, remote netip.AddrPort
-	path          string
-}
-
-func keyOf(s *sockets.Socket) rowKey {
-	switch {
-	case s.Cookie != 0:
-		return rowKey{s.Cookie, 1}
-	case s.Inode != 0:
-		return rowKey{s.Inode, 2}
-	}
-	return rowKey{maphash.Comparable(endpointSeed, endpoints{s.Proto, s.Local, s.Remote, s.Path}), 3}
-}
+// keyOf is the row key of s.
+func keyOf(s *sockets.Socket) rowKey { return collect.KeyOf(s) }
 
 // A row is one socket of the view. It owns its Socket: the snapshot the
 // socket was copied from is reused by the next poll. Processes slices

@@ -443,7 +443,7 @@ func TestSortRandom(t *testing.T) {
 			m.refresh()
 			var ids []uint64
 			for i := range m.order {
-				ids = append(ids, m.row(i).key.id)
+				ids = append(ids, m.row(i).key.ID)
 				if i == 0 {
 					continue
 				}
@@ -452,8 +452,8 @@ func TestSortRandom(t *testing.T) {
 				if desc {
 					cmp = -cmp
 				}
-				if cmp > 0 || cmp == 0 && a.key.id > b.key.id {
-					t.Fatalf("sort by %s (desc %v): row %d %q (%d) before %q (%d)", colKeys[c], desc, i-1, rawText(a, c, &env), a.key.id, rawText(b, c, &env), b.key.id)
+				if cmp > 0 || cmp == 0 && a.key.ID > b.key.ID {
+					t.Fatalf("sort by %s (desc %v): row %d %q (%d) before %q (%d)", colKeys[c], desc, i-1, rawText(a, c, &env), a.key.ID, rawText(b, c, &env), b.key.ID)
 				}
 			}
 			orders[m.sort] = ids
@@ -466,7 +466,7 @@ func TestSortRandom(t *testing.T) {
 		m.sort = spec
 		m.refresh()
 		for i := range m.order {
-			if m.row(i).key.id != want[i] {
+			if m.row(i).key.ID != want[i] {
 				t.Fatalf("sort %+v: row %d differs when the source lists in another order", spec, i)
 			}
 		}

@@ -41,7 +41,7 @@ func (m *model) sortRows() {
 		r := &m.rows[idx]
 		e := sortEnt{idx: idx}
 		fillKey(&e, r, col)
-		e.k[3] = r.key.id
+		e.k[3] = r.key.ID
 		ents = append(ents, e)
 	}
 	switch col {
