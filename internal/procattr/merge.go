@@ -3,6 +3,7 @@ package procattr
 import (
 	"cmp"
 	"slices"
+	"sync"
 
 	"github.com/sockscope/sockscope/internal/sockets"
 )
@@ -84,14 +85,7 @@ func compactHolders(run []sockets.Process, inode uint64) []sockets.Process {
 	w := 1
 	for r := 1; r < len(run); r++ {
 		if p := run[r].Info; p == run[w-1].Info {
-			if p.MoreFDs == nil {
-				p.MoreFDs = make(map[uint64][]int32)
-			}
-			// Two sockets may share an inode (the same socket listed
-			// twice); its fds are recorded once.
-			if fds := p.MoreFDs[inode]; !slices.Contains(fds, run[r].FD) {
-				p.MoreFDs[inode] = append(fds, run[r].FD)
-			}
+			addMoreFD(p, inode, run[r].FD)
 			continue
 		}
 		run[w] = run[r]
@@ -99,6 +93,26 @@ func compactHolders(run []sockets.Process, inode uint64) []sockets.Process {
 	}
 	clear(run[w:])
 	return run[:w]
+}
+
+// moreFDs guards ProcessInfo.MoreFDs: the ProcessInfos of one Holders
+// are shared by every Attribute of it, which may run at once on several
+// goroutines (a process holding one socket on several fds is rare, so
+// one lock for all costs nothing).
+var moreFDs sync.Mutex
+
+// addMoreFD records that p also holds the socket inode on fd. Two
+// sockets may share an inode (the same socket listed twice): its fds are
+// recorded once.
+func addMoreFD(p *sockets.ProcessInfo, inode uint64, fd int32) {
+	moreFDs.Lock()
+	defer moreFDs.Unlock()
+	if p.MoreFDs == nil {
+		p.MoreFDs = make(map[uint64][]int32)
+	}
+	if fds := p.MoreFDs[inode]; !slices.Contains(fds, fd) {
+		p.MoreFDs[inode] = append(fds, fd)
+	}
 }
 
 // unattributed counts the sockets left without a process that some
