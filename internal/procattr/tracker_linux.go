@@ -52,6 +52,7 @@ type tproc struct {
 	info   *sockets.ProcessInfo
 	denied bool
 	gen    uint32 // the call that last saw it
+	lost   uint32 // the call in which a socket it held went away
 }
 
 // fdIno is an fd and the socket inode it holds, 0 if it is not a socket.
@@ -287,6 +288,15 @@ func (s *trackerState) refresh() error {
 	}
 	s.pids = pids
 	s.gen++
+	// The holders of the sockets that went away, found through the
+	// sockets (a few) rather than every process's fds (all of them).
+	for ino := range s.gone {
+		for _, h := range s.holders[ino] {
+			if p := s.procs[h.pid]; p != nil {
+				p.lost = s.gen
+			}
+		}
+	}
 	for _, pid := range pids {
 		p := s.procs[pid]
 		if p == nil {
@@ -298,7 +308,7 @@ func (s *trackerState) refresh() error {
 			continue // until the next full walk
 		}
 		n := s.count(pid)
-		if n != p.count || s.holdsGone(p) || p.info != nil && s.renamed(pid, p.info.Name) {
+		if n != p.count || p.lost == s.gen || p.info != nil && s.renamed(pid, p.info.Name) {
 			s.scan(pid, p, false)
 		}
 	}
@@ -331,19 +341,6 @@ func (s *trackerState) wentAway() {
 			j++
 		}
 	}
-}
-
-// holdsGone reports whether p held a socket that went away.
-func (s *trackerState) holdsGone(p *tproc) bool {
-	if len(s.gone) == 0 {
-		return false
-	}
-	for _, f := range p.fds {
-		if _, ok := s.gone[f.ino]; ok && f.ino != 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // scanAll reads the new fds of every readable process, and those that
