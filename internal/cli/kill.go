@@ -48,17 +48,7 @@ func killRun(ctx context.Context, f *Factory, req *listRequest) error {
 		ctx = context.Background()
 	}
 	lang := req.Render.Lang
-	src, nsl, err := f.listSource(req, sockets.SourceOptions{Kind: req.Source, Record: req.Record, Modules: req.Owners && req.Details})
-	if err != nil {
-		return err
-	}
-	c := f.collector(src)
-	c.PauseGC = true
-	q := req.query()
-	snap, err := c.Collect(ctx, &q, nil)
-	if err == nil {
-		err = oneNamespaceFailed(req, snap.Warnings)
-	}
+	snap, nsl, err := f.snapshotOnce(ctx, req)
 	if err != nil {
 		return err
 	}

@@ -125,6 +125,25 @@ func listPacked(ctx context.Context, f *Factory, c *collect.Collector, q *collec
 	return out.Flush()
 }
 
+// snapshotOnce takes the one snapshot of a command that acts on what req
+// chooses, once (summary, kill), with owners as req asks: garbage
+// collection is paused meanwhile, as a one-shot command may. A --netns
+// namespace that could not be read fails it, as it fails a listing.
+func (f *Factory) snapshotOnce(ctx context.Context, req *listRequest) (collect.Snapshot, *nsListing, error) {
+	src, nsl, err := f.listSource(req, sockets.SourceOptions{Kind: req.Source, Record: req.Record, Modules: req.Owners && req.Details})
+	if err != nil {
+		return collect.Snapshot{}, nil, err
+	}
+	c := f.collector(src)
+	c.PauseGC = true
+	q := req.query()
+	snap, err := c.Collect(ctx, &q, nil)
+	if err == nil {
+		err = oneNamespaceFailed(req, snap.Warnings)
+	}
+	return snap, nsl, err
+}
+
 // collector returns the collector of the listing commands: src, and the
 // factory's attribution.
 func (f *Factory) collector(src sockets.Source) *collect.Collector {

@@ -6,7 +6,6 @@ import (
 	"os"
 
 	"github.com/sockscope/sockscope/internal/render"
-	"github.com/sockscope/sockscope/internal/sockets"
 	"github.com/sockscope/sockscope/internal/summary"
 )
 
@@ -17,14 +16,7 @@ func summaryRun(ctx context.Context, f *Factory, req *listRequest) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	src, _, err := f.listSource(req, sockets.SourceOptions{Kind: req.Source})
-	if err != nil {
-		return err
-	}
-	c := f.collector(src)
-	c.PauseGC = true
-	q := req.query()
-	snap, err := c.Collect(ctx, &q, nil)
+	snap, _, err := f.snapshotOnce(ctx, req)
 	if err != nil {
 		return err
 	}
