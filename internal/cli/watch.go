@@ -261,12 +261,7 @@ func (w *watcher) events(ctx context.Context) error {
 			case collect.Gone:
 				ev.Kind = render.EventClose
 			case collect.StateChanged:
-				ev.Kind, ev.From = render.EventState, c.From.String()
-				if c.Socket.Proto != sockets.TCP && c.Socket.Proto != sockets.MPTCP {
-					old := *c.Socket
-					old.State = c.From
-					ev.From = old.StateName()
-				}
+				ev.Kind, ev.From = render.EventState, sockets.StateNameOf(c.Socket.Proto, c.From)
 			}
 			b = render.AppendEventJSON(b[:0], &ev, &w.req.Render)
 			out.Write(b)

@@ -154,18 +154,22 @@ type Socket struct {
 }
 
 // StateName returns the kernel spelling of the socket's state for its
-// protocol: TCP states as in State.String; unconnected datagram, raw and
-// unix sockets are "UNCONN".
-func (s *Socket) StateName() string {
-	if s.Proto != TCP && s.Proto != MPTCP {
-		switch s.State {
+// protocol (see StateNameOf).
+func (s *Socket) StateName() string { return StateNameOf(s.Proto, s.State) }
+
+// StateNameOf returns the kernel spelling of state st for protocol p: TCP
+// states as in State.String; unconnected datagram, raw and unix sockets
+// are "UNCONN".
+func StateNameOf(p Proto, st State) string {
+	if p != TCP && p != MPTCP {
+		switch st {
 		case Close:
 			return "UNCONN"
 		case Established:
 			return "ESTABLISHED"
 		}
 	}
-	return s.State.String()
+	return st.String()
 }
 
 // A Process is one holder of a socket: the process, shared by every
