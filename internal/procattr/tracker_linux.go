@@ -33,7 +33,7 @@ type trackerState struct {
 	unowned  map[uint64]struct{}          // found in no readable process by the last search
 	lastFull time.Time
 	gen      uint32
-	gone     map[uint64]struct{}
+	gone     []uint64 // the sockets of the previous call this one does not list
 	live     []uint64 // the inodes of the sockets of this call, sorted
 	prevLive []uint64 // and of the previous call
 	sortTmp  []uint64 // the sort's scratch
@@ -290,7 +290,7 @@ func (s *trackerState) refresh() error {
 	s.gen++
 	// The holders of the sockets that went away, found through the
 	// sockets (a few) rather than every process's fds (all of them).
-	for ino := range s.gone {
+	for _, ino := range s.gone {
 		for _, h := range s.holders[ino] {
 			if p := s.procs[h.pid]; p != nil {
 				p.lost = s.gen
@@ -324,15 +324,12 @@ func (s *trackerState) refresh() error {
 // wentAway records in s.gone the sockets of the previous call that this
 // one does not list.
 func (s *trackerState) wentAway() {
-	if s.gone == nil {
-		s.gone = make(map[uint64]struct{})
-	}
-	clear(s.gone)
+	s.gone = s.gone[:0]
 	prev, cur := s.prevLive, s.live
 	for i, j := 0, 0; i < len(prev); {
 		switch {
 		case j == len(cur) || prev[i] < cur[j]:
-			s.gone[prev[i]] = struct{}{}
+			s.gone = append(s.gone, prev[i])
 			i++
 		case prev[i] > cur[j]:
 			j++
