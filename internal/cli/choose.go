@@ -59,7 +59,6 @@ func chooseRequest(in requestInput, req *listRequest, proto, lang string) error 
 	req.Owners, req.Details = true, true
 	req.Render.Lang = f.lang
 	req.Render.Protos = req.Filter.Protos
-	req.Numeric = true
 	if req.View == viewKill {
 		return killRequest(in, req, lang)
 	}
@@ -77,15 +76,11 @@ func watchRequest(in requestInput, req *listRequest, lang string) error {
 	if f.interval < minInterval {
 		return flagErrorf(lang, "cli.err.watch.interval", f.interval)
 	}
-	color := true
-	switch f.color {
-	case "never", "no", "none":
-		color = false
-	case "always", "yes", "force":
-	default:
-		if in.getenv != nil && (in.getenv("NO_COLOR") != "" || in.getenv("TERM") == "dumb") {
-			color = false
-		}
+	// The view is always at a terminal and always modern: --color and
+	// NO_COLOR, TERM=dumb decide as for a modern table there.
+	color, err := colorOn(f.color, true, render.Options{Format: render.Table, Style: render.Modern}, in.getenv, lang)
+	if err != nil {
+		return err
 	}
 	req.Watch = watchOptions{Interval: f.interval, Color: color, Expr: req.exprText}
 	req.Numeric = f.numeric

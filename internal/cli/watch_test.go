@@ -3,6 +3,7 @@ package cli
 import (
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/sockscope/sockscope/internal/sockets"
 )
@@ -48,5 +49,33 @@ func TestWatchFilterLine(t *testing.T) {
 		t.Error("a malformed expression compiled")
 	} else if msg := err.Error(); msg == "" || len(msg) > 200 {
 		t.Errorf("error %q", msg)
+	}
+}
+
+// TestWatchRequest checks watch's own flags: the colour as a modern table
+// at a terminal decides it, the interval's floor, the formats, and that
+// kill needs something that chooses.
+func TestWatchRequest(t *testing.T) {
+	if r := mustParse(t, "watch"); !r.Watch.Color || r.Watch.Interval != time.Second {
+		t.Errorf("watch: color %v interval %v, want colour and 1s", r.Watch.Color, r.Watch.Interval)
+	}
+	if r := mustParse(t, "watch", "--color=never"); r.Watch.Color {
+		t.Error("--color=never coloured")
+	}
+	if r := mustParse(t, "watch", "-t", "--interval", "2s", "dport = :443"); r.Watch.Expr != "dport = :443" || r.Watch.Interval != 2*time.Second {
+		t.Errorf("expression %q interval %v", r.Watch.Expr, r.Watch.Interval)
+	}
+	for _, args := range [][]string{
+		{"watch", "--color=sometimes"},
+		{"watch", "--interval", "10ms"},
+		{"watch", "--format", "csv"},
+		{"watch", "-b"},
+		{"kill"},
+		{"kill", "-t"},
+		{"kill", "--format", "csv", "dport = :1"},
+	} {
+		if _, err := parse(t, false, args...); !IsUsageError(err) {
+			t.Errorf("%q: %v, want a usage error", args, err)
+		}
 	}
 }
