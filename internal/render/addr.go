@@ -53,6 +53,18 @@ func appendModernEndpoint(b []byte, s *sockets.Socket, ap netip.AddrPort, remote
 	return strconv.AppendUint(b, uint64(port), 10), dw
 }
 
+// AppendModernEndpoint appends the local end of inet socket s (the remote
+// one if remote) as the modern table prints it, with names from n where it
+// has them (nil: numeric), for other views of sockets (the live view).
+func AppendModernEndpoint(b []byte, s *sockets.Socket, remote bool, n Namer) []byte {
+	ap := s.Local
+	if remote {
+		ap = s.Remote
+	}
+	b, _ = appendModernEndpoint(b, s, ap, remote, &Options{Namer: n})
+	return b
+}
+
 // appendModernAddr appends a numeric address: IPv6 in brackets, and the
 // zone (the address's own, else the socket's interface index, named when
 // the namer can) after a '%', as ss prints a bound device. It returns

@@ -215,9 +215,10 @@ func protoText(s *sockets.Socket) string {
 	return s.Proto.String()
 }
 
-// endpointText is the local or remote end of s: host:port (IPv6 in
-// brackets), names where the namer has them, "*" for a port 0 and "*:*"
-// for no peer; a unix socket's path, "*" if unbound.
+// endpointText is the local or remote end of s as the modern listing
+// prints it (host:port, IPv6 in brackets, names where the namer has them,
+// "*" for a port 0, "*:*" for no peer); a unix socket's path, "*" if
+// unbound.
 func endpointText(s *sockets.Socket, remote bool, n render.Namer) string {
 	if s.Proto == sockets.Unix {
 		p := s.Path
@@ -232,47 +233,7 @@ func endpointText(s *sockets.Socket, remote bool, n render.Namer) string {
 		}
 		return p
 	}
-	ap := s.Local
-	if remote {
-		ap = s.Remote
-	}
-	a, port := ap.Addr(), ap.Port()
-	if remote && port == 0 && (!a.IsValid() || a.IsUnspecified()) {
-		return "*:*"
-	}
-	var b strings.Builder
-	host := ""
-	if n != nil && a.IsValid() && !a.IsUnspecified() {
-		host = n.Host(a)
-	}
-	switch {
-	case host != "":
-		b.WriteString(host)
-	case !a.IsValid():
-		b.WriteByte('*')
-	case a.Is6() && !a.Is4In6():
-		b.WriteByte('[')
-		b.WriteString(a.String())
-		b.WriteByte(']')
-	default:
-		b.WriteString(a.Unmap().String())
-	}
-	b.WriteByte(':')
-	switch {
-	case port == 0:
-		b.WriteByte('*')
-	default:
-		svc := ""
-		if n != nil && s.Proto != sockets.Raw {
-			svc = n.Service(port, s.Proto)
-		}
-		if svc != "" {
-			b.WriteString(svc)
-		} else {
-			b.WriteString(strconv.Itoa(int(port)))
-		}
-	}
-	return b.String()
+	return string(render.AppendModernEndpoint(nil, s, remote, n))
 }
 
 // safe returns s with control characters escaped and tview's style tags
