@@ -158,17 +158,9 @@ func (w *watcher) compile(text string) (func(*sockets.Socket) bool, error) {
 	if e == nil {
 		return func(*sockets.Socket) bool { return true }, nil
 	}
-	// EvalWith leaves the leading state clauses and the family prefixes
-	// to the caller (the kernel's part of a listing): the rows shown
-	// must pass them at once, not from the next poll on.
-	states, hasStates := e.States()
-	fams := e.Families()
-	return func(s *sockets.Socket) bool {
-		if hasStates && !states.Has(s.State) || fams != 0 && !fams.Has(s.Family) {
-			return false
-		}
-		return e.EvalWith(s, ns)
-	}, nil
+	// The rows shown must pass the whole expression at once, its state
+	// clauses too, not from the next poll on.
+	return func(s *sockets.Socket) bool { return e.Match(s, ns) }, nil
 }
 
 // filterLineError is a malformed filter line's message: one line naming

@@ -26,6 +26,21 @@ import (
 // takes what the caller knows of them.
 func (e *Expr) Eval(s *sockets.Socket) bool { return e.EvalWith(s, nil) }
 
+// Match reports whether s is one a listing with the expression selects:
+// EvalWith, and the state clauses (States) and the family the hosts name
+// (Families), which a listing gives the kernel. It is for a caller that
+// filters sockets it already has (a live view's filter line). Without
+// state clauses it leaves states alone, as a listing with -a does.
+func (e *Expr) Match(s *sockets.Socket, ns NamespaceFunc) bool {
+	if states, ok := e.States(); ok && !states.Has(s.State) {
+		return false
+	}
+	if fams := e.Families(); fams != 0 && !fams.Has(s.Family) {
+		return false
+	}
+	return e.EvalWith(s, ns)
+}
+
 // EvalWith is Eval with ns telling the network namespaces' names and
 // containers (nil: nothing is known), as Plan.Namespace does for a plan.
 func (e *Expr) EvalWith(s *sockets.Socket, ns NamespaceFunc) bool {

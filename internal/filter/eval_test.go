@@ -294,3 +294,29 @@ func TestPlanTooLong(t *testing.T) {
 		t.Errorf("with fwmark: Plan error %v, want ErrTooLong", err)
 	}
 }
+
+// TestMatch checks that Match adds the state clauses and the family a
+// host names to Eval, as a listing's kernel filter would.
+func TestMatch(t *testing.T) {
+	estab := &sockets.Socket{Proto: sockets.TCP, Family: sockets.Inet, State: sockets.Established,
+		Local: netip.MustParseAddrPort("10.0.0.1:40000"), Remote: netip.MustParseAddrPort("10.0.0.2:443")}
+	tw := *estab
+	tw.State = sockets.TimeWait
+	for _, c := range []struct {
+		expr      string
+		estab, tw bool
+	}{
+		{"dport = :443", true, true},
+		{"state time-wait dport = :443", false, true},
+		{"exclude time-wait", true, false},
+		{"dst inet6:[::/0]", false, false},
+	} {
+		e, err := Parse(c.expr, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := [2]bool{e.Match(estab, nil), e.Match(&tw, nil)}; got != [2]bool{c.estab, c.tw} {
+			t.Errorf("%q: matches (established, time-wait) %v, want %v", c.expr, got, [2]bool{c.estab, c.tw})
+		}
+	}
+}

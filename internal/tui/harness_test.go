@@ -259,8 +259,5 @@ func compileFilter(expr string) (func(*sockets.Socket) bool, error) {
 	if err != nil {
 		return nil, err
 	}
-	states, ok := e.States()
-	return func(s *sockets.Socket) bool {
-		return (!ok || states.Has(s.State)) && e.Eval(s)
-	}, nil
+	return func(s *sockets.Socket) bool { return e.Match(s, nil) }, nil
 }
