@@ -125,20 +125,7 @@ func TestIntegrationWatchEvents(t *testing.T) {
 	}
 	expect("start", fmt.Sprintf("open %d>0 LISTEN", port))
 
-	var client, server *net.TCPConn
-	err = netns.DoPath(ns.Path, func() error {
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			return err
-		}
-		client = c.(*net.TCPConn)
-		s, err := ln.Accept()
-		server, _ = s.(*net.TCPConn)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	client, server := connectIn(t, ns.Path, ln)
 	cport := client.LocalAddr().(*net.TCPAddr).Port
 	expect("connect",
 		fmt.Sprintf("open %d>%d ESTABLISHED", cport, port),
