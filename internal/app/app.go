@@ -87,6 +87,7 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 		Containers: containerResolver,
 
 		EphemeralPorts: ephemeralPorts,
+		Limits:         limits,
 		Namespaces:     namespaces,
 		CgroupID:       cgroupID,
 		ServicePort: func(name string) (uint16, bool) {

@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/sockscope/sockscope/internal/cli"
+	"github.com/sockscope/sockscope/internal/exporter"
 	"github.com/sockscope/sockscope/internal/procfs"
 	"github.com/sockscope/sockscope/internal/summary"
 )
@@ -81,4 +82,10 @@ func cgroupID(path string) (uint64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// limits reads the kernel limits the exporter measures sockets against,
+// from this namespace's /proc/sys.
+func limits() (exporter.Limits, error) {
+	return exporter.ReadLimits(procfs.Default().Sys(), os.Getpagesize())
 }

@@ -6,6 +6,7 @@ import (
 	"runtime"
 
 	"github.com/sockscope/sockscope/internal/cli"
+	"github.com/sockscope/sockscope/internal/exporter"
 	"github.com/sockscope/sockscope/internal/summary"
 )
 
@@ -28,3 +29,8 @@ func ephemeralPorts() summary.PortRange {
 
 // cgroupID is nil: there are no cgroups to filter by.
 var cgroupID func(path string) (uint64, bool)
+
+// limits knows only the dynamic port range where there is no /proc/sys.
+func limits() (exporter.Limits, error) {
+	return exporter.Limits{Ephemeral: ephemeralPorts()}, nil
+}

@@ -59,8 +59,11 @@ func chooseRequest(in requestInput, req *listRequest, proto, lang string) error 
 	req.Owners, req.Details = true, true
 	req.Render.Lang = f.lang
 	req.Render.Protos = req.Filter.Protos
-	if req.View == viewKill {
+	switch req.View {
+	case viewKill:
 		return killRequest(in, req, lang)
+	case viewServe:
+		return serveRequest(in, req, lang)
 	}
 	return watchRequest(in, req, lang)
 }

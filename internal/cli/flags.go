@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/sockscope/sockscope/internal/exporter"
 	"github.com/sockscope/sockscope/internal/i18n"
 )
 
@@ -27,6 +28,7 @@ const (
 	inSelect                     // the root's view selectors: -s -r -i -g
 	inWatch                      // watch
 	inKill                       // kill
+	inServe                      // serve
 	// inHabit marks a flag the root command accepts with every view,
 	// because netstat users type it out of habit and netstat accepts it
 	// (-as, -sn, -rn): -a and -n, which change nothing where they do not
@@ -40,7 +42,7 @@ const (
 	inRepeat = inList | inViews             // -c and INTERVAL
 	// inChoose are the commands that choose sockets as the listing does
 	// (its selection flags and a filter expression) to act on them.
-	inChoose = inList | inWatch | inKill
+	inChoose = inList | inWatch | inKill | inServe
 	// inRoot is the root command's scope: every view, not summary's own
 	// flags.
 	inRoot = inList | inViews | inSelect | inHabit
@@ -69,6 +71,8 @@ func viewScope(v view, windows bool) scope {
 		return inWatch
 	case viewKill:
 		return inKill
+	case viewServe:
+		return inServe
 	}
 	return inList
 }
@@ -104,28 +108,28 @@ var flagDefs = []flagDef{
 		fs.BoolVarP(&lf.exe, "exe", "b", false, t("cli.flag.exe"))
 	}},
 	{"protocol", inList | inStats, nil}, // defined by addFlags: its form depends on the command
-	{"tcp", inList | inStats | inSummary | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"tcp", inList | inStats | inSummary | inWatch | inKill | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.tcp, "tcp", "t", false, t("cli.flag.tcp"))
 	}},
-	{"udp", inList | inStats | inSummary | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"udp", inList | inStats | inSummary | inWatch | inKill | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.udp, "udp", "u", false, t("cli.flag.udp"))
 	}},
-	{"raw", inList | inStats | inSummary | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"raw", inList | inStats | inSummary | inWatch | inKill | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.raw, "raw", "w", false, t("cli.flag.raw"))
 	}},
-	{"unix", inList | inSummary | inWatch, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"unix", inList | inSummary | inWatch | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.unix, "unix", "x", false, t("cli.flag.unix"))
 	}},
-	{"mptcp", inList | inSummary | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"mptcp", inList | inSummary | inWatch | inKill | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVar(&lf.mptcp, "mptcp", false, t("cli.flag.mptcp"))
 	}},
 	{"listening", inList | inWatch, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.listening, "listening", "l", false, t("cli.flag.listening"))
 	}},
-	{"ipv4", inList | inStats | inRoutes | inGroups | inSummary | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"ipv4", inList | inStats | inRoutes | inGroups | inSummary | inWatch | inKill | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.v4, "ipv4", "4", false, t("cli.flag.ipv4"))
 	}},
-	{"ipv6", inList | inStats | inRoutes | inGroups | inSummary | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"ipv6", inList | inStats | inRoutes | inGroups | inSummary | inWatch | inKill | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.v6, "ipv6", "6", false, t("cli.flag.ipv6"))
 	}},
 	{"address-family", inList | inRoutes | inGroups | inStats, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
@@ -147,22 +151,22 @@ var flagDefs = []flagDef{
 	{"query", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.query, "query", "q", false, t("cli.flag.query"))
 	}},
-	{"state", inList | inSummary | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"state", inList | inSummary | inWatch | inKill | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringSliceVar(&lf.states, "state", nil, t("cli.flag.state"))
 	}},
-	{"port", inList | inSummary | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"port", inList | inSummary | inWatch | inKill | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringSliceVar(&lf.ports, "port", nil, t("cli.flag.port"))
 	}},
-	{"pid", inList | inSummary | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"pid", inList | inSummary | inWatch | inKill | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringSliceVar(&lf.pids, "pid", nil, t("cli.flag.pid"))
 	}},
-	{"program", inList | inSummary | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"program", inList | inSummary | inWatch | inKill | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringSliceVar(&lf.programs, "program", nil, t("cli.flag.program"))
 	}},
 	{"iface", inIfaces | inGroups, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringSliceVar(&lf.iface, "iface", nil, t("cli.flag.iface"))
 	}},
-	{"filter-file", inList | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"filter-file", inList | inWatch | inKill | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVarP(&lf.filterFile, "filter-file", "F", "", t("cli.flag.filter-file"))
 	}},
 	{"sort", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
@@ -198,10 +202,10 @@ var flagDefs = []flagDef{
 	{"resolve", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVar(&lf.resolve, "resolve", false, t("cli.flag.resolve"))
 	}},
-	{"netns", inList | inSummary | inStats | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"netns", inList | inSummary | inStats | inWatch | inKill | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.netns, "netns", "", t("cli.flag.netns"))
 	}},
-	{"all-netns", inList | inSummary | inStats | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"all-netns", inList | inSummary | inStats | inWatch | inKill | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVar(&lf.allNetNS, "all-netns", false, t("cli.flag.all-netns"))
 	}},
 	{"source", inList | inSummary | inWatch, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
@@ -227,6 +231,27 @@ var flagDefs = []flagDef{
 	}},
 	{"yes", inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.yes, "yes", "y", false, t("cli.flag.yes"))
+	}},
+	{"web.listen-address", inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.StringSliceVar(&lf.serve.listen, "web.listen-address", []string{defaultListenAddress}, t("cli.flag.web.listen-address"))
+	}},
+	{"web.config.file", inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.StringVar(&lf.serve.webConfig, "web.config.file", "", t("cli.flag.web.config.file"))
+	}},
+	{"web.telemetry-path", inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.StringVar(&lf.serve.path, "web.telemetry-path", "/metrics", t("cli.flag.web.telemetry-path"))
+	}},
+	{"processes.top", inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.IntVar(&lf.serve.top, "processes.top", exporter.DefaultTop, t("cli.flag.processes.top"))
+	}},
+	{"listeners.max", inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.IntVar(&lf.serve.listeners, "listeners.max", exporter.DefaultListeners, t("cli.flag.listeners.max"))
+	}},
+	{"netstat.fields", inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.StringVar(&lf.serve.fields, "netstat.fields", exporter.DefaultFields, t("cli.flag.netstat.fields"))
+	}},
+	{"scrape.cache", inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.DurationVar(&lf.serve.cache, "scrape.cache", exporter.DefaultCacheFor, t("cli.flag.scrape.cache"))
 	}},
 	{"record", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.record, "record", "", t("cli.flag.record"))
@@ -311,7 +336,7 @@ func verbsOf(sc scope) string {
 	for _, v := range []struct {
 		sc   scope
 		name string
-	}{{inList, "list"}, {inStats, "stats"}, {inRoutes, "routes"}, {inIfaces | inEthernet, "interfaces"}, {inGroups, "groups"}, {inSummary, "summary"}, {inWatch, "watch"}, {inKill, "kill"}} {
+	}{{inList, "list"}, {inStats, "stats"}, {inRoutes, "routes"}, {inIfaces | inEthernet, "interfaces"}, {inGroups, "groups"}, {inSummary, "summary"}, {inWatch, "watch"}, {inKill, "kill"}, {inServe, "serve"}} {
 		if sc&v.sc != 0 {
 			names = append(names, v.name)
 		}
@@ -371,7 +396,7 @@ func checkApplies(fs *pflag.FlagSet, v view, windows bool, lang string) error {
 var viewNames = map[view]string{
 	viewList: "list", viewStats: "stats", viewRoutes: "routes",
 	viewIfaces: "interfaces", viewGroups: "groups", viewEthernet: "ethernet",
-	viewSummary: "summary", viewWatch: "watch", viewKill: "kill",
+	viewSummary: "summary", viewWatch: "watch", viewKill: "kill", viewServe: "serve",
 }
 
 // flagName is how a user would have written fl: "-o" or "--timers".

@@ -59,6 +59,16 @@ func (f *Factory) listSource(req *listRequest, opts sockets.SourceOptions) (sock
 	if err != nil {
 		return nil, nil, err
 	}
+	src := f.namespaceSource(req, opts, nss)
+	l := f.describe(nss)
+	if req.plan != nil {
+		req.plan.Namespace = l.lookup
+	}
+	return src, l, nil
+}
+
+// namespaceSource returns a source that dumps each of nss from inside it.
+func (f *Factory) namespaceSource(req *listRequest, opts sockets.SourceOptions, nss []netns.NetNS) sockets.Source {
 	if req.AllNetNS && req.Filter.States == 0 {
 		// The kernel finds bound-inactive TCP sockets by a walk of the
 		// machine-wide bind table, once per namespace and family (some
@@ -72,7 +82,7 @@ func (f *Factory) listSource(req *listRequest, opts sockets.SourceOptions) (sock
 	if len(nss) == 1 {
 		opts.Record = record
 	}
-	src := netns.NewSource(nss, netns.SourceOptions{
+	return netns.NewSource(nss, netns.SourceOptions{
 		New: func() (sockets.Source, error) { return f.Source(opts) },
 		Proc: func(dir string) (sockets.Source, error) {
 			o := opts
@@ -80,11 +90,6 @@ func (f *Factory) listSource(req *listRequest, opts sockets.SourceOptions) (sock
 			return f.Source(o)
 		},
 	})
-	l := f.describe(nss)
-	if req.plan != nil {
-		req.plan.Namespace = l.lookup
-	}
-	return src, l, nil
 }
 
 // chosenNamespaces finds what --netns or --all-netns chose, and notes on

@@ -34,6 +34,7 @@ type listFlags struct {
 	resolve, json, rate, nonzero, timers  bool
 	info, memory                          bool // --info, --memory
 	dryRun, yes                           bool // kill's --dry-run, --yes
+	serve                                 serveFlags
 	interval                              time.Duration
 	netns                                 string
 	allNetNS                              bool
@@ -108,6 +109,7 @@ type listRequest struct {
 	// Watch and Kill are the options of those commands.
 	Watch watchOptions
 	Kill  killOptions
+	Serve serveOptions
 }
 
 // A FlagError is bad user input: it is printed as one line and the
@@ -231,7 +233,7 @@ func buildRequest(in requestInput) (*listRequest, error) {
 	} else if req.View == viewIfaces && f.extended > 0 && req.Render.Style == render.Windows {
 		req.View = viewEthernet
 	}
-	if req.View == viewWatch || req.View == viewKill {
+	if req.View == viewWatch || req.View == viewKill || req.View == viewServe {
 		return req, chooseRequest(in, req, proto, lang)
 	}
 	if len(req.filterWords) > 0 && req.View != viewList {

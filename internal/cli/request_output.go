@@ -50,6 +50,9 @@ func checkValues(set *pflag.FlagSet, lang string) error {
 func outputOptions(in requestInput, r *render.Options, lang string) error {
 	f := in.flags
 	format := f.format
+	if format == "" && in.set.Lookup("format") == nil {
+		format = "table" // a command without --format (serve)
+	}
 	if f.json {
 		if in.set.Changed("format") && format != "json" {
 			return flagErrorf(lang, "cli.err.json.conflict", format)

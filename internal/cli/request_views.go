@@ -79,6 +79,7 @@ const (
 	viewSummary       // summary
 	viewWatch         // watch
 	viewKill          // kill
+	viewServe         // serve
 )
 
 // pickView returns the view the flags ask for; the first of -s, -r, -i,

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sockscope/sockscope/internal/collect"
 	"github.com/sockscope/sockscope/internal/containers"
+	"github.com/sockscope/sockscope/internal/exporter"
 	"github.com/sockscope/sockscope/internal/filter"
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/iostreams"
@@ -76,6 +77,9 @@ type Factory struct {
 	// Containers returns a resolver of the containers network namespaces
 	// belong to; nil names none.
 	Containers func() *containers.Resolver
+	// Limits reads the kernel's limits the exporter measures sockets
+	// against (nil: none).
+	Limits func() (exporter.Limits, error)
 	// Namer returns the namer used for non-numeric output.
 	Namer func(ctx context.Context, socks []sockets.Socket) render.Namer
 }
@@ -166,6 +170,13 @@ func NewRootCmd(f *Factory, runF func(*listRequest) error) *cobra.Command {
 			example: "  sockscope kill 'dport = :8080'\n  sockscope kill --state close-wait --program myapp --dry-run\n  sockscope kill --yes 'dst 10.0.0.5'\n  sockscope kill --format json --yes --pid 1234",
 			in:      inKill,
 			view:    viewKill,
+		}),
+		newVerb(f, runF, verbSpec{
+			use:     "serve [flags] [FILTER]",
+			short:   i18n.T(f.Lang, "cli.serve.short"),
+			example: "  sockscope serve\n  sockscope serve --web.listen-address :" + defaultPort + "\n  sockscope serve --web.config.file web.yml\n  sockscope serve --all-netns\n  sockscope serve --processes.top 50 'not dport = :22'",
+			in:      inServe,
+			view:    viewServe,
 		}),
 		newExplainCmd(f),
 		newDiagramCmd(f))
@@ -276,6 +287,8 @@ func runList(cmd *cobra.Command, f *Factory, lf *listFlags, args []string, runF 
 		return watchRun(cmd.Context(), f, req)
 	case viewKill:
 		return killRun(cmd.Context(), f, req)
+	case viewServe:
+		return serveRun(cmd.Context(), f, req)
 	default:
 		return runView(cmd.Context(), f, req)
 	}

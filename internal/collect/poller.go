@@ -2,9 +2,7 @@ package collect
 
 import (
 	"context"
-	"errors"
 	"slices"
-	"time"
 
 	"github.com/sockscope/sockscope/internal/sockets"
 )
@@ -50,17 +48,13 @@ type Change struct {
 // sockets is several times faster than a hash map (whose probes miss the
 // cache).
 type Poller struct {
-	c *Collector
-	q Query
-
 	prev, cur         []sockets.Socket
 	prevKeys, curKeys []keyed // sorted by key
 	keyTmp            []keyed // the sort's scratch
 	changes           []Change
 	polled            bool
 
-	// tracker attributes when the collector has one.
-	tracker Tracker
+	t tracked
 }
 
 // keyed is a socket's key and its index in its snapshot.
@@ -73,7 +67,7 @@ type keyed struct {
 // must not pause garbage collection (Collector.PauseGC): a poller runs
 // for long.
 func NewPoller(c *Collector, q Query) *Poller {
-	return &Poller{c: c, q: q}
+	return &Poller{t: tracked{c: c, q: q}}
 }
 
 // Poll takes the next snapshot and returns it with what changed since the
@@ -82,7 +76,7 @@ func NewPoller(c *Collector, q Query) *Poller {
 // reuses their memory. On an error the previous snapshot stays the one the
 // next Poll compares with.
 func (p *Poller) Poll(ctx context.Context) (Snapshot, []Change, error) {
-	snap, err := p.collect(ctx)
+	snap, err := p.t.collect(ctx, p.cur)
 	if err != nil {
 		return snap, nil, err
 	}
@@ -111,54 +105,10 @@ func (p *Poller) Poll(ctx context.Context) (Snapshot, []Change, error) {
 // SetQuery makes the next polls collect under q. What changed is still
 // told against the last snapshot: a query that only asks for more about
 // each socket (its internals) reports no change by itself.
-func (p *Poller) SetQuery(q Query) {
-	if p.tracker != nil && q.Details != p.q.Details {
-		p.tracker.Close()
-		p.tracker = nil
-	}
-	p.q = q
-}
+func (p *Poller) SetQuery(q Query) { p.t.setQuery(q) }
 
 // Close releases what the poller holds open.
-func (p *Poller) Close() error {
-	if p.tracker != nil {
-		err := p.tracker.Close()
-		p.tracker = nil
-		return err
-	}
-	return nil
-}
-
-// collect takes one snapshot into p.cur's memory. With a Tracker, the
-// sockets are listed without owners (the dump is not overlapped with a
-// walk, as a single snapshot's is) and then attributed by the Tracker,
-// which reads again only what changed since the previous poll.
-func (p *Poller) collect(ctx context.Context) (Snapshot, error) {
-	if !p.q.Owners || p.c.Track == nil {
-		return p.c.Collect(ctx, &p.q, p.cur)
-	}
-	if p.tracker == nil {
-		p.tracker = p.c.Track(p.q.Details)
-	}
-	q := p.q
-	q.Owners, q.AfterOwners = false, nil
-	snap, err := p.c.Collect(ctx, &q, p.cur)
-	if err != nil {
-		return snap, err
-	}
-	socks := snap.Sockets
-	a, aerr := p.tracker.Attribute(ctx, socks)
-	if aerr != nil && !errors.Is(aerr, sockets.ErrUnsupported) {
-		snap.Warnings.Attribution = aerr
-	}
-	snap.Warnings.Unattributed, snap.Warnings.Unreadable = a.Unattributed, a.Unreadable
-	if p.q.AfterOwners != nil {
-		socks = keep(socks, p.q.AfterOwners)
-	}
-	snap.Sockets = socks
-	snap.Duration = time.Since(snap.Time)
-	return snap, nil
-}
+func (p *Poller) Close() error { return p.t.close() }
 
 // merge walks the sorted keys of the previous and the current snapshot
 // together and records the changes.
