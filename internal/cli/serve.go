@@ -27,7 +27,7 @@ import (
 
 // defaultPort is serve's port: one the Prometheus list of exporters'
 // default ports leaves free (docs/serve.md says which list, and when).
-const defaultPort = "9977"
+const defaultPort = "10393"
 
 // defaultListenAddress is where serve listens unless told: this machine
 // only, as a scrape from elsewhere is a choice to make, with TLS and a

@@ -214,7 +214,11 @@ func snake(s string) string {
 	out := make([]byte, 0, len(s)+4)
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if isUpper(c) && i > 0 {
+		if i == 3 && s[:3] == "TCP" && isUpper(c) {
+			// Most TcpExt names start with the acronym TCP, and some go
+			// on with another (TCPOFOQueue): TCP is a word of its own.
+			out = append(out, '_')
+		} else if isUpper(c) && i > 0 {
 			prev := s[i-1]
 			// A word starts at an upper-case letter after a lower-case
 			// letter or digit, and at the last capital of an acronym

@@ -15,7 +15,7 @@ func init() {
 		"cli.err.serve.bound":         "bad %s %d (want 1 or more)",
 		"cli.err.serve.cache":         "bad --scrape.cache %s (want 0 or a positive duration such as 500ms)",
 		"cli.err.serve.path":          "bad --web.telemetry-path %q (want a path such as /metrics)",
-		"cli.err.serve.address":       "bad --web.listen-address %q (want HOST:PORT, such as localhost:9977 or :9977)",
+		"cli.err.serve.address":       "bad --web.listen-address %q (want HOST:PORT, such as localhost:10393 or :10393)",
 		"cli.err.serve.fields":        "bad --netstat.fields %q: %v",
 		"cli.err.serve.webconfig":     "bad --web.config.file %s: %s",
 	})
@@ -32,7 +32,7 @@ func init() {
 		"cli.err.serve.bound":         "%s %d 无效（应为 1 或更大）",
 		"cli.err.serve.cache":         "--scrape.cache %s 无效（应为 0 或正的时长，如 500ms）",
 		"cli.err.serve.path":          "--web.telemetry-path %q 无效（应为路径，如 /metrics）",
-		"cli.err.serve.address":       "--web.listen-address %q 无效（应为 HOST:PORT，如 localhost:9977 或 :9977）",
+		"cli.err.serve.address":       "--web.listen-address %q 无效（应为 HOST:PORT，如 localhost:10393 或 :10393）",
 		"cli.err.serve.fields":        "--netstat.fields %q 无效：%v",
 		"cli.err.serve.webconfig":     "--web.config.file %s 无效：%s",
 	})
