@@ -27,18 +27,23 @@ const UID = "sockscope"
 // (.*), which matches the empty value.
 const sel = `instance=~"$instance", netns=~"$netns"`
 
+// inst selects by instance only, for what the exporter publishes once per
+// machine, never with a netns label: the kernel's limits and the scrape's
+// own metrics.
+const inst = `instance=~"$instance"`
+
 // ds makes every query use the data source the datasource variable picks.
 var ds = common.DataSourceRef{
 	Type: cog.ToPtr("prometheus"),
 	Uid:  cog.ToPtr("${datasource}"),
 }
 
-// q fills sel into expr's selectors, where expr says SEL, and makes a range
-// query.
+// q fills sel into expr's selectors where expr says SEL, and inst where it
+// says INST, and makes a range query.
 func q(expr, legend string) *prometheus.DataqueryBuilder {
 	return prometheus.NewDataqueryBuilder().
 		Datasource(ds).
-		Expr(strings.ReplaceAll(expr, "SEL", sel)).
+		Expr(strings.NewReplacer("SEL", sel, "INST", inst).Replace(expr)).
 		LegendFormat(legend).
 		Range()
 }
@@ -196,60 +201,60 @@ func build() *dashboard.DashboardBuilder {
 		WithRow(dashboard.NewRowBuilder("Programs")).
 		WithPanel(panel("Top programs by sockets",
 			"The 10 programs holding the most sockets (of the exporter's top N; the rest are program=\"other\").", "short").
-			WithTarget(q(`topk(10, sum by (instance, program) (sockscope_process_sockets{SEL}))`, "{{program}} {{instance}}"))).
+			WithTarget(q(`topk(10, sum by (instance, netns, program) (sockscope_process_sockets{SEL}))`, "{{program}} {{netns}} {{instance}}"))).
 		WithPanel(panel("CLOSE_WAIT by program",
 			"Sockets each program holds in CLOSE_WAIT. A line that only rises is a program that never closes what its peers closed (alert SockscopeCloseWaitGrowing).", "short").
-			WithTarget(q(`sum by (instance, program) (sockscope_process_sockets{state="CLOSE_WAIT", SEL}) > 0`, "{{program}} {{instance}}"))).
+			WithTarget(q(`sum by (instance, netns, program) (sockscope_process_sockets{state="CLOSE_WAIT", SEL}) > 0`, "{{program}} {{netns}} {{instance}}"))).
 		WithRow(dashboard.NewRowBuilder("Listeners")).
 		WithPanel(dashedLimits(panel("Accept queue and backlog",
 			"Each listener's accept queue (connections the kernel completed, not yet accepted) against its backlog (dashed). A queue at its backlog drops new connections (alert SockscopeListenQueueFull).", "short").
-			WithTarget(q(`max by (instance, address, port) (sockscope_listen_queue_length{SEL})`, "queue {{address}}:{{port}} {{instance}}")).
-			WithTarget(q(`max by (instance, address, port) (sockscope_listen_queue_backlog{SEL})`, "backlog {{address}}:{{port}} {{instance}}")),
+			WithTarget(q(`max by (instance, netns, address, port) (sockscope_listen_queue_length{SEL})`, "queue {{address}}:{{port}} {{netns}} {{instance}}")).
+			WithTarget(q(`max by (instance, netns, address, port) (sockscope_listen_queue_backlog{SEL})`, "backlog {{address}}:{{port}} {{netns}} {{instance}}")),
 			"^backlog ")).
 		WithPanel(thresholdLines(panel("Listen overflows and drops",
 			"Connections dropped at listeners per second (TcpExt ListenOverflows: accept queue full; ListenDrops: every drop). Critical above 5/s (alert SockscopeListenOverflows).", "ops").
-			WithTarget(q(`sum by (instance) (rate(sockscope_netstat_TcpExt_ListenOverflows_total{SEL}[$__rate_interval]))`, "overflows {{instance}}")).
-			WithTarget(q(`sum by (instance) (rate(sockscope_netstat_TcpExt_ListenDrops_total{SEL}[$__rate_interval]))`, "drops {{instance}}")),
+			WithTarget(q(`sum by (instance) (rate(sockscope_netstat_tcp_ext_listen_overflows_total{SEL}[$__rate_interval]))`, "overflows {{instance}}")).
+			WithTarget(q(`sum by (instance) (rate(sockscope_netstat_tcp_ext_listen_drops_total{SEL}[$__rate_interval]))`, "drops {{instance}}")),
 			0, 5)).
 		WithRow(dashboard.NewRowBuilder("TCP")).
 		WithPanel(thresholdLines(panel("Retransmission ratio",
 			"Retransmitted segments per segment sent (Tcp RetransSegs / OutSegs). Dashed: the alert thresholds, 1% and 5% (alert SockscopeTCPRetransmitRatioHigh, which also needs 100 segments/s).", "percentunit").
-			WithTarget(q(`sum by (instance) (rate(sockscope_netstat_Tcp_RetransSegs_total{SEL}[$__rate_interval]))
-  / (sum by (instance) (rate(sockscope_netstat_Tcp_OutSegs_total{SEL}[$__rate_interval])) > 0)`, "{{instance}}")),
+			WithTarget(q(`sum by (instance) (rate(sockscope_netstat_tcp_retrans_segs_total{SEL}[$__rate_interval]))
+  / (sum by (instance) (rate(sockscope_netstat_tcp_out_segs_total{SEL}[$__rate_interval])) > 0)`, "{{instance}}")),
 			0.01, 0.05)).
 		WithPanel(panel("Resets",
 			"Resets sent (Tcp OutRsts), connections reset from ESTABLISHED or CLOSE_WAIT (EstabResets) and connection attempts that failed (AttemptFails), per second.", "ops").
-			WithTarget(q(`sum by (instance) (rate(sockscope_netstat_Tcp_OutRsts_total{SEL}[$__rate_interval]))`, "resets sent {{instance}}")).
-			WithTarget(q(`sum by (instance) (rate(sockscope_netstat_Tcp_EstabResets_total{SEL}[$__rate_interval]))`, "established reset {{instance}}")).
-			WithTarget(q(`sum by (instance) (rate(sockscope_netstat_Tcp_AttemptFails_total{SEL}[$__rate_interval]))`, "attempts failed {{instance}}"))).
+			WithTarget(q(`sum by (instance) (rate(sockscope_netstat_tcp_out_rsts_total{SEL}[$__rate_interval]))`, "resets sent {{instance}}")).
+			WithTarget(q(`sum by (instance) (rate(sockscope_netstat_tcp_estab_resets_total{SEL}[$__rate_interval]))`, "established reset {{instance}}")).
+			WithTarget(q(`sum by (instance) (rate(sockscope_netstat_tcp_attempt_fails_total{SEL}[$__rate_interval]))`, "attempts failed {{instance}}"))).
 		WithRow(dashboard.NewRowBuilder("Limits")).
 		WithPanel(dashedLimits(panel("Orphans and tcp_max_orphans",
-			"TCP sockets no process holds any more, against net.ipv4.tcp_max_orphans (dashed). Warning at 25%, critical at 50% (alert SockscopeTCPOrphansHigh).", "short").
-			WithTarget(q(`sockscope_sockstat_TCP_orphan{SEL}`, "orphans {{instance}}")).
-			WithTarget(q(`sockscope_tcp_max_orphans{SEL}`, "max {{instance}}")),
+			"TCP sockets no process holds any more, against net.ipv4.tcp_max_orphans (dashed), both the machine's. Warning at 25%, critical at 50% (alert SockscopeTCPOrphansHigh).", "short").
+			WithTarget(q(`max by (instance) (sockscope_sockstat_tcp_orphan{INST})`, "orphans {{instance}}")).
+			WithTarget(q(`sockscope_tcp_max_orphans{INST}`, "max {{instance}}")),
 			"^max ")).
 		WithPanel(dashedLimits(panel("TIME_WAIT and tcp_max_tw_buckets",
-			"Sockets in TIME_WAIT, against net.ipv4.tcp_max_tw_buckets (dashed). Warning at 80% (alert SockscopeTimeWaitNearLimit).", "short").
-			WithTarget(q(`sockscope_sockstat_TCP_tw{SEL}`, "TIME_WAIT {{instance}}")).
-			WithTarget(q(`sockscope_tcp_max_tw_buckets{SEL}`, "max {{instance}}")),
+			"Sockets in TIME_WAIT, per namespace, against net.ipv4.tcp_max_tw_buckets (dashed). Warning at 80% (alert SockscopeTimeWaitNearLimit).", "short").
+			WithTarget(q(`sockscope_sockstat_tcp_tw{SEL}`, "TIME_WAIT {{netns}} {{instance}}")).
+			WithTarget(q(`sockscope_tcp_max_tw_buckets{INST}`, "max {{instance}}")),
 			"^max ")).
 		WithPanel(dashedLimits(panel("Ephemeral ports used and the range",
 			"Distinct local ports of ip_local_port_range in use, per protocol, against the range's size (dashed). Warning at 80%, critical at 95% (alert SockscopeEphemeralPortsNearLimit).", "short").
-			WithTarget(q(`sockscope_ephemeral_ports_used{SEL}`, "{{protocol}} {{instance}}")).
-			WithTarget(q(`sockscope_ephemeral_port_range_size{SEL}`, "range {{instance}}")),
+			WithTarget(q(`sockscope_ephemeral_ports_used{SEL}`, "{{protocol}} {{netns}} {{instance}}")).
+			WithTarget(q(`sockscope_ephemeral_port_range_size{INST}`, "range {{instance}}")),
 			"^range ")).
 		WithPanel(dashedLimits(panel("TCP memory and tcp_mem",
-			"Memory of TCP sockets against net.ipv4.tcp_mem's levels (dashed): above pressure the kernel shrinks buffers; near max it refuses memory (alert SockscopeTCPMemoryHigh).", "bytes").
-			WithTarget(q(`sockscope_sockstat_TCP_mem_bytes{SEL}`, "used {{instance}}")).
-			WithTarget(q(`sockscope_tcp_mem_limit_bytes{SEL}`, "tcp_mem {{level}} {{instance}}")),
+			"Memory of TCP sockets against net.ipv4.tcp_mem's levels (dashed), both the machine's: above pressure the kernel shrinks buffers; near max it refuses memory (alert SockscopeTCPMemoryHigh).", "bytes").
+			WithTarget(q(`max by (instance) (sockscope_sockstat_tcp_mem_bytes{INST})`, "used {{instance}}")).
+			WithTarget(q(`sockscope_tcp_mem_limit_bytes{INST}`, "tcp_mem {{level}} {{instance}}")),
 			"^tcp_mem ")).
 		WithRow(dashboard.NewRowBuilder("Exporter")).
 		WithPanel(panel("Scrape duration by part",
-			"How long each part of a scrape took (sockets, owners, netstat, sockstat, limits).", "s").
-			WithTarget(q(`sockscope_scrape_collector_duration_seconds{SEL}`, "{{collector}} {{instance}}"))).
+			"How long each part of a scrape took (sockets, owners, counters, limits).", "s").
+			WithTarget(q(`sockscope_scrape_collector_duration_seconds{INST}`, "{{collector}} {{instance}}"))).
 		WithPanel(panel("Scrape success by part",
 			"1 when that part of the scrape succeeded (alert SockscopeCollectorFailing), and whether Prometheus reached the exporter at all (up; alert SockscopeDown).", "short").
 			Max(1).
-			WithTarget(q(`sockscope_scrape_collector_success{SEL}`, "{{collector}} {{instance}}")).
-			WithTarget(q(`up{job=~"sockscope.*", instance=~"$instance"}`, "up {{instance}}")))
+			WithTarget(q(`sockscope_scrape_collector_success{INST}`, "{{collector}} {{instance}}")).
+			WithTarget(q(`up{job=~"sockscope.*", INST}`, "up {{instance}}")))
 }

@@ -25,6 +25,13 @@ const (
 	serveDoc = "../../docs/serve.md"
 )
 
+// The exporter's golden /metrics pages, without and with --all-netns: what
+// it really publishes from its test fixtures.
+var exportedPages = []string{
+	"../../internal/exporter/testdata/metrics.golden",
+	"../../internal/exporter/testdata/metrics-netns.golden",
+}
+
 // TestCommittedDashboardIsGenerated keeps sockscope.json equal, byte for
 // byte, to what Dashboard returns: the JSON is never edited by hand.
 func TestCommittedDashboardIsGenerated(t *testing.T) {
@@ -186,8 +193,8 @@ var (
 	metricName = regexp.MustCompile(`\b(sockscope_[A-Za-z0-9_]+|up)\b`)
 	rangeVec   = regexp.MustCompile(`\[([^\]]*)\]`)
 	families   = []*regexp.Regexp{
-		regexp.MustCompile(`^sockscope_netstat_[A-Z][A-Za-z0-9]*_[A-Za-z0-9]+(_total)?$`),
-		regexp.MustCompile(`^sockscope_sockstat_[A-Z0-9]+_[a-z]+(_bytes)?$`),
+		regexp.MustCompile(`^sockscope_netstat_[a-z0-9]+(_[a-z0-9]+)+$`),
+		regexp.MustCompile(`^sockscope_sockstat_[a-z0-9]+(_[a-z0-9]+)+$`),
 	}
 )
 
@@ -259,5 +266,32 @@ func TestQueriesParse(t *testing.T) {
 	out, err := exec.CommandContext(ctx, promtool, "check", "rules", file).CombinedOutput()
 	if err != nil {
 		t.Fatalf("promtool check rules on the dashboard's queries: %v\n%s\n%s", err, out, rules.String())
+	}
+}
+
+// TestQueriesUseExportedMetrics checks every metric the dashboard reads
+// against what the exporter publishes (its golden pages).
+func TestQueriesUseExportedMetrics(t *testing.T) {
+	names := map[string]bool{"up": true}
+	for _, page := range exportedPages {
+		b, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatalf("the exporter's golden metrics, to check the dashboard's names against: %v", err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if name, _, ok := strings.Cut(line, " "); ok && strings.HasPrefix(name, "sockscope_") {
+				name, _, _ = strings.Cut(name, "{")
+				names[name] = true
+			}
+		}
+	}
+	for _, p := range decode(t).Panels {
+		for _, q := range p.Targets {
+			for _, n := range metricName.FindAllString(q.Expr, -1) {
+				if !names[n] {
+					t.Errorf("panel %q reads %s, which the exporter does not publish", p.Title, n)
+				}
+			}
+		}
 	}
 }

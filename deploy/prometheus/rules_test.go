@@ -20,6 +20,13 @@ const (
 	serveDoc = "../../docs/serve.md"
 )
 
+// The exporter's golden /metrics pages, without and with --all-netns: what
+// it really publishes from its test fixtures.
+var exportedPages = []string{
+	"../../internal/exporter/testdata/metrics.golden",
+	"../../internal/exporter/testdata/metrics-netns.golden",
+}
+
 // promtoolPath finds promtool, or skips the test when it is not installed,
 // unless SOCKSCOPE_PROMETHEUS=require (as in CI) makes that a failure.
 func promtoolPath(t *testing.T) string {
@@ -173,8 +180,8 @@ var metricName = regexp.MustCompile(`\bsockscope_[A-Za-z0-9_]+`)
 // TestRulesUseDocumentedMetrics checks the rules against the exporter's
 // contract, docs/serve.md: a metric name it does not promise would make an
 // alert that can never fire. The kernel counters and sockstat fields are
-// families there (sockscope_netstat_<Group>_<Counter>_total), so only their
-// shape is checked.
+// families there (sockscope_netstat_<group>_<counter>_total), so only their
+// shape is checked: snake case, as the exporter spells them.
 func TestRulesUseDocumentedMetrics(t *testing.T) {
 	doc, err := os.ReadFile(serveDoc)
 	if err != nil {
@@ -183,8 +190,8 @@ func TestRulesUseDocumentedMetrics(t *testing.T) {
 	var rf ruleFile
 	readYAML(t, rulesFile, &rf)
 	families := []*regexp.Regexp{
-		regexp.MustCompile(`^sockscope_netstat_[A-Z][A-Za-z0-9]*_[A-Za-z0-9]+(_total)?$`),
-		regexp.MustCompile(`^sockscope_sockstat_[A-Z0-9]+_[a-z]+(_bytes)?$`),
+		regexp.MustCompile(`^sockscope_netstat_[a-z0-9]+(_[a-z0-9]+)+$`),
+		regexp.MustCompile(`^sockscope_sockstat_[a-z0-9]+(_[a-z0-9]+)+$`),
 	}
 	names := map[string]bool{}
 	for _, g := range rf.Groups {
@@ -212,6 +219,43 @@ func TestRulesUseDocumentedMetrics(t *testing.T) {
 		}
 		if !strings.Contains(string(doc), "`"+n+"`") {
 			t.Errorf("%s is not a metric of %s", n, serveDoc)
+		}
+	}
+}
+
+// exported returns the metric names on the exporter's golden pages.
+func exported(t *testing.T) map[string]bool {
+	t.Helper()
+	names := map[string]bool{}
+	for _, page := range exportedPages {
+		b, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatalf("the exporter's golden metrics, to check the rules' names against: %v", err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if name, _, ok := strings.Cut(line, " "); ok && strings.HasPrefix(name, "sockscope_") {
+				name, _, _ = strings.Cut(name, "{")
+				names[name] = true
+			}
+		}
+	}
+	return names
+}
+
+// TestRulesUseExportedMetrics checks every metric the rules read against
+// what the exporter publishes (its golden pages), not only against the
+// documentation: a name spelled differently in either place fails here.
+func TestRulesUseExportedMetrics(t *testing.T) {
+	names := exported(t)
+	var rf ruleFile
+	readYAML(t, rulesFile, &rf)
+	for _, g := range rf.Groups {
+		for _, r := range g.Rules {
+			for _, n := range metricName.FindAllString(r.Expr, -1) {
+				if !names[n] {
+					t.Errorf("%s%s reads %s, which the exporter does not publish (%s)", r.Alert, r.Record, n, strings.Join(exportedPages, ", "))
+				}
+			}
 		}
 	}
 }
