@@ -47,6 +47,7 @@ func TestWine(t *testing.T) {
 	t.Run("PackageTests", w.testPackages)
 	t.Run("Kill", w.testKill)
 	t.Run("Watch", w.testWatch)
+	t.Run("Serve", w.testServe)
 }
 
 // wineEnv is the variable that makes a missing Wine a failure.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/sockscope/sockscope/internal/collect"
@@ -98,6 +99,19 @@ type Exporter struct {
 type reading struct {
 	metrics []prometheus.Metric
 	done    time.Time
+
+	// pages are the reading's page in each format asked for, encoded
+	// once (ScrapeHandler): a hundred scrapes of one reading are
+	// written from one encoding.
+	pagesMu sync.Mutex
+	pages   map[pageKey][]byte
+}
+
+// pageKey is a format of the page: its content type, and whether it is
+// gzipped.
+type pageKey struct {
+	format expfmt.Format
+	gzip   bool
 }
 
 // New returns an Exporter of cfg.
@@ -136,10 +150,16 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 // finish is reported as a failed collector. The slice is shared: do not
 // modify it.
 func (e *Exporter) Metrics(ctx context.Context) []prometheus.Metric {
+	return e.reading(ctx).metrics
+}
+
+// reading returns a fresh reading, or the one under way, as Metrics
+// describes.
+func (e *Exporter) reading(ctx context.Context) *reading {
 	e.mu.Lock()
 	if r := e.last; r != nil && e.cfg.CacheFor > 0 && time.Since(r.done) < e.cfg.CacheFor {
 		e.mu.Unlock()
-		return r.metrics
+		return r
 	}
 	e.mu.Unlock()
 	// The reading is shared: a scrape that goes away must not cancel the
@@ -157,7 +177,7 @@ func (e *Exporter) Metrics(ctx context.Context) []prometheus.Metric {
 		e.mu.Unlock()
 		return r, nil
 	})
-	return v.(*reading).metrics
+	return v.(*reading)
 }
 
 // read takes one reading.

@@ -2,9 +2,11 @@ package exporter
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"flag"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -19,6 +21,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/sockscope/sockscope/internal/collect"
@@ -391,5 +394,60 @@ func TestSnake(t *testing.T) {
 		if got := snake(in); got != want {
 			t.Errorf("snake(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestPageFormats: the page is gzipped when asked, in the protobuf
+// format when asked, and one reading's page is encoded once for many
+// scrapes.
+func TestPageFormats(t *testing.T) {
+	cfg := fixtureConfig(t)
+	cfg.CacheFor = time.Hour
+	srv := httptest.NewServer(ScrapeHandler(New(cfg), nil))
+	defer srv.Close()
+	get := func(accept, encoding string) *http.Response {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		req.Header.Set("Accept-Encoding", encoding)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	resp := get("", "gzip")
+	if resp.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("Content-Encoding %q, want gzip", resp.Header.Get("Content-Encoding"))
+	}
+	zr, err := gzip.NewReader(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := io.ReadAll(zr)
+	resp.Body.Close()
+	if err != nil || !bytes.Contains(text, []byte("sockscope_netstat_tcp_retrans_segs_total 400")) {
+		t.Fatalf("gzipped page (%v):\n%s", err, text)
+	}
+	resp = get("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited", "identity")
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); !strings.Contains(ct, "protobuf") {
+		t.Fatalf("Content-Type %q, want protobuf", ct)
+	}
+	dec := expfmt.NewDecoder(resp.Body, expfmt.ResponseFormat(resp.Header))
+	n := 0
+	for {
+		var mf dto.MetricFamily
+		if err := dec.Decode(&mf); err != nil {
+			if err != io.EOF {
+				t.Fatal(err)
+			}
+			break
+		}
+		n++
+	}
+	if n < 20 {
+		t.Errorf("%d families in the protobuf page", n)
 	}
 }
