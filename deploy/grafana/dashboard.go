@@ -207,9 +207,11 @@ func build() *dashboard.DashboardBuilder {
 			WithTarget(q(`sum by (instance, netns, program) (sockscope_process_sockets{state="CLOSE_WAIT", SEL}) > 0`, "{{program}} {{netns}} {{instance}}"))).
 		WithRow(dashboard.NewRowBuilder("Listeners")).
 		WithPanel(dashedLimits(panel("Accept queue and backlog",
-			"Each listener's accept queue (connections the kernel completed, not yet accepted) against its backlog (dashed). A queue at its backlog drops new connections (alert SockscopeListenQueueFull).", "short").
-			WithTarget(q(`max by (instance, netns, address, port) (sockscope_listen_queue_length{SEL})`, "queue {{address}}:{{port}} {{netns}} {{instance}}")).
-			WithTarget(q(`max by (instance, netns, address, port) (sockscope_listen_queue_backlog{SEL})`, "backlog {{address}}:{{port}} {{netns}} {{instance}}")),
+			"The accept queue (connections the kernel completed, not yet accepted) of each listener that has one waiting, against its backlog (dashed); idle listeners are left out. A queue at its backlog drops new connections (alert SockscopeListenQueueFull).", "short").
+			WithTarget(q(`max by (instance, netns, address, port) (sockscope_listen_queue_length{SEL}) > 0`, "queue {{address}}:{{port}} {{netns}} {{instance}}")).
+			WithTarget(q(`max by (instance, netns, address, port) (sockscope_listen_queue_backlog{SEL})
+  and on (instance, netns, address, port)
+max by (instance, netns, address, port) (sockscope_listen_queue_length{SEL}) > 0`, "backlog {{address}}:{{port}} {{netns}} {{instance}}")),
 			"^backlog ")).
 		WithPanel(thresholdLines(panel("Listen overflows and drops",
 			"Connections dropped at listeners per second (TcpExt ListenOverflows: accept queue full; ListenDrops: every drop). Critical above 5/s (alert SockscopeListenOverflows).", "ops").
