@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -78,7 +79,7 @@ func ParseTCPMem(b []byte, pageSize int) ([3]int64, error) {
 	}
 	for i, w := range f {
 		v, err := strconv.ParseInt(string(w), 10, 64)
-		if err != nil || v < 0 {
+		if err != nil || v < 0 || pageSize > 0 && v > math.MaxInt64/int64(pageSize) {
 			return [3]int64{}, fmt.Errorf("%w: tcp_mem %q: not a page count", errs.ErrMalformed, quote(b))
 		}
 		mem[i] = v * int64(pageSize)
