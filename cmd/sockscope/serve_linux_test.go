@@ -234,3 +234,75 @@ func promQuery(t *testing.T, path, addr, query string) string {
 	}
 	return fmt.Sprintf("%d samples", len(r.Data.Result))
 }
+
+// TestIntegrationServeAllNetNS: with --all-netns the socket metrics and
+// the counters carry the namespace's name, and a namespace made after
+// serve started is on a later scrape.
+func TestIntegrationServeAllNetNS(t *testing.T) {
+	testutil.RequireRoot(t)
+	bin := sockscopeBinary(t)
+	first := testutil.NewNetNS(t)
+	ln1, err := listenIn(first.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln1.Close()
+	cmd := exec.Command(bin, "serve", "--all-netns", "--scrape.cache", "0", "--web.listen-address", "127.0.0.1:0")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	}()
+	sc := bufio.NewScanner(stderr)
+	re := regexp.MustCompile(`serving /metrics on (127\.0\.0\.1:\d+)`)
+	var addr string
+	for sc.Scan() {
+		if m := re.FindStringSubmatch(sc.Text()); m != nil {
+			addr = m[1]
+			break
+		}
+	}
+	if addr == "" {
+		t.Fatal("serve did not say where it listens")
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	second := testutil.NewNetNS(t) // made after serve started
+	ln2, err := listenIn(second.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln2.Close()
+	resp, err := (&http.Client{Timeout: time.Minute}).Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	page := string(body)
+	for _, c := range []struct {
+		ns *testutil.NetNS
+		ln net.Listener
+	}{{first, ln1}, {second, ln2}} {
+		for _, want := range []string{
+			fmt.Sprintf(`sockscope_listen_queue_backlog{address="127.0.0.1",container="",netns=%q,port="%d",protocol="tcp"}`, c.ns.Name, c.ln.Addr().(*net.TCPAddr).Port),
+			fmt.Sprintf(`sockscope_sockets{container="",family="inet",netns=%q,protocol="tcp",state="LISTEN"} 1`, c.ns.Name),
+			fmt.Sprintf(`sockscope_netstat_tcp_active_opens_total{container="",netns=%q} 0`, c.ns.Name),
+		} {
+			if !strings.Contains(page, want) {
+				t.Errorf("no %s on the page", want)
+			}
+		}
+	}
+	if t.Failed() {
+		t.Logf("page:\n%s", page)
+	}
+}
