@@ -426,6 +426,8 @@ func TestIntegrationResolve(t *testing.T) {
 		{w.named.Path, w.named.Inode, w.named.Name},
 		{strconv.Itoa(w.sleeper), w.named2.Inode, w.named2.Name},
 		{strconv.Itoa(w.unshared.PID), w.unshared.Inode, "pid:" + strconv.Itoa(w.unshared.PID)},
+		// The name a listing gives it.
+		{"pid:" + strconv.Itoa(w.unshared.PID), w.unshared.Inode, "pid:" + strconv.Itoa(w.unshared.PID)},
 		{w.unshared.Path, w.unshared.Inode, w.unshared.Path},
 		{w.bound.Path, w.bound.Inode, w.bound.Path},
 	} {
@@ -442,6 +444,7 @@ func TestIntegrationResolve(t *testing.T) {
 	for value, msg := range map[string]string{
 		"":                        "empty network namespace",
 		"sockscope-no-such-netns": `no network namespace named "sockscope-no-such-netns" (see ip netns list)`,
+		"pid:":                    `no network namespace named "pid:" (see ip netns list)`,
 		"4194305":                 "process 4194305 does not exist",
 		"/nonexistent/sockscope":  "no such file",
 		"/etc/hostname":           "not a namespace file",

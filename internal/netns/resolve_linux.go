@@ -17,7 +17,9 @@ import (
 //
 //   - a PID (digits): the namespace of that process, /proc/PID/ns/net
 //     (if no such process runs but ip netns has a namespace of that name,
-//     that one);
+//     that one); "pid:PID", the name a listing gives a namespace known
+//     by its process, means the same unless ip netns has a namespace of
+//     that name;
 //   - a path (with a "/"): an nsfs file of a network namespace, as
 //     /run/netns/NAME, /proc/PID/ns/net or a bind mount;
 //   - else a name under /run/netns (ip netns list).
@@ -34,6 +36,11 @@ func Resolve(value string, opts *Options) (NetNS, error) {
 		if d.Runtime == "" && !strings.Contains(d.Path, "*") {
 			ipDir = d.Path
 			break
+		}
+	}
+	if pid, ok := strings.CutPrefix(value, "pid:"); ok && isDigits(pid) && pid != "" {
+		if _, err := os.Lstat(filepath.Join(ipDir, value)); err != nil {
+			value = pid
 		}
 	}
 	switch {
