@@ -8,7 +8,7 @@ import (
 	"syscall"
 
 	"github.com/sockscope/sockscope/internal/cli"
-	"github.com/sockscope/sockscope/internal/exporter"
+	"github.com/sockscope/sockscope/internal/netstats"
 	"github.com/sockscope/sockscope/internal/procfs"
 	"github.com/sockscope/sockscope/internal/summary"
 )
@@ -86,6 +86,6 @@ func cgroupID(path string) (uint64, bool) {
 
 // limits reads the kernel limits the exporter measures sockets against,
 // from this namespace's /proc/sys.
-func limits() (exporter.Limits, error) {
-	return exporter.ReadLimits(procfs.Default().Sys(), os.Getpagesize())
+func limits() (netstats.Limits, error) {
+	return netstats.ReadLimits(procfs.Default().Sys(), os.Getpagesize())
 }

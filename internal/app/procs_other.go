@@ -6,7 +6,7 @@ import (
 	"runtime"
 
 	"github.com/sockscope/sockscope/internal/cli"
-	"github.com/sockscope/sockscope/internal/exporter"
+	"github.com/sockscope/sockscope/internal/netstats"
 	"github.com/sockscope/sockscope/internal/summary"
 )
 
@@ -31,6 +31,6 @@ func ephemeralPorts() summary.PortRange {
 var cgroupID func(path string) (uint64, bool)
 
 // limits knows only the dynamic port range where there is no /proc/sys.
-func limits() (exporter.Limits, error) {
-	return exporter.Limits{Ephemeral: ephemeralPorts()}, nil
+func limits() (netstats.Limits, error) {
+	return netstats.Limits{Ephemeral: ephemeralPorts()}, nil
 }

@@ -15,10 +15,10 @@ import (
 
 	"github.com/sockscope/sockscope/internal/collect"
 	"github.com/sockscope/sockscope/internal/containers"
-	"github.com/sockscope/sockscope/internal/exporter"
 	"github.com/sockscope/sockscope/internal/filter"
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/iostreams"
+	"github.com/sockscope/sockscope/internal/netstats"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 	"github.com/sockscope/sockscope/internal/summary"
@@ -79,7 +79,7 @@ type Factory struct {
 	Containers func() *containers.Resolver
 	// Limits reads the kernel's limits the exporter measures sockets
 	// against (nil: none).
-	Limits func() (exporter.Limits, error)
+	Limits func() (netstats.Limits, error)
 	// Namer returns the namer used for non-numeric output.
 	Namer func(ctx context.Context, socks []sockets.Socket) render.Namer
 }

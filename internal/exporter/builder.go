@@ -244,7 +244,7 @@ func isLower(c byte) bool { return 'a' <= c && c <= 'z' }
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // limits adds the kernel's limits that are known.
-func (b *builder) limits(l Limits) {
+func (b *builder) limits(l netstats.Limits) {
 	if l.MaxOrphans > 0 {
 		b.gauge("sockscope_tcp_max_orphans", "net.ipv4.tcp_max_orphans: how many TCP sockets no process holds the kernel keeps.", float64(l.MaxOrphans), nil)
 	}

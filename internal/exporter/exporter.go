@@ -51,7 +51,7 @@ type Config struct {
 	// of Counters, when the exporter labels namespaces.
 	NSCounters func() ([]NSCounters, error)
 	// Limits reads the kernel's limits; nil publishes none.
-	Limits func() (Limits, error)
+	Limits func() (netstats.Limits, error)
 	// Fields selects the counters published by "Group_Counter"; nil
 	// publishes every one. Sockstat gauges are always published.
 	Fields *regexp.Regexp
@@ -187,7 +187,7 @@ func (e *Exporter) read(ctx context.Context) *reading {
 	b := &builder{e: e}
 	b.gauge("sockscope_build_info", "A metric with a constant '1' value labelled by the version and revision of sockscope and the Go version it was built with.",
 		1, []string{"version", "revision", "goversion"}, e.cfg.Version, e.cfg.Revision, runtime.Version())
-	var limits Limits
+	var limits netstats.Limits
 	if e.cfg.Limits != nil {
 		start := time.Now()
 		var err error

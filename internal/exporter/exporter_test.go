@@ -116,8 +116,8 @@ func fixtureConfig(t testing.TB) Config {
 		},
 		Owners:   true,
 		Counters: func() (*netstats.Snapshot, error) { return counters(t), nil },
-		Limits: func() (Limits, error) {
-			return Limits{MaxOrphans: 65536, MaxTWBuckets: 65536, TCPMem: [3]int64{4096 * 100, 4096 * 200, 4096 * 300},
+		Limits: func() (netstats.Limits, error) {
+			return netstats.Limits{MaxOrphans: 65536, MaxTWBuckets: 65536, TCPMem: [3]int64{4096 * 100, 4096 * 200, 4096 * 300},
 				Ephemeral: summary.PortRange{Low: 32768, High: 60999}}, nil
 		},
 		Fields:   regexp.MustCompile(DefaultFields),
@@ -242,7 +242,7 @@ func TestFailingSockets(t *testing.T) {
 	cfg.Sockets = func(context.Context) (collect.Snapshot, error) {
 		return collect.Snapshot{}, errors.New("netlink: permission denied")
 	}
-	cfg.Limits = func() (Limits, error) { return Limits{}, errors.New("no /proc/sys") }
+	cfg.Limits = func() (netstats.Limits, error) { return netstats.Limits{}, errors.New("no /proc/sys") }
 	srv := httptest.NewServer(ScrapeHandler(New(cfg), nil))
 	defer srv.Close()
 	resp, err := http.Get(srv.URL)

@@ -95,16 +95,3 @@ func TestProgramsBounded(t *testing.T) {
 		t.Errorf("other: %+v", o)
 	}
 }
-
-func FuzzParseTCPMem(f *testing.F) {
-	f.Add([]byte("188037\t250717\t376074\n"))
-	f.Add([]byte("1 2"))
-	f.Add([]byte("-1 2 3"))
-	f.Add([]byte("99999999999999999999 1 1"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		mem, err := ParseTCPMem(b, 4096)
-		if err == nil && (mem[0] < 0 || mem[1] < 0 || mem[2] < 0) {
-			t.Errorf("%q: negative %v", b, mem)
-		}
-	})
-}

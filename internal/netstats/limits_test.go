@@ -1,4 +1,4 @@
-package exporter
+package netstats
 
 import (
 	"os"
@@ -40,4 +40,17 @@ func TestReadLimits(t *testing.T) {
 	if _, err := ReadLimits(filepath.Join(dir, "nonexistent"), 4096); err == nil {
 		t.Error("no error where there is no /proc/sys")
 	}
+}
+
+func FuzzParseTCPMem(f *testing.F) {
+	f.Add([]byte("188037\t250717\t376074\n"))
+	f.Add([]byte("1 2"))
+	f.Add([]byte("-1 2 3"))
+	f.Add([]byte("99999999999999999999 1 1"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		mem, err := ParseTCPMem(b, 4096)
+		if err == nil && (mem[0] < 0 || mem[1] < 0 || mem[2] < 0) {
+			t.Errorf("%q: negative %v", b, mem)
+		}
+	})
 }

@@ -1,4 +1,4 @@
-package exporter
+package netstats
 
 import (
 	"bytes"
@@ -14,8 +14,8 @@ import (
 	"github.com/sockscope/sockscope/internal/summary"
 )
 
-// Limits are the kernel settings the socket metrics are measured
-// against. A zero field is unknown and not published.
+// Limits are the kernel settings sockets are measured against (the
+// exporter's gauges, the doctor's thresholds). A zero field is unknown.
 type Limits struct {
 	// MaxOrphans is net.ipv4.tcp_max_orphans, MaxTWBuckets
 	// net.ipv4.tcp_max_tw_buckets.
