@@ -248,7 +248,7 @@ var flagDefs = []flagDef{
 		fs.IntVar(&lf.serve.listeners, "listeners.max", exporter.DefaultListeners, t("cli.flag.listeners.max"))
 	}},
 	{"netstat.fields", inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
-		fs.StringVar(&lf.serve.fields, "netstat.fields", exporter.DefaultFields, t("cli.flag.netstat.fields"))
+		fs.StringVar(&lf.serve.fields, "netstat.fields", "", t("cli.flag.netstat.fields"))
 	}},
 	{"scrape.cache", inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.DurationVar(&lf.serve.cache, "scrape.cache", exporter.DefaultCacheFor, t("cli.flag.scrape.cache"))

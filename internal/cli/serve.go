@@ -84,7 +84,12 @@ func serveRequest(in requestInput, req *listRequest, lang string) error {
 	if len(listen) == 0 {
 		return flagErrorf(lang, "cli.err.serve.address", strings.Join(f.listen, ","))
 	}
-	fields, err := regexp.Compile(f.fields)
+	expr := f.fields
+	if expr == "" {
+		// The default is long: help names it rather than printing it.
+		expr = exporter.DefaultFields
+	}
+	fields, err := regexp.Compile(expr)
 	if err != nil {
 		return flagErrorf(lang, "cli.err.serve.fields", f.fields, err)
 	}
