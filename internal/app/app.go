@@ -36,6 +36,9 @@ const (
 	ExitOK    = 0
 	ExitError = 1 // a runtime failure
 	ExitUsage = 2 // bad input
+	// ExitNagiosUnknown is bad input or a failure under doctor --nagios,
+	// as monitoring plugins say UNKNOWN.
+	ExitNagiosUnknown = 3
 )
 
 // Main runs sockscope with the process's arguments and returns the exit
@@ -101,9 +104,17 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 	root := cli.NewRootCmd(f, nil)
 	root.SetArgs(args[1:])
 	err := root.ExecuteContext(ctx)
+	var status *cli.ExitStatus
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.As(err, &status):
+		// The command wrote what the status is about (doctor's findings).
+		return status.Code
+	case cli.IsUsageError(err) && nagios(args):
+		// A monitoring plugin's bad invocation is UNKNOWN.
+		fmt.Fprintln(io.Out, "SOCKSCOPE UNKNOWN - "+oneLine(err))
+		return ExitNagiosUnknown
 	case cli.IsUsageError(err):
 		fmt.Fprintln(io.ErrOut, i18n.T(f.Lang, "cli.usage", base, oneLine(err)))
 		var fe *cli.FlagError
@@ -113,10 +124,27 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 		return ExitUsage
 	case errors.Is(err, context.Canceled):
 		return ExitOK
+	case nagios(args):
+		fmt.Fprintln(io.Out, "SOCKSCOPE UNKNOWN - "+oneLine(err))
+		return ExitNagiosUnknown
 	default:
 		fmt.Fprintf(io.ErrOut, "%s: %s\n", base, oneLine(err))
 		return ExitError
 	}
+}
+
+// nagios reports whether args ask doctor for a monitoring plugin's exit
+// statuses.
+func nagios(args []string) bool {
+	for _, a := range args[1:] {
+		if a == "--" {
+			break
+		}
+		if a == "--nagios" || a == "--nagios=true" {
+			return true
+		}
+	}
+	return false
 }
 
 // ssEnv is what the ss personality takes from the real system.

@@ -64,6 +64,8 @@ func chooseRequest(in requestInput, req *listRequest, proto, lang string) error 
 		return killRequest(in, req, lang)
 	case viewServe:
 		return serveRequest(in, req, lang)
+	case viewDoctor:
+		return doctorRequest(in, req, lang)
 	}
 	return watchRequest(in, req, lang)
 }

@@ -29,6 +29,7 @@ const (
 	inWatch                      // watch
 	inKill                       // kill
 	inServe                      // serve
+	inDoctor                     // doctor
 	// inHabit marks a flag the root command accepts with every view,
 	// because netstat users type it out of habit and netstat accepts it
 	// (-as, -sn, -rn): -a and -n, which change nothing where they do not
@@ -42,7 +43,7 @@ const (
 	inRepeat = inList | inViews             // -c and INTERVAL
 	// inChoose are the commands that choose sockets as the listing does
 	// (its selection flags and a filter expression) to act on them.
-	inChoose = inList | inWatch | inKill | inServe
+	inChoose = inList | inWatch | inKill | inServe | inDoctor
 	// inRoot is the root command's scope: every view, not summary's own
 	// flags.
 	inRoot = inList | inViews | inSelect | inHabit
@@ -73,6 +74,8 @@ func viewScope(v view, windows bool) scope {
 		return inKill
 	case viewServe:
 		return inServe
+	case viewDoctor:
+		return inDoctor
 	}
 	return inList
 }
@@ -108,28 +111,28 @@ var flagDefs = []flagDef{
 		fs.BoolVarP(&lf.exe, "exe", "b", false, t("cli.flag.exe"))
 	}},
 	{"protocol", inList | inStats, nil}, // defined by addFlags: its form depends on the command
-	{"tcp", inList | inStats | inSummary | inWatch | inKill | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"tcp", inList | inStats | inSummary | inWatch | inKill | inServe | inDoctor, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.tcp, "tcp", "t", false, t("cli.flag.tcp"))
 	}},
-	{"udp", inList | inStats | inSummary | inWatch | inKill | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"udp", inList | inStats | inSummary | inWatch | inKill | inServe | inDoctor, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.udp, "udp", "u", false, t("cli.flag.udp"))
 	}},
-	{"raw", inList | inStats | inSummary | inWatch | inKill | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"raw", inList | inStats | inSummary | inWatch | inKill | inServe | inDoctor, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.raw, "raw", "w", false, t("cli.flag.raw"))
 	}},
-	{"unix", inList | inSummary | inWatch | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"unix", inList | inSummary | inWatch | inServe | inDoctor, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.unix, "unix", "x", false, t("cli.flag.unix"))
 	}},
-	{"mptcp", inList | inSummary | inWatch | inKill | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"mptcp", inList | inSummary | inWatch | inKill | inServe | inDoctor, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVar(&lf.mptcp, "mptcp", false, t("cli.flag.mptcp"))
 	}},
 	{"listening", inList | inWatch, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.listening, "listening", "l", false, t("cli.flag.listening"))
 	}},
-	{"ipv4", inList | inStats | inRoutes | inGroups | inSummary | inWatch | inKill | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"ipv4", inList | inStats | inRoutes | inGroups | inSummary | inWatch | inKill | inServe | inDoctor, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.v4, "ipv4", "4", false, t("cli.flag.ipv4"))
 	}},
-	{"ipv6", inList | inStats | inRoutes | inGroups | inSummary | inWatch | inKill | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"ipv6", inList | inStats | inRoutes | inGroups | inSummary | inWatch | inKill | inServe | inDoctor, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.v6, "ipv6", "6", false, t("cli.flag.ipv6"))
 	}},
 	{"address-family", inList | inRoutes | inGroups | inStats, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
@@ -151,22 +154,22 @@ var flagDefs = []flagDef{
 	{"query", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.query, "query", "q", false, t("cli.flag.query"))
 	}},
-	{"state", inList | inSummary | inWatch | inKill | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"state", inList | inSummary | inWatch | inKill | inServe | inDoctor, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringSliceVar(&lf.states, "state", nil, t("cli.flag.state"))
 	}},
-	{"port", inList | inSummary | inWatch | inKill | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"port", inList | inSummary | inWatch | inKill | inServe | inDoctor, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringSliceVar(&lf.ports, "port", nil, t("cli.flag.port"))
 	}},
-	{"pid", inList | inSummary | inWatch | inKill | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"pid", inList | inSummary | inWatch | inKill | inServe | inDoctor, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringSliceVar(&lf.pids, "pid", nil, t("cli.flag.pid"))
 	}},
-	{"program", inList | inSummary | inWatch | inKill | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"program", inList | inSummary | inWatch | inKill | inServe | inDoctor, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringSliceVar(&lf.programs, "program", nil, t("cli.flag.program"))
 	}},
 	{"iface", inIfaces | inGroups, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringSliceVar(&lf.iface, "iface", nil, t("cli.flag.iface"))
 	}},
-	{"filter-file", inList | inWatch | inKill | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"filter-file", inList | inWatch | inKill | inServe | inDoctor, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVarP(&lf.filterFile, "filter-file", "F", "", t("cli.flag.filter-file"))
 	}},
 	{"sort", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
@@ -181,7 +184,7 @@ var flagDefs = []flagDef{
 	{"nonzero", inStats, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVar(&lf.nonzero, "nonzero", false, t("cli.flag.nonzero"))
 	}},
-	{"format", inOutput | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"format", inOutput | inWatch | inKill | inDoctor, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.format, "format", "table", t("cli.flag.format"))
 	}},
 	{"json", inOutput, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
@@ -196,16 +199,16 @@ var flagDefs = []flagDef{
 	{"color", inList | inWatch, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.color, "color", "auto", t("cli.flag.color"))
 	}},
-	{"lang", inOutput | inWatch | inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"lang", inOutput | inWatch | inKill | inDoctor, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.lang, "lang", "", t("cli.flag.lang"))
 	}},
 	{"resolve", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVar(&lf.resolve, "resolve", false, t("cli.flag.resolve"))
 	}},
-	{"netns", inList | inSummary | inStats | inWatch | inKill | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"netns", inList | inSummary | inStats | inWatch | inKill | inServe | inDoctor, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.netns, "netns", "", t("cli.flag.netns"))
 	}},
-	{"all-netns", inList | inSummary | inStats | inWatch | inKill | inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"all-netns", inList | inSummary | inStats | inWatch | inKill | inServe | inDoctor, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVar(&lf.allNetNS, "all-netns", false, t("cli.flag.all-netns"))
 	}},
 	{"source", inList | inSummary | inWatch, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
@@ -252,6 +255,12 @@ var flagDefs = []flagDef{
 	}},
 	{"scrape.cache", inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.DurationVar(&lf.serve.cache, "scrape.cache", exporter.DefaultCacheFor, t("cli.flag.scrape.cache"))
+	}},
+	{"window", inDoctor, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.DurationVar(&lf.window, "window", 5*time.Second, t("cli.flag.window"))
+	}},
+	{"nagios", inDoctor, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.BoolVar(&lf.nagios, "nagios", false, t("cli.flag.nagios"))
 	}},
 	{"record", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.record, "record", "", t("cli.flag.record"))
@@ -312,7 +321,7 @@ var verbUsages = map[string]map[scope]string{
 	"udp":        {inStats: "cli.flag.udp.stats"},
 	"raw":        {inStats: "cli.flag.raw.stats"},
 	"numeric":    {inRoutes: "cli.flag.numeric.views", inGroups: "cli.flag.numeric.views"},
-	"format":     {inSummary: "cli.flag.format.summary", inWatch: "cli.flag.format.watch", inKill: "cli.flag.format.kill"},
+	"format":     {inSummary: "cli.flag.format.summary", inWatch: "cli.flag.format.watch", inKill: "cli.flag.format.kill", inDoctor: "cli.flag.format.doctor"},
 	"continuous": {inStats: "cli.flag.continuous.views", inRoutes: "cli.flag.continuous.views", inIfaces: "cli.flag.continuous.views", inGroups: "cli.flag.continuous.views"},
 }
 
@@ -336,7 +345,7 @@ func verbsOf(sc scope) string {
 	for _, v := range []struct {
 		sc   scope
 		name string
-	}{{inList, "list"}, {inStats, "stats"}, {inRoutes, "routes"}, {inIfaces | inEthernet, "interfaces"}, {inGroups, "groups"}, {inSummary, "summary"}, {inWatch, "watch"}, {inKill, "kill"}, {inServe, "serve"}} {
+	}{{inList, "list"}, {inStats, "stats"}, {inRoutes, "routes"}, {inIfaces | inEthernet, "interfaces"}, {inGroups, "groups"}, {inSummary, "summary"}, {inWatch, "watch"}, {inKill, "kill"}, {inServe, "serve"}, {inDoctor, "doctor"}} {
 		if sc&v.sc != 0 {
 			names = append(names, v.name)
 		}
@@ -396,7 +405,7 @@ func checkApplies(fs *pflag.FlagSet, v view, windows bool, lang string) error {
 var viewNames = map[view]string{
 	viewList: "list", viewStats: "stats", viewRoutes: "routes",
 	viewIfaces: "interfaces", viewGroups: "groups", viewEthernet: "ethernet",
-	viewSummary: "summary", viewWatch: "watch", viewKill: "kill", viewServe: "serve",
+	viewSummary: "summary", viewWatch: "watch", viewKill: "kill", viewServe: "serve", viewDoctor: "doctor",
 }
 
 // flagName is how a user would have written fl: "-o" or "--timers".

@@ -35,6 +35,8 @@ type listFlags struct {
 	info, memory                          bool // --info, --memory
 	dryRun, yes                           bool // kill's --dry-run, --yes
 	serve                                 serveFlags
+	window                                time.Duration // doctor's --window
+	nagios                                bool          // doctor's --nagios
 	interval                              time.Duration
 	netns                                 string
 	allNetNS                              bool
@@ -107,9 +109,10 @@ type listRequest struct {
 	// ephemeral port range, which the command sets.
 	Summary summary.Options
 	// Watch and Kill are the options of those commands.
-	Watch watchOptions
-	Kill  killOptions
-	Serve serveOptions
+	Watch  watchOptions
+	Kill   killOptions
+	Serve  serveOptions
+	Doctor doctorOptions
 }
 
 // A FlagError is bad user input: it is printed as one line and the
@@ -233,7 +236,7 @@ func buildRequest(in requestInput) (*listRequest, error) {
 	} else if req.View == viewIfaces && f.extended > 0 && req.Render.Style == render.Windows {
 		req.View = viewEthernet
 	}
-	if req.View == viewWatch || req.View == viewKill || req.View == viewServe {
+	if req.View == viewWatch || req.View == viewKill || req.View == viewServe || req.View == viewDoctor {
 		return req, chooseRequest(in, req, proto, lang)
 	}
 	if len(req.filterWords) > 0 && req.View != viewList {

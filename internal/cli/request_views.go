@@ -80,6 +80,7 @@ const (
 	viewWatch         // watch
 	viewKill          // kill
 	viewServe         // serve
+	viewDoctor        // doctor
 )
 
 // pickView returns the view the flags ask for; the first of -s, -r, -i,

@@ -178,6 +178,13 @@ func NewRootCmd(f *Factory, runF func(*listRequest) error) *cobra.Command {
 			in:      inServe,
 			view:    viewServe,
 		}),
+		newVerb(f, runF, verbSpec{
+			use:     "doctor [flags] [FILTER]",
+			short:   i18n.T(f.Lang, "cli.doctor.short"),
+			example: "  sockscope doctor\n  sockscope doctor --window 10s\n  sockscope doctor --format json\n  sockscope doctor --all-netns\n  sockscope doctor --nagios\n  sockscope doctor 'sport = :8080'",
+			in:      inDoctor,
+			view:    viewDoctor,
+		}),
 		newExplainCmd(f),
 		newDiagramCmd(f))
 	setupHelp(root, f)
@@ -289,6 +296,8 @@ func runList(cmd *cobra.Command, f *Factory, lf *listFlags, args []string, runF 
 		return killRun(cmd.Context(), f, req)
 	case viewServe:
 		return serveRun(cmd.Context(), f, req)
+	case viewDoctor:
+		return doctorRun(cmd.Context(), f, req)
 	default:
 		return runView(cmd.Context(), f, req)
 	}
