@@ -54,7 +54,7 @@ const commLen = 15
 // namedLike reports whether comm is the name a process run as file would
 // get (the kernel keeps the first 15 bytes of the base name).
 func namedLike(comm, file string) bool {
-	base := path.Base(file)
+	base := strings.TrimPrefix(path.Base(file), "memfd:")
 	if len(base) > commLen {
 		base = base[:commLen]
 	}

@@ -5,7 +5,7 @@ func init() {
 	merge(en, map[string]string{
 		"cli.doctor.short":       "Find what is wrong: leaks, full queues, exhausted ports, stuck connections, suspicious programs, exposed services",
 		"cli.view.doctor":        "doctor",
-		"cli.flag.window":        "watch the counters and sockets for `DURATION` between the two readings (5s; 0 reads once)",
+		"cli.flag.window":        "watch the counters and sockets for `DURATION` between the two readings (0 reads once)",
 		"cli.flag.nagios":        "exit as a monitoring plugin does: 0 OK, 1 warning, 2 critical, 3 unknown, with a one-line status first",
 		"cli.flag.format.doctor": "report in `FORMAT`: table or json",
 		"cli.err.doctor.format":  "doctor has no %s form (valid: table, json)",

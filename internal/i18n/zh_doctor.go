@@ -6,7 +6,7 @@ func init() {
 	merge(zh, map[string]string{
 		"cli.doctor.short":       "找出问题所在：连接泄漏、队列已满、端口耗尽、卡住的连接、可疑程序、暴露的服务",
 		"cli.view.doctor":        "doctor",
-		"cli.flag.window":        "两次读取计数器和套接字之间观察的时长 `DURATION`（5s；0 表示只读取一次）",
+		"cli.flag.window":        "两次读取计数器和套接字之间观察的时长 `DURATION`（0 表示只读取一次）",
 		"cli.flag.nagios":        "按监控插件的方式退出：0 正常，1 警告，2 严重，3 未知，并先输出一行状态",
 		"cli.flag.format.doctor": "报告格式 `FORMAT`：table 或 json",
 		"cli.err.doctor.format":  "doctor 没有 %s 格式（可选：table、json）",
