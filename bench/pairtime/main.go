@@ -11,11 +11,13 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -31,7 +33,13 @@ func main() {
 	a := flag.String("a", "", "command A (the reference)")
 	b := flag.String("b", "", "command B (the one measured against A)")
 	warmup := flag.Int("warmup", 1, "unmeasured runs of each first")
+	okCodes := flag.String("ok", "0", "exit statuses that are not failures, comma-separated (doctor exits 3 or 4 by its findings)")
 	flag.Parse()
+	for _, c := range strings.Split(*okCodes, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(c)); err == nil {
+			okExit[n] = true
+		}
+	}
 	if *a == "" || *b == "" || *n < 1 {
 		fmt.Fprintln(os.Stderr, "usage: pairtime [-n N] -a 'CMD A' -b 'CMD B'")
 		os.Exit(2)
@@ -66,12 +74,18 @@ func main() {
 		ms(medianDur(ra, func(r run) time.Duration { return r.cpu })), ms(medianDur(rb, func(r run) time.Duration { return r.cpu })))
 }
 
+// okExit are the exit statuses -ok accepts.
+var okExit = map[int]bool{}
+
 func measure(argv []string) (run, error) {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = nil, nil // /dev/null
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
-		return run{}, fmt.Errorf("%s: %w", strings.Join(argv, " "), err)
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || !okExit[exit.ExitCode()] {
+			return run{}, fmt.Errorf("%s: %w", strings.Join(argv, " "), err)
+		}
 	}
 	wall := time.Since(start)
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)

@@ -5,10 +5,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/sockscope/sockscope/internal/collect"
 	"github.com/sockscope/sockscope/internal/doctor"
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/netns"
@@ -56,7 +58,6 @@ func doctorRequest(in requestInput, req *listRequest, lang string) error {
 		return flagErrorf(lang, "cli.err.doctor.window", f.window)
 	}
 	req.Details = true
-	req.Filter.Internals |= sockets.WantInfo
 	req.Doctor = doctorOptions{Window: f.window, Nagios: f.nagios}
 	return nil
 }
@@ -74,10 +75,11 @@ func doctorRun(ctx context.Context, f *Factory, req *listRequest) error {
 	}
 	c := f.collector(src)
 	full := req.query()
-	// The first reading needs only what can persist or grow: CLOSE_WAIT
-	// and SYN_SENT, with their owners.
+	// The first reading needs only what can persist: CLOSE_WAIT and
+	// SYN_SENT, known by their cookies (no owners: the walk of every
+	// process's files is the costly part of a reading).
 	first := full
-	first.Details = false
+	first.Owners, first.Details, first.AfterOwners = false, false, nil
 	first.Kernel.Internals = 0
 	first.Kernel.States &= 1<<sockets.CloseWait | 1<<sockets.SynSent
 	if first.Kernel.States == 0 {
@@ -100,11 +102,13 @@ func doctorRun(ctx context.Context, f *Factory, req *listRequest) error {
 		case <-time.After(req.Doctor.Window):
 		}
 	}
+	read2 := time.Now()
 	snap2, err := c.Collect(ctx, &full, nil)
 	if err != nil {
 		return err
 	}
 	window := time.Since(start)
+	examined := time.Now()
 	warn(f, snap2.Warnings, lang)
 
 	var findings []doctor.Finding
@@ -134,13 +138,30 @@ func doctorRun(ctx context.Context, f *Factory, req *listRequest) error {
 			name := k.name
 			in.Namespace = func(uint64) string { return name }
 		}
-		findings = append(findings, doctor.Examine(in)...)
+		fs := doctor.Examine(in)
+		for j := range fs {
+			if fs[j].Rule == doctor.RuleRetrans {
+				// Which connections retransmit is in tcp_info, read
+				// only now that it matters (it would double the
+				// reading's memory).
+				fs[j].Sockets, fs[j].Processes = f.retransmitters(ctx, c, full, in.After)
+			}
+		}
+		findings = append(findings, fs...)
 	}
 	// Several namespaces: worst first across them all.
 	if len(kernels) > 1 {
 		sortFindings(findings)
 	}
 
+	if f.Getenv != nil && f.Getenv("SOCKSCOPE_DOCTOR_TIMES") != "" {
+		// For bench/doctor.sh: what doctor's own work costs against a
+		// reading.
+		defer func(done time.Time) {
+			f.note("sockscope: doctor times: first " + snap1.Duration.String() + " second " + examined.Sub(read2).String() +
+				" examine " + done.Sub(examined).String() + " write " + time.Since(done).String())
+		}(time.Now())
+	}
 	out := bufio.NewWriter(f.stdout(req.Render.Format))
 	defer out.Flush()
 	worst := doctor.Worst(findings)
@@ -171,6 +192,39 @@ func doctorRun(ctx context.Context, f *Factory, req *listRequest) error {
 		return &ExitStatus{Code: code}
 	}
 	return nil
+}
+
+// retransmitters reads the TCP connections with tcp_info and returns
+// those that retransmitted most, with the owners the second reading
+// found for them.
+func (f *Factory) retransmitters(ctx context.Context, c *collect.Collector, q collect.Query, owned []sockets.Socket) ([]*sockets.Socket, []*sockets.ProcessInfo) {
+	q.Owners, q.Details, q.AfterOwners = false, false, nil
+	q.Kernel.Protos = sockets.ProtoSet(0).With(sockets.TCP)
+	q.Kernel.States &^= 1<<sockets.Listen | 1<<sockets.TimeWait | 1<<sockets.SynRecv | 1<<sockets.NewSynRecv
+	q.Kernel.Internals = sockets.WantInfo
+	snap, err := c.Collect(ctx, &q, nil)
+	if err != nil {
+		return nil, nil
+	}
+	byKey := make(map[uint64]*sockets.Socket, len(owned))
+	for i := range owned {
+		if owned[i].Cookie != 0 {
+			byKey[owned[i].Cookie] = &owned[i]
+		}
+	}
+	top := doctor.TopRetransmitters(snap.Sockets)
+	var procs []*sockets.ProcessInfo
+	for _, s := range top {
+		if o := byKey[s.Cookie]; o != nil {
+			s.Processes = o.Processes
+			for _, p := range o.Processes {
+				if p.Info != nil && !slices.Contains(procs, p.Info) {
+					procs = append(procs, p.Info)
+				}
+			}
+		}
+	}
+	return top, procs
 }
 
 // sortFindings orders findings of several namespaces as Examine orders

@@ -36,7 +36,7 @@ func (s Severity) String() string {
 // Input is what the doctor examines.
 type Input struct {
 	// Before is the sockets at the start of the window (only those in
-	// CLOSE_WAIT and SYN_SENT are looked at, with their owners); After
+	// CLOSE_WAIT and SYN_SENT are looked at, by cookie or inode); After
 	// every socket at its end, with owners and their details, and
 	// tcp_info where the source has it.
 	Before, After []sockets.Socket

@@ -47,17 +47,7 @@ func retrans(in *Input) []Finding {
 	if ratio >= retransCritical {
 		sev = Critical
 	}
-	var socks []*sockets.Socket
-	for i := range in.After {
-		s := &in.After[i]
-		if s.Internals != nil && s.Internals.Has&sockets.HasTCPInfo != 0 && s.Internals.TCP.TotalRetrans > 0 {
-			socks = append(socks, s)
-		}
-	}
-	slices.SortFunc(socks, func(a, b *sockets.Socket) int {
-		return cmp.Compare(b.Internals.TCP.TotalRetrans, a.Internals.TCP.TotalRetrans)
-	})
-	socks = top(socks)
+	socks := TopRetransmitters(in.After)
 	return []Finding{{
 		Rule: RuleRetrans, Severity: sev, Subject: "Tcp",
 		Facts:     []Fact{{Key: "retrans_segs", Value: re, Of: sent}, {Key: "retrans_ratio", Value: ratio}},
@@ -155,3 +145,19 @@ func resets(in *Input) []Finding {
 
 // fmtPct writes a share as a percentage.
 func fmtPct(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) }
+
+// TopRetransmitters returns the sockets of socks (those with tcp_info)
+// that retransmitted most over their life, at most five.
+func TopRetransmitters(socks []sockets.Socket) []*sockets.Socket {
+	var out []*sockets.Socket
+	for i := range socks {
+		s := &socks[i]
+		if s.Internals != nil && s.Internals.Has&sockets.HasTCPInfo != 0 && s.Internals.TCP.TotalRetrans > 0 {
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, func(a, b *sockets.Socket) int {
+		return cmp.Compare(b.Internals.TCP.TotalRetrans, a.Internals.TCP.TotalRetrans)
+	})
+	return top(out)
+}

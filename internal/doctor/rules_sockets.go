@@ -13,8 +13,8 @@ import (
 // Thresholds of the socket rules (docs/doctor.md gives each its source).
 const (
 	// A process holding closeWaitMin CLOSE_WAIT sockets that outlived the
-	// window, or that many more at its end, is leaking; closeWaitCritical
-	// of them, or closeWaitGrowth more over the window, is critical.
+	// window, or that many new ones at its end, is leaking;
+	// closeWaitCritical of them, or closeWaitGrowth new ones, is critical.
 	closeWaitMin      = 3
 	closeWaitCritical = 100
 	closeWaitGrowth   = 10
@@ -69,14 +69,10 @@ type nsPID struct {
 // closed and they did not (RFC 9293 3.6: the application must close).
 func closeWait(in *Input) []Finding {
 	before := make(map[uint64]bool)
-	beforeCount := make(map[nsPID]int)
 	for i := range in.Before {
 		s := &in.Before[i]
 		if isTCP(s) && s.State == sockets.CloseWait {
 			before[key(s)] = true
-			if p := owner(s); p != nil {
-				beforeCount[nsPID{s.NetNS, p.PID}]++
-			}
 		}
 	}
 	type acc struct {
@@ -107,10 +103,11 @@ func closeWait(in *Input) []Finding {
 		}
 	}
 	var out []Finding
-	for k, a := range by {
+	for _, a := range by {
 		n := len(a.socks)
-		growth := n - beforeCount[k]
-		if a.persisted < closeWaitMin && (growth < closeWaitMin || n < closeWaitMin) {
+		// The ones not there at the start came during the window.
+		growth := n - a.persisted
+		if a.persisted < closeWaitMin && growth < closeWaitMin {
 			continue
 		}
 		sev := Warning
