@@ -1,0 +1,558 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sockscope/sockscope/internal/testutil"
+)
+
+// doctorReport is the part of doctor's JSON the scenarios check.
+type doctorReport struct {
+	Schema   int             `json:"schema"`
+	Worst    string          `json:"worst"`
+	Findings []doctorFinding `json:"findings"`
+}
+
+type doctorFinding struct {
+	Rule      string `json:"rule"`
+	Severity  string `json:"severity"`
+	Subject   string `json:"subject"`
+	Processes []struct {
+		PID  int    `json:"pid"`
+		Name string `json:"name"`
+		Exe  string `json:"exe"`
+	} `json:"processes"`
+}
+
+// doctorIn runs doctor over a two-second window inside ns and returns its
+// report, its output and its exit status.
+func doctorIn(t *testing.T, bin string, ns *testutil.NetNS) (*doctorReport, []byte, int) {
+	t.Helper()
+	stdout, stderr, code := run(t, ns.Command(bin, "doctor", "--window", "2s", "--format", "json"))
+	if len(stderr) > 0 {
+		t.Logf("stderr:\n%s", stderr)
+	}
+	var rep doctorReport
+	if err := json.Unmarshal(stdout, &rep); err != nil {
+		t.Fatalf("doctor's JSON: %v (exit status %d)\noutput:\n%s\nstderr:\n%s", err, code, stdout, stderr)
+	}
+	if rep.Schema != 1 {
+		t.Errorf("schema %d, want 1", rep.Schema)
+	}
+	return &rep, stdout, code
+}
+
+// checkDoctor checks a scenario's report: the exit status, a finding of
+// rule (with severity, when not "") naming pid as its first process, and
+// no finding of a rule outside rule and allowed (a false positive). An
+// empty rule expects no finding at all.
+func checkDoctor(t *testing.T, rep *doctorReport, out []byte, code, wantCode int, rule, severity string, pid int, allowed ...string) {
+	t.Helper()
+	if code != wantCode {
+		t.Errorf("exit status %d, want %d", code, wantCode)
+	}
+	found := false
+	for _, f := range rep.Findings {
+		var pids []int
+		for _, p := range f.Processes {
+			pids = append(pids, p.PID)
+		}
+		t.Logf("finding %s (%s): %s, pids %v", f.Rule, f.Severity, f.Subject, pids)
+		if f.Rule == rule {
+			if severity != "" && f.Severity != severity {
+				t.Errorf("%s is %s, want %s", rule, f.Severity, severity)
+			}
+			if len(f.Processes) > 0 && f.Processes[0].PID == pid {
+				found = true
+			}
+			continue
+		}
+		if !slices.Contains(allowed, f.Rule) {
+			t.Errorf("unexpected finding %s (%s): %s", f.Rule, f.Severity, f.Subject)
+		}
+	}
+	if rule != "" && !found {
+		t.Errorf("no %s finding naming pid %d", rule, pid)
+	}
+	if t.Failed() {
+		t.Logf("doctor's output:\n%s", out)
+	}
+}
+
+// connectRaw starts n non-blocking connections to addr:port from inside
+// ns and returns their descriptors (closed when the test ends): they stay
+// in SYN_SENT as long as nothing answers.
+func connectRaw(t *testing.T, ns *testutil.NetNS, addr [4]byte, port, n int) []int {
+	t.Helper()
+	var fds []int
+	t.Cleanup(func() {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+	})
+	err := ns.Do(func() error {
+		for range n {
+			fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+			if err != nil {
+				return err
+			}
+			fds = append(fds, fd)
+			if err := unix.Connect(fd, &unix.SockaddrInet4{Addr: addr, Port: port}); err != nil && !errors.Is(err, unix.EINPROGRESS) {
+				return fmt.Errorf("connect: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fds
+}
+
+// listenAllIn listens on 0.0.0.0:port inside ns, held by this process.
+func listenAllIn(t *testing.T, ns *testutil.NetNS, port int) net.Listener {
+	t.Helper()
+	var ln net.Listener
+	err := ns.Do(func() error {
+		var err error
+		ln, err = net.Listen("tcp4", fmt.Sprintf("0.0.0.0:%d", port))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln
+}
+
+// busyboxCopy copies busybox into a new directory under parent and returns
+// its path; the directory is removed when the test ends. Without busybox
+// the test is skipped (failed when SOCKSCOPE_PODMAN=require, as in CI,
+// which installs busybox-static).
+func busyboxCopy(t *testing.T, parent string) string {
+	t.Helper()
+	var src string
+	for _, p := range []string{"/bin/busybox", "/usr/bin/busybox"} {
+		if _, err := os.Stat(p); err == nil {
+			src = p
+			break
+		}
+	}
+	if src == "" {
+		if os.Getenv("SOCKSCOPE_PODMAN") == "require" {
+			t.Fatal("needs busybox (Debian package busybox-static) and SOCKSCOPE_PODMAN=require")
+		}
+		t.Skip("needs busybox (Debian package busybox-static); SOCKSCOPE_PODMAN=require makes this a failure")
+	}
+	dir, err := os.MkdirTemp(parent, "sockscope-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(dir, "busybox")
+	if err := os.WriteFile(dst, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// startNC runs "busybox nc -l -p port" from the copy exe inside ns, waits
+// until it listens and returns it; it is killed when the test ends.
+func startNC(t *testing.T, ns *testutil.NetNS, exe string, port int) *exec.Cmd {
+	t.Helper()
+	cmd := ns.Command(exe, "nc", "-l", "-p", fmt.Sprint(port))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	if !listensOn(cmd.Process.Pid, port) {
+		t.Fatalf("busybox nc (pid %d) does not listen on port %d; stderr:\n%s", cmd.Process.Pid, port, stderr.Bytes())
+	}
+	return cmd
+}
+
+// listensOn waits up to ten seconds for a TCP listener on port, on any
+// address, in the network namespace of pid (/proc/PID/net/tcp and tcp6).
+func listensOn(pid, port int) bool {
+	suffix := fmt.Sprintf(":%04X", port)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		for _, file := range []string{"tcp", "tcp6"} {
+			f, err := os.Open(fmt.Sprintf("/proc/%d/net/%s", pid, file))
+			if err != nil {
+				return false
+			}
+			sc := bufio.NewScanner(f)
+			for sc.Scan() {
+				fields := strings.Fields(sc.Text())
+				// sl local_address rem_address st ...; 0A is LISTEN.
+				if len(fields) > 3 && strings.HasSuffix(fields[1], suffix) && fields[3] == "0A" {
+					f.Close()
+					return true
+				}
+			}
+			f.Close()
+		}
+	}
+	return false
+}
+
+// TestIntegrationDoctor sets up, each in a namespace of its own, what each
+// of doctor's rules is about (a CLOSE_WAIT leak, a full accept queue, an
+// exhausted ephemeral range, a shell on a socket, a deleted or temporary
+// executable, an exposed database port, unanswered SYNs) and checks that
+// doctor names that rule, the process behind it and the exit status, and
+// nothing else; and that a namespace with ordinary traffic gives no
+// finding at all.
+func TestIntegrationDoctor(t *testing.T) {
+	testutil.RequireRoot(t)
+	bin := sockscopeBinary(t)
+	self := os.Getpid()
+
+	t.Run("close-wait-leak", func(t *testing.T) {
+		ns := testutil.NewNetNS(t)
+		ln, err := listenIn(ns.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		for range 5 {
+			client, server := connectIn(t, ns.Path, ln)
+			defer server.Close()
+			client.Close()
+			// The client's FIN has arrived once the server reads EOF:
+			// the server's side is then in CLOSE_WAIT.
+			server.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if _, err := server.Read(make([]byte, 1)); err != io.EOF {
+				t.Fatalf("reading the closed connection: %v, want EOF", err)
+			}
+		}
+		rep, out, code := doctorIn(t, bin, ns)
+		checkDoctor(t, rep, out, code, 3, "close-wait-leak", "warning", self)
+	})
+
+	t.Run("accept-queue-full", func(t *testing.T) {
+		ns := testutil.NewNetNS(t)
+		var lfd, port int
+		err := ns.Do(func() error {
+			fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+			if err != nil {
+				return err
+			}
+			lfd = fd
+			if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+				return err
+			}
+			if err := unix.Listen(fd, 1); err != nil {
+				return err
+			}
+			sa, err := unix.Getsockname(fd)
+			if err != nil {
+				return err
+			}
+			port = sa.(*unix.SockaddrInet4).Port
+			return nil
+		})
+		if lfd > 0 {
+			defer unix.Close(lfd)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		connectRaw(t, ns, [4]byte{127, 0, 0, 1}, port, 4)
+		// A backlog of 1 queues two connections (the kernel refuses
+		// beyond backlog+1); a listener's tcpi_unacked is its queue.
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			info, err := unix.GetsockoptTCPInfo(lfd, unix.IPPROTO_TCP, unix.TCP_INFO)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Unacked >= 2 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("accept queue holds %d connections after 5s, want 2", info.Unacked)
+			}
+		}
+		// The SYNs dropped for the full queue are sent again within
+		// the window (ListenOverflows rises): critical.
+		rep, out, code := doctorIn(t, bin, ns)
+		checkDoctor(t, rep, out, code, 4, "accept-queue-full", "critical", self, "syn-sent-stuck")
+	})
+
+	t.Run("ephemeral-ports", func(t *testing.T) {
+		ns := testutil.NewNetNS(t)
+		// The net sysctls are the namespace's of the thread that
+		// opens them.
+		err := ns.Do(func() error {
+			return os.WriteFile("/proc/sys/net/ipv4/ip_local_port_range", []byte("40000 40009"), 0o644)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ln net.Listener
+		err = ns.Do(func() error {
+			var err error
+			ln, err = net.Listen("tcp4", "127.0.0.1:8080")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		for range 10 {
+			client, server := connectIn(t, ns.Path, ln)
+			defer client.Close()
+			defer server.Close()
+		}
+		rep, out, code := doctorIn(t, bin, ns)
+		checkDoctor(t, rep, out, code, 4, "ephemeral-ports", "critical", self)
+	})
+
+	t.Run("shell-socket", func(t *testing.T) {
+		ns := testutil.NewNetNS(t)
+		ln, err := listenIn(ns.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		client, server := connectIn(t, ns.Path, ln)
+		defer client.Close()
+		defer server.Close()
+		f, err := server.File()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := ns.Command("sh", "-c", "read x; sleep 60")
+		cmd.Stdin = f
+		err = cmd.Start()
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}()
+		pid := cmd.Process.Pid
+		// ip netns exec has become sh once the name is sh's.
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+			if strings.TrimSpace(string(comm)) == "sh" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("pid %d is %q after 10s, want sh", pid, comm)
+			}
+		}
+		rep, out, code := doctorIn(t, bin, ns)
+		checkDoctor(t, rep, out, code, 4, "shell-socket", "critical", pid)
+	})
+
+	t.Run("deleted-exe", func(t *testing.T) {
+		ns := testutil.NewNetNS(t)
+		// Not a temporary directory: that is temp-exe's finding.
+		exe := busyboxCopy(t, "/var/cache")
+		cmd := startNC(t, ns, exe, 7777)
+		if err := os.Remove(exe); err != nil {
+			t.Fatal(err)
+		}
+		// unpackaged-listener is information only (no effect on the
+		// exit status), and depends on the package database.
+		rep, out, code := doctorIn(t, bin, ns)
+		checkDoctor(t, rep, out, code, 3, "deleted-exe", "warning", cmd.Process.Pid, "unpackaged-listener")
+	})
+
+	t.Run("temp-exe", func(t *testing.T) {
+		ns := testutil.NewNetNS(t)
+		exe := busyboxCopy(t, "/dev/shm")
+		cmd := ns.Command(exe, "true")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			if errors.Is(err, os.ErrPermission) || bytes.Contains(out, []byte("ermission denied")) {
+				t.Skipf("cannot run programs from /dev/shm here (mounted noexec?): %v %s", err, out)
+			}
+			t.Fatalf("running %s: %v\n%s", exe, err, out)
+		}
+		cmd = startNC(t, ns, exe, 7778)
+		rep, out, code := doctorIn(t, bin, ns)
+		checkDoctor(t, rep, out, code, 4, "temp-exe", "critical", cmd.Process.Pid, "unpackaged-listener")
+	})
+
+	t.Run("exposed-service", func(t *testing.T) {
+		ns := testutil.NewNetNS(t)
+		listenAllIn(t, ns, 5432)
+		rep, out, code := doctorIn(t, bin, ns)
+		checkDoctor(t, rep, out, code, 3, "exposed-service", "warning", self)
+
+		// A monitoring plugin's status for a warning is 1.
+		stdout, _, code := run(t, ns.Command(bin, "doctor", "--window", "0s", "--nagios"))
+		if code != 1 || !strings.HasPrefix(string(stdout), "SOCKSCOPE WARNING - ") {
+			t.Errorf("--nagios: exit status %d, want 1, and output starting %q:\n%s", code, "SOCKSCOPE WARNING - ", stdout)
+		}
+	})
+
+	t.Run("syn-sent-stuck", func(t *testing.T) {
+		ns := testutil.NewNetNS(t)
+		// A dummy interface takes the SYNs and drops them: no answer,
+		// no error (it does no ARP), as a filtered peer. Where the
+		// kernel has no dummy driver, an ifb (which drops what it is not
+		// redirected) or a tun no program reads do the same.
+		ip := func(args ...string) error {
+			out, err := exec.Command("ip", append([]string{"-n", ns.Name}, args...)...).CombinedOutput()
+			if err != nil {
+				return fmt.Errorf("ip %s: %v\n%s", strings.Join(args, " "), err, out)
+			}
+			return nil
+		}
+		var errs []error
+		for _, add := range [][]string{
+			{"link", "add", "d0", "type", "dummy"},
+			{"link", "add", "d0", "type", "ifb"},
+			{"tuntap", "add", "dev", "d0", "mode", "tun"},
+		} {
+			err := ip(add...)
+			if err == nil {
+				errs = nil
+				break
+			}
+			errs = append(errs, err)
+		}
+		if errs != nil {
+			t.Fatal(errors.Join(errs...))
+		}
+		if err := ip("addr", "add", "10.99.0.1/24", "dev", "d0"); err != nil {
+			t.Fatal(err)
+		}
+		if err := ip("link", "set", "d0", "up"); err != nil {
+			t.Fatal(err)
+		}
+		connectRaw(t, ns, [4]byte{10, 99, 0, 2}, 80, 3)
+		rep, out, code := doctorIn(t, bin, ns)
+		checkDoctor(t, rep, out, code, 3, "syn-sent-stuck", "warning", self)
+	})
+
+	t.Run("healthy", func(t *testing.T) {
+		ns := testutil.NewNetNS(t)
+		ln, err := listenIn(ns.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		defer close(stop)
+		// Connections that talk back and forth through the window.
+		for range 3 {
+			client, server := connectIn(t, ns.Path, ln)
+			defer client.Close()
+			defer server.Close()
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				buf := make([]byte, 64)
+				for {
+					n, err := server.Read(buf)
+					if err != nil {
+						return
+					}
+					if _, err := server.Write(buf[:n]); err != nil {
+						return
+					}
+				}
+			}()
+			go func() {
+				defer wg.Done()
+				buf := make([]byte, 4)
+				for {
+					select {
+					case <-stop:
+						client.CloseWrite()
+						return
+					case <-time.After(100 * time.Millisecond):
+					}
+					if _, err := client.Write([]byte("ping")); err != nil {
+						return
+					}
+					if _, err := io.ReadFull(client, buf); err != nil {
+						return
+					}
+				}
+			}()
+		}
+		// Connections opened and closed cleanly, before and during the
+		// window.
+		for range 3 {
+			client, server := connectIn(t, ns.Path, ln)
+			client.Close()
+			server.Close()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(300 * time.Millisecond):
+				}
+				ns.Do(func() error {
+					c, err := net.Dial("tcp", ln.Addr().String())
+					if err != nil {
+						return err
+					}
+					defer c.Close()
+					s, err := ln.Accept()
+					if err != nil {
+						return err
+					}
+					return s.Close()
+				})
+			}
+		}()
+		rep, out, code := doctorIn(t, bin, ns)
+		checkDoctor(t, rep, out, code, 0, "", "", 0)
+	})
+
+	t.Run("nagios-critical", func(t *testing.T) {
+		ns := testutil.NewNetNS(t)
+		// Redis takes commands without a password by default: on every
+		// address it is critical.
+		listenAllIn(t, ns, 6379)
+		stdout, stderr, code := run(t, ns.Command(bin, "doctor", "--window", "2s", "--nagios"))
+		first, _, _ := strings.Cut(string(stdout), "\n")
+		if code != 2 {
+			t.Errorf("exit status %d, want 2", code)
+		}
+		if !strings.HasPrefix(first, "SOCKSCOPE CRITICAL - ") {
+			t.Errorf("first line %q, want it to start %q", first, "SOCKSCOPE CRITICAL - ")
+		}
+		if t.Failed() {
+			t.Logf("output:\n%s\nstderr:\n%s", stdout, stderr)
+		}
+	})
+}
