@@ -119,7 +119,7 @@ func closeWait(in *Input) []Finding {
 			Facts: []Fact{
 				{Key: "close_wait", Value: float64(n)},
 				{Key: "persisted", Value: float64(a.persisted)},
-				{Key: "growth", Value: float64(growth)},
+				{Key: "new", Value: float64(growth)},
 			},
 			Processes: []*sockets.ProcessInfo{a.p},
 			Sockets:   top(a.socks),

@@ -129,12 +129,40 @@ func process(p *sockets.ProcessInfo) string {
 		}
 	}
 	if len(p.Cmdline) > 0 {
-		s += "  [" + strings.Join(p.Cmdline, " ") + "]"
+		s += "  [" + oneLine(strings.Join(p.Cmdline, " "), maxCmdline) + "]"
 	}
 	if p.User != "" {
 		s += "  user " + p.User
 	}
 	return s
+}
+
+// maxCmdline is how much of a command line the table shows (JSON has it
+// all).
+const maxCmdline = 120
+
+// oneLine makes s one line of at most max runes: control characters
+// become spaces, and what is cut is marked with an ellipsis.
+func oneLine(s string, max int) string {
+	var b strings.Builder
+	n := 0
+	space := false
+	for _, r := range s {
+		if r < ' ' || r == 0x7f {
+			r = ' '
+		}
+		if r == ' ' && space {
+			continue
+		}
+		space = r == ' '
+		if n == max {
+			b.WriteString("…")
+			break
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
 }
 
 // socketLine writes a socket as the modern listing shows it, numeric.

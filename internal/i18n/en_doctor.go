@@ -84,7 +84,7 @@ func init() {
 
 		"doctor.fact.close_wait":             "CLOSE_WAIT",
 		"doctor.fact.persisted":              "through the whole window",
-		"doctor.fact.growth":                 "growth",
+		"doctor.fact.new":                    "new in the window",
 		"doctor.fact.connections":            "connections",
 		"doctor.fact.time_wait":              "TIME_WAIT",
 		"doctor.fact.port_range_low":         "range from",

@@ -85,7 +85,7 @@ func init() {
 
 		"doctor.fact.close_wait":             "CLOSE_WAIT",
 		"doctor.fact.persisted":              "整个观察期间一直存在",
-		"doctor.fact.growth":                 "增长",
+		"doctor.fact.new":                    "窗口内新增",
 		"doctor.fact.connections":            "连接数",
 		"doctor.fact.time_wait":              "TIME_WAIT",
 		"doctor.fact.port_range_low":         "端口范围从",
