@@ -264,6 +264,7 @@ func TestSuspicious(t *testing.T) {
 		{"go test", held(proc(5, "doctor.test", "/tmp/go-build123/b001/doctor.test"), 3, sockets.Established, "10.0.0.1:80"), nil, ""},
 		{"kworker", held(proc(6, "kworker/0:1", "/usr/local/bin/xmrig", "kworker/0:1"), 3, sockets.Established, "10.0.0.1:80"), nil, "name-mismatch:warning"},
 		{"python", held(proc(9, "python3", "/usr/bin/python3.11", "python3", "app.py"), 3, sockets.Established, "10.0.0.1:80"), nil, ""},
+		{"script run by its #! line", held(proc(21, "server.py", "/usr/bin/python3.11", "/usr/bin/python3", "./server.py"), 3, sockets.Established, "10.0.0.1:80"), nil, ""},
 		{"busybox applet", held(proc(10, "nc", "/bin/busybox", "nc", "-l"), 3, sockets.Established, "10.0.0.1:80"), nil, ""},
 		{"long name", held(proc(11, "systemd-resolve", "/usr/lib/systemd/systemd-resolved"), 3, sockets.Established, "10.0.0.1:80"), nil, ""},
 		{"shell on fd 0", held(proc(12, "sh", "/usr/bin/dash", "/bin/sh"), 0, sockets.Established, "10.0.0.1:80"), nil, "shell-socket:critical"},

@@ -61,6 +61,21 @@ func namedLike(comm, file string) bool {
 	return base == comm || strings.HasPrefix(base, comm) && len(comm) == commLen
 }
 
+// namedByArgs reports whether p's name is that of the file its command
+// line ran: argv[0], or for a script started through its #! line (the
+// kernel makes argv "interpreter script ..."), argv[1].
+func namedByArgs(p *sockets.ProcessInfo) bool {
+	for i, a := range p.Cmdline {
+		if i > 1 {
+			break
+		}
+		if namedLike(p.Name, a) {
+			return true
+		}
+	}
+	return false
+}
+
 // suspicious looks at every process holding a socket for what the
 // reference document's `netstat -b` is used to find: an executable that
 // was deleted or runs from a temporary directory or memory, a process
@@ -123,8 +138,7 @@ func suspicious(in *Input) []Finding {
 				out = append(out, f(RuleTempExe, Critical, a.socks, sockCount))
 			}
 		}
-		if p.Exe != "" && p.Name != "" && !namedLike(p.Name, p.Exe) &&
-			(len(p.Cmdline) == 0 || !namedLike(p.Name, p.Cmdline[0])) {
+		if p.Exe != "" && p.Name != "" && !namedLike(p.Name, p.Exe) && !namedByArgs(p) {
 			out = append(out, f(RuleNameMismatch, Warning, a.socks, sockCount))
 		}
 		if len(a.stdio) > 0 && (isShell(p.Name) || p.Exe != "" && isShell(path.Base(p.Exe))) {
