@@ -13,8 +13,8 @@ import (
 // Thresholds of the socket rules (docs/doctor.md gives each its source).
 const (
 	// A process holding closeWaitMin CLOSE_WAIT sockets that outlived the
-	// window, or that many new ones at its end, is leaking;
-	// closeWaitCritical of them, or closeWaitGrowth new ones, is critical.
+	// window is leaking; closeWaitCritical of them, or closeWaitGrowth
+	// more new ones besides, is critical (a leak that is growing).
 	closeWaitMin      = 3
 	closeWaitCritical = 100
 	closeWaitGrowth   = 10
@@ -107,11 +107,13 @@ func closeWait(in *Input) []Finding {
 		n := len(a.socks)
 		// The ones not there at the start came during the window.
 		growth := n - a.persisted
-		if a.persisted < closeWaitMin && growth < closeWaitMin {
+		if a.persisted < closeWaitMin {
+			// New ones alone may be closing right now: a busy server
+			// shows a few CLOSE_WAIT at any instant.
 			continue
 		}
 		sev := Warning
-		if n >= closeWaitCritical || growth >= closeWaitGrowth {
+		if a.persisted >= closeWaitCritical || growth >= closeWaitGrowth {
 			sev = Critical
 		}
 		out = append(out, Finding{
