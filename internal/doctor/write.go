@@ -61,7 +61,11 @@ func WriteTable(w io.Writer, fs []Finding, c Checked, lang string) error {
 	for _, f := range fs {
 		counts[f.Severity]++
 	}
-	bw.WriteString(t("doctor.summary", len(fs), counts[Critical], counts[Warning], counts[Info], c.Sockets, c.Window.Round(100*time.Millisecond).String()) + "\n")
+	summary := "doctor.summary"
+	if len(fs) == 1 {
+		summary = "doctor.summary.one"
+	}
+	bw.WriteString(t(summary, len(fs), counts[Critical], counts[Warning], counts[Info], c.Sockets, c.Window.Round(100*time.Millisecond).String()) + "\n")
 	for _, f := range fs {
 		bw.WriteString("\n")
 		sev := strings.ToUpper(t("doctor.severity." + f.Severity.String()))

@@ -11,11 +11,12 @@ func init() {
 		"cli.err.doctor.format":  "doctor has no %s form (valid: table, json)",
 		"cli.err.doctor.window":  "bad --window %s (want 0 or a duration such as 5s, at most 10m)",
 
-		"doctor.none":       "sockscope doctor: no problem found. Checked %d sockets of %d processes and the counters over %s against every rule (%d).",
-		"doctor.nocounters": "sockscope doctor: the protocol counters could not be read; the rules on them were skipped.",
-		"doctor.summary":    "sockscope doctor: %d findings (%d critical, %d warning, %d info) among %d sockets over %s.",
-		"doctor.nagios":     "SOCKSCOPE %s - %s",
-		"doctor.nagios.ok":  "no problem found",
+		"doctor.none":        "sockscope doctor: no problem found. Checked %d sockets of %d processes and the counters over %s against every rule (%d).",
+		"doctor.nocounters":  "sockscope doctor: the protocol counters could not be read; the rules on them were skipped.",
+		"doctor.summary":     "sockscope doctor: %d findings (%d critical, %d warning, %d info) among %d sockets over %s.",
+		"doctor.summary.one": "sockscope doctor: %d finding (%d critical, %d warning, %d info) among %d sockets over %s.",
+		"doctor.nagios":      "SOCKSCOPE %s - %s",
+		"doctor.nagios.ok":   "no problem found",
 
 		"doctor.severity.info":     "info",
 		"doctor.severity.warning":  "warning",

@@ -12,11 +12,12 @@ func init() {
 		"cli.err.doctor.format":  "doctor 没有 %s 格式（可选：table、json）",
 		"cli.err.doctor.window":  "--window %s 无效（应为 0 或时长，如 5s，最长 10m）",
 
-		"doctor.none":       "sockscope doctor: 未发现问题。已检查 %d 个套接字（属于 %d 个进程）和 %s 内的计数器，逐一对照了全部规则（%d 条）。",
-		"doctor.nocounters": "sockscope doctor: 无法读取协议计数器；已跳过基于计数器的规则。",
-		"doctor.summary":    "sockscope doctor: 发现 %d 个问题（严重 %d 个，警告 %d 个，信息 %d 个），共检查 %d 个套接字，观察 %s。",
-		"doctor.nagios":     "SOCKSCOPE %s - %s",
-		"doctor.nagios.ok":  "未发现问题",
+		"doctor.none":        "sockscope doctor: 未发现问题。已检查 %d 个套接字（属于 %d 个进程）和 %s 内的计数器，逐一对照了全部规则（%d 条）。",
+		"doctor.nocounters":  "sockscope doctor: 无法读取协议计数器；已跳过基于计数器的规则。",
+		"doctor.summary":     "sockscope doctor: 发现 %d 个问题（严重 %d 个，警告 %d 个，信息 %d 个），共检查 %d 个套接字，观察 %s。",
+		"doctor.summary.one": "sockscope doctor: 发现 %d 个问题（严重 %d 个，警告 %d 个，信息 %d 个），共检查 %d 个套接字，观察 %s。",
+		"doctor.nagios":      "SOCKSCOPE %s - %s",
+		"doctor.nagios.ok":   "未发现问题",
 
 		"doctor.severity.info":     "信息",
 		"doctor.severity.warning":  "警告",
