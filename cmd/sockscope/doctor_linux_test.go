@@ -24,7 +24,12 @@ import (
 
 // doctorReport is the part of doctor's JSON the scenarios check.
 type doctorReport struct {
-	Schema   int             `json:"schema"`
+	Schema  int `json:"schema"`
+	Checked struct {
+		Sockets   int  `json:"sockets"`
+		Processes int  `json:"processes"`
+		Counters  bool `json:"counters"`
+	} `json:"checked"`
 	Worst    string          `json:"worst"`
 	Findings []doctorFinding `json:"findings"`
 }
@@ -221,6 +226,21 @@ func listensOn(pid, port int) bool {
 	return false
 }
 
+// waitComm waits up to ten seconds for process pid to be named name: ip
+// netns exec has then become the program it runs.
+func waitComm(t *testing.T, pid int, name string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if strings.TrimSpace(string(comm)) == name {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pid %d is %q after 10s, want %s", pid, comm, name)
+		}
+	}
+}
+
 // TestIntegrationDoctor sets up, each in a namespace of its own, what each
 // of doctor's rules is about (a CLOSE_WAIT leak, a full accept queue, an
 // exhausted ephemeral range, a shell on a socket, a deleted or temporary
@@ -359,16 +379,7 @@ func TestIntegrationDoctor(t *testing.T) {
 			cmd.Wait()
 		}()
 		pid := cmd.Process.Pid
-		// ip netns exec has become sh once the name is sh's.
-		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-			comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
-			if strings.TrimSpace(string(comm)) == "sh" {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("pid %d is %q after 10s, want sh", pid, comm)
-			}
-		}
+		waitComm(t, pid, "sh")
 		rep, out, code := doctorIn(t, bin, ns)
 		checkDoctor(t, rep, out, code, 4, "shell-socket", "critical", pid)
 	})
@@ -534,8 +545,95 @@ func TestIntegrationDoctor(t *testing.T) {
 				})
 			}
 		}()
+		// Datagrams back and forth, a connection over IPv6, a service
+		// on every address of an ordinary port.
+		var udpSrv, udpCli *net.UDPConn
+		var ln6 net.Listener
+		err = ns.Do(func() error {
+			var err error
+			if udpSrv, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}); err != nil {
+				return err
+			}
+			if udpCli, err = net.DialUDP("udp4", nil, udpSrv.LocalAddr().(*net.UDPAddr)); err != nil {
+				return err
+			}
+			ln6, err = net.Listen("tcp6", "[::1]:0")
+			return err
+		})
+		if udpSrv != nil {
+			defer udpSrv.Close()
+		}
+		if udpCli != nil {
+			defer udpCli.Close()
+		}
+		if ln6 != nil {
+			defer ln6.Close()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		client6, server6 := connectIn(t, ns.Path, ln6)
+		defer client6.Close()
+		defer server6.Close()
+		listenAllIn(t, ns, 8080)
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 64)
+			for {
+				n, from, err := udpSrv.ReadFromUDP(buf)
+				if err != nil {
+					return
+				}
+				udpSrv.WriteToUDP(buf[:n], from)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			defer udpSrv.Close()
+			buf := make([]byte, 64)
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(100 * time.Millisecond):
+				}
+				udpCli.Write([]byte("ping"))
+				udpCli.SetReadDeadline(time.Now().Add(time.Second))
+				udpCli.Read(buf)
+			}
+		}()
+		// A shell handed a listening socket as fd 3, as socket
+		// activation does: not on its standard input or output.
+		lnFile, err := ln.(*net.TCPListener).File()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sh := ns.Command("sh", "-c", "read x")
+		sh.ExtraFiles = []*os.File{lnFile}
+		shIn, err := sh.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = sh.Start()
+		lnFile.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			sh.Process.Kill()
+			sh.Wait()
+		}()
+		defer shIn.Close()
+		waitComm(t, sh.Process.Pid, "sh")
+
 		rep, out, code := doctorIn(t, bin, ns)
 		checkDoctor(t, rep, out, code, 0, "", "", 0)
+		// Nothing found must be for having looked: at the sockets
+		// above, this process's and the shell's, and the counters.
+		if c := rep.Checked; c.Sockets < 12 || c.Processes < 2 || !c.Counters {
+			t.Errorf("checked %d sockets of %d processes, counters %v; want at least 12 of 2, with counters", c.Sockets, c.Processes, c.Counters)
+		}
 	})
 
 	t.Run("nagios-critical", func(t *testing.T) {
