@@ -131,9 +131,9 @@ func doctorRun(ctx context.Context, f *Factory, req *listRequest) error {
 		in := &doctor.Input{
 			Before: inNS(snap1.Sockets, k.inode, len(kernels) > 1), After: inNS(snap2.Sockets, k.inode, len(kernels) > 1),
 			Window: window, CountersBefore: before[i], CountersAfter: after,
-			PageSize: os.Getpagesize(), SynCookies: -1, Packaged: packaged,
+			PageSize: os.Getpagesize(), Packaged: packaged,
 		}
-		in.Limits, in.SynCookies = k.limits()
+		in.Limits, in.SynCookies, in.TWReuse = k.limits()
 		if nsl != nil && len(kernels) > 1 {
 			name := k.name
 			in.Namespace = func(uint64) string { return name }
@@ -286,7 +286,9 @@ type kernelReader struct {
 	inode    uint64
 	name     string
 	counters func() (*netstats.Snapshot, error)
-	limits   func() (netstats.Limits, int)
+	// limits returns the limits, tcp_syncookies and tcp_tw_reuse (-1
+	// where unknown).
+	limits func() (l netstats.Limits, synCookies, twReuse int)
 }
 
 // kernelReaders returns the readers of the namespaces examined: this
@@ -300,12 +302,13 @@ func (f *Factory) kernelReaders(nsl *nsListing) []kernelReader {
 				}
 				return f.Views.Stats()
 			},
-			limits: func() (netstats.Limits, int) {
+			limits: func() (netstats.Limits, int, int) {
 				var l netstats.Limits
 				if f.Limits != nil {
 					l, _ = f.Limits()
 				}
-				return l, readSynCookies(procfs.Default().Sys())
+				sys := procfs.Default().Sys()
+				return l, readSysctlInt(sys, "net/ipv4/tcp_syncookies"), readSysctlInt(sys, "net/ipv4/tcp_tw_reuse")
 			},
 		}}
 	}
@@ -324,26 +327,27 @@ func (f *Factory) kernelReaders(nsl *nsListing) []kernelReader {
 				})
 				return snap, err
 			},
-			limits: func() (netstats.Limits, int) {
+			limits: func() (netstats.Limits, int, int) {
 				// The net sysctls are those of the namespace of the
 				// thread that opens them.
 				var l netstats.Limits
-				syn := -1
+				syn, reuse := -1, -1
 				netns.Do(ns, func() error {
 					l, _ = netstats.ReadLimits("/proc/sys", os.Getpagesize())
-					syn = readSynCookies("/proc/sys")
+					syn = readSysctlInt("/proc/sys", "net/ipv4/tcp_syncookies")
+					reuse = readSysctlInt("/proc/sys", "net/ipv4/tcp_tw_reuse")
 					return nil
 				})
-				return l, syn
+				return l, syn, reuse
 			},
 		}
 	}
 	return out
 }
 
-// readSynCookies reads net.ipv4.tcp_syncookies under sys (-1 unknown).
-func readSynCookies(sys string) int {
-	b, err := os.ReadFile(filepath.Join(sys, "net/ipv4/tcp_syncookies"))
+// readSysctlInt reads the number in file name under sys (-1 unknown).
+func readSysctlInt(sys, name string) int {
+	b, err := os.ReadFile(filepath.Join(sys, name))
 	if err != nil {
 		return -1
 	}

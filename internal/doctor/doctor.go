@@ -52,6 +52,9 @@ type Input struct {
 	PageSize int
 	// SynCookies is net.ipv4.tcp_syncookies (-1 unknown).
 	SynCookies int
+	// TWReuse is net.ipv4.tcp_tw_reuse (0 never, 1 always, 2 loopback
+	// only; -1 unknown): whether TIME_WAIT holds up an ephemeral port.
+	TWReuse int
 	// Packaged reports whether a package owns the file exe, and whether
 	// that can be known here (no package database: false, false); nil
 	// knows nothing.

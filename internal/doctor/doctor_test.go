@@ -123,6 +123,13 @@ func TestEphemeral(t *testing.T) {
 		if got := rules(fs); got != c.want {
 			t.Errorf("%d connections in a range of 10: %q, want %q", c.n, got, c.want)
 		}
+		// With tcp_tw_reuse 1, connect() takes TIME_WAIT ports again:
+		// only the established half counts.
+		in.TWReuse = 1
+		reused := rules(Examine(in))
+		if want := map[bool]string{true: "ephemeral-ports:warning", false: ""}[c.n >= 10]; reused != want {
+			t.Errorf("%d connections, half TIME_WAIT, tcp_tw_reuse 1: %q, want %q", c.n, reused, want)
+		}
 		if len(fs) == 1 && fs[0].Subject != "10.0.0.9:443" {
 			t.Errorf("subject %q", fs[0].Subject)
 		}
@@ -159,9 +166,10 @@ func TestListenQueues(t *testing.T) {
 	}{
 		{0, 1, 0, ""},
 		{1, 2, 0, ""},
-		{1, 1, 0, "accept-queue-full:warning"},
+		{1, 1, 0, ""}, // the kernel still queues one more
 		{2, 1, 0, "accept-queue-full:warning"},
 		{2, 1, 7, "accept-queue-full:critical"},
+		{1, 0, 0, "accept-queue-full:warning"}, // listen(fd, 0) queues one
 		{0, 128, 7, "listen-drops:warning"},
 		{0, 0, 0, ""},
 	} {
@@ -263,6 +271,8 @@ func TestSuspicious(t *testing.T) {
 		{"memfd", held(proc(3, "x", "/memfd:x"), 3, sockets.Established, "10.0.0.1:80"), nil, "temp-exe:critical"},
 		{"/tmp", held(proc(4, "x", "/tmp/x"), 3, sockets.Established, "10.0.0.1:80"), nil, "temp-exe:critical"},
 		{"go test", held(proc(5, "doctor.test", "/tmp/go-build123/b001/doctor.test"), 3, sockets.Established, "10.0.0.1:80"), nil, ""},
+		{"go run", held(proc(5, "server", "/tmp/go-build123/b001/exe/server"), 3, sockets.Established, "10.0.0.1:80"), nil, ""},
+		{"a listener on a shell's stdin (inetd)", held(proc(22, "sh", "/usr/bin/dash", "sh"), 0, sockets.Listen, "0.0.0.0:7"), nil, ""},
 		{"kworker", held(proc(6, "kworker/0:1", "/usr/local/bin/xmrig", "kworker/0:1"), 3, sockets.Established, "10.0.0.1:80"), nil, "name-mismatch:warning"},
 		{"python", held(proc(9, "python3", "/usr/bin/python3.11", "python3", "app.py"), 3, sockets.Established, "10.0.0.1:80"), nil, ""},
 		{"script run by its #! line", held(proc(21, "server.py", "/usr/bin/python3.11", "/usr/bin/python3", "./server.py"), 3, sockets.Established, "10.0.0.1:80"), nil, ""},

@@ -13,10 +13,10 @@ import (
 // installed, runs from: world-writable directories and memory.
 var tempDirs = []string{"/tmp/", "/var/tmp/", "/dev/shm/", "/run/shm/"}
 
-// goTestBinary is where go test runs a test binary from: a program being
-// tested, not dropped (a doctor run by a test would otherwise name the
-// test).
-var goTestBinary = regexp.MustCompile(`^/tmp/go-build[0-9]+/b[0-9]+/[^/]+\.test$`)
+// goTestBinary is where go test and go run run a program from: one being
+// built and tried, not dropped (a doctor run by a test would otherwise
+// name the test).
+var goTestBinary = regexp.MustCompile(`^/tmp/go-build[0-9]+/b[0-9]+/([^/]+\.test|exe/[^/]+)$`)
 
 // shells are shells and interpreters: one reading commands from a socket
 // on its standard input or output is what a reverse shell looks like.
@@ -36,6 +36,21 @@ func isShell(name string) bool {
 	}
 	base := strings.TrimRight(name, "0123456789.")
 	return base != name && shells[base]
+}
+
+// connectedInet reports whether s is an inet connection (TCP not
+// listening, or connected UDP).
+func connectedInet(s *sockets.Socket) bool {
+	if s.Family != sockets.Inet && s.Family != sockets.Inet6 {
+		return false
+	}
+	switch s.Proto {
+	case sockets.TCP, sockets.MPTCP:
+		return s.State != sockets.Listen && s.State != sockets.Close && s.State != sockets.BoundInactive
+	case sockets.UDP, sockets.UDPLite:
+		return s.State == sockets.Established
+	}
+	return false
 }
 
 // rawPrograms are the programs expected to hold raw sockets: ping and its
@@ -108,7 +123,11 @@ func suspicious(in *Input) []Finding {
 				order = append(order, a)
 			}
 			a.socks = append(a.socks, s)
-			if h.FD >= 0 && h.FD <= 2 {
+			if h.FD >= 0 && h.FD <= 2 && connectedInet(s) {
+				// A connection, not a listener (inetd's wait
+				// services, systemd's StandardInput=socket) nor a
+				// unix socket (systemd connects services' output
+				// to the journal so).
 				a.stdio = append(a.stdio, s)
 			}
 			if s.Proto == sockets.Raw {

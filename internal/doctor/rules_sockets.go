@@ -163,10 +163,14 @@ func ephemeral(in *Input) []Finding {
 			a = &acc{ns: in.ns(s)}
 			by[d] = a
 		}
-		a.socks = append(a.socks, s)
 		if s.State == sockets.TimeWait {
+			if in.twReusable(d.remote.Addr()) {
+				// connect() takes this port again (tcp_tw_reuse).
+				continue
+			}
 			a.timeWait++
 		}
+		a.socks = append(a.socks, s)
 	}
 	size := float64(r.Size())
 	var out []Finding
@@ -200,6 +204,19 @@ func ephemeral(in *Input) []Finding {
 		out = append(out, f)
 	}
 	return out
+}
+
+// twReusable reports whether connect() reuses the local port of a
+// TIME_WAIT socket to remote: net.ipv4.tcp_tw_reuse 1 does for every
+// destination, 2 (the default) for loopback ones.
+func (in *Input) twReusable(remote netip.Addr) bool {
+	switch in.TWReuse {
+	case 1:
+		return true
+	case 2:
+		return remote.IsLoopback()
+	}
+	return false
 }
 
 // bracket writes an address and port as the filter language takes it.
@@ -288,7 +305,9 @@ func listenQueues(in *Input) []Finding {
 			continue
 		}
 		listeners[lkey{s.NetNS, s.Local.Port()}] = s
-		if s.SendQ == 0 || s.RecvQ < s.SendQ {
+		// The kernel's sk_acceptq_is_full: more waiting than the
+		// backlog (a backlog of 0 still queues one connection).
+		if s.RecvQ <= s.SendQ {
 			continue
 		}
 		full++
