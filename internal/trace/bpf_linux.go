@@ -1,0 +1,186 @@
+package trace
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/ringbuf"
+	"github.com/cilium/ebpf/rlimit"
+	"golang.org/x/sys/unix"
+)
+
+// DefaultBuffer is the ring buffer's size: at 96 bytes an event, some
+// 43,000 state changes can wait for the reader.
+const DefaultBuffer = 4 << 20
+
+// A Reader reads the state changes of TCP sockets from the kernel.
+type Reader struct {
+	coll *ebpf.Collection
+	tp   link.Link
+	rd   *ringbuf.Reader
+	rec  ringbuf.Record
+	// offset turns CLOCK_MONOTONIC into wall-clock time.
+	offset time.Duration
+}
+
+// tracefsDirs are where tracefs is found (link.Tracepoint reads the
+// tracepoint's id there).
+var tracefsDirs = []string{"/sys/kernel/tracing", "/sys/kernel/debug/tracing"}
+
+// Open loads and attaches the tracing program with a ring buffer of
+// buffer bytes (a power of two, a multiple of the page size; 0 takes
+// DefaultBuffer). It needs root, or CAP_BPF and CAP_PERFMON; where tracefs
+// is not mounted it mounts it at /sys/kernel/tracing, as perf does. The
+// error says what is missing.
+func Open(buffer int) (*Reader, error) {
+	if buffer == 0 {
+		buffer = DefaultBuffer
+	}
+	if err := ensureTracefs(); err != nil {
+		return nil, err
+	}
+	_ = rlimit.RemoveMemlock() // kernels before 5.11 charge maps to RLIMIT_MEMLOCK
+	spec := &ebpf.CollectionSpec{
+		Maps: map[string]*ebpf.MapSpec{
+			"events": {Type: ebpf.RingBuf, MaxEntries: uint32(buffer)},
+			"lost":   {Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 1},
+		},
+		Programs: map[string]*ebpf.ProgramSpec{
+			"inet_sock_set_state": {Type: ebpf.TracePoint, License: "Dual MIT/GPL", Instructions: program()},
+		},
+	}
+	coll, err := ebpf.NewCollection(spec)
+	if err != nil {
+		return nil, fmt.Errorf("loading the tracing program: %w", err)
+	}
+	r := &Reader{coll: coll}
+	r.tp, err = link.Tracepoint("sock", "inet_sock_set_state", coll.Programs["inet_sock_set_state"], nil)
+	if err != nil {
+		coll.Close()
+		return nil, fmt.Errorf("attaching to the tracepoint sock:inet_sock_set_state: %w", err)
+	}
+	r.rd, err = ringbuf.NewReader(coll.Maps["events"])
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	var mono unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &mono); err == nil {
+		r.offset = time.Duration(time.Now().UnixNano() - mono.Nano())
+	}
+	return r, nil
+}
+
+// ensureTracefs mounts tracefs where it is not mounted.
+func ensureTracefs() error {
+	for _, d := range tracefsDirs {
+		if _, err := os.Stat(d + "/events"); err == nil {
+			return nil
+		}
+	}
+	if err := unix.Mount("tracefs", tracefsDirs[0], "tracefs", 0, ""); err != nil {
+		return fmt.Errorf("tracefs is not mounted, and mounting it at %s failed: %w", tracefsDirs[0], err)
+	}
+	return nil
+}
+
+// program is the BPF program, in BPF assembly: for a TCP socket, reserve an event in the ring buffer (or count it lost), write
+// the time, the task's PID/TID and name, then the tracepoint's record
+// from skaddr to daddr_v6 (eight aligned loads), and submit it.
+func program() asm.Instructions {
+	ins := asm.Instructions{
+		asm.Mov.Reg(asm.R6, asm.R1),               // the tracepoint's record
+		asm.LoadMem(asm.R2, asm.R6, 30, asm.Half), // protocol
+		// TCP only: an MPTCP connection's subflows are TCP sockets,
+		// and its own socket would repeat their changes.
+		asm.JEq.Imm(asm.R2, 6, "tcp"),
+		asm.Mov.Imm(asm.R0, 0),
+		asm.Return(),
+
+		asm.LoadMapPtr(asm.R1, 0).WithReference("events").WithSymbol("tcp"),
+		asm.Mov.Imm(asm.R2, RawSize),
+		asm.Mov.Imm(asm.R3, 0),
+		asm.FnRingbufReserve.Call(),
+		asm.JNE.Imm(asm.R0, 0, "reserved"),
+		// No room: count it lost.
+		asm.StoreImm(asm.RFP, -4, 0, asm.Word),
+		asm.LoadMapPtr(asm.R1, 0).WithReference("lost"),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, -4),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "out"),
+		asm.Mov.Imm(asm.R1, 1),
+		asm.StoreXAdd(asm.R0, asm.R1, asm.DWord),
+		asm.Mov.Imm(asm.R0, 0).WithSymbol("out"),
+		asm.Return(),
+
+		asm.Mov.Reg(asm.R7, asm.R0).WithSymbol("reserved"),
+		asm.FnKtimeGetNs.Call(),
+		asm.StoreMem(asm.R7, offMono, asm.R0, asm.DWord),
+		asm.FnGetCurrentPidTgid.Call(),
+		asm.StoreMem(asm.R7, offPIDTGID, asm.R0, asm.DWord),
+		asm.Mov.Reg(asm.R1, asm.R7),
+		asm.Add.Imm(asm.R1, offComm),
+		asm.Mov.Imm(asm.R2, 16),
+		asm.FnGetCurrentComm.Call(),
+	}
+	for i := int16(0); i < recordSize/8; i++ {
+		ins = append(ins,
+			asm.LoadMem(asm.R1, asm.R6, recordFirst+8*i, asm.DWord),
+			asm.StoreMem(asm.R7, offRecord+8*i, asm.R1, asm.DWord))
+	}
+	return append(ins,
+		asm.Mov.Reg(asm.R1, asm.R7),
+		asm.Mov.Imm(asm.R2, 0),
+		asm.FnRingbufSubmit.Call(),
+		asm.Mov.Imm(asm.R0, 0),
+		asm.Return(),
+	)
+}
+
+// ErrClosed is returned by Read once the Reader is closed.
+var ErrClosed = errors.New("trace reader closed")
+
+// Read blocks until the next state change and decodes it.
+func (r *Reader) Read() (Raw, error) {
+	if err := r.rd.ReadInto(&r.rec); err != nil {
+		if errors.Is(err, ringbuf.ErrClosed) {
+			return Raw{}, ErrClosed
+		}
+		return Raw{}, err
+	}
+	return DecodeRaw(r.rec.RawSample)
+}
+
+// Wall turns a time of an event into wall-clock time.
+func (r *Reader) Wall(mono uint64) time.Time {
+	return time.Unix(0, int64(mono)+int64(r.offset))
+}
+
+// Lost returns how many state changes found the ring buffer full.
+func (r *Reader) Lost() uint64 {
+	var n uint64
+	if m := r.coll.Maps["lost"]; m != nil {
+		_ = m.Lookup(uint32(0), &n)
+	}
+	return n
+}
+
+// Close detaches the program and frees what it holds; a Read waiting
+// returns ErrClosed.
+func (r *Reader) Close() error {
+	var err error
+	if r.rd != nil {
+		err = r.rd.Close()
+	}
+	if r.tp != nil {
+		err = errors.Join(err, r.tp.Close())
+	}
+	r.coll.Close()
+	return err
+}

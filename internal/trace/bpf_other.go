@@ -1,0 +1,32 @@
+//go:build !linux
+
+package trace
+
+import (
+	"time"
+
+	"github.com/sockscope/sockscope/internal/sockets"
+)
+
+// DefaultBuffer is the ring buffer's size where there is one.
+const DefaultBuffer = 4 << 20
+
+// A Reader reads state changes where the kernel has eBPF; here it has
+// none.
+type Reader struct{}
+
+// Open returns an error wrapping sockets.ErrUnsupported: tracing needs
+// Linux's eBPF.
+func Open(int) (*Reader, error) { return nil, sockets.ErrUnsupported }
+
+// Read never returns an event here.
+func (r *Reader) Read() (Raw, error) { return Raw{}, sockets.ErrUnsupported }
+
+// Wall is the identity here.
+func (r *Reader) Wall(mono uint64) time.Time { return time.Unix(0, int64(mono)) }
+
+// Lost is 0 here.
+func (r *Reader) Lost() uint64 { return 0 }
+
+// Close does nothing here.
+func (r *Reader) Close() error { return nil }

@@ -1,0 +1,98 @@
+package trace
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/netip"
+
+	"github.com/sockscope/sockscope/internal/errs"
+	"github.com/sockscope/sockscope/internal/sockets"
+)
+
+// RawSize is the size of one event the BPF program writes.
+const RawSize = 96
+
+// Raw is one state change as the BPF program reports it: the
+// tracepoint's fields, with when it ran and the task it ran under.
+type Raw struct {
+	// Mono is the time, from CLOCK_MONOTONIC (bpf_ktime_get_ns).
+	Mono uint64
+	// PID and TID are the task the tracepoint ran under (not always the
+	// socket's owner: see the package doc); Comm its name.
+	PID, TID uint32
+	Comm     string
+	// Sock is the kernel address of the socket: what ties the changes of
+	// one connection together while it lives.
+	Sock     uint64
+	Old, New sockets.State
+	Family   sockets.Family
+	// Protocol is the IP protocol (6 TCP, 262 MPTCP).
+	Protocol      uint16
+	Local, Remote netip.AddrPort
+}
+
+// Layout of an event (offsets in bytes): the BPF program's header, then
+// the tracepoint's record from its skaddr on, as
+// /sys/kernel/tracing/events/sock/inet_sock_set_state/format gives it.
+const (
+	offMono     = 0
+	offPIDTGID  = 8
+	offComm     = 16
+	offRecord   = 32 // skaddr
+	recordFirst = 8  // skaddr's offset in the tracepoint record
+	recordSize  = 64 // skaddr .. daddr_v6
+)
+
+// ErrShort is wrapped by DecodeRaw's error for an event shorter than
+// RawSize.
+var ErrShort = errors.New("short trace event")
+
+// DecodeRaw decodes one event of the BPF program. Ports are in host
+// order, addresses in network order, as the tracepoint records them.
+func DecodeRaw(b []byte) (Raw, error) {
+	if len(b) < RawSize {
+		return Raw{}, fmt.Errorf("%w: %w: %d bytes, want %d", errs.ErrMalformed, ErrShort, len(b), RawSize)
+	}
+	ne := binary.NativeEndian
+	r := Raw{
+		Mono: ne.Uint64(b[offMono:]),
+		Sock: ne.Uint64(b[offRecord:]),
+	}
+	pidTGID := ne.Uint64(b[offPIDTGID:])
+	r.PID, r.TID = uint32(pidTGID>>32), uint32(pidTGID)
+	comm := b[offComm : offComm+16]
+	n := 0
+	for n < len(comm) && comm[n] != 0 {
+		n++
+	}
+	r.Comm = string(comm[:n])
+	rec := b[offRecord:]
+	old, nw := int32(ne.Uint32(rec[16-recordFirst:])), int32(ne.Uint32(rec[20-recordFirst:]))
+	r.Old, r.New = state(old), state(nw)
+	sport, dport := ne.Uint16(rec[24-recordFirst:]), ne.Uint16(rec[26-recordFirst:])
+	family := ne.Uint16(rec[28-recordFirst:])
+	r.Protocol = ne.Uint16(rec[30-recordFirst:])
+	switch family {
+	case 2: // AF_INET
+		r.Family = sockets.Inet
+		r.Local = netip.AddrPortFrom(netip.AddrFrom4([4]byte(rec[32-recordFirst:36-recordFirst])), sport)
+		r.Remote = netip.AddrPortFrom(netip.AddrFrom4([4]byte(rec[36-recordFirst:40-recordFirst])), dport)
+	case 10: // AF_INET6
+		r.Family = sockets.Inet6
+		r.Local = netip.AddrPortFrom(netip.AddrFrom16([16]byte(rec[40-recordFirst:56-recordFirst])), sport)
+		r.Remote = netip.AddrPortFrom(netip.AddrFrom16([16]byte(rec[56-recordFirst:72-recordFirst])), dport)
+	default:
+		return r, fmt.Errorf("%w: trace event of address family %d", errs.ErrMalformed, family)
+	}
+	return r, nil
+}
+
+// state maps a kernel TCP state number to a State (0 if unknown).
+func state(v int32) sockets.State {
+	s := sockets.State(v)
+	if v <= 0 || !s.Valid() {
+		return 0
+	}
+	return s
+}
