@@ -66,6 +66,8 @@ func chooseRequest(in requestInput, req *listRequest, proto, lang string) error 
 		return serveRequest(in, req, lang)
 	case viewDoctor:
 		return doctorRequest(in, req, lang)
+	case viewTrace:
+		return traceRequest(in, req, lang)
 	}
 	return watchRequest(in, req, lang)
 }

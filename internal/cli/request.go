@@ -236,7 +236,7 @@ func buildRequest(in requestInput) (*listRequest, error) {
 	} else if req.View == viewIfaces && f.extended > 0 && req.Render.Style == render.Windows {
 		req.View = viewEthernet
 	}
-	if req.View == viewWatch || req.View == viewKill || req.View == viewServe || req.View == viewDoctor {
+	if req.View == viewWatch || req.View == viewKill || req.View == viewServe || req.View == viewDoctor || req.View == viewTrace {
 		return req, chooseRequest(in, req, proto, lang)
 	}
 	if len(req.filterWords) > 0 && req.View != viewList {

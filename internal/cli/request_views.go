@@ -81,6 +81,7 @@ const (
 	viewKill          // kill
 	viewServe         // serve
 	viewDoctor        // doctor
+	viewTrace         // trace
 )
 
 // pickView returns the view the flags ask for; the first of -s, -r, -i,

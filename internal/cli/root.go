@@ -185,6 +185,13 @@ func NewRootCmd(f *Factory, runF func(*listRequest) error) *cobra.Command {
 			in:      inDoctor,
 			view:    viewDoctor,
 		}),
+		newVerb(f, runF, verbSpec{
+			use:     "trace [flags] [FILTER]",
+			short:   i18n.T(f.Lang, "cli.trace.short"),
+			example: "  sockscope trace\n  sockscope trace 'dport = :443'\n  sockscope trace --program curl --format ndjson\n  sockscope trace --format json > connections.json",
+			in:      inTrace,
+			view:    viewTrace,
+		}),
 		newExplainCmd(f),
 		newDiagramCmd(f))
 	setupHelp(root, f)
@@ -298,6 +305,8 @@ func runList(cmd *cobra.Command, f *Factory, lf *listFlags, args []string, runF 
 		return serveRun(cmd.Context(), f, req)
 	case viewDoctor:
 		return doctorRun(cmd.Context(), f, req)
+	case viewTrace:
+		return traceRun(cmd.Context(), f, req)
 	default:
 		return runView(cmd.Context(), f, req)
 	}

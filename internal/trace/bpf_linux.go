@@ -143,9 +143,6 @@ func program() asm.Instructions {
 	)
 }
 
-// ErrClosed is returned by Read once the Reader is closed.
-var ErrClosed = errors.New("trace reader closed")
-
 // Read blocks until the next state change and decodes it.
 func (r *Reader) Read() (Raw, error) {
 	if err := r.rd.ReadInto(&r.rec); err != nil {
@@ -161,6 +158,9 @@ func (r *Reader) Read() (Raw, error) {
 func (r *Reader) Wall(mono uint64) time.Time {
 	return time.Unix(0, int64(mono)+int64(r.offset))
 }
+
+// Buffered returns how many bytes of events wait in the ring buffer.
+func (r *Reader) Buffered() int { return r.rd.AvailableBytes() }
 
 // Lost returns how many state changes found the ring buffer full.
 func (r *Reader) Lost() uint64 {

@@ -44,6 +44,9 @@ const (
 	recordSize  = 64 // skaddr .. daddr_v6
 )
 
+// ErrClosed is returned by Reader.Read once the Reader is closed.
+var ErrClosed = errors.New("trace reader closed")
+
 // ErrShort is wrapped by DecodeRaw's error for an event shorter than
 // RawSize.
 var ErrShort = errors.New("short trace event")

@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sockscope/sockscope/internal/netns"
+	"github.com/sockscope/sockscope/internal/testutil"
+)
+
+// traceEvent is an NDJSON event of trace, as far as the test reads it.
+type traceEvent struct {
+	Event   string
+	PID     int32
+	Program string
+	Local   struct{ Port int }
+	Remote  struct{ Port int }
+	State   string
+	Passive bool
+	// DurationMS is how long the connection lived (close, fail).
+	DurationMS float64 `json:"duration_ms"`
+}
+
+// TestIntegrationTrace makes 200 loopback connections of 1 to 50 ms in a
+// namespace of the test's own, and 5 connects to a closed port, while
+// trace runs: every connection is reported connected and accepted with
+// this process's PID (the accepting side by its listener's holder), both
+// its ends closed with a duration no shorter than it was held, and each
+// failed connect as a failure.
+func TestIntegrationTrace(t *testing.T) {
+	testutil.RequireRoot(t)
+	bin := sockscopeBinary(t)
+	ns := testutil.NewNetNS(t)
+	ln, err := listenIn(ns.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	closedLn, err := listenIn(ns.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := closedLn.Addr().(*net.TCPAddr).Port
+	closedLn.Close()
+
+	cmd := ns.Command(bin, "trace", "--format", "ndjson", fmt.Sprintf("sport = :%d or dport = :%d or dport = :%d", port, port, closed))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	ready := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "tracing TCP") {
+				ready <- ""
+				continue
+			}
+			t.Logf("trace: %s", sc.Text())
+			if strings.Contains(sc.Text(), "eBPF") {
+				ready <- sc.Text()
+			}
+		}
+	}()
+	select {
+	case msg := <-ready:
+		if msg != "" {
+			if os.Getenv("SOCKSCOPE_EBPF") != "require" {
+				t.Skipf("no eBPF here (%s); SOCKSCOPE_EBPF=require makes this a failure", msg)
+			}
+			t.Fatalf("trace could not start: %s", msg)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("trace did not start")
+	}
+	var events []traceEvent
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			var e traceEvent
+			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+				t.Errorf("not an event: %v: %s", err, sc.Bytes())
+				continue
+			}
+			events = append(events, e)
+		}
+	}()
+
+	// The server side: accept, hold until the client closes.
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				buf := make([]byte, 1)
+				c.Read(buf)
+				c.Close()
+			}()
+		}
+	}()
+	const n = 200
+	held := make(map[int]time.Duration) // client port -> how long it was held
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 20)
+	for range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			var c net.Conn
+			err := netns.DoPath(ns.Path, func() error {
+				var err error
+				c, err = net.Dial("tcp", ln.Addr().String())
+				return err
+			})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			d := time.Duration(1+rand.IntN(50)) * time.Millisecond
+			time.Sleep(d)
+			mu.Lock()
+			held[c.LocalAddr().(*net.TCPAddr).Port] = d
+			mu.Unlock()
+			c.Close()
+		}()
+	}
+	wg.Wait()
+	for range 5 {
+		netns.DoPath(ns.Path, func() error {
+			if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", closed)); err == nil {
+				c.Close()
+				t.Error("a connect to a closed port succeeded")
+			}
+			return nil
+		})
+	}
+	time.Sleep(500 * time.Millisecond)
+	cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("trace did not end on SIGINT")
+	}
+	cmd.Wait()
+
+	me := int32(os.Getpid())
+	count := map[string]int{}
+	clientClosed := map[int]bool{}
+	for _, e := range events {
+		count[e.Event]++
+		switch e.Event {
+		case "connect", "accept", "fail":
+			if e.PID != me {
+				t.Errorf("%s %d>%d has pid %d, want %d (this process)", e.Event, e.Local.Port, e.Remote.Port, e.PID, me)
+			}
+		case "close":
+			if e.Remote.Port == port { // the client's end
+				clientClosed[e.Local.Port] = true
+				if d, ok := held[e.Local.Port]; ok && e.DurationMS < float64(d.Milliseconds()) {
+					t.Errorf("connection from port %d held %v, closed after %.3f ms", e.Local.Port, d, e.DurationMS)
+				}
+			}
+			if e.PID != me {
+				t.Errorf("close %d>%d has pid %d, want %d", e.Local.Port, e.Remote.Port, e.PID, me)
+			}
+		}
+	}
+	if count["connect"] != n || count["accept"] != n || count["close"] != 2*n || count["fail"] != 5 {
+		t.Errorf("events %v, want %d connect, %d accept, %d close, 5 fail", count, n, n, 2*n)
+	}
+	for p := range held {
+		if !clientClosed[p] {
+			t.Errorf("no close for the connection from port %d", p)
+		}
+	}
+}

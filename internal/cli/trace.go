@@ -1,0 +1,225 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/sockscope/sockscope/internal/collect"
+	"github.com/sockscope/sockscope/internal/render"
+	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/trace"
+)
+
+// openTrace attaches the tracing program; tests replace it.
+var openTrace = trace.Open
+
+// traceRequest validates trace's own flags: TCP only (the tracepoint's),
+// in a table, NDJSON or one JSON document.
+func traceRequest(in requestInput, req *listRequest, lang string) error {
+	switch req.Render.Format {
+	case render.Table, render.NDJSON, render.JSON:
+	default:
+		return flagErrorf(lang, "cli.err.trace.format", req.Render.Format)
+	}
+	req.Filter.Protos = sockets.ProtoSet(0).With(sockets.TCP)
+	req.Details = false
+	return nil
+}
+
+// traceRun prints every TCP connection event req's filter chooses until
+// ctx ends, then how many the kernel's buffer lost.
+func traceRun(ctx context.Context, f *Factory, req *listRequest) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	r, err := openTrace(0)
+	if err != nil {
+		return fmt.Errorf("trace needs eBPF (Linux, root or CAP_BPF and CAP_PERFMON): %w", err)
+	}
+	known := f.knownOwners(ctx, req)
+	tr := trace.NewTracker(r.Wall, known)
+	q := req.query()
+	keep := func(s *sockets.Socket) bool {
+		return q.Kernel.Match(s) && (q.AfterDump == nil || q.AfterDump(s)) && (q.AfterOwners == nil || q.AfterOwners(s))
+	}
+	out := bufio.NewWriter(f.stdout(req.Render.Format))
+	defer out.Flush()
+	w := traceWriter{w: out, format: req.Render.Format}
+	w.begin()
+	f.note("sockscope: tracing TCP connections (eBPF); Ctrl-C ends")
+	stop := context.AfterFunc(ctx, func() { r.Close() })
+	defer stop()
+	var sock sockets.Socket
+	info := &sockets.ProcessInfo{}
+	for {
+		raw, err := r.Read()
+		if errors.Is(err, trace.ErrClosed) {
+			break
+		}
+		if err != nil {
+			continue // a malformed event is skipped, never fatal
+		}
+		ev, ok := tr.Feed(&raw)
+		if !ok {
+			continue
+		}
+		sock = sockets.Socket{Proto: sockets.TCP, Family: ev.Family, State: ev.To, Local: ev.Local, Remote: ev.Remote}
+		if ev.Owner.PID != 0 {
+			*info = sockets.ProcessInfo{PID: ev.Owner.PID, Name: ev.Owner.Comm}
+			sock.Processes = []sockets.Process{{Info: info}}
+		}
+		if !keep(&sock) {
+			continue
+		}
+		w.event(&ev)
+		if req.Render.Format != render.JSON && r.Buffered() == 0 {
+			out.Flush()
+		}
+	}
+	lost := r.Lost()
+	w.end(lost)
+	out.Flush()
+	if lost > 0 {
+		f.note(fmt.Sprintf("sockscope: %d state changes were lost: the kernel's buffer was full (the reader fell behind)", lost))
+	}
+	r.Close()
+	return nil
+}
+
+// knownOwners takes one snapshot of the TCP sockets with their owners,
+// for the connections and listeners older than the trace.
+func (f *Factory) knownOwners(ctx context.Context, req *listRequest) func(local, remote netip.AddrPort) (trace.Owner, bool) {
+	src, err := f.Source(sockets.SourceOptions{Kind: req.Source})
+	if err != nil {
+		return nil
+	}
+	q := collect.Query{Kernel: sockets.Filter{Protos: sockets.ProtoSet(0).With(sockets.TCP)}, Owners: true}
+	snap, err := f.collector(src).Collect(ctx, &q, nil)
+	if err != nil {
+		return nil
+	}
+	type pair struct{ l, r netip.AddrPort }
+	conns := make(map[pair]trace.Owner)
+	listeners := make(map[uint16]trace.Owner)
+	for i := range snap.Sockets {
+		s := &snap.Sockets[i]
+		if len(s.Processes) == 0 || s.Processes[0].Info == nil {
+			continue
+		}
+		o := trace.Owner{PID: s.Processes[0].Info.PID, Comm: s.Processes[0].Info.Name}
+		if s.State == sockets.Listen {
+			listeners[s.Local.Port()] = o
+		} else {
+			conns[pair{unmap(s.Local), unmap(s.Remote)}] = o
+		}
+	}
+	return func(local, remote netip.AddrPort) (trace.Owner, bool) {
+		if !remote.IsValid() {
+			o, ok := listeners[local.Port()]
+			return o, ok
+		}
+		o, ok := conns[pair{unmap(local), unmap(remote)}]
+		return o, ok
+	}
+}
+
+func unmap(ap netip.AddrPort) netip.AddrPort {
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}
+
+// traceWriter writes trace events as a table, NDJSON or one JSON
+// document.
+type traceWriter struct {
+	w      io.Writer
+	format render.Format
+	n      int
+	buf    []byte
+}
+
+func (t *traceWriter) begin() {
+	switch t.format {
+	case render.Table:
+		fmt.Fprintf(t.w, "%-12s %-7s %7s %-15s %-22s %-22s %-24s %s\n", "TIME", "EVENT", "PID", "PROGRAM", "LOCAL", "REMOTE", "STATE", "DURATION")
+	case render.JSON:
+		io.WriteString(t.w, `{"schema":1,"events":[`)
+	}
+}
+
+func (t *traceWriter) event(ev *trace.Event) {
+	if t.format == render.Table {
+		pid, prog := "-", "-"
+		if ev.Owner.PID != 0 {
+			pid, prog = strconv.Itoa(int(ev.Owner.PID)), ev.Owner.Comm
+		}
+		states := ev.To.String()
+		if ev.Kind == trace.State || ev.Kind == trace.Close || ev.Kind == trace.Fail {
+			states = ev.From.String() + ">" + ev.To.String()
+		}
+		dur := ""
+		if ev.Duration > 0 {
+			dur = ev.Duration.Round(time.Microsecond).String()
+		}
+		fmt.Fprintf(t.w, "%-12s %-7s %7s %-15s %-22s %-22s %-24s %s\n", ev.Time.Format("15:04:05.000"), ev.Kind, pid, prog,
+			endpoint(ev.Local), endpoint(ev.Remote), states, dur)
+		return
+	}
+	b := t.buf[:0]
+	if t.format == render.JSON && t.n > 0 {
+		b = append(b, ',')
+	}
+	t.n++
+	b = append(b, `{"time":`...)
+	b = render.AppendJSONString(b, ev.Time.UTC().Format(time.RFC3339Nano))
+	b = append(b, `,"event":`...)
+	b = render.AppendJSONString(b, ev.Kind.String())
+	b = append(b, `,"pid":`...)
+	b = strconv.AppendInt(b, int64(ev.Owner.PID), 10)
+	b = append(b, `,"program":`...)
+	b = render.AppendJSONString(b, ev.Owner.Comm)
+	b = append(b, `,"family":`...)
+	b = render.AppendJSONString(b, ev.Family.String())
+	b = append(b, `,"local":{"ip":`...)
+	b = render.AppendJSONString(b, ev.Local.Addr().Unmap().String())
+	b = append(b, `,"port":`...)
+	b = strconv.AppendUint(b, uint64(ev.Local.Port()), 10)
+	b = append(b, `},"remote":{"ip":`...)
+	b = render.AppendJSONString(b, ev.Remote.Addr().Unmap().String())
+	b = append(b, `,"port":`...)
+	b = strconv.AppendUint(b, uint64(ev.Remote.Port()), 10)
+	b = append(b, `},"from":`...)
+	b = render.AppendJSONString(b, ev.From.String())
+	b = append(b, `,"state":`...)
+	b = render.AppendJSONString(b, ev.To.String())
+	b = append(b, `,"passive":`...)
+	b = strconv.AppendBool(b, ev.Passive)
+	b = append(b, `,"duration_ms":`...)
+	b = strconv.AppendFloat(b, float64(ev.Duration)/float64(time.Millisecond), 'f', -1, 64)
+	b = append(b, '}')
+	if t.format == render.NDJSON {
+		b = append(b, '\n')
+	}
+	t.buf = b
+	t.w.Write(b)
+}
+
+func (t *traceWriter) end(lost uint64) {
+	if t.format == render.JSON {
+		fmt.Fprintf(t.w, `],"lost":%d}`+"\n", lost)
+	}
+}
+
+// endpoint writes an address and port as the listing does, IPv6 in
+// brackets.
+func endpoint(ap netip.AddrPort) string {
+	a := ap.Addr().Unmap()
+	if a.Is6() {
+		return "[" + a.String() + "]:" + strconv.Itoa(int(ap.Port()))
+	}
+	return a.String() + ":" + strconv.Itoa(int(ap.Port()))
+}
