@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"io"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -27,6 +28,8 @@ type traceEvent struct {
 	Passive bool
 	// DurationMS is how long the connection lived (close, fail).
 	DurationMS float64 `json:"duration_ms"`
+	BytesSent  uint64  `json:"bytes_sent"`
+	Exe        string
 }
 
 // TestIntegrationTrace makes 200 loopback connections of 1 to 50 ms in a
@@ -113,14 +116,14 @@ func TestIntegrationTrace(t *testing.T) {
 				return
 			}
 			go func() {
-				buf := make([]byte, 1)
-				c.Read(buf)
+				io.Copy(io.Discard, c) // until the client closes
 				c.Close()
 			}()
 		}
 	}()
 	const n = 200
 	held := make(map[int]time.Duration) // client port -> how long it was held
+	wrote := make(map[int]int)          // client port -> bytes it sent
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 20)
@@ -141,9 +144,14 @@ func TestIntegrationTrace(t *testing.T) {
 				return
 			}
 			d := time.Duration(1+rand.IntN(50)) * time.Millisecond
+			k := 1 + rand.IntN(5000)
+			if _, err := c.Write(make([]byte, k)); err != nil {
+				t.Error(err)
+			}
 			time.Sleep(d)
 			mu.Lock()
 			held[c.LocalAddr().(*net.TCPAddr).Port] = d
+			wrote[c.LocalAddr().(*net.TCPAddr).Port] = k
 			mu.Unlock()
 			c.Close()
 		}()
@@ -182,6 +190,14 @@ func TestIntegrationTrace(t *testing.T) {
 				clientClosed[e.Local.Port] = true
 				if d, ok := held[e.Local.Port]; ok && e.DurationMS < float64(d.Milliseconds()) {
 					t.Errorf("connection from port %d held %v, closed after %.3f ms", e.Local.Port, d, e.DurationMS)
+				}
+				// The kernel's bytes_acked counts the SYN and the FIN
+				// as a byte each.
+				if k, ok := wrote[e.Local.Port]; ok && (e.BytesSent < uint64(k) || e.BytesSent > uint64(k)+2) {
+					t.Errorf("connection from port %d sent %d bytes, trace says %d", e.Local.Port, k, e.BytesSent)
+				}
+				if !strings.HasSuffix(e.Exe, ".test") {
+					t.Errorf("close of port %d: exe %q, want this test binary", e.Local.Port, e.Exe)
 				}
 			}
 			if e.PID != me {

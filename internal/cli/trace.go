@@ -50,7 +50,7 @@ func traceRun(ctx context.Context, f *Factory, req *listRequest) error {
 	}
 	out := bufio.NewWriter(f.stdout(req.Render.Format))
 	defer out.Flush()
-	w := traceWriter{w: out, format: req.Render.Format}
+	w := traceWriter{w: out, format: req.Render.Format, exe: f.processOf()}
 	w.begin()
 	f.note("sockscope: tracing TCP connections (eBPF); Ctrl-C ends")
 	stop := context.AfterFunc(ctx, func() { r.Close() })
@@ -140,12 +140,15 @@ type traceWriter struct {
 	format render.Format
 	n      int
 	buf    []byte
+	// exe returns a process's executable, uid (-1 unknown) and user name,
+	// for JSON; nil leaves them out.
+	exe func(pid int32) (exe string, uid int64, user string)
 }
 
 func (t *traceWriter) begin() {
 	switch t.format {
 	case render.Table:
-		fmt.Fprintf(t.w, "%-12s %-7s %7s %-15s %-22s %-22s %-24s %s\n", "TIME", "EVENT", "PID", "PROGRAM", "LOCAL", "REMOTE", "STATE", "DURATION")
+		fmt.Fprintf(t.w, "%-12s %-7s %7s %-15s %-22s %-22s %-24s %10s %10s %s\n", "TIME", "EVENT", "PID", "PROGRAM", "LOCAL", "REMOTE", "STATE", "SENT", "RECEIVED", "DURATION")
 	case render.JSON:
 		io.WriteString(t.w, `{"schema":1,"events":[`)
 	}
@@ -161,12 +164,15 @@ func (t *traceWriter) event(ev *trace.Event) {
 		if ev.Kind == trace.State || ev.Kind == trace.Close || ev.Kind == trace.Fail {
 			states = ev.From.String() + ">" + ev.To.String()
 		}
-		dur := ""
+		dur, sent, recv := "", "", ""
 		if ev.Duration > 0 {
 			dur = ev.Duration.Round(time.Microsecond).String()
 		}
-		fmt.Fprintf(t.w, "%-12s %-7s %7s %-15s %-22s %-22s %-24s %s\n", ev.Time.Format("15:04:05.000"), ev.Kind, pid, prog,
-			endpoint(ev.Local), endpoint(ev.Remote), states, dur)
+		if ev.Kind == trace.Close || ev.Kind == trace.Fail {
+			sent, recv = strconv.FormatUint(ev.Sent, 10), strconv.FormatUint(ev.Received, 10)
+		}
+		fmt.Fprintf(t.w, "%-12s %-7s %7s %-15s %-22s %-22s %-24s %10s %10s %s\n", ev.Time.Format("15:04:05.000"), ev.Kind, pid, prog,
+			endpoint(ev.Local), endpoint(ev.Remote), states, sent, recv, dur)
 		return
 	}
 	b := t.buf[:0]
@@ -182,6 +188,17 @@ func (t *traceWriter) event(ev *trace.Event) {
 	b = strconv.AppendInt(b, int64(ev.Owner.PID), 10)
 	b = append(b, `,"program":`...)
 	b = render.AppendJSONString(b, ev.Owner.Comm)
+	if t.exe != nil && ev.Owner.PID != 0 {
+		exe, uid, user := t.exe(ev.Owner.PID)
+		b = append(b, `,"exe":`...)
+		b = render.AppendJSONString(b, exe)
+		if uid >= 0 {
+			b = append(b, `,"uid":`...)
+			b = strconv.AppendInt(b, int64(uid), 10)
+			b = append(b, `,"user":`...)
+			b = render.AppendJSONString(b, user)
+		}
+	}
 	b = append(b, `,"family":`...)
 	b = render.AppendJSONString(b, ev.Family.String())
 	b = append(b, `,"local":{"ip":`...)
@@ -198,6 +215,12 @@ func (t *traceWriter) event(ev *trace.Event) {
 	b = render.AppendJSONString(b, ev.To.String())
 	b = append(b, `,"passive":`...)
 	b = strconv.AppendBool(b, ev.Passive)
+	if ev.Kind == trace.Close || ev.Kind == trace.Fail {
+		b = append(b, `,"bytes_sent":`...)
+		b = strconv.AppendUint(b, ev.Sent, 10)
+		b = append(b, `,"bytes_received":`...)
+		b = strconv.AppendUint(b, ev.Received, 10)
+	}
 	b = append(b, `,"duration_ms":`...)
 	b = strconv.AppendFloat(b, float64(ev.Duration)/float64(time.Millisecond), 'f', -1, 64)
 	b = append(b, '}')

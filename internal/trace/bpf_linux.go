@@ -8,14 +8,16 @@ import (
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/btf"
 	"github.com/cilium/ebpf/link"
 	"github.com/cilium/ebpf/ringbuf"
 	"github.com/cilium/ebpf/rlimit"
 	"golang.org/x/sys/unix"
 )
 
-// DefaultBuffer is the ring buffer's size: at 96 bytes an event, some
-// 43,000 state changes can wait for the reader.
+// DefaultBuffer is the ring buffer's size: at 112 bytes an event (and
+// the buffer's 8-byte header), some 35,000 state changes can wait for
+// the reader.
 const DefaultBuffer = 4 << 20
 
 // A Reader reads the state changes of TCP sockets from the kernel.
@@ -51,7 +53,7 @@ func Open(buffer int) (*Reader, error) {
 			"lost":   {Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 1},
 		},
 		Programs: map[string]*ebpf.ProgramSpec{
-			"inet_sock_set_state": {Type: ebpf.TracePoint, License: "Dual MIT/GPL", Instructions: program()},
+			"inet_sock_set_state": {Type: ebpf.TracePoint, License: "Dual MIT/GPL", Instructions: program(byteOffsets())},
 		},
 	}
 	coll, err := ebpf.NewCollection(spec)
@@ -89,10 +91,56 @@ func ensureTracefs() error {
 	return nil
 }
 
+// byteOffsets returns where tcp_sock keeps bytes_acked and
+// bytes_received, from the kernel's BTF; -1, -1 where it cannot say (the
+// events then carry no byte counts).
+func byteOffsets() (sent, received int32) {
+	spec, err := btf.LoadKernelSpec()
+	if err != nil {
+		return -1, -1
+	}
+	var ts *btf.Struct
+	if err := spec.TypeByName("tcp_sock", &ts); err != nil {
+		return -1, -1
+	}
+	sent, received = memberOffset(ts.Members, "bytes_acked", 0), memberOffset(ts.Members, "bytes_received", 0)
+	if sent < 0 || received < 0 {
+		return -1, -1
+	}
+	return sent, received
+}
+
+// memberOffset returns the byte offset of member name in members (found
+// in anonymous structs and unions too), -1 if it is not there.
+func memberOffset(members []btf.Member, name string, base int32) int32 {
+	for _, m := range members {
+		off := base + int32(m.Offset/8)
+		if m.Name == name {
+			return off
+		}
+		if m.Name == "" {
+			switch t := btf.UnderlyingType(m.Type).(type) {
+			case *btf.Struct:
+				if o := memberOffset(t.Members, name, off); o >= 0 {
+					return o
+				}
+			case *btf.Union:
+				if o := memberOffset(t.Members, name, off); o >= 0 {
+					return o
+				}
+			}
+		}
+	}
+	return -1
+}
+
 // program is the BPF program, in BPF assembly: for a TCP socket, reserve an event in the ring buffer (or count it lost), write
 // the time, the task's PID/TID and name, then the tracepoint's record
-// from skaddr to daddr_v6 (eight aligned loads), and submit it.
-func program() asm.Instructions {
+// from skaddr to daddr_v6 (eight aligned loads), and, at a change to
+// CLOSE, the socket's bytes acknowledged and received (read from
+// tcp_sock at the offsets BTF gave; sent and received -1: not read), and
+// submit it.
+func program(sent, received int32) asm.Instructions {
 	ins := asm.Instructions{
 		asm.Mov.Reg(asm.R6, asm.R1),               // the tracepoint's record
 		asm.LoadMem(asm.R2, asm.R6, 30, asm.Half), // protocol
@@ -134,8 +182,30 @@ func program() asm.Instructions {
 			asm.LoadMem(asm.R1, asm.R6, recordFirst+8*i, asm.DWord),
 			asm.StoreMem(asm.R7, offRecord+8*i, asm.R1, asm.DWord))
 	}
+	// The bytes are zero unless read below (a reserved event is not).
+	ins = append(ins,
+		asm.Mov.Imm(asm.R1, 0),
+		asm.StoreMem(asm.R7, offSent, asm.R1, asm.DWord),
+		asm.StoreMem(asm.R7, offReceived, asm.R1, asm.DWord),
+	)
+	if sent >= 0 && received >= 0 {
+		ins = append(ins,
+			asm.LoadMem(asm.R1, asm.R6, 20, asm.Word), // newstate
+			asm.JNE.Imm(asm.R1, int32(7), "submit"),   // TCP_CLOSE
+		)
+		for _, f := range []struct{ dst, off int32 }{{offSent, sent}, {offReceived, received}} {
+			ins = append(ins,
+				asm.Mov.Reg(asm.R1, asm.R7),
+				asm.Add.Imm(asm.R1, f.dst),
+				asm.Mov.Imm(asm.R2, 8),
+				asm.LoadMem(asm.R3, asm.R6, recordFirst, asm.DWord), // skaddr
+				asm.Add.Imm(asm.R3, f.off),
+				asm.FnProbeReadKernel.Call(),
+			)
+		}
+	}
 	return append(ins,
-		asm.Mov.Reg(asm.R1, asm.R7),
+		asm.Mov.Reg(asm.R1, asm.R7).WithSymbol("submit"),
 		asm.Mov.Imm(asm.R2, 0),
 		asm.FnRingbufSubmit.Call(),
 		asm.Mov.Imm(asm.R0, 0),

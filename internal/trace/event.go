@@ -11,7 +11,7 @@ import (
 )
 
 // RawSize is the size of one event the BPF program writes.
-const RawSize = 96
+const RawSize = 112
 
 // Raw is one state change as the BPF program reports it: the
 // tracepoint's fields, with when it ran and the task it ran under.
@@ -30,6 +30,11 @@ type Raw struct {
 	// Protocol is the IP protocol (6 TCP, 262 MPTCP).
 	Protocol      uint16
 	Local, Remote netip.AddrPort
+	// Sent and Received are the socket's bytes acknowledged by the peer
+	// and received (tcp_sock's bytes_acked and bytes_received), read at
+	// a change to CLOSE where the kernel's BTF gave their place; 0
+	// otherwise.
+	Sent, Received uint64
 }
 
 // Layout of an event (offsets in bytes): the BPF program's header, then
@@ -42,6 +47,8 @@ const (
 	offRecord   = 32 // skaddr
 	recordFirst = 8  // skaddr's offset in the tracepoint record
 	recordSize  = 64 // skaddr .. daddr_v6
+	offSent     = 96
+	offReceived = 104
 )
 
 // ErrClosed is returned by Reader.Read once the Reader is closed.
@@ -59,8 +66,10 @@ func DecodeRaw(b []byte) (Raw, error) {
 	}
 	ne := binary.NativeEndian
 	r := Raw{
-		Mono: ne.Uint64(b[offMono:]),
-		Sock: ne.Uint64(b[offRecord:]),
+		Mono:     ne.Uint64(b[offMono:]),
+		Sock:     ne.Uint64(b[offRecord:]),
+		Sent:     ne.Uint64(b[offSent:]),
+		Received: ne.Uint64(b[offReceived:]),
 	}
 	pidTGID := ne.Uint64(b[offPIDTGID:])
 	r.PID, r.TID = uint32(pidTGID>>32), uint32(pidTGID)

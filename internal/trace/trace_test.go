@@ -52,6 +52,12 @@ func TestDecodeRaw(t *testing.T) {
 	if err != nil || r.Family != sockets.Inet6 || r.Local.String() != "[2001:db8::1]:80" || r.New != sockets.Close {
 		t.Errorf("IPv6: %+v %v", r, err)
 	}
+	b := raw(1, 1, "x", 1, sockets.FinWait2, sockets.Close, "10.0.0.1:1", "10.0.0.2:2")
+	binary.NativeEndian.PutUint64(b[offSent:], 1000)
+	binary.NativeEndian.PutUint64(b[offReceived:], 20)
+	if r, err := DecodeRaw(b); err != nil || r.Sent != 1000 || r.Received != 20 {
+		t.Errorf("bytes: %+v %v", r, err)
+	}
 	if _, err := DecodeRaw(make([]byte, RawSize-1)); err == nil {
 		t.Error("a short event decoded")
 	}

@@ -60,6 +60,10 @@ type Event struct {
 	Duration time.Duration
 	// Passive is true for a connection that was accepted.
 	Passive bool
+	// Sent and Received are the connection's bytes acknowledged by the
+	// peer and received, at close (0 where the kernel's BTF could not
+	// place them).
+	Sent, Received uint64
 }
 
 // conn is what the tracker knows of a live socket.
@@ -143,6 +147,7 @@ func (t *Tracker) Feed(r *Raw) (Event, bool) {
 		if c.start != 0 && r.Mono >= c.start {
 			ev.Duration = time.Duration(r.Mono - c.start)
 		}
+		ev.Sent, ev.Received = r.Sent, r.Received
 		delete(t.socks, r.Sock)
 	case r.Old == sockets.SynSent && r.New == sockets.Established:
 		ev.Kind = Connect

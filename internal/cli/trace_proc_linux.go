@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/sockscope/sockscope/internal/procfs"
+)
+
+// processOf returns a lookup of a process's executable and user, read
+// from /proc once per PID (a short-lived process may be gone: then
+// empty), keeping at most 4096 PIDs.
+func (f *Factory) processOf() func(pid int32) (string, int64, string) {
+	type proc struct {
+		exe  string
+		uid  int64
+		user string
+	}
+	cache := make(map[int32]proc)
+	return func(pid int32) (string, int64, string) {
+		if p, ok := cache[pid]; ok {
+			return p.exe, p.uid, p.user
+		}
+		if len(cache) >= 4096 {
+			clear(cache)
+		}
+		p := proc{uid: -1}
+		dir := procfs.Default().Path(strconv.Itoa(int(pid)))
+		if exe, err := os.Readlink(filepath.Join(dir, "exe")); err == nil {
+			p.exe = strings.TrimSuffix(exe, " (deleted)")
+		}
+		if st, err := os.Stat(dir); err == nil {
+			if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+				p.uid = int64(sys.Uid)
+				if f.UserName != nil {
+					p.user = f.UserName(sys.Uid)
+				}
+			}
+		}
+		cache[pid] = p
+		return p.exe, p.uid, p.user
+	}
+}

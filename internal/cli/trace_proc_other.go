@@ -1,0 +1,6 @@
+//go:build !linux
+
+package cli
+
+// processOf is nil where trace does not run: JSON leaves exe and user out.
+func (f *Factory) processOf() func(pid int32) (string, int64, string) { return nil }
