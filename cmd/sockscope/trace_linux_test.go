@@ -214,3 +214,86 @@ func TestIntegrationTrace(t *testing.T) {
 		}
 	}
 }
+
+// TestIntegrationTraceNoBPF: with the eBPF path turned off, the closes
+// still arrive (both ends of 20 connections in a namespace of the test's
+// own), without their process, and trace says what is lost.
+func TestIntegrationTraceNoBPF(t *testing.T) {
+	testutil.RequireRoot(t)
+	bin := sockscopeBinary(t)
+	ns := testutil.NewNetNS(t)
+	ln, err := listenIn(ns.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	cmd := ns.Command(bin, "trace", "--no-bpf", "--format", "ndjson", fmt.Sprintf("sport = :%d or dport = :%d", port, port))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	said := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			said <- sc.Text()
+		}
+	}()
+	select {
+	case line := <-said:
+		if !strings.Contains(line, "closes only") || !strings.Contains(line, "without") {
+			t.Fatalf("trace --no-bpf said %q, want what it cannot see", line)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("trace --no-bpf did not start")
+	}
+	var events []traceEvent
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			var e traceEvent
+			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+				t.Errorf("not an event: %v: %s", err, sc.Bytes())
+				continue
+			}
+			events = append(events, e)
+		}
+	}()
+	for range 20 {
+		client, server := connectIn(t, ns.Path, ln)
+		client.Close()
+		server.Close()
+	}
+	time.Sleep(500 * time.Millisecond)
+	cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("trace did not end on SIGINT")
+	}
+	cmd.Wait()
+	closes := 0
+	for _, e := range events {
+		if e.Event != "close" {
+			t.Errorf("without eBPF, a %s event", e.Event)
+		}
+		if e.PID != 0 {
+			t.Errorf("without eBPF, close %d>%d has pid %d", e.Local.Port, e.Remote.Port, e.PID)
+		}
+		closes++
+	}
+	if closes != 40 {
+		t.Errorf("%d closes, want 40 (both ends of 20 connections)", closes)
+	}
+}

@@ -265,6 +265,9 @@ var flagDefs = []flagDef{
 	{"nagios", inDoctor, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVar(&lf.nagios, "nagios", false, t("cli.flag.nagios"))
 	}},
+	{"no-bpf", inTrace, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.BoolVar(&lf.noBPF, "no-bpf", false, t("cli.flag.no-bpf"))
+	}},
 	{"record", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.record, "record", "", t("cli.flag.record"))
 		_ = fs.MarkHidden("record")

@@ -37,6 +37,7 @@ type listFlags struct {
 	serve                                 serveFlags
 	window                                time.Duration // doctor's --window
 	nagios                                bool          // doctor's --nagios
+	noBPF                                 bool          // trace's --no-bpf
 	interval                              time.Duration
 	netns                                 string
 	allNetNS                              bool
@@ -113,6 +114,8 @@ type listRequest struct {
 	Kill   killOptions
 	Serve  serveOptions
 	Doctor doctorOptions
+	// NoBPF makes trace use sock_diag's destroy notifications.
+	NoBPF bool
 }
 
 // A FlagError is bad user input: it is printed as one line and the

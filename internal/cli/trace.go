@@ -29,6 +29,7 @@ func traceRequest(in requestInput, req *listRequest, lang string) error {
 	}
 	req.Filter.Protos = sockets.ProtoSet(0).With(sockets.TCP)
 	req.Details = false
+	req.NoBPF = in.flags.noBPF
 	return nil
 }
 
@@ -38,12 +39,12 @@ func traceRun(ctx context.Context, f *Factory, req *listRequest) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	r, err := openTrace(0)
-	if err != nil {
-		return fmt.Errorf("trace needs eBPF (Linux, root or CAP_BPF and CAP_PERFMON): %w", err)
+	var r *trace.Reader
+	var err error
+	if !req.NoBPF {
+		r, err = openTrace(0)
 	}
 	known := f.knownOwners(ctx, req)
-	tr := trace.NewTracker(r.Wall, known)
 	q := req.query()
 	keep := func(s *sockets.Socket) bool {
 		return q.Kernel.Match(s) && (q.AfterDump == nil || q.AfterDump(s)) && (q.AfterOwners == nil || q.AfterOwners(s))
@@ -51,6 +52,14 @@ func traceRun(ctx context.Context, f *Factory, req *listRequest) error {
 	out := bufio.NewWriter(f.stdout(req.Render.Format))
 	defer out.Flush()
 	w := traceWriter{w: out, format: req.Render.Format, exe: f.processOf()}
+	if req.NoBPF || err != nil {
+		why := "--no-bpf"
+		if err != nil {
+			why = "no eBPF: " + err.Error()
+		}
+		return traceDestroyed(ctx, f, &w, out, known, keep, why)
+	}
+	tr := trace.NewTracker(r.Wall, known)
 	w.begin()
 	f.note("sockscope: tracing TCP connections (eBPF); Ctrl-C ends")
 	stop := context.AfterFunc(ctx, func() { r.Close() })
@@ -89,6 +98,52 @@ func traceRun(ctx context.Context, f *Factory, req *listRequest) error {
 		f.note(fmt.Sprintf("sockscope: %d state changes were lost: the kernel's buffer was full (the reader fell behind)", lost))
 	}
 	r.Close()
+	return nil
+}
+
+// openDestroyed joins sock_diag's destroy notifications; tests replace
+// it.
+var openDestroyed = trace.OpenDestroyed
+
+// traceDestroyed is trace without eBPF: the closes sock_diag notifies,
+// without the process that held the socket (a connection older than the
+// trace gets the owner the first snapshot found). It says so first.
+func traceDestroyed(ctx context.Context, f *Factory, w *traceWriter, out *bufio.Writer,
+	known func(local, remote netip.AddrPort) (trace.Owner, bool), keep func(*sockets.Socket) bool, why string) error {
+	d, err := openDestroyed()
+	if err != nil {
+		return fmt.Errorf("trace needs eBPF (Linux; root, or CAP_BPF and CAP_PERFMON) or, for closes only, CAP_NET_ADMIN (%s): %w", why, err)
+	}
+	w.begin()
+	f.note("sockscope: tracing closes only (" + why + "): from sock_diag's destroy notifications, as ss -E, without connects, accepts, durations, bytes or the processes; Ctrl-C ends")
+	stop := context.AfterFunc(ctx, func() { d.Close() })
+	defer stop()
+	for {
+		s, err := d.Read()
+		if errors.Is(err, trace.ErrClosed) {
+			break
+		}
+		if err != nil {
+			continue
+		}
+		if s.Remote.Port() == 0 {
+			continue // a listener's end, not a connection's
+		}
+		ev := trace.Event{Kind: trace.Close, Time: time.Now(), Family: s.Family, Local: s.Local, Remote: s.Remote, To: sockets.Close, NoBytes: true}
+		if known != nil {
+			ev.Owner, _ = known(s.Local, s.Remote)
+		}
+		s.State = sockets.Close
+		if ev.Owner.PID != 0 {
+			s.Processes = []sockets.Process{{Info: &sockets.ProcessInfo{PID: ev.Owner.PID, Name: ev.Owner.Comm}}}
+		}
+		if !keep(&s) {
+			continue
+		}
+		w.event(&ev)
+		out.Flush()
+	}
+	w.end(0)
 	return nil
 }
 
@@ -161,14 +216,14 @@ func (t *traceWriter) event(ev *trace.Event) {
 			pid, prog = strconv.Itoa(int(ev.Owner.PID)), ev.Owner.Comm
 		}
 		states := ev.To.String()
-		if ev.Kind == trace.State || ev.Kind == trace.Close || ev.Kind == trace.Fail {
+		if ev.From != 0 && (ev.Kind == trace.State || ev.Kind == trace.Close || ev.Kind == trace.Fail) {
 			states = ev.From.String() + ">" + ev.To.String()
 		}
 		dur, sent, recv := "", "", ""
 		if ev.Duration > 0 {
 			dur = ev.Duration.Round(time.Microsecond).String()
 		}
-		if ev.Kind == trace.Close || ev.Kind == trace.Fail {
+		if (ev.Kind == trace.Close || ev.Kind == trace.Fail) && !ev.NoBytes {
 			sent, recv = strconv.FormatUint(ev.Sent, 10), strconv.FormatUint(ev.Received, 10)
 		}
 		fmt.Fprintf(t.w, "%-12s %-7s %7s %-15s %-22s %-22s %-24s %10s %10s %s\n", ev.Time.Format("15:04:05.000"), ev.Kind, pid, prog,
@@ -209,20 +264,25 @@ func (t *traceWriter) event(ev *trace.Event) {
 	b = render.AppendJSONString(b, ev.Remote.Addr().Unmap().String())
 	b = append(b, `,"port":`...)
 	b = strconv.AppendUint(b, uint64(ev.Remote.Port()), 10)
-	b = append(b, `},"from":`...)
-	b = render.AppendJSONString(b, ev.From.String())
+	b = append(b, `}`...)
+	if ev.From != 0 {
+		b = append(b, `,"from":`...)
+		b = render.AppendJSONString(b, ev.From.String())
+	}
 	b = append(b, `,"state":`...)
 	b = render.AppendJSONString(b, ev.To.String())
 	b = append(b, `,"passive":`...)
 	b = strconv.AppendBool(b, ev.Passive)
-	if ev.Kind == trace.Close || ev.Kind == trace.Fail {
+	if (ev.Kind == trace.Close || ev.Kind == trace.Fail) && !ev.NoBytes {
 		b = append(b, `,"bytes_sent":`...)
 		b = strconv.AppendUint(b, ev.Sent, 10)
 		b = append(b, `,"bytes_received":`...)
 		b = strconv.AppendUint(b, ev.Received, 10)
 	}
-	b = append(b, `,"duration_ms":`...)
-	b = strconv.AppendFloat(b, float64(ev.Duration)/float64(time.Millisecond), 'f', -1, 64)
+	if ev.Duration > 0 {
+		b = append(b, `,"duration_ms":`...)
+		b = strconv.AppendFloat(b, float64(ev.Duration)/float64(time.Millisecond), 'f', -1, 64)
+	}
 	b = append(b, '}')
 	if t.format == render.NDJSON {
 		b = append(b, '\n')

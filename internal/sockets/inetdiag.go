@@ -168,6 +168,16 @@ func decodeInetDiag(payload []byte, p Proto, s *Socket) (inetExtra, error) {
 	return decodeInetDiagExt(payload, p, 0, nil, s)
 }
 
+// DecodeInetDiagMsg decodes the payload of one SOCK_DIAG_BY_FAMILY
+// message (inet_diag_msg and its attributes) of a socket of protocol p,
+// as the destroy notifications of sock_diag's multicast groups carry
+// them. Its errors are decodeInetDiag's.
+func DecodeInetDiagMsg(payload []byte, p Proto) (Socket, error) {
+	var s Socket
+	_, err := decodeInetDiag(payload, p, &s)
+	return s, err
+}
+
 // decodeInetDiagExt is decodeInetDiag that also decodes the internals mask
 // asks for into in, a zeroed Internals, and points s.Internals at it if
 // the socket had any (nil otherwise). With a nil in it decodes none.

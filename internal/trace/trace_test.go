@@ -154,3 +154,43 @@ func TestTracker(t *testing.T) {
 		t.Errorf("older connection: %+v", evs)
 	}
 }
+
+// TestDecodeDestroyed decodes a datagram of two destroy notifications
+// around a message of another type, and refuses a truncated one.
+func TestDecodeDestroyed(t *testing.T) {
+	msg := func(typ uint16, payload []byte) []byte {
+		b := make([]byte, 16, 16+len(payload)+3)
+		binary.NativeEndian.PutUint32(b, uint32(16+len(payload)))
+		binary.NativeEndian.PutUint16(b[4:], typ)
+		b = append(b, payload...)
+		for len(b)%4 != 0 {
+			b = append(b, 0)
+		}
+		return b
+	}
+	diag := func(sport, dport uint16) []byte {
+		p := make([]byte, 72) // inet_diag_msg
+		p[0], p[1] = 2, byte(sockets.Close)
+		binary.BigEndian.PutUint16(p[4:], sport)
+		binary.BigEndian.PutUint16(p[6:], dport)
+		copy(p[8:], []byte{127, 0, 0, 1})
+		copy(p[24:], []byte{127, 0, 0, 1})
+		return p
+	}
+	b := append(append(msg(sockDiagByFamily, diag(1000, 2000)), msg(3, nil)...), msg(sockDiagByFamily, diag(3000, 4000))...)
+	socks, err := DecodeDestroyed(b)
+	if err != nil || len(socks) != 2 || socks[0].Local.Port() != 1000 || socks[1].Remote.Port() != 4000 {
+		t.Fatalf("%+v %v", socks, err)
+	}
+	if _, err := DecodeDestroyed(b[:20]); err == nil {
+		t.Error("a truncated datagram decoded")
+	}
+}
+
+func FuzzDecodeDestroyed(f *testing.F) {
+	f.Add([]byte{})
+	f.Add(make([]byte, 16))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		DecodeDestroyed(b) // never panics
+	})
+}

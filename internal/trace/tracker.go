@@ -64,6 +64,9 @@ type Event struct {
 	// peer and received, at close (0 where the kernel's BTF could not
 	// place them).
 	Sent, Received uint64
+	// NoBytes is true where the bytes are not known (the destroy
+	// notifications trace falls back on).
+	NoBytes bool
 }
 
 // conn is what the tracker knows of a live socket.

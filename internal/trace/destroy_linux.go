@@ -1,0 +1,66 @@
+package trace
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sockscope/sockscope/internal/sockets"
+)
+
+// The multicast groups of sock_diag (enum sknetlink_groups) for TCP
+// sockets destroyed, IPv4 and IPv6.
+const (
+	sknlgrpInetTCPDestroy  = 1
+	sknlgrpInet6TCPDestroy = 3
+)
+
+// A DestroyReader reads the TCP sockets the kernel destroys, from
+// sock_diag's destroy notifications: what ss -E shows. It is the fallback
+// where eBPF is not to be had: closes only, without the process.
+type DestroyReader struct {
+	f       *os.File
+	buf     []byte
+	pending []sockets.Socket
+}
+
+// OpenDestroyed joins the destroy groups; it needs CAP_NET_ADMIN.
+func OpenDestroyed() (*DestroyReader, error) {
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.NETLINK_SOCK_DIAG)
+	if err != nil {
+		return nil, err
+	}
+	groups := uint32(1<<(sknlgrpInetTCPDestroy-1) | 1<<(sknlgrpInet6TCPDestroy-1))
+	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: groups}); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("joining sock_diag's destroy notifications: %w", err)
+	}
+	// A larger buffer loses fewer notifications in a burst.
+	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<20)
+	return &DestroyReader{f: os.NewFile(uintptr(fd), "sock_diag"), buf: make([]byte, 1<<16)}, nil
+}
+
+// Read blocks until the next destroyed socket. A notification lost to a
+// full buffer (ENOBUFS) is skipped.
+func (d *DestroyReader) Read() (sockets.Socket, error) {
+	for len(d.pending) == 0 {
+		n, err := d.f.Read(d.buf)
+		switch {
+		case errors.Is(err, os.ErrClosed):
+			return sockets.Socket{}, ErrClosed
+		case errors.Is(err, unix.ENOBUFS):
+			continue
+		case err != nil:
+			return sockets.Socket{}, err
+		}
+		d.pending, _ = DecodeDestroyed(d.buf[:n])
+	}
+	s := d.pending[0]
+	d.pending = d.pending[1:]
+	return s, nil
+}
+
+// Close leaves the groups; a Read waiting returns ErrClosed.
+func (d *DestroyReader) Close() error { return d.f.Close() }
