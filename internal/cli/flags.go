@@ -265,6 +265,9 @@ var flagDefs = []flagDef{
 	{"nagios", inDoctor, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVar(&lf.nagios, "nagios", false, t("cli.flag.nagios"))
 	}},
+	{"all-states", inTrace, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.BoolVar(&lf.allStates, "all-states", false, t("cli.flag.all-states"))
+	}},
 	{"no-bpf", inTrace, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVar(&lf.noBPF, "no-bpf", false, t("cli.flag.no-bpf"))
 	}},

@@ -38,6 +38,7 @@ type listFlags struct {
 	window                                time.Duration // doctor's --window
 	nagios                                bool          // doctor's --nagios
 	noBPF                                 bool          // trace's --no-bpf
+	allStates                             bool          // trace's --all-states
 	interval                              time.Duration
 	netns                                 string
 	allNetNS                              bool
@@ -114,8 +115,10 @@ type listRequest struct {
 	Kill   killOptions
 	Serve  serveOptions
 	Doctor doctorOptions
-	// NoBPF makes trace use sock_diag's destroy notifications.
-	NoBPF bool
+	// NoBPF makes trace use sock_diag's destroy notifications;
+	// AllStates reports every change of state, not only connects,
+	// accepts and closes.
+	NoBPF, AllStates bool
 }
 
 // A FlagError is bad user input: it is printed as one line and the

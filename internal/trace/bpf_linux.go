@@ -36,10 +36,13 @@ var tracefsDirs = []string{"/sys/kernel/tracing", "/sys/kernel/debug/tracing"}
 
 // Open loads and attaches the tracing program with a ring buffer of
 // buffer bytes (a power of two, a multiple of the page size; 0 takes
-// DefaultBuffer). It needs root, or CAP_BPF and CAP_PERFMON; where tracefs
+// DefaultBuffer). Without allStates the program reports only the changes
+// that start, establish or end a connection (from or to CLOSE, to
+// ESTABLISHED, from LISTEN), what connect, accept, close and fail events
+// need; with it, every change. It needs root, or CAP_BPF and CAP_PERFMON; where tracefs
 // is not mounted it mounts it at /sys/kernel/tracing, as perf does. The
 // error says what is missing.
-func Open(buffer int) (*Reader, error) {
+func Open(buffer int, allStates bool) (*Reader, error) {
 	if buffer == 0 {
 		buffer = DefaultBuffer
 	}
@@ -47,13 +50,14 @@ func Open(buffer int) (*Reader, error) {
 		return nil, err
 	}
 	_ = rlimit.RemoveMemlock() // kernels before 5.11 charge maps to RLIMIT_MEMLOCK
+	sent, received := byteOffsets()
 	spec := &ebpf.CollectionSpec{
 		Maps: map[string]*ebpf.MapSpec{
 			"events": {Type: ebpf.RingBuf, MaxEntries: uint32(buffer)},
 			"lost":   {Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 1},
 		},
 		Programs: map[string]*ebpf.ProgramSpec{
-			"inet_sock_set_state": {Type: ebpf.TracePoint, License: "Dual MIT/GPL", Instructions: program(byteOffsets())},
+			"inet_sock_set_state": {Type: ebpf.TracePoint, License: "Dual MIT/GPL", Instructions: program(sent, received, allStates)},
 		},
 	}
 	coll, err := ebpf.NewCollection(spec)
@@ -140,14 +144,32 @@ func memberOffset(members []btf.Member, name string, base int32) int32 {
 // CLOSE, the socket's bytes acknowledged and received (read from
 // tcp_sock at the offsets BTF gave; sent and received -1: not read), and
 // submit it.
-func program(sent, received int32) asm.Instructions {
+func program(sent, received int32, allStates bool) asm.Instructions {
 	ins := asm.Instructions{
-		asm.Mov.Reg(asm.R6, asm.R1),               // the tracepoint's record
-		asm.LoadMem(asm.R2, asm.R6, 30, asm.Half), // protocol
-		// TCP only: an MPTCP connection's subflows are TCP sockets,
-		// and its own socket would repeat their changes.
-		asm.JEq.Imm(asm.R2, 6, "tcp"),
-		asm.Mov.Imm(asm.R0, 0),
+		asm.Mov.Reg(asm.R6, asm.R1), // the tracepoint's record
+		asm.LoadMem(asm.R2, asm.R6, 30, asm.Half),
+		// TCP only (the protocol): an MPTCP connection's subflows are
+		// TCP sockets, and its own socket would repeat their changes.
+		asm.JNE.Imm(asm.R2, 6, "skip"),
+	}
+	if !allStates {
+		// Only the changes that start, establish or end a connection
+		// or a listener: from or to CLOSE, to ESTABLISHED, from
+		// LISTEN (a connection's socket made from its listener's).
+		ins = append(ins,
+			asm.LoadMem(asm.R2, asm.R6, 16, asm.Word), // oldstate
+			asm.LoadMem(asm.R3, asm.R6, 20, asm.Word), // newstate
+			asm.JEq.Imm(asm.R2, 7, "tcp"),
+			asm.JEq.Imm(asm.R3, 7, "tcp"),
+			asm.JEq.Imm(asm.R3, 1, "tcp"),
+			asm.JEq.Imm(asm.R2, 10, "tcp"),
+			asm.Ja.Label("skip"),
+		)
+	} else {
+		ins = append(ins, asm.Ja.Label("tcp"))
+	}
+	ins = append(ins,
+		asm.Mov.Imm(asm.R0, 0).WithSymbol("skip"),
 		asm.Return(),
 
 		asm.LoadMapPtr(asm.R1, 0).WithReference("events").WithSymbol("tcp"),
@@ -176,7 +198,7 @@ func program(sent, received int32) asm.Instructions {
 		asm.Add.Imm(asm.R1, offComm),
 		asm.Mov.Imm(asm.R2, 16),
 		asm.FnGetCurrentComm.Call(),
-	}
+	)
 	for i := int16(0); i < recordSize/8; i++ {
 		ins = append(ins,
 			asm.LoadMem(asm.R1, asm.R6, recordFirst+8*i, asm.DWord),
@@ -204,20 +226,42 @@ func program(sent, received int32) asm.Instructions {
 			)
 		}
 	}
+	// Wake the reader only once wakeAt bytes wait (it reads at least
+	// every ReadEvery anyway): a wakeup per event would cost more than
+	// the event.
 	return append(ins,
-		asm.Mov.Reg(asm.R1, asm.R7).WithSymbol("submit"),
-		asm.Mov.Imm(asm.R2, 0),
+		asm.LoadMapPtr(asm.R1, 0).WithReference("events").WithSymbol("submit"),
+		asm.Mov.Imm(asm.R2, 0), // BPF_RB_AVAIL_DATA
+		asm.FnRingbufQuery.Call(),
+		asm.Mov.Imm(asm.R8, 1), // BPF_RB_NO_WAKEUP
+		asm.JLT.Imm(asm.R0, wakeAt, "send"),
+		asm.Mov.Imm(asm.R8, 2), // BPF_RB_FORCE_WAKEUP
+		asm.Mov.Reg(asm.R1, asm.R7).WithSymbol("send"),
+		asm.Mov.Reg(asm.R2, asm.R8),
 		asm.FnRingbufSubmit.Call(),
 		asm.Mov.Imm(asm.R0, 0),
 		asm.Return(),
 	)
 }
 
-// Read blocks until the next state change and decodes it.
+// wakeAt is how many bytes wait in the ring buffer before the program
+// wakes the reader.
+const wakeAt = 64 << 10
+
+// ReadEvery is the longest an event waits in the ring buffer before Read
+// returns it.
+const ReadEvery = 200 * time.Millisecond
+
+// Read blocks until the next state change and decodes it, or returns
+// ErrIdle after ReadEvery without one (the caller flushes its output).
 func (r *Reader) Read() (Raw, error) {
+	r.rd.SetDeadline(time.Now().Add(ReadEvery))
 	if err := r.rd.ReadInto(&r.rec); err != nil {
-		if errors.Is(err, ringbuf.ErrClosed) {
+		switch {
+		case errors.Is(err, ringbuf.ErrClosed):
 			return Raw{}, ErrClosed
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return Raw{}, ErrIdle
 		}
 		return Raw{}, err
 	}

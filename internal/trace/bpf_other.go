@@ -17,7 +17,7 @@ type Reader struct{}
 
 // Open returns an error wrapping sockets.ErrUnsupported: tracing needs
 // Linux's eBPF.
-func Open(int) (*Reader, error) { return nil, sockets.ErrUnsupported }
+func Open(int, bool) (*Reader, error) { return nil, sockets.ErrUnsupported }
 
 // Read never returns an event here.
 func (r *Reader) Read() (Raw, error) { return Raw{}, sockets.ErrUnsupported }

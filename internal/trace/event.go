@@ -54,6 +54,9 @@ const (
 // ErrClosed is returned by Reader.Read once the Reader is closed.
 var ErrClosed = errors.New("trace reader closed")
 
+// ErrIdle is returned by Reader.Read when no event came for a while.
+var ErrIdle = errors.New("no trace event")
+
 // ErrShort is wrapped by DecodeRaw's error for an event shorter than
 // RawSize.
 var ErrShort = errors.New("short trace event")

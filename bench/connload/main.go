@@ -1,0 +1,70 @@
+// Command connload makes short TCP connections on loopback at a steady
+// rate, for bench/trace.sh: each connects to its own listener, writes a
+// byte, and closes; the listener's side reads and closes. It prints the
+// rate it reached. Nothing leaves loopback.
+//
+//	connload -rate 10000 -seconds 20
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+func main() {
+	rate := flag.Int("rate", 10000, "connections per second")
+	seconds := flag.Int("seconds", 20, "how long")
+	workers := flag.Int("workers", 32, "connections at once")
+	flag.Parse()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				io.Copy(io.Discard, c)
+				c.Close()
+			}()
+		}
+	}()
+	var made, failed atomic.Int64
+	tick := time.NewTicker(time.Second / time.Duration(*rate) * time.Duration(*workers))
+	defer tick.Stop()
+	end := time.Now().Add(time.Duration(*seconds) * time.Second)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range tick.C {
+		if time.Now().After(end) {
+			break
+		}
+		for range *workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c, err := net.Dial("tcp4", ln.Addr().String())
+				if err != nil {
+					failed.Add(1)
+					return
+				}
+				c.Write([]byte{1})
+				c.Close()
+				made.Add(1)
+			}()
+		}
+	}
+	wg.Wait()
+	took := time.Since(start)
+	fmt.Printf("connections %d failed %d in %.1fs: %.0f/s\n", made.Load(), failed.Load(), took.Seconds(), float64(made.Load())/took.Seconds())
+}
