@@ -2,9 +2,9 @@ package main
 
 import (
 	"bufio"
-	"io"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"os"
