@@ -37,6 +37,34 @@ func traceRequest(in requestInput, req *listRequest, lang string) error {
 // traceRun prints every TCP connection event req's filter chooses until
 // ctx ends, then how many the kernel's buffer lost.
 func traceRun(ctx context.Context, f *Factory, req *listRequest) error {
+	out := bufio.NewWriter(f.stdout(req.Render.Format))
+	defer out.Flush()
+	w := traceWriter{w: out, format: req.Render.Format, exe: f.processOf()}
+	started := false
+	lost, err := f.traceEvents(ctx, req, traceSink{
+		start: func() { w.begin(); started = true },
+		event: func(ev *trace.Event) { w.event(ev) },
+		idle:  func() { out.Flush() },
+	})
+	if started {
+		w.end(lost)
+	}
+	return err
+}
+
+// traceSink is what the events of traceEvents go to: start once they
+// begin to come, event for each, idle when none came for a while.
+type traceSink struct {
+	start, idle func()
+	event       func(*trace.Event)
+}
+
+// traceEvents follows the TCP connections req chooses until ctx ends,
+// handing each event to sink, with eBPF or, without it (req.NoBPF, or a
+// program that cannot load), sock_diag's destroy notifications; it says
+// on stderr which, and what the second cannot see. It returns how many
+// events the kernel's buffer lost.
+func (f *Factory) traceEvents(ctx context.Context, req *listRequest, sink traceSink) (uint64, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -50,18 +78,15 @@ func traceRun(ctx context.Context, f *Factory, req *listRequest) error {
 	keep := func(s *sockets.Socket) bool {
 		return q.Kernel.Match(s) && (q.AfterDump == nil || q.AfterDump(s)) && (q.AfterOwners == nil || q.AfterOwners(s))
 	}
-	out := bufio.NewWriter(f.stdout(req.Render.Format))
-	defer out.Flush()
-	w := traceWriter{w: out, format: req.Render.Format, exe: f.processOf()}
 	if req.NoBPF || err != nil {
 		why := "--no-bpf"
 		if err != nil {
 			why = "no eBPF: " + err.Error()
 		}
-		return traceDestroyed(ctx, f, &w, out, known, keep, why)
+		return 0, traceDestroyed(ctx, f, sink, known, keep, why)
 	}
 	tr := trace.NewTracker(r.Wall, known)
-	w.begin()
+	sink.start()
 	f.note("sockscope: tracing TCP connections (eBPF); Ctrl-C ends")
 	stop := context.AfterFunc(ctx, func() { r.Close() })
 	defer stop()
@@ -73,7 +98,7 @@ func traceRun(ctx context.Context, f *Factory, req *listRequest) error {
 			break
 		}
 		if errors.Is(err, trace.ErrIdle) {
-			out.Flush()
+			sink.idle()
 			continue
 		}
 		if err != nil {
@@ -91,16 +116,15 @@ func traceRun(ctx context.Context, f *Factory, req *listRequest) error {
 		if !keep(&sock) {
 			continue
 		}
-		w.event(&ev)
+		sink.event(&ev)
 	}
 	lost := r.Lost()
-	w.end(lost)
-	out.Flush()
+	sink.idle()
 	if lost > 0 {
 		f.note(fmt.Sprintf("sockscope: %d state changes were lost: the kernel's buffer was full (the reader fell behind)", lost))
 	}
 	r.Close()
-	return nil
+	return lost, nil
 }
 
 // openDestroyed joins sock_diag's destroy notifications; tests replace
@@ -110,13 +134,13 @@ var openDestroyed = trace.OpenDestroyed
 // traceDestroyed is trace without eBPF: the closes sock_diag notifies,
 // without the process that held the socket (a connection older than the
 // trace gets the owner the first snapshot found). It says so first.
-func traceDestroyed(ctx context.Context, f *Factory, w *traceWriter, out *bufio.Writer,
+func traceDestroyed(ctx context.Context, f *Factory, sink traceSink,
 	known func(local, remote netip.AddrPort) (trace.Owner, bool), keep func(*sockets.Socket) bool, why string) error {
 	d, err := openDestroyed()
 	if err != nil {
 		return fmt.Errorf("trace needs eBPF (Linux; root, or CAP_BPF and CAP_PERFMON) or, for closes only, CAP_NET_ADMIN (%s): %w", why, err)
 	}
-	w.begin()
+	sink.start()
 	f.note("sockscope: tracing closes only (" + why + "): from sock_diag's destroy notifications, as ss -E, without connects, accepts, durations, bytes or the processes; Ctrl-C ends")
 	stop := context.AfterFunc(ctx, func() { d.Close() })
 	defer stop()
@@ -142,10 +166,9 @@ func traceDestroyed(ctx context.Context, f *Factory, w *traceWriter, out *bufio.
 		if !keep(&s) {
 			continue
 		}
-		w.event(&ev)
-		out.Flush()
+		sink.event(&ev)
+		sink.idle()
 	}
-	w.end(0)
 	return nil
 }
 
