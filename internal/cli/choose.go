@@ -68,6 +68,10 @@ func chooseRequest(in requestInput, req *listRequest, proto, lang string) error 
 		return doctorRequest(in, req, lang)
 	case viewTrace:
 		return traceRequest(in, req, lang)
+	case viewRecord:
+		return recordRequest(in, req, lang)
+	case viewHistory:
+		return historyRequest(in, req, lang)
 	}
 	return watchRequest(in, req, lang)
 }

@@ -15,7 +15,7 @@ import (
 // the other views. A verb defines only the flags of its scope; the root
 // command (the netstat form) defines them all and, once the view is known,
 // refuses those given that do not apply to it.
-type scope uint16
+type scope uint32
 
 const (
 	inList     scope = 1 << iota // socket listing: the root command, list
@@ -31,6 +31,8 @@ const (
 	inServe                      // serve
 	inDoctor                     // doctor
 	inTrace                      // trace
+	inRecord                     // record
+	inHistory                    // history
 	// inHabit marks a flag the root command accepts with every view,
 	// because netstat users type it out of habit and netstat accepts it
 	// (-as, -sn, -rn): -a and -n, which change nothing where they do not
@@ -44,7 +46,7 @@ const (
 	inRepeat = inList | inViews             // -c and INTERVAL
 	// inChoose are the commands that choose sockets as the listing does
 	// (its selection flags and a filter expression) to act on them.
-	inChoose = inList | inWatch | inKill | inServe | inDoctor | inTrace
+	inChoose = inList | inWatch | inKill | inServe | inDoctor | inTrace | inRecord | inHistory
 	// inRoot is the root command's scope: every view, not summary's own
 	// flags.
 	inRoot = inList | inViews | inSelect | inHabit
@@ -79,6 +81,10 @@ func viewScope(v view, windows bool) scope {
 		return inDoctor
 	case viewTrace:
 		return inTrace
+	case viewRecord:
+		return inRecord
+	case viewHistory:
+		return inHistory
 	}
 	return inList
 }
@@ -132,10 +138,10 @@ var flagDefs = []flagDef{
 	{"listening", inList | inWatch, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.listening, "listening", "l", false, t("cli.flag.listening"))
 	}},
-	{"ipv4", inList | inStats | inRoutes | inGroups | inSummary | inWatch | inKill | inServe | inDoctor | inTrace, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"ipv4", inList | inStats | inRoutes | inGroups | inSummary | inWatch | inKill | inServe | inDoctor | inTrace | inRecord | inHistory, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.v4, "ipv4", "4", false, t("cli.flag.ipv4"))
 	}},
-	{"ipv6", inList | inStats | inRoutes | inGroups | inSummary | inWatch | inKill | inServe | inDoctor | inTrace, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"ipv6", inList | inStats | inRoutes | inGroups | inSummary | inWatch | inKill | inServe | inDoctor | inTrace | inRecord | inHistory, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.v6, "ipv6", "6", false, t("cli.flag.ipv6"))
 	}},
 	{"address-family", inList | inRoutes | inGroups | inStats, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
@@ -157,22 +163,22 @@ var flagDefs = []flagDef{
 	{"query", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.query, "query", "q", false, t("cli.flag.query"))
 	}},
-	{"state", inList | inSummary | inWatch | inKill | inServe | inDoctor | inTrace, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"state", inList | inSummary | inWatch | inKill | inServe | inDoctor | inTrace | inRecord | inHistory, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringSliceVar(&lf.states, "state", nil, t("cli.flag.state"))
 	}},
-	{"port", inList | inSummary | inWatch | inKill | inServe | inDoctor | inTrace, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"port", inList | inSummary | inWatch | inKill | inServe | inDoctor | inTrace | inRecord | inHistory, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringSliceVar(&lf.ports, "port", nil, t("cli.flag.port"))
 	}},
-	{"pid", inList | inSummary | inWatch | inKill | inServe | inDoctor | inTrace, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"pid", inList | inSummary | inWatch | inKill | inServe | inDoctor | inTrace | inRecord | inHistory, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringSliceVar(&lf.pids, "pid", nil, t("cli.flag.pid"))
 	}},
-	{"program", inList | inSummary | inWatch | inKill | inServe | inDoctor | inTrace, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"program", inList | inSummary | inWatch | inKill | inServe | inDoctor | inTrace | inRecord | inHistory, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringSliceVar(&lf.programs, "program", nil, t("cli.flag.program"))
 	}},
 	{"iface", inIfaces | inGroups, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringSliceVar(&lf.iface, "iface", nil, t("cli.flag.iface"))
 	}},
-	{"filter-file", inList | inWatch | inKill | inServe | inDoctor | inTrace, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"filter-file", inList | inWatch | inKill | inServe | inDoctor | inTrace | inRecord | inHistory, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVarP(&lf.filterFile, "filter-file", "F", "", t("cli.flag.filter-file"))
 	}},
 	{"sort", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
@@ -187,7 +193,7 @@ var flagDefs = []flagDef{
 	{"nonzero", inStats, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVar(&lf.nonzero, "nonzero", false, t("cli.flag.nonzero"))
 	}},
-	{"format", inOutput | inWatch | inKill | inDoctor | inTrace, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"format", inOutput | inWatch | inKill | inDoctor | inTrace | inHistory, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.format, "format", "table", t("cli.flag.format"))
 	}},
 	{"json", inOutput, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
@@ -265,10 +271,28 @@ var flagDefs = []flagDef{
 	{"nagios", inDoctor, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVar(&lf.nagios, "nagios", false, t("cli.flag.nagios"))
 	}},
+	{"db", inRecord | inHistory, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.StringVar(&lf.history.db, "db", "", t("cli.flag.db"))
+	}},
+	{"retention", inRecord, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.StringVar(&lf.history.retention, "retention", "7d", t("cli.flag.retention"))
+	}},
+	{"since", inHistory, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.StringVar(&lf.history.since, "since", "", t("cli.flag.since"))
+	}},
+	{"until", inHistory, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.StringVar(&lf.history.until, "until", "", t("cli.flag.until"))
+	}},
+	{"remote", inHistory, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.StringVar(&lf.history.remote, "remote", "", t("cli.flag.remote"))
+	}},
+	{"summary", inHistory, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.BoolVar(&lf.history.summary, "summary", false, t("cli.flag.summary"))
+	}},
 	{"all-states", inTrace, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVar(&lf.allStates, "all-states", false, t("cli.flag.all-states"))
 	}},
-	{"no-bpf", inTrace, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"no-bpf", inTrace | inRecord, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVar(&lf.noBPF, "no-bpf", false, t("cli.flag.no-bpf"))
 	}},
 	{"record", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
@@ -330,7 +354,7 @@ var verbUsages = map[string]map[scope]string{
 	"udp":        {inStats: "cli.flag.udp.stats"},
 	"raw":        {inStats: "cli.flag.raw.stats"},
 	"numeric":    {inRoutes: "cli.flag.numeric.views", inGroups: "cli.flag.numeric.views"},
-	"format":     {inSummary: "cli.flag.format.summary", inWatch: "cli.flag.format.watch", inKill: "cli.flag.format.kill", inDoctor: "cli.flag.format.doctor", inTrace: "cli.flag.format.trace"},
+	"format":     {inSummary: "cli.flag.format.summary", inWatch: "cli.flag.format.watch", inKill: "cli.flag.format.kill", inDoctor: "cli.flag.format.doctor", inTrace: "cli.flag.format.trace", inHistory: "cli.flag.format.trace"},
 	"continuous": {inStats: "cli.flag.continuous.views", inRoutes: "cli.flag.continuous.views", inIfaces: "cli.flag.continuous.views", inGroups: "cli.flag.continuous.views"},
 }
 
@@ -354,7 +378,7 @@ func verbsOf(sc scope) string {
 	for _, v := range []struct {
 		sc   scope
 		name string
-	}{{inList, "list"}, {inStats, "stats"}, {inRoutes, "routes"}, {inIfaces | inEthernet, "interfaces"}, {inGroups, "groups"}, {inSummary, "summary"}, {inWatch, "watch"}, {inKill, "kill"}, {inServe, "serve"}, {inDoctor, "doctor"}, {inTrace, "trace"}} {
+	}{{inList, "list"}, {inStats, "stats"}, {inRoutes, "routes"}, {inIfaces | inEthernet, "interfaces"}, {inGroups, "groups"}, {inSummary, "summary"}, {inWatch, "watch"}, {inKill, "kill"}, {inServe, "serve"}, {inDoctor, "doctor"}, {inTrace, "trace"}, {inRecord, "record"}, {inHistory, "history"}} {
 		if sc&v.sc != 0 {
 			names = append(names, v.name)
 		}
@@ -414,7 +438,7 @@ func checkApplies(fs *pflag.FlagSet, v view, windows bool, lang string) error {
 var viewNames = map[view]string{
 	viewList: "list", viewStats: "stats", viewRoutes: "routes",
 	viewIfaces: "interfaces", viewGroups: "groups", viewEthernet: "ethernet",
-	viewSummary: "summary", viewWatch: "watch", viewKill: "kill", viewServe: "serve", viewDoctor: "doctor", viewTrace: "trace",
+	viewSummary: "summary", viewWatch: "watch", viewKill: "kill", viewServe: "serve", viewDoctor: "doctor", viewTrace: "trace", viewRecord: "record", viewHistory: "history",
 }
 
 // flagName is how a user would have written fl: "-o" or "--timers".

@@ -39,6 +39,7 @@ type listFlags struct {
 	nagios                                bool          // doctor's --nagios
 	noBPF                                 bool          // trace's --no-bpf
 	allStates                             bool          // trace's --all-states
+	history                               historyFlags  // record's and history's
 	interval                              time.Duration
 	netns                                 string
 	allNetNS                              bool
@@ -119,6 +120,8 @@ type listRequest struct {
 	// AllStates reports every change of state, not only connects,
 	// accepts and closes.
 	NoBPF, AllStates bool
+	// History is what record and history were asked for.
+	History historyOptions
 }
 
 // A FlagError is bad user input: it is printed as one line and the
@@ -242,7 +245,8 @@ func buildRequest(in requestInput) (*listRequest, error) {
 	} else if req.View == viewIfaces && f.extended > 0 && req.Render.Style == render.Windows {
 		req.View = viewEthernet
 	}
-	if req.View == viewWatch || req.View == viewKill || req.View == viewServe || req.View == viewDoctor || req.View == viewTrace {
+	if req.View == viewWatch || req.View == viewKill || req.View == viewServe || req.View == viewDoctor || req.View == viewTrace ||
+		req.View == viewRecord || req.View == viewHistory {
 		return req, chooseRequest(in, req, proto, lang)
 	}
 	if len(req.filterWords) > 0 && req.View != viewList {

@@ -82,6 +82,8 @@ const (
 	viewServe         // serve
 	viewDoctor        // doctor
 	viewTrace         // trace
+	viewRecord        // record
+	viewHistory       // history
 )
 
 // pickView returns the view the flags ask for; the first of -s, -r, -i,

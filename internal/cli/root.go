@@ -192,6 +192,20 @@ func NewRootCmd(f *Factory, runF func(*listRequest) error) *cobra.Command {
 			in:      inTrace,
 			view:    viewTrace,
 		}),
+		newVerb(f, runF, verbSpec{
+			use:     "record [flags] [FILTER]",
+			short:   i18n.T(f.Lang, "cli.record.short"),
+			example: "  sockscope record\n  sockscope record --db /var/lib/sockscope/history.db --retention 30d\n  sockscope record 'not dport = :22'",
+			in:      inRecord,
+			view:    viewRecord,
+		}),
+		newVerb(f, runF, verbSpec{
+			use:     "history [flags] [FILTER]",
+			short:   i18n.T(f.Lang, "cli.history.short"),
+			example: "  sockscope history --since 1h\n  sockscope history --remote 10.1.2.3 --since 2026-12-07T02:00:00Z --until 2026-12-07T04:00:00Z\n  sockscope history --summary --since 1d\n  sockscope history --program curl --format json",
+			in:      inHistory,
+			view:    viewHistory,
+		}),
 		newExplainCmd(f),
 		newDiagramCmd(f))
 	setupHelp(root, f)
@@ -307,6 +321,10 @@ func runList(cmd *cobra.Command, f *Factory, lf *listFlags, args []string, runF 
 		return doctorRun(cmd.Context(), f, req)
 	case viewTrace:
 		return traceRun(cmd.Context(), f, req)
+	case viewRecord:
+		return recordRun(cmd.Context(), f, req)
+	case viewHistory:
+		return historyRun(cmd.Context(), f, req)
 	default:
 		return runView(cmd.Context(), f, req)
 	}

@@ -1,0 +1,374 @@
+package cli
+
+import (
+	"bufio"
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/sockscope/sockscope/internal/history"
+	"github.com/sockscope/sockscope/internal/render"
+	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/trace"
+)
+
+// historyFlags are record's and history's own flags.
+type historyFlags struct {
+	db           string
+	retention    string
+	since, until string
+	remote       string
+	summary      bool
+}
+
+// historyOptions are what record and history were asked for.
+type historyOptions struct {
+	DB           string
+	Retention    time.Duration
+	Since, Until time.Time
+	Remote       netip.Addr
+	Summary      bool
+}
+
+// defaultDB is where the history lives unless --db says: the system's
+// for root, the user's state directory otherwise.
+func defaultDB() string {
+	if os.Geteuid() == 0 {
+		return "/var/lib/sockscope/history.db"
+	}
+	dir := os.Getenv("XDG_STATE_HOME")
+	if dir == "" {
+		home, _ := os.UserHomeDir()
+		dir = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(dir, "sockscope", "history.db")
+}
+
+// recordRequest validates record's flags.
+func recordRequest(in requestInput, req *listRequest, lang string) error {
+	h := in.flags.history
+	retention, err := parseDays(h.retention)
+	if err != nil || retention <= 0 {
+		return flagErrorf(lang, "cli.err.history.retention", h.retention)
+	}
+	if err := traceRequest(in, req, lang); err != nil {
+		return err
+	}
+	req.History = historyOptions{DB: cmp.Or(h.db, defaultDB()), Retention: retention}
+	return nil
+}
+
+// historyRequest validates history's flags: the times (a duration back
+// from now, or an RFC 3339 time), the remote address, the format.
+func historyRequest(in requestInput, req *listRequest, lang string) error {
+	h := in.flags.history
+	switch req.Render.Format {
+	case render.Table, render.NDJSON, render.JSON:
+	default:
+		return flagErrorf(lang, "cli.err.history.format", req.Render.Format)
+	}
+	o := historyOptions{DB: cmp.Or(h.db, defaultDB()), Summary: h.summary}
+	var err error
+	if o.Since, err = parseWhen(h.since); err != nil {
+		return flagErrorf(lang, "cli.err.history.time", "--since", h.since)
+	}
+	if o.Until, err = parseWhen(h.until); err != nil {
+		return flagErrorf(lang, "cli.err.history.time", "--until", h.until)
+	}
+	if h.remote != "" {
+		if o.Remote, err = netip.ParseAddr(h.remote); err != nil {
+			return flagErrorf(lang, "cli.err.history.remote", h.remote)
+		}
+	}
+	req.Filter.Protos = sockets.ProtoSet(0).With(sockets.TCP)
+	req.Owners = false // the owners are stored: the filter reads them from the rows
+	req.History = o
+	return nil
+}
+
+// parseWhen reads a time: "" (none), a duration back from now (1h, 30m,
+// 7d), or an RFC 3339 time.
+func parseWhen(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if d, err := parseDays(s); err == nil {
+		return time.Now().Add(-d), nil
+	}
+	return time.Parse(time.RFC3339, s)
+}
+
+// parseDays is time.ParseDuration that also takes days ("7d").
+func parseDays(s string) (time.Duration, error) {
+	if n, ok := cutSuffix(s, "d"); ok {
+		days, err := strconv.ParseFloat(n, 64)
+		if err != nil || days < 0 {
+			return 0, fmt.Errorf("bad days %q", s)
+		}
+		return time.Duration(days * float64(24*time.Hour)), nil
+	}
+	return time.ParseDuration(s)
+}
+
+func cutSuffix(s, suffix string) (string, bool) {
+	if len(s) > len(suffix) && s[len(s)-len(suffix):] == suffix {
+		return s[:len(s)-len(suffix)], true
+	}
+	return "", false
+}
+
+// recordRun stores every connection event req chooses in the history
+// database until ctx ends, in batches, deleting what is older than the
+// retention as it goes.
+func recordRun(ctx context.Context, f *Factory, req *listRequest) error {
+	o := req.History
+	if err := os.MkdirAll(filepath.Dir(o.DB), 0o750); err != nil {
+		return err
+	}
+	db, err := history.Open(o.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	bg := context.WithoutCancel(ctx)
+	prune := func() {
+		if _, err := db.Prune(bg, time.Now().Add(-o.Retention)); err != nil {
+			f.note("sockscope: pruning the history: " + err.Error())
+		}
+	}
+	prune()
+	lastPrune := time.Now()
+	exe := f.processOf()
+	var batch []history.Row
+	flush := func() {
+		if err := db.Insert(bg, batch); err != nil {
+			f.note("sockscope: writing the history: " + err.Error())
+		}
+		batch = batch[:0]
+		if time.Since(lastPrune) > time.Hour {
+			prune()
+			lastPrune = time.Now()
+		}
+	}
+	f.note("sockscope: recording to " + o.DB)
+	_, err = f.traceEvents(ctx, req, traceSink{
+		start: func() {},
+		event: func(ev *trace.Event) {
+			batch = append(batch, rowOf(ev, exe))
+			if len(batch) >= 1000 {
+				flush()
+			}
+		},
+		idle: flush,
+	})
+	flush()
+	return err
+}
+
+// rowOf is the stored form of an event.
+func rowOf(ev *trace.Event, exe func(int32) (string, int64, string)) history.Row {
+	r := history.Row{
+		Time: ev.Time, Event: ev.Kind.String(), PID: ev.Owner.PID, Program: ev.Owner.Comm, UID: -1,
+		Family: ev.Family.String(), Local: ev.Local, Remote: ev.Remote, State: ev.To.String(),
+		Passive: ev.Passive, Duration: ev.Duration, Sent: -1, Received: -1,
+	}
+	if ev.From != 0 {
+		r.From = ev.From.String()
+	}
+	if (ev.Kind == trace.Close || ev.Kind == trace.Fail) && !ev.NoBytes {
+		r.Sent, r.Received = int64(ev.Sent), int64(ev.Received)
+	}
+	if exe != nil && ev.Owner.PID != 0 {
+		r.Exe, r.UID, _ = exe(ev.Owner.PID)
+	}
+	return r
+}
+
+// historyRun writes the stored events req chooses, or with --summary
+// their counts by program and remote end.
+func historyRun(ctx context.Context, f *Factory, req *listRequest) error {
+	o := req.History
+	if _, err := os.Stat(o.DB); err != nil {
+		return fmt.Errorf("no history at %s (sockscope record makes one): %w", o.DB, err)
+	}
+	db, err := history.Open(o.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	q := history.Query{Since: o.Since, Until: o.Until, Remote: o.Remote}
+	if len(req.Ports) == 1 {
+		q.Port = req.Ports[0]
+	}
+	if len(req.Programs) == 1 {
+		q.Program = req.Programs[0]
+	}
+	lq := req.query()
+	keep := func(s *sockets.Socket) bool {
+		return lq.Kernel.Match(s) && (lq.AfterDump == nil || lq.AfterDump(s)) && (lq.AfterOwners == nil || lq.AfterOwners(s))
+	}
+	out := bufio.NewWriter(f.stdout(req.Render.Format))
+	defer out.Flush()
+	var exeOf string
+	w := traceWriter{w: out, format: req.Render.Format, exe: func(int32) (string, int64, string) { return exeOf, -1, "" }}
+	sum := make(map[summaryKey]*summaryRow)
+	if !o.Summary {
+		w.begin()
+	}
+	info := &sockets.ProcessInfo{}
+	err = db.History(ctx, q, func(r *history.Row) bool {
+		ev := eventOf(r)
+		s := sockets.Socket{Proto: sockets.TCP, Family: ev.Family, State: ev.To, Local: ev.Local, Remote: ev.Remote}
+		if r.PID != 0 {
+			*info = sockets.ProcessInfo{PID: r.PID, Name: r.Program, Exe: r.Exe}
+			s.Processes = []sockets.Process{{Info: info}}
+		}
+		if !keep(&s) {
+			return true
+		}
+		if o.Summary {
+			addSummary(sum, r)
+			return true
+		}
+		exeOf = r.Exe
+		w.owners = nil // the stored exe is the row's own
+		w.event(&ev)
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	if o.Summary {
+		return writeSummary(out, sum, req.Render.Format)
+	}
+	w.end(0)
+	return nil
+}
+
+// eventOf is an event as trace reports it, from its stored form.
+func eventOf(r *history.Row) trace.Event {
+	ev := trace.Event{Time: r.Time, Owner: trace.Owner{PID: r.PID, Comm: r.Program}, Local: r.Local, Remote: r.Remote,
+		Passive: r.Passive, Duration: r.Duration, Family: sockets.Inet}
+	if r.Family == "inet6" {
+		ev.Family = sockets.Inet6
+	}
+	for k := trace.Connect; k <= trace.Fail; k++ {
+		if k.String() == r.Event {
+			ev.Kind = k
+		}
+	}
+	ev.From, ev.To = stateNamed(r.From), stateNamed(r.State)
+	if r.Sent < 0 {
+		ev.NoBytes = true
+	} else {
+		ev.Sent, ev.Received = uint64(r.Sent), uint64(max(r.Received, 0))
+	}
+	return ev
+}
+
+// summaryKey groups history's summary: a program and a remote end.
+type summaryKey struct {
+	program string
+	remote  netip.AddrPort
+}
+
+// summaryRow is one group's counts.
+type summaryRow struct {
+	summaryKey
+	connects, accepts, closes, fails int
+	sent, received                   int64
+	first, last                      time.Time
+}
+
+func addSummary(sum map[summaryKey]*summaryRow, r *history.Row) {
+	k := summaryKey{r.Program, r.Remote}
+	s := sum[k]
+	if s == nil {
+		s = &summaryRow{summaryKey: k, first: r.Time}
+		sum[k] = s
+	}
+	switch r.Event {
+	case "connect":
+		s.connects++
+	case "accept":
+		s.accepts++
+	case "close":
+		s.closes++
+	case "fail":
+		s.fails++
+	}
+	s.sent += max(r.Sent, 0)
+	s.received += max(r.Received, 0)
+	s.last = r.Time
+}
+
+// writeSummary writes the groups, most connections first.
+func writeSummary(w io.Writer, sum map[summaryKey]*summaryRow, format render.Format) error {
+	rows := make([]*summaryRow, 0, len(sum))
+	for _, s := range sum {
+		rows = append(rows, s)
+	}
+	slices.SortFunc(rows, func(a, b *summaryRow) int {
+		if c := cmp.Compare(b.connects+b.accepts+b.fails, a.connects+a.accepts+a.fails); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.program, b.program); c != 0 {
+			return c
+		}
+		return a.remote.Compare(b.remote)
+	})
+	if format == render.Table {
+		fmt.Fprintf(w, "%-15s %-22s %8s %8s %6s %12s %12s %-19s %s\n", "PROGRAM", "REMOTE", "CONNECTS", "ACCEPTS", "FAILS", "SENT", "RECEIVED", "FIRST", "LAST")
+		for _, s := range rows {
+			fmt.Fprintf(w, "%-15s %-22s %8d %8d %6d %12d %12d %-19s %s\n", cmp.Or(s.program, "-"), endpoint(s.remote),
+				s.connects, s.accepts, s.fails, s.sent, s.received, s.first.Format("2006-01-02 15:04:05"), s.last.Format("2006-01-02 15:04:05"))
+		}
+		return nil
+	}
+	var b []byte
+	if format == render.JSON {
+		b = append(b, `{"schema":1,"summary":[`...)
+	}
+	for i, s := range rows {
+		if i > 0 && format == render.JSON {
+			b = append(b, ',')
+		}
+		b = append(b, `{"program":`...)
+		b = render.AppendJSONString(b, s.program)
+		b = append(b, `,"remote":{"ip":`...)
+		b = render.AppendJSONString(b, s.remote.Addr().Unmap().String())
+		b = append(b, `,"port":`...)
+		b = strconv.AppendUint(b, uint64(s.remote.Port()), 10)
+		b = fmt.Appendf(b, `},"connects":%d,"accepts":%d,"closes":%d,"fails":%d,"bytes_sent":%d,"bytes_received":%d,"first":`,
+			s.connects, s.accepts, s.closes, s.fails, s.sent, s.received)
+		b = render.AppendJSONString(b, s.first.UTC().Format(time.RFC3339Nano))
+		b = append(b, `,"last":`...)
+		b = render.AppendJSONString(b, s.last.UTC().Format(time.RFC3339Nano))
+		b = append(b, '}')
+		if format == render.NDJSON {
+			b = append(b, '\n')
+		}
+	}
+	if format == render.JSON {
+		b = append(b, "]}\n"...)
+	}
+	_, err := w.Write(b)
+	return err
+}
+
+// stateNamed returns the TCP state the kernel names name (0 if none).
+func stateNamed(name string) sockets.State {
+	for st := sockets.Established; st <= sockets.Closing; st++ {
+		if st.String() == name {
+			return st
+		}
+	}
+	return 0
+}

@@ -1,0 +1,213 @@
+package history
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
+)
+
+// Row is one event of a connection, as stored.
+type Row struct {
+	Time    time.Time
+	Event   string // connect, accept, close, fail, state
+	PID     int32
+	Program string
+	Exe     string
+	UID     int64 // -1 unknown
+	Family  string
+	Local   netip.AddrPort
+	Remote  netip.AddrPort
+	From    string
+	State   string
+	Passive bool
+	// Duration is how long the connection lived (close, fail); 0
+	// unknown.
+	Duration time.Duration
+	// Sent and Received are its bytes at close; -1 unknown.
+	Sent, Received int64
+}
+
+// DB is a history database.
+type DB struct {
+	db   *sql.DB
+	path string
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS connections (
+	id             INTEGER PRIMARY KEY,
+	time_ns        INTEGER NOT NULL,
+	event          TEXT    NOT NULL,
+	pid            INTEGER NOT NULL,
+	program        TEXT    NOT NULL,
+	exe            TEXT    NOT NULL,
+	uid            INTEGER NOT NULL,
+	family         TEXT    NOT NULL,
+	local_ip       TEXT    NOT NULL,
+	local_port     INTEGER NOT NULL,
+	remote_ip      TEXT    NOT NULL,
+	remote_port    INTEGER NOT NULL,
+	from_state     TEXT    NOT NULL,
+	state          TEXT    NOT NULL,
+	passive        INTEGER NOT NULL,
+	duration_ns    INTEGER NOT NULL,
+	bytes_sent     INTEGER NOT NULL,
+	bytes_received INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS connections_time ON connections (time_ns);
+CREATE INDEX IF NOT EXISTS connections_remote ON connections (remote_ip, time_ns);
+CREATE INDEX IF NOT EXISTS connections_remote_port ON connections (remote_port, time_ns);
+CREATE INDEX IF NOT EXISTS connections_local_port ON connections (local_port, time_ns);
+CREATE INDEX IF NOT EXISTS connections_program ON connections (program, time_ns);
+`
+
+// Open opens (creating it if need be) the database at path, in WAL mode.
+func Open(path string) (*DB, error) {
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Exec(schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &DB{db: db, path: path}, nil
+}
+
+// Close closes the database.
+func (d *DB) Close() error { return d.db.Close() }
+
+// Insert stores rows in one transaction.
+func (d *DB) Insert(ctx context.Context, rows []Row) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	st, err := tx.PrepareContext(ctx, `INSERT INTO connections (time_ns, event, pid, program, exe, uid, family,
+		local_ip, local_port, remote_ip, remote_port, from_state, state, passive, duration_ns, bytes_sent, bytes_received)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		tx.Rollback()
+		return err
+	}
+	for i := range rows {
+		r := &rows[i]
+		passive := 0
+		if r.Passive {
+			passive = 1
+		}
+		if _, err := st.ExecContext(ctx, r.Time.UnixNano(), r.Event, r.PID, r.Program, r.Exe, r.UID, r.Family,
+			addr(r.Local), r.Local.Port(), addr(r.Remote), r.Remote.Port(), r.From, r.State, passive,
+			int64(r.Duration), r.Sent, r.Received); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
+	st.Close()
+	return tx.Commit()
+}
+
+// addr is an address as stored: IPv4 without its IPv6 mapping.
+func addr(ap netip.AddrPort) string {
+	if !ap.IsValid() {
+		return ""
+	}
+	return ap.Addr().Unmap().String()
+}
+
+// Prune deletes the rows older than before and returns how many.
+func (d *DB) Prune(ctx context.Context, before time.Time) (int64, error) {
+	res, err := d.db.ExecContext(ctx, `DELETE FROM connections WHERE time_ns < ?`, before.UnixNano())
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// A Query narrows the rows History returns; zero fields do not narrow.
+type Query struct {
+	Since, Until time.Time
+	// Remote is a remote address; Port a remote or local port; Program
+	// a program name.
+	Remote  netip.Addr
+	Port    uint16
+	Program string
+	// Limit bounds the rows (0: no bound).
+	Limit int
+}
+
+// History calls fn with each row q selects, oldest first, until fn
+// returns false.
+func (d *DB) History(ctx context.Context, q Query, fn func(*Row) bool) error {
+	var where []string
+	var args []any
+	if !q.Since.IsZero() {
+		where, args = append(where, "time_ns >= ?"), append(args, q.Since.UnixNano())
+	}
+	if !q.Until.IsZero() {
+		where, args = append(where, "time_ns < ?"), append(args, q.Until.UnixNano())
+	}
+	if q.Remote.IsValid() {
+		where, args = append(where, "remote_ip = ?"), append(args, q.Remote.Unmap().String())
+	}
+	if q.Port != 0 {
+		where, args = append(where, "(remote_port = ? OR local_port = ?)"), append(args, q.Port, q.Port)
+	}
+	if q.Program != "" {
+		where, args = append(where, "program = ?"), append(args, q.Program)
+	}
+	stmt := `SELECT time_ns, event, pid, program, exe, uid, family, local_ip, local_port, remote_ip, remote_port,
+		from_state, state, passive, duration_ns, bytes_sent, bytes_received FROM connections`
+	if len(where) > 0 {
+		stmt += " WHERE " + strings.Join(where, " AND ")
+	}
+	stmt += " ORDER BY time_ns, id"
+	if q.Limit > 0 {
+		stmt += fmt.Sprintf(" LIMIT %d", q.Limit)
+	}
+	rows, err := d.db.QueryContext(ctx, stmt, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var r Row
+	for rows.Next() {
+		var tns, dur int64
+		var lip, rip string
+		var lport, rport uint16
+		var passive int
+		if err := rows.Scan(&tns, &r.Event, &r.PID, &r.Program, &r.Exe, &r.UID, &r.Family, &lip, &lport, &rip, &rport,
+			&r.From, &r.State, &passive, &dur, &r.Sent, &r.Received); err != nil {
+			return err
+		}
+		r.Time = time.Unix(0, tns)
+		r.Duration = time.Duration(dur)
+		r.Passive = passive != 0
+		r.Local, r.Remote = parseAP(lip, lport), parseAP(rip, rport)
+		if !fn(&r) {
+			break
+		}
+	}
+	return rows.Err()
+}
+
+func parseAP(ip string, port uint16) netip.AddrPort {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return netip.AddrPort{}
+	}
+	return netip.AddrPortFrom(a, port)
+}
+
+// ErrNoDatabase is returned by OpenExisting for a path with no database.
+var ErrNoDatabase = errors.New("no history database")
