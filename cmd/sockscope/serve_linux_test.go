@@ -306,3 +306,75 @@ func TestIntegrationServeAllNetNS(t *testing.T) {
 		t.Logf("page:\n%s", page)
 	}
 }
+
+// TestIntegrationServeTrace: with --trace, the connections made between
+// two scrapes are counted, outgoing and incoming by program, and failed
+// connects by destination port.
+func TestIntegrationServeTrace(t *testing.T) {
+	testutil.RequireRoot(t)
+	bin := sockscopeBinary(t)
+	ns := testutil.NewNetNS(t)
+	addr := startServe(t, ns, bin, "--trace", "--scrape.cache", "0")
+	ln, err := listenIn(ns.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	closedLn, err := listenIn(ns.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := closedLn.Addr().(*net.TCPAddr).Port
+	closedLn.Close()
+	time.Sleep(time.Second) // trace attaches
+	for range 5 {
+		c, s := connectIn(t, ns.Path, ln)
+		c.Close()
+		s.Close()
+	}
+	for range 2 {
+		netns.DoPath(ns.Path, func() error {
+			if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", closed)); err == nil {
+				c.Close()
+			}
+			return nil
+		})
+	}
+	me := readComm(t)
+	want := []string{
+		fmt.Sprintf(`sockscope_connect_failures_total{port="%d"} 2`, closed),
+	}
+	var page string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
+		_, body, err := getIn(ns.Path, "http://"+addr+"/metrics", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page = string(body)
+		if strings.Contains(page, want[0]) {
+			break
+		}
+	}
+	if strings.Contains(page, "eBPF") {
+		t.Logf("%s", page)
+	}
+	for _, w := range want {
+		if !strings.Contains(page, w) {
+			if !strings.Contains(page, "sockscope_connections_") && os.Getenv("SOCKSCOPE_EBPF") != "require" {
+				t.Skip("no connection counters: no eBPF here")
+			}
+			t.Errorf("no %s on the page", w)
+		}
+	}
+	for _, dir := range []string{"outgoing", "incoming"} {
+		re := regexp.MustCompile(fmt.Sprintf(`sockscope_connections_opened_total\{direction="%s",program="%s"\} (\d+)`, dir, regexp.QuoteMeta(me)))
+		m := re.FindStringSubmatch(page)
+		if m == nil {
+			t.Errorf("no %s connections of %s counted", dir, me)
+			continue
+		}
+		if n, _ := strconv.Atoi(m[1]); n < 5 {
+			t.Errorf("%s connections of %s: %d, want at least 5", dir, me, n)
+		}
+	}
+}

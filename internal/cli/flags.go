@@ -262,6 +262,9 @@ var flagDefs = []flagDef{
 	{"netstat.fields", inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.serve.fields, "netstat.fields", "", t("cli.flag.netstat.fields"))
 	}},
+	{"trace", inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+		fs.BoolVar(&lf.serve.trace, "trace", false, t("cli.flag.serve.trace"))
+	}},
 	{"scrape.cache", inServe, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.DurationVar(&lf.serve.cache, "scrape.cache", exporter.DefaultCacheFor, t("cli.flag.scrape.cache"))
 	}},

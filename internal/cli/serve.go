@@ -23,6 +23,7 @@ import (
 	"github.com/sockscope/sockscope/internal/netns"
 	"github.com/sockscope/sockscope/internal/netstats"
 	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/trace"
 )
 
 // defaultPort is serve's port: one the Prometheus list of exporters'
@@ -41,6 +42,7 @@ type serveFlags struct {
 	fields          string
 	top, listeners  int
 	cache           time.Duration
+	trace           bool
 }
 
 // serveOptions are what serve was asked for, validated.
@@ -52,6 +54,8 @@ type serveOptions struct {
 	Top       int
 	Listeners int
 	Cache     time.Duration
+	// Trace counts connections as trace sees them.
+	Trace bool
 }
 
 // serveRequest validates serve's own flags: bounds of the labels, the
@@ -103,7 +107,7 @@ func serveRequest(in requestInput, req *listRequest, lang string) error {
 	req.Details = false
 	req.Serve = serveOptions{
 		Listen: listen, WebConfig: f.webConfig, Path: f.path, Fields: fields,
-		Top: f.top, Listeners: f.listeners, Cache: f.cache,
+		Top: f.top, Listeners: f.listeners, Cache: f.cache, Trace: f.trace,
 	}
 	return nil
 }
@@ -123,6 +127,21 @@ func serveRun(ctx context.Context, f *Factory, req *listRequest) error {
 		return err
 	}
 	defer closeExp()
+	if counters := exp.Connections(); counters != nil {
+		// The connections between scrapes, counted as they happen.
+		treq := *req
+		treq.Filter.Protos = sockets.ProtoSet(0).With(sockets.TCP)
+		go func() {
+			_, err := f.traceEvents(ctx, &treq, traceSink{
+				start: func() {},
+				idle:  func() {},
+				event: func(ev *trace.Event) { counters.Add(ev.Kind.String(), ev.Owner.Comm, ev.Remote.Port()) },
+			})
+			if err != nil {
+				f.note("sockscope: serve --trace: " + err.Error())
+			}
+		}()
+	}
 
 	own := prometheus.NewRegistry()
 	own.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -198,6 +217,9 @@ func (f *Factory) newExporter(req *listRequest) (*exporter.Exporter, func(), err
 		PageSize:  os.Getpagesize(),
 	}
 	cfg.Version, cfg.Revision = buildVersion()
+	if req.Serve.Trace {
+		cfg.Connections = exporter.NewConnCounters()
+	}
 	if cfg.CacheFor == 0 {
 		cfg.CacheFor = -1
 	}

@@ -10,6 +10,9 @@ import (
 	"github.com/sockscope/sockscope/internal/sockets"
 )
 
+// prometheusCounter is the value type of a counter.
+const prometheusCounter = prometheus.CounterValue
+
 // builder turns one reading into constant metrics.
 type builder struct {
 	e       *Exporter

@@ -65,6 +65,9 @@ type Config struct {
 	// CacheFor is how long a reading is served again to later scrapes
 	// (DefaultCacheFor if 0; negative: never).
 	CacheFor time.Duration
+	// Connections, if not nil, are the counters of connections trace
+	// reports (serve --trace).
+	Connections *ConnCounters
 	// Version and Revision are sockscope_build_info's labels.
 	Version, Revision string
 	// PageSize turns sockstat's pages into bytes (os.Getpagesize()).
@@ -130,6 +133,10 @@ func New(cfg Config) *Exporter {
 	}
 	return &Exporter{cfg: cfg, descs: make(map[string]*prometheus.Desc)}
 }
+
+// Connections returns the connection counters of Config (nil if none),
+// for the caller that feeds them.
+func (e *Exporter) Connections() *ConnCounters { return e.cfg.Connections }
 
 // Describe sends nothing: the counters published depend on the kernel,
 // so the Exporter is an unchecked collector.
@@ -211,6 +218,9 @@ func (e *Exporter) read(ctx context.Context) *reading {
 		snap, err := e.cfg.Counters()
 		b.counters(0, snap)
 		b.part("counters", start, err == nil)
+	}
+	if e.cfg.Connections != nil {
+		e.cfg.Connections.metrics(b)
 	}
 	return &reading{metrics: b.metrics, done: time.Now()}
 }

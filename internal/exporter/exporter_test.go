@@ -120,11 +120,22 @@ func fixtureConfig(t testing.TB) Config {
 			return netstats.Limits{MaxOrphans: 65536, MaxTWBuckets: 65536, TCPMem: [3]int64{4096 * 100, 4096 * 200, 4096 * 300},
 				Ephemeral: summary.PortRange{Low: 32768, High: 60999}}, nil
 		},
-		Fields:   regexp.MustCompile(DefaultFields),
-		Version:  "v1.0.0",
-		Revision: "abc",
-		PageSize: 4096,
+		Fields:      regexp.MustCompile(DefaultFields),
+		Connections: connections(),
+		Version:     "v1.0.0",
+		Revision:    "abc",
+		PageSize:    4096,
 	}
+}
+
+// connections are the counters of a few traced connections.
+func connections() *ConnCounters {
+	c := NewConnCounters()
+	c.Add("connect", "app", 5432)
+	c.Add("accept", "nginx", 40000)
+	c.Add("close", "app", 5432)
+	c.Add("fail", "app", 6379)
+	return c
 }
 
 // exposition gathers e and writes the text format, with the scrape

@@ -95,3 +95,29 @@ func TestProgramsBounded(t *testing.T) {
 		t.Errorf("other: %+v", o)
 	}
 }
+
+// TestConnCounters: events are counted by program and direction, closes
+// by program, failures by port; past the bound, new programs count as
+// "other".
+func TestConnCounters(t *testing.T) {
+	c := NewConnCounters()
+	c.Add("connect", "curl", 443)
+	c.Add("connect", "curl", 443)
+	c.Add("accept", "nginx", 50000)
+	c.Add("close", "curl", 443)
+	c.Add("fail", "curl", 8443)
+	c.Add("state", "curl", 443)
+	for i := range maxConnLabels + 5 {
+		c.Add("connect", fmt.Sprintf("p%d", i), 1)
+	}
+	if c.opened[connKey{"curl", "outgoing"}] != 2 || c.opened[connKey{"nginx", "incoming"}] != 1 ||
+		c.closed["curl"] != 1 || c.failed["8443"] != 1 {
+		t.Errorf("counts: %+v %+v %+v", c.opened, c.closed, c.failed)
+	}
+	if n := c.opened[connKey{OtherProgram, "outgoing"}]; n != 7 { // 105 new programs, 98 of them kept
+		t.Errorf("other: %d, want 7", n)
+	}
+	if len(c.programs) != maxConnLabels {
+		t.Errorf("%d programs kept, want %d", len(c.programs), maxConnLabels)
+	}
+}

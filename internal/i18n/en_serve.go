@@ -18,6 +18,7 @@ func init() {
 		"cli.err.serve.address":       "bad --web.listen-address %q (want HOST:PORT, such as localhost:10393 or :10393)",
 		"cli.err.serve.fields":        "bad --netstat.fields %q: %v",
 		"cli.err.serve.webconfig":     "bad --web.config.file %s: %s",
+		"cli.flag.serve.trace":        "also count the connections opened, closed and failed between scrapes, as trace sees them (eBPF)",
 	})
 	merge(zh, map[string]string{
 		"cli.serve.short":             "Prometheus 导出器：在 /metrics 上提供按状态统计的套接字、监听队列、各程序的套接字和内核协议计数器",
@@ -35,5 +36,6 @@ func init() {
 		"cli.err.serve.address":       "--web.listen-address %q 无效（应为 HOST:PORT，如 localhost:10393 或 :10393）",
 		"cli.err.serve.fields":        "--netstat.fields %q 无效：%v",
 		"cli.err.serve.webconfig":     "--web.config.file %s 无效：%s",
+		"cli.flag.serve.trace":        "同时统计两次抓取之间新建、关闭和失败的连接（与 trace 相同，使用 eBPF）",
 	})
 }
