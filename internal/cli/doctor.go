@@ -316,17 +316,9 @@ func (f *Factory) kernelReaders(nsl *nsListing) []kernelReader {
 	for i := range nsl.nss {
 		ns := &nsl.nss[i]
 		out[i] = kernelReader{
-			inode: ns.Inode,
-			name:  nsl.info[ns.Inode].Name,
-			counters: func() (*netstats.Snapshot, error) {
-				var snap *netstats.Snapshot
-				err := netns.WithNetDir(ns, func(dir string) error {
-					var err error
-					snap, err = netstats.Read(dir)
-					return err
-				})
-				return snap, err
-			},
+			inode:    ns.Inode,
+			name:     nsl.info[ns.Inode].Name,
+			counters: func() (*netstats.Snapshot, error) { return readCountersIn(ns) },
 			limits: func() (netstats.Limits, int, int) {
 				// The net sysctls are those of the namespace of the
 				// thread that opens them.

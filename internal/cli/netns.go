@@ -166,20 +166,24 @@ func (f *Factory) statsCounters(req *listRequest) ([]nsCounters, error) {
 	out := make([]nsCounters, len(nss))
 	for i := range nss {
 		ns := &nss[i]
-		out[i].CounterPoller = collect.NewCounterPoller(func() (*netstats.Snapshot, error) {
-			var snap *netstats.Snapshot
-			err := netns.WithNetDir(ns, func(dir string) error {
-				var err error
-				snap, err = netstats.Read(dir)
-				return err
-			})
-			return snap, err
-		})
+		out[i].CounterPoller = collect.NewCounterPoller(func() (*netstats.Snapshot, error) { return readCountersIn(ns) })
 		if l != nil {
 			out[i].inode, out[i].name = ns.Inode, l.info[ns.Inode].Name
 		}
 	}
 	return out, nil
+}
+
+// readCountersIn reads the protocol counters of namespace ns (from the
+// net directory of one of its processes, or from inside it).
+func readCountersIn(ns *netns.NetNS) (*netstats.Snapshot, error) {
+	var snap *netstats.Snapshot
+	err := netns.WithNetDir(ns, func(dir string) error {
+		var err error
+		snap, err = netstats.Read(dir)
+		return err
+	})
+	return snap, err
 }
 
 // namespaceNotes returns the lines that say what errs could not see: each

@@ -20,7 +20,6 @@ import (
 
 	"github.com/sockscope/sockscope/internal/collect"
 	"github.com/sockscope/sockscope/internal/exporter"
-	"github.com/sockscope/sockscope/internal/netns"
 	"github.com/sockscope/sockscope/internal/netstats"
 	"github.com/sockscope/sockscope/internal/sockets"
 	"github.com/sockscope/sockscope/internal/trace"
@@ -274,12 +273,7 @@ func (f *Factory) nsCounters(l *nsListing) ([]exporter.NSCounters, error) {
 	var errList []error
 	for i := range l.nss {
 		ns := &l.nss[i]
-		var snap *netstats.Snapshot
-		err := netns.WithNetDir(ns, func(dir string) error {
-			var err error
-			snap, err = netstats.Read(dir)
-			return err
-		})
+		snap, err := readCountersIn(ns)
 		if err != nil {
 			errList = append(errList, err)
 		}
