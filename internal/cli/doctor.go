@@ -151,7 +151,7 @@ func doctorRun(ctx context.Context, f *Factory, req *listRequest) error {
 	}
 	// Several namespaces: worst first across them all.
 	if len(kernels) > 1 {
-		sortFindings(findings)
+		doctor.Sort(findings)
 	}
 
 	if f.Getenv != nil && f.Getenv("SOCKSCOPE_DOCTOR_TIMES") != "" {
@@ -225,24 +225,6 @@ func (f *Factory) retransmitters(ctx context.Context, c *collect.Collector, q co
 		}
 	}
 	return top, procs
-}
-
-// sortFindings orders findings of several namespaces as Examine orders
-// those of one.
-func sortFindings(fs []doctor.Finding) {
-	order := make(map[string]int)
-	for i, r := range doctor.Rules {
-		order[r] = i
-	}
-	for i := 1; i < len(fs); i++ {
-		for j := i; j > 0; j-- {
-			a, b := &fs[j-1], &fs[j]
-			if a.Severity > b.Severity || a.Severity == b.Severity && order[a.Rule] <= order[b.Rule] {
-				break
-			}
-			*a, *b = *b, *a
-		}
-	}
 }
 
 // nagiosLine is the one-line status a monitoring plugin prints first.

@@ -139,20 +139,32 @@ func Examine(in *Input) []Finding {
 	} {
 		out = append(out, rule(in)...)
 	}
-	order := make(map[string]int, len(Rules))
+	Sort(out)
+	return out
+}
+
+// ruleOrder is each rule's place in Rules.
+var ruleOrder = func() map[string]int {
+	m := make(map[string]int, len(Rules))
 	for i, r := range Rules {
-		order[r] = i
+		m[r] = i
 	}
-	slices.SortStableFunc(out, func(a, b Finding) int {
+	return m
+}()
+
+// Sort orders findings worst first, then by rule (in the order of
+// Rules), then by subject: as Examine returns them, and as the findings
+// of several namespaces are put together.
+func Sort(fs []Finding) {
+	slices.SortStableFunc(fs, func(a, b Finding) int {
 		if c := cmp.Compare(b.Severity, a.Severity); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(order[a.Rule], order[b.Rule]); c != 0 {
+		if c := cmp.Compare(ruleOrder[a.Rule], ruleOrder[b.Rule]); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.Subject, b.Subject)
 	})
-	return out
 }
 
 // Worst returns the highest severity among fs, 0 if there is none.
