@@ -32,5 +32,5 @@ var cgroupID func(path string) (uint64, bool)
 
 // limits knows only the dynamic port range where there is no /proc/sys.
 func limits() (netstats.Limits, error) {
-	return netstats.Limits{Ephemeral: ephemeralPorts()}, nil
+	return netstats.Limits{Ephemeral: ephemeralPorts(), SynCookies: netstats.NoSetting, TWReuse: netstats.NoSetting}, nil
 }

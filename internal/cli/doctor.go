@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,7 +14,6 @@ import (
 	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/netns"
 	"github.com/sockscope/sockscope/internal/netstats"
-	"github.com/sockscope/sockscope/internal/procfs"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 )
@@ -133,7 +131,7 @@ func doctorRun(ctx context.Context, f *Factory, req *listRequest) error {
 			Window: window, CountersBefore: before[i], CountersAfter: after,
 			PageSize: os.Getpagesize(), Packaged: packaged,
 		}
-		in.Limits, in.SynCookies, in.TWReuse = k.limits()
+		in.Limits = k.limits()
 		if nsl != nil && len(kernels) > 1 {
 			name := k.name
 			in.Namespace = func(uint64) string { return name }
@@ -268,9 +266,7 @@ type kernelReader struct {
 	inode    uint64
 	name     string
 	counters func() (*netstats.Snapshot, error)
-	// limits returns the limits, tcp_syncookies and tcp_tw_reuse (-1
-	// where unknown).
-	limits func() (l netstats.Limits, synCookies, twReuse int)
+	limits   func() netstats.Limits
 }
 
 // kernelReaders returns the readers of the namespaces examined: this
@@ -284,13 +280,12 @@ func (f *Factory) kernelReaders(nsl *nsListing) []kernelReader {
 				}
 				return f.Views.Stats()
 			},
-			limits: func() (netstats.Limits, int, int) {
-				var l netstats.Limits
+			limits: func() netstats.Limits {
+				l := netstats.Limits{SynCookies: netstats.NoSetting, TWReuse: netstats.NoSetting}
 				if f.Limits != nil {
 					l, _ = f.Limits()
 				}
-				sys := procfs.Default().Sys()
-				return l, readSysctlInt(sys, "net/ipv4/tcp_syncookies"), readSysctlInt(sys, "net/ipv4/tcp_tw_reuse")
+				return l
 			},
 		}}
 	}
@@ -301,33 +296,17 @@ func (f *Factory) kernelReaders(nsl *nsListing) []kernelReader {
 			inode:    ns.Inode,
 			name:     nsl.info[ns.Inode].Name,
 			counters: func() (*netstats.Snapshot, error) { return readCountersIn(ns) },
-			limits: func() (netstats.Limits, int, int) {
+			limits: func() netstats.Limits {
 				// The net sysctls are those of the namespace of the
 				// thread that opens them.
-				var l netstats.Limits
-				syn, reuse := -1, -1
+				l := netstats.Limits{SynCookies: netstats.NoSetting, TWReuse: netstats.NoSetting}
 				netns.Do(ns, func() error {
 					l, _ = netstats.ReadLimits("/proc/sys", os.Getpagesize())
-					syn = readSysctlInt("/proc/sys", "net/ipv4/tcp_syncookies")
-					reuse = readSysctlInt("/proc/sys", "net/ipv4/tcp_tw_reuse")
 					return nil
 				})
-				return l, syn, reuse
+				return l
 			},
 		}
 	}
 	return out
-}
-
-// readSysctlInt reads the number in file name under sys (-1 unknown).
-func readSysctlInt(sys, name string) int {
-	b, err := os.ReadFile(filepath.Join(sys, name))
-	if err != nil {
-		return -1
-	}
-	v, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		return -1
-	}
-	return v
 }

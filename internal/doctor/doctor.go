@@ -46,15 +46,11 @@ type Input struct {
 	// ends; nil where they could not be read (the counter rules are then
 	// skipped).
 	CountersBefore, CountersAfter *netstats.Snapshot
-	// Limits are the kernel's limits (zero fields unknown).
+	// Limits are the kernel's limits and settings (zero limits unknown;
+	// tcp_syncookies and tcp_tw_reuse netstats.NoSetting when unknown).
 	Limits netstats.Limits
 	// PageSize turns sockstat's pages into bytes.
 	PageSize int
-	// SynCookies is net.ipv4.tcp_syncookies (-1 unknown).
-	SynCookies int
-	// TWReuse is net.ipv4.tcp_tw_reuse (0 never, 1 always, 2 loopback
-	// only; -1 unknown): whether TIME_WAIT holds up an ephemeral port.
-	TWReuse int
 	// Packaged reports whether a package owns the file exe, and whether
 	// that can be known here (no package database: false, false); nil
 	// knows nothing.

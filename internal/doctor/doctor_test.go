@@ -125,7 +125,7 @@ func TestEphemeral(t *testing.T) {
 		}
 		// With tcp_tw_reuse 1, connect() takes TIME_WAIT ports again:
 		// only the established half counts.
-		in.TWReuse = 1
+		in.Limits.TWReuse = 1
 		reused := rules(Examine(in))
 		if want := map[bool]string{true: "ephemeral-ports:warning", false: ""}[c.n >= 10]; reused != want {
 			t.Errorf("%d connections, half TIME_WAIT, tcp_tw_reuse 1: %q, want %q", c.n, reused, want)

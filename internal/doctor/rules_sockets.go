@@ -210,7 +210,7 @@ func ephemeral(in *Input) []Finding {
 // TIME_WAIT socket to remote: net.ipv4.tcp_tw_reuse 1 does for every
 // destination, 2 (the default) for loopback ones.
 func (in *Input) twReusable(remote netip.Addr) bool {
-	switch in.TWReuse {
+	switch in.Limits.TWReuse {
 	case 1:
 		return true
 	case 2:
@@ -358,7 +358,7 @@ func listenQueues(in *Input) []Finding {
 				{Key: "syn_recv", Value: float64(n)},
 				{Key: "reqq_full_drop", Value: reqDrop},
 				{Key: "reqq_full_cookies", Value: cookies},
-				{Key: "syncookies", Value: float64(in.SynCookies)},
+				{Key: "syncookies", Value: float64(in.Limits.SynCookies)},
 			},
 			Sockets: top(socks),
 			Look:    []string{fmt.Sprintf("sockscope list -tn state syn-recv 'sport = :%d'", k.port), "sockscope explain syn-recv"},
@@ -376,7 +376,7 @@ func listenQueues(in *Input) []Finding {
 	if len(half) == 0 && reqDrop > 0 {
 		out = append(out, Finding{
 			Rule: RuleSynRecv, Severity: Warning, Subject: "TcpExt",
-			Facts: []Fact{{Key: "reqq_full_drop", Value: reqDrop}, {Key: "reqq_full_cookies", Value: cookies}, {Key: "syncookies", Value: float64(in.SynCookies)}},
+			Facts: []Fact{{Key: "reqq_full_drop", Value: reqDrop}, {Key: "reqq_full_cookies", Value: cookies}, {Key: "syncookies", Value: float64(in.Limits.SynCookies)}},
 			Look:  []string{"sockscope explain syn-recv"},
 		})
 	}

@@ -25,15 +25,25 @@ type Limits struct {
 	// Ephemeral is the range of local ports picked for outgoing
 	// connections.
 	Ephemeral summary.PortRange
+	// SynCookies and TWReuse are net.ipv4.tcp_syncookies and
+	// net.ipv4.tcp_tw_reuse, whose 0 means something: -1 is unknown
+	// (NoSetting). ReadLimits sets them; a Limits made otherwise says
+	// NoSetting itself.
+	SynCookies, TWReuse int
 }
+
+// NoSetting is the value of a setting whose zero is meaningful, when it
+// is not known.
+const NoSetting = -1
 
 // ReadLimits reads the limits from the sysctl files under dir
 // (/proc/sys on Linux), turning pages into bytes with pageSize. A missing
 // file leaves its field zero; other failures are joined into the error
 // returned with what could be read. Where there is no such directory
-// (Windows), every field is zero and the error wraps fs.ErrNotExist.
+// (Windows), every field is zero (the settings NoSetting) and the error
+// wraps fs.ErrNotExist.
 func ReadLimits(dir string, pageSize int) (Limits, error) {
-	var l Limits
+	l := Limits{SynCookies: NoSetting, TWReuse: NoSetting}
 	var errList []error
 	read := func(name string) []byte {
 		b, err := os.ReadFile(filepath.Join(dir, name))
@@ -59,6 +69,18 @@ func ReadLimits(dir string, pageSize int) (Limits, error) {
 	if b := read("net/ipv4/tcp_mem"); b != nil {
 		if l.TCPMem, err = ParseTCPMem(b, pageSize); err != nil {
 			errList = append(errList, err)
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    *int
+	}{{"net/ipv4/tcp_syncookies", &l.SynCookies}, {"net/ipv4/tcp_tw_reuse", &l.TWReuse}} {
+		if b := read(f.name); b != nil {
+			if v, err := parseInt(b); err != nil {
+				errList = append(errList, err)
+			} else {
+				*f.v = int(v)
+			}
 		}
 	}
 	if b := read("net/ipv4/ip_local_port_range"); b != nil {

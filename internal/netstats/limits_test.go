@@ -23,12 +23,13 @@ func TestReadLimits(t *testing.T) {
 	write("tcp_max_orphans", "131072\n")
 	write("tcp_mem", "188037\t250717\t376074\n")
 	write("ip_local_port_range", "32768\t60999\n")
+	write("tcp_syncookies", "1\n")
 	l, err := ReadLimits(dir, 4096)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := Limits{MaxOrphans: 131072, TCPMem: [3]int64{188037 * 4096, 250717 * 4096, 376074 * 4096},
-		Ephemeral: summary.PortRange{Low: 32768, High: 60999}}
+		Ephemeral: summary.PortRange{Low: 32768, High: 60999}, SynCookies: 1, TWReuse: NoSetting}
 	if l != want {
 		t.Errorf("%+v, want %+v", l, want)
 	}
