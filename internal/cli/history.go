@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sockscope/sockscope/internal/history"
@@ -107,7 +108,7 @@ func parseWhen(s string) (time.Time, error) {
 
 // parseDays is time.ParseDuration that also takes days ("7d").
 func parseDays(s string) (time.Duration, error) {
-	if n, ok := cutSuffix(s, "d"); ok {
+	if n, ok := strings.CutSuffix(s, "d"); ok && n != "" {
 		days, err := strconv.ParseFloat(n, 64)
 		if err != nil || days < 0 {
 			return 0, fmt.Errorf("bad days %q", s)
@@ -115,13 +116,6 @@ func parseDays(s string) (time.Duration, error) {
 		return time.Duration(days * float64(24*time.Hour)), nil
 	}
 	return time.ParseDuration(s)
-}
-
-func cutSuffix(s, suffix string) (string, bool) {
-	if len(s) > len(suffix) && s[len(s)-len(suffix):] == suffix {
-		return s[:len(s)-len(suffix)], true
-	}
-	return "", false
 }
 
 // recordRun stores every connection event req chooses in the history

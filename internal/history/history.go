@@ -3,7 +3,6 @@ package history
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -208,6 +207,3 @@ func parseAP(ip string, port uint16) netip.AddrPort {
 	}
 	return netip.AddrPortFrom(a, port)
 }
-
-// ErrNoDatabase is returned by OpenExisting for a path with no database.
-var ErrNoDatabase = errors.New("no history database")

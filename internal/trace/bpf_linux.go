@@ -273,9 +273,6 @@ func (r *Reader) Wall(mono uint64) time.Time {
 	return time.Unix(0, int64(mono)+int64(r.offset))
 }
 
-// Buffered returns how many bytes of events wait in the ring buffer.
-func (r *Reader) Buffered() int { return r.rd.AvailableBytes() }
-
 // Lost returns how many state changes found the ring buffer full.
 func (r *Reader) Lost() uint64 {
 	var n uint64

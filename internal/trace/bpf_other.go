@@ -25,9 +25,6 @@ func (r *Reader) Read() (Raw, error) { return Raw{}, sockets.ErrUnsupported }
 // Wall is the identity here.
 func (r *Reader) Wall(mono uint64) time.Time { return time.Unix(0, int64(mono)) }
 
-// Buffered is 0 here.
-func (r *Reader) Buffered() int { return 0 }
-
 // Lost is 0 here.
 func (r *Reader) Lost() uint64 { return 0 }
 
