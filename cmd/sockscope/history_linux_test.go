@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -55,31 +54,7 @@ func TestIntegrationRecordHistory(t *testing.T) {
 	closed := closedLn.Addr().(*net.TCPAddr).Port
 	closedLn.Close()
 
-	cmd := ns.Command(bin, "record", "--db", db, "--retention", "1d", fmt.Sprintf("sport = :%d or dport = :%d or dport = :%d", port, port, closed))
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	ready := make(chan string, 4)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			ready <- sc.Text()
-		}
-		close(ready)
-	}()
-	for line := range ready {
-		if strings.Contains(line, "tracing") {
-			if !strings.Contains(line, "eBPF") && os.Getenv("SOCKSCOPE_EBPF") != "require" {
-				t.Skipf("no eBPF here: %s", line)
-			}
-			break
-		}
-	}
+	_, stop := startTracing(t, ns.Command(bin, "record", "--db", db, "--retention", "1d", fmt.Sprintf("sport = :%d or dport = :%d or dport = :%d", port, port, closed)), true)
 	for range 10 {
 		c, s := connectIn(t, ns.Path, ln)
 		c.Close()
@@ -94,8 +69,7 @@ func TestIntegrationRecordHistory(t *testing.T) {
 		})
 	}
 	time.Sleep(700 * time.Millisecond) // a batch is written at least every 200 ms
-	cmd.Process.Signal(os.Interrupt)
-	cmd.Wait()
+	stop()
 
 	query := func(args ...string) []traceEvent {
 		t.Helper()

@@ -36,11 +36,17 @@ func requireProgram(t *testing.T, name string) string {
 }
 
 // startServe starts sockscope serve inside ns on a port of its choosing
-// and returns the address it listens on, read from its first line on
-// stderr.
+// and returns the address it listens on.
 func startServe(t *testing.T, ns *testutil.NetNS, bin string, args ...string) string {
 	t.Helper()
-	cmd := ns.Command(bin, append([]string{"serve", "--web.listen-address", "127.0.0.1:0"}, args...)...)
+	return startServing(t, ns.Command(bin, append([]string{"serve", "--web.listen-address", "127.0.0.1:0"}, args...)...))
+}
+
+// startServing starts cmd, a sockscope serve on 127.0.0.1:0, and returns
+// the address it listens on, read from its line on stderr (its other
+// lines are logged); it is interrupted when the test ends.
+func startServing(t *testing.T, cmd *exec.Cmd) string {
+	t.Helper()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -247,34 +253,7 @@ func TestIntegrationServeAllNetNS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln1.Close()
-	cmd := exec.Command(bin, "serve", "--all-netns", "--scrape.cache", "0", "--web.listen-address", "127.0.0.1:0")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
-	}()
-	sc := bufio.NewScanner(stderr)
-	re := regexp.MustCompile(`serving /metrics on (127\.0\.0\.1:\d+)`)
-	var addr string
-	for sc.Scan() {
-		if m := re.FindStringSubmatch(sc.Text()); m != nil {
-			addr = m[1]
-			break
-		}
-	}
-	if addr == "" {
-		t.Fatal("serve did not say where it listens")
-	}
-	go func() {
-		for sc.Scan() {
-		}
-	}()
+	addr := startServing(t, exec.Command(bin, "serve", "--all-netns", "--scrape.cache", "0", "--web.listen-address", "127.0.0.1:0"))
 	second := testutil.NewNetNS(t) // made after serve started
 	ln2, err := listenIn(second.Path)
 	if err != nil {

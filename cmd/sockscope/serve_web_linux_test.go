@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -16,7 +15,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -92,34 +90,7 @@ func TestIntegrationServeTLS(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "serve", "--web.listen-address", "127.0.0.1:0", "--web.config.file", filepath.Join(dir, "web.yml"))
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
-	}()
-	sc := bufio.NewScanner(stderr)
-	var addr string
-	re := regexp.MustCompile(`serving /metrics on (127\.0\.0\.1:\d+)`)
-	for sc.Scan() {
-		if m := re.FindStringSubmatch(sc.Text()); m != nil {
-			addr = m[1]
-			break
-		}
-	}
-	if addr == "" {
-		t.Fatal("serve did not say where it listens")
-	}
-	go func() {
-		for sc.Scan() {
-		}
-	}()
+	addr := startServing(t, exec.CommandContext(ctx, bin, "serve", "--web.listen-address", "127.0.0.1:0", "--web.config.file", filepath.Join(dir, "web.yml")))
 
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(certPEM)

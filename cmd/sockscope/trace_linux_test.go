@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -55,58 +56,7 @@ func TestIntegrationTrace(t *testing.T) {
 	closed := closedLn.Addr().(*net.TCPAddr).Port
 	closedLn.Close()
 
-	cmd := ns.Command(bin, "trace", "--format", "ndjson", fmt.Sprintf("sport = :%d or dport = :%d or dport = :%d", port, port, closed))
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	ready := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), "tracing TCP") {
-				ready <- ""
-				continue
-			}
-			t.Logf("trace: %s", sc.Text())
-			if strings.Contains(sc.Text(), "eBPF") {
-				ready <- sc.Text()
-			}
-		}
-	}()
-	select {
-	case msg := <-ready:
-		if msg != "" {
-			if os.Getenv("SOCKSCOPE_EBPF") != "require" {
-				t.Skipf("no eBPF here (%s); SOCKSCOPE_EBPF=require makes this a failure", msg)
-			}
-			t.Fatalf("trace could not start: %s", msg)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("trace did not start")
-	}
-	var events []traceEvent
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			var e traceEvent
-			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-				t.Errorf("not an event: %v: %s", err, sc.Bytes())
-				continue
-			}
-			events = append(events, e)
-		}
-	}()
+	_, stop := startTracing(t, ns.Command(bin, "trace", "--format", "ndjson", fmt.Sprintf("sport = :%d or dport = :%d or dport = :%d", port, port, closed)), true)
 
 	// The server side: accept, hold until the client closes.
 	go func() {
@@ -167,13 +117,7 @@ func TestIntegrationTrace(t *testing.T) {
 		})
 	}
 	time.Sleep(500 * time.Millisecond)
-	cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("trace did not end on SIGINT")
-	}
-	cmd.Wait()
+	events := stop()
 
 	me := int32(os.Getpid())
 	count := map[string]int{}
@@ -228,7 +172,39 @@ func TestIntegrationTraceNoBPF(t *testing.T) {
 	}
 	defer ln.Close()
 	port := ln.Addr().(*net.TCPAddr).Port
-	cmd := ns.Command(bin, "trace", "--no-bpf", "--format", "ndjson", fmt.Sprintf("sport = :%d or dport = :%d", port, port))
+	said, stop := startTracing(t, ns.Command(bin, "trace", "--no-bpf", "--format", "ndjson", fmt.Sprintf("sport = :%d or dport = :%d", port, port)), false)
+	if !strings.Contains(said, "closes only") || !strings.Contains(said, "without") {
+		t.Fatalf("trace --no-bpf said %q, want what it cannot see", said)
+	}
+	for range 20 {
+		client, server := connectIn(t, ns.Path, ln)
+		client.Close()
+		server.Close()
+	}
+	time.Sleep(500 * time.Millisecond)
+	events := stop()
+	closes := 0
+	for _, e := range events {
+		if e.Event != "close" {
+			t.Errorf("without eBPF, a %s event", e.Event)
+		}
+		if e.PID != 0 {
+			t.Errorf("without eBPF, close %d>%d has pid %d", e.Local.Port, e.Remote.Port, e.PID)
+		}
+		closes++
+	}
+	if closes != 40 {
+		t.Errorf("%d closes, want 40 (both ends of 20 connections)", closes)
+	}
+}
+
+// startTracing starts cmd (trace or record) and waits for its line on
+// stderr that says how it traces, which it returns. With needBPF, a
+// trace without eBPF skips the test (unless SOCKSCOPE_EBPF=require, which
+// makes it a failure). stop interrupts cmd and returns the NDJSON events
+// it printed.
+func startTracing(t *testing.T, cmd *exec.Cmd, needBPF bool) (said string, stop func() []traceEvent) {
+	t.Helper()
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -240,21 +216,28 @@ func TestIntegrationTraceNoBPF(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Process.Kill()
-	said := make(chan string, 1)
+	t.Cleanup(func() { cmd.Process.Kill() })
+	lines := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
-			said <- sc.Text()
+			if strings.Contains(sc.Text(), "sockscope: tracing") {
+				lines <- sc.Text()
+			} else {
+				t.Logf("%s: %s", cmd.Args[len(cmd.Args)-1], sc.Text())
+			}
 		}
 	}()
 	select {
-	case line := <-said:
-		if !strings.Contains(line, "closes only") || !strings.Contains(line, "without") {
-			t.Fatalf("trace --no-bpf said %q, want what it cannot see", line)
-		}
+	case said = <-lines:
 	case <-time.After(30 * time.Second):
-		t.Fatal("trace --no-bpf did not start")
+		t.Fatal("it did not start tracing")
+	}
+	if needBPF && !strings.Contains(said, "tracing TCP connections (eBPF)") {
+		if os.Getenv("SOCKSCOPE_EBPF") != "require" {
+			t.Skipf("no eBPF here (%s); SOCKSCOPE_EBPF=require makes this a failure", said)
+		}
+		t.Fatalf("it could not trace with eBPF: %s", said)
 	}
 	var events []traceEvent
 	done := make(chan struct{})
@@ -270,30 +253,14 @@ func TestIntegrationTraceNoBPF(t *testing.T) {
 			events = append(events, e)
 		}
 	}()
-	for range 20 {
-		client, server := connectIn(t, ns.Path, ln)
-		client.Close()
-		server.Close()
-	}
-	time.Sleep(500 * time.Millisecond)
-	cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("trace did not end on SIGINT")
-	}
-	cmd.Wait()
-	closes := 0
-	for _, e := range events {
-		if e.Event != "close" {
-			t.Errorf("without eBPF, a %s event", e.Event)
+	return said, func() []traceEvent {
+		cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Fatal("it did not end on SIGINT")
 		}
-		if e.PID != 0 {
-			t.Errorf("without eBPF, close %d>%d has pid %d", e.Local.Port, e.Remote.Port, e.PID)
-		}
-		closes++
-	}
-	if closes != 40 {
-		t.Errorf("%d closes, want 40 (both ends of 20 connections)", closes)
+		cmd.Wait()
+		return events
 	}
 }
