@@ -321,7 +321,7 @@ func writeSummary(w io.Writer, sum map[summaryKey]*summaryRow, format render.For
 	if format == render.Table {
 		fmt.Fprintf(w, "%-15s %-22s %8s %8s %6s %12s %12s %-19s %s\n", "PROGRAM", "REMOTE", "CONNECTS", "ACCEPTS", "FAILS", "SENT", "RECEIVED", "FIRST", "LAST")
 		for _, s := range rows {
-			fmt.Fprintf(w, "%-15s %-22s %8d %8d %6d %12d %12d %-19s %s\n", cmp.Or(s.program, "-"), endpoint(s.remote),
+			fmt.Fprintf(w, "%-15s %-22s %8d %8d %6d %12d %12d %-19s %s\n", cmp.Or(s.program, "-"), unmap(s.remote).String(),
 				s.connects, s.accepts, s.fails, s.sent, s.received, s.first.Format("2006-01-02 15:04:05"), s.last.Format("2006-01-02 15:04:05"))
 		}
 		return nil

@@ -285,7 +285,7 @@ func (t *traceWriter) event(ev *trace.Event) {
 			sent, recv = strconv.FormatUint(ev.Sent, 10), strconv.FormatUint(ev.Received, 10)
 		}
 		fmt.Fprintf(t.w, "%-12s %-7s %7s %-15s %-22s %-22s %-24s %10s %10s %s\n", ev.Time.Format("15:04:05.000"), ev.Kind, pid, prog,
-			endpoint(ev.Local), endpoint(ev.Remote), states, sent, recv, dur)
+			unmap(ev.Local).String(), unmap(ev.Remote).String(), states, sent, recv, dur)
 		return
 	}
 	b := t.buf[:0]
@@ -341,14 +341,4 @@ func (t *traceWriter) end(lost uint64) {
 	if t.format == render.JSON {
 		fmt.Fprintf(t.w, `],"lost":%d}`+"\n", lost)
 	}
-}
-
-// endpoint writes an address and port as the listing does, IPv6 in
-// brackets.
-func endpoint(ap netip.AddrPort) string {
-	a := ap.Addr().Unmap()
-	if a.Is6() {
-		return "[" + a.String() + "]:" + strconv.Itoa(int(ap.Port()))
-	}
-	return a.String() + ":" + strconv.Itoa(int(ap.Port()))
 }

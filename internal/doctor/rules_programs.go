@@ -228,7 +228,7 @@ func exposed(in *Input) []Finding {
 		if !ok {
 			continue
 		}
-		subject := bracket(s.Local) + " " + svc.name
+		subject := s.Local.String() + " " + svc.name
 		if p := owner(s); p != nil {
 			subject += " " + procSubject(p)
 		}

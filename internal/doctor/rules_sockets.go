@@ -194,7 +194,7 @@ func ephemeral(in *Input) []Finding {
 			Processes: owners(a.socks),
 			Sockets:   top(a.socks),
 			Look: []string{
-				fmt.Sprintf("sockscope list -tan 'dst %s'", bracket(d.remote)),
+				fmt.Sprintf("sockscope list -tan 'dst %s'", d.remote),
 				"sockscope summary",
 			},
 		}
@@ -217,14 +217,6 @@ func (in *Input) twReusable(remote netip.Addr) bool {
 		return remote.IsLoopback()
 	}
 	return false
-}
-
-// bracket writes an address and port as the filter language takes it.
-func bracket(ap netip.AddrPort) string {
-	if ap.Addr().Is6() {
-		return "[" + ap.Addr().String() + "]:" + strconv.Itoa(int(ap.Port()))
-	}
-	return ap.String()
 }
 
 // owners returns the distinct owners of socks, those holding the most
@@ -316,7 +308,7 @@ func listenQueues(in *Input) []Finding {
 			sev = Critical
 		}
 		f := Finding{
-			Rule: RuleAcceptQueue, Severity: sev, Subject: bracket(s.Local), NetNS: in.ns(s),
+			Rule: RuleAcceptQueue, Severity: sev, Subject: s.Local.String(), NetNS: in.ns(s),
 			Facts: []Fact{
 				{Key: "accept_queue", Value: float64(s.RecvQ), Of: float64(s.SendQ)},
 				{Key: "listen_overflows", Value: overflows},
@@ -413,7 +405,7 @@ func synSent(in *Input) []Finding {
 			Facts:     []Fact{{Key: "syn_sent_stuck", Value: float64(len(socks))}, {Key: "window_seconds", Value: in.Window.Seconds()}},
 			Processes: owners(socks),
 			Sockets:   top(socks),
-			Look:      []string{fmt.Sprintf("sockscope list -tanp state syn-sent 'dst %s'", bracket(d.remote)), "sockscope explain syn-sent"},
+			Look:      []string{fmt.Sprintf("sockscope list -tanp state syn-sent 'dst %s'", d.remote), "sockscope explain syn-sent"},
 		})
 	}
 	return out
