@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -223,11 +222,10 @@ func (f *Factory) newExporter(req *listRequest) (*exporter.Exporter, func(), err
 		cfg.CacheFor = -1
 	}
 	perNS := req.NetNS != "" || req.AllNetNS
-	var mu sync.Mutex // the listing's namespaces, replaced by each reading
 	if perNS {
+		// nsl is replaced by each reading, before the reading's metrics
+		// ask for names (readings are one at a time).
 		cfg.Namespace = func(inode uint64) (string, string) {
-			mu.Lock()
-			defer mu.Unlock()
 			if l := nsl.lookup(inode); l != nil {
 				return l.Name, l.Container.Name
 			}
@@ -237,9 +235,7 @@ func (f *Factory) newExporter(req *listRequest) (*exporter.Exporter, func(), err
 	cfg.Sockets = func(ctx context.Context) (collect.Snapshot, error) {
 		if perNS {
 			if s, l, err := f.rescanNamespaces(req, opts); err == nil {
-				mu.Lock()
 				c.Source, nsl = s, l
-				mu.Unlock()
 			}
 		}
 		return sampler.Sample(ctx)

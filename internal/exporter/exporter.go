@@ -90,11 +90,9 @@ type Exporter struct {
 	mu   sync.Mutex
 	last *reading
 
-	// gatherMu makes the reading itself one at a time: single flight
-	// already does, and this guards the descriptor cache against a
-	// reading that outlives its flight.
-	gatherMu sync.Mutex
-	descs    map[string]*prometheus.Desc
+	// descs are the descriptors made so far, by name; single flight
+	// makes readings one at a time, so one reading uses them at once.
+	descs map[string]*prometheus.Desc
 }
 
 // reading is the metrics of one scrape's reading, shared by every scrape
@@ -189,8 +187,6 @@ func (e *Exporter) reading(ctx context.Context) *reading {
 
 // read takes one reading.
 func (e *Exporter) read(ctx context.Context) *reading {
-	e.gatherMu.Lock()
-	defer e.gatherMu.Unlock()
 	b := &builder{e: e}
 	b.gauge("sockscope_build_info", "A metric with a constant '1' value labelled by the version and revision of sockscope and the Go version it was built with.",
 		1, []string{"version", "revision", "goversion"}, e.cfg.Version, e.cfg.Revision, runtime.Version())
