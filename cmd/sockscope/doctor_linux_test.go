@@ -134,10 +134,17 @@ func connectRaw(t *testing.T, ns *testutil.NetNS, addr [4]byte, port, n int) []i
 // listenAllIn listens on 0.0.0.0:port inside ns, held by this process.
 func listenAllIn(t *testing.T, ns *testutil.NetNS, port int) net.Listener {
 	t.Helper()
+	return listenAt(t, ns, fmt.Sprintf("0.0.0.0:%d", port))
+}
+
+// listenAt listens on addr (IPv4) inside ns, held by this process, until
+// the test ends.
+func listenAt(t *testing.T, ns *testutil.NetNS, addr string) net.Listener {
+	t.Helper()
 	var ln net.Listener
 	err := ns.Do(func() error {
 		var err error
-		ln, err = net.Listen("tcp4", fmt.Sprintf("0.0.0.0:%d", port))
+		ln, err = net.Listen("tcp4", addr)
 		return err
 	})
 	if err != nil {
@@ -365,16 +372,7 @@ func TestIntegrationDoctor(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var ln net.Listener
-		err = ns.Do(func() error {
-			var err error
-			ln, err = net.Listen("tcp4", "127.0.0.1:8080")
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
+		ln := listenAt(t, ns, "127.0.0.1:8080")
 		for range 10 {
 			client, server := connectIn(t, ns.Path, ln)
 			defer client.Close()
@@ -599,16 +597,7 @@ func TestIntegrationDoctor(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var ln net.Listener
-		err = ns.Do(func() error {
-			var err error
-			ln, err = net.Listen("tcp4", "127.0.0.1:8080")
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
+		ln := listenAt(t, ns, "127.0.0.1:8080")
 		// The client closes first: its side, in the range, waits.
 		for range 10 {
 			client, server := connectIn(t, ns.Path, ln)
