@@ -6,7 +6,11 @@
 //
 // One table, connections, one row per event (connect, accept, close,
 // fail), with indexes on time, remote address, remote port, local port
-// and program. The database runs in WAL mode: readers (history) never
+// and program. Each row says its source: eBPF (every change as it
+// happens) or polling (snapshots an interval apart, which miss what is
+// shorter than the interval), and the owner's container. Columns added
+// after the first version carry defaults, so an older database opens and
+// gains them. The database runs in WAL mode: readers (history) never
 // wait for the writer (record), and a database whose recorder was killed
 // opens and reads as of its last committed batch. Rows older than the
 // retention are deleted as the recorder goes.

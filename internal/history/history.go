@@ -30,7 +30,27 @@ type Row struct {
 	Duration time.Duration
 	// Sent and Received are its bytes at close; -1 unknown.
 	Sent, Received int64
+	// Source is how the event was seen: SourceEBPF, SourcePoll, or ""
+	// for a row stored before record said.
+	Source string
+	// Container is the owner's container as a table shows it (its name,
+	// else its short id) and ContainerID its runtime's id; both empty
+	// for a process in no container.
+	Container, ContainerID string
 }
+
+// The sources of rows.
+const (
+	// SourceEBPF rows come from the kernel's tracepoint as each change
+	// happens: exact times, durations and bytes.
+	SourceEBPF = "ebpf"
+	// SourcePoll rows come from comparing snapshots taken an interval
+	// apart: a connect's time is when it was first seen, a close's when
+	// it was first missed, a duration from first to last seen (each to
+	// within the interval), no bytes; a connection shorter than the
+	// interval is not there at all.
+	SourcePoll = "poll"
+)
 
 // DB is a history database.
 type DB struct {
@@ -57,7 +77,10 @@ CREATE TABLE IF NOT EXISTS connections (
 	passive        INTEGER NOT NULL,
 	duration_ns    INTEGER NOT NULL,
 	bytes_sent     INTEGER NOT NULL,
-	bytes_received INTEGER NOT NULL
+	bytes_received INTEGER NOT NULL,
+	source         TEXT    NOT NULL DEFAULT '',
+	container      TEXT    NOT NULL DEFAULT '',
+	container_id   TEXT    NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS connections_time ON connections (time_ns);
 CREATE INDEX IF NOT EXISTS connections_remote ON connections (remote_ip, time_ns);
@@ -77,7 +100,54 @@ func Open(path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	if err := addColumns(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	return &DB{db: db, path: path}, nil
+}
+
+// addedColumns are the columns added to the table after its first
+// version, with their definitions. A database made before them gets them
+// when opened (SQLite adds a column with a default without rewriting the
+// table); its old rows read as the default.
+var addedColumns = []struct{ name, def string }{
+	{"source", "TEXT NOT NULL DEFAULT ''"},
+	{"container", "TEXT NOT NULL DEFAULT ''"},
+	{"container_id", "TEXT NOT NULL DEFAULT ''"},
+}
+
+// addColumns adds to the table the addedColumns it lacks.
+func addColumns(db *sql.DB) error {
+	rows, err := db.Query(`SELECT name FROM pragma_table_info('connections')`)
+	if err != nil {
+		return err
+	}
+	have := make(map[string]bool)
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return err
+		}
+		have[name] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, c := range addedColumns {
+		if have[c.name] {
+			continue
+		}
+		// Two processes opening an old database at once may both try:
+		// the second finds the column there.
+		if _, err := db.Exec(`ALTER TABLE connections ADD COLUMN ` + c.name + ` ` + c.def); err != nil &&
+			!strings.Contains(err.Error(), "duplicate column") {
+			return err
+		}
+	}
+	return nil
 }
 
 // Close closes the database.
@@ -93,8 +163,9 @@ func (d *DB) Insert(ctx context.Context, rows []Row) error {
 		return err
 	}
 	st, err := tx.PrepareContext(ctx, `INSERT INTO connections (time_ns, event, pid, program, exe, uid, family,
-		local_ip, local_port, remote_ip, remote_port, from_state, state, passive, duration_ns, bytes_sent, bytes_received)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		local_ip, local_port, remote_ip, remote_port, from_state, state, passive, duration_ns, bytes_sent, bytes_received,
+		source, container, container_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		tx.Rollback()
 		return err
@@ -107,7 +178,7 @@ func (d *DB) Insert(ctx context.Context, rows []Row) error {
 		}
 		if _, err := st.ExecContext(ctx, r.Time.UnixNano(), r.Event, r.PID, r.Program, r.Exe, r.UID, r.Family,
 			addr(r.Local), r.Local.Port(), addr(r.Remote), r.Remote.Port(), r.From, r.State, passive,
-			int64(r.Duration), r.Sent, r.Received); err != nil {
+			int64(r.Duration), r.Sent, r.Received, r.Source, r.Container, r.ContainerID); err != nil {
 			tx.Rollback()
 			return err
 		}
@@ -166,7 +237,7 @@ func (d *DB) History(ctx context.Context, q Query, fn func(*Row) bool) error {
 		where, args = append(where, "program = ?"), append(args, q.Program)
 	}
 	stmt := `SELECT time_ns, event, pid, program, exe, uid, family, local_ip, local_port, remote_ip, remote_port,
-		from_state, state, passive, duration_ns, bytes_sent, bytes_received FROM connections`
+		from_state, state, passive, duration_ns, bytes_sent, bytes_received, source, container, container_id FROM connections`
 	if len(where) > 0 {
 		stmt += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -186,7 +257,7 @@ func (d *DB) History(ctx context.Context, q Query, fn func(*Row) bool) error {
 		var lport, rport uint16
 		var passive int
 		if err := rows.Scan(&tns, &r.Event, &r.PID, &r.Program, &r.Exe, &r.UID, &r.Family, &lip, &lport, &rip, &rport,
-			&r.From, &r.State, &passive, &dur, &r.Sent, &r.Received); err != nil {
+			&r.From, &r.State, &passive, &dur, &r.Sent, &r.Received, &r.Source, &r.Container, &r.ContainerID); err != nil {
 			return err
 		}
 		r.Time = time.Unix(0, tns)

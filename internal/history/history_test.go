@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"net/netip"
@@ -15,7 +16,8 @@ import (
 func row(t time.Time, event, program string, remote string, port uint16) Row {
 	return Row{Time: t, Event: event, PID: 42, Program: program, Exe: "/usr/bin/" + program, UID: 1000, Family: "inet",
 		Local: netip.MustParseAddrPort("10.0.0.1:50000"), Remote: netip.AddrPortFrom(netip.MustParseAddr(remote), port),
-		State: "CLOSE", From: "ESTABLISHED", Duration: 5 * time.Millisecond, Sent: 100, Received: 200}
+		State: "CLOSE", From: "ESTABLISHED", Duration: 5 * time.Millisecond, Sent: 100, Received: 200,
+		Source: SourceEBPF, Container: "web", ContainerID: "0123456789abcdef"}
 }
 
 func collect(t *testing.T, db *DB, q Query) []Row {
@@ -74,6 +76,59 @@ func TestStoreAndQuery(t *testing.T) {
 	n, err := db.Prune(ctx, t0.Add(90*time.Second))
 	if err != nil || n != 2 || len(collect(t, db, Query{})) != 2 {
 		t.Errorf("prune: %d, %v", n, err)
+	}
+}
+
+// firstSchema is the table as the first version of record made it,
+// before the source and container columns.
+const firstSchema = `CREATE TABLE connections (
+	id INTEGER PRIMARY KEY, time_ns INTEGER NOT NULL, event TEXT NOT NULL, pid INTEGER NOT NULL,
+	program TEXT NOT NULL, exe TEXT NOT NULL, uid INTEGER NOT NULL, family TEXT NOT NULL,
+	local_ip TEXT NOT NULL, local_port INTEGER NOT NULL, remote_ip TEXT NOT NULL, remote_port INTEGER NOT NULL,
+	from_state TEXT NOT NULL, state TEXT NOT NULL, passive INTEGER NOT NULL, duration_ns INTEGER NOT NULL,
+	bytes_sent INTEGER NOT NULL, bytes_received INTEGER NOT NULL);
+INSERT INTO connections (time_ns, event, pid, program, exe, uid, family, local_ip, local_port, remote_ip, remote_port,
+	from_state, state, passive, duration_ns, bytes_sent, bytes_received)
+	VALUES (1796612400000000000, 'close', 7, 'old', '/usr/bin/old', 0, 'inet', '10.0.0.1', 5000, '10.1.2.3', 443,
+	'ESTABLISHED', 'CLOSE', 0, 1000000, 10, 20);`
+
+// TestOpensFirstVersion: a database the first version of record made,
+// without the source and container columns, opens (twice, as a recorder
+// and a history at once may), reads its old rows with those fields empty,
+// and stores new rows with them.
+func TestOpensFirstVersion(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(firstSchema); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	db, err := Open(path)
+	if err != nil {
+		t.Fatalf("the first version's database does not open: %v", err)
+	}
+	defer db.Close()
+	again, err := Open(path)
+	if err != nil {
+		t.Fatalf("it does not open a second time: %v", err)
+	}
+	again.Close()
+	got := collect(t, db, Query{})
+	if len(got) != 1 || got[0].Program != "old" || got[0].Source != "" || got[0].Container != "" || got[0].Sent != 10 {
+		t.Fatalf("old rows: %+v", got)
+	}
+	ctx := context.Background()
+	r := row(time.Now(), "connect", "new", "10.1.2.3", 443)
+	r.Source = SourcePoll
+	if err := db.Insert(ctx, []Row{r}); err != nil {
+		t.Fatal(err)
+	}
+	got = collect(t, db, Query{Program: "new"})
+	if len(got) != 1 || got[0].Source != SourcePoll || got[0].Container != "web" || got[0].ContainerID != "0123456789abcdef" {
+		t.Errorf("a new row in the old database: %+v", got)
 	}
 }
 
