@@ -35,6 +35,9 @@ type tuning struct {
 	// noCount makes the walk list every fd directory instead of probing
 	// fd numbers up to the count procfs reports.
 	noCount bool
+	// noIter makes Scan walk /proc even where the kernel's task_file
+	// iterator could be used.
+	noIter bool
 	// splitAt overrides defaultSplitAt.
 	splitAt int
 }
@@ -122,7 +125,13 @@ func (j *job) close() {
 // the kernel evicts the index from the cache, so every lookup missed.
 func attribute(ctx context.Context, socks []sockets.Socket, opts Options) (Result, error) {
 	dry := !slices.ContainsFunc(socks, func(s sockets.Socket) bool { return s.Inode != 0 })
-	h, err := walk(ctx, opts, dry)
+	var h *Holders
+	var err error
+	if dry {
+		h, err = walk(ctx, opts, true)
+	} else {
+		h, err = scan(ctx, opts)
+	}
 	if h == nil {
 		return Result{}, err
 	}
@@ -131,6 +140,9 @@ func attribute(ctx context.Context, socks []sockets.Socket, opts Options) (Resul
 
 // scan is Scan on Linux, with the defaults of opts filled in.
 func scan(ctx context.Context, opts Options) (*Holders, error) {
+	if h, ok, err := scanIter(ctx, opts); ok {
+		return h, err
+	}
 	return walk(ctx, opts, false)
 }
 

@@ -117,7 +117,7 @@ func TestAttributeProc(t *testing.T) {
 		for _, opts := range []Options{
 			{Details: true},
 			{Details: true, Workers: 1},
-			{Details: true, Workers: 2, tuning: tuning{noCount: true}},
+			{Details: true, Workers: 2, tuning: tuning{noIter: true, noCount: true}},
 		} {
 			socks := []sockets.Socket{
 				{Proto: sockets.TCP, State: sockets.Listen, Inode: lnIno},
@@ -210,14 +210,14 @@ func TestAttributeSplit(t *testing.T) {
 
 	for _, opts := range []Options{
 		{Workers: 1},
-		{Workers: 1, tuning: tuning{noCount: true}},
+		{Workers: 1, tuning: tuning{noIter: true, noCount: true}},
 		{Workers: 2},
-		{Workers: 2, tuning: tuning{splitAt: 64}},
-		{Workers: 3, tuning: tuning{splitAt: 100}},
-		{Workers: 2, tuning: tuning{splitAt: 400}},                           // chunks of 100, some all unused
-		{Workers: 2, tuning: tuning{splitAt: 64, noCount: true}},             // no count: never split
-		{Workers: 2, tuning: tuning{splitAt: 64}, Busy: make(chan struct{})}, // one worker throughout
-		{Workers: 3, tuning: tuning{splitAt: 100}, Busy: closedSoon()},       // the third joins midway
+		{Workers: 2, tuning: tuning{noIter: true, splitAt: 64}},
+		{Workers: 3, tuning: tuning{noIter: true, splitAt: 100}},
+		{Workers: 2, tuning: tuning{noIter: true, splitAt: 400}},                           // chunks of 100, some all unused
+		{Workers: 2, tuning: tuning{noIter: true, splitAt: 64, noCount: true}},             // no count: never split
+		{Workers: 2, tuning: tuning{noIter: true, splitAt: 64}, Busy: make(chan struct{})}, // one worker throughout
+		{Workers: 3, tuning: tuning{noIter: true, splitAt: 100}, Busy: closedSoon()},       // the third joins midway
 	} {
 		for _, f := range attributeFuncs {
 			for i := range socks {

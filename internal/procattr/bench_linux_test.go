@@ -75,13 +75,17 @@ func BenchmarkAttribute(b *testing.B) {
 		opts Options
 	}
 	variants := []variant{
-		{"workers=1", Options{Workers: 1}},
-		{"workers=2", Options{Workers: 2}},
-		{"workers=2/details", Options{Workers: 2, Details: true}},
+		// The kernel's task_file iterator, where it can be used (root,
+		// BTF), in place of the walk.
+		{"iter", Options{}},
+		{"iter/details", Options{Details: true}},
+		{"workers=1", Options{Workers: 1, tuning: tuning{noIter: true}}},
+		{"workers=2", Options{Workers: 2, tuning: tuning{noIter: true}}},
+		{"workers=2/details", Options{Workers: 2, Details: true, tuning: tuning{noIter: true}}},
 		// Listing every fd directory (getdents) instead of probing fd
 		// numbers up to the count procfs reports.
-		{"workers=1/list", Options{Workers: 1, tuning: tuning{noCount: true}}},
-		{"workers=2/list", Options{Workers: 2, tuning: tuning{noCount: true}}},
+		{"workers=1/list", Options{Workers: 1, tuning: tuning{noIter: true, noCount: true}}},
+		{"workers=2/list", Options{Workers: 2, tuning: tuning{noIter: true, noCount: true}}},
 	}
 	for _, in := range inputs {
 		for _, v := range variants {
@@ -141,7 +145,7 @@ func BenchmarkSplit(b *testing.B) {
 		{"one/workers=1", one, Options{Workers: 1}},
 		{"one/workers=2", one, Options{Workers: 2}},
 		{"two/workers=1", two, Options{Workers: 1}},
-		{"two/workers=2/nosplit", two, Options{Workers: 2, tuning: tuning{splitAt: 1 << 30}}},
+		{"two/workers=2/nosplit", two, Options{Workers: 2, tuning: tuning{noIter: true, splitAt: 1 << 30}}},
 		{"two/workers=2", two, Options{Workers: 2}},
 	} {
 		b.Run(c.name, func(b *testing.B) {

@@ -89,6 +89,28 @@ func parseStat(b []byte) (statFields, error) {
 	return st, nil
 }
 
+// parseStartTime returns the start time of /proc/PID/stat (its 22nd
+// field, in clock ticks since boot), and false if the line does not have
+// one.
+func parseStartTime(b []byte) (uint64, bool) {
+	end := bytes.LastIndexByte(b, ')')
+	if end < 0 {
+		return 0, false
+	}
+	f := fieldsN(b[end+1:], 20)
+	if len(f) < 20 || len(f[19]) > 19 {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range f[19] {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + uint64(c-'0')
+	}
+	return v, len(f[19]) > 0
+}
+
 // parseStatusUID returns the effective uid from the "Uid:" line of
 // /proc/PID/status ("Uid:\treal\teffective\tsaved\tfs"). The effective uid
 // is the identity the process acts with, as ps's USER column shows. It

@@ -295,3 +295,28 @@ func FuzzParseCgroup(f *testing.F) {
 		}
 	})
 }
+
+func TestParseStartTime(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want uint64
+		ok   bool
+	}{
+		{"42 (sleep) S 1 42 42 0 -1 4194304 97 0 0 0 0 0 0 0 20 0 1 0 3385122 8192 100 18446744073709551615", 3385122, true},
+		{"42 (a) b) c) S 1 42 42 0 -1 4194304 97 0 0 0 0 0 0 0 20 0 1 0 17 8192", 17, true},
+		{"42 (sleep) S 1 42 42 0 -1 4194304 97 0 0 0 0 0 0 0 20 0 1 0", 0, false},
+		{"42 (sleep) S 1 42 42 0 -1 4194304 97 0 0 0 0 0 0 0 20 0 1 0 12x 8192", 0, false},
+		{"42 sleep S 1", 0, false},
+		{"42 (sleep) S 1 42 42 0 -1 4194304 97 0 0 0 0 0 0 0 20 0 1 0 99999999999999999999 1", 0, false},
+	} {
+		got, ok := parseStartTime([]byte(c.in))
+		if got != c.want || ok != c.ok {
+			t.Errorf("parseStartTime(%q) = %d, %v; want %d, %v", c.in, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+func FuzzParseStartTime(f *testing.F) {
+	f.Add([]byte("42 (sleep) S 1 42 42 0 -1 4194304 97 0 0 0 0 0 0 0 20 0 1 0 3385122 8192"))
+	f.Fuzz(func(t *testing.T, b []byte) { parseStartTime(b) })
+}

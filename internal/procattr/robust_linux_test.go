@@ -45,7 +45,7 @@ func TestAttributeChurn(t *testing.T) {
 	}()
 	for i := 0; ; i++ {
 		f := attributeFuncs[i/2%len(attributeFuncs)]
-		opts := Options{Workers: 2, tuning: tuning{splitAt: 64 << (i % 3)}, Details: i%2 == 0}
+		opts := Options{Workers: 2, tuning: tuning{noIter: true, splitAt: 64 << (i % 3)}, Details: i%2 == 0}
 		if _, err := f.fn(context.Background(), socks, opts); err != nil {
 			t.Fatalf("%s %+v: %v", f.name, opts, err)
 		}
@@ -105,7 +105,7 @@ func TestAttributeCancelMidWalk(t *testing.T) {
 			ctx.n.Store(n)
 			// With Busy never closed, the held-back worker must still
 			// end with the walk.
-			_, err := f.fn(ctx, socks, Options{Workers: 3, tuning: tuning{splitAt: 64}, Busy: make(chan struct{})})
+			_, err := f.fn(ctx, socks, Options{Workers: 3, tuning: tuning{noIter: true, splitAt: 64}, Busy: make(chan struct{})})
 			if err == nil {
 				break // the walk ended before the countdown
 			}

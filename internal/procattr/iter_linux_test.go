@@ -1,0 +1,161 @@
+package procattr
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/sockscope/sockscope/internal/sockets"
+)
+
+// requireIter skips the test where the kernel's task_file iterator cannot
+// be used (not root, no BTF), unless SOCKSCOPE_EBPF=require.
+func requireIter(t *testing.T) {
+	t.Helper()
+	opts := Options{}.withDefaults()
+	if iterUsable(opts) {
+		kernelIter.once.Do(loadIter)
+		if kernelIter.err == nil {
+			return
+		}
+	}
+	why := "the task_file iterator cannot be used here (needs root, BTF, the initial PID namespace)"
+	if kernelIter.err != nil {
+		why += ": " + kernelIter.err.Error()
+	}
+	if os.Getenv("SOCKSCOPE_EBPF") == "require" {
+		t.Fatal(why)
+	}
+	t.Skip(why)
+}
+
+// TestIterMatchesWalk compares the iterator's owners with the /proc
+// walk's on processes made for it: dense and sparse fd tables, a socket
+// shared by three processes (this one and two children, as after fork),
+// a process holding many sockets, and one whose exe was deleted. Both
+// must give every socket of these processes the same holders, fds and
+// process data, with and without details.
+func TestIterMatchesWalk(t *testing.T) {
+	requireIter(t)
+	path := sleepPath(t)
+	var socks []sockets.Socket
+	mine := map[int32]bool{int32(os.Getpid()): true}
+	for _, layout := range []string{"sss", "s n  s   n      s", "nnnnnnnnns"} {
+		h := startHolderLayout(t, path, layout)
+		socks = append(socks, h.socks...)
+		mine[h.pid] = true
+	}
+	big := startHolder(t, path, 3000, 10)
+	socks = append(socks, big.socks...)
+	mine[big.pid] = true
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, ino := listenerFD(t, ln)
+	socks = append(socks, sockets.Socket{Proto: sockets.TCP, State: sockets.Listen, Inode: ino})
+	for range 2 {
+		mine[int32(startWithSocket(t, path, ln).Process.Pid)] = true
+	}
+	deleted := filepath.Join(t.TempDir(), "sleepy")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(deleted, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mine[int32(startWithSocket(t, deleted, ln).Process.Pid)] = true
+	if err := os.Remove(deleted); err != nil {
+		t.Fatal(err)
+	}
+	socks = append(socks, procNetSockets(t)...)
+
+	for _, details := range []bool{false, true} {
+		viaIter, viaWalk := slices.Clone(socks), slices.Clone(socks)
+		hi, ok, err := scanIter(context.Background(), Options{Details: details}.withDefaults())
+		if !ok || err != nil {
+			t.Fatalf("details=%v: iterator: used %v, error %v", details, ok, err)
+		}
+		hw, err := scan(context.Background(), Options{Details: details, tuning: tuning{noIter: true}}.withDefaults())
+		if err != nil {
+			t.Fatalf("details=%v: walk: %v", details, err)
+		}
+		hi.Attribute(viaIter)
+		hw.Attribute(viaWalk)
+		compared := 0
+		for i := range socks {
+			a, b := ours(viaIter[i].Processes, mine), ours(viaWalk[i].Processes, mine)
+			if len(a) == 0 && len(b) == 0 {
+				continue
+			}
+			compared++
+			if !sameHolders(a, b) {
+				t.Errorf("details=%v: socket inode %d: iterator gives %s, walk %s", details, socks[i].Inode, showProcs(a), showProcs(b))
+			}
+		}
+		if want := len(big.socks) + 8; compared < want {
+			t.Errorf("details=%v: compared %d sockets, want at least %d", details, compared, want)
+		}
+		shared := slices.IndexFunc(viaIter, func(s sockets.Socket) bool { return s.Inode == ino })
+		if n := len(ours(viaIter[shared].Processes, mine)); n != 4 {
+			t.Errorf("details=%v: the shared listener has %d of our holders through the iterator, want 4: %s", details, n, showProcs(viaIter[shared].Processes))
+		}
+	}
+}
+
+// ours returns the holders in ps whose PID is in mine.
+func ours(ps []sockets.Process, mine map[int32]bool) []sockets.Process {
+	var out []sockets.Process
+	for _, p := range ps {
+		if mine[p.Info.PID] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// sameHolders reports whether a and b list the same processes, fds and
+// process data.
+func sameHolders(a, b []sockets.Process) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].FD != b[i].FD || !reflect.DeepEqual(*a[i].Info, *b[i].Info) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestIterPIDReused checks that, with details, a process the iterator
+// saw but whose PID now names another process (a different start time)
+// is left out rather than loaded in its place.
+func TestIterPIDReused(t *testing.T) {
+	requireIter(t)
+	h := startHolder(t, sleepPath(t), 1, 0)
+	seen := []iterProc{{pid: h.pid, start: 1, comm: "sleep"}}
+	procs := make([]*sockets.ProcessInfo, 1)
+	if err := loadHeld(Options{Details: true}.withDefaults(), seen, []bool{true}, procs); err != nil {
+		t.Fatal(err)
+	}
+	if procs[0] != nil {
+		t.Errorf("a process with another start time was loaded: %+v", *procs[0])
+	}
+	hi, ok, err := scanIter(context.Background(), Options{Details: true}.withDefaults())
+	if !ok || err != nil {
+		t.Fatalf("iterator: used %v, error %v", ok, err)
+	}
+	socks := slices.Clone(h.socks)
+	hi.Attribute(socks)
+	if len(socks[0].Processes) != 1 || socks[0].Processes[0].Info.PID != h.pid || socks[0].Processes[0].Info.Exe == "" {
+		t.Errorf("the holder's own socket: %s", showProcs(socks[0].Processes))
+	}
+}
