@@ -152,6 +152,12 @@ func scan(ctx context.Context, opts Options) (*Holders, error) {
 // reading a process, if any. If dry, it only checks that Root can be
 // opened and returns empty Holders.
 func walk(ctx context.Context, opts Options, dry bool) (*Holders, error) {
+	return walkPIDs(ctx, opts, dry, nil)
+}
+
+// walkPIDs is walk over the processes pids (sorted) only, or every
+// process if pids is nil.
+func walkPIDs(ctx context.Context, opts Options, dry bool, pids []int32) (*Holders, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -181,8 +187,10 @@ func walk(ctx context.Context, opts Options, dry bool) (*Holders, error) {
 	w.chunk = int32(max(1, w.splitAt/4))
 	w.counts = !opts.noCount && fdCounts(rootfd)
 	dents := make([]byte, dentsBufSize)
-	if w.pids, err = listPIDs(rootfd, dents); err != nil {
-		return nil, &os.PathError{Op: "getdents", Path: opts.Root, Err: err}
+	if w.pids = pids; pids == nil {
+		if w.pids, err = listPIDs(rootfd, dents); err != nil {
+			return nil, &os.PathError{Op: "getdents", Path: opts.Root, Err: err}
+		}
 	}
 	w.procs = make([]*sockets.ProcessInfo, len(w.pids))
 

@@ -71,3 +71,18 @@ func (h *Holders) Attribute(socks []sockets.Socket) Result {
 	}
 	return res
 }
+
+// add appends what o saw to h: o's processes come after h's, and its
+// entries point to them there.
+func (h *Holders) add(o *Holders) {
+	base := int32(len(h.procs))
+	h.procs = append(h.procs, o.procs...)
+	for _, es := range o.ents {
+		for i := range es {
+			es[i].proc += base
+		}
+		h.ents = append(h.ents, es)
+	}
+	h.res.Unreadable += o.res.Unreadable
+	h.res.Processes += o.res.Processes
+}

@@ -328,7 +328,64 @@ func scanIter(ctx context.Context, opts Options) (h *Holders, ok bool, err error
 		held[e.proc] = true
 	}
 	err = loadHeld(opts, procs, held, h.procs)
+	// A process the iterator did not show (a security module may hide
+	// one from it) is walked in /proc, as without the iterator, so that
+	// owners are never lost and one that cannot be read is counted.
+	unseen, uerr := unseenPIDs(opts.Root, procs)
+	if uerr != nil {
+		return nil, true, uerr
+	}
+	if len(unseen) > 0 {
+		hw, werr := walkPIDs(ctx, opts, false, unseen)
+		if hw == nil {
+			return nil, true, werr
+		}
+		h.add(hw)
+		err = cmpOr(err, werr)
+	}
 	return h, true, err
+}
+
+func cmpOr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// unseenPIDs returns the processes of root the iterator did not report
+// (seen, sorted by PID) that have open files: by the size of their fd
+// directory (Linux 6.2+), else every one (kernel threads among them,
+// which the walk passes over cheaply).
+func unseenPIDs(root string, seen []iterProc) ([]int32, error) {
+	rootfd, err := unix.Open(root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: root, Err: err}
+	}
+	defer unix.Close(rootfd)
+	pids, err := listPIDs(rootfd, make([]byte, dentsBufSize))
+	if err != nil {
+		return nil, &os.PathError{Op: "getdents", Path: root, Err: err}
+	}
+	counts := fdCounts(rootfd)
+	var unseen []int32
+	i := 0
+	for _, pid := range pids {
+		for i < len(seen) && seen[i].pid < pid {
+			i++
+		}
+		if i < len(seen) && seen[i].pid == pid {
+			continue
+		}
+		if counts {
+			var st unix.Stat_t
+			if unix.Fstatat(rootfd, itoa(pid)+"/fd", &st, 0) == nil && st.Size == 0 {
+				continue // no files (a kernel thread, a zombie)
+			}
+		}
+		unseen = append(unseen, pid)
+	}
+	return unseen, nil
 }
 
 // readIter reads the iterator once, whole.

@@ -87,8 +87,11 @@ func TestIterMatchesWalk(t *testing.T) {
 		if err != nil {
 			t.Fatalf("details=%v: walk: %v", details, err)
 		}
-		hi.Attribute(viaIter)
-		hw.Attribute(viaWalk)
+		ri, rw := hi.Attribute(viaIter), hw.Attribute(viaWalk)
+		if ri.Unreadable != rw.Unreadable || ri.Unattributed != rw.Unattributed {
+			t.Errorf("details=%v: the iterator could not read %d processes (%d sockets without owner), the walk %d (%d)",
+				details, ri.Unreadable, ri.Unattributed, rw.Unreadable, rw.Unattributed)
+		}
 		compared := 0
 		for i := range socks {
 			a, b := ours(viaIter[i].Processes, mine), ours(viaWalk[i].Processes, mine)
