@@ -221,10 +221,11 @@ func (s *trackerState) processesOf(ino uint64) []sockets.Process {
 	return ps
 }
 
-// fullWalk forgets everything and walks every fd table (the parallel
-// walk of Attribute), then records each process's fd count.
+// fullWalk forgets everything and reads every fd table (as Scan does:
+// through the kernel's iterator, or the parallel walk), then records each
+// process's fd count.
 func (s *trackerState) fullWalk(ctx context.Context, opts Options) error {
-	h, err := walk(ctx, opts, false)
+	h, err := scan(ctx, opts)
 	if h == nil {
 		return err
 	}
