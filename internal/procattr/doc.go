@@ -30,7 +30,28 @@
 // # How it works on Linux
 //
 // A socket's owners are found only by looking at every open file of every
-// process: the kernel has no socket → process table. The walk goes over
+// process: the kernel has no socket → process table.
+//
+// Where it can (root, or CAP_BPF with CAP_PERFMON; the kernel's BTF; the
+// default /proc, of the initial PID namespace, whose PIDs the kernel's
+// are), Scan asks the kernel: a BPF program attached to the task_file
+// iterator (iter_linux.go, assembled in Go and loaded through the bpf
+// system call, no clang, no generated objects) visits every open file of
+// every process in one read and writes a 16-byte record for each socket
+// and a 32-byte one for each process (PID, start time, name). That costs
+// a tenth of the walk's CPU (BenchmarkAttribute: 85 against 803 ms of CPU
+// for 100k sockets over 200 processes). The struct offsets and the
+// iterator's BTF ID come from kbtf, which streams the kernel's BTF in ~5
+// ms. With Details, each process holding a socket is then read through
+// /proc/PID, once its start time there matches the iterator's (a PID
+// reused since is skipped, never loaded in place of the old process).
+// Processes the iterator did not show that have open files (a security
+// module can hide one) are walked in /proc as below, so no owner is lost
+// and one that cannot be read is counted. SOCKSCOPE_NO_BPF=1 turns the
+// iterator off. Unlike the walk, it also sees the fds of a thread that
+// unshared its table.
+//
+// Otherwise, the walk goes over
 // /proc/PID/fd once, reading each descriptor's link ("socket:[12345]")
 // with readlinkat. That readlink is ~1.5 µs of kernel time per fd and is
 // almost all of the cost, so the walk
