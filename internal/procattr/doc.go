@@ -33,8 +33,8 @@
 // process: the kernel has no socket → process table.
 //
 // Where it can (root, or CAP_BPF with CAP_PERFMON; the kernel's BTF; the
-// default /proc, of the initial PID namespace, whose PIDs the kernel's
-// are), Scan asks the kernel: a BPF program attached to the task_file
+// default /proc, of this process's PID namespace, which is the one the
+// iterator visits and gives PIDs of), Scan asks the kernel: a BPF program attached to the task_file
 // iterator (iter_linux.go, assembled in Go and loaded through the bpf
 // system call, no clang, no generated objects) visits every open file of
 // every process in one read and writes a 16-byte record for each socket

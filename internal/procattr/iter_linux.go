@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"unsafe"
@@ -27,14 +28,9 @@ import (
 // descriptor of the /proc walk (~1.5 µs of kernel time each) by a few
 // dozen instructions, and needs root (CAP_BPF, CAP_PERFMON) and BTF.
 
-// procPIDInitIno is the inode of the initial PID namespace
-// (PROC_PID_INIT_INO): the iterator reports global PIDs, which are the
-// ones /proc shows only there.
-const procPIDInitIno = 0xEFFFFFFC
-
 // kernelIter is the iterator, loaded on first use and kept: loading
 // costs the verifier's pass and the kernel BTF's lookups. mu serializes
-// reads, since the program keeps its "current process" in a map.
+// reads, since the program keeps its current task in a map.
 var kernelIter struct {
 	once sync.Once
 	mu   sync.Mutex
@@ -43,14 +39,16 @@ var kernelIter struct {
 }
 
 // iterUsable reports whether the iterator may stand in for the walk of
-// opts.Root: it is the default procfs, of the initial PID namespace (the
-// one whose PIDs the iterator gives), and SOCKSCOPE_NO_BPF is not set.
+// opts.Root: it is the default procfs, of this process's PID namespace
+// (the iterator visits the tasks of that namespace and gives their PIDs
+// there; /proc/self names this process by its getpid()), and
+// SOCKSCOPE_NO_BPF is not set.
 func iterUsable(opts Options) bool {
 	if opts.noIter || os.Getenv("SOCKSCOPE_NO_BPF") != "" || opts.Root != procfs.Default().Path() {
 		return false
 	}
-	var st unix.Stat_t
-	return unix.Stat(opts.Root+"/self/ns/pid", &st) == nil && st.Ino == procPIDInitIno
+	self, err := os.Readlink(opts.Root + "/self")
+	return err == nil && self == strconv.Itoa(os.Getpid())
 }
 
 // loadIter loads and attaches the iterator program once. It speaks to
@@ -60,8 +58,9 @@ func iterUsable(opts Options) bool {
 func loadIter() {
 	k := &kernelIter
 	offs, ids, err := kbtf.Lookup([]kbtf.Member{
-		{Struct: "task_struct", Name: "tgid"}, {Struct: "task_struct", Name: "group_leader"},
+		{Struct: "task_struct", Name: "group_leader"}, {Struct: "task_struct", Name: "thread_pid"},
 		{Struct: "task_struct", Name: "start_boottime"}, {Struct: "task_struct", Name: "comm"},
+		{Struct: "pid", Name: "level"}, {Struct: "pid", Name: "numbers"}, {Struct: "upid", Name: "nr"}, {Struct: "upid", Name: "ns"},
 		{Struct: "file", Name: "f_inode"}, {Struct: "inode", Name: "i_mode"}, {Struct: "inode", Name: "i_ino"},
 	}, []string{"bpf_iter_task_file"})
 	if err != nil {
@@ -74,7 +73,9 @@ func loadIter() {
 		return
 	}
 	defer unix.Close(last) // the program holds it
-	insns := iterProgram(last, iterOffsets{tgid: offs[0], leader: offs[1], start: offs[2], comm: offs[3], inode: offs[4], mode: offs[5], ino: offs[6]})
+	insns := iterProgram(last, iterOffsets{leader: offs[0], threadPID: offs[1], start: offs[2], comm: offs[3],
+		pidLevel: offs[4], numbers: offs[5], nr: offs[6], upidSize: offs[7] + 8, // a upid is an int and a pointer
+		inode: offs[8], mode: offs[9], ino: offs[10]})
 	prog, err := bpfProgLoad(insns, ids[0])
 	if err != nil {
 		k.err = fmt.Errorf("loading the task_file iterator: %w", err)
@@ -100,9 +101,9 @@ func bpf[T any](cmd int, attr *T) (int, error) {
 	}
 }
 
-// bpfMapCreate creates the program's map: an array of one u32.
+// bpfMapCreate creates the program's map: an array of one u64.
 func bpfMapCreate() (int, error) {
-	attr := struct{ mapType, keySize, valueSize, maxEntries, flags uint32 }{unix.BPF_MAP_TYPE_ARRAY, 4, 4, 1, 0}
+	attr := struct{ mapType, keySize, valueSize, maxEntries, flags uint32 }{unix.BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0}
 	return bpf(unix.BPF_MAP_CREATE, &attr)
 }
 
@@ -209,24 +210,33 @@ func bpfIterCreate(link int) (*os.File, error) {
 
 // iterOffsets are the kernel struct members the program reads.
 type iterOffsets struct {
-	tgid, leader, start, comm int32 // task_struct
-	inode                     int32 // file.f_inode
-	mode, ino                 int32 // inode.i_mode, i_ino
+	leader, threadPID, start, comm int32 // task_struct
+	pidLevel, numbers              int32 // struct pid
+	nr, upidSize                   int32 // struct upid
+	inode                          int32 // file.f_inode
+	mode, ino                      int32 // inode.i_mode, i_ino
 }
 
 // iterProgram is the program, in BPF assembly. Its context is struct
 // bpf_iter__task_file: meta at 0, task at 8, fd (u32) at 16, file at 24.
-// The map last (one u32) holds the PID of the last process record
-// written; a record that found the output buffer full is written again
+//
+// For the first file of a task it writes a process record: the PID of
+// the task's thread group in the reader's PID namespace (the one the
+// iterator visits: thread_pid->numbers[level].nr of the group leader,
+// level being the reader's own), the leader's start time, and the task's
+// name. The map last (one u64) holds the task of the last process record
+// written. A record that found the output buffer full is written again
 // with everything else of its file (the kernel shows the file again after
 // the reader took what was there), so the map is cleared when a write
-// fails. The first file of a read starts afresh (meta->seq_num 0).
+// fails; the first file of a read (meta->seq_num 0) starts afresh. For a
+// socket (S_IFSOCK in its inode's mode) it writes the fd and the inode.
 func iterProgram(last int, o iterOffsets) asm.Instructions {
 	const (
+		key     = -4  // the map's key
 		procRec = -40 // the process record on the stack
 		sockRec = -56 // the socket record
-		key     = -4
 		spill   = -64 // the map value's address
+		ptr     = -72 // a pointer read as a number
 	)
 	return asm.Instructions{
 		asm.Mov.Reg(asm.R6, asm.R1),
@@ -234,26 +244,49 @@ func iterProgram(last int, o iterOffsets) asm.Instructions {
 		asm.JEq.Imm(asm.R7, 0, "out"),
 		asm.LoadMem(asm.R8, asm.R6, 24, asm.DWord), // file
 		asm.JEq.Imm(asm.R8, 0, "out"),
-		asm.LoadMem(asm.R9, asm.R7, int16(o.tgid), asm.Word),
 
-		// A new process? Compare with the last one written.
+		// A new task? Compare with the last one written.
 		asm.StoreImm(asm.RFP, key, 0, asm.Word),
 		asm.LoadMapPtr(asm.R1, last),
 		asm.Mov.Reg(asm.R2, asm.RFP),
 		asm.Add.Imm(asm.R2, key),
 		asm.FnMapLookupElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, "out"),
-		asm.Mov.Reg(asm.R1, asm.R0),
-		asm.StoreMem(asm.RFP, spill, asm.R1, asm.DWord), // keep the value's address
-		asm.LoadMem(asm.R2, asm.R6, 0, asm.DWord),       // meta
-		asm.LoadMem(asm.R2, asm.R2, 16, asm.DWord),      // meta->seq_num
+		asm.StoreMem(asm.RFP, spill, asm.R0, asm.DWord),
+		asm.LoadMem(asm.R2, asm.R6, 0, asm.DWord),  // meta
+		asm.LoadMem(asm.R2, asm.R2, 16, asm.DWord), // meta->seq_num
 		asm.JEq.Imm(asm.R2, 0, "proc"),
-		asm.LoadMem(asm.R2, asm.R1, 0, asm.Word),
-		asm.JEq.Reg(asm.R2, asm.R9, "file"),
+		asm.LoadMem(asm.R2, asm.R0, 0, asm.DWord),
+		asm.JEq.Reg(asm.R2, asm.R7, "file"),
 
-		// The process record: kind, tgid, the leader's start, comm.
-		asm.StoreImm(asm.RFP, procRec, iterKindProc, asm.Word).WithSymbol("proc"),
-		asm.StoreMem(asm.RFP, procRec+4, asm.R9, asm.Word),
+		// The reader's level, and the leader's PID at that level (a
+		// task of the namespace has a PID at least that deep).
+		asm.FnGetCurrentTaskBtf.Call().WithSymbol("proc"),
+		asm.LoadMem(asm.R1, asm.R0, int16(o.threadPID), asm.DWord),
+		asm.LoadMem(asm.R9, asm.R1, int16(o.pidLevel), asm.Word),
+		asm.LoadMem(asm.R1, asm.R7, int16(o.leader), asm.DWord),
+		asm.LoadMem(asm.R1, asm.R1, int16(o.threadPID), asm.DWord),
+		asm.LoadMem(asm.R2, asm.R1, int16(o.pidLevel), asm.Word),
+		asm.JLT.Reg(asm.R2, asm.R9, "out"),
+		asm.LoadMem(asm.R3, asm.R7, int16(o.leader), asm.DWord),
+		asm.Add.Imm(asm.R3, o.threadPID),
+		asm.Mov.Reg(asm.R1, asm.RFP),
+		asm.Add.Imm(asm.R1, ptr),
+		asm.Mov.Imm(asm.R2, 8),
+		asm.FnProbeReadKernel.Call(),
+		asm.JNE.Imm(asm.R0, 0, "out"),
+		asm.LoadMem(asm.R3, asm.RFP, ptr, asm.DWord),
+		asm.Mul.Imm(asm.R9, o.upidSize),
+		asm.Add.Reg(asm.R3, asm.R9),
+		asm.Add.Imm(asm.R3, o.numbers+o.nr),
+		asm.Mov.Reg(asm.R1, asm.RFP),
+		asm.Add.Imm(asm.R1, procRec+4),
+		asm.Mov.Imm(asm.R2, 4),
+		asm.FnProbeReadKernel.Call(),
+		asm.JNE.Imm(asm.R0, 0, "out"),
+
+		// The rest of the process record: kind, start, name.
+		asm.StoreImm(asm.RFP, procRec, iterKindProc, asm.Word),
 		asm.LoadMem(asm.R1, asm.R7, int16(o.leader), asm.DWord),
 		asm.LoadMem(asm.R1, asm.R1, int16(o.start), asm.DWord),
 		asm.StoreMem(asm.RFP, procRec+8, asm.R1, asm.DWord),
@@ -271,9 +304,9 @@ func iterProgram(last int, o iterOffsets) asm.Instructions {
 		asm.FnSeqWrite.Call(),
 		asm.JNE.Imm(asm.R0, 0, "full"),
 		asm.LoadMem(asm.R1, asm.RFP, spill, asm.DWord),
-		asm.StoreMem(asm.R1, 0, asm.R9, asm.Word),
+		asm.StoreMem(asm.R1, 0, asm.R7, asm.DWord),
 
-		// A socket? (S_IFSOCK in the inode's mode)
+		// A socket?
 		asm.LoadMem(asm.R1, asm.R8, int16(o.inode), asm.DWord).WithSymbol("file"),
 		asm.LoadMem(asm.R2, asm.R1, int16(o.mode), asm.Half),
 		asm.And.Imm(asm.R2, 0xf000),
@@ -294,7 +327,8 @@ func iterProgram(last int, o iterOffsets) asm.Instructions {
 		// The buffer was full: this file comes again, its process
 		// record with it.
 		asm.LoadMem(asm.R1, asm.RFP, spill, asm.DWord).WithSymbol("full"),
-		asm.StoreImm(asm.R1, 0, 0, asm.Word),
+		asm.Mov.Imm(asm.R2, 0),
+		asm.StoreMem(asm.R1, 0, asm.R2, asm.DWord),
 		asm.Mov.Imm(asm.R0, 0).WithSymbol("out"),
 		asm.Return(),
 	}

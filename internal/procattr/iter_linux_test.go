@@ -23,7 +23,7 @@ func requireIter(t *testing.T) {
 			return
 		}
 	}
-	why := "the task_file iterator cannot be used here (needs root, BTF, the initial PID namespace)"
+	why := "the task_file iterator cannot be used here (needs root or CAP_BPF and CAP_PERFMON, BTF, and /proc of this PID namespace)"
 	if kernelIter.err != nil {
 		why += ": " + kernelIter.err.Error()
 	}
