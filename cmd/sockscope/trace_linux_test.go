@@ -3,14 +3,17 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -31,6 +34,10 @@ type traceEvent struct {
 	DurationMS float64 `json:"duration_ms"`
 	BytesSent  uint64  `json:"bytes_sent"`
 	Exe        string
+	// Error is why a connect failed (its errno's name, or "cancelled"),
+	// Errno its number.
+	Error string
+	Errno int
 }
 
 // TestIntegrationTrace makes 200 loopback connections of 1 to 50 ms in a
@@ -38,7 +45,10 @@ type traceEvent struct {
 // trace runs: every connection is reported connected and accepted with
 // this process's PID (the accepting side by its listener's holder), both
 // its ends closed with a duration no shorter than it was held, and each
-// failed connect as a failure.
+// failed connect as a failure, refused (ECONNREFUSED). Two connects to
+// an address of the namespace's where nothing answers fail too: one timed
+// out by the kernel (ETIMEDOUT, after one SYN retry), one given up by its
+// caller first (cancelled).
 func TestIntegrationTrace(t *testing.T) {
 	testutil.RequireRoot(t)
 	bin := sockscopeBinary(t)
@@ -55,8 +65,38 @@ func TestIntegrationTrace(t *testing.T) {
 	}
 	closed := closedLn.Addr().(*net.TCPAddr).Port
 	closedLn.Close()
+	// Nothing answers at 10.99.0.0/24 routed to the loopback device: a
+	// SYN to it comes back in as a packet for another host, which the
+	// namespace, not forwarding, drops.
+	if out, err := ns.Command("ip", "route", "add", "10.99.0.0/24", "dev", "lo").CombinedOutput(); err != nil {
+		t.Fatalf("ip route add: %v: %s", err, out)
+	}
 
-	_, stop := startTracing(t, ns.Command(bin, "trace", "--format", "ndjson", fmt.Sprintf("sport = :%d or dport = :%d or dport = :%d", port, port, closed)), true)
+	_, stop := startTracing(t, ns.Command(bin, "trace", "--format", "ndjson",
+		fmt.Sprintf("sport = :%d or dport = :%d or dport = :%d or dst 10.99.0.0/24", port, port, closed)), true)
+
+	// The connects that time out, meanwhile: the kernel's after one SYN
+	// retry (TCP_SYNCNT 1: some 3 s), and the caller's after 100 ms.
+	var dummyWG sync.WaitGroup
+	var dummyErr [2]error
+	for i, d := range []net.Dialer{
+		{Control: func(_, _ string, c syscall.RawConn) error {
+			return c.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_SYNCNT, 1) })
+		}},
+		{Timeout: 100 * time.Millisecond},
+	} {
+		dummyWG.Add(1)
+		go func() {
+			defer dummyWG.Done()
+			dummyErr[i] = netns.DoPath(ns.Path, func() error {
+				c, err := d.Dial("tcp", fmt.Sprintf("10.99.0.%d:80", 2+i))
+				if err == nil {
+					c.Close()
+				}
+				return err
+			})
+		}()
+	}
 
 	// The server side: accept, hold until the client closes.
 	go func() {
@@ -116,10 +156,18 @@ func TestIntegrationTrace(t *testing.T) {
 			return nil
 		})
 	}
+	dummyWG.Wait()
+	if !errors.Is(dummyErr[0], syscall.ETIMEDOUT) {
+		t.Errorf("a connect to nothing: %v, want ETIMEDOUT", dummyErr[0])
+	}
+	if dummyErr[1] == nil {
+		t.Error("a connect to nothing with a timeout of 100 ms succeeded")
+	}
 	time.Sleep(500 * time.Millisecond)
 	events := stop()
 
 	me := int32(os.Getpid())
+	reasons := map[int][]string{} // remote port -> the failures' errors
 	count := map[string]int{}
 	clientClosed := map[int]bool{}
 	for _, e := range events {
@@ -128,6 +176,14 @@ func TestIntegrationTrace(t *testing.T) {
 		case "connect", "accept", "fail":
 			if e.PID != me {
 				t.Errorf("%s %d>%d has pid %d, want %d (this process)", e.Event, e.Local.Port, e.Remote.Port, e.PID, me)
+			}
+			if e.Event == "fail" {
+				reasons[e.Remote.Port] = append(reasons[e.Remote.Port], e.Error)
+				if e.Error == "ECONNREFUSED" && e.Errno != int(syscall.ECONNREFUSED) {
+					t.Errorf("fail %s has errno %d", e.Error, e.Errno)
+				}
+			} else if e.Error != "" {
+				t.Errorf("%s %d>%d has error %q", e.Event, e.Local.Port, e.Remote.Port, e.Error)
 			}
 		case "close":
 			if e.Remote.Port == port { // the client's end
@@ -149,8 +205,14 @@ func TestIntegrationTrace(t *testing.T) {
 			}
 		}
 	}
-	if count["connect"] != n || count["accept"] != n || count["close"] != 2*n || count["fail"] != 5 {
-		t.Errorf("events %v, want %d connect, %d accept, %d close, 5 fail", count, n, n, 2*n)
+	if count["connect"] != n || count["accept"] != n || count["close"] != 2*n || count["fail"] != 7 {
+		t.Errorf("events %v, want %d connect, %d accept, %d close, 7 fail", count, n, n, 2*n)
+	}
+	if got := reasons[closed]; len(got) != 5 || slices.ContainsFunc(got, func(r string) bool { return r != "ECONNREFUSED" }) {
+		t.Errorf("the connects to a closed port failed with %q, want ECONNREFUSED each", got)
+	}
+	if got := reasons[80]; len(got) != 2 || !slices.Contains(got, "ETIMEDOUT") || !slices.Contains(got, "cancelled") {
+		t.Errorf("the connects to nothing failed with %q, want ETIMEDOUT and cancelled", got)
 	}
 	for p := range held {
 		if !clientClosed[p] {

@@ -15,10 +15,16 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// DefaultBuffer is the ring buffer's size: at 112 bytes an event (and
-// the buffer's 8-byte header), some 35,000 state changes can wait for
-// the reader.
+// DefaultBuffer is the ring buffer's size: at 128 bytes an event (and
+// the buffer's 8-byte header), some 30,000 events can wait for the
+// reader.
 const DefaultBuffer = 4 << 20
+
+// Starts is how many sockets the program keeps the start of (an LRU
+// map, some 100 bytes an entry): a connection whose start was pushed out
+// by newer ones closes without its duration, and with the owner the
+// snapshot taken when the trace began found, if any.
+const Starts = 1 << 16
 
 // A Reader reads the state changes of TCP sockets from the kernel.
 type Reader struct {
@@ -26,6 +32,11 @@ type Reader struct {
 	tp   link.Link
 	rd   *ringbuf.Reader
 	rec  ringbuf.Record
+	// more is true when the ring buffer held another event after the
+	// last one read: the next read need not wait.
+	more bool
+	// comms are the task names seen, so that each is made once.
+	comms map[string]string
 	// offset turns CLOCK_MONOTONIC into wall-clock time.
 	offset time.Duration
 }
@@ -50,14 +61,14 @@ func Open(buffer int, allStates bool) (*Reader, error) {
 		return nil, err
 	}
 	_ = rlimit.RemoveMemlock() // kernels before 5.11 charge maps to RLIMIT_MEMLOCK
-	sent, received := byteOffsets()
 	spec := &ebpf.CollectionSpec{
 		Maps: map[string]*ebpf.MapSpec{
 			"events": {Type: ebpf.RingBuf, MaxEntries: uint32(buffer)},
 			"lost":   {Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 1},
+			"starts": {Type: ebpf.LRUHash, KeySize: 8, ValueSize: valueSize, MaxEntries: Starts},
 		},
 		Programs: map[string]*ebpf.ProgramSpec{
-			"inet_sock_set_state": {Type: ebpf.TracePoint, License: "Dual MIT/GPL", Instructions: program(sent, received, allStates)},
+			"inet_sock_set_state": {Type: ebpf.TracePoint, License: "Dual MIT/GPL", Instructions: program(kernelOffsets(), allStates)},
 		},
 	}
 	coll, err := ebpf.NewCollection(spec)
@@ -95,23 +106,31 @@ func ensureTracefs() error {
 	return nil
 }
 
-// byteOffsets returns where tcp_sock keeps bytes_acked and
-// bytes_received, from the kernel's BTF; -1, -1 where it cannot say (the
-// events then carry no byte counts).
-func byteOffsets() (sent, received int32) {
+// offsets are where the kernel keeps what the program reads of a socket
+// at its close, -1 where its BTF does not say (then not read: zero).
+type offsets struct {
+	// sent and received: tcp_sock's bytes_acked and bytes_received.
+	sent, received int32
+	// err and errSoft: struct sock's sk_err and sk_err_soft.
+	err, errSoft int32
+}
+
+// kernelOffsets reads offsets from the kernel's BTF.
+func kernelOffsets() offsets {
+	o := offsets{-1, -1, -1, -1}
 	spec, err := btf.LoadKernelSpec()
 	if err != nil {
-		return -1, -1
+		return o
 	}
 	var ts *btf.Struct
-	if err := spec.TypeByName("tcp_sock", &ts); err != nil {
-		return -1, -1
+	if err := spec.TypeByName("tcp_sock", &ts); err == nil {
+		o.sent, o.received = memberOffset(ts.Members, "bytes_acked", 0), memberOffset(ts.Members, "bytes_received", 0)
 	}
-	sent, received = memberOffset(ts.Members, "bytes_acked", 0), memberOffset(ts.Members, "bytes_received", 0)
-	if sent < 0 || received < 0 {
-		return -1, -1
+	var sk *btf.Struct
+	if err := spec.TypeByName("sock", &sk); err == nil {
+		o.err, o.errSoft = memberOffset(sk.Members, "sk_err", 0), memberOffset(sk.Members, "sk_err_soft", 0)
 	}
-	return sent, received
+	return o
 }
 
 // memberOffset returns the byte offset of member name in members (found
@@ -138,50 +157,109 @@ func memberOffset(members []btf.Member, name string, base int32) int32 {
 	return -1
 }
 
-// program is the BPF program, in BPF assembly: for a TCP socket, reserve an event in the ring buffer (or count it lost), write
-// the time, the task's PID/TID and name, then the tracepoint's record
-// from skaddr to daddr_v6 (eight aligned loads), and, at a change to
-// CLOSE, the socket's bytes acknowledged and received (read from
-// tcp_sock at the offsets BTF gave; sent and received -1: not read), and
-// submit it.
-func program(sent, received int32, allStates bool) asm.Instructions {
+// Where the program keeps a socket's start in its stack frame: the key
+// (the socket's address) and the value (start, PID/TID, task name) that
+// the map "starts" holds.
+const (
+	stackKey   = -8
+	stackValue = -40 // start; PID/TID at -32; name at -24..-8
+	stackLost  = -48
+	valueSize  = 32
+)
+
+// Kernel TCP states the program tells apart.
+const (
+	tcpEstablished = 1
+	tcpSynSent     = 2
+	tcpSynRecv     = 3
+	tcpClose       = 7
+	tcpListen      = 10
+)
+
+// program is the BPF program, in BPF assembly, for a change of state of
+// a TCP socket:
+//
+//   - connect()'s change from CLOSE to SYN_SENT (in its caller's
+//     context) keeps the time, the task's PID/TID and name in the map
+//     "starts", keyed by the socket's address; a connection's socket made
+//     from its listener's (LISTEN to SYN_RECV), the time only. Neither is
+//     sent: that is most of what tcplife saves too.
+//   - a change to ESTABLISHED, CLOSE or LISTEN (with allStates, any
+//     other) is sent: it reserves an event in the ring buffer (or counts
+//     it lost), writes the time, the start and PID/TID and name kept for
+//     the socket (the current task's where none is kept), the
+//     tracepoint's record from skaddr to daddr_v6 (eight aligned loads),
+//     and at a change to CLOSE the socket's bytes acknowledged and
+//     received and its sk_err and sk_err_soft (read at the offsets BTF
+//     gave; -1: not read), and forgets the socket's start.
+func program(o offsets, allStates bool) asm.Instructions {
+	other := "skip"
+	if allStates {
+		other = "event"
+	}
 	ins := asm.Instructions{
 		asm.Mov.Reg(asm.R6, asm.R1), // the tracepoint's record
 		asm.LoadMem(asm.R2, asm.R6, 30, asm.Half),
 		// TCP only (the protocol): an MPTCP connection's subflows are
 		// TCP sockets, and its own socket would repeat their changes.
 		asm.JNE.Imm(asm.R2, 6, "skip"),
-	}
-	if !allStates {
-		// Only the changes that start, establish or end a connection
-		// or a listener: from or to CLOSE, to ESTABLISHED, from
-		// LISTEN (a connection's socket made from its listener's).
-		ins = append(ins,
-			asm.LoadMem(asm.R2, asm.R6, 16, asm.Word), // oldstate
-			asm.LoadMem(asm.R3, asm.R6, 20, asm.Word), // newstate
-			asm.JEq.Imm(asm.R2, 7, "tcp"),
-			asm.JEq.Imm(asm.R3, 7, "tcp"),
-			asm.JEq.Imm(asm.R3, 1, "tcp"),
-			asm.JEq.Imm(asm.R2, 10, "tcp"),
-			asm.Ja.Label("skip"),
-		)
-	} else {
-		ins = append(ins, asm.Ja.Label("tcp"))
-	}
-	ins = append(ins,
+		asm.LoadMem(asm.R1, asm.R6, recordFirst, asm.DWord), // skaddr
+		asm.StoreMem(asm.RFP, stackKey, asm.R1, asm.DWord),
+		asm.LoadMem(asm.R2, asm.R6, 16, asm.Word), // oldstate
+		asm.LoadMem(asm.R3, asm.R6, 20, asm.Word), // newstate
+		asm.JEq.Imm(asm.R3, tcpSynSent, "synsent"),
+		asm.JEq.Imm(asm.R3, tcpSynRecv, "synrecv"),
+		asm.JEq.Imm(asm.R3, tcpEstablished, "event"),
+		asm.JEq.Imm(asm.R3, tcpClose, "event"),
+		asm.JEq.Imm(asm.R3, tcpListen, "event"),
+		asm.Ja.Label(other),
+
+		asm.JNE.Imm(asm.R2, tcpClose, other).WithSymbol("synsent"),
+		asm.FnKtimeGetNs.Call(),
+		asm.StoreMem(asm.RFP, stackValue, asm.R0, asm.DWord),
+		asm.FnGetCurrentPidTgid.Call(),
+		asm.StoreMem(asm.RFP, stackValue+8, asm.R0, asm.DWord),
+		asm.Mov.Reg(asm.R1, asm.RFP),
+		asm.Add.Imm(asm.R1, stackValue+16),
+		asm.Mov.Imm(asm.R2, 16),
+		asm.FnGetCurrentComm.Call(),
+		asm.Ja.Label("store"),
+
+		asm.JNE.Imm(asm.R2, tcpListen, other).WithSymbol("synrecv"),
+		asm.FnKtimeGetNs.Call(),
+		asm.StoreMem(asm.RFP, stackValue, asm.R0, asm.DWord),
+		asm.Mov.Imm(asm.R1, 0),
+		asm.StoreMem(asm.RFP, stackValue+8, asm.R1, asm.DWord),
+		asm.StoreMem(asm.RFP, stackValue+16, asm.R1, asm.DWord),
+		asm.StoreMem(asm.RFP, stackValue+24, asm.R1, asm.DWord),
+
+		asm.LoadMapPtr(asm.R1, 0).WithReference("starts").WithSymbol("store"),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, stackKey),
+		asm.Mov.Reg(asm.R3, asm.RFP),
+		asm.Add.Imm(asm.R3, stackValue),
+		asm.Mov.Imm(asm.R4, 0), // BPF_ANY
+		asm.FnMapUpdateElem.Call(),
+
 		asm.Mov.Imm(asm.R0, 0).WithSymbol("skip"),
 		asm.Return(),
 
-		asm.LoadMapPtr(asm.R1, 0).WithReference("events").WithSymbol("tcp"),
+		asm.LoadMapPtr(asm.R1, 0).WithReference("starts").WithSymbol("event"),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, stackKey),
+		asm.FnMapLookupElem.Call(),
+		asm.Mov.Reg(asm.R9, asm.R0), // the socket's start, or nil
+
+		asm.LoadMapPtr(asm.R1, 0).WithReference("events"),
 		asm.Mov.Imm(asm.R2, RawSize),
 		asm.Mov.Imm(asm.R3, 0),
 		asm.FnRingbufReserve.Call(),
 		asm.JNE.Imm(asm.R0, 0, "reserved"),
 		// No room: count it lost.
-		asm.StoreImm(asm.RFP, -4, 0, asm.Word),
+		asm.StoreImm(asm.RFP, stackLost, 0, asm.Word),
 		asm.LoadMapPtr(asm.R1, 0).WithReference("lost"),
 		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, -4),
+		asm.Add.Imm(asm.R2, stackLost),
 		asm.FnMapLookupElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, "out"),
 		asm.Mov.Imm(asm.R1, 1),
@@ -192,6 +270,21 @@ func program(sent, received int32, allStates bool) asm.Instructions {
 		asm.Mov.Reg(asm.R7, asm.R0).WithSymbol("reserved"),
 		asm.FnKtimeGetNs.Call(),
 		asm.StoreMem(asm.R7, offMono, asm.R0, asm.DWord),
+		asm.JEq.Imm(asm.R9, 0, "current"),
+	}
+	for i := int16(0); i < valueSize/8; i++ {
+		dst := int16(offStart)
+		if i > 0 {
+			dst = offPIDTGID + 8*(i-1)
+		}
+		ins = append(ins,
+			asm.LoadMem(asm.R1, asm.R9, 8*i, asm.DWord),
+			asm.StoreMem(asm.R7, dst, asm.R1, asm.DWord))
+	}
+	ins = append(ins,
+		asm.Ja.Label("record"),
+		asm.Mov.Imm(asm.R1, 0).WithSymbol("current"),
+		asm.StoreMem(asm.R7, offStart, asm.R1, asm.DWord),
 		asm.FnGetCurrentPidTgid.Call(),
 		asm.StoreMem(asm.R7, offPIDTGID, asm.R0, asm.DWord),
 		asm.Mov.Reg(asm.R1, asm.R7),
@@ -200,32 +293,49 @@ func program(sent, received int32, allStates bool) asm.Instructions {
 		asm.FnGetCurrentComm.Call(),
 	)
 	for i := int16(0); i < recordSize/8; i++ {
-		ins = append(ins,
-			asm.LoadMem(asm.R1, asm.R6, recordFirst+8*i, asm.DWord),
-			asm.StoreMem(asm.R7, offRecord+8*i, asm.R1, asm.DWord))
+		ld := asm.LoadMem(asm.R1, asm.R6, recordFirst+8*i, asm.DWord)
+		if i == 0 {
+			ld = ld.WithSymbol("record")
+		}
+		ins = append(ins, ld, asm.StoreMem(asm.R7, offRecord+8*i, asm.R1, asm.DWord))
 	}
-	// The bytes are zero unless read below (a reserved event is not).
+	// What is read at a change to CLOSE is zero otherwise (a reserved
+	// event is not).
 	ins = append(ins,
 		asm.Mov.Imm(asm.R1, 0),
 		asm.StoreMem(asm.R7, offSent, asm.R1, asm.DWord),
 		asm.StoreMem(asm.R7, offReceived, asm.R1, asm.DWord),
+		asm.StoreMem(asm.R7, offErr, asm.R1, asm.DWord), // and offErrSoft
+		asm.LoadMem(asm.R1, asm.R6, 20, asm.Word),       // newstate
+		asm.JNE.Imm(asm.R1, tcpClose, "submit"),
 	)
-	if sent >= 0 && received >= 0 {
+	if o.err < 0 || o.errSoft < 0 {
+		o.err, o.errSoft = -1, -1
 		ins = append(ins,
-			asm.LoadMem(asm.R1, asm.R6, 20, asm.Word), // newstate
-			asm.JNE.Imm(asm.R1, int32(7), "submit"),   // TCP_CLOSE
-		)
-		for _, f := range []struct{ dst, off int32 }{{offSent, sent}, {offReceived, received}} {
-			ins = append(ins,
-				asm.Mov.Reg(asm.R1, asm.R7),
-				asm.Add.Imm(asm.R1, f.dst),
-				asm.Mov.Imm(asm.R2, 8),
-				asm.LoadMem(asm.R3, asm.R6, recordFirst, asm.DWord), // skaddr
-				asm.Add.Imm(asm.R3, f.off),
-				asm.FnProbeReadKernel.Call(),
-			)
-		}
+			asm.Mov.Imm(asm.R1, -1), // errUnknown, both
+			asm.StoreMem(asm.R7, offErr, asm.R1, asm.DWord))
 	}
+	for _, f := range []struct{ dst, off, size int32 }{{offSent, o.sent, 8}, {offReceived, o.received, 8}, {offErr, o.err, 4}, {offErrSoft, o.errSoft, 4}} {
+		if f.off < 0 {
+			continue
+		}
+		ins = append(ins,
+			asm.Mov.Reg(asm.R1, asm.R7),
+			asm.Add.Imm(asm.R1, f.dst),
+			asm.Mov.Imm(asm.R2, f.size),
+			asm.LoadMem(asm.R3, asm.R6, recordFirst, asm.DWord), // skaddr
+			asm.Add.Imm(asm.R3, f.off),
+			asm.FnProbeReadKernel.Call(),
+		)
+	}
+	// The socket is gone: its start is no longer needed.
+	ins = append(ins,
+		asm.JEq.Imm(asm.R9, 0, "submit"),
+		asm.LoadMapPtr(asm.R1, 0).WithReference("starts"),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, stackKey),
+		asm.FnMapDeleteElem.Call(),
+	)
 	// Wake the reader only once wakeAt bytes wait (it reads at least
 	// every ReadEvery anyway): a wakeup per event would cost more than
 	// the event.
@@ -255,17 +365,49 @@ const ReadEvery = 200 * time.Millisecond
 // Read blocks until the next state change and decodes it, or returns
 // ErrIdle after ReadEvery without one (the caller flushes its output).
 func (r *Reader) Read() (Raw, error) {
-	r.rd.SetDeadline(time.Now().Add(ReadEvery))
-	if err := r.rd.ReadInto(&r.rec); err != nil {
+	var raw Raw
+	err := r.ReadInto(&raw)
+	return raw, err
+}
+
+// ReadInto is Read into raw. While events wait in the ring buffer it
+// takes them one after the other without asking the time or the kernel.
+func (r *Reader) ReadInto(raw *Raw) error {
+	if !r.more {
+		// About to wait: for at most ReadEvery, or not at all where
+		// events came without waking the reader (the program wakes it
+		// only once many wait).
+		d := time.Now()
+		if r.rd.AvailableBytes() == 0 {
+			d = d.Add(ReadEvery)
+		}
+		r.rd.SetDeadline(d)
+	}
+	err := r.rd.ReadInto(&r.rec)
+	r.more = err == nil && r.rd.AvailableBytes() > 0
+	if err != nil {
 		switch {
 		case errors.Is(err, ringbuf.ErrClosed):
-			return Raw{}, ErrClosed
+			return ErrClosed
 		case errors.Is(err, os.ErrDeadlineExceeded):
-			return Raw{}, ErrIdle
+			return ErrIdle
 		}
-		return Raw{}, err
+		return err
 	}
-	return DecodeRaw(r.rec.RawSample)
+	return decodeRaw(raw, r.rec.RawSample, r.intern)
+}
+
+// intern returns the task name b as a string made once.
+func (r *Reader) intern(b []byte) string {
+	if s, ok := r.comms[string(b)]; ok {
+		return s
+	}
+	if r.comms == nil || len(r.comms) >= 4096 {
+		r.comms = make(map[string]string)
+	}
+	s := string(b)
+	r.comms[s] = s
+	return s
 }
 
 // Wall turns a time of an event into wall-clock time.

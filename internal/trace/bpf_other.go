@@ -22,6 +22,9 @@ func Open(int, bool) (*Reader, error) { return nil, sockets.ErrUnsupported }
 // Read never returns an event here.
 func (r *Reader) Read() (Raw, error) { return Raw{}, sockets.ErrUnsupported }
 
+// ReadInto never returns an event here.
+func (r *Reader) ReadInto(*Raw) error { return sockets.ErrUnsupported }
+
 // Wall is the identity here.
 func (r *Reader) Wall(mono uint64) time.Time { return time.Unix(0, int64(mono)) }
 

@@ -11,15 +11,23 @@ import (
 )
 
 // RawSize is the size of one event the BPF program writes.
-const RawSize = 112
+const RawSize = 128
 
 // Raw is one state change as the BPF program reports it: the
 // tracepoint's fields, with when it ran and the task it ran under.
 type Raw struct {
 	// Mono is the time, from CLOCK_MONOTONIC (bpf_ktime_get_ns).
 	Mono uint64
-	// PID and TID are the task the tracepoint ran under (not always the
-	// socket's owner: see the package doc); Comm its name.
+	// Start is when the program saw the socket start (connect()'s change
+	// to SYN_SENT, or a connection's socket made from its listener's), 0
+	// where it did not (a socket older than the trace, or one its map
+	// had no room left for).
+	Start uint64
+	// PID and TID are the task that called connect() where Start is set
+	// (both 0 for an accepted connection: its owner is its listener's);
+	// where Start is 0, the task the tracepoint ran under, which is the
+	// socket's owner only for a change to LISTEN (see the package doc).
+	// Comm is the task's name.
 	PID, TID uint32
 	Comm     string
 	// Sock is the kernel address of the socket: what ties the changes of
@@ -35,6 +43,11 @@ type Raw struct {
 	// a change to CLOSE where the kernel's BTF gave their place; 0
 	// otherwise.
 	Sent, Received uint64
+	// Err and ErrSoft are the socket's sk_err and sk_err_soft at a change
+	// to CLOSE (errno numbers, 0 for none): why a connect failed or a
+	// connection was reset. Both are errUnknown where the kernel's BTF
+	// did not place them.
+	Err, ErrSoft uint32
 }
 
 // Layout of an event (offsets in bytes): the BPF program's header, then
@@ -49,7 +62,14 @@ const (
 	recordSize  = 64 // skaddr .. daddr_v6
 	offSent     = 96
 	offReceived = 104
+	offStart    = 112
+	offErr      = 120
+	offErrSoft  = 124
 )
+
+// errUnknown is an event's Err and ErrSoft where the program could not
+// read them.
+const errUnknown = ^uint32(0)
 
 // ErrClosed is returned by Reader.Read once the Reader is closed.
 var ErrClosed = errors.New("trace reader closed")
@@ -64,15 +84,28 @@ var ErrShort = errors.New("short trace event")
 // DecodeRaw decodes one event of the BPF program. Ports are in host
 // order, addresses in network order, as the tracepoint records them.
 func DecodeRaw(b []byte) (Raw, error) {
+	var r Raw
+	err := decodeRaw(&r, b, nil)
+	return r, err
+}
+
+// decodeRaw is DecodeRaw into r, taking the task's name from intern
+// where it is not nil (so that the names a reader sees again and again
+// are not made again for each event).
+func decodeRaw(r *Raw, b []byte, intern func([]byte) string) error {
 	if len(b) < RawSize {
-		return Raw{}, fmt.Errorf("%w: %w: %d bytes, want %d", errs.ErrMalformed, ErrShort, len(b), RawSize)
+		*r = Raw{}
+		return fmt.Errorf("%w: %w: %d bytes, want %d", errs.ErrMalformed, ErrShort, len(b), RawSize)
 	}
 	ne := binary.NativeEndian
-	r := Raw{
+	*r = Raw{
 		Mono:     ne.Uint64(b[offMono:]),
 		Sock:     ne.Uint64(b[offRecord:]),
 		Sent:     ne.Uint64(b[offSent:]),
 		Received: ne.Uint64(b[offReceived:]),
+		Start:    ne.Uint64(b[offStart:]),
+		Err:      ne.Uint32(b[offErr:]),
+		ErrSoft:  ne.Uint32(b[offErrSoft:]),
 	}
 	pidTGID := ne.Uint64(b[offPIDTGID:])
 	r.PID, r.TID = uint32(pidTGID>>32), uint32(pidTGID)
@@ -81,7 +114,11 @@ func DecodeRaw(b []byte) (Raw, error) {
 	for n < len(comm) && comm[n] != 0 {
 		n++
 	}
-	r.Comm = string(comm[:n])
+	if intern != nil {
+		r.Comm = intern(comm[:n])
+	} else {
+		r.Comm = string(comm[:n])
+	}
 	rec := b[offRecord:]
 	old, nw := int32(ne.Uint32(rec[16-recordFirst:])), int32(ne.Uint32(rec[20-recordFirst:]))
 	r.Old, r.New = state(old), state(nw)
@@ -98,9 +135,9 @@ func DecodeRaw(b []byte) (Raw, error) {
 		r.Local = netip.AddrPortFrom(netip.AddrFrom16([16]byte(rec[40-recordFirst:56-recordFirst])), sport)
 		r.Remote = netip.AddrPortFrom(netip.AddrFrom16([16]byte(rec[56-recordFirst:72-recordFirst])), dport)
 	default:
-		return r, fmt.Errorf("%w: trace event of address family %d", errs.ErrMalformed, family)
+		return fmt.Errorf("%w: trace event of address family %d", errs.ErrMalformed, family)
 	}
-	return r, nil
+	return nil
 }
 
 // state maps a kernel TCP state number to a State (0 if unknown).

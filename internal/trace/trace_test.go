@@ -55,8 +55,9 @@ func TestDecodeRaw(t *testing.T) {
 	b := raw(1, 1, "x", 1, sockets.FinWait2, sockets.Close, "10.0.0.1:1", "10.0.0.2:2")
 	binary.NativeEndian.PutUint64(b[offSent:], 1000)
 	binary.NativeEndian.PutUint64(b[offReceived:], 20)
-	if r, err := DecodeRaw(b); err != nil || r.Sent != 1000 || r.Received != 20 {
-		t.Errorf("bytes: %+v %v", r, err)
+	withErr(kept(b, 7), 111, 113)
+	if r, err := DecodeRaw(b); err != nil || r.Sent != 1000 || r.Received != 20 || r.Start != 7 || r.Err != 111 || r.ErrSoft != 113 {
+		t.Errorf("bytes, start, errors: %+v %v", r, err)
 	}
 	if _, err := DecodeRaw(make([]byte, RawSize-1)); err == nil {
 		t.Error("a short event decoded")
@@ -96,45 +97,76 @@ func feed(t *testing.T, tr *Tracker, events ...[]byte) []Event {
 	return out
 }
 
+// kept marks an event with the start the program kept for its socket
+// (and the task that called connect(), which raw already wrote).
+func kept(b []byte, start uint64) []byte {
+	binary.NativeEndian.PutUint64(b[offStart:], start)
+	return b
+}
+
+// withErr gives an event the socket's sk_err and sk_err_soft.
+func withErr(b []byte, err, soft uint32) []byte {
+	binary.NativeEndian.PutUint32(b[offErr:], err)
+	binary.NativeEndian.PutUint32(b[offErrSoft:], soft)
+	return b
+}
+
 func TestTracker(t *testing.T) {
 	wall := func(mono uint64) time.Time { return time.Unix(0, int64(mono)) }
 	const ms = uint64(time.Millisecond)
 	tr := NewTracker(wall, nil)
-	// A server listens (its own context), a client connects (its own),
-	// the handshake completes in softirq (under another task: ksoftirqd).
+	// A server listens (its own context); a client connects: the program
+	// keeps the client's task and the start, and sends the events a user
+	// sees with them, whatever task they ran under (softirq); an accepted
+	// connection's start is kept without a task.
 	evs := feed(t, tr,
 		raw(1*ms, 10, "server", 1, sockets.Close, sockets.Listen, "127.0.0.1:8080", "0.0.0.0:0"),
-		raw(2*ms, 20, "client", 2, sockets.Close, sockets.SynSent, "127.0.0.1:0", "127.0.0.1:8080"),
-		raw(3*ms, 99, "ksoftirqd/0", 3, sockets.Listen, sockets.SynRecv, "127.0.0.1:8080", "127.0.0.1:50000"),
-		raw(3*ms, 99, "ksoftirqd/0", 2, sockets.SynSent, sockets.Established, "127.0.0.1:50000", "127.0.0.1:8080"),
-		raw(4*ms, 99, "ksoftirqd/0", 3, sockets.SynRecv, sockets.Established, "127.0.0.1:8080", "127.0.0.1:50000"),
-		raw(5*ms, 20, "client", 2, sockets.Established, sockets.FinWait1, "127.0.0.1:50000", "127.0.0.1:8080"),
-		raw(6*ms, 99, "ksoftirqd/0", 2, sockets.FinWait2, sockets.Close, "127.0.0.1:50000", "127.0.0.1:8080"),
-		raw(7*ms, 99, "ksoftirqd/0", 3, sockets.LastAck, sockets.Close, "127.0.0.1:8080", "127.0.0.1:50000"),
-		// A connect to a closed port fails.
-		raw(8*ms, 20, "client", 4, sockets.Close, sockets.SynSent, "127.0.0.1:0", "127.0.0.1:9"),
-		raw(9*ms, 99, "ksoftirqd/0", 4, sockets.SynSent, sockets.Close, "127.0.0.1:50001", "127.0.0.1:9"),
+		kept(raw(3*ms, 20, "client", 2, sockets.SynSent, sockets.Established, "127.0.0.1:50000", "127.0.0.1:8080"), 2*ms),
+		kept(raw(4*ms, 0, "", 3, sockets.SynRecv, sockets.Established, "127.0.0.1:8080", "127.0.0.1:50000"), 3*ms),
+		kept(raw(5*ms, 20, "client", 2, sockets.Established, sockets.FinWait1, "127.0.0.1:50000", "127.0.0.1:8080"), 2*ms),
+		kept(raw(6*ms, 20, "client", 2, sockets.FinWait2, sockets.Close, "127.0.0.1:50000", "127.0.0.1:8080"), 2*ms),
+		kept(raw(7*ms, 0, "", 3, sockets.LastAck, sockets.Close, "127.0.0.1:8080", "127.0.0.1:50000"), 3*ms),
+		// Connects that fail: refused, then a soft error and a timeout,
+		// then closed by their caller while connecting.
+		withErr(kept(raw(9*ms, 20, "client", 4, sockets.SynSent, sockets.Close, "127.0.0.1:50001", "127.0.0.1:9"), 8*ms), 111, 0),
+		withErr(kept(raw(9*ms, 20, "client", 5, sockets.SynSent, sockets.Close, "10.0.0.1:50002", "10.0.0.9:9"), 8*ms), 0, 113),
+		kept(raw(9*ms, 20, "client", 6, sockets.SynSent, sockets.Close, "10.0.0.1:50003", "10.0.0.9:9"), 8*ms),
 		// A change of a socket older than the trace, and a no-op.
-		raw(10*ms, 99, "ksoftirqd/0", 5, sockets.Established, sockets.CloseWait, "127.0.0.1:22", "127.0.0.1:40000"),
-		raw(11*ms, 20, "client", 6, sockets.Close, sockets.Close, "0.0.0.0:0", "0.0.0.0:0"),
+		raw(10*ms, 99, "ksoftirqd/0", 7, sockets.Established, sockets.CloseWait, "127.0.0.1:22", "127.0.0.1:40000"),
+		raw(11*ms, 20, "client", 8, sockets.Close, sockets.Close, "0.0.0.0:0", "0.0.0.0:0"),
+		// An accept whose start the program did not keep (its map was
+		// full), in softirq: the listener's holder, both at the accept
+		// and at the close; the close is a reset.
+		raw(12*ms, 99, "ksoftirqd/0", 9, sockets.SynRecv, sockets.Established, "127.0.0.1:8080", "127.0.0.1:50004"),
+		withErr(raw(13*ms, 99, "ksoftirqd/0", 9, sockets.Established, sockets.Close, "127.0.0.1:8080", "127.0.0.1:50004"), 104, 0),
+		// Starts, which a program that sends every change sends too:
+		// no event.
+		raw(14*ms, 20, "client", 10, sockets.Close, sockets.SynSent, "127.0.0.1:0", "127.0.0.1:8080"),
+		raw(14*ms, 99, "ksoftirqd/0", 11, sockets.Listen, sockets.SynRecv, "127.0.0.1:8080", "127.0.0.1:50005"),
 	)
 	type short struct {
-		kind Kind
-		pid  int32
-		dur  time.Duration
+		kind    Kind
+		pid     int32
+		dur     time.Duration
+		passive bool
+		reason  string
 	}
 	var got []short
 	for _, e := range evs {
-		got = append(got, short{e.Kind, e.Owner.PID, e.Duration})
+		got = append(got, short{e.Kind, e.Owner.PID, e.Duration, e.Passive, e.Reason()})
 	}
 	want := []short{
-		{Connect, 20, 0},
-		{Accept, 10, 0},
-		{State, 20, 0},
-		{Close, 20, 4 * time.Millisecond},
-		{Close, 10, 4 * time.Millisecond},
-		{Fail, 20, time.Millisecond},
-		{State, 0, 0},
+		{Connect, 20, 0, false, ""},
+		{Accept, 10, 0, true, ""},
+		{State, 20, 0, false, ""},
+		{Close, 20, 4 * time.Millisecond, false, ""},
+		{Close, 10, 4 * time.Millisecond, true, ""},
+		{Fail, 20, time.Millisecond, false, "ECONNREFUSED"},
+		{Fail, 20, time.Millisecond, false, "EHOSTUNREACH"},
+		{Fail, 20, time.Millisecond, false, Cancelled},
+		{State, 0, 0, false, ""},
+		{Accept, 10, 0, true, ""},
+		{Close, 10, 0, true, "ECONNRESET"},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("events %+v\nwant %+v", got, want)
@@ -144,14 +176,41 @@ func TestTracker(t *testing.T) {
 			t.Errorf("event %d: %+v, want %+v", i, got[i], want[i])
 		}
 	}
-	if tr.Live() != 1 { // the old connection, now in CLOSE_WAIT
-		t.Errorf("%d sockets followed after their closes, want 1", tr.Live())
+	if evs[0].Owner.Comm != "client" || evs[5].Errno != 111 {
+		t.Errorf("connect %+v, fail %+v", evs[0], evs[5])
+	}
+	if tr.Live() != 0 { // every accepted connection closed
+		t.Errorf("%d accepted connections followed after their closes, want 0", tr.Live())
 	}
 	// A snapshot's owner names a connection older than the trace.
 	tr = NewTracker(wall, func(l, r netip.AddrPort) (Owner, bool) { return Owner{PID: 7, Comm: "sshd"}, l.Port() == 22 })
 	evs = feed(t, tr, raw(1, 99, "x", 5, sockets.Established, sockets.CloseWait, "127.0.0.1:22", "127.0.0.1:40000"))
 	if len(evs) != 1 || evs[0].Owner.PID != 7 {
 		t.Errorf("older connection: %+v", evs)
+	}
+}
+
+func TestErrnoName(t *testing.T) {
+	for n, want := range map[uint32]string{111: "ECONNREFUSED", 110: "ETIMEDOUT", 113: "EHOSTUNREACH", 104: "ECONNRESET"} {
+		if got := ErrnoName(n); got != want {
+			t.Errorf("ErrnoName(%d) = %q, want %q", n, got, want)
+		}
+	}
+	if got := ErrnoName(100000); got != "errno 100000" {
+		t.Errorf("ErrnoName(100000) = %q", got)
+	}
+	if r := (&Event{Kind: Close, ErrnoKnown: true}).Reason(); r != "" {
+		t.Errorf("a close without an error has reason %q", r)
+	}
+	// A failure whose error was not read (an event stored without it)
+	// is not said to be cancelled; nor is one the program could not read.
+	if r := (&Event{Kind: Fail}).Reason(); r != "" {
+		t.Errorf("a failure of unknown error has reason %q", r)
+	}
+	tr := NewTracker(func(uint64) time.Time { return time.Time{} }, nil)
+	evs := feed(t, tr, withErr(kept(raw(2, 20, "c", 1, sockets.SynSent, sockets.Close, "10.0.0.1:1", "10.0.0.2:2"), 1), errUnknown, errUnknown))
+	if len(evs) != 1 || evs[0].Kind != Fail || evs[0].Reason() != "" || evs[0].ErrnoKnown {
+		t.Errorf("a failure the program could not read the error of: %+v", evs)
 	}
 }
 

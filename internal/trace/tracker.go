@@ -67,22 +67,45 @@ type Event struct {
 	// NoBytes is true where the bytes are not known (the destroy
 	// notifications trace falls back on).
 	NoBytes bool
+	// Errno is why a connect failed (fail: the socket's error, as
+	// connect() returned it to its caller) or a connection was reset
+	// (close), as a Linux errno number; 0 for none (see Reason).
+	Errno uint32
+	// ErrnoKnown is true where the socket's error was read (eBPF, where
+	// the kernel's BTF placed it); false where it is not known (the
+	// destroy notifications, an event stored without it), and then a
+	// failure has no Reason.
+	ErrnoKnown bool
 }
 
-// conn is what the tracker knows of a live socket.
-type conn struct {
-	owner   Owner
-	start   uint64 // monotonic ns of its first change seen; 0 unknown
-	passive bool
+// Reason returns what the event's Errno says, by its errno name
+// ("ECONNREFUSED"); for a failed connect without one, "cancelled" (its
+// caller closed the socket before an answer came: a connect timeout of
+// its own) where ErrnoKnown; "" for none.
+func (e *Event) Reason() string {
+	if e.Errno != 0 {
+		return ErrnoName(e.Errno)
+	}
+	if e.Kind == Fail && e.ErrnoKnown {
+		return Cancelled
+	}
+	return ""
 }
+
+// Cancelled is the Reason of a failed connect whose socket had no error:
+// its caller closed it while it was connecting.
+const Cancelled = "cancelled"
 
 type listenKey struct {
 	family sockets.Family
 	port   uint16
 }
 
-// A Tracker turns raw state changes into connection events, keeping what
-// it learns of each socket (its owner, when it started) until it closes.
+// A Tracker turns raw state changes into connection events. The BPF
+// program keeps each connection's start and the task that called
+// connect(); the tracker keeps the owners of listeners (from their
+// listen()) and of the connections accepted through them, until they
+// close.
 type Tracker struct {
 	// Wall turns a monotonic time into wall-clock time.
 	Wall func(mono uint64) time.Time
@@ -91,67 +114,85 @@ type Tracker struct {
 	// invalid); nil knows none.
 	Known func(local, remote netip.AddrPort) (Owner, bool)
 
-	socks     map[uint64]*conn
+	accepted  map[uint64]Owner
 	listeners map[listenKey]Owner
 }
 
 // NewTracker returns a Tracker.
 func NewTracker(wall func(uint64) time.Time, known func(local, remote netip.AddrPort) (Owner, bool)) *Tracker {
-	return &Tracker{Wall: wall, Known: known, socks: make(map[uint64]*conn), listeners: make(map[listenKey]Owner)}
+	return &Tracker{Wall: wall, Known: known, accepted: make(map[uint64]Owner), listeners: make(map[listenKey]Owner)}
 }
 
-// Live returns how many sockets the tracker is following.
-func (t *Tracker) Live() int { return len(t.socks) }
+// Live returns how many accepted connections the tracker is following.
+func (t *Tracker) Live() int { return len(t.accepted) }
 
 // Feed takes one raw state change and returns the event it makes, and
-// whether it makes one (a listener's changes make none).
+// whether it makes one (a listener's changes, and the starts of
+// connections, make none).
 func (t *Tracker) Feed(r *Raw) (Event, bool) {
-	ev := Event{Time: t.Wall(r.Mono), Family: r.Family, Local: r.Local, Remote: r.Remote, From: r.Old, To: r.New}
+	var ev Event
+	ok := t.FeedInto(&ev, r)
+	return ev, ok
+}
+
+// FeedInto is Feed writing the event into ev (so that a loop reuses
+// one).
+func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
+	*ev = Event{Family: r.Family, Local: r.Local, Remote: r.Remote, From: r.Old, To: r.New}
 	lk := listenKey{r.Family, r.Local.Port()}
 	switch {
 	case r.Old == r.New || r.Old == 0 || r.New == 0:
-		return ev, false
+		return false
 	case r.New == sockets.Listen:
 		// listen() runs in its caller's context.
 		t.listeners[lk] = Owner{PID: int32(r.PID), Comm: r.Comm}
-		delete(t.socks, r.Sock)
-		return ev, false
+		return false
 	case r.Old == sockets.Listen && r.New == sockets.Close:
 		delete(t.listeners, lk)
-		return ev, false
-	case r.Old == sockets.Listen:
-		// A connection's socket, made from its listener's, starts
-		// (SYN_RECV): it belongs to the listener's holder.
-		t.socks[r.Sock] = &conn{owner: t.listener(r), start: r.Mono, passive: true}
-		return ev, false
-	case r.Old == sockets.Close && r.New == sockets.SynSent:
-		// connect() runs in its caller's context.
-		t.socks[r.Sock] = &conn{owner: Owner{PID: int32(r.PID), Comm: r.Comm}, start: r.Mono}
-		return ev, false
+		return false
+	case r.Old == sockets.Listen, r.Old == sockets.Close && r.New == sockets.SynSent:
+		// A start, which the program keeps rather than sends.
+		return false
 	}
-	c := t.socks[r.Sock]
-	if c == nil {
-		c = &conn{}
-		if r.Old == sockets.SynRecv && r.New == sockets.Established {
-			c.passive, c.start = true, r.Mono
-			c.owner = t.listener(r)
-		} else if t.Known != nil {
-			c.owner, _ = t.Known(r.Local, r.Remote)
+	ev.Time = t.Wall(r.Mono)
+	switch o, accepted := t.accepted[r.Sock]; {
+	case r.Start != 0 && r.PID != 0:
+		// The task that called connect(), kept by the program.
+		ev.Owner = Owner{PID: int32(r.PID), Comm: r.Comm}
+	case accepted:
+		ev.Owner, ev.Passive = o, true
+	case r.Start != 0 || r.Old == sockets.SynRecv:
+		// A connection's socket made from its listener's (the program
+		// keeps its start without a task): it belongs to the
+		// listener's holder.
+		ev.Owner, ev.Passive = t.listener(r), true
+		if r.New != sockets.Close {
+			t.accepted[r.Sock] = ev.Owner
 		}
-		t.socks[r.Sock] = c
+	case t.Known != nil:
+		ev.Owner, _ = t.Known(r.Local, r.Remote)
 	}
-	ev.Owner, ev.Passive = c.owner, c.passive
 	switch {
 	case r.New == sockets.Close:
 		ev.Kind = Close
 		if r.Old == sockets.SynSent {
 			ev.Kind = Fail
 		}
-		if c.start != 0 && r.Mono >= c.start {
-			ev.Duration = time.Duration(r.Mono - c.start)
+		// The error that ended it; for a failed connect whose last error
+		// was only a soft one (an ICMP error while its caller held the
+		// socket, then a timeout), that one.
+		switch ev.ErrnoKnown = r.Err != errUnknown; {
+		case !ev.ErrnoKnown:
+		case r.Err != 0 || ev.Kind == Close:
+			ev.Errno = r.Err
+		default:
+			ev.Errno = r.ErrSoft
+		}
+		if r.Start != 0 && r.Mono >= r.Start {
+			ev.Duration = time.Duration(r.Mono - r.Start)
 		}
 		ev.Sent, ev.Received = r.Sent, r.Received
-		delete(t.socks, r.Sock)
+		delete(t.accepted, r.Sock)
 	case r.Old == sockets.SynSent && r.New == sockets.Established:
 		ev.Kind = Connect
 	case r.Old == sockets.SynRecv && r.New == sockets.Established:
@@ -159,7 +200,7 @@ func (t *Tracker) Feed(r *Raw) (Event, bool) {
 	default:
 		ev.Kind = State
 	}
-	return ev, true
+	return true
 }
 
 // listener returns the owner of the listener an accepted connection came

@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"math/rand/v2"
+	"net/netip"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sockscope/sockscope/internal/render"
+	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/trace"
+)
+
+// TestTraceTimeText: the times and durations trace writes without
+// time.Format and strconv.FormatFloat are the same text as theirs.
+func TestTraceTimeText(t *testing.T) {
+	var w traceWriter
+	base := time.Date(2026, 12, 7, 23, 59, 59, 0, time.UTC).UnixNano()
+	for i := range 2000 {
+		ns := base + rand.Int64N(3e9)
+		if i%7 == 0 {
+			ns -= ns % 1000 // some with trailing zeros
+		}
+		tm := time.Unix(0, ns)
+		if got, want := string(w.appendTime(nil, tm)), tm.UTC().Format(time.RFC3339Nano); got != want {
+			t.Errorf("time %d: %s, want %s", ns, got, want)
+		}
+	}
+	for _, d := range []time.Duration{1, 999, time.Microsecond, 1500 * time.Microsecond, time.Second, 123456789, 3 * time.Hour, 10*24*time.Hour + 1} {
+		if got, want := string(appendMillis(nil, d)), strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', -1, 64); got != want {
+			t.Errorf("duration %d: %s, want %s", d, got, want)
+		}
+	}
+	for range 2000 {
+		d := time.Duration(rand.Int64N(int64(10 * 24 * time.Hour)))
+		if got, want := string(appendMillis(nil, d)), strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', -1, 64); got != want {
+			t.Errorf("duration %d: %s, want %s", d, got, want)
+		}
+	}
+}
+
+// TestTraceWriterJSON: an event's JSON has its error (by name and
+// number, or "cancelled" for a failure without one), left out where
+// there is none.
+func TestTraceWriterJSON(t *testing.T) {
+	var buf bytes.Buffer
+	w := traceWriter{w: &buf, format: render.NDJSON,
+		exe: func(int32) (string, int64, string) { return "/usr/bin/curl", 0, "root" }}
+	ap := netip.MustParseAddrPort
+	base := trace.Event{Time: time.Unix(0, 1), Family: sockets.Inet, Local: ap("10.0.0.1:5000"), Remote: ap("10.0.0.2:80"), From: sockets.SynSent, To: sockets.Close}
+	refused, cancelled, closed := base, base, base
+	refused.Kind, refused.Owner, refused.Errno, refused.ErrnoKnown = trace.Fail, trace.Owner{PID: 7, Comm: "curl"}, 111, true
+	cancelled.Kind, cancelled.Owner, cancelled.ErrnoKnown, cancelled.Duration = trace.Fail, trace.Owner{PID: 8, Comm: "curl"}, true, 1500*time.Microsecond
+	closed.Kind, closed.From, closed.ErrnoKnown = trace.Close, sockets.FinWait2, true
+	for _, ev := range []trace.Event{refused, cancelled, closed} {
+		w.event(&ev)
+	}
+	type out struct {
+		PID       int32
+		Error     *string
+		Errno     *int
+		Duration  float64 `json:"duration_ms"`
+	}
+	var got []out
+	for line := range strings.Lines(buf.String()) {
+		var o out
+		if err := json.Unmarshal([]byte(line), &o); err != nil {
+			t.Fatalf("%v: %s", err, line)
+		}
+		got = append(got, o)
+	}
+	if len(got) != 3 {
+		t.Fatalf("%d events: %s", len(got), buf.String())
+	}
+	if g := got[0]; g.Error == nil || *g.Error != "ECONNREFUSED" || g.Errno == nil || *g.Errno != 111 {
+		t.Errorf("refused: %s", buf.String())
+	}
+	if g := got[1]; g.Error == nil || *g.Error != "cancelled" || g.Errno != nil || g.Duration != 1.5 {
+		t.Errorf("cancelled: %s", buf.String())
+	}
+	if g := got[2]; g.Error != nil || g.Errno != nil || g.PID != 0 {
+		t.Errorf("closed: %s", buf.String())
+	}
+}
