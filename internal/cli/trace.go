@@ -41,7 +41,7 @@ func traceRun(ctx context.Context, f *Factory, req *listRequest) error {
 	// was a tenth of trace's time.
 	out := bufio.NewWriterSize(f.stdout(req.Render.Format), 64<<10)
 	defer out.Flush()
-	w := traceWriter{w: out, format: req.Render.Format, exe: f.processOf()}
+	w := traceWriter{w: out, format: req.Render.Format, exe: f.processOf(), container: f.containerOf()}
 	started := false
 	lost, err := f.traceEvents(ctx, req, traceSink{
 		start: func() { w.begin(); started = true },
@@ -217,6 +217,34 @@ func (f *Factory) knownOwners(ctx context.Context, req *listRequest) func(local,
 	}
 }
 
+// containerOf returns a lookup of the container a process runs in, as a
+// table names it (its name, else its short id), "" for none, resolved
+// once per PID (keeping at most 4096); nil where no containers are named.
+func (f *Factory) containerOf() func(pid int32) string {
+	if f.Containers == nil {
+		return nil
+	}
+	resolve := f.Containers()
+	if resolve == nil {
+		return nil
+	}
+	cache := make(map[int32]string)
+	return func(pid int32) string {
+		if c, ok := cache[pid]; ok {
+			return c
+		}
+		if len(cache) >= 4096 {
+			clear(cache)
+		}
+		var name string
+		if c, ok := resolve.Process(int(pid)); ok {
+			name = c.Label()
+		}
+		cache[pid] = name
+		return name
+	}
+}
+
 func unmap(ap netip.AddrPort) netip.AddrPort {
 	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 }
@@ -231,6 +259,9 @@ type traceWriter struct {
 	// exe returns a process's executable, uid (-1 unknown) and user name,
 	// for JSON; nil leaves them out.
 	exe func(pid int32) (exe string, uid int64, user string)
+	// container returns the container a process runs in, as a table
+	// names it, "" for none; nil leaves it out.
+	container func(pid int32) string
 	// owners are the JSON fields of each owner seen, encoded once (at
 	// 10,000 connections a second, encoding them each time was most of
 	// trace's work).
@@ -297,7 +328,7 @@ func appendMillis(b []byte, d time.Duration) []byte {
 }
 
 // appendOwner appends an owner's JSON fields: pid, program, and where
-// known exe, uid and user.
+// known exe, uid, user and container.
 func (t *traceWriter) appendOwner(b []byte, o trace.Owner) []byte {
 	if f, ok := t.owners[o]; ok {
 		return append(b, f...)
@@ -318,7 +349,12 @@ func (t *traceWriter) appendOwner(b []byte, o trace.Owner) []byte {
 			b = render.AppendJSONString(b, user)
 		}
 	}
-
+	if t.container != nil && o.PID != 0 {
+		if c := t.container(o.PID); c != "" {
+			b = append(b, `,"container":`...)
+			b = render.AppendJSONString(b, c)
+		}
+	}
 	if t.owners == nil || len(t.owners) >= 4096 {
 		t.owners = make(map[trace.Owner]string)
 	}

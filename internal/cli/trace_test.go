@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sockscope/sockscope/internal/containers"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 	"github.com/sockscope/sockscope/internal/trace"
@@ -44,12 +47,13 @@ func TestTraceTimeText(t *testing.T) {
 }
 
 // TestTraceWriterJSON: an event's JSON has its error (by name and
-// number, or "cancelled" for a failure without one), left out where
-// there is none.
+// number, or "cancelled" for a failure without one) and its owner's
+// container, each left out where there is none.
 func TestTraceWriterJSON(t *testing.T) {
 	var buf bytes.Buffer
 	w := traceWriter{w: &buf, format: render.NDJSON,
-		exe: func(int32) (string, int64, string) { return "/usr/bin/curl", 0, "root" }}
+		exe:       func(int32) (string, int64, string) { return "/usr/bin/curl", 0, "root" },
+		container: func(pid int32) string { return map[int32]string{7: "web"}[pid] }}
 	ap := netip.MustParseAddrPort
 	base := trace.Event{Time: time.Unix(0, 1), Family: sockets.Inet, Local: ap("10.0.0.1:5000"), Remote: ap("10.0.0.2:80"), From: sockets.SynSent, To: sockets.Close}
 	refused, cancelled, closed := base, base, base
@@ -63,6 +67,7 @@ func TestTraceWriterJSON(t *testing.T) {
 		PID       int32
 		Error     *string
 		Errno     *int
+		Container *string
 		Duration  float64 `json:"duration_ms"`
 	}
 	var got []out
@@ -76,13 +81,47 @@ func TestTraceWriterJSON(t *testing.T) {
 	if len(got) != 3 {
 		t.Fatalf("%d events: %s", len(got), buf.String())
 	}
-	if g := got[0]; g.Error == nil || *g.Error != "ECONNREFUSED" || g.Errno == nil || *g.Errno != 111 {
+	if g := got[0]; g.Error == nil || *g.Error != "ECONNREFUSED" || g.Errno == nil || *g.Errno != 111 || g.Container == nil || *g.Container != "web" {
 		t.Errorf("refused: %s", buf.String())
 	}
-	if g := got[1]; g.Error == nil || *g.Error != "cancelled" || g.Errno != nil || g.Duration != 1.5 {
+	if g := got[1]; g.Error == nil || *g.Error != "cancelled" || g.Errno != nil || g.Container != nil || g.Duration != 1.5 {
 		t.Errorf("cancelled: %s", buf.String())
 	}
 	if g := got[2]; g.Error != nil || g.Errno != nil || g.PID != 0 {
 		t.Errorf("closed: %s", buf.String())
+	}
+}
+
+// TestTraceContainerOf: a process's container is named from its cgroup
+// (and the runtime's state files, of which this root has none: the short
+// id), once per PID; a process in none, and one gone, have "".
+func TestTraceContainerOf(t *testing.T) {
+	root := t.TempDir()
+	const id = "9ec39b91f3d70e1beff50a308f77067065ea6be0d91a3378375056cd4422cf3d"
+	for pid, cgroup := range map[string]string{
+		"10": "0::/system.slice/docker-" + id + ".scope\n",
+		"11": "0::/user.slice/user-1000.slice/session-1.scope\n",
+	} {
+		if err := os.MkdirAll(filepath.Join(root, "proc", pid), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, "proc", pid, "cgroup"), []byte(cgroup), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := &Factory{Containers: func() *containers.Resolver { return containers.NewResolver(root) }}
+	of := f.containerOf()
+	if got := of(10); got != id[:12] {
+		t.Errorf("pid 10: %q, want %q", got, id[:12])
+	}
+	os.RemoveAll(filepath.Join(root, "proc", "10"))
+	if got := of(10); got != id[:12] {
+		t.Errorf("pid 10 again: %q, want it from the cache", got)
+	}
+	if got, gone := of(11), of(12); got != "" || gone != "" {
+		t.Errorf("pid 11 (no container) %q, 12 (gone) %q", got, gone)
+	}
+	if (&Factory{}).containerOf() != nil {
+		t.Error("a lookup without a resolver")
 	}
 }
