@@ -35,7 +35,9 @@ type iterProc struct {
 // to those indices.
 type iterDecoder struct {
 	procs []iterProc
-	ents  []entry
+	// ents are the entries in blocks of maxBlock, never copied as they
+	// grow (100k sockets would leave 2 MB of garbage behind).
+	ents  [][]entry
 	cur   int32           // index of the process the next socket records belong to; -1 none
 	index map[int32]int32 // pid -> index: a thread with its own fd table repeats its process
 }
@@ -84,7 +86,11 @@ func (d *iterDecoder) feed(b []byte) (int, error) {
 			if d.cur < 0 || fd < 0 {
 				return off, fmt.Errorf("%w: task_file iterator: socket record (fd %d) without its process", errs.ErrMalformed, fd)
 			}
-			d.ents = append(d.ents, entry{ino: ne.Uint64(r[8:]), proc: d.cur, fd: fd})
+			if n := len(d.ents); n == 0 || len(d.ents[n-1]) == cap(d.ents[n-1]) {
+				d.ents = append(d.ents, make([]entry, 0, maxBlock))
+			}
+			last := &d.ents[len(d.ents)-1]
+			*last = append(*last, entry{ino: ne.Uint64(r[8:]), proc: d.cur, fd: fd})
 			off += iterSockSize
 		default:
 			return off, fmt.Errorf("%w: task_file iterator: record of kind %d", errs.ErrMalformed, kind)
@@ -95,7 +101,7 @@ func (d *iterDecoder) feed(b []byte) (int, error) {
 
 // finish returns the processes sorted by PID, as a walk's PID list is
 // (merge relies on it), with the entries' indices remapped to match.
-func (d *iterDecoder) finish() ([]iterProc, []entry) {
+func (d *iterDecoder) finish() ([]iterProc, [][]entry) {
 	if slices.IsSortedFunc(d.procs, func(a, b iterProc) int { return cmp.Compare(a.pid, b.pid) }) {
 		return d.procs, d.ents
 	}
@@ -110,8 +116,10 @@ func (d *iterDecoder) finish() ([]iterProc, []entry) {
 		sorted[to] = d.procs[from]
 		newIndex[from] = int32(to)
 	}
-	for i := range d.ents {
-		d.ents[i].proc = newIndex[d.ents[i].proc]
+	for _, es := range d.ents {
+		for i := range es {
+			es[i].proc = newIndex[es[i].proc]
+		}
 	}
 	return sorted, d.ents
 }

@@ -232,7 +232,6 @@ type iterOffsets struct {
 // socket (S_IFSOCK in its inode's mode) it writes the fd and the inode.
 func iterProgram(last int, o iterOffsets) asm.Instructions {
 	const (
-		key     = -4  // the map's key
 		procRec = -40 // the process record on the stack
 		sockRec = -56 // the socket record
 		spill   = -64 // the map value's address
@@ -246,12 +245,7 @@ func iterProgram(last int, o iterOffsets) asm.Instructions {
 		asm.JEq.Imm(asm.R8, 0, "out"),
 
 		// A new task? Compare with the last one written.
-		asm.StoreImm(asm.RFP, key, 0, asm.Word),
-		asm.LoadMapPtr(asm.R1, last),
-		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, key),
-		asm.FnMapLookupElem.Call(),
-		asm.JEq.Imm(asm.R0, 0, "out"),
+		asm.LoadMapValue(asm.R0, last, 0), // the value's address: no lookup call
 		asm.StoreMem(asm.RFP, spill, asm.R0, asm.DWord),
 		asm.LoadMem(asm.R2, asm.R6, 0, asm.DWord),  // meta
 		asm.LoadMem(asm.R2, asm.R2, 16, asm.DWord), // meta->seq_num
@@ -354,12 +348,12 @@ func scanIter(ctx context.Context, opts Options) (h *Holders, ok bool, err error
 	}
 	h = &Holders{procs: make([]*sockets.ProcessInfo, len(procs))}
 	h.res.Processes = len(procs)
-	if len(ents) > 0 {
-		h.ents = [][]entry{ents}
-	}
+	h.ents = ents
 	held := make([]bool, len(procs))
-	for _, e := range ents {
-		held[e.proc] = true
+	for _, es := range ents {
+		for _, e := range es {
+			held[e.proc] = true
+		}
 	}
 	err = loadHeld(opts, procs, held, h.procs)
 	// A process the iterator did not show (a security module may hide
@@ -423,7 +417,7 @@ func unseenPIDs(root string, seen []iterProc) ([]int32, error) {
 }
 
 // readIter reads the iterator once, whole.
-func readIter(ctx context.Context) ([]iterProc, []entry, error) {
+func readIter(ctx context.Context) ([]iterProc, [][]entry, error) {
 	k := &kernelIter
 	k.mu.Lock()
 	defer k.mu.Unlock()

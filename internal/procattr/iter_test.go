@@ -3,6 +3,7 @@ package procattr
 import (
 	"encoding/binary"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/sockscope/sockscope/internal/errs"
@@ -56,7 +57,8 @@ func TestIterDecoder(t *testing.T) {
 		if m, err := d.feed(rest); err != nil || m != len(rest) {
 			t.Fatalf("cut %d: second feed took %d of %d bytes, err %v", cut, m, len(rest), err)
 		}
-		procs, ents := d.finish()
+		procs, blocks := d.finish()
+		ents := slices.Concat(blocks...)
 		if len(procs) != 3 || procs[0].pid != 12 || procs[1].pid != 40 || procs[2].pid != 300 {
 			t.Fatalf("cut %d: processes %+v, want PIDs 12, 40, 300", cut, procs)
 		}
@@ -101,7 +103,8 @@ func FuzzIterDecoder(f *testing.F) {
 		if err == nil && len(b)-n >= iterProcSize {
 			t.Fatalf("left %d bytes undecoded without an error", len(b)-n)
 		}
-		procs, ents := d.finish()
+		procs, blocks := d.finish()
+		ents := slices.Concat(blocks...)
 		for i := 1; i < len(procs); i++ {
 			if procs[i-1].pid >= procs[i].pid {
 				t.Fatalf("processes not sorted: %+v", procs)
