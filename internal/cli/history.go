@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"context"
 	"fmt"
@@ -14,7 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sockscope/sockscope/internal/containers"
 	"github.com/sockscope/sockscope/internal/history"
+	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 	"github.com/sockscope/sockscope/internal/trace"
@@ -36,6 +39,22 @@ type historyOptions struct {
 	Since, Until time.Time
 	Remote       netip.Addr
 	Summary      bool
+	// Interval is the time between two polls of record without eBPF;
+	// IntervalSet says --interval was given (it does not apply with
+	// eBPF).
+	Interval    time.Duration
+	IntervalSet bool
+}
+
+// record takes --interval, watch's flag, for its polling without eBPF.
+// (Here rather than in flagDefs' own line so that record's files hold
+// all of record; moving inRecord there is the same.)
+func init() {
+	for i := range flagDefs {
+		if flagDefs[i].name == "interval" {
+			flagDefs[i].in |= inRecord
+		}
+	}
 }
 
 // defaultDB is where the history lives unless --db says: the system's
@@ -62,7 +81,12 @@ func recordRequest(in requestInput, req *listRequest, lang string) error {
 	if err := traceRequest(in, req, lang); err != nil {
 		return err
 	}
-	req.History = historyOptions{DB: cmp.Or(h.db, defaultDB()), Retention: retention}
+	o := historyOptions{DB: cmp.Or(h.db, defaultDB()), Retention: retention, Interval: in.flags.interval}
+	o.IntervalSet = in.set != nil && in.set.Changed("interval")
+	if o.Interval < minInterval {
+		return flagErrorf(lang, "cli.err.watch.interval", o.Interval)
+	}
+	req.History = o
 	return nil
 }
 
@@ -120,9 +144,25 @@ func parseDays(s string) (time.Duration, error) {
 
 // recordRun stores every connection event req chooses in the history
 // database until ctx ends, in batches, deleting what is older than the
-// retention as it goes.
+// retention as it goes: trace's events with eBPF, or without it
+// (--no-bpf, or a program that cannot load) what polling sees.
 func recordRun(ctx context.Context, f *Factory, req *listRequest) error {
 	o := req.History
+	why := "--no-bpf"
+	if !req.NoBPF {
+		// Only a probe: traceEvents opens the program again for itself.
+		r, err := openTrace(0, req.AllStates)
+		if err == nil {
+			r.Close()
+			if o.IntervalSet {
+				return flagErrorf(req.Render.Lang, "cli.err.notapply", "--interval",
+					i18n.T(req.Render.Lang, "cli.view.record")+" (eBPF; it polls with --no-bpf)")
+			}
+			why = ""
+		} else {
+			why = "no eBPF: " + err.Error()
+		}
+	}
 	if err := os.MkdirAll(filepath.Dir(o.DB), 0o750); err != nil {
 		return err
 	}
@@ -139,7 +179,11 @@ func recordRun(ctx context.Context, f *Factory, req *listRequest) error {
 	}
 	prune()
 	lastPrune := time.Now()
-	exe := f.processOf()
+	var resolve *containers.Resolver
+	if f.Containers != nil {
+		resolve = f.Containers()
+	}
+	facts := ownerFacts(f.processOf(), resolve)
 	var batch []history.Row
 	flush := func() {
 		if err := db.Insert(bg, batch); err != nil {
@@ -152,10 +196,18 @@ func recordRun(ctx context.Context, f *Factory, req *listRequest) error {
 		}
 	}
 	f.note("sockscope: recording to " + o.DB)
+	if why != "" {
+		err := recordPolled(ctx, f, req, why, facts, func(rows []history.Row) {
+			batch = append(batch, rows...)
+			flush()
+		})
+		flush()
+		return err
+	}
 	_, err = f.traceEvents(ctx, req, traceSink{
 		start: func() {},
 		event: func(ev *trace.Event) {
-			batch = append(batch, rowOf(ev, exe))
+			batch = append(batch, rowOf(ev, facts))
 			if len(batch) >= 1000 {
 				flush()
 			}
@@ -166,12 +218,12 @@ func recordRun(ctx context.Context, f *Factory, req *listRequest) error {
 	return err
 }
 
-// rowOf is the stored form of an event.
-func rowOf(ev *trace.Event, exe func(int32) (string, int64, string)) history.Row {
+// rowOf is the stored form of an event of trace's.
+func rowOf(ev *trace.Event, facts func(int32, string) procFacts) history.Row {
 	r := history.Row{
 		Time: ev.Time, Event: ev.Kind.String(), PID: ev.Owner.PID, Program: ev.Owner.Comm, UID: -1,
 		Family: ev.Family.String(), Local: ev.Local, Remote: ev.Remote, State: ev.To.String(),
-		Passive: ev.Passive, Duration: ev.Duration, Sent: -1, Received: -1,
+		Passive: ev.Passive, Duration: ev.Duration, Sent: -1, Received: -1, Source: history.SourceEBPF,
 	}
 	if ev.From != 0 {
 		r.From = ev.From.String()
@@ -179,8 +231,9 @@ func rowOf(ev *trace.Event, exe func(int32) (string, int64, string)) history.Row
 	if (ev.Kind == trace.Close || ev.Kind == trace.Fail) && !ev.NoBytes {
 		r.Sent, r.Received = int64(ev.Sent), int64(ev.Received)
 	}
-	if exe != nil && ev.Owner.PID != 0 {
-		r.Exe, r.UID, _ = exe(ev.Owner.PID)
+	if facts != nil && ev.Owner.PID != 0 {
+		p := facts(ev.Owner.PID, ev.Owner.Comm)
+		r.Exe, r.UID, r.Container, r.ContainerID = p.exe, p.uid, p.container, p.containerID
 	}
 	return r
 }
@@ -210,20 +263,22 @@ func historyRun(ctx context.Context, f *Factory, req *listRequest) error {
 	}
 	out := bufio.NewWriter(f.stdout(req.Render.Format))
 	defer out.Flush()
-	var exeOf string
-	w := traceWriter{w: out, format: req.Render.Format, exe: func(int32) (string, int64, string) { return exeOf, -1, "" }}
+	// trace's writer writes each event into line; hw adds the row's own
+	// columns (source, container) on its way out.
+	var line bytes.Buffer
+	var exeOf, containerOf string
+	w := traceWriter{w: &line, format: req.Render.Format, exe: func(int32) (string, int64, string) { return exeOf, -1, "" },
+		container: func(int32) string { return containerOf }}
+	hw := historyWriter{w: out, format: req.Render.Format}
 	sum := make(map[summaryKey]*summaryRow)
 	if !o.Summary {
 		w.begin()
+		hw.header(line.Bytes())
+		line.Reset()
 	}
 	info := &sockets.ProcessInfo{}
 	err = db.History(ctx, q, func(r *history.Row) bool {
-		ev := eventOf(r)
-		s := sockets.Socket{Proto: sockets.TCP, Family: ev.Family, State: ev.To, Local: ev.Local, Remote: ev.Remote}
-		if r.PID != 0 {
-			*info = sockets.ProcessInfo{PID: r.PID, Name: r.Program, Exe: r.Exe}
-			s.Processes = []sockets.Process{{Info: info}}
-		}
+		s := socketOfRow(r, info)
 		if !keep(&s) {
 			return true
 		}
@@ -231,9 +286,12 @@ func historyRun(ctx context.Context, f *Factory, req *listRequest) error {
 			addSummary(sum, r)
 			return true
 		}
-		exeOf = r.Exe
-		w.owners = nil // the stored exe is the row's own
+		ev := eventOf(r)
+		exeOf, containerOf = r.Exe, r.Container
+		w.owners = nil // the stored exe and container are the row's own
 		w.event(&ev)
+		hw.event(line.Bytes(), r)
+		line.Reset()
 		return true
 	})
 	if err != nil {
@@ -243,7 +301,69 @@ func historyRun(ctx context.Context, f *Factory, req *listRequest) error {
 		return writeSummary(out, sum, req.Render.Format)
 	}
 	w.end(0)
+	out.Write(line.Bytes())
 	return nil
+}
+
+// historyWriter writes what trace's writer made of each stored event
+// with what only a stored row has: its source (ebpf, poll), and in a
+// table its owner's container (trace's writer has it in JSON only). A
+// table gets them as two last columns, JSON "source" (left out when
+// empty, in a row stored before record said).
+type historyWriter struct {
+	w      io.Writer
+	format render.Format
+	// width is the table's width up to its last column's end, what
+	// each row is padded to before the added columns.
+	width int
+	buf   []byte
+}
+
+// durationWidth is room for the table's last column, the duration
+// ("1m2.345678s"), wider than its heading.
+const durationWidth = 12
+
+// header writes the table's heading b (a data format's opening, as is).
+func (h *historyWriter) header(b []byte) {
+	if h.format != render.Table {
+		h.w.Write(b)
+		return
+	}
+	head := bytes.TrimSuffix(b, []byte("\n"))
+	last := bytes.LastIndexByte(head, ' ') + 1
+	h.width = last + durationWidth
+	h.buf = tableColumns(h.buf[:0], head, h.width, "SOURCE", "CONTAINER")
+	h.w.Write(h.buf)
+}
+
+// event writes b, one event as trace's writer made it, with r's columns.
+func (h *historyWriter) event(b []byte, r *history.Row) {
+	if h.format == render.Table {
+		h.buf = tableColumns(h.buf[:0], bytes.TrimSuffix(b, []byte("\n")), h.width, cmp.Or(r.Source, "-"), cmp.Or(r.Container, "-"))
+		h.w.Write(h.buf)
+		return
+	}
+	// A JSON event ends with its closing brace (and a newline in NDJSON).
+	end := bytes.LastIndexByte(b, '}')
+	if end < 0 || r.Source == "" {
+		h.w.Write(b)
+		return
+	}
+	h.buf = append(h.buf[:0], b[:end]...)
+	h.buf = append(h.buf, `,"source":`...)
+	h.buf = render.AppendJSONString(h.buf, r.Source)
+	h.buf = append(h.buf, b[end:]...)
+	h.w.Write(h.buf)
+}
+
+// tableColumns appends line padded to width, then source (in 6) and
+// container, and a newline.
+func tableColumns(b, line []byte, width int, source, container string) []byte {
+	b = append(b, line...)
+	for n := len(line); n < width; n++ {
+		b = append(b, ' ')
+	}
+	return fmt.Appendf(b, " %-6s %s\n", source, container)
 }
 
 // eventOf is an event as trace reports it, from its stored form.
