@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -137,5 +138,146 @@ func TestIntegrationRecordHistory(t *testing.T) {
 	}
 	if connects != 10 || fails != 2 {
 		t.Errorf("summary: %d connects, %d fails, want 10 and 2: %s", connects, fails, out)
+	}
+}
+
+// historyEvent is an event history prints: trace's, and where it came
+// from.
+type historyEvent struct {
+	traceEvent
+	Source    string
+	Container string
+}
+
+// historyEvents runs history with args and decodes its NDJSON events.
+func historyEvents(t *testing.T, bin, db string, args ...string) []historyEvent {
+	t.Helper()
+	out, err := exec.Command(bin, append([]string{"history", "--db", db, "--format", "ndjson"}, args...)...).Output()
+	if err != nil {
+		t.Fatalf("history %v: %v", args, err)
+	}
+	var evs []historyEvent
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if l == "" {
+			continue
+		}
+		var e historyEvent
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatalf("%v: %s", err, l)
+		}
+		evs = append(evs, e)
+	}
+	return evs
+}
+
+// TestIntegrationRecordPolling: record without eBPF (--no-bpf) polls every
+// 200 ms in a namespace of the test's own while the test holds three
+// connections open for 1.2 s and makes one that lasts well under a
+// millisecond. history finds each held connection's connect, accept and
+// both closes with this process's PID and exe, marked as polled, with a
+// duration close to how long it was held; the short one is not there,
+// and record said on stderr that such connections are not seen.
+func TestIntegrationRecordPolling(t *testing.T) {
+	testutil.RequireRoot(t)
+	bin := sockscopeBinary(t)
+	ns := testutil.NewNetNS(t)
+	db := filepath.Join(t.TempDir(), "h.db")
+	ln, err := listenIn(ns.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	shortLn, err := listenIn(ns.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer shortLn.Close()
+	port, short := ln.Addr().(*net.TCPAddr).Port, shortLn.Addr().(*net.TCPAddr).Port
+
+	said, stop := startTracing(t, ns.Command(bin, "record", "--no-bpf", "--interval", "200ms", "--db", db,
+		fmt.Sprintf("sport = :%d or dport = :%d or sport = :%d or dport = :%d", port, port, short, short)), false)
+	if !strings.Contains(said, "polling every 200ms") || !strings.Contains(said, "shorter than 200ms) is not seen") {
+		t.Errorf("record did not say that it polls and what polling misses: %s", said)
+	}
+	const held = 1200 * time.Millisecond
+	var conns []*net.TCPConn
+	for range 3 {
+		c, s := connectIn(t, ns.Path, ln)
+		conns = append(conns, c, s)
+	}
+	time.Sleep(held)
+	for _, c := range conns {
+		c.Close()
+	}
+	start := time.Now()
+	c, s := connectIn(t, ns.Path, shortLn)
+	c.Close()
+	s.Close()
+	shortLived := time.Since(start)
+	time.Sleep(700 * time.Millisecond) // three polls, each stored as it is made
+	stop()
+
+	me := int32(os.Getpid())
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, e := range historyEvents(t, bin, db, "--port", fmt.Sprint(port)) {
+		count[e.Event]++
+		if e.PID != me || e.Exe != exe || e.Program == "" {
+			t.Errorf("%s %d>%d: pid %d %q exe %q, want %d and %q", e.Event, e.Local.Port, e.Remote.Port, e.PID, e.Program, e.Exe, me, exe)
+		}
+		if e.Source != "poll" {
+			t.Errorf("%s %d>%d: source %q, want poll", e.Event, e.Local.Port, e.Remote.Port, e.Source)
+		}
+		if e.Passive != (e.Local.Port == port) {
+			t.Errorf("%s %d>%d: passive %t", e.Event, e.Local.Port, e.Remote.Port, e.Passive)
+		}
+		// Seen first and last up to an interval (and a poll's own time)
+		// after it opened and before it closed.
+		if e.Event == "close" && (e.DurationMS < float64((held-500*time.Millisecond)/time.Millisecond) ||
+			e.DurationMS > float64((held+500*time.Millisecond)/time.Millisecond)) {
+			t.Errorf("close %d>%d lasted %.0f ms, held %v", e.Local.Port, e.Remote.Port, e.DurationMS, held)
+		}
+	}
+	if count["connect"] != 3 || count["accept"] != 3 || count["close"] != 6 || len(count) != 3 {
+		t.Errorf("held connections: %v, want 3 connect, 3 accept, 6 close", count)
+	}
+	if evs := historyEvents(t, bin, db, "--port", fmt.Sprint(short)); len(evs) != 0 && shortLived < 50*time.Millisecond {
+		t.Errorf("a connection of %v, shorter than the interval, is in the history: %+v", shortLived, evs)
+	}
+}
+
+// TestIntegrationRecordIntervalWithEBPF: --interval is refused, as a flag
+// that does not apply, when record traces with eBPF (exit status 2, one
+// line).
+func TestIntegrationRecordIntervalWithEBPF(t *testing.T) {
+	testutil.RequireRoot(t)
+	bin := sockscopeBinary(t)
+	ns := testutil.NewNetNS(t)
+	cmd := ns.Command(bin, "record", "--interval", "1s", "--db", filepath.Join(t.TempDir(), "h.db"))
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(5 * time.Second):
+		cmd.Process.Signal(os.Interrupt)
+		<-done
+		if os.Getenv("SOCKSCOPE_EBPF") == "require" {
+			t.Fatalf("record with --interval ran (polled?) instead of refusing the flag: %s", stderr.String())
+		}
+		t.Skipf("no eBPF here, so record polls and --interval applies: %s", stderr.String())
+	}
+	var ee *exec.ExitError
+	msg := strings.TrimSpace(stderr.String())
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 || strings.Count(msg, "\n") != 0 || !strings.Contains(msg, "--interval does not apply") {
+		t.Errorf("record --interval with eBPF: %v, stderr %q; want exit status 2 and one line saying --interval does not apply", err, msg)
 	}
 }
