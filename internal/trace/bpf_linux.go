@@ -181,9 +181,10 @@ const (
 //
 //   - connect()'s change from CLOSE to SYN_SENT (in its caller's
 //     context) keeps the time, the task's PID/TID and name in the map
-//     "starts", keyed by the socket's address; a connection's socket made
-//     from its listener's (LISTEN to SYN_RECV), the time only. Neither is
-//     sent: that is most of what tcplife saves too.
+//     "starts", keyed by the socket's address, and is not sent: that is
+//     most of what tcplife saves too. Nor is the change to SYN_RECV of a
+//     connection's socket made from its listener's: its change to
+//     ESTABLISHED comes at once (the tracker takes that as its start).
 //   - a change to ESTABLISHED, CLOSE or LISTEN (with allStates, any
 //     other) is sent: it reserves an event in the ring buffer (or counts
 //     it lost), writes the time, the start and PID/TID and name kept for
@@ -208,7 +209,10 @@ func program(o offsets, allStates bool) asm.Instructions {
 		asm.LoadMem(asm.R2, asm.R6, 16, asm.Word), // oldstate
 		asm.LoadMem(asm.R3, asm.R6, 20, asm.Word), // newstate
 		asm.JEq.Imm(asm.R3, tcpSynSent, "synsent"),
-		asm.JEq.Imm(asm.R3, tcpSynRecv, "synrecv"),
+		// A connection's socket made from its listener's: its change to
+		// ESTABLISHED (the accept) comes at once, in the same softirq,
+		// and is its start.
+		asm.JEq.Imm(asm.R3, tcpSynRecv, "skip"),
 		asm.JEq.Imm(asm.R3, tcpEstablished, "event"),
 		asm.JEq.Imm(asm.R3, tcpClose, "event"),
 		asm.JEq.Imm(asm.R3, tcpListen, "event"),
@@ -225,14 +229,6 @@ func program(o offsets, allStates bool) asm.Instructions {
 		asm.FnGetCurrentComm.Call(),
 		asm.Ja.Label("store"),
 
-		asm.JNE.Imm(asm.R2, tcpListen, other).WithSymbol("synrecv"),
-		asm.FnKtimeGetNs.Call(),
-		asm.StoreMem(asm.RFP, stackValue, asm.R0, asm.DWord),
-		asm.Mov.Imm(asm.R1, 0),
-		asm.StoreMem(asm.RFP, stackValue+8, asm.R1, asm.DWord),
-		asm.StoreMem(asm.RFP, stackValue+16, asm.R1, asm.DWord),
-		asm.StoreMem(asm.RFP, stackValue+24, asm.R1, asm.DWord),
-
 		asm.LoadMapPtr(asm.R1, 0).WithReference("starts").WithSymbol("store"),
 		asm.Mov.Reg(asm.R2, asm.RFP),
 		asm.Add.Imm(asm.R2, stackKey),
@@ -244,13 +240,16 @@ func program(o offsets, allStates bool) asm.Instructions {
 		asm.Mov.Imm(asm.R0, 0).WithSymbol("skip"),
 		asm.Return(),
 
-		asm.LoadMapPtr(asm.R1, 0).WithReference("starts").WithSymbol("event"),
+		// The socket's start, or nil; an accept has none.
+		asm.Mov.Imm(asm.R9, 0).WithSymbol("event"),
+		asm.JEq.Imm(asm.R2, tcpSynRecv, "reserve"),
+		asm.LoadMapPtr(asm.R1, 0).WithReference("starts"),
 		asm.Mov.Reg(asm.R2, asm.RFP),
 		asm.Add.Imm(asm.R2, stackKey),
 		asm.FnMapLookupElem.Call(),
-		asm.Mov.Reg(asm.R9, asm.R0), // the socket's start, or nil
+		asm.Mov.Reg(asm.R9, asm.R0),
 
-		asm.LoadMapPtr(asm.R1, 0).WithReference("events"),
+		asm.LoadMapPtr(asm.R1, 0).WithReference("events").WithSymbol("reserve"),
 		asm.Mov.Imm(asm.R2, RawSize),
 		asm.Mov.Imm(asm.R3, 0),
 		asm.FnRingbufReserve.Call(),
@@ -319,6 +318,12 @@ func program(o offsets, allStates bool) asm.Instructions {
 		if f.off < 0 {
 			continue
 		}
+		if f.dst == offErrSoft {
+			// Only a failed connect's soft error is told.
+			ins = append(ins,
+				asm.LoadMem(asm.R1, asm.R6, 16, asm.Word), // oldstate
+				asm.JNE.Imm(asm.R1, tcpSynSent, "forget"))
+		}
 		ins = append(ins,
 			asm.Mov.Reg(asm.R1, asm.R7),
 			asm.Add.Imm(asm.R1, f.dst),
@@ -330,7 +335,7 @@ func program(o offsets, allStates bool) asm.Instructions {
 	}
 	// The socket is gone: its start is no longer needed.
 	ins = append(ins,
-		asm.JEq.Imm(asm.R9, 0, "submit"),
+		asm.JEq.Imm(asm.R9, 0, "submit").WithSymbol("forget"),
 		asm.LoadMapPtr(asm.R1, 0).WithReference("starts"),
 		asm.Mov.Reg(asm.R2, asm.RFP),
 		asm.Add.Imm(asm.R2, stackKey),

@@ -118,14 +118,15 @@ func TestTracker(t *testing.T) {
 	// A server listens (its own context); a client connects: the program
 	// keeps the client's task and the start, and sends the events a user
 	// sees with them, whatever task they ran under (softirq); an accepted
-	// connection's start is kept without a task.
+	// connection has none kept (it starts at its accept) and belongs to
+	// its listener's holder.
 	evs := feed(t, tr,
 		raw(1*ms, 10, "server", 1, sockets.Close, sockets.Listen, "127.0.0.1:8080", "0.0.0.0:0"),
 		kept(raw(3*ms, 20, "client", 2, sockets.SynSent, sockets.Established, "127.0.0.1:50000", "127.0.0.1:8080"), 2*ms),
-		kept(raw(4*ms, 0, "", 3, sockets.SynRecv, sockets.Established, "127.0.0.1:8080", "127.0.0.1:50000"), 3*ms),
+		raw(4*ms, 99, "ksoftirqd/0", 3, sockets.SynRecv, sockets.Established, "127.0.0.1:8080", "127.0.0.1:50000"),
 		kept(raw(5*ms, 20, "client", 2, sockets.Established, sockets.FinWait1, "127.0.0.1:50000", "127.0.0.1:8080"), 2*ms),
 		kept(raw(6*ms, 20, "client", 2, sockets.FinWait2, sockets.Close, "127.0.0.1:50000", "127.0.0.1:8080"), 2*ms),
-		kept(raw(7*ms, 0, "", 3, sockets.LastAck, sockets.Close, "127.0.0.1:8080", "127.0.0.1:50000"), 3*ms),
+		raw(7*ms, 99, "ksoftirqd/0", 3, sockets.LastAck, sockets.Close, "127.0.0.1:8080", "127.0.0.1:50000"),
 		// Connects that fail: refused, then a soft error and a timeout,
 		// then closed by their caller while connecting.
 		withErr(kept(raw(9*ms, 20, "client", 4, sockets.SynSent, sockets.Close, "127.0.0.1:50001", "127.0.0.1:9"), 8*ms), 111, 0),
@@ -134,9 +135,8 @@ func TestTracker(t *testing.T) {
 		// A change of a socket older than the trace, and a no-op.
 		raw(10*ms, 99, "ksoftirqd/0", 7, sockets.Established, sockets.CloseWait, "127.0.0.1:22", "127.0.0.1:40000"),
 		raw(11*ms, 20, "client", 8, sockets.Close, sockets.Close, "0.0.0.0:0", "0.0.0.0:0"),
-		// An accept whose start the program did not keep (its map was
-		// full), in softirq: the listener's holder, both at the accept
-		// and at the close; the close is a reset.
+		// Another accept, in softirq: the listener's holder, both at the
+		// accept and at the close, which is a reset.
 		raw(12*ms, 99, "ksoftirqd/0", 9, sockets.SynRecv, sockets.Established, "127.0.0.1:8080", "127.0.0.1:50004"),
 		withErr(raw(13*ms, 99, "ksoftirqd/0", 9, sockets.Established, sockets.Close, "127.0.0.1:8080", "127.0.0.1:50004"), 104, 0),
 		// Starts, which a program that sends every change sends too:
@@ -160,13 +160,13 @@ func TestTracker(t *testing.T) {
 		{Accept, 10, 0, true, ""},
 		{State, 20, 0, false, ""},
 		{Close, 20, 4 * time.Millisecond, false, ""},
-		{Close, 10, 4 * time.Millisecond, true, ""},
+		{Close, 10, 3 * time.Millisecond, true, ""},
 		{Fail, 20, time.Millisecond, false, "ECONNREFUSED"},
 		{Fail, 20, time.Millisecond, false, "EHOSTUNREACH"},
 		{Fail, 20, time.Millisecond, false, Cancelled},
 		{State, 0, 0, false, ""},
 		{Accept, 10, 0, true, ""},
-		{Close, 10, 0, true, "ECONNRESET"},
+		{Close, 10, time.Millisecond, true, "ECONNRESET"},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("events %+v\nwant %+v", got, want)

@@ -96,6 +96,12 @@ func (e *Event) Reason() string {
 // its caller closed it while it was connecting.
 const Cancelled = "cancelled"
 
+// acceptedConn is what the tracker keeps of an accepted connection.
+type acceptedConn struct {
+	owner Owner
+	start uint64 // monotonic ns of its accept
+}
+
 type listenKey struct {
 	family sockets.Family
 	port   uint16
@@ -114,13 +120,13 @@ type Tracker struct {
 	// invalid); nil knows none.
 	Known func(local, remote netip.AddrPort) (Owner, bool)
 
-	accepted  map[uint64]Owner
+	accepted  map[uint64]acceptedConn
 	listeners map[listenKey]Owner
 }
 
 // NewTracker returns a Tracker.
 func NewTracker(wall func(uint64) time.Time, known func(local, remote netip.AddrPort) (Owner, bool)) *Tracker {
-	return &Tracker{Wall: wall, Known: known, accepted: make(map[uint64]Owner), listeners: make(map[listenKey]Owner)}
+	return &Tracker{Wall: wall, Known: known, accepted: make(map[uint64]acceptedConn), listeners: make(map[listenKey]Owner)}
 }
 
 // Live returns how many accepted connections the tracker is following.
@@ -155,19 +161,20 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 		return false
 	}
 	ev.Time = t.Wall(r.Mono)
-	switch o, accepted := t.accepted[r.Sock]; {
+	start := r.Start
+	switch a, accepted := t.accepted[r.Sock]; {
 	case r.Start != 0 && r.PID != 0:
 		// The task that called connect(), kept by the program.
 		ev.Owner = Owner{PID: int32(r.PID), Comm: r.Comm}
 	case accepted:
-		ev.Owner, ev.Passive = o, true
-	case r.Start != 0 || r.Old == sockets.SynRecv:
-		// A connection's socket made from its listener's (the program
-		// keeps its start without a task): it belongs to the
-		// listener's holder.
-		ev.Owner, ev.Passive = t.listener(r), true
+		ev.Owner, ev.Passive, start = a.owner, true, a.start
+	case r.Old == sockets.SynRecv:
+		// A connection's socket made from its listener's, established
+		// (accepted) as it was made: it belongs to the listener's
+		// holder, and starts here.
+		ev.Owner, ev.Passive, start = t.listener(r), true, r.Mono
 		if r.New != sockets.Close {
-			t.accepted[r.Sock] = ev.Owner
+			t.accepted[r.Sock] = acceptedConn{ev.Owner, start}
 		}
 	case t.Known != nil:
 		ev.Owner, _ = t.Known(r.Local, r.Remote)
@@ -188,8 +195,8 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 		default:
 			ev.Errno = r.ErrSoft
 		}
-		if r.Start != 0 && r.Mono >= r.Start {
-			ev.Duration = time.Duration(r.Mono - r.Start)
+		if start != 0 && r.Mono >= start {
+			ev.Duration = time.Duration(r.Mono - start)
 		}
 		ev.Sent, ev.Received = r.Sent, r.Received
 		delete(t.accepted, r.Sock)
