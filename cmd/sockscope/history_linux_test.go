@@ -105,6 +105,11 @@ func TestIntegrationRecordHistory(t *testing.T) {
 	if c := count(query("--port", fmt.Sprint(port))); c["connect"] != 10 || c["accept"] != 10 || c["close"] != 20 {
 		t.Errorf("by port: %v, want 10 connect, 10 accept, 20 close", c)
 	}
+	for _, e := range historyEvents(t, bin, db, "--port", fmt.Sprint(port)) {
+		if e.Source != "ebpf" {
+			t.Errorf("%s %d>%d: source %q, want ebpf", e.Event, e.Local.Port, e.Remote.Port, e.Source)
+		}
+	}
 	if c := count(query("--port", fmt.Sprint(closed))); c["fail"] != 2 {
 		t.Errorf("failed connects: %v, want 2 fail", c)
 	}

@@ -291,6 +291,7 @@ func recordPolled(ctx context.Context, f *Factory, req *listRequest, why string,
 	pr := newPollRecorder(facts, keep)
 	interval := req.History.Interval
 	var rows []history.Row
+	var failed string // the last poll's error, said once until another
 	for n := 0; ; n++ {
 		snap, changes, err := poller.Poll(ctx)
 		if err != nil {
@@ -300,8 +301,12 @@ func recordPolled(ctx context.Context, f *Factory, req *listRequest, why string,
 			if n == 0 {
 				return err
 			}
-			f.note("sockscope: polling the sockets: " + err.Error())
+			if err.Error() != failed {
+				failed = err.Error()
+				f.note("sockscope: polling the sockets: " + failed)
+			}
 		} else {
+			failed = ""
 			if n == 0 {
 				warn(f, snap.Warnings, req.Render.Lang)
 				f.note(fmt.Sprintf("sockscope: tracing TCP connections by polling every %s (%s): a connection that opens and closes "+
