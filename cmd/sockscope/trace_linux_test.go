@@ -48,8 +48,14 @@ type traceEvent struct {
 // failed connect as a failure, refused (ECONNREFUSED). Two connects to
 // an address of the namespace's where nothing answers fail too: one timed
 // out by the kernel (ETIMEDOUT, after one SYN retry), one given up by its
-// caller first (cancelled).
+// caller first (cancelled). It runs with each of trace's programs.
 func TestIntegrationTrace(t *testing.T) {
+	for _, program := range []string{"tp_btf", "tracepoint"} {
+		t.Run(program, func(t *testing.T) { testTrace(t, program) })
+	}
+}
+
+func testTrace(t *testing.T, program string) {
 	testutil.RequireRoot(t)
 	bin := sockscopeBinary(t)
 	ns := testutil.NewNetNS(t)
@@ -72,8 +78,13 @@ func TestIntegrationTrace(t *testing.T) {
 		t.Fatalf("ip route add: %v: %s", err, out)
 	}
 
-	_, stop := startTracing(t, ns.Command(bin, "trace", "--format", "ndjson",
-		fmt.Sprintf("sport = :%d or dport = :%d or dport = :%d or dst 10.99.0.0/24", port, port, closed)), true)
+	cmd := ns.Command(bin, "trace", "--format", "ndjson",
+		fmt.Sprintf("sport = :%d or dport = :%d or dport = :%d or dst 10.99.0.0/24", port, port, closed))
+	cmd.Env = append(os.Environ(), "SOCKSCOPE_TRACE_PROGRAM="+program)
+	said, stop := startTracing(t, cmd, true)
+	if !strings.Contains(said, "eBPF: "+program) {
+		t.Fatalf("trace said %q, want the program %s", said, program)
+	}
 
 	// The connects that time out, meanwhile: the kernel's after one SYN
 	// retry (TCP_SYNCNT 1: some 3 s), and the caller's after 100 ms.
@@ -295,7 +306,7 @@ func startTracing(t *testing.T, cmd *exec.Cmd, needBPF bool) (said string, stop 
 	case <-time.After(30 * time.Second):
 		t.Fatal("it did not start tracing")
 	}
-	if needBPF && !strings.Contains(said, "tracing TCP connections (eBPF)") {
+	if needBPF && !strings.Contains(said, "tracing TCP connections (eBPF") {
 		if os.Getenv("SOCKSCOPE_EBPF") != "require" {
 			t.Skipf("no eBPF here (%s); SOCKSCOPE_EBPF=require makes this a failure", said)
 		}

@@ -90,7 +90,7 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, sink traceS
 	}
 	tr := trace.NewTracker(r.Wall, known)
 	sink.start()
-	f.note("sockscope: tracing TCP connections (eBPF); Ctrl-C ends")
+	f.note("sockscope: tracing TCP connections (eBPF: " + r.Program() + "); Ctrl-C ends")
 	stop := context.AfterFunc(ctx, func() { r.Close() })
 	defer stop()
 	// One of each, reused: the loop runs for every event.

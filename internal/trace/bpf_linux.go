@@ -39,6 +39,8 @@ type Reader struct {
 	comms map[string]string
 	// offset turns CLOCK_MONOTONIC into wall-clock time.
 	offset time.Duration
+	// program is which program runs (ProgramBTF, ProgramTracepoint).
+	program string
 }
 
 // tracefsDirs are where tracefs is found (link.Tracepoint reads the
@@ -47,20 +49,34 @@ var tracefsDirs = []string{"/sys/kernel/tracing", "/sys/kernel/debug/tracing"}
 
 // Open loads and attaches the tracing program with a ring buffer of
 // buffer bytes (a power of two, a multiple of the page size; 0 takes
-// DefaultBuffer). Without allStates the program reports only the changes
-// that start, establish or end a connection (from or to CLOSE, to
-// ESTABLISHED, from LISTEN), what connect, accept, close and fail events
-// need; with it, every change. It needs root, or CAP_BPF and CAP_PERFMON; where tracefs
-// is not mounted it mounts it at /sys/kernel/tracing, as perf does. The
-// error says what is missing.
+// DefaultBuffer): the BTF program where the kernel's BTF and verifier
+// take it (ProgramBTF), else the classic tracepoint's (ProgramTracepoint;
+// where tracefs is not mounted it mounts it at /sys/kernel/tracing, as
+// perf does). Without allStates the program reports only what connect,
+// accept, close and fail events need (changes to ESTABLISHED, CLOSE or
+// LISTEN); with it, every change but the starts it keeps. It needs root,
+// or CAP_BPF and CAP_PERFMON. The error says what is missing.
 func Open(buffer int, allStates bool) (*Reader, error) {
 	if buffer == 0 {
 		buffer = DefaultBuffer
 	}
-	if err := ensureTracefs(); err != nil {
-		return nil, err
-	}
 	_ = rlimit.RemoveMemlock() // kernels before 5.11 charge maps to RLIMIT_MEMLOCK
+	kspec, _ := btf.LoadKernelSpec()
+	o := kernelOffsets(kspec)
+	var btfErr error
+	if so := kernelSockOffsets(kspec); so.ok && os.Getenv(ProgramEnv) != ProgramTracepoint {
+		r, err := open(btfSpec(buffer, so, o, allStates), func(p *ebpf.Program) (link.Link, error) {
+			return link.AttachTracing(link.TracingOptions{Program: p, AttachType: ebpf.AttachTraceRawTp})
+		})
+		if err == nil {
+			r.program = ProgramBTF
+			return r, nil
+		}
+		btfErr = err
+	}
+	if err := ensureTracefs(); err != nil {
+		return nil, errors.Join(err, btfErr)
+	}
 	spec := &ebpf.CollectionSpec{
 		Maps: map[string]*ebpf.MapSpec{
 			"events": {Type: ebpf.RingBuf, MaxEntries: uint32(buffer)},
@@ -68,15 +84,48 @@ func Open(buffer int, allStates bool) (*Reader, error) {
 			"starts": {Type: ebpf.LRUHash, KeySize: 8, ValueSize: valueSize, MaxEntries: Starts},
 		},
 		Programs: map[string]*ebpf.ProgramSpec{
-			"inet_sock_set_state": {Type: ebpf.TracePoint, License: "Dual MIT/GPL", Instructions: program(kernelOffsets(), allStates)},
+			"inet_sock_set_state": {Type: ebpf.TracePoint, License: "Dual MIT/GPL", Instructions: program(o, allStates)},
 		},
 	}
+	r, err := open(spec, func(p *ebpf.Program) (link.Link, error) {
+		return link.Tracepoint("sock", "inet_sock_set_state", p, nil)
+	})
+	if err != nil {
+		return nil, errors.Join(err, btfErr)
+	}
+	r.program = ProgramTracepoint
+	return r, nil
+}
+
+// The programs Open can load, as Reader.Program names them, and the
+// environment variable that chooses the second where both would load
+// (to test it, or where the first misbehaves).
+const (
+	// ProgramBTF is the BTF-typed raw tracepoint's program (tp_btf),
+	// with the starts in socket storage: the cheaper.
+	ProgramBTF = "tp_btf"
+	// ProgramTracepoint is the classic tracepoint's program, with the
+	// starts in a hash map: where the kernel has no BTF, or no socket
+	// storage for tracing programs (before 5.11).
+	ProgramTracepoint = "tracepoint"
+	// ProgramEnv set to ProgramTracepoint makes Open load the classic
+	// program.
+	ProgramEnv = "SOCKSCOPE_TRACE_PROGRAM"
+)
+
+// Program names the program the Reader runs: ProgramBTF or
+// ProgramTracepoint.
+func (r *Reader) Program() string { return r.program }
+
+// open loads spec's collection, attaches its program with attach, and
+// opens the reader of its ring buffer.
+func open(spec *ebpf.CollectionSpec, attach func(*ebpf.Program) (link.Link, error)) (*Reader, error) {
 	coll, err := ebpf.NewCollection(spec)
 	if err != nil {
 		return nil, fmt.Errorf("loading the tracing program: %w", err)
 	}
 	r := &Reader{coll: coll}
-	r.tp, err = link.Tracepoint("sock", "inet_sock_set_state", coll.Programs["inet_sock_set_state"], nil)
+	r.tp, err = attach(coll.Programs["inet_sock_set_state"])
 	if err != nil {
 		coll.Close()
 		return nil, fmt.Errorf("attaching to the tracepoint sock:inet_sock_set_state: %w", err)
@@ -115,11 +164,11 @@ type offsets struct {
 	err, errSoft int32
 }
 
-// kernelOffsets reads offsets from the kernel's BTF.
-func kernelOffsets() offsets {
+// kernelOffsets reads offsets from the kernel's BTF (spec; nil where
+// there is none).
+func kernelOffsets(spec *btf.Spec) offsets {
 	o := offsets{-1, -1, -1, -1}
-	spec, err := btf.LoadKernelSpec()
-	if err != nil {
+	if spec == nil {
 		return o
 	}
 	var ts *btf.Struct
@@ -248,49 +297,9 @@ func program(o offsets, allStates bool) asm.Instructions {
 		asm.Add.Imm(asm.R2, stackKey),
 		asm.FnMapLookupElem.Call(),
 		asm.Mov.Reg(asm.R9, asm.R0),
-
-		asm.LoadMapPtr(asm.R1, 0).WithReference("events").WithSymbol("reserve"),
-		asm.Mov.Imm(asm.R2, RawSize),
-		asm.Mov.Imm(asm.R3, 0),
-		asm.FnRingbufReserve.Call(),
-		asm.JNE.Imm(asm.R0, 0, "reserved"),
-		// No room: count it lost.
-		asm.StoreImm(asm.RFP, stackLost, 0, asm.Word),
-		asm.LoadMapPtr(asm.R1, 0).WithReference("lost"),
-		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, stackLost),
-		asm.FnMapLookupElem.Call(),
-		asm.JEq.Imm(asm.R0, 0, "out"),
-		asm.Mov.Imm(asm.R1, 1),
-		asm.StoreXAdd(asm.R0, asm.R1, asm.DWord),
-		asm.Mov.Imm(asm.R0, 0).WithSymbol("out"),
-		asm.Return(),
-
-		asm.Mov.Reg(asm.R7, asm.R0).WithSymbol("reserved"),
-		asm.FnKtimeGetNs.Call(),
-		asm.StoreMem(asm.R7, offMono, asm.R0, asm.DWord),
-		asm.JEq.Imm(asm.R9, 0, "current"),
 	}
-	for i := int16(0); i < valueSize/8; i++ {
-		dst := int16(offStart)
-		if i > 0 {
-			dst = offPIDTGID + 8*(i-1)
-		}
-		ins = append(ins,
-			asm.LoadMem(asm.R1, asm.R9, 8*i, asm.DWord),
-			asm.StoreMem(asm.R7, dst, asm.R1, asm.DWord))
-	}
-	ins = append(ins,
-		asm.Ja.Label("record"),
-		asm.Mov.Imm(asm.R1, 0).WithSymbol("current"),
-		asm.StoreMem(asm.R7, offStart, asm.R1, asm.DWord),
-		asm.FnGetCurrentPidTgid.Call(),
-		asm.StoreMem(asm.R7, offPIDTGID, asm.R0, asm.DWord),
-		asm.Mov.Reg(asm.R1, asm.R7),
-		asm.Add.Imm(asm.R1, offComm),
-		asm.Mov.Imm(asm.R2, 16),
-		asm.FnGetCurrentComm.Call(),
-	)
+	ins = append(ins, reserve("reserve")...)
+	ins = append(ins, owner()...)
 	for i := int16(0); i < recordSize/8; i++ {
 		ld := asm.LoadMem(asm.R1, asm.R6, recordFirst+8*i, asm.DWord)
 		if i == 0 {
@@ -341,11 +350,72 @@ func program(o offsets, allStates bool) asm.Instructions {
 		asm.Add.Imm(asm.R2, stackKey),
 		asm.FnMapDeleteElem.Call(),
 	)
-	// Wake the reader only once wakeAt bytes wait (it reads at least
-	// every ReadEvery anyway): a wakeup per event would cost more than
-	// the event.
+	return append(ins, submit("submit")...)
+}
+
+// reserve is the part of the programs that reserves an event in the ring
+// buffer, or counts it lost and returns, and writes its time: from label
+// on, with the event in R7.
+func reserve(label string) asm.Instructions {
+	return asm.Instructions{
+		asm.LoadMapPtr(asm.R1, 0).WithReference("events").WithSymbol(label),
+		asm.Mov.Imm(asm.R2, RawSize),
+		asm.Mov.Imm(asm.R3, 0),
+		asm.FnRingbufReserve.Call(),
+		asm.JNE.Imm(asm.R0, 0, "reserved"),
+		// No room: count it lost.
+		asm.StoreImm(asm.RFP, stackLost, 0, asm.Word),
+		asm.LoadMapPtr(asm.R1, 0).WithReference("lost"),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, stackLost),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "out"),
+		asm.Mov.Imm(asm.R1, 1),
+		asm.StoreXAdd(asm.R0, asm.R1, asm.DWord),
+		asm.Mov.Imm(asm.R0, 0).WithSymbol("out"),
+		asm.Return(),
+
+		asm.Mov.Reg(asm.R7, asm.R0).WithSymbol("reserved"),
+		asm.FnKtimeGetNs.Call(),
+		asm.StoreMem(asm.R7, offMono, asm.R0, asm.DWord),
+	}
+}
+
+// owner is the part of the programs that writes the start, PID/TID and
+// name kept for the socket (the value R9 points to), or where R9 is nil
+// the current task's, into the event (R7); it goes on at the label
+// "record".
+func owner() asm.Instructions {
+	ins := asm.Instructions{asm.JEq.Imm(asm.R9, 0, "current")}
+	for i := int16(0); i < valueSize/8; i++ {
+		dst := int16(offStart)
+		if i > 0 {
+			dst = offPIDTGID + 8*(i-1)
+		}
+		ins = append(ins,
+			asm.LoadMem(asm.R1, asm.R9, 8*i, asm.DWord),
+			asm.StoreMem(asm.R7, dst, asm.R1, asm.DWord))
+	}
 	return append(ins,
-		asm.LoadMapPtr(asm.R1, 0).WithReference("events").WithSymbol("submit"),
+		asm.Ja.Label("record"),
+		asm.Mov.Imm(asm.R1, 0).WithSymbol("current"),
+		asm.StoreMem(asm.R7, offStart, asm.R1, asm.DWord),
+		asm.FnGetCurrentPidTgid.Call(),
+		asm.StoreMem(asm.R7, offPIDTGID, asm.R0, asm.DWord),
+		asm.Mov.Reg(asm.R1, asm.R7),
+		asm.Add.Imm(asm.R1, offComm),
+		asm.Mov.Imm(asm.R2, 16),
+		asm.FnGetCurrentComm.Call(),
+	)
+}
+
+// submit is the part of the programs that submits the event (R7), from
+// label on. It wakes the reader only once wakeAt bytes wait (the reader
+// reads at least every ReadEvery anyway): a wakeup per event would cost
+// more than the event.
+func submit(label string) asm.Instructions {
+	return asm.Instructions{
+		asm.LoadMapPtr(asm.R1, 0).WithReference("events").WithSymbol(label),
 		asm.Mov.Imm(asm.R2, 0), // BPF_RB_AVAIL_DATA
 		asm.FnRingbufQuery.Call(),
 		asm.Mov.Imm(asm.R8, 1), // BPF_RB_NO_WAKEUP
@@ -356,7 +426,7 @@ func program(o offsets, allStates bool) asm.Instructions {
 		asm.FnRingbufSubmit.Call(),
 		asm.Mov.Imm(asm.R0, 0),
 		asm.Return(),
-	)
+	}
 }
 
 // wakeAt is how many bytes wait in the ring buffer before the program

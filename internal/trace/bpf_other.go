@@ -28,6 +28,9 @@ func (r *Reader) ReadInto(*Raw) error { return sockets.ErrUnsupported }
 // Wall is the identity here.
 func (r *Reader) Wall(mono uint64) time.Time { return time.Unix(0, int64(mono)) }
 
+// Program is "" here.
+func (r *Reader) Program() string { return "" }
+
 // Lost is 0 here.
 func (r *Reader) Lost() uint64 { return 0 }
 

@@ -7,19 +7,25 @@
 // # The program
 //
 // The BPF program is assembled here with cilium/ebpf's asm package (no
-// C compiler, no generated object): it copies each state change of a TCP
-// socket, with the time, the current task's PID and name, into a ring
-// buffer, and counts what the buffer had no room for. It needs root (or
-// CAP_BPF with CAP_PERFMON) and tracefs.
+// C compiler, no generated object). connect()'s change of a socket from
+// CLOSE to SYN_SENT, which runs in its caller's context, keeps the time,
+// the task's PID and name for the socket; the changes a user sees (to
+// ESTABLISHED: connect and accept; to CLOSE: close and fail, with the
+// bytes and the socket's error; to LISTEN) are copied, with what was
+// kept, into a ring buffer, which counts what it had no room for. Where
+// the kernel has BTF the program is a BTF-typed raw tracepoint (tp_btf)
+// that reads the socket itself and keeps the starts in socket storage;
+// elsewhere it is the classic tracepoint's, with its record and a hash
+// map. It needs root (or CAP_BPF with CAP_PERFMON).
 //
 // # Whose connection
 //
 // A state change can run in softirq context, under whatever task was
 // interrupted, so the PID of an event is taken only where it is right:
 // connect() moves a socket from CLOSE to SYN_SENT in the caller's
-// context, and listen() from CLOSE to LISTEN. A passive connection
-// belongs to the process holding its listener; a connection that was
-// open before tracing began, to the owner a snapshot found. Decoding
-// (DecodeRaw) and this bookkeeping (Tracker) are pure, and tested on
-// made-up events.
+// context (the program keeps it), and listen() from CLOSE to LISTEN. A
+// passive connection belongs to the process holding its listener; a
+// connection that was open before tracing began, to the owner a snapshot
+// found. Decoding (DecodeRaw) and this bookkeeping (Tracker) are pure,
+// and tested on made-up events.
 package trace

@@ -1,0 +1,255 @@
+package trace
+
+import (
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/btf"
+	"golang.org/x/sys/unix"
+)
+
+// The BTF program is the program of choice where the kernel has BTF: it
+// runs at the same tracepoint as a BTF-typed raw tracepoint (tp_btf),
+// which hands it the socket and the two states as they are, instead of
+// the classic tracepoint's record that the kernel fills for every change
+// (ten a connection) before the program can even say it wants none. It
+// reads the few fields it sends from the socket itself, and keeps each
+// connection's start in the socket's own storage (sk_storage), which the
+// kernel frees with the socket, instead of a hash map keyed by its
+// address: no hashing, no bucket to miss in the cache.
+
+// sockOffsets are where the kernel keeps what the BTF program reads of a
+// socket, from its BTF; ok is false where one is missing (the classic
+// program is used then).
+type sockOffsets struct {
+	daddr, rcvSaddr, dport, family, v6daddr, v6rcvSaddr int16
+	protocol, err, errSoft                              int16
+	// sport is inet_sock's inet_sport, past struct sock: the local
+	// port, which skc_num no longer holds at a close (the port is given
+	// back before the change to CLOSE).
+	sport int32
+	ok    bool
+}
+
+// kernelSockOffsets reads sockOffsets from the kernel's BTF.
+func kernelSockOffsets(spec *btf.Spec) sockOffsets {
+	var common, sock, inet *btf.Struct
+	if spec == nil || spec.TypeByName("sock_common", &common) != nil || spec.TypeByName("sock", &sock) != nil ||
+		spec.TypeByName("inet_sock", &inet) != nil {
+		return sockOffsets{}
+	}
+	// struct sock begins with its sock_common (__sk_common), as every
+	// cast from one to the other in the kernel assumes.
+	if memberOffset(sock.Members, "__sk_common", 0) != 0 {
+		return sockOffsets{}
+	}
+	o := sockOffsets{ok: true, sport: memberOffset(inet.Members, "inet_sport", 0)}
+	if o.sport < 0 {
+		return sockOffsets{}
+	}
+	for _, f := range []struct {
+		dst     *int16
+		members []btf.Member
+		name    string
+	}{
+		{&o.daddr, common.Members, "skc_daddr"},
+		{&o.rcvSaddr, common.Members, "skc_rcv_saddr"},
+		{&o.dport, common.Members, "skc_dport"},
+		{&o.family, common.Members, "skc_family"},
+		{&o.v6daddr, common.Members, "skc_v6_daddr"},
+		{&o.v6rcvSaddr, common.Members, "skc_v6_rcv_saddr"},
+		{&o.protocol, sock.Members, "sk_protocol"},
+		{&o.err, sock.Members, "sk_err"},
+		{&o.errSoft, sock.Members, "sk_err_soft"},
+	} {
+		off := memberOffset(f.members, f.name, 0)
+		if off < 0 || off > 1<<15-1 {
+			return sockOffsets{}
+		}
+		*f.dst = int16(off)
+	}
+	return o
+}
+
+// btfSpec is the collection of the BTF program: its ring buffer, its
+// count of lost events, and the socket storage of the starts.
+func btfSpec(buffer int, so sockOffsets, o offsets, allStates bool) *ebpf.CollectionSpec {
+	u64 := &btf.Int{Name: "u64", Size: 8, Encoding: btf.Unsigned}
+	return &ebpf.CollectionSpec{
+		Maps: map[string]*ebpf.MapSpec{
+			"events": {Type: ebpf.RingBuf, MaxEntries: uint32(buffer)},
+			"lost":   {Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 1},
+			"socks": {Type: ebpf.SkStorage, KeySize: 4, ValueSize: valueSize, Flags: unix.BPF_F_NO_PREALLOC,
+				Key:   &btf.Int{Name: "int", Size: 4, Encoding: btf.Signed},
+				Value: &btf.Array{Index: &btf.Int{Name: "u32", Size: 4}, Type: u64, Nelems: valueSize / 8}},
+		},
+		Programs: map[string]*ebpf.ProgramSpec{
+			"inet_sock_set_state": {Type: ebpf.Tracing, AttachType: ebpf.AttachTraceRawTp, AttachTo: "inet_sock_set_state",
+				License: "Dual MIT/GPL", Instructions: btfProgram(so, o, allStates)},
+		},
+	}
+}
+
+// Where the BTF program keeps the two states in its stack frame.
+const (
+	stackOld = -56
+	stackNew = -64
+)
+
+// Offsets in an event of the fields of the tracepoint's record, which
+// the BTF program writes itself.
+const (
+	recOld      = offRecord + 8
+	recNew      = offRecord + 12
+	recSport    = offRecord + 16
+	recDport    = offRecord + 18
+	recFamily   = offRecord + 20
+	recProtocol = offRecord + 22
+	recSaddr    = offRecord + 24
+	recDaddr    = offRecord + 28
+	recSaddr6   = offRecord + 32
+	recDaddr6   = offRecord + 48
+)
+
+// bpfSkStorageGetFCreate is BPF_SK_STORAGE_GET_F_CREATE.
+const bpfSkStorageGetFCreate = 1
+
+// btfProgram is the BTF program, in BPF assembly; it does what program
+// does (see there), from the socket (ctx[0]) and the states (ctx[1],
+// ctx[2]), and writes the same events.
+func btfProgram(so sockOffsets, o offsets, allStates bool) asm.Instructions {
+	other := "skip"
+	if allStates {
+		other = "event"
+	}
+	ins := asm.Instructions{
+		asm.LoadMem(asm.R6, asm.R1, 0, asm.DWord),  // sk
+		asm.LoadMem(asm.R2, asm.R1, 8, asm.DWord),  // oldstate
+		asm.LoadMem(asm.R3, asm.R1, 16, asm.DWord), // newstate
+		asm.StoreMem(asm.RFP, stackOld, asm.R2, asm.DWord),
+		asm.StoreMem(asm.RFP, stackNew, asm.R3, asm.DWord),
+		// TCP only (see program).
+		asm.LoadMem(asm.R4, asm.R6, so.protocol, asm.Half),
+		asm.JNE.Imm(asm.R4, 6, "skip"),
+		asm.JEq.Imm(asm.R3, tcpSynSent, "synsent"),
+		asm.JEq.Imm(asm.R3, tcpSynRecv, "skip"),
+		asm.JEq.Imm(asm.R3, tcpEstablished, "event"),
+		asm.JEq.Imm(asm.R3, tcpClose, "event"),
+		asm.JEq.Imm(asm.R3, tcpListen, "event"),
+		asm.Ja.Label(other),
+
+		asm.JNE.Imm(asm.R2, tcpClose, other).WithSymbol("synsent"),
+		asm.LoadMapPtr(asm.R1, 0).WithReference("socks"),
+		asm.Mov.Reg(asm.R2, asm.R6),
+		asm.Mov.Imm(asm.R3, 0),
+		asm.Mov.Imm(asm.R4, bpfSkStorageGetFCreate),
+		asm.FnSkStorageGet.Call(),
+		asm.JEq.Imm(asm.R0, 0, "skip"),
+		asm.Mov.Reg(asm.R9, asm.R0),
+		asm.FnKtimeGetNs.Call(),
+		asm.StoreMem(asm.R9, 0, asm.R0, asm.DWord),
+		asm.FnGetCurrentPidTgid.Call(),
+		asm.StoreMem(asm.R9, 8, asm.R0, asm.DWord),
+		asm.Mov.Reg(asm.R1, asm.R9),
+		asm.Add.Imm(asm.R1, 16),
+		asm.Mov.Imm(asm.R2, 16),
+		asm.FnGetCurrentComm.Call(),
+
+		asm.Mov.Imm(asm.R0, 0).WithSymbol("skip"),
+		asm.Return(),
+
+		// The socket's start, or nil; an accept has none.
+		asm.Mov.Imm(asm.R9, 0).WithSymbol("event"),
+		asm.LoadMem(asm.R2, asm.RFP, stackOld, asm.DWord),
+		asm.JEq.Imm(asm.R2, tcpSynRecv, "reserve"),
+		asm.LoadMapPtr(asm.R1, 0).WithReference("socks"),
+		asm.Mov.Reg(asm.R2, asm.R6),
+		asm.Mov.Imm(asm.R3, 0),
+		asm.Mov.Imm(asm.R4, 0),
+		asm.FnSkStorageGet.Call(),
+		asm.Mov.Reg(asm.R9, asm.R0),
+	}
+	ins = append(ins, reserve("reserve")...)
+	ins = append(ins, owner()...)
+	// The tracepoint's record, from the socket.
+	ins = append(ins,
+		asm.StoreMem(asm.R7, offRecord, asm.R6, asm.DWord).WithSymbol("record"), // skaddr
+		asm.LoadMem(asm.R1, asm.RFP, stackOld, asm.DWord),
+		asm.StoreMem(asm.R7, recOld, asm.R1, asm.Word),
+		asm.LoadMem(asm.R1, asm.RFP, stackNew, asm.DWord),
+		asm.StoreMem(asm.R7, recNew, asm.R1, asm.Word),
+		asm.LoadMem(asm.R1, asm.R6, so.dport, asm.Half),
+		asm.HostTo(asm.BE, asm.R1, asm.Half), // network order to the host's
+		asm.StoreMem(asm.R7, recDport, asm.R1, asm.Half),
+		asm.LoadMem(asm.R1, asm.R6, so.family, asm.Half),
+		asm.StoreMem(asm.R7, recFamily, asm.R1, asm.Half),
+		asm.Mov.Imm(asm.R1, 6),
+		asm.StoreMem(asm.R7, recProtocol, asm.R1, asm.Half),
+		asm.LoadMem(asm.R1, asm.R6, so.rcvSaddr, asm.Word),
+		asm.StoreMem(asm.R7, recSaddr, asm.R1, asm.Word),
+		asm.LoadMem(asm.R1, asm.R6, so.daddr, asm.Word),
+		asm.StoreMem(asm.R7, recDaddr, asm.R1, asm.Word),
+		// The local port, as the tracepoint takes it (inet_sport).
+		asm.Mov.Reg(asm.R1, asm.R7),
+		asm.Add.Imm(asm.R1, recSport),
+		asm.Mov.Imm(asm.R2, 2),
+		asm.Mov.Reg(asm.R3, asm.R6),
+		asm.Add.Imm(asm.R3, so.sport),
+		asm.FnProbeReadKernel.Call(),
+		asm.LoadMem(asm.R1, asm.R7, recSport, asm.Half),
+		asm.HostTo(asm.BE, asm.R1, asm.Half),
+		asm.StoreMem(asm.R7, recSport, asm.R1, asm.Half),
+	)
+	for _, a := range []struct{ src, dst int16 }{{so.v6rcvSaddr, recSaddr6}, {so.v6daddr, recDaddr6}} {
+		for j := int16(0); j < 2; j++ {
+			ins = append(ins,
+				asm.LoadMem(asm.R1, asm.R6, a.src+8*j, asm.DWord),
+				asm.StoreMem(asm.R7, a.dst+8*j, asm.R1, asm.DWord))
+		}
+	}
+	ins = append(ins,
+		asm.Mov.Imm(asm.R1, 0),
+		asm.StoreMem(asm.R7, offSent, asm.R1, asm.DWord),
+		asm.StoreMem(asm.R7, offReceived, asm.R1, asm.DWord),
+		asm.StoreMem(asm.R7, offErr, asm.R1, asm.DWord), // and offErrSoft
+		asm.LoadMem(asm.R1, asm.RFP, stackNew, asm.DWord),
+		asm.JNE.Imm(asm.R1, tcpClose, "submit"),
+		asm.LoadMem(asm.R1, asm.R6, so.err, asm.Word),
+		asm.StoreMem(asm.R7, offErr, asm.R1, asm.Word),
+		asm.LoadMem(asm.R1, asm.RFP, stackOld, asm.DWord),
+		asm.JNE.Imm(asm.R1, tcpSynSent, "bytes"),
+		// Only a failed connect's soft error is told.
+		asm.LoadMem(asm.R1, asm.R6, so.errSoft, asm.Word),
+		asm.StoreMem(asm.R7, offErrSoft, asm.R1, asm.Word),
+	)
+	// The bytes are tcp_sock's, past struct sock: read, not loaded.
+	first := true
+	for _, f := range []struct{ dst, off int32 }{{offSent, o.sent}, {offReceived, o.received}} {
+		if f.off < 0 {
+			continue
+		}
+		mov := asm.Mov.Reg(asm.R1, asm.R7)
+		if first {
+			mov, first = mov.WithSymbol("bytes"), false
+		}
+		ins = append(ins,
+			mov,
+			asm.Add.Imm(asm.R1, f.dst),
+			asm.Mov.Imm(asm.R2, 8),
+			asm.Mov.Reg(asm.R3, asm.R6),
+			asm.Add.Imm(asm.R3, f.off),
+			asm.FnProbeReadKernel.Call(),
+		)
+	}
+	// The socket is gone: its start is no longer needed.
+	forget := asm.JEq.Imm(asm.R9, 0, "submit")
+	if first {
+		forget = forget.WithSymbol("bytes")
+	}
+	ins = append(ins,
+		forget,
+		asm.LoadMapPtr(asm.R1, 0).WithReference("socks"),
+		asm.Mov.Reg(asm.R2, asm.R6),
+		asm.FnSkStorageDelete.Call(),
+	)
+	return append(ins, submit("submit")...)
+}
