@@ -79,6 +79,11 @@ type pollRecorder struct {
 
 	listeners map[uint16][]polledListener // this snapshot's, by port
 	info      sockets.ProcessInfo         // keep's owner, reused
+	// unseen counts the connections found only after they had closed
+	// (first seen in TIME_WAIT): too short for the polls. It is a lower
+	// bound: only the end that closed first waits in TIME_WAIT, and not
+	// after a reset.
+	unseen int
 }
 
 // polledConn is a connection the recorder follows.
@@ -128,6 +133,11 @@ func (p *pollRecorder) rows(t time.Time, snap []sockets.Socket, changes []collec
 			}
 		case pc == nil:
 			if !connection(s.State) {
+				// A TIME_WAIT socket keeps its connection's cookie: one
+				// first seen so was never seen open.
+				if s.State == sockets.TimeWait && !initial && s.Cookie != 0 && p.keptSocket(s) {
+					p.unseen++
+				}
 				continue
 			}
 			pc = p.follow(s, t, initial)
@@ -244,6 +254,16 @@ func (p *pollRecorder) kept(r *history.Row) bool {
 	return p.keep(&s)
 }
 
+// keptSocket asks the user's filter about socket s, without its owner
+// (a TIME_WAIT socket has none), as closed.
+func (p *pollRecorder) keptSocket(s *sockets.Socket) bool {
+	if p.keep == nil {
+		return true
+	}
+	c := sockets.Socket{Proto: s.Proto, Family: s.Family, State: sockets.Close, Local: s.Local, Remote: s.Remote}
+	return p.keep(&c)
+}
+
 // socketOfRow is the socket the filter language sees for a stored row:
 // its ends, its state, and its owner in info (reused).
 func socketOfRow(r *history.Row, info *sockets.ProcessInfo) sockets.Socket {
@@ -296,7 +316,7 @@ func recordPolled(ctx context.Context, f *Factory, req *listRequest, why string,
 		snap, changes, err := poller.Poll(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil
+				break
 			}
 			if n == 0 {
 				return err
@@ -317,7 +337,15 @@ func recordPolled(ctx context.Context, f *Factory, req *listRequest, why string,
 			store(rows)
 		}
 		if !wait(ctx, interval) {
-			return nil
+			break
 		}
 	}
+	if pr.unseen > 0 {
+		what := "connections"
+		if pr.unseen == 1 {
+			what = "connection"
+		}
+		f.note(fmt.Sprintf("sockscope: at least %d %s opened and closed between two polls, unseen (found only in TIME_WAIT)", pr.unseen, what))
+	}
+	return nil
 }

@@ -125,6 +125,9 @@ func TestPollRows(t *testing.T) {
 	if len(p.conns) != 1 {
 		t.Errorf("%d connections still followed, want 1 (wget's)", len(p.conns))
 	}
+	if p.unseen != 1 {
+		t.Errorf("%d connections counted unseen, want 1 (the one first seen in TIME_WAIT)", p.unseen)
+	}
 }
 
 // TestPollRowsFilter: the user's filter is asked of each event as trace
