@@ -235,7 +235,7 @@ var flagDefs = []flagDef{
 	{"groups", inSelect, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.groups, "groups", "g", false, t("cli.flag.groups"))
 	}},
-	{"interval", inWatch, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"interval", inWatch | inRecord, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.DurationVar(&lf.interval, "interval", time.Second, t("cli.flag.interval"))
 	}},
 	{"dry-run", inKill, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {

@@ -17,7 +17,6 @@ import (
 
 	"github.com/sockscope/sockscope/internal/containers"
 	"github.com/sockscope/sockscope/internal/history"
-	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 	"github.com/sockscope/sockscope/internal/trace"
@@ -44,17 +43,6 @@ type historyOptions struct {
 	// eBPF).
 	Interval    time.Duration
 	IntervalSet bool
-}
-
-// record takes --interval, watch's flag, for its polling without eBPF.
-// (Here rather than in flagDefs' own line so that record's files hold
-// all of record; moving inRecord there is the same.)
-func init() {
-	for i := range flagDefs {
-		if flagDefs[i].name == "interval" {
-			flagDefs[i].in |= inRecord
-		}
-	}
 }
 
 // defaultDB is where the history lives unless --db says: the system's
@@ -155,8 +143,7 @@ func recordRun(ctx context.Context, f *Factory, req *listRequest) error {
 		if err == nil {
 			r.Close()
 			if o.IntervalSet {
-				return flagErrorf(req.Render.Lang, "cli.err.notapply", "--interval",
-					i18n.T(req.Render.Lang, "cli.view.record")+" (eBPF; it polls with --no-bpf)")
+				return flagErrorf(req.Render.Lang, "cli.err.record.interval")
 			}
 			why = ""
 		} else {
