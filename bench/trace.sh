@@ -3,7 +3,9 @@
 # bench/connload makes RATE short loopback connections a second (default
 # 10000) for SECS seconds (default 20), without trace and then with
 # `sockscope trace --format ndjson` running (output to /dev/null), in a
-# network namespace of its own; and whether trace lost any event.
+# network namespace of its own; and whether trace lost any event. The
+# "with" column also gives trace's own process's CPU over the run (its
+# user-space side; the program's runs are in the load's own time).
 #
 #   bench/trace.sh [RATE] [SECS]      needs root
 #
@@ -35,11 +37,14 @@ run() { # prints: busy jiffies, connload's line; a fresh namespace each
 	b1=$(busy)
 	echo "$((b1 - b0)) $line"
 }
-traced() { # run, with trace running
+own() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # a process's CPU, in jiffies
+traced() { # run, with trace running; appends trace's own CPU over the run
 	"$BIN/sockscope" trace --format ndjson >/dev/null 2>>"$BIN/trace.err" &
-	local pid=$!
+	local pid=$! t0 out
 	sleep 2
-	run
+	t0=$(own $pid)
+	out=$(run)
+	echo "$out (trace's own CPU: $(($(own $pid) - t0)) jiffies)"
 	kill -INT $pid
 	wait $pid || true
 }

@@ -392,7 +392,13 @@ func (t *traceWriter) event(ev *trace.Event) {
 			unmap(ev.Local).String(), unmap(ev.Remote).String(), states, sent, recv, dur, ev.Reason())
 		return
 	}
+	// Straight into a bufio.Writer's own buffer where it has room: a copy
+	// less for each event.
 	b := t.buf[:0]
+	bw, buffered := t.w.(*bufio.Writer)
+	if buffered = buffered && bw.Available() >= 1024; buffered {
+		b = bw.AvailableBuffer()
+	}
 	if t.format == render.JSON && t.n > 0 {
 		b = append(b, ',')
 	}
@@ -447,7 +453,9 @@ func (t *traceWriter) event(ev *trace.Event) {
 	if t.format == render.NDJSON {
 		b = append(b, '\n')
 	}
-	t.buf = b
+	if !buffered {
+		t.buf = b
+	}
 	t.w.Write(b)
 }
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"math/rand/v2"
@@ -123,5 +124,26 @@ func TestTraceContainerOf(t *testing.T) {
 	}
 	if (&Factory{}).containerOf() != nil {
 		t.Error("a lookup without a resolver")
+	}
+}
+
+// TestTraceWriterBuffered: events written straight into a bufio.Writer's
+// buffer, as it fills and flushes, are the same as through a plain
+// writer.
+func TestTraceWriterBuffered(t *testing.T) {
+	var plain, out bytes.Buffer
+	bw := bufio.NewWriterSize(&out, 4096)
+	w1 := traceWriter{w: &plain, format: render.NDJSON}
+	w2 := traceWriter{w: bw, format: render.NDJSON}
+	ev := trace.Event{Kind: trace.Connect, Owner: trace.Owner{PID: 1, Comm: "c"}, Family: sockets.Inet,
+		Local: netip.MustParseAddrPort("10.0.0.1:1"), Remote: netip.MustParseAddrPort("10.0.0.2:2"), To: sockets.Established}
+	for i := range 1000 {
+		ev.Time = time.Unix(0, int64(i)*1e6)
+		w1.event(&ev)
+		w2.event(&ev)
+	}
+	bw.Flush()
+	if plain.String() != out.String() {
+		t.Errorf("through bufio: %d bytes, plain %d bytes, not the same", out.Len(), plain.Len())
 	}
 }

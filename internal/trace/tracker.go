@@ -162,13 +162,12 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 	}
 	ev.Time = t.Wall(r.Mono)
 	start := r.Start
-	switch a, accepted := t.accepted[r.Sock]; {
-	case r.Start != 0 && r.PID != 0:
+	if r.Start != 0 && r.PID != 0 {
 		// The task that called connect(), kept by the program.
 		ev.Owner = Owner{PID: int32(r.PID), Comm: r.Comm}
-	case accepted:
+	} else if a, accepted := t.accepted[r.Sock]; accepted {
 		ev.Owner, ev.Passive, start = a.owner, true, a.start
-	case r.Old == sockets.SynRecv:
+	} else if r.Old == sockets.SynRecv {
 		// A connection's socket made from its listener's, established
 		// (accepted) as it was made: it belongs to the listener's
 		// holder, and starts here.
@@ -176,7 +175,7 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 		if r.New != sockets.Close {
 			t.accepted[r.Sock] = acceptedConn{ev.Owner, start}
 		}
-	case t.Known != nil:
+	} else if t.Known != nil {
 		ev.Owner, _ = t.Known(r.Local, r.Remote)
 	}
 	switch {
