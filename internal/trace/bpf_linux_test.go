@@ -3,10 +3,13 @@ package trace
 import (
 	"encoding/binary"
 	"io"
+	"net"
 	"testing"
+	"time"
 
 	"github.com/cilium/ebpf/asm"
 
+	"github.com/sockscope/sockscope/internal/netns"
 	"github.com/sockscope/sockscope/internal/testutil"
 )
 
@@ -47,5 +50,53 @@ func TestOpen(t *testing.T) {
 			}
 			r.Close()
 		}
+	}
+}
+
+// TestReaderWakes: after a read that found nothing for ReadEvery, a
+// burst of connections (in a namespace of the test's own) wakes the
+// reader once 64 KiB of events wait, well before ReadEvery again (the
+// reader waits in Go's poller; without the wakeup it would see them only
+// at the deadline). Three rounds.
+func TestReaderWakes(t *testing.T) {
+	testutil.RequireRoot(t)
+	ns := testutil.NewNetNS(t)
+	r, err := Open(0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var ln net.Listener
+	if err := netns.DoPath(ns.Path, func() (err error) { ln, err = net.Listen("tcp", "127.0.0.1:0"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	var raw Raw
+	for round := range 3 {
+		for r.ReadInto(&raw) != ErrIdle { // what is there, then a wait of ReadEvery
+		}
+		start := time.Now()
+		go netns.DoPath(ns.Path, func() error {
+			for range 300 { // some 1,200 events, 150 KiB
+				if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+					c.Close()
+				}
+			}
+			return nil
+		})
+		err := r.ReadInto(&raw)
+		if took := time.Since(start); err != nil || took > ReadEvery*3/4 {
+			t.Errorf("round %d: the first event of a burst after %v (%v), want it well before %v", round, took, err, ReadEvery)
+		}
+		time.Sleep(ReadEvery)
 	}
 }
