@@ -105,11 +105,11 @@ func Open(buffer int, allStates bool) (*Reader, error) {
 // (to test it, or where the first misbehaves).
 const (
 	// ProgramBTF is the BTF-typed raw tracepoint's program (tp_btf),
-	// with the starts in socket storage: the cheaper.
+	// which reads the socket itself: the cheaper.
 	ProgramBTF = "tp_btf"
-	// ProgramTracepoint is the classic tracepoint's program, with the
-	// starts in a hash map: where the kernel has no BTF, or no socket
-	// storage for tracing programs (before 5.11).
+	// ProgramTracepoint is the classic tracepoint's program, which copies
+	// the tracepoint's record: where the kernel has no BTF, or the BTF
+	// program does not load.
 	ProgramTracepoint = "tracepoint"
 	// ProgramEnv set to ProgramTracepoint makes Open load the classic
 	// program.

@@ -4,7 +4,6 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/btf"
-	"golang.org/x/sys/unix"
 )
 
 // The BTF program is the program of choice where the kernel has BTF: it
@@ -12,10 +11,10 @@ import (
 // which hands it the socket and the two states as they are, instead of
 // the classic tracepoint's record that the kernel fills for every change
 // (ten a connection) before the program can even say it wants none. It
-// reads the few fields it sends from the socket itself, and keeps each
-// connection's start in the socket's own storage (sk_storage), which the
-// kernel frees with the socket, instead of a hash map keyed by its
-// address: no hashing, no bucket to miss in the cache.
+// reads the few fields it sends from the socket itself. It keeps the
+// starts in the same LRU hash map as the classic program: socket storage
+// (sk_storage), tried, cost more, its allocation and RCU-deferred free
+// for each connection more than the map's lookups.
 
 // sockOffsets are where the kernel keeps what the BTF program reads of a
 // socket, from its BTF; ok is false where one is missing (the classic
@@ -71,16 +70,13 @@ func kernelSockOffsets(spec *btf.Spec) sockOffsets {
 }
 
 // btfSpec is the collection of the BTF program: its ring buffer, its
-// count of lost events, and the socket storage of the starts.
+// count of lost events, and the map of the starts.
 func btfSpec(buffer int, so sockOffsets, o offsets, allStates bool) *ebpf.CollectionSpec {
-	u64 := &btf.Int{Name: "u64", Size: 8, Encoding: btf.Unsigned}
 	return &ebpf.CollectionSpec{
 		Maps: map[string]*ebpf.MapSpec{
 			"events": {Type: ebpf.RingBuf, MaxEntries: uint32(buffer)},
 			"lost":   {Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 1},
-			"socks": {Type: ebpf.SkStorage, KeySize: 4, ValueSize: valueSize, Flags: unix.BPF_F_NO_PREALLOC,
-				Key:   &btf.Int{Name: "int", Size: 4, Encoding: btf.Signed},
-				Value: &btf.Array{Index: &btf.Int{Name: "u32", Size: 4}, Type: u64, Nelems: valueSize / 8}},
+			"starts": {Type: ebpf.LRUHash, KeySize: 8, ValueSize: valueSize, MaxEntries: Starts},
 		},
 		Programs: map[string]*ebpf.ProgramSpec{
 			"inet_sock_set_state": {Type: ebpf.Tracing, AttachType: ebpf.AttachTraceRawTp, AttachTo: "inet_sock_set_state",
@@ -110,9 +106,6 @@ const (
 	recDaddr6   = offRecord + 48
 )
 
-// bpfSkStorageGetFCreate is BPF_SK_STORAGE_GET_F_CREATE.
-const bpfSkStorageGetFCreate = 1
-
 // btfProgram is the BTF program, in BPF assembly; it does what program
 // does (see there), from the socket (ctx[0]) and the states (ctx[1],
 // ctx[2]), and writes the same events.
@@ -130,6 +123,7 @@ func btfProgram(so sockOffsets, o offsets, allStates bool) asm.Instructions {
 		// TCP only (see program).
 		asm.LoadMem(asm.R4, asm.R6, so.protocol, asm.Half),
 		asm.JNE.Imm(asm.R4, 6, "skip"),
+		asm.StoreMem(asm.RFP, stackKey, asm.R6, asm.DWord), // the map's key
 		asm.JEq.Imm(asm.R3, tcpSynSent, "synsent"),
 		asm.JEq.Imm(asm.R3, tcpSynRecv, "skip"),
 		asm.JEq.Imm(asm.R3, tcpEstablished, "event"),
@@ -138,21 +132,21 @@ func btfProgram(so sockOffsets, o offsets, allStates bool) asm.Instructions {
 		asm.Ja.Label(other),
 
 		asm.JNE.Imm(asm.R2, tcpClose, other).WithSymbol("synsent"),
-		asm.LoadMapPtr(asm.R1, 0).WithReference("socks"),
-		asm.Mov.Reg(asm.R2, asm.R6),
-		asm.Mov.Imm(asm.R3, 0),
-		asm.Mov.Imm(asm.R4, bpfSkStorageGetFCreate),
-		asm.FnSkStorageGet.Call(),
-		asm.JEq.Imm(asm.R0, 0, "skip"),
-		asm.Mov.Reg(asm.R9, asm.R0),
 		asm.FnKtimeGetNs.Call(),
-		asm.StoreMem(asm.R9, 0, asm.R0, asm.DWord),
+		asm.StoreMem(asm.RFP, stackValue, asm.R0, asm.DWord),
 		asm.FnGetCurrentPidTgid.Call(),
-		asm.StoreMem(asm.R9, 8, asm.R0, asm.DWord),
-		asm.Mov.Reg(asm.R1, asm.R9),
-		asm.Add.Imm(asm.R1, 16),
+		asm.StoreMem(asm.RFP, stackValue+8, asm.R0, asm.DWord),
+		asm.Mov.Reg(asm.R1, asm.RFP),
+		asm.Add.Imm(asm.R1, stackValue+16),
 		asm.Mov.Imm(asm.R2, 16),
 		asm.FnGetCurrentComm.Call(),
+		asm.LoadMapPtr(asm.R1, 0).WithReference("starts"),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, stackKey),
+		asm.Mov.Reg(asm.R3, asm.RFP),
+		asm.Add.Imm(asm.R3, stackValue),
+		asm.Mov.Imm(asm.R4, 0), // BPF_ANY
+		asm.FnMapUpdateElem.Call(),
 
 		asm.Mov.Imm(asm.R0, 0).WithSymbol("skip"),
 		asm.Return(),
@@ -161,11 +155,10 @@ func btfProgram(so sockOffsets, o offsets, allStates bool) asm.Instructions {
 		asm.Mov.Imm(asm.R9, 0).WithSymbol("event"),
 		asm.LoadMem(asm.R2, asm.RFP, stackOld, asm.DWord),
 		asm.JEq.Imm(asm.R2, tcpSynRecv, "reserve"),
-		asm.LoadMapPtr(asm.R1, 0).WithReference("socks"),
-		asm.Mov.Reg(asm.R2, asm.R6),
-		asm.Mov.Imm(asm.R3, 0),
-		asm.Mov.Imm(asm.R4, 0),
-		asm.FnSkStorageGet.Call(),
+		asm.LoadMapPtr(asm.R1, 0).WithReference("starts"),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, stackKey),
+		asm.FnMapLookupElem.Call(),
 		asm.Mov.Reg(asm.R9, asm.R0),
 	}
 	ins = append(ins, reserve("reserve")...)
@@ -247,9 +240,10 @@ func btfProgram(so sockOffsets, o offsets, allStates bool) asm.Instructions {
 	}
 	ins = append(ins,
 		forget,
-		asm.LoadMapPtr(asm.R1, 0).WithReference("socks"),
-		asm.Mov.Reg(asm.R2, asm.R6),
-		asm.FnSkStorageDelete.Call(),
+		asm.LoadMapPtr(asm.R1, 0).WithReference("starts"),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, stackKey),
+		asm.FnMapDeleteElem.Call(),
 	)
 	return append(ins, submit("submit")...)
 }

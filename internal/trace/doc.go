@@ -14,9 +14,9 @@
 // bytes and the socket's error; to LISTEN) are copied, with what was
 // kept, into a ring buffer, which counts what it had no room for. Where
 // the kernel has BTF the program is a BTF-typed raw tracepoint (tp_btf)
-// that reads the socket itself and keeps the starts in socket storage;
-// elsewhere it is the classic tracepoint's, with its record and a hash
-// map. It needs root (or CAP_BPF with CAP_PERFMON).
+// that reads the socket itself; elsewhere it is the classic
+// tracepoint's, which copies its record. Both keep the starts in an LRU
+// hash map. It needs root (or CAP_BPF with CAP_PERFMON).
 //
 // # Whose connection
 //
