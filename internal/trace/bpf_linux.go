@@ -317,7 +317,7 @@ func program(o offsets, allStates bool) asm.Instructions {
 		asm.Mov.Reg(asm.R9, asm.R0),
 	}
 	ins = append(ins, reserve("reserve")...)
-	ins = append(ins, owner()...)
+	ins = append(ins, owner(asm.LoadMem(asm.R2, asm.R6, 20, asm.Word))...) // newstate
 	for i := int16(0); i < recordSize/8; i++ {
 		ld := asm.LoadMem(asm.R1, asm.R6, recordFirst+8*i, asm.DWord)
 		if i == 0 {
@@ -400,10 +400,13 @@ func reserve(label string) asm.Instructions {
 }
 
 // owner is the part of the programs that writes the start, PID/TID and
-// name kept for the socket (the value R9 points to), or where R9 is nil
-// the current task's, into the event (R7); it goes on at the label
+// name kept for the socket (the value R9 points to) into the event (R7),
+// or where R9 is nil, zeros, and for a change to LISTEN (newState loads
+// the new state into R2) the current task's: the only change whose task
+// the tracker believes without a kept one (asking for it costs the
+// accepts and closes time for nothing). It goes on at the label
 // "record".
-func owner() asm.Instructions {
+func owner(newState asm.Instruction) asm.Instructions {
 	ins := asm.Instructions{asm.JEq.Imm(asm.R9, 0, "current")}
 	for i := int16(0); i < valueSize/8; i++ {
 		dst := int16(offStart)
@@ -418,6 +421,11 @@ func owner() asm.Instructions {
 		asm.Ja.Label("record"),
 		asm.Mov.Imm(asm.R1, 0).WithSymbol("current"),
 		asm.StoreMem(asm.R7, offStart, asm.R1, asm.DWord),
+		asm.StoreMem(asm.R7, offPIDTGID, asm.R1, asm.DWord),
+		asm.StoreMem(asm.R7, offComm, asm.R1, asm.DWord),
+		asm.StoreMem(asm.R7, offComm+8, asm.R1, asm.DWord),
+		newState,
+		asm.JNE.Imm(asm.R2, tcpListen, "record"),
 		asm.FnGetCurrentPidTgid.Call(),
 		asm.StoreMem(asm.R7, offPIDTGID, asm.R0, asm.DWord),
 		asm.Mov.Reg(asm.R1, asm.R7),

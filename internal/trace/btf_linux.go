@@ -162,7 +162,7 @@ func btfProgram(so sockOffsets, o offsets, allStates bool) asm.Instructions {
 		asm.Mov.Reg(asm.R9, asm.R0),
 	}
 	ins = append(ins, reserve("reserve")...)
-	ins = append(ins, owner()...)
+	ins = append(ins, owner(asm.LoadMem(asm.R2, asm.RFP, stackNew, asm.DWord))...)
 	// The tracepoint's record, from the socket.
 	ins = append(ins,
 		asm.StoreMem(asm.R7, offRecord, asm.R6, asm.DWord).WithSymbol("record"), // skaddr

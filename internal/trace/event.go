@@ -25,9 +25,10 @@ type Raw struct {
 	Start uint64
 	// PID and TID are the task that called connect() where Start is set
 	// (both 0 for an accepted connection: its owner is its listener's);
-	// where Start is 0, the task the tracepoint ran under, which is the
-	// socket's owner only for a change to LISTEN (see the package doc).
-	// Comm is the task's name.
+	// where Start is 0, for a change to LISTEN the task the tracepoint
+	// ran under (listen()'s caller), otherwise 0: at any other change
+	// the task that runs is not the socket's owner (see the package
+	// doc). Comm is the task's name.
 	PID, TID uint32
 	Comm     string
 	// Sock is the kernel address of the socket: what ties the changes of
