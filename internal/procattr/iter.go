@@ -21,6 +21,8 @@ const (
 	iterKindSock = 2
 	iterProcSize = 32
 	iterSockSize = 16
+	// iterBlock is the number of entries of a block (64 KiB).
+	iterBlock = 4096
 )
 
 // iterProc is a process as the iterator saw it.
@@ -35,7 +37,7 @@ type iterProc struct {
 // to those indices.
 type iterDecoder struct {
 	procs []iterProc
-	// ents are the entries in blocks of maxBlock, never copied as they
+	// ents are the entries in blocks of iterBlock, never copied as they
 	// grow (100k sockets would leave 2 MB of garbage behind).
 	ents  [][]entry
 	cur   int32           // index of the process the next socket records belong to; -1 none
@@ -87,7 +89,7 @@ func (d *iterDecoder) feed(b []byte) (int, error) {
 				return off, fmt.Errorf("%w: task_file iterator: socket record (fd %d) without its process", errs.ErrMalformed, fd)
 			}
 			if n := len(d.ents); n == 0 || len(d.ents[n-1]) == cap(d.ents[n-1]) {
-				d.ents = append(d.ents, make([]entry, 0, maxBlock))
+				d.ents = append(d.ents, make([]entry, 0, iterBlock))
 			}
 			last := &d.ents[len(d.ents)-1]
 			*last = append(*last, entry{ino: ne.Uint64(r[8:]), proc: d.cur, fd: fd})
