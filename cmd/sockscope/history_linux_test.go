@@ -110,8 +110,14 @@ func TestIntegrationRecordHistory(t *testing.T) {
 			t.Errorf("%s %d>%d: source %q, want ebpf", e.Event, e.Local.Port, e.Remote.Port, e.Source)
 		}
 	}
-	if c := count(query("--port", fmt.Sprint(closed))); c["fail"] != 2 {
+	failed := query("--port", fmt.Sprint(closed))
+	if c := count(failed); c["fail"] != 2 {
 		t.Errorf("failed connects: %v, want 2 fail", c)
+	}
+	for _, e := range failed {
+		if e.Error != "ECONNREFUSED" {
+			t.Errorf("a failed connect's error in the history: %q, want ECONNREFUSED", e.Error)
+		}
 	}
 	if n := len(query("--remote", "127.0.0.1", "--since", "1h")); n != 42 {
 		t.Errorf("by remote address in the last hour: %d events, want 42", n)

@@ -136,25 +136,16 @@ func parseDays(s string) (time.Duration, error) {
 // (--no-bpf, or a program that cannot load) what polling sees.
 func recordRun(ctx context.Context, f *Factory, req *listRequest) error {
 	o := req.History
-	why := "--no-bpf"
-	if !req.NoBPF {
-		// Only a probe: traceEvents opens the program again for itself.
-		r, err := openTrace(0, req.AllStates)
-		if err == nil {
-			r.Close()
-			if o.IntervalSet {
-				return flagErrorf(req.Render.Lang, "cli.err.record.interval")
-			}
-			why = ""
-		} else {
-			why = "no eBPF: " + err.Error()
-		}
+	r, why := openTracer(req) // traceEvents closes it
+	if r != nil && o.IntervalSet {
+		r.Close()
+		return flagErrorf(req.Render.Lang, "cli.err.record.interval")
 	}
-	if err := os.MkdirAll(filepath.Dir(o.DB), 0o750); err != nil {
-		return err
-	}
-	db, err := history.Open(o.DB)
+	db, err := openHistory(o.DB)
 	if err != nil {
+		if r != nil {
+			r.Close()
+		}
 		return err
 	}
 	defer db.Close()
@@ -191,7 +182,7 @@ func recordRun(ctx context.Context, f *Factory, req *listRequest) error {
 		flush()
 		return err
 	}
-	_, err = f.traceEvents(ctx, req, traceSink{
+	_, err = f.traceEvents(ctx, req, r, "", traceSink{
 		start: func() {},
 		event: func(ev *trace.Event) {
 			batch = append(batch, rowOf(ev, facts))
@@ -203,6 +194,14 @@ func recordRun(ctx context.Context, f *Factory, req *listRequest) error {
 	})
 	flush()
 	return err
+}
+
+// openHistory opens the database at path, making its directory.
+func openHistory(path string) (*history.DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, err
+	}
+	return history.Open(path)
 }
 
 // rowOf is the stored form of an event of trace's.
@@ -218,6 +217,7 @@ func rowOf(ev *trace.Event, facts func(int32, string) procFacts) history.Row {
 	if (ev.Kind == trace.Close || ev.Kind == trace.Fail) && !ev.NoBytes {
 		r.Sent, r.Received = int64(ev.Sent), int64(ev.Received)
 	}
+	r.Errno, r.ErrnoKnown = ev.Errno, ev.ErrnoKnown
 	if facts != nil && ev.Owner.PID != 0 {
 		p := facts(ev.Owner.PID, ev.Owner.Comm)
 		r.Exe, r.UID, r.Container, r.ContainerID = p.exe, p.uid, p.container, p.containerID
@@ -366,6 +366,7 @@ func eventOf(r *history.Row) trace.Event {
 		}
 	}
 	ev.From, ev.To = stateNamed(r.From), stateNamed(r.State)
+	ev.Errno, ev.ErrnoKnown = r.Errno, r.ErrnoKnown
 	if r.Sent < 0 {
 		ev.NoBytes = true
 	} else {

@@ -46,9 +46,7 @@ func ownerFacts(exe func(int32) (string, int64, string), resolve *containers.Res
 			p.exe, p.uid, _ = exe(pid)
 		}
 		if resolve != nil {
-			if c, ok := resolve.Process(int(pid)); ok && !c.Monitor {
-				p.container, p.containerID = c.Label(), c.ID
-			}
+			p.container, p.containerID = containerIn(resolve, pid)
 		}
 		cache[k] = p
 		return p

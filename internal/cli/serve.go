@@ -130,7 +130,8 @@ func serveRun(ctx context.Context, f *Factory, req *listRequest) error {
 		treq := *req
 		treq.Filter.Protos = sockets.ProtoSet(0).With(sockets.TCP)
 		go func() {
-			_, err := f.traceEvents(ctx, &treq, traceSink{
+			r, why := openTracer(&treq)
+			_, err := f.traceEvents(ctx, &treq, r, why, traceSink{
 				start: func() {},
 				idle:  func() {},
 				event: func(ev *trace.Event) { counters.Add(ev.Kind.String(), ev.Owner.Comm, ev.Remote.Port()) },

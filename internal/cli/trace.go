@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sockscope/sockscope/internal/collect"
+	"github.com/sockscope/sockscope/internal/containers"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 	"github.com/sockscope/sockscope/internal/trace"
@@ -43,7 +44,8 @@ func traceRun(ctx context.Context, f *Factory, req *listRequest) error {
 	defer out.Flush()
 	w := traceWriter{w: out, format: req.Render.Format, exe: f.processOf(), container: f.containerOf()}
 	started := false
-	lost, err := f.traceEvents(ctx, req, traceSink{
+	r, why := openTracer(req)
+	lost, err := f.traceEvents(ctx, req, r, why, traceSink{
 		start: func() { w.begin(); started = true },
 		event: func(ev *trace.Event) { w.event(ev) },
 		idle:  func() { out.Flush() },
@@ -62,30 +64,34 @@ type traceSink struct {
 	event       func(*trace.Event)
 }
 
+// openTracer attaches the tracing program unless req.NoBPF; where it
+// cannot (or may not), it returns nil and why, as the notes say it.
+func openTracer(req *listRequest) (*trace.Reader, string) {
+	if req.NoBPF {
+		return nil, "--no-bpf"
+	}
+	r, err := openTrace(0, req.AllStates)
+	if err != nil {
+		return nil, "no eBPF: " + err.Error()
+	}
+	return r, ""
+}
+
 // traceEvents follows the TCP connections req chooses until ctx ends,
-// handing each event to sink, with eBPF or, without it (req.NoBPF, or a
-// program that cannot load), sock_diag's destroy notifications; it says
-// on stderr which, and what the second cannot see. It returns how many
-// events the kernel's buffer lost.
-func (f *Factory) traceEvents(ctx context.Context, req *listRequest, sink traceSink) (uint64, error) {
+// handing each event to sink, with eBPF (r, from openTracer, which it
+// closes) or, without it (r nil, for the reason why), sock_diag's destroy
+// notifications; it says on stderr which, and what the second cannot see.
+// It returns how many events the kernel's buffer lost.
+func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Reader, why string, sink traceSink) (uint64, error) {
 	if ctx == nil {
 		ctx = context.Background()
-	}
-	var r *trace.Reader
-	var err error
-	if !req.NoBPF {
-		r, err = openTrace(0, req.AllStates)
 	}
 	known := f.knownOwners(ctx, req)
 	q := req.query()
 	keep := func(s *sockets.Socket) bool {
 		return q.Kernel.Match(s) && (q.AfterDump == nil || q.AfterDump(s)) && (q.AfterOwners == nil || q.AfterOwners(s))
 	}
-	if req.NoBPF || err != nil {
-		why := "--no-bpf"
-		if err != nil {
-			why = "no eBPF: " + err.Error()
-		}
+	if r == nil {
 		return 0, traceDestroyed(ctx, f, sink, known, keep, why)
 	}
 	tr := trace.NewTracker(r.Wall, known)
@@ -236,13 +242,21 @@ func (f *Factory) containerOf() func(pid int32) string {
 		if len(cache) >= 4096 {
 			clear(cache)
 		}
-		var name string
-		if c, ok := resolve.Process(int(pid)); ok {
-			name = c.Label()
-		}
+		name, _ := containerIn(resolve, pid)
 		cache[pid] = name
 		return name
 	}
+}
+
+// containerIn returns the container process pid runs in, as a table
+// names it (its name, else its short id), and its runtime's id; none for
+// a process in no container, and for a runtime's monitor (conmon, a
+// shim), which runs beside the container rather than in it.
+func containerIn(resolve *containers.Resolver, pid int32) (label, id string) {
+	if c, ok := resolve.Process(int(pid)); ok && !c.Monitor {
+		return c.Label(), c.ID
+	}
+	return "", ""
 }
 
 func unmap(ap netip.AddrPort) netip.AddrPort {

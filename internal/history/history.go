@@ -37,6 +37,11 @@ type Row struct {
 	// else its short id) and ContainerID its runtime's id; both empty
 	// for a process in no container.
 	Container, ContainerID string
+	// Errno is why a connection failed or was reset (the socket's error,
+	// 0 for a connect its caller gave up), where ErrnoKnown: eBPF reads
+	// it, polling cannot.
+	Errno      uint32
+	ErrnoKnown bool
 }
 
 // The sources of rows.
@@ -80,7 +85,8 @@ CREATE TABLE IF NOT EXISTS connections (
 	bytes_received INTEGER NOT NULL,
 	source         TEXT    NOT NULL DEFAULT '',
 	container      TEXT    NOT NULL DEFAULT '',
-	container_id   TEXT    NOT NULL DEFAULT ''
+	container_id   TEXT    NOT NULL DEFAULT '',
+	errno          INTEGER NOT NULL DEFAULT -1
 );
 CREATE INDEX IF NOT EXISTS connections_time ON connections (time_ns);
 CREATE INDEX IF NOT EXISTS connections_remote ON connections (remote_ip, time_ns);
@@ -115,6 +121,7 @@ var addedColumns = []struct{ name, def string }{
 	{"source", "TEXT NOT NULL DEFAULT ''"},
 	{"container", "TEXT NOT NULL DEFAULT ''"},
 	{"container_id", "TEXT NOT NULL DEFAULT ''"},
+	{"errno", "INTEGER NOT NULL DEFAULT -1"}, // -1: not known
 }
 
 // addColumns adds to the table the addedColumns it lacks.
@@ -164,8 +171,8 @@ func (d *DB) Insert(ctx context.Context, rows []Row) error {
 	}
 	st, err := tx.PrepareContext(ctx, `INSERT INTO connections (time_ns, event, pid, program, exe, uid, family,
 		local_ip, local_port, remote_ip, remote_port, from_state, state, passive, duration_ns, bytes_sent, bytes_received,
-		source, container, container_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		source, container, container_id, errno)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		tx.Rollback()
 		return err
@@ -176,9 +183,13 @@ func (d *DB) Insert(ctx context.Context, rows []Row) error {
 		if r.Passive {
 			passive = 1
 		}
+		errno := int64(-1)
+		if r.ErrnoKnown {
+			errno = int64(r.Errno)
+		}
 		if _, err := st.ExecContext(ctx, r.Time.UnixNano(), r.Event, r.PID, r.Program, r.Exe, r.UID, r.Family,
 			addr(r.Local), r.Local.Port(), addr(r.Remote), r.Remote.Port(), r.From, r.State, passive,
-			int64(r.Duration), r.Sent, r.Received, r.Source, r.Container, r.ContainerID); err != nil {
+			int64(r.Duration), r.Sent, r.Received, r.Source, r.Container, r.ContainerID, errno); err != nil {
 			tx.Rollback()
 			return err
 		}
@@ -237,7 +248,7 @@ func (d *DB) History(ctx context.Context, q Query, fn func(*Row) bool) error {
 		where, args = append(where, "program = ?"), append(args, q.Program)
 	}
 	stmt := `SELECT time_ns, event, pid, program, exe, uid, family, local_ip, local_port, remote_ip, remote_port,
-		from_state, state, passive, duration_ns, bytes_sent, bytes_received, source, container, container_id FROM connections`
+		from_state, state, passive, duration_ns, bytes_sent, bytes_received, source, container, container_id, errno FROM connections`
 	if len(where) > 0 {
 		stmt += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -252,17 +263,18 @@ func (d *DB) History(ctx context.Context, q Query, fn func(*Row) bool) error {
 	defer rows.Close()
 	var r Row
 	for rows.Next() {
-		var tns, dur int64
+		var tns, dur, errno int64
 		var lip, rip string
 		var lport, rport uint16
 		var passive int
 		if err := rows.Scan(&tns, &r.Event, &r.PID, &r.Program, &r.Exe, &r.UID, &r.Family, &lip, &lport, &rip, &rport,
-			&r.From, &r.State, &passive, &dur, &r.Sent, &r.Received, &r.Source, &r.Container, &r.ContainerID); err != nil {
+			&r.From, &r.State, &passive, &dur, &r.Sent, &r.Received, &r.Source, &r.Container, &r.ContainerID, &errno); err != nil {
 			return err
 		}
 		r.Time = time.Unix(0, tns)
 		r.Duration = time.Duration(dur)
 		r.Passive = passive != 0
+		r.Errno, r.ErrnoKnown = uint32(max(errno, 0)), errno >= 0
 		r.Local, r.Remote = parseAP(lip, lport), parseAP(rip, rport)
 		if !fn(&r) {
 			break

@@ -117,18 +117,28 @@ func TestOpensFirstVersion(t *testing.T) {
 	}
 	again.Close()
 	got := collect(t, db, Query{})
-	if len(got) != 1 || got[0].Program != "old" || got[0].Source != "" || got[0].Container != "" || got[0].Sent != 10 {
+	if len(got) != 1 || got[0].Program != "old" || got[0].Source != "" || got[0].Container != "" || got[0].Sent != 10 || got[0].ErrnoKnown {
 		t.Fatalf("old rows: %+v", got)
 	}
 	ctx := context.Background()
 	r := row(time.Now(), "connect", "new", "10.1.2.3", 443)
 	r.Source = SourcePoll
-	if err := db.Insert(ctx, []Row{r}); err != nil {
+	refused := row(time.Now(), "fail", "refused", "10.1.2.3", 443)
+	refused.Errno, refused.ErrnoKnown = 111, true
+	cancelled := row(time.Now(), "fail", "cancelled", "10.1.2.3", 443)
+	cancelled.ErrnoKnown = true
+	if err := db.Insert(ctx, []Row{r, refused, cancelled}); err != nil {
 		t.Fatal(err)
 	}
 	got = collect(t, db, Query{Program: "new"})
-	if len(got) != 1 || got[0].Source != SourcePoll || got[0].Container != "web" || got[0].ContainerID != "0123456789abcdef" {
+	if len(got) != 1 || got[0].Source != SourcePoll || got[0].Container != "web" || got[0].ContainerID != "0123456789abcdef" || got[0].ErrnoKnown {
 		t.Errorf("a new row in the old database: %+v", got)
+	}
+	if got = collect(t, db, Query{Program: "refused"}); len(got) != 1 || got[0].Errno != 111 || !got[0].ErrnoKnown {
+		t.Errorf("a refused connect's errno: %+v", got)
+	}
+	if got = collect(t, db, Query{Program: "cancelled"}); len(got) != 1 || got[0].Errno != 0 || !got[0].ErrnoKnown {
+		t.Errorf("a cancelled connect's errno: %+v", got)
 	}
 }
 
