@@ -307,26 +307,26 @@ func appendName(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// appendFraction appends frac, a fraction of 10^digits, as a decimal
-// point and its digits without trailing zeros; nothing for 0.
+// appendFraction appends frac, a fraction of 10^digits (digits at most
+// 18), as a decimal point and its digits without trailing zeros; nothing
+// for 0. The digits are made in an array and appended once: this runs
+// for every event.
 func appendFraction(b []byte, frac int64, digits int) []byte {
-	if frac == 0 {
+	if frac <= 0 {
 		return b
 	}
-	for frac%10 == 0 {
+	var d [18]byte
+	digits = min(digits, len(d))
+	for i := digits - 1; i >= 0; i-- {
+		d[i] = byte('0' + frac%10)
 		frac /= 10
-		digits--
+	}
+	n := digits
+	for n > 0 && d[n-1] == '0' {
+		n--
 	}
 	b = append(b, '.')
-	start := len(b)
-	for range digits {
-		b = append(b, '0')
-	}
-	for i := len(b) - 1; i >= start; i-- {
-		b[i] = byte('0' + frac%10)
-		frac /= 10
-	}
-	return b
+	return append(b, d[:n]...)
 }
 
 // appendMillis appends d in milliseconds, as strconv.FormatFloat(ms,
