@@ -275,7 +275,7 @@ func historyRun(ctx context.Context, f *Factory, req *listRequest) error {
 		}
 		ev := eventOf(r)
 		exeOf, containerOf = r.Exe, r.Container
-		w.owners = nil // the stored exe and container are the row's own
+		w.forgetOwners() // the stored exe and container are the row's own
 		w.event(&ev)
 		hw.event(line.Bytes(), r)
 		line.Reset()

@@ -41,7 +41,7 @@ func TestHistoryWriter(t *testing.T) {
 		for i := range rows {
 			ev := eventOf(&rows[i])
 			exeOf, containerOf = rows[i].Exe, rows[i].Container
-			w.owners = nil
+			w.forgetOwners()
 			w.event(&ev)
 			hw.event(line.Bytes(), &rows[i])
 			line.Reset()

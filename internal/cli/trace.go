@@ -280,6 +280,10 @@ type traceWriter struct {
 	// 10,000 connections a second, encoding them each time was most of
 	// trace's work).
 	owners map[trace.Owner]string
+	// lastOwner and lastFields are the owner of the last event and its
+	// fields.
+	lastOwner  trace.Owner
+	lastFields string
 	// sec and secText are the last second a time was written in, and
 	// its text up to the seconds: the events of a second share it.
 	sec     int64
@@ -344,7 +348,13 @@ func appendMillis(b []byte, d time.Duration) []byte {
 // appendOwner appends an owner's JSON fields: pid, program, and where
 // known exe, uid, user and container.
 func (t *traceWriter) appendOwner(b []byte, o trace.Owner) []byte {
+	// Events come in runs of one owner (a program's connections, both
+	// ends of one): the last owner is checked before hashing its name.
+	if o == t.lastOwner && t.lastFields != "" {
+		return append(b, t.lastFields...)
+	}
 	if f, ok := t.owners[o]; ok {
+		t.lastOwner, t.lastFields = o, f
 		return append(b, f...)
 	}
 	start := len(b)
@@ -373,7 +383,14 @@ func (t *traceWriter) appendOwner(b []byte, o trace.Owner) []byte {
 		t.owners = make(map[trace.Owner]string)
 	}
 	t.owners[o] = string(b[start:])
+	t.lastOwner, t.lastFields = o, t.owners[o]
 	return b
+}
+
+// forgetOwners drops the owners' fields encoded so far: history's rows
+// each carry their own exe and container.
+func (t *traceWriter) forgetOwners() {
+	t.owners, t.lastFields = nil, ""
 }
 
 func (t *traceWriter) begin() {

@@ -162,11 +162,12 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 	}
 	ev.Time = t.Wall(r.Mono)
 	start := r.Start
+	accepted := false
 	if r.Start != 0 && r.PID != 0 {
 		// The task that called connect(), kept by the program.
 		ev.Owner = Owner{PID: int32(r.PID), Comm: r.Comm}
-	} else if a, accepted := t.accepted[r.Sock]; accepted {
-		ev.Owner, ev.Passive, start = a.owner, true, a.start
+	} else if a, ok := t.accepted[r.Sock]; ok {
+		ev.Owner, ev.Passive, start, accepted = a.owner, true, a.start, true
 	} else if r.Old == sockets.SynRecv {
 		// A connection's socket made from its listener's, established
 		// (accepted) as it was made: it belongs to the listener's
@@ -198,7 +199,9 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 			ev.Duration = time.Duration(r.Mono - start)
 		}
 		ev.Sent, ev.Received = r.Sent, r.Received
-		delete(t.accepted, r.Sock)
+		if accepted {
+			delete(t.accepted, r.Sock)
+		}
 	case r.Old == sockets.SynSent && r.New == sockets.Established:
 		ev.Kind = Connect
 	case r.Old == sockets.SynRecv && r.New == sockets.Established:
