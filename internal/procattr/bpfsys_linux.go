@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"unsafe"
 
@@ -15,23 +16,24 @@ import (
 // The bpf system calls the task_file iterator needs, made directly (see
 // loadIter for why not through cilium/ebpf's loader).
 
-// bpf calls the bpf system call with the attribute struct attr.
+// bpf calls the bpf system call with the attribute struct attr, again
+// (up to 5 times) where it is interrupted or the kernel says to retry.
 func bpf[T any](cmd int, attr *T) (int, error) {
-	for {
+	for try := 0; ; try++ {
 		fd, _, e := unix.Syscall(unix.SYS_BPF, uintptr(cmd), uintptr(unsafe.Pointer(attr)), unsafe.Sizeof(*attr))
-		switch e {
-		case 0:
+		switch {
+		case e == 0:
 			return int(fd), nil
-		case unix.EINTR, unix.EAGAIN:
+		case (e == unix.EINTR || e == unix.EAGAIN) && try < 5:
 			continue
 		}
 		return -1, e
 	}
 }
 
-// bpfMapCreate creates the program's map: an array of one u64.
+// bpfMapCreate creates the program's map: an array of one 16-byte value.
 func bpfMapCreate() (int, error) {
-	attr := struct{ mapType, keySize, valueSize, maxEntries, flags uint32 }{unix.BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0}
+	attr := struct{ mapType, keySize, valueSize, maxEntries, flags uint32 }{unix.BPF_MAP_TYPE_ARRAY, 4, 16, 1, 0}
 	return bpf(unix.BPF_MAP_CREATE, &attr)
 }
 
@@ -75,17 +77,24 @@ func bpfProgLoad(insns asm.Instructions, btfID uint32) (int, error) {
 		attachBTFID:        btfID,
 	}
 	copy(attr.name[:], "sockscope_fds")
+	// The attribute holds the addresses of code and license as numbers,
+	// which keep nothing alive: KeepAlive does, until the calls are over.
+	defer runtime.KeepAlive(code.Bytes())
+	defer runtime.KeepAlive(license)
 	fd, err := bpf(unix.BPF_PROG_LOAD, &attr)
 	if err == nil {
 		return fd, nil
 	}
 	log := make([]byte, 64<<10)
 	attr.logLevel, attr.logSize, attr.logBuf = 1, uint32(len(log)), uint64(uintptr(unsafe.Pointer(&log[0])))
-	if _, err2 := bpf(unix.BPF_PROG_LOAD, &attr); err2 != nil {
-		if n := bytes.IndexByte(log, 0); n > 0 {
-			lines := strings.Split(strings.TrimSpace(string(log[:n])), "\n")
-			return -1, fmt.Errorf("%w: %s", err, lines[len(lines)-1])
-		}
+	fd, err2 := bpf(unix.BPF_PROG_LOAD, &attr)
+	runtime.KeepAlive(log)
+	if err2 == nil {
+		return fd, nil // the first failure passed
+	}
+	if n := bytes.IndexByte(log, 0); n > 0 {
+		lines := strings.Split(strings.TrimSpace(string(log[:n])), "\n")
+		return -1, fmt.Errorf("%w: %s", err, lines[len(lines)-1])
 	}
 	return -1, err
 }

@@ -102,7 +102,7 @@ func (d *iterDecoder) feed(b []byte) (int, error) {
 }
 
 // finish returns the processes sorted by PID, as a walk's PID list is
-// (merge relies on it), with the entries' indices remapped to match.
+// (unseenPIDs relies on it), with the entries' indices remapped to match.
 func (d *iterDecoder) finish() ([]iterProc, [][]entry) {
 	if slices.IsSortedFunc(d.procs, func(a, b iterProc) int { return cmp.Compare(a.pid, b.pid) }) {
 		return d.procs, d.ents

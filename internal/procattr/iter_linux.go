@@ -1,6 +1,7 @@
 package procattr
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/sockscope/sockscope/internal/errs"
 	"github.com/sockscope/sockscope/internal/kbtf"
 	"github.com/sockscope/sockscope/internal/procfs"
 	"github.com/sockscope/sockscope/internal/sockets"
@@ -57,10 +59,17 @@ func loadIter() {
 		{Struct: "task_struct", Name: "start_boottime"}, {Struct: "task_struct", Name: "comm"},
 		{Struct: "pid", Name: "level"}, {Struct: "pid", Name: "numbers"}, {Struct: "upid", Name: "nr"}, {Struct: "upid", Name: "ns"},
 		{Struct: "file", Name: "f_inode"}, {Struct: "inode", Name: "i_mode"}, {Struct: "inode", Name: "i_ino"},
+		{Struct: "task_struct", Name: "files"},
 	}, []string{"bpf_iter_task_file"})
 	if err != nil {
 		k.err = err
 		return
+	}
+	for _, o := range offs {
+		if o > 1<<15-1-8 { // an instruction's offset is 16 bits
+			k.err = fmt.Errorf("a kernel struct member at offset %d, beyond what a BPF load can reach", o)
+			return
+		}
 	}
 	last, err := bpfMapCreate()
 	if err != nil {
@@ -70,7 +79,7 @@ func loadIter() {
 	defer unix.Close(last) // the program holds it
 	insns := iterProgram(last, iterOffsets{leader: offs[0], threadPID: offs[1], start: offs[2], comm: offs[3],
 		pidLevel: offs[4], numbers: offs[5], nr: offs[6], upidSize: offs[7] + 8, // a upid is an int and a pointer
-		inode: offs[8], mode: offs[9], ino: offs[10]})
+		inode: offs[8], mode: offs[9], ino: offs[10], files: offs[11]})
 	prog, err := bpfProgLoad(insns, ids[0])
 	if err != nil {
 		k.err = fmt.Errorf("loading the task_file iterator: %w", err)
@@ -109,7 +118,7 @@ func scanIter(ctx context.Context, opts Options) (h *Holders, ok bool, err error
 			held[e.proc] = true
 		}
 	}
-	err = loadHeld(opts, procs, held, h.procs)
+	h.res.Unreadable, err = loadHeld(opts, procs, held, h.procs)
 	// A process the iterator did not show (a security module may hide
 	// one from it) is walked in /proc, as without the iterator, so that
 	// owners are never lost and one that cannot be read is counted.
@@ -123,16 +132,9 @@ func scanIter(ctx context.Context, opts Options) (h *Holders, ok bool, err error
 			return nil, true, werr
 		}
 		h.add(hw)
-		err = cmpOr(err, werr)
+		err = cmp.Or(err, werr)
 	}
 	return h, true, err
-}
-
-func cmpOr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 // unseenPIDs returns the processes of root the iterator did not report
@@ -194,7 +196,10 @@ func readIter(ctx context.Context) ([]iterProc, [][]entry, error) {
 			return nil, nil, derr
 		}
 		have = copy(buf, buf[used:have])
-		if errors.Is(err, io.EOF) || n == 0 && err == nil {
+		if errors.Is(err, io.EOF) {
+			if have > 0 {
+				return nil, nil, fmt.Errorf("%w: task_file iterator: %d bytes of a cut record at the end", errs.ErrMalformed, have)
+			}
 			break
 		}
 		if err != nil {
@@ -208,20 +213,21 @@ func readIter(ctx context.Context) ([]iterProc, [][]entry, error) {
 // loadHeld fills procs[i] for every process that holds a socket: its PID
 // and name as the iterator saw them or, with Details, its data read
 // through /proc/PID, once the process there is known to be the one the
-// iterator saw (same start time; a PID reused since is skipped, as the
-// walk skips it).
-func loadHeld(opts Options, seen []iterProc, held []bool, procs []*sockets.ProcessInfo) error {
+// iterator saw (same start time, in this time namespace's boot time; a
+// PID reused since is skipped, as the walk skips it). It returns how many
+// such processes /proc would not let it read.
+func loadHeld(opts Options, seen []iterProc, held []bool, procs []*sockets.ProcessInfo) (unreadable int, err error) {
 	if !opts.Details {
 		for i, p := range seen {
 			if held[i] {
 				procs[i] = &sockets.ProcessInfo{PID: p.pid, Name: p.comm}
 			}
 		}
-		return nil
+		return 0, nil
 	}
 	rootfd, err := unix.Open(opts.Root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return &os.PathError{Op: "open", Path: opts.Root, Err: err}
+		return 0, &os.PathError{Op: "open", Path: opts.Root, Err: err}
 	}
 	defer unix.Close(rootfd)
 	users := systemUsers
@@ -232,6 +238,11 @@ func loadHeld(opts Options, seen []iterProc, held []bool, procs []*sockets.Proce
 	for i, p := range seen {
 		w.pids[i] = p.pid
 	}
+	// /proc shows start times in this time namespace's boot time.
+	offset := int64(0)
+	if b, err := os.ReadFile(opts.Root + "/self/timens_offsets"); err == nil {
+		offset, _ = parseBoottimeOffset(b)
+	}
 	k := &worker{w: w}
 	for i, p := range seen {
 		if !held[i] {
@@ -239,16 +250,25 @@ func loadHeld(opts Options, seen []iterProc, held []bool, procs []*sockets.Proce
 		}
 		pidfd, e := openat(rootfd, k.decimal(p.pid), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC)
 		if e != 0 {
-			continue // exited
+			if e == unix.EACCES || e == unix.EPERM {
+				unreadable++
+			}
+			continue // else exited
 		}
-		if b, e := k.readAt(pidfd, nameStat); e == 0 {
-			if start, ok := parseStartTime(b); ok && start == p.start/nsPerTick {
+		b, e := k.readAt(pidfd, nameStat)
+		switch {
+		case e == unix.EACCES || e == unix.EPERM:
+			unreadable++
+		case e != 0:
+			// exited
+		default:
+			if start, ok := parseStartTime(b); ok && start == uint64(int64(p.start)+offset)/nsPerTick {
 				k.finish(int32(i), pidfd)
 			}
 		}
 		unix.Close(pidfd)
 	}
-	return w.err
+	return unreadable, w.err
 }
 
 // nsPerTick is the length of the clock tick (USER_HZ, 100 on every Linux)

@@ -1,13 +1,20 @@
 package procattr
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/sockscope/sockscope/internal/sockets"
 )
@@ -146,7 +153,7 @@ func TestIterPIDReused(t *testing.T) {
 	h := startHolder(t, sleepPath(t), 1, 0)
 	seen := []iterProc{{pid: h.pid, start: 1, comm: "sleep"}}
 	procs := make([]*sockets.ProcessInfo, 1)
-	if err := loadHeld(Options{Details: true}.withDefaults(), seen, []bool{true}, procs); err != nil {
+	if _, err := loadHeld(Options{Details: true}.withDefaults(), seen, []bool{true}, procs); err != nil {
 		t.Fatal(err)
 	}
 	if procs[0] != nil {
@@ -160,5 +167,99 @@ func TestIterPIDReused(t *testing.T) {
 	hi.Attribute(socks)
 	if len(socks[0].Processes) != 1 || socks[0].Processes[0].Info.PID != h.pid || socks[0].Processes[0].Info.Exe == "" {
 		t.Errorf("the holder's own socket: %s", showProcs(socks[0].Processes))
+	}
+}
+
+// TestIterLeaderExited: when a process's main thread has exited, the
+// kernel's iterator visits each of its threads with the whole shared fd
+// table; each socket must still come out once, held by the process. (The
+// walk sees no fds there at all: /proc/PID/fd is the exited leader's.)
+func TestIterLeaderExited(t *testing.T) {
+	requireIter(t)
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3 to make a process whose main thread exits:", err)
+	}
+	script := `
+import ctypes, os, socket, sys, threading, time
+socks = [socket.socket() for _ in range(3)]
+print(" ".join(str(os.fstat(s.fileno()).st_ino) for s in socks), flush=True)
+for _ in range(4):
+    threading.Thread(target=time.sleep, args=(3600,)).start()
+ctypes.CDLL(None).pthread_exit(None)
+`
+	cmd := exec.Command(py, "-c", script)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[uint64]bool{}
+	for _, f := range strings.Fields(line) {
+		ino, _ := strconv.ParseUint(f, 10, 64)
+		want[ino] = true
+	}
+	// Wait until the main thread is gone (the leader a zombie).
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/stat", cmd.Process.Pid, cmd.Process.Pid))
+		if i := bytes.LastIndexByte(b, ')'); i > 0 && len(b) > i+2 && b[i+2] == 'Z' {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the main thread of %d did not exit", cmd.Process.Pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	h, ok, err := scanIter(context.Background(), Options{}.withDefaults())
+	if !ok || err != nil {
+		t.Fatalf("iterator: used %v, error %v", ok, err)
+	}
+	seen := map[uint64]int{}
+	for _, es := range h.ents {
+		for _, e := range es {
+			if want[e.ino] {
+				seen[e.ino]++
+				if p := h.procs[e.proc]; p == nil || int(p.PID) != cmd.Process.Pid {
+					t.Errorf("socket inode %d held by %+v, want PID %d", e.ino, p, cmd.Process.Pid)
+				}
+			}
+		}
+	}
+	for ino := range want {
+		if seen[ino] != 1 {
+			t.Errorf("socket inode %d recorded %d times, want once", ino, seen[ino])
+		}
+	}
+}
+
+// TestIterTimeNamespace runs TestIterMatchesWalk again inside a time
+// namespace whose boot time is a day ahead: /proc then shows start times
+// in that boot time, and the iterator's processes must still be
+// recognized in it (else, with details, every owner would be dropped).
+func TestIterTimeNamespace(t *testing.T) {
+	requireIter(t)
+	if os.Getenv("SOCKSCOPE_IN_TIMENS") != "" {
+		t.Skip("already inside the time namespace")
+	}
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		t.Skip("no unshare(1):", err)
+	}
+	cmd := exec.Command(unshare, "--time", "--boottime", "86400", "--fork", os.Args[0], "-test.run", "^TestIterMatchesWalk$", "-test.count", "1", "-test.v")
+	cmd.Env = append(os.Environ(), "SOCKSCOPE_IN_TIMENS=1")
+	out, err := cmd.CombinedOutput()
+	if bytes.Contains(out, []byte("unrecognized option")) || bytes.Contains(out, []byte("Operation not permitted")) && err != nil && !bytes.Contains(out, []byte("--- ")) {
+		t.Skipf("no time namespace here: %s", out)
+	}
+	if err != nil || !bytes.Contains(out, []byte("--- PASS: TestIterMatchesWalk")) {
+		t.Fatalf("in a time namespace: %v\n%s", err, out)
 	}
 }

@@ -5,6 +5,7 @@ import "github.com/cilium/ebpf/asm"
 // iterOffsets are the kernel struct members the program reads.
 type iterOffsets struct {
 	leader, threadPID, start, comm int32 // task_struct
+	files                          int32 // task_struct
 	pidLevel, numbers              int32 // struct pid
 	nr, upidSize                   int32 // struct upid
 	inode                          int32 // file.f_inode
@@ -17,13 +18,17 @@ type iterOffsets struct {
 // For the first file of a task it writes a process record: the PID of
 // the task's thread group in the reader's PID namespace (the one the
 // iterator visits: thread_pid->numbers[level].nr of the group leader,
-// level being the reader's own), the leader's start time, and the task's
-// name. The map last (one u64) holds the task of the last process record
-// written. A record that found the output buffer full is written again
-// with everything else of its file (the kernel shows the file again after
-// the reader took what was there), so the map is cleared when a write
-// fails; the first file of a read (meta->seq_num 0) starts afresh. For a
-// socket (S_IFSOCK in its inode's mode) it writes the fd and the inode.
+// level being the reader's own), the leader's start time and name (what
+// /proc/PID shows). The map last holds the task of the last process record
+// written and its fd table (task->files). The iterator visits each thread
+// whose table is not its leader's; when the leader has exited that is
+// every thread, each with the whole shared table: a task whose table is
+// the one just written is passed over. A record that found the output
+// buffer full is written again with everything else of its file (the
+// kernel shows the file again after the reader took what was there), so
+// the map is cleared when a write fails; the first file of a read
+// (meta->seq_num 0) starts afresh. For a socket (S_IFSOCK in its inode's
+// mode) it writes the fd and the inode.
 func iterProgram(last int, o iterOffsets) asm.Instructions {
 	const (
 		procRec = -40 // the process record on the stack
@@ -46,6 +51,10 @@ func iterProgram(last int, o iterOffsets) asm.Instructions {
 		asm.JEq.Imm(asm.R2, 0, "proc"),
 		asm.LoadMem(asm.R2, asm.R0, 0, asm.DWord),
 		asm.JEq.Reg(asm.R2, asm.R7, "file"),
+		// Another thread with the table just written: seen already.
+		asm.LoadMem(asm.R2, asm.R7, int16(o.files), asm.DWord),
+		asm.LoadMem(asm.R3, asm.R0, 8, asm.DWord),
+		asm.JEq.Reg(asm.R2, asm.R3, "out"),
 
 		// The reader's level, and the leader's PID at that level (a
 		// task of the namespace has a PID at least that deep).
@@ -81,7 +90,7 @@ func iterProgram(last int, o iterOffsets) asm.Instructions {
 		asm.Mov.Reg(asm.R1, asm.RFP),
 		asm.Add.Imm(asm.R1, procRec+16),
 		asm.Mov.Imm(asm.R2, 16),
-		asm.Mov.Reg(asm.R3, asm.R7),
+		asm.LoadMem(asm.R3, asm.R7, int16(o.leader), asm.DWord),
 		asm.Add.Imm(asm.R3, o.comm),
 		asm.FnProbeReadKernel.Call(),
 		asm.LoadMem(asm.R1, asm.R6, 0, asm.DWord), // meta
@@ -93,6 +102,8 @@ func iterProgram(last int, o iterOffsets) asm.Instructions {
 		asm.JNE.Imm(asm.R0, 0, "full"),
 		asm.LoadMem(asm.R1, asm.RFP, spill, asm.DWord),
 		asm.StoreMem(asm.R1, 0, asm.R7, asm.DWord),
+		asm.LoadMem(asm.R2, asm.R7, int16(o.files), asm.DWord),
+		asm.StoreMem(asm.R1, 8, asm.R2, asm.DWord),
 
 		// A socket?
 		asm.LoadMem(asm.R1, asm.R8, int16(o.inode), asm.DWord).WithSymbol("file"),
@@ -117,6 +128,7 @@ func iterProgram(last int, o iterOffsets) asm.Instructions {
 		asm.LoadMem(asm.R1, asm.RFP, spill, asm.DWord).WithSymbol("full"),
 		asm.Mov.Imm(asm.R2, 0),
 		asm.StoreMem(asm.R1, 0, asm.R2, asm.DWord),
+		asm.StoreMem(asm.R1, 8, asm.R2, asm.DWord),
 		asm.Mov.Imm(asm.R0, 0).WithSymbol("out"),
 		asm.Return(),
 	}

@@ -3,6 +3,7 @@ package procattr
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/sockscope/sockscope/internal/errs"
@@ -109,6 +110,25 @@ func parseStartTime(b []byte) (uint64, bool) {
 		v = v*10 + uint64(c-'0')
 	}
 	return v, len(f[19]) > 0
+}
+
+// parseBoottimeOffset returns the boot time offset of a time namespace
+// from /proc/PID/timens_offsets ("boottime SECS NSECS"), in ns, and false
+// if it has no such line.
+func parseBoottimeOffset(b []byte) (int64, bool) {
+	for line := range lines(b) {
+		f := fieldsN(line, 3)
+		if len(f) != 3 || string(f[0]) != "boottime" {
+			continue
+		}
+		sec, err1 := strconv.ParseInt(string(f[1]), 10, 64)
+		nsec, err2 := strconv.ParseInt(string(f[2]), 10, 64)
+		if err1 != nil || err2 != nil || sec > 1<<33 || sec < -(1<<33) || nsec < 0 || nsec >= 1e9 {
+			return 0, false
+		}
+		return sec*1e9 + nsec, true
+	}
+	return 0, false
 }
 
 // parseStatusUID returns the effective uid from the "Uid:" line of

@@ -320,3 +320,25 @@ func FuzzParseStartTime(f *testing.F) {
 	f.Add([]byte("42 (sleep) S 1 42 42 0 -1 4194304 97 0 0 0 0 0 0 0 20 0 1 0 3385122 8192"))
 	f.Fuzz(func(t *testing.T, b []byte) { parseStartTime(b) })
 }
+
+func TestParseBoottimeOffset(t *testing.T) {
+	for in, want := range map[string]int64{
+		"monotonic 0 0\nboottime 0 0\n":          0,
+		"monotonic 5 0\nboottime 86400 500\n":    86400*1e9 + 500,
+		"boottime -3 999999999\nmonotonic 0 0\n": -3*1e9 + 999999999,
+	} {
+		if got, ok := parseBoottimeOffset([]byte(in)); !ok || got != want {
+			t.Errorf("parseBoottimeOffset(%q) = %d, %v; want %d", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"", "monotonic 0 0\n", "boottime x 0\n", "boottime 1 1000000000\n", "boottime 99999999999 0\n"} {
+		if _, ok := parseBoottimeOffset([]byte(in)); ok {
+			t.Errorf("parseBoottimeOffset(%q) accepted", in)
+		}
+	}
+}
+
+func FuzzParseBoottimeOffset(f *testing.F) {
+	f.Add([]byte("monotonic 0 0\nboottime 86400 500\n"))
+	f.Fuzz(func(t *testing.T, b []byte) { parseBoottimeOffset(b) })
+}
