@@ -306,9 +306,9 @@ type historyWriter struct {
 	buf   []byte
 }
 
-// durationWidth is room for the table's last column, the duration
-// ("1m2.345678s"), wider than its heading.
-const durationWidth = 12
+// lastWidth is room for the table's last column, the error
+// ("ECONNREFUSED"), wider than its heading.
+const lastWidth = 12
 
 // header writes the table's heading b (a data format's opening, as is).
 func (h *historyWriter) header(b []byte) {
@@ -318,7 +318,7 @@ func (h *historyWriter) header(b []byte) {
 	}
 	head := bytes.TrimSuffix(b, []byte("\n"))
 	last := bytes.LastIndexByte(head, ' ') + 1
-	h.width = last + durationWidth
+	h.width = last + lastWidth
 	h.buf = tableColumns(h.buf[:0], head, h.width, "SOURCE", "CONTAINER")
 	h.w.Write(h.buf)
 }

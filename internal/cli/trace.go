@@ -12,6 +12,7 @@ import (
 
 	"github.com/sockscope/sockscope/internal/collect"
 	"github.com/sockscope/sockscope/internal/containers"
+	"github.com/sockscope/sockscope/internal/errs"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 	"github.com/sockscope/sockscope/internal/trace"
@@ -97,6 +98,9 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 	tr := trace.NewTracker(r.Wall, known)
 	sink.start()
 	f.note("sockscope: tracing TCP connections (eBPF: " + r.Program() + "); Ctrl-C ends")
+	if !inInitialPIDNamespace() {
+		f.note("sockscope: this is not the host's PID namespace: trace's PIDs are the host's, and a process's exe, user and container are looked up by them here")
+	}
 	stop := context.AfterFunc(ctx, func() { r.Close() })
 	defer stop()
 	// One of each, reused: the loop runs for every event.
@@ -116,8 +120,12 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 			sink.idle()
 			continue
 		}
-		if err != nil {
+		if errors.Is(err, errs.ErrMalformed) {
 			continue // a malformed event is skipped, never fatal
+		}
+		if err != nil {
+			r.Close()
+			return r.Lost(), fmt.Errorf("reading the trace's events: %w", err)
 		}
 		if !tr.FeedInto(&ev, &raw) {
 			continue
@@ -224,8 +232,9 @@ func (f *Factory) knownOwners(ctx context.Context, req *listRequest) func(local,
 }
 
 // containerOf returns a lookup of the container a process runs in, as a
-// table names it (its name, else its short id), "" for none, resolved
-// once per PID (keeping at most 4096); nil where no containers are named.
+// table names it (its name, else its short id), "" for none; nil where no
+// containers are named. It keeps nothing: the writer encodes each owner
+// (PID and name) once.
 func (f *Factory) containerOf() func(pid int32) string {
 	if f.Containers == nil {
 		return nil
@@ -234,16 +243,8 @@ func (f *Factory) containerOf() func(pid int32) string {
 	if resolve == nil {
 		return nil
 	}
-	cache := make(map[int32]string)
 	return func(pid int32) string {
-		if c, ok := cache[pid]; ok {
-			return c
-		}
-		if len(cache) >= 4096 {
-			clear(cache)
-		}
 		name, _ := containerIn(resolve, pid)
-		cache[pid] = name
 		return name
 	}
 }

@@ -44,3 +44,11 @@ func (f *Factory) processOf() func(pid int32) (string, int64, string) {
 		return p.exe, p.uid, p.user
 	}
 }
+
+// inInitialPIDNamespace reports whether this process runs in the host's
+// PID namespace (whose inode is fixed, PROC_PID_INIT_INO), the one whose
+// PIDs the tracing programs report.
+func inInitialPIDNamespace() bool {
+	var st syscall.Stat_t
+	return syscall.Stat(procfs.Default().Path()+"/self/ns/pid", &st) != nil || st.Ino == 0xEFFFFFFC
+}

@@ -61,6 +61,9 @@ const (
 type DB struct {
 	db   *sql.DB
 	path string
+	// missing are the addedColumns a database it may not write lacks:
+	// History reads their defaults instead.
+	missing map[string]bool
 }
 
 const schema = `
@@ -106,11 +109,19 @@ func Open(path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if err := addColumns(db); err != nil {
+	return newDB(db, path)
+}
+
+// newDB wraps an open database, adding the columns it lacks; a database
+// it may not write (another user's, a read-only mount) is still read, with
+// those columns' defaults.
+func newDB(db *sql.DB, path string) (*DB, error) {
+	missing, err := addColumns(db)
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return &DB{db: db, path: path}, nil
+	return &DB{db: db, path: path, missing: missing}, nil
 }
 
 // addedColumns are the columns added to the table after its first
@@ -124,37 +135,50 @@ var addedColumns = []struct{ name, def string }{
 	{"errno", "INTEGER NOT NULL DEFAULT -1"}, // -1: not known
 }
 
-// addColumns adds to the table the addedColumns it lacks.
-func addColumns(db *sql.DB) error {
+// addedDefaults are the values History reads for added columns a
+// database lacks.
+var addedDefaults = map[string]string{"source": "''", "container": "''", "container_id": "''", "errno": "-1"}
+
+// addColumns adds to the table the addedColumns it lacks, and returns
+// those it could not add because the database is read-only.
+func addColumns(db *sql.DB) (map[string]bool, error) {
 	rows, err := db.Query(`SELECT name FROM pragma_table_info('connections')`)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	have := make(map[string]bool)
 	for rows.Next() {
 		var name string
 		if err := rows.Scan(&name); err != nil {
 			rows.Close()
-			return err
+			return nil, err
 		}
 		have[name] = true
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, err
 	}
+	var missing map[string]bool
 	for _, c := range addedColumns {
 		if have[c.name] {
 			continue
 		}
 		// Two processes opening an old database at once may both try:
 		// the second finds the column there.
-		if _, err := db.Exec(`ALTER TABLE connections ADD COLUMN ` + c.name + ` ` + c.def); err != nil &&
-			!strings.Contains(err.Error(), "duplicate column") {
-			return err
+		_, err := db.Exec(`ALTER TABLE connections ADD COLUMN ` + c.name + ` ` + c.def)
+		switch {
+		case err == nil, strings.Contains(err.Error(), "duplicate column"):
+		case strings.Contains(err.Error(), "readonly"):
+			if missing == nil {
+				missing = make(map[string]bool)
+			}
+			missing[c.name] = true
+		default:
+			return nil, err
 		}
 	}
-	return nil
+	return missing, nil
 }
 
 // Close closes the database.
@@ -248,7 +272,15 @@ func (d *DB) History(ctx context.Context, q Query, fn func(*Row) bool) error {
 		where, args = append(where, "program = ?"), append(args, q.Program)
 	}
 	stmt := `SELECT time_ns, event, pid, program, exe, uid, family, local_ip, local_port, remote_ip, remote_port,
-		from_state, state, passive, duration_ns, bytes_sent, bytes_received, source, container, container_id, errno FROM connections`
+		from_state, state, passive, duration_ns, bytes_sent, bytes_received`
+	for _, c := range addedColumns {
+		if d.missing[c.name] {
+			stmt += ", " + addedDefaults[c.name]
+		} else {
+			stmt += ", " + c.name
+		}
+	}
+	stmt += " FROM connections"
 	if len(where) > 0 {
 		stmt += " WHERE " + strings.Join(where, " AND ")
 	}

@@ -268,3 +268,40 @@ func BenchmarkRemoteQuery1M(b *testing.B) {
 		}
 	}
 }
+
+// TestReadsOldReadOnly: a first-version database history may not write
+// (another user's, a read-only mount) is still read: the columns added
+// since read as their defaults, and the file is not changed.
+func TestReadsOldReadOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(firstSchema); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	ro, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := newDB(ro, path)
+	if err != nil {
+		t.Fatalf("a read-only old database does not open: %v", err)
+	}
+	defer db.Close()
+	got := collect(t, db, Query{})
+	if len(got) != 1 || got[0].Program != "old" || got[0].Source != "" || got[0].ErrnoKnown || got[0].Sent != 10 {
+		t.Fatalf("old rows read-only: %+v", got)
+	}
+	check, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer check.Close()
+	var n int
+	if err := check.QueryRow(`SELECT count(*) FROM pragma_table_info('connections') WHERE name = 'errno'`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("the read-only file gained a column (%d, %v)", n, err)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -44,6 +46,12 @@ type Reader struct {
 	offset time.Duration
 	// program is which program runs (ProgramBTF, ProgramTracepoint).
 	program string
+	// closeOnce makes Close safe to call twice and from two goroutines
+	// (a trace ended by its context, then by its loop); lostAtClose is
+	// the count Lost gives once closed (its map is gone then).
+	closeOnce   sync.Once
+	closed      atomic.Bool
+	lostAtClose uint64
 }
 
 // tracefsDirs are where tracefs is found (link.Tracepoint reads the
@@ -533,6 +541,9 @@ func (r *Reader) Wall(mono uint64) time.Time {
 
 // Lost returns how many state changes found the ring buffer full.
 func (r *Reader) Lost() uint64 {
+	if r.closed.Load() {
+		return r.lostAtClose
+	}
 	var n uint64
 	if m := r.coll.Maps["lost"]; m != nil {
 		_ = m.Lookup(uint32(0), &n)
@@ -544,15 +555,19 @@ func (r *Reader) Lost() uint64 {
 // returns ErrClosed.
 func (r *Reader) Close() error {
 	var err error
-	if r.wake != nil {
-		r.wake.Close()
-	}
-	if r.rd != nil {
-		err = r.rd.Close()
-	}
-	if r.tp != nil {
-		err = errors.Join(err, r.tp.Close())
-	}
-	r.coll.Close()
+	r.closeOnce.Do(func() {
+		r.lostAtClose = r.Lost()
+		r.closed.Store(true)
+		if r.wake != nil {
+			r.wake.Close()
+		}
+		if r.rd != nil {
+			err = r.rd.Close()
+		}
+		if r.tp != nil {
+			err = errors.Join(err, r.tp.Close())
+		}
+		r.coll.Close()
+	})
 	return err
 }

@@ -253,3 +253,23 @@ func FuzzDecodeDestroyed(f *testing.F) {
 		DecodeDestroyed(b) // never panics
 	})
 }
+
+// TestTrackerLostClose: an accepted connection whose close was lost (the
+// kernel's buffer full) does not lend its owner to a later connection
+// the kernel makes at the same socket address.
+func TestTrackerLostClose(t *testing.T) {
+	wall := func(mono uint64) time.Time { return time.Unix(0, int64(mono)) }
+	const ms = uint64(time.Millisecond)
+	tr := NewTracker(wall, nil)
+	evs := feed(t, tr,
+		raw(1*ms, 10, "server", 1, sockets.Close, sockets.Listen, "127.0.0.1:8080", "0.0.0.0:0"),
+		raw(2*ms, 99, "ksoftirqd/0", 3, sockets.SynRecv, sockets.Established, "127.0.0.1:8080", "127.0.0.1:50000"),
+		// Its close is lost; the address is reused by a connect whose
+		// start the program did not keep (older than the trace, say).
+		raw(3*ms, 20, "client", 3, sockets.Close, sockets.SynSent, "127.0.0.1:50001", "127.0.0.1:9000"),
+		raw(4*ms, 99, "ksoftirqd/0", 3, sockets.SynSent, sockets.Established, "127.0.0.1:50001", "127.0.0.1:9000"),
+	)
+	if len(evs) != 2 || evs[1].Kind != Connect || evs[1].Owner.Comm == "server" || evs[1].Passive {
+		t.Errorf("events %+v: the connect took the lost accept's owner", evs)
+	}
+}

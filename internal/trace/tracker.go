@@ -152,12 +152,18 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 	case r.New == sockets.Listen:
 		// listen() runs in its caller's context.
 		t.listeners[lk] = Owner{PID: int32(r.PID), Comm: r.Comm}
+		delete(t.accepted, r.Sock) // an address reused: what it held is over
 		return false
 	case r.Old == sockets.Listen && r.New == sockets.Close:
 		delete(t.listeners, lk)
 		return false
-	case r.Old == sockets.Listen, r.Old == sockets.Close && r.New == sockets.SynSent:
-		// A start, which the program keeps rather than sends.
+	case r.Old == sockets.Close && r.New == sockets.SynSent:
+		// A start, which the program keeps rather than sends; an
+		// accepted connection at this address whose close was lost is
+		// over.
+		delete(t.accepted, r.Sock)
+		return false
+	case r.Old == sockets.Listen:
 		return false
 	}
 	ev.Time = t.Wall(r.Mono)
@@ -174,6 +180,9 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 		// holder, and starts here.
 		ev.Owner, ev.Passive, start = t.listener(r), true, r.Mono
 		if r.New != sockets.Close {
+			if len(t.accepted) >= maxAccepted {
+				clear(t.accepted) // closes lost by the thousand: start again
+			}
 			t.accepted[r.Sock] = acceptedConn{ev.Owner, start}
 		}
 	} else if t.Known != nil {
@@ -211,6 +220,10 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 	}
 	return true
 }
+
+// maxAccepted bounds the accepted connections the tracker keeps (their
+// closes, if lost when the kernel's buffer was full, never remove them).
+const maxAccepted = 1 << 18
 
 // listener returns the owner of the listener an accepted connection came
 // through: one whose listen() the trace saw, else the snapshot's.
