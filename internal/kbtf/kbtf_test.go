@@ -121,7 +121,9 @@ func TestLookupKernel(t *testing.T) {
 		t.Skip("no kernel BTF:", err)
 	}
 	members := []Member{{"task_struct", "tgid"}, {"task_struct", "comm"}, {"task_struct", "start_boottime"},
-		{"file", "f_inode"}, {"inode", "i_ino"}, {"inode", "i_mode"}, {"sock_common", "skc_state"}, {"tcp_sock", "bytes_acked"}}
+		{"file", "f_inode"}, {"inode", "i_ino"}, {"inode", "i_mode"}, {"sock_common", "skc_state"}, {"tcp_sock", "bytes_acked"},
+		// trace's: members of sock_common's anonymous unions and structs.
+		{"sock_common", "skc_daddr"}, {"sock_common", "skc_dport"}, {"sock_common", "skc_v6_rcv_saddr"}, {"sock", "sk_err_soft"}, {"inet_sock", "inet_sport"}}
 	offs, ids, err := Lookup(members, []string{"bpf_iter_task_file"})
 	if err != nil {
 		t.Fatal(err)

@@ -11,10 +11,10 @@ import (
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
-	"github.com/cilium/ebpf/btf"
 	"github.com/cilium/ebpf/link"
 	"github.com/cilium/ebpf/ringbuf"
 	"github.com/cilium/ebpf/rlimit"
+	"github.com/sockscope/sockscope/internal/kbtf"
 	"golang.org/x/sys/unix"
 )
 
@@ -72,10 +72,9 @@ func Open(buffer int, allStates bool) (*Reader, error) {
 		buffer = DefaultBuffer
 	}
 	_ = rlimit.RemoveMemlock() // kernels before 5.11 charge maps to RLIMIT_MEMLOCK
-	kspec, _ := btf.LoadKernelSpec()
-	o := kernelOffsets(kspec)
+	o := kernelOffsets()
 	var btfErr error
-	if so := kernelSockOffsets(kspec); so.ok && os.Getenv(ProgramEnv) != ProgramTracepoint {
+	if so := kernelSockOffsets(); so.ok && os.Getenv(ProgramEnv) != ProgramTracepoint {
 		r, err := open(btfSpec(buffer, so, o, allStates), func(p *ebpf.Program) (link.Link, error) {
 			return link.AttachTracing(link.TracingOptions{Program: p, AttachType: ebpf.AttachTraceRawTp})
 		})
@@ -190,46 +189,17 @@ type offsets struct {
 	err, errSoft int32
 }
 
-// kernelOffsets reads offsets from the kernel's BTF (spec; nil where
-// there is none).
-func kernelOffsets(spec *btf.Spec) offsets {
+// kernelOffsets reads offsets from the kernel's BTF; each pair is -1
+// where the BTF does not have it.
+func kernelOffsets() offsets {
 	o := offsets{-1, -1, -1, -1}
-	if spec == nil {
-		return o
+	if offs, _, err := kbtf.Lookup([]kbtf.Member{{Struct: "tcp_sock", Name: "bytes_acked"}, {Struct: "tcp_sock", Name: "bytes_received"}}, nil); err == nil {
+		o.sent, o.received = offs[0], offs[1]
 	}
-	var ts *btf.Struct
-	if err := spec.TypeByName("tcp_sock", &ts); err == nil {
-		o.sent, o.received = memberOffset(ts.Members, "bytes_acked", 0), memberOffset(ts.Members, "bytes_received", 0)
-	}
-	var sk *btf.Struct
-	if err := spec.TypeByName("sock", &sk); err == nil {
-		o.err, o.errSoft = memberOffset(sk.Members, "sk_err", 0), memberOffset(sk.Members, "sk_err_soft", 0)
+	if offs, _, err := kbtf.Lookup([]kbtf.Member{{Struct: "sock", Name: "sk_err"}, {Struct: "sock", Name: "sk_err_soft"}}, nil); err == nil {
+		o.err, o.errSoft = offs[0], offs[1]
 	}
 	return o
-}
-
-// memberOffset returns the byte offset of member name in members (found
-// in anonymous structs and unions too), -1 if it is not there.
-func memberOffset(members []btf.Member, name string, base int32) int32 {
-	for _, m := range members {
-		off := base + int32(m.Offset/8)
-		if m.Name == name {
-			return off
-		}
-		if m.Name == "" {
-			switch t := btf.UnderlyingType(m.Type).(type) {
-			case *btf.Struct:
-				if o := memberOffset(t.Members, name, off); o >= 0 {
-					return o
-				}
-			case *btf.Union:
-				if o := memberOffset(t.Members, name, off); o >= 0 {
-					return o
-				}
-			}
-		}
-	}
-	return -1
 }
 
 // Where the program keeps a socket's start in its stack frame: the key
@@ -269,10 +239,6 @@ const (
 //     received and its sk_err and sk_err_soft (read at the offsets BTF
 //     gave; -1: not read), and forgets the socket's start.
 func program(o offsets, allStates bool) asm.Instructions {
-	other := "skip"
-	if allStates {
-		other = "event"
-	}
 	ins := asm.Instructions{
 		asm.Mov.Reg(asm.R6, asm.R1), // the tracepoint's record
 		asm.LoadMem(asm.R2, asm.R6, 30, asm.Half),
@@ -283,47 +249,8 @@ func program(o offsets, allStates bool) asm.Instructions {
 		asm.StoreMem(asm.RFP, stackKey, asm.R1, asm.DWord),
 		asm.LoadMem(asm.R2, asm.R6, 16, asm.Word), // oldstate
 		asm.LoadMem(asm.R3, asm.R6, 20, asm.Word), // newstate
-		asm.JEq.Imm(asm.R3, tcpSynSent, "synsent"),
-		// A connection's socket made from its listener's: its change to
-		// ESTABLISHED (the accept) comes at once, in the same softirq,
-		// and is its start.
-		asm.JEq.Imm(asm.R3, tcpSynRecv, "skip"),
-		asm.JEq.Imm(asm.R3, tcpEstablished, "event"),
-		asm.JEq.Imm(asm.R3, tcpClose, "event"),
-		asm.JEq.Imm(asm.R3, tcpListen, "event"),
-		asm.Ja.Label(other),
-
-		asm.JNE.Imm(asm.R2, tcpClose, other).WithSymbol("synsent"),
-		asm.FnKtimeGetNs.Call(),
-		asm.StoreMem(asm.RFP, stackValue, asm.R0, asm.DWord),
-		asm.FnGetCurrentPidTgid.Call(),
-		asm.StoreMem(asm.RFP, stackValue+8, asm.R0, asm.DWord),
-		asm.Mov.Reg(asm.R1, asm.RFP),
-		asm.Add.Imm(asm.R1, stackValue+16),
-		asm.Mov.Imm(asm.R2, 16),
-		asm.FnGetCurrentComm.Call(),
-		asm.Ja.Label("store"),
-
-		asm.LoadMapPtr(asm.R1, 0).WithReference("starts").WithSymbol("store"),
-		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, stackKey),
-		asm.Mov.Reg(asm.R3, asm.RFP),
-		asm.Add.Imm(asm.R3, stackValue),
-		asm.Mov.Imm(asm.R4, 0), // BPF_ANY
-		asm.FnMapUpdateElem.Call(),
-
-		asm.Mov.Imm(asm.R0, 0).WithSymbol("skip"),
-		asm.Return(),
-
-		// The socket's start, or nil; an accept has none.
-		asm.Mov.Imm(asm.R9, 0).WithSymbol("event"),
-		asm.JEq.Imm(asm.R2, tcpSynRecv, "reserve"),
-		asm.LoadMapPtr(asm.R1, 0).WithReference("starts"),
-		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, stackKey),
-		asm.FnMapLookupElem.Call(),
-		asm.Mov.Reg(asm.R9, asm.R0),
 	}
+	ins = append(ins, keepStart(allStates, asm.LoadMem(asm.R2, asm.R6, 16, asm.Word))...) // oldstate
 	ins = append(ins, reserve("reserve")...)
 	ins = append(ins, owner(asm.LoadMem(asm.R2, asm.R6, 20, asm.Word))...) // newstate
 	for i := int16(0); i < recordSize/8; i++ {
@@ -377,6 +304,61 @@ func program(o offsets, allStates bool) asm.Instructions {
 		asm.FnMapDeleteElem.Call(),
 	)
 	return append(ins, submit("submit")...)
+}
+
+// keepStart is the part of the programs that, with the old state in R2,
+// the new one in R3 and the socket's address at stackKey, keeps the start
+// of a connect (a change from CLOSE to SYN_SENT: the time, and connect()'s
+// task) in the map starts and returns; returns at the changes no event
+// needs (every other one is an event with allStates); and for the rest
+// goes on at "event" with the socket's kept start (or nil) in R9 and the
+// old state in R2 again (oldState loads it), to "reserve" for an accept.
+func keepStart(allStates bool, oldState asm.Instruction) asm.Instructions {
+	other := "skip"
+	if allStates {
+		other = "event"
+	}
+	return asm.Instructions{
+		asm.JEq.Imm(asm.R3, tcpSynSent, "synsent"),
+		// A connection's socket made from its listener's: its change to
+		// ESTABLISHED (the accept) comes at once, in the same softirq,
+		// and is its start.
+		asm.JEq.Imm(asm.R3, tcpSynRecv, "skip"),
+		asm.JEq.Imm(asm.R3, tcpEstablished, "event"),
+		asm.JEq.Imm(asm.R3, tcpClose, "event"),
+		asm.JEq.Imm(asm.R3, tcpListen, "event"),
+		asm.Ja.Label(other),
+
+		asm.JNE.Imm(asm.R2, tcpClose, other).WithSymbol("synsent"),
+		asm.FnKtimeGetNs.Call(),
+		asm.StoreMem(asm.RFP, stackValue, asm.R0, asm.DWord),
+		asm.FnGetCurrentPidTgid.Call(),
+		asm.StoreMem(asm.RFP, stackValue+8, asm.R0, asm.DWord),
+		asm.Mov.Reg(asm.R1, asm.RFP),
+		asm.Add.Imm(asm.R1, stackValue+16),
+		asm.Mov.Imm(asm.R2, 16),
+		asm.FnGetCurrentComm.Call(),
+		asm.LoadMapPtr(asm.R1, 0).WithReference("starts"),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, stackKey),
+		asm.Mov.Reg(asm.R3, asm.RFP),
+		asm.Add.Imm(asm.R3, stackValue),
+		asm.Mov.Imm(asm.R4, 0), // BPF_ANY
+		asm.FnMapUpdateElem.Call(),
+
+		asm.Mov.Imm(asm.R0, 0).WithSymbol("skip"),
+		asm.Return(),
+
+		// The socket's start, or nil; an accept has none.
+		asm.Mov.Imm(asm.R9, 0).WithSymbol("event"),
+		oldState,
+		asm.JEq.Imm(asm.R2, tcpSynRecv, "reserve"),
+		asm.LoadMapPtr(asm.R1, 0).WithReference("starts"),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, stackKey),
+		asm.FnMapLookupElem.Call(),
+		asm.Mov.Reg(asm.R9, asm.R0),
+	}
 }
 
 // reserve is the part of the programs that reserves an event in the ring

@@ -3,7 +3,7 @@ package trace
 import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
-	"github.com/cilium/ebpf/btf"
+	"github.com/sockscope/sockscope/internal/kbtf"
 )
 
 // The BTF program is the program of choice where the kernel has BTF: it
@@ -30,41 +30,29 @@ type sockOffsets struct {
 }
 
 // kernelSockOffsets reads sockOffsets from the kernel's BTF.
-func kernelSockOffsets(spec *btf.Spec) sockOffsets {
-	var common, sock, inet *btf.Struct
-	if spec == nil || spec.TypeByName("sock_common", &common) != nil || spec.TypeByName("sock", &sock) != nil ||
-		spec.TypeByName("inet_sock", &inet) != nil {
-		return sockOffsets{}
+func kernelSockOffsets() sockOffsets {
+	common := []string{"skc_daddr", "skc_rcv_saddr", "skc_dport", "skc_family", "skc_v6_daddr", "skc_v6_rcv_saddr"}
+	sock := []string{"sk_protocol", "sk_err", "sk_err_soft", "__sk_common"}
+	var want []kbtf.Member
+	for _, n := range common {
+		want = append(want, kbtf.Member{Struct: "sock_common", Name: n})
 	}
+	for _, n := range sock {
+		want = append(want, kbtf.Member{Struct: "sock", Name: n})
+	}
+	want = append(want, kbtf.Member{Struct: "inet_sock", Name: "inet_sport"})
+	offs, _, err := kbtf.Lookup(want, nil)
 	// struct sock begins with its sock_common (__sk_common), as every
 	// cast from one to the other in the kernel assumes.
-	if memberOffset(sock.Members, "__sk_common", 0) != 0 {
+	if err != nil || offs[9] != 0 {
 		return sockOffsets{}
 	}
-	o := sockOffsets{ok: true, sport: memberOffset(inet.Members, "inet_sport", 0)}
-	if o.sport < 0 {
-		return sockOffsets{}
-	}
-	for _, f := range []struct {
-		dst     *int16
-		members []btf.Member
-		name    string
-	}{
-		{&o.daddr, common.Members, "skc_daddr"},
-		{&o.rcvSaddr, common.Members, "skc_rcv_saddr"},
-		{&o.dport, common.Members, "skc_dport"},
-		{&o.family, common.Members, "skc_family"},
-		{&o.v6daddr, common.Members, "skc_v6_daddr"},
-		{&o.v6rcvSaddr, common.Members, "skc_v6_rcv_saddr"},
-		{&o.protocol, sock.Members, "sk_protocol"},
-		{&o.err, sock.Members, "sk_err"},
-		{&o.errSoft, sock.Members, "sk_err_soft"},
-	} {
-		off := memberOffset(f.members, f.name, 0)
-		if off < 0 || off > 1<<15-1 {
+	o := sockOffsets{ok: true, sport: offs[10]}
+	for i, dst := range []*int16{&o.daddr, &o.rcvSaddr, &o.dport, &o.family, &o.v6daddr, &o.v6rcvSaddr, &o.protocol, &o.err, &o.errSoft} {
+		if offs[i] > 1<<15-1 {
 			return sockOffsets{}
 		}
-		*f.dst = int16(off)
+		*dst = int16(offs[i])
 	}
 	return o
 }
@@ -110,10 +98,6 @@ const (
 // does (see there), from the socket (ctx[0]) and the states (ctx[1],
 // ctx[2]), and writes the same events.
 func btfProgram(so sockOffsets, o offsets, allStates bool) asm.Instructions {
-	other := "skip"
-	if allStates {
-		other = "event"
-	}
 	ins := asm.Instructions{
 		asm.LoadMem(asm.R6, asm.R1, 0, asm.DWord),  // sk
 		asm.LoadMem(asm.R2, asm.R1, 8, asm.DWord),  // oldstate
@@ -124,43 +108,8 @@ func btfProgram(so sockOffsets, o offsets, allStates bool) asm.Instructions {
 		asm.LoadMem(asm.R4, asm.R6, so.protocol, asm.Half),
 		asm.JNE.Imm(asm.R4, 6, "skip"),
 		asm.StoreMem(asm.RFP, stackKey, asm.R6, asm.DWord), // the map's key
-		asm.JEq.Imm(asm.R3, tcpSynSent, "synsent"),
-		asm.JEq.Imm(asm.R3, tcpSynRecv, "skip"),
-		asm.JEq.Imm(asm.R3, tcpEstablished, "event"),
-		asm.JEq.Imm(asm.R3, tcpClose, "event"),
-		asm.JEq.Imm(asm.R3, tcpListen, "event"),
-		asm.Ja.Label(other),
-
-		asm.JNE.Imm(asm.R2, tcpClose, other).WithSymbol("synsent"),
-		asm.FnKtimeGetNs.Call(),
-		asm.StoreMem(asm.RFP, stackValue, asm.R0, asm.DWord),
-		asm.FnGetCurrentPidTgid.Call(),
-		asm.StoreMem(asm.RFP, stackValue+8, asm.R0, asm.DWord),
-		asm.Mov.Reg(asm.R1, asm.RFP),
-		asm.Add.Imm(asm.R1, stackValue+16),
-		asm.Mov.Imm(asm.R2, 16),
-		asm.FnGetCurrentComm.Call(),
-		asm.LoadMapPtr(asm.R1, 0).WithReference("starts"),
-		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, stackKey),
-		asm.Mov.Reg(asm.R3, asm.RFP),
-		asm.Add.Imm(asm.R3, stackValue),
-		asm.Mov.Imm(asm.R4, 0), // BPF_ANY
-		asm.FnMapUpdateElem.Call(),
-
-		asm.Mov.Imm(asm.R0, 0).WithSymbol("skip"),
-		asm.Return(),
-
-		// The socket's start, or nil; an accept has none.
-		asm.Mov.Imm(asm.R9, 0).WithSymbol("event"),
-		asm.LoadMem(asm.R2, asm.RFP, stackOld, asm.DWord),
-		asm.JEq.Imm(asm.R2, tcpSynRecv, "reserve"),
-		asm.LoadMapPtr(asm.R1, 0).WithReference("starts"),
-		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, stackKey),
-		asm.FnMapLookupElem.Call(),
-		asm.Mov.Reg(asm.R9, asm.R0),
 	}
+	ins = append(ins, keepStart(allStates, asm.LoadMem(asm.R2, asm.RFP, stackOld, asm.DWord))...)
 	ins = append(ins, reserve("reserve")...)
 	ins = append(ins, owner(asm.LoadMem(asm.R2, asm.RFP, stackNew, asm.DWord))...)
 	// The tracepoint's record, from the socket.
