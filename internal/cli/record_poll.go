@@ -296,9 +296,6 @@ func recordPolled(ctx context.Context, f *Factory, req *listRequest, why string,
 		return err
 	}
 	lq := req.query()
-	keep := func(s *sockets.Socket) bool {
-		return lq.Kernel.Match(s) && (lq.AfterDump == nil || lq.AfterDump(s)) && (lq.AfterOwners == nil || lq.AfterOwners(s))
-	}
 	// Every TCP socket, whatever the filter: the listeners tell accepts
 	// from connects, and the filter is asked of each event as trace asks
 	// it, in the event's state.
@@ -306,7 +303,7 @@ func recordPolled(ctx context.Context, f *Factory, req *listRequest, why string,
 		States: sockets.AllStates &^ (1 << sockets.BoundInactive)}, Owners: true}
 	poller := collect.NewPoller(f.collector(src), q)
 	defer poller.Close()
-	pr := newPollRecorder(facts, keep)
+	pr := newPollRecorder(facts, lq.Match)
 	interval := req.History.Interval
 	var rows []history.Row
 	var failed string // the last poll's error, said once until another

@@ -89,9 +89,7 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 	}
 	known := f.knownOwners(ctx, req)
 	q := req.query()
-	keep := func(s *sockets.Socket) bool {
-		return q.Kernel.Match(s) && (q.AfterDump == nil || q.AfterDump(s)) && (q.AfterOwners == nil || q.AfterOwners(s))
-	}
+	keep := q.Match
 	if r == nil {
 		return 0, traceDestroyed(ctx, f, sink, known, keep, why)
 	}

@@ -55,6 +55,14 @@ type Query struct {
 	AfterOwners func(*sockets.Socket) bool
 }
 
+// Match reports whether s passes every filter of q: the kernel's, and
+// those after the dump and after attribution. It is for sockets made
+// outside a collection (a traced connection's event), with whatever
+// owners they carry.
+func (q *Query) Match(s *sockets.Socket) bool {
+	return q.Kernel.Match(s) && (q.AfterDump == nil || q.AfterDump(s)) && (q.AfterOwners == nil || q.AfterOwners(s))
+}
+
 // Warnings are what a snapshot could not see. They are values: the caller
 // that prints them translates them.
 type Warnings struct {
