@@ -169,15 +169,11 @@ func walkPIDs(ctx context.Context, opts Options, dry bool, pids []int32) (*Holde
 	if dry {
 		return &Holders{}, nil
 	}
-	users := systemUsers // /etc/passwd read once per process, shared with UserName
-	if opts.passwd != defaultPasswd {
-		users = &userDB{path: opts.passwd}
-	}
 	w := &walker{
 		ctx:     ctx,
 		opts:    opts,
 		rootfd:  rootfd,
-		users:   users,
+		users:   opts.users(),
 		splitAt: defaultSplitAt,
 	}
 	w.cond.L = &w.mu

@@ -19,7 +19,12 @@ import (
 // fields empty; that is not an error. A malformed stat or status file
 // (which the kernel does not produce) is recorded as the walk's error and
 // its fields are left empty.
-func (k *worker) finish(proc int32, pidfd int) {
+func (k *worker) finish(proc int32, pidfd int) { k.finishIf(proc, pidfd, nil) }
+
+// finishIf is finish that, with Details, first asks accept (if not nil)
+// whether the process's stat file is the one of the process wanted, and
+// leaves it out if not.
+func (k *worker) finishIf(proc int32, pidfd int, accept func(stat []byte) bool) {
 	p := &sockets.ProcessInfo{PID: k.w.pids[proc]}
 	if !k.w.opts.Details {
 		b, e := k.readAt(pidfd, nameComm)
@@ -32,7 +37,7 @@ func (k *worker) finish(proc int32, pidfd int) {
 	}
 
 	b, e := k.readAt(pidfd, nameStat)
-	if e != 0 {
+	if e != 0 || accept != nil && !accept(b) {
 		return
 	}
 	if st, err := parseStat(b); err != nil {

@@ -230,11 +230,7 @@ func loadHeld(opts Options, seen []iterProc, held []bool, procs []*sockets.Proce
 		return 0, &os.PathError{Op: "open", Path: opts.Root, Err: err}
 	}
 	defer unix.Close(rootfd)
-	users := systemUsers
-	if opts.passwd != defaultPasswd {
-		users = &userDB{path: opts.passwd}
-	}
-	w := &walker{opts: opts, rootfd: rootfd, users: users, pids: make([]int32, len(seen)), procs: procs}
+	w := &walker{opts: opts, rootfd: rootfd, users: opts.users(), pids: make([]int32, len(seen)), procs: procs}
 	for i, p := range seen {
 		w.pids[i] = p.pid
 	}
@@ -255,17 +251,12 @@ func loadHeld(opts Options, seen []iterProc, held []bool, procs []*sockets.Proce
 			}
 			continue // else exited
 		}
-		b, e := k.readAt(pidfd, nameStat)
-		switch {
-		case e == unix.EACCES || e == unix.EPERM:
-			unreadable++
-		case e != 0:
-			// exited
-		default:
-			if start, ok := parseStartTime(b); ok && start == uint64(int64(p.start)+offset)/nsPerTick {
-				k.finish(int32(i), pidfd)
-			}
-		}
+		// The start time is checked on the stat file finish reads anyway.
+		want := uint64(int64(p.start)+offset) / nsPerTick
+		k.finishIf(int32(i), pidfd, func(stat []byte) bool {
+			start, ok := parseStartTime(stat)
+			return ok && start == want
+		})
 		unix.Close(pidfd)
 	}
 	return unreadable, w.err

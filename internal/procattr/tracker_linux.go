@@ -84,10 +84,7 @@ func (t *Tracker) attribute(ctx context.Context, socks []sockets.Socket) (Result
 			return Result{}, &os.PathError{Op: "open", Path: t.opts.Root, Err: err}
 		}
 		s.rootfd, s.counts = fd, !t.opts.noCount && fdCounts(fd)
-		s.wk = walker{opts: t.opts, rootfd: fd, users: systemUsers}
-		if t.opts.passwd != defaultPasswd {
-			s.wk.users = &userDB{path: t.opts.passwd}
-		}
+		s.wk = walker{opts: t.opts, rootfd: fd, users: t.opts.users()}
 		s.k.w = &s.wk
 	}
 	if !s.counts {
