@@ -495,9 +495,9 @@ func TestIntegrationDoctor(t *testing.T) {
 		checkDoctor(t, rep, out, code, 3, "syn-sent-stuck", "warning", self)
 	})
 
-	// The scenarios below show defects of the rules, known and waited
-	// for: each skips while doctor still shows the defect, and checks
-	// the right answer once it does not.
+	// The scenarios below showed defects of the rules, since mended:
+	// each fails, naming the defect, if doctor shows it again, and
+	// checks the right answer.
 
 	t.Run("accept-queue-backlog-0", func(t *testing.T) {
 		ns := testutil.NewNetNS(t)

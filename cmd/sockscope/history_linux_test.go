@@ -42,18 +42,8 @@ func TestIntegrationRecordHistory(t *testing.T) {
 	}
 	h.Close()
 
-	ln, err := listenIn(ns.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	port := ln.Addr().(*net.TCPAddr).Port
-	closedLn, err := listenIn(ns.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := closedLn.Addr().(*net.TCPAddr).Port
-	closedLn.Close()
+	ln, port := listenerIn(t, ns.Path)
+	closed := closedPortIn(t, ns.Path)
 
 	_, stop := startTracing(t, ns.Command(bin, "record", "--db", db, "--retention", "1d", fmt.Sprintf("sport = :%d or dport = :%d or dport = :%d", port, port, closed)), true)
 	for range 10 {
@@ -193,17 +183,8 @@ func TestIntegrationRecordPolling(t *testing.T) {
 	bin := sockscopeBinary(t)
 	ns := testutil.NewNetNS(t)
 	db := filepath.Join(t.TempDir(), "h.db")
-	ln, err := listenIn(ns.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	shortLn, err := listenIn(ns.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer shortLn.Close()
-	port, short := ln.Addr().(*net.TCPAddr).Port, shortLn.Addr().(*net.TCPAddr).Port
+	ln, port := listenerIn(t, ns.Path)
+	shortLn, short := listenerIn(t, ns.Path)
 
 	said, stop := startTracing(t, ns.Command(bin, "record", "--no-bpf", "--interval", "200ms", "--db", db,
 		fmt.Sprintf("sport = :%d or dport = :%d or sport = :%d or dport = :%d", port, port, short, short)), false)

@@ -273,6 +273,27 @@ func listenIn(path string) (net.Listener, error) {
 	return ln, err
 }
 
+// listenerIn is listenIn for a test: it fails the test if it cannot
+// listen, closes the listener when the test ends, and returns its port.
+func listenerIn(t *testing.T, path string) (net.Listener, int) {
+	t.Helper()
+	ln, err := listenIn(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln, ln.Addr().(*net.TCPAddr).Port
+}
+
+// closedPortIn returns a loopback port of the namespace at path that
+// nothing listens on (one just listened on and closed).
+func closedPortIn(t *testing.T, path string) int {
+	t.Helper()
+	ln, port := listenerIn(t, path)
+	ln.Close()
+	return port
+}
+
 // netnsNames reads the netns_name of each namespace in a JSON listing.
 func netnsNames(t *testing.T, data []byte) map[uint64]string {
 	var l struct {

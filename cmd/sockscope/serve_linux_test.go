@@ -294,17 +294,8 @@ func TestIntegrationServeTrace(t *testing.T) {
 	bin := sockscopeBinary(t)
 	ns := testutil.NewNetNS(t)
 	addr := startServe(t, ns, bin, "--trace", "--scrape.cache", "0")
-	ln, err := listenIn(ns.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	closedLn, err := listenIn(ns.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := closedLn.Addr().(*net.TCPAddr).Port
-	closedLn.Close()
+	ln, _ := listenerIn(t, ns.Path)
+	closed := closedPortIn(t, ns.Path)
 	time.Sleep(time.Second) // trace attaches
 	for range 5 {
 		c, s := connectIn(t, ns.Path, ln)

@@ -59,18 +59,8 @@ func testTrace(t *testing.T, program string) {
 	testutil.RequireRoot(t)
 	bin := sockscopeBinary(t)
 	ns := testutil.NewNetNS(t)
-	ln, err := listenIn(ns.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	port := ln.Addr().(*net.TCPAddr).Port
-	closedLn, err := listenIn(ns.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := closedLn.Addr().(*net.TCPAddr).Port
-	closedLn.Close()
+	ln, port := listenerIn(t, ns.Path)
+	closed := closedPortIn(t, ns.Path)
 	// Nothing answers at 10.99.0.0/24 routed to the loopback device: a
 	// SYN to it comes back in as a packet for another host, which the
 	// namespace, not forwarding, drops.
@@ -239,12 +229,7 @@ func TestIntegrationTraceNoBPF(t *testing.T) {
 	testutil.RequireRoot(t)
 	bin := sockscopeBinary(t)
 	ns := testutil.NewNetNS(t)
-	ln, err := listenIn(ns.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	port := ln.Addr().(*net.TCPAddr).Port
+	ln, port := listenerIn(t, ns.Path)
 	said, stop := startTracing(t, ns.Command(bin, "trace", "--no-bpf", "--format", "ndjson", fmt.Sprintf("sport = :%d or dport = :%d", port, port)), false)
 	if !strings.Contains(said, "closes only") || !strings.Contains(said, "without") {
 		t.Fatalf("trace --no-bpf said %q, want what it cannot see", said)

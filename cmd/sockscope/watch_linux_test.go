@@ -56,12 +56,7 @@ func TestIntegrationWatchEvents(t *testing.T) {
 	testutil.RequireRoot(t)
 	bin := sockscopeBinary(t)
 	ns := testutil.NewNetNS(t)
-	ln, err := listenIn(ns.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	port := ln.Addr().(*net.TCPAddr).Port
+	ln, port := listenerIn(t, ns.Path)
 	cmd := ns.Command(bin, "watch", "--format", "ndjson", "--interval", "200ms", "-t",
 		"sport = :"+strconv.Itoa(port)+" or dport = :"+strconv.Itoa(port))
 	out, err := cmd.StdoutPipe()
@@ -174,12 +169,8 @@ func TestIntegrationWatchScreen(t *testing.T) {
 	testutil.RequireRoot(t)
 	bin := sockscopeBinary(t)
 	ns := testutil.NewNetNS(t)
-	ln, err := listenIn(ns.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln, p := listenerIn(t, ns.Path)
+	port := strconv.Itoa(p)
 	s := newTmux(t, 200, 50, "ip netns exec "+ns.Name+" "+bin+" watch -t --interval 300ms; echo exit status $?; sleep 600")
 	me := strconv.Itoa(os.Getpid())
 	listener := func(screen string) string {
