@@ -97,15 +97,7 @@ INSERT INTO connections (time_ns, event, pid, program, exe, uid, family, local_i
 // and a history at once may), reads its old rows with those fields empty,
 // and stores new rows with them.
 func TestOpensFirstVersion(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "old.db")
-	raw, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := raw.Exec(firstSchema); err != nil {
-		t.Fatal(err)
-	}
-	raw.Close()
+	path := firstVersionDB(t)
 	db, err := Open(path)
 	if err != nil {
 		t.Fatalf("the first version's database does not open: %v", err)
@@ -269,19 +261,27 @@ func BenchmarkRemoteQuery1M(b *testing.B) {
 	}
 }
 
-// TestReadsOldReadOnly: a first-version database history may not write
-// (another user's, a read-only mount) is still read: the columns added
-// since read as their defaults, and the file is not changed.
-func TestReadsOldReadOnly(t *testing.T) {
+// firstVersionDB makes a database of the first version (firstSchema, its
+// row) and returns its path.
+func firstVersionDB(t *testing.T) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "old.db")
 	raw, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer raw.Close()
 	if _, err := raw.Exec(firstSchema); err != nil {
 		t.Fatal(err)
 	}
-	raw.Close()
+	return path
+}
+
+// TestReadsOldReadOnly: a first-version database history may not write
+// (another user's, a read-only mount) is still read: the columns added
+// since read as their defaults, and the file is not changed.
+func TestReadsOldReadOnly(t *testing.T) {
+	path := firstVersionDB(t)
 	ro, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
