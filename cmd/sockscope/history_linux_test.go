@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/sockscope/sockscope/internal/history"
-	"github.com/sockscope/sockscope/internal/netns"
 	"github.com/sockscope/sockscope/internal/testutil"
 )
 
@@ -51,14 +50,7 @@ func TestIntegrationRecordHistory(t *testing.T) {
 		c.Close()
 		s.Close()
 	}
-	for range 2 {
-		netns.DoPath(ns.Path, func() error {
-			if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", closed)); err == nil {
-				c.Close()
-			}
-			return nil
-		})
-	}
+	refusedIn(t, ns.Path, closed, 2)
 	time.Sleep(700 * time.Millisecond) // a batch is written at least every 200 ms
 	stop()
 

@@ -294,6 +294,21 @@ func closedPortIn(t *testing.T, path string) int {
 	return port
 }
 
+// refusedIn makes n connects to port, where nothing listens, in the
+// namespace at path; one that is accepted fails the test.
+func refusedIn(t *testing.T, path string, port, n int) {
+	t.Helper()
+	for range n {
+		netns.DoPath(path, func() error {
+			if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+				c.Close()
+				t.Error("a connect to a closed port succeeded")
+			}
+			return nil
+		})
+	}
+}
+
 // netnsNames reads the netns_name of each namespace in a JSON listing.
 func netnsNames(t *testing.T, data []byte) map[uint64]string {
 	var l struct {

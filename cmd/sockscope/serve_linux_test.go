@@ -302,14 +302,7 @@ func TestIntegrationServeTrace(t *testing.T) {
 		c.Close()
 		s.Close()
 	}
-	for range 2 {
-		netns.DoPath(ns.Path, func() error {
-			if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", closed)); err == nil {
-				c.Close()
-			}
-			return nil
-		})
-	}
+	refusedIn(t, ns.Path, closed, 2)
 	me := readComm(t)
 	want := []string{
 		fmt.Sprintf(`sockscope_connect_failures_total{port="%d"} 2`, closed),

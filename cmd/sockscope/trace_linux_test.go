@@ -148,15 +148,7 @@ func testTrace(t *testing.T, program string) {
 		}()
 	}
 	wg.Wait()
-	for range 5 {
-		netns.DoPath(ns.Path, func() error {
-			if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", closed)); err == nil {
-				c.Close()
-				t.Error("a connect to a closed port succeeded")
-			}
-			return nil
-		})
-	}
+	refusedIn(t, ns.Path, closed, 5)
 	dummyWG.Wait()
 	if !errors.Is(dummyErr[0], syscall.ETIMEDOUT) {
 		t.Errorf("a connect to nothing: %v, want ETIMEDOUT", dummyErr[0])
