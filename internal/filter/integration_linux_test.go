@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/netip"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -58,8 +60,21 @@ func newWorld(t *testing.T) *world {
 		return 0, false
 	}}}
 	w.addrs = []string{"127.0.0.1", "::1", "0.0.0.0", "::", "::ffff:127.0.0.1", "10.7.0.1", "10.7.1.1", "192.168.50.5", "fd00::1", "fd00::2", "fd00:1::5"}
-	var closers []func()
+	// The accept goroutines add to closers while dial does: a lost
+	// append would leave a connection to Go's finalizer, which closes it
+	// in the middle of a comparison.
+	var (
+		mu      sync.Mutex
+		closers []func()
+	)
+	keep := func(c io.Closer) {
+		mu.Lock()
+		defer mu.Unlock()
+		closers = append(closers, func() { c.Close() })
+	}
 	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
 		for _, c := range closers {
 			c()
 		}
@@ -74,14 +89,14 @@ func newWorld(t *testing.T) *world {
 		if err != nil {
 			t.Fatalf("listen %s %s: %v", network, addr, err)
 		}
-		closers = append(closers, func() { l.Close() })
+		keep(l)
 		go func() {
 			for {
 				c, err := l.Accept()
 				if err != nil {
 					return
 				}
-				closers = append(closers, func() { c.Close() })
+				keep(c)
 			}
 		}()
 		p := l.Addr().(*net.TCPAddr).Port
@@ -100,7 +115,7 @@ func newWorld(t *testing.T) *world {
 			if err != nil {
 				return err
 			}
-			closers = append(closers, func() { c.Close() })
+			keep(c)
 			return nil
 		})
 		if err != nil {
