@@ -23,11 +23,14 @@ import (
 // reader.
 const DefaultBuffer = 4 << 20
 
-// Starts is how many sockets the program keeps the start of (an LRU
-// map, some 100 bytes an entry): a connection whose start was pushed out
-// by newer ones closes without its duration, and with the owner the
-// snapshot taken when the trace began found, if any.
-const Starts = 1 << 16
+// Starts is how many connects in their handshake the program keeps the
+// start of (a hash map, some 100 bytes an entry): a start is kept from
+// connect()'s change to SYN_SENT until the socket leaves SYN_SENT, when
+// it goes with the event and the tracker keeps it while the connection
+// lives. A connect that finds the map full (as many connects waiting
+// for an answer, a scan of unanswering hosts) is counted (StartsLost):
+// its connection has no owner or duration unless a snapshot knew it.
+const Starts = 1 << 15
 
 // A Reader reads the state changes of TCP sockets from the kernel.
 type Reader struct {
@@ -48,10 +51,10 @@ type Reader struct {
 	program string
 	// closeOnce makes Close safe to call twice and from two goroutines
 	// (a trace ended by its context, then by its loop); lostAtClose is
-	// the count Lost gives once closed (its map is gone then).
+	// the counts Lost and StartsLost give once closed (its map is gone then).
 	closeOnce   sync.Once
 	closed      atomic.Bool
-	lostAtClose uint64
+	lostAtClose [2]uint64
 }
 
 // tracefsDirs are where tracefs is found (link.Tracepoint reads the
@@ -90,8 +93,8 @@ func Open(buffer int, allStates bool) (*Reader, error) {
 	spec := &ebpf.CollectionSpec{
 		Maps: map[string]*ebpf.MapSpec{
 			"events": {Type: ebpf.RingBuf, MaxEntries: uint32(buffer)},
-			"lost":   {Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 1},
-			"starts": {Type: ebpf.LRUHash, KeySize: 8, ValueSize: valueSize, MaxEntries: Starts},
+			"lost":   lostSpec(),
+			"starts": startsSpec(),
 		},
 		Programs: map[string]*ebpf.ProgramSpec{
 			"inet_sock_set_state": {Type: ebpf.TracePoint, License: "Dual MIT/GPL", Instructions: program(o, allStates)},
@@ -202,6 +205,30 @@ func kernelOffsets() offsets {
 	return o
 }
 
+// lostSpec is the map of the programs' counters of what was lost
+// (lostEvents, lostStarts).
+func lostSpec() *ebpf.MapSpec {
+	return &ebpf.MapSpec{Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 2}
+}
+
+// startsSpec is the map of the starts of connects in their handshake,
+// keyed by the socket's address. A plain hash: its entries live a
+// handshake, and an LRU map's bookkeeping was a third of the program's
+// cost.
+func startsSpec() *ebpf.MapSpec {
+	return &ebpf.MapSpec{Type: ebpf.Hash, KeySize: 8, ValueSize: valueSize, MaxEntries: startsEntries}
+}
+
+// startsEntries is Starts; tests make it small.
+var startsEntries uint32 = Starts
+
+// The counters of the map "lost": events the ring buffer had no room
+// for, and connects' starts the map of starts had none for.
+const (
+	lostEvents = 0
+	lostStarts = 1
+)
+
 // Where the program keeps a socket's start in its stack frame: the key
 // (the socket's address) and the value (start, PID/TID, task name) that
 // the map "starts" holds.
@@ -227,17 +254,20 @@ const (
 //   - connect()'s change from CLOSE to SYN_SENT (in its caller's
 //     context) keeps the time, the task's PID/TID and name in the map
 //     "starts", keyed by the socket's address, and is not sent: that is
-//     most of what tcplife saves too. Nor is the change to SYN_RECV of a
-//     connection's socket made from its listener's: its change to
-//     ESTABLISHED comes at once (the tracker takes that as its start).
+//     most of what tcplife saves too. The change out of SYN_SENT takes
+//     the start out of the map and sends it with its event (connect or
+//     fail); the tracker keeps it from there. Nor is the change to
+//     SYN_RECV of a connection's socket made from its listener's sent:
+//     its change to ESTABLISHED comes at once (the tracker takes that as
+//     its start).
 //   - a change to ESTABLISHED, CLOSE or LISTEN (with allStates, any
 //     other) is sent: it reserves an event in the ring buffer (or counts
-//     it lost), writes the time, the start and PID/TID and name kept for
-//     the socket (the current task's where none is kept), the
-//     tracepoint's record from skaddr to daddr_v6 (eight aligned loads),
-//     and at a change to CLOSE the socket's bytes acknowledged and
-//     received and its sk_err and sk_err_soft (read at the offsets BTF
-//     gave; -1: not read), and forgets the socket's start.
+//     it lost), writes the time, the start and PID/TID and name taken
+//     from the map (the current task's for a listen), the tracepoint's
+//     record from skaddr to daddr_v6 (eight aligned loads), and at a
+//     change to CLOSE the socket's bytes acknowledged and received and
+//     its sk_err and sk_err_soft (read at the offsets BTF gave; -1: not
+//     read).
 func program(o offsets, allStates bool) asm.Instructions {
 	ins := asm.Instructions{
 		asm.Mov.Reg(asm.R6, asm.R1), // the tracepoint's record
@@ -250,7 +280,7 @@ func program(o offsets, allStates bool) asm.Instructions {
 		asm.LoadMem(asm.R2, asm.R6, 16, asm.Word), // oldstate
 		asm.LoadMem(asm.R3, asm.R6, 20, asm.Word), // newstate
 	}
-	ins = append(ins, keepStart(allStates, asm.LoadMem(asm.R2, asm.R6, 16, asm.Word))...) // oldstate
+	ins = append(ins, keepStart(allStates, asm.LoadMem(asm.R3, asm.R6, 20, asm.Word))...) // newstate
 	ins = append(ins, reserve("reserve")...)
 	ins = append(ins, owner(asm.LoadMem(asm.R2, asm.R6, 20, asm.Word))...) // newstate
 	for i := int16(0); i < recordSize/8; i++ {
@@ -276,6 +306,8 @@ func program(o offsets, allStates bool) asm.Instructions {
 			asm.Mov.Imm(asm.R1, -1), // errUnknown, both
 			asm.StoreMem(asm.R7, offErr, asm.R1, asm.DWord))
 	}
+	// errSoft is last: a change from another state than SYN_SENT jumps
+	// past it to submit.
 	for _, f := range []struct{ dst, off, size int32 }{{offSent, o.sent, 8}, {offReceived, o.received, 8}, {offErr, o.err, 4}, {offErrSoft, o.errSoft, 4}} {
 		if f.off < 0 {
 			continue
@@ -284,7 +316,7 @@ func program(o offsets, allStates bool) asm.Instructions {
 			// Only a failed connect's soft error is told.
 			ins = append(ins,
 				asm.LoadMem(asm.R1, asm.R6, 16, asm.Word), // oldstate
-				asm.JNE.Imm(asm.R1, tcpSynSent, "forget"))
+				asm.JNE.Imm(asm.R1, tcpSynSent, "submit"))
 		}
 		ins = append(ins,
 			asm.Mov.Reg(asm.R1, asm.R7),
@@ -295,38 +327,38 @@ func program(o offsets, allStates bool) asm.Instructions {
 			asm.FnProbeReadKernel.Call(),
 		)
 	}
-	// The socket is gone: its start is no longer needed.
-	ins = append(ins,
-		asm.JEq.Imm(asm.R9, 0, "submit").WithSymbol("forget"),
-		asm.LoadMapPtr(asm.R1, 0).WithReference("starts"),
-		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, stackKey),
-		asm.FnMapDeleteElem.Call(),
-	)
 	return append(ins, submit("submit")...)
 }
 
 // keepStart is the part of the programs that, with the old state in R2,
-// the new one in R3 and the socket's address at stackKey, keeps the start
-// of a connect (a change from CLOSE to SYN_SENT: the time, and connect()'s
-// task) in the map starts and returns; returns at the changes no event
-// needs (every other one is an event with allStates); and for the rest
-// goes on at "event" with the socket's kept start (or nil) in R9 and the
-// old state in R2 again (oldState loads it), to "reserve" for an accept.
-func keepStart(allStates bool, oldState asm.Instruction) asm.Instructions {
-	other := "skip"
+// the new one in R3 and the socket's address at stackKey:
+//
+//   - keeps the start of a connect (a change from CLOSE to SYN_SENT: the
+//     time, and connect()'s task) in the map starts, or counts it lost
+//     (lostStarts), and returns;
+//   - at a change out of SYN_SENT, takes the socket's start out of the
+//     map onto the stack, at stackValue, and goes on to "reserve" with
+//     R9 pointing to it (newState loads the new state into R3 again: a
+//     simultaneous open's change to SYN_RECV is sent only with
+//     allStates);
+//   - returns at the changes no event needs (every other one is an event
+//     with allStates);
+//   - and for the rest goes on to "reserve" with R9 nil.
+func keepStart(allStates bool, newState asm.Instruction) asm.Instructions {
+	other, simultaneous := "skip", "skip"
 	if allStates {
-		other = "event"
+		other, simultaneous = "nostart", "reserve"
 	}
-	return asm.Instructions{
+	ins := asm.Instructions{
 		asm.JEq.Imm(asm.R3, tcpSynSent, "synsent"),
+		asm.JEq.Imm(asm.R2, tcpSynSent, "handshake"),
 		// A connection's socket made from its listener's: its change to
 		// ESTABLISHED (the accept) comes at once, in the same softirq,
 		// and is its start.
 		asm.JEq.Imm(asm.R3, tcpSynRecv, "skip"),
-		asm.JEq.Imm(asm.R3, tcpEstablished, "event"),
-		asm.JEq.Imm(asm.R3, tcpClose, "event"),
-		asm.JEq.Imm(asm.R3, tcpListen, "event"),
+		asm.JEq.Imm(asm.R3, tcpEstablished, "nostart"),
+		asm.JEq.Imm(asm.R3, tcpClose, "nostart"),
+		asm.JEq.Imm(asm.R3, tcpListen, "nostart"),
 		asm.Ja.Label(other),
 
 		asm.JNE.Imm(asm.R2, tcpClose, other).WithSymbol("synsent"),
@@ -345,19 +377,51 @@ func keepStart(allStates bool, oldState asm.Instruction) asm.Instructions {
 		asm.Add.Imm(asm.R3, stackValue),
 		asm.Mov.Imm(asm.R4, 0), // BPF_ANY
 		asm.FnMapUpdateElem.Call(),
-
+		asm.JEq.Imm(asm.R0, 0, "skip"),
+	}
+	ins = append(ins, count(lostStarts, "skip")...)
+	ins = append(ins,
 		asm.Mov.Imm(asm.R0, 0).WithSymbol("skip"),
 		asm.Return(),
 
-		// The socket's start, or nil; an accept has none.
-		asm.Mov.Imm(asm.R9, 0).WithSymbol("event"),
-		oldState,
-		asm.JEq.Imm(asm.R2, tcpSynRecv, "reserve"),
-		asm.LoadMapPtr(asm.R1, 0).WithReference("starts"),
+		asm.LoadMapPtr(asm.R1, 0).WithReference("starts").WithSymbol("handshake"),
 		asm.Mov.Reg(asm.R2, asm.RFP),
 		asm.Add.Imm(asm.R2, stackKey),
 		asm.FnMapLookupElem.Call(),
-		asm.Mov.Reg(asm.R9, asm.R0),
+		asm.JEq.Imm(asm.R0, 0, "nostart"),
+	)
+	for i := int16(0); i < valueSize/8; i++ {
+		ins = append(ins,
+			asm.LoadMem(asm.R1, asm.R0, 8*i, asm.DWord),
+			asm.StoreMem(asm.RFP, stackValue+8*i, asm.R1, asm.DWord))
+	}
+	return append(ins,
+		asm.LoadMapPtr(asm.R1, 0).WithReference("starts"),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, stackKey),
+		asm.FnMapDeleteElem.Call(),
+		asm.Mov.Reg(asm.R9, asm.RFP),
+		asm.Add.Imm(asm.R9, stackValue),
+		newState,
+		asm.JEq.Imm(asm.R3, tcpSynRecv, simultaneous),
+		asm.Ja.Label("reserve"),
+
+		asm.Mov.Imm(asm.R9, 0).WithSymbol("nostart"),
+	)
+}
+
+// count is the part of the programs that adds one to the counter index
+// of the map "lost", then goes on at next.
+func count(index int32, next string) asm.Instructions {
+	return asm.Instructions{
+		asm.StoreImm(asm.RFP, stackLost, int64(index), asm.Word),
+		asm.LoadMapPtr(asm.R1, 0).WithReference("lost"),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, stackLost),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, next),
+		asm.Mov.Imm(asm.R1, 1),
+		asm.StoreXAdd(asm.R0, asm.R1, asm.DWord),
 	}
 }
 
@@ -365,28 +429,23 @@ func keepStart(allStates bool, oldState asm.Instruction) asm.Instructions {
 // buffer, or counts it lost and returns, and writes its time: from label
 // on, with the event in R7.
 func reserve(label string) asm.Instructions {
-	return asm.Instructions{
+	ins := asm.Instructions{
 		asm.LoadMapPtr(asm.R1, 0).WithReference("events").WithSymbol(label),
 		asm.Mov.Imm(asm.R2, RawSize),
 		asm.Mov.Imm(asm.R3, 0),
 		asm.FnRingbufReserve.Call(),
 		asm.JNE.Imm(asm.R0, 0, "reserved"),
-		// No room: count it lost.
-		asm.StoreImm(asm.RFP, stackLost, 0, asm.Word),
-		asm.LoadMapPtr(asm.R1, 0).WithReference("lost"),
-		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, stackLost),
-		asm.FnMapLookupElem.Call(),
-		asm.JEq.Imm(asm.R0, 0, "out"),
-		asm.Mov.Imm(asm.R1, 1),
-		asm.StoreXAdd(asm.R0, asm.R1, asm.DWord),
+	}
+	// No room: count it lost.
+	ins = append(ins, count(lostEvents, "out")...)
+	return append(ins,
 		asm.Mov.Imm(asm.R0, 0).WithSymbol("out"),
 		asm.Return(),
 
 		asm.Mov.Reg(asm.R7, asm.R0).WithSymbol("reserved"),
 		asm.FnKtimeGetNs.Call(),
 		asm.StoreMem(asm.R7, offMono, asm.R0, asm.DWord),
-	}
+	)
 }
 
 // owner is the part of the programs that writes the start, PID/TID and
@@ -522,13 +581,20 @@ func (r *Reader) Wall(mono uint64) time.Time {
 }
 
 // Lost returns how many state changes found the ring buffer full.
-func (r *Reader) Lost() uint64 {
+func (r *Reader) Lost() uint64 { return r.lost(lostEvents) }
+
+// StartsLost returns how many connects found the map of starts full:
+// their connections have no owner or duration (but a snapshot's).
+func (r *Reader) StartsLost() uint64 { return r.lost(lostStarts) }
+
+// lost returns the counter index of the map "lost".
+func (r *Reader) lost(index uint32) uint64 {
 	if r.closed.Load() {
-		return r.lostAtClose
+		return r.lostAtClose[index]
 	}
 	var n uint64
 	if m := r.coll.Maps["lost"]; m != nil {
-		_ = m.Lookup(uint32(0), &n)
+		_ = m.Lookup(index, &n)
 	}
 	return n
 }
@@ -538,7 +604,7 @@ func (r *Reader) Lost() uint64 {
 func (r *Reader) Close() error {
 	var err error
 	r.closeOnce.Do(func() {
-		r.lostAtClose = r.Lost()
+		r.lostAtClose = [2]uint64{r.Lost(), r.StartsLost()}
 		r.closed.Store(true)
 		if r.wake != nil {
 			r.wake.Close()

@@ -2,12 +2,15 @@ package trace
 
 import (
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
+	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/cilium/ebpf/asm"
+	"golang.org/x/sys/unix"
 
 	"github.com/sockscope/sockscope/internal/netns"
 	"github.com/sockscope/sockscope/internal/testutil"
@@ -98,5 +101,60 @@ func TestReaderWakes(t *testing.T) {
 			t.Errorf("round %d: the first event of a burst after %v (%v), want it well before %v", round, took, err, ReadEvery)
 		}
 		time.Sleep(ReadEvery)
+	}
+}
+
+// TestStartsFull: connects waiting for an answer (to an address behind
+// a veth whose peer is down, where their SYNs vanish) fill a map of starts made
+// small; the connects past it are counted, with each program, and the
+// ones it kept are taken out of it when their sockets close (a second
+// round has room again).
+func TestStartsFull(t *testing.T) {
+	testutil.RequireRoot(t)
+	ns := testutil.NewNetNS(t)
+	for _, args := range [][]string{
+		{"link", "add", "v0", "type", "veth", "peer", "name", "v1"},
+		{"link", "set", "v0", "up"},
+		{"addr", "add", "10.99.0.1/24", "dev", "v0"},
+	} {
+		if out, err := exec.Command("ip", append([]string{"-n", ns.Name}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %v: %v\n%s", args, err, out)
+		}
+	}
+	defer func(n uint32) { startsEntries = n }(startsEntries)
+	startsEntries = 4
+	for _, program := range []string{ProgramBTF, ProgramTracepoint} {
+		t.Setenv(ProgramEnv, program)
+		r, err := Open(0, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for round := 1; round <= 2; round++ {
+			var fds []int
+			err := netns.DoPath(ns.Path, func() error {
+				for range 7 {
+					fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_NONBLOCK, 0)
+					if err != nil {
+						return err
+					}
+					fds = append(fds, fd)
+					sa := &unix.SockaddrInet4{Port: 9, Addr: [4]byte{10, 99, 0, 2}}
+					if err := unix.Connect(fd, sa); err != unix.EINPROGRESS {
+						return fmt.Errorf("connect: %v, want EINPROGRESS", err)
+					}
+				}
+				return nil
+			})
+			for _, fd := range fds {
+				unix.Close(fd)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := r.StartsLost(), uint64(3*round); got != want {
+				t.Errorf("%s, round %d: %d starts lost, want %d", program, round, got, want)
+			}
+		}
+		r.Close()
 	}
 }

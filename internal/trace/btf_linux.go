@@ -11,8 +11,10 @@ import (
 // which hands it the socket and the two states as they are, instead of
 // the classic tracepoint's record that the kernel fills for every change
 // (ten a connection) before the program can even say it wants none. It
-// reads the few fields it sends from the socket itself. It keeps the
-// starts in the same LRU hash map as the classic program: socket storage
+// reads the few fields it sends from the socket itself, those of
+// tcp_sock (past struct sock) through bpf_skc_to_tcp_sock: loads, where
+// the classic program calls bpf_probe_read_kernel for each. It keeps the
+// starts in the same hash map as the classic program: socket storage
 // (sk_storage), tried, cost more, its allocation and RCU-deferred free
 // for each connection more than the map's lookups.
 
@@ -25,7 +27,7 @@ type sockOffsets struct {
 	// sport is inet_sock's inet_sport, past struct sock: the local
 	// port, which skc_num no longer holds at a close (the port is given
 	// back before the change to CLOSE).
-	sport int32
+	sport int16
 	ok    bool
 }
 
@@ -47,8 +49,11 @@ func kernelSockOffsets() sockOffsets {
 	if err != nil || offs[9] != 0 {
 		return sockOffsets{}
 	}
-	o := sockOffsets{ok: true, sport: offs[10]}
-	for i, dst := range []*int16{&o.daddr, &o.rcvSaddr, &o.dport, &o.family, &o.v6daddr, &o.v6rcvSaddr, &o.protocol, &o.err, &o.errSoft} {
+	o := sockOffsets{ok: true}
+	for i, dst := range []*int16{&o.daddr, &o.rcvSaddr, &o.dport, &o.family, &o.v6daddr, &o.v6rcvSaddr, &o.protocol, &o.err, &o.errSoft, nil, &o.sport} {
+		if dst == nil {
+			continue // __sk_common, checked above
+		}
 		if offs[i] > 1<<15-1 {
 			return sockOffsets{}
 		}
@@ -63,8 +68,8 @@ func btfSpec(buffer int, so sockOffsets, o offsets, allStates bool) *ebpf.Collec
 	return &ebpf.CollectionSpec{
 		Maps: map[string]*ebpf.MapSpec{
 			"events": {Type: ebpf.RingBuf, MaxEntries: uint32(buffer)},
-			"lost":   {Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 1},
-			"starts": {Type: ebpf.LRUHash, KeySize: 8, ValueSize: valueSize, MaxEntries: Starts},
+			"lost":   lostSpec(),
+			"starts": startsSpec(),
 		},
 		Programs: map[string]*ebpf.ProgramSpec{
 			"inet_sock_set_state": {Type: ebpf.Tracing, AttachType: ebpf.AttachTraceRawTp, AttachTo: "inet_sock_set_state",
@@ -109,7 +114,7 @@ func btfProgram(so sockOffsets, o offsets, allStates bool) asm.Instructions {
 		asm.JNE.Imm(asm.R4, 6, "skip"),
 		asm.StoreMem(asm.RFP, stackKey, asm.R6, asm.DWord), // the map's key
 	}
-	ins = append(ins, keepStart(allStates, asm.LoadMem(asm.R2, asm.RFP, stackOld, asm.DWord))...)
+	ins = append(ins, keepStart(allStates, asm.LoadMem(asm.R3, asm.RFP, stackNew, asm.DWord))...)
 	ins = append(ins, reserve("reserve")...)
 	ins = append(ins, owner(asm.LoadMem(asm.R2, asm.RFP, stackNew, asm.DWord))...)
 	// The tracepoint's record, from the socket.
@@ -130,16 +135,6 @@ func btfProgram(so sockOffsets, o offsets, allStates bool) asm.Instructions {
 		asm.StoreMem(asm.R7, recSaddr, asm.R1, asm.Word),
 		asm.LoadMem(asm.R1, asm.R6, so.daddr, asm.Word),
 		asm.StoreMem(asm.R7, recDaddr, asm.R1, asm.Word),
-		// The local port, as the tracepoint takes it (inet_sport).
-		asm.Mov.Reg(asm.R1, asm.R7),
-		asm.Add.Imm(asm.R1, recSport),
-		asm.Mov.Imm(asm.R2, 2),
-		asm.Mov.Reg(asm.R3, asm.R6),
-		asm.Add.Imm(asm.R3, so.sport),
-		asm.FnProbeReadKernel.Call(),
-		asm.LoadMem(asm.R1, asm.R7, recSport, asm.Half),
-		asm.HostTo(asm.BE, asm.R1, asm.Half),
-		asm.StoreMem(asm.R7, recSport, asm.R1, asm.Half),
 	)
 	for _, a := range []struct{ src, dst int16 }{{so.v6rcvSaddr, recSaddr6}, {so.v6daddr, recDaddr6}} {
 		for j := int16(0); j < 2; j++ {
@@ -148,12 +143,26 @@ func btfProgram(so sockOffsets, o offsets, allStates bool) asm.Instructions {
 				asm.StoreMem(asm.R7, a.dst+8*j, asm.R1, asm.DWord))
 		}
 	}
+	// What is not known, or read only at a change to CLOSE, is zero (a
+	// reserved event is not).
 	ins = append(ins,
 		asm.Mov.Imm(asm.R1, 0),
+		asm.StoreMem(asm.R7, recSport, asm.R1, asm.Half),
 		asm.StoreMem(asm.R7, offSent, asm.R1, asm.DWord),
 		asm.StoreMem(asm.R7, offReceived, asm.R1, asm.DWord),
 		asm.StoreMem(asm.R7, offErr, asm.R1, asm.DWord), // and offErrSoft
-		asm.LoadMem(asm.R1, asm.RFP, stackNew, asm.DWord),
+		// The socket as a tcp_sock, for the local port as the
+		// tracepoint takes it (inet_sport: skc_num no longer holds it at
+		// a close) and the bytes. Never nil for a TCP socket, but the
+		// verifier cannot know.
+		asm.Mov.Reg(asm.R1, asm.R6),
+		asm.FnSkcToTcpSock.Call(),
+		asm.Mov.Reg(asm.R9, asm.R0),
+		asm.JEq.Imm(asm.R9, 0, "closed"),
+		asm.LoadMem(asm.R1, asm.R9, so.sport, asm.Half),
+		asm.HostTo(asm.BE, asm.R1, asm.Half),
+		asm.StoreMem(asm.R7, recSport, asm.R1, asm.Half),
+		asm.LoadMem(asm.R1, asm.RFP, stackNew, asm.DWord).WithSymbol("closed"),
 		asm.JNE.Imm(asm.R1, tcpClose, "submit"),
 		asm.LoadMem(asm.R1, asm.R6, so.err, asm.Word),
 		asm.StoreMem(asm.R7, offErr, asm.R1, asm.Word),
@@ -162,37 +171,15 @@ func btfProgram(so sockOffsets, o offsets, allStates bool) asm.Instructions {
 		// Only a failed connect's soft error is told.
 		asm.LoadMem(asm.R1, asm.R6, so.errSoft, asm.Word),
 		asm.StoreMem(asm.R7, offErrSoft, asm.R1, asm.Word),
+		asm.JEq.Imm(asm.R9, 0, "submit").WithSymbol("bytes"),
 	)
-	// The bytes are tcp_sock's, past struct sock: read, not loaded.
-	first := true
 	for _, f := range []struct{ dst, off int32 }{{offSent, o.sent}, {offReceived, o.received}} {
-		if f.off < 0 {
-			continue
-		}
-		mov := asm.Mov.Reg(asm.R1, asm.R7)
-		if first {
-			mov, first = mov.WithSymbol("bytes"), false
+		if f.off < 0 || f.off > 1<<15-8 {
+			continue // not placed, or past what a load reaches: zero
 		}
 		ins = append(ins,
-			mov,
-			asm.Add.Imm(asm.R1, f.dst),
-			asm.Mov.Imm(asm.R2, 8),
-			asm.Mov.Reg(asm.R3, asm.R6),
-			asm.Add.Imm(asm.R3, f.off),
-			asm.FnProbeReadKernel.Call(),
-		)
+			asm.LoadMem(asm.R1, asm.R9, int16(f.off), asm.DWord),
+			asm.StoreMem(asm.R7, int16(f.dst), asm.R1, asm.DWord))
 	}
-	// The socket is gone: its start is no longer needed.
-	forget := asm.JEq.Imm(asm.R9, 0, "submit")
-	if first {
-		forget = forget.WithSymbol("bytes")
-	}
-	ins = append(ins,
-		forget,
-		asm.LoadMapPtr(asm.R1, 0).WithReference("starts"),
-		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, stackKey),
-		asm.FnMapDeleteElem.Call(),
-	)
 	return append(ins, submit("submit")...)
 }

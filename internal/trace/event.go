@@ -18,13 +18,13 @@ const RawSize = 128
 type Raw struct {
 	// Mono is the time, from CLOCK_MONOTONIC (bpf_ktime_get_ns).
 	Mono uint64
-	// Start is when the program saw the socket start (connect()'s change
-	// to SYN_SENT, or a connection's socket made from its listener's), 0
-	// where it did not (a socket older than the trace, or one its map
-	// had no room left for).
+	// Start is when connect() moved the socket to SYN_SENT, on the change
+	// out of SYN_SENT (a connect, a fail), where the program kept it; 0
+	// on every other change (the tracker keeps a connection's start from
+	// its connect or accept on), and where the program did not keep it
+	// (a connect older than the trace, or one its map had no room for).
 	Start uint64
-	// PID and TID are the task that called connect() where Start is set
-	// (both 0 for an accepted connection: its owner is its listener's);
+	// PID and TID are the task that called connect() where Start is set;
 	// where Start is 0, for a change to LISTEN the task the tracepoint
 	// ran under (listen()'s caller), otherwise 0: at any other change
 	// the task that runs is not the socket's owner (see the package

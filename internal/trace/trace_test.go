@@ -116,16 +116,18 @@ func TestTracker(t *testing.T) {
 	const ms = uint64(time.Millisecond)
 	tr := NewTracker(wall, nil)
 	// A server listens (its own context); a client connects: the program
-	// keeps the client's task and the start, and sends the events a user
-	// sees with them, whatever task they ran under (softirq); an accepted
-	// connection has none kept (it starts at its accept) and belongs to
-	// its listener's holder.
+	// keeps the client's task and the start through the handshake and
+	// sends them with the connect, whatever task it ran under (softirq);
+	// the tracker keeps them for the connection's later changes, which
+	// come without (the program sends no task but listen()'s). An
+	// accepted connection has none kept (it starts at its accept) and
+	// belongs to its listener's holder.
 	evs := feed(t, tr,
 		raw(1*ms, 10, "server", 1, sockets.Close, sockets.Listen, "127.0.0.1:8080", "0.0.0.0:0"),
 		kept(raw(3*ms, 20, "client", 2, sockets.SynSent, sockets.Established, "127.0.0.1:50000", "127.0.0.1:8080"), 2*ms),
 		raw(4*ms, 99, "ksoftirqd/0", 3, sockets.SynRecv, sockets.Established, "127.0.0.1:8080", "127.0.0.1:50000"),
-		kept(raw(5*ms, 20, "client", 2, sockets.Established, sockets.FinWait1, "127.0.0.1:50000", "127.0.0.1:8080"), 2*ms),
-		kept(raw(6*ms, 20, "client", 2, sockets.FinWait2, sockets.Close, "127.0.0.1:50000", "127.0.0.1:8080"), 2*ms),
+		raw(5*ms, 0, "", 2, sockets.Established, sockets.FinWait1, "127.0.0.1:50000", "127.0.0.1:8080"),
+		raw(6*ms, 0, "", 2, sockets.FinWait2, sockets.Close, "127.0.0.1:50000", "127.0.0.1:8080"),
 		raw(7*ms, 99, "ksoftirqd/0", 3, sockets.LastAck, sockets.Close, "127.0.0.1:8080", "127.0.0.1:50000"),
 		// Connects that fail: refused, then a soft error and a timeout,
 		// then closed by their caller while connecting.
@@ -179,8 +181,11 @@ func TestTracker(t *testing.T) {
 	if evs[0].Owner.Comm != "client" || evs[5].Errno != 111 {
 		t.Errorf("connect %+v, fail %+v", evs[0], evs[5])
 	}
-	if tr.Live() != 0 { // every accepted connection closed
-		t.Errorf("%d accepted connections followed after their closes, want 0", tr.Live())
+	if evs[3].Owner.Comm != "client" {
+		t.Errorf("the connect's close has owner %+v, want the client's", evs[3].Owner)
+	}
+	if tr.Live() != 0 { // every connection closed
+		t.Errorf("%d connections followed after their closes, want 0", tr.Live())
 	}
 	// A snapshot's owner names a connection older than the trace.
 	tr = NewTracker(wall, func(l, r netip.AddrPort) (Owner, bool) { return Owner{PID: 7, Comm: "sshd"}, l.Port() == 22 })
@@ -265,11 +270,20 @@ func TestTrackerLostClose(t *testing.T) {
 		raw(1*ms, 10, "server", 1, sockets.Close, sockets.Listen, "127.0.0.1:8080", "0.0.0.0:0"),
 		raw(2*ms, 99, "ksoftirqd/0", 3, sockets.SynRecv, sockets.Established, "127.0.0.1:8080", "127.0.0.1:50000"),
 		// Its close is lost; the address is reused by a connect whose
-		// start the program did not keep (older than the trace, say).
-		raw(3*ms, 20, "client", 3, sockets.Close, sockets.SynSent, "127.0.0.1:50001", "127.0.0.1:9000"),
-		raw(4*ms, 99, "ksoftirqd/0", 3, sockets.SynSent, sockets.Established, "127.0.0.1:50001", "127.0.0.1:9000"),
+		// start the program did not keep (its map was full, say), which
+		// closes; then by another accept, whose close is lost too, and a
+		// connect that fails.
+		raw(4*ms, 0, "", 3, sockets.SynSent, sockets.Established, "127.0.0.1:50001", "127.0.0.1:9000"),
+		raw(5*ms, 0, "", 3, sockets.FinWait2, sockets.Close, "127.0.0.1:50001", "127.0.0.1:9000"),
+		raw(6*ms, 99, "ksoftirqd/0", 3, sockets.SynRecv, sockets.Established, "127.0.0.1:8080", "127.0.0.1:50002"),
+		raw(7*ms, 0, "", 3, sockets.SynSent, sockets.Close, "127.0.0.1:50003", "127.0.0.1:9000"),
 	)
-	if len(evs) != 2 || evs[1].Kind != Connect || evs[1].Owner.Comm == "server" || evs[1].Passive {
-		t.Errorf("events %+v: the connect took the lost accept's owner", evs)
+	if len(evs) != 5 {
+		t.Fatalf("events %+v", evs)
+	}
+	for _, e := range []Event{evs[1], evs[2], evs[4]} {
+		if e.Owner.Comm == "server" || e.Passive || e.Duration != 0 {
+			t.Errorf("%+v: took the lost accept's owner or start", e)
+		}
 	}
 }

@@ -96,10 +96,12 @@ func (e *Event) Reason() string {
 // its caller closed it while it was connecting.
 const Cancelled = "cancelled"
 
-// acceptedConn is what the tracker keeps of an accepted connection.
-type acceptedConn struct {
-	owner Owner
-	start uint64 // monotonic ns of its accept
+// openConn is what the tracker keeps of a connection it saw connected
+// or accepted, until its close.
+type openConn struct {
+	owner   Owner
+	start   uint64 // monotonic ns of its connect() or its accept
+	passive bool
 }
 
 type listenKey struct {
@@ -108,10 +110,11 @@ type listenKey struct {
 }
 
 // A Tracker turns raw state changes into connection events. The BPF
-// program keeps each connection's start and the task that called
-// connect(); the tracker keeps the owners of listeners (from their
-// listen()) and of the connections accepted through them, until they
-// close.
+// program keeps each connect's start and the task that called connect()
+// through the handshake, and sends them with the change out of SYN_SENT;
+// the tracker keeps them from there, and the owners of listeners (from
+// their listen()) and of the connections accepted through them, until
+// they close.
 type Tracker struct {
 	// Wall turns a monotonic time into wall-clock time.
 	Wall func(mono uint64) time.Time
@@ -120,17 +123,17 @@ type Tracker struct {
 	// invalid); nil knows none.
 	Known func(local, remote netip.AddrPort) (Owner, bool)
 
-	accepted  map[uint64]acceptedConn
+	open      map[uint64]openConn // by the socket's address
 	listeners map[listenKey]Owner
 }
 
 // NewTracker returns a Tracker.
 func NewTracker(wall func(uint64) time.Time, known func(local, remote netip.AddrPort) (Owner, bool)) *Tracker {
-	return &Tracker{Wall: wall, Known: known, accepted: make(map[uint64]acceptedConn), listeners: make(map[listenKey]Owner)}
+	return &Tracker{Wall: wall, Known: known, open: make(map[uint64]openConn), listeners: make(map[listenKey]Owner)}
 }
 
-// Live returns how many accepted connections the tracker is following.
-func (t *Tracker) Live() int { return len(t.accepted) }
+// Live returns how many connections the tracker is following.
+func (t *Tracker) Live() int { return len(t.open) }
 
 // Feed takes one raw state change and returns the event it makes, and
 // whether it makes one (a listener's changes, and the starts of
@@ -152,40 +155,43 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 	case r.New == sockets.Listen:
 		// listen() runs in its caller's context.
 		t.listeners[lk] = Owner{PID: int32(r.PID), Comm: r.Comm}
-		delete(t.accepted, r.Sock) // an address reused: what it held is over
+		delete(t.open, r.Sock) // an address reused: what it held is over
 		return false
 	case r.Old == sockets.Listen && r.New == sockets.Close:
 		delete(t.listeners, lk)
 		return false
 	case r.Old == sockets.Close && r.New == sockets.SynSent:
-		// A start, which the program keeps rather than sends; an
-		// accepted connection at this address whose close was lost is
-		// over.
-		delete(t.accepted, r.Sock)
+		// A start, which the program keeps rather than sends; a
+		// connection at this address whose close was lost is over.
+		delete(t.open, r.Sock)
 		return false
 	case r.Old == sockets.Listen:
 		return false
 	}
 	ev.Time = t.Wall(r.Mono)
 	start := r.Start
-	accepted := false
-	if r.Start != 0 && r.PID != 0 {
-		// The task that called connect(), kept by the program.
+	tracked := false
+	if r.Old == sockets.SynSent || r.Old == sockets.SynRecv {
+		// A new connection: what its socket's address held before (a
+		// connection whose close was lost) is over.
+		delete(t.open, r.Sock)
+	}
+	switch c, ok := t.open[r.Sock]; {
+	case r.Start != 0:
+		// Out of SYN_SENT: the task that called connect(), kept by the
+		// program.
 		ev.Owner = Owner{PID: int32(r.PID), Comm: r.Comm}
-	} else if a, ok := t.accepted[r.Sock]; ok {
-		ev.Owner, ev.Passive, start, accepted = a.owner, true, a.start, true
-	} else if r.Old == sockets.SynRecv {
+	case ok:
+		ev.Owner, ev.Passive, start, tracked = c.owner, c.passive, c.start, true
+	case r.Old == sockets.SynRecv:
 		// A connection's socket made from its listener's, established
 		// (accepted) as it was made: it belongs to the listener's
 		// holder, and starts here.
 		ev.Owner, ev.Passive, start = t.listener(r), true, r.Mono
 		if r.New != sockets.Close {
-			if len(t.accepted) >= maxAccepted {
-				clear(t.accepted) // closes lost by the thousand: start again
-			}
-			t.accepted[r.Sock] = acceptedConn{ev.Owner, start}
+			t.keep(r.Sock, openConn{ev.Owner, start, true})
 		}
-	} else if t.Known != nil {
+	case t.Known != nil:
 		ev.Owner, _ = t.Known(r.Local, r.Remote)
 	}
 	switch {
@@ -208,11 +214,14 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 			ev.Duration = time.Duration(r.Mono - start)
 		}
 		ev.Sent, ev.Received = r.Sent, r.Received
-		if accepted {
-			delete(t.accepted, r.Sock)
+		if tracked {
+			delete(t.open, r.Sock)
 		}
 	case r.Old == sockets.SynSent && r.New == sockets.Established:
 		ev.Kind = Connect
+		if r.Start != 0 {
+			t.keep(r.Sock, openConn{ev.Owner, start, false})
+		}
 	case r.Old == sockets.SynRecv && r.New == sockets.Established:
 		ev.Kind = Accept
 	default:
@@ -221,9 +230,18 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 	return true
 }
 
-// maxAccepted bounds the accepted connections the tracker keeps (their
-// closes, if lost when the kernel's buffer was full, never remove them).
-const maxAccepted = 1 << 18
+// keep keeps c, the connection of the socket at sock, until its close.
+func (t *Tracker) keep(sock uint64, c openConn) {
+	if len(t.open) >= maxOpen {
+		clear(t.open) // closes lost by the thousand: start again
+	}
+	t.open[sock] = c
+}
+
+// maxOpen bounds the connections the tracker keeps (their closes, if
+// lost when the kernel's buffer was full, never remove them): some 64
+// MB at most.
+const maxOpen = 1 << 20
 
 // listener returns the owner of the listener an accepted connection came
 // through: one whose listen() the trace saw, else the snapshot's.
