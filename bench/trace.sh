@@ -11,9 +11,15 @@
 #
 # Each run has a fresh namespace (the TIME_WAIT a run leaves would slow
 # the next one's connects); runs alternate, PAIRS times (default 3). CPU
-# is the machine's busy time (/proc/stat) over the run; the report (OUT,
-# default bench/results/trace-<date>.md) gives each pair's ratio and the
-# median. Nothing leaves loopback.
+# is counted two ways over each run:
+#   - the work's: connload's own (its threads, and what the kernel did in
+#     them: the packets, and the eBPF program at each change of state),
+#     the ksoftirqd threads', and with trace, trace's process's;
+#   - the machine's busy time (/proc/stat), which also holds whatever
+#     else the machine did meanwhile (on a shared VM, a spread of some
+#     ±8% between runs of the same work).
+# The report (OUT, default bench/results/trace-<date>.md) gives each
+# pair's ratios and their medians. Nothing leaves loopback.
 set -euo pipefail
 export PATH=$PATH:/usr/local/go/bin
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,35 +33,44 @@ trap 'ip netns del "$NS" 2>/dev/null || true; rm -rf "$BIN"' EXIT
 mkdir -p "$HERE/results"
 OUT=${OUT:-$HERE/results/trace-$(date +%Y%m%d-%H%M%S).md}
 busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
-run() { # prints: busy jiffies, connload's line; a fresh namespace each
-	local b0 b1 line
+own() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # a process's CPU, in jiffies
+softirqd() { # the ksoftirqd threads' CPU, in jiffies
+	local p n=0
+	for p in $(pgrep -x 'ksoftirqd/[0-9]+'); do n=$((n + $(own "$p"))); done
+	echo $n
+}
+HZ=$(getconf CLK_TCK)
+run() { # prints: the work's CPU (ms), busy jiffies, connload's line; $1: trace's PID or empty
+	local b0 b1 s0 s1 t0 t1=0 line load
 	ip netns del "$NS" 2>/dev/null || true
 	ip netns add "$NS"
 	ip netns exec "$NS" ip link set lo up
-	b0=$(busy)
+	[[ -z ${1:-} ]] || t0=$(own "$1")
+	b0=$(busy) s0=$(softirqd)
 	line=$(ip netns exec "$NS" "$BIN/connload" -rate "$RATE" -seconds "$SECS")
-	b1=$(busy)
-	echo "$((b1 - b0)) $line"
+	b1=$(busy) s1=$(softirqd)
+	[[ -z ${1:-} ]] || t1=$(($(own "$1") - t0))
+	load=$(sed -n 's/.* cpu \([0-9]*\) ms$/\1/p' <<<"$line")
+	[[ -z ${1:-} ]] || line="$line (trace's own CPU: $((t1 * 1000 / HZ)) ms)"
+	echo "$((load + (s1 - s0 + t1) * 1000 / HZ)) $((b1 - b0)) $line"
 }
-own() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # a process's CPU, in jiffies
-traced() { # run, with trace running; appends trace's own CPU over the run
+traced() { # run, with trace running
 	"$BIN/sockscope" trace --format ndjson >/dev/null 2>>"$BIN/trace.err" &
-	local pid=$! t0 out
+	local pid=$!
 	sleep 2
-	t0=$(own $pid)
-	out=$(run)
-	echo "$out (trace's own CPU: $(($(own $pid) - t0)) jiffies)"
+	run $pid
 	kill -INT $pid
 	wait $pid || true
 }
+median() { sort -n | awk '{ a[NR] = $1 } END { printf "%.3f", a[int((NR + 1) / 2)] }'; }
 {
 	echo "# sockscope trace: $(date -Is)"
 	echo
 	echo "kernel $(uname -r), $(nproc) CPUs, load at start $(cut -d' ' -f1-3 /proc/loadavg); $RATE connections/s for $SECS s, $PAIRS pairs"
 	echo
-	echo "| pair | without trace (jiffies) | with trace (jiffies) | with/without | without: load | with: load |"
-	echo "|---:|---:|---:|---:|---|---|"
-	ratios=()
+	echo "| pair | work's CPU without (ms) | with (ms) | with/without | machine busy without (jiffies) | with (jiffies) | with/without | without: load | with: load |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|---|---|"
+	work=() machine=()
 	for i in $(seq "$PAIRS"); do
 		if ((i % 2)); then
 			without=$(run)
@@ -64,13 +79,15 @@ traced() { # run, with trace running; appends trace's own CPU over the run
 			with=$(traced)
 			without=$(run)
 		fi
-		w0=${without%% *} w1=${with%% *}
-		r=$(awk -v a="$w0" -v b="$w1" 'BEGIN { printf "%.3f", b / a }')
-		ratios+=("$r")
-		echo "| $i | $w0 | $w1 | $r | ${without#* } | ${with#* } |"
+		read -r c0 b0 l0 <<<"$without"
+		read -r c1 b1 l1 <<<"$with"
+		rw=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.3f", b / a }')
+		rmach=$(awk -v a="$b0" -v b="$b1" 'BEGIN { printf "%.3f", b / a }')
+		work+=("$rw") machine+=("$rmach")
+		echo "| $i | $c0 | $c1 | $rw | $b0 | $b1 | $rmach | $l0 | $l1 |"
 	done
 	echo
-	printf '%s\n' "${ratios[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "median with/without: **%.3f**\n", a[int((NR + 1) / 2)] }'
+	echo "median with/without: the work's CPU **$(printf '%s\n' "${work[@]}" | median)**, the machine's busy time **$(printf '%s\n' "${machine[@]}" | median)**"
 	echo
 	echo "trace's own messages:"
 	echo '```'

@@ -105,7 +105,7 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 	var (
 		raw  trace.Raw
 		ev   trace.Event
-		sock sockets.Socket
+		sock = sockets.Socket{Proto: sockets.TCP}
 		info sockets.ProcessInfo
 		proc = []sockets.Process{{Info: &info}}
 	)
@@ -128,7 +128,9 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 		if !tr.FeedInto(&ev, &raw) {
 			continue
 		}
-		sock = sockets.Socket{Proto: sockets.TCP, Family: ev.Family, State: ev.To, Local: ev.Local, Remote: ev.Remote}
+		// Only what an event sets is set: the rest of sock stays zero
+		// (a whole Socket made anew for each was a tenth of the loop).
+		sock.Family, sock.State, sock.Local, sock.Remote, sock.Processes = ev.Family, ev.To, ev.Local, ev.Remote, nil
 		if ev.Owner.PID != 0 {
 			info = sockets.ProcessInfo{PID: ev.Owner.PID, Name: ev.Owner.Comm}
 			sock.Processes = proc

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"io"
 	"math/rand/v2"
 	"net/netip"
 	"os"
@@ -141,5 +142,41 @@ func TestTraceWriterBuffered(t *testing.T) {
 	bw.Flush()
 	if plain.String() != out.String() {
 		t.Errorf("through bufio: %d bytes, plain %d bytes, not the same", out.Len(), plain.Len())
+	}
+}
+
+// BenchmarkTraceEvent is trace's user-space work for one event but the
+// reading of the ring: the tracker, the filter's test and the NDJSON
+// line, for the four events of a short connection in turn.
+func BenchmarkTraceEvent(b *testing.B) {
+	w := traceWriter{w: bufio.NewWriterSize(io.Discard, 64<<10), format: render.NDJSON,
+		exe:       func(int32) (string, int64, string) { return "/usr/bin/connload", 0, "root" },
+		container: func(int32) string { return "" }}
+	tr := trace.NewTracker(func(mono uint64) time.Time { return time.Unix(0, int64(mono)) }, nil)
+	var (
+		raws [4]trace.Raw
+		ev   trace.Event
+	)
+	l, r := netip.MustParseAddrPort("127.0.0.1:40000"), netip.MustParseAddrPort("127.0.0.1:8080")
+	raws[0] = trace.Raw{Start: 1, PID: 7, TID: 7, Comm: "connload", Sock: 1, Old: sockets.SynSent, New: sockets.Established, Family: sockets.Inet, Local: l, Remote: r}
+	raws[1] = trace.Raw{Sock: 2, Old: sockets.SynRecv, New: sockets.Established, Family: sockets.Inet, Local: r, Remote: l}
+	raws[2] = trace.Raw{Sock: 1, Old: sockets.FinWait2, New: sockets.Close, Family: sockets.Inet, Local: l, Remote: r, Sent: 3}
+	raws[3] = trace.Raw{Sock: 2, Old: sockets.LastAck, New: sockets.Close, Family: sockets.Inet, Local: r, Remote: l, Received: 1}
+	req := &listRequest{}
+	req.Filter.Protos = sockets.ProtoSet(0).With(sockets.TCP)
+	q := req.query()
+	sock := sockets.Socket{Proto: sockets.TCP}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		raw := &raws[i%4]
+		raw.Mono = uint64(i) * 1000
+		if !tr.FeedInto(&ev, raw) {
+			b.Fatal("no event")
+		}
+		sock.Family, sock.State, sock.Local, sock.Remote = ev.Family, ev.To, ev.Local, ev.Remote
+		if !q.Match(&sock) {
+			b.Fatal("filtered")
+		}
+		w.event(&ev)
 	}
 }

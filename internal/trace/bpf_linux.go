@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -12,7 +13,6 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/link"
-	"github.com/cilium/ebpf/ringbuf"
 	"github.com/cilium/ebpf/rlimit"
 	"github.com/sockscope/sockscope/internal/kbtf"
 	"golang.org/x/sys/unix"
@@ -23,21 +23,14 @@ import (
 // reader.
 const DefaultBuffer = 4 << 20
 
-// Starts is how many connects in their handshake the program keeps the
-// start of (a hash map, some 100 bytes an entry): a start is kept from
-// connect()'s change to SYN_SENT until the socket leaves SYN_SENT, when
-// it goes with the event and the tracker keeps it while the connection
-// lives. A connect that finds the map full (as many connects waiting
-// for an answer, a scan of unanswering hosts) is counted (StartsLost):
-// its connection has no owner or duration unless a snapshot knew it.
-const Starts = 1 << 15
-
 // A Reader reads the state changes of TCP sockets from the kernel.
 type Reader struct {
 	coll *ebpf.Collection
 	tp   link.Link
-	rd   *ringbuf.Reader
-	rec  ringbuf.Record
+	// mu is held while the ring is read (not while waiting for it):
+	// Close unmaps it only once no read is under way.
+	mu   sync.Mutex
+	ring *ring
 	// wake is the ring buffer's descriptor again, non-blocking, in Go's
 	// poller: the reader waits for the program's wakeup there (see
 	// ReadInto); wakeConn is its raw connection.
@@ -143,15 +136,15 @@ func open(spec *ebpf.CollectionSpec, attach func(*ebpf.Program) (link.Link, erro
 		coll.Close()
 		return nil, fmt.Errorf("attaching to the tracepoint sock:inet_sock_set_state: %w", err)
 	}
-	r.rd, err = ringbuf.NewReader(coll.Maps["events"])
+	events := coll.Maps["events"]
+	r.ring, err = mapRing(events.FD(), int(events.MaxEntries()))
 	if err != nil {
 		r.Close()
 		return nil, err
 	}
 	// ReadInto waits in Go's poller, on a non-blocking copy of the ring
-	// buffer's descriptor; the ring buffer reader itself never waits.
-	r.rd.SetDeadline(time.Unix(1, 0))
-	fd, err := unix.FcntlInt(uintptr(coll.Maps["events"].FD()), unix.F_DUPFD_CLOEXEC, 0)
+	// buffer's descriptor.
+	fd, err := unix.FcntlInt(uintptr(events.FD()), unix.F_DUPFD_CLOEXEC, 0)
 	if err == nil {
 		err = unix.SetNonblock(fd, true)
 		r.wake = os.NewFile(uintptr(fd), "ring buffer")
@@ -533,27 +526,40 @@ func (r *Reader) Read() (Raw, error) {
 // waking every 20 µs for a while after, which cost a tenth of trace's
 // time.
 func (r *Reader) ReadInto(raw *Raw) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	busy := 0
 	for {
-		// The ring buffer reader's deadline is in the past (see open):
-		// it never waits, and says the ring is empty as
-		// os.ErrDeadlineExceeded.
-		err := r.rd.ReadInto(&r.rec)
-		switch {
-		case err == nil:
-			return decodeRaw(raw, r.rec.RawSample, r.intern)
-		case errors.Is(err, ringbuf.ErrClosed), errors.Is(err, os.ErrClosed):
+		if r.closed.Load() {
 			return ErrClosed
-		case !errors.Is(err, os.ErrDeadlineExceeded):
-			return err
 		}
-		if r.rd.AvailableBytes() > 0 {
+		b, st, err := r.ring.next()
+		switch {
+		case err != nil:
+			return err
+		case st == ringRecord:
+			return decodeRaw(raw, b, r.intern)
+		case st == ringBusy && busy < 100:
+			// The program is between its reserve and its submit: a
+			// moment.
+			busy++
+			runtime.Gosched()
+			continue
+		}
+		busy = 0
+		r.ring.give()
+		if r.ring.waiting() > 0 && st == ringEmpty {
 			continue // came meanwhile
 		}
 		if err := r.wake.SetReadDeadline(time.Now().Add(ReadEvery)); err != nil {
 			return ErrClosed
 		}
-		err = r.wakeConn.Read(func(uintptr) bool { return r.rd.AvailableBytes() > 0 })
+		r.mu.Unlock()
+		err = r.wakeConn.Read(func(uintptr) bool { return r.ring.waiting() > 0 })
+		r.mu.Lock()
 		switch {
+		case r.closed.Load():
+			return ErrClosed
 		case errors.Is(err, os.ErrDeadlineExceeded):
 			return ErrIdle
 		case err != nil:
@@ -607,14 +613,16 @@ func (r *Reader) Close() error {
 		r.lostAtClose = [2]uint64{r.Lost(), r.StartsLost()}
 		r.closed.Store(true)
 		if r.wake != nil {
-			r.wake.Close()
-		}
-		if r.rd != nil {
-			err = r.rd.Close()
+			r.wake.Close() // a ReadInto waiting returns
 		}
 		if r.tp != nil {
-			err = errors.Join(err, r.tp.Close())
+			err = r.tp.Close()
 		}
+		r.mu.Lock()
+		if r.ring != nil {
+			r.ring.unmap()
+		}
+		r.mu.Unlock()
 		r.coll.Close()
 	})
 	return err

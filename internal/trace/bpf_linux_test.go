@@ -158,3 +158,67 @@ func TestStartsFull(t *testing.T) {
 		r.Close()
 	}
 }
+
+// TestReaderClosedWhileReading: a Close from another goroutine, while a
+// read waits and while events come, ends the read with ErrClosed (the
+// ring is unmapped only once no read is under way), and Close again is
+// harmless.
+func TestReaderClosedWhileReading(t *testing.T) {
+	testutil.RequireRoot(t)
+	ns := testutil.NewNetNS(t)
+	var ln net.Listener
+	if err := netns.DoPath(ns.Path, func() (err error) { ln, err = net.Listen("tcp", "127.0.0.1:0"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	stop := make(chan struct{})
+	defer close(stop)
+	go netns.DoPath(ns.Path, func() error {
+		for {
+			select {
+			case <-stop:
+				return nil
+			default:
+			}
+			if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+				c.Close()
+			}
+		}
+	})
+	for round := range 8 {
+		r, err := Open(0, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() {
+			var raw Raw
+			for {
+				if err := r.ReadInto(&raw); err != nil && err != ErrIdle {
+					done <- err
+					return
+				}
+			}
+		}()
+		time.Sleep(time.Duration(round) * time.Millisecond)
+		r.Close()
+		select {
+		case err := <-done:
+			if err != ErrClosed {
+				t.Fatalf("round %d: the read ended with %v, want ErrClosed", round, err)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatalf("round %d: the read did not end", round)
+		}
+		r.Close()
+	}
+}

@@ -34,5 +34,8 @@ func (r *Reader) Program() string { return "" }
 // Lost is 0 here.
 func (r *Reader) Lost() uint64 { return 0 }
 
+// StartsLost is 0 here.
+func (r *Reader) StartsLost() uint64 { return 0 }
+
 // Close does nothing here.
 func (r *Reader) Close() error { return nil }

@@ -171,12 +171,11 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 	ev.Time = t.Wall(r.Mono)
 	start := r.Start
 	tracked := false
-	if r.Old == sockets.SynSent || r.Old == sockets.SynRecv {
-		// A new connection: what its socket's address held before (a
-		// connection whose close was lost) is over.
-		delete(t.open, r.Sock)
-	}
-	switch c, ok := t.open[r.Sock]; {
+	// A change out of SYN_SENT or SYN_RECV is a new connection's: what
+	// its socket's address held before (a connection whose close was
+	// lost) is not asked, and is replaced as the connection is kept.
+	fresh := r.Old == sockets.SynSent || r.Old == sockets.SynRecv
+	switch c, ok := t.lookup(r.Sock, fresh); {
 	case r.Start != 0:
 		// Out of SYN_SENT: the task that called connect(), kept by the
 		// program.
@@ -219,15 +218,23 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 		}
 	case r.Old == sockets.SynSent && r.New == sockets.Established:
 		ev.Kind = Connect
-		if r.Start != 0 {
-			t.keep(r.Sock, openConn{ev.Owner, start, false})
-		}
+		t.keep(r.Sock, openConn{ev.Owner, start, false})
 	case r.Old == sockets.SynRecv && r.New == sockets.Established:
 		ev.Kind = Accept
 	default:
 		ev.Kind = State
 	}
 	return true
+}
+
+// lookup returns the connection kept for the socket at sock, unless
+// fresh (a new connection's change: none of its own is kept yet).
+func (t *Tracker) lookup(sock uint64, fresh bool) (openConn, bool) {
+	if fresh {
+		return openConn{}, false
+	}
+	c, ok := t.open[sock]
+	return c, ok
 }
 
 // keep keeps c, the connection of the socket at sock, until its close.
