@@ -306,6 +306,15 @@ func (t *traceWriter) appendTime(b []byte, tm time.Time) []byte {
 	return append(b, 'Z')
 }
 
+// protoName is an event's protocol as JSON and the table name it: "tcp"
+// where an event does not say (one stored before events did).
+func protoName(p sockets.Proto) string {
+	if p == sockets.UDP {
+		return "udp"
+	}
+	return "tcp"
+}
+
 // appendName appends a name of sockscope's own (an event's kind, a
 // family, a state) as a JSON string: they are letters, digits,
 // underscores and parentheses, which need no escaping.
@@ -400,7 +409,7 @@ func (t *traceWriter) forgetOwners() {
 func (t *traceWriter) begin() {
 	switch t.format {
 	case render.Table:
-		fmt.Fprintf(t.w, "%-12s %-7s %7s %-15s %-22s %-22s %-24s %10s %10s %-12s %s\n", "TIME", "EVENT", "PID", "PROGRAM", "LOCAL", "REMOTE", "STATE", "SENT", "RECEIVED", "DURATION", "ERROR")
+		fmt.Fprintf(t.w, "%-12s %-7s %-5s %7s %-15s %-22s %-22s %-24s %10s %10s %-12s %s\n", "TIME", "EVENT", "PROTO", "PID", "PROGRAM", "LOCAL", "REMOTE", "STATE", "SENT", "RECEIVED", "DURATION", "ERROR")
 	case render.JSON:
 		io.WriteString(t.w, `{"schema":1,"events":[`)
 	}
@@ -414,7 +423,7 @@ func (t *traceWriter) event(ev *trace.Event) {
 		}
 		states := ev.To.String()
 		if ev.From != 0 && (ev.Kind == trace.State || ev.Kind == trace.Close || ev.Kind == trace.Fail) {
-			states = ev.From.String() + ">" + ev.To.String()
+			states = sockets.StateNameOf(ev.Proto, ev.From) + ">" + ev.To.String()
 		}
 		dur, sent, recv := "", "", ""
 		if ev.Duration > 0 {
@@ -423,7 +432,7 @@ func (t *traceWriter) event(ev *trace.Event) {
 		if (ev.Kind == trace.Close || ev.Kind == trace.Fail) && !ev.NoBytes {
 			sent, recv = strconv.FormatUint(ev.Sent, 10), strconv.FormatUint(ev.Received, 10)
 		}
-		fmt.Fprintf(t.w, "%-12s %-7s %7s %-15s %-22s %-22s %-24s %10s %10s %-12s %s\n", ev.Time.Format("15:04:05.000"), ev.Kind, pid, prog,
+		fmt.Fprintf(t.w, "%-12s %-7s %-5s %7s %-15s %-22s %-22s %-24s %10s %10s %-12s %s\n", ev.Time.Format("15:04:05.000"), ev.Kind, protoName(ev.Proto), pid, prog,
 			unmap(ev.Local).String(), unmap(ev.Remote).String(), states, sent, recv, dur, ev.Reason())
 		return
 	}
@@ -444,6 +453,8 @@ func (t *traceWriter) event(ev *trace.Event) {
 	b = append(b, '"')
 	b = append(b, `,"event":`...)
 	b = appendName(b, ev.Kind.String())
+	b = append(b, `,"proto":`...)
+	b = appendName(b, protoName(ev.Proto))
 	b = t.appendOwner(b, ev.Owner)
 	b = append(b, `,"family":`...)
 	b = appendName(b, ev.Family.String())
@@ -460,7 +471,7 @@ func (t *traceWriter) event(ev *trace.Event) {
 	b = append(b, `}`...)
 	if ev.From != 0 {
 		b = append(b, `,"from":`...)
-		b = appendName(b, ev.From.String())
+		b = appendName(b, sockets.StateNameOf(ev.Proto, ev.From))
 	}
 	b = append(b, `,"state":`...)
 	b = appendName(b, ev.To.String())

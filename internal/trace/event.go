@@ -45,7 +45,8 @@ type Raw struct {
 	Sock     uint64
 	Old, New sockets.State
 	Family   sockets.Family
-	// Protocol is the IP protocol (6 TCP, 262 MPTCP).
+	// Protocol is the IP protocol: 6 TCP (262 MPTCP is never sent), 17
+	// UDP (the end of a UDP socket).
 	Protocol      uint16
 	Local, Remote netip.AddrPort
 	// Sent and Received are the socket's bytes acknowledged by the peer

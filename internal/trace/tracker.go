@@ -49,7 +49,10 @@ type Event struct {
 	Time time.Time
 	// Owner is zero when it could not be known (a connection older than
 	// the trace with no owner in the first snapshot).
-	Owner         Owner
+	Owner Owner
+	// Proto is TCP, or UDP for the end of a UDP socket (a flow: its
+	// remote end where it was connected, how long it lived, no bytes).
+	Proto         sockets.Proto
 	Family        sockets.Family
 	Local, Remote netip.AddrPort
 	// From and To are the states of the change (To is CLOSE for close
@@ -147,7 +150,10 @@ func (t *Tracker) Feed(r *Raw) (Event, bool) {
 // FeedInto is Feed writing the event into ev (so that a loop reuses
 // one).
 func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
-	*ev = Event{Family: r.Family, Local: r.Local, Remote: r.Remote, From: r.Old, To: r.New}
+	if r.Protocol == ipprotoUDP {
+		return t.udp(ev, r)
+	}
+	*ev = Event{Proto: sockets.TCP, Family: r.Family, Local: r.Local, Remote: r.Remote, From: r.Old, To: r.New}
 	lk := listenKey{r.Family, r.Local.Port()}
 	switch {
 	case r.Old == r.New || r.Old == 0 || r.New == 0:
@@ -223,6 +229,25 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 		ev.Kind = Accept
 	default:
 		ev.Kind = State
+	}
+	return true
+}
+
+// ipprotoUDP is the IP protocol of a UDP socket's event.
+const ipprotoUDP = 17
+
+// udp makes the event of a UDP socket's end: the program sends only
+// those, with the task that made the socket and when (or, for a socket
+// older than the trace, the task that closes it), its ends, and whether
+// it was connected (Old: ESTABLISHED, else CLOSE).
+func (t *Tracker) udp(ev *Event, r *Raw) bool {
+	*ev = Event{Kind: Close, Time: t.Wall(r.Mono), Proto: sockets.UDP, Family: r.Family, Local: r.Local, Remote: r.Remote,
+		From: r.Old, To: sockets.Close, NoBytes: true}
+	if r.PID != 0 {
+		ev.Owner = Owner{PID: int32(r.PID), Comm: r.Comm}
+	}
+	if r.Start != 0 && r.Mono >= r.Start {
+		ev.Duration = time.Duration(r.Mono - r.Start)
 	}
 	return true
 }
