@@ -6,7 +6,8 @@
 //
 // One table, connections, one row per event (connect, accept, close,
 // fail), with indexes on time, remote address, remote port, local port
-// and program. Each row says its source: eBPF (every change as it
+// and program. Each row says its protocol (a TCP connection's event, or
+// the end of a UDP socket), its source: eBPF (every change as it
 // happens) or polling (snapshots an interval apart, which miss what is
 // shorter than the interval), and the owner's container. Columns added
 // after the first version carry defaults, so an older database opens and

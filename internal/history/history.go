@@ -1,6 +1,7 @@
 package history
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -42,7 +43,19 @@ type Row struct {
 	// it, polling cannot.
 	Errno      uint32
 	ErrnoKnown bool
+	// Proto is the connection's protocol, ProtoTCP or ProtoUDP (a UDP
+	// socket's end: its remote end where it was connected, no bytes).
+	// "" is stored as ProtoTCP: every row was TCP before rows said.
+	Proto string
 }
+
+// The protocols of rows.
+const (
+	// ProtoTCP rows are a TCP connection's events.
+	ProtoTCP = "tcp"
+	// ProtoUDP rows are a UDP socket's end (close), with no bytes.
+	ProtoUDP = "udp"
+)
 
 // The sources of rows.
 const (
@@ -89,7 +102,8 @@ CREATE TABLE IF NOT EXISTS connections (
 	source         TEXT    NOT NULL DEFAULT '',
 	container      TEXT    NOT NULL DEFAULT '',
 	container_id   TEXT    NOT NULL DEFAULT '',
-	errno          INTEGER NOT NULL DEFAULT -1
+	errno          INTEGER NOT NULL DEFAULT -1,
+	proto          TEXT    NOT NULL DEFAULT 'tcp'
 );
 CREATE INDEX IF NOT EXISTS connections_time ON connections (time_ns);
 CREATE INDEX IF NOT EXISTS connections_remote ON connections (remote_ip, time_ns);
@@ -133,11 +147,12 @@ var addedColumns = []struct{ name, def string }{
 	{"container", "TEXT NOT NULL DEFAULT ''"},
 	{"container_id", "TEXT NOT NULL DEFAULT ''"},
 	{"errno", "INTEGER NOT NULL DEFAULT -1"}, // -1: not known
+	{"proto", "TEXT NOT NULL DEFAULT 'tcp'"}, // the rows before it were all TCP
 }
 
 // addedDefaults are the values History reads for added columns a
 // database lacks.
-var addedDefaults = map[string]string{"source": "''", "container": "''", "container_id": "''", "errno": "-1"}
+var addedDefaults = map[string]string{"source": "''", "container": "''", "container_id": "''", "errno": "-1", "proto": "'tcp'"}
 
 // addColumns adds to the table the addedColumns it lacks, and returns
 // those it could not add because the database is read-only.
@@ -195,8 +210,8 @@ func (d *DB) Insert(ctx context.Context, rows []Row) error {
 	}
 	st, err := tx.PrepareContext(ctx, `INSERT INTO connections (time_ns, event, pid, program, exe, uid, family,
 		local_ip, local_port, remote_ip, remote_port, from_state, state, passive, duration_ns, bytes_sent, bytes_received,
-		source, container, container_id, errno)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		source, container, container_id, errno, proto)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		tx.Rollback()
 		return err
@@ -213,7 +228,7 @@ func (d *DB) Insert(ctx context.Context, rows []Row) error {
 		}
 		if _, err := st.ExecContext(ctx, r.Time.UnixNano(), r.Event, r.PID, r.Program, r.Exe, r.UID, r.Family,
 			addr(r.Local), r.Local.Port(), addr(r.Remote), r.Remote.Port(), r.From, r.State, passive,
-			int64(r.Duration), r.Sent, r.Received, r.Source, r.Container, r.ContainerID, errno); err != nil {
+			int64(r.Duration), r.Sent, r.Received, r.Source, r.Container, r.ContainerID, errno, cmp.Or(r.Proto, ProtoTCP)); err != nil {
 			tx.Rollback()
 			return err
 		}
@@ -300,7 +315,8 @@ func (d *DB) History(ctx context.Context, q Query, fn func(*Row) bool) error {
 		var lport, rport uint16
 		var passive int
 		if err := rows.Scan(&tns, &r.Event, &r.PID, &r.Program, &r.Exe, &r.UID, &r.Family, &lip, &lport, &rip, &rport,
-			&r.From, &r.State, &passive, &dur, &r.Sent, &r.Received, &r.Source, &r.Container, &r.ContainerID, &errno); err != nil {
+			&r.From, &r.State, &passive, &dur, &r.Sent, &r.Received, &r.Source, &r.Container, &r.ContainerID, &errno,
+			&r.Proto); err != nil {
 			return err
 		}
 		r.Time = time.Unix(0, tns)

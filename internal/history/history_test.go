@@ -17,7 +17,7 @@ func row(t time.Time, event, program string, remote string, port uint16) Row {
 	return Row{Time: t, Event: event, PID: 42, Program: program, Exe: "/usr/bin/" + program, UID: 1000, Family: "inet",
 		Local: netip.MustParseAddrPort("10.0.0.1:50000"), Remote: netip.AddrPortFrom(netip.MustParseAddr(remote), port),
 		State: "CLOSE", From: "ESTABLISHED", Duration: 5 * time.Millisecond, Sent: 100, Received: 200,
-		Source: SourceEBPF, Container: "web", ContainerID: "0123456789abcdef"}
+		Source: SourceEBPF, Container: "web", ContainerID: "0123456789abcdef", Proto: ProtoTCP}
 }
 
 func collect(t *testing.T, db *DB, q Query) []Row {
@@ -109,7 +109,8 @@ func TestOpensFirstVersion(t *testing.T) {
 	}
 	again.Close()
 	got := collect(t, db, Query{})
-	if len(got) != 1 || got[0].Program != "old" || got[0].Source != "" || got[0].Container != "" || got[0].Sent != 10 || got[0].ErrnoKnown {
+	if len(got) != 1 || got[0].Program != "old" || got[0].Source != "" || got[0].Container != "" || got[0].Sent != 10 || got[0].ErrnoKnown ||
+		got[0].Proto != ProtoTCP {
 		t.Fatalf("old rows: %+v", got)
 	}
 	ctx := context.Background()
@@ -119,7 +120,9 @@ func TestOpensFirstVersion(t *testing.T) {
 	refused.Errno, refused.ErrnoKnown = 111, true
 	cancelled := row(time.Now(), "fail", "cancelled", "10.1.2.3", 443)
 	cancelled.ErrnoKnown = true
-	if err := db.Insert(ctx, []Row{r, refused, cancelled}); err != nil {
+	flow := row(time.Now(), "close", "dns", "10.1.2.53", 53)
+	flow.Proto, flow.Sent, flow.Received = ProtoUDP, -1, -1
+	if err := db.Insert(ctx, []Row{r, refused, cancelled, flow}); err != nil {
 		t.Fatal(err)
 	}
 	got = collect(t, db, Query{Program: "new"})
@@ -131,6 +134,42 @@ func TestOpensFirstVersion(t *testing.T) {
 	}
 	if got = collect(t, db, Query{Program: "cancelled"}); len(got) != 1 || got[0].Errno != 0 || !got[0].ErrnoKnown {
 		t.Errorf("a cancelled connect's errno: %+v", got)
+	}
+	if got = collect(t, db, Query{Program: "dns"}); len(got) != 1 || got[0].Proto != ProtoUDP || got[0].Sent != -1 {
+		t.Errorf("a UDP row in the old database: %+v", got)
+	}
+	if got = collect(t, db, Query{Program: "new"}); len(got) != 1 || got[0].Proto != ProtoTCP {
+		t.Errorf("a TCP row in the old database: %+v", got)
+	}
+}
+
+// TestProto: a row keeps its protocol: a UDP socket's end comes back UDP
+// with its unknown bytes, and a row that does not say is TCP (every row
+// was, before rows said).
+func TestProto(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	t0 := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
+	flow := row(t0, "close", "dns", "10.1.2.53", 53)
+	flow.Proto, flow.Sent, flow.Received, flow.From = ProtoUDP, -1, -1, "CLOSE"
+	unsaid := row(t0.Add(time.Second), "close", "curl", "10.1.2.3", 443)
+	unsaid.Proto = ""
+	if err := db.Insert(context.Background(), []Row{flow, unsaid}); err != nil {
+		t.Fatal(err)
+	}
+	got := collect(t, db, Query{})
+	if len(got) != 2 {
+		t.Fatalf("%d rows, want 2", len(got))
+	}
+	got[0].Time = got[0].Time.UTC()
+	if got[0] != flow {
+		t.Errorf("the UDP row: %+v\nwant %+v", got[0], flow)
+	}
+	if got[1].Proto != ProtoTCP {
+		t.Errorf("a row that did not say its protocol reads %q, want tcp", got[1].Proto)
 	}
 }
 
@@ -292,7 +331,7 @@ func TestReadsOldReadOnly(t *testing.T) {
 	}
 	defer db.Close()
 	got := collect(t, db, Query{})
-	if len(got) != 1 || got[0].Program != "old" || got[0].Source != "" || got[0].ErrnoKnown || got[0].Sent != 10 {
+	if len(got) != 1 || got[0].Program != "old" || got[0].Source != "" || got[0].ErrnoKnown || got[0].Sent != 10 || got[0].Proto != ProtoTCP {
 		t.Fatalf("old rows read-only: %+v", got)
 	}
 	check, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
@@ -301,7 +340,7 @@ func TestReadsOldReadOnly(t *testing.T) {
 	}
 	defer check.Close()
 	var n int
-	if err := check.QueryRow(`SELECT count(*) FROM pragma_table_info('connections') WHERE name = 'errno'`).Scan(&n); err != nil || n != 0 {
+	if err := check.QueryRow(`SELECT count(*) FROM pragma_table_info('connections') WHERE name IN ('errno', 'proto')`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("the read-only file gained a column (%d, %v)", n, err)
 	}
 }
