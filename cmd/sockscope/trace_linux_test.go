@@ -24,11 +24,19 @@ import (
 // traceEvent is an NDJSON event of trace, as far as the test reads it.
 type traceEvent struct {
 	Event   string
+	Proto   string
 	PID     int32
 	Program string
-	Local   struct{ Port int }
-	Remote  struct{ Port int }
+	Local   struct {
+		IP   string
+		Port int
+	}
+	Remote struct {
+		IP   string
+		Port int
+	}
 	State   string
+	From    string
 	Passive bool
 	// DurationMS is how long the connection lived (close, fail).
 	DurationMS float64 `json:"duration_ms"`
@@ -38,6 +46,97 @@ type traceEvent struct {
 	// Errno its number.
 	Error string
 	Errno int
+}
+
+// TestIntegrationTraceUDP: with -u, trace reports the end of each UDP
+// socket the test makes in a namespace of its own (connected, and bound
+// only, both families) with this process as its owner, its ends and how
+// long it lived, and no TCP connection; with -t, no UDP socket. It runs
+// with each of trace's programs.
+func TestIntegrationTraceUDP(t *testing.T) {
+	for _, program := range []string{"tp_btf", "tracepoint"} {
+		t.Run(program, func(t *testing.T) { testTraceUDP(t, program) })
+	}
+}
+
+func testTraceUDP(t *testing.T, program string) {
+	testutil.RequireRoot(t)
+	bin := sockscopeBinary(t)
+	ns := testutil.NewNetNS(t)
+	ln, port := listenerIn(t, ns.Path)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	const held = 20 * time.Millisecond
+	filter := fmt.Sprintf("dport = :53 or sport = :5300 or dport = :%d", port)
+	for _, only := range []string{"-u", "-t"} {
+		cmd := ns.Command(bin, "trace", only, "--format", "ndjson", filter)
+		cmd.Env = append(os.Environ(), "SOCKSCOPE_TRACE_PROGRAM="+program)
+		said, stop := startTracing(t, cmd, true)
+		if !strings.Contains(said, map[string]string{"-u": "UDP sockets' ends", "-t": "TCP connections ("}[only]) {
+			t.Errorf("trace %s said %q", only, said)
+		}
+		err := netns.DoPath(ns.Path, func() error {
+			c, err := net.Dial("udp4", "127.0.0.1:53")
+			if err != nil {
+				return err
+			}
+			time.Sleep(held)
+			c.Close()
+			pc, err := net.ListenPacket("udp6", "[::1]:5300")
+			if err != nil {
+				return err
+			}
+			time.Sleep(held)
+			pc.Close()
+			tc, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+			if err != nil {
+				return err
+			}
+			return tc.Close()
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(500 * time.Millisecond)
+		events := stop()
+		me := int32(os.Getpid())
+		var udp []traceEvent
+		for _, e := range events {
+			switch {
+			case e.Proto == "udp":
+				udp = append(udp, e)
+			case only == "-u":
+				t.Errorf("trace -u: a %s event %+v", e.Proto, e)
+			}
+		}
+		if only == "-t" {
+			if len(udp) != 0 || len(events) == 0 {
+				t.Errorf("trace -t: UDP events %+v of %d", udp, len(events))
+			}
+			continue
+		}
+		if len(udp) != 2 {
+			t.Fatalf("trace -u: UDP events %+v, want the two sockets' ends", udp)
+		}
+		for i, want := range []struct {
+			local, remote string
+			rport         int
+			state         string
+		}{{"127.0.0.1", "127.0.0.1", 53, "ESTABLISHED"}, {"::1", "::", 0, "UNCONN"}} {
+			e := udp[i]
+			if e.Event != "close" || e.PID != me || !strings.HasSuffix(e.Exe, ".test") || e.Local.IP != want.local ||
+				e.Remote.IP != want.remote || e.Remote.Port != want.rport || e.From != want.state || e.DurationMS < float64(held.Milliseconds()) {
+				t.Errorf("UDP end %d: %+v, want a close of %s>%s:%d from %s by pid %d after %v", i, e, want.local, want.remote, want.rport, want.state, me, held)
+			}
+		}
+	}
 }
 
 // TestIntegrationTrace makes 200 loopback connections of 1 to 50 ms in a
@@ -222,7 +321,7 @@ func TestIntegrationTraceNoBPF(t *testing.T) {
 	bin := sockscopeBinary(t)
 	ns := testutil.NewNetNS(t)
 	ln, port := listenerIn(t, ns.Path)
-	said, stop := startTracing(t, ns.Command(bin, "trace", "--no-bpf", "--format", "ndjson", fmt.Sprintf("sport = :%d or dport = :%d", port, port)), false)
+	said, stop := startTracing(t, ns.Command(bin, "trace", "--no-bpf", "--format", "ndjson", fmt.Sprintf("sport = :%d or dport = :%d or dport = :53", port, port)), false)
 	if !strings.Contains(said, "closes only") || !strings.Contains(said, "without") {
 		t.Fatalf("trace --no-bpf said %q, want what it cannot see", said)
 	}
@@ -231,9 +330,19 @@ func TestIntegrationTraceNoBPF(t *testing.T) {
 		client.Close()
 		server.Close()
 	}
+	// A UDP socket connected, then closed: its end too.
+	if err := netns.DoPath(ns.Path, func() error {
+		c, err := net.Dial("udp4", "127.0.0.1:53")
+		if err == nil {
+			c.Close()
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	time.Sleep(500 * time.Millisecond)
 	events := stop()
-	closes := 0
+	closes, udp := 0, 0
 	for _, e := range events {
 		if e.Event != "close" {
 			t.Errorf("without eBPF, a %s event", e.Event)
@@ -241,10 +350,17 @@ func TestIntegrationTraceNoBPF(t *testing.T) {
 		if e.PID != 0 {
 			t.Errorf("without eBPF, close %d>%d has pid %d", e.Local.Port, e.Remote.Port, e.PID)
 		}
+		if e.Proto == "udp" {
+			udp++
+			if e.Remote.Port != 53 || e.From != "ESTABLISHED" {
+				t.Errorf("without eBPF, the UDP end %+v", e)
+			}
+			continue
+		}
 		closes++
 	}
-	if closes != 40 {
-		t.Errorf("%d closes, want 40 (both ends of 20 connections)", closes)
+	if closes != 40 || udp != 1 {
+		t.Errorf("%d closes of TCP and %d of UDP, want 40 (both ends of 20 connections) and 1", closes, udp)
 	}
 }
 
@@ -283,7 +399,7 @@ func startTracing(t *testing.T, cmd *exec.Cmd, needBPF bool) (said string, stop 
 	case <-time.After(30 * time.Second):
 		t.Fatal("it did not start tracing")
 	}
-	if needBPF && !strings.Contains(said, "tracing TCP connections (eBPF") {
+	if needBPF && !strings.Contains(said, "(eBPF: ") {
 		if os.Getenv("SOCKSCOPE_EBPF") != "require" {
 			t.Skipf("no eBPF here (%s); SOCKSCOPE_EBPF=require makes this a failure", said)
 		}

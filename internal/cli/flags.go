@@ -120,10 +120,10 @@ var flagDefs = []flagDef{
 		fs.BoolVarP(&lf.exe, "exe", "b", false, t("cli.flag.exe"))
 	}},
 	{"protocol", inList | inStats, nil}, // defined by addFlags: its form depends on the command
-	{"tcp", inList | inStats | inSummary | inWatch | inKill | inServe | inDoctor, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"tcp", inList | inStats | inSummary | inWatch | inKill | inServe | inDoctor | inTrace | inRecord | inHistory, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.tcp, "tcp", "t", false, t("cli.flag.tcp"))
 	}},
-	{"udp", inList | inStats | inSummary | inWatch | inKill | inServe | inDoctor, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"udp", inList | inStats | inSummary | inWatch | inKill | inServe | inDoctor | inTrace | inRecord | inHistory, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.BoolVarP(&lf.udp, "udp", "u", false, t("cli.flag.udp"))
 	}},
 	{"raw", inList | inStats | inSummary | inWatch | inKill | inServe | inDoctor, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {

@@ -29,11 +29,27 @@ func traceRequest(in requestInput, req *listRequest, lang string) error {
 	default:
 		return flagErrorf(lang, "cli.err.trace.format", req.Render.Format)
 	}
-	req.Filter.Protos = sockets.ProtoSet(0).With(sockets.TCP)
+	req.Filter.Protos = traceProtos(in.flags)
 	req.Details = false
 	req.NoBPF = in.flags.noBPF
 	req.AllStates = in.flags.allStates
 	return nil
+}
+
+// traceProtos are the protocols trace, record and history follow: those
+// of -t and -u, both where neither is given.
+func traceProtos(f *listFlags) sockets.ProtoSet {
+	var p sockets.ProtoSet
+	if f.tcp {
+		p = p.With(sockets.TCP)
+	}
+	if f.udp {
+		p = p.With(sockets.UDP)
+	}
+	if p == 0 {
+		p = p.With(sockets.TCP).With(sockets.UDP)
+	}
+	return p
 }
 
 // traceRun prints every TCP connection event req's filter chooses until
@@ -91,11 +107,24 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 	q := req.query()
 	keep := q.Match
 	if r == nil {
-		return 0, traceDestroyed(ctx, f, sink, known, keep, why)
+		return 0, traceDestroyed(ctx, f, sink, req.Filter.Protos, known, keep, why)
 	}
 	tr := trace.NewTracker(r.Wall, known)
+	what := "TCP connections"
+	if req.Filter.Protos.Has(sockets.UDP) {
+		if err := r.TraceUDP(); err != nil && !req.Filter.Protos.Has(sockets.TCP) {
+			r.Close()
+			return 0, fmt.Errorf("tracing UDP: %w", err)
+		} else if err != nil {
+			f.note("sockscope: UDP sockets are not traced: " + err.Error())
+		} else if req.Filter.Protos.Has(sockets.TCP) {
+			what = "TCP connections and UDP sockets' ends"
+		} else {
+			what = "UDP sockets' ends"
+		}
+	}
 	sink.start()
-	f.note("sockscope: tracing TCP connections (eBPF: " + r.Program() + "); Ctrl-C ends")
+	f.note("sockscope: tracing " + what + " (eBPF: " + r.Program() + "); Ctrl-C ends")
 	if !inInitialPIDNamespace() {
 		f.note("sockscope: this is not the host's PID namespace: trace's PIDs are the host's, and a process's exe, user and container are looked up by them here")
 	}
@@ -105,7 +134,7 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 	var (
 		raw  trace.Raw
 		ev   trace.Event
-		sock = sockets.Socket{Proto: sockets.TCP}
+		sock sockets.Socket
 		info sockets.ProcessInfo
 		proc = []sockets.Process{{Info: &info}}
 	)
@@ -130,7 +159,7 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 		}
 		// Only what an event sets is set: the rest of sock stays zero
 		// (a whole Socket made anew for each was a tenth of the loop).
-		sock.Family, sock.State, sock.Local, sock.Remote, sock.Processes = ev.Family, ev.To, ev.Local, ev.Remote, nil
+		sock.Proto, sock.Family, sock.State, sock.Local, sock.Remote, sock.Processes = ev.Proto, ev.Family, ev.To, ev.Local, ev.Remote, nil
 		if ev.Owner.PID != 0 {
 			info = sockets.ProcessInfo{PID: ev.Owner.PID, Name: ev.Owner.Comm}
 			sock.Processes = proc
@@ -159,9 +188,9 @@ var openDestroyed = trace.OpenDestroyed
 // traceDestroyed is trace without eBPF: the closes sock_diag notifies,
 // without the process that held the socket (a connection older than the
 // trace gets the owner the first snapshot found). It says so first.
-func traceDestroyed(ctx context.Context, f *Factory, sink traceSink,
+func traceDestroyed(ctx context.Context, f *Factory, sink traceSink, protos sockets.ProtoSet,
 	known func(local, remote netip.AddrPort) (trace.Owner, bool), keep func(*sockets.Socket) bool, why string) error {
-	d, err := openDestroyed()
+	d, err := openDestroyed(protos)
 	if err != nil {
 		return fmt.Errorf("trace needs eBPF (Linux; root, or CAP_BPF and CAP_PERFMON) or, for closes only, CAP_NET_ADMIN (%s): %w", why, err)
 	}
@@ -177,10 +206,20 @@ func traceDestroyed(ctx context.Context, f *Factory, sink traceSink,
 		if err != nil {
 			continue
 		}
-		if s.Remote.Port() == 0 {
+		from := sockets.Established
+		switch {
+		case s.Proto == sockets.TCP && s.Remote.Port() == 0:
 			continue // a listener's end, not a connection's
+		case s.Proto == sockets.UDP && s.Local.Port() == 0:
+			continue // never bound: no flow (see trace.Tracker)
+		case s.Proto == sockets.UDP && s.Remote.Port() == 0:
+			from = sockets.Close
 		}
-		ev := trace.Event{Kind: trace.Close, Time: time.Now(), Family: s.Family, Local: s.Local, Remote: s.Remote, To: sockets.Close, NoBytes: true}
+		ev := trace.Event{Kind: trace.Close, Time: time.Now(), Proto: s.Proto, Family: s.Family, Local: s.Local, Remote: s.Remote,
+			To: sockets.Close, NoBytes: true}
+		if s.Proto == sockets.UDP {
+			ev.From = from
+		}
 		if known != nil {
 			ev.Owner, _ = known(s.Local, s.Remote)
 		}

@@ -27,6 +27,9 @@ const DefaultBuffer = 4 << 20
 type Reader struct {
 	coll *ebpf.Collection
 	tp   link.Link
+	// udp and udpLinks are UDP's programs, where TraceUDP added them.
+	udp      *ebpf.Collection
+	udpLinks []link.Link
 	// mu is held while the ring is read (not while waiting for it):
 	// Close unmaps it only once no read is under way.
 	mu   sync.Mutex
@@ -274,7 +277,7 @@ func program(o offsets, allStates bool) asm.Instructions {
 		asm.LoadMem(asm.R3, asm.R6, 20, asm.Word), // newstate
 	}
 	ins = append(ins, keepStart(allStates, asm.LoadMem(asm.R3, asm.R6, 20, asm.Word))...) // newstate
-	ins = append(ins, reserve("reserve")...)
+	ins = append(ins, reserve("reserve", 0)...)
 	ins = append(ins, owner(asm.LoadMem(asm.R2, asm.R6, 20, asm.Word))...) // newstate
 	for i := int16(0); i < recordSize/8; i++ {
 		ld := asm.LoadMem(asm.R1, asm.R6, recordFirst+8*i, asm.DWord)
@@ -320,7 +323,7 @@ func program(o offsets, allStates bool) asm.Instructions {
 			asm.FnProbeReadKernel.Call(),
 		)
 	}
-	return append(ins, submit("submit")...)
+	return append(ins, submit("submit", 0)...)
 }
 
 // keepStart is the part of the programs that, with the old state in R2,
@@ -419,9 +422,9 @@ func count(index int32, next string) asm.Instructions {
 }
 
 // reserve is the part of the programs that reserves an event in the ring
-// buffer, or counts it lost and returns, and writes its time: from label
-// on, with the event in R7.
-func reserve(label string) asm.Instructions {
+// buffer, or counts it lost and returns ret, and writes its time: from
+// label on, with the event in R7.
+func reserve(label string, ret int32) asm.Instructions {
 	ins := asm.Instructions{
 		asm.LoadMapPtr(asm.R1, 0).WithReference("events").WithSymbol(label),
 		asm.Mov.Imm(asm.R2, RawSize),
@@ -432,7 +435,7 @@ func reserve(label string) asm.Instructions {
 	// No room: count it lost.
 	ins = append(ins, count(lostEvents, "out")...)
 	return append(ins,
-		asm.Mov.Imm(asm.R0, 0).WithSymbol("out"),
+		asm.Mov.Imm(asm.R0, ret).WithSymbol("out"),
 		asm.Return(),
 
 		asm.Mov.Reg(asm.R7, asm.R0).WithSymbol("reserved"),
@@ -478,10 +481,10 @@ func owner(newState asm.Instruction) asm.Instructions {
 }
 
 // submit is the part of the programs that submits the event (R7), from
-// label on. It wakes the reader only when wakeAt bytes come to wait (the
+// label on, and returns ret. It wakes the reader only when wakeAt bytes come to wait (the
 // reader reads at least every ReadEvery anyway): a wakeup per event would
 // cost more than the event.
-func submit(label string) asm.Instructions {
+func submit(label string, ret int32) asm.Instructions {
 	return asm.Instructions{
 		asm.LoadMapPtr(asm.R1, 0).WithReference("events").WithSymbol(label),
 		asm.Mov.Imm(asm.R2, 0), // BPF_RB_AVAIL_DATA
@@ -497,7 +500,7 @@ func submit(label string) asm.Instructions {
 		asm.Mov.Reg(asm.R1, asm.R7).WithSymbol("send"),
 		asm.Mov.Reg(asm.R2, asm.R8),
 		asm.FnRingbufSubmit.Call(),
-		asm.Mov.Imm(asm.R0, 0),
+		asm.Mov.Imm(asm.R0, ret),
 		asm.Return(),
 	}
 }
@@ -617,6 +620,12 @@ func (r *Reader) Close() error {
 		}
 		if r.tp != nil {
 			err = r.tp.Close()
+		}
+		for _, l := range r.udpLinks {
+			err = errors.Join(err, l.Close())
+		}
+		if r.udp != nil {
+			r.udp.Close()
 		}
 		r.mu.Lock()
 		if r.ring != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/sockscope/sockscope/internal/netns"
+	"github.com/sockscope/sockscope/internal/sockets"
 	"github.com/sockscope/sockscope/internal/testutil"
 )
 
@@ -220,5 +222,98 @@ func TestReaderClosedWhileReading(t *testing.T) {
 			t.Fatalf("round %d: the read did not end", round)
 		}
 		r.Close()
+	}
+}
+
+// TestTraceUDP: the end of each UDP socket a process of the test's
+// makes (in a namespace of its own) comes with its ends, the process
+// that made it and how long it lived, with either TCP program; a
+// connected one as ESTABLISHED, a bound one as CLOSE; both families.
+func TestTraceUDP(t *testing.T) {
+	testutil.RequireRoot(t)
+	ns := testutil.NewNetNS(t)
+	for _, program := range []string{ProgramBTF, ProgramTracepoint} {
+		t.Setenv(ProgramEnv, program)
+		r, err := Open(0, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.TraceUDP(); err != nil {
+			r.Close()
+			t.Fatalf("%s: %v", program, err)
+		}
+		type sock struct {
+			local, remote string
+			connected     bool
+		}
+		var want []sock
+		err = netns.DoPath(ns.Path, func() error {
+			for _, c := range []struct{ network, laddr, raddr string }{
+				{"udp4", "127.0.0.1:0", "127.0.0.1:53"},
+				{"udp6", "[::1]:0", "[::1]:5353"},
+				{"udp4", "127.0.0.1:0", ""},
+			} {
+				var conn net.Conn
+				var err error
+				if c.raddr != "" {
+					la, _ := net.ResolveUDPAddr(c.network, c.laddr)
+					ra, _ := net.ResolveUDPAddr(c.network, c.raddr)
+					conn, err = net.DialUDP(c.network, la, ra)
+				} else {
+					var pc net.PacketConn
+					pc, err = net.ListenPacket(c.network, c.laddr)
+					if err == nil {
+						want = append(want, sock{pc.LocalAddr().String(), "", false})
+						time.Sleep(10 * time.Millisecond)
+						pc.Close()
+					}
+					if err != nil {
+						return err
+					}
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				want = append(want, sock{conn.LocalAddr().String(), conn.RemoteAddr().String(), true})
+				time.Sleep(10 * time.Millisecond)
+				conn.Close()
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := NewTracker(r.Wall, nil)
+		var got []Event
+		deadline := time.Now().Add(2 * time.Second)
+		var raw Raw
+		for len(got) < len(want) && time.Now().Before(deadline) {
+			if err := r.ReadInto(&raw); err != nil {
+				continue
+			}
+			var ev Event
+			if tr.FeedInto(&ev, &raw) && ev.Proto == sockets.UDP && ev.Owner.PID == int32(os.Getpid()) {
+				got = append(got, ev)
+			}
+		}
+		r.Close()
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d UDP ends of this process, want %d: %+v", program, len(got), len(want), got)
+		}
+		for i, w := range want {
+			e := got[i]
+			remote := ""
+			if e.Remote.Port() != 0 {
+				remote = e.Remote.String()
+			}
+			connected := e.From == sockets.Established
+			if e.Local.String() != w.local || remote != w.remote || connected != w.connected || e.Kind != Close {
+				t.Errorf("%s: UDP end %d: %s %s>%s connected %v, want %s>%s connected %v", program, i, e.Kind, e.Local, remote, connected, w.local, w.remote, w.connected)
+			}
+			if e.Duration < 10*time.Millisecond || e.Duration > time.Second {
+				t.Errorf("%s: UDP end %d lived %v, held 10 ms", program, i, e.Duration)
+			}
+		}
 	}
 }

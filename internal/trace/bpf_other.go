@@ -39,3 +39,6 @@ func (r *Reader) StartsLost() uint64 { return 0 }
 
 // Close does nothing here.
 func (r *Reader) Close() error { return nil }
+
+// TraceUDP returns sockets.ErrUnsupported here.
+func (r *Reader) TraceUDP() error { return sockets.ErrUnsupported }

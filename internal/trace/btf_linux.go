@@ -115,7 +115,7 @@ func btfProgram(so sockOffsets, o offsets, allStates bool) asm.Instructions {
 		asm.StoreMem(asm.RFP, stackKey, asm.R6, asm.DWord), // the map's key
 	}
 	ins = append(ins, keepStart(allStates, asm.LoadMem(asm.R3, asm.RFP, stackNew, asm.DWord))...)
-	ins = append(ins, reserve("reserve")...)
+	ins = append(ins, reserve("reserve", 0)...)
 	ins = append(ins, owner(asm.LoadMem(asm.R2, asm.RFP, stackNew, asm.DWord))...)
 	// The tracepoint's record, from the socket.
 	ins = append(ins,
@@ -181,5 +181,5 @@ func btfProgram(so sockOffsets, o offsets, allStates bool) asm.Instructions {
 			asm.LoadMem(asm.R1, asm.R9, int16(f.off), asm.DWord),
 			asm.StoreMem(asm.R7, int16(f.dst), asm.R1, asm.DWord))
 	}
-	return append(ins, submit("submit")...)
+	return append(ins, submit("submit", 0)...)
 }

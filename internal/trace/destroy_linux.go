@@ -10,14 +10,16 @@ import (
 	"github.com/sockscope/sockscope/internal/sockets"
 )
 
-// The multicast groups of sock_diag (enum sknetlink_groups) for TCP
-// sockets destroyed, IPv4 and IPv6.
+// The multicast groups of sock_diag (enum sknetlink_groups) for TCP and
+// UDP sockets destroyed, IPv4 and IPv6.
 const (
 	sknlgrpInetTCPDestroy  = 1
+	sknlgrpInetUDPDestroy  = 2
 	sknlgrpInet6TCPDestroy = 3
+	sknlgrpInet6UDPDestroy = 4
 )
 
-// A DestroyReader reads the TCP sockets the kernel destroys, from
+// A DestroyReader reads the TCP and UDP sockets the kernel destroys, from
 // sock_diag's destroy notifications: what ss -E shows. It is the fallback
 // where eBPF is not to be had: closes only, without the process.
 type DestroyReader struct {
@@ -26,13 +28,20 @@ type DestroyReader struct {
 	pending []sockets.Socket
 }
 
-// OpenDestroyed joins the destroy groups; it needs CAP_NET_ADMIN.
-func OpenDestroyed() (*DestroyReader, error) {
+// OpenDestroyed joins the destroy groups of the protocols of protos (TCP,
+// UDP); it needs CAP_NET_ADMIN.
+func OpenDestroyed(protos sockets.ProtoSet) (*DestroyReader, error) {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.NETLINK_SOCK_DIAG)
 	if err != nil {
 		return nil, err
 	}
-	groups := uint32(1<<(sknlgrpInetTCPDestroy-1) | 1<<(sknlgrpInet6TCPDestroy-1))
+	var groups uint32
+	if protos.Has(sockets.TCP) {
+		groups |= 1<<(sknlgrpInetTCPDestroy-1) | 1<<(sknlgrpInet6TCPDestroy-1)
+	}
+	if protos.Has(sockets.UDP) {
+		groups |= 1<<(sknlgrpInetUDPDestroy-1) | 1<<(sknlgrpInet6UDPDestroy-1)
+	}
 	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: groups}); err != nil {
 		unix.Close(fd)
 		return nil, fmt.Errorf("joining sock_diag's destroy notifications: %w", err)

@@ -9,7 +9,7 @@ import "github.com/sockscope/sockscope/internal/sockets"
 type DestroyReader struct{}
 
 // OpenDestroyed returns sockets.ErrUnsupported here.
-func OpenDestroyed() (*DestroyReader, error) { return nil, sockets.ErrUnsupported }
+func OpenDestroyed(sockets.ProtoSet) (*DestroyReader, error) { return nil, sockets.ErrUnsupported }
 
 // Read returns sockets.ErrUnsupported here.
 func (d *DestroyReader) Read() (sockets.Socket, error) {

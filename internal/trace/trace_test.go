@@ -2,10 +2,12 @@ package trace
 
 import (
 	"encoding/binary"
+	"errors"
 	"net/netip"
 	"testing"
 	"time"
 
+	"github.com/sockscope/sockscope/internal/errs"
 	"github.com/sockscope/sockscope/internal/sockets"
 )
 
@@ -249,6 +251,23 @@ func TestDecodeDestroyed(t *testing.T) {
 	if _, err := DecodeDestroyed(b[:20]); err == nil {
 		t.Error("a truncated datagram decoded")
 	}
+	// A UDP socket's, by its INET_DIAG_PROTOCOL attribute after another
+	// one (INET_DIAG_SHUTDOWN); a TCP socket's; then a cut attribute,
+	// which is malformed (after the two).
+	withAttrs := func(attrs ...[]byte) []byte {
+		p := diag(5353, 53)
+		for _, a := range attrs {
+			p = append(p, a...)
+		}
+		return p
+	}
+	b = append(msg(sockDiagByFamily, withAttrs([]byte{5, 0, 8, 0, 3, 0, 0, 0}, []byte{5, 0, 10, 0, 17, 0, 0, 0})),
+		msg(sockDiagByFamily, withAttrs([]byte{5, 0, 10, 0, 6, 0, 0, 0}))...)
+	b = append(b, msg(sockDiagByFamily, withAttrs([]byte{9, 0, 10, 0}))...)
+	socks, err = DecodeDestroyed(b)
+	if !errors.Is(err, errs.ErrMalformed) || len(socks) != 2 || socks[0].Proto != sockets.UDP || socks[1].Proto != sockets.TCP {
+		t.Errorf("by protocol: %+v %v", socks, err)
+	}
 }
 
 func FuzzDecodeDestroyed(f *testing.F) {
@@ -285,5 +304,66 @@ func TestTrackerLostClose(t *testing.T) {
 		if e.Owner.Comm == "server" || e.Passive || e.Duration != 0 {
 			t.Errorf("%+v: took the lost accept's owner or start", e)
 		}
+	}
+}
+
+// udp makes an event a UDP socket's end.
+func udp(b []byte) []byte {
+	binary.NativeEndian.PutUint16(b[offRecord-recordFirst+30:], ipprotoUDP)
+	return b
+}
+
+// TestTrackerUDP: a UDP socket's end is a close of protocol UDP, owned
+// by the task the program sent (the one that made it, or closes it),
+// lasting from the start it kept, with no bytes and no error known; a
+// socket never bound is no flow.
+func TestTrackerUDP(t *testing.T) {
+	wall := func(mono uint64) time.Time { return time.Unix(0, int64(mono)) }
+	const ms = uint64(time.Millisecond)
+	tr := NewTracker(wall, nil)
+	evs := feed(t, tr,
+		kept(udp(raw(5*ms, 20, "dig", 1, sockets.Established, sockets.Close, "10.0.0.1:40000", "10.0.0.53:53")), 2*ms),
+		udp(raw(6*ms, 21, "avahi", 2, sockets.Close, sockets.Close, "[::]:5353", "[::]:0")),
+		udp(raw(7*ms, 22, "ip", 3, sockets.Close, sockets.Close, "0.0.0.0:0", "0.0.0.0:0")),
+	)
+	if len(evs) != 2 {
+		t.Fatalf("events %+v, want the two bound sockets' ends", evs)
+	}
+	for i, want := range []struct {
+		pid  int32
+		from sockets.State
+		dur  time.Duration
+	}{{20, sockets.Established, 3 * time.Millisecond}, {21, sockets.Close, 0}} {
+		e := evs[i]
+		if e.Kind != Close || e.Proto != sockets.UDP || e.Owner.PID != want.pid || e.From != want.from || e.To != sockets.Close ||
+			e.Duration != want.dur || !e.NoBytes || e.ErrnoKnown || e.Reason() != "" {
+			t.Errorf("UDP end %d: %+v", i, e)
+		}
+	}
+	if tr.Live() != 0 {
+		t.Errorf("%d connections kept for UDP ends", tr.Live())
+	}
+}
+
+// TestCgroup2In finds the cgroup v2 hierarchy's root in mountinfo, with
+// a mount point escaped as the kernel escapes it, and nothing else.
+func TestCgroup2In(t *testing.T) {
+	for line, want := range map[string]string{
+		"36 35 0:30 / /sys/fs/cgroup rw,nosuid shared:9 - cgroup2 cgroup2 rw,nsdelegate": "/sys/fs/cgroup",
+		"41 33 0:37 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw":           "/sys/fs/cgroup/unified",
+		`50 33 0:37 / /tmp/my\040cgroup rw - cgroup2 none rw`:                            "/tmp/my cgroup",
+		"42 33 0:38 /sub /sys/fs/cgroup/sub rw - cgroup2 cgroup2 rw":                     "",
+		"43 33 0:39 / /sys/fs/cgroup/cpu rw,relatime shared:10 - cgroup cgroup rw,cpu":   "",
+		"44 33 0:40 / /sys/kernel/tracing rw - tracefs tracefs rw":                       "",
+		"":          "",
+		"- cgroup2": "",
+	} {
+		got, ok := cgroup2In(line)
+		if got != want || ok != (want != "") {
+			t.Errorf("%q: %q %v, want %q", line, got, ok, want)
+		}
+	}
+	if got := unescapeMount(`a\0`); got != `a\0` {
+		t.Errorf("a cut escape: %q", got)
 	}
 }

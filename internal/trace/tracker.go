@@ -236,11 +236,16 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 // ipprotoUDP is the IP protocol of a UDP socket's event.
 const ipprotoUDP = 17
 
-// udp makes the event of a UDP socket's end: the program sends only
-// those, with the task that made the socket and when (or, for a socket
+// udp makes the event of a UDP socket's end, one that was bound: the
+// program sends only those, with the task that made the socket and when (or, for a socket
 // older than the trace, the task that closes it), its ends, and whether
 // it was connected (Old: ESTABLISHED, else CLOSE).
 func (t *Tracker) udp(ev *Event, r *Raw) bool {
+	if r.Local.Port() == 0 {
+		// Never bound: a socket made for an ioctl (every ip, ifconfig
+		// and network manager makes them), not a flow.
+		return false
+	}
 	*ev = Event{Kind: Close, Time: t.Wall(r.Mono), Proto: sockets.UDP, Family: r.Family, Local: r.Local, Remote: r.Remote,
 		From: r.Old, To: sockets.Close, NoBytes: true}
 	if r.PID != 0 {
