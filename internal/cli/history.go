@@ -100,7 +100,9 @@ func historyRequest(in requestInput, req *listRequest, lang string) error {
 			return flagErrorf(lang, "cli.err.history.remote", h.remote)
 		}
 	}
-	req.Filter.Protos = sockets.ProtoSet(0).With(sockets.TCP)
+	// The protocols are what the listing's flags chose (-t, -u), every
+	// one by default: rows are TCP connections' events and UDP sockets'
+	// ends, and the filter is asked of each in its protocol.
 	req.Owners = false // the owners are stored: the filter reads them from the rows
 	req.History = o
 	return nil
@@ -210,6 +212,7 @@ func rowOf(ev *trace.Event, facts func(int32, string) procFacts) history.Row {
 		Time: ev.Time, Event: ev.Kind.String(), PID: ev.Owner.PID, Program: ev.Owner.Comm, UID: -1,
 		Family: ev.Family.String(), Local: ev.Local, Remote: ev.Remote, State: ev.To.String(),
 		Passive: ev.Passive, Duration: ev.Duration, Sent: -1, Received: -1, Source: history.SourceEBPF,
+		Proto: protoName(ev.Proto),
 	}
 	if ev.From != 0 {
 		r.From = ev.From.String()
@@ -225,8 +228,9 @@ func rowOf(ev *trace.Event, facts func(int32, string) procFacts) history.Row {
 	return r
 }
 
-// historyRun writes the stored events req chooses, or with --summary
-// their counts by program and remote end.
+// historyRun writes the stored events req chooses (of the protocols it
+// chose, every one if none), or with --summary their counts by program,
+// container, protocol and remote end.
 func historyRun(ctx context.Context, f *Factory, req *listRequest) error {
 	o := req.History
 	if _, err := os.Stat(o.DB); err != nil {
@@ -245,6 +249,10 @@ func historyRun(ctx context.Context, f *Factory, req *listRequest) error {
 		q.Program = req.Programs[0]
 	}
 	lq := req.query()
+	if lq.Kernel.Protos == 0 {
+		// No protocol chosen: every one.
+		lq.Kernel.Protos = sockets.AllProtos
+	}
 	keep := func(s *sockets.Socket) bool {
 		return lq.Kernel.Match(s) && (lq.AfterDump == nil || lq.AfterDump(s)) && (lq.AfterOwners == nil || lq.AfterOwners(s))
 	}
@@ -285,7 +293,11 @@ func historyRun(ctx context.Context, f *Factory, req *listRequest) error {
 		return err
 	}
 	if o.Summary {
-		return writeSummary(out, sum, req.Render.Format)
+		partial, err := writeSummary(out, sum, req.Render.Format)
+		if partial && req.Render.Format == render.Table {
+			f.note("sockscope: a + after SENT or RECEIVED: the sum of only some of the group's connections; the others' bytes are not known (polling and UDP do not count them)")
+		}
+		return err
 	}
 	w.end(0)
 	out.Write(line.Bytes())
@@ -356,7 +368,7 @@ func tableColumns(b, line []byte, width int, source, container string) []byte {
 // eventOf is an event as trace reports it, from its stored form.
 func eventOf(r *history.Row) trace.Event {
 	ev := trace.Event{Time: r.Time, Owner: trace.Owner{PID: r.PID, Comm: r.Program}, Local: r.Local, Remote: r.Remote,
-		Passive: r.Passive, Duration: r.Duration, Family: sockets.Inet}
+		Passive: r.Passive, Duration: r.Duration, Family: sockets.Inet, Proto: protoOfRow(r)}
 	if r.Family == "inet6" {
 		ev.Family = sockets.Inet6
 	}
@@ -375,22 +387,41 @@ func eventOf(r *history.Row) trace.Event {
 	return ev
 }
 
-// summaryKey groups history's summary: a program and a remote end.
-type summaryKey struct {
-	program string
-	remote  netip.AddrPort
+// protoOfRow is the protocol of a stored row: TCP unless it says UDP.
+func protoOfRow(r *history.Row) sockets.Proto {
+	if r.Proto == history.ProtoUDP {
+		return sockets.UDP
+	}
+	return sockets.TCP
 }
 
-// summaryRow is one group's counts.
+// summaryKey groups history's summary: a program, its container, a
+// protocol and a remote end.
+type summaryKey struct {
+	program, container, proto string
+	remote                    netip.AddrPort
+}
+
+// summaryRow is one group's counts. Its bytes are the sums of its
+// closes' and fails' where known: known and unknown count those rows
+// whose bytes are known (eBPF's TCP) and not (polling's, UDP's).
 type summaryRow struct {
 	summaryKey
 	connects, accepts, closes, fails int
 	sent, received                   int64
+	known, unknown                   int
 	first, last                      time.Time
 }
 
+// connections is how many connections the group saw: each once, at its
+// start (connect, accept, fail) or, for those whose start is not
+// stored (a UDP socket's, one open before polling began), at its end.
+func (s *summaryRow) connections() int {
+	return max(s.connects+s.accepts+s.fails, s.closes)
+}
+
 func addSummary(sum map[summaryKey]*summaryRow, r *history.Row) {
-	k := summaryKey{r.Program, r.Remote}
+	k := summaryKey{r.Program, r.Container, cmp.Or(r.Proto, history.ProtoTCP), r.Remote}
 	s := sum[k]
 	if s == nil {
 		s = &summaryRow{summaryKey: k, first: r.Time}
@@ -406,33 +437,77 @@ func addSummary(sum map[summaryKey]*summaryRow, r *history.Row) {
 	case "fail":
 		s.fails++
 	}
-	s.sent += max(r.Sent, 0)
-	s.received += max(r.Received, 0)
+	if r.Event == "close" || r.Event == "fail" {
+		// Only a connection's end carries its bytes.
+		if r.Sent < 0 {
+			s.unknown++
+		} else {
+			s.known++
+			s.sent += r.Sent
+			s.received += max(r.Received, 0)
+		}
+	}
 	s.last = r.Time
 }
 
-// writeSummary writes the groups, most connections first.
-func writeSummary(w io.Writer, sum map[summaryKey]*summaryRow, format render.Format) error {
+// summaryBytes is a group's bytes as a table shows them, right-aligned
+// in width: "-" where none of its connections' bytes are known, the
+// known sum with a "+" after it where only some are (there were more),
+// the sum otherwise; the digits of every row end in the same column.
+func summaryBytes(s *summaryRow, n int64, width int) string {
+	switch {
+	case s.known == 0:
+		return fmt.Sprintf("%*s ", width-1, "-")
+	case s.unknown > 0:
+		return fmt.Sprintf("%*d+", width-1, n)
+	}
+	return fmt.Sprintf("%*d ", width-1, n)
+}
+
+// summaryRemote is a group's remote end as a table shows it: a UDP
+// socket that was never connected has none, shown as netstat shows its
+// port ("0.0.0.0:*").
+func summaryRemote(ap netip.AddrPort) string {
+	switch {
+	case !ap.IsValid():
+		return "*:*"
+	case ap.Port() == 0:
+		ap = unmap(ap)
+		if ap.Addr().Is6() {
+			return "[" + ap.Addr().String() + "]:*"
+		}
+		return ap.Addr().String() + ":*"
+	}
+	return unmap(ap).String()
+}
+
+// writeSummary writes the groups, most connections first. Bytes a
+// group's connections did not all report (polling and UDP report none)
+// are marked: in a table "-" for none known and a "+" after a sum of
+// only some; in JSON bytes_sent and bytes_received are left out where
+// none are known, and bytes_partial, with them, says whether they are
+// the sums of only some. It returns whether some group's bytes were
+// partial.
+func writeSummary(w io.Writer, sum map[summaryKey]*summaryRow, format render.Format) (partial bool, err error) {
 	rows := make([]*summaryRow, 0, len(sum))
 	for _, s := range sum {
 		rows = append(rows, s)
+		partial = partial || (s.known > 0 && s.unknown > 0)
 	}
 	slices.SortFunc(rows, func(a, b *summaryRow) int {
-		if c := cmp.Compare(b.connects+b.accepts+b.fails, a.connects+a.accepts+a.fails); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.program, b.program); c != 0 {
-			return c
-		}
-		return a.remote.Compare(b.remote)
+		return cmp.Or(cmp.Compare(b.connections(), a.connections()), cmp.Compare(a.program, b.program),
+			cmp.Compare(a.container, b.container), cmp.Compare(a.proto, b.proto), a.remote.Compare(b.remote))
 	})
 	if format == render.Table {
-		fmt.Fprintf(w, "%-15s %-22s %8s %8s %6s %12s %12s %-19s %s\n", "PROGRAM", "REMOTE", "CONNECTS", "ACCEPTS", "FAILS", "SENT", "RECEIVED", "FIRST", "LAST")
+		const head = "%-15s %-12s %-5s %-22s %8s %8s %8s %6s %13s %13s %-19s %s\n"
+		fmt.Fprintf(w, head, "PROGRAM", "CONTAINER", "PROTO", "REMOTE", "CONNECTS", "ACCEPTS", "CLOSES", "FAILS", "SENT ", "RECEIVED ", "FIRST", "LAST")
 		for _, s := range rows {
-			fmt.Fprintf(w, "%-15s %-22s %8d %8d %6d %12d %12d %-19s %s\n", cmp.Or(s.program, "-"), unmap(s.remote).String(),
-				s.connects, s.accepts, s.fails, s.sent, s.received, s.first.Format("2006-01-02 15:04:05"), s.last.Format("2006-01-02 15:04:05"))
+			fmt.Fprintf(w, "%-15s %-12s %-5s %-22s %8d %8d %8d %6d %s %s %-19s %s\n", cmp.Or(s.program, "-"), cmp.Or(s.container, "-"),
+				s.proto, summaryRemote(s.remote), s.connects, s.accepts, s.closes, s.fails,
+				summaryBytes(s, s.sent, 13), summaryBytes(s, s.received, 13),
+				s.first.Format("2006-01-02 15:04:05"), s.last.Format("2006-01-02 15:04:05"))
 		}
-		return nil
+		return partial, nil
 	}
 	var b []byte
 	if format == render.JSON {
@@ -444,12 +519,25 @@ func writeSummary(w io.Writer, sum map[summaryKey]*summaryRow, format render.For
 		}
 		b = append(b, `{"program":`...)
 		b = render.AppendJSONString(b, s.program)
+		if s.container != "" {
+			b = append(b, `,"container":`...)
+			b = render.AppendJSONString(b, s.container)
+		}
+		b = append(b, `,"proto":`...)
+		b = render.AppendJSONString(b, s.proto)
 		b = append(b, `,"remote":{"ip":`...)
-		b = render.AppendJSONString(b, s.remote.Addr().Unmap().String())
+		ip := ""
+		if s.remote.IsValid() {
+			ip = s.remote.Addr().Unmap().String()
+		}
+		b = render.AppendJSONString(b, ip)
 		b = append(b, `,"port":`...)
 		b = strconv.AppendUint(b, uint64(s.remote.Port()), 10)
-		b = fmt.Appendf(b, `},"connects":%d,"accepts":%d,"closes":%d,"fails":%d,"bytes_sent":%d,"bytes_received":%d,"first":`,
-			s.connects, s.accepts, s.closes, s.fails, s.sent, s.received)
+		b = fmt.Appendf(b, `},"connects":%d,"accepts":%d,"closes":%d,"fails":%d`, s.connects, s.accepts, s.closes, s.fails)
+		if s.known > 0 {
+			b = fmt.Appendf(b, `,"bytes_sent":%d,"bytes_received":%d,"bytes_partial":%t`, s.sent, s.received, s.unknown > 0)
+		}
+		b = append(b, `,"first":`...)
 		b = render.AppendJSONString(b, s.first.UTC().Format(time.RFC3339Nano))
 		b = append(b, `,"last":`...)
 		b = render.AppendJSONString(b, s.last.UTC().Format(time.RFC3339Nano))
@@ -461,8 +549,8 @@ func writeSummary(w io.Writer, sum map[summaryKey]*summaryRow, format render.For
 	if format == render.JSON {
 		b = append(b, "]}\n"...)
 	}
-	_, err := w.Write(b)
-	return err
+	_, err = w.Write(b)
+	return partial, err
 }
 
 // stateNamed returns the TCP state the kernel names name (0 if none).

@@ -180,7 +180,7 @@ func (p *pollRecorder) follow(s *sockets.Socket, t time.Time, initial bool) *pol
 	}
 	r := &pc.row
 	*r = history.Row{Family: s.Family.String(), Local: s.Local, Remote: s.Remote, UID: -1, Sent: -1, Received: -1,
-		Source: history.SourcePoll}
+		Source: history.SourcePoll, Proto: history.ProtoTCP}
 	owner := ownerOf(s)
 	for _, l := range p.listeners[s.Local.Port()] {
 		if l.addr.IsUnspecified() || l.addr == s.Local.Addr().Unmap() {
@@ -263,9 +263,9 @@ func (p *pollRecorder) keptSocket(s *sockets.Socket) bool {
 }
 
 // socketOfRow is the socket the filter language sees for a stored row:
-// its ends, its state, and its owner in info (reused).
+// its protocol, its ends, its state, and its owner in info (reused).
 func socketOfRow(r *history.Row, info *sockets.ProcessInfo) sockets.Socket {
-	s := sockets.Socket{Proto: sockets.TCP, Family: sockets.Inet, State: stateNamed(r.State), Local: r.Local, Remote: r.Remote}
+	s := sockets.Socket{Proto: protoOfRow(r), Family: sockets.Inet, State: stateNamed(r.State), Local: r.Local, Remote: r.Remote}
 	if r.Family == sockets.Inet6.String() {
 		s.Family = sockets.Inet6
 	}

@@ -63,7 +63,7 @@ func rowText(r history.Row) string {
 // close comes when the connection is gone or seen in TIME_WAIT, its
 // duration from first to last seen; a socket first seen in TIME_WAIT (a
 // connection too short for the polls) is not there; every row says it
-// comes from polling and carries its owner's exe and container.
+// comes from polling, is TCP, and carries its owner's exe and container.
 func TestPollRows(t *testing.T) {
 	facts := func(pid int32, comm string) procFacts {
 		f := procFacts{exe: "/usr/bin/" + comm, uid: 1000}
@@ -116,6 +116,9 @@ func TestPollRows(t *testing.T) {
 		var got []string
 		for _, r := range rows {
 			got = append(got, rowText(r))
+			if r.Proto != history.ProtoTCP {
+				t.Errorf("poll %d: a polled row's protocol %q, want tcp", i, r.Proto)
+			}
 		}
 		if strings.Join(got, "\n") != strings.Join(want[i], "\n") {
 			t.Errorf("poll %d:\n%s\nwant\n%s", i, strings.Join(got, "\n"), strings.Join(want[i], "\n"))
