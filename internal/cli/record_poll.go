@@ -288,9 +288,14 @@ func ownerOf(s *sockets.Socket) *sockets.ProcessInfo {
 
 // recordPolled is record without eBPF: it polls the TCP sockets every
 // interval until ctx ends and hands the rows of what changed to store.
-// It says first, on stderr, what polling cannot see.
+// It says first, on stderr, what polling cannot see: UDP among it (a UDP
+// socket has no state changes a poll could time), and asked for UDP
+// alone it records nothing, and says so, rather than an empty history.
 func recordPolled(ctx context.Context, f *Factory, req *listRequest, why string, facts func(int32, string) procFacts,
 	store func([]history.Row)) error {
+	if !req.Filter.Protos.Has(sockets.TCP) {
+		return fmt.Errorf("recording UDP needs eBPF (%s): polling records TCP connections only", why)
+	}
 	src, err := f.Source(sockets.SourceOptions{Kind: req.Source})
 	if err != nil {
 		return err
@@ -327,6 +332,9 @@ func recordPolled(ctx context.Context, f *Factory, req *listRequest, why string,
 				f.note(fmt.Sprintf("sockscope: tracing TCP connections by polling every %s (%s): a connection that opens and closes "+
 					"between two polls (shorter than %s) is not seen; times and durations are to within %s; no bytes; Ctrl-C ends",
 					interval, why, interval, interval))
+				if req.Filter.Protos.Has(sockets.UDP) {
+					f.note("sockscope: UDP sockets are not recorded without eBPF")
+				}
 			}
 			rows = pr.rows(snap.Time, snap.Sockets, changes, rows[:0])
 			store(rows)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/sockscope/sockscope/internal/collect"
 	"github.com/sockscope/sockscope/internal/history"
+	"github.com/sockscope/sockscope/internal/iostreams"
 	"github.com/sockscope/sockscope/internal/sockets"
 )
 
@@ -156,5 +158,29 @@ func TestPollRowsFilter(t *testing.T) {
 			got = append(got, rowText(r))
 		}
 		t.Errorf("rows:\n%s\nwant curl's connect and close", strings.Join(got, "\n"))
+	}
+}
+
+// TestPollRecordUDP: record without eBPF polls TCP only: asked for UDP
+// too it says that UDP is not recorded, asked for UDP alone it fails
+// rather than record nothing.
+func TestPollRecordUDP(t *testing.T) {
+	var socks sockList
+	run := func(protos sockets.ProtoSet) (string, error) {
+		ios, _, _, errOut := iostreams.Test()
+		f := &Factory{IO: ios, Source: func(sockets.SourceOptions) (sockets.Source, error) { return socks, nil }}
+		req := &listRequest{Filter: sockets.Filter{Protos: protos}}
+		err := recordPolled(context.Background(), f, req, "--no-bpf", nil, func([]history.Row) {})
+		return errOut.String(), err
+	}
+	notes, err := run(sockets.ProtoSet(0).With(sockets.TCP).With(sockets.UDP))
+	if err != nil || !strings.Contains(notes, "UDP sockets are not recorded") {
+		t.Errorf("TCP and UDP without eBPF: %v, notes:\n%s", err, notes)
+	}
+	if notes, err = run(sockets.ProtoSet(0).With(sockets.TCP)); err != nil || strings.Contains(notes, "UDP") {
+		t.Errorf("TCP without eBPF: %v, notes:\n%s", err, notes)
+	}
+	if _, err = run(sockets.ProtoSet(0).With(sockets.UDP)); err == nil || !strings.Contains(err.Error(), "needs eBPF") {
+		t.Errorf("UDP alone without eBPF: %v, want an error", err)
 	}
 }
