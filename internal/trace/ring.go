@@ -14,11 +14,10 @@ import (
 // and padding to 8 bytes. The data pages are mapped twice in a row, so
 // that a record that wraps past the end is contiguous.
 const (
-	ringHeader       = 8
-	ringBusyBit      = 1 << 31 // reserved, not yet submitted
-	ringDiscardBit   = 1 << 30 // discarded: skipped
-	ringLengthMask   = ringDiscardBit - 1
-	ringBatchRelease = 64 << 10
+	ringHeader     = 8
+	ringBusyBit    = 1 << 31 // reserved, not yet submitted
+	ringDiscardBit = 1 << 30 // discarded: skipped
+	ringLengthMask = ringDiscardBit - 1
 )
 
 // ringState is what nextRecord finds at a position of a ring.

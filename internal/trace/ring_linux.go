@@ -25,6 +25,10 @@ type ring struct {
 	pos, end, given uint64
 }
 
+// ringBatchRelease is how much a batch reads at most before it gives the
+// space back.
+const ringBatchRelease = 64 << 10
+
 // mapRing maps the ring buffer map fd of size bytes (a power of two).
 func mapRing(fd, size int) (*ring, error) {
 	page := os.Getpagesize()
