@@ -175,7 +175,7 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 		f.note(fmt.Sprintf("sockscope: %d state changes were lost: the kernel's buffer was full (the reader fell behind)", lost))
 	}
 	if n := r.StartsLost(); n > 0 {
-		f.note(fmt.Sprintf("sockscope: %d connects were not followed from their start (%d connects waiting for an answer filled the kernel's map): their connections have no process or duration", n, trace.Starts))
+		f.note(fmt.Sprintf("sockscope: %d connects were not followed from their start (pushed out of the kernel's %d slots by other connects while they waited for an answer): their connections have no process or duration", n, trace.Starts))
 	}
 	r.Close()
 	return lost, nil

@@ -207,33 +207,44 @@ func lostSpec() *ebpf.MapSpec {
 	return &ebpf.MapSpec{Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 2}
 }
 
-// startsSpec is the map of the starts of connects in their handshake,
-// keyed by the socket's address. A plain hash: its entries live a
-// handshake, and an LRU map's bookkeeping was a third of the program's
-// cost.
+// startsSpec is the map of the starts of connects in their handshake: an
+// array of slots, a socket's slot chosen by a hash of its address (the
+// start, the task, the name, then the socket's address, slotSize bytes).
+// Its entries live a handshake, so a slot taken by another socket is
+// rare; an array's lookup is a few instructions the verifier writes in
+// place, where a hash map's update, lookup and delete were locked calls
+// (and an LRU map's bookkeeping before them a third of the program's
+// time).
 func startsSpec() *ebpf.MapSpec {
-	return &ebpf.MapSpec{Type: ebpf.Hash, KeySize: 8, ValueSize: valueSize, MaxEntries: startsEntries}
+	return &ebpf.MapSpec{Type: ebpf.Array, KeySize: 4, ValueSize: slotSize, MaxEntries: 1 << startsBits}
 }
 
-// startsEntries is Starts; tests make it small.
-var startsEntries uint32 = Starts
+// startsBits is the log2 of Starts; tests make it small.
+var startsBits = 15
 
 // The counters of the map "lost": events the ring buffer had no room
-// for, and connects' starts the map of starts had none for.
+// for, and connects' starts pushed out of their slot.
 const (
 	lostEvents = 0
 	lostStarts = 1
 )
 
-// Where the program keeps a socket's start in its stack frame: the key
-// (the socket's address) and the value (start, PID/TID, task name) that
-// the map "starts" holds.
+// Where the program keeps a socket's start in its stack frame: the
+// socket's address, the start (start, PID/TID, task name) as the map
+// "starts" holds it, and the index of its slot there.
 const (
 	stackKey   = -8
 	stackValue = -40 // start; PID/TID at -32; name at -24..-8
 	stackLost  = -48
+	stackSlot  = -72
 	valueSize  = 32
+	slotSize   = valueSize + 8 // and the socket's address, 0 for none
 )
+
+// slotHash is the multiplier of the hash of a socket's address that
+// chooses its slot (2^64 / the golden ratio: consecutive addresses far
+// apart), as the int64 of the same bits.
+const slotHash = -0x61c8864680b583eb // 0x9e3779b97f4a7c15
 
 // Kernel TCP states the program tells apart.
 const (
@@ -330,16 +341,20 @@ func program(o offsets, allStates bool) asm.Instructions {
 // the new one in R3 and the socket's address at stackKey:
 //
 //   - keeps the start of a connect (a change from CLOSE to SYN_SENT: the
-//     time, and connect()'s task) in the map starts, or counts it lost
-//     (lostStarts), and returns;
-//   - at a change out of SYN_SENT, takes the socket's start out of the
-//     map onto the stack, at stackValue, and goes on to "reserve" with
+//     time, and connect()'s task) in its slot of the map starts, and
+//     returns; where the slot held another socket's (still in its
+//     handshake: it is pushed out), counts it lost (lostStarts);
+//   - at a change out of SYN_SENT, takes the socket's start out of its
+//     slot onto the stack, at stackValue, and goes on to "reserve" with
 //     R9 pointing to it (newState loads the new state into R3 again: a
 //     simultaneous open's change to SYN_RECV is sent only with
 //     allStates);
 //   - returns at the changes no event needs (every other one is an event
 //     with allStates);
 //   - and for the rest goes on to "reserve" with R9 nil.
+//
+// Two sockets of one slot changing at the same moment on two CPUs could
+// mix their starts: the slots are many and a handshake short.
 func keepStart(allStates bool, newState asm.Instruction) asm.Instructions {
 	other, simultaneous := "skip", "skip"
 	if allStates {
@@ -358,33 +373,35 @@ func keepStart(allStates bool, newState asm.Instruction) asm.Instructions {
 		asm.Ja.Label(other),
 
 		asm.JNE.Imm(asm.R2, tcpClose, other).WithSymbol("synsent"),
-		asm.FnKtimeGetNs.Call(),
-		asm.StoreMem(asm.RFP, stackValue, asm.R0, asm.DWord),
+	}
+	ins = append(ins, slot("skip")...)
+	ins = append(ins,
+		asm.Mov.Reg(asm.R7, asm.R0),
+		asm.LoadMem(asm.R1, asm.R7, valueSize, asm.DWord),
+		asm.JEq.Imm(asm.R1, 0, "free"),
+	)
+	ins = append(ins, count(lostStarts, "free")...)
+	ins = append(ins,
+		asm.FnKtimeGetNs.Call().WithSymbol("free"),
+		asm.StoreMem(asm.R7, 0, asm.R0, asm.DWord),
 		asm.FnGetCurrentPidTgid.Call(),
-		asm.StoreMem(asm.RFP, stackValue+8, asm.R0, asm.DWord),
-		asm.Mov.Reg(asm.R1, asm.RFP),
-		asm.Add.Imm(asm.R1, stackValue+16),
+		asm.StoreMem(asm.R7, 8, asm.R0, asm.DWord),
+		asm.Mov.Reg(asm.R1, asm.R7),
+		asm.Add.Imm(asm.R1, 16),
 		asm.Mov.Imm(asm.R2, 16),
 		asm.FnGetCurrentComm.Call(),
-		asm.LoadMapPtr(asm.R1, 0).WithReference("starts"),
-		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, stackKey),
-		asm.Mov.Reg(asm.R3, asm.RFP),
-		asm.Add.Imm(asm.R3, stackValue),
-		asm.Mov.Imm(asm.R4, 0), // BPF_ANY
-		asm.FnMapUpdateElem.Call(),
-		asm.JEq.Imm(asm.R0, 0, "skip"),
-	}
-	ins = append(ins, count(lostStarts, "skip")...)
-	ins = append(ins,
+		asm.LoadMem(asm.R1, asm.RFP, stackKey, asm.DWord),
+		asm.StoreMem(asm.R7, valueSize, asm.R1, asm.DWord),
 		asm.Mov.Imm(asm.R0, 0).WithSymbol("skip"),
 		asm.Return(),
-
-		asm.LoadMapPtr(asm.R1, 0).WithReference("starts").WithSymbol("handshake"),
-		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, stackKey),
-		asm.FnMapLookupElem.Call(),
-		asm.JEq.Imm(asm.R0, 0, "nostart"),
+	)
+	hs := slot("nostart")
+	hs[0] = hs[0].WithSymbol("handshake")
+	ins = append(ins, hs...)
+	ins = append(ins,
+		asm.LoadMem(asm.R1, asm.R0, valueSize, asm.DWord),
+		asm.LoadMem(asm.R2, asm.RFP, stackKey, asm.DWord),
+		asm.JNE.Reg(asm.R1, asm.R2, "nostart"), // pushed out, or never kept
 	)
 	for i := int16(0); i < valueSize/8; i++ {
 		ins = append(ins,
@@ -392,10 +409,8 @@ func keepStart(allStates bool, newState asm.Instruction) asm.Instructions {
 			asm.StoreMem(asm.RFP, stackValue+8*i, asm.R1, asm.DWord))
 	}
 	return append(ins,
-		asm.LoadMapPtr(asm.R1, 0).WithReference("starts"),
-		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, stackKey),
-		asm.FnMapDeleteElem.Call(),
+		asm.Mov.Imm(asm.R1, 0),
+		asm.StoreMem(asm.R0, valueSize, asm.R1, asm.DWord), // the slot is free
 		asm.Mov.Reg(asm.R9, asm.RFP),
 		asm.Add.Imm(asm.R9, stackValue),
 		newState,
@@ -404,6 +419,28 @@ func keepStart(allStates bool, newState asm.Instruction) asm.Instructions {
 
 		asm.Mov.Imm(asm.R9, 0).WithSymbol("nostart"),
 	)
+}
+
+// slot is the part of the programs that looks up the slot of the socket
+// at stackKey in the map starts: its address in R0, or on to none where
+// there is none (never: the index is in range, but the verifier cannot
+// know).
+func slot(none string) asm.Instructions {
+	return asm.Instructions{
+		asm.LoadMem(asm.R1, asm.RFP, stackKey, asm.DWord),
+		// Its low 32 bits, as a number: the BTF program's is a pointer,
+		// which the verifier lets no arithmetic but this touch.
+		asm.Mov.Reg32(asm.R1, asm.R1),
+		asm.LoadImm(asm.R2, slotHash, asm.DWord),
+		asm.Mul.Reg(asm.R1, asm.R2),
+		asm.RSh.Imm(asm.R1, int32(64-startsBits)),
+		asm.StoreMem(asm.RFP, stackSlot, asm.R1, asm.Word),
+		asm.LoadMapPtr(asm.R1, 0).WithReference("starts"),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, stackSlot),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, none),
+	}
 }
 
 // count is the part of the programs that adds one to the counter index
@@ -592,8 +629,9 @@ func (r *Reader) Wall(mono uint64) time.Time {
 // Lost returns how many state changes found the ring buffer full.
 func (r *Reader) Lost() uint64 { return r.lost(lostEvents) }
 
-// StartsLost returns how many connects found the map of starts full:
-// their connections have no owner or duration (but a snapshot's).
+// StartsLost returns how many connects' starts were pushed out of their
+// slot by another connect's while they waited for an answer: their
+// connections have no owner or duration (but a snapshot's).
 func (r *Reader) StartsLost() uint64 { return r.lost(lostStarts) }
 
 // lost returns the counter index of the map "lost".

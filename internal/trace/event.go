@@ -13,13 +13,15 @@ import (
 // RawSize is the size of one event the BPF program writes.
 const RawSize = 128
 
-// Starts is how many connects in their handshake the program keeps the
-// start of (a hash map, some 100 bytes an entry): a start is kept from
+// Starts is how many slots the program has for the starts of connects
+// in their handshake (some 40 bytes each): a start is kept from
 // connect()'s change to SYN_SENT until the socket leaves SYN_SENT, when
 // it goes with the event and the tracker keeps it while the connection
-// lives. A connect that finds the map full (as many connects waiting
-// for an answer, a scan of unanswering hosts) is counted (StartsLost):
-// its connection has no owner or duration unless a snapshot knew it.
+// lives. A socket's slot is chosen by a hash of its address; a connect
+// whose slot another connect still waiting for an answer holds pushes
+// that one out, which is counted (StartsLost): its connection has no
+// owner or duration unless a snapshot knew it. With few connects waiting
+// at once that is rare; a scan of unanswering hosts makes it common.
 const Starts = 1 << 15
 
 // Raw is one state change as the BPF program reports it: the
