@@ -331,6 +331,30 @@ type traceWriter struct {
 	// its text up to the seconds: the events of a second share it.
 	sec     int64
 	secText []byte
+	// addrs are the texts of the addresses last written.
+	addrs addrTexts
+}
+
+// addrTexts keeps the text of the last two addresses written: the
+// events of a trace come from few addresses (a connection's two ends
+// are often the same), and each event writes two.
+type addrTexts struct {
+	addr [2]netip.Addr
+	text [2][]byte
+	next int
+}
+
+// append appends a's text to b.
+func (c *addrTexts) append(b []byte, a netip.Addr) []byte {
+	for i := range c.addr {
+		if c.text[i] != nil && c.addr[i] == a {
+			return append(b, c.text[i]...)
+		}
+	}
+	i := c.next
+	c.next ^= 1
+	c.addr[i], c.text[i] = a, a.AppendTo(c.text[i][:0])
+	return append(b, c.text[i]...)
 }
 
 // appendTime appends t in UTC as time.RFC3339Nano writes it, formatting
@@ -498,12 +522,12 @@ func (t *traceWriter) event(ev *trace.Event) {
 	b = append(b, `,"family":`...)
 	b = appendName(b, ev.Family.String())
 	b = append(b, `,"local":{"ip":"`...)
-	b = ev.Local.Addr().Unmap().AppendTo(b)
+	b = t.addrs.append(b, ev.Local.Addr().Unmap())
 	b = append(b, '"')
 	b = append(b, `,"port":`...)
 	b = strconv.AppendUint(b, uint64(ev.Local.Port()), 10)
 	b = append(b, `},"remote":{"ip":"`...)
-	b = ev.Remote.Addr().Unmap().AppendTo(b)
+	b = t.addrs.append(b, ev.Remote.Addr().Unmap())
 	b = append(b, '"')
 	b = append(b, `,"port":`...)
 	b = strconv.AppendUint(b, uint64(ev.Remote.Port()), 10)

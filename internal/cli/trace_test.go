@@ -180,3 +180,19 @@ func BenchmarkTraceEvent(b *testing.B) {
 		w.event(&ev)
 	}
 }
+
+// TestAddrTexts: the texts kept of the last addresses are those of the
+// addresses asked for, whatever their order (two kept, a third pushing
+// one out; both families; the zero Addr).
+func TestAddrTexts(t *testing.T) {
+	var c addrTexts
+	addrs := []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("::1"), netip.MustParseAddr("127.0.0.1"),
+		netip.MustParseAddr("10.0.0.7"), netip.MustParseAddr("::1"), netip.MustParseAddr("fe80::1%lo"), {},
+		netip.MustParseAddr("10.0.0.7"), netip.MustParseAddr("10.0.0.7"), netip.MustParseAddr("127.0.0.1")}
+	for i, a := range addrs {
+		got := string(c.append([]byte("x"), a))
+		if want := "x" + string(a.AppendTo(nil)); got != want {
+			t.Errorf("address %d (%v): %q, want %q", i, a, got, want)
+		}
+	}
+}

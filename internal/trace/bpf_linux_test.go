@@ -60,7 +60,7 @@ func TestOpen(t *testing.T) {
 
 // TestReaderWakes: after a read that found nothing for ReadEvery, a
 // burst of connections (in a namespace of the test's own) wakes the
-// reader once 64 KiB of events wait, well before ReadEvery again (the
+// reader once wakeAt (256 KiB) of events wait, well before ReadEvery again (the
 // reader waits in Go's poller; without the wakeup it would see them only
 // at the deadline). Three rounds.
 func TestReaderWakes(t *testing.T) {
@@ -91,7 +91,7 @@ func TestReaderWakes(t *testing.T) {
 		}
 		start := time.Now()
 		go netns.DoPath(ns.Path, func() error {
-			for range 300 { // some 1,200 events, 150 KiB
+			for range 1000 { // some 4,000 events, 500 KiB
 				if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
 					c.Close()
 				}
