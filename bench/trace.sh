@@ -19,7 +19,10 @@
 #     else the machine did meanwhile (on a shared VM, a spread of some
 #     ±8% between runs of the same work).
 # The report (OUT, default bench/results/trace-<date>.md) gives each
-# pair's ratios and their medians. Nothing leaves loopback.
+# pair's ratios and their medians. With STATS=1 the runs with trace also
+# give the time trace's eBPF programs ran (bench/bpfstat: the kernel's
+# BPF statistics, which cost a little themselves), so that the part of
+# the work's CPU that is trace's own is known. Nothing leaves loopback.
 set -euo pipefail
 export PATH=$PATH:/usr/local/go/bin
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -29,7 +32,8 @@ RATE=${1:-10000} SECS=${2:-20} PAIRS=${PAIRS:-3}
 BIN=$(mkdir -p /tmp && mktemp -d /tmp/sockscope-trace.XXXXXX)
 NS=sockscope-trace-$$
 trap 'ip netns del "$NS" 2>/dev/null || true; rm -rf "$BIN"' EXIT
-(cd "$ROOT" && CGO_ENABLED=0 go build -o "$BIN/sockscope" ./cmd/sockscope && go build -o "$BIN/connload" ./bench/connload)
+(cd "$ROOT" && CGO_ENABLED=0 go build -o "$BIN/sockscope" ./cmd/sockscope && go build -o "$BIN/connload" ./bench/connload &&
+	go build -o "$BIN/bpfstat" ./bench/bpfstat)
 mkdir -p "$HERE/results"
 OUT=${OUT:-$HERE/results/trace-$(date +%Y%m%d-%H%M%S).md}
 busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
@@ -47,11 +51,18 @@ run() { # prints: the work's CPU (ms), busy jiffies, connload's line; $1: trace'
 	ip netns exec "$NS" ip link set lo up
 	[[ -z ${1:-} ]] || t0=$(own "$1")
 	b0=$(busy) s0=$(softirqd)
+	local stat=
+	if [[ -n ${1:-} && ${STATS:-} == 1 ]]; then
+		"$BIN/bpfstat" -for "$((SECS - 1))s" -name sockscope_tcp,sockscope_udpc,sockscope_udpr >"$BIN/bpfstat.out" &
+		stat=$!
+	fi
 	line=$(ip netns exec "$NS" "$BIN/connload" -rate "$RATE" -seconds "$SECS")
+	[[ -z $stat ]] || wait "$stat"
 	b1=$(busy) s1=$(softirqd)
 	[[ -z ${1:-} ]] || t1=$(($(own "$1") - t0))
 	load=$(sed -n 's/.* cpu \([0-9]*\) ms$/\1/p' <<<"$line")
 	[[ -z ${1:-} ]] || line="$line (trace's own CPU: $((t1 * 1000 / HZ)) ms)"
+	[[ -z ${1:-} || ${STATS:-} != 1 ]] || line="$line (its programs, $((SECS - 1)) s of it: $(cat "$BIN/bpfstat.out"))"
 	echo "$((load + (s1 - s0 + t1) * 1000 / HZ)) $((b1 - b0)) $line"
 }
 traced() { # run, with trace running

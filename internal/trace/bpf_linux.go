@@ -93,7 +93,7 @@ func Open(buffer int, allStates bool) (*Reader, error) {
 			"starts": startsSpec(),
 		},
 		Programs: map[string]*ebpf.ProgramSpec{
-			"inet_sock_set_state": {Type: ebpf.TracePoint, License: "Dual MIT/GPL", Instructions: program(o, allStates)},
+			"inet_sock_set_state": {Name: ProgramNameTCP, Type: ebpf.TracePoint, License: "Dual MIT/GPL", Instructions: program(o, allStates)},
 		},
 	}
 	r, err := open(spec, func(p *ebpf.Program) (link.Link, error) {
@@ -105,6 +105,14 @@ func Open(buffer int, allStates bool) (*Reader, error) {
 	r.program = ProgramTracepoint
 	return r, nil
 }
+
+// The names the kernel knows trace's programs by (bpftool prog, BPF
+// statistics): the TCP program, either kind, and UDP's two.
+const (
+	ProgramNameTCP        = "sockscope_tcp"
+	ProgramNameUDPCreate  = "sockscope_udpc"
+	ProgramNameUDPRelease = "sockscope_udpr"
+)
 
 // The programs Open can load, as Reader.Program names them, and the
 // environment variable that chooses the second where both would load

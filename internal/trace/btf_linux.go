@@ -72,7 +72,7 @@ func btfSpec(buffer int, so sockOffsets, o offsets, allStates bool) *ebpf.Collec
 			"starts": startsSpec(),
 		},
 		Programs: map[string]*ebpf.ProgramSpec{
-			"inet_sock_set_state": {Type: ebpf.Tracing, AttachType: ebpf.AttachTraceRawTp, AttachTo: "inet_sock_set_state",
+			"inet_sock_set_state": {Name: ProgramNameTCP, Type: ebpf.Tracing, AttachType: ebpf.AttachTraceRawTp, AttachTo: "inet_sock_set_state",
 				License: "Dual MIT/GPL", Instructions: btfProgram(so, o, allStates)},
 		},
 	}

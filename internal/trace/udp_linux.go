@@ -46,9 +46,9 @@ func udpSpec(buffer int, so sockOffsets) *ebpf.CollectionSpec {
 				Key: &btf.Int{Name: "int", Size: 4, Encoding: btf.Signed}, Value: &btf.Int{Name: "start", Size: valueSize}},
 		},
 		Programs: map[string]*ebpf.ProgramSpec{
-			"udp_create": {Type: ebpf.CGroupSock, AttachType: ebpf.AttachCGroupInetSockCreate,
+			"udp_create": {Name: ProgramNameUDPCreate, Type: ebpf.CGroupSock, AttachType: ebpf.AttachCGroupInetSockCreate,
 				License: "Dual MIT/GPL", Instructions: udpCreateProgram()},
-			"udp_release": {Type: ebpf.CGroupSock, AttachType: ebpf.AttachCgroupInetSockRelease,
+			"udp_release": {Name: ProgramNameUDPRelease, Type: ebpf.CGroupSock, AttachType: ebpf.AttachCgroupInetSockRelease,
 				License: "Dual MIT/GPL", Instructions: udpReleaseProgram(so)},
 		},
 	}

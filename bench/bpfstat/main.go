@@ -1,0 +1,75 @@
+//go:build linux
+
+// Command bpfstat prints how long the kernel's BPF programs ran over an
+// interval and how many times, for bench/trace.sh: it turns on the
+// kernel's BPF run-time statistics for the interval (as `sysctl
+// kernel.bpf_stats_enabled=1` does, for as long as it runs) and reads
+// each program's counters before and after. Needs root.
+//
+//	bpfstat -for 5s [-name inet_sock_set_state,udp_create,udp_release]
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/cilium/ebpf"
+)
+
+func main() {
+	d := flag.Duration("for", 5*time.Second, "how long")
+	names := flag.String("name", "", "only the programs of these names (comma-separated; the kernel keeps 15 characters)")
+	flag.Parse()
+	stats, err := ebpf.EnableStats(0) // BPF_STATS_RUN_TIME
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bpfstat:", err)
+		os.Exit(1)
+	}
+	defer stats.Close()
+	want := map[string]bool{}
+	for _, n := range strings.Split(*names, ",") {
+		if n != "" {
+			want[n[:min(len(n), 15)]] = true
+		}
+	}
+	before := snapshot(want)
+	time.Sleep(*d)
+	var total time.Duration
+	var runs uint64
+	for id, a := range snapshot(want) {
+		b := before[id]
+		if a.RunCount > b.RunCount {
+			total += a.Runtime - b.Runtime
+			runs += a.RunCount - b.RunCount
+		}
+	}
+	fmt.Printf("%d ms in %d runs\n", total.Milliseconds(), runs)
+}
+
+// snapshot returns the statistics of the programs loaded now (of the
+// names in want, if any), by ID.
+func snapshot(want map[string]bool) map[ebpf.ProgramID]ebpf.ProgramStats {
+	out := map[ebpf.ProgramID]ebpf.ProgramStats{}
+	var id ebpf.ProgramID
+	for {
+		next, err := ebpf.ProgramGetNextID(id)
+		if err != nil {
+			return out
+		}
+		id = next
+		p, err := ebpf.NewProgramFromID(id)
+		if err != nil {
+			continue
+		}
+		info, ierr := p.Info()
+		st, serr := p.Stats()
+		p.Close()
+		if ierr != nil || serr != nil || (len(want) > 0 && !want[info.Name]) {
+			continue
+		}
+		out[id] = *st
+	}
+}
