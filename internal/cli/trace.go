@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sockscope/sockscope/internal/collect"
@@ -89,7 +90,8 @@ func openTracer(req *listRequest) (*trace.Reader, string) {
 	}
 	r, err := openTrace(0, req.AllStates)
 	if err != nil {
-		return nil, "no eBPF: " + err.Error()
+		// One line: the errors of both programs are joined by newlines.
+		return nil, "no eBPF: " + strings.ReplaceAll(err.Error(), "\n", "; ")
 	}
 	return r, ""
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"math/rand/v2"
 	"net/netip"
@@ -194,5 +195,18 @@ func TestAddrTexts(t *testing.T) {
 		if want := "x" + string(a.AppendTo(nil)); got != want {
 			t.Errorf("address %d (%v): %q, want %q", i, a, got, want)
 		}
+	}
+}
+
+// TestOpenTracerWhy: where neither program loads, why they did not is
+// one line (the two errors are joined by a newline).
+func TestOpenTracerWhy(t *testing.T) {
+	defer func(o func(int, bool) (*trace.Reader, error)) { openTrace = o }(openTrace)
+	openTrace = func(int, bool) (*trace.Reader, error) {
+		return nil, errors.Join(errors.New("tracefs is not mounted"), errors.New("map create: operation not permitted"))
+	}
+	r, why := openTracer(&listRequest{})
+	if r != nil || strings.Contains(why, "\n") || !strings.Contains(why, "tracefs is not mounted; map create") {
+		t.Errorf("why %q", why)
 	}
 }
