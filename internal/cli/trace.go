@@ -371,6 +371,15 @@ func (t *traceWriter) appendTime(b []byte, tm time.Time) []byte {
 	return append(b, 'Z')
 }
 
+// remoteText is an event's remote end as the table shows it: "*:*" for
+// none (an unconnected UDP socket's), as the listing does.
+func remoteText(ap netip.AddrPort) string {
+	if ap.Port() == 0 && (!ap.Addr().IsValid() || ap.Addr().IsUnspecified()) {
+		return "*:*"
+	}
+	return unmap(ap).String()
+}
+
 // protoName is an event's protocol as JSON and the table name it: "tcp"
 // where an event does not say (one stored before events did).
 func protoName(p sockets.Proto) string {
@@ -498,7 +507,7 @@ func (t *traceWriter) event(ev *trace.Event) {
 			sent, recv = strconv.FormatUint(ev.Sent, 10), strconv.FormatUint(ev.Received, 10)
 		}
 		fmt.Fprintf(t.w, "%-12s %-7s %-5s %7s %-15s %-22s %-22s %-24s %10s %10s %-12s %s\n", ev.Time.Format("15:04:05.000"), ev.Kind, protoName(ev.Proto), pid, prog,
-			unmap(ev.Local).String(), unmap(ev.Remote).String(), states, sent, recv, dur, ev.Reason())
+			unmap(ev.Local).String(), remoteText(ev.Remote), states, sent, recv, dur, ev.Reason())
 		return
 	}
 	// Straight into a bufio.Writer's own buffer where it has room: a copy

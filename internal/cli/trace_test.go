@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -208,5 +209,33 @@ func TestOpenTracerWhy(t *testing.T) {
 	r, why := openTracer(&listRequest{})
 	if r != nil || strings.Contains(why, "\n") || !strings.Contains(why, "tracefs is not mounted; map create") {
 		t.Errorf("why %q", why)
+	}
+}
+
+// TestTraceTableUDP: an unconnected UDP socket's end shows its remote
+// end as the listing does (*:*), its protocol and its states; a
+// connected one its remote end.
+func TestTraceTableUDP(t *testing.T) {
+	var out bytes.Buffer
+	w := traceWriter{w: &out, format: render.Table}
+	for _, remote := range []string{"[::]:0", "127.0.0.53:53"} {
+		from := sockets.Close
+		if remote != "[::]:0" {
+			from = sockets.Established
+		}
+		w.event(&trace.Event{Kind: trace.Close, Proto: sockets.UDP, Owner: trace.Owner{PID: 7, Comm: "dig"}, Family: sockets.Inet6,
+			Local: netip.MustParseAddrPort("[::1]:5353"), Remote: netip.MustParseAddrPort(remote), From: from, To: sockets.Close, NoBytes: true})
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%q", out.String())
+	}
+	for i, want := range [][]string{{"close", "udp", "[::1]:5353", "*:*", "UNCONN>CLOSE"}, {"close", "udp", "127.0.0.53:53", "ESTABLISHED>CLOSE"}} {
+		f := strings.Fields(lines[i])
+		for _, w := range want {
+			if !slices.Contains(f, w) {
+				t.Errorf("line %q lacks %q", lines[i], w)
+			}
+		}
 	}
 }
