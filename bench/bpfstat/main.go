@@ -6,7 +6,7 @@
 // kernel.bpf_stats_enabled=1` does, for as long as it runs) and reads
 // each program's counters before and after. Needs root.
 //
-//	bpfstat -for 5s [-name inet_sock_set_state,udp_create,udp_release]
+//	bpfstat -for 5s [-name sockscope_tcp,sockscope_udpc,sockscope_udpr]
 package main
 
 import (

@@ -22,8 +22,8 @@ import (
 // openTrace attaches the tracing program; tests replace it.
 var openTrace = trace.Open
 
-// traceRequest validates trace's own flags: TCP only (the tracepoint's),
-// in a table, NDJSON or one JSON document.
+// traceRequest validates trace's own flags: TCP and UDP, or the one of
+// -t or -u; in a table, NDJSON or one JSON document.
 func traceRequest(in requestInput, req *listRequest, lang string) error {
 	switch req.Render.Format {
 	case render.Table, render.NDJSON, render.JSON:
@@ -53,8 +53,8 @@ func traceProtos(f *listFlags) sockets.ProtoSet {
 	return p
 }
 
-// traceRun prints every TCP connection event req's filter chooses until
-// ctx ends, then how many the kernel's buffer lost.
+// traceRun prints every TCP connection event and UDP socket's end req
+// chooses until ctx ends, then how many the kernel's buffer lost.
 func traceRun(ctx context.Context, f *Factory, req *listRequest) error {
 	// A large buffer: at 10,000 connections a second a write per 4 KiB
 	// was a tenth of trace's time.
@@ -112,6 +112,7 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 		return 0, traceDestroyed(ctx, f, sink, req.Filter.Protos, known, keep, why)
 	}
 	tr := trace.NewTracker(r.Wall, known)
+	tr.AllStates = req.AllStates
 	what := "TCP connections"
 	if req.Filter.Protos.Has(sockets.UDP) {
 		if err := r.TraceUDP(); err != nil && !req.Filter.Protos.Has(sockets.TCP) {

@@ -23,7 +23,9 @@ import (
 // reader.
 const DefaultBuffer = 4 << 20
 
-// A Reader reads the state changes of TCP sockets from the kernel.
+// A Reader reads the state changes of TCP sockets from the kernel, and
+// the ends of UDP sockets once TraceUDP added them. One goroutine reads
+// (ReadInto); Close may come from another.
 type Reader struct {
 	coll *ebpf.Collection
 	tp   link.Link
@@ -34,6 +36,10 @@ type Reader struct {
 	// Close unmaps it only once no read is under way.
 	mu   sync.Mutex
 	ring *ring
+	// woken is the programs' flag that they woke the reader; armed, that
+	// the reader cleared it since it last was woken.
+	woken *ebpf.Map
+	armed bool
 	// wake is the ring buffer's descriptor again, non-blocking, in Go's
 	// poller: the reader waits for the program's wakeup there (see
 	// ReadInto); wakeConn is its raw connection.
@@ -64,7 +70,9 @@ var tracefsDirs = []string{"/sys/kernel/tracing", "/sys/kernel/debug/tracing"}
 // where tracefs is not mounted it mounts it at /sys/kernel/tracing, as
 // perf does). Without allStates the program reports only what connect,
 // accept, close and fail events need (changes to ESTABLISHED, CLOSE or
-// LISTEN); with it, every change but the starts it keeps. It needs root,
+// LISTEN, and a simultaneous open's to SYN_RECV); with it, every change
+// but the starts it keeps and an accepted connection's socket's first
+// (to SYN_RECV, its change to ESTABLISHED following at once). It needs root,
 // or CAP_BPF and CAP_PERFMON. The error says what is missing.
 func Open(buffer int, allStates bool) (*Reader, error) {
 	if buffer == 0 {
@@ -90,6 +98,7 @@ func Open(buffer int, allStates bool) (*Reader, error) {
 		Maps: map[string]*ebpf.MapSpec{
 			"events": {Type: ebpf.RingBuf, MaxEntries: uint32(buffer)},
 			"lost":   lostSpec(),
+			"woken":  wokenSpec(),
 			"starts": startsSpec(),
 		},
 		Programs: map[string]*ebpf.ProgramSpec{
@@ -148,6 +157,7 @@ func open(spec *ebpf.CollectionSpec, attach func(*ebpf.Program) (link.Link, erro
 		return nil, fmt.Errorf("attaching to the tracepoint sock:inet_sock_set_state: %w", err)
 	}
 	events := coll.Maps["events"]
+	r.woken = coll.Maps["woken"]
 	r.ring, err = mapRing(events.FD(), int(events.MaxEntries()))
 	if err != nil {
 		r.Close()
@@ -209,6 +219,12 @@ func kernelOffsets() offsets {
 	return o
 }
 
+// wokenSpec is the map of one flag the programs set when they wake the
+// reader, and the reader clears before it sleeps.
+func wokenSpec() *ebpf.MapSpec {
+	return &ebpf.MapSpec{Type: ebpf.Array, KeySize: 4, ValueSize: 4, MaxEntries: 1}
+}
+
 // lostSpec is the map of the programs' counters of what was lost
 // (lostEvents, lostStarts).
 func lostSpec() *ebpf.MapSpec {
@@ -227,8 +243,9 @@ func startsSpec() *ebpf.MapSpec {
 	return &ebpf.MapSpec{Type: ebpf.Array, KeySize: 4, ValueSize: slotSize, MaxEntries: 1 << startsBits}
 }
 
-// startsBits is the log2 of Starts; tests make it small.
-var startsBits = 15
+// startsBits is the log2 of the number of slots, Starts's; tests make it
+// small.
+var startsBits = startsLog
 
 // The counters of the map "lost": events the ring buffer had no room
 // for, and connects' starts pushed out of their slot.
@@ -295,7 +312,7 @@ func program(o offsets, allStates bool) asm.Instructions {
 		asm.LoadMem(asm.R2, asm.R6, 16, asm.Word), // oldstate
 		asm.LoadMem(asm.R3, asm.R6, 20, asm.Word), // newstate
 	}
-	ins = append(ins, keepStart(allStates, asm.LoadMem(asm.R3, asm.R6, 20, asm.Word))...) // newstate
+	ins = append(ins, keepStart(allStates)...)
 	ins = append(ins, reserve("reserve", 0)...)
 	ins = append(ins, owner(asm.LoadMem(asm.R2, asm.R6, 20, asm.Word))...) // newstate
 	for i := int16(0); i < recordSize/8; i++ {
@@ -320,6 +337,13 @@ func program(o offsets, allStates bool) asm.Instructions {
 		ins = append(ins,
 			asm.Mov.Imm(asm.R1, -1), // errUnknown, both
 			asm.StoreMem(asm.R7, offErr, asm.R1, asm.DWord))
+	}
+	if o.sent < 0 || o.received < 0 {
+		o.sent, o.received = -1, -1
+		ins = append(ins,
+			asm.Mov.Imm(asm.R1, -1), // bytesUnknown
+			asm.StoreMem(asm.R7, offSent, asm.R1, asm.DWord),
+			asm.StoreMem(asm.R7, offReceived, asm.R1, asm.DWord))
 	}
 	// errSoft is last: a change from another state than SYN_SENT jumps
 	// past it to submit.
@@ -352,21 +376,20 @@ func program(o offsets, allStates bool) asm.Instructions {
 //     time, and connect()'s task) in its slot of the map starts, and
 //     returns; where the slot held another socket's (still in its
 //     handshake: it is pushed out), counts it lost (lostStarts);
-//   - at a change out of SYN_SENT, takes the socket's start out of its
-//     slot onto the stack, at stackValue, and goes on to "reserve" with
-//     R9 pointing to it (newState loads the new state into R3 again: a
-//     simultaneous open's change to SYN_RECV is sent only with
-//     allStates);
+//   - at a change out of SYN_SENT (to ESTABLISHED, CLOSE, or SYN_RECV:
+//     a simultaneous open, or a connect to its own port), takes the
+//     socket's start out of its slot onto the stack, at stackValue, and
+//     goes on to "reserve" with R9 pointing to it;
 //   - returns at the changes no event needs (every other one is an event
 //     with allStates);
 //   - and for the rest goes on to "reserve" with R9 nil.
 //
 // Two sockets of one slot changing at the same moment on two CPUs could
 // mix their starts: the slots are many and a handshake short.
-func keepStart(allStates bool, newState asm.Instruction) asm.Instructions {
-	other, simultaneous := "skip", "skip"
+func keepStart(allStates bool) asm.Instructions {
+	other := "skip"
 	if allStates {
-		other, simultaneous = "nostart", "reserve"
+		other = "nostart"
 	}
 	ins := asm.Instructions{
 		asm.JEq.Imm(asm.R3, tcpSynSent, "synsent"),
@@ -421,8 +444,6 @@ func keepStart(allStates bool, newState asm.Instruction) asm.Instructions {
 		asm.StoreMem(asm.R0, valueSize, asm.R1, asm.DWord), // the slot is free
 		asm.Mov.Reg(asm.R9, asm.RFP),
 		asm.Add.Imm(asm.R9, stackValue),
-		newState,
-		asm.JEq.Imm(asm.R3, tcpSynRecv, simultaneous),
 		asm.Ja.Label("reserve"),
 
 		asm.Mov.Imm(asm.R9, 0).WithSymbol("nostart"),
@@ -526,9 +547,15 @@ func owner(newState asm.Instruction) asm.Instructions {
 }
 
 // submit is the part of the programs that submits the event (R7), from
-// label on, and returns ret. It wakes the reader only when wakeAt bytes come to wait (the
-// reader reads at least every ReadEvery anyway): a wakeup per event would
-// cost more than the event.
+// label on, and returns ret. It wakes the reader only once wakeAt bytes
+// wait (the reader reads at least every ReadEvery anyway): a wakeup per
+// event would cost more than the event. And only once until the reader
+// says it sleeps again (the map woken, which it clears before it sleeps):
+// every event after the first, until the reader had taken them, raised
+// an interrupt for a reader already woken (a seventh of the program's
+// time). The first event past wakeAt on each CPU may wake it at once;
+// a second wakeup is harmless, a missed one would leave the reader
+// asleep until ReadEvery.
 func submit(label string, ret int32) asm.Instructions {
 	return asm.Instructions{
 		asm.LoadMapPtr(asm.R1, 0).WithReference("events").WithSymbol(label),
@@ -536,12 +563,16 @@ func submit(label string, ret int32) asm.Instructions {
 		asm.FnRingbufQuery.Call(),
 		asm.Mov.Imm(asm.R8, 1), // BPF_RB_NO_WAKEUP
 		asm.JLT.Imm(asm.R0, wakeAt, "send"),
-		// Only the event that crosses wakeAt wakes the reader: those
-		// after it, until the reader has taken them, would each raise
-		// an interrupt for a reader already woken (a seventh of the
-		// program's time, while the reader was being scheduled).
-		asm.JGE.Imm(asm.R0, wakeAt+RawSize+8, "send"), // the ring buffer's 8-byte header
-		asm.Mov.Imm(asm.R8, 2),                        // BPF_RB_FORCE_WAKEUP
+		asm.StoreImm(asm.RFP, stackLost, 0, asm.Word),
+		asm.LoadMapPtr(asm.R1, 0).WithReference("woken"),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, stackLost),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "send"),
+		asm.LoadMem(asm.R1, asm.R0, 0, asm.Word),
+		asm.JNE.Imm(asm.R1, 0, "send"), // woken already
+		asm.StoreImm(asm.R0, 0, 1, asm.Word),
+		asm.Mov.Imm(asm.R8, 2), // BPF_RB_FORCE_WAKEUP
 		asm.Mov.Reg(asm.R1, asm.R7).WithSymbol("send"),
 		asm.Mov.Reg(asm.R2, asm.R8),
 		asm.FnRingbufSubmit.Call(),
@@ -599,6 +630,12 @@ func (r *Reader) ReadInto(raw *Raw) error {
 		}
 		busy = 0
 		r.ring.give()
+		if !r.armed {
+			// From here the programs wake the reader again; what came
+			// before is read below, or on the next wakeup.
+			_ = r.woken.Update(uint32(0), uint32(0), ebpf.UpdateAny)
+			r.armed = true
+		}
 		if r.ring.waiting() > 0 && st == ringEmpty {
 			continue // came meanwhile
 		}
@@ -612,10 +649,11 @@ func (r *Reader) ReadInto(raw *Raw) error {
 		case r.closed.Load():
 			return ErrClosed
 		case errors.Is(err, os.ErrDeadlineExceeded):
-			return ErrIdle
+			return ErrIdle // not woken: the flag is still clear
 		case err != nil:
 			return ErrClosed
 		}
+		r.armed = false // woken: the flag is set
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 	"golang.org/x/sys/unix"
 
@@ -108,9 +109,9 @@ func TestReaderWakes(t *testing.T) {
 
 // TestStartsFull: connects waiting for an answer (to an address behind
 // a veth whose peer is down, where their SYNs vanish), 7 into 4 slots,
-// push each other out: at least 3 and at most 6 are counted, with each
-// program; the ones kept leave their slots when their sockets close (a
-// second round counts as many again, not all 7).
+// push each other out: at least 3 are counted a round, with each program
+// (connects elsewhere on the machine meanwhile may add to it); and once
+// their sockets are closed the slots are free again.
 func TestStartsFull(t *testing.T) {
 	testutil.RequireRoot(t)
 	ns := testutil.NewNetNS(t)
@@ -155,12 +156,32 @@ func TestStartsFull(t *testing.T) {
 				t.Fatal(err)
 			}
 			n := r.StartsLost()
-			if lost := n - before; lost < 3 || lost > 6 {
-				t.Errorf("%s, round %d: %d starts pushed out, want 3 to 6", program, round, lost)
+			if lost := n - before; lost < 3 {
+				t.Errorf("%s, round %d: %d starts pushed out, want at least 3", program, round, lost)
 			}
 			before = n
+			if !slotsFree(r.coll.Maps["starts"]) {
+				t.Errorf("%s, round %d: a slot still holds a socket after the closes", program, round)
+			}
 		}
 		r.Close()
+	}
+}
+
+// slotsFree reports whether every slot of the map starts is free, within
+// a second (a connect elsewhere on the machine holds one for a moment).
+func slotsFree(m *ebpf.Map) bool {
+	for deadline := time.Now().Add(time.Second); ; time.Sleep(10 * time.Millisecond) {
+		free := true
+		slot := make([]byte, slotSize)
+		for i := uint32(0); i < m.MaxEntries(); i++ {
+			if err := m.Lookup(i, &slot); err != nil || binary.NativeEndian.Uint64(slot[valueSize:]) != 0 {
+				free = false
+			}
+		}
+		if free || time.Now().After(deadline) {
+			return free
+		}
 	}
 }
 
@@ -317,6 +338,65 @@ func TestTraceUDP(t *testing.T) {
 			if e.Duration < 10*time.Millisecond || e.Duration > time.Second {
 				t.Errorf("%s: UDP end %d lived %v, held 10 ms", program, i, e.Duration)
 			}
+		}
+	}
+}
+
+// TestSelfConnect: a socket that connects to its own address and port
+// (a simultaneous open with itself: SYN_SENT, SYN_RECV, ESTABLISHED) is
+// reported as this process's connect, not as an accept, and its close
+// with its duration, with each program.
+func TestSelfConnect(t *testing.T) {
+	testutil.RequireRoot(t)
+	ns := testutil.NewNetNS(t)
+	for _, program := range []string{ProgramBTF, ProgramTracepoint} {
+		t.Setenv(ProgramEnv, program)
+		r, err := Open(0, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var port int
+		err = netns.DoPath(ns.Path, func() error {
+			fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+			if err != nil {
+				return err
+			}
+			defer unix.Close(fd)
+			if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+				return err
+			}
+			sa, err := unix.Getsockname(fd)
+			if err != nil {
+				return err
+			}
+			port = sa.(*unix.SockaddrInet4).Port
+			if err := unix.Connect(fd, &unix.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+				return fmt.Errorf("connecting to itself: %w", err)
+			}
+			time.Sleep(5 * time.Millisecond)
+			return nil
+		})
+		if err != nil {
+			r.Close()
+			t.Fatal(err)
+		}
+		tr := NewTracker(r.Wall, nil)
+		var got []Event
+		var raw Raw
+		for deadline := time.Now().Add(2 * time.Second); len(got) < 2 && time.Now().Before(deadline); {
+			if r.ReadInto(&raw) != nil {
+				continue
+			}
+			var ev Event
+			if tr.FeedInto(&ev, &raw) && ev.Local.Port() == uint16(port) && ev.Proto == sockets.TCP {
+				got = append(got, ev)
+			}
+		}
+		r.Close()
+		me := int32(os.Getpid())
+		if len(got) != 2 || got[0].Kind != Connect || got[0].Passive || got[0].Owner.PID != me ||
+			got[1].Kind != Close || got[1].Owner.PID != me || got[1].Duration < 5*time.Millisecond {
+			t.Errorf("%s: %+v, want this process's connect and close", program, got)
 		}
 	}
 }

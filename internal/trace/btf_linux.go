@@ -14,9 +14,9 @@ import (
 // reads the few fields it sends from the socket itself, those of
 // tcp_sock (past struct sock) through bpf_skc_to_tcp_sock: loads, where
 // the classic program calls bpf_probe_read_kernel for each. It keeps the
-// starts in the same hash map as the classic program: socket storage
+// starts in the same slots as the classic program: socket storage
 // (sk_storage), tried, cost more, its allocation and RCU-deferred free
-// for each connection more than the map's lookups.
+// for each connection more than a map's lookups.
 
 // sockOffsets are where the kernel keeps what the BTF program reads of a
 // socket, from its BTF; ok is false where one is missing (the classic
@@ -69,6 +69,7 @@ func btfSpec(buffer int, so sockOffsets, o offsets, allStates bool) *ebpf.Collec
 		Maps: map[string]*ebpf.MapSpec{
 			"events": {Type: ebpf.RingBuf, MaxEntries: uint32(buffer)},
 			"lost":   lostSpec(),
+			"woken":  wokenSpec(),
 			"starts": startsSpec(),
 		},
 		Programs: map[string]*ebpf.ProgramSpec{
@@ -114,7 +115,7 @@ func btfProgram(so sockOffsets, o offsets, allStates bool) asm.Instructions {
 		asm.JNE.Imm(asm.R4, 6, "skip"),
 		asm.StoreMem(asm.RFP, stackKey, asm.R6, asm.DWord), // the map's key
 	}
-	ins = append(ins, keepStart(allStates, asm.LoadMem(asm.R3, asm.RFP, stackNew, asm.DWord))...)
+	ins = append(ins, keepStart(allStates)...)
 	ins = append(ins, reserve("reserve", 0)...)
 	ins = append(ins, owner(asm.LoadMem(asm.R2, asm.RFP, stackNew, asm.DWord))...)
 	// The tracepoint's record, from the socket.
@@ -175,7 +176,11 @@ func btfProgram(so sockOffsets, o offsets, allStates bool) asm.Instructions {
 	)
 	for _, f := range []struct{ dst, off int32 }{{offSent, o.sent}, {offReceived, o.received}} {
 		if f.off < 0 || f.off > 1<<15-8 {
-			continue // not placed, or past what a load reaches: zero
+			// Not placed, or past what a load reaches: not known.
+			ins = append(ins,
+				asm.Mov.Imm(asm.R1, -1), // bytesUnknown
+				asm.StoreMem(asm.R7, int16(f.dst), asm.R1, asm.DWord))
+			continue
 		}
 		ins = append(ins,
 			asm.LoadMem(asm.R1, asm.R9, int16(f.off), asm.DWord),

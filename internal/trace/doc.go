@@ -1,8 +1,9 @@
 // Package trace follows TCP connections as they change state, from the
-// kernel's sock:inet_sock_set_state tracepoint (eBPF), so that a
-// connection that opens and closes between two looks of a listing is
-// still seen: who connected, to where, how long it lasted, whether it
-// failed.
+// kernel's sock:inet_sock_set_state tracepoint (eBPF), and the ends of
+// UDP sockets, from programs at every socket's creation and release (a
+// cgroup's socket hooks), so that a connection that opens and closes
+// between two looks of a listing is still seen: who connected, to where,
+// how long it lasted, whether it failed.
 //
 // # The program
 //
@@ -15,8 +16,11 @@
 // kept, into a ring buffer, which counts what it had no room for. Where
 // the kernel has BTF the program is a BTF-typed raw tracepoint (tp_btf)
 // that reads the socket itself; elsewhere it is the classic
-// tracepoint's, which copies its record. Both keep the starts in an LRU
-// hash map. It needs root (or CAP_BPF with CAP_PERFMON).
+// tracepoint's, which copies its record. Both keep a connect's start
+// through its handshake in an array of slots chosen by a hash of the
+// socket's address, and send it with the change out of SYN_SENT; the
+// Tracker keeps it from there. It needs root (or CAP_BPF with
+// CAP_PERFMON).
 //
 // # Whose connection
 //

@@ -22,7 +22,10 @@ const RawSize = 128
 // that one out, which is counted (StartsLost): its connection has no
 // owner or duration unless a snapshot knew it. With few connects waiting
 // at once that is rare; a scan of unanswering hosts makes it common.
-const Starts = 1 << 15
+const Starts = 1 << startsLog
+
+// startsLog is the log2 of Starts.
+const startsLog = 15
 
 // Raw is one state change as the BPF program reports it: the
 // tracepoint's fields, with when it ran and the task it ran under.
@@ -30,20 +33,24 @@ type Raw struct {
 	// Mono is the time, from CLOCK_MONOTONIC (bpf_ktime_get_ns).
 	Mono uint64
 	// Start is when connect() moved the socket to SYN_SENT, on the change
-	// out of SYN_SENT (a connect, a fail), where the program kept it; 0
-	// on every other change (the tracker keeps a connection's start from
-	// its connect or accept on), and where the program did not keep it
-	// (a connect older than the trace, or one its map had no room for).
+	// out of SYN_SENT (a connect, a fail, a simultaneous open), where the
+	// program kept it; 0 on every other change (the tracker keeps a
+	// connection's start from its connect or accept on), and where the
+	// program did not keep it (a connect older than the trace, or one
+	// pushed out of its slot). For a UDP socket's end: when the socket
+	// was made, where the program saw it.
 	Start uint64
 	// PID and TID are the task that called connect() where Start is set;
 	// where Start is 0, for a change to LISTEN the task the tracepoint
 	// ran under (listen()'s caller), otherwise 0: at any other change
 	// the task that runs is not the socket's owner (see the package
-	// doc). Comm is the task's name.
+	// doc). For a UDP socket's end, the task that made it, else the one
+	// closing it. Comm is the task's name.
 	PID, TID uint32
 	Comm     string
 	// Sock is the kernel address of the socket: what ties the changes of
-	// one connection together while it lives.
+	// one connection together while it lives (for a UDP socket's end,
+	// its socket cookie).
 	Sock     uint64
 	Old, New sockets.State
 	Family   sockets.Family
@@ -53,8 +60,8 @@ type Raw struct {
 	Local, Remote netip.AddrPort
 	// Sent and Received are the socket's bytes acknowledged by the peer
 	// and received (tcp_sock's bytes_acked and bytes_received), read at
-	// a change to CLOSE where the kernel's BTF gave their place; 0
-	// otherwise.
+	// a change to CLOSE; both all ones (bytesUnknown) there where the
+	// kernel's BTF did not give their place; 0 at other changes.
 	Sent, Received uint64
 	// Err and ErrSoft are the socket's sk_err and sk_err_soft at a change
 	// to CLOSE (errno numbers, 0 for none): why a connect failed or a
@@ -81,8 +88,11 @@ const (
 )
 
 // errUnknown is an event's Err and ErrSoft where the program could not
-// read them.
-const errUnknown = ^uint32(0)
+// read them; bytesUnknown its Sent and Received.
+const (
+	errUnknown   = ^uint32(0)
+	bytesUnknown = ^uint64(0)
+)
 
 // ErrClosed is returned by Reader.Read once the Reader is closed.
 var ErrClosed = errors.New("trace reader closed")

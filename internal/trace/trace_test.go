@@ -367,3 +367,51 @@ func TestCgroup2In(t *testing.T) {
 		t.Errorf("a cut escape: %q", got)
 	}
 }
+
+// TestTrackerSimultaneousOpen: a connect that goes from SYN_SENT to
+// SYN_RECV (a simultaneous open, a connect to its own port) is a
+// connect of connect()'s task when it is established, not an accept,
+// and closes with its duration; its change to SYN_RECV is an event only
+// with AllStates.
+func TestTrackerSimultaneousOpen(t *testing.T) {
+	wall := func(mono uint64) time.Time { return time.Unix(0, int64(mono)) }
+	const ms = uint64(time.Millisecond)
+	for _, all := range []bool{false, true} {
+		tr := NewTracker(wall, nil)
+		tr.AllStates = all
+		evs := feed(t, tr,
+			raw(1*ms, 10, "server", 9, sockets.Close, sockets.Listen, "127.0.0.1:40000", "0.0.0.0:0"),
+			kept(raw(2*ms, 20, "client", 1, sockets.SynSent, sockets.SynRecv, "127.0.0.1:40000", "127.0.0.1:40000"), 1*ms),
+			raw(3*ms, 0, "", 1, sockets.SynRecv, sockets.Established, "127.0.0.1:40000", "127.0.0.1:40000"),
+			raw(5*ms, 0, "", 1, sockets.FinWait2, sockets.Close, "127.0.0.1:40000", "127.0.0.1:40000"),
+		)
+		if all {
+			if len(evs) != 3 || evs[0].Kind != State || evs[0].Owner.PID != 20 {
+				t.Fatalf("every change: %+v", evs)
+			}
+			evs = evs[1:]
+		}
+		if len(evs) != 2 || evs[0].Kind != Connect || evs[0].Passive || evs[0].Owner.PID != 20 ||
+			evs[1].Kind != Close || evs[1].Owner.PID != 20 || evs[1].Passive || evs[1].Duration != 4*time.Millisecond {
+			t.Errorf("every change %v: %+v", all, evs)
+		}
+		if tr.Live() != 0 {
+			t.Errorf("%d connections kept after the close", tr.Live())
+		}
+	}
+}
+
+// TestTrackerBytesUnknown: a close whose bytes the program could not
+// read (all ones) has no bytes, not 0 of each.
+func TestTrackerBytesUnknown(t *testing.T) {
+	tr := NewTracker(func(mono uint64) time.Time { return time.Unix(0, int64(mono)) }, nil)
+	b := raw(5, 0, "", 1, sockets.FinWait2, sockets.Close, "10.0.0.1:1", "10.0.0.2:2")
+	binary.NativeEndian.PutUint64(b[offSent:], bytesUnknown)
+	binary.NativeEndian.PutUint64(b[offReceived:], bytesUnknown)
+	known := raw(6, 0, "", 2, sockets.FinWait2, sockets.Close, "10.0.0.1:3", "10.0.0.2:2")
+	binary.NativeEndian.PutUint64(known[offSent:], 7)
+	evs := feed(t, tr, b, known)
+	if len(evs) != 2 || !evs[0].NoBytes || evs[0].Sent != 0 || evs[1].NoBytes || evs[1].Sent != 7 {
+		t.Errorf("%+v", evs)
+	}
+}

@@ -67,8 +67,9 @@ type Event struct {
 	// peer and received, at close (0 where the kernel's BTF could not
 	// place them).
 	Sent, Received uint64
-	// NoBytes is true where the bytes are not known (the destroy
-	// notifications trace falls back on).
+	// NoBytes is true where the bytes are not known: a UDP socket's end,
+	// the destroy notifications trace falls back on, a kernel whose BTF
+	// does not place them.
 	NoBytes bool
 	// Errno is why a connect failed (fail: the socket's error, as
 	// connect() returned it to its caller) or a connection was reset
@@ -105,6 +106,10 @@ type openConn struct {
 	owner   Owner
 	start   uint64 // monotonic ns of its connect() or its accept
 	passive bool
+	// simultaneous is a connect gone from SYN_SENT to SYN_RECV (a
+	// simultaneous open, or a connect to its own port): its change to
+	// ESTABLISHED is its connect, not an accept.
+	simultaneous bool
 }
 
 type listenKey struct {
@@ -125,6 +130,9 @@ type Tracker struct {
 	// for a connection (local, remote), or for a listener (remote
 	// invalid); nil knows none.
 	Known func(local, remote netip.AddrPort) (Owner, bool)
+	// AllStates makes an event of every change the program sends (it
+	// sends a simultaneous open's change to SYN_RECV either way).
+	AllStates bool
 
 	open      map[uint64]openConn // by the socket's address
 	listeners map[listenKey]Owner
@@ -167,21 +175,51 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 		delete(t.listeners, lk)
 		return false
 	case r.Old == sockets.Close && r.New == sockets.SynSent:
-		// A start, which the program keeps rather than sends; a
-		// connection at this address whose close was lost is over.
-		delete(t.open, r.Sock)
+		// A start: the programs keep it rather than send it, and a
+		// connection whose close was lost is replaced when its address's
+		// next one is kept (see fresh below).
 		return false
 	case r.Old == sockets.Listen:
 		return false
+	case r.Old == sockets.SynSent && r.New == sockets.SynRecv:
+		// A simultaneous open, or a connect to its own port: it goes on
+		// through SYN_RECV, where an accepted connection's socket starts.
+		// It is kept, with connect()'s task, for its change to
+		// ESTABLISHED, which is its connect.
+		c := openConn{start: r.Start, simultaneous: true}
+		if r.Start != 0 {
+			c.owner = Owner{PID: int32(r.PID), Comm: r.Comm}
+		} else if t.Known != nil {
+			c.owner, _ = t.Known(r.Local, r.Remote)
+		}
+		t.keep(r.Sock, c)
+		if !t.AllStates {
+			return false
+		}
+		*ev = Event{Kind: State, Time: t.Wall(r.Mono), Owner: c.owner, Proto: sockets.TCP, Family: r.Family,
+			Local: r.Local, Remote: r.Remote, From: r.Old, To: r.New}
+		return true
 	}
 	ev.Time = t.Wall(r.Mono)
 	start := r.Start
 	tracked := false
 	// A change out of SYN_SENT or SYN_RECV is a new connection's: what
 	// its socket's address held before (a connection whose close was
-	// lost) is not asked, and is replaced as the connection is kept.
+	// lost) is not asked, and is replaced as the connection is kept; but
+	// for a simultaneous open's, kept at its change to SYN_RECV.
 	fresh := r.Old == sockets.SynSent || r.Old == sockets.SynRecv
-	switch c, ok := t.lookup(r.Sock, fresh); {
+	c, ok := t.lookup(r.Sock, fresh && r.Old != sockets.SynRecv)
+	simultaneous := ok && c.simultaneous && r.Old == sockets.SynRecv
+	if fresh && !simultaneous {
+		ok = false
+	}
+	switch {
+	case simultaneous:
+		ev.Owner, start, tracked = c.owner, c.start, true
+		if r.New != sockets.Close {
+			t.keep(r.Sock, openConn{owner: c.owner, start: c.start})
+			tracked = false
+		}
 	case r.Start != 0:
 		// Out of SYN_SENT: the task that called connect(), kept by the
 		// program.
@@ -194,7 +232,7 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 		// holder, and starts here.
 		ev.Owner, ev.Passive, start = t.listener(r), true, r.Mono
 		if r.New != sockets.Close {
-			t.keep(r.Sock, openConn{ev.Owner, start, true})
+			t.keep(r.Sock, openConn{owner: ev.Owner, start: start, passive: true})
 		}
 	case t.Known != nil:
 		ev.Owner, _ = t.Known(r.Local, r.Remote)
@@ -218,13 +256,19 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 		if start != 0 && r.Mono >= start {
 			ev.Duration = time.Duration(r.Mono - start)
 		}
-		ev.Sent, ev.Received = r.Sent, r.Received
+		if r.Sent == bytesUnknown || r.Received == bytesUnknown {
+			ev.NoBytes = true // the kernel's BTF did not place them
+		} else {
+			ev.Sent, ev.Received = r.Sent, r.Received
+		}
 		if tracked {
 			delete(t.open, r.Sock)
 		}
 	case r.Old == sockets.SynSent && r.New == sockets.Established:
 		ev.Kind = Connect
-		t.keep(r.Sock, openConn{ev.Owner, start, false})
+		t.keep(r.Sock, openConn{owner: ev.Owner, start: start})
+	case simultaneous && r.New == sockets.Established:
+		ev.Kind = Connect
 	case r.Old == sockets.SynRecv && r.New == sockets.Established:
 		ev.Kind = Accept
 	default:
@@ -236,10 +280,11 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 // ipprotoUDP is the IP protocol of a UDP socket's event.
 const ipprotoUDP = 17
 
-// udp makes the event of a UDP socket's end, one that was bound: the
-// program sends only those, with the task that made the socket and when (or, for a socket
-// older than the trace, the task that closes it), its ends, and whether
-// it was connected (Old: ESTABLISHED, else CLOSE).
+// udp makes the event of a UDP socket's end, where it was bound. The
+// program sends every UDP socket's end, with the task that made it and
+// when (or, for a socket older than the trace, the task that closes it),
+// its ends, and whether it was connected (Old: ESTABLISHED, else CLOSE);
+// one never bound is dropped here.
 func (t *Tracker) udp(ev *Event, r *Raw) bool {
 	if r.Local.Port() == 0 {
 		// Never bound: a socket made for an ioctl (every ip, ifconfig

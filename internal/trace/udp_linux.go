@@ -35,12 +35,14 @@ const (
 )
 
 // udpSpec is the collection of the UDP programs, with the maps of an
-// open Reader (events, lost) to be put in for those of the same names.
+// open Reader (events, lost, woken) to be put in for those of the same
+// names.
 func udpSpec(buffer int, so sockOffsets) *ebpf.CollectionSpec {
 	return &ebpf.CollectionSpec{
 		Maps: map[string]*ebpf.MapSpec{
 			"events": {Type: ebpf.RingBuf, MaxEntries: uint32(buffer)},
 			"lost":   lostSpec(),
+			"woken":  wokenSpec(),
 			// BPF_F_NO_PREALLOC, which socket storage requires.
 			"udpstarts": {Type: ebpf.SkStorage, KeySize: 4, ValueSize: valueSize, Flags: 1,
 				Key: &btf.Int{Name: "int", Size: 4, Encoding: btf.Signed}, Value: &btf.Int{Name: "start", Size: valueSize}},
@@ -187,7 +189,7 @@ func (r *Reader) TraceUDP() error {
 	events := r.coll.Maps["events"]
 	spec := udpSpec(int(events.MaxEntries()), so)
 	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{
-		MapReplacements: map[string]*ebpf.Map{"events": events, "lost": r.coll.Maps["lost"]},
+		MapReplacements: map[string]*ebpf.Map{"events": events, "lost": r.coll.Maps["lost"], "woken": r.woken},
 	})
 	if err != nil {
 		return fmt.Errorf("loading UDP's programs: %w", err)
