@@ -36,10 +36,9 @@ type Reader struct {
 	// Close unmaps it only once no read is under way.
 	mu   sync.Mutex
 	ring *ring
-	// woken is the programs' flag that they woke the reader; armed, that
-	// the reader cleared it since it last was woken.
+	// woken is the programs' flag that they woke the reader, which it
+	// clears before it sleeps.
 	woken *ebpf.Map
-	armed bool
 	// wake is the ring buffer's descriptor again, non-blocking, in Go's
 	// poller: the reader waits for the program's wakeup there (see
 	// ReadInto); wakeConn is its raw connection.
@@ -630,14 +629,16 @@ func (r *Reader) ReadInto(raw *Raw) error {
 		}
 		busy = 0
 		r.ring.give()
-		if !r.armed {
-			// From here the programs wake the reader again; what came
-			// before is read below, or on the next wakeup.
-			_ = r.woken.Update(uint32(0), uint32(0), ebpf.UpdateAny)
-			r.armed = true
-		}
 		if r.ring.waiting() > 0 && st == ringEmpty {
 			continue // came meanwhile
+		}
+		// About to sleep: from here the programs wake the reader again.
+		// What came before the flag was cleared is read now (a wakeup
+		// the programs sent before is not kept for the wait below: the
+		// poller forgets it, and asks waiting instead).
+		_ = r.woken.Update(uint32(0), uint32(0), ebpf.UpdateAny)
+		if r.ring.waiting() > 0 && st == ringEmpty {
+			continue
 		}
 		if err := r.wake.SetReadDeadline(time.Now().Add(ReadEvery)); err != nil {
 			return ErrClosed
@@ -649,11 +650,10 @@ func (r *Reader) ReadInto(raw *Raw) error {
 		case r.closed.Load():
 			return ErrClosed
 		case errors.Is(err, os.ErrDeadlineExceeded):
-			return ErrIdle // not woken: the flag is still clear
+			return ErrIdle
 		case err != nil:
 			return ErrClosed
 		}
-		r.armed = false // woken: the flag is set
 	}
 }
 

@@ -107,6 +107,62 @@ func TestReaderWakes(t *testing.T) {
 	}
 }
 
+// TestReaderWakesAfterBacklog: a reader that finds more than wakeAt
+// waiting when it comes back (the programs set their flag and woke no
+// one meanwhile) clears the flag when it goes to sleep again, so that
+// the next burst wakes it at once rather than at ReadEvery.
+func TestReaderWakesAfterBacklog(t *testing.T) {
+	testutil.RequireRoot(t)
+	ns := testutil.NewNetNS(t)
+	r, err := Open(0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var ln net.Listener
+	if err := netns.DoPath(ns.Path, func() (err error) { ln, err = net.Listen("tcp", "127.0.0.1:0"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	burst := func() error {
+		return netns.DoPath(ns.Path, func() error {
+			for range 1000 { // some 4,000 events, 500 KiB
+				if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+					c.Close()
+				}
+			}
+			return nil
+		})
+	}
+	var raw Raw
+	for r.ReadInto(&raw) != ErrIdle {
+	}
+	if err := burst(); err != nil { // while nothing reads
+		t.Fatal(err)
+	}
+	for r.ReadInto(&raw) != ErrIdle {
+	}
+	var flag uint32
+	if err := r.woken.Lookup(uint32(0), &flag); err != nil || flag != 0 {
+		t.Errorf("asleep with the programs' flag %d (%v), want it cleared", flag, err)
+	}
+	start := time.Now()
+	go burst()
+	err = r.ReadInto(&raw)
+	if took := time.Since(start); err != nil || took > ReadEvery*3/4 {
+		t.Errorf("the first event of the next burst after %v (%v), want it well before %v", took, err, ReadEvery)
+	}
+}
+
 // TestStartsFull: connects waiting for an answer (to an address behind
 // a veth whose peer is down, where their SYNs vanish), 7 into 4 slots,
 // push each other out: at least 3 are counted a round, with each program
