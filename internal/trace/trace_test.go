@@ -363,7 +363,7 @@ func TestCgroup2In(t *testing.T) {
 			t.Errorf("%q: %q %v, want %q", line, got, ok, want)
 		}
 	}
-	if got := unescapeMount(`a\0`); got != `a\0` {
+	if got, _ := cgroup2In(`51 33 0:37 / /tmp/a\0 rw - cgroup2 none rw`); got != `/tmp/a\0` {
 		t.Errorf("a cut escape: %q", got)
 	}
 }
