@@ -94,12 +94,7 @@ func Open(buffer int, allStates bool) (*Reader, error) {
 		return nil, errors.Join(err, btfErr)
 	}
 	spec := &ebpf.CollectionSpec{
-		Maps: map[string]*ebpf.MapSpec{
-			"events": {Type: ebpf.RingBuf, MaxEntries: uint32(buffer)},
-			"lost":   lostSpec(),
-			"woken":  wokenSpec(),
-			"starts": startsSpec(),
-		},
+		Maps: tcpMaps(buffer),
 		Programs: map[string]*ebpf.ProgramSpec{
 			"inet_sock_set_state": {Name: ProgramNameTCP, Type: ebpf.TracePoint, License: "Dual MIT/GPL", Instructions: program(o, allStates)},
 		},
@@ -218,6 +213,18 @@ func kernelOffsets() offsets {
 	return o
 }
 
+// tcpMaps are the maps of either TCP program: the ring buffer of
+// buffer bytes, the counters of what was lost, the wakeup flag, the
+// slots of starts.
+func tcpMaps(buffer int) map[string]*ebpf.MapSpec {
+	return map[string]*ebpf.MapSpec{
+		"events": {Type: ebpf.RingBuf, MaxEntries: uint32(buffer)},
+		"lost":   lostSpec(),
+		"woken":  wokenSpec(),
+		"starts": startsSpec(),
+	}
+}
+
 // wokenSpec is the map of one flag the programs set when they wake the
 // reader, and the reader clears before it sleeps.
 func wokenSpec() *ebpf.MapSpec {
@@ -313,7 +320,7 @@ func program(o offsets, allStates bool) asm.Instructions {
 	}
 	ins = append(ins, keepStart(allStates)...)
 	ins = append(ins, reserve("reserve", 0)...)
-	ins = append(ins, owner(asm.LoadMem(asm.R2, asm.R6, 20, asm.Word))...) // newstate
+	ins = append(ins, owner(listening(asm.LoadMem(asm.R2, asm.R6, 20, asm.Word))...)...) // newstate
 	for i := int16(0); i < recordSize/8; i++ {
 		ld := asm.LoadMem(asm.R1, asm.R6, recordFirst+8*i, asm.DWord)
 		if i == 0 {
@@ -356,14 +363,7 @@ func program(o offsets, allStates bool) asm.Instructions {
 				asm.LoadMem(asm.R1, asm.R6, 16, asm.Word), // oldstate
 				asm.JNE.Imm(asm.R1, tcpSynSent, "submit"))
 		}
-		ins = append(ins,
-			asm.Mov.Reg(asm.R1, asm.R7),
-			asm.Add.Imm(asm.R1, f.dst),
-			asm.Mov.Imm(asm.R2, f.size),
-			asm.LoadMem(asm.R3, asm.R6, recordFirst, asm.DWord), // skaddr
-			asm.Add.Imm(asm.R3, f.off),
-			asm.FnProbeReadKernel.Call(),
-		)
+		ins = append(ins, readKernel(f.dst, f.size, asm.LoadMem(asm.R3, asm.R6, recordFirst, asm.DWord), f.off)...) // skaddr
 	}
 	return append(ins, submit("submit", 0)...)
 }
@@ -411,15 +411,8 @@ func keepStart(allStates bool) asm.Instructions {
 		asm.JEq.Imm(asm.R1, 0, "free"),
 	)
 	ins = append(ins, count(lostStarts, "free")...)
+	ins = append(ins, keepTask("free")...)
 	ins = append(ins,
-		asm.FnKtimeGetNs.Call().WithSymbol("free"),
-		asm.StoreMem(asm.R7, 0, asm.R0, asm.DWord),
-		asm.FnGetCurrentPidTgid.Call(),
-		asm.StoreMem(asm.R7, 8, asm.R0, asm.DWord),
-		asm.Mov.Reg(asm.R1, asm.R7),
-		asm.Add.Imm(asm.R1, 16),
-		asm.Mov.Imm(asm.R2, 16),
-		asm.FnGetCurrentComm.Call(),
 		asm.LoadMem(asm.R1, asm.RFP, stackKey, asm.DWord),
 		asm.StoreMem(asm.R7, valueSize, asm.R1, asm.DWord),
 		asm.Mov.Imm(asm.R0, 0).WithSymbol("skip"),
@@ -511,12 +504,12 @@ func reserve(label string, ret int32) asm.Instructions {
 
 // owner is the part of the programs that writes the start, PID/TID and
 // name kept for the socket (the value R9 points to) into the event (R7),
-// or where R9 is nil, zeros, and for a change to LISTEN (newState loads
-// the new state into R2) the current task's: the only change whose task
-// the tracker believes without a kept one (asking for it costs the
-// accepts and closes time for nothing). It goes on at the label
-// "record".
-func owner(newState asm.Instruction) asm.Instructions {
+// or where R9 is nil, zeros, and the current task's unless guard (run
+// then) jumps to "record": the TCP programs take it only at a change to
+// LISTEN, the only change whose task the tracker believes without a kept
+// one (asking for it costs the accepts and closes time for nothing). It
+// goes on at the label "record".
+func owner(guard ...asm.Instruction) asm.Instructions {
 	ins := asm.Instructions{asm.JEq.Imm(asm.R9, 0, "current")}
 	for i := int16(0); i < valueSize/8; i++ {
 		dst := int16(offStart)
@@ -527,15 +520,16 @@ func owner(newState asm.Instruction) asm.Instructions {
 			asm.LoadMem(asm.R1, asm.R9, 8*i, asm.DWord),
 			asm.StoreMem(asm.R7, dst, asm.R1, asm.DWord))
 	}
-	return append(ins,
+	ins = append(ins,
 		asm.Ja.Label("record"),
 		asm.Mov.Imm(asm.R1, 0).WithSymbol("current"),
 		asm.StoreMem(asm.R7, offStart, asm.R1, asm.DWord),
 		asm.StoreMem(asm.R7, offPIDTGID, asm.R1, asm.DWord),
 		asm.StoreMem(asm.R7, offComm, asm.R1, asm.DWord),
 		asm.StoreMem(asm.R7, offComm+8, asm.R1, asm.DWord),
-		newState,
-		asm.JNE.Imm(asm.R2, tcpListen, "record"),
+	)
+	ins = append(ins, guard...)
+	return append(ins,
 		asm.FnGetCurrentPidTgid.Call(),
 		asm.StoreMem(asm.R7, offPIDTGID, asm.R0, asm.DWord),
 		asm.Mov.Reg(asm.R1, asm.R7),
@@ -543,6 +537,42 @@ func owner(newState asm.Instruction) asm.Instructions {
 		asm.Mov.Imm(asm.R2, 16),
 		asm.FnGetCurrentComm.Call(),
 	)
+}
+
+// listening is owner's guard for the TCP programs: past it only at a
+// change to LISTEN (newState loads the new state into R2).
+func listening(newState asm.Instruction) []asm.Instruction {
+	return []asm.Instruction{newState, asm.JNE.Imm(asm.R2, tcpListen, "record")}
+}
+
+// keepTask is the part of the programs that writes, from label on, the
+// time, the current task's PID/TID and its name where R7 points (a
+// start's layout: a slot's, a UDP socket's storage).
+func keepTask(label string) asm.Instructions {
+	return asm.Instructions{
+		asm.FnKtimeGetNs.Call().WithSymbol(label),
+		asm.StoreMem(asm.R7, 0, asm.R0, asm.DWord),
+		asm.FnGetCurrentPidTgid.Call(),
+		asm.StoreMem(asm.R7, 8, asm.R0, asm.DWord),
+		asm.Mov.Reg(asm.R1, asm.R7),
+		asm.Add.Imm(asm.R1, 16),
+		asm.Mov.Imm(asm.R2, 16),
+		asm.FnGetCurrentComm.Call(),
+	}
+}
+
+// readKernel is the part of the programs that reads size bytes of
+// kernel memory at off past the address base loads into R3, into the
+// event (R7) at dst.
+func readKernel(dst, size int32, base asm.Instruction, off int32) asm.Instructions {
+	return asm.Instructions{
+		asm.Mov.Reg(asm.R1, asm.R7),
+		asm.Add.Imm(asm.R1, dst),
+		asm.Mov.Imm(asm.R2, size),
+		base,
+		asm.Add.Imm(asm.R3, off),
+		asm.FnProbeReadKernel.Call(),
+	}
 }
 
 // submit is the part of the programs that submits the event (R7), from

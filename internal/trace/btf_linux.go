@@ -66,12 +66,7 @@ func kernelSockOffsets() sockOffsets {
 // count of lost events, and the map of the starts.
 func btfSpec(buffer int, so sockOffsets, o offsets, allStates bool) *ebpf.CollectionSpec {
 	return &ebpf.CollectionSpec{
-		Maps: map[string]*ebpf.MapSpec{
-			"events": {Type: ebpf.RingBuf, MaxEntries: uint32(buffer)},
-			"lost":   lostSpec(),
-			"woken":  wokenSpec(),
-			"starts": startsSpec(),
-		},
+		Maps: tcpMaps(buffer),
 		Programs: map[string]*ebpf.ProgramSpec{
 			"inet_sock_set_state": {Name: ProgramNameTCP, Type: ebpf.Tracing, AttachType: ebpf.AttachTraceRawTp, AttachTo: "inet_sock_set_state",
 				License: "Dual MIT/GPL", Instructions: btfProgram(so, o, allStates)},
@@ -117,7 +112,7 @@ func btfProgram(so sockOffsets, o offsets, allStates bool) asm.Instructions {
 	}
 	ins = append(ins, keepStart(allStates)...)
 	ins = append(ins, reserve("reserve", 0)...)
-	ins = append(ins, owner(asm.LoadMem(asm.R2, asm.RFP, stackNew, asm.DWord))...)
+	ins = append(ins, owner(listening(asm.LoadMem(asm.R2, asm.RFP, stackNew, asm.DWord))...)...)
 	// The tracepoint's record, from the socket.
 	ins = append(ins,
 		asm.StoreMem(asm.R7, offRecord, asm.R6, asm.DWord).WithSymbol("record"), // skaddr

@@ -60,27 +60,31 @@ func udpSpec(buffer int, so sockOffsets) *ebpf.CollectionSpec {
 // the task that made it (the value's layout is the map starts'). It lets
 // every socket be made.
 func udpCreateProgram() asm.Instructions {
+	ins := udpStorage("out", 1) // BPF_SK_STORAGE_GET_F_CREATE
+	ins = append(ins,
+		asm.JEq.Imm(asm.R0, 0, "out"),
+		asm.Mov.Reg(asm.R7, asm.R0),
+	)
+	ins = append(ins, keepTask("keep")...)
+	return append(ins,
+		asm.Mov.Imm(asm.R0, 1).WithSymbol("out"),
+		asm.Return(),
+	)
+}
+
+// udpStorage is the part of the UDP programs that, for a UDP socket (the
+// context, in R6 from here), looks up its storage with flags (R0: nil
+// for none); any other goes on at other.
+func udpStorage(other string, flags int32) asm.Instructions {
 	return asm.Instructions{
 		asm.Mov.Reg(asm.R6, asm.R1),
 		asm.LoadMem(asm.R2, asm.R6, bpfSockProtocol, asm.Word),
-		asm.JNE.Imm(asm.R2, ipprotoUDP, "out"),
+		asm.JNE.Imm(asm.R2, ipprotoUDP, other),
 		asm.LoadMapPtr(asm.R1, 0).WithReference("udpstarts"),
 		asm.Mov.Reg(asm.R2, asm.R6),
 		asm.Mov.Imm(asm.R3, 0),
-		asm.Mov.Imm(asm.R4, 1), // BPF_SK_STORAGE_GET_F_CREATE
+		asm.Mov.Imm(asm.R4, flags),
 		asm.FnSkStorageGet.Call(),
-		asm.JEq.Imm(asm.R0, 0, "out"),
-		asm.Mov.Reg(asm.R7, asm.R0),
-		asm.FnKtimeGetNs.Call(),
-		asm.StoreMem(asm.R7, 0, asm.R0, asm.DWord),
-		asm.FnGetCurrentPidTgid.Call(),
-		asm.StoreMem(asm.R7, 8, asm.R0, asm.DWord),
-		asm.Mov.Reg(asm.R1, asm.R7),
-		asm.Add.Imm(asm.R1, 16),
-		asm.Mov.Imm(asm.R2, 16),
-		asm.FnGetCurrentComm.Call(),
-		asm.Mov.Imm(asm.R0, 1).WithSymbol("out"),
-		asm.Return(),
 	}
 }
 
@@ -91,40 +95,11 @@ func udpCreateProgram() asm.Instructions {
 // its old state (connected or not), CLOSE as its new one, its ends. It
 // lets every socket be released.
 func udpReleaseProgram(so sockOffsets) asm.Instructions {
-	ins := asm.Instructions{
-		asm.Mov.Reg(asm.R6, asm.R1),
-		asm.LoadMem(asm.R2, asm.R6, bpfSockProtocol, asm.Word),
-		asm.JNE.Imm(asm.R2, ipprotoUDP, "done"),
-		asm.LoadMapPtr(asm.R1, 0).WithReference("udpstarts"),
-		asm.Mov.Reg(asm.R2, asm.R6),
-		asm.Mov.Imm(asm.R3, 0),
-		asm.Mov.Imm(asm.R4, 0),
-		asm.FnSkStorageGet.Call(),
-		asm.Mov.Reg(asm.R9, asm.R0),
-	}
+	ins := append(udpStorage("done", 0), asm.Mov.Reg(asm.R9, asm.R0))
 	ins = append(ins, reserve("reserve", 1)...)
 	// The owner: what was kept, else the task closing it.
-	ins = append(ins, asm.JEq.Imm(asm.R9, 0, "current"))
-	for i := int16(0); i < valueSize/8; i++ {
-		dst := int16(offStart)
-		if i > 0 {
-			dst = offPIDTGID + 8*(i-1)
-		}
-		ins = append(ins,
-			asm.LoadMem(asm.R1, asm.R9, 8*i, asm.DWord),
-			asm.StoreMem(asm.R7, dst, asm.R1, asm.DWord))
-	}
+	ins = append(ins, owner()...)
 	ins = append(ins,
-		asm.Ja.Label("record"),
-		asm.Mov.Imm(asm.R1, 0).WithSymbol("current"),
-		asm.StoreMem(asm.R7, offStart, asm.R1, asm.DWord),
-		asm.FnGetCurrentPidTgid.Call(),
-		asm.StoreMem(asm.R7, offPIDTGID, asm.R0, asm.DWord),
-		asm.Mov.Reg(asm.R1, asm.R7),
-		asm.Add.Imm(asm.R1, offComm),
-		asm.Mov.Imm(asm.R2, 16),
-		asm.FnGetCurrentComm.Call(),
-
 		asm.Mov.Reg(asm.R1, asm.R6).WithSymbol("record"),
 		asm.FnGetSocketCookie.Call(),
 		asm.StoreMem(asm.R7, offRecord, asm.R0, asm.DWord),
@@ -149,14 +124,7 @@ func udpReleaseProgram(so sockOffsets) asm.Instructions {
 	}
 	// The local end, read from the socket (the context is the socket).
 	for _, f := range []struct{ dst, src, size int16 }{{recSport, so.sport, 2}, {recSaddr, so.rcvSaddr, 4}, {recSaddr6, so.v6rcvSaddr, 16}} {
-		ins = append(ins,
-			asm.Mov.Reg(asm.R1, asm.R7),
-			asm.Add.Imm(asm.R1, int32(f.dst)),
-			asm.Mov.Imm(asm.R2, int32(f.size)),
-			asm.Mov.Reg(asm.R3, asm.R6),
-			asm.Add.Imm(asm.R3, int32(f.src)),
-			asm.FnProbeReadKernel.Call(),
-		)
+		ins = append(ins, readKernel(int32(f.dst), int32(f.size), asm.Mov.Reg(asm.R3, asm.R6), int32(f.src))...)
 	}
 	ins = append(ins,
 		asm.LoadMem(asm.R1, asm.R7, recSport, asm.Half),
