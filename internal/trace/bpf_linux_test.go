@@ -73,26 +73,13 @@ func TestReaderWakes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	var ln net.Listener
-	if err := netns.DoPath(ns.Path, func() (err error) { ln, err = net.Listen("tcp", "127.0.0.1:0"); return err }); err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	addr := closingListenerIn(t, ns.Path)
 	var raw Raw
 	for round := range 3 {
 		for r.ReadInto(&raw) != ErrIdle { // what is there, then a wait of ReadEvery
 		}
 		start := time.Now()
-		go burstIn(ns.Path, ln.Addr().String())
+		go burstIn(ns.Path, addr)
 		// Not woken, the read would end at ReadEvery with ErrIdle.
 		if err := r.ReadInto(&raw); err != nil {
 			t.Errorf("round %d: after %v, %v, want the burst's first event", round, time.Since(start), err)
@@ -113,11 +100,35 @@ func TestReaderWakesAfterBacklog(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
+	addr := closingListenerIn(t, ns.Path)
+	var raw Raw
+	for r.ReadInto(&raw) != ErrIdle {
+	}
+	burstIn(ns.Path, addr) // while nothing reads
+	for r.ReadInto(&raw) != ErrIdle {
+	}
+	var flag uint32
+	if err := r.woken.Lookup(uint32(0), &flag); err != nil || flag != 0 {
+		t.Errorf("asleep with the programs' flag %d (%v), want it cleared", flag, err)
+	}
+	start := time.Now()
+	go burstIn(ns.Path, addr)
+	// Not woken, the read would end at ReadEvery with ErrIdle.
+	if err := r.ReadInto(&raw); err != nil {
+		t.Errorf("after %v, %v, want the next burst's first event", time.Since(start), err)
+	}
+}
+
+// closingListenerIn listens on loopback in the namespace at path until
+// the test ends, closing each connection it accepts, and returns its
+// address.
+func closingListenerIn(t *testing.T, path string) string {
+	t.Helper()
 	var ln net.Listener
-	if err := netns.DoPath(ns.Path, func() (err error) { ln, err = net.Listen("tcp", "127.0.0.1:0"); return err }); err != nil {
+	if err := netns.DoPath(path, func() (err error) { ln, err = net.Listen("tcp", "127.0.0.1:0"); return err }); err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -127,22 +138,7 @@ func TestReaderWakesAfterBacklog(t *testing.T) {
 			c.Close()
 		}
 	}()
-	var raw Raw
-	for r.ReadInto(&raw) != ErrIdle {
-	}
-	burstIn(ns.Path, ln.Addr().String()) // while nothing reads
-	for r.ReadInto(&raw) != ErrIdle {
-	}
-	var flag uint32
-	if err := r.woken.Lookup(uint32(0), &flag); err != nil || flag != 0 {
-		t.Errorf("asleep with the programs' flag %d (%v), want it cleared", flag, err)
-	}
-	start := time.Now()
-	go burstIn(ns.Path, ln.Addr().String())
-	// Not woken, the read would end at ReadEvery with ErrIdle.
-	if err := r.ReadInto(&raw); err != nil {
-		t.Errorf("after %v, %v, want the next burst's first event", time.Since(start), err)
-	}
+	return ln.Addr().String()
 }
 
 // burstIn makes 1,000 connections to addr from the namespace at path,
@@ -252,20 +248,7 @@ func slotsFree(m *ebpf.Map) bool {
 func TestReaderClosedWhileReading(t *testing.T) {
 	testutil.RequireRoot(t)
 	ns := testutil.NewNetNS(t)
-	var ln net.Listener
-	if err := netns.DoPath(ns.Path, func() (err error) { ln, err = net.Listen("tcp", "127.0.0.1:0"); return err }); err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	addr := closingListenerIn(t, ns.Path)
 	stop := make(chan struct{})
 	defer close(stop)
 	go netns.DoPath(ns.Path, func() error {
@@ -275,7 +258,7 @@ func TestReaderClosedWhileReading(t *testing.T) {
 				return nil
 			default:
 			}
-			if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+			if c, err := net.Dial("tcp", addr); err == nil {
 				c.Close()
 			}
 		}
