@@ -253,9 +253,6 @@ func historyRun(ctx context.Context, f *Factory, req *listRequest) error {
 		// No protocol chosen: every one.
 		lq.Kernel.Protos = sockets.AllProtos
 	}
-	keep := func(s *sockets.Socket) bool {
-		return lq.Kernel.Match(s) && (lq.AfterDump == nil || lq.AfterDump(s)) && (lq.AfterOwners == nil || lq.AfterOwners(s))
-	}
 	out := bufio.NewWriter(f.stdout(req.Render.Format))
 	defer out.Flush()
 	// trace's writer writes each event into line; hw adds the row's own
@@ -274,7 +271,7 @@ func historyRun(ctx context.Context, f *Factory, req *listRequest) error {
 	info := &sockets.ProcessInfo{}
 	err = db.History(ctx, q, func(r *history.Row) bool {
 		s := socketOfRow(r, info)
-		if !keep(&s) {
+		if !lq.Match(&s) {
 			return true
 		}
 		if o.Summary {
