@@ -29,6 +29,8 @@ const DefaultBuffer = 4 << 20
 type Reader struct {
 	coll *ebpf.Collection
 	tp   link.Link
+	// so are the socket's offsets BTF gave, for TraceUDP's programs too.
+	so sockOffsets
 	// udp and udpLinks are UDP's programs, where TraceUDP added them.
 	udp      *ebpf.Collection
 	udpLinks []link.Link
@@ -80,12 +82,13 @@ func Open(buffer int, allStates bool) (*Reader, error) {
 	_ = rlimit.RemoveMemlock() // kernels before 5.11 charge maps to RLIMIT_MEMLOCK
 	o := kernelOffsets()
 	var btfErr error
-	if so := kernelSockOffsets(); so.ok && os.Getenv(ProgramEnv) != ProgramTracepoint {
+	so := kernelSockOffsets()
+	if so.ok && os.Getenv(ProgramEnv) != ProgramTracepoint {
 		r, err := open(btfSpec(buffer, so, o, allStates), func(p *ebpf.Program) (link.Link, error) {
 			return link.AttachTracing(link.TracingOptions{Program: p, AttachType: ebpf.AttachTraceRawTp})
 		})
 		if err == nil {
-			r.program = ProgramBTF
+			r.program, r.so = ProgramBTF, so
 			return r, nil
 		}
 		btfErr = err
@@ -105,7 +108,7 @@ func Open(buffer int, allStates bool) (*Reader, error) {
 	if err != nil {
 		return nil, errors.Join(err, btfErr)
 	}
-	r.program = ProgramTracepoint
+	r.program, r.so = ProgramTracepoint, so
 	return r, nil
 }
 

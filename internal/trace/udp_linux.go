@@ -144,7 +144,7 @@ func udpReleaseProgram(so sockOffsets) asm.Instructions {
 // v2 hierarchy. It needs the kernel's BTF, to
 // read a socket's local end. The error says what is missing.
 func (r *Reader) TraceUDP() error {
-	so := kernelSockOffsets()
+	so := r.so
 	if !so.ok {
 		return errors.New("the kernel's BTF does not place the fields of a socket UDP's program reads")
 	}
