@@ -66,14 +66,7 @@ func TestOpen(t *testing.T) {
 // burst's first event, where without the wakeup it would end at
 // ReadEvery with ErrIdle (the reader waits in Go's poller). Three rounds.
 func TestReaderWakes(t *testing.T) {
-	testutil.RequireRoot(t)
-	ns := testutil.NewNetNS(t)
-	r, err := Open(0, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	addr := closingListenerIn(t, ns.Path)
+	r, ns, addr := readerWithListener(t)
 	var raw Raw
 	for round := range 3 {
 		for r.ReadInto(&raw) != ErrIdle { // what is there, then a wait of ReadEvery
@@ -93,14 +86,7 @@ func TestReaderWakes(t *testing.T) {
 // one meanwhile) clears the flag when it goes to sleep again, so that
 // the next burst wakes it at once rather than at ReadEvery.
 func TestReaderWakesAfterBacklog(t *testing.T) {
-	testutil.RequireRoot(t)
-	ns := testutil.NewNetNS(t)
-	r, err := Open(0, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	addr := closingListenerIn(t, ns.Path)
+	r, ns, addr := readerWithListener(t)
 	var raw Raw
 	for r.ReadInto(&raw) != ErrIdle {
 	}
@@ -117,6 +103,20 @@ func TestReaderWakesAfterBacklog(t *testing.T) {
 	if err := r.ReadInto(&raw); err != nil {
 		t.Errorf("after %v, %v, want the next burst's first event", time.Since(start), err)
 	}
+}
+
+// readerWithListener opens a Reader (closed when the test ends), a
+// namespace of the test's own and a closingListenerIn it; it needs root.
+func readerWithListener(t *testing.T) (*Reader, *testutil.NetNS, string) {
+	t.Helper()
+	testutil.RequireRoot(t)
+	ns := testutil.NewNetNS(t)
+	r, err := Open(0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r, ns, closingListenerIn(t, ns.Path)
 }
 
 // closingListenerIn listens on loopback in the namespace at path until
