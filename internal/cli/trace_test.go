@@ -148,10 +148,16 @@ func TestTraceWriterBuffered(t *testing.T) {
 }
 
 // BenchmarkTraceEvent is trace's user-space work for one event but the
-// reading of the ring: the tracker, the filter's test and the NDJSON
-// line, for the four events of a short connection in turn.
+// reading of the ring: the tracker, the filter's test and the line, in
+// each format, for the four events of a short connection in turn.
 func BenchmarkTraceEvent(b *testing.B) {
-	w := traceWriter{w: bufio.NewWriterSize(io.Discard, 64<<10), format: render.NDJSON,
+	for _, format := range []render.Format{render.NDJSON, render.Table} {
+		b.Run(format.String(), func(b *testing.B) { benchmarkTraceEvent(b, format) })
+	}
+}
+
+func benchmarkTraceEvent(b *testing.B, format render.Format) {
+	w := traceWriter{w: bufio.NewWriterSize(io.Discard, 64<<10), format: format,
 		exe:       func(int32) (string, int64, string) { return "/usr/bin/connload", 0, "root" },
 		container: func(int32) string { return "" }}
 	tr := trace.NewTracker(func(mono uint64) time.Time { return time.Unix(0, int64(mono)) }, nil)

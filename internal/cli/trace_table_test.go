@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/sockscope/sockscope/internal/render"
+	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/trace"
+)
+
+// tableRowFmt is the table's line as fmt writes it, from the event's
+// fields as strings: what appendRow must write byte for byte.
+func tableRowFmt(ev *trace.Event) string {
+	pid, prog := "-", "-"
+	if ev.Owner.PID != 0 {
+		pid, prog = strconv.Itoa(int(ev.Owner.PID)), ev.Owner.Comm
+	}
+	states := ev.To.String()
+	if ev.From != 0 && (ev.Kind == trace.State || ev.Kind == trace.Close || ev.Kind == trace.Fail) {
+		states = sockets.StateNameOf(ev.Proto, ev.From) + ">" + ev.To.String()
+	}
+	dur, sent, recv := "", "", ""
+	if ev.Duration > 0 {
+		dur = ev.Duration.Round(time.Microsecond).String()
+	}
+	if (ev.Kind == trace.Close || ev.Kind == trace.Fail) && !ev.NoBytes {
+		sent, recv = strconv.FormatUint(ev.Sent, 10), strconv.FormatUint(ev.Received, 10)
+	}
+	remote := unmap(ev.Remote).String()
+	if ap := ev.Remote; ap.Port() == 0 && (!ap.Addr().IsValid() || ap.Addr().IsUnspecified()) {
+		remote = "*:*"
+	}
+	return fmt.Sprintf(traceTableFormat, ev.Time.Format("15:04:05.000"), ev.Kind, protoName(ev.Proto), pid, prog,
+		unmap(ev.Local).String(), remote, states, sent, recv, dur, ev.Reason())
+}
+
+// randomEvent is an event with each field drawn from what trace and
+// history can hand the writer, and some it should never see.
+func randomEvent(r *rand.Rand) trace.Event {
+	pick := func(n int) int { return r.IntN(n) }
+	addrs := []string{"127.0.0.1", "10.1.2.3", "::1", "::ffff:192.0.2.7", "fe80::1%eth0", "2001:db8::dead:beef", "0.0.0.0", "::"}
+	addr := func() netip.AddrPort {
+		if pick(10) == 0 {
+			return netip.AddrPort{}
+		}
+		ports := []uint16{0, 53, 443, 8080, 65535, uint16(r.IntN(65536))}
+		return netip.AddrPortFrom(netip.MustParseAddr(addrs[pick(len(addrs))]), ports[pick(len(ports))])
+	}
+	comms := []string{"curl", "connload", "a-very-long-task-name", "kworker/u8:3", "héllo", "\xff\xfebad", "进程名字", ""}
+	durs := []time.Duration{0, 1, 499, 500, 999, time.Microsecond, 1500, 999_999, time.Millisecond, 1_234_567, 999_999_499,
+		999_999_500, time.Second, 61 * time.Second, time.Hour, 3*time.Hour + 5*time.Second + 7, time.Duration(r.Int64N(int64(48 * time.Hour))),
+		time.Duration(r.Int64N(int64(time.Second)))}
+	ev := trace.Event{
+		Kind:     trace.Kind(1 + pick(5)),
+		Time:     time.Unix(1_800_000_000+int64(pick(100_000)), r.Int64N(1e9)),
+		Proto:    []sockets.Proto{sockets.TCP, sockets.UDP, 0}[pick(3)],
+		Family:   []sockets.Family{sockets.Inet, sockets.Inet6}[pick(2)],
+		Local:    addr(),
+		Remote:   addr(),
+		From:     sockets.State(pick(13)),
+		To:       sockets.State(pick(13)),
+		Duration: durs[pick(len(durs))],
+		Passive:  pick(2) == 0,
+		Sent:     []uint64{0, 1, 1 << 40, ^uint64(0)}[pick(4)],
+		Received: uint64(r.Int64()),
+		NoBytes:  pick(3) == 0,
+		Errno:    []uint32{0, 0, 104, 111, 110, 99999}[pick(6)],
+	}
+	ev.ErrnoKnown = ev.Errno != 0 || pick(2) == 0
+	if pick(4) != 0 {
+		ev.Owner = trace.Owner{PID: int32(1 + r.IntN(4_000_000)), Comm: comms[pick(len(comms))]}
+	}
+	return ev
+}
+
+// TestTraceTableRow: the table's lines, written without fmt, are fmt's,
+// byte for byte, for events of every kind, protocol, owner, address,
+// state, duration and error; straight to a writer and through a
+// bufio.Writer's own buffer alike.
+func TestTraceTableRow(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	var got, all, want bytes.Buffer
+	w := traceWriter{w: &got, format: render.Table}
+	bw := bufio.NewWriterSize(&all, 4096)
+	wb := traceWriter{w: bw, format: render.Table}
+	for i := range 20000 {
+		ev := randomEvent(r)
+		got.Reset()
+		w.event(&ev)
+		wb.event(&ev)
+		line := tableRowFmt(&ev)
+		if got.String() != line {
+			t.Fatalf("event %d %+v:\n got %q\nwant %q", i, ev, got.String(), line)
+		}
+		want.WriteString(line)
+	}
+	bw.Flush()
+	if all.String() != want.String() {
+		t.Errorf("through bufio: %d bytes, not fmt's %d", all.Len(), want.Len())
+	}
+}
+
+// TestAppendDuration: appendDuration writes what Duration.String does.
+func TestAppendDuration(t *testing.T) {
+	ds := []time.Duration{0, 1, 999, 1000, 1001, 999_999, 1_000_000, 1_000_001, 999_999_999, time.Second, time.Second + 1,
+		59*time.Second + 999_999_999, time.Minute, time.Hour, time.Hour + time.Second, 1<<63 - 1}
+	r := rand.New(rand.NewPCG(1, 1))
+	for range 20000 {
+		ds = append(ds, time.Duration(r.Int64N(1<<uint(1+r.IntN(62)))))
+	}
+	for _, d := range ds {
+		if got, want := string(appendDuration(nil, d)), d.String(); got != want {
+			t.Errorf("appendDuration(%d) = %q, want %q", int64(d), got, want)
+		}
+	}
+}
+
+// FuzzAppendDuration: appendDuration writes what Duration.String does
+// for any duration not negative.
+func FuzzAppendDuration(f *testing.F) {
+	for _, d := range []int64{0, 1, 1500, 2_500_000, 61e9, 3600e9 + 1} {
+		f.Add(d)
+	}
+	f.Fuzz(func(t *testing.T, d int64) {
+		if d < 0 {
+			d = -(d + 1)
+		}
+		if got, want := string(appendDuration(nil, time.Duration(d))), time.Duration(d).String(); got != want {
+			t.Errorf("appendDuration(%d) = %q, want %q", d, got, want)
+		}
+	})
+}

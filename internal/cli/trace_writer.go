@@ -1,0 +1,273 @@
+package cli
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/sockscope/sockscope/internal/render"
+	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/trace"
+)
+
+// traceWriter writes trace events as a table, NDJSON or one JSON
+// document.
+type traceWriter struct {
+	w      io.Writer
+	format render.Format
+	n      int
+	buf    []byte
+	// exe returns a process's executable, uid (-1 unknown) and user name,
+	// for JSON; nil leaves them out.
+	exe func(pid int32) (exe string, uid int64, user string)
+	// container returns the container a process runs in, as a table
+	// names it, "" for none; nil leaves it out.
+	container func(pid int32) string
+	// owners are the JSON fields of each owner seen, encoded once (at
+	// 10,000 connections a second, encoding them each time was most of
+	// trace's work).
+	owners map[trace.Owner]string
+	// lastOwner and lastFields are the owner of the last event and its
+	// fields.
+	lastOwner  trace.Owner
+	lastFields string
+	// sec and secText are the last second a time was written in, and
+	// its text up to the seconds: the events of a second share it.
+	sec     int64
+	secText []byte
+	// clockSec and clockText are the same for the table's local time.
+	clockSec  int64
+	clockText []byte
+	// addrs are the texts of the addresses last written.
+	addrs addrTexts
+}
+
+// addrTexts keeps the text of the last two addresses written: the
+// events of a trace come from few addresses (a connection's two ends
+// are often the same), and each event writes two.
+type addrTexts struct {
+	addr [2]netip.Addr
+	text [2][]byte
+	next int
+}
+
+// append appends a's text to b.
+func (c *addrTexts) append(b []byte, a netip.Addr) []byte {
+	for i := range c.addr {
+		if c.text[i] != nil && c.addr[i] == a {
+			return append(b, c.text[i]...)
+		}
+	}
+	i := c.next
+	c.next ^= 1
+	c.addr[i], c.text[i] = a, a.AppendTo(c.text[i][:0])
+	return append(b, c.text[i]...)
+}
+
+// appendTime appends t in UTC as time.RFC3339Nano writes it, formatting
+// only the fraction of each second anew.
+func (t *traceWriter) appendTime(b []byte, tm time.Time) []byte {
+	tm = tm.UTC()
+	if sec := tm.Unix(); sec != t.sec || t.secText == nil {
+		t.sec, t.secText = sec, tm.AppendFormat(t.secText[:0], "2006-01-02T15:04:05")
+	}
+	b = append(b, t.secText...)
+	b = appendFraction(b, int64(tm.Nanosecond()), 9)
+	return append(b, 'Z')
+}
+
+// protoName is an event's protocol as JSON and the table name it: "tcp"
+// where an event does not say (one stored before events did).
+func protoName(p sockets.Proto) string {
+	if p == sockets.UDP {
+		return "udp"
+	}
+	return "tcp"
+}
+
+// appendName appends a name of sockscope's own (an event's kind, a
+// family, a state) as a JSON string: they are letters, digits,
+// underscores and parentheses, which need no escaping.
+func appendName(b []byte, s string) []byte {
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// appendFraction appends frac, a fraction of 10^digits (digits at most
+// 18), as a decimal point and its digits without trailing zeros; nothing
+// for 0. The digits are made in an array and appended once: this runs
+// for every event.
+func appendFraction(b []byte, frac int64, digits int) []byte {
+	if frac <= 0 {
+		return b
+	}
+	var d [18]byte
+	digits = min(digits, len(d))
+	for i := digits - 1; i >= 0; i-- {
+		d[i] = byte('0' + frac%10)
+		frac /= 10
+	}
+	n := digits
+	for n > 0 && d[n-1] == '0' {
+		n--
+	}
+	b = append(b, '.')
+	return append(b, d[:n]...)
+}
+
+// appendMillis appends d in milliseconds, as strconv.FormatFloat(ms,
+// 'f', -1, 64) writes them for any duration shorter than eleven days
+// (decimals of at most 15 digits), without floating point.
+func appendMillis(b []byte, d time.Duration) []byte {
+	if d < 0 {
+		b = append(b, '-')
+		d = -d
+	}
+	b = strconv.AppendInt(b, int64(d/time.Millisecond), 10)
+	return appendFraction(b, int64(d%time.Millisecond), 6)
+}
+
+// appendOwner appends an owner's JSON fields: pid, program, and where
+// known exe, uid, user and container.
+func (t *traceWriter) appendOwner(b []byte, o trace.Owner) []byte {
+	// Events come in runs of one owner (a program's connections, both
+	// ends of one): the last owner is checked before hashing its name.
+	if o == t.lastOwner && t.lastFields != "" {
+		return append(b, t.lastFields...)
+	}
+	if f, ok := t.owners[o]; ok {
+		t.lastOwner, t.lastFields = o, f
+		return append(b, f...)
+	}
+	start := len(b)
+	b = append(b, `,"pid":`...)
+	b = strconv.AppendInt(b, int64(o.PID), 10)
+	b = append(b, `,"program":`...)
+	b = render.AppendJSONString(b, o.Comm)
+	if t.exe != nil && o.PID != 0 {
+		exe, uid, user := t.exe(o.PID)
+		b = append(b, `,"exe":`...)
+		b = render.AppendJSONString(b, exe)
+		if uid >= 0 {
+			b = append(b, `,"uid":`...)
+			b = strconv.AppendInt(b, uid, 10)
+			b = append(b, `,"user":`...)
+			b = render.AppendJSONString(b, user)
+		}
+	}
+	if t.container != nil && o.PID != 0 {
+		if c := t.container(o.PID); c != "" {
+			b = append(b, `,"container":`...)
+			b = render.AppendJSONString(b, c)
+		}
+	}
+	if t.owners == nil || len(t.owners) >= 4096 {
+		t.owners = make(map[trace.Owner]string)
+	}
+	t.owners[o] = string(b[start:])
+	t.lastOwner, t.lastFields = o, t.owners[o]
+	return b
+}
+
+// forgetOwners drops the owners' fields encoded so far: history's rows
+// each carry their own exe and container.
+func (t *traceWriter) forgetOwners() {
+	t.owners, t.lastFields = nil, ""
+}
+
+func (t *traceWriter) begin() {
+	switch t.format {
+	case render.Table:
+		fmt.Fprintf(t.w, traceTableFormat, "TIME", "EVENT", "PROTO", "PID", "PROGRAM", "LOCAL", "REMOTE", "STATE", "SENT", "RECEIVED", "DURATION", "ERROR")
+	case render.JSON:
+		io.WriteString(t.w, `{"schema":1,"events":[`)
+	}
+}
+
+func (t *traceWriter) event(ev *trace.Event) {
+	// Straight into a bufio.Writer's own buffer where it has room: a copy
+	// less for each event.
+	b := t.buf[:0]
+	bw, buffered := t.w.(*bufio.Writer)
+	if buffered = buffered && bw.Available() >= 1024; buffered {
+		b = bw.AvailableBuffer()
+	}
+	if t.format == render.Table {
+		b = t.appendRow(b, ev)
+		if !buffered {
+			t.buf = b
+		}
+		t.w.Write(b)
+		return
+	}
+	if t.format == render.JSON && t.n > 0 {
+		b = append(b, ',')
+	}
+	t.n++
+	b = append(b, `{"time":`...)
+	b = append(b, '"')
+	b = t.appendTime(b, ev.Time)
+	b = append(b, '"')
+	b = append(b, `,"event":`...)
+	b = appendName(b, ev.Kind.String())
+	b = append(b, `,"proto":`...)
+	b = appendName(b, protoName(ev.Proto))
+	b = t.appendOwner(b, ev.Owner)
+	b = append(b, `,"family":`...)
+	b = appendName(b, ev.Family.String())
+	b = append(b, `,"local":{"ip":"`...)
+	b = t.addrs.append(b, ev.Local.Addr().Unmap())
+	b = append(b, '"')
+	b = append(b, `,"port":`...)
+	b = strconv.AppendUint(b, uint64(ev.Local.Port()), 10)
+	b = append(b, `},"remote":{"ip":"`...)
+	b = t.addrs.append(b, ev.Remote.Addr().Unmap())
+	b = append(b, '"')
+	b = append(b, `,"port":`...)
+	b = strconv.AppendUint(b, uint64(ev.Remote.Port()), 10)
+	b = append(b, `}`...)
+	if ev.From != 0 {
+		b = append(b, `,"from":`...)
+		b = appendName(b, sockets.StateNameOf(ev.Proto, ev.From))
+	}
+	b = append(b, `,"state":`...)
+	b = appendName(b, ev.To.String())
+	b = append(b, `,"passive":`...)
+	b = strconv.AppendBool(b, ev.Passive)
+	if (ev.Kind == trace.Close || ev.Kind == trace.Fail) && !ev.NoBytes {
+		b = append(b, `,"bytes_sent":`...)
+		b = strconv.AppendUint(b, ev.Sent, 10)
+		b = append(b, `,"bytes_received":`...)
+		b = strconv.AppendUint(b, ev.Received, 10)
+	}
+	if reason := ev.Reason(); reason != "" {
+		b = append(b, `,"error":`...)
+		b = render.AppendJSONString(b, reason)
+		if ev.Errno != 0 {
+			b = append(b, `,"errno":`...)
+			b = strconv.AppendUint(b, uint64(ev.Errno), 10)
+		}
+	}
+	if ev.Duration > 0 {
+		b = append(b, `,"duration_ms":`...)
+		b = appendMillis(b, ev.Duration)
+	}
+	b = append(b, '}')
+	if t.format == render.NDJSON {
+		b = append(b, '\n')
+	}
+	if !buffered {
+		t.buf = b
+	}
+	t.w.Write(b)
+}
+
+func (t *traceWriter) end(lost uint64) {
+	if t.format == render.JSON {
+		fmt.Fprintf(t.w, `],"lost":%d}`+"\n", lost)
+	}
+}
