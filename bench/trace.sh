@@ -1,41 +1,60 @@
 #!/usr/bin/env bash
-# trace.sh - what sockscope trace costs: the machine's CPU while
-# bench/connload makes RATE short loopback connections a second (default
-# 10000) for SECS seconds (default 20), without trace and then with
-# `sockscope trace --format ndjson` running (output to /dev/null), in a
-# network namespace of its own; and whether trace lost any event. The
-# "with" column also gives trace's own process's CPU over the run (its
-# user-space side; the program's runs are in the load's own time).
+# trace.sh - what sockscope trace costs: the CPU a steady load of RATE
+# short loopback connections a second (default 10000, bench/connload, in
+# a network namespace of its own) takes per connection, in windows of WIN
+# seconds (default 3) with `sockscope trace` running (NDJSON, or the
+# table where TRACE_ARGS says; output to /dev/null) and without it,
+# alternating; and whether trace lost any event. Needs root.
 #
-#   bench/trace.sh [RATE] [SECS]      needs root
+#   bench/trace.sh [RATE] [WIN]       PAIRS windows with trace (default 20)
 #
-# Each run has a fresh namespace (the TIME_WAIT a run leaves would slow
-# the next one's connects); runs alternate, PAIRS times (default 3). CPU
-# is counted two ways over each run:
+# Why windows of one long load rather than runs of their own: this VM's
+# CPU per connection drifts by a tenth and more over minutes, and a fresh
+# run's own start (the namespace's first TIME_WAITs) varies too. Windows a
+# few seconds apart see the same machine: each window with trace is
+# compared with the mean of the windows without it just before and just
+# after, which takes out a drift steady over that time. A window with
+# trace begins once trace says it is tracing (its start, the kernel's
+# BTF read and the programs loaded, is not in it) and ends before it is
+# stopped.
+#
+# CPU is counted two ways over each window, and divided by the window's
+# connections (the namespace's TCP ActiveOpens):
 #   - the work's: connload's own (its threads, and what the kernel did in
-#     them: the packets, and the eBPF program at each change of state),
-#     the ksoftirqd threads', and with trace, trace's process's;
+#     them: the packets, and trace's eBPF programs at each change of
+#     state), the ksoftirqd threads', and with trace, trace's process's;
 #   - the machine's busy time (/proc/stat), which also holds whatever
-#     else the machine did meanwhile (on a shared VM, a spread of some
-#     ±8% between runs of the same work).
+#     else the machine did meanwhile.
 # The report (OUT, default bench/results/trace-<date>.md) gives each
-# pair's ratios and their medians. With STATS=1 the runs with trace also
-# give the time trace's eBPF programs ran (bench/bpfstat: the kernel's
+# window's ratio, their median and mean, and a 90% interval of the mean
+# (a bootstrap of the windows). With STATS=1 each window with trace also
+# gives the time trace's eBPF programs ran (bench/bpfstat: the kernel's
 # BPF statistics, which cost a little themselves), so that the part of
-# the work's CPU that is trace's own is known. Nothing leaves loopback.
+# the work's CPU that is trace's own is known. TRACE_ARGS are trace's
+# arguments (default "--format ndjson"; "" for the table, "-t" for TCP
+# only in a table). Nothing leaves loopback.
 set -euo pipefail
 export PATH=$PATH:/usr/local/go/bin
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-RATE=${1:-10000} SECS=${2:-20} PAIRS=${PAIRS:-3}
+RATE=${1:-10000} WIN=${2:-3} PAIRS=${PAIRS:-20} TRACE_ARGS=${TRACE_ARGS---format ndjson}
 [[ $EUID -eq 0 ]] || { echo "trace.sh: needs root" >&2; exit 1; }
 BIN=$(mkdir -p /tmp && mktemp -d /tmp/sockscope-trace.XXXXXX)
 NS=sockscope-trace-$$
-trap 'ip netns del "$NS" 2>/dev/null || true; rm -rf "$BIN"' EXIT
+LOAD= TRACE=
+cleanup() {
+	[[ -z $TRACE ]] || kill -INT "$TRACE" 2>/dev/null || true
+	[[ -z $LOAD ]] || kill "$LOAD" 2>/dev/null || true
+	wait 2>/dev/null || true
+	ip netns del "$NS" 2>/dev/null || true
+	rm -rf "$BIN"
+}
+trap cleanup EXIT
 (cd "$ROOT" && CGO_ENABLED=0 go build -o "$BIN/sockscope" ./cmd/sockscope && go build -o "$BIN/connload" ./bench/connload &&
-	go build -o "$BIN/bpfstat" ./bench/bpfstat)
+	go build -o "$BIN/bpfstat" ./bench/bpfstat && go build -o "$BIN/ratios" ./bench/ratios)
 mkdir -p "$HERE/results"
 OUT=${OUT:-$HERE/results/trace-$(date +%Y%m%d-%H%M%S).md}
+HZ=$(getconf CLK_TCK)
 busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 own() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # a process's CPU, in jiffies
 softirqd() { # the ksoftirqd threads' CPU, in jiffies
@@ -43,66 +62,87 @@ softirqd() { # the ksoftirqd threads' CPU, in jiffies
 	for p in $(pgrep -x 'ksoftirqd/[0-9]+'); do n=$((n + $(own "$p"))); done
 	echo $n
 }
-HZ=$(getconf CLK_TCK)
-run() { # prints: the work's CPU (ms), busy jiffies, connload's line; $1: trace's PID or empty
-	local b0 b1 s0 s1 t0 t1=0 line load
-	ip netns del "$NS" 2>/dev/null || true
-	ip netns add "$NS"
-	ip netns exec "$NS" ip link set lo up
-	[[ -z ${1:-} ]] || t0=$(own "$1")
-	b0=$(busy) s0=$(softirqd)
-	local stat=
-	if [[ -n ${1:-} && ${STATS:-} == 1 ]]; then
-		"$BIN/bpfstat" -for "$((SECS - 1))s" -name sockscope_tcp,sockscope_udpc,sockscope_udpr >"$BIN/bpfstat.out" &
+opens() { awk '/^Tcp:/ && ++n == 2 { print $6 }' "/proc/$LOAD/net/snmp"; } # the namespace's connects
+window() { # prints: connections, the work's CPU and the machine's busy time (jiffies), trace's CPU
+	local c0 w0 b0 t0=0 t1=0 stat=
+	if [[ -n $TRACE && ${STATS:-} == 1 ]]; then
+		"$BIN/bpfstat" -for "${WIN}s" -name sockscope_tcp,sockscope_udpc,sockscope_udpr >"$BIN/bpfstat.out" &
 		stat=$!
 	fi
-	line=$(ip netns exec "$NS" "$BIN/connload" -rate "$RATE" -seconds "$SECS")
+	[[ -z $TRACE ]] || t0=$(own "$TRACE")
+	c0=$(opens) w0=$(($(own "$LOAD") + $(softirqd))) b0=$(busy)
+	sleep "$WIN"
+	[[ -z $TRACE ]] || t1=$(own "$TRACE")
+	echo "$(($(opens) - c0)) $(($(own "$LOAD") + $(softirqd) - w0 + t1 - t0)) $(($(busy) - b0)) $((t1 - t0))"
 	[[ -z $stat ]] || wait "$stat"
-	b1=$(busy) s1=$(softirqd)
-	[[ -z ${1:-} ]] || t1=$(($(own "$1") - t0))
-	load=$(sed -n 's/.* cpu \([0-9]*\) ms$/\1/p' <<<"$line")
-	[[ -z ${1:-} ]] || line="$line (trace's own CPU: $((t1 * 1000 / HZ)) ms)"
-	[[ -z ${1:-} || ${STATS:-} != 1 ]] || line="$line (its programs, $((SECS - 1)) s of it: $(cat "$BIN/bpfstat.out"))"
-	echo "$((load + (s1 - s0 + t1) * 1000 / HZ)) $((b1 - b0)) $line"
 }
-traced() { # run, with trace running
-	"$BIN/sockscope" trace --format ndjson >/dev/null 2>>"$BIN/trace.err" &
-	local pid=$!
-	sleep 2
-	run $pid
-	kill -INT $pid
-	wait $pid || true
+start_trace() { # starts trace and waits until it traces
+	: >"$BIN/trace.err"
+	# shellcheck disable=SC2086
+	"$BIN/sockscope" trace $TRACE_ARGS >/dev/null 2>"$BIN/trace.err" &
+	TRACE=$!
+	for _ in $(seq 100); do
+		grep -q 'tracing' "$BIN/trace.err" && break
+		sleep 0.1
+	done
+	sleep 0.5
 }
-median() { sort -n | awk '{ a[NR] = $1 } END { printf "%.3f", a[int((NR + 1) / 2)] }'; }
+stop_trace() {
+	kill -INT "$TRACE"
+	wait "$TRACE" || true
+	TRACE=
+	cat "$BIN/trace.err" >>"$BIN/trace.all"
+	sleep 0.5
+}
+ip netns add "$NS"
+ip netns exec "$NS" ip link set lo up
+ip netns exec "$NS" "$BIN/connload" -rate "$RATE" -seconds "$((PAIRS * (2 * WIN + 4) + WIN + 30))" >/dev/null &
+LOAD=$!
+sleep 5 # its first seconds: TIME_WAITs piling up
+: >"$BIN/trace.all"
 {
 	echo "# sockscope trace: $(date -Is)"
 	echo
-	echo "kernel $(uname -r), $(nproc) CPUs, load at start $(cut -d' ' -f1-3 /proc/loadavg); $RATE connections/s for $SECS s, $PAIRS pairs"
+	echo "kernel $(uname -r), $(nproc) CPUs, load at start $(cut -d' ' -f1-3 /proc/loadavg); $RATE connections/s, windows of $WIN s, $PAIRS with \`sockscope trace $TRACE_ARGS\`"
 	echo
-	echo "| pair | work's CPU without (ms) | with (ms) | with/without | machine busy without (jiffies) | with (jiffies) | with/without | without: load | with: load |"
-	echo "|---:|---:|---:|---:|---:|---:|---:|---|---|"
-	work=() machine=()
+	echo "Each window's CPU per connection, in µs; a window with trace against the mean of the windows without it before and after."
+	echo
+	echo "| window | connections | work's CPU / conn | machine / conn | trace's own / conn | work with / without | machine with / without |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|"
+	read -r n w b _ <<<"$(window)"
+	prevw=$(awk -v w="$w" -v n="$n" -v hz="$HZ" 'BEGIN { printf "%.3f", w * 1e6 / hz / n }')
+	prevb=$(awk -v w="$b" -v n="$n" -v hz="$HZ" 'BEGIN { printf "%.3f", w * 1e6 / hz / n }')
+	echo "| without | $n | $prevw | $prevb | | | |"
+	work=() machine=() own=()
 	for i in $(seq "$PAIRS"); do
-		if ((i % 2)); then
-			without=$(run)
-			with=$(traced)
-		else
-			with=$(traced)
-			without=$(run)
-		fi
-		read -r c0 b0 l0 <<<"$without"
-		read -r c1 b1 l1 <<<"$with"
-		rw=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.3f", b / a }')
-		rmach=$(awk -v a="$b0" -v b="$b1" 'BEGIN { printf "%.3f", b / a }')
-		work+=("$rw") machine+=("$rmach")
-		echo "| $i | $c0 | $c1 | $rw | $b0 | $b1 | $rmach | $l0 | $l1 |"
+		start_trace
+		read -r n w b t <<<"$(window)"
+		stop_trace
+		onw=$(awk -v w="$w" -v n="$n" -v hz="$HZ" 'BEGIN { printf "%.3f", w * 1e6 / hz / n }')
+		onb=$(awk -v w="$b" -v n="$n" -v hz="$HZ" 'BEGIN { printf "%.3f", w * 1e6 / hz / n }')
+		ont=$(awk -v w="$t" -v n="$n" -v hz="$HZ" 'BEGIN { printf "%.3f", w * 1e6 / hz / n }')
+		stat=
+		[[ ${STATS:-} != 1 ]] || stat=" (programs: $(cat "$BIN/bpfstat.out"))"
+		read -r n2 w2 b2 _ <<<"$(window)"
+		nextw=$(awk -v w="$w2" -v n="$n2" -v hz="$HZ" 'BEGIN { printf "%.3f", w * 1e6 / hz / n }')
+		nextb=$(awk -v w="$b2" -v n="$n2" -v hz="$HZ" 'BEGIN { printf "%.3f", w * 1e6 / hz / n }')
+		rw=$(awk -v a="$prevw" -v b="$nextw" -v x="$onw" 'BEGIN { printf "%.3f", 2 * x / (a + b) }')
+		rb=$(awk -v a="$prevb" -v b="$nextb" -v x="$onb" 'BEGIN { printf "%.3f", 2 * x / (a + b) }')
+		work+=("$rw") machine+=("$rb") own+=("$(awk -v t="$ont" -v a="$prevw" -v b="$nextw" 'BEGIN { printf "%.4f", 2 * t / (a + b) }')")
+		echo "| with $i | $n | $onw | $onb | $ont$stat | $rw | $rb |"
+		echo "| without | $n2 | $nextw | $nextb | | | |"
+		prevw=$nextw prevb=$nextb
 	done
 	echo
-	echo "median with/without: the work's CPU **$(printf '%s\n' "${work[@]}" | median)**, the machine's busy time **$(printf '%s\n' "${machine[@]}" | median)**"
+	echo "work's CPU with/without: $(printf '%s\n' "${work[@]}" | "$BIN/ratios")"
+	echo
+	echo "machine's busy time with/without: $(printf '%s\n' "${machine[@]}" | "$BIN/ratios")"
+	echo
+	echo "trace's own process / the work without: $(printf '%s\n' "${own[@]}" | "$BIN/ratios")"
 	echo
 	echo "trace's own messages:"
 	echo '```'
-	cat "$BIN/trace.err"
+	sort "$BIN/trace.all" | uniq -c
 	echo '```'
 } >"$OUT"
 cat "$OUT"
