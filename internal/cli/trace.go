@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -54,30 +53,39 @@ func traceProtos(f *listFlags) sockets.ProtoSet {
 // traceRun prints every TCP connection event and UDP socket's end req
 // chooses until ctx ends, then how many the kernel's buffer lost.
 func traceRun(ctx context.Context, f *Factory, req *listRequest) error {
-	// A large buffer: at 10,000 connections a second a write per 4 KiB
-	// was a tenth of trace's time.
-	out := bufio.NewWriterSize(f.stdout(req.Render.Format), 64<<10)
-	defer out.Flush()
-	w := traceWriter{w: out, format: req.Render.Format, exe: f.processOf(), container: f.containerOf()}
+	w := traceWriter{w: f.stdout(req.Render.Format), format: req.Render.Format, exe: f.processOf(), container: f.containerOf(),
+		flushAt: traceFlushAt}
 	started := false
 	r, why := openTracer(req)
 	lost, err := f.traceEvents(ctx, req, r, why, traceSink{
-		start: func() { w.begin(); started = true },
-		event: func(ev *trace.Event) { w.event(ev) },
-		idle:  func() { out.Flush() },
+		start:   func() { w.begin(); started = true },
+		event:   func(ev *trace.Event) { w.event(ev) },
+		idle:    w.flush,
+		drained: w.flush,
 	})
 	if started {
 		w.end(lost)
 	}
+	w.flush()
 	return err
 }
 
+// traceFlushAt is how much output trace keeps before it writes it, if
+// the events waiting in the kernel's buffer are not all read first
+// (when it writes them): one write for each batch the kernel wakes it
+// for (at 10,000 connections a second, a write per 4 KiB was a tenth of
+// trace's time, and each system call in a batch woke Go's monitor
+// thread for the rest of it).
+const traceFlushAt = 1 << 20
+
 // traceSink is what the events of traceEvents go to: start once they
 // begin to come, event for each (the event is reused after the call:
-// keep a copy, not the pointer), idle when none came for a while.
+// keep a copy, not the pointer), idle when none came for a while, and
+// where set drained each time the events waiting in the kernel's buffer
+// were all read (eBPF only).
 type traceSink struct {
-	start, idle func()
-	event       func(*trace.Event)
+	start, idle, drained func()
+	event                func(*trace.Event)
 }
 
 // openTracer attaches the tracing program unless req.NoBPF; where it
@@ -109,6 +117,7 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 	if r == nil {
 		return 0, traceDestroyed(ctx, f, sink, req.Filter.Protos, known, keep, why)
 	}
+	r.Drained = sink.drained
 	tr := trace.NewTracker(r.Wall, known)
 	tr.AllStates = req.AllStates
 	what := "TCP connections"

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -126,24 +125,25 @@ func TestTraceContainerOf(t *testing.T) {
 	}
 }
 
-// TestTraceWriterBuffered: events written straight into a bufio.Writer's
-// buffer, as it fills and flushes, are the same as through a plain
-// writer.
+// TestTraceWriterBuffered: events kept until flushAt bytes wait, then
+// written in one go, are the same as written one by one.
 func TestTraceWriterBuffered(t *testing.T) {
 	var plain, out bytes.Buffer
-	bw := bufio.NewWriterSize(&out, 4096)
 	w1 := traceWriter{w: &plain, format: render.NDJSON}
-	w2 := traceWriter{w: bw, format: render.NDJSON}
+	w2 := traceWriter{w: &out, format: render.NDJSON, flushAt: 4096}
 	ev := trace.Event{Kind: trace.Connect, Owner: trace.Owner{PID: 1, Comm: "c"}, Family: sockets.Inet,
 		Local: netip.MustParseAddrPort("10.0.0.1:1"), Remote: netip.MustParseAddrPort("10.0.0.2:2"), To: sockets.Established}
 	for i := range 1000 {
 		ev.Time = time.Unix(0, int64(i)*1e6)
 		w1.event(&ev)
 		w2.event(&ev)
+		if i == 500 && (out.Len() == 0 || out.Len() == plain.Len()) {
+			t.Errorf("after 500 events %d bytes written of %d: want some, kept back since the last write", out.Len(), plain.Len())
+		}
 	}
-	bw.Flush()
+	w2.flush()
 	if plain.String() != out.String() {
-		t.Errorf("through bufio: %d bytes, plain %d bytes, not the same", out.Len(), plain.Len())
+		t.Errorf("kept and written in batches: %d bytes, one by one %d bytes, not the same", out.Len(), plain.Len())
 	}
 }
 
@@ -157,7 +157,7 @@ func BenchmarkTraceEvent(b *testing.B) {
 }
 
 func benchmarkTraceEvent(b *testing.B, format render.Format) {
-	w := traceWriter{w: bufio.NewWriterSize(io.Discard, 64<<10), format: format,
+	w := traceWriter{w: io.Discard, format: format, flushAt: traceFlushAt,
 		exe:       func(int32) (string, int64, string) { return "/usr/bin/connload", 0, "root" },
 		container: func(int32) string { return "" }}
 	tr := trace.NewTracker(func(mono uint64) time.Time { return time.Unix(0, int64(mono)) }, nil)

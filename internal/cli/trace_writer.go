@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"net/netip"
@@ -19,7 +18,12 @@ type traceWriter struct {
 	w      io.Writer
 	format render.Format
 	n      int
-	buf    []byte
+	// buf is the line being made; with flushAt not 0, the lines that
+	// wait: they are written in one go when flushAt bytes wait or at
+	// flush (trace flushes when it has read every event waiting), where
+	// with 0 each line is written as it is made.
+	buf     []byte
+	flushAt int
 	// exe returns a process's executable, uid (-1 unknown) and user name,
 	// for JSON; nil leaves them out.
 	exe func(pid int32) (exe string, uid int64, user string)
@@ -180,6 +184,7 @@ func (t *traceWriter) forgetOwners() {
 }
 
 func (t *traceWriter) begin() {
+	t.flush()
 	switch t.format {
 	case render.Table:
 		fmt.Fprintf(t.w, traceTableFormat, "TIME", "EVENT", "PROTO", "PID", "PROGRAM", "LOCAL", "REMOTE", "STATE", "SENT", "RECEIVED", "DURATION", "ERROR")
@@ -189,19 +194,12 @@ func (t *traceWriter) begin() {
 }
 
 func (t *traceWriter) event(ev *trace.Event) {
-	// Straight into a bufio.Writer's own buffer where it has room: a copy
-	// less for each event.
 	b := t.buf[:0]
-	bw, buffered := t.w.(*bufio.Writer)
-	if buffered = buffered && bw.Available() >= 1024; buffered {
-		b = bw.AvailableBuffer()
+	if t.flushAt > 0 {
+		b = t.buf
 	}
 	if t.format == render.Table {
-		b = t.appendRow(b, ev)
-		if !buffered {
-			t.buf = b
-		}
-		t.w.Write(b)
+		t.write(t.appendRow(b, ev))
 		return
 	}
 	if t.format == render.JSON && t.n > 0 {
@@ -260,13 +258,28 @@ func (t *traceWriter) event(ev *trace.Event) {
 	if t.format == render.NDJSON {
 		b = append(b, '\n')
 	}
-	if !buffered {
-		t.buf = b
+	t.write(b)
+}
+
+// write takes b, t.buf with the event's line appended: written now, or
+// kept until flushAt bytes wait.
+func (t *traceWriter) write(b []byte) {
+	t.buf = b
+	if len(b) >= t.flushAt {
+		t.flush()
 	}
-	t.w.Write(b)
+}
+
+// flush writes what events wait.
+func (t *traceWriter) flush() {
+	if len(t.buf) > 0 {
+		t.w.Write(t.buf)
+		t.buf = t.buf[:0]
+	}
 }
 
 func (t *traceWriter) end(lost uint64) {
+	t.flush()
 	if t.format == render.JSON {
 		fmt.Fprintf(t.w, `],"lost":%d}`+"\n", lost)
 	}

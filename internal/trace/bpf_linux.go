@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
@@ -39,15 +40,26 @@ type Reader struct {
 	mu   sync.Mutex
 	ring *ring
 	// woken is the programs' flag that they woke the reader, which it
-	// clears before it sleeps.
-	woken *ebpf.Map
+	// clears before it sleeps, through wokenFlag: the map mapped into
+	// the reader (wokenMem), so that clearing it is no system call (a
+	// system call's return wakes Go's monitor thread, which then polls
+	// every 20 µs for a while).
+	woken     *ebpf.Map
+	wokenMem  []byte
+	wokenFlag *uint32
+	// Drained, where set, is called when the reader has read every event
+	// waiting and is about to wait for more (not holding the reader):
+	// where output is best written, in one go at the end of a batch.
+	Drained func()
 	// wake is the ring buffer's descriptor again, non-blocking, in Go's
 	// poller: the reader waits for the program's wakeup there (see
 	// ReadInto); wakeConn is its raw connection.
 	wake     *os.File
 	wakeConn syscall.RawConn
-	// comms are the task names seen, so that each is made once.
-	comms map[string]string
+	// comms are the task names seen, so that each is made once;
+	// lastComm is the last one.
+	comms    map[string]string
+	lastComm string
 	// offset turns CLOCK_MONOTONIC into wall-clock time.
 	offset time.Duration
 	// program is which program runs (ProgramBTF, ProgramTracepoint).
@@ -160,6 +172,12 @@ func open(spec *ebpf.CollectionSpec, attach func(*ebpf.Program) (link.Link, erro
 		r.Close()
 		return nil, err
 	}
+	r.wokenMem, err = unix.Mmap(r.woken.FD(), 0, os.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		r.Close()
+		return nil, fmt.Errorf("mapping the wakeup flag: %w", err)
+	}
+	r.wokenFlag = (*uint32)(unsafe.Pointer(&r.wokenMem[0]))
 	// ReadInto waits in Go's poller, on a non-blocking copy of the ring
 	// buffer's descriptor.
 	fd, err := unix.FcntlInt(uintptr(events.FD()), unix.F_DUPFD_CLOEXEC, 0)
@@ -229,9 +247,10 @@ func tcpMaps(buffer int) map[string]*ebpf.MapSpec {
 }
 
 // wokenSpec is the map of one flag the programs set when they wake the
-// reader, and the reader clears before it sleeps.
+// reader, and the reader clears before it sleeps: mappable, so that the
+// reader writes it in place.
 func wokenSpec() *ebpf.MapSpec {
-	return &ebpf.MapSpec{Type: ebpf.Array, KeySize: 4, ValueSize: 4, MaxEntries: 1}
+	return &ebpf.MapSpec{Type: ebpf.Array, KeySize: 4, ValueSize: 4, MaxEntries: 1, Flags: unix.BPF_F_MMAPABLE}
 }
 
 // lostSpec is the map of the programs' counters of what was lost
@@ -669,7 +688,7 @@ func (r *Reader) ReadInto(raw *Raw) error {
 		// What came before the flag was cleared is read now (a wakeup
 		// the programs sent before is not kept for the wait below: the
 		// poller forgets it, and asks waiting instead).
-		_ = r.woken.Update(uint32(0), uint32(0), ebpf.UpdateAny)
+		atomic.StoreUint32(r.wokenFlag, 0)
 		if r.ring.waiting() > 0 && st == ringEmpty {
 			continue
 		}
@@ -677,6 +696,11 @@ func (r *Reader) ReadInto(raw *Raw) error {
 			return ErrClosed
 		}
 		r.mu.Unlock()
+		if r.Drained != nil {
+			r.Drained()
+		}
+		// What comes meanwhile is seen first: the poller asks waiting
+		// before it waits.
 		err = r.wakeConn.Read(func(uintptr) bool { return r.ring.waiting() > 0 })
 		r.mu.Lock()
 		switch {
@@ -690,16 +714,27 @@ func (r *Reader) ReadInto(raw *Raw) error {
 	}
 }
 
-// intern returns the task name b as a string made once.
+// intern returns the task name b as a string made once. Most events
+// have none (the tracker keeps their owner), and the rest come in runs
+// of one name.
 func (r *Reader) intern(b []byte) string {
-	if s, ok := r.comms[string(b)]; ok {
+	if len(b) == 0 {
+		return ""
+	}
+	if string(b) == r.lastComm {
+		return r.lastComm
+	}
+	s, ok := r.comms[string(b)]
+	if ok {
+		r.lastComm = s
 		return s
 	}
 	if r.comms == nil || len(r.comms) >= 4096 {
 		r.comms = make(map[string]string)
 	}
-	s := string(b)
+	s = string(b)
 	r.comms[s] = s
+	r.lastComm = s
 	return s
 }
 
@@ -750,6 +785,9 @@ func (r *Reader) Close() error {
 		r.mu.Lock()
 		if r.ring != nil {
 			r.ring.unmap()
+		}
+		if r.wokenMem != nil {
+			unix.Munmap(r.wokenMem)
 		}
 		r.mu.Unlock()
 		r.coll.Close()

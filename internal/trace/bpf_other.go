@@ -13,7 +13,10 @@ const DefaultBuffer = 4 << 20
 
 // A Reader reads state changes where the kernel has eBPF; here it has
 // none.
-type Reader struct{}
+type Reader struct {
+	// Drained is never called here.
+	Drained func()
+}
 
 // Open returns an error wrapping sockets.ErrUnsupported: tracing needs
 // Linux's eBPF.
