@@ -14,9 +14,9 @@
 # few seconds apart see the same machine: each window with trace is
 # compared with the mean of the windows without it just before and just
 # after, which takes out a drift steady over that time. A window with
-# trace begins once trace says it is tracing (its start, the kernel's
-# BTF read and the programs loaded, is not in it) and ends before it is
-# stopped.
+# trace begins a second after trace says it is tracing (its start, the
+# kernel's BTF read and the programs loaded, is not in it) and ends
+# before it is stopped; one without begins a second after trace ended.
 #
 # CPU is counted two ways over each window, and divided by the window's
 # connections (the namespace's TCP ActiveOpens):
@@ -85,14 +85,14 @@ start_trace() { # starts trace and waits until it traces
 		grep -q 'tracing' "$BIN/trace.err" && break
 		sleep 0.1
 	done
-	sleep 0.5
+	sleep 1
 }
 stop_trace() {
 	kill -INT "$TRACE"
 	wait "$TRACE" || true
 	TRACE=
 	cat "$BIN/trace.err" >>"$BIN/trace.all"
-	sleep 0.5
+	sleep 1
 }
 ip netns add "$NS"
 ip netns exec "$NS" ip link set lo up

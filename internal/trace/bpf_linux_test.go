@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
@@ -441,5 +442,33 @@ func TestSelfConnect(t *testing.T) {
 			got[1].Kind != Close || got[1].Owner.PID != me || got[1].Duration < 5*time.Millisecond {
 			t.Errorf("%s: %+v, want this process's connect and close", program, got)
 		}
+	}
+}
+
+// TestIntern: the task names a reader decodes are the names, whatever
+// their order (none, a run of one, others between, the set of names
+// made anew once it holds 4,096), and a name seen again is the string
+// made the first time.
+func TestIntern(t *testing.T) {
+	var r Reader
+	names := []string{"", "curl", "curl", "", "nginx", "curl", "a-name-of-15-ch", "nginx", ""}
+	for i := range 5000 {
+		names = append(names, fmt.Sprintf("task%d", i), "curl")
+	}
+	first := map[string]string{}
+	for i, n := range names {
+		got := r.intern([]byte(n))
+		if got != n {
+			t.Fatalf("name %d: %q, want %q", i, got, n)
+		}
+		if f, ok := first[n]; ok && n != "" && i < 20 && unsafe.StringData(f) != unsafe.StringData(got) {
+			t.Errorf("name %d (%q): made again", i, n)
+		}
+		if _, ok := first[n]; !ok {
+			first[n] = got
+		}
+	}
+	if len(r.comms) > 4096 {
+		t.Errorf("%d names kept, want at most 4096", len(r.comms))
 	}
 }
