@@ -5,8 +5,8 @@ import (
 	"testing"
 )
 
-// TestSummary: the median and mean of a known set, and an interval of
-// the mean that holds the mean and lies within the set's range.
+// TestSummary: the median and mean of a known set, and intervals of
+// each that hold them and lie within the set's range.
 func TestSummary(t *testing.T) {
 	xs := []float64{1.10, 0.90, 1.00, 1.04, 0.96}
 	got := summary(xs)
@@ -15,11 +15,16 @@ func TestSummary(t *testing.T) {
 			t.Errorf("summary = %q, want %q in it", got, want)
 		}
 	}
-	lo, hi := interval(xs, 10000, 0.90)
-	if !(0.9 <= lo && lo < 1.0 && 1.0 < hi && hi <= 1.1) {
-		t.Errorf("interval = %.3f–%.3f, want around 1.000 within 0.9–1.1", lo, hi)
+	for _, stat := range []func([]float64) float64{mean, median} {
+		lo, hi := interval(xs, stat, 10000, 0.90)
+		if !(0.9 <= lo && lo < 1.0 && 1.0 < hi && hi <= 1.1) {
+			t.Errorf("interval = %.3f–%.3f, want around 1.000 within 0.9–1.1", lo, hi)
+		}
+		if lo, hi := interval([]float64{1.02}, stat, 100, 0.90); lo != 1.02 || hi != 1.02 {
+			t.Errorf("interval of one = %v–%v, want 1.02–1.02", lo, hi)
+		}
 	}
-	if lo, hi := interval([]float64{1.02}, 100, 0.90); lo != 1.02 || hi != 1.02 {
-		t.Errorf("interval of one = %v–%v, want 1.02–1.02", lo, hi)
+	if got := median([]float64{3, 1, 2, 10}); got != 2.5 {
+		t.Errorf("median of 3 1 2 10 = %v, want 2.5", got)
 	}
 }

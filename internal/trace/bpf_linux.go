@@ -39,6 +39,10 @@ type Reader struct {
 	// Close unmaps it only once no read is under way.
 	mu   sync.Mutex
 	ring *ring
+	// waitMu is held while the reader waits (and asks the ring what
+	// waits, not holding mu): Close unmaps the ring once the wait, which
+	// closing wake ends, has.
+	waitMu sync.Mutex
 	// woken is the programs' flag that they woke the reader, which it
 	// clears before it sleeps, through wokenFlag: the map mapped into
 	// the reader (wokenMem), so that clearing it is no system call (a
@@ -692,16 +696,18 @@ func (r *Reader) ReadInto(raw *Raw) error {
 		if r.ring.waiting() > 0 && st == ringEmpty {
 			continue
 		}
-		if err := r.wake.SetReadDeadline(time.Now().Add(ReadEvery)); err != nil {
-			return ErrClosed
-		}
 		r.mu.Unlock()
 		if r.Drained != nil {
 			r.Drained()
 		}
 		// What comes meanwhile is seen first: the poller asks waiting
 		// before it waits.
-		err = r.wakeConn.Read(func(uintptr) bool { return r.ring.waiting() > 0 })
+		r.waitMu.Lock()
+		err = r.wake.SetReadDeadline(time.Now().Add(ReadEvery))
+		if err == nil {
+			err = r.wakeConn.Read(func(uintptr) bool { return r.ring.waiting() > 0 })
+		}
+		r.waitMu.Unlock()
 		r.mu.Lock()
 		switch {
 		case r.closed.Load():
@@ -782,6 +788,7 @@ func (r *Reader) Close() error {
 		if r.udp != nil {
 			r.udp.Close()
 		}
+		r.waitMu.Lock() // once a wait has ended
 		r.mu.Lock()
 		if r.ring != nil {
 			r.ring.unmap()
@@ -790,6 +797,7 @@ func (r *Reader) Close() error {
 			unix.Munmap(r.wokenMem)
 		}
 		r.mu.Unlock()
+		r.waitMu.Unlock()
 		r.coll.Close()
 	})
 	return err
