@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -173,6 +175,10 @@ func testTrace(t *testing.T, program string) {
 	said, stop := startTracing(t, cmd, true)
 	if !strings.Contains(said, "eBPF: "+program) {
 		t.Fatalf("trace said %q, want the program %s", said, program)
+	}
+	// It yields to the work it watches: every thread is SCHED_BATCH.
+	if policies := schedPolicies(t, cmd.Process.Pid); len(policies) == 0 || slices.ContainsFunc(policies, func(p string) bool { return p != "3" }) {
+		t.Errorf("trace's threads' scheduling policies %v, want all 3 (SCHED_BATCH)", policies)
 	}
 
 	// The connects that time out, meanwhile: the kernel's after one SYN
@@ -429,4 +435,28 @@ func startTracing(t *testing.T, cmd *exec.Cmd, needBPF bool) (said string, stop 
 		cmd.Wait()
 		return events
 	}
+}
+
+// schedPolicies returns the scheduling policy of each thread of process
+// pid (the 41st field of its /proc/PID/task/TID/stat: 0 SCHED_OTHER, 3
+// SCHED_BATCH).
+func schedPolicies(t *testing.T, pid int) []string {
+	t.Helper()
+	stats, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var policies []string
+	for _, f := range stats {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue // a thread gone meanwhile
+		}
+		// The fields after the name (the 2nd, in parentheses) from the 3rd on.
+		fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(fields) > 41-3 {
+			policies = append(policies, fields[41-3])
+		}
+	}
+	return policies
 }

@@ -57,6 +57,7 @@ func traceRun(ctx context.Context, f *Factory, req *listRequest) error {
 		flushAt: traceFlushAt}
 	started := false
 	r, why := openTracer(req)
+	yieldToWork()
 	lost, err := f.traceEvents(ctx, req, r, why, traceSink{
 		start:   func() { w.begin(); started = true },
 		event:   func(ev *trace.Event) { w.event(ev) },

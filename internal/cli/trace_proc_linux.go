@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/sockscope/sockscope/internal/procfs"
+	"golang.org/x/sys/unix"
 )
 
 // processOf returns a lookup of a process's executable and user, read
@@ -51,4 +52,30 @@ func (f *Factory) processOf() func(pid int32) (string, int64, string) {
 func inInitialPIDNamespace() bool {
 	var st syscall.Stat_t
 	return syscall.Stat(procfs.Default().Path()+"/self/ns/pid", &st) != nil || st.Ino == 0xEFFFFFFC
+}
+
+// yieldToWork makes this process's threads SCHED_BATCH where they are
+// SCHED_OTHER (their nice kept; threads made later inherit it): a tracer
+// woken by a batch of events then waits for an idle CPU or its turn, a
+// few milliseconds, rather than preempting the work it watches, whose
+// threads it would otherwise push off their CPU at every batch (and a
+// Go program's scheduler then spins to steal their work). The kernel's
+// buffer holds the events meanwhile. Where it fails, nothing changes.
+func yieldToWork() {
+	tasks, err := os.ReadDir(procfs.Default().Path("self", "task"))
+	if err != nil {
+		return
+	}
+	for _, t := range tasks {
+		tid, err := strconv.Atoi(t.Name())
+		if err != nil {
+			continue
+		}
+		attr, err := unix.SchedGetAttr(tid, 0)
+		if err != nil || attr.Policy != unix.SCHED_NORMAL {
+			continue
+		}
+		attr.Policy = unix.SCHED_BATCH
+		_ = unix.SchedSetAttr(tid, attr, 0)
+	}
 }
