@@ -58,9 +58,9 @@ func inInitialPIDNamespace() bool {
 // SCHED_OTHER (their nice kept; threads made later inherit it): a tracer
 // woken by a batch of events then waits for an idle CPU or its turn, a
 // few milliseconds, rather than preempting the work it watches, whose
-// threads it would otherwise push off their CPU at every batch (and a
-// Go program's scheduler then spins to steal their work). The kernel's
-// buffer holds the events meanwhile. Where it fails, nothing changes.
+// threads it would otherwise push off their CPU at every batch. The
+// kernel's buffer holds the events meanwhile. Where it fails, nothing
+// changes.
 func yieldToWork() {
 	tasks, err := os.ReadDir(procfs.Default().Path("self", "task"))
 	if err != nil {
