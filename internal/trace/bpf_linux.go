@@ -688,6 +688,16 @@ func (r *Reader) ReadInto(raw *Raw) error {
 		if r.ring.waiting() > 0 && st == ringEmpty {
 			continue // came meanwhile
 		}
+		if r.Drained != nil {
+			// Before the flag is cleared: a wakeup sent while the
+			// output is written (a slow pipe) would wake no one.
+			r.mu.Unlock()
+			r.Drained()
+			r.mu.Lock()
+			if r.closed.Load() {
+				return ErrClosed
+			}
+		}
 		// About to sleep: from here the programs wake the reader again.
 		// What came before the flag was cleared is read now (a wakeup
 		// the programs sent before is not kept for the wait below: the
@@ -697,9 +707,6 @@ func (r *Reader) ReadInto(raw *Raw) error {
 			continue
 		}
 		r.mu.Unlock()
-		if r.Drained != nil {
-			r.Drained()
-		}
 		// What comes meanwhile is seen first: the poller asks waiting
 		// before it waits.
 		r.waitMu.Lock()
