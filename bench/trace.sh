@@ -96,7 +96,7 @@ stop_trace() {
 }
 ip netns add "$NS"
 ip netns exec "$NS" ip link set lo up
-ip netns exec "$NS" "$BIN/connload" -rate "$RATE" -seconds "$((PAIRS * (2 * WIN + 4) + WIN + 30))" >/dev/null &
+ip netns exec "$NS" "$BIN/connload" -rate "$RATE" -seconds 86400 >/dev/null & # until cleanup
 LOAD=$!
 sleep 5 # its first seconds: TIME_WAITs piling up
 : >"$BIN/trace.all"

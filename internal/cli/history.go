@@ -139,7 +139,9 @@ func parseDays(s string) (time.Duration, error) {
 func recordRun(ctx context.Context, f *Factory, req *listRequest) error {
 	o := req.History
 	r, why := openTracer(req) // traceEvents closes it
-	yieldToWork()
+	if r != nil {
+		yieldToWork()
+	}
 	if r != nil && o.IntervalSet {
 		r.Close()
 		return flagErrorf(req.Render.Lang, "cli.err.record.interval")

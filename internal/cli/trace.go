@@ -57,7 +57,9 @@ func traceRun(ctx context.Context, f *Factory, req *listRequest) error {
 		flushAt: traceFlushAt}
 	started := false
 	r, why := openTracer(req)
-	yieldToWork()
+	if r != nil {
+		yieldToWork()
+	}
 	lost, err := f.traceEvents(ctx, req, r, why, traceSink{
 		start:   func() { w.begin(); started = true },
 		event:   func(ev *trace.Event) { w.event(ev) },
@@ -243,6 +245,9 @@ func traceDestroyed(ctx context.Context, f *Factory, sink traceSink, protos sock
 		}
 		sink.event(&ev)
 		sink.idle()
+	}
+	if n := d.Overruns(); n > 0 {
+		f.note(fmt.Sprintf("sockscope: some closes were lost: the kernel's buffer of notifications was full %d times (the reader fell behind)", n))
 	}
 	return nil
 }

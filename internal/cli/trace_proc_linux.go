@@ -59,23 +59,38 @@ func inInitialPIDNamespace() bool {
 // woken by a batch of events then waits for an idle CPU or its turn, a
 // few milliseconds, rather than preempting the work it watches, whose
 // threads it would otherwise push off their CPU at every batch. The
-// kernel's buffer holds the events meanwhile. Where it fails, nothing
-// changes.
+// eBPF ring buffer holds the events meanwhile. The threads are walked
+// again until a walk changes none (one made meanwhile by a thread not yet
+// changed is SCHED_OTHER). Where it fails, nothing changes.
 func yieldToWork() {
-	tasks, err := os.ReadDir(procfs.Default().Path("self", "task"))
-	if err != nil {
-		return
-	}
-	for _, t := range tasks {
-		tid, err := strconv.Atoi(t.Name())
+	for range 5 {
+		// This process's own threads: /proc itself, whatever procfs's
+		// root (a captured tree's TIDs are not ours).
+		tasks, err := os.ReadDir("/proc/self/task")
 		if err != nil {
-			continue
+			return
 		}
-		attr, err := unix.SchedGetAttr(tid, 0)
-		if err != nil || attr.Policy != unix.SCHED_NORMAL {
-			continue
+		changed := false
+		for _, t := range tasks {
+			tid, err := strconv.Atoi(t.Name())
+			if err != nil {
+				continue
+			}
+			attr, err := unix.SchedGetAttr(tid, 0)
+			if err != nil || attr.Policy != unix.SCHED_NORMAL {
+				continue
+			}
+			attr.Policy = unix.SCHED_BATCH
+			// Since Linux 6.12 sched_getattr gives a normal thread's time
+			// slice as Runtime; given back, it would become a slice of
+			// its own rather than the default.
+			attr.Runtime = 0
+			if unix.SchedSetAttr(tid, attr, 0) == nil {
+				changed = true
+			}
 		}
-		attr.Policy = unix.SCHED_BATCH
-		_ = unix.SchedSetAttr(tid, attr, 0)
+		if !changed {
+			return
+		}
 	}
 }
