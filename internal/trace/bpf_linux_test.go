@@ -472,3 +472,44 @@ func TestIntern(t *testing.T) {
 		t.Errorf("%d names kept, want at most 4096", len(r.comms))
 	}
 }
+
+// TestDestroyOverruns: closes notified faster than they are read, into
+// a buffer made as small as the kernel allows, are counted as overruns
+// (not lost silently); what the buffer held is still read.
+func TestDestroyOverruns(t *testing.T) {
+	testutil.RequireRoot(t)
+	ns := testutil.NewNetNS(t)
+	addr := closingListenerIn(t, ns.Path)
+	var d *DestroyReader
+	if err := netns.DoPath(ns.Path, func() (err error) { d, err = OpenDestroyed(sockets.ProtoSet(0).With(sockets.TCP)); return err }); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := d.f.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.Control(func(fd uintptr) {
+		unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 1) // the kernel's least
+	})
+	burstIn(ns.Path, addr) // 2,000 closes, nothing reading
+	read := make(chan int)
+	go func() {
+		n := 0
+		for {
+			if _, err := d.Read(); err != nil {
+				read <- n
+				return
+			}
+			n++
+		}
+	}()
+	time.Sleep(200 * time.Millisecond)
+	d.Close()
+	n := <-read
+	if d.Overruns() == 0 {
+		t.Errorf("%d closes read, no overrun counted, of 2,000 into the smallest buffer", n)
+	}
+	if n == 0 {
+		t.Errorf("%d overruns, and nothing the buffer held was read", d.Overruns())
+	}
+}

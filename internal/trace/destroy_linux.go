@@ -26,6 +26,9 @@ type DestroyReader struct {
 	f       *os.File
 	buf     []byte
 	pending []sockets.Socket
+	// overruns counts the times the socket's buffer was full and
+	// notifications were lost (ENOBUFS).
+	overruns uint64
 }
 
 // OpenDestroyed joins the destroy groups of the protocols of protos (TCP,
@@ -46,13 +49,20 @@ func OpenDestroyed(protos sockets.ProtoSet) (*DestroyReader, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("joining sock_diag's destroy notifications: %w", err)
 	}
-	// A larger buffer loses fewer notifications in a burst.
-	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<20)
+	// A larger buffer loses fewer notifications in a burst: past
+	// net.core.rmem_max where the caller may (CAP_NET_ADMIN, which
+	// joining needs), else up to it.
+	if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, destroyBuffer) != nil {
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, destroyBuffer)
+	}
 	return &DestroyReader{f: os.NewFile(uintptr(fd), "sock_diag"), buf: make([]byte, 1<<16)}, nil
 }
 
-// Read blocks until the next destroyed socket. A notification lost to a
-// full buffer (ENOBUFS) is skipped.
+// destroyBuffer is the size asked for the notifications' socket buffer.
+const destroyBuffer = 4 << 20
+
+// Read blocks until the next destroyed socket. Notifications lost to a
+// full buffer (ENOBUFS) are counted (Overruns) and skipped.
 func (d *DestroyReader) Read() (sockets.Socket, error) {
 	for len(d.pending) == 0 {
 		n, err := d.f.Read(d.buf)
@@ -60,6 +70,7 @@ func (d *DestroyReader) Read() (sockets.Socket, error) {
 		case errors.Is(err, os.ErrClosed):
 			return sockets.Socket{}, ErrClosed
 		case errors.Is(err, unix.ENOBUFS):
+			d.overruns++
 			continue
 		case err != nil:
 			return sockets.Socket{}, err
@@ -73,3 +84,8 @@ func (d *DestroyReader) Read() (sockets.Socket, error) {
 
 // Close leaves the groups; a Read waiting returns ErrClosed.
 func (d *DestroyReader) Close() error { return d.f.Close() }
+
+// Overruns returns how many times notifications were lost to a full
+// buffer (the kernel does not say how many each time). Call it from the
+// goroutine that reads.
+func (d *DestroyReader) Overruns() uint64 { return d.overruns }

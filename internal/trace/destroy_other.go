@@ -18,3 +18,6 @@ func (d *DestroyReader) Read() (sockets.Socket, error) {
 
 // Close does nothing here.
 func (d *DestroyReader) Close() error { return nil }
+
+// Overruns returns 0 here.
+func (d *DestroyReader) Overruns() uint64 { return 0 }
