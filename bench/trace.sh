@@ -18,6 +18,10 @@
 # kernel's BTF read and the programs loaded, is not in it) and ends
 # before it is stopped; one without begins a second after trace ended.
 #
+# The load is open-loop: where the machine cannot keep up its rate, its
+# connections pile up and it collapses. A window with fewer than 90% of
+# RATE x WIN connections stops the run, keeping the windows before it.
+#
 # CPU is counted two ways over each window, and divided by the window's
 # connections (the namespace's TCP ActiveOpens):
 #   - the work's: connload's own (its threads, and what the kernel did in
@@ -62,6 +66,7 @@ softirqd() { # the ksoftirqd threads' CPU, in jiffies
 	for p in $(pgrep -x 'ksoftirqd/[0-9]+'); do n=$((n + $(own "$p"))); done
 	echo $n
 }
+kept_up() { [[ $1 =~ ^[0-9]+$ ]] && (($1 >= RATE * WIN * 9 / 10)); } # a window of the load at its rate
 opens() { awk '/^Tcp:/ && ++n == 2 { print $6 }' "/proc/$LOAD/net/snmp"; } # the namespace's connects
 window() { # prints: connections, the work's CPU and the machine's busy time (jiffies), trace's CPU
 	local c0 w0 b0 t0=0 t1=0 stat=
@@ -110,6 +115,7 @@ sleep 5 # its first seconds: TIME_WAITs piling up
 	echo "| window | connections | work's CPU / conn | machine / conn | trace's own / conn | work with / without | machine with / without |"
 	echo "|---:|---:|---:|---:|---:|---:|---:|"
 	read -r n w b _ <<<"$(window)"
+	kept_up "$n" || { echo "The load made $n connections in its first window of $WIN s: this machine cannot keep up $RATE a second."; exit 1; }
 	prevw=$(awk -v w="$w" -v n="$n" -v hz="$HZ" 'BEGIN { printf "%.3f", w * 1e6 / hz / n }')
 	prevb=$(awk -v w="$b" -v n="$n" -v hz="$HZ" 'BEGIN { printf "%.3f", w * 1e6 / hz / n }')
 	echo "| without | $n | $prevw | $prevb | | | |"
@@ -124,6 +130,11 @@ sleep 5 # its first seconds: TIME_WAITs piling up
 		stat=
 		[[ ${STATS:-} != 1 ]] || stat=" (programs: $(cat "$BIN/bpfstat.out"))"
 		read -r n2 w2 b2 _ <<<"$(window)"
+		if ! kept_up "$n" || ! kept_up "$n2"; then
+			echo
+			echo "**Stopped at window $i:** the load made $n and then $n2 connections in windows of $WIN s, under $((RATE * WIN * 9 / 10)): it fell behind (this machine, busy, cannot keep up $RATE a second), so the windows from here on would not measure trace. The windows above are kept."
+			break
+		fi
 		nextw=$(awk -v w="$w2" -v n="$n2" -v hz="$HZ" 'BEGIN { printf "%.3f", w * 1e6 / hz / n }')
 		nextb=$(awk -v w="$b2" -v n="$n2" -v hz="$HZ" 'BEGIN { printf "%.3f", w * 1e6 / hz / n }')
 		rw=$(awk -v a="$prevw" -v b="$nextw" -v x="$onw" 'BEGIN { printf "%.3f", 2 * x / (a + b) }')
@@ -134,6 +145,7 @@ sleep 5 # its first seconds: TIME_WAITs piling up
 		prevw=$nextw prevb=$nextb
 	done
 	echo
+	((${#work[@]} > 0)) || { echo "No window to compare."; exit 1; }
 	echo "work's CPU with/without: $(printf '%s\n' "${work[@]}" | "$BIN/ratios")"
 	echo
 	echo "machine's busy time with/without: $(printf '%s\n' "${machine[@]}" | "$BIN/ratios")"
