@@ -183,12 +183,7 @@ func TestStartsFull(t *testing.T) {
 	}
 	defer func(n int) { startsBits = n }(startsBits)
 	startsBits = 2
-	for _, program := range []string{ProgramBTF, ProgramTracepoint} {
-		t.Setenv(ProgramEnv, program)
-		r, err := Open(0, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+	eachProgram(t, func(program string, r *Reader) {
 		var before uint64
 		for round := 1; round <= 2; round++ {
 			var fds []int
@@ -221,8 +216,7 @@ func TestStartsFull(t *testing.T) {
 				t.Errorf("%s, round %d: a slot still holds a socket after the closes", program, round)
 			}
 		}
-		r.Close()
-	}
+	})
 }
 
 // slotsFree reports whether every slot of the map starts is free, within
@@ -300,14 +294,8 @@ func TestReaderClosedWhileReading(t *testing.T) {
 func TestTraceUDP(t *testing.T) {
 	testutil.RequireRoot(t)
 	ns := testutil.NewNetNS(t)
-	for _, program := range []string{ProgramBTF, ProgramTracepoint} {
-		t.Setenv(ProgramEnv, program)
-		r, err := Open(0, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+	eachProgram(t, func(program string, r *Reader) {
 		if err := r.TraceUDP(); err != nil {
-			r.Close()
 			t.Fatalf("%s: %v", program, err)
 		}
 		type sock struct {
@@ -315,7 +303,7 @@ func TestTraceUDP(t *testing.T) {
 			connected     bool
 		}
 		var want []sock
-		err = netns.DoPath(ns.Path, func() error {
+		err := netns.DoPath(ns.Path, func() error {
 			for _, c := range []struct{ network, laddr, raddr string }{
 				{"udp4", "127.0.0.1:0", "127.0.0.1:53"},
 				{"udp6", "[::1]:0", "[::1]:5353"},
@@ -352,20 +340,7 @@ func TestTraceUDP(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tr := NewTracker(r.Wall, nil)
-		var got []Event
-		deadline := time.Now().Add(2 * time.Second)
-		var raw Raw
-		for len(got) < len(want) && time.Now().Before(deadline) {
-			if err := r.ReadInto(&raw); err != nil {
-				continue
-			}
-			var ev Event
-			if tr.FeedInto(&ev, &raw) && ev.Proto == sockets.UDP && ev.Owner.PID == int32(os.Getpid()) {
-				got = append(got, ev)
-			}
-		}
-		r.Close()
+		got := eventsOf(r, len(want), func(ev *Event) bool { return ev.Proto == sockets.UDP && ev.Owner.PID == int32(os.Getpid()) })
 		if len(got) != len(want) {
 			t.Fatalf("%s: %d UDP ends of this process, want %d: %+v", program, len(got), len(want), got)
 		}
@@ -383,7 +358,7 @@ func TestTraceUDP(t *testing.T) {
 				t.Errorf("%s: UDP end %d lived %v, held 10 ms", program, i, e.Duration)
 			}
 		}
-	}
+	})
 }
 
 // TestSelfConnect: a socket that connects to its own address and port
@@ -393,14 +368,9 @@ func TestTraceUDP(t *testing.T) {
 func TestSelfConnect(t *testing.T) {
 	testutil.RequireRoot(t)
 	ns := testutil.NewNetNS(t)
-	for _, program := range []string{ProgramBTF, ProgramTracepoint} {
-		t.Setenv(ProgramEnv, program)
-		r, err := Open(0, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+	eachProgram(t, func(program string, r *Reader) {
 		var port int
-		err = netns.DoPath(ns.Path, func() error {
+		err := netns.DoPath(ns.Path, func() error {
 			fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
 			if err != nil {
 				return err
@@ -421,28 +391,50 @@ func TestSelfConnect(t *testing.T) {
 			return nil
 		})
 		if err != nil {
-			r.Close()
 			t.Fatal(err)
 		}
-		tr := NewTracker(r.Wall, nil)
-		var got []Event
-		var raw Raw
-		for deadline := time.Now().Add(2 * time.Second); len(got) < 2 && time.Now().Before(deadline); {
-			if r.ReadInto(&raw) != nil {
-				continue
-			}
-			var ev Event
-			if tr.FeedInto(&ev, &raw) && ev.Local.Port() == uint16(port) && ev.Proto == sockets.TCP {
-				got = append(got, ev)
-			}
-		}
-		r.Close()
+		got := eventsOf(r, 2, func(ev *Event) bool { return ev.Local.Port() == uint16(port) && ev.Proto == sockets.TCP })
 		me := int32(os.Getpid())
 		if len(got) != 2 || got[0].Kind != Connect || got[0].Passive || got[0].Owner.PID != me ||
 			got[1].Kind != Close || got[1].Owner.PID != me || got[1].Duration < 5*time.Millisecond {
 			t.Errorf("%s: %+v, want this process's connect and close", program, got)
 		}
+	})
+}
+
+// eachProgram runs fn with a Reader of each program in turn (closed
+// after it).
+func eachProgram(t *testing.T, fn func(program string, r *Reader)) {
+	t.Helper()
+	for _, program := range []string{ProgramBTF, ProgramTracepoint} {
+		t.Setenv(ProgramEnv, program)
+		r, err := Open(0, false)
+		if err != nil {
+			t.Fatalf("%s: %v", program, err)
+		}
+		func() {
+			defer r.Close()
+			fn(program, r)
+		}()
 	}
+}
+
+// eventsOf reads r's events through a tracker until n of those keep
+// takes have come, or two seconds have passed, and returns those.
+func eventsOf(r *Reader, n int, keep func(*Event) bool) []Event {
+	tr := NewTracker(r.Wall, nil)
+	var got []Event
+	var raw Raw
+	for deadline := time.Now().Add(2 * time.Second); len(got) < n && time.Now().Before(deadline); {
+		if r.ReadInto(&raw) != nil {
+			continue
+		}
+		var ev Event
+		if tr.FeedInto(&ev, &raw) && keep(&ev) {
+			got = append(got, ev)
+		}
+	}
+	return got
 }
 
 // TestIntern: the task names a reader decodes are the names, whatever
