@@ -66,15 +66,7 @@ func testTraceUDP(t *testing.T, program string) {
 	bin := sockscopeBinary(t)
 	ns := testutil.NewNetNS(t)
 	ln, port := listenerIn(t, ns.Path)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	testutil.CloseAccepted(ln)
 	const held = 20 * time.Millisecond
 	filter := fmt.Sprintf("dport = :53 or sport = :5300 or dport = :%d", port)
 	for _, only := range []string{"-u", "-t"} {

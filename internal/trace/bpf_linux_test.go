@@ -130,15 +130,7 @@ func closingListenerIn(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	testutil.CloseAccepted(ln)
 	return ln.Addr().String()
 }
 
