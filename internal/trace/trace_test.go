@@ -106,6 +106,13 @@ func kept(b []byte, start uint64) []byte {
 	return b
 }
 
+// monoWall is the tests' Wall: a monotonic time as that many
+// nanoseconds since the epoch.
+func monoWall(mono uint64) time.Time { return time.Unix(0, int64(mono)) }
+
+// ms is a millisecond in the programs' monotonic nanoseconds.
+const ms = uint64(time.Millisecond)
+
 // withErr gives an event the socket's sk_err and sk_err_soft.
 func withErr(b []byte, err, soft uint32) []byte {
 	binary.NativeEndian.PutUint32(b[offErr:], err)
@@ -114,9 +121,7 @@ func withErr(b []byte, err, soft uint32) []byte {
 }
 
 func TestTracker(t *testing.T) {
-	wall := func(mono uint64) time.Time { return time.Unix(0, int64(mono)) }
-	const ms = uint64(time.Millisecond)
-	tr := NewTracker(wall, nil)
+	tr := NewTracker(monoWall, nil)
 	// A server listens (its own context); a client connects: the program
 	// keeps the client's task and the start through the handshake and
 	// sends them with the connect, whatever task it ran under (softirq);
@@ -190,7 +195,7 @@ func TestTracker(t *testing.T) {
 		t.Errorf("%d connections followed after their closes, want 0", tr.Live())
 	}
 	// A snapshot's owner names a connection older than the trace.
-	tr = NewTracker(wall, func(l, r netip.AddrPort) (Owner, bool) { return Owner{PID: 7, Comm: "sshd"}, l.Port() == 22 })
+	tr = NewTracker(monoWall, func(l, r netip.AddrPort) (Owner, bool) { return Owner{PID: 7, Comm: "sshd"}, l.Port() == 22 })
 	evs = feed(t, tr, raw(1, 99, "x", 5, sockets.Established, sockets.CloseWait, "127.0.0.1:22", "127.0.0.1:40000"))
 	if len(evs) != 1 || evs[0].Owner.PID != 7 {
 		t.Errorf("older connection: %+v", evs)
@@ -282,9 +287,7 @@ func FuzzDecodeDestroyed(f *testing.F) {
 // kernel's buffer full) does not lend its owner to a later connection
 // the kernel makes at the same socket address.
 func TestTrackerLostClose(t *testing.T) {
-	wall := func(mono uint64) time.Time { return time.Unix(0, int64(mono)) }
-	const ms = uint64(time.Millisecond)
-	tr := NewTracker(wall, nil)
+	tr := NewTracker(monoWall, nil)
 	evs := feed(t, tr,
 		raw(1*ms, 10, "server", 1, sockets.Close, sockets.Listen, "127.0.0.1:8080", "0.0.0.0:0"),
 		raw(2*ms, 99, "ksoftirqd/0", 3, sockets.SynRecv, sockets.Established, "127.0.0.1:8080", "127.0.0.1:50000"),
@@ -318,9 +321,7 @@ func udp(b []byte) []byte {
 // lasting from the start it kept, with no bytes and no error known; a
 // socket never bound is no flow.
 func TestTrackerUDP(t *testing.T) {
-	wall := func(mono uint64) time.Time { return time.Unix(0, int64(mono)) }
-	const ms = uint64(time.Millisecond)
-	tr := NewTracker(wall, nil)
+	tr := NewTracker(monoWall, nil)
 	evs := feed(t, tr,
 		kept(udp(raw(5*ms, 20, "dig", 1, sockets.Established, sockets.Close, "10.0.0.1:40000", "10.0.0.53:53")), 2*ms),
 		udp(raw(6*ms, 21, "avahi", 2, sockets.Close, sockets.Close, "[::]:5353", "[::]:0")),
@@ -374,10 +375,8 @@ func TestCgroup2In(t *testing.T) {
 // and closes with its duration; its change to SYN_RECV is an event only
 // with AllStates.
 func TestTrackerSimultaneousOpen(t *testing.T) {
-	wall := func(mono uint64) time.Time { return time.Unix(0, int64(mono)) }
-	const ms = uint64(time.Millisecond)
 	for _, all := range []bool{false, true} {
-		tr := NewTracker(wall, nil)
+		tr := NewTracker(monoWall, nil)
 		tr.AllStates = all
 		evs := feed(t, tr,
 			raw(1*ms, 10, "server", 9, sockets.Close, sockets.Listen, "127.0.0.1:40000", "0.0.0.0:0"),
@@ -404,7 +403,7 @@ func TestTrackerSimultaneousOpen(t *testing.T) {
 // TestTrackerBytesUnknown: a close whose bytes the program could not
 // read (all ones) has no bytes, not 0 of each.
 func TestTrackerBytesUnknown(t *testing.T) {
-	tr := NewTracker(func(mono uint64) time.Time { return time.Unix(0, int64(mono)) }, nil)
+	tr := NewTracker(monoWall, nil)
 	b := raw(5, 0, "", 1, sockets.FinWait2, sockets.Close, "10.0.0.1:1", "10.0.0.2:2")
 	binary.NativeEndian.PutUint64(b[offSent:], bytesUnknown)
 	binary.NativeEndian.PutUint64(b[offReceived:], bytesUnknown)
