@@ -542,9 +542,7 @@ func owner(guard ...asm.Instruction) asm.Instructions {
 		if i > 0 {
 			dst = offPIDTGID + 8*(i-1)
 		}
-		ins = append(ins,
-			asm.LoadMem(asm.R1, asm.R9, 8*i, asm.DWord),
-			asm.StoreMem(asm.R7, dst, asm.R1, asm.DWord))
+		ins = append(ins, copyField(dst, asm.R9, 8*i, asm.DWord)...)
 	}
 	ins = append(ins,
 		asm.Ja.Label("record"),
@@ -585,6 +583,13 @@ func keepTask(label string) asm.Instructions {
 		asm.Mov.Imm(asm.R2, 16),
 		asm.FnGetCurrentComm.Call(),
 	}
+}
+
+// copyField is the part of the programs that copies size bytes at off
+// past src (the socket, a context) into the event (R7) at dst, through
+// R1.
+func copyField(dst int16, src asm.Register, off int16, size asm.Size) asm.Instructions {
+	return asm.Instructions{asm.LoadMem(asm.R1, src, off, size), asm.StoreMem(asm.R7, dst, asm.R1, size)}
 }
 
 // readKernel is the part of the programs that reads size bytes of

@@ -123,20 +123,15 @@ func btfProgram(so sockOffsets, o offsets, allStates bool) asm.Instructions {
 		asm.LoadMem(asm.R1, asm.R6, so.dport, asm.Half),
 		asm.HostTo(asm.BE, asm.R1, asm.Half), // network order to the host's
 		asm.StoreMem(asm.R7, recDport, asm.R1, asm.Half),
-		asm.LoadMem(asm.R1, asm.R6, so.family, asm.Half),
-		asm.StoreMem(asm.R7, recFamily, asm.R1, asm.Half),
 		asm.Mov.Imm(asm.R1, 6),
 		asm.StoreMem(asm.R7, recProtocol, asm.R1, asm.Half),
-		asm.LoadMem(asm.R1, asm.R6, so.rcvSaddr, asm.Word),
-		asm.StoreMem(asm.R7, recSaddr, asm.R1, asm.Word),
-		asm.LoadMem(asm.R1, asm.R6, so.daddr, asm.Word),
-		asm.StoreMem(asm.R7, recDaddr, asm.R1, asm.Word),
 	)
+	ins = append(ins, copyField(recFamily, asm.R6, so.family, asm.Half)...)
+	ins = append(ins, copyField(recSaddr, asm.R6, so.rcvSaddr, asm.Word)...)
+	ins = append(ins, copyField(recDaddr, asm.R6, so.daddr, asm.Word)...)
 	for _, a := range []struct{ src, dst int16 }{{so.v6rcvSaddr, recSaddr6}, {so.v6daddr, recDaddr6}} {
 		for j := int16(0); j < 2; j++ {
-			ins = append(ins,
-				asm.LoadMem(asm.R1, asm.R6, a.src+8*j, asm.DWord),
-				asm.StoreMem(asm.R7, a.dst+8*j, asm.R1, asm.DWord))
+			ins = append(ins, copyField(a.dst+8*j, asm.R6, a.src+8*j, asm.DWord)...)
 		}
 	}
 	// What is not known, or read only at a change to CLOSE, is zero (a

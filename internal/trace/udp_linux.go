@@ -103,8 +103,9 @@ func udpReleaseProgram(so sockOffsets) asm.Instructions {
 		asm.Mov.Reg(asm.R1, asm.R6).WithSymbol("record"),
 		asm.FnGetSocketCookie.Call(),
 		asm.StoreMem(asm.R7, offRecord, asm.R0, asm.DWord),
-		asm.LoadMem(asm.R1, asm.R6, bpfSockState, asm.Word),
-		asm.StoreMem(asm.R7, recOld, asm.R1, asm.Word),
+	)
+	ins = append(ins, copyField(recOld, asm.R6, bpfSockState, asm.Word)...)
+	ins = append(ins,
 		asm.Mov.Imm(asm.R1, tcpClose),
 		asm.StoreMem(asm.R7, recNew, asm.R1, asm.Word),
 		asm.LoadMem(asm.R1, asm.R6, bpfSockDstPort, asm.Half),
@@ -114,13 +115,10 @@ func udpReleaseProgram(so sockOffsets) asm.Instructions {
 		asm.StoreMem(asm.R7, recFamily, asm.R1, asm.Half),
 		asm.Mov.Imm(asm.R1, ipprotoUDP),
 		asm.StoreMem(asm.R7, recProtocol, asm.R1, asm.Half),
-		asm.LoadMem(asm.R1, asm.R6, bpfSockDstIP4, asm.Word),
-		asm.StoreMem(asm.R7, recDaddr, asm.R1, asm.Word),
 	)
+	ins = append(ins, copyField(recDaddr, asm.R6, bpfSockDstIP4, asm.Word)...)
 	for j := int16(0); j < 4; j++ {
-		ins = append(ins,
-			asm.LoadMem(asm.R1, asm.R6, bpfSockDstIP6+4*j, asm.Word),
-			asm.StoreMem(asm.R7, recDaddr6+4*j, asm.R1, asm.Word))
+		ins = append(ins, copyField(recDaddr6+4*j, asm.R6, bpfSockDstIP6+4*j, asm.Word)...)
 	}
 	// The local end, read from the socket (the context is the socket).
 	for _, f := range []struct{ dst, src, size int16 }{{recSport, so.sport, 2}, {recSaddr, so.rcvSaddr, 4}, {recSaddr6, so.v6rcvSaddr, 16}} {
