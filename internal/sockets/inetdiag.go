@@ -171,7 +171,9 @@ func decodeInetDiag(payload []byte, p Proto, s *Socket) (inetExtra, error) {
 // DecodeInetDiagMsg decodes the payload of one SOCK_DIAG_BY_FAMILY
 // message (inet_diag_msg and its attributes) of a socket of protocol p,
 // as the destroy notifications of sock_diag's multicast groups carry
-// them. Its errors are decodeInetDiag's.
+// them; with p 0, of the protocol its INET_DIAG_PROTOCOL attribute names
+// (UDP, else TCP), as the notifications of several groups are told
+// apart. Its errors are decodeInetDiag's.
 func DecodeInetDiagMsg(payload []byte, p Proto) (Socket, error) {
 	var s Socket
 	_, err := decodeInetDiag(payload, p, &s)
@@ -203,6 +205,9 @@ func decodeInetDiagExt(payload []byte, p Proto, mask InternalsMask, in *Internal
 		return extra, parseErrorf("inet_diag_msg: address family %d, want %d or %d", m[0], afInet, afInet6)
 	}
 	s.Proto = p
+	if p == 0 {
+		s.Proto = TCP // unless INET_DIAG_PROTOCOL says otherwise, below
+	}
 	s.Type = 0
 	s.State = State(m[1])
 	s.Timer = inetDiagTimer(m[2], m[3], ne.Uint32(m[52:56]))
@@ -241,6 +246,9 @@ func decodeInetDiagExt(payload []byte, p Proto, mask InternalsMask, in *Internal
 			// idiag_sport also holds; the attribute is authoritative.
 			if p == Raw && len(data) >= 1 {
 				lport = uint16(data[0])
+			}
+			if p == 0 && len(data) >= 1 && data[0] == ipprotoUDP {
+				s.Proto = UDP
 			}
 		}
 	}
