@@ -468,17 +468,10 @@ func summaryBytes(s *summaryRow, n int64, width int) string {
 // socket that was never connected has none, shown as netstat shows its
 // port ("0.0.0.0:*").
 func summaryRemote(ap netip.AddrPort) string {
-	switch {
-	case !ap.IsValid():
+	if !ap.IsValid() {
 		return "*:*"
-	case ap.Port() == 0:
-		ap = unmap(ap)
-		if ap.Addr().Is6() {
-			return "[" + ap.Addr().String() + "]:*"
-		}
-		return ap.Addr().String() + ":*"
 	}
-	return unmap(ap).String()
+	return killEndpoint(&sockets.Socket{Family: sockets.Inet}, unmap(ap), "")
 }
 
 // writeSummary writes the groups, most connections first. Bytes a
