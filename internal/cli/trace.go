@@ -34,8 +34,8 @@ func traceRequest(in requestInput, req *listRequest, lang string) error {
 	return nil
 }
 
-// traceProtos are the protocols trace, record and history follow: those
-// of -t and -u, both where neither is given.
+// traceProtos are the protocols trace and record follow: those of -t
+// and -u, both where neither is given (history keeps the listing's).
 func traceProtos(f *listFlags) sockets.ProtoSet {
 	var p sockets.ProtoSet
 	if f.tcp {
