@@ -207,10 +207,13 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 	// its socket's address held before (a connection whose close was
 	// lost) is not asked, and is replaced as the connection is kept; but
 	// for a simultaneous open's, kept at its change to SYN_RECV.
-	fresh := r.Old == sockets.SynSent || r.Old == sockets.SynRecv
-	c, ok := t.lookup(r.Sock, fresh && r.Old != sockets.SynRecv)
+	var c openConn
+	ok := false
+	if r.Old != sockets.SynSent { // out of SYN_SENT nothing of its own is kept yet
+		c, ok = t.open[r.Sock]
+	}
 	simultaneous := ok && c.simultaneous && r.Old == sockets.SynRecv
-	if fresh && !simultaneous {
+	if r.Old == sockets.SynRecv && !simultaneous {
 		ok = false
 	}
 	switch {
@@ -300,16 +303,6 @@ func (t *Tracker) udp(ev *Event, r *Raw) bool {
 		ev.Duration = time.Duration(r.Mono - r.Start)
 	}
 	return true
-}
-
-// lookup returns the connection kept for the socket at sock, unless
-// fresh (a new connection's change: none of its own is kept yet).
-func (t *Tracker) lookup(sock uint64, fresh bool) (openConn, bool) {
-	if fresh {
-		return openConn{}, false
-	}
-	c, ok := t.open[sock]
-	return c, ok
 }
 
 // keep keeps c, the connection of the socket at sock, until its close.
