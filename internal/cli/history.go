@@ -139,9 +139,6 @@ func parseDays(s string) (time.Duration, error) {
 func recordRun(ctx context.Context, f *Factory, req *listRequest) error {
 	o := req.History
 	r, why := openTracer(req) // traceEvents closes it
-	if r != nil {
-		yieldToWork()
-	}
 	if r != nil && o.IntervalSet {
 		r.Close()
 		return flagErrorf(req.Render.Lang, "cli.err.record.interval")
@@ -152,6 +149,9 @@ func recordRun(ctx context.Context, f *Factory, req *listRequest) error {
 			r.Close()
 		}
 		return err
+	}
+	if r != nil {
+		yieldToWork()
 	}
 	defer db.Close()
 	bg := context.WithoutCancel(ctx)
