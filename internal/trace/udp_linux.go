@@ -38,15 +38,13 @@ const (
 // open Reader (events, lost, woken) to be put in for those of the same
 // names.
 func udpSpec(buffer int, so sockOffsets) *ebpf.CollectionSpec {
+	maps := tcpMaps(buffer)
+	delete(maps, "starts") // TCP's connects'
+	// BPF_F_NO_PREALLOC, which socket storage requires.
+	maps["udpstarts"] = &ebpf.MapSpec{Type: ebpf.SkStorage, KeySize: 4, ValueSize: valueSize, Flags: 1,
+		Key: &btf.Int{Name: "int", Size: 4, Encoding: btf.Signed}, Value: &btf.Int{Name: "start", Size: valueSize}}
 	return &ebpf.CollectionSpec{
-		Maps: map[string]*ebpf.MapSpec{
-			"events": {Type: ebpf.RingBuf, MaxEntries: uint32(buffer)},
-			"lost":   lostSpec(),
-			"woken":  wokenSpec(),
-			// BPF_F_NO_PREALLOC, which socket storage requires.
-			"udpstarts": {Type: ebpf.SkStorage, KeySize: 4, ValueSize: valueSize, Flags: 1,
-				Key: &btf.Int{Name: "int", Size: 4, Encoding: btf.Signed}, Value: &btf.Int{Name: "start", Size: valueSize}},
-		},
+		Maps: maps,
 		Programs: map[string]*ebpf.ProgramSpec{
 			"udp_create": {Name: ProgramNameUDPCreate, Type: ebpf.CGroupSock, AttachType: ebpf.AttachCGroupInetSockCreate,
 				License: "Dual MIT/GPL", Instructions: udpCreateProgram()},
