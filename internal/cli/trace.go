@@ -69,7 +69,6 @@ func traceRun(ctx context.Context, f *Factory, req *listRequest) error {
 	if started {
 		w.end(lost)
 	}
-	w.flush()
 	return err
 }
 

@@ -101,11 +101,8 @@ const spaces = "                        "
 // appendClock appends tm in local time as tm.Format("15:04:05.000")
 // writes it, formatting the seconds only when they change.
 func (t *traceWriter) appendClock(b []byte, tm time.Time) []byte {
-	if sec := tm.Unix(); sec != t.clockSec || t.clockText == nil {
-		t.clockSec, t.clockText = sec, tm.AppendFormat(t.clockText[:0], "15:04:05")
-	}
 	ms := tm.Nanosecond() / 1e6
-	return append(append(b, t.clockText...), '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
+	return append(append(b, t.clock.of(tm, "15:04:05")...), '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
 }
 
 // appendRemote appends an event's remote end as the table shows it:

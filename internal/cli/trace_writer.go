@@ -38,13 +38,10 @@ type traceWriter struct {
 	// fields.
 	lastOwner  trace.Owner
 	lastFields string
-	// sec and secText are the last second a time was written in, and
-	// its text up to the seconds: the events of a second share it.
-	sec     int64
-	secText []byte
-	// clockSec and clockText are the same for the table's local time.
-	clockSec  int64
-	clockText []byte
+	// utc and clock are the text of the second of the last time written,
+	// which the events of a second share: JSON's (UTC, the date too),
+	// the table's (local time of day).
+	utc, clock secondText
 	// addrs are the texts of the addresses last written.
 	addrs addrTexts
 }
@@ -75,12 +72,24 @@ func (c *addrTexts) append(b []byte, a netip.Addr) []byte {
 // only the fraction of each second anew.
 func (t *traceWriter) appendTime(b []byte, tm time.Time) []byte {
 	tm = tm.UTC()
-	if sec := tm.Unix(); sec != t.sec || t.secText == nil {
-		t.sec, t.secText = sec, tm.AppendFormat(t.secText[:0], "2006-01-02T15:04:05")
-	}
-	b = append(b, t.secText...)
+	b = append(b, t.utc.of(tm, "2006-01-02T15:04:05")...)
 	b = appendFraction(b, int64(tm.Nanosecond()), 9)
 	return append(b, 'Z')
+}
+
+// secondText keeps the text of one second in one layout.
+type secondText struct {
+	sec  int64
+	text []byte
+}
+
+// of returns tm's second in layout (the same each call), formatting it
+// only when the second changes.
+func (c *secondText) of(tm time.Time, layout string) []byte {
+	if sec := tm.Unix(); sec != c.sec || c.text == nil {
+		c.sec, c.text = sec, tm.AppendFormat(c.text[:0], layout)
+	}
+	return c.text
 }
 
 // protoName is an event's protocol as JSON and the table name it: "tcp"
