@@ -21,6 +21,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/sockscope/sockscope/bench/internal/stats"
 )
 
 type run struct {
@@ -70,7 +72,7 @@ func main() {
 		fmt.Printf("| %d | %s | %s | %.3f | %d | %d | %.2f |\n", i+1, ms(ra[i].wall), ms(rb[i].wall), wallRatio[i], ra[i].rssKiB, rb[i].rssKiB, rssRatio[i])
 	}
 	fmt.Printf("\nA = `%s`, B = `%s`: median B/A wall **%.3f** (min %.3f, max %.3f), median B/A peak RSS **%.2f**; median CPU A %s, B %s\n",
-		*a, *b, median(wallRatio), slices.Min(wallRatio), slices.Max(wallRatio), median(rssRatio),
+		*a, *b, stats.Median(wallRatio), slices.Min(wallRatio), slices.Max(wallRatio), stats.Median(rssRatio),
 		ms(medianDur(ra, func(r run) time.Duration { return r.cpu })), ms(medianDur(rb, func(r run) time.Duration { return r.cpu })))
 }
 
@@ -106,19 +108,10 @@ func must(r run, err error) run {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/1e6) }
 
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
 func medianDur(rs []run, f func(run) time.Duration) time.Duration {
 	v := make([]float64, len(rs))
 	for i, r := range rs {
 		v[i] = float64(f(r))
 	}
-	return time.Duration(median(v))
+	return time.Duration(stats.Median(v))
 }

@@ -15,6 +15,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/sockscope/sockscope/bench/internal/stats"
 )
 
 func main() {
@@ -43,10 +45,10 @@ func main() {
 func summary(xs []float64) string {
 	s := slices.Clone(xs)
 	slices.Sort(s)
-	mlo, mhi := interval(xs, median, 10000, 0.90)
+	mlo, mhi := interval(xs, stats.Median, 10000, 0.90)
 	lo, hi := interval(xs, mean, 10000, 0.90)
 	return fmt.Sprintf("median **%.3f** (90%% interval %.3f–%.3f), mean **%.3f** (%.3f–%.3f); %d windows, from %.3f to %.3f",
-		median(s), mlo, mhi, mean(xs), lo, hi, len(xs), s[0], s[len(s)-1])
+		stats.Median(xs), mlo, mhi, mean(xs), lo, hi, len(xs), s[0], s[len(s)-1])
 }
 
 func mean(xs []float64) float64 {
@@ -55,17 +57,6 @@ func mean(xs []float64) float64 {
 		t += x
 	}
 	return t / float64(len(xs))
-}
-
-// median of xs.
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // interval is the level interval of stat of xs by a bootstrap of
