@@ -66,6 +66,7 @@ softirqd() { # the ksoftirqd threads' CPU, in jiffies
 	for p in $(pgrep -x 'ksoftirqd/[0-9]+'); do n=$((n + $(own "$p"))); done
 	echo $n
 }
+perconn() { awk -v w="$1" -v n="$2" -v hz="$HZ" 'BEGIN { printf "%.3f", w * 1e6 / hz / n }'; } # jiffies $1 over $2 connections, in µs each
 kept_up() { [[ $1 =~ ^[0-9]+$ ]] && (($1 >= RATE * WIN * 9 / 10)); } # a window of the load at its rate
 opens() { awk '/^Tcp:/ && ++n == 2 { print $6 }' "/proc/$LOAD/net/snmp"; } # the namespace's connects
 window() { # prints: connections, the work's CPU and the machine's busy time (jiffies), trace's CPU
@@ -116,17 +117,17 @@ sleep 5 # its first seconds: TIME_WAITs piling up
 	echo "|---:|---:|---:|---:|---:|---:|---:|"
 	read -r n w b _ <<<"$(window)"
 	kept_up "$n" || { echo "The load made $n connections in its first window of $WIN s: this machine cannot keep up $RATE a second."; exit 1; }
-	prevw=$(awk -v w="$w" -v n="$n" -v hz="$HZ" 'BEGIN { printf "%.3f", w * 1e6 / hz / n }')
-	prevb=$(awk -v w="$b" -v n="$n" -v hz="$HZ" 'BEGIN { printf "%.3f", w * 1e6 / hz / n }')
+	prevw=$(perconn "$w" "$n")
+	prevb=$(perconn "$b" "$n")
 	echo "| without | $n | $prevw | $prevb | | | |"
 	work=() machine=() own=()
 	for i in $(seq "$PAIRS"); do
 		start_trace
 		read -r n w b t <<<"$(window)"
 		stop_trace
-		onw=$(awk -v w="$w" -v n="$n" -v hz="$HZ" 'BEGIN { printf "%.3f", w * 1e6 / hz / n }')
-		onb=$(awk -v w="$b" -v n="$n" -v hz="$HZ" 'BEGIN { printf "%.3f", w * 1e6 / hz / n }')
-		ont=$(awk -v w="$t" -v n="$n" -v hz="$HZ" 'BEGIN { printf "%.3f", w * 1e6 / hz / n }')
+		onw=$(perconn "$w" "$n")
+		onb=$(perconn "$b" "$n")
+		ont=$(perconn "$t" "$n")
 		stat=
 		[[ ${STATS:-} != 1 ]] || stat=" (programs: $(cat "$BIN/bpfstat.out"))"
 		read -r n2 w2 b2 _ <<<"$(window)"
@@ -135,8 +136,8 @@ sleep 5 # its first seconds: TIME_WAITs piling up
 			echo "**Stopped at window $i:** the load made $n and then $n2 connections in windows of $WIN s, under $((RATE * WIN * 9 / 10)): it fell behind (this machine, busy, cannot keep up $RATE a second), so the windows from here on would not measure trace. The windows above are kept."
 			break
 		fi
-		nextw=$(awk -v w="$w2" -v n="$n2" -v hz="$HZ" 'BEGIN { printf "%.3f", w * 1e6 / hz / n }')
-		nextb=$(awk -v w="$b2" -v n="$n2" -v hz="$HZ" 'BEGIN { printf "%.3f", w * 1e6 / hz / n }')
+		nextw=$(perconn "$w2" "$n2")
+		nextb=$(perconn "$b2" "$n2")
 		rw=$(awk -v a="$prevw" -v b="$nextw" -v x="$onw" 'BEGIN { printf "%.3f", 2 * x / (a + b) }')
 		rb=$(awk -v a="$prevb" -v b="$nextb" -v x="$onb" 'BEGIN { printf "%.3f", 2 * x / (a + b) }')
 		work+=("$rw") machine+=("$rb") own+=("$(awk -v t="$ont" -v a="$prevw" -v b="$nextw" 'BEGIN { printf "%.4f", 2 * t / (a + b) }')")
