@@ -41,9 +41,10 @@ type traceEvent struct {
 	From    string
 	Passive bool
 	// DurationMS is how long the connection lived (close, fail).
-	DurationMS float64 `json:"duration_ms"`
-	BytesSent  uint64  `json:"bytes_sent"`
-	Exe        string
+	DurationMS    float64 `json:"duration_ms"`
+	BytesSent     uint64  `json:"bytes_sent"`
+	BytesReceived uint64  `json:"bytes_received"`
+	Exe           string
 	// Error is why a connect failed (its errno's name, or "cancelled"),
 	// Errno its number.
 	Error string
@@ -196,7 +197,8 @@ func testTrace(t *testing.T, program string) {
 		}()
 	}
 
-	// The server side: accept, hold until the client closes.
+	// The server side: accept, greet, hold until the client closes.
+	greeting := []byte("hi\n")
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -204,6 +206,7 @@ func testTrace(t *testing.T, program string) {
 				return
 			}
 			go func() {
+				c.Write(greeting)
 				io.Copy(io.Discard, c) // until the client closes
 				c.Close()
 			}()
@@ -234,6 +237,9 @@ func testTrace(t *testing.T, program string) {
 			d := time.Duration(1+rand.IntN(50)) * time.Millisecond
 			k := 1 + rand.IntN(5000)
 			if _, err := c.Write(make([]byte, k)); err != nil {
+				t.Error(err)
+			}
+			if _, err := io.ReadFull(c, make([]byte, len(greeting))); err != nil {
 				t.Error(err)
 			}
 			time.Sleep(d)
@@ -281,14 +287,18 @@ func testTrace(t *testing.T, program string) {
 				if d, ok := held[e.Local.Port]; ok && e.DurationMS < float64(d.Milliseconds()) {
 					t.Errorf("connection from port %d held %v, closed after %.3f ms", e.Local.Port, d, e.DurationMS)
 				}
-				// The kernel's bytes_acked counts the SYN and the FIN
-				// as a byte each.
-				if k, ok := wrote[e.Local.Port]; ok && (e.BytesSent < uint64(k) || e.BytesSent > uint64(k)+2) {
-					t.Errorf("connection from port %d sent %d bytes, trace says %d", e.Local.Port, k, e.BytesSent)
+				// The data bytes, neither the SYN nor either FIN.
+				if k, ok := wrote[e.Local.Port]; ok && (e.BytesSent != uint64(k) || e.BytesReceived != uint64(len(greeting))) {
+					t.Errorf("connection from port %d sent %d bytes and received %d, trace says %d and %d",
+						e.Local.Port, k, len(greeting), e.BytesSent, e.BytesReceived)
 				}
 				if !strings.HasSuffix(e.Exe, ".test") {
 					t.Errorf("close of port %d: exe %q, want this test binary", e.Local.Port, e.Exe)
 				}
+			}
+			if k, ok := wrote[e.Remote.Port]; ok && e.Local.Port == port && (e.BytesSent != uint64(len(greeting)) || e.BytesReceived != uint64(k)) {
+				t.Errorf("accepted connection from port %d: sent %d bytes and received %d, trace says %d and %d",
+					e.Remote.Port, len(greeting), k, e.BytesSent, e.BytesReceived)
 			}
 			if e.PID != me {
 				t.Errorf("close %d>%d has pid %d, want %d", e.Local.Port, e.Remote.Port, e.PID, me)

@@ -219,18 +219,29 @@ func ensureTracefs() error {
 // offsets are where the kernel keeps what the program reads of a socket
 // at its close, -1 where its BTF does not say (then not read: zero).
 type offsets struct {
-	// sent and received: tcp_sock's bytes_acked and bytes_received.
-	sent, received int32
+	// The data bytes sent and received, which the program works out
+	// from tcp_sock's bytes_sent, bytes_retrans and bytes_received and
+	// the socket's flags (sock_common's skc_flags; see dataBytes).
+	sent, retrans, received, flags int32
 	// err and errSoft: struct sock's sk_err and sk_err_soft.
 	err, errSoft int32
 }
 
-// kernelOffsets reads offsets from the kernel's BTF; each pair is -1
-// where the BTF does not have it.
+// noOffsets are offsets where the kernel's BTF gave none.
+var noOffsets = offsets{-1, -1, -1, -1, -1, -1}
+
+// bytesKnown says whether the program can work out the bytes.
+func (o offsets) bytesKnown() bool {
+	return o.sent >= 0 && o.retrans >= 0 && o.received >= 0 && o.flags >= 0
+}
+
+// kernelOffsets reads offsets from the kernel's BTF; each group is -1
+// where the BTF does not have all of it.
 func kernelOffsets() offsets {
-	o := offsets{-1, -1, -1, -1}
-	if offs, _, err := kbtf.Lookup([]kbtf.Member{{Struct: "tcp_sock", Name: "bytes_acked"}, {Struct: "tcp_sock", Name: "bytes_received"}}, nil); err == nil {
-		o.sent, o.received = offs[0], offs[1]
+	o := noOffsets
+	if offs, _, err := kbtf.Lookup([]kbtf.Member{{Struct: "tcp_sock", Name: "bytes_sent"}, {Struct: "tcp_sock", Name: "bytes_retrans"},
+		{Struct: "tcp_sock", Name: "bytes_received"}, {Struct: "sock_common", Name: "skc_flags"}}, nil); err == nil {
+		o.sent, o.retrans, o.received, o.flags = offs[0], offs[1], offs[2], offs[3]
 	}
 	if offs, _, err := kbtf.Lookup([]kbtf.Member{{Struct: "sock", Name: "sk_err"}, {Struct: "sock", Name: "sk_err_soft"}}, nil); err == nil {
 		o.err, o.errSoft = offs[0], offs[1]
@@ -294,8 +305,12 @@ const (
 	stackValue = -40 // start; PID/TID at -32; name at -24..-8
 	stackLost  = -48
 	stackSlot  = -72
-	valueSize  = 32
-	slotSize   = valueSize + 8 // and the socket's address, 0 for none
+	// Where the classic program reads tcp_sock's bytes_retrans and the
+	// socket's flags (see dataBytes).
+	stackRetrans = -80
+	stackFlags   = -88
+	valueSize    = 32
+	slotSize     = valueSize + 8 // and the socket's address, 0 for none
 )
 
 // slotHash is the multiplier of the hash of a socket's address that
@@ -329,8 +344,8 @@ const (
 //     it lost), writes the time, the start and PID/TID and name taken
 //     from the map (the current task's for a listen), the tracepoint's
 //     record from skaddr to daddr_v6 (eight aligned loads), and at a
-//     change to CLOSE the socket's bytes acknowledged and received and
-//     its sk_err and sk_err_soft (read at the offsets BTF gave; -1: not
+//     change to CLOSE the socket's data bytes sent and received
+//     (dataBytes) and its sk_err and sk_err_soft (read at the offsets BTF gave; -1: not
 //     read).
 func program(o offsets, allStates bool) asm.Instructions {
 	ins := asm.Instructions{
@@ -370,8 +385,23 @@ func program(o offsets, allStates bool) asm.Instructions {
 			asm.Mov.Imm(asm.R1, -1), // errUnknown, both
 			asm.StoreMem(asm.R7, offErr, asm.R1, asm.DWord))
 	}
-	if o.sent < 0 || o.received < 0 {
-		o.sent, o.received = -1, -1
+	skaddr := asm.LoadMem(asm.R3, asm.R6, recordFirst, asm.DWord)
+	if o.bytesKnown() {
+		// Each of the four into the event or the stack, then the two
+		// differences (dataBytes).
+		for _, f := range []struct {
+			base     asm.Register
+			dst, off int32
+		}{{asm.R7, offSent, o.sent}, {asm.RFP, stackRetrans, o.retrans}, {asm.R7, offReceived, o.received}, {asm.RFP, stackFlags, o.flags}} {
+			ins = append(ins, readKernel(f.base, f.dst, 8, skaddr, f.off)...)
+		}
+		ins = append(ins,
+			asm.LoadMem(asm.R1, asm.R7, offSent, asm.DWord),
+			asm.LoadMem(asm.R2, asm.RFP, stackRetrans, asm.DWord),
+			asm.LoadMem(asm.R3, asm.R7, offReceived, asm.DWord),
+			asm.LoadMem(asm.R4, asm.RFP, stackFlags, asm.DWord))
+		ins = append(ins, dataBytes()...)
+	} else {
 		ins = append(ins,
 			asm.Mov.Imm(asm.R1, -1), // bytesUnknown
 			asm.StoreMem(asm.R7, offSent, asm.R1, asm.DWord),
@@ -379,7 +409,7 @@ func program(o offsets, allStates bool) asm.Instructions {
 	}
 	// errSoft is last: a change from another state than SYN_SENT jumps
 	// past it to submit.
-	for _, f := range []struct{ dst, off, size int32 }{{offSent, o.sent, 8}, {offReceived, o.received, 8}, {offErr, o.err, 4}, {offErrSoft, o.errSoft, 4}} {
+	for _, f := range []struct{ dst, off, size int32 }{{offErr, o.err, 4}, {offErrSoft, o.errSoft, 4}} {
 		if f.off < 0 {
 			continue
 		}
@@ -389,7 +419,7 @@ func program(o offsets, allStates bool) asm.Instructions {
 				asm.LoadMem(asm.R1, asm.R6, 16, asm.Word), // oldstate
 				asm.JNE.Imm(asm.R1, tcpSynSent, "submit"))
 		}
-		ins = append(ins, readKernel(f.dst, f.size, asm.LoadMem(asm.R3, asm.R6, recordFirst, asm.DWord), f.off)...) // skaddr
+		ins = append(ins, readKernel(asm.R7, f.dst, f.size, skaddr, f.off)...)
 	}
 	return append(ins, submit("submit", 0)...)
 }
@@ -585,6 +615,27 @@ func keepTask(label string) asm.Instructions {
 	}
 }
 
+// dataBytes is the part of the programs that, with tcp_sock's
+// bytes_sent in R1, bytes_retrans in R2, bytes_received in R3 and the
+// socket's flags (sk_flags, kept in sock_common as skc_flags) in R4,
+// writes the data bytes sent and received into the event (R7). A user who wrote 100 bytes expects 100: bytes_acked
+// (what tcplife and ss show) also counts a connect's SYN and the FIN
+// acknowledged, a byte each, and bytes_received the peer's FIN. So sent
+// is bytes_sent (the payload of every segment sent) less bytes_retrans
+// (what was sent again); received is bytes_received less the peer's FIN
+// where it came, which sk_flags' SOCK_DONE (bit 1) says: tcp_fin sets
+// it, just after it counted the FIN.
+func dataBytes() asm.Instructions {
+	return asm.Instructions{
+		asm.Sub.Reg(asm.R1, asm.R2),
+		asm.StoreMem(asm.R7, offSent, asm.R1, asm.DWord),
+		asm.RSh.Imm(asm.R4, 1), // SOCK_DONE
+		asm.And.Imm(asm.R4, 1),
+		asm.Sub.Reg(asm.R3, asm.R4),
+		asm.StoreMem(asm.R7, offReceived, asm.R3, asm.DWord),
+	}
+}
+
 // copyField is the part of the programs that copies size bytes at off
 // past src (the socket, a context) into the event (R7) at dst, through
 // R1.
@@ -593,11 +644,11 @@ func copyField(dst int16, src asm.Register, off int16, size asm.Size) asm.Instru
 }
 
 // readKernel is the part of the programs that reads size bytes of
-// kernel memory at off past the address base loads into R3, into the
-// event (R7) at dst.
-func readKernel(dst, size int32, base asm.Instruction, off int32) asm.Instructions {
+// kernel memory at off past the address base loads into R3, to dst past
+// to (the event, R7, or the stack frame, RFP).
+func readKernel(to asm.Register, dst, size int32, base asm.Instruction, off int32) asm.Instructions {
 	return asm.Instructions{
-		asm.Mov.Reg(asm.R1, asm.R7),
+		asm.Mov.Reg(asm.R1, to),
 		asm.Add.Imm(asm.R1, dst),
 		asm.Mov.Imm(asm.R2, size),
 		base,

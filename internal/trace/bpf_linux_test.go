@@ -26,7 +26,7 @@ import (
 // found, no instruction the asm package refuses).
 func TestProgramsAssemble(t *testing.T) {
 	so := sockOffsets{daddr: 0, rcvSaddr: 4, dport: 12, family: 16, v6daddr: 56, v6rcvSaddr: 72, protocol: 532, err: 284, errSoft: 372, sport: 800, ok: true}
-	for _, o := range []offsets{{1824, 1752, 284, 372}, {-1, -1, -1, -1}} {
+	for _, o := range []offsets{{1840, 1848, 1752, 96, 284, 372}, noOffsets} {
 		for _, all := range []bool{false, true} {
 			for name, ins := range map[string]asm.Instructions{"tracepoint": program(o, all), "tp_btf": btfProgram(so, o, all)} {
 				for _, in := range ins {

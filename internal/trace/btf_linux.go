@@ -164,17 +164,19 @@ func btfProgram(so sockOffsets, o offsets, allStates bool) asm.Instructions {
 		asm.StoreMem(asm.R7, offErrSoft, asm.R1, asm.Word),
 		asm.JEq.Imm(asm.R9, 0, "submit").WithSymbol("bytes"),
 	)
-	for _, f := range []struct{ dst, off int32 }{{offSent, o.sent}, {offReceived, o.received}} {
-		if f.off < 0 || f.off > 1<<15-8 {
-			// Not placed, or past what a load reaches: not known.
-			ins = append(ins,
-				asm.Mov.Imm(asm.R1, -1), // bytesUnknown
-				asm.StoreMem(asm.R7, int16(f.dst), asm.R1, asm.DWord))
-			continue
-		}
+	if !o.bytesKnown() || max(o.sent, o.retrans, o.received, o.flags) > 1<<15-8 {
+		// Not placed, or past what a load reaches: not known.
 		ins = append(ins,
-			asm.LoadMem(asm.R1, asm.R9, int16(f.off), asm.DWord),
-			asm.StoreMem(asm.R7, int16(f.dst), asm.R1, asm.DWord))
+			asm.Mov.Imm(asm.R1, -1), // bytesUnknown
+			asm.StoreMem(asm.R7, offSent, asm.R1, asm.DWord),
+			asm.StoreMem(asm.R7, offReceived, asm.R1, asm.DWord))
+		return append(ins, submit("submit", 0)...)
 	}
+	ins = append(ins,
+		asm.LoadMem(asm.R1, asm.R9, int16(o.sent), asm.DWord),
+		asm.LoadMem(asm.R2, asm.R9, int16(o.retrans), asm.DWord),
+		asm.LoadMem(asm.R3, asm.R9, int16(o.received), asm.DWord),
+		asm.LoadMem(asm.R4, asm.R6, int16(o.flags), asm.DWord))
+	ins = append(ins, dataBytes()...)
 	return append(ins, submit("submit", 0)...)
 }

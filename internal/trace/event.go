@@ -58,9 +58,9 @@ type Raw struct {
 	// UDP (the end of a UDP socket).
 	Protocol      uint16
 	Local, Remote netip.AddrPort
-	// Sent and Received are the socket's bytes acknowledged by the peer
-	// and received (tcp_sock's bytes_acked and bytes_received), read at
-	// a change to CLOSE; both all ones (bytesUnknown) there where the
+	// Sent and Received are the socket's data bytes sent (retransmissions
+	// counted once) and received, neither the SYN nor a FIN (see
+	// dataBytes), read at a change to CLOSE; both all ones (bytesUnknown) there where the
 	// kernel's BTF did not give their place; 0 at other changes.
 	Sent, Received uint64
 	// Err and ErrSoft are the socket's sk_err and sk_err_soft at a change

@@ -63,9 +63,9 @@ type Event struct {
 	Duration time.Duration
 	// Passive is true for a connection that was accepted.
 	Passive bool
-	// Sent and Received are the connection's bytes acknowledged by the
-	// peer and received, at close (0 where the kernel's BTF could not
-	// place them).
+	// Sent and Received are the connection's data bytes sent and
+	// received, at close: what its programs wrote and read, neither the
+	// SYN nor a FIN (0 where the kernel's BTF could not place them).
 	Sent, Received uint64
 	// NoBytes is true where the bytes are not known: a UDP socket's end,
 	// the destroy notifications trace falls back on, a kernel whose BTF

@@ -120,7 +120,7 @@ func udpReleaseProgram(so sockOffsets) asm.Instructions {
 	}
 	// The local end, read from the socket (the context is the socket).
 	for _, f := range []struct{ dst, src, size int16 }{{recSport, so.sport, 2}, {recSaddr, so.rcvSaddr, 4}, {recSaddr6, so.v6rcvSaddr, 16}} {
-		ins = append(ins, readKernel(int32(f.dst), int32(f.size), asm.Mov.Reg(asm.R3, asm.R6), int32(f.src))...)
+		ins = append(ins, readKernel(asm.R7, int32(f.dst), int32(f.size), asm.Mov.Reg(asm.R3, asm.R6), int32(f.src))...)
 	}
 	ins = append(ins,
 		asm.LoadMem(asm.R1, asm.R7, recSport, asm.Half),
