@@ -618,13 +618,14 @@ func keepTask(label string) asm.Instructions {
 // dataBytes is the part of the programs that, with tcp_sock's
 // bytes_sent in R1, bytes_retrans in R2, bytes_received in R3 and the
 // socket's flags (sk_flags, kept in sock_common as skc_flags) in R4,
-// writes the data bytes sent and received into the event (R7). A user who wrote 100 bytes expects 100: bytes_acked
-// (what tcplife and ss show) also counts a connect's SYN and the FIN
-// acknowledged, a byte each, and bytes_received the peer's FIN. So sent
-// is bytes_sent (the payload of every segment sent) less bytes_retrans
-// (what was sent again); received is bytes_received less the peer's FIN
-// where it came, which sk_flags' SOCK_DONE (bit 1) says: tcp_fin sets
-// it, just after it counted the FIN.
+// writes the data bytes sent and received into the event (R7). A user
+// who wrote 100 bytes expects 100: bytes_acked (what tcplife and ss
+// show) also counts a connect's SYN and the FIN acknowledged, a byte
+// each, and bytes_received the peer's FIN. So sent is bytes_sent (the
+// payload of every segment sent) less bytes_retrans (what was sent
+// again); received is bytes_received less the peer's FIN where it came,
+// which sk_flags' SOCK_DONE (bit 1) says: tcp_fin sets it, just after
+// it counted the FIN.
 func dataBytes() asm.Instructions {
 	return asm.Instructions{
 		asm.Sub.Reg(asm.R1, asm.R2),
