@@ -67,8 +67,8 @@ func randomEvent(r *rand.Rand) trace.Event {
 		To:       sockets.State(pick(13)),
 		Duration: durs[pick(len(durs))],
 		Passive:  pick(2) == 0,
-		Sent:     []uint64{0, 1, 1 << 40, ^uint64(0)}[pick(4)],
-		Received: uint64(r.Int64()),
+		Sent:     []uint64{0, 1, 1 << 40, ^uint64(0), uint64(r.IntN(1 << 20))}[pick(5)],
+		Received: []uint64{uint64(r.Int64()), uint64(r.IntN(1 << 20))}[pick(2)],
 		NoBytes:  pick(3) == 0,
 		Errno:    []uint32{0, 0, 104, 111, 110, 99999}[pick(6)],
 	}
@@ -81,14 +81,20 @@ func randomEvent(r *rand.Rand) trace.Event {
 
 // TestTraceTableRow: the table's lines, written without fmt, are fmt's,
 // byte for byte, for events of every kind, protocol, owner, address,
-// state, duration and error; written one by one and in batches alike.
+// state, duration and error; written one by one and in batches alike;
+// and both ways of writing a line, in place and padded, are taken.
 func TestTraceTableRow(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	var got, all, want bytes.Buffer
 	w := traceWriter{w: &got, format: render.Table}
 	wb := traceWriter{w: &all, format: render.Table, flushAt: 4096}
-	for i := range 20000 {
+	const n = 20000
+	fixed := 0
+	for i := range n {
 		ev := randomEvent(r)
+		if _, ok := w.appendRowFixed(nil, &ev); ok {
+			fixed++
+		}
 		got.Reset()
 		w.event(&ev)
 		wb.event(&ev)
@@ -102,6 +108,31 @@ func TestTraceTableRow(t *testing.T) {
 	if all.String() != want.String() {
 		t.Errorf("in batches: %d bytes, not fmt's %d", all.Len(), want.Len())
 	}
+	if fixed < n/5 || fixed > n*4/5 {
+		t.Errorf("%d of %d lines written in place: want both ways taken, each a fifth at least", fixed, n)
+	}
+}
+
+// FuzzTraceTableRow: a line of the table is fmt's for any owner,
+// address, port, bytes and duration.
+func FuzzTraceTableRow(f *testing.F) {
+	f.Add(int32(4242), "curl", []byte{127, 0, 0, 1}, uint16(40000), []byte{127, 0, 0, 1}, uint16(443), uint64(100), uint64(3), int64(1500), uint8(3))
+	f.Add(int32(0), "", []byte{}, uint16(0), make([]byte, 16), uint16(0), uint64(0), uint64(0), int64(0), uint8(0))
+	f.Add(int32(1), "进程", append(make([]byte, 15), 1), uint16(1), []byte{10, 1, 2, 3}, uint16(65535), ^uint64(0), uint64(1)<<40, int64(1)<<62, uint8(255))
+	f.Fuzz(func(t *testing.T, pid int32, comm string, local []byte, lport uint16, remote []byte, rport uint16, sent, recv uint64, dur int64, k uint8) {
+		addr := func(b []byte, port uint16) netip.AddrPort {
+			a, _ := netip.AddrFromSlice(b) // the zero Addr for a length of neither 4 nor 16
+			return netip.AddrPortFrom(a, port)
+		}
+		ev := trace.Event{Kind: trace.Kind(1 + k%5), Time: time.Unix(1_800_000_000, int64(k)*7_777_777), Proto: sockets.Proto(k % 3),
+			Local: addr(local, lport), Remote: addr(remote, rport), From: sockets.State(k % 13), To: sockets.State(k / 13 % 13),
+			Duration: time.Duration(max(dur, -dur-1)), Sent: sent, Received: recv, NoBytes: k%7 == 0,
+			Errno: uint32(k % 4 * 37), ErrnoKnown: k%2 == 0, Owner: trace.Owner{PID: pid, Comm: comm}}
+		var w traceWriter
+		if got, want := string(w.appendRow(nil, &ev)), tableRowFmt(&ev); got != want {
+			t.Errorf("event %+v:\n got %q\nwant %q", ev, got, want)
+		}
+	})
 }
 
 // TestAppendDuration: appendDuration writes what Duration.String does.
@@ -133,4 +164,24 @@ func FuzzAppendDuration(f *testing.F) {
 			t.Errorf("appendDuration(%d) = %q, want %q", d, got, want)
 		}
 	})
+}
+
+// BenchmarkTraceTableRow is a typical line of the table (a close, its
+// bytes and duration), written in place and padded field by field.
+func BenchmarkTraceTableRow(b *testing.B) {
+	ev := trace.Event{Kind: trace.Close, Time: time.Unix(1_800_000_000, 123_456_789), Proto: sockets.TCP,
+		Local: netip.MustParseAddrPort("127.0.0.1:40000"), Remote: netip.MustParseAddrPort("127.0.0.1:8080"),
+		From: sockets.FinWait2, To: sockets.Close, Duration: 1_234_567, Sent: 4096, Received: 3, Owner: trace.Owner{PID: 4242, Comm: "connload"}}
+	var w traceWriter
+	buf := make([]byte, 0, 256)
+	for _, c := range []struct {
+		name string
+		row  func([]byte, *trace.Event) []byte
+	}{{"fixed", w.appendRow}, {"padded", w.appendRowPadded}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				buf = c.row(buf[:0], &ev)
+			}
+		})
+	}
 }

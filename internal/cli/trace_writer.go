@@ -50,22 +50,28 @@ type traceWriter struct {
 // events of a trace come from few addresses (a connection's two ends
 // are often the same), and each event writes two.
 type addrTexts struct {
-	addr [2]netip.Addr
-	text [2][]byte
-	next int
+	addr  [2]netip.Addr
+	texts [2][]byte
+	next  int
 }
 
 // append appends a's text to b.
 func (c *addrTexts) append(b []byte, a netip.Addr) []byte {
+	return append(b, c.text(a)...)
+}
+
+// text returns a's text, valid until the text of another address is
+// made.
+func (c *addrTexts) text(a netip.Addr) []byte {
 	for i := range c.addr {
-		if c.text[i] != nil && c.addr[i] == a {
-			return append(b, c.text[i]...)
+		if c.texts[i] != nil && c.addr[i] == a {
+			return c.texts[i]
 		}
 	}
 	i := c.next
 	c.next ^= 1
-	c.addr[i], c.text[i] = a, a.AppendTo(c.text[i][:0])
-	return append(b, c.text[i]...)
+	c.addr[i], c.texts[i] = a, a.AppendTo(c.texts[i][:0])
+	return c.texts[i]
 }
 
 // appendTime appends t in UTC as time.RFC3339Nano writes it, formatting
