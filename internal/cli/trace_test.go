@@ -245,3 +245,54 @@ func TestTraceTableUDP(t *testing.T) {
 		}
 	}
 }
+
+// TestTraceOwnerFields: each NDJSON line has its own owner's pid,
+// program, exe and user, whatever the order of the owners (runs of one,
+// two alternating, a few at random, none) and where the kept fields are
+// forgotten (as history does for its rows).
+func TestTraceOwnerFields(t *testing.T) {
+	owners := []trace.Owner{{PID: 10, Comm: "curl"}, {PID: 20, Comm: "nginx"}, {PID: 30, Comm: "curl"}, {PID: 10, Comm: "curl2"}, {}}
+	exe := func(pid int32) (string, int64, string) {
+		return "/bin/p" + strconv.Itoa(int(pid)), int64(pid), "u" + strconv.Itoa(int(pid))
+	}
+	var out bytes.Buffer
+	w := traceWriter{w: &out, format: render.NDJSON, exe: exe}
+	r := rand.New(rand.NewPCG(3, 4))
+	var order []trace.Owner
+	for range 50 {
+		order = append(order, owners[0])
+	}
+	for i := range 50 {
+		order = append(order, owners[i%2])
+	}
+	for range 400 {
+		order = append(order, owners[r.IntN(len(owners))])
+	}
+	for i, o := range order {
+		if i%97 == 0 {
+			w.forgetOwners()
+		}
+		out.Reset()
+		ev := trace.Event{Kind: trace.Connect, Time: time.Unix(1_800_000_000, 0), Proto: sockets.TCP, Family: sockets.Inet,
+			Local: netip.MustParseAddrPort("127.0.0.1:1"), Remote: netip.MustParseAddrPort("127.0.0.1:2"), To: sockets.Established, Owner: o}
+		w.event(&ev)
+		var got struct {
+			PID     int32
+			Program *string
+			Exe     string
+			UID     *int64
+			User    string
+		}
+		if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+			t.Fatalf("line %d: %v: %s", i, err, out.Bytes())
+		}
+		wantExe, wantUID, wantUser := "", int64(0), ""
+		if o.PID != 0 {
+			wantExe, wantUID, wantUser = exe(o.PID)
+		}
+		if got.PID != o.PID || got.Program == nil || *got.Program != o.Comm || got.Exe != wantExe || got.User != wantUser ||
+			(o.PID != 0) != (got.UID != nil) || (got.UID != nil && *got.UID != wantUID) {
+			t.Fatalf("line %d, owner %+v: %s", i, o, out.Bytes())
+		}
+	}
+}

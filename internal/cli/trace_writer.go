@@ -34,16 +34,22 @@ type traceWriter struct {
 	// 10,000 connections a second, encoding them each time was most of
 	// trace's work).
 	owners map[trace.Owner]string
-	// lastOwner and lastFields are the owner of the last event and its
-	// fields.
-	lastOwner  trace.Owner
-	lastFields string
+	// recent are the owners of the last two events of other owners and
+	// their fields: a connection's two ends often belong to two programs
+	// (a client and a server), whose events alternate.
+	recent [2]ownerFields
 	// utc and clock are the text of the second of the last time written,
 	// which the events of a second share: JSON's (UTC, the date too),
 	// the table's (local time of day).
 	utc, clock secondText
 	// addrs are the texts of the addresses last written.
 	addrs addrTexts
+}
+
+// ownerFields are an owner and its JSON fields.
+type ownerFields struct {
+	owner  trace.Owner
+	fields string
 }
 
 // addrTexts keeps the text of the last two addresses written: the
@@ -153,13 +159,19 @@ func appendMillis(b []byte, d time.Duration) []byte {
 // appendOwner appends an owner's JSON fields: pid, program, and where
 // known exe, uid, user and container.
 func (t *traceWriter) appendOwner(b []byte, o trace.Owner) []byte {
-	// Events come in runs of one owner (a program's connections, both
-	// ends of one): the last owner is checked before hashing its name.
-	if o == t.lastOwner && t.lastFields != "" {
-		return append(b, t.lastFields...)
+	// Events come in runs of one or two owners (a program's
+	// connections, the client and the server of each): those are checked
+	// before hashing the name.
+	for i, r := range t.recent {
+		if r.fields != "" && r.owner == o {
+			if i == 1 {
+				t.recent[0], t.recent[1] = r, t.recent[0]
+			}
+			return append(b, r.fields...)
+		}
 	}
 	if f, ok := t.owners[o]; ok {
-		t.lastOwner, t.lastFields = o, f
+		t.recent[0], t.recent[1] = ownerFields{o, f}, t.recent[0]
 		return append(b, f...)
 	}
 	start := len(b)
@@ -188,14 +200,14 @@ func (t *traceWriter) appendOwner(b []byte, o trace.Owner) []byte {
 		t.owners = make(map[trace.Owner]string)
 	}
 	t.owners[o] = string(b[start:])
-	t.lastOwner, t.lastFields = o, t.owners[o]
+	t.recent[0], t.recent[1] = ownerFields{o, t.owners[o]}, t.recent[0]
 	return b
 }
 
 // forgetOwners drops the owners' fields encoded so far: history's rows
 // each carry their own exe and container.
 func (t *traceWriter) forgetOwners() {
-	t.owners, t.lastFields = nil, ""
+	t.owners, t.recent = nil, [2]ownerFields{}
 }
 
 func (t *traceWriter) begin() {
