@@ -36,12 +36,14 @@
 # BPF statistics, which cost a little themselves), so that the part of
 # the work's CPU that is trace's own is known. TRACE_ARGS are trace's
 # arguments (default "--format ndjson"; "" for the table, "-t" for TCP
-# only in a table). Nothing leaves loopback.
+# only in a table). LOAD_ARGS are connload's (LOAD_ARGS=-blocking: the
+# lightest load, raw blocking system calls on threads, as a small C
+# program makes it). Nothing leaves loopback.
 set -euo pipefail
 export PATH=$PATH:/usr/local/go/bin
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-RATE=${1:-10000} WIN=${2:-3} PAIRS=${PAIRS:-20} TRACE_ARGS=${TRACE_ARGS---format ndjson}
+RATE=${1:-10000} WIN=${2:-3} PAIRS=${PAIRS:-20} TRACE_ARGS=${TRACE_ARGS---format ndjson} LOAD_ARGS=${LOAD_ARGS:-}
 [[ $EUID -eq 0 ]] || { echo "trace.sh: needs root" >&2; exit 1; }
 BIN=$(mkdir -p /tmp && mktemp -d /tmp/sockscope-trace.XXXXXX)
 NS=sockscope-trace-$$
@@ -102,14 +104,15 @@ stop_trace() {
 }
 ip netns add "$NS"
 ip netns exec "$NS" ip link set lo up
-ip netns exec "$NS" "$BIN/connload" -rate "$RATE" -seconds 86400 >/dev/null & # until cleanup
+# shellcheck disable=SC2086
+ip netns exec "$NS" "$BIN/connload" -rate "$RATE" -seconds 86400 $LOAD_ARGS >/dev/null & # until cleanup
 LOAD=$!
 sleep 5 # its first seconds: TIME_WAITs piling up
 : >"$BIN/trace.all"
 {
 	echo "# sockscope trace: $(date -Is)"
 	echo
-	echo "kernel $(uname -r), $(nproc) CPUs, load at start $(cut -d' ' -f1-3 /proc/loadavg); $RATE connections/s, windows of $WIN s, $PAIRS with \`sockscope trace $TRACE_ARGS\`"
+	echo "kernel $(uname -r), $(nproc) CPUs, load at start $(cut -d' ' -f1-3 /proc/loadavg); $RATE connections/s, windows of $WIN s, $PAIRS with \`sockscope trace $TRACE_ARGS\`, load \`connload $LOAD_ARGS\`"
 	echo
 	echo "Each window's CPU per connection, in µs; a window with trace against the mean of the windows without it before and after."
 	echo

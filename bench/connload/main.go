@@ -7,7 +7,7 @@
 // work done in them: the connections' packets, and any eBPF program run
 // at their changes of state). Nothing leaves loopback.
 //
-//	connload -rate 10000 -seconds 20
+//	connload -rate 10000 -seconds 20 [-blocking]
 package main
 
 import (
@@ -26,7 +26,14 @@ func main() {
 	rate := flag.Int("rate", 10000, "connections per second")
 	seconds := flag.Int("seconds", 20, "how long")
 	workers := flag.Int("workers", 32, "connections at once")
+	blocking := flag.Bool("blocking", false, "blocking system calls on threads of their own, as a small C program (see blockingLoad)")
 	flag.Parse()
+	if *blocking {
+		start := time.Now()
+		made, failed := blockingLoad(*rate, *seconds)
+		report(made, failed, time.Since(start))
+		return
+	}
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -70,9 +77,22 @@ func main() {
 		}
 	}
 	wg.Wait()
-	took := time.Since(start)
+	report(made.Load(), failed.Load(), time.Since(start))
+}
+
+// report prints the connections made and failed, the rate and the CPU
+// used.
+func report(made, failed int64, took time.Duration) {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	fmt.Printf("connections %d failed %d in %.1fs: %.0f/s cpu %d ms\n", made.Load(), failed.Load(), took.Seconds(), float64(made.Load())/took.Seconds(), cpu.Milliseconds())
+	fmt.Printf("connections %d failed %d in %.1fs: %.0f/s cpu %d ms\n", made, failed, took.Seconds(), float64(made)/took.Seconds(), cpu.Milliseconds())
+}
+
+// must exits on err.
+func must(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "connload:", err)
+		os.Exit(1)
+	}
 }
