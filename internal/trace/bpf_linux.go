@@ -428,9 +428,10 @@ func program(o offsets, allStates bool) asm.Instructions {
 // the new one in R3 and the socket's address at stackKey:
 //
 //   - keeps the start of a connect (a change from CLOSE to SYN_SENT: the
-//     time, and connect()'s task) in its slot of the map starts, and
-//     returns; where the slot held another socket's (still in its
-//     handshake: it is pushed out), counts it lost (lostStarts);
+//     time, and connect()'s task) in a slot of its pair in the map
+//     starts (see otherSlot), and returns; where both held other
+//     sockets' (still in their handshakes: the second's is pushed out),
+//     counts it lost (lostStarts);
 //   - at a change out of SYN_SENT (to ESTABLISHED, CLOSE, or SYN_RECV:
 //     a simultaneous open, or a connect to its own port), takes the
 //     socket's start out of its slot onto the stack, at stackValue, and
@@ -460,7 +461,17 @@ func keepStart(allStates bool) asm.Instructions {
 
 		asm.JNE.Imm(asm.R2, tcpClose, other).WithSymbol("synsent"),
 	}
+	// Its slot, or the other of the pair where another socket's start
+	// is in the first; where both hold one, the second's is pushed out.
 	ins = append(ins, slot("skip")...)
+	ins = append(ins,
+		asm.Mov.Reg(asm.R7, asm.R0),
+		asm.LoadMem(asm.R1, asm.R7, valueSize, asm.DWord),
+		asm.JEq.Imm(asm.R1, 0, "free"),
+		asm.LoadMem(asm.R2, asm.RFP, stackKey, asm.DWord),
+		asm.JEq.Reg(asm.R1, asm.R2, "free"),
+	)
+	ins = append(ins, otherSlot("skip")...)
 	ins = append(ins,
 		asm.Mov.Reg(asm.R7, asm.R0),
 		asm.LoadMem(asm.R1, asm.R7, valueSize, asm.DWord),
@@ -480,12 +491,20 @@ func keepStart(allStates bool) asm.Instructions {
 	ins = append(ins,
 		asm.LoadMem(asm.R1, asm.R0, valueSize, asm.DWord),
 		asm.LoadMem(asm.R2, asm.RFP, stackKey, asm.DWord),
+		asm.JEq.Reg(asm.R1, asm.R2, "found"),
+	)
+	ins = append(ins, otherSlot("nostart")...)
+	ins = append(ins,
+		asm.LoadMem(asm.R1, asm.R0, valueSize, asm.DWord),
+		asm.LoadMem(asm.R2, asm.RFP, stackKey, asm.DWord),
 		asm.JNE.Reg(asm.R1, asm.R2, "nostart"), // pushed out, or never kept
 	)
 	for i := int16(0); i < valueSize/8; i++ {
-		ins = append(ins,
-			asm.LoadMem(asm.R1, asm.R0, 8*i, asm.DWord),
-			asm.StoreMem(asm.RFP, stackValue+8*i, asm.R1, asm.DWord))
+		ld := asm.LoadMem(asm.R1, asm.R0, 8*i, asm.DWord)
+		if i == 0 {
+			ld = ld.WithSymbol("found")
+		}
+		ins = append(ins, ld, asm.StoreMem(asm.RFP, stackValue+8*i, asm.R1, asm.DWord))
 	}
 	return append(ins,
 		asm.Mov.Imm(asm.R1, 0),
@@ -511,6 +530,24 @@ func slot(none string) asm.Instructions {
 		asm.LoadImm(asm.R2, slotHash, asm.DWord),
 		asm.Mul.Reg(asm.R1, asm.R2),
 		asm.RSh.Imm(asm.R1, int32(64-startsBits)),
+		asm.StoreMem(asm.RFP, stackSlot, asm.R1, asm.Word),
+		asm.LoadMapPtr(asm.R1, 0).WithReference("starts"),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, stackSlot),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, none),
+	}
+}
+
+// otherSlot is the part of the programs that, after slot, looks up the
+// other slot of its pair (the index with its lowest bit flipped): its
+// address in R0, or on to none. A start is kept in either slot of its
+// pair, so that two connects whose sockets hash alike, both waiting for
+// an answer, both keep theirs.
+func otherSlot(none string) asm.Instructions {
+	return asm.Instructions{
+		asm.LoadMem(asm.R1, asm.RFP, stackSlot, asm.Word),
+		asm.Xor.Imm(asm.R1, 1),
 		asm.StoreMem(asm.RFP, stackSlot, asm.R1, asm.Word),
 		asm.LoadMapPtr(asm.R1, 0).WithReference("starts"),
 		asm.Mov.Reg(asm.R2, asm.RFP),

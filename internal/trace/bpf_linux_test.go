@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"sync"
@@ -207,6 +208,65 @@ func TestStartsFull(t *testing.T) {
 			if !slotsFree(r.coll.Maps["starts"]) {
 				t.Errorf("%s, round %d: a slot still holds a socket after the closes", program, round)
 			}
+		}
+	})
+}
+
+// TestStartsPaired: two connects waiting for an answer at once (to an
+// address routed to a veth whose peer is down) keep both their starts,
+// in 4 slots (two pairs), forty times over, with each program: their
+// sockets hash alike one time in four, which with a slot a socket pushed
+// one out. Their closes are this process's failures. A connect elsewhere
+// on the machine at the same moment may push out one.
+func TestStartsPaired(t *testing.T) {
+	testutil.RequireRoot(t)
+	ns := testutil.NewNetNS(t)
+	for _, args := range [][]string{
+		{"link", "add", "v0", "type", "veth", "peer", "name", "v1"},
+		{"link", "set", "v0", "up"},
+		{"addr", "add", "10.99.0.1/24", "dev", "v0"},
+	} {
+		if out, err := exec.Command("ip", append([]string{"-n", ns.Name}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %v: %v\n%s", args, err, out)
+		}
+	}
+	defer func(n int) { startsBits = n }(startsBits)
+	startsBits = 2
+	const rounds = 40
+	eachProgram(t, func(program string, r *Reader) {
+		for range rounds {
+			err := netns.DoPath(ns.Path, func() error {
+				var fds []int
+				defer func() {
+					for _, fd := range fds {
+						unix.Close(fd)
+					}
+				}()
+				for range 2 {
+					fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_NONBLOCK, 0)
+					if err != nil {
+						return err
+					}
+					fds = append(fds, fd)
+					if err := unix.Connect(fd, &unix.SockaddrInet4{Port: 9, Addr: [4]byte{10, 99, 0, 2}}); err != unix.EINPROGRESS {
+						return fmt.Errorf("connect: %v, want EINPROGRESS", err)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if lost := r.StartsLost(); lost > 1 {
+			t.Errorf("%s: %d starts pushed out of %d connects two at a time, want none", program, lost, 2*rounds)
+		}
+		me := int32(os.Getpid())
+		fails := eventsOf(r, 2*rounds, func(ev *Event) bool {
+			return ev.Kind == Fail && ev.Remote == netip.MustParseAddrPort("10.99.0.2:9") && ev.Owner.PID == me
+		})
+		if len(fails) < 2*rounds-1 {
+			t.Errorf("%s: %d failed connects of this process, want %d", program, len(fails), 2*rounds)
 		}
 	})
 }
