@@ -19,7 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// DefaultBuffer is the ring buffer's size: at 128 bytes an event (and
+// DefaultBuffer is the ring buffer's size: at 136 bytes an event (and
 // the buffer's 8-byte header), some 30,000 events can wait for the
 // reader.
 const DefaultBuffer = 4 << 20
@@ -225,10 +225,14 @@ type offsets struct {
 	sent, retrans, received, flags int32
 	// err and errSoft: struct sock's sk_err and sk_err_soft.
 	err, errSoft int32
+	// net is where sock_common keeps its network namespace (skc_net, a
+	// struct net pointer), inum where struct net keeps its inode number
+	// (ns.inum).
+	net, inum int32
 }
 
 // noOffsets are offsets where the kernel's BTF gave none.
-var noOffsets = offsets{-1, -1, -1, -1, -1, -1}
+var noOffsets = offsets{-1, -1, -1, -1, -1, -1, -1, -1}
 
 // bytesKnown says whether the program can work out the bytes.
 func (o offsets) bytesKnown() bool {
@@ -245,6 +249,10 @@ func kernelOffsets() offsets {
 	}
 	if offs, _, err := kbtf.Lookup([]kbtf.Member{{Struct: "sock", Name: "sk_err"}, {Struct: "sock", Name: "sk_err_soft"}}, nil); err == nil {
 		o.err, o.errSoft = offs[0], offs[1]
+	}
+	// skc_net is a possible_net_t: a struct of the one pointer.
+	if offs, _, err := kbtf.Lookup([]kbtf.Member{{Struct: "sock_common", Name: "skc_net"}, {Struct: "net", Name: "ns"}, {Struct: "ns_common", Name: "inum"}}, nil); err == nil {
+		o.net, o.inum = offs[0], offs[1]+offs[2]
 	}
 	return o
 }
@@ -309,8 +317,10 @@ const (
 	// socket's flags (see dataBytes).
 	stackRetrans = -80
 	stackFlags   = -88
-	valueSize    = 32
-	slotSize     = valueSize + 8 // and the socket's address, 0 for none
+	// Where the classic program reads the socket's struct net.
+	stackNet  = -96
+	valueSize = 32
+	slotSize  = valueSize + 8 // and the socket's address, 0 for none
 )
 
 // slotHash is the multiplier of the hash of a socket's address that
@@ -368,6 +378,13 @@ func program(o offsets, allStates bool) asm.Instructions {
 			ld = ld.WithSymbol("record")
 		}
 		ins = append(ins, ld, asm.StoreMem(asm.R7, offRecord+8*i, asm.R1, asm.DWord))
+	}
+	// The socket's network namespace: its struct net, then that one's
+	// inode number.
+	ins = append(ins, asm.Mov.Imm(asm.R1, 0), asm.StoreMem(asm.R7, offNetNS, asm.R1, asm.DWord))
+	if o.net >= 0 && o.inum >= 0 {
+		ins = append(ins, readKernel(asm.RFP, stackNet, 8, asm.LoadMem(asm.R3, asm.R6, recordFirst, asm.DWord), o.net)...)
+		ins = append(ins, readKernel(asm.R7, offNetNS, 4, asm.LoadMem(asm.R3, asm.RFP, stackNet, asm.DWord), o.inum)...)
 	}
 	// What is read at a change to CLOSE is zero otherwise (a reserved
 	// event is not).

@@ -27,7 +27,7 @@ import (
 // found, no instruction the asm package refuses).
 func TestProgramsAssemble(t *testing.T) {
 	so := sockOffsets{daddr: 0, rcvSaddr: 4, dport: 12, family: 16, v6daddr: 56, v6rcvSaddr: 72, protocol: 532, err: 284, errSoft: 372, sport: 800, ok: true}
-	for _, o := range []offsets{{1840, 1848, 1752, 96, 284, 372}, noOffsets} {
+	for _, o := range []offsets{{1840, 1848, 1752, 96, 284, 372, 48, 176}, noOffsets} {
 		for _, all := range []bool{false, true} {
 			for name, ins := range map[string]asm.Instructions{"tracepoint": program(o, all), "tp_btf": btfProgram(so, o, all)} {
 				for _, in := range ins {
@@ -556,4 +556,87 @@ func TestDestroyOverruns(t *testing.T) {
 	if n == 0 {
 		t.Errorf("%d overruns, and nothing the buffer held was read", d.Overruns())
 	}
+}
+
+// listenEnv, set to an address, makes the test binary a listener there
+// (TestHelperListener) rather than run the tests.
+const listenEnv = "SOCKSCOPE_TEST_LISTEN"
+
+// TestHelperListener is not a test: run by TestListenersByNetNS with
+// listenEnv set, it listens there, says "ready", accepts and closes
+// connections until its stdin closes.
+func TestHelperListener(t *testing.T) {
+	addr := os.Getenv(listenEnv)
+	if addr == "" {
+		t.Skip("a helper process of TestListenersByNetNS")
+	}
+	ln, err := net.Listen("tcp4", addr)
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	go testutil.CloseAccepted(ln)
+	fmt.Println("ready")
+	io.Copy(io.Discard, os.Stdin)
+	os.Exit(0)
+}
+
+// TestListenersByNetNS: two processes listening on one address and port
+// in two network namespaces (two containers' servers) each own the
+// connections accepted through their listener, with each program.
+func TestListenersByNetNS(t *testing.T) {
+	testutil.RequireRoot(t)
+	spaces := []*testutil.NetNS{testutil.NewNetNS(t), testutil.NewNetNS(t)}
+	round := 0
+	eachProgram(t, func(program string, r *Reader) {
+		round++
+		owner := map[uint16]int32{} // a client's port: the listener's PID it connected to
+		var pids []int32
+		for _, ns := range spaces {
+			cmd := ns.Command(os.Args[0], "-test.run=^TestHelperListener$")
+			cmd.Env = append(os.Environ(), listenEnv+"=127.0.0.1:7070")
+			stdin, err := cmd.StdinPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() { stdin.Close(); cmd.Wait() }()
+			line := make([]byte, 6)
+			if _, err := io.ReadFull(out, line); err != nil || string(line) != "ready\n" {
+				t.Fatalf("%s: the listener in %s: %q, %v", program, ns.Name, line, err)
+			}
+			pids = append(pids, int32(cmd.Process.Pid))
+		}
+		// Both listen before either is connected to.
+		for i, ns := range spaces {
+			port := uint16(41000 + 10*round + i)
+			err := ns.Do(func() error {
+				d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: int(port)}}
+				c, err := d.Dial("tcp4", "127.0.0.1:7070")
+				if err == nil {
+					c.Close()
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			owner[port] = pids[i]
+		}
+		accepts := eventsOf(r, len(spaces), func(ev *Event) bool { return ev.Kind == Accept && ev.Local.Port() == 7070 })
+		if len(accepts) != len(spaces) {
+			t.Fatalf("%s: %d accepts, want %d: %+v", program, len(accepts), len(spaces), accepts)
+		}
+		for _, ev := range accepts {
+			if want := owner[ev.Remote.Port()]; ev.Owner.PID != want {
+				t.Errorf("%s: the accept of port %d is pid %d's, want %d's (its namespace's listener)", program, ev.Remote.Port(), ev.Owner.PID, want)
+			}
+		}
+	})
 }

@@ -134,6 +134,15 @@ func btfProgram(so sockOffsets, o offsets, allStates bool) asm.Instructions {
 			ins = append(ins, copyField(a.dst+8*j, asm.R6, a.src+8*j, asm.DWord)...)
 		}
 	}
+	// The socket's network namespace: its struct net's inode number.
+	if o.net >= 0 && o.inum >= 0 && max(o.net, o.inum) <= 1<<15-8 {
+		ins = append(ins,
+			asm.LoadMem(asm.R1, asm.R6, int16(o.net), asm.DWord),
+			asm.LoadMem(asm.R1, asm.R1, int16(o.inum), asm.Word),
+			asm.StoreMem(asm.R7, offNetNS, asm.R1, asm.DWord))
+	} else {
+		ins = append(ins, asm.Mov.Imm(asm.R1, 0), asm.StoreMem(asm.R7, offNetNS, asm.R1, asm.DWord))
+	}
 	// What is not known, or read only at a change to CLOSE, is zero (a
 	// reserved event is not).
 	ins = append(ins,

@@ -28,7 +28,8 @@
 // interrupted, so the PID of an event is taken only where it is right:
 // connect() moves a socket from CLOSE to SYN_SENT in the caller's
 // context (the program keeps it), and listen() from CLOSE to LISTEN. A
-// passive connection belongs to the process holding its listener; a
+// passive connection belongs to the process holding its listener (of
+// its network namespace: each event says which); a
 // connection that was open before tracing began, to the owner a snapshot
 // found. Decoding (DecodeRaw) and this bookkeeping (Tracker) are pure,
 // and tested on made-up events.

@@ -11,7 +11,7 @@ import (
 )
 
 // RawSize is the size of one event the BPF program writes.
-const RawSize = 128
+const RawSize = 136
 
 // Starts is how many slots the program has for the starts of connects
 // in their handshake (some 40 bytes each): a start is kept from
@@ -63,6 +63,11 @@ type Raw struct {
 	// dataBytes), read at a change to CLOSE; both all ones (bytesUnknown) there where the
 	// kernel's BTF did not give their place; 0 at other changes.
 	Sent, Received uint64
+	// NetNS is the socket's network namespace (its inode number, as
+	// /proc/PID/ns/net names it; 0 where the kernel's BTF did not place
+	// it): what tells apart two listeners of one port in two containers.
+	// 0 for a UDP socket's end.
+	NetNS uint32
 	// Err and ErrSoft are the socket's sk_err and sk_err_soft at a change
 	// to CLOSE (errno numbers, 0 for none): why a connect failed or a
 	// connection was reset. Both are errUnknown where the kernel's BTF
@@ -85,6 +90,7 @@ const (
 	offStart    = 112
 	offErr      = 120
 	offErrSoft  = 124
+	offNetNS    = 128
 )
 
 // errUnknown is an event's Err and ErrSoft where the program could not
@@ -129,6 +135,7 @@ func decodeRaw(r *Raw, b []byte, intern func([]byte) string) error {
 		Start:    ne.Uint64(b[offStart:]),
 		Err:      ne.Uint32(b[offErr:]),
 		ErrSoft:  ne.Uint32(b[offErrSoft:]),
+		NetNS:    ne.Uint32(b[offNetNS:]),
 	}
 	pidTGID := ne.Uint64(b[offPIDTGID:])
 	r.PID, r.TID = uint32(pidTGID>>32), uint32(pidTGID)

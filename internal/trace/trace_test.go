@@ -41,12 +41,13 @@ func raw(mono uint64, pid uint32, comm string, sock uint64, old, nw sockets.Stat
 }
 
 func TestDecodeRaw(t *testing.T) {
-	r, err := DecodeRaw(raw(42, 100, "curl", 0xffff0001, sockets.SynSent, sockets.Established, "10.0.0.1:50000", "10.0.0.2:443"))
+	r, err := DecodeRaw(inNetNS(raw(42, 100, "curl", 0xffff0001, sockets.SynSent, sockets.Established, "10.0.0.1:50000", "10.0.0.2:443"), 4026531833))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := Raw{Mono: 42, PID: 100, TID: 101, Comm: "curl", Sock: 0xffff0001, Old: sockets.SynSent, New: sockets.Established,
-		Family: sockets.Inet, Protocol: 6, Local: netip.MustParseAddrPort("10.0.0.1:50000"), Remote: netip.MustParseAddrPort("10.0.0.2:443")}
+		Family: sockets.Inet, Protocol: 6, Local: netip.MustParseAddrPort("10.0.0.1:50000"), Remote: netip.MustParseAddrPort("10.0.0.2:443"),
+		NetNS: 4026531833}
 	if r != want {
 		t.Errorf("%+v\nwant %+v", r, want)
 	}
@@ -306,6 +307,38 @@ func TestTrackerLostClose(t *testing.T) {
 	for _, e := range []Event{evs[1], evs[2], evs[4]} {
 		if e.Owner.Comm == "server" || e.Passive || e.Duration != 0 {
 			t.Errorf("%+v: took the lost accept's owner or start", e)
+		}
+	}
+}
+
+// inNetNS sets an event's network namespace.
+func inNetNS(b []byte, ns uint32) []byte {
+	binary.NativeEndian.PutUint32(b[offNetNS:], ns)
+	return b
+}
+
+// TestTrackerListenersByNetNS: two listeners of one port in two network
+// namespaces (two containers' servers on :80) each lend their own owner
+// to the connections accepted through them, and one's close does not
+// forget the other.
+func TestTrackerListenersByNetNS(t *testing.T) {
+	tr := NewTracker(monoWall, nil)
+	evs := feed(t, tr,
+		inNetNS(raw(1*ms, 10, "nginx-a", 1, sockets.Close, sockets.Listen, "0.0.0.0:80", "0.0.0.0:0"), 4026532001),
+		inNetNS(raw(2*ms, 20, "nginx-b", 2, sockets.Close, sockets.Listen, "0.0.0.0:80", "0.0.0.0:0"), 4026532002),
+		inNetNS(raw(3*ms, 99, "ksoftirqd/0", 3, sockets.SynRecv, sockets.Established, "10.0.0.2:80", "10.0.0.1:50000"), 4026532001),
+		inNetNS(raw(4*ms, 99, "ksoftirqd/0", 4, sockets.SynRecv, sockets.Established, "10.0.0.2:80", "10.0.0.1:50000"), 4026532002),
+		inNetNS(raw(5*ms, 10, "nginx-a", 1, sockets.Listen, sockets.Close, "0.0.0.0:80", "0.0.0.0:0"), 4026532001),
+		inNetNS(raw(6*ms, 99, "ksoftirqd/0", 5, sockets.SynRecv, sockets.Established, "10.0.0.2:80", "10.0.0.1:50001"), 4026532002),
+		inNetNS(raw(7*ms, 99, "ksoftirqd/0", 6, sockets.SynRecv, sockets.Established, "10.0.0.2:80", "10.0.0.1:50001"), 4026532001),
+	)
+	want := []int32{10, 20, 20, 0}
+	if len(evs) != len(want) {
+		t.Fatalf("events %+v", evs)
+	}
+	for i, e := range evs {
+		if e.Kind != Accept || e.Owner.PID != want[i] {
+			t.Errorf("event %d: %s of pid %d, want an accept of %d", i, e.Kind, e.Owner.PID, want[i])
 		}
 	}
 }

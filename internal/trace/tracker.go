@@ -112,7 +112,10 @@ type openConn struct {
 	simultaneous bool
 }
 
+// listenKey is a listener as the tracker knows it: its network
+// namespace (0 where the program could not read it), family and port.
 type listenKey struct {
+	netns  uint32
 	family sockets.Family
 	port   uint16
 }
@@ -162,7 +165,7 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 		return t.udp(ev, r)
 	}
 	*ev = Event{Proto: sockets.TCP, Family: r.Family, Local: r.Local, Remote: r.Remote, From: r.Old, To: r.New}
-	lk := listenKey{r.Family, r.Local.Port()}
+	lk := listenKey{r.NetNS, r.Family, r.Local.Port()}
 	switch {
 	case r.Old == r.New || r.Old == 0 || r.New == 0:
 		return false
@@ -321,12 +324,12 @@ const maxOpen = 1 << 20
 // listener returns the owner of the listener an accepted connection came
 // through: one whose listen() the trace saw, else the snapshot's.
 func (t *Tracker) listener(r *Raw) Owner {
-	if o, ok := t.listeners[listenKey{r.Family, r.Local.Port()}]; ok {
+	if o, ok := t.listeners[listenKey{r.NetNS, r.Family, r.Local.Port()}]; ok {
 		return o
 	}
 	// An IPv4 connection to an IPv6 wildcard listener.
 	if r.Family == sockets.Inet {
-		if o, ok := t.listeners[listenKey{sockets.Inet6, r.Local.Port()}]; ok {
+		if o, ok := t.listeners[listenKey{r.NetNS, sockets.Inet6, r.Local.Port()}]; ok {
 			return o
 		}
 	}

@@ -130,6 +130,7 @@ func udpReleaseProgram(so sockOffsets) asm.Instructions {
 		asm.StoreMem(asm.R7, offSent, asm.R1, asm.DWord),
 		asm.StoreMem(asm.R7, offReceived, asm.R1, asm.DWord),
 		asm.StoreMem(asm.R7, offErr, asm.R1, asm.DWord),
+		asm.StoreMem(asm.R7, offNetNS, asm.R1, asm.DWord),
 	)
 	ins = append(ins, submit("submit", 1)...)
 	return append(ins, asm.Mov.Imm(asm.R0, 1).WithSymbol("done"), asm.Return())
