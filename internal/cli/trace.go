@@ -113,7 +113,7 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	known := f.knownOwners(ctx, req)
+	known, knownNS := f.knownOwners(ctx, req)
 	q := req.query()
 	keep := q.Match
 	if r == nil {
@@ -121,6 +121,7 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 	}
 	r.Drained = sink.drained
 	tr := trace.NewTracker(r.Wall, known)
+	tr.KnownNetNS = knownNS
 	tr.AllStates = req.AllStates
 	what := "TCP connections"
 	if req.Filter.Protos.Has(sockets.UDP) {
@@ -253,16 +254,17 @@ func traceDestroyed(ctx context.Context, f *Factory, sink traceSink, protos sock
 
 // knownOwners takes one snapshot of the TCP sockets with their owners,
 // for the connections and listeners older than the trace.
-func (f *Factory) knownOwners(ctx context.Context, req *listRequest) func(local, remote netip.AddrPort) (trace.Owner, bool) {
+func (f *Factory) knownOwners(ctx context.Context, req *listRequest) (known func(local, remote netip.AddrPort) (trace.Owner, bool), netns uint32) {
 	src, err := f.Source(sockets.SourceOptions{Kind: req.Source})
 	if err != nil {
-		return nil
+		return nil, 0
 	}
 	q := collect.Query{Kernel: sockets.Filter{Protos: sockets.ProtoSet(0).With(sockets.TCP)}, Owners: true}
 	snap, err := f.collector(src).Collect(ctx, &q, nil)
 	if err != nil {
-		return nil
+		return nil, 0
 	}
+	netns = snapshotNetNS(snap.Sockets)
 	type pair struct{ l, r netip.AddrPort }
 	conns := make(map[pair]trace.Owner)
 	listeners := make(map[uint16]trace.Owner)
@@ -285,7 +287,22 @@ func (f *Factory) knownOwners(ctx context.Context, req *listRequest) func(local,
 		}
 		o, ok := conns[pair{unmap(local), unmap(remote)}]
 		return o, ok
+	}, netns
+}
+
+// snapshotNetNS is the network namespace of every socket of a snapshot,
+// 0 where they are of several, or it is not known.
+func snapshotNetNS(socks []sockets.Socket) uint32 {
+	if len(socks) == 0 {
+		return 0
 	}
+	ns := socks[0].NetNS
+	for i := range socks {
+		if socks[i].NetNS != ns {
+			return 0
+		}
+	}
+	return uint32(ns)
 }
 
 // containerOf returns a lookup of the container a process runs in, as a

@@ -296,3 +296,20 @@ func TestTraceOwnerFields(t *testing.T) {
 		}
 	}
 }
+
+// TestSnapshotNetNS: a snapshot's namespace is its sockets' one, 0 for
+// none, for sockets of several or of one not known.
+func TestSnapshotNetNS(t *testing.T) {
+	for _, c := range []struct {
+		ns   []uint64
+		want uint32
+	}{{nil, 0}, {[]uint64{5}, 5}, {[]uint64{5, 5, 5}, 5}, {[]uint64{5, 6}, 0}, {[]uint64{0, 0}, 0}} {
+		var socks []sockets.Socket
+		for _, ns := range c.ns {
+			socks = append(socks, sockets.Socket{NetNS: ns})
+		}
+		if got := snapshotNetNS(socks); got != c.want {
+			t.Errorf("namespaces %v: %d, want %d", c.ns, got, c.want)
+		}
+	}
+}

@@ -343,6 +343,25 @@ func TestTrackerListenersByNetNS(t *testing.T) {
 	}
 }
 
+// TestTrackerKnownNetNS: the owners a snapshot found are lent only to
+// sockets of the namespace it listed (or of one not known): a container's
+// connection accepted on :80, through a listener older than the trace,
+// is not the host's server's.
+func TestTrackerKnownNetNS(t *testing.T) {
+	known := func(local, remote netip.AddrPort) (Owner, bool) { return Owner{PID: 7, Comm: "host-nginx"}, local.Port() == 80 }
+	for _, c := range []struct {
+		ns   uint32
+		want int32
+	}{{4026531833, 7}, {0, 7}, {4026532001, 0}} {
+		tr := NewTracker(monoWall, known)
+		tr.KnownNetNS = 4026531833
+		evs := feed(t, tr, inNetNS(raw(1*ms, 99, "ksoftirqd/0", 3, sockets.SynRecv, sockets.Established, "10.0.0.2:80", "10.0.0.1:50000"), c.ns))
+		if len(evs) != 1 || evs[0].Kind != Accept || evs[0].Owner.PID != c.want {
+			t.Errorf("an accept in namespace %d: %+v, want pid %d's", c.ns, evs, c.want)
+		}
+	}
+}
+
 // udp makes an event a UDP socket's end.
 func udp(b []byte) []byte {
 	binary.NativeEndian.PutUint16(b[offRecord-recordFirst+30:], ipprotoUDP)

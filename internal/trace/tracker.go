@@ -131,8 +131,11 @@ type Tracker struct {
 	Wall func(mono uint64) time.Time
 	// Known returns the owner a snapshot taken when the trace began found
 	// for a connection (local, remote), or for a listener (remote
-	// invalid); nil knows none.
-	Known func(local, remote netip.AddrPort) (Owner, bool)
+	// invalid); nil knows none. KnownNetNS is the network namespace that
+	// snapshot listed (0: any): Known is not asked about a socket of
+	// another, whose addresses may be the same (a container's :80).
+	Known      func(local, remote netip.AddrPort) (Owner, bool)
+	KnownNetNS uint32
 	// AllStates makes an event of every change the program sends (it
 	// sends a simultaneous open's change to SYN_RECV either way).
 	AllStates bool
@@ -193,7 +196,7 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 		if r.Start != 0 {
 			c.owner = Owner{PID: int32(r.PID), Comm: r.Comm}
 		} else if t.Known != nil {
-			c.owner, _ = t.Known(r.Local, r.Remote)
+			c.owner, _ = t.known(r, r.Remote)
 		}
 		t.keep(r.Sock, c)
 		if !t.AllStates {
@@ -241,7 +244,7 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 			t.keep(r.Sock, openConn{owner: ev.Owner, start: start, passive: true})
 		}
 	case t.Known != nil:
-		ev.Owner, _ = t.Known(r.Local, r.Remote)
+		ev.Owner, _ = t.known(r, r.Remote)
 	}
 	switch {
 	case r.New == sockets.Close:
@@ -333,10 +336,15 @@ func (t *Tracker) listener(r *Raw) Owner {
 			return o
 		}
 	}
-	if t.Known != nil {
-		if o, ok := t.Known(r.Local, netip.AddrPort{}); ok {
-			return o
-		}
+	o, _ := t.known(r, netip.AddrPort{})
+	return o
+}
+
+// known asks Known about r's socket (remote invalid: its listener), if
+// it is of the namespace Known's snapshot listed or of one not known.
+func (t *Tracker) known(r *Raw, remote netip.AddrPort) (Owner, bool) {
+	if t.Known == nil || (t.KnownNetNS != 0 && r.NetNS != 0 && r.NetNS != t.KnownNetNS) {
+		return Owner{}, false
 	}
-	return Owner{}
+	return t.Known(r.Local, remote)
 }
