@@ -348,7 +348,9 @@ func TestTrackerListenersByNetNS(t *testing.T) {
 // connection accepted on :80, through a listener older than the trace,
 // is not the host's server's.
 func TestTrackerKnownNetNS(t *testing.T) {
-	known := func(local, remote netip.AddrPort) (Owner, bool) { return Owner{PID: 7, Comm: "host-nginx"}, local.Port() == 80 }
+	known := func(local, remote netip.AddrPort) (Owner, bool) {
+		return Owner{PID: 7, Comm: "host-nginx"}, local.Port() == 80
+	}
 	for _, c := range []struct {
 		ns   uint32
 		want int32
