@@ -96,9 +96,9 @@ func put[S string | []byte](dst []byte, s S) bool {
 	return true
 }
 
-// putASCII is put for a string that must also be ASCII (a character a
-// byte), as a column of a name is counted in characters.
-func putASCII(dst []byte, s string) bool {
+// putASCII is put for text that must also be ASCII (a character a
+// byte), as a column is counted in characters.
+func putASCII[S string | []byte](dst []byte, s S) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return false
@@ -123,45 +123,45 @@ func putUint(dst []byte, v uint64) bool {
 }
 
 // putAddrPort writes ap as appendAddrPort (appendRemote for a remote
-// end) writes it at the start of dst, if it fits: its address's text
-// kept in t.addrs, then its port.
+// end) writes it at the start of dst, if it fits and is ASCII (a column
+// is counted in characters: a zone's name may not be). The address's
+// text is the one kept in t.addrs: made anew for each event, the two
+// addresses were a sixth of trace's own time.
 func (t *traceWriter) putAddrPort(dst []byte, ap netip.AddrPort, remote bool) bool {
-	if remote && ap.Port() == 0 && (!ap.Addr().IsValid() || ap.Addr().IsUnspecified()) {
+	if remote && noRemote(ap) {
 		return put(dst, "*:*")
 	}
 	if !ap.Addr().IsValid() {
-		return put(dst, "invalid AddrPort")
+		return put(dst, invalidAddrPort)
 	}
 	a := ap.Addr().Unmap()
 	text := t.addrs.text(a)
-	i := 0
-	if !a.Is4() {
-		if len(dst) < 1 {
-			return false
-		}
-		dst[0], i = '[', 1
+	v6 := !a.Is4()
+	brackets := 0
+	if v6 {
+		brackets = len("[]")
 	}
-	if len(text) > len(dst)-i {
+	p, digits := ap.Port(), 1
+	for v := p; v >= 10; v /= 10 {
+		digits++
+	}
+	if len(text)+brackets+len(":")+digits > len(dst) {
 		return false
 	}
-	i += copy(dst[i:], text)
-	if !a.Is4() {
-		if i == len(dst) {
-			return false
-		}
+	i := 0
+	if v6 {
+		dst[0], i = '[', 1
+	}
+	if !putASCII(dst[i:], text) {
+		return false
+	}
+	i += len(text)
+	if v6 {
 		dst[i] = ']'
 		i++
 	}
-	if i == len(dst) {
-		return false
-	}
 	dst[i] = ':'
-	// The port's digits, left-aligned: their count first.
-	p, n := ap.Port(), 1
-	for v := p; v >= 10; v /= 10 {
-		n++
-	}
-	return len(dst)-i-1 >= n && putUint(dst[i+1:i+1+n], uint64(p))
+	return putUint(dst[i+1:i+1+digits], uint64(p))
 }
 
 // appendRowPadded is appendRow for any line: each field appended, then
@@ -258,17 +258,25 @@ func (t *traceWriter) appendClock(b []byte, tm time.Time) []byte {
 // appendRemote appends an event's remote end as the table shows it:
 // "*:*" for none (an unconnected UDP socket's), as the listing does.
 func appendRemote(b []byte, ap netip.AddrPort) []byte {
-	if ap.Port() == 0 && (!ap.Addr().IsValid() || ap.Addr().IsUnspecified()) {
+	if noRemote(ap) {
 		return append(b, "*:*"...)
 	}
 	return appendAddrPort(b, ap)
 }
 
+// noRemote says whether ap is no remote end: "*:*" in the table.
+func noRemote(ap netip.AddrPort) bool {
+	return ap.Port() == 0 && (!ap.Addr().IsValid() || ap.Addr().IsUnspecified())
+}
+
+// invalidAddrPort is what AddrPort.String writes for the zero one.
+const invalidAddrPort = "invalid AddrPort"
+
 // appendAddrPort appends ap, IPv4-mapped addresses as IPv4, as
-// ap.String() writes it ("invalid AddrPort" for the zero one).
+// ap.String() writes it (invalidAddrPort for the zero one).
 func appendAddrPort(b []byte, ap netip.AddrPort) []byte {
 	if !ap.Addr().IsValid() {
-		return append(b, "invalid AddrPort"...)
+		return append(b, invalidAddrPort...)
 	}
 	return unmap(ap).AppendTo(b)
 }

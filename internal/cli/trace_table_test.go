@@ -44,7 +44,7 @@ func tableRowFmt(ev *trace.Event) string {
 // history can hand the writer, and some it should never see.
 func randomEvent(r *rand.Rand) trace.Event {
 	pick := func(n int) int { return r.IntN(n) }
-	addrs := []string{"127.0.0.1", "10.1.2.3", "::1", "::ffff:192.0.2.7", "fe80::1%eth0", "2001:db8::dead:beef", "0.0.0.0", "::"}
+	addrs := []string{"127.0.0.1", "10.1.2.3", "::1", "::ffff:192.0.2.7", "fe80::1%eth0", "fe80::1%é", "2001:db8::dead:beef", "0.0.0.0", "::"}
 	addr := func() netip.AddrPort {
 		if pick(10) == 0 {
 			return netip.AddrPort{}
@@ -122,6 +122,9 @@ func FuzzTraceTableRow(f *testing.F) {
 	f.Fuzz(func(t *testing.T, pid int32, comm string, local []byte, lport uint16, remote []byte, rport uint16, sent, recv uint64, dur int64, k uint8) {
 		addr := func(b []byte, port uint16) netip.AddrPort {
 			a, _ := netip.AddrFromSlice(b) // the zero Addr for a length of neither 4 nor 16
+			if a.Is6() && k%3 == 0 {
+				a = a.WithZone(comm) // a zone of any name
+			}
 			return netip.AddrPortFrom(a, port)
 		}
 		ev := trace.Event{Kind: trace.Kind(1 + k%5), Time: time.Unix(1_800_000_000, int64(k)*7_777_777), Proto: sockets.Proto(k % 3),

@@ -679,14 +679,21 @@ func keepTask(label string) asm.Instructions {
 // payload of every segment sent) less bytes_retrans (what was sent
 // again); received is bytes_received less the peer's FIN where it came,
 // which sk_flags' SOCK_DONE (bit 1) says: tcp_fin sets it, just after
-// it counted the FIN.
+// it counted the FIN. Neither goes below 0: a retransmission whose
+// sending failed is counted in bytes_retrans and not in bytes_sent, and
+// a Fast Open SYN's FIN is not counted in bytes_received; and all ones
+// would read as "not known".
 func dataBytes() asm.Instructions {
 	return asm.Instructions{
-		asm.Sub.Reg(asm.R1, asm.R2),
+		asm.JGE.Reg(asm.R1, asm.R2, "sentdata"),
+		asm.Mov.Reg(asm.R1, asm.R2),
+		asm.Sub.Reg(asm.R1, asm.R2).WithSymbol("sentdata"),
 		asm.StoreMem(asm.R7, offSent, asm.R1, asm.DWord),
 		asm.RSh.Imm(asm.R4, 1), // SOCK_DONE
 		asm.And.Imm(asm.R4, 1),
-		asm.Sub.Reg(asm.R3, asm.R4),
+		asm.JGE.Reg(asm.R3, asm.R4, "received"),
+		asm.Mov.Reg(asm.R3, asm.R4),
+		asm.Sub.Reg(asm.R3, asm.R4).WithSymbol("received"),
 		asm.StoreMem(asm.R7, offReceived, asm.R3, asm.DWord),
 	}
 }

@@ -134,14 +134,19 @@ func btfProgram(so sockOffsets, o offsets, allStates bool) asm.Instructions {
 			ins = append(ins, copyField(a.dst+8*j, asm.R6, a.src+8*j, asm.DWord)...)
 		}
 	}
-	// The socket's network namespace: its struct net's inode number.
+	// The socket's network namespace: its struct net's inode number, 0
+	// where not known. The pointer is checked: where the kernel's BTF
+	// tags it __rcu (a kernel built with clang), the verifier takes it
+	// for one that may be nil, and refuses the program without the test.
+	// The inode number is 4 bytes, the event's last 4 are padding.
+	ins = append(ins, asm.Mov.Imm(asm.R1, 0), asm.StoreMem(asm.R7, offNetNS, asm.R1, asm.DWord))
 	if o.net >= 0 && o.inum >= 0 && max(o.net, o.inum) <= 1<<15-8 {
 		ins = append(ins,
 			asm.LoadMem(asm.R1, asm.R6, int16(o.net), asm.DWord),
+			asm.JEq.Imm(asm.R1, 0, "nonet"),
 			asm.LoadMem(asm.R1, asm.R1, int16(o.inum), asm.Word),
-			asm.StoreMem(asm.R7, offNetNS, asm.R1, asm.DWord))
-	} else {
-		ins = append(ins, asm.Mov.Imm(asm.R1, 0), asm.StoreMem(asm.R7, offNetNS, asm.R1, asm.DWord))
+			asm.StoreMem(asm.R7, offNetNS, asm.R1, asm.Word),
+			asm.Mov.Imm(asm.R1, 0).WithSymbol("nonet"))
 	}
 	// What is not known, or read only at a change to CLOSE, is zero (a
 	// reserved event is not).
