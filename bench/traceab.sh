@@ -49,6 +49,10 @@ window() { # prints the build's µs a connection over one window
 	kill -INT "$TRACE"
 	wait "$TRACE" || true
 	TRACE=
+	if ! [[ $c0 =~ ^[0-9]+$ && $c1 =~ ^[0-9]+$ ]] || ((c1 <= c0)); then
+		echo "traceab.sh: the load made no connection in a window (it ended?)" >&2
+		exit 1
+	fi
 	awk -v n=$((c1 - c0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.3f", t / 1e3 / n }'
 }
 echo "trace's own CPU, µs a connection ($RATE/s, connload -blocking, windows of $WIN s; trace $*)"
