@@ -253,7 +253,11 @@ func traceDestroyed(ctx context.Context, f *Factory, sink traceSink, protos sock
 }
 
 // knownOwners takes one snapshot of the TCP sockets with their owners,
-// for the connections and listeners older than the trace.
+// for the connections and listeners older than the trace: known returns
+// the owner it found for a connection (local, remote) or a listener
+// (remote invalid), and netns is the network namespace it listed (0 for
+// several, or none known), whose sockets alone it may be asked about
+// (trace.Tracker.KnownNetNS). Where the snapshot fails, known is nil.
 func (f *Factory) knownOwners(ctx context.Context, req *listRequest) (known func(local, remote netip.AddrPort) (trace.Owner, bool), netns uint32) {
 	src, err := f.Source(sockets.SourceOptions{Kind: req.Source})
 	if err != nil {

@@ -34,8 +34,8 @@ type traceWriter struct {
 	// 10,000 connections a second, encoding them each time was most of
 	// trace's work).
 	owners map[trace.Owner]string
-	// recent are the owners of the last two events of other owners and
-	// their fields: a connection's two ends often belong to two programs
+	// recent are the last two owners written and their fields, the
+	// last first: a connection's two ends often belong to two programs
 	// (a client and a server), whose events alternate.
 	recent [2]ownerFields
 	// utc and clock are the text of the second of the last time written,

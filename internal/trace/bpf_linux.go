@@ -216,8 +216,10 @@ func ensureTracefs() error {
 	return nil
 }
 
-// offsets are where the kernel keeps what the program reads of a socket
-// at its close, -1 where its BTF does not say (then not read: zero).
+// offsets are where the kernel keeps what the program reads of a socket,
+// -1 where its BTF does not say: then not read, and the event says it
+// does not know (all ones for the bytes and errors, 0 for the
+// namespace).
 type offsets struct {
 	// The data bytes sent and received, which the program works out
 	// from tcp_sock's bytes_sent, bytes_retrans and bytes_received and
@@ -299,7 +301,7 @@ func startsSpec() *ebpf.MapSpec {
 var startsBits = startsLog
 
 // The counters of the map "lost": events the ring buffer had no room
-// for, and connects' starts pushed out of their slot.
+// for, and connects' starts pushed out of their pair of slots.
 const (
 	lostEvents = 0
 	lostStarts = 1
@@ -355,8 +357,8 @@ const (
 //     from the map (the current task's for a listen), the tracepoint's
 //     record from skaddr to daddr_v6 (eight aligned loads), and at a
 //     change to CLOSE the socket's data bytes sent and received
-//     (dataBytes) and its sk_err and sk_err_soft (read at the offsets BTF gave; -1: not
-//     read).
+//     (dataBytes) and its sk_err and sk_err_soft (read at the offsets
+//     BTF gave; -1: not read).
 func program(o offsets, allStates bool) asm.Instructions {
 	ins := asm.Instructions{
 		asm.Mov.Reg(asm.R6, asm.R1), // the tracepoint's record
@@ -379,8 +381,10 @@ func program(o offsets, allStates bool) asm.Instructions {
 		}
 		ins = append(ins, ld, asm.StoreMem(asm.R7, offRecord+8*i, asm.R1, asm.DWord))
 	}
-	// The socket's network namespace: its struct net, then that one's
-	// inode number.
+	// The socket's network namespace, which tells two containers'
+	// listeners of one port apart: two reads, as the record has only the
+	// socket's address (its struct net, then that one's inode number; 0
+	// where a read fails).
 	ins = append(ins, asm.Mov.Imm(asm.R1, 0), asm.StoreMem(asm.R7, offNetNS, asm.R1, asm.DWord))
 	if o.net >= 0 && o.inum >= 0 {
 		ins = append(ins, readKernel(asm.RFP, stackNet, 8, asm.LoadMem(asm.R3, asm.R6, recordFirst, asm.DWord), o.net)...)
@@ -481,19 +485,11 @@ func keepStart(allStates bool) asm.Instructions {
 	// Its slot, or the other of the pair where another socket's start
 	// is in the first; where both hold one, the second's is pushed out.
 	ins = append(ins, slot("skip")...)
-	ins = append(ins,
-		asm.Mov.Reg(asm.R7, asm.R0),
-		asm.LoadMem(asm.R1, asm.R7, valueSize, asm.DWord),
-		asm.JEq.Imm(asm.R1, 0, "free"),
-		asm.LoadMem(asm.R2, asm.RFP, stackKey, asm.DWord),
-		asm.JEq.Reg(asm.R1, asm.R2, "free"),
-	)
+	ins = append(ins, asm.Mov.Reg(asm.R7, asm.R0), asm.LoadMem(asm.R1, asm.R7, valueSize, asm.DWord), asm.JEq.Imm(asm.R1, 0, "free"))
+	ins = append(ins, mine(asm.R7, asm.JEq, "free")...)
 	ins = append(ins, otherSlot("skip")...)
-	ins = append(ins,
-		asm.Mov.Reg(asm.R7, asm.R0),
-		asm.LoadMem(asm.R1, asm.R7, valueSize, asm.DWord),
-		asm.JEq.Imm(asm.R1, 0, "free"),
-	)
+	ins = append(ins, asm.Mov.Reg(asm.R7, asm.R0), asm.LoadMem(asm.R1, asm.R7, valueSize, asm.DWord), asm.JEq.Imm(asm.R1, 0, "free"))
+	ins = append(ins, mine(asm.R7, asm.JEq, "free")...)
 	ins = append(ins, count(lostStarts, "free")...)
 	ins = append(ins, keepTask("free")...)
 	ins = append(ins,
@@ -505,17 +501,9 @@ func keepStart(allStates bool) asm.Instructions {
 	hs := slot("nostart")
 	hs[0] = hs[0].WithSymbol("handshake")
 	ins = append(ins, hs...)
-	ins = append(ins,
-		asm.LoadMem(asm.R1, asm.R0, valueSize, asm.DWord),
-		asm.LoadMem(asm.R2, asm.RFP, stackKey, asm.DWord),
-		asm.JEq.Reg(asm.R1, asm.R2, "found"),
-	)
+	ins = append(ins, mine(asm.R0, asm.JEq, "found")...)
 	ins = append(ins, otherSlot("nostart")...)
-	ins = append(ins,
-		asm.LoadMem(asm.R1, asm.R0, valueSize, asm.DWord),
-		asm.LoadMem(asm.R2, asm.RFP, stackKey, asm.DWord),
-		asm.JNE.Reg(asm.R1, asm.R2, "nostart"), // pushed out, or never kept
-	)
+	ins = append(ins, mine(asm.R0, asm.JNE, "nostart")...) // pushed out, or never kept
 	for i := int16(0); i < valueSize/8; i++ {
 		ld := asm.LoadMem(asm.R1, asm.R0, 8*i, asm.DWord)
 		if i == 0 {
@@ -553,6 +541,17 @@ func slot(none string) asm.Instructions {
 		asm.Add.Imm(asm.R2, stackSlot),
 		asm.FnMapLookupElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, none),
+	}
+}
+
+// mine is the part of the programs that compares the socket whose
+// start the slot at p holds with this one (at stackKey) and jumps to
+// label by op: JEq where it is this one's, JNE where not.
+func mine(p asm.Register, op asm.JumpOp, label string) asm.Instructions {
+	return asm.Instructions{
+		asm.LoadMem(asm.R1, p, valueSize, asm.DWord),
+		asm.LoadMem(asm.R2, asm.RFP, stackKey, asm.DWord),
+		op.Reg(asm.R1, asm.R2, label),
 	}
 }
 
@@ -878,8 +877,8 @@ func (r *Reader) Wall(mono uint64) time.Time {
 func (r *Reader) Lost() uint64 { return r.lost(lostEvents) }
 
 // StartsLost returns how many connects' starts were pushed out of their
-// slot by another connect's while they waited for an answer: their
-// connections have no owner or duration (but a snapshot's).
+// pair of slots by other connects' while they waited for an answer:
+// their connections have no owner or duration (but a snapshot's).
 func (r *Reader) StartsLost() uint64 { return r.lost(lostStarts) }
 
 // lost returns the counter index of the map "lost".

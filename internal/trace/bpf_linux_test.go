@@ -163,17 +163,7 @@ func burstIn(path, addr string) {
 // (connects elsewhere on the machine meanwhile may add to it); and once
 // their sockets are closed the slots are free again.
 func TestStartsFull(t *testing.T) {
-	testutil.RequireRoot(t)
-	ns := testutil.NewNetNS(t)
-	for _, args := range [][]string{
-		{"link", "add", "v0", "type", "veth", "peer", "name", "v1"},
-		{"link", "set", "v0", "up"},
-		{"addr", "add", "10.99.0.1/24", "dev", "v0"},
-	} {
-		if out, err := exec.Command("ip", append([]string{"-n", ns.Name}, args...)...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %v: %v\n%s", args, err, out)
-		}
-	}
+	ns := unansweredNS(t)
 	defer func(n int) { startsBits = n }(startsBits)
 	startsBits = 2
 	eachProgram(t, func(program string, r *Reader) {
@@ -214,22 +204,13 @@ func TestStartsFull(t *testing.T) {
 
 // TestStartsPaired: two connects waiting for an answer at once (to an
 // address routed to a veth whose peer is down) keep both their starts,
-// in 4 slots (two pairs), forty times over, with each program: their
-// sockets hash alike one time in four, which with a slot a socket pushed
-// one out. Their closes are this process's failures. A connect elsewhere
-// on the machine at the same moment may push out one.
+// in 4 slots (two pairs), forty times over, with each program. Their
+// sockets' addresses hash to the same slot one time in four: with one
+// slot a socket, about ten of the forty would push one out. Their
+// closes are this process's failures. A connect elsewhere on the machine
+// at the same moment may push out one.
 func TestStartsPaired(t *testing.T) {
-	testutil.RequireRoot(t)
-	ns := testutil.NewNetNS(t)
-	for _, args := range [][]string{
-		{"link", "add", "v0", "type", "veth", "peer", "name", "v1"},
-		{"link", "set", "v0", "up"},
-		{"addr", "add", "10.99.0.1/24", "dev", "v0"},
-	} {
-		if out, err := exec.Command("ip", append([]string{"-n", ns.Name}, args...)...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %v: %v\n%s", args, err, out)
-		}
-	}
+	ns := unansweredNS(t)
 	defer func(n int) { startsBits = n }(startsBits)
 	startsBits = 2
 	const rounds = 40
@@ -269,6 +250,25 @@ func TestStartsPaired(t *testing.T) {
 			t.Errorf("%s: %d failed connects of this process, want %d", program, len(fails), 2*rounds)
 		}
 	})
+}
+
+// unansweredNS returns a network namespace of the test's where
+// 10.99.0.0/24 is routed to a veth whose peer is down: a connect to
+// 10.99.0.2 waits in SYN_SENT, its SYNs vanishing.
+func unansweredNS(t *testing.T) *testutil.NetNS {
+	t.Helper()
+	testutil.RequireRoot(t)
+	ns := testutil.NewNetNS(t)
+	for _, args := range [][]string{
+		{"link", "add", "v0", "type", "veth", "peer", "name", "v1"},
+		{"link", "set", "v0", "up"},
+		{"addr", "add", "10.99.0.1/24", "dev", "v0"},
+	} {
+		if out, err := exec.Command("ip", append([]string{"-n", ns.Name}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %v: %v\n%s", args, err, out)
+		}
+	}
+	return ns
 }
 
 // slotsFree reports whether every slot of the map starts is free, within

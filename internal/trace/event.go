@@ -17,11 +17,12 @@ const RawSize = 136
 // in their handshake (some 40 bytes each): a start is kept from
 // connect()'s change to SYN_SENT until the socket leaves SYN_SENT, when
 // it goes with the event and the tracker keeps it while the connection
-// lives. A socket's slot is chosen by a hash of its address; a connect
-// whose slot another connect still waiting for an answer holds pushes
-// that one out, which is counted (StartsLost): its connection has no
-// owner or duration unless a snapshot knew it. With few connects waiting
-// at once that is rare; a scan of unanswering hosts makes it common.
+// lives. A socket's pair of slots is chosen by a hash of its address; a
+// connect whose two slots other connects still waiting for an answer
+// hold pushes the second one's out, which is counted (StartsLost): its
+// connection has no owner or duration unless a snapshot knew it. With
+// few connects waiting at once that is rare; a scan of unanswering hosts
+// makes it common.
 const Starts = 1 << startsLog
 
 // startsLog is the log2 of Starts.
@@ -60,8 +61,9 @@ type Raw struct {
 	Local, Remote netip.AddrPort
 	// Sent and Received are the socket's data bytes sent (retransmissions
 	// counted once) and received, neither the SYN nor a FIN (see
-	// dataBytes), read at a change to CLOSE; both all ones (bytesUnknown) there where the
-	// kernel's BTF did not give their place; 0 at other changes.
+	// dataBytes), read at a change to CLOSE; both all ones (bytesUnknown)
+	// there where the kernel's BTF did not give their place; 0 at other
+	// changes.
 	Sent, Received uint64
 	// NetNS is the socket's network namespace (its inode number, as
 	// /proc/PID/ns/net names it; 0 where the kernel's BTF did not place

@@ -65,7 +65,7 @@ type Event struct {
 	Passive bool
 	// Sent and Received are the connection's data bytes sent and
 	// received, at close: what its programs wrote and read, neither the
-	// SYN nor a FIN (0 where the kernel's BTF could not place them).
+	// SYN nor a FIN (0, and NoBytes set, where they are not known).
 	Sent, Received uint64
 	// NoBytes is true where the bytes are not known: a UDP socket's end,
 	// the destroy notifications trace falls back on, a kernel whose BTF
