@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -639,4 +640,59 @@ func TestListenersByNetNS(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestDataBytes runs dataBytes in the kernel (a socket filter, run by
+// BPF_PROG_TEST_RUN) on made-up counters: the data bytes are the sent
+// less the retransmitted, the received less a FIN where SOCK_DONE is
+// set; neither goes below 0 (a retransmission counted and not sent, a
+// FIN not counted).
+func TestDataBytes(t *testing.T) {
+	testutil.RequireRoot(t)
+	const done = 1 << 1 // SOCK_DONE
+	for _, c := range []struct {
+		sent, retrans, received, flags uint64
+		wantSent, wantReceived         uint64
+	}{
+		{100, 0, 3, done, 100, 2},
+		{100, 0, 3, 0, 100, 3},
+		{1 << 40, 1 << 20, 1 << 41, done | 1, 1<<40 - 1<<20, 1<<41 - 1},
+		{5, 7, 0, done, 0, 0},
+		{0, 0, 0, ^uint64(0), 0, 0},
+	} {
+		for _, field := range []int16{offSent, offReceived} {
+			ins := asm.Instructions{
+				asm.LoadImm(asm.R1, int64(c.sent), asm.DWord),
+				asm.LoadImm(asm.R2, int64(c.retrans), asm.DWord),
+				asm.LoadImm(asm.R3, int64(c.received), asm.DWord),
+				asm.LoadImm(asm.R4, int64(c.flags), asm.DWord),
+				asm.Mov.Reg(asm.R7, asm.RFP),
+				asm.Add.Imm(asm.R7, -RawSize), // an event on the stack
+			}
+			ins = append(ins, dataBytes()...)
+			// The field's two halves, one run each: a filter returns 32 bits.
+			var field8 [8]byte
+			for half := int16(0); half < 2; half++ {
+				prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{Type: ebpf.SocketFilter, License: "Dual MIT/GPL",
+					Instructions: append(slices.Clone(ins), asm.LoadMem(asm.R0, asm.R7, field+4*half, asm.Word), asm.Return())})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ret, err := prog.Run(&ebpf.RunOptions{Data: make([]byte, 14)})
+				prog.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
+				binary.NativeEndian.PutUint32(field8[4*half:], ret)
+			}
+			got := binary.NativeEndian.Uint64(field8[:])
+			want := c.wantSent
+			if field == offReceived {
+				want = c.wantReceived
+			}
+			if got != want {
+				t.Errorf("counters %+v: field at %d is %d, want %d", c, field, got, want)
+			}
+		}
+	}
 }
