@@ -47,15 +47,8 @@ RATE=${1:-10000} WIN=${2:-3} PAIRS=${PAIRS:-20} TRACE_ARGS=${TRACE_ARGS---format
 [[ $EUID -eq 0 ]] || { echo "trace.sh: needs root" >&2; exit 1; }
 BIN=$(mkdir -p /tmp && mktemp -d /tmp/sockscope-trace.XXXXXX)
 NS=sockscope-trace-$$
-LOAD= TRACE=
-cleanup() {
-	[[ -z $TRACE ]] || kill -INT "$TRACE" 2>/dev/null || true
-	[[ -z $LOAD ]] || kill "$LOAD" 2>/dev/null || true
-	wait 2>/dev/null || true
-	ip netns del "$NS" 2>/dev/null || true
-	rm -rf "$BIN"
-}
-trap cleanup EXIT
+# shellcheck source=bench/traceload.sh
+. "$HERE/traceload.sh"
 (cd "$ROOT" && CGO_ENABLED=0 go build -o "$BIN/sockscope" ./cmd/sockscope && go build -o "$BIN/connload" ./bench/connload &&
 	go build -o "$BIN/bpfstat" ./bench/bpfstat && go build -o "$BIN/ratios" ./bench/ratios)
 mkdir -p "$HERE/results"
@@ -70,7 +63,6 @@ softirqd() { # the ksoftirqd threads' CPU, in jiffies
 }
 perconn() { awk -v w="$1" -v n="$2" -v hz="$HZ" 'BEGIN { printf "%.3f", w * 1e6 / hz / n }'; } # jiffies $1 over $2 connections, in µs each
 kept_up() { [[ $1 =~ ^[0-9]+$ ]] && (($1 >= RATE * WIN * 9 / 10)); } # a window of the load at its rate
-opens() { awk '/^Tcp:/ && ++n == 2 { print $6 }' "/proc/$LOAD/net/snmp"; } # the namespace's connects
 window() { # prints: connections, the work's CPU and the machine's busy time (jiffies), trace's CPU
 	local c0 w0 b0 t0=0 t1=0 stat=
 	if [[ -n $TRACE && ${STATS:-} == 1 ]]; then
@@ -102,11 +94,8 @@ stop_trace() {
 	cat "$BIN/trace.err" >>"$BIN/trace.all"
 	sleep 1
 }
-ip netns add "$NS"
-ip netns exec "$NS" ip link set lo up
 # shellcheck disable=SC2086
-ip netns exec "$NS" "$BIN/connload" -rate "$RATE" -seconds 86400 $LOAD_ARGS >/dev/null & # until cleanup
-LOAD=$!
+start_load -rate "$RATE" $LOAD_ARGS
 sleep 5 # its first seconds: TIME_WAITs piling up
 : >"$BIN/trace.all"
 {

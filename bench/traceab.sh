@@ -21,23 +21,12 @@ shift 2
 RATE=${RATE:-10000} WIN=${WIN:-5} PAIRS=${PAIRS:-6}
 BIN=$(mktemp -d /tmp/sockscope-traceab.XXXXXX)
 NS=sockscope-traceab-$$
-LOAD= TRACE=
-cleanup() {
-	[[ -z $TRACE ]] || kill -INT "$TRACE" 2>/dev/null || true
-	[[ -z $LOAD ]] || kill "$LOAD" 2>/dev/null || true
-	wait 2>/dev/null || true
-	ip netns del "$NS" 2>/dev/null || true
-	rm -rf "$BIN"
-}
-trap cleanup EXIT
+# shellcheck source=bench/traceload.sh
+. "$HERE/traceload.sh"
 (cd "$ROOT" && go build -o "$BIN/connload" ./bench/connload)
-ip netns add "$NS"
-ip netns exec "$NS" ip link set lo up
-ip netns exec "$NS" "$BIN/connload" -blocking -rate "$RATE" -seconds 86400 >/dev/null &
-LOAD=$!
+start_load -blocking -rate "$RATE"
 sleep 4
 runtime() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { print s + 0 }'; } # ns on a CPU, every thread
-opens() { awk '/^Tcp:/ && ++n == 2 { print $6 }' "/proc/$LOAD/net/snmp"; }
 window() { # prints the build's µs a connection over one window
 	"$1" trace "${@:2}" >/dev/null 2>/dev/null &
 	TRACE=$!
