@@ -485,11 +485,9 @@ func keepStart(allStates bool) asm.Instructions {
 	// Its slot, or the other of the pair where another socket's start
 	// is in the first; where both hold one, the second's is pushed out.
 	ins = append(ins, slot("skip")...)
-	ins = append(ins, asm.Mov.Reg(asm.R7, asm.R0), asm.LoadMem(asm.R1, asm.R7, valueSize, asm.DWord), asm.JEq.Imm(asm.R1, 0, "free"))
-	ins = append(ins, mine(asm.R7, asm.JEq, "free")...)
+	ins = append(ins, freeOrMine("free")...)
 	ins = append(ins, otherSlot("skip")...)
-	ins = append(ins, asm.Mov.Reg(asm.R7, asm.R0), asm.LoadMem(asm.R1, asm.R7, valueSize, asm.DWord), asm.JEq.Imm(asm.R1, 0, "free"))
-	ins = append(ins, mine(asm.R7, asm.JEq, "free")...)
+	ins = append(ins, freeOrMine("free")...)
 	ins = append(ins, count(lostStarts, "free")...)
 	ins = append(ins, keepTask("free")...)
 	ins = append(ins,
@@ -527,7 +525,7 @@ func keepStart(allStates bool) asm.Instructions {
 // there is none (never: the index is in range, but the verifier cannot
 // know).
 func slot(none string) asm.Instructions {
-	return asm.Instructions{
+	ins := asm.Instructions{
 		asm.LoadMem(asm.R1, asm.RFP, stackKey, asm.DWord),
 		// Its low 32 bits, as a number: the BTF program's is a pointer,
 		// which the verifier lets no arithmetic but this touch.
@@ -536,12 +534,33 @@ func slot(none string) asm.Instructions {
 		asm.Mul.Reg(asm.R1, asm.R2),
 		asm.RSh.Imm(asm.R1, int32(64-startsBits)),
 		asm.StoreMem(asm.RFP, stackSlot, asm.R1, asm.Word),
-		asm.LoadMapPtr(asm.R1, 0).WithReference("starts"),
+	}
+	return append(ins, lookup("starts", stackSlot, none)...)
+}
+
+// lookup is the part of the programs that looks up the key at stackOff
+// in the map name: the value's address in R0, or on to none where there
+// is none.
+func lookup(name string, stackOff int32, none string) asm.Instructions {
+	return asm.Instructions{
+		asm.LoadMapPtr(asm.R1, 0).WithReference(name),
 		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, stackSlot),
+		asm.Add.Imm(asm.R2, stackOff),
 		asm.FnMapLookupElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, none),
 	}
+}
+
+// freeOrMine is the part of keepStart that, with a slot's address in
+// R0, keeps it in R7 and goes on at label where the slot holds no
+// socket's start or this one's.
+func freeOrMine(label string) asm.Instructions {
+	ins := asm.Instructions{
+		asm.Mov.Reg(asm.R7, asm.R0),
+		asm.LoadMem(asm.R1, asm.R7, valueSize, asm.DWord),
+		asm.JEq.Imm(asm.R1, 0, label),
+	}
+	return append(ins, mine(asm.R7, asm.JEq, label)...)
 }
 
 // mine is the part of the programs that compares the socket whose
@@ -561,31 +580,20 @@ func mine(p asm.Register, op asm.JumpOp, label string) asm.Instructions {
 // pair, so that two connects whose sockets hash alike, both waiting for
 // an answer, both keep theirs.
 func otherSlot(none string) asm.Instructions {
-	return asm.Instructions{
+	ins := asm.Instructions{
 		asm.LoadMem(asm.R1, asm.RFP, stackSlot, asm.Word),
 		asm.Xor.Imm(asm.R1, 1),
 		asm.StoreMem(asm.RFP, stackSlot, asm.R1, asm.Word),
-		asm.LoadMapPtr(asm.R1, 0).WithReference("starts"),
-		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, stackSlot),
-		asm.FnMapLookupElem.Call(),
-		asm.JEq.Imm(asm.R0, 0, none),
 	}
+	return append(ins, lookup("starts", stackSlot, none)...)
 }
 
 // count is the part of the programs that adds one to the counter index
 // of the map "lost", then goes on at next.
 func count(index int32, next string) asm.Instructions {
-	return asm.Instructions{
-		asm.StoreImm(asm.RFP, stackLost, int64(index), asm.Word),
-		asm.LoadMapPtr(asm.R1, 0).WithReference("lost"),
-		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, stackLost),
-		asm.FnMapLookupElem.Call(),
-		asm.JEq.Imm(asm.R0, 0, next),
-		asm.Mov.Imm(asm.R1, 1),
-		asm.StoreXAdd(asm.R0, asm.R1, asm.DWord),
-	}
+	ins := asm.Instructions{asm.StoreImm(asm.RFP, stackLost, int64(index), asm.Word)}
+	ins = append(ins, lookup("lost", stackLost, next)...)
+	return append(ins, asm.Mov.Imm(asm.R1, 1), asm.StoreXAdd(asm.R0, asm.R1, asm.DWord))
 }
 
 // reserve is the part of the programs that reserves an event in the ring
@@ -729,18 +737,16 @@ func readKernel(to asm.Register, dst, size int32, base asm.Instruction, off int3
 // a second wakeup is harmless, a missed one would leave the reader
 // asleep until ReadEvery.
 func submit(label string, ret int32) asm.Instructions {
-	return asm.Instructions{
+	ins := asm.Instructions{
 		asm.LoadMapPtr(asm.R1, 0).WithReference("events").WithSymbol(label),
 		asm.Mov.Imm(asm.R2, 0), // BPF_RB_AVAIL_DATA
 		asm.FnRingbufQuery.Call(),
 		asm.Mov.Imm(asm.R8, 1), // BPF_RB_NO_WAKEUP
 		asm.JLT.Imm(asm.R0, wakeAt, "send"),
 		asm.StoreImm(asm.RFP, stackLost, 0, asm.Word),
-		asm.LoadMapPtr(asm.R1, 0).WithReference("woken"),
-		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, stackLost),
-		asm.FnMapLookupElem.Call(),
-		asm.JEq.Imm(asm.R0, 0, "send"),
+	}
+	ins = append(ins, lookup("woken", stackLost, "send")...)
+	return append(ins,
 		asm.LoadMem(asm.R1, asm.R0, 0, asm.Word),
 		asm.JNE.Imm(asm.R1, 0, "send"), // woken already
 		asm.StoreImm(asm.R0, 0, 1, asm.Word),
@@ -750,7 +756,7 @@ func submit(label string, ret int32) asm.Instructions {
 		asm.FnRingbufSubmit.Call(),
 		asm.Mov.Imm(asm.R0, ret),
 		asm.Return(),
-	}
+	)
 }
 
 // wakeAt is how many bytes wait in the ring buffer before the program
