@@ -44,6 +44,18 @@ func Lookup(members []Member, funcs []string) (offsets []int32, ids []uint32, er
 	return Find(b, members, funcs)
 }
 
+// LookupEach is Lookup for members some of which a kernel may not have:
+// their offsets are -1, where Lookup would fail. It reads the BTF once
+// for all of them (a read is some milliseconds).
+func LookupEach(members []Member) ([]int32, error) {
+	b, release, err := load()
+	if err != nil {
+		return nil, fmt.Errorf("the kernel's BTF: %w", err)
+	}
+	defer release()
+	return FindEach(b, members)
+}
+
 // BTF kinds (include/uapi/linux/btf.h) and the sizes of what follows a
 // type's 12-byte header.
 const (
@@ -90,17 +102,46 @@ func extra(kind, vlen uint32) int {
 // errs.ErrMalformed if b is not BTF or is cut short, and one wrapping
 // ErrNotFound naming the first thing it could not find.
 func Find(b []byte, members []Member, funcs []string) (offsets []int32, ids []uint32, err error) {
+	s, err := find(b, members, funcs)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, o := range s.offsets {
+		if o < 0 {
+			return nil, nil, fmt.Errorf("struct %s member %s: %w", members[i].Struct, members[i].Name, ErrNotFound)
+		}
+	}
+	for i, id := range s.ids {
+		if id == 0 {
+			return nil, nil, fmt.Errorf("function %s: %w", funcs[i], ErrNotFound)
+		}
+	}
+	return s.offsets, s.ids, nil
+}
+
+// FindEach is Find for members only, -1 the offset of one not found.
+func FindEach(b []byte, members []Member) ([]int32, error) {
+	s, err := find(b, members, nil)
+	if err != nil {
+		return nil, err
+	}
+	return s.offsets, nil
+}
+
+// find is the search of Find and FindEach: offsets -1 and ids 0 for
+// what it did not find.
+func find(b []byte, members []Member, funcs []string) (*search, error) {
 	if len(b) < 24 {
-		return nil, nil, malformed("no header")
+		return nil, malformed("no header")
 	}
 	bo, ok := order(b[:2])
 	if !ok {
-		return nil, nil, malformed("bad magic %#x", b[:2])
+		return nil, malformed("bad magic %#x", b[:2])
 	}
 	hdrLen, typeOff, typeLen := uint64(bo.Uint32(b[4:])), uint64(bo.Uint32(b[8:])), uint64(bo.Uint32(b[12:]))
 	strOff, strLen := uint64(bo.Uint32(b[16:])), uint64(bo.Uint32(b[20:]))
 	if hdrLen < 24 || hdrLen+typeOff+typeLen > uint64(len(b)) || hdrLen+strOff+strLen > uint64(len(b)) {
-		return nil, nil, malformed("sections out of range")
+		return nil, malformed("sections out of range")
 	}
 	types := b[hdrLen+typeOff : hdrLen+typeOff+typeLen]
 	strs := b[hdrLen+strOff : hdrLen+strOff+strLen]
@@ -133,24 +174,14 @@ func Find(b []byte, members []Member, funcs []string) (offsets []int32, ids []ui
 	for pass := 0; pass < 4; pass++ {
 		s.first, s.next = pass == 0, map[uint32][]anon{}
 		if err := s.scan(types); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		s.pending = s.next
 		if len(s.pending) == 0 || !slices.Contains(s.offsets, -1) {
 			break
 		}
 	}
-	for i, o := range s.offsets {
-		if o < 0 {
-			return nil, nil, fmt.Errorf("struct %s member %s: %w", members[i].Struct, members[i].Name, ErrNotFound)
-		}
-	}
-	for i, id := range s.ids {
-		if id == 0 {
-			return nil, nil, fmt.Errorf("function %s: %w", funcs[i], ErrNotFound)
-		}
-	}
-	return s.offsets, s.ids, nil
+	return s, nil
 }
 
 func malformed(format string, args ...any) error {

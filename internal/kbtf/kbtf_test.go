@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/cilium/ebpf/btf"
@@ -73,6 +74,21 @@ func fixture() []byte {
 		b.str("other"), u32, 0)
 	b.typ("bpf_iter_task", kindFunc, 0, false, 4) // 6
 	return b.bytes()
+}
+
+// TestFindEach: the members found have their offsets, those not found
+// (no such member, no such struct) -1, in the order asked.
+func TestFindEach(t *testing.T) {
+	offs, err := FindEach(fixture(), []Member{{"task", "comm"}, {"task", "nope"}, {"nostruct", "tgid"}, {"task", "tgid"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int32{16, -1, -1, 12}; !slices.Equal(offs, want) {
+		t.Errorf("offsets %v, want %v", offs, want)
+	}
+	if _, err := FindEach([]byte{0x9f}, []Member{{"task", "comm"}}); !errors.Is(err, errs.ErrMalformed) {
+		t.Errorf("a BTF of one byte: %v, want ErrMalformed", err)
+	}
 }
 
 func TestFindFixture(t *testing.T) {

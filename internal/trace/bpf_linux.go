@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -96,9 +97,8 @@ func Open(buffer int, allStates bool) (*Reader, error) {
 		buffer = DefaultBuffer
 	}
 	_ = rlimit.RemoveMemlock() // kernels before 5.11 charge maps to RLIMIT_MEMLOCK
-	o := kernelOffsets()
+	o, so := kernelLayout()
 	var btfErr error
-	so := kernelSockOffsets()
 	if so.ok && os.Getenv(ProgramEnv) != ProgramTracepoint {
 		r, err := open(btfSpec(buffer, so, o, allStates), func(p *ebpf.Program) (link.Link, error) {
 			return link.AttachTracing(link.TracingOptions{Program: p, AttachType: ebpf.AttachTraceRawTp})
@@ -241,22 +241,40 @@ func (o offsets) bytesKnown() bool {
 	return o.sent >= 0 && o.retrans >= 0 && o.received >= 0 && o.flags >= 0
 }
 
-// kernelOffsets reads offsets from the kernel's BTF; each group is -1
-// where the BTF does not have all of it.
-func kernelOffsets() offsets {
+// offsetMembers are the members offsetsFrom takes, in its order.
+var offsetMembers = []kbtf.Member{
+	{Struct: "tcp_sock", Name: "bytes_sent"}, {Struct: "tcp_sock", Name: "bytes_retrans"},
+	{Struct: "tcp_sock", Name: "bytes_received"}, {Struct: "sock_common", Name: "skc_flags"},
+	{Struct: "sock", Name: "sk_err"}, {Struct: "sock", Name: "sk_err_soft"},
+	{Struct: "sock_common", Name: "skc_net"}, {Struct: "net", Name: "ns"}, {Struct: "ns_common", Name: "inum"},
+}
+
+// offsetsFrom makes offsets of the offsets of offsetMembers (-1: not
+// found); each group is -1 where one of its members was not found.
+func offsetsFrom(offs []int32) offsets {
 	o := noOffsets
-	if offs, _, err := kbtf.Lookup([]kbtf.Member{{Struct: "tcp_sock", Name: "bytes_sent"}, {Struct: "tcp_sock", Name: "bytes_retrans"},
-		{Struct: "tcp_sock", Name: "bytes_received"}, {Struct: "sock_common", Name: "skc_flags"}}, nil); err == nil {
+	if !slices.Contains(offs[0:4], -1) {
 		o.sent, o.retrans, o.received, o.flags = offs[0], offs[1], offs[2], offs[3]
 	}
-	if offs, _, err := kbtf.Lookup([]kbtf.Member{{Struct: "sock", Name: "sk_err"}, {Struct: "sock", Name: "sk_err_soft"}}, nil); err == nil {
-		o.err, o.errSoft = offs[0], offs[1]
+	if !slices.Contains(offs[4:6], -1) {
+		o.err, o.errSoft = offs[4], offs[5]
 	}
 	// skc_net is a possible_net_t: a struct of the one pointer.
-	if offs, _, err := kbtf.Lookup([]kbtf.Member{{Struct: "sock_common", Name: "skc_net"}, {Struct: "net", Name: "ns"}, {Struct: "ns_common", Name: "inum"}}, nil); err == nil {
-		o.net, o.inum = offs[0], offs[1]+offs[2]
+	if !slices.Contains(offs[6:9], -1) {
+		o.net, o.inum = offs[6], offs[7]+offs[8]
 	}
 	return o
+}
+
+// kernelLayout reads, in one read of the kernel's BTF, where it keeps
+// what either TCP program reads (offsets) and what the BTF program
+// and UDP's read of a socket (sockOffsets).
+func kernelLayout() (offsets, sockOffsets) {
+	offs, err := kbtf.LookupEach(append(slices.Clone(offsetMembers), sockMembers...))
+	if err != nil {
+		return noOffsets, sockOffsets{}
+	}
+	return offsetsFrom(offs[:len(offsetMembers)]), sockOffsetsFrom(offs[len(offsetMembers):])
 }
 
 // tcpMaps are the maps of either TCP program: the ring buffer of

@@ -696,3 +696,45 @@ func TestDataBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestLayoutFrom: the programs' offsets, from one lookup of every member
+// they read: each group known only where all its members were found,
+// the namespace's inode number past struct net's ns, and the socket's
+// offsets only where all were found and struct sock begins with its
+// sock_common.
+func TestLayoutFrom(t *testing.T) {
+	all := []int32{1544, 2192, 1752, 96, 284, 372, 48, 152, 24}
+	if got, want := offsetsFrom(all), (offsets{1544, 2192, 1752, 96, 284, 372, 48, 176}); got != want {
+		t.Errorf("every member: %+v, want %+v", got, want)
+	}
+	for i := range all {
+		offs := slices.Clone(all)
+		offs[i] = -1
+		got := offsetsFrom(offs)
+		known := [3]bool{got.bytesKnown(), got.err >= 0 && got.errSoft >= 0, got.net >= 0 && got.inum >= 0}
+		group := 2 // the namespace's
+		switch {
+		case i < 4:
+			group = 0 // the bytes'
+		case i < 6:
+			group = 1 // the errors'
+		}
+		for g, k := range known {
+			if k == (g == group) {
+				t.Errorf("member %d not found: group %d known %v", i, g, k)
+			}
+		}
+	}
+	sock := []int32{0, 4, 12, 16, 56, 72, 532, 284, 372, 0, 800}
+	want := sockOffsets{daddr: 0, rcvSaddr: 4, dport: 12, family: 16, v6daddr: 56, v6rcvSaddr: 72, protocol: 532, err: 284, errSoft: 372, sport: 800, ok: true}
+	if got := sockOffsetsFrom(sock); got != want {
+		t.Errorf("every member: %+v, want %+v", got, want)
+	}
+	for i, v := range map[int]int32{3: -1, 10: -1, 9: 8, 6: 1 << 15} {
+		offs := slices.Clone(sock)
+		offs[i] = v
+		if got := sockOffsetsFrom(offs); got.ok {
+			t.Errorf("member %d at %d: %+v, want not ok", i, v, got)
+		}
+	}
+}

@@ -1,6 +1,8 @@
 package trace
 
 import (
+	"slices"
+
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 	"github.com/sockscope/sockscope/internal/kbtf"
@@ -31,22 +33,21 @@ type sockOffsets struct {
 	ok    bool
 }
 
-// kernelSockOffsets reads sockOffsets from the kernel's BTF.
-func kernelSockOffsets() sockOffsets {
-	common := []string{"skc_daddr", "skc_rcv_saddr", "skc_dport", "skc_family", "skc_v6_daddr", "skc_v6_rcv_saddr"}
-	sock := []string{"sk_protocol", "sk_err", "sk_err_soft", "__sk_common"}
-	var want []kbtf.Member
-	for _, n := range common {
-		want = append(want, kbtf.Member{Struct: "sock_common", Name: n})
-	}
-	for _, n := range sock {
-		want = append(want, kbtf.Member{Struct: "sock", Name: n})
-	}
-	want = append(want, kbtf.Member{Struct: "inet_sock", Name: "inet_sport"})
-	offs, _, err := kbtf.Lookup(want, nil)
+// sockMembers are the members sockOffsetsFrom takes, in its order.
+var sockMembers = []kbtf.Member{
+	{Struct: "sock_common", Name: "skc_daddr"}, {Struct: "sock_common", Name: "skc_rcv_saddr"},
+	{Struct: "sock_common", Name: "skc_dport"}, {Struct: "sock_common", Name: "skc_family"},
+	{Struct: "sock_common", Name: "skc_v6_daddr"}, {Struct: "sock_common", Name: "skc_v6_rcv_saddr"},
+	{Struct: "sock", Name: "sk_protocol"}, {Struct: "sock", Name: "sk_err"}, {Struct: "sock", Name: "sk_err_soft"},
+	{Struct: "sock", Name: "__sk_common"}, {Struct: "inet_sock", Name: "inet_sport"},
+}
+
+// sockOffsetsFrom makes sockOffsets of the offsets of sockMembers (-1:
+// not found); not ok where one was not found.
+func sockOffsetsFrom(offs []int32) sockOffsets {
 	// struct sock begins with its sock_common (__sk_common), as every
 	// cast from one to the other in the kernel assumes.
-	if err != nil || offs[9] != 0 {
+	if slices.Contains(offs, -1) || offs[9] != 0 {
 		return sockOffsets{}
 	}
 	o := sockOffsets{ok: true}
