@@ -113,7 +113,7 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	known, knownNS := f.knownOwners(ctx, req)
+	known := f.knownOwners(ctx, req)
 	q := req.query()
 	keep := q.Match
 	if r == nil {
@@ -121,7 +121,6 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 	}
 	r.Drained = sink.drained
 	tr := trace.NewTracker(r.Wall, known)
-	tr.KnownNetNS = knownNS
 	tr.AllStates = req.AllStates
 	what := "TCP connections"
 	if req.Filter.Protos.Has(sockets.UDP) {
@@ -202,7 +201,7 @@ var openDestroyed = trace.OpenDestroyed
 // without the process that held the socket (a connection older than the
 // trace gets the owner the first snapshot found). It says so first.
 func traceDestroyed(ctx context.Context, f *Factory, sink traceSink, protos sockets.ProtoSet,
-	known func(local, remote netip.AddrPort) (trace.Owner, bool), keep func(*sockets.Socket) bool, why string) error {
+	known trace.KnownFunc, keep func(*sockets.Socket) bool, why string) error {
 	d, err := openDestroyed(protos)
 	if err != nil {
 		return fmt.Errorf("trace needs eBPF (Linux; root, or CAP_BPF and CAP_PERFMON) or, for closes only, CAP_NET_ADMIN (%s): %w", why, err)
@@ -234,7 +233,7 @@ func traceDestroyed(ctx context.Context, f *Factory, sink traceSink, protos sock
 			ev.From = from
 		}
 		if known != nil {
-			ev.Owner, _ = known(s.Local, s.Remote)
+			ev.Owner, _ = known(uint32(s.NetNS), s.Local, s.Remote)
 		}
 		s.State = sockets.Close
 		if ev.Owner.PID != 0 {
@@ -253,60 +252,58 @@ func traceDestroyed(ctx context.Context, f *Factory, sink traceSink, protos sock
 }
 
 // knownOwners takes one snapshot of the TCP sockets with their owners,
-// for the connections and listeners older than the trace: known returns
-// the owner it found for a connection (local, remote) or a listener
-// (remote invalid), and netns is the network namespace it listed (0 for
-// several, or none known), whose sockets alone it may be asked about
-// (trace.Tracker.KnownNetNS). Where the snapshot fails, known is nil.
-func (f *Factory) knownOwners(ctx context.Context, req *listRequest) (known func(local, remote netip.AddrPort) (trace.Owner, bool), netns uint32) {
+// for the connections and listeners older than the trace (knownIn);
+// nil where the snapshot fails.
+func (f *Factory) knownOwners(ctx context.Context, req *listRequest) trace.KnownFunc {
 	src, err := f.Source(sockets.SourceOptions{Kind: req.Source})
 	if err != nil {
-		return nil, 0
+		return nil
 	}
 	q := collect.Query{Kernel: sockets.Filter{Protos: sockets.ProtoSet(0).With(sockets.TCP)}, Owners: true}
 	snap, err := f.collector(src).Collect(ctx, &q, nil)
 	if err != nil {
-		return nil, 0
+		return nil
 	}
-	netns = snapshotNetNS(snap.Sockets)
+	return knownIn(snap.Sockets)
+}
+
+// knownIn returns the owners socks name: a connection's by its ends, a
+// listener's by its port, each only for a socket of its network
+// namespace (or one whose namespace is not known, 0): a container's
+// :80 is not the host's.
+func knownIn(socks []sockets.Socket) trace.KnownFunc {
 	type pair struct{ l, r netip.AddrPort }
-	conns := make(map[pair]trace.Owner)
-	listeners := make(map[uint16]trace.Owner)
-	for i := range snap.Sockets {
-		s := &snap.Sockets[i]
+	type owned struct {
+		owner trace.Owner
+		netns uint32
+	}
+	conns := make(map[pair]owned)
+	listeners := make(map[uint16]owned)
+	for i := range socks {
+		s := &socks[i]
 		if len(s.Processes) == 0 || s.Processes[0].Info == nil {
 			continue
 		}
-		o := trace.Owner{PID: s.Processes[0].Info.PID, Comm: s.Processes[0].Info.Name}
+		o := owned{trace.Owner{PID: s.Processes[0].Info.PID, Comm: s.Processes[0].Info.Name}, uint32(s.NetNS)}
 		if s.State == sockets.Listen {
 			listeners[s.Local.Port()] = o
 		} else {
 			conns[pair{unmap(s.Local), unmap(s.Remote)}] = o
 		}
 	}
-	return func(local, remote netip.AddrPort) (trace.Owner, bool) {
+	return func(netns uint32, local, remote netip.AddrPort) (trace.Owner, bool) {
+		var o owned
+		var ok bool
 		if !remote.IsValid() {
-			o, ok := listeners[local.Port()]
-			return o, ok
+			o, ok = listeners[local.Port()]
+		} else {
+			o, ok = conns[pair{unmap(local), unmap(remote)}]
 		}
-		o, ok := conns[pair{unmap(local), unmap(remote)}]
-		return o, ok
-	}, netns
-}
-
-// snapshotNetNS is the network namespace of every socket of a snapshot,
-// 0 where they are of several, or it is not known.
-func snapshotNetNS(socks []sockets.Socket) uint32 {
-	if len(socks) == 0 {
-		return 0
-	}
-	ns := socks[0].NetNS
-	for i := range socks {
-		if socks[i].NetNS != ns {
-			return 0
+		if !ok || (netns != 0 && o.netns != 0 && netns != o.netns) {
+			return trace.Owner{}, false
 		}
+		return o.owner, true
 	}
-	return uint32(ns)
 }
 
 // containerOf returns a lookup of the container a process runs in, as a

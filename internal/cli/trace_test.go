@@ -297,19 +297,40 @@ func TestTraceOwnerFields(t *testing.T) {
 	}
 }
 
-// TestSnapshotNetNS: a snapshot's namespace is its sockets' one, 0 for
-// none, for sockets of several or of one not known.
-func TestSnapshotNetNS(t *testing.T) {
-	for _, c := range []struct {
-		ns   []uint64
-		want uint32
-	}{{nil, 0}, {[]uint64{5}, 5}, {[]uint64{5, 5, 5}, 5}, {[]uint64{5, 6}, 0}, {[]uint64{0, 0}, 0}} {
-		var socks []sockets.Socket
-		for _, ns := range c.ns {
-			socks = append(socks, sockets.Socket{NetNS: ns})
+// TestKnownIn: a snapshot's owners name a connection by its ends and a
+// listener by its port, each only for a socket of its own network
+// namespace or of one not known (0, on either side).
+func TestKnownIn(t *testing.T) {
+	owned := func(pid int32, state sockets.State, local, remote string, netns uint64) sockets.Socket {
+		s := sockets.Socket{Proto: sockets.TCP, State: state, Local: netip.MustParseAddrPort(local), NetNS: netns,
+			Processes: []sockets.Process{{Info: &sockets.ProcessInfo{PID: pid, Name: "p" + strconv.Itoa(int(pid))}}}}
+		if remote != "" {
+			s.Remote = netip.MustParseAddrPort(remote)
 		}
-		if got := snapshotNetNS(socks); got != c.want {
-			t.Errorf("namespaces %v: %d, want %d", c.ns, got, c.want)
+		return s
+	}
+	known := knownIn([]sockets.Socket{
+		owned(7, sockets.Listen, "0.0.0.0:80", "", 5),
+		owned(8, sockets.Established, "10.0.0.2:80", "10.0.0.1:4000", 5),
+		owned(9, sockets.Listen, "0.0.0.0:22", "", 0),
+		{Proto: sockets.TCP, State: sockets.Listen, Local: netip.MustParseAddrPort("0.0.0.0:25")}, // no owner
+	})
+	for _, c := range []struct {
+		netns         uint32
+		local, remote string
+		want          int32
+	}{
+		{5, "10.0.0.2:80", "", 7}, {0, "10.0.0.2:80", "", 7}, {6, "10.0.0.2:80", "", 0},
+		{5, "10.0.0.2:80", "10.0.0.1:4000", 8}, {5, "[::ffff:10.0.0.2]:80", "[::ffff:10.0.0.1]:4000", 8}, {6, "10.0.0.2:80", "10.0.0.1:4000", 0},
+		{6, "10.0.0.2:22", "", 9}, {5, "10.0.0.2:25", "", 0}, {5, "10.0.0.2:8080", "", 0},
+	} {
+		var remote netip.AddrPort
+		if c.remote != "" {
+			remote = netip.MustParseAddrPort(c.remote)
+		}
+		o, ok := known(c.netns, netip.MustParseAddrPort(c.local), remote)
+		if o.PID != c.want || ok != (c.want != 0) {
+			t.Errorf("%d %s>%s: %+v %v, want pid %d", c.netns, c.local, c.remote, o, ok, c.want)
 		}
 	}
 }

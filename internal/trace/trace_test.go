@@ -196,7 +196,7 @@ func TestTracker(t *testing.T) {
 		t.Errorf("%d connections followed after their closes, want 0", tr.Live())
 	}
 	// A snapshot's owner names a connection older than the trace.
-	tr = NewTracker(monoWall, func(l, r netip.AddrPort) (Owner, bool) { return Owner{PID: 7, Comm: "sshd"}, l.Port() == 22 })
+	tr = NewTracker(monoWall, func(_ uint32, l, r netip.AddrPort) (Owner, bool) { return Owner{PID: 7, Comm: "sshd"}, l.Port() == 22 })
 	evs = feed(t, tr, raw(1, 99, "x", 5, sockets.Established, sockets.CloseWait, "127.0.0.1:22", "127.0.0.1:40000"))
 	if len(evs) != 1 || evs[0].Owner.PID != 7 {
 		t.Errorf("older connection: %+v", evs)
@@ -343,20 +343,19 @@ func TestTrackerListenersByNetNS(t *testing.T) {
 	}
 }
 
-// TestTrackerKnownNetNS: the owners a snapshot found are lent only to
-// sockets of the namespace it listed (or of one not known): a container's
-// connection accepted on :80, through a listener older than the trace,
-// is not the host's server's.
+// TestTrackerKnownNetNS: the tracker asks a snapshot's owners about a
+// socket in its own network namespace: a container's connection
+// accepted on :80, through a listener older than the trace, is not
+// given the host's server.
 func TestTrackerKnownNetNS(t *testing.T) {
-	known := func(local, remote netip.AddrPort) (Owner, bool) {
-		return Owner{PID: 7, Comm: "host-nginx"}, local.Port() == 80
+	known := func(netns uint32, local, remote netip.AddrPort) (Owner, bool) {
+		return Owner{PID: 7, Comm: "host-nginx"}, netns == 4026531833 && local.Port() == 80
 	}
 	for _, c := range []struct {
 		ns   uint32
 		want int32
-	}{{4026531833, 7}, {0, 7}, {4026532001, 0}} {
+	}{{4026531833, 7}, {4026532001, 0}} {
 		tr := NewTracker(monoWall, known)
-		tr.KnownNetNS = 4026531833
 		evs := feed(t, tr, inNetNS(raw(1*ms, 99, "ksoftirqd/0", 3, sockets.SynRecv, sockets.Established, "10.0.0.2:80", "10.0.0.1:50000"), c.ns))
 		if len(evs) != 1 || evs[0].Kind != Accept || evs[0].Owner.PID != c.want {
 			t.Errorf("an accept in namespace %d: %+v, want pid %d's", c.ns, evs, c.want)

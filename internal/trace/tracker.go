@@ -120,6 +120,11 @@ type listenKey struct {
 	port   uint16
 }
 
+// KnownFunc returns the owner a snapshot found for a connection (local,
+// remote) or a listener (remote invalid) in the network namespace netns
+// (0: one not known), and whether it found one.
+type KnownFunc func(netns uint32, local, remote netip.AddrPort) (Owner, bool)
+
 // A Tracker turns raw state changes into connection events. The BPF
 // program keeps each connect's start and the task that called connect()
 // through the handshake, and sends them with the change out of SYN_SENT;
@@ -130,12 +135,8 @@ type Tracker struct {
 	// Wall turns a monotonic time into wall-clock time.
 	Wall func(mono uint64) time.Time
 	// Known returns the owner a snapshot taken when the trace began found
-	// for a connection (local, remote), or for a listener (remote
-	// invalid); nil knows none. KnownNetNS is the network namespace that
-	// snapshot listed (0: any): Known is not asked about a socket of
-	// another, whose addresses may be the same (a container's :80).
-	Known      func(local, remote netip.AddrPort) (Owner, bool)
-	KnownNetNS uint32
+	// (see KnownFunc); nil knows none.
+	Known KnownFunc
 	// AllStates makes an event of every change the program sends (it
 	// sends a simultaneous open's change to SYN_RECV either way).
 	AllStates bool
@@ -145,7 +146,7 @@ type Tracker struct {
 }
 
 // NewTracker returns a Tracker.
-func NewTracker(wall func(uint64) time.Time, known func(local, remote netip.AddrPort) (Owner, bool)) *Tracker {
+func NewTracker(wall func(uint64) time.Time, known KnownFunc) *Tracker {
 	return &Tracker{Wall: wall, Known: known, open: make(map[uint64]openConn), listeners: make(map[listenKey]Owner)}
 }
 
@@ -196,7 +197,7 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 		if r.Start != 0 {
 			c.owner = Owner{PID: int32(r.PID), Comm: r.Comm}
 		} else if t.Known != nil {
-			c.owner, _ = t.known(r, r.Remote)
+			c.owner, _ = t.Known(r.NetNS, r.Local, r.Remote)
 		}
 		t.keep(r.Sock, c)
 		if !t.AllStates {
@@ -244,7 +245,7 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 			t.keep(r.Sock, openConn{owner: ev.Owner, start: start, passive: true})
 		}
 	case t.Known != nil:
-		ev.Owner, _ = t.known(r, r.Remote)
+		ev.Owner, _ = t.Known(r.NetNS, r.Local, r.Remote)
 	}
 	switch {
 	case r.New == sockets.Close:
@@ -336,15 +337,10 @@ func (t *Tracker) listener(r *Raw) Owner {
 			return o
 		}
 	}
-	o, _ := t.known(r, netip.AddrPort{})
-	return o
-}
-
-// known asks Known about r's socket (remote invalid: its listener), if
-// it is of the namespace Known's snapshot listed or of one not known.
-func (t *Tracker) known(r *Raw, remote netip.AddrPort) (Owner, bool) {
-	if t.Known == nil || (t.KnownNetNS != 0 && r.NetNS != 0 && r.NetNS != t.KnownNetNS) {
-		return Owner{}, false
+	if t.Known != nil {
+		if o, ok := t.Known(r.NetNS, r.Local, netip.AddrPort{}); ok {
+			return o
+		}
 	}
-	return t.Known(r.Local, remote)
+	return Owner{}
 }
