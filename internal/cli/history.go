@@ -220,7 +220,7 @@ func rowOf(ev *trace.Event, facts func(int32, string) procFacts) history.Row {
 	if ev.From != 0 {
 		r.From = ev.From.String()
 	}
-	if (ev.Kind == trace.Close || ev.Kind == trace.Fail) && !ev.NoBytes {
+	if ev.HasBytes() {
 		r.Sent, r.Received = int64(ev.Sent), int64(ev.Received)
 	}
 	r.Errno, r.ErrnoKnown = ev.Errno, ev.ErrnoKnown

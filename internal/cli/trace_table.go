@@ -63,7 +63,7 @@ func (t *traceWriter) appendRowFixed(b []byte, ev *trace.Event) ([]byte, bool) {
 	}
 	ok = ok && t.putAddrPort(row[colLocal:colRemote-1], ev.Local, false) && t.putAddrPort(row[colRemote:colState-1], ev.Remote, true)
 	state := row[colState : colSent-1]
-	if ev.From != 0 && (ev.Kind == trace.State || ev.Kind == trace.Close || ev.Kind == trace.Fail) {
+	if showsChange(ev) {
 		from := sockets.StateNameOf(ev.Proto, ev.From)
 		ok = ok && put(state, from) && len(from) < len(state) && put(state[len(from)+1:], ev.To.String())
 		if ok {
@@ -72,7 +72,7 @@ func (t *traceWriter) appendRowFixed(b []byte, ev *trace.Event) ([]byte, bool) {
 	} else {
 		ok = ok && put(state, ev.To.String())
 	}
-	if (ev.Kind == trace.Close || ev.Kind == trace.Fail) && !ev.NoBytes {
+	if ev.HasBytes() {
 		ok = ok && putUint(row[colSent:colReceived-1], ev.Sent) && putUint(row[colReceived:colDuration-1], ev.Received)
 	}
 	if !ok {
@@ -85,6 +85,12 @@ func (t *traceWriter) appendRowFixed(b []byte, ev *trace.Event) ([]byte, bool) {
 	b = pad(b, s, -12)
 	b = append(append(b, ' '), ev.Reason()...)
 	return append(b, '\n'), true
+}
+
+// showsChange says whether the table's STATE column shows ev's change
+// (FROM>TO), not only where it went: a state change, close or failure.
+func showsChange(ev *trace.Event) bool {
+	return ev.From != 0 && (ev.Kind == trace.State || ev.Kind == trace.Close || ev.Kind == trace.Fail)
 }
 
 // put writes s at the start of dst, if it fits.
@@ -189,13 +195,13 @@ func (t *traceWriter) appendRowPadded(b []byte, ev *trace.Event) []byte {
 	b = pad(appendRemote(append(b, ' '), ev.Remote), s+1, -22)
 	s = len(b)
 	b = append(b, ' ')
-	if ev.From != 0 && (ev.Kind == trace.State || ev.Kind == trace.Close || ev.Kind == trace.Fail) {
+	if showsChange(ev) {
 		b = append(append(b, sockets.StateNameOf(ev.Proto, ev.From)...), '>')
 	}
 	b = padASCII(append(b, ev.To.String()...), s+1, -24)
 	b = append(b, ' ')
 	s = len(b)
-	if (ev.Kind == trace.Close || ev.Kind == trace.Fail) && !ev.NoBytes {
+	if ev.HasBytes() {
 		b = padASCII(strconv.AppendUint(b, ev.Sent, 10), s, 10)
 		s = len(b)
 		b = padASCII(strconv.AppendUint(append(b, ' '), ev.Received, 10), s+1, 10)

@@ -263,7 +263,7 @@ func (t *traceWriter) event(ev *trace.Event) {
 	b = appendName(b, ev.To.String())
 	b = append(b, `,"passive":`...)
 	b = strconv.AppendBool(b, ev.Passive)
-	if (ev.Kind == trace.Close || ev.Kind == trace.Fail) && !ev.NoBytes {
+	if ev.HasBytes() {
 		b = append(b, `,"bytes_sent":`...)
 		b = strconv.AppendUint(b, ev.Sent, 10)
 		b = append(b, `,"bytes_received":`...)

@@ -82,6 +82,12 @@ type Event struct {
 	ErrnoKnown bool
 }
 
+// HasBytes says whether e has bytes to show: a close or a failure
+// whose bytes are known.
+func (e *Event) HasBytes() bool {
+	return (e.Kind == Close || e.Kind == Fail) && !e.NoBytes
+}
+
 // Reason returns what the event's Errno says, by its errno name
 // ("ECONNREFUSED"); for a failed connect without one, "cancelled" (its
 // caller closed the socket before an answer came: a connect timeout of
