@@ -203,22 +203,8 @@ func TestIntegrationNoLeaks(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestIntegrationLeakHelper$")
 			cmd.Env = append(os.Environ(), envLeakTest+"="+mode)
 			cmd.Stderr = os.Stderr
-			stdin, err := cmd.StdinPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
+			stdin, line := StartHelper(t, cmd)
 			defer cmd.Process.Kill()
-			line, err := bufio.NewReader(out).ReadString('\n')
-			if err != nil {
-				t.Fatalf("helper said nothing: %v", err)
-			}
 			f := strings.Fields(line)
 			name, pids := f[0], f[1:]
 			var watch []int // pidfds, taken while the helper keeps the processes alive

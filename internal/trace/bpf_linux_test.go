@@ -596,21 +596,10 @@ func TestListenersByNetNS(t *testing.T) {
 		for _, ns := range spaces {
 			cmd := ns.Command(os.Args[0], "-test.run=^TestHelperListener$")
 			cmd.Env = append(os.Environ(), listenEnv+"=127.0.0.1:7070")
-			stdin, err := cmd.StdinPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
+			stdin, line := testutil.StartHelper(t, cmd)
 			defer func() { stdin.Close(); cmd.Wait() }()
-			line := make([]byte, 6)
-			if _, err := io.ReadFull(out, line); err != nil || string(line) != "ready\n" {
-				t.Fatalf("%s: the listener in %s: %q, %v", program, ns.Name, line, err)
+			if line != "ready" {
+				t.Fatalf("%s: the listener in %s: %q", program, ns.Name, line)
 			}
 			pids = append(pids, int32(cmd.Process.Pid))
 		}
