@@ -22,6 +22,7 @@ import (
 func main() {
 	d := flag.Duration("for", 5*time.Second, "how long")
 	names := flag.String("name", "", "only the programs of these names (comma-separated; the kernel keeps 15 characters)")
+	each := flag.Bool("each", false, "also a line for each program")
 	flag.Parse()
 	stats, err := ebpf.EnableStats(0) // BPF_STATS_RUN_TIME
 	if err != nil {
@@ -44,15 +45,18 @@ func main() {
 		if a.RunCount > b.RunCount {
 			total += a.Runtime - b.Runtime
 			runs += a.RunCount - b.RunCount
+			if *each {
+				fmt.Printf("%s: %d µs in %d runs, %d not run (recursion)\n", a.name, (a.Runtime-b.Runtime).Microseconds(), a.RunCount-b.RunCount, a.RecursionMisses-b.RecursionMisses)
+			}
 		}
 	}
 	fmt.Printf("%d ms in %d runs\n", total.Milliseconds(), runs)
 }
 
-// snapshot returns the statistics of the programs loaded now (of the
-// names in want, if any), by ID.
-func snapshot(want map[string]bool) map[ebpf.ProgramID]ebpf.ProgramStats {
-	out := map[ebpf.ProgramID]ebpf.ProgramStats{}
+// snapshot returns the statistics and names of the programs loaded now
+// (of the names in want, if any), by ID.
+func snapshot(want map[string]bool) map[ebpf.ProgramID]progStats {
+	out := map[ebpf.ProgramID]progStats{}
 	var id ebpf.ProgramID
 	for {
 		next, err := ebpf.ProgramGetNextID(id)
@@ -70,6 +74,12 @@ func snapshot(want map[string]bool) map[ebpf.ProgramID]ebpf.ProgramStats {
 		if ierr != nil || serr != nil || (len(want) > 0 && !want[info.Name]) {
 			continue
 		}
-		out[id] = *st
+		out[id] = progStats{*st, info.Name}
 	}
+}
+
+// progStats is a program's statistics with its name.
+type progStats struct {
+	ebpf.ProgramStats
+	name string
 }

@@ -61,7 +61,7 @@ func (t *traceWriter) appendRowFixed(b []byte, ev *trace.Event) ([]byte, bool) {
 	} else {
 		row[colProgram-2], row[colProgram] = '-', '-'
 	}
-	ok = ok && t.putAddrPort(row[colLocal:colRemote-1], ev.Local, false) && t.putAddrPort(row[colRemote:colState-1], ev.Remote, true)
+	ok = ok && t.ends.put(t, row[colLocal:colState], ev.Local, ev.Remote)
 	state := row[colState : colSent-1]
 	if showsChange(ev) {
 		from := sockets.StateNameOf(ev.Proto, ev.From)
@@ -126,6 +126,40 @@ func putUint(dst []byte, v uint64) bool {
 			return true
 		}
 	}
+}
+
+// endsCache keeps the LOCAL and REMOTE columns of recent lines, by
+// their two ends: a connection's close has the ends its connect or
+// accept had, and at 40,000 events a second writing the two addresses
+// and ports anew was a seventh of trace's own time. A slot is chosen by
+// the two ports.
+type endsCache struct {
+	key  [endsSlots][2]netip.AddrPort
+	text [endsSlots][colState - colLocal]byte
+	full [endsSlots]bool
+}
+
+// endsSlots is how many lines' ends endsCache keeps: more than the
+// connections whose events interleave.
+const endsSlots = 64
+
+// put writes the LOCAL and REMOTE columns of a line with the ends
+// local and remote into dst (the line's columns LOCAL to STATE), as
+// putAddrPort writes each, and says whether they fit (nothing is kept
+// of ends that do not).
+func (c *endsCache) put(t *traceWriter, dst []byte, local, remote netip.AddrPort) bool {
+	i := (uint32(local.Port())*0x9e3779b1 ^ uint32(remote.Port())*0x85ebca6b) >> 26 // endsSlots = 1<<6
+	key := [2]netip.AddrPort{local, remote}
+	if c.full[i] && c.key[i] == key {
+		copy(dst, c.text[i][:])
+		return true
+	}
+	if !t.putAddrPort(dst[:colRemote-colLocal-1], local, false) || !t.putAddrPort(dst[colRemote-colLocal:colState-colLocal-1], remote, true) {
+		return false
+	}
+	c.key[i], c.full[i] = key, true
+	copy(c.text[i][:], dst)
+	return true
 }
 
 // putAddrPort writes ap as appendAddrPort (appendRemote for a remote

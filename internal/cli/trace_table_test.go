@@ -113,6 +113,36 @@ func TestTraceTableRow(t *testing.T) {
 	}
 }
 
+// TestEndsCache: a line whose ends an earlier line had takes their
+// columns from the cache, and a line whose ports choose the same slot
+// but whose addresses differ does not: each is fmt's.
+func TestEndsCache(t *testing.T) {
+	connect := trace.Event{Kind: trace.Connect, Time: time.Unix(1_800_000_000, 0), Proto: sockets.TCP, Family: sockets.Inet,
+		Local: netip.MustParseAddrPort("127.0.0.1:40000"), Remote: netip.MustParseAddrPort("127.0.0.1:443"),
+		To: sockets.Established, Owner: trace.Owner{PID: 7, Comm: "curl"}}
+	closed := connect
+	closed.Kind, closed.From, closed.To, closed.Sent, closed.Received, closed.Duration = trace.Close, sockets.Established, sockets.Close, 10, 20, time.Millisecond
+	other := closed
+	other.Local, other.Remote = netip.MustParseAddrPort("10.1.2.3:40000"), netip.MustParseAddrPort("[::1]:443")
+	zoned := other
+	zoned.Remote = netip.MustParseAddrPort("[fe80::1%eth0]:443")
+	var w traceWriter
+	for i, ev := range []trace.Event{connect, closed, other, closed, zoned, other, connect} {
+		if got, want := string(w.appendRow(nil, &ev)), tableRowFmt(&ev); got != want {
+			t.Errorf("line %d:\n got %q\nwant %q", i, got, want)
+		}
+	}
+	full := 0
+	for i := range w.ends.full {
+		if w.ends.full[i] {
+			full++
+		}
+	}
+	if full != 1 {
+		t.Errorf("%d slots hold ends, want 1 (the ports are the same)", full)
+	}
+}
+
 // FuzzTraceTableRow: a line of the table is fmt's for any owner,
 // address, port, bytes and duration.
 func FuzzTraceTableRow(f *testing.F) {

@@ -42,8 +42,10 @@ type traceWriter struct {
 	// which the events of a second share: JSON's (UTC, the date too),
 	// the table's (local time of day).
 	utc, clock secondText
-	// addrs are the texts of the addresses last written.
+	// addrs are the texts of the addresses last written; ends, the
+	// table's columns of the ends of recent lines.
 	addrs addrTexts
+	ends  endsCache
 }
 
 // ownerFields are an owner and its JSON fields.
