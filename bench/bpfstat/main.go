@@ -46,7 +46,7 @@ func main() {
 			total += a.Runtime - b.Runtime
 			runs += a.RunCount - b.RunCount
 			if *each {
-				fmt.Printf("%s: %d µs in %d runs, %d not run (recursion)\n", a.name, (a.Runtime-b.Runtime).Microseconds(), a.RunCount-b.RunCount, a.RecursionMisses-b.RecursionMisses)
+				fmt.Printf("%s: %d µs in %d runs, %d not run (recursion)\n", a.name, (a.Runtime - b.Runtime).Microseconds(), a.RunCount-b.RunCount, a.RecursionMisses-b.RecursionMisses)
 			}
 		}
 	}
