@@ -323,13 +323,14 @@ func testTrace(t *testing.T, program string) {
 
 // TestIntegrationTraceNoBPF: with the eBPF path turned off, the closes
 // still arrive (both ends of 20 connections in a namespace of the test's
-// own), without their process, and trace says what is lost.
+// own, and with -u a UDP socket's end), without their process, and trace
+// says what is lost.
 func TestIntegrationTraceNoBPF(t *testing.T) {
 	testutil.RequireRoot(t)
 	bin := sockscopeBinary(t)
 	ns := testutil.NewNetNS(t)
 	ln, port := listenerIn(t, ns.Path)
-	said, stop := startTracing(t, ns.Command(bin, "trace", "--no-bpf", "--format", "ndjson", fmt.Sprintf("sport = :%d or dport = :%d or dport = :53", port, port)), false)
+	said, stop := startTracing(t, ns.Command(bin, "trace", "-tu", "--no-bpf", "--format", "ndjson", fmt.Sprintf("sport = :%d or dport = :%d or dport = :53", port, port)), false)
 	if !strings.Contains(said, "closes only") || !strings.Contains(said, "without") {
 		t.Fatalf("trace --no-bpf said %q, want what it cannot see", said)
 	}

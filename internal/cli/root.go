@@ -188,7 +188,7 @@ func NewRootCmd(f *Factory, runF func(*listRequest) error) *cobra.Command {
 		newVerb(f, runF, verbSpec{
 			use:     "trace [flags] [FILTER]",
 			short:   i18n.T(f.Lang, "cli.trace.short"),
-			example: "  sockscope trace\n  sockscope trace 'dport = :443'\n  sockscope trace --program curl --format ndjson\n  sockscope trace --format json > connections.json",
+			example: "  sockscope trace\n  sockscope trace -tu\n  sockscope trace 'dport = :443'\n  sockscope trace --program curl --format ndjson\n  sockscope trace --format json > connections.json",
 			in:      inTrace,
 			view:    viewTrace,
 		}),

@@ -19,8 +19,8 @@ import (
 // openTrace attaches the tracing program; tests replace it.
 var openTrace = trace.Open
 
-// traceRequest validates trace's own flags: TCP and UDP, or the one of
-// -t or -u; in a table, NDJSON or one JSON document.
+// traceRequest validates trace's own flags: TCP, UDP with -u (-tu: both);
+// in a table, NDJSON or one JSON document.
 func traceRequest(in requestInput, req *listRequest, lang string) error {
 	switch req.Render.Format {
 	case render.Table, render.NDJSON, render.JSON:
@@ -35,23 +35,23 @@ func traceRequest(in requestInput, req *listRequest, lang string) error {
 }
 
 // traceProtos are the protocols trace and record follow: those of -t
-// and -u, both where neither is given (history keeps the listing's).
+// and -u, TCP where neither is given (history keeps the listing's). UDP
+// is asked for: its programs run at the creation and release of every
+// socket, TCP's too, and cost each TCP connection as much as a tenth of
+// what tracing it costs, for a socket's end that is not a connection.
 func traceProtos(f *listFlags) sockets.ProtoSet {
 	var p sockets.ProtoSet
-	if f.tcp {
+	if f.tcp || !f.udp {
 		p = p.With(sockets.TCP)
 	}
 	if f.udp {
 		p = p.With(sockets.UDP)
 	}
-	if p == 0 {
-		p = p.With(sockets.TCP).With(sockets.UDP)
-	}
 	return p
 }
 
-// traceRun prints every TCP connection event and UDP socket's end req
-// chooses until ctx ends, then how many the kernel's buffer lost.
+// traceRun prints every TCP connection event (and with -u, UDP socket's
+// end) req chooses until ctx ends, then how many the kernel's buffer lost.
 func traceRun(ctx context.Context, f *Factory, req *listRequest) error {
 	w := traceWriter{w: f.stdout(req.Render.Format), format: req.Render.Format, exe: f.processOf(), container: f.containerOf(),
 		flushAt: traceFlushAt}
@@ -122,8 +122,9 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 	r.Drained = sink.drained
 	tr := trace.NewTracker(r.Wall, known)
 	tr.AllStates = req.AllStates
-	what := "TCP connections"
+	what, udp := "TCP connections", "; -tu adds UDP sockets' ends"
 	if req.Filter.Protos.Has(sockets.UDP) {
+		udp = ""
 		if err := r.TraceUDP(); err != nil && !req.Filter.Protos.Has(sockets.TCP) {
 			r.Close()
 			return 0, fmt.Errorf("tracing UDP: %w", err)
@@ -136,7 +137,7 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 		}
 	}
 	sink.start()
-	f.note("sockscope: tracing " + what + " (eBPF: " + r.Program() + "); Ctrl-C ends")
+	f.note("sockscope: tracing " + what + " (eBPF: " + r.Program() + udp + "); Ctrl-C ends")
 	if !inInitialPIDNamespace() {
 		f.note("sockscope: this is not the host's PID namespace: trace's PIDs are the host's, and a process's exe, user and container are looked up by them here")
 	}

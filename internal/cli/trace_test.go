@@ -334,3 +334,25 @@ func TestKnownIn(t *testing.T) {
 		}
 	}
 }
+
+// TestTraceProtos: trace and record follow TCP connections unless -u
+// asks for UDP sockets' ends (-u alone: only those; -tu: both).
+func TestTraceProtos(t *testing.T) {
+	tcp, udp := sockets.ProtoSet(0).With(sockets.TCP), sockets.ProtoSet(0).With(sockets.UDP)
+	for _, tt := range []struct {
+		args []string
+		want sockets.ProtoSet
+	}{
+		{[]string{"trace"}, tcp},
+		{[]string{"trace", "-t"}, tcp},
+		{[]string{"trace", "-u"}, udp},
+		{[]string{"trace", "-tu"}, tcp | udp},
+		{[]string{"trace", "--udp", "--format", "ndjson"}, udp},
+		{[]string{"record"}, tcp},
+		{[]string{"record", "-u", "-t"}, tcp | udp},
+	} {
+		if got := mustParse(t, tt.args...).Filter.Protos; got != tt.want {
+			t.Errorf("%q: protocols %b, want %b", tt.args, got, tt.want)
+		}
+	}
+}
