@@ -115,7 +115,7 @@ func Open(buffer int, allStates bool) (*Reader, error) {
 	spec := &ebpf.CollectionSpec{
 		Maps: tcpMaps(buffer),
 		Programs: map[string]*ebpf.ProgramSpec{
-			"inet_sock_set_state": {Name: ProgramNameTCP, Type: ebpf.TracePoint, License: "Dual MIT/GPL", Instructions: program(o, allStates)},
+			"inet_sock_set_state": {Name: ProgramNameTCP, Type: ebpf.TracePoint, License: "Dual MIT/GPL", Instructions: program(o, allStates, wakeMark(buffer))},
 		},
 	}
 	r, err := open(spec, func(p *ebpf.Program) (link.Link, error) {
@@ -377,7 +377,7 @@ const (
 //     change to CLOSE the socket's data bytes sent and received
 //     (dataBytes) and its sk_err and sk_err_soft (read at the offsets
 //     BTF gave; -1: not read).
-func program(o offsets, allStates bool) asm.Instructions {
+func program(o offsets, allStates bool, wake int32) asm.Instructions {
 	ins := asm.Instructions{
 		asm.Mov.Reg(asm.R6, asm.R1), // the tracepoint's record
 		asm.LoadMem(asm.R2, asm.R6, 30, asm.Half),
@@ -460,7 +460,7 @@ func program(o offsets, allStates bool) asm.Instructions {
 		}
 		ins = append(ins, readKernel(asm.R7, f.dst, f.size, skaddr, f.off)...)
 	}
-	return append(ins, submit("submit", 0)...)
+	return append(ins, submit("submit", 0, wake)...)
 }
 
 // keepStart is the part of the programs that, with the old state in R2,
@@ -745,22 +745,22 @@ func readKernel(to asm.Register, dst, size int32, base asm.Instruction, off int3
 }
 
 // submit is the part of the programs that submits the event (R7), from
-// label on, and returns ret. It wakes the reader only once wakeAt bytes
+// label on, and returns ret. It wakes the reader only once wake bytes
 // wait (the reader reads at least every ReadEvery anyway): a wakeup per
 // event would cost more than the event. And only once until the reader
 // says it sleeps again (the map woken, which it clears before it sleeps):
 // every event after the first, until the reader had taken them, raised
 // an interrupt for a reader already woken (a seventh of the program's
-// time). The first event past wakeAt on each CPU may wake it at once;
+// time). The first event past wake on each CPU may wake it at once;
 // a second wakeup is harmless, a missed one would leave the reader
 // asleep until ReadEvery.
-func submit(label string, ret int32) asm.Instructions {
+func submit(label string, ret, wake int32) asm.Instructions {
 	ins := asm.Instructions{
 		asm.LoadMapPtr(asm.R1, 0).WithReference("events").WithSymbol(label),
 		asm.Mov.Imm(asm.R2, 0), // BPF_RB_AVAIL_DATA
 		asm.FnRingbufQuery.Call(),
 		asm.Mov.Imm(asm.R8, 1), // BPF_RB_NO_WAKEUP
-		asm.JLT.Imm(asm.R0, wakeAt, "send"),
+		asm.JLT.Imm(asm.R0, wake, "send"),
 		asm.StoreImm(asm.RFP, stackLost, 0, asm.Word),
 	}
 	ins = append(ins, lookup("woken", stackLost, "send")...)
@@ -777,12 +777,16 @@ func submit(label string, ret int32) asm.Instructions {
 	)
 }
 
-// wakeAt is how many bytes wait in the ring buffer before the program
-// wakes the reader: some 1,900 events, a sixteenth of the default
-// buffer. At 40,000 events a second (10,000 connections), a wakeup every
-// 64 KiB was 80 a second, and going to sleep and waking a tenth of the
-// reader's time.
-const wakeAt = 256 << 10
+// wakeMark is how many bytes wait in a ring buffer of buffer bytes
+// before the programs wake the reader: a quarter of it, in the default
+// buffer 1 MiB, some 7,300 events, about what ReadEvery lets wait at
+// 10,000 connections a second (40,000 events), so that the reader wakes
+// some five times a second. Each wakeup costs the reader its sleep and
+// its return, and Go's monitor thread some of its own: a wakeup every
+// 64 KiB (80 a second) was a tenth of the reader's time, every 256 KiB
+// (20 a second) still an eighth more than every MiB. The three
+// quarters left hold what comes while the reader wakes and reads.
+func wakeMark(buffer int) int32 { return int32(buffer / 4) }
 
 // ReadEvery is the longest an event waits in the ring buffer before Read
 // returns it.

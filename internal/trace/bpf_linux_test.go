@@ -30,7 +30,7 @@ func TestProgramsAssemble(t *testing.T) {
 	so := sockOffsets{daddr: 0, rcvSaddr: 4, dport: 12, family: 16, v6daddr: 56, v6rcvSaddr: 72, protocol: 532, err: 284, errSoft: 372, sport: 800, ok: true}
 	for _, o := range []offsets{{1840, 1848, 1752, 96, 284, 372, 48, 176}, noOffsets} {
 		for _, all := range []bool{false, true} {
-			for name, ins := range map[string]asm.Instructions{"tracepoint": program(o, all), "tp_btf": btfProgram(so, o, all)} {
+			for name, ins := range map[string]asm.Instructions{"tracepoint": program(o, all, wakeMark(DefaultBuffer)), "tp_btf": btfProgram(so, o, all, wakeMark(DefaultBuffer))} {
 				for _, in := range ins {
 					if in.OpCode == asm.InvalidOpCode {
 						t.Errorf("%s (offsets %v, every change %v): an invalid instruction", name, o, all)
@@ -65,7 +65,8 @@ func TestOpen(t *testing.T) {
 
 // TestReaderWakes: after a read that found nothing for ReadEvery, a
 // burst of connections (in a namespace of the test's own) wakes the
-// reader once wakeAt (256 KiB) of events wait: its read returns the
+// reader once the wake mark of events wait (a quarter of the buffer, 64
+// KiB in the test's): its read returns the
 // burst's first event, where without the wakeup it would end at
 // ReadEvery with ErrIdle (the reader waits in Go's poller). Three rounds.
 func TestReaderWakes(t *testing.T) {
@@ -75,16 +76,18 @@ func TestReaderWakes(t *testing.T) {
 		for r.ReadInto(&raw) != ErrIdle { // what is there, then a wait of ReadEvery
 		}
 		start := time.Now()
-		go burstIn(ns.Path, addr)
+		done := make(chan struct{})
+		go func() { burstIn(ns.Path, addr); close(done) }()
 		// Not woken, the read would end at ReadEvery with ErrIdle.
 		if err := r.ReadInto(&raw); err != nil {
 			t.Errorf("round %d: after %v, %v, want the burst's first event", round, time.Since(start), err)
 		}
+		<-done // its connects would crowd the next test's slots
 		time.Sleep(ReadEvery)
 	}
 }
 
-// TestReaderWakesAfterBacklog: a reader that finds more than wakeAt
+// TestReaderWakesAfterBacklog: a reader that finds more than the mark
 // waiting when it comes back (the programs set their flag and woke no
 // one meanwhile) clears the flag when it goes to sleep again, so that
 // the next burst wakes it at once rather than at ReadEvery.
@@ -101,26 +104,33 @@ func TestReaderWakesAfterBacklog(t *testing.T) {
 		t.Errorf("asleep with the programs' flag %d (%v), want it cleared", flag, err)
 	}
 	start := time.Now()
-	go burstIn(ns.Path, addr)
+	done := make(chan struct{})
+	go func() { burstIn(ns.Path, addr); close(done) }()
 	// Not woken, the read would end at ReadEvery with ErrIdle.
 	if err := r.ReadInto(&raw); err != nil {
 		t.Errorf("after %v, %v, want the next burst's first event", time.Since(start), err)
 	}
+	<-done
 }
 
-// readerWithListener opens a Reader (closed when the test ends), a
-// namespace of the test's own and a closingListenerIn it; it needs root.
+// readerWithListener opens a Reader of wakeTestBuffer bytes (closed
+// when the test ends), a namespace of the test's own and a
+// closingListenerIn it; it needs root.
 func readerWithListener(t *testing.T) (*Reader, *testutil.NetNS, string) {
 	t.Helper()
 	testutil.RequireRoot(t)
 	ns := testutil.NewNetNS(t)
-	r, err := Open(0, false)
+	r, err := Open(wakeTestBuffer, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close() })
 	return r, ns, closingListenerIn(t, ns.Path)
 }
+
+// wakeTestBuffer is the buffer of readerWithListener's reader: small, so
+// that its wake mark is passed by a burst of a few hundred connections.
+const wakeTestBuffer = 256 << 10
 
 // closingListenerIn listens on loopback in the namespace at path until
 // the test ends, closing each connection it accepts, and returns its
@@ -136,17 +146,21 @@ func closingListenerIn(t *testing.T, path string) string {
 	return ln.Addr().String()
 }
 
-// burstIn makes 1,000 connections to addr from the namespace at path,
-// four at a time: some 4,000 events, 500 KiB, quickly enough to pass
-// wakeAt well within ReadEvery on a busy machine.
+// burstIn makes connections to addr from the namespace at path, four
+// at a time, until twice the wake mark of a reader with a buffer of
+// wakeTestBuffer bytes was made (some 230 connections, 900 events),
+// quickly enough to pass the mark well within ReadEvery on a busy
+// machine.
 func burstIn(path, addr string) {
+	// Four events a connection.
+	const burstConns = 2 * wakeTestBuffer / 4 / (4 * (RawSize + ringHeader))
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			netns.DoPath(path, func() error {
-				for range 250 {
+				for range burstConns / 4 {
 					if c, err := net.Dial("tcp", addr); err == nil {
 						c.Close()
 					}

@@ -70,7 +70,7 @@ func btfSpec(buffer int, so sockOffsets, o offsets, allStates bool) *ebpf.Collec
 		Maps: tcpMaps(buffer),
 		Programs: map[string]*ebpf.ProgramSpec{
 			"inet_sock_set_state": {Name: ProgramNameTCP, Type: ebpf.Tracing, AttachType: ebpf.AttachTraceRawTp, AttachTo: "inet_sock_set_state",
-				License: "Dual MIT/GPL", Instructions: btfProgram(so, o, allStates)},
+				License: "Dual MIT/GPL", Instructions: btfProgram(so, o, allStates, wakeMark(buffer))},
 		},
 	}
 }
@@ -99,7 +99,7 @@ const (
 // btfProgram is the BTF program, in BPF assembly; it does what program
 // does (see there), from the socket (ctx[0]) and the states (ctx[1],
 // ctx[2]), and writes the same events.
-func btfProgram(so sockOffsets, o offsets, allStates bool) asm.Instructions {
+func btfProgram(so sockOffsets, o offsets, allStates bool, wake int32) asm.Instructions {
 	ins := asm.Instructions{
 		asm.LoadMem(asm.R6, asm.R1, 0, asm.DWord),  // sk
 		asm.LoadMem(asm.R2, asm.R1, 8, asm.DWord),  // oldstate
@@ -185,7 +185,7 @@ func btfProgram(so sockOffsets, o offsets, allStates bool) asm.Instructions {
 			asm.Mov.Imm(asm.R1, -1), // bytesUnknown
 			asm.StoreMem(asm.R7, offSent, asm.R1, asm.DWord),
 			asm.StoreMem(asm.R7, offReceived, asm.R1, asm.DWord))
-		return append(ins, submit("submit", 0)...)
+		return append(ins, submit("submit", 0, wake)...)
 	}
 	ins = append(ins,
 		asm.LoadMem(asm.R1, asm.R9, int16(o.sent), asm.DWord),
@@ -193,5 +193,5 @@ func btfProgram(so sockOffsets, o offsets, allStates bool) asm.Instructions {
 		asm.LoadMem(asm.R3, asm.R9, int16(o.received), asm.DWord),
 		asm.LoadMem(asm.R4, asm.R6, int16(o.flags), asm.DWord))
 	ins = append(ins, dataBytes()...)
-	return append(ins, submit("submit", 0)...)
+	return append(ins, submit("submit", 0, wake)...)
 }

@@ -49,7 +49,7 @@ func udpSpec(buffer int, so sockOffsets) *ebpf.CollectionSpec {
 			"udp_create": {Name: ProgramNameUDPCreate, Type: ebpf.CGroupSock, AttachType: ebpf.AttachCGroupInetSockCreate,
 				License: "Dual MIT/GPL", Instructions: udpCreateProgram()},
 			"udp_release": {Name: ProgramNameUDPRelease, Type: ebpf.CGroupSock, AttachType: ebpf.AttachCgroupInetSockRelease,
-				License: "Dual MIT/GPL", Instructions: udpReleaseProgram(so)},
+				License: "Dual MIT/GPL", Instructions: udpReleaseProgram(so, wakeMark(buffer))},
 		},
 	}
 }
@@ -92,7 +92,7 @@ func udpStorage(other string, flags int32) asm.Instructions {
 // start), its socket cookie for its address, ESTABLISHED or CLOSE as
 // its old state (connected or not), CLOSE as its new one, its ends. It
 // lets every socket be released.
-func udpReleaseProgram(so sockOffsets) asm.Instructions {
+func udpReleaseProgram(so sockOffsets, wake int32) asm.Instructions {
 	ins := append(udpStorage("done", 0), asm.Mov.Reg(asm.R9, asm.R0))
 	ins = append(ins, reserve("reserve", 1)...)
 	// The owner: what was kept, else the task closing it.
@@ -132,7 +132,7 @@ func udpReleaseProgram(so sockOffsets) asm.Instructions {
 		asm.StoreMem(asm.R7, offErr, asm.R1, asm.DWord),
 		asm.StoreMem(asm.R7, offNetNS, asm.R1, asm.DWord),
 	)
-	ins = append(ins, submit("submit", 1)...)
+	ins = append(ins, submit("submit", 1, wake)...)
 	return append(ins, asm.Mov.Imm(asm.R0, 1).WithSymbol("done"), asm.Return())
 }
 
