@@ -152,18 +152,17 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 		proc = []sockets.Process{{Info: &info}}
 	)
 	for {
-		err := r.ReadInto(&raw)
-		if errors.Is(err, trace.ErrClosed) {
-			break
-		}
-		if errors.Is(err, trace.ErrIdle) {
-			sink.idle()
-			continue
-		}
-		if errors.Is(err, errs.ErrMalformed) {
-			continue // a malformed event is skipped, never fatal
-		}
-		if err != nil {
+		if err := r.ReadInto(&raw); err != nil {
+			if errors.Is(err, trace.ErrClosed) {
+				break
+			}
+			if errors.Is(err, trace.ErrIdle) {
+				sink.idle()
+				continue
+			}
+			if errors.Is(err, errs.ErrMalformed) {
+				continue // a malformed event is skipped, never fatal
+			}
 			r.Close()
 			return r.Lost(), fmt.Errorf("reading the trace's events: %w", err)
 		}

@@ -147,17 +147,17 @@ type Tracker struct {
 	// sends a simultaneous open's change to SYN_RECV either way).
 	AllStates bool
 
-	open      map[uint64]openConn // by the socket's address
+	open      connTable // by the socket's address
 	listeners map[listenKey]Owner
 }
 
 // NewTracker returns a Tracker.
 func NewTracker(wall func(uint64) time.Time, known KnownFunc) *Tracker {
-	return &Tracker{Wall: wall, Known: known, open: make(map[uint64]openConn), listeners: make(map[listenKey]Owner)}
+	return &Tracker{Wall: wall, Known: known, listeners: make(map[listenKey]Owner)}
 }
 
 // Live returns how many connections the tracker is following.
-func (t *Tracker) Live() int { return len(t.open) }
+func (t *Tracker) Live() int { return t.open.len() }
 
 // Feed takes one raw state change and returns the event it makes, and
 // whether it makes one (a listener's changes, and the starts of
@@ -182,7 +182,7 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 	case r.New == sockets.Listen:
 		// listen() runs in its caller's context.
 		t.listeners[lk] = Owner{PID: int32(r.PID), Comm: r.Comm}
-		delete(t.open, r.Sock) // an address reused: what it held is over
+		t.open.del(r.Sock) // an address reused: what it held is over
 		return false
 	case r.Old == sockets.Listen && r.New == sockets.Close:
 		delete(t.listeners, lk)
@@ -223,7 +223,7 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 	var c openConn
 	ok := false
 	if r.Old != sockets.SynSent { // out of SYN_SENT nothing of its own is kept yet
-		c, ok = t.open[r.Sock]
+		c, ok = t.open.get(r.Sock)
 	}
 	simultaneous := ok && c.simultaneous && r.Old == sockets.SynRecv
 	if r.Old == sockets.SynRecv && !simultaneous {
@@ -278,7 +278,7 @@ func (t *Tracker) FeedInto(ev *Event, r *Raw) bool {
 			ev.Sent, ev.Received = r.Sent, r.Received
 		}
 		if tracked {
-			delete(t.open, r.Sock)
+			t.open.del(r.Sock)
 		}
 	case r.Old == sockets.SynSent && r.New == sockets.Established:
 		ev.Kind = Connect
@@ -320,15 +320,15 @@ func (t *Tracker) udp(ev *Event, r *Raw) bool {
 
 // keep keeps c, the connection of the socket at sock, until its close.
 func (t *Tracker) keep(sock uint64, c openConn) {
-	if len(t.open) >= maxOpen {
-		clear(t.open) // closes lost by the thousand: start again
+	if t.open.len() >= maxOpen {
+		t.open.clear() // closes lost by the thousand: start again
 	}
-	t.open[sock] = c
+	t.open.put(sock, c)
 }
 
 // maxOpen bounds the connections the tracker keeps (their closes, if
-// lost when the kernel's buffer was full, never remove them): some 64
-// MB at most.
+// lost when the kernel's buffer was full, never remove them): 2^21
+// slots of 48 bytes, some 100 MB, at most.
 const maxOpen = 1 << 20
 
 // listener returns the owner of the listener an accepted connection came
