@@ -74,7 +74,7 @@ func testTraceUDP(t *testing.T, program string) {
 		cmd := ns.Command(bin, "trace", only, "--format", "ndjson", filter)
 		cmd.Env = append(os.Environ(), "SOCKSCOPE_TRACE_PROGRAM="+program)
 		said, stop := startTracing(t, cmd, true)
-		if !strings.Contains(said, map[string]string{"-u": "UDP sockets' ends", "-t": "TCP connections ("}[only]) {
+		if !strings.Contains(said, map[string]string{"-u": "tracing UDP sockets' ends (", "-t": "tracing TCP connections ("}[only]) {
 			t.Errorf("trace %s said %q", only, said)
 		}
 		err := netns.DoPath(ns.Path, func() error {
@@ -168,6 +168,10 @@ func testTrace(t *testing.T, program string) {
 	said, stop := startTracing(t, cmd, true)
 	if !strings.Contains(said, "eBPF: "+program) {
 		t.Fatalf("trace said %q, want the program %s", said, program)
+	}
+	// TCP by default, and how to add UDP.
+	if !strings.Contains(said, "tracing TCP connections (") || !strings.Contains(said, "-tu adds UDP sockets' ends") {
+		t.Errorf("trace said %q, want TCP connections and how to add UDP", said)
 	}
 	// It yields to the work it watches: every thread is SCHED_BATCH.
 	if policies := schedPolicies(t, cmd.Process.Pid); len(policies) == 0 || slices.ContainsFunc(policies, func(p string) bool { return p != "3" }) {

@@ -37,8 +37,8 @@ func traceRequest(in requestInput, req *listRequest, lang string) error {
 // traceProtos are the protocols trace and record follow: those of -t
 // and -u, TCP where neither is given (history keeps the listing's). UDP
 // is asked for: its programs run at the creation and release of every
-// socket, TCP's too, and cost each TCP connection as much as a tenth of
-// what tracing it costs, for a socket's end that is not a connection.
+// socket, TCP's too, and were 7% of what tracing a TCP connection cost,
+// for a socket's end that is not a connection.
 func traceProtos(f *listFlags) sockets.ProtoSet {
 	var p sockets.ProtoSet
 	if f.tcp || !f.udp {
@@ -122,7 +122,10 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 	r.Drained = sink.drained
 	tr := trace.NewTracker(r.Wall, known)
 	tr.AllStates = req.AllStates
-	what, udp := "TCP connections", "; -tu adds UDP sockets' ends"
+	what, udp := "TCP connections", ""
+	if req.View == viewTrace || req.View == viewRecord {
+		udp = "; -tu adds UDP sockets' ends" // serve's counters keep to TCP
+	}
 	if req.Filter.Protos.Has(sockets.UDP) {
 		udp = ""
 		if err := r.TraceUDP(); err != nil && !req.Filter.Protos.Has(sockets.TCP) {

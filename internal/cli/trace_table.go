@@ -141,14 +141,17 @@ type endsCache struct {
 
 // endsSlots is how many lines' ends endsCache keeps: more than the
 // connections whose events interleave.
-const endsSlots = 64
+const (
+	endsBits  = 6
+	endsSlots = 1 << endsBits
+)
 
 // put writes the LOCAL and REMOTE columns of a line with the ends
 // local and remote into dst (the line's columns LOCAL to STATE), as
 // putAddrPort writes each, and says whether they fit (nothing is kept
 // of ends that do not).
 func (c *endsCache) put(t *traceWriter, dst []byte, local, remote netip.AddrPort) bool {
-	i := (uint32(local.Port())*0x9e3779b1 ^ uint32(remote.Port())*0x85ebca6b) >> 26 // endsSlots = 1<<6
+	i := (uint32(local.Port())*0x9e3779b1 ^ uint32(remote.Port())*0x85ebca6b) >> (32 - endsBits)
 	key := [2]netip.AddrPort{local, remote}
 	if c.full[i] && c.key[i] == key {
 		copy(dst, c.text[i][:])

@@ -784,7 +784,7 @@ func submit(label string, ret, wake int32) asm.Instructions {
 // some five times a second. Each wakeup costs the reader its sleep and
 // its return, and Go's monitor thread some of its own: a wakeup every
 // 64 KiB (80 a second) was a tenth of the reader's time, every 256 KiB
-// (20 a second) still an eighth more than every MiB. The three
+// (20 a second) still a seventh more than every MiB. The three
 // quarters left hold what comes while the reader wakes and reads.
 func wakeMark(buffer int) int32 { return int32(buffer / 4) }
 

@@ -65,10 +65,10 @@ func TestOpen(t *testing.T) {
 
 // TestReaderWakes: after a read that found nothing for ReadEvery, a
 // burst of connections (in a namespace of the test's own) wakes the
-// reader once the wake mark of events wait (a quarter of the buffer, 64
-// KiB in the test's): its read returns the
-// burst's first event, where without the wakeup it would end at
-// ReadEvery with ErrIdle (the reader waits in Go's poller). Three rounds.
+// reader once the wake mark of events wait (a quarter of the buffer,
+// 64 KiB in the test's): its read returns the burst's first event,
+// where without the wakeup it would end at ReadEvery with ErrIdle (the
+// reader waits in Go's poller). Three rounds.
 func TestReaderWakes(t *testing.T) {
 	r, ns, addr := readerWithListener(t)
 	var raw Raw
@@ -77,7 +77,7 @@ func TestReaderWakes(t *testing.T) {
 		}
 		start := time.Now()
 		done := make(chan struct{})
-		go func() { burstIn(ns.Path, addr); close(done) }()
+		go func() { burstIn(ns.Path, addr, wakeBurst); close(done) }()
 		// Not woken, the read would end at ReadEvery with ErrIdle.
 		if err := r.ReadInto(&raw); err != nil {
 			t.Errorf("round %d: after %v, %v, want the burst's first event", round, time.Since(start), err)
@@ -96,7 +96,7 @@ func TestReaderWakesAfterBacklog(t *testing.T) {
 	var raw Raw
 	for r.ReadInto(&raw) != ErrIdle {
 	}
-	burstIn(ns.Path, addr) // while nothing reads
+	burstIn(ns.Path, addr, wakeBurst) // while nothing reads
 	for r.ReadInto(&raw) != ErrIdle {
 	}
 	var flag uint32
@@ -105,7 +105,7 @@ func TestReaderWakesAfterBacklog(t *testing.T) {
 	}
 	start := time.Now()
 	done := make(chan struct{})
-	go func() { burstIn(ns.Path, addr); close(done) }()
+	go func() { burstIn(ns.Path, addr, wakeBurst); close(done) }()
 	// Not woken, the read would end at ReadEvery with ErrIdle.
 	if err := r.ReadInto(&raw); err != nil {
 		t.Errorf("after %v, %v, want the next burst's first event", time.Since(start), err)
@@ -132,6 +132,12 @@ func readerWithListener(t *testing.T) (*Reader, *testutil.NetNS, string) {
 // that its wake mark is passed by a burst of a few hundred connections.
 const wakeTestBuffer = 256 << 10
 
+// wakeBurst is how many connections make twice the wake mark of a
+// reader of wakeTestBuffer bytes in events (four a connection; some 230
+// connections), quickly enough to pass the mark well within ReadEvery on
+// a busy machine.
+var wakeBurst = 2 * int(wakeMark(wakeTestBuffer)) / (4 * (RawSize + ringHeader))
+
 // closingListenerIn listens on loopback in the namespace at path until
 // the test ends, closing each connection it accepts, and returns its
 // address.
@@ -146,21 +152,16 @@ func closingListenerIn(t *testing.T, path string) string {
 	return ln.Addr().String()
 }
 
-// burstIn makes connections to addr from the namespace at path, four
-// at a time, until twice the wake mark of a reader with a buffer of
-// wakeTestBuffer bytes was made (some 230 connections, 900 events),
-// quickly enough to pass the mark well within ReadEvery on a busy
-// machine.
-func burstIn(path, addr string) {
-	// Four events a connection.
-	const burstConns = 2 * wakeTestBuffer / 4 / (4 * (RawSize + ringHeader))
+// burstIn makes n connections to addr from the namespace at path, four
+// at a time.
+func burstIn(path, addr string, n int) {
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			netns.DoPath(path, func() error {
-				for range burstConns / 4 {
+				for range n / 4 {
 					if c, err := net.Dial("tcp", addr); err == nil {
 						c.Close()
 					}
@@ -550,7 +551,7 @@ func TestDestroyOverruns(t *testing.T) {
 	rc.Control(func(fd uintptr) {
 		unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 1) // the kernel's least
 	})
-	burstIn(ns.Path, addr) // 2,000 closes, nothing reading
+	burstIn(ns.Path, addr, 1000) // 2,000 closes, nothing reading
 	read := make(chan int)
 	go func() {
 		n := 0

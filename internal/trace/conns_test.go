@@ -6,50 +6,90 @@ import (
 )
 
 // TestConnTable: a connTable holds what a Go map holds after any run of
-// puts, deletes and clears: keys alike in their home slot (long runs,
-// deletes in their middle, runs wrapping the end) and keys spread out,
-// through growth. Each check asks every key ever used.
+// puts, deletes and clears, over keys alike in their home slot (one run
+// across the table's end, deletes in its middle) and, mixed with them,
+// keys spread out (the table grows, and the alike keys spread with it).
+// Its length is checked after every operation, every key (present or
+// not) every 20.
 func TestConnTable(t *testing.T) {
 	for _, spread := range []bool{false, true} {
 		r := rand.New(rand.NewPCG(3, 4))
 		var tab connTable
 		want := map[uint64]openConn{}
-		keys := alikeKeys(30) // one run, across the end of 64 slots
-		key := func() uint64 {
-			if !spread || r.IntN(3) > 0 {
-				return keys[r.IntN(len(keys))]
+		keys := alikeKeys(30)
+		if spread {
+			for range 2000 {
+				keys = append(keys, r.Uint64()&^63) // aligned, as sockets are
 			}
-			k := r.Uint64() &^ 63 // aligned, as sockets are
-			keys = append(keys, k)
-			return k
+		}
+		key := func() uint64 {
+			if r.IntN(2) == 0 {
+				return keys[r.IntN(30)]
+			}
+			return keys[r.IntN(len(keys))]
 		}
 		for i := range 50_000 {
 			k := key()
-			switch op := r.IntN(100); {
-			case op < 55:
+			switch op := r.IntN(1000); {
+			case op < 550:
 				c := openConn{owner: Owner{PID: int32(i), Comm: "c"}, start: uint64(i), passive: i%2 == 0}
 				tab.put(k, c)
 				want[k] = c
-			case op < 99:
+			case op < 999:
 				tab.del(k)
 				delete(want, k)
 			default:
 				tab.clear()
 				clear(want)
 			}
-			if i%500 != 0 {
-				continue
-			}
 			if tab.len() != len(want) {
 				t.Fatalf("spread %v, op %d: %d kept, want %d", spread, i, tab.len(), len(want))
 			}
-			for _, k := range keys {
-				got, ok := tab.get(k)
-				w, wok := want[k]
-				if ok != wok || got != w {
-					t.Fatalf("spread %v, op %d: key %#x: %+v %v, want %+v %v", spread, i, k, got, ok, w, wok)
-				}
+			if i%20 == 0 {
+				checkConns(t, &tab, want, keys)
 			}
+		}
+	}
+}
+
+// TestConnTableGrow: a table grown from its first slots past a run
+// across its end, then emptied by deletes, holds what a map holds at
+// each step.
+func TestConnTableGrow(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var tab connTable
+	want := map[uint64]openConn{}
+	keys := alikeKeys(30)
+	for range 500 {
+		keys = append(keys, r.Uint64()&^63)
+	}
+	for i, k := range keys {
+		tab.put(k, openConn{start: uint64(i)})
+		want[k] = openConn{start: uint64(i)}
+		checkConns(t, &tab, want, keys)
+	}
+	if len(tab.slots) < 1024 {
+		t.Errorf("%d slots for %d keys: the table did not grow", len(tab.slots), len(want))
+	}
+	for _, i := range r.Perm(len(keys)) {
+		tab.del(keys[i])
+		delete(want, keys[i])
+		checkConns(t, &tab, want, keys)
+	}
+}
+
+// checkConns fails t unless tab holds what want holds: its length, and
+// for each of keys, the same connection or none.
+func checkConns(t *testing.T, tab *connTable, want map[uint64]openConn, keys []uint64) {
+	t.Helper()
+	if tab.len() != len(want) {
+		t.Fatalf("%d kept, want %d", tab.len(), len(want))
+	}
+	for _, k := range keys {
+		got, ok := tab.get(k)
+		w, wok := want[k]
+		if ok != wok || got != w {
+			t.Fatalf("key %#x: %+v %v, want %+v %v", k, got, ok, w, wok)
 		}
 	}
 }
@@ -81,7 +121,7 @@ func TestConnTableZero(t *testing.T) {
 
 // FuzzConnTable: any run of operations (each byte: put or delete of one
 // of 16 keys, 8 of them alike in their home slot, or nothing) leaves the
-// table holding what a map holds.
+// table holding what a map holds, and nothing of the keys it does not.
 func FuzzConnTable(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3, 64, 65, 128, 129, 255})
 	f.Add([]byte{0, 16, 32, 48, 64, 80, 96, 112, 1, 17, 33})
@@ -100,14 +140,7 @@ func FuzzConnTable(f *testing.F) {
 				tab.del(k)
 				delete(want, k)
 			}
-			for k, w := range want {
-				if got, ok := tab.get(k); !ok || got != w {
-					t.Fatalf("after %d: key %#x: %+v %v, want %+v", i, k, got, ok, w)
-				}
-			}
-			if tab.len() != len(want) {
-				t.Fatalf("after %d: %d kept, want %d", i, tab.len(), len(want))
-			}
+			checkConns(t, &tab, want, keys)
 		}
 	})
 }

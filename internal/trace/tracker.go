@@ -328,7 +328,8 @@ func (t *Tracker) keep(sock uint64, c openConn) {
 
 // maxOpen bounds the connections the tracker keeps (their closes, if
 // lost when the kernel's buffer was full, never remove them): 2^21
-// slots of 48 bytes, some 100 MB, at most.
+// slots of 48 bytes, some 100 MB, at most (and half as much again for
+// the moment of its last growth).
 const maxOpen = 1 << 20
 
 // listener returns the owner of the listener an accepted connection came
