@@ -35,8 +35,8 @@
 # gives the time trace's eBPF programs ran (bench/bpfstat: the kernel's
 # BPF statistics, which cost a little themselves), so that the part of
 # the work's CPU that is trace's own is known. TRACE_ARGS are trace's
-# arguments (default "--format ndjson"; "" for the table, "-t" for TCP
-# only in a table). LOAD_ARGS are connload's (LOAD_ARGS=-blocking: the
+# arguments (default "--format ndjson"; "" for the table, "-tu" for TCP
+# and UDP's socket ends in a table). LOAD_ARGS are connload's (LOAD_ARGS=-blocking: the
 # lightest load, raw blocking system calls on threads, as a small C
 # program makes it). NULL=1 runs, in trace's place, a process that does
 # nothing: what the method reads where there is nothing to measure (on

@@ -6,7 +6,8 @@
 # its PID) and of BIN. Nothing leaves loopback.
 LOAD= TRACE=
 cleanup() {
-	[[ -z $TRACE ]] || kill -INT "$TRACE" 2>/dev/null || true
+	# trace stops on INT; NULL=1's sleep, a background job, ignores it.
+	[[ -z $TRACE ]] || kill "-$([[ ${NULL:-} == 1 ]] && echo TERM || echo INT)" "$TRACE" 2>/dev/null || true
 	[[ -z $LOAD ]] || kill "$LOAD" 2>/dev/null || true
 	wait 2>/dev/null || true
 	ip netns del "$NS" 2>/dev/null || true

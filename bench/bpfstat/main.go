@@ -4,15 +4,20 @@
 // interval and how many times, for bench/trace.sh: it turns on the
 // kernel's BPF run-time statistics for the interval (as `sysctl
 // kernel.bpf_stats_enabled=1` does, for as long as it runs) and reads
-// each program's counters before and after. Needs root.
+// each program's counters before and after; with -each, a line for each
+// program too (in the order of their IDs), with the runs the kernel
+// skipped because the program was already running on that CPU. Needs
+// root.
 //
-//	bpfstat -for 5s [-name sockscope_tcp,sockscope_udpc,sockscope_udpr]
+//	bpfstat -for 5s [-each] [-name sockscope_tcp,sockscope_udpc,sockscope_udpr]
 package main
 
 import (
 	"flag"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,8 +45,9 @@ func main() {
 	time.Sleep(*d)
 	var total time.Duration
 	var runs uint64
-	for id, a := range snapshot(want) {
-		b := before[id]
+	after := snapshot(want)
+	for _, id := range slices.Sorted(maps.Keys(after)) {
+		a, b := after[id], before[id]
 		if a.RunCount > b.RunCount {
 			total += a.Runtime - b.Runtime
 			runs += a.RunCount - b.RunCount
