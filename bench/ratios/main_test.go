@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -18,12 +19,46 @@ func TestSummary(t *testing.T) {
 		}
 	}
 	for _, stat := range []func([]float64) float64{mean, stats.Median} {
-		lo, hi := interval(xs, stat, 10000, 0.90)
+		lo, hi := interval(xs, stat, blockLen, 10000, 0.90)
 		if !(0.9 <= lo && lo < 1.0 && 1.0 < hi && hi <= 1.1) {
 			t.Errorf("interval = %.3f–%.3f, want around 1.000 within 0.9–1.1", lo, hi)
 		}
-		if lo, hi := interval([]float64{1.02}, stat, 100, 0.90); lo != 1.02 || hi != 1.02 {
+		if lo, hi := interval([]float64{1.02}, stat, blockLen, 100, 0.90); lo != 1.02 || hi != 1.02 {
 			t.Errorf("interval of one = %v–%v, want 1.02–1.02", lo, hi)
 		}
+	}
+}
+
+// TestBlockInterval: for ratios whose neighbours move together (each
+// the mean of two draws, the second shared with the next, as trace.sh's
+// share a window), the interval that resamples runs of blockLen misses
+// the true mean (1) less often, over many such sets of 30, than the one
+// that takes them as independent (which missed it 28% of the time, for
+// a 90% interval). Neither reaches its 90% at 30 windows: runs missed
+// it some 19% of the time.
+func TestBlockInterval(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	const sets = 400
+	missed := map[int]int{}
+	for range sets {
+		draws := make([]float64, 31)
+		for i := range draws {
+			draws[i] = 1 + r.NormFloat64()*0.05
+		}
+		xs := make([]float64, 30)
+		for i := range xs {
+			xs[i] = (draws[i] + draws[i+1]) / 2
+		}
+		for _, b := range []int{1, blockLen} {
+			if lo, hi := interval(xs, mean, b, 2000, 0.90); lo > 1 || hi < 1 {
+				missed[b]++
+			}
+		}
+	}
+	if missed[1] <= missed[blockLen] {
+		t.Errorf("missed the mean %d times of %d taken one by one, %d in runs of %d: want more one by one", missed[1], sets, missed[blockLen], blockLen)
+	}
+	if missed[blockLen] > sets/4 {
+		t.Errorf("runs of %d missed the mean %d times of %d, want at most a quarter", blockLen, missed[blockLen], sets)
 	}
 }
