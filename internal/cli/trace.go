@@ -184,16 +184,31 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 		}
 		sink.event(&ev)
 	}
-	lost := r.Lost()
+	lost, missed := r.Lost(), r.Missed()
 	sink.idle()
-	if lost > 0 {
-		f.note(fmt.Sprintf("sockscope: %d state changes were lost: the kernel's buffer was full (the reader fell behind)", lost))
-	}
-	if n := r.StartsLost(); n > 0 {
-		f.note(fmt.Sprintf("sockscope: %d connects were not followed from their start (pushed out of the kernel's %d slots by other connects while they waited for an answer): their connections have no process or duration", n, trace.Starts))
+	for _, n := range lostNotes(lost, missed, r.StartsLost()) {
+		f.note(n)
 	}
 	r.Close()
-	return lost, nil
+	return lost + missed, nil
+}
+
+// lostNotes are what trace says at its end of what it could not report:
+// the state changes the kernel's buffer had no room for (lost), those
+// the kernel did not hand to the program (missed), and the connects
+// whose start was pushed out of the slots (startsLost).
+func lostNotes(lost, missed, startsLost uint64) []string {
+	var notes []string
+	if lost > 0 {
+		notes = append(notes, fmt.Sprintf("sockscope: %d state changes were lost: the kernel's buffer was full (the reader fell behind)", lost))
+	}
+	if missed > 0 {
+		notes = append(notes, fmt.Sprintf("sockscope: %d state changes were not seen: the kernel skips trace's program where it is already running on that CPU (a change in an interrupt during another's)", missed))
+	}
+	if startsLost > 0 {
+		notes = append(notes, fmt.Sprintf("sockscope: %d connects were not followed from their start (pushed out of the kernel's %d slots by other connects while they waited for an answer): their connections have no process or duration", startsLost, trace.Starts))
+	}
+	return notes
 }
 
 // openDestroyed joins sock_diag's destroy notifications; tests replace

@@ -356,3 +356,31 @@ func TestTraceProtos(t *testing.T) {
 		}
 	}
 }
+
+// TestLostNotes: trace's last notes say each kind of loss, with its
+// count, and nothing where there was none.
+func TestLostNotes(t *testing.T) {
+	if n := lostNotes(0, 0, 0); len(n) != 0 {
+		t.Errorf("nothing lost: notes %q", n)
+	}
+	for _, c := range []struct {
+		lost, missed, starts uint64
+		want                 []string
+	}{
+		{3, 0, 0, []string{"3 state changes were lost: the kernel's buffer was full"}},
+		{0, 2, 0, []string{"2 state changes were not seen: the kernel skips trace's program"}},
+		{0, 0, 5, []string{"5 connects were not followed from their start"}},
+		{1, 2, 3, []string{"1 state changes were lost", "2 state changes were not seen", "3 connects were not followed"}},
+	} {
+		got := lostNotes(c.lost, c.missed, c.starts)
+		if len(got) != len(c.want) {
+			t.Errorf("%d, %d, %d: notes %q, want %d", c.lost, c.missed, c.starts, got, len(c.want))
+			continue
+		}
+		for i, w := range c.want {
+			if !strings.Contains(got[i], w) {
+				t.Errorf("%d, %d, %d: note %q, want %q in it", c.lost, c.missed, c.starts, got[i], w)
+			}
+		}
+	}
+}

@@ -37,6 +37,9 @@ func (r *Reader) Program() string { return "" }
 // Lost is 0 here.
 func (r *Reader) Lost() uint64 { return 0 }
 
+// Missed is 0 here.
+func (r *Reader) Missed() uint64 { return 0 }
+
 // StartsLost is 0 here.
 func (r *Reader) StartsLost() uint64 { return 0 }
 
