@@ -77,6 +77,11 @@ type Reader struct {
 	closed        atomic.Bool
 	lostAtClose   [2]uint64
 	missedAtClose uint64
+	// stopping is set by Stop, with stopAt, the producer's position
+	// then (under mu): ReadInto returns what was written before it, then
+	// ErrClosed.
+	stopping atomic.Bool
+	stopAt   uint64
 }
 
 // tracefsDirs are where tracefs is found (link.Tracepoint reads the
@@ -814,7 +819,7 @@ func (r *Reader) ReadInto(raw *Raw) error {
 	defer r.mu.Unlock()
 	busy := 0
 	for {
-		if r.closed.Load() {
+		if r.closed.Load() || r.stopping.Load() && r.ring.pos >= r.stopAt {
 			return ErrClosed
 		}
 		b, st, err := r.ring.next()
@@ -829,6 +834,8 @@ func (r *Reader) ReadInto(raw *Raw) error {
 			busy++
 			runtime.Gosched()
 			continue
+		case r.stopping.Load():
+			return ErrClosed // a record never submitted: what is left
 		}
 		busy = 0
 		r.ring.give()
@@ -941,6 +948,22 @@ func (r *Reader) lost(index uint32) uint64 {
 		_ = m.Lookup(index, &n)
 	}
 	return n
+}
+
+// Stop ends the reading where the programs are now: ReadInto returns
+// the events written before (those that waited to be read, which Close
+// would drop), then ErrClosed. A ReadInto waiting for events returns
+// (ErrIdle) within ReadEvery. The programs run on until Close.
+func (r *Reader) Stop() {
+	r.mu.Lock()
+	if !r.closed.Load() && !r.stopping.Load() {
+		r.stopAt = atomic.LoadUint64(r.ring.prod)
+		r.stopping.Store(true)
+	}
+	r.mu.Unlock()
+	if r.wake != nil {
+		r.wake.SetReadDeadline(time.Now()) // a wait ends now
+	}
 }
 
 // Close detaches the program and frees what it holds; a Read waiting

@@ -113,6 +113,35 @@ func TestReaderWakesAfterBacklog(t *testing.T) {
 	<-done
 }
 
+// TestStopReadsWhatWaits: events waiting in the buffer when Stop is
+// called (a burst too small to wake the reader, which did not read
+// meanwhile) are still read, every one, and then ErrClosed; Close would
+// have dropped them.
+func TestStopReadsWhatWaits(t *testing.T) {
+	r, ns, addr := readerWithListener(t)
+	var raw Raw
+	for r.ReadInto(&raw) != ErrIdle {
+	}
+	const conns = 48 // 192 events, under the wake mark (burstIn makes a multiple of 4)
+	burstIn(ns.Path, addr, conns)
+	time.Sleep(200 * time.Millisecond) // the servers' closes, and the clients' after them
+	port := netip.MustParseAddrPort(addr).Port()
+	r.Stop()
+	n := 0
+	for {
+		err := r.ReadInto(&raw)
+		if err == ErrClosed {
+			break
+		}
+		if err == nil && (raw.Local.Port() == port || raw.Remote.Port() == port) {
+			n++
+		}
+	}
+	if n != 4*conns {
+		t.Errorf("%d events of the burst read after Stop, want %d", n, 4*conns)
+	}
+}
+
 // TestMissed: Missed is the kernel's count of the runs it skipped of
 // the reader's own TCP program (read through the program's ID, apart
 // from the reader), and after Close the count it had. It cannot make

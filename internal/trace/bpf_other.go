@@ -43,6 +43,9 @@ func (r *Reader) Missed() uint64 { return 0 }
 // StartsLost is 0 here.
 func (r *Reader) StartsLost() uint64 { return 0 }
 
+// Stop does nothing here.
+func (r *Reader) Stop() {}
+
 // Close does nothing here.
 func (r *Reader) Close() error { return nil }
 
