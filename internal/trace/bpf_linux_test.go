@@ -142,6 +142,46 @@ func TestStopReadsWhatWaits(t *testing.T) {
 	}
 }
 
+// TestStopWhileWaiting: Stop from another goroutine (as trace's context
+// calls it) while the reader waits for events ends the reading within
+// ReadEvery, after the events that were waiting.
+func TestStopWhileWaiting(t *testing.T) {
+	r, ns, addr := readerWithListener(t)
+	port := netip.MustParseAddrPort(addr).Port()
+	var raw Raw
+	for r.ReadInto(&raw) != ErrIdle { // the listener's own
+	}
+	got := make(chan int)
+	go func() {
+		n := 0
+		for {
+			switch err := r.ReadInto(&raw); {
+			case err == ErrClosed:
+				got <- n
+				return
+			case err == nil && (raw.Local.Port() == port || raw.Remote.Port() == port):
+				n++
+			}
+		}
+	}()
+	const conns = 48
+	burstIn(ns.Path, addr, conns)
+	time.Sleep(200 * time.Millisecond)
+	start := time.Now()
+	r.Stop()
+	select {
+	case n := <-got:
+		if n != 4*conns {
+			t.Errorf("%d events of the burst read, want %d", n, 4*conns)
+		}
+		if d := time.Since(start); d > ReadEvery+100*time.Millisecond {
+			t.Errorf("the reading ended %v after Stop, want within ReadEvery", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the reading did not end after Stop")
+	}
+}
+
 // TestMissed: Missed is the kernel's count of the runs it skipped of
 // the reader's own TCP program (read through the program's ID, apart
 // from the reader), and after Close the count it had. It cannot make
