@@ -98,8 +98,7 @@ start_trace() { # starts trace and waits until it traces
 	sleep 1
 }
 stop_trace() {
-	# A background job of this script ignores SIGINT: sleep takes TERM.
-	kill "-$([[ ${NULL:-} == 1 ]] && echo TERM || echo INT)" "$TRACE"
+	interrupt_trace
 	wait "$TRACE" || true
 	TRACE=
 	cat "$BIN/trace.err" >>"$BIN/trace.all"

@@ -35,7 +35,7 @@ window() { # prints the build's µs a connection over one window
 	c0=$(opens) t0=$(runtime "$TRACE")
 	sleep "$WIN"
 	c1=$(opens) t1=$(runtime "$TRACE")
-	kill -INT "$TRACE"
+	interrupt_trace
 	wait "$TRACE" || true
 	TRACE=
 	if ! [[ $c0 =~ ^[0-9]+$ && $c1 =~ ^[0-9]+$ ]] || ((c1 <= c0)); then

@@ -6,14 +6,18 @@
 # its PID) and of BIN. Nothing leaves loopback.
 LOAD= TRACE=
 cleanup() {
-	# trace stops on INT; NULL=1's sleep, a background job, ignores it.
-	[[ -z $TRACE ]] || kill "-$([[ ${NULL:-} == 1 ]] && echo TERM || echo INT)" "$TRACE" 2>/dev/null || true
+	[[ -z $TRACE ]] || interrupt_trace 2>/dev/null || true
 	[[ -z $LOAD ]] || kill "$LOAD" 2>/dev/null || true
 	wait 2>/dev/null || true
 	ip netns del "$NS" 2>/dev/null || true
 	rm -rf "$BIN"
 }
 trap cleanup EXIT
+
+# interrupt_trace asks the trace running (TRACE) to end: INT, as Ctrl-C;
+# NULL=1's sleep in its place, a background job, ignores INT and takes
+# TERM.
+interrupt_trace() { kill "-$([[ ${NULL:-} == 1 ]] && echo TERM || echo INT)" "$TRACE"; }
 
 # start_load ARGS: starts bench/connload with ARGS in NS, until cleanup.
 start_load() {
