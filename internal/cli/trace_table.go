@@ -61,7 +61,7 @@ func (t *traceWriter) appendRowFixed(b []byte, ev *trace.Event) ([]byte, bool) {
 	} else {
 		row[colProgram-2], row[colProgram] = '-', '-'
 	}
-	ok = ok && t.ends.put(t, row[colLocal:colState], ev.Local, ev.Remote)
+	ok = ok && t.putEnds(row[colLocal:colState], ev.Local, ev.Remote)
 	state := row[colState : colSent-1]
 	if showsChange(ev) {
 		from := sockets.StateNameOf(ev.Proto, ev.From)
@@ -146,11 +146,12 @@ const (
 	endsSlots = 1 << endsBits
 )
 
-// put writes the LOCAL and REMOTE columns of a line with the ends
+// putEnds writes the LOCAL and REMOTE columns of a line with the ends
 // local and remote into dst (the line's columns LOCAL to STATE), as
-// putAddrPort writes each, and says whether they fit (nothing is kept
-// of ends that do not).
-func (c *endsCache) put(t *traceWriter, dst []byte, local, remote netip.AddrPort) bool {
+// putAddrPort writes each, or as t.ends kept them, and says whether they
+// fit (nothing is kept of ends that do not).
+func (t *traceWriter) putEnds(dst []byte, local, remote netip.AddrPort) bool {
+	c := &t.ends
 	i := (uint32(local.Port())*0x9e3779b1 ^ uint32(remote.Port())*0x85ebca6b) >> (32 - endsBits)
 	key := [2]netip.AddrPort{local, remote}
 	if c.full[i] && c.key[i] == key {

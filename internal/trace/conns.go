@@ -1,5 +1,7 @@
 package trace
 
+import "math/bits"
+
 // connTable is the tracker's connections by their socket's address: an
 // open-addressing table with linear probing, in one array. A short
 // connection is kept at its connect or accept and taken out at its
@@ -111,10 +113,7 @@ func (t *connTable) grow() {
 	old := t.slots
 	size := max(2*len(old), connTableMin)
 	t.slots = make([]connSlot, size)
-	t.shift = 64
-	for s := size; s > 1; s >>= 1 {
-		t.shift--
-	}
+	t.shift = 64 - uint(bits.TrailingZeros(uint(size)))
 	t.n = 0
 	for _, s := range old {
 		if s.key != 0 {
