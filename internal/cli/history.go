@@ -188,7 +188,8 @@ func recordRun(ctx context.Context, f *Factory, req *listRequest) error {
 		return err
 	}
 	_, err = f.traceEvents(ctx, req, r, "", traceSink{
-		start: func() {},
+		offersUDP: true,
+		start:     func() {},
 		event: func(ev *trace.Event) {
 			batch = append(batch, rowOf(ev, facts))
 			if len(batch) >= 1000 {

@@ -61,10 +61,11 @@ func traceRun(ctx context.Context, f *Factory, req *listRequest) error {
 		yieldToWork()
 	}
 	lost, err := f.traceEvents(ctx, req, r, why, traceSink{
-		start:   func() { w.begin(); started = true },
-		event:   func(ev *trace.Event) { w.event(ev) },
-		idle:    w.flush,
-		drained: w.flush,
+		start:     func() { w.begin(); started = true },
+		event:     func(ev *trace.Event) { w.event(ev) },
+		idle:      w.flush,
+		drained:   w.flush,
+		offersUDP: true,
 	})
 	if started {
 		w.end(lost)
@@ -84,10 +85,13 @@ const traceFlushAt = 1 << 20
 // begin to come, event for each (the event is reused after the call:
 // keep a copy, not the pointer), idle when none came for a while, and
 // where set drained each time the events waiting in the kernel's buffer
-// were all read (eBPF only).
+// were all read (eBPF only). offersUDP makes the first line say how to
+// add UDP where it is not followed (trace and record take -u; serve's
+// counters keep to TCP).
 type traceSink struct {
 	start, idle, drained func()
 	event                func(*trace.Event)
+	offersUDP            bool
 }
 
 // openTracer attaches the tracing program unless req.NoBPF; where it
@@ -108,7 +112,8 @@ func openTracer(req *listRequest) (*trace.Reader, string) {
 // handing each event to sink, with eBPF (r, from openTracer, which it
 // closes) or, without it (r nil, for the reason why), sock_diag's destroy
 // notifications; it says on stderr which, and what the second cannot see.
-// It returns how many events the kernel's buffer lost.
+// It returns how many state changes were lost: the kernel's buffer had no
+// room for them, or the kernel did not hand them to the program.
 func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Reader, why string, sink traceSink) (uint64, error) {
 	if ctx == nil {
 		ctx = context.Background()
@@ -123,8 +128,8 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 	tr := trace.NewTracker(r.Wall, known)
 	tr.AllStates = req.AllStates
 	what, udp := "TCP connections", ""
-	if req.View == viewTrace || req.View == viewRecord {
-		udp = "; -tu adds UDP sockets' ends" // serve's counters keep to TCP
+	if sink.offersUDP {
+		udp = "; -tu adds UDP sockets' ends"
 	}
 	if req.Filter.Protos.Has(sockets.UDP) {
 		udp = ""
@@ -168,7 +173,7 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 				continue // a malformed event is skipped, never fatal
 			}
 			r.Close()
-			return r.Lost(), fmt.Errorf("reading the trace's events: %w", err)
+			return r.Lost() + r.Missed(), fmt.Errorf("reading the trace's events: %w", err)
 		}
 		if !tr.FeedInto(&ev, &raw) {
 			continue
@@ -185,12 +190,12 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 		}
 		sink.event(&ev)
 	}
-	lost, missed := r.Lost(), r.Missed()
 	sink.idle()
+	r.Close() // its counts are kept
+	lost, missed := r.Lost(), r.Missed()
 	for _, n := range lostNotes(lost, missed, r.StartsLost()) {
 		f.note(n)
 	}
-	r.Close()
 	return lost + missed, nil
 }
 

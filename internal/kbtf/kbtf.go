@@ -53,7 +53,7 @@ func LookupEach(members []Member) ([]int32, error) {
 		return nil, fmt.Errorf("the kernel's BTF: %w", err)
 	}
 	defer release()
-	return FindEach(b, members)
+	return findEach(b, members)
 }
 
 // BTF kinds (include/uapi/linux/btf.h) and the sizes of what follows a
@@ -119,8 +119,9 @@ func Find(b []byte, members []Member, funcs []string) (offsets []int32, ids []ui
 	return s.offsets, s.ids, nil
 }
 
-// FindEach is Find for members only, -1 the offset of one not found.
-func FindEach(b []byte, members []Member) ([]int32, error) {
+// findEach is LookupEach's search in b: Find for members only, -1 the
+// offset of one not found.
+func findEach(b []byte, members []Member) ([]int32, error) {
 	s, err := find(b, members, nil)
 	if err != nil {
 		return nil, err
@@ -128,7 +129,7 @@ func FindEach(b []byte, members []Member) ([]int32, error) {
 	return s.offsets, nil
 }
 
-// find is the search of Find and FindEach: offsets -1 and ids 0 for
+// find is the search of Find and findEach: offsets -1 and ids 0 for
 // what it did not find.
 func find(b []byte, members []Member, funcs []string) (*search, error) {
 	if len(b) < 24 {

@@ -76,17 +76,17 @@ func fixture() []byte {
 	return b.bytes()
 }
 
-// TestFindEach: the members found have their offsets, those not found
+// TestFindEach: the members findEach found have their offsets, those not found
 // (no such member, no such struct) -1, in the order asked.
 func TestFindEach(t *testing.T) {
-	offs, err := FindEach(fixture(), []Member{{"task", "comm"}, {"task", "nope"}, {"nostruct", "tgid"}, {"task", "tgid"}})
+	offs, err := findEach(fixture(), []Member{{"task", "comm"}, {"task", "nope"}, {"nostruct", "tgid"}, {"task", "tgid"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := []int32{16, -1, -1, 12}; !slices.Equal(offs, want) {
 		t.Errorf("offsets %v, want %v", offs, want)
 	}
-	if _, err := FindEach([]byte{0x9f}, []Member{{"task", "comm"}}); !errors.Is(err, errs.ErrMalformed) {
+	if _, err := findEach([]byte{0x9f}, []Member{{"task", "comm"}}); !errors.Is(err, errs.ErrMalformed) {
 		t.Errorf("a BTF of one byte: %v, want ErrMalformed", err)
 	}
 }

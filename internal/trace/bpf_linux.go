@@ -277,7 +277,7 @@ func offsetsFrom(offs []int32) offsets {
 // what either TCP program reads (offsets) and what the BTF program
 // and UDP's read of a socket (sockOffsets).
 func kernelLayout() (offsets, sockOffsets) {
-	offs, err := kbtf.LookupEach(append(slices.Clone(offsetMembers), sockMembers...))
+	offs, err := kbtf.LookupEach(slices.Concat(offsetMembers, sockMembers))
 	if err != nil {
 		return noOffsets, sockOffsets{}
 	}
