@@ -6,7 +6,9 @@
 # 6), each for a window of WIN seconds (default 5) after a start of 1.5 s.
 # Each window gives the build's threads' run time (their schedstat, in
 # ns: finer than the jiffies of /proc/PID/stat) over the namespace's
-# connects (TCP ActiveOpens), in µs a connection. Output to /dev/null.
+# connects (TCP ActiveOpens), in µs a connection; at the end, the means
+# and each pair's B/A by bench/ratios (its median and mean, with 90%
+# intervals: the pairs are independent). Output to /dev/null.
 # Needs root. Nothing leaves loopback.
 #
 #   bench/traceab.sh A B [ARGS...]     e.g. bench/traceab.sh /tmp/old/sockscope /tmp/new/sockscope --format ndjson
@@ -23,7 +25,7 @@ BIN=$(mktemp -d /tmp/sockscope-traceab.XXXXXX)
 NS=sockscope-traceab-$$
 # shellcheck source=bench/traceload.sh
 . "$HERE/traceload.sh"
-(cd "$ROOT" && go build -o "$BIN/connload" ./bench/connload)
+(cd "$ROOT" && go build -o "$BIN/connload" ./bench/connload && go build -o "$BIN/ratios" ./bench/ratios)
 start_load -blocking -rate "$RATE"
 sleep 4
 runtime() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { print s + 0 }'; } # ns on a CPU, every thread
@@ -45,12 +47,14 @@ window() { # prints the build's µs a connection over one window
 	awk -v n=$((c1 - c0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.3f", t / 1e3 / n }'
 }
 echo "trace's own CPU, µs a connection ($RATE/s, connload -blocking, windows of $WIN s; trace $*)"
-sa= sb=
+sa= sb= ratios=
 for i in $(seq "$PAIRS"); do
 	a=$(window "$A" "$@")
 	b=$(window "$B" "$@")
 	echo "pair $i: A $a  B $b"
 	sa="$sa $a" sb="$sb $b"
+	ratios="$ratios$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.4f", b / a }')"$'\n'
 done
 awk -v a="$sa" -v b="$sb" 'BEGIN { n = split(a, x); split(b, y); for (i = 1; i <= n; i++) { sx += x[i]; sy += y[i] }
 	printf "mean: A %.3f  B %.3f  B/A %.3f\n", sx / n, sy / n, sy / sx }'
+echo "each pair's B/A: $(printf '%s' "$ratios" | "$BIN/ratios" -block 1)"

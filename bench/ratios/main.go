@@ -4,17 +4,19 @@
 // fixed seed: the same input gives the same line). Both are given
 // because this machine's noise has heavy tails: a few windows far out
 // move the mean, not the median. The bootstrap resamples runs of
-// blockLen neighbouring ratios, not single ones: trace.sh sets each
+// blockLen neighbouring ratios (-block N: runs of N; 1 for independent
+// ratios, as bench/traceab.sh's pairs), not single ones: trace.sh sets each
 // window with trace against the windows without it on either side, so
 // two neighbouring ratios share one of them and are not independent.
 // At 30 windows even so a 90% interval misses the true value about one
 // time in five (TestBlockInterval).
 //
-//	printf '1.02\n0.98\n1.05\n' | ratios
+//	printf '1.02\n0.98\n1.05\n' | ratios [-block N]
 package main
 
 import (
 	"bufio"
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -26,6 +28,12 @@ import (
 )
 
 func main() {
+	block := flag.Int("block", blockLen, "resample runs of `N` neighbouring ratios (1: the ratios are independent)")
+	flag.Parse()
+	if *block < 1 {
+		fmt.Fprintf(os.Stderr, "ratios: -block %d: want 1 or more\n", *block)
+		os.Exit(2)
+	}
 	var xs []float64
 	sc := bufio.NewScanner(os.Stdin)
 	for sc.Scan() {
@@ -44,15 +52,15 @@ func main() {
 		fmt.Fprintln(os.Stderr, "ratios: no numbers on standard input")
 		os.Exit(2)
 	}
-	fmt.Println(summary(xs))
+	fmt.Println(summary(xs, *block))
 }
 
 // summary is the line ratios prints for xs (at least one).
-func summary(xs []float64) string {
+func summary(xs []float64, block int) string {
 	s := slices.Clone(xs)
 	slices.Sort(s)
-	mlo, mhi := interval(xs, stats.Median, blockLen, 10000, 0.90)
-	lo, hi := interval(xs, mean, blockLen, 10000, 0.90)
+	mlo, mhi := interval(xs, stats.Median, block, 10000, 0.90)
+	lo, hi := interval(xs, mean, block, 10000, 0.90)
 	return fmt.Sprintf("median **%.3f** (90%% interval %.3f–%.3f), mean **%.3f** (%.3f–%.3f); %d windows, from %.3f to %.3f",
 		stats.Median(xs), mlo, mhi, mean(xs), lo, hi, len(xs), s[0], s[len(s)-1])
 }

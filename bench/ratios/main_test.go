@@ -12,7 +12,7 @@ import (
 // each that hold them and lie within the set's range.
 func TestSummary(t *testing.T) {
 	xs := []float64{1.10, 0.90, 1.00, 1.04, 0.96}
-	got := summary(xs)
+	got := summary(xs, blockLen)
 	for _, want := range []string{"median **1.000**", "mean **1.000**", "5 windows, from 0.900 to 1.100"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("summary = %q, want %q in it", got, want)
