@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -292,41 +293,48 @@ func (f *Factory) knownOwners(ctx context.Context, req *listRequest) trace.Known
 }
 
 // knownIn returns the owners socks name: a connection's by its ends, a
-// listener's by its port, each only for a socket of its network
-// namespace (or one whose namespace is not known, 0): a container's
-// :80 is not the host's.
+// listener's by its port, each within its socket's network namespace,
+// which is part of the key: a container's :80 is not the host's, and
+// both are kept. A socket whose namespace is not known (0) answers for
+// any, and an event whose namespace is not known is answered from any.
 func knownIn(socks []sockets.Socket) trace.KnownFunc {
-	type pair struct{ l, r netip.AddrPort }
-	type owned struct {
-		owner trace.Owner
+	// A listener's key has the zero remote end.
+	type key struct {
 		netns uint32
+		l, r  netip.AddrPort
 	}
-	conns := make(map[pair]owned)
-	listeners := make(map[uint16]owned)
+	owners := make(map[key]trace.Owner)
+	var nss []uint32 // the namespaces of owners, 0 among them where unknown
 	for i := range socks {
 		s := &socks[i]
 		if len(s.Processes) == 0 || s.Processes[0].Info == nil {
 			continue
 		}
-		o := owned{trace.Owner{PID: s.Processes[0].Info.PID, Comm: s.Processes[0].Info.Name}, uint32(s.NetNS)}
-		if s.State == sockets.Listen {
-			listeners[s.Local.Port()] = o
-		} else {
-			conns[pair{unmap(s.Local), unmap(s.Remote)}] = o
+		k := key{netns: uint32(s.NetNS), l: netip.AddrPortFrom(netip.Addr{}, s.Local.Port())}
+		if s.State != sockets.Listen {
+			k.l, k.r = unmap(s.Local), unmap(s.Remote)
+		}
+		owners[k] = trace.Owner{PID: s.Processes[0].Info.PID, Comm: s.Processes[0].Info.Name}
+		if !slices.Contains(nss, k.netns) {
+			nss = append(nss, k.netns)
 		}
 	}
 	return func(netns uint32, local, remote netip.AddrPort) (trace.Owner, bool) {
-		var o owned
-		var ok bool
-		if !remote.IsValid() {
-			o, ok = listeners[local.Port()]
-		} else {
-			o, ok = conns[pair{unmap(local), unmap(remote)}]
+		k := key{l: netip.AddrPortFrom(netip.Addr{}, local.Port())}
+		if remote.IsValid() {
+			k.l, k.r = unmap(local), unmap(remote)
 		}
-		if !ok || (netns != 0 && o.netns != 0 && netns != o.netns) {
-			return trace.Owner{}, false
+		in := []uint32{netns, 0}
+		if netns == 0 {
+			in = nss
 		}
-		return o.owner, true
+		for _, ns := range in {
+			k.netns = ns
+			if o, ok := owners[k]; ok {
+				return o, true
+			}
+		}
+		return trace.Owner{}, false
 	}
 }
 

@@ -333,6 +333,21 @@ func TestKnownIn(t *testing.T) {
 			t.Errorf("%d %s>%s: %+v %v, want pid %d", c.netns, c.local, c.remote, o, ok, c.want)
 		}
 	}
+	// Two namespaces' listeners on one port, and two connections with
+	// the same ends: each answers for its own, whichever came last.
+	both := knownIn([]sockets.Socket{
+		owned(7, sockets.Listen, "0.0.0.0:80", "", 5), owned(10, sockets.Listen, "0.0.0.0:80", "", 6),
+		owned(8, sockets.Established, "10.0.0.2:80", "10.0.0.1:4000", 5), owned(11, sockets.Established, "10.0.0.2:80", "10.0.0.1:4000", 6),
+	})
+	for _, c := range []struct {
+		netns  uint32
+		remote netip.AddrPort
+		want   int32
+	}{{5, netip.AddrPort{}, 7}, {6, netip.AddrPort{}, 10}, {5, netip.MustParseAddrPort("10.0.0.1:4000"), 8}, {6, netip.MustParseAddrPort("10.0.0.1:4000"), 11}} {
+		if o, _ := both(c.netns, netip.MustParseAddrPort("10.0.0.2:80"), c.remote); o.PID != c.want {
+			t.Errorf("two namespaces, %d %v: pid %d, want %d", c.netns, c.remote, o.PID, c.want)
+		}
+	}
 }
 
 // TestTraceProtos: trace and record follow TCP connections unless -u
