@@ -14,10 +14,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# interrupt_trace asks the trace running (TRACE) to end: INT, as Ctrl-C;
-# NULL=1's sleep in its place, a background job, ignores INT and takes
-# TERM.
-interrupt_trace() { kill "-$([[ ${NULL:-} == 1 ]] && echo TERM || echo INT)" "$TRACE"; }
+# interrupt_trace asks the trace running (TRACE) to end: INT, as Ctrl-C.
+interrupt_trace() { kill -INT "$TRACE"; }
 
 # start_load ARGS: starts bench/connload with ARGS in NS, until cleanup.
 start_load() {

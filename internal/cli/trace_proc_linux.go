@@ -2,12 +2,14 @@ package cli
 
 import (
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 
 	"github.com/sockscope/sockscope/internal/procfs"
+	"github.com/sockscope/sockscope/internal/trace"
 	"golang.org/x/sys/unix"
 )
 
@@ -92,5 +94,45 @@ func yieldToWork() {
 		if !changed {
 			return
 		}
+	}
+}
+
+// benchPauseEnv, set in trace's environment, makes SIGUSR1 detach the
+// TCP program and SIGUSR2 attach it again, each said on stderr: how
+// bench/trace.sh measures windows with and without the program in one
+// running trace, where a trace started for each window put its start
+// and its end between them. It is not for users: what changes while
+// detached is not seen.
+const benchPauseEnv = "SOCKSCOPE_BENCH_PAUSE"
+
+// benchPauses, where benchPauseEnv is set, pauses and resumes r on
+// SIGUSR1 and SIGUSR2 until the returned function is called.
+func (f *Factory) benchPauses(r *trace.Reader) func() {
+	if os.Getenv(benchPauseEnv) == "" {
+		return func() {}
+	}
+	sig := make(chan os.Signal, 4)
+	signal.Notify(sig, unix.SIGUSR1, unix.SIGUSR2)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case s := <-sig:
+				say, act := "resumed", r.Resume
+				if s == unix.SIGUSR1 {
+					say, act = "paused", r.Pause
+				}
+				if err := act(); err != nil {
+					say = err.Error()
+				}
+				f.note("sockscope: " + say)
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(sig)
+		close(done)
 	}
 }

@@ -2,6 +2,8 @@
 
 package cli
 
+import "github.com/sockscope/sockscope/internal/trace"
+
 // processOf is nil where trace does not run: JSON leaves exe and user out.
 func (f *Factory) processOf() func(pid int32) (string, int64, string) { return nil }
 
@@ -10,3 +12,6 @@ func inInitialPIDNamespace() bool { return true }
 
 // yieldToWork does nothing where trace does not run.
 func yieldToWork() {}
+
+// benchPauses does nothing where trace does not run.
+func (f *Factory) benchPauses(*trace.Reader) func() { return func() {} }

@@ -30,7 +30,11 @@ const DefaultBuffer = 4 << 20
 // (ReadInto); Close may come from another.
 type Reader struct {
 	coll *ebpf.Collection
-	tp   link.Link
+	// tp is the TCP program's attachment, made by attach; tpMu guards it
+	// (Pause and Resume may come from another goroutine than Close).
+	tpMu   sync.Mutex
+	tp     link.Link
+	attach func(*ebpf.Program) (link.Link, error)
 	// so are the socket's offsets BTF gave, for TraceUDP's programs too.
 	so sockOffsets
 	// udp and udpLinks are UDP's programs, where TraceUDP added them.
@@ -170,7 +174,7 @@ func open(spec *ebpf.CollectionSpec, attach func(*ebpf.Program) (link.Link, erro
 	if err != nil {
 		return nil, fmt.Errorf("loading the tracing program: %w", err)
 	}
-	r := &Reader{coll: coll}
+	r := &Reader{coll: coll, attach: attach}
 	r.tp, err = attach(coll.Programs["inet_sock_set_state"])
 	if err != nil {
 		coll.Close()
@@ -933,6 +937,39 @@ func (r *Reader) Missed() uint64 {
 	return n
 }
 
+// Pause detaches the TCP program from the tracepoint, so that it runs
+// no more (it stays loaded, its buffer and counts kept) until Resume
+// attaches it again; what changes between is not seen. It is for the
+// benchmark that measures what trace costs (bench/trace.sh): windows
+// with the program and without it, one process throughout. UDP's
+// programs, where TraceUDP added them, stay attached.
+func (r *Reader) Pause() error {
+	r.tpMu.Lock()
+	defer r.tpMu.Unlock()
+	if r.tp == nil {
+		return nil
+	}
+	err := r.tp.Close()
+	r.tp = nil
+	return err
+}
+
+// Resume attaches the TCP program again after Pause; attached, or
+// closed, it does nothing.
+func (r *Reader) Resume() error {
+	r.tpMu.Lock()
+	defer r.tpMu.Unlock()
+	if r.tp != nil || r.closed.Load() {
+		return nil
+	}
+	l, err := r.attach(r.coll.Programs["inet_sock_set_state"])
+	if err != nil {
+		return fmt.Errorf("attaching to the tracepoint sock:inet_sock_set_state again: %w", err)
+	}
+	r.tp = l
+	return nil
+}
+
 // StartsLost returns how many connects' starts were pushed out of their
 // pair of slots by other connects' while they waited for an answer:
 // their connections have no owner or duration (but a snapshot's).
@@ -976,9 +1013,12 @@ func (r *Reader) Close() error {
 		if r.wake != nil {
 			r.wake.Close() // a ReadInto waiting returns
 		}
+		r.tpMu.Lock()
 		if r.tp != nil {
 			err = r.tp.Close()
+			r.tp = nil
 		}
+		r.tpMu.Unlock()
 		for _, l := range r.udpLinks {
 			err = errors.Join(err, l.Close())
 		}

@@ -46,6 +46,12 @@ func (r *Reader) StartsLost() uint64 { return 0 }
 // Stop does nothing here.
 func (r *Reader) Stop() {}
 
+// Pause does nothing here.
+func (r *Reader) Pause() error { return nil }
+
+// Resume does nothing here.
+func (r *Reader) Resume() error { return nil }
+
 // Close does nothing here.
 func (r *Reader) Close() error { return nil }
 
