@@ -40,7 +40,8 @@
 # programs ran (bench/bpfstat: the kernel's BPF statistics, which cost a
 # little themselves), so that the part of the work's CPU that is trace's
 # own is known. TRACE_ARGS are trace's arguments (default "--format
-# ndjson"; "" for the table). LOAD_ARGS are connload's
+# ndjson"; "" for the table; with -tu, UDP's programs stay attached in
+# the windows without TCP's: only TCP's is paused). LOAD_ARGS are connload's
 # (LOAD_ARGS=-blocking: the lightest load, raw blocking system calls on
 # threads, as a small C program makes it). NULL=1 never resumes the
 # program: every window is without it, and what the method reads there
@@ -61,11 +62,14 @@ mkdir -p "$HERE/results"
 OUT=${OUT:-$HERE/results/trace-$(date +%Y%m%d-%H%M%S).md}
 HZ=$(getconf CLK_TCK)
 busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
-runtime() { # ns on a CPU of every thread of the processes given
+# runtime is what every thread of the processes given ran, in ns: a
+# thread that ends meanwhile takes its time with it, and connload's and
+# trace's threads live the whole run.
+runtime() {
 	local p
 	for p; do cat /proc/"$p"/task/*/schedstat 2>/dev/null; done | awk '{ s += $1 } END { printf "%.0f\n", s }'
 }
-KSOFTIRQD=$(pgrep -x 'ksoftirqd/[0-9]+' | tr '\n' ' ')
+KSOFTIRQD=$(pgrep -x 'ksoftirqd/[0-9]+' | tr '\n' ' ' || true)
 perconn() { awk -v w="$1" -v n="$2" 'BEGIN { printf "%.3f", w / 1e3 / n }'; }                        # ns $1 over $2 connections, in µs each
 perconnj() { awk -v w="$1" -v n="$2" -v hz="$HZ" 'BEGIN { printf "%.3f", w * 1e6 / hz / n }'; } # jiffies $1 over $2 connections
 kept_up() { [[ $1 =~ ^[0-9]+$ ]] && (($1 >= RATE * WIN * 9 / 10)); } # a window of the load at its rate
@@ -84,12 +88,12 @@ window() { # prints: connections, the work's CPU (ns), the machine's busy time (
 	echo "$(($(opens) - c0)) $(($(runtime "$LOAD" $KSOFTIRQD) - w0 + t1 - t0)) $(($(busy) - b0)) $((t1 - t0))"
 	[[ -z $stat ]] || wait "$stat"
 }
-said() { # waits until trace has said $1 $2 times
+said() { # waits until trace has said $1 $2 times, some 5 s at most
 	for _ in $(seq 500); do
 		(($(grep -c "$1" "$BIN/trace.err") >= $2)) && return
 		sleep 0.01
 	done
-	echo "trace.sh: trace did not say \"$1\" in 5 s:" >&2
+	echo "trace.sh: trace did not say \"$1\" in some 5 s:" >&2
 	cat "$BIN/trace.err" >&2
 	exit 1
 }
@@ -97,6 +101,7 @@ pause() { kill -USR1 "$TRACE" && said paused "$1"; }
 resume() { kill -USR2 "$TRACE" && said resumed "$1"; }
 # shellcheck disable=SC2086
 start_load -rate "$RATE" $LOAD_ARGS
+: >"$BIN/trace.err"
 # shellcheck disable=SC2086
 SOCKSCOPE_BENCH_PAUSE=1 "$BIN/sockscope" trace $TRACE_ARGS >/dev/null 2>"$BIN/trace.err" &
 TRACE=$!
@@ -122,17 +127,17 @@ sleep 5 # the load's first seconds: TIME_WAITs piling up
 		[[ ${NULL:-} == 1 ]] || resume "$i"
 		read -r n w b t <<<"$(window on)"
 		[[ ${NULL:-} == 1 ]] || pause $((i + 1))
-		onw=$(perconn "$w" "$n")
-		onb=$(perconnj "$b" "$n")
-		ont=$(perconn "$t" "$n")
-		stat=
-		[[ ${STATS:-} != 1 ]] || stat=" (programs: $(cat "$BIN/bpfstat.out"))"
 		read -r n2 w2 b2 _ <<<"$(window off)"
 		if ! kept_up "$n" || ! kept_up "$n2"; then
 			echo
 			echo "**Stopped at window $i:** the load made $n and then $n2 connections in windows of $WIN s, under $((RATE * WIN * 9 / 10)): it fell behind (this machine, busy, cannot keep up $RATE a second), so the windows from here on would not measure trace. The windows above are kept."
 			break
 		fi
+		onw=$(perconn "$w" "$n")
+		onb=$(perconnj "$b" "$n")
+		ont=$(perconn "$t" "$n")
+		stat=
+		[[ ${STATS:-} != 1 ]] || stat=" (programs: $(cat "$BIN/bpfstat.out"))"
 		nextw=$(perconn "$w2" "$n2")
 		nextb=$(perconnj "$b2" "$n2")
 		rw=$(awk -v a="$prevw" -v b="$nextw" -v x="$onw" 'BEGIN { printf "%.4f", 2 * x / (a + b) }')

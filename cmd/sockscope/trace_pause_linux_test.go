@@ -61,7 +61,10 @@ func TestIntegrationTraceBenchPause(t *testing.T) {
 				}
 				if strings.Contains(n, what) {
 					if what == "sockscope: tracing" && !strings.Contains(n, "(eBPF: ") {
-						t.Skipf("no eBPF here: %s", n)
+						if os.Getenv("SOCKSCOPE_EBPF") == "require" {
+							t.Fatalf("it could not trace with eBPF: %s", n)
+						}
+						t.Skipf("no eBPF here (%s); SOCKSCOPE_EBPF=require makes this a failure", n)
 					}
 					return
 				}

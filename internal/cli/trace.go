@@ -145,12 +145,14 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 			what = "UDP sockets' ends"
 		}
 	}
+	// Before trace says it traces: a benchmark signals it from then on.
+	stopPauses := f.benchPauses(r)
+	defer stopPauses()
 	sink.start()
 	f.note("sockscope: tracing " + what + " (eBPF: " + r.Program() + udp + "); Ctrl-C ends")
 	if !inInitialPIDNamespace() {
 		f.note("sockscope: this is not the host's PID namespace: trace's PIDs are the host's, and a process's exe, user and container are looked up by them here")
 	}
-	defer f.benchPauses(r)()
 	// What waits in the kernel's buffer when ctx ends is still read.
 	stop := context.AfterFunc(ctx, r.Stop)
 	defer stop()
@@ -174,6 +176,7 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 			if errors.Is(err, errs.ErrMalformed) {
 				continue // a malformed event is skipped, never fatal
 			}
+			stopPauses()
 			r.Close()
 			return r.Lost() + r.Missed(), fmt.Errorf("reading the trace's events: %w", err)
 		}
@@ -193,6 +196,7 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 		sink.event(&ev)
 	}
 	sink.idle()
+	stopPauses()
 	r.Close() // its counts are kept
 	lost, missed := r.Lost(), r.Missed()
 	for _, n := range lostNotes(lost, missed, r.StartsLost()) {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/sockscope/sockscope/internal/procfs"
@@ -106,15 +107,17 @@ func yieldToWork() {
 const benchPauseEnv = "SOCKSCOPE_BENCH_PAUSE"
 
 // benchPauses, where benchPauseEnv is set, pauses and resumes r on
-// SIGUSR1 and SIGUSR2 until the returned function is called.
+// SIGUSR1 and SIGUSR2 until the returned function is called (once or
+// more), which returns once no pause or resume is under way.
 func (f *Factory) benchPauses(r *trace.Reader) func() {
 	if os.Getenv(benchPauseEnv) == "" {
 		return func() {}
 	}
 	sig := make(chan os.Signal, 4)
 	signal.Notify(sig, unix.SIGUSR1, unix.SIGUSR2)
-	done := make(chan struct{})
+	done, exited := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(exited)
 		for {
 			select {
 			case <-done:
@@ -131,8 +134,12 @@ func (f *Factory) benchPauses(r *trace.Reader) func() {
 			}
 		}
 	}()
+	var once sync.Once
 	return func() {
-		signal.Stop(sig)
-		close(done)
+		once.Do(func() {
+			signal.Stop(sig)
+			close(done)
+			<-exited
+		})
 	}
 }

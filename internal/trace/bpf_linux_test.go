@@ -113,58 +113,62 @@ func TestReaderWakesAfterBacklog(t *testing.T) {
 	<-done
 }
 
-// TestPauseResume: while paused, the program runs no more: a burst of
-// connections gives no open (connect or accept); resumed, the next
-// burst's opens are all there again (but for any the kernel skipped:
-// Missed). Only opens are counted: a close can come late (a FIN sent
-// again after a lost ACK, 200 ms on), in the next round. Each twice
-// over, and twice in a row (the second does nothing); Resume after
-// Close does nothing.
+// TestPauseResume, with each program: while paused, the program runs
+// no more: a burst of connections gives no open (connect or accept);
+// resumed, the next burst's opens are all there again (but for any the
+// kernel skipped: Missed). Only opens are counted: a close can come late
+// (a FIN sent again after a lost ACK, 200 ms on), in the next round.
+// Each twice over, and twice in a row (the second does nothing); Resume
+// after Close does nothing.
 func TestPauseResume(t *testing.T) {
-	r, ns, addr := readerWithListener(t)
+	testutil.RequireRoot(t)
+	ns := testutil.NewNetNS(t)
+	addr := closingListenerIn(t, ns.Path)
 	port := netip.MustParseAddrPort(addr).Port()
-	var raw Raw
-	opens := func() (n int) { // the opens of connections to addr read until the reader idles
-		for {
-			err := r.ReadInto(&raw)
-			if err == ErrIdle {
-				return n
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if raw.New == sockets.Established && (raw.Local.Port() == port || raw.Remote.Port() == port) {
-				n++
-			}
-		}
-	}
-	opens()
-	for round := range 2 {
-		for range 2 {
-			if err := r.Pause(); err != nil {
-				t.Fatal(err)
+	eachProgram(t, func(program string, r *Reader) {
+		var raw Raw
+		opens := func() (n int) { // the opens of connections to addr read until the reader idles
+			for {
+				err := r.ReadInto(&raw)
+				if err == ErrIdle {
+					return n
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if raw.New == sockets.Established && (raw.Local.Port() == port || raw.Remote.Port() == port) {
+					n++
+				}
 			}
 		}
-		burstIn(ns.Path, addr, 20)
-		if n := opens(); n != 0 {
-			t.Errorf("round %d: paused, %d opens of the burst, want 0", round, n)
-		}
-		for range 2 {
-			if err := r.Resume(); err != nil {
-				t.Fatal(err)
+		opens()
+		for round := range 2 {
+			for range 2 {
+				if err := r.Pause(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			burstIn(ns.Path, addr, 20)
+			if n := opens(); n != 0 {
+				t.Errorf("%s, round %d: paused, %d opens of the burst, want 0", program, round, n)
+			}
+			for range 2 {
+				if err := r.Resume(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			missed := r.Missed()
+			burstIn(ns.Path, addr, 20)
+			// Two a connection: its connect and its accept.
+			if n := opens(); n != 2*20 && r.Missed() == missed {
+				t.Errorf("%s, round %d: resumed, %d opens of 20 connections, want %d", program, round, n, 2*20)
 			}
 		}
-		missed := r.Missed()
-		burstIn(ns.Path, addr, 20)
-		// Two a connection: its connect and its accept.
-		if n := opens(); n != 2*20 && r.Missed() == missed {
-			t.Errorf("round %d: resumed, %d opens of 20 connections, want %d", round, n, 2*20)
+		r.Close()
+		if err := r.Resume(); err != nil {
+			t.Errorf("%s: Resume after Close: %v", program, err)
 		}
-	}
-	r.Close()
-	if err := r.Resume(); err != nil {
-		t.Errorf("Resume after Close: %v", err)
-	}
+	})
 }
 
 // TestStopReadsWhatWaits: events waiting in the buffer when Stop is
