@@ -62,13 +62,6 @@ mkdir -p "$HERE/results"
 OUT=${OUT:-$HERE/results/trace-$(date +%Y%m%d-%H%M%S).md}
 HZ=$(getconf CLK_TCK)
 busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
-# runtime is what every thread of the processes given ran, in ns: a
-# thread that ends meanwhile takes its time with it, and connload's and
-# trace's threads live the whole run.
-runtime() {
-	local p
-	for p; do cat /proc/"$p"/task/*/schedstat 2>/dev/null; done | awk '{ s += $1 } END { printf "%.0f\n", s }'
-}
 KSOFTIRQD=$(pgrep -x 'ksoftirqd/[0-9]+' | tr '\n' ' ' || true)
 perconn() { awk -v w="$1" -v n="$2" 'BEGIN { printf "%.3f", w / 1e3 / n }'; }                        # ns $1 over $2 connections, in µs each
 perconnj() { awk -v w="$1" -v n="$2" -v hz="$HZ" 'BEGIN { printf "%.3f", w * 1e6 / hz / n }'; } # jiffies $1 over $2 connections

@@ -28,7 +28,6 @@ NS=sockscope-traceab-$$
 (cd "$ROOT" && go build -o "$BIN/connload" ./bench/connload && go build -o "$BIN/ratios" ./bench/ratios)
 start_load -blocking -rate "$RATE"
 sleep 4
-runtime() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { print s + 0 }'; } # ns on a CPU, every thread
 window() { # prints the build's µs a connection over one window
 	"$1" trace "${@:2}" >/dev/null 2>/dev/null &
 	TRACE=$!

@@ -2,8 +2,9 @@
 # BIN (their scratch directory, with connload built in it) and NS (a
 # network namespace name of their own): one steady load of short
 # loopback connections in NS for the whole run, how many it has made,
-# and the cleanup at exit of the load, of a trace still running (TRACE,
-# its PID) and of BIN. Nothing leaves loopback.
+# the CPU processes ran (runtime), and the cleanup at exit of the load,
+# of a trace still running (TRACE, its PID) and of BIN. Nothing leaves
+# loopback.
 LOAD= TRACE=
 cleanup() {
 	[[ -z $TRACE ]] || interrupt_trace 2>/dev/null || true
@@ -27,3 +28,13 @@ start_load() {
 
 # opens prints the connects NS has made (its TCP ActiveOpens).
 opens() { awk '/^Tcp:/ && ++n == 2 { print $6 }' "/proc/$LOAD/net/snmp"; }
+
+# runtime prints what every thread of the processes given ran, in ns
+# (their schedstat: finer than /proc/PID/stat's jiffies). A thread that
+# ends meanwhile takes its time with it: connload's threads live the
+# whole run, and so do trace's. printf, not print: mawk writes a sum past
+# 2^31 as 3.3e+09, which the shell's arithmetic refuses.
+runtime() {
+	local p
+	for p; do cat /proc/"$p"/task/*/schedstat 2>/dev/null; done | awk '{ s += $1 } END { printf "%.0f\n", s }'
+}

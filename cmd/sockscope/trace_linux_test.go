@@ -381,8 +381,15 @@ func TestIntegrationTraceNoBPF(t *testing.T) {
 // stderr that says how it traces, which it returns. With needBPF, a
 // trace without eBPF skips the test (unless SOCKSCOPE_EBPF=require, which
 // makes it a failure). stop interrupts cmd and returns the NDJSON events
-// it printed.
+// it printed. Its other lines on stderr are logged.
 func startTracing(t *testing.T, cmd *exec.Cmd, needBPF bool) (said string, stop func() []traceEvent) {
+	t.Helper()
+	return startTracingNotes(t, cmd, needBPF, nil)
+}
+
+// startTracingNotes is startTracing that sends cmd's other lines on
+// stderr to notes, where not nil, rather than log them.
+func startTracingNotes(t *testing.T, cmd *exec.Cmd, needBPF bool, notes chan<- string) (said string, stop func() []traceEvent) {
 	t.Helper()
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -400,9 +407,12 @@ func startTracing(t *testing.T, cmd *exec.Cmd, needBPF bool) (said string, stop 
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
-			if strings.Contains(sc.Text(), "sockscope: tracing") {
+			switch {
+			case strings.Contains(sc.Text(), "sockscope: tracing"):
 				lines <- sc.Text()
-			} else {
+			case notes != nil:
+				notes <- sc.Text()
+			default:
 				t.Logf("%s: %s", cmd.Args[len(cmd.Args)-1], sc.Text())
 			}
 		}

@@ -146,8 +146,8 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 		}
 	}
 	// Before trace says it traces: a benchmark signals it from then on.
+	// Stopped on each way out below, before the reader is closed.
 	stopPauses := f.benchPauses(r)
-	defer stopPauses()
 	sink.start()
 	f.note("sockscope: tracing " + what + " (eBPF: " + r.Program() + udp + "); Ctrl-C ends")
 	if !inInitialPIDNamespace() {

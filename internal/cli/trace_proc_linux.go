@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 
 	"github.com/sockscope/sockscope/internal/procfs"
@@ -107,8 +106,8 @@ func yieldToWork() {
 const benchPauseEnv = "SOCKSCOPE_BENCH_PAUSE"
 
 // benchPauses, where benchPauseEnv is set, pauses and resumes r on
-// SIGUSR1 and SIGUSR2 until the returned function is called (once or
-// more), which returns once no pause or resume is under way.
+// SIGUSR1 and SIGUSR2 until the returned function is called (once),
+// which returns once no pause or resume is under way.
 func (f *Factory) benchPauses(r *trace.Reader) func() {
 	if os.Getenv(benchPauseEnv) == "" {
 		return func() {}
@@ -134,12 +133,9 @@ func (f *Factory) benchPauses(r *trace.Reader) func() {
 			}
 		}
 	}()
-	var once sync.Once
 	return func() {
-		once.Do(func() {
-			signal.Stop(sig)
-			close(done)
-			<-exited
-		})
+		signal.Stop(sig)
+		close(done)
+		<-exited
 	}
 }

@@ -1013,12 +1013,7 @@ func (r *Reader) Close() error {
 		if r.wake != nil {
 			r.wake.Close() // a ReadInto waiting returns
 		}
-		r.tpMu.Lock()
-		if r.tp != nil {
-			err = r.tp.Close()
-			r.tp = nil
-		}
-		r.tpMu.Unlock()
+		err = r.Pause() // detaches it
 		for _, l := range r.udpLinks {
 			err = errors.Join(err, l.Close())
 		}
