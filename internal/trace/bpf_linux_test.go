@@ -174,15 +174,19 @@ func TestPauseResume(t *testing.T) {
 // TestStopReadsWhatWaits: events waiting in the buffer when Stop is
 // called (a burst too small to wake the reader, which did not read
 // meanwhile) are still read, every one, and then ErrClosed; Close would
-// have dropped them.
+// have dropped them. Every one but those the kernel skipped (Missed: in
+// bursts on one VM some 0.03% of the program's runs); and Stop waits
+// 600 ms after the burst, past a close that comes late (a FIN sent again
+// after a lost ACK, 200 ms on).
 func TestStopReadsWhatWaits(t *testing.T) {
 	r, ns, addr := readerWithListener(t)
 	var raw Raw
 	for r.ReadInto(&raw) != ErrIdle {
 	}
 	const conns = 48 // 192 events, under the wake mark (burstIn makes a multiple of 4)
+	missed := r.Missed()
 	burstIn(ns.Path, addr, conns)
-	time.Sleep(200 * time.Millisecond) // the servers' closes, and the clients' after them
+	time.Sleep(settle) // the servers' closes, and the clients' after them
 	port := netip.MustParseAddrPort(addr).Port()
 	r.Stop()
 	n := 0
@@ -195,14 +199,19 @@ func TestStopReadsWhatWaits(t *testing.T) {
 			n++
 		}
 	}
-	if n != 4*conns {
-		t.Errorf("%d events of the burst read after Stop, want %d", n, 4*conns)
+	if skipped := int(r.Missed() - missed); n < 4*conns-skipped || n > 4*conns {
+		t.Errorf("%d events of the burst read after Stop, want %d (%d skipped by the kernel)", n, 4*conns, skipped)
 	}
 }
 
+// settle is how long the Stop tests wait after a burst for its
+// connections' last closes: past one FIN sent again (200 ms on).
+const settle = 600 * time.Millisecond
+
 // TestStopWhileWaiting: Stop from another goroutine (as trace's context
 // calls it) while the reader waits for events ends the reading within
-// ReadEvery, after the events that were waiting.
+// ReadEvery, after the events that were waiting (but those the kernel
+// skipped, as in TestStopReadsWhatWaits).
 func TestStopWhileWaiting(t *testing.T) {
 	r, ns, addr := readerWithListener(t)
 	port := netip.MustParseAddrPort(addr).Port()
@@ -223,14 +232,15 @@ func TestStopWhileWaiting(t *testing.T) {
 		}
 	}()
 	const conns = 48
+	missed := r.Missed()
 	burstIn(ns.Path, addr, conns)
-	time.Sleep(200 * time.Millisecond)
+	time.Sleep(settle)
 	start := time.Now()
 	r.Stop()
 	select {
 	case n := <-got:
-		if n != 4*conns {
-			t.Errorf("%d events of the burst read, want %d", n, 4*conns)
+		if skipped := int(r.Missed() - missed); n < 4*conns-skipped || n > 4*conns {
+			t.Errorf("%d events of the burst read, want %d (%d skipped by the kernel)", n, 4*conns, skipped)
 		}
 		if d := time.Since(start); d > ReadEvery+100*time.Millisecond {
 			t.Errorf("the reading ended %v after Stop, want within ReadEvery", d)
