@@ -45,6 +45,7 @@ type traceEvent struct {
 	BytesSent     uint64  `json:"bytes_sent"`
 	BytesReceived uint64  `json:"bytes_received"`
 	Exe           string
+	User          string
 	// Error is why a connect failed (its errno's name, or "cancelled"),
 	// Errno its number.
 	Error string

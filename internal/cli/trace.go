@@ -54,10 +54,10 @@ func traceProtos(f *listFlags) sockets.ProtoSet {
 // traceRun prints every TCP connection event (and with -u, UDP socket's
 // end) req chooses until ctx ends, then how many the kernel's buffer lost.
 func traceRun(ctx context.Context, f *Factory, req *listRequest) error {
-	w := traceWriter{w: f.stdout(req.Render.Format), format: req.Render.Format, exe: f.processOf(), container: f.containerOf(),
+	r, why := openTracer(req)
+	w := traceWriter{w: f.stdout(req.Render.Format), format: req.Render.Format, exe: f.processOf(r), container: f.containerOf(),
 		flushAt: traceFlushAt}
 	started := false
-	r, why := openTracer(req)
 	if r != nil {
 		yieldToWork()
 	}

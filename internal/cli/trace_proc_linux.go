@@ -14,9 +14,10 @@ import (
 )
 
 // processOf returns a lookup of a process's executable and user, read
-// from /proc once per PID (a short-lived process may be gone: then
-// empty), keeping at most 4096 PIDs.
-func (f *Factory) processOf() func(pid int32) (string, int64, string) {
+// from /proc once per PID, keeping at most 4096 PIDs. A short-lived
+// process may be gone by then: r (where not nil) tells the file it
+// executed while r ran, and its user; else they are empty.
+func (f *Factory) processOf(r *trace.Reader) func(pid int32) (string, int64, string) {
 	type proc struct {
 		exe  string
 		uid  int64
@@ -38,10 +39,15 @@ func (f *Factory) processOf() func(pid int32) (string, int64, string) {
 		if st, err := os.Stat(dir); err == nil {
 			if sys, ok := st.Sys().(*syscall.Stat_t); ok {
 				p.uid = int64(sys.Uid)
-				if f.UserName != nil {
-					p.user = f.UserName(sys.Uid)
-				}
 			}
+		}
+		if p.exe == "" && r != nil {
+			if exe, uid, ok := r.ExecOf(pid); ok {
+				p.exe, p.uid = exe, uid
+			}
+		}
+		if p.uid >= 0 && f.UserName != nil {
+			p.user = f.UserName(uint32(p.uid))
 		}
 		cache[pid] = p
 		return p.exe, p.uid, p.user

@@ -65,14 +65,16 @@ func offsetsFrom(offs []int32) offsets {
 }
 
 // kernelLayout reads, in one read of the kernel's BTF, where it keeps
-// what either TCP program reads (offsets) and what the BTF program
-// and UDP's read of a socket (sockOffsets).
-func kernelLayout() (offsets, sockOffsets) {
-	offs, err := kbtf.LookupEach(slices.Concat(offsetMembers, sockMembers))
+// what either TCP program reads (offsets), what the BTF program and
+// UDP's read of a socket (sockOffsets), and what the exec programs read
+// (execOffsets).
+func kernelLayout() (offsets, sockOffsets, execOffsets) {
+	offs, err := kbtf.LookupEach(slices.Concat(offsetMembers, sockMembers, execMembers))
 	if err != nil {
-		return noOffsets, sockOffsets{}
+		return noOffsets, sockOffsets{}, execOffsets{}
 	}
-	return offsetsFrom(offs[:len(offsetMembers)]), sockOffsetsFrom(offs[len(offsetMembers):])
+	n, m := len(offsetMembers), len(offsetMembers)+len(sockMembers)
+	return offsetsFrom(offs[:n]), sockOffsetsFrom(offs[n:m]), execOffsetsFrom(offs[m:])
 }
 
 // tcpMaps are the maps of either TCP program: the ring buffer of

@@ -57,3 +57,6 @@ func (r *Reader) Close() error { return nil }
 
 // TraceUDP returns sockets.ErrUnsupported here.
 func (r *Reader) TraceUDP() error { return sockets.ErrUnsupported }
+
+// ExecOf knows no process here.
+func (r *Reader) ExecOf(int32) (string, int64, bool) { return "", 0, false }

@@ -37,6 +37,11 @@ type Reader struct {
 	// udp and udpLinks are UDP's programs, where TraceUDP added them.
 	udp      *ebpf.Collection
 	udpLinks []link.Link
+	// execs and execLinks are the exec programs' (see ExecOf), where
+	// they loaded; execErr says why they did not.
+	execs     *ebpf.Collection
+	execLinks []link.Link
+	execErr   error
 	// mu is held while the ring is read (not while waiting for it):
 	// Close unmaps it only once no read is under way.
 	mu   sync.Mutex
@@ -105,7 +110,7 @@ func Open(buffer int, allStates bool) (*Reader, error) {
 		buffer = DefaultBuffer
 	}
 	_ = rlimit.RemoveMemlock() // kernels before 5.11 charge maps to RLIMIT_MEMLOCK
-	o, so := kernelLayout()
+	o, so, eo := kernelLayout()
 	var btfErr error
 	if so.ok && os.Getenv(ProgramEnv) != ProgramTracepoint {
 		r, err := open(btfSpec(buffer, so, o, allStates), func(p *ebpf.Program) (link.Link, error) {
@@ -113,6 +118,7 @@ func Open(buffer int, allStates bool) (*Reader, error) {
 		})
 		if err == nil {
 			r.program, r.so = ProgramBTF, so
+			r.execErr = r.traceExecs(eo)
 			return r, nil
 		}
 		btfErr = err
@@ -137,11 +143,14 @@ func Open(buffer int, allStates bool) (*Reader, error) {
 }
 
 // The names the kernel knows trace's programs by (bpftool prog, BPF
-// statistics): the TCP program, either kind, and UDP's two.
+// statistics): the TCP program, either kind, UDP's two, and the exec
+// programs (see ExecOf).
 const (
 	ProgramNameTCP        = "sockscope_tcp"
 	ProgramNameUDPCreate  = "sockscope_udpc"
 	ProgramNameUDPRelease = "sockscope_udpr"
+	ProgramNameExec       = "sockscope_exec"
+	ProgramNameFork       = "sockscope_fork"
 )
 
 // The programs Open can load, as Reader.Program names them, and the
@@ -445,6 +454,9 @@ func (r *Reader) Close() error {
 		if r.udp != nil {
 			r.udp.Close()
 		}
+		for _, l := range r.execLinks {
+			err = errors.Join(err, l.Close())
+		}
 		r.waitMu.Lock() // once a wait has ended
 		r.mu.Lock()
 		if r.ring != nil {
@@ -452,6 +464,9 @@ func (r *Reader) Close() error {
 		}
 		if r.wokenMem != nil {
 			unix.Munmap(r.wokenMem)
+		}
+		if r.execs != nil {
+			r.execs.Close() // no ExecOf is under way: it holds mu
 		}
 		r.mu.Unlock()
 		r.waitMu.Unlock()

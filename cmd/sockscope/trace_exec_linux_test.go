@@ -1,0 +1,85 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sockscope/sockscope/internal/testutil"
+)
+
+// TestIntegrationTraceShortLived: the connections of processes gone
+// before trace reads their events (within a fifth of a second) carry
+// the file each executed, its user and its PID: ten runs of a copy of
+// bash under a name of its own, each connecting through /dev/tcp and
+// exiting at once, as curl in a loop or a beacon run by cron would. /proc
+// has nothing of them by then; the exec programs kept it.
+func TestIntegrationTraceShortLived(t *testing.T) {
+	testutil.RequireRoot(t)
+	bin := sockscopeBinary(t)
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash to run")
+	}
+	ns := testutil.NewNetNS(t)
+	ln, port := listenerIn(t, ns.Path)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func(c net.Conn) {
+				io.Copy(io.Discard, c)
+				c.Close()
+			}(c)
+		}
+	}()
+	beacon := filepath.Join(t.TempDir(), "beacon")
+	b, err := os.ReadFile(bash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(beacon, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	cmd := ns.Command(bin, "trace", "--format", "ndjson", fmt.Sprintf("dport = :%d", port))
+	_, stop := startTracing(t, cmd, true)
+	pids := map[int32]bool{}
+	for range 10 {
+		out, err := ns.Command(beacon, "-c", fmt.Sprintf("exec 3<>/dev/tcp/127.0.0.1/%d; echo $$", port)).Output()
+		if err != nil {
+			t.Fatalf("beacon: %v", err)
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(out)))
+		if err != nil {
+			t.Fatalf("beacon said %q", out)
+		}
+		pids[int32(pid)] = true
+	}
+	time.Sleep(600 * time.Millisecond) // the closes: the listener's side reads to the end first
+	events := stop()
+	count := map[string]int{}
+	for _, e := range events {
+		if e.Remote.Port != port {
+			continue
+		}
+		count[e.Event]++
+		if !pids[e.PID] || e.Exe != beacon || e.User != "root" {
+			j, _ := json.Marshal(e)
+			t.Errorf("want PID one of the beacons', exe %s, user root: %s", beacon, j)
+		}
+	}
+	if count["connect"] != 10 || count["close"] != 10 {
+		t.Errorf("events to the listener: %v, want 10 connects and 10 closes", count)
+	}
+}

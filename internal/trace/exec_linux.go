@@ -1,0 +1,209 @@
+package trace
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/link"
+	"github.com/sockscope/sockscope/internal/kbtf"
+)
+
+// A connection's exe is read from /proc when its event is read, up to
+// ReadEvery later; a short-lived process (curl in a loop, a beacon run
+// by cron) has exited by then, and /proc has nothing. So where the
+// kernel has BTF, two more programs keep, for every process that
+// executes a file while trace runs, the file's path (as exec was given
+// it) and the user it ran as, in a map of their own that the reader
+// asks where /proc has nothing (ExecOf). A process that forks without
+// executing runs its parent's file: the fork's program copies the
+// parent's entry to the child, or deletes the child's, so that a PID
+// used again never carries an earlier process's file.
+
+// execMembers are the members the exec programs read, in execOffsets's
+// order.
+var execMembers = []kbtf.Member{
+	{Struct: "linux_binprm", Name: "filename"},
+	{Struct: "task_struct", Name: "pid"}, {Struct: "task_struct", Name: "tgid"},
+}
+
+// execOffsets are where the kernel keeps what the exec programs read;
+// ok is false where one is missing (then they are not loaded).
+type execOffsets struct {
+	filename, pid, tgid int16
+	ok                  bool
+}
+
+// execOffsetsFrom makes execOffsets of the offsets of execMembers (-1:
+// not found).
+func execOffsetsFrom(offs []int32) execOffsets {
+	if len(offs) != 3 {
+		return execOffsets{}
+	}
+	for _, o := range offs {
+		if o < 0 || o > 1<<15-8 {
+			return execOffsets{}
+		}
+	}
+	return execOffsets{filename: int16(offs[0]), pid: int16(offs[1]), tgid: int16(offs[2]), ok: true}
+}
+
+// An entry of the map "execs", keyed by the process's PID (its thread
+// group's): the user's ID, 4 bytes of padding, and the path, ended by a
+// NUL (a longer path is cut).
+const (
+	execEntrySize = 256
+	execPathOff   = 8
+	// execEntries is how many processes the map keeps: the least
+	// recently used go first.
+	execEntries = 8192
+)
+
+// Where the exec program builds an entry and its key in its stack
+// frame.
+const (
+	stackExecEntry = -8 - execEntrySize
+	stackExecKey   = -8
+	stackForkKey   = -4
+)
+
+// execSpec is the collection of the exec programs and their map.
+func execSpec(eo execOffsets) *ebpf.CollectionSpec {
+	return &ebpf.CollectionSpec{
+		Maps: map[string]*ebpf.MapSpec{
+			"execs": {Type: ebpf.LRUHash, KeySize: 4, ValueSize: execEntrySize, MaxEntries: execEntries},
+		},
+		Programs: map[string]*ebpf.ProgramSpec{
+			"sched_process_exec": {Name: ProgramNameExec, Type: ebpf.Tracing, AttachType: ebpf.AttachTraceRawTp,
+				AttachTo: "sched_process_exec", License: "Dual MIT/GPL", Instructions: execProgram(eo)},
+			"sched_process_fork": {Name: ProgramNameFork, Type: ebpf.Tracing, AttachType: ebpf.AttachTraceRawTp,
+				AttachTo: "sched_process_fork", License: "Dual MIT/GPL", Instructions: forkProgram(eo)},
+		},
+	}
+}
+
+// execProgram runs at every exec (the tracepoint's arguments: the task,
+// its old PID, the linux_binprm): it keeps the file's path and the
+// current user for the current process.
+func execProgram(eo execOffsets) asm.Instructions {
+	return asm.Instructions{
+		asm.LoadMem(asm.R6, asm.R1, 16, asm.DWord), // bprm
+		asm.FnGetCurrentPidTgid.Call(),
+		asm.RSh.Imm(asm.R0, 32),
+		asm.StoreMem(asm.RFP, stackExecKey, asm.R0, asm.Word),
+		asm.FnGetCurrentUidGid.Call(),
+		asm.StoreMem(asm.RFP, stackExecEntry, asm.R0, asm.Word), // the low half: the user
+		asm.StoreImm(asm.RFP, stackExecEntry+4, 0, asm.Word),
+		asm.Mov.Reg(asm.R1, asm.RFP),
+		asm.Add.Imm(asm.R1, stackExecEntry+execPathOff),
+		asm.Mov.Imm(asm.R2, execEntrySize-execPathOff),
+		asm.LoadMem(asm.R3, asm.R6, eo.filename, asm.DWord),
+		asm.FnProbeReadKernelStr.Call(), // zeroes the path where it fails
+		asm.LoadMapPtr(asm.R1, 0).WithReference("execs"),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, stackExecKey),
+		asm.Mov.Reg(asm.R3, asm.RFP),
+		asm.Add.Imm(asm.R3, stackExecEntry),
+		asm.Mov.Imm(asm.R4, 0), // BPF_ANY
+		asm.FnMapUpdateElem.Call(),
+		asm.Mov.Imm(asm.R0, 0),
+		asm.Return(),
+	}
+}
+
+// forkProgram runs at every fork (the parent task, the child): for a new
+// process (not a thread), it copies the parent's entry to the child, or
+// where the parent has none deletes the child's (that of a process that
+// had the PID before).
+func forkProgram(eo execOffsets) asm.Instructions {
+	return asm.Instructions{
+		asm.LoadMem(asm.R6, asm.R1, 0, asm.DWord), // parent
+		asm.LoadMem(asm.R7, asm.R1, 8, asm.DWord), // child
+		asm.LoadMem(asm.R1, asm.R7, eo.pid, asm.Word),
+		asm.LoadMem(asm.R2, asm.R7, eo.tgid, asm.Word),
+		asm.JNE.Reg(asm.R1, asm.R2, "done"), // a thread
+		asm.StoreMem(asm.RFP, stackForkKey, asm.R2, asm.Word),
+		asm.LoadMem(asm.R1, asm.R6, eo.tgid, asm.Word),
+		asm.StoreMem(asm.RFP, stackExecKey, asm.R1, asm.Word),
+		asm.LoadMapPtr(asm.R1, 0).WithReference("execs"),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, stackExecKey),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "forget"),
+		asm.Mov.Reg(asm.R3, asm.R0),
+		asm.LoadMapPtr(asm.R1, 0).WithReference("execs"),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, stackForkKey),
+		asm.Mov.Imm(asm.R4, 0), // BPF_ANY
+		asm.FnMapUpdateElem.Call(),
+		asm.Ja.Label("done"),
+		asm.LoadMapPtr(asm.R1, 0).WithReference("execs").WithSymbol("forget"),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, stackForkKey),
+		asm.FnMapDeleteElem.Call(),
+		asm.Mov.Imm(asm.R0, 0).WithSymbol("done"),
+		asm.Return(),
+	}
+}
+
+// traceExecs loads and attaches the exec programs; where it cannot (an
+// older kernel, the offsets missing), r does without them, and ExecOf
+// knows nothing.
+func (r *Reader) traceExecs(eo execOffsets) error {
+	if !eo.ok {
+		return fmt.Errorf("the kernel's BTF does not place the fields the exec programs read")
+	}
+	coll, err := ebpf.NewCollection(execSpec(eo))
+	if err != nil {
+		return fmt.Errorf("loading the exec programs: %w", err)
+	}
+	var links []link.Link
+	for _, name := range []string{"sched_process_exec", "sched_process_fork"} {
+		l, err := link.AttachTracing(link.TracingOptions{Program: coll.Programs[name], AttachType: ebpf.AttachTraceRawTp})
+		if err != nil {
+			for _, l := range links {
+				l.Close()
+			}
+			coll.Close()
+			return fmt.Errorf("attaching to the tracepoint %s: %w", name, err)
+		}
+		links = append(links, l)
+	}
+	r.execs, r.execLinks = coll, links
+	return nil
+}
+
+// ExecOf returns the path of the file process pid executed last while r
+// ran (as exec was given it) and the user it ran as, where the exec
+// programs saw it: for a process gone before its events were read, whose
+// /proc is gone with it.
+func (r *Reader) ExecOf(pid int32) (exe string, uid int64, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.execs == nil || r.closed.Load() {
+		return "", 0, false
+	}
+	var entry [execEntrySize]byte
+	if err := r.execs.Maps["execs"].Lookup(uint32(pid), &entry); err != nil {
+		return "", 0, false
+	}
+	return decodeExec(entry[:])
+}
+
+// decodeExec decodes an entry of the map "execs"; not ok where its path
+// is empty.
+func decodeExec(b []byte) (exe string, uid int64, ok bool) {
+	if len(b) < execPathOff {
+		return "", 0, false
+	}
+	path := b[execPathOff:]
+	if i := bytes.IndexByte(path, 0); i >= 0 {
+		path = path[:i]
+	}
+	if len(path) == 0 {
+		return "", 0, false
+	}
+	return string(path), int64(binary.NativeEndian.Uint32(b)), true
+}

@@ -1,0 +1,173 @@
+package trace
+
+import (
+	"bufio"
+	"encoding/binary"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/sockscope/sockscope/internal/testutil"
+)
+
+// TestExecProgramsAssemble: the exec programs assemble.
+func TestExecProgramsAssemble(t *testing.T) {
+	eo := execOffsets{filename: 96, pid: 2464, tgid: 2468, ok: true}
+	for _, p := range execSpec(eo).Programs {
+		if err := p.Instructions.Marshal(io.Discard, binary.LittleEndian); err != nil {
+			t.Errorf("%s: %v", p.Name, err)
+		}
+	}
+}
+
+// TestDecodeExec: an entry's user and path; a path cut by the entry's
+// end; no path, or too short an entry, is not one.
+func TestDecodeExec(t *testing.T) {
+	entry := func(uid uint32, path string) []byte {
+		b := make([]byte, execEntrySize)
+		binary.NativeEndian.PutUint32(b, uid)
+		copy(b[execPathOff:], path)
+		return b
+	}
+	full := entry(7, strings.Repeat("a", execEntrySize))
+	for _, c := range []struct {
+		b    []byte
+		exe  string
+		uid  int64
+		okay bool
+	}{
+		{entry(1000, "/usr/bin/curl"), "/usr/bin/curl", 1000, true},
+		{full, strings.Repeat("a", execEntrySize-execPathOff), 7, true},
+		{entry(0, ""), "", 0, false},
+		{[]byte{1, 2, 3}, "", 0, false},
+		{nil, "", 0, false},
+	} {
+		exe, uid, ok := decodeExec(c.b)
+		if exe != c.exe || uid != c.uid || ok != c.okay {
+			t.Errorf("decodeExec(%d bytes) = %q, %d, %v; want %q, %d, %v", len(c.b), exe, uid, ok, c.exe, c.uid, c.okay)
+		}
+	}
+}
+
+// FuzzDecodeExec: no entry makes decodeExec panic, and a path it
+// returns has no NUL.
+func FuzzDecodeExec(f *testing.F) {
+	f.Add(make([]byte, execEntrySize))
+	f.Add([]byte("\x01\x00\x00\x00\x00\x00\x00\x00/bin/sh\x00junk"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if exe, _, ok := decodeExec(b); ok && (exe == "" || strings.IndexByte(exe, 0) >= 0) {
+			t.Errorf("decodeExec gave %q", exe)
+		}
+	})
+}
+
+// TestExecOf: a process that executed a file while the reader ran, and
+// has exited since, is known by that file's path and its user, and so is
+// a child it forked without executing anything (bash's subshell); a
+// child forked by a process the programs never saw executing (started
+// before the reader) is not known, even where an earlier process with its
+// PID was.
+func TestExecOf(t *testing.T) {
+	testutil.RequireRoot(t)
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash to run")
+	}
+	// A shell started before the reader: it forks a subshell when told.
+	old := exec.Command(bash, "-c", `read x; (echo $BASHPID)`)
+	stdin, err := old.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldOut, err := old.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer old.Process.Kill()
+
+	r, err := Open(0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if r.Program() != ProgramBTF {
+		t.Skipf("the exec programs need the BTF program; %s runs", r.Program())
+	}
+	if r.execErr != nil {
+		t.Fatalf("the exec programs did not load: %v", r.execErr)
+	}
+
+	// A copy of bash under a name of its own, run as another user: it
+	// says its PID and its subshell's, and exits.
+	beacon := filepath.Join(t.TempDir(), "beacon")
+	b, err := os.ReadFile(bash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(beacon, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{filepath.Dir(beacon), filepath.Dir(filepath.Dir(beacon))} {
+		if err := os.Chmod(dir, 0o755); err != nil { // for the user it runs as
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(beacon, "-c", `echo $$; (echo $BASHPID); true`)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v", beacon, err)
+	}
+	pids := strings.Fields(string(out))
+	if len(pids) != 2 || pids[0] == pids[1] {
+		t.Fatalf("beacon said %q, want its PID and its subshell's", out)
+	}
+	for _, p := range pids {
+		pid, _ := strconv.Atoi(p)
+		if _, err := os.Stat("/proc/" + p); err == nil {
+			t.Fatalf("process %s is still there", p)
+		}
+		exe, uid, ok := r.ExecOf(int32(pid))
+		if !ok || exe != beacon || uid != 65534 {
+			t.Errorf("ExecOf(%s) = %q, %d, %v; want %q, 65534, true", p, exe, uid, ok, beacon)
+		}
+	}
+
+	// The PIDs the old shell's subshell may take are given entries of
+	// processes gone; its fork must forget its own.
+	last, err := os.ReadFile("/proc/sys/kernel/ns_last_pid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, _ := strconv.Atoi(strings.TrimSpace(string(last)))
+	stale := make([]byte, execEntrySize)
+	copy(stale[execPathOff:], "/stale")
+	for pid := next + 1; pid <= next+200; pid++ {
+		if err := r.execs.Maps["execs"].Put(uint32(pid), stale); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := io.WriteString(stdin, "go\n"); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(oldOut).ReadString('\n')
+	if err != nil {
+		t.Fatalf("the old shell's subshell: %v", err)
+	}
+	old.Wait()
+	sub, _ := strconv.Atoi(strings.TrimSpace(line))
+	if sub <= next || sub > next+200 {
+		t.Skipf("the subshell took PID %d, past the %d given stale entries (a busy machine)", sub, 200)
+	}
+	if exe, _, ok := r.ExecOf(int32(sub)); ok {
+		t.Errorf("ExecOf(%d) = %q: a stale entry outlived the fork of a process the programs never saw executing", sub, exe)
+	}
+}
