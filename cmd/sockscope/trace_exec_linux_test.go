@@ -83,3 +83,35 @@ func TestIntegrationTraceShortLived(t *testing.T) {
 		t.Errorf("events to the listener: %v, want 10 connects and 10 closes", count)
 	}
 }
+
+// TestIntegrationTraceContainerShortLived: a connection made by a
+// short-lived process in a real podman container (busybox's wget, run by
+// podman exec, to the container's httpd) carries the container's name
+// and the file the process executed, as the container sees it.
+func TestIntegrationTraceContainerShortLived(t *testing.T) {
+	c := testutil.StartPodmanHTTPD(t)
+	bin := sockscopeBinary(t)
+	cmd := exec.Command(bin, "trace", "--format", "ndjson", fmt.Sprintf("dport = :%d", c.Port))
+	_, stop := startTracing(t, cmd, true)
+	const runs = 3
+	for range runs {
+		// httpd has nothing to serve: wget fails, once connected.
+		exec.Command("podman", "exec", c.Name, "/bin/busybox", "wget", "-q", "-O", "/dev/null",
+			fmt.Sprintf("http://127.0.0.1:%d/", c.Port)).Run()
+	}
+	time.Sleep(600 * time.Millisecond)
+	connects := 0
+	for _, e := range stop() {
+		if e.Event != "connect" || e.Remote.Port != c.Port {
+			continue
+		}
+		connects++
+		if e.Container != c.Name || e.Exe != "/bin/busybox" || e.PID == int32(c.PID) {
+			j, _ := json.Marshal(e)
+			t.Errorf("want container %s, exe /bin/busybox, a PID not httpd's: %s", c.Name, j)
+		}
+	}
+	if connects != runs {
+		t.Errorf("%d connects to httpd, want %d", connects, runs)
+	}
+}

@@ -46,6 +46,7 @@ type traceEvent struct {
 	BytesReceived uint64  `json:"bytes_received"`
 	Exe           string
 	User          string
+	Container     string
 	// Error is why a connect failed (its errno's name, or "cancelled"),
 	// Errno its number.
 	Error string

@@ -166,7 +166,7 @@ func recordRun(ctx context.Context, f *Factory, req *listRequest) error {
 	if f.Containers != nil {
 		resolve = f.Containers()
 	}
-	facts := ownerFacts(f.processOf(r), resolve)
+	facts := ownerFacts(f.processOf(r), resolve, r)
 	var batch []history.Row
 	flush := func() {
 		if err := db.Insert(bg, batch); err != nil {

@@ -92,7 +92,7 @@ func TestOwnerFacts(t *testing.T) {
 	cgroup("100", "0::/system.slice/docker-"+id+".scope\n")
 	cgroup("200", "0::/user.slice/user-1000.slice/session-1.scope\n")
 	exeReads := 0
-	facts := ownerFacts(func(pid int32) (string, int64, string) { exeReads++; return "/bin/x", 1000, "u" }, containers.NewResolver(root))
+	facts := ownerFacts(func(pid int32) (string, int64, string) { exeReads++; return "/bin/x", 1000, "u" }, containers.NewResolver(root), nil)
 	p := facts(100, "nginx")
 	if p.container != id[:12] || p.containerID != id || p.exe != "/bin/x" || p.uid != 1000 {
 		t.Errorf("pid 100: %+v, want container %s", p, id[:12])

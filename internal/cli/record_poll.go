@@ -10,6 +10,7 @@ import (
 	"github.com/sockscope/sockscope/internal/containers"
 	"github.com/sockscope/sockscope/internal/history"
 	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/trace"
 )
 
 // procFacts are what the history stores of a process beyond its pid and
@@ -22,9 +23,10 @@ type procFacts struct {
 
 // ownerFacts returns what the history stores of a process, read once per
 // process: its exe and uid (exe, nil for none) and its container
-// (resolve, nil for none). A pid is keyed with its name, so that a pid
-// reused by another program is read again.
-func ownerFacts(exe func(int32) (string, int64, string), resolve *containers.Resolver) func(pid int32, comm string) procFacts {
+// (resolve, nil for none; for a process gone, from the cgroup r's exec
+// programs saw it in, where r is not nil). A pid is keyed with its name,
+// so that a pid reused by another program is read again.
+func ownerFacts(exe func(int32) (string, int64, string), resolve *containers.Resolver, r *trace.Reader) func(pid int32, comm string) procFacts {
 	type key struct {
 		pid  int32
 		comm string
@@ -47,6 +49,9 @@ func ownerFacts(exe func(int32) (string, int64, string), resolve *containers.Res
 		}
 		if resolve != nil {
 			p.container, p.containerID = containerIn(resolve, pid)
+			if p.container == "" && r != nil {
+				p.container, p.containerID = goneContainerIn(resolve, r, pid)
+			}
 		}
 		cache[k] = p
 		return p

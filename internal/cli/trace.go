@@ -55,7 +55,7 @@ func traceProtos(f *listFlags) sockets.ProtoSet {
 // end) req chooses until ctx ends, then how many the kernel's buffer lost.
 func traceRun(ctx context.Context, f *Factory, req *listRequest) error {
 	r, why := openTracer(req)
-	w := traceWriter{w: f.stdout(req.Render.Format), format: req.Render.Format, exe: f.processOf(r), container: f.containerOf(),
+	w := traceWriter{w: f.stdout(req.Render.Format), format: req.Render.Format, exe: f.processOf(r), container: f.containerOf(r),
 		flushAt: traceFlushAt}
 	started := false
 	if r != nil {
@@ -347,7 +347,7 @@ func knownIn(socks []sockets.Socket) trace.KnownFunc {
 // table names it (its name, else its short id), "" for none; nil where no
 // containers are named. It keeps nothing: the writer encodes each owner
 // (PID and name) once.
-func (f *Factory) containerOf() func(pid int32) string {
+func (f *Factory) containerOf(r *trace.Reader) func(pid int32) string {
 	if f.Containers == nil {
 		return nil
 	}
@@ -357,8 +357,30 @@ func (f *Factory) containerOf() func(pid int32) string {
 	}
 	return func(pid int32) string {
 		name, _ := containerIn(resolve, pid)
+		if name == "" && r != nil {
+			name, _ = goneContainerIn(resolve, r, pid)
+		}
 		return name
 	}
+}
+
+// goneContainerIn is containerIn for a process gone (its /proc with it),
+// from the cgroup trace's exec programs saw it execute in, where that
+// cgroup is still there.
+func goneContainerIn(resolve *containers.Resolver, r *trace.Reader, pid int32) (label, id string) {
+	e, ok := r.ExecOf(pid)
+	if !ok {
+		return "", ""
+	}
+	path, ok := r.CgroupPath(e.Cgroup)
+	if !ok {
+		return "", ""
+	}
+	if c, ok := containers.IdentifyPath(path); ok && !c.Monitor {
+		c = resolve.Resolve(c)
+		return c.Label(), c.ID
+	}
+	return "", ""
 }
 
 // containerIn returns the container process pid runs in, as a table

@@ -42,8 +42,8 @@ func (f *Factory) processOf(r *trace.Reader) func(pid int32) (string, int64, str
 			}
 		}
 		if p.exe == "" && r != nil {
-			if exe, uid, ok := r.ExecOf(pid); ok {
-				p.exe, p.uid = exe, uid
+			if e, ok := r.ExecOf(pid); ok {
+				p.exe, p.uid = e.Path, e.UID
 			}
 		}
 		if p.uid >= 0 && f.UserName != nil {

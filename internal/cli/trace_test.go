@@ -113,14 +113,14 @@ func TestTraceContainerOf(t *testing.T) {
 		}
 	}
 	f := &Factory{Containers: func() *containers.Resolver { return containers.NewResolver(root) }}
-	of := f.containerOf()
+	of := f.containerOf(nil)
 	if got := of(10); got != id[:12] {
 		t.Errorf("pid 10: %q, want %q", got, id[:12])
 	}
 	if got, gone := of(11), of(12); got != "" || gone != "" {
 		t.Errorf("pid 11 (no container) %q, 12 (gone) %q", got, gone)
 	}
-	if (&Factory{}).containerOf() != nil {
+	if (&Factory{}).containerOf(nil) != nil {
 		t.Error("a lookup without a resolver")
 	}
 }

@@ -59,4 +59,7 @@ func (r *Reader) Close() error { return nil }
 func (r *Reader) TraceUDP() error { return sockets.ErrUnsupported }
 
 // ExecOf knows no process here.
-func (r *Reader) ExecOf(int32) (string, int64, bool) { return "", 0, false }
+func (r *Reader) ExecOf(int32) (Exec, bool) { return Exec{}, false }
+
+// CgroupPath knows no cgroup here.
+func (r *Reader) CgroupPath(uint64) (string, bool) { return "", false }

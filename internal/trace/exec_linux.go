@@ -1,14 +1,16 @@
 package trace
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
+	"os"
+	"strconv"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/link"
 	"github.com/sockscope/sockscope/internal/kbtf"
+	"golang.org/x/sys/unix"
 )
 
 // A connection's exe is read from /proc when its event is read, up to
@@ -16,8 +18,8 @@ import (
 // by cron) has exited by then, and /proc has nothing. So where the
 // kernel has BTF, two more programs keep, for every process that
 // executes a file while trace runs, the file's path (as exec was given
-// it) and the user it ran as, in a map of their own that the reader
-// asks where /proc has nothing (ExecOf). A process that forks without
+// it), the user it ran as and its cgroup, in a map of their own that the
+// reader asks where /proc has nothing (ExecOf, CgroupPath). A process that forks without
 // executing runs its parent's file: the fork's program copies the
 // parent's entry to the child, or deletes the child's, so that a PID
 // used again never carries an earlier process's file.
@@ -50,16 +52,9 @@ func execOffsetsFrom(offs []int32) execOffsets {
 	return execOffsets{filename: int16(offs[0]), pid: int16(offs[1]), tgid: int16(offs[2]), ok: true}
 }
 
-// An entry of the map "execs", keyed by the process's PID (its thread
-// group's): the user's ID, 4 bytes of padding, and the path, ended by a
-// NUL (a longer path is cut).
-const (
-	execEntrySize = 256
-	execPathOff   = 8
-	// execEntries is how many processes the map keeps: the least
-	// recently used go first.
-	execEntries = 8192
-)
+// execEntries is how many processes the map "execs" keeps: the least
+// recently used go first.
+const execEntries = 8192
 
 // Where the exec program builds an entry and its key in its stack
 // frame.
@@ -94,8 +89,10 @@ func execProgram(eo execOffsets) asm.Instructions {
 		asm.RSh.Imm(asm.R0, 32),
 		asm.StoreMem(asm.RFP, stackExecKey, asm.R0, asm.Word),
 		asm.FnGetCurrentUidGid.Call(),
-		asm.StoreMem(asm.RFP, stackExecEntry, asm.R0, asm.Word), // the low half: the user
-		asm.StoreImm(asm.RFP, stackExecEntry+4, 0, asm.Word),
+		asm.StoreMem(asm.RFP, stackExecEntry+execUIDOff, asm.R0, asm.Word), // the low half: the user
+		asm.StoreImm(asm.RFP, stackExecEntry+execUIDOff+4, 0, asm.Word),
+		asm.FnGetCurrentCgroupId.Call(),
+		asm.StoreMem(asm.RFP, stackExecEntry+execCgroupOff, asm.R0, asm.DWord),
 		asm.Mov.Reg(asm.R1, asm.RFP),
 		asm.Add.Imm(asm.R1, stackExecEntry+execPathOff),
 		asm.Mov.Imm(asm.R2, execEntrySize-execPathOff),
@@ -172,38 +169,68 @@ func (r *Reader) traceExecs(eo execOffsets) error {
 		links = append(links, l)
 	}
 	r.execs, r.execLinks = coll, links
+	r.openCgroups() // without it, a gone process's container is not known
 	return nil
 }
 
-// ExecOf returns the path of the file process pid executed last while r
-// ran (as exec was given it) and the user it ran as, where the exec
-// programs saw it: for a process gone before its events were read, whose
-// /proc is gone with it.
-func (r *Reader) ExecOf(pid int32) (exe string, uid int64, ok bool) {
+// ExecOf returns what the exec programs kept of process pid: the file it
+// executed last while r ran, its user and its cgroup; for a process gone
+// before its events were read, whose /proc is gone with it. ok is false
+// where they kept nothing.
+func (r *Reader) ExecOf(pid int32) (e Exec, ok bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.execs == nil || r.closed.Load() {
-		return "", 0, false
+		return Exec{}, false
 	}
 	var entry [execEntrySize]byte
 	if err := r.execs.Maps["execs"].Lookup(uint32(pid), &entry); err != nil {
-		return "", 0, false
+		return Exec{}, false
 	}
 	return decodeExec(entry[:])
 }
 
-// decodeExec decodes an entry of the map "execs"; not ok where its path
-// is empty.
-func decodeExec(b []byte) (exe string, uid int64, ok bool) {
-	if len(b) < execPathOff {
-		return "", 0, false
+// CgroupPath returns the path of the cgroup (v2) whose ID is id, as
+// /proc/PID/cgroup writes it, where the cgroup is still there (a gone
+// process's container lives on). It opens the cgroup by its file handle,
+// which is its ID, in the hierarchy traceExecs opened.
+func (r *Reader) CgroupPath(id uint64) (string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cgroups == nil || r.closed.Load() || id == 0 {
+		return "", false
 	}
-	path := b[execPathOff:]
-	if i := bytes.IndexByte(path, 0); i >= 0 {
-		path = path[:i]
+	var h [8]byte
+	binary.NativeEndian.PutUint64(h[:], id)
+	fd, err := unix.OpenByHandleAt(int(r.cgroups.Fd()), unix.NewFileHandle(fileidKernfs, h[:]), unix.O_PATH|unix.O_CLOEXEC)
+	if err != nil {
+		return "", false
 	}
-	if len(path) == 0 {
-		return "", 0, false
+	defer unix.Close(fd)
+	path, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd))
+	if err != nil {
+		return "", false
 	}
-	return string(path), int64(binary.NativeEndian.Uint32(b)), true
+	return cgroupRel(path, r.cgroupsAt), true
+}
+
+// fileidKernfs is the type of a kernfs file handle (the kernel's
+// FILEID_KERNFS), whose 8 bytes are the node's ID: a cgroup's ID.
+const fileidKernfs = 0xfe
+
+// openCgroups opens the root of the cgroup v2 hierarchy for CgroupPath
+// (mounting one for the moment where none is: the open directory keeps
+// it).
+func (r *Reader) openCgroups() error {
+	root, unmount, err := cgroup2Root()
+	if err != nil {
+		return err
+	}
+	defer unmount()
+	f, err := os.Open(root)
+	if err != nil {
+		return err
+	}
+	r.cgroups, r.cgroupsAt = f, root
+	return nil
 }

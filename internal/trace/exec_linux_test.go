@@ -3,6 +3,7 @@ package trace
 import (
 	"bufio"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -23,47 +24,6 @@ func TestExecProgramsAssemble(t *testing.T) {
 			t.Errorf("%s: %v", p.Name, err)
 		}
 	}
-}
-
-// TestDecodeExec: an entry's user and path; a path cut by the entry's
-// end; no path, or too short an entry, is not one.
-func TestDecodeExec(t *testing.T) {
-	entry := func(uid uint32, path string) []byte {
-		b := make([]byte, execEntrySize)
-		binary.NativeEndian.PutUint32(b, uid)
-		copy(b[execPathOff:], path)
-		return b
-	}
-	full := entry(7, strings.Repeat("a", execEntrySize))
-	for _, c := range []struct {
-		b    []byte
-		exe  string
-		uid  int64
-		okay bool
-	}{
-		{entry(1000, "/usr/bin/curl"), "/usr/bin/curl", 1000, true},
-		{full, strings.Repeat("a", execEntrySize-execPathOff), 7, true},
-		{entry(0, ""), "", 0, false},
-		{[]byte{1, 2, 3}, "", 0, false},
-		{nil, "", 0, false},
-	} {
-		exe, uid, ok := decodeExec(c.b)
-		if exe != c.exe || uid != c.uid || ok != c.okay {
-			t.Errorf("decodeExec(%d bytes) = %q, %d, %v; want %q, %d, %v", len(c.b), exe, uid, ok, c.exe, c.uid, c.okay)
-		}
-	}
-}
-
-// FuzzDecodeExec: no entry makes decodeExec panic, and a path it
-// returns has no NUL.
-func FuzzDecodeExec(f *testing.F) {
-	f.Add(make([]byte, execEntrySize))
-	f.Add([]byte("\x01\x00\x00\x00\x00\x00\x00\x00/bin/sh\x00junk"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		if exe, _, ok := decodeExec(b); ok && (exe == "" || strings.IndexByte(exe, 0) >= 0) {
-			t.Errorf("decodeExec gave %q", exe)
-		}
-	})
 }
 
 // TestExecOf: a process that executed a file while the reader ran, and
@@ -120,8 +80,25 @@ func TestExecOf(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// In a cgroup of its own, as a container's process would be.
+	root, unmount, err := cgroup2Root()
+	if err != nil {
+		t.Skipf("no cgroup v2 hierarchy: %v", err)
+	}
+	defer unmount()
+	group := fmt.Sprintf("/sockscope-exec-test-%d", os.Getpid())
+	if err := os.Mkdir(root+group, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(root + group) // once beacon is gone
+	dir, err := os.Open(root + group)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dir.Close()
 	cmd := exec.Command(beacon, "-c", `echo $$; (echo $BASHPID); true`)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534},
+		UseCgroupFD: true, CgroupFD: int(dir.Fd())}
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("%s: %v", beacon, err)
@@ -135,9 +112,13 @@ func TestExecOf(t *testing.T) {
 		if _, err := os.Stat("/proc/" + p); err == nil {
 			t.Fatalf("process %s is still there", p)
 		}
-		exe, uid, ok := r.ExecOf(int32(pid))
-		if !ok || exe != beacon || uid != 65534 {
-			t.Errorf("ExecOf(%s) = %q, %d, %v; want %q, 65534, true", p, exe, uid, ok, beacon)
+		e, ok := r.ExecOf(int32(pid))
+		if !ok || e.Path != beacon || e.UID != 65534 {
+			t.Errorf("ExecOf(%s) = %+v, %v; want %q, 65534, true", p, e, ok, beacon)
+		}
+		// Its cgroup, named as /proc writes it.
+		if path, ok := r.CgroupPath(e.Cgroup); !ok || path != group {
+			t.Errorf("ExecOf(%s)'s cgroup %d is %q, %v; want %q", p, e.Cgroup, path, ok, group)
 		}
 	}
 
@@ -167,7 +148,7 @@ func TestExecOf(t *testing.T) {
 	if sub <= next || sub > next+200 {
 		t.Skipf("the subshell took PID %d, past the %d given stale entries (a busy machine)", sub, 200)
 	}
-	if exe, _, ok := r.ExecOf(int32(sub)); ok {
-		t.Errorf("ExecOf(%d) = %q: a stale entry outlived the fork of a process the programs never saw executing", sub, exe)
+	if e, ok := r.ExecOf(int32(sub)); ok {
+		t.Errorf("ExecOf(%d) = %q: a stale entry outlived the fork of a process the programs never saw executing", sub, e.Path)
 	}
 }

@@ -42,6 +42,10 @@ type Reader struct {
 	execs     *ebpf.Collection
 	execLinks []link.Link
 	execErr   error
+	// cgroups is the root of the cgroup v2 hierarchy, mounted at
+	// cgroupsAt, open for CgroupPath.
+	cgroups   *os.File
+	cgroupsAt string
 	// mu is held while the ring is read (not while waiting for it):
 	// Close unmaps it only once no read is under way.
 	mu   sync.Mutex
@@ -467,6 +471,9 @@ func (r *Reader) Close() error {
 		}
 		if r.execs != nil {
 			r.execs.Close() // no ExecOf is under way: it holds mu
+		}
+		if r.cgroups != nil {
+			r.cgroups.Close()
 		}
 		r.mu.Unlock()
 		r.waitMu.Unlock()

@@ -1,0 +1,58 @@
+package trace
+
+import (
+	"bytes"
+	"encoding/binary"
+	"strings"
+)
+
+// Exec is what trace's exec programs keep of a process that executed a
+// file while they ran (Reader.ExecOf).
+type Exec struct {
+	// Path is the file's path as exec was given it (a longer one is cut
+	// at execEntrySize-execPathOff-1 bytes).
+	Path string
+	// UID is the user it ran as (the real one).
+	UID int64
+	// Cgroup is its cgroup's (v2) ID; Reader.CgroupPath names it.
+	Cgroup uint64
+}
+
+// An entry of the map "execs", keyed by the process's PID (its thread
+// group's): the user's ID and 4 bytes of padding, the cgroup's ID, and the
+// path, ended by a NUL.
+const (
+	execEntrySize = 256
+	execUIDOff    = 0
+	execCgroupOff = 8
+	execPathOff   = 16
+)
+
+// decodeExec decodes an entry of the map "execs"; not ok where its path
+// is empty.
+func decodeExec(b []byte) (Exec, bool) {
+	if len(b) < execPathOff {
+		return Exec{}, false
+	}
+	path := b[execPathOff:]
+	if i := bytes.IndexByte(path, 0); i >= 0 {
+		path = path[:i]
+	}
+	if len(path) == 0 {
+		return Exec{}, false
+	}
+	return Exec{Path: string(path), UID: int64(binary.NativeEndian.Uint32(b[execUIDOff:])),
+		Cgroup: binary.NativeEndian.Uint64(b[execCgroupOff:])}, true
+}
+
+// cgroupRel returns path, a cgroup's directory, relative to the
+// hierarchy mounted at root, as /proc/PID/cgroup writes it (from "/").
+func cgroupRel(path, root string) string {
+	if rel, ok := strings.CutPrefix(path, root); ok && (rel == "" || rel[0] == '/') {
+		path = rel
+	}
+	if path == "" {
+		return "/"
+	}
+	return path
+}
