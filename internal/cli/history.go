@@ -263,7 +263,7 @@ func historyRun(ctx context.Context, f *Factory, req *listRequest) error {
 	// columns (source, container) on its way out.
 	var line bytes.Buffer
 	var exeOf, containerOf string
-	w := traceWriter{w: &line, format: req.Render.Format, exe: func(int32) (string, int64, string) { return exeOf, -1, "" },
+	w := traceWriter{w: &line, format: req.Render.Format, exe: func(int32, string) (string, int64, string) { return exeOf, -1, "" },
 		container: func(int32) string { return containerOf }}
 	hw := historyWriter{w: out, format: req.Render.Format}
 	sum := make(map[summaryKey]*summaryRow)

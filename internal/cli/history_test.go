@@ -37,7 +37,7 @@ func TestHistoryWriter(t *testing.T) {
 	write := func(format render.Format) string {
 		var out, line bytes.Buffer
 		var exeOf, containerOf string
-		w := traceWriter{w: &line, format: format, exe: func(int32) (string, int64, string) { return exeOf, -1, "" },
+		w := traceWriter{w: &line, format: format, exe: func(int32, string) (string, int64, string) { return exeOf, -1, "" },
 			container: func(int32) string { return containerOf }}
 		hw := historyWriter{w: &out, format: format}
 		w.begin()
@@ -92,7 +92,7 @@ func TestOwnerFacts(t *testing.T) {
 	cgroup("100", "0::/system.slice/docker-"+id+".scope\n")
 	cgroup("200", "0::/user.slice/user-1000.slice/session-1.scope\n")
 	exeReads := 0
-	facts := ownerFacts(func(pid int32) (string, int64, string) { exeReads++; return "/bin/x", 1000, "u" }, containers.NewResolver(root), nil)
+	facts := ownerFacts(func(pid int32, comm string) (string, int64, string) { exeReads++; return "/bin/x", 1000, "u" }, containers.NewResolver(root), nil)
 	p := facts(100, "nginx")
 	if p.container != id[:12] || p.containerID != id || p.exe != "/bin/x" || p.uid != 1000 {
 		t.Errorf("pid 100: %+v, want container %s", p, id[:12])

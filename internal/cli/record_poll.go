@@ -26,7 +26,7 @@ type procFacts struct {
 // (resolve, nil for none; for a process gone, from the cgroup r's exec
 // programs saw it in, where r is not nil). A pid is keyed with its name,
 // so that a pid reused by another program is read again.
-func ownerFacts(exe func(int32) (string, int64, string), resolve *containers.Resolver, r *trace.Reader) func(pid int32, comm string) procFacts {
+func ownerFacts(exe func(int32, string) (string, int64, string), resolve *containers.Resolver, r *trace.Reader) func(pid int32, comm string) procFacts {
 	type key struct {
 		pid  int32
 		comm string
@@ -45,7 +45,7 @@ func ownerFacts(exe func(int32) (string, int64, string), resolve *containers.Res
 		}
 		p := procFacts{uid: -1}
 		if exe != nil {
-			p.exe, p.uid, _ = exe(pid)
+			p.exe, p.uid, _ = exe(pid, comm)
 		}
 		if resolve != nil {
 			p.container, p.containerID = containerIn(resolve, pid)

@@ -14,18 +14,24 @@ import (
 )
 
 // processOf returns a lookup of a process's executable and user, read
-// from /proc once per PID, keeping at most 4096 PIDs. A short-lived
+// from /proc once per PID and name (a PID used again by another program
+// is read again), keeping at most 4096. A short-lived
 // process may be gone by then: r (where not nil) tells the file it
 // executed while r ran, and its user; else they are empty.
-func (f *Factory) processOf(r *trace.Reader) func(pid int32) (string, int64, string) {
+func (f *Factory) processOf(r *trace.Reader) func(pid int32, comm string) (string, int64, string) {
 	type proc struct {
 		exe  string
 		uid  int64
 		user string
 	}
-	cache := make(map[int32]proc)
-	return func(pid int32) (string, int64, string) {
-		if p, ok := cache[pid]; ok {
+	type key struct {
+		pid  int32
+		comm string
+	}
+	cache := make(map[key]proc)
+	return func(pid int32, comm string) (string, int64, string) {
+		k := key{pid, comm}
+		if p, ok := cache[k]; ok {
 			return p.exe, p.uid, p.user
 		}
 		if len(cache) >= 4096 {
@@ -49,7 +55,7 @@ func (f *Factory) processOf(r *trace.Reader) func(pid int32) (string, int64, str
 		if p.uid >= 0 && f.UserName != nil {
 			p.user = f.UserName(uint32(p.uid))
 		}
-		cache[pid] = p
+		cache[k] = p
 		return p.exe, p.uid, p.user
 	}
 }

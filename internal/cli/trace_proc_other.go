@@ -5,7 +5,9 @@ package cli
 import "github.com/sockscope/sockscope/internal/trace"
 
 // processOf is nil where trace does not run: JSON leaves exe and user out.
-func (f *Factory) processOf(*trace.Reader) func(pid int32) (string, int64, string) { return nil }
+func (f *Factory) processOf(*trace.Reader) func(pid int32, comm string) (string, int64, string) {
+	return nil
+}
 
 // inInitialPIDNamespace is true where trace does not run.
 func inInitialPIDNamespace() bool { return true }

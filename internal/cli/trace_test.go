@@ -55,7 +55,7 @@ func TestTraceTimeText(t *testing.T) {
 func TestTraceWriterJSON(t *testing.T) {
 	var buf bytes.Buffer
 	w := traceWriter{w: &buf, format: render.NDJSON,
-		exe:       func(int32) (string, int64, string) { return "/usr/bin/curl", 0, "root" },
+		exe:       func(int32, string) (string, int64, string) { return "/usr/bin/curl", 0, "root" },
 		container: func(pid int32) string { return map[int32]string{7: "web"}[pid] }}
 	ap := netip.MustParseAddrPort
 	base := trace.Event{Time: time.Unix(0, 1), Family: sockets.Inet, Local: ap("10.0.0.1:5000"), Remote: ap("10.0.0.2:80"), From: sockets.SynSent, To: sockets.Close}
@@ -158,7 +158,7 @@ func BenchmarkTraceEvent(b *testing.B) {
 
 func benchmarkTraceEvent(b *testing.B, format render.Format) {
 	w := traceWriter{w: io.Discard, format: format, flushAt: traceFlushAt,
-		exe:       func(int32) (string, int64, string) { return "/usr/bin/connload", 0, "root" },
+		exe:       func(int32, string) (string, int64, string) { return "/usr/bin/connload", 0, "root" },
 		container: func(int32) string { return "" }}
 	tr := trace.NewTracker(func(mono uint64) time.Time { return time.Unix(0, int64(mono)) }, nil)
 	var (
@@ -252,8 +252,8 @@ func TestTraceTableUDP(t *testing.T) {
 // forgotten (as history does for its rows).
 func TestTraceOwnerFields(t *testing.T) {
 	owners := []trace.Owner{{PID: 10, Comm: "curl"}, {PID: 20, Comm: "nginx"}, {PID: 30, Comm: "curl"}, {PID: 10, Comm: "curl2"}, {}}
-	exe := func(pid int32) (string, int64, string) {
-		return "/bin/p" + strconv.Itoa(int(pid)), int64(pid), "u" + strconv.Itoa(int(pid))
+	exe := func(pid int32, comm string) (string, int64, string) {
+		return "/bin/" + comm + strconv.Itoa(int(pid)), int64(pid), "u" + strconv.Itoa(int(pid))
 	}
 	var out bytes.Buffer
 	w := traceWriter{w: &out, format: render.NDJSON, exe: exe}
@@ -288,7 +288,7 @@ func TestTraceOwnerFields(t *testing.T) {
 		}
 		wantExe, wantUID, wantUser := "", int64(0), ""
 		if o.PID != 0 {
-			wantExe, wantUID, wantUser = exe(o.PID)
+			wantExe, wantUID, wantUser = exe(o.PID, o.Comm)
 		}
 		if got.PID != o.PID || got.Program == nil || *got.Program != o.Comm || got.Exe != wantExe || got.User != wantUser ||
 			(o.PID != 0) != (got.UID != nil) || (got.UID != nil && *got.UID != wantUID) {

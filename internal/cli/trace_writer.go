@@ -26,7 +26,7 @@ type traceWriter struct {
 	flushAt int
 	// exe returns a process's executable, uid (-1 unknown) and user name,
 	// for JSON; nil leaves them out.
-	exe func(pid int32) (exe string, uid int64, user string)
+	exe func(pid int32, comm string) (exe string, uid int64, user string)
 	// container returns the container a process runs in, as a table
 	// names it, "" for none; nil leaves it out.
 	container func(pid int32) string
@@ -182,7 +182,7 @@ func (t *traceWriter) appendOwner(b []byte, o trace.Owner) []byte {
 	b = append(b, `,"program":`...)
 	b = render.AppendJSONString(b, o.Comm)
 	if t.exe != nil && o.PID != 0 {
-		exe, uid, user := t.exe(o.PID)
+		exe, uid, user := t.exe(o.PID, o.Comm)
 		b = append(b, `,"exe":`...)
 		b = render.AppendJSONString(b, exe)
 		if uid >= 0 {
