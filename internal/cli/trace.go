@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -103,10 +104,21 @@ func openTracer(req *listRequest) (*trace.Reader, string) {
 	}
 	r, err := openTrace(0, req.AllStates)
 	if err != nil {
-		// One line: the errors of both programs are joined by newlines.
-		return nil, "no eBPF: " + strings.ReplaceAll(err.Error(), "\n", "; ")
+		return nil, noBPFWhy(err, os.Geteuid() == 0)
 	}
 	return r, ""
+}
+
+// noBPFWhy says why the tracing program could not be loaded, err, on one
+// line (the errors of both programs are joined by newlines). Refused a
+// user who is not root, it says what is needed: the kernel's own words
+// (and cilium/ebpf's hint of RLIMIT_MEMLOCK) would hide that it is a
+// matter of privilege.
+func noBPFWhy(err error, root bool) string {
+	if errors.Is(err, os.ErrPermission) && !root {
+		return "no eBPF: it needs root, or CAP_BPF and CAP_PERFMON (run with sudo)"
+	}
+	return "no eBPF: " + strings.ReplaceAll(err.Error(), "\n", "; ")
 }
 
 // traceEvents follows the TCP connections req chooses until ctx ends,

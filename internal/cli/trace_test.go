@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/netip"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -396,6 +398,27 @@ func TestLostNotes(t *testing.T) {
 			if !strings.Contains(got[i], w) {
 				t.Errorf("%d, %d, %d: note %q, want %q in it", c.lost, c.missed, c.starts, got[i], w)
 			}
+		}
+	}
+}
+
+// TestNoBPFWhy: a user refused is told what is needed; root, and any
+// other failure, the errors as they are, on one line.
+func TestNoBPFWhy(t *testing.T) {
+	perm := errors.Join(fmt.Errorf("loading the tracing program: map events: map create: %w (MEMLOCK may be too low)", syscall.EPERM),
+		errors.New("tracefs is not mounted"))
+	other := errors.Join(errors.New("loading the tracing program: no BTF"), errors.New("tracefs is not mounted"))
+	for _, c := range []struct {
+		err  error
+		root bool
+		want string
+	}{
+		{perm, false, "no eBPF: it needs root, or CAP_BPF and CAP_PERFMON (run with sudo)"},
+		{perm, true, "no eBPF: loading the tracing program: map events: map create: operation not permitted (MEMLOCK may be too low); tracefs is not mounted"},
+		{other, false, "no eBPF: loading the tracing program: no BTF; tracefs is not mounted"},
+	} {
+		if got := noBPFWhy(c.err, c.root); got != c.want {
+			t.Errorf("noBPFWhy(%q, root %v) = %q, want %q", c.err, c.root, got, c.want)
 		}
 	}
 }
