@@ -165,6 +165,9 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 	if !inInitialPIDNamespace() {
 		f.note("sockscope: this is not the host's PID namespace: trace's PIDs are the host's, and a process's exe, user and container are looked up by them here")
 	}
+	if err := r.ExecErr(); err != nil {
+		f.note("sockscope: a process gone before its events are read will have no exe, user or container (the exec programs do not run: " + err.Error() + ")")
+	}
 	// What waits in the kernel's buffer when ctx ends is still read.
 	stop := context.AfterFunc(ctx, r.Stop)
 	defer stop()

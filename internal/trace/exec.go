@@ -9,10 +9,13 @@ import (
 // Exec is what trace's exec programs keep of a process that executed a
 // file while they ran (Reader.ExecOf).
 type Exec struct {
-	// Path is the file's path as exec was given it (a longer one is cut
-	// at execEntrySize-execPathOff-1 bytes).
+	// Path is the file's path as exec was given it (relative where it
+	// was, /dev/fd/N for fexecve), or a script's interpreter's, as
+	// /proc/PID/exe names it; a longer one is cut at
+	// execEntrySize-execPathOff-1 bytes.
 	Path string
-	// UID is the user it ran as (the real one).
+	// UID is the user it ran as, the effective one (/proc/PID's owner),
+	// as exec left it.
 	UID int64
 	// Cgroup is its cgroup's (v2) ID; Reader.CgroupPath names it.
 	Cgroup uint64

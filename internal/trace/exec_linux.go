@@ -27,21 +27,30 @@ import (
 // execMembers are the members the exec programs read, in execOffsets's
 // order.
 var execMembers = []kbtf.Member{
-	{Struct: "linux_binprm", Name: "filename"},
+	{Struct: "linux_binprm", Name: "interp"},
 	{Struct: "task_struct", Name: "pid"}, {Struct: "task_struct", Name: "tgid"},
+	{Struct: "task_struct", Name: "cred"}, {Struct: "cred", Name: "euid"},
 }
 
 // execOffsets are where the kernel keeps what the exec programs read;
 // ok is false where one is missing (then they are not loaded).
 type execOffsets struct {
-	filename, pid, tgid int16
-	ok                  bool
+	// interp is the file exec runs: the one exec was given, but for a
+	// script (and binfmt_misc) its interpreter, the file /proc/PID/exe
+	// names, so that a process's exe is the same whether it is read
+	// from /proc or from the map.
+	interp, pid, tgid int16
+	// cred and euid are where the task's credentials and their
+	// effective user are: /proc/PID's owner, which a setuid program
+	// changes.
+	cred, euid int16
+	ok         bool
 }
 
 // execOffsetsFrom makes execOffsets of the offsets of execMembers (-1:
 // not found).
 func execOffsetsFrom(offs []int32) execOffsets {
-	if len(offs) != 3 {
+	if len(offs) != len(execMembers) {
 		return execOffsets{}
 	}
 	for _, o := range offs {
@@ -49,12 +58,21 @@ func execOffsetsFrom(offs []int32) execOffsets {
 			return execOffsets{}
 		}
 	}
-	return execOffsets{filename: int16(offs[0]), pid: int16(offs[1]), tgid: int16(offs[2]), ok: true}
+	return execOffsets{interp: int16(offs[0]), pid: int16(offs[1]), tgid: int16(offs[2]),
+		cred: int16(offs[3]), euid: int16(offs[4]), ok: true}
 }
 
-// execEntries is how many processes the map "execs" keeps: the least
-// recently used go first.
-const execEntries = 8192
+// execEntries is how many processes the map "execs" keeps, the least
+// recently used going first: 8,192, or 256 a CPU where more (an LRU map
+// frees entries in batches of each CPU's, so that on many CPUs a map of
+// few entries a CPU loses some early).
+func execEntries() uint32 {
+	n, err := ebpf.PossibleCPU()
+	if err != nil || n < 32 {
+		return 8192
+	}
+	return uint32(n) * 256
+}
 
 // Where the exec program builds an entry and its key in its stack
 // frame.
@@ -68,7 +86,7 @@ const (
 func execSpec(eo execOffsets) *ebpf.CollectionSpec {
 	return &ebpf.CollectionSpec{
 		Maps: map[string]*ebpf.MapSpec{
-			"execs": {Type: ebpf.LRUHash, KeySize: 4, ValueSize: execEntrySize, MaxEntries: execEntries},
+			"execs": {Type: ebpf.LRUHash, KeySize: 4, ValueSize: execEntrySize, MaxEntries: execEntries()},
 		},
 		Programs: map[string]*ebpf.ProgramSpec{
 			"sched_process_exec": {Name: ProgramNameExec, Type: ebpf.Tracing, AttachType: ebpf.AttachTraceRawTp,
@@ -80,23 +98,35 @@ func execSpec(eo execOffsets) *ebpf.CollectionSpec {
 }
 
 // execProgram runs at every exec (the tracepoint's arguments: the task,
-// its old PID, the linux_binprm): it keeps the file's path and the
-// current user for the current process.
+// its old PID, the linux_binprm): it keeps the file's path, the task's
+// effective user and its cgroup for the current process.
 func execProgram(eo execOffsets) asm.Instructions {
-	return asm.Instructions{
+	ins := asm.Instructions{
 		asm.LoadMem(asm.R6, asm.R1, 16, asm.DWord), // bprm
+		asm.LoadMem(asm.R7, asm.R1, 0, asm.DWord),  // the task
 		asm.FnGetCurrentPidTgid.Call(),
 		asm.RSh.Imm(asm.R0, 32),
 		asm.StoreMem(asm.RFP, stackExecKey, asm.R0, asm.Word),
-		asm.FnGetCurrentUidGid.Call(),
-		asm.StoreMem(asm.RFP, stackExecEntry+execUIDOff, asm.R0, asm.Word), // the low half: the user
-		asm.StoreImm(asm.RFP, stackExecEntry+execUIDOff+4, 0, asm.Word),
-		asm.FnGetCurrentCgroupId.Call(),
+	}
+	// The path's bytes past its NUL are zeros, not what the stack held
+	// before (the map is root's, but a fork copies them on).
+	ins = append(ins, asm.Mov.Imm(asm.R1, 0))
+	for off := int16(stackExecEntry); off < stackExecEntry+execEntrySize; off += 8 {
+		ins = append(ins, asm.StoreMem(asm.RFP, off, asm.R1, asm.DWord))
+	}
+	return append(ins,
+		// The credentials: the pointer is checked, where the kernel's BTF
+		// tags it __rcu the verifier takes it for one that may be nil.
+		asm.LoadMem(asm.R1, asm.R7, eo.cred, asm.DWord),
+		asm.JEq.Imm(asm.R1, 0, "nocred"),
+		asm.LoadMem(asm.R1, asm.R1, eo.euid, asm.Word),
+		asm.StoreMem(asm.RFP, stackExecEntry+execUIDOff, asm.R1, asm.Word),
+		asm.FnGetCurrentCgroupId.Call().WithSymbol("nocred"),
 		asm.StoreMem(asm.RFP, stackExecEntry+execCgroupOff, asm.R0, asm.DWord),
 		asm.Mov.Reg(asm.R1, asm.RFP),
 		asm.Add.Imm(asm.R1, stackExecEntry+execPathOff),
 		asm.Mov.Imm(asm.R2, execEntrySize-execPathOff),
-		asm.LoadMem(asm.R3, asm.R6, eo.filename, asm.DWord),
+		asm.LoadMem(asm.R3, asm.R6, eo.interp, asm.DWord),
 		asm.FnProbeReadKernelStr.Call(), // zeroes the path where it fails
 		asm.LoadMapPtr(asm.R1, 0).WithReference("execs"),
 		asm.Mov.Reg(asm.R2, asm.RFP),
@@ -107,7 +137,7 @@ func execProgram(eo execOffsets) asm.Instructions {
 		asm.FnMapUpdateElem.Call(),
 		asm.Mov.Imm(asm.R0, 0),
 		asm.Return(),
-	}
+	)
 }
 
 // forkProgram runs at every fork (the parent task, the child): for a new
@@ -144,6 +174,11 @@ func forkProgram(eo execOffsets) asm.Instructions {
 		asm.Return(),
 	}
 }
+
+// ExecErr says why the exec programs are not running, where they are
+// not (ExecOf then knows nothing): the exe, user and container of a
+// process gone before its events are read are not known.
+func (r *Reader) ExecErr() error { return r.execErr }
 
 // traceExecs loads and attaches the exec programs; where it cannot (an
 // older kernel, the offsets missing), r does without them, and ExecOf

@@ -18,7 +18,7 @@ import (
 
 // TestExecProgramsAssemble: the exec programs assemble.
 func TestExecProgramsAssemble(t *testing.T) {
-	eo := execOffsets{filename: 96, pid: 2464, tgid: 2468, ok: true}
+	eo := execOffsets{interp: 104, pid: 2464, tgid: 2468, cred: 2960, euid: 20, ok: true}
 	for _, p := range execSpec(eo).Programs {
 		if err := p.Instructions.Marshal(io.Discard, binary.LittleEndian); err != nil {
 			t.Errorf("%s: %v", p.Name, err)
@@ -27,8 +27,9 @@ func TestExecProgramsAssemble(t *testing.T) {
 }
 
 // TestExecOf: a process that executed a file while the reader ran, and
-// has exited since, is known by that file's path and its user, and so is
-// a child it forked without executing anything (bash's subshell); a
+// has exited since, is known by that file's path, its user and its
+// cgroup, and so is a child it forked without executing anything (bash's
+// subshell); a script by its interpreter; a
 // child forked by a process the programs never saw executing (started
 // before the reader) is not known, even where an earlier process with its
 // PID was.
@@ -120,6 +121,20 @@ func TestExecOf(t *testing.T) {
 		if path, ok := r.CgroupPath(e.Cgroup); !ok || path != group {
 			t.Errorf("ExecOf(%s)'s cgroup %d is %q, %v; want %q", p, e.Cgroup, path, ok, group)
 		}
+	}
+
+	// A script is known by its interpreter, as /proc/PID/exe names it.
+	script := filepath.Join(filepath.Dir(beacon), "script")
+	if err := os.WriteFile(script, []byte("#!"+beacon+"\necho $$\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out, err = exec.Command(script).Output()
+	if err != nil {
+		t.Fatalf("%s: %v", script, err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(out)))
+	if e, ok := r.ExecOf(int32(pid)); !ok || e.Path != beacon || e.UID != 0 {
+		t.Errorf("ExecOf(%d), a script run by root = %+v, %v; want its interpreter %q, 0, true", pid, e, ok, beacon)
 	}
 
 	// The PIDs the old shell's subshell may take are given entries of

@@ -143,6 +143,7 @@ func Open(buffer int, allStates bool) (*Reader, error) {
 		return nil, errors.Join(err, btfErr)
 	}
 	r.program, r.so = ProgramTracepoint, so
+	r.execErr = errors.New("they are BTF programs, and the BTF program does not run")
 	return r, nil
 }
 
