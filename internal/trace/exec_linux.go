@@ -17,12 +17,13 @@ import (
 // ReadEvery later; a short-lived process (curl in a loop, a beacon run
 // by cron) has exited by then, and /proc has nothing. So where the
 // kernel has BTF, two more programs keep, for every process that
-// executes a file while trace runs, the file's path (as exec was given
-// it), the user it ran as and its cgroup, in a map of their own that the
-// reader asks where /proc has nothing (ExecOf, CgroupPath). A process that forks without
-// executing runs its parent's file: the fork's program copies the
-// parent's entry to the child, or deletes the child's, so that a PID
-// used again never carries an earlier process's file.
+// executes a file while trace runs, the file (as /proc/PID/exe would
+// name it, but as exec was given the path), its effective user and its
+// cgroup, in a map of their own that the reader asks where /proc has
+// nothing (ExecOf, CgroupPath). A process that forks without executing
+// runs its parent's file: the fork's program copies the parent's entry
+// to the child, or deletes the child's, so that a PID used again never
+// carries an earlier process's file.
 
 // execMembers are the members the exec programs read, in execOffsets's
 // order.
