@@ -7,7 +7,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -45,14 +44,7 @@ func TestIntegrationTraceShortLived(t *testing.T) {
 			}(c)
 		}
 	}()
-	beacon := filepath.Join(t.TempDir(), "beacon")
-	b, err := os.ReadFile(bash)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(beacon, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	beacon := testutil.CopyExecutable(t, bash, "beacon")
 
 	cmd := ns.Command(bin, "trace", "--format", "ndjson", fmt.Sprintf("dport = :%d", port))
 	said, stop := startTracing(t, cmd, true)

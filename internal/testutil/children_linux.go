@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -117,21 +116,11 @@ func (h *holder) addChildListener(name, exe string, cred *syscall.Credential, de
 
 // copyExe copies the running executable to dir/name, executable by all.
 func (h *holder) copyExe(dir, name string) (string, error) {
-	src, err := os.Open("/proc/self/exe")
-	if err != nil {
-		return "", err
-	}
-	defer src.Close()
 	path := filepath.Join(dir, name)
-	dst, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
-	if err != nil {
-		return "", err
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		dst.Close()
+	if err := copyExecutable("/proc/self/exe", path); err != nil {
 		return "", fmt.Errorf("copying the test binary: %w", err)
 	}
-	return path, dst.Close()
+	return path, nil
 }
 
 // startChild starts the test binary exe as a child that holds extra (as fd

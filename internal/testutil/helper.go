@@ -3,7 +3,9 @@ package testutil
 import (
 	"bufio"
 	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 )
 
@@ -32,4 +34,44 @@ func StartHelper(tb testing.TB, cmd *exec.Cmd) (stdin io.WriteCloser, line strin
 		tb.Fatalf("the helper %s said nothing: %v", cmd.Path, err)
 	}
 	return stdin, line[:len(line)-1]
+}
+
+// CopyExecutable copies the executable src as name into a directory of
+// its own that every user may enter, and returns its path: a program
+// under a name and path of its own (which a test then looks for), that
+// another user may run too. The directory goes when the test ends.
+func CopyExecutable(tb testing.TB, src, name string) string {
+	tb.Helper()
+	dir, err := os.MkdirTemp("", "sockscope-exe-")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	path := filepath.Join(dir, name)
+	if err := copyExecutable(src, path); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// copyExecutable copies the file src to a new file path, executable by
+// all.
+func copyExecutable(src, path string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }

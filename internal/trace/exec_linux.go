@@ -192,17 +192,15 @@ func (r *Reader) traceExecs(eo execOffsets) error {
 	if err != nil {
 		return fmt.Errorf("loading the exec programs: %w", err)
 	}
-	var links []link.Link
-	for _, name := range []string{"sched_process_exec", "sched_process_fork"} {
-		l, err := link.AttachTracing(link.TracingOptions{Program: coll.Programs[name], AttachType: ebpf.AttachTraceRawTp})
+	links, err := attachAll(coll, []string{"sched_process_exec", "sched_process_fork"}, func(name string, p *ebpf.Program) (link.Link, error) {
+		l, err := link.AttachTracing(link.TracingOptions{Program: p, AttachType: ebpf.AttachTraceRawTp})
 		if err != nil {
-			for _, l := range links {
-				l.Close()
-			}
-			coll.Close()
-			return fmt.Errorf("attaching to the tracepoint %s: %w", name, err)
+			return nil, fmt.Errorf("attaching to the tracepoint %s: %w", name, err)
 		}
-		links = append(links, l)
+		return l, nil
+	})
+	if err != nil {
+		return err
 	}
 	r.execs, r.execLinks = coll, links
 	r.openCgroups() // without it, a gone process's container is not known

@@ -62,25 +62,13 @@ func TestExecOf(t *testing.T) {
 	if r.Program() != ProgramBTF {
 		t.Skipf("the exec programs need the BTF program; %s runs", r.Program())
 	}
-	if r.execErr != nil {
-		t.Fatalf("the exec programs did not load: %v", r.execErr)
+	if err := r.ExecErr(); err != nil {
+		t.Fatalf("the exec programs did not load: %v", err)
 	}
 
 	// A copy of bash under a name of its own, run as another user: it
 	// says its PID and its subshell's, and exits.
-	beacon := filepath.Join(t.TempDir(), "beacon")
-	b, err := os.ReadFile(bash)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(beacon, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, dir := range []string{filepath.Dir(beacon), filepath.Dir(filepath.Dir(beacon))} {
-		if err := os.Chmod(dir, 0o755); err != nil { // for the user it runs as
-			t.Fatal(err)
-		}
-	}
+	beacon := testutil.CopyExecutable(t, bash, "beacon")
 	// In a cgroup of its own, as a container's process would be.
 	root, unmount, err := cgroup2Root()
 	if err != nil {

@@ -159,21 +159,36 @@ func (r *Reader) TraceUDP() error {
 	if err != nil {
 		return fmt.Errorf("loading UDP's programs: %w", err)
 	}
-	var links []link.Link
-	for _, name := range []string{"udp_create", "udp_release"} {
-		p := coll.Programs[name]
+	links, err := attachAll(coll, []string{"udp_create", "udp_release"}, func(name string, p *ebpf.Program) (link.Link, error) {
 		l, err := link.AttachCgroup(link.CgroupOptions{Path: root, Attach: spec.Programs[name].AttachType, Program: p})
+		if err != nil {
+			return nil, fmt.Errorf("attaching UDP's programs to the cgroup %s: %w", root, err)
+		}
+		return l, nil
+	})
+	if err != nil {
+		return err
+	}
+	r.udp, r.udpLinks = coll, links
+	return nil
+}
+
+// attachAll attaches coll's programs of names, each with attach; where
+// one fails, it detaches those attached and closes coll.
+func attachAll(coll *ebpf.Collection, names []string, attach func(name string, p *ebpf.Program) (link.Link, error)) ([]link.Link, error) {
+	var links []link.Link
+	for _, name := range names {
+		l, err := attach(name, coll.Programs[name])
 		if err != nil {
 			for _, l := range links {
 				l.Close()
 			}
 			coll.Close()
-			return fmt.Errorf("attaching UDP's programs to the cgroup %s: %w", root, err)
+			return nil, err
 		}
 		links = append(links, l)
 	}
-	r.udp, r.udpLinks = coll, links
-	return nil
+	return links, nil
 }
 
 // cgroup2Root returns where the cgroup v2 hierarchy is mounted (the
