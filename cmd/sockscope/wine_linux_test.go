@@ -203,9 +203,9 @@ func (w *wine) runIn(t *testing.T, dir string, timeout time.Duration, env []stri
 	stdout, stderr, code = w.runOnce(t, dir, timeout, env, prog, args...)
 	// Now and then Wine fails to start a program at all (seen once in
 	// CI: a package's tests, status 1, nothing written; the same binary
-	// passed three times after): it exits non-zero with nothing written. Neither a Go
-	// test binary nor sockscope ends so without a word; that run is
-	// Wine's failure, and is made once more.
+	// passed three times after): it exits non-zero with nothing written.
+	// Neither a Go test binary nor sockscope ends so without a word; that
+	// run is Wine's failure, and is made once more.
 	if code != 0 && len(stdout) == 0 && len(stderr) == 0 {
 		t.Logf("%s ended with status %d and no output under Wine: once more", prog, code)
 		stdout, stderr, code = w.runOnce(t, dir, timeout, env, prog, args...)

@@ -15,9 +15,9 @@ import (
 
 // processOf returns a lookup of a process's executable and user, read
 // from /proc once per PID and name (a PID used again by another program
-// is read again), keeping at most 4096. A short-lived
-// process may be gone by then: r (where not nil) tells the file it
-// executed while r ran, and its user; else they are empty.
+// is read again), keeping at most 4096. A short-lived process may be
+// gone by then: r (where not nil) tells the file it executed while r
+// ran, and its user; else they are empty.
 func (f *Factory) processOf(r *trace.Reader) func(pid int32, comm string) (string, int64, string) {
 	type proc struct {
 		exe  string
