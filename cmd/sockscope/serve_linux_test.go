@@ -19,6 +19,7 @@ import (
 
 	"github.com/sockscope/sockscope/internal/netns"
 	"github.com/sockscope/sockscope/internal/testutil"
+	"github.com/sockscope/sockscope/internal/trace"
 )
 
 // requireProgram returns the path of a program a test needs, skipping
@@ -288,12 +289,15 @@ func TestIntegrationServeAllNetNS(t *testing.T) {
 
 // TestIntegrationServeTrace: with --trace, the connections made between
 // two scrapes are counted, outgoing and incoming by program, and failed
-// connects by destination port.
+// connects by destination port; serve, which counts by name, does not
+// run the exec programs (they would run at every exec and fork of the
+// machine for nothing).
 func TestIntegrationServeTrace(t *testing.T) {
 	testutil.RequireRoot(t)
 	bin := sockscopeBinary(t)
 	ns := testutil.NewNetNS(t)
-	addr := startServe(t, ns, bin, "--trace", "--scrape.cache", "0")
+	cmd := ns.Command(bin, "serve", "--web.listen-address", "127.0.0.1:0", "--trace", "--scrape.cache", "0")
+	addr := startServing(t, cmd)
 	ln, _ := listenerIn(t, ns.Path)
 	closed := closedPortIn(t, ns.Path)
 	time.Sleep(time.Second) // trace attaches
@@ -339,5 +343,8 @@ func TestIntegrationServeTrace(t *testing.T) {
 		if n, _ := strconv.Atoi(m[1]); n < 5 {
 			t.Errorf("%s connections of %s: %d, want at least 5", dir, me, n)
 		}
+	}
+	if progs := bpfProgramsOf(cmd.Process.Pid); !progs[trace.ProgramNameTCP] || progs[trace.ProgramNameExec] || progs[trace.ProgramNameFork] {
+		t.Errorf("serve holds the programs %v, want %s and not the exec programs", progs, trace.ProgramNameTCP)
 	}
 }

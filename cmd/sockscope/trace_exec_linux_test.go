@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cilium/ebpf"
 	"github.com/sockscope/sockscope/internal/testutil"
+	"github.com/sockscope/sockscope/internal/trace"
 )
 
 // TestIntegrationTraceShortLived: the connections of processes gone
@@ -49,6 +51,9 @@ func TestIntegrationTraceShortLived(t *testing.T) {
 	cmd := ns.Command(bin, "trace", "--format", "ndjson", fmt.Sprintf("dport = :%d", port))
 	said, stop := startTracing(t, cmd, true)
 	requireExecPrograms(t, said)
+	if progs := bpfProgramsOf(cmd.Process.Pid); !progs[trace.ProgramNameExec] || !progs[trace.ProgramNameFork] {
+		t.Errorf("trace holds the programs %v, want the exec programs among them", progs)
+	}
 	pids := map[int32]bool{}
 	for range 10 {
 		out, err := ns.Command(beacon, "-c", fmt.Sprintf("exec 3<>/dev/tcp/127.0.0.1/%d; echo $$", port)).Output()
@@ -124,4 +129,37 @@ func requireExecPrograms(t *testing.T, said string) {
 		t.Fatalf("trace said %q: the exec programs need the BTF program", said)
 	}
 	t.Skipf("trace said %q: the exec programs need the BTF program", said)
+}
+
+// bpfProgramsOf returns the names of the BPF programs process pid holds
+// (the programs and links among its descriptors: their fdinfo's
+// prog_id), whatever other processes load meanwhile.
+func bpfProgramsOf(pid int) map[string]bool {
+	names := map[string]bool{}
+	fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fdinfo", pid))
+	for _, fd := range fds {
+		info, err := os.ReadFile(fmt.Sprintf("/proc/%d/fdinfo/%s", pid, fd.Name()))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(info), "\n") {
+			v, ok := strings.CutPrefix(line, "prog_id:")
+			if !ok {
+				continue
+			}
+			id, err := strconv.ParseUint(strings.TrimSpace(v), 10, 32)
+			if err != nil {
+				continue
+			}
+			p, err := ebpf.NewProgramFromID(ebpf.ProgramID(id))
+			if err != nil {
+				continue
+			}
+			if pi, err := p.Info(); err == nil {
+				names[pi.Name] = true
+			}
+			p.Close()
+		}
+	}
+	return names
 }

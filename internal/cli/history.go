@@ -189,6 +189,7 @@ func recordRun(ctx context.Context, f *Factory, req *listRequest) error {
 	}
 	_, err = f.traceEvents(ctx, req, r, "", traceSink{
 		offersUDP: true,
+		names:     true,
 		start:     func() {},
 		event: func(ev *trace.Event) {
 			batch = append(batch, rowOf(ev, facts))

@@ -68,6 +68,7 @@ func traceRun(ctx context.Context, f *Factory, req *listRequest) error {
 		idle:      w.flush,
 		drained:   w.flush,
 		offersUDP: true,
+		names:     true,
 	})
 	if started {
 		w.end(lost)
@@ -89,11 +90,15 @@ const traceFlushAt = 1 << 20
 // where set drained each time the events waiting in the kernel's buffer
 // were all read (eBPF only). offersUDP makes the first line say how to
 // add UDP where it is not followed (trace and record take -u; serve's
-// counters keep to TCP).
+// counters keep to TCP). names says the sink names processes by their
+// exe, user or container, which the exec programs keep for a process
+// gone before its events are read (trace and record; serve counts by
+// name, and does without the programs that would run at every exec
+// and fork of the machine).
 type traceSink struct {
 	start, idle, drained func()
 	event                func(*trace.Event)
-	offersUDP            bool
+	offersUDP, names     bool
 }
 
 // openTracer attaches the tracing program unless req.NoBPF; where it
@@ -157,6 +162,12 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 			what = "UDP sockets' ends"
 		}
 	}
+	// Before trace says it traces, as UDP's: what execs from then on
+	// is known.
+	var execs error
+	if sink.names {
+		execs = r.TraceExecs()
+	}
 	// Before trace says it traces: a benchmark signals it from then on.
 	// Stopped on each way out below, before the reader is closed.
 	stopPauses := f.benchPauses(r)
@@ -165,8 +176,8 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 	if !inInitialPIDNamespace() {
 		f.note("sockscope: this is not the host's PID namespace: trace's PIDs are the host's, and a process's exe, user and container are looked up by them here")
 	}
-	if err := r.ExecErr(); err != nil {
-		f.note("sockscope: a process gone before its events are read will have no exe, user or container (the exec programs do not run: " + err.Error() + ")")
+	if execs != nil {
+		f.note("sockscope: a process gone before its events are read will have no exe, user or container (the exec programs do not run: " + execs.Error() + ")")
 	}
 	// What waits in the kernel's buffer when ctx ends is still read.
 	stop := context.AfterFunc(ctx, r.Stop)

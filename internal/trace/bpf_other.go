@@ -64,5 +64,5 @@ func (r *Reader) ExecOf(int32) (Exec, bool) { return Exec{}, false }
 // CgroupPath knows no cgroup here.
 func (r *Reader) CgroupPath(uint64) (string, bool) { return "", false }
 
-// ExecErr says there are no exec programs here.
-func (r *Reader) ExecErr() error { return sockets.ErrUnsupported }
+// TraceExecs returns sockets.ErrUnsupported here.
+func (r *Reader) TraceExecs() error { return sockets.ErrUnsupported }

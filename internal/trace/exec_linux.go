@@ -2,6 +2,7 @@ package trace
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -176,17 +177,23 @@ func forkProgram(eo execOffsets) asm.Instructions {
 	}
 }
 
-// ExecErr says why the exec programs are not running, where they are
-// not (ExecOf then knows nothing): the exe, user and container of a
-// process gone before its events are read are not known.
-func (r *Reader) ExecErr() error { return r.execErr }
-
-// traceExecs loads and attaches the exec programs; where it cannot (an
-// older kernel, the offsets missing), r does without them, and ExecOf
-// knows nothing.
-func (r *Reader) traceExecs(eo execOffsets) error {
+// TraceExecs adds the exec programs to what r runs, so that ExecOf
+// knows the exe, user and container of a process gone before its events
+// are read. They run at every exec and fork on the machine, so only a
+// reader that names processes asks for them (trace and record, not
+// serve's counters by name). Where they cannot run (the classic
+// program, an older kernel, the offsets missing) the error says why, r
+// does without them, and ExecOf knows nothing.
+func (r *Reader) TraceExecs() error {
+	eo := r.eo
+	if r.execs != nil {
+		return nil // added already
+	}
+	if r.program != ProgramBTF {
+		return errors.New("they are BTF programs, and the BTF program does not run")
+	}
 	if !eo.ok {
-		return fmt.Errorf("the kernel's BTF does not place the fields the exec programs read")
+		return errors.New("the kernel's BTF does not place the fields the exec programs read")
 	}
 	coll, err := ebpf.NewCollection(execSpec(eo))
 	if err != nil {

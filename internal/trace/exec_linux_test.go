@@ -62,7 +62,7 @@ func TestExecOf(t *testing.T) {
 	if r.Program() != ProgramBTF {
 		t.Skipf("the exec programs need the BTF program; %s runs", r.Program())
 	}
-	if err := r.ExecErr(); err != nil {
+	if err := r.TraceExecs(); err != nil {
 		t.Fatalf("the exec programs did not load: %v", err)
 	}
 

@@ -38,10 +38,10 @@ type Reader struct {
 	udp      *ebpf.Collection
 	udpLinks []link.Link
 	// execs and execLinks are the exec programs' (see ExecOf), where
-	// they loaded; execErr says why they did not.
+	// TraceExecs added them; eo is where the kernel keeps what they read.
 	execs     *ebpf.Collection
 	execLinks []link.Link
-	execErr   error
+	eo        execOffsets
 	// cgroups is the root of the cgroup v2 hierarchy, mounted at
 	// cgroupsAt, open for CgroupPath.
 	cgroups   *os.File
@@ -121,8 +121,7 @@ func Open(buffer int, allStates bool) (*Reader, error) {
 			return link.AttachTracing(link.TracingOptions{Program: p, AttachType: ebpf.AttachTraceRawTp})
 		})
 		if err == nil {
-			r.program, r.so = ProgramBTF, so
-			r.execErr = r.traceExecs(eo)
+			r.program, r.so, r.eo = ProgramBTF, so, eo
 			return r, nil
 		}
 		btfErr = err
@@ -143,7 +142,6 @@ func Open(buffer int, allStates bool) (*Reader, error) {
 		return nil, errors.Join(err, btfErr)
 	}
 	r.program, r.so = ProgramTracepoint, so
-	r.execErr = errors.New("they are BTF programs, and the BTF program does not run")
 	return r, nil
 }
 
