@@ -48,6 +48,20 @@ func decodeExec(b []byte) (Exec, bool) {
 		Cgroup: binary.NativeEndian.Uint64(b[execCgroupOff:])}, true
 }
 
+// encodeExec writes e into b, an entry of the map "execs"
+// (execEntrySize bytes, zeroed first): the inverse of decodeExec, for
+// the processes that were running before the programs (seedExecs). A
+// path too long for the entry is cut, as the exec program cuts it.
+func encodeExec(e Exec, b []byte) {
+	clear(b)
+	if len(b) < execPathOff+1 {
+		return
+	}
+	binary.NativeEndian.PutUint32(b[execUIDOff:], uint32(e.UID))
+	binary.NativeEndian.PutUint64(b[execCgroupOff:], e.Cgroup)
+	copy(b[execPathOff:len(b)-1], e.Path)
+}
+
 // cgroupRel returns path, a cgroup's directory, relative to the
 // hierarchy mounted at root, as /proc/PID/cgroup writes it (from "/").
 func cgroupRel(path, root string) string {

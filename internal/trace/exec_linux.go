@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
@@ -211,7 +212,79 @@ func (r *Reader) TraceExecs() error {
 	}
 	r.execs, r.execLinks = coll, links
 	r.openCgroups() // without it, a gone process's container is not known
+	r.seedExecs()
 	return nil
+}
+
+// seedExecs puts in the map "execs" the processes already running when
+// the programs were attached, as /proc names them (their exe, the owner
+// of /proc/PID, their cgroup's ID: its directory's inode number), so
+// that a child one forks without executing anything (a shell's
+// subshell, a daemon's worker) gets its entry at the fork and is known
+// once gone too. It never replaces an entry the programs wrote meanwhile
+// (those are newer). Outside the host's PID namespace /proc's PIDs are
+// not the kernel's, and nothing is put. A process that ends, and whose
+// PID is taken again, between its reading and its entry is the
+// window left: microseconds.
+func (r *Reader) seedExecs() {
+	if !initialPIDNamespace() {
+		return
+	}
+	m := r.execs.Maps["execs"]
+	procs, err := os.ReadDir("/proc")
+	if err != nil {
+		return
+	}
+	entry := make([]byte, execEntrySize)
+	for _, d := range procs {
+		pid, err := strconv.ParseUint(d.Name(), 10, 32)
+		if err != nil {
+			continue
+		}
+		e, ok := r.procExec(d.Name())
+		if !ok {
+			continue
+		}
+		encodeExec(e, entry)
+		_ = m.Update(uint32(pid), entry, ebpf.UpdateNoExist)
+	}
+}
+
+// procExec reads what the map "execs" keeps of process pid from /proc;
+// not ok for a kernel thread, or one gone meanwhile.
+func (r *Reader) procExec(pid string) (Exec, bool) {
+	exe, err := os.Readlink("/proc/" + pid + "/exe")
+	if err != nil || exe == "" {
+		return Exec{}, false
+	}
+	var st unix.Stat_t
+	if err := unix.Stat("/proc/"+pid, &st); err != nil {
+		return Exec{}, false
+	}
+	e := Exec{Path: strings.TrimSuffix(exe, " (deleted)"), UID: int64(st.Uid)}
+	if r.cgroups == nil {
+		return e, true
+	}
+	groups, _ := os.ReadFile("/proc/" + pid + "/cgroup")
+	for _, line := range strings.Split(string(groups), "\n") {
+		if rel, ok := strings.CutPrefix(line, "0::/"); ok {
+			if rel == "" {
+				rel = "."
+			}
+			var gst unix.Stat_t
+			if unix.Fstatat(int(r.cgroups.Fd()), rel, &gst, 0) == nil {
+				e.Cgroup = gst.Ino
+			}
+		}
+	}
+	return e, true
+}
+
+// initialPIDNamespace says whether this process runs in the host's PID
+// namespace, whose inode number is fixed (PROC_PID_INIT_INO).
+func initialPIDNamespace() bool {
+	var st unix.Stat_t
+	return unix.Stat("/proc/self/ns/pid", &st) == nil && st.Ino == 0xEFFFFFFC
 }
 
 // ExecOf returns what the exec programs kept of process pid: the file it

@@ -29,10 +29,11 @@ func TestExecProgramsAssemble(t *testing.T) {
 // TestExecOf: a process that executed a file while the reader ran, and
 // has exited since, is known by that file's path, its user and its
 // cgroup, and so is a child it forked without executing anything (bash's
-// subshell); a script by its interpreter; a
-// child forked by a process the programs never saw executing (started
-// before the reader) is not known, even where an earlier process with its
-// PID was.
+// subshell); a script by its interpreter; a process started before the
+// reader is known as /proc named it when the programs were attached,
+// and so is a child it forks without executing anything, once gone; a
+// child forked by a process the programs know nothing of is not known,
+// even where an earlier process with its PID was.
 func TestExecOf(t *testing.T) {
 	testutil.RequireRoot(t)
 	bash, err := exec.LookPath("bash")
@@ -64,6 +65,22 @@ func TestExecOf(t *testing.T) {
 	}
 	if err := r.TraceExecs(); err != nil {
 		t.Fatalf("the exec programs did not load: %v", err)
+	}
+
+	// The old shell, started before them, was put in their map from
+	// /proc; then it is taken out, as if they knew nothing of it, for
+	// its subshell's fork below.
+	real, err := filepath.EvalSymlinks(bash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, ok := r.ExecOf(int32(old.Process.Pid)); !ok || e.Path != real || e.UID != int64(os.Geteuid()) {
+		t.Errorf("ExecOf(%d), a shell started before the programs = %+v, %v; want %q, %d, true", old.Process.Pid, e, ok, real, os.Geteuid())
+	} else if path, ok := r.CgroupPath(e.Cgroup); !ok || path != ownCgroup(t) {
+		t.Errorf("ExecOf(%d)'s cgroup %d is %q, %v; want this test's, %q", old.Process.Pid, e.Cgroup, path, ok, ownCgroup(t))
+	}
+	if err := r.execs.Maps["execs"].Delete(uint32(old.Process.Pid)); err != nil {
+		t.Fatal(err)
 	}
 
 	// A copy of bash under a name of its own, run as another user: it
@@ -153,5 +170,77 @@ func TestExecOf(t *testing.T) {
 	}
 	if e, ok := r.ExecOf(int32(sub)); ok {
 		t.Errorf("ExecOf(%d) = %q: a stale entry outlived the fork of a process the programs never saw executing", sub, e.Path)
+	}
+}
+
+// ownCgroup returns this process's cgroup (v2), as /proc/self/cgroup
+// names it.
+func ownCgroup(t *testing.T) string {
+	b, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rel, ok := strings.CutPrefix(line, "0::"); ok {
+			return rel
+		}
+	}
+	t.Skip("no cgroup v2 line in /proc/self/cgroup")
+	return ""
+}
+
+// TestExecSeeded: a shell started before the reader forks a subshell
+// once the programs run, which exits: it is known by the shell's exe
+// (put in the map from /proc, and copied at the fork), where before it
+// was not known at all.
+func TestExecSeeded(t *testing.T) {
+	testutil.RequireRoot(t)
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash to run")
+	}
+	real, err := filepath.EvalSymlinks(bash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := exec.Command(bash, "-c", `read x; (echo $BASHPID)`)
+	stdin, err := old.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := old.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer old.Process.Kill()
+	r, err := Open(0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if r.Program() != ProgramBTF {
+		t.Skipf("the exec programs need the BTF program; %s runs", r.Program())
+	}
+	if err := r.TraceExecs(); err != nil {
+		t.Fatalf("the exec programs did not load: %v", err)
+	}
+	if _, err := io.WriteString(stdin, "go\n"); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("the old shell's subshell: %v", err)
+	}
+	old.Wait()
+	sub := strings.TrimSpace(line)
+	if _, err := os.Stat("/proc/" + sub); err == nil {
+		t.Fatalf("the subshell %s is still there", sub)
+	}
+	pid, _ := strconv.Atoi(sub)
+	if e, ok := r.ExecOf(int32(pid)); !ok || e.Path != real {
+		t.Errorf("ExecOf(%d), the gone subshell of a shell older than the reader = %+v, %v; want %q", pid, e, ok, real)
 	}
 }

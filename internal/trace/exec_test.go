@@ -34,6 +34,28 @@ func TestDecodeExec(t *testing.T) {
 	}
 }
 
+// TestEncodeExec: what encodeExec writes of a process from /proc,
+// decodeExec reads back; a path too long is cut, NUL-ended, as the exec
+// program cuts it; what an earlier entry held is gone.
+func TestEncodeExec(t *testing.T) {
+	b := make([]byte, execEntrySize)
+	for i := range b {
+		b[i] = 'x'
+	}
+	long := strings.Repeat("/a", execEntrySize)
+	for _, e := range []Exec{{"/usr/sbin/cron", 0, 7261}, {"/bin/sh", 65534, 1}, {long, 1000, 2}} {
+		encodeExec(e, b)
+		want := e
+		want.Path = want.Path[:min(len(want.Path), execEntrySize-execPathOff-1)]
+		if got, ok := decodeExec(b); !ok || got != want {
+			t.Errorf("decodeExec(encodeExec(%.20q...)) = %+v, %v; want %+v", e.Path, got, ok, want)
+		}
+		if b[len(b)-1] != 0 {
+			t.Errorf("encodeExec(%.20q...): the entry does not end in NUL", e.Path)
+		}
+	}
+}
+
 // FuzzDecodeExec: no entry makes decodeExec panic, and a path it
 // returns is not empty and has no NUL.
 func FuzzDecodeExec(f *testing.F) {
