@@ -210,7 +210,9 @@ func (r *Reader) TraceExecs() error {
 	if err != nil {
 		return err
 	}
+	r.mu.Lock() // ExecOf and Close read them under it
 	r.execs, r.execLinks = coll, links
+	r.mu.Unlock()
 	r.openCgroups() // without it, a gone process's container is not known
 	r.seedExecs()
 	return nil
@@ -345,6 +347,8 @@ func (r *Reader) openCgroups() error {
 	if err != nil {
 		return err
 	}
+	r.mu.Lock()
 	r.cgroups, r.cgroupsAt = f, root
+	r.mu.Unlock()
 	return nil
 }
