@@ -40,32 +40,8 @@ func TestExecOf(t *testing.T) {
 	if err != nil {
 		t.Skip("no bash to run")
 	}
-	// A shell started before the reader: it forks a subshell when told.
-	old := exec.Command(bash, "-c", `read x; (echo $BASHPID)`)
-	stdin, err := old.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	oldOut, err := old.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := old.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer old.Process.Kill()
-
-	r, err := Open(0, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	if r.Program() != ProgramBTF {
-		t.Skipf("the exec programs need the BTF program; %s runs", r.Program())
-	}
-	if err := r.TraceExecs(); err != nil {
-		t.Fatalf("the exec programs did not load: %v", err)
-	}
+	old := startOldShell(t, bash)
+	r := execReader(t)
 
 	// The old shell, started before them, was put in their map from
 	// /proc; then it is taken out, as if they knew nothing of it, for
@@ -74,12 +50,12 @@ func TestExecOf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e, ok := r.ExecOf(int32(old.Process.Pid)); !ok || e.Path != real || e.UID != int64(os.Geteuid()) {
-		t.Errorf("ExecOf(%d), a shell started before the programs = %+v, %v; want %q, %d, true", old.Process.Pid, e, ok, real, os.Geteuid())
+	if e, ok := r.ExecOf(old.pid); !ok || e.Path != real || e.UID != int64(os.Geteuid()) {
+		t.Errorf("ExecOf(%d), a shell started before the programs = %+v, %v; want %q, %d, true", old.pid, e, ok, real, os.Geteuid())
 	} else if path, ok := r.CgroupPath(e.Cgroup); !ok || path != ownCgroup(t) {
-		t.Errorf("ExecOf(%d)'s cgroup %d is %q, %v; want this test's, %q", old.Process.Pid, e.Cgroup, path, ok, ownCgroup(t))
+		t.Errorf("ExecOf(%d)'s cgroup %d is %q, %v; want this test's, %q", old.pid, e.Cgroup, path, ok, ownCgroup(t))
 	}
-	if err := r.execs.Maps["execs"].Delete(uint32(old.Process.Pid)); err != nil {
+	if err := r.execs.Maps["execs"].Delete(uint32(old.pid)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -156,15 +132,7 @@ func TestExecOf(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := io.WriteString(stdin, "go\n"); err != nil {
-		t.Fatal(err)
-	}
-	line, err := bufio.NewReader(oldOut).ReadString('\n')
-	if err != nil {
-		t.Fatalf("the old shell's subshell: %v", err)
-	}
-	old.Wait()
-	sub, _ := strconv.Atoi(strings.TrimSpace(line))
+	sub := int(old.fork(t))
 	if sub <= next || sub > next+200 {
 		t.Skipf("the subshell took PID %d, past the %d given stale entries (a busy machine)", sub, 200)
 	}
@@ -203,44 +171,77 @@ func TestExecSeeded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	old := exec.Command(bash, "-c", `read x; (echo $BASHPID)`)
-	stdin, err := old.StdinPipe()
+	old := startOldShell(t, bash)
+	r := execReader(t)
+	sub := old.fork(t)
+	if e, ok := r.ExecOf(sub); !ok || e.Path != real {
+		t.Errorf("ExecOf(%d), the gone subshell of a shell older than the reader = %+v, %v; want %q", sub, e, ok, real)
+	}
+}
+
+// oldShell is a shell started before the reader (startOldShell), which
+// forks a subshell when told (fork).
+type oldShell struct {
+	pid   int32
+	cmd   *exec.Cmd
+	stdin io.Writer
+	out   *bufio.Reader
+}
+
+// startOldShell starts bash as an oldShell; it is killed when the test
+// ends.
+func startOldShell(t *testing.T, bash string) *oldShell {
+	t.Helper()
+	cmd := exec.Command(bash, "-c", `read x; (echo $BASHPID)`)
+	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := old.StdoutPipe()
+	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := old.Start(); err != nil {
+	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer old.Process.Kill()
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return &oldShell{pid: int32(cmd.Process.Pid), cmd: cmd, stdin: stdin, out: bufio.NewReader(out)}
+}
+
+// fork has the shell fork its subshell, which says its PID and exits,
+// and then the shell too; it returns the subshell's PID, once gone.
+func (o *oldShell) fork(t *testing.T) int32 {
+	t.Helper()
+	if _, err := io.WriteString(o.stdin, "go\n"); err != nil {
+		t.Fatal(err)
+	}
+	line, err := o.out.ReadString('\n')
+	if err != nil {
+		t.Fatalf("the old shell's subshell: %v", err)
+	}
+	o.cmd.Wait()
+	sub := strings.TrimSpace(line)
+	if _, err := os.Stat("/proc/" + sub); err == nil {
+		t.Fatalf("the subshell %s is still there", sub)
+	}
+	pid, _ := strconv.Atoi(sub)
+	return int32(pid)
+}
+
+// execReader opens a Reader with the exec programs (closed when the test
+// ends); it skips where the BTF program does not run.
+func execReader(t *testing.T) *Reader {
+	t.Helper()
 	r, err := Open(0, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
+	t.Cleanup(func() { r.Close() })
 	if r.Program() != ProgramBTF {
 		t.Skipf("the exec programs need the BTF program; %s runs", r.Program())
 	}
 	if err := r.TraceExecs(); err != nil {
 		t.Fatalf("the exec programs did not load: %v", err)
 	}
-	if _, err := io.WriteString(stdin, "go\n"); err != nil {
-		t.Fatal(err)
-	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("the old shell's subshell: %v", err)
-	}
-	old.Wait()
-	sub := strings.TrimSpace(line)
-	if _, err := os.Stat("/proc/" + sub); err == nil {
-		t.Fatalf("the subshell %s is still there", sub)
-	}
-	pid, _ := strconv.Atoi(sub)
-	if e, ok := r.ExecOf(int32(pid)); !ok || e.Path != real {
-		t.Errorf("ExecOf(%d), the gone subshell of a shell older than the reader = %+v, %v; want %q", pid, e, ok, real)
-	}
+	return r
 }
