@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -216,6 +217,7 @@ func (s *netlinkSource) list(ctx context.Context, f Filter, dst []Socket) ([]Soc
 	total := estimateSockets(v4, v6, f)
 	if s.sink == nil {
 		dst = slices.Grow(dst, withMargin(total))
+		hugePages(dst[len(dst):cap(dst)])
 	}
 	from := s.concurrentMin
 	if from == 0 {
@@ -508,6 +510,26 @@ func readSockstat() (sockstat, sockstat6 []byte) {
 // withMargin returns an estimate of n sockets plus a margin for sockets
 // created during the dump.
 func withMargin(n int) int { return n + n/32 }
+
+// hugePages asks the kernel to back free, the room a snapshot is about to
+// fill, with huge pages where it is large (madvise MADV_HUGEPAGE; the
+// system's transparent huge pages are often "madvise"): at 100,000
+// sockets the room is 19 MB that is touched once, and its first touch
+// of each 4 KiB page, a page fault, was a fifth of a JSON listing's time
+// on a VM. Where the kernel declines, nothing changes.
+func hugePages(free []Socket) {
+	const least = 4 << 20
+	n := uintptr(len(free)) * unsafe.Sizeof(Socket{})
+	if n < least {
+		return
+	}
+	base := unsafe.Pointer(unsafe.SliceData(free))
+	start, page := uintptr(base), uintptr(os.Getpagesize())
+	from, to := (start+page-1)&^(page-1), (start+n)&^(page-1)
+	if to > from {
+		_ = unix.Madvise(unsafe.Slice((*byte)(unsafe.Add(base, from-start)), to-from), unix.MADV_HUGEPAGE)
+	}
+}
 
 // jobFilter returns the filter whose only dump is j, for estimateSockets.
 func jobFilter(j dumpJob) Filter {

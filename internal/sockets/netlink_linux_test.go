@@ -4,14 +4,17 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -589,4 +592,37 @@ func TestIntegrationNetlinkStream(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestHugePages: the room of a large snapshot is advised for huge pages
+// (its mapping's VmFlags in /proc/self/smaps carry "hg"); a small one,
+// and an empty one, are left alone without a fault.
+func TestHugePages(t *testing.T) {
+	if _, err := os.Stat("/sys/kernel/mm/transparent_hugepage/enabled"); err != nil {
+		t.Skip("this kernel has no transparent huge pages")
+	}
+	hugePages(nil)
+	hugePages(make([]Socket, 0, 10)[:0])
+	room := make([]Socket, 0, 40000) // 7.7 MB
+	hugePages(room[:cap(room)])
+	addr := uintptr(unsafe.Pointer(unsafe.SliceData(room[:1]))) + 4<<20
+	smaps, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		t.Skipf("no smaps: %v", err)
+	}
+	var inside bool
+	for _, line := range strings.Split(string(smaps), "\n") {
+		var lo, hi uintptr
+		if n, _ := fmt.Sscanf(line, "%x-%x ", &lo, &hi); n == 2 && strings.Contains(line, " ") {
+			inside = lo <= addr && addr < hi
+			continue
+		}
+		if flags, ok := strings.CutPrefix(line, "VmFlags:"); ok && inside {
+			if !slices.Contains(strings.Fields(flags), "hg") {
+				t.Errorf("the room's mapping has VmFlags%s, want hg among them", flags)
+			}
+			return
+		}
+	}
+	t.Errorf("no mapping of /proc/self/smaps holds %#x", addr)
 }
