@@ -48,10 +48,7 @@ func ownerFacts(exe func(int32, string) (string, int64, string), resolve *contai
 			p.exe, p.uid, _ = exe(pid, comm)
 		}
 		if resolve != nil {
-			p.container, p.containerID = containerIn(resolve, pid)
-			if p.container == "" && r != nil {
-				p.container, p.containerID = goneContainerIn(resolve, r, pid)
-			}
+			p.container, p.containerID = containerIn(resolve, r, pid)
 		}
 		cache[k] = p
 		return p

@@ -173,7 +173,7 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 	stopPauses := f.benchPauses(r)
 	sink.start()
 	f.note("sockscope: tracing " + what + " (eBPF: " + r.Program() + udp + "); Ctrl-C ends")
-	if !inInitialPIDNamespace() {
+	if !trace.InInitialPIDNamespace() {
 		f.note("sockscope: this is not the host's PID namespace: trace's PIDs are the host's, and a process's exe, user and container are looked up by them here")
 	}
 	if execs != nil {
@@ -382,42 +382,44 @@ func (f *Factory) containerOf(r *trace.Reader) func(pid int32) string {
 		return nil
 	}
 	return func(pid int32) string {
-		name, _ := containerIn(resolve, pid)
-		if name == "" && r != nil {
-			name, _ = goneContainerIn(resolve, r, pid)
-		}
+		name, _ := containerIn(resolve, r, pid)
 		return name
 	}
-}
-
-// goneContainerIn is containerIn for a process gone (its /proc with it),
-// from the cgroup trace's exec programs saw it execute in, where that
-// cgroup is still there.
-func goneContainerIn(resolve *containers.Resolver, r *trace.Reader, pid int32) (label, id string) {
-	e, ok := r.ExecOf(pid)
-	if !ok {
-		return "", ""
-	}
-	path, ok := r.CgroupPath(e.Cgroup)
-	if !ok {
-		return "", ""
-	}
-	if c, ok := containers.IdentifyPath(path); ok && !c.Monitor {
-		c = resolve.Resolve(c)
-		return c.Label(), c.ID
-	}
-	return "", ""
 }
 
 // containerIn returns the container process pid runs in, as a table
 // names it (its name, else its short id), and its runtime's id; none for
 // a process in no container, and for a runtime's monitor (conmon, a
-// shim), which runs beside the container rather than in it.
-func containerIn(resolve *containers.Resolver, pid int32) (label, id string) {
-	if c, ok := resolve.Process(int(pid)); ok && !c.Monitor {
+// shim), which runs beside the container rather than in it. For a
+// process gone (its /proc with it), the cgroup r's exec programs saw it
+// execute in tells, where r is not nil and that cgroup is still there.
+func containerIn(resolve *containers.Resolver, r *trace.Reader, pid int32) (label, id string) {
+	c, ok, read := resolve.ProcessRead(int(pid))
+	if !read && r != nil {
+		c, ok = goneContainer(resolve, r, pid)
+	}
+	if ok && !c.Monitor {
 		return c.Label(), c.ID
 	}
 	return "", ""
+}
+
+// goneContainer returns the container of a process gone, from the
+// cgroup r's exec programs saw it execute in.
+func goneContainer(resolve *containers.Resolver, r *trace.Reader, pid int32) (containers.Container, bool) {
+	e, ok := r.ExecOf(pid)
+	if !ok {
+		return containers.Container{}, false
+	}
+	path, ok := r.CgroupPath(e.Cgroup)
+	if !ok {
+		return containers.Container{}, false
+	}
+	c, ok := containers.IdentifyPath(path)
+	if !ok {
+		return containers.Container{}, false
+	}
+	return resolve.Resolve(c), true
 }
 
 func unmap(ap netip.AddrPort) netip.AddrPort {

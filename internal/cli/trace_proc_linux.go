@@ -3,12 +3,8 @@ package cli
 import (
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
-	"strings"
-	"syscall"
 
-	"github.com/sockscope/sockscope/internal/procfs"
 	"github.com/sockscope/sockscope/internal/trace"
 	"golang.org/x/sys/unix"
 )
@@ -37,16 +33,8 @@ func (f *Factory) processOf(r *trace.Reader) func(pid int32, comm string) (strin
 		if len(cache) >= 4096 {
 			clear(cache)
 		}
-		p := proc{uid: -1}
-		dir := procfs.Default().Path(strconv.Itoa(int(pid)))
-		if exe, err := os.Readlink(filepath.Join(dir, "exe")); err == nil {
-			p.exe = strings.TrimSuffix(exe, " (deleted)")
-		}
-		if st, err := os.Stat(dir); err == nil {
-			if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-				p.uid = int64(sys.Uid)
-			}
-		}
+		var p proc
+		p.exe, p.uid = trace.ProcessExe(pid)
 		if p.exe == "" && r != nil {
 			if e, ok := r.ExecOf(pid); ok {
 				p.exe, p.uid = e.Path, e.UID
@@ -58,14 +46,6 @@ func (f *Factory) processOf(r *trace.Reader) func(pid int32, comm string) (strin
 		cache[k] = p
 		return p.exe, p.uid, p.user
 	}
-}
-
-// inInitialPIDNamespace reports whether this process runs in the host's
-// PID namespace (whose inode is fixed, PROC_PID_INIT_INO), the one whose
-// PIDs the tracing programs report.
-func inInitialPIDNamespace() bool {
-	var st syscall.Stat_t
-	return syscall.Stat(procfs.Default().Path()+"/self/ns/pid", &st) != nil || st.Ino == 0xEFFFFFFC
 }
 
 // yieldToWork makes this process's threads SCHED_BATCH where they are

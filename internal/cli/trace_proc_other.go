@@ -9,9 +9,6 @@ func (f *Factory) processOf(*trace.Reader) func(pid int32, comm string) (string,
 	return nil
 }
 
-// inInitialPIDNamespace is true where trace does not run.
-func inInitialPIDNamespace() bool { return true }
-
 // yieldToWork does nothing where trace does not run.
 func yieldToWork() {}
 

@@ -69,11 +69,19 @@ var cgroupBufs = sync.Pool{New: func() any { b := make([]byte, 4096); return &b 
 // state files tell. ok is false when the process is in no container known
 // here, or is gone, or its cgroup cannot be read.
 func (r *Resolver) Process(pid int) (Container, bool) {
-	c, ok := r.Identify(pid)
+	c, ok, _ := r.ProcessRead(pid)
+	return c, ok
+}
+
+// ProcessRead is Process that also says whether the process's cgroup
+// could be read: false for a process gone, whose container only what
+// kept its cgroup can tell.
+func (r *Resolver) ProcessRead(pid int) (c Container, ok, read bool) {
+	c, ok, read = r.identify(pid)
 	if !ok {
-		return Container{}, false
+		return Container{}, false, read
 	}
-	return r.Resolve(c), true
+	return r.Resolve(c), true, true
 }
 
 // Identify returns the container process pid runs in, from its cgroup

@@ -116,6 +116,16 @@ func TestResolverProcess(t *testing.T) {
 	if c, ok := r.Process(999999); ok {
 		t.Errorf("Process of a missing pid = %+v", c)
 	}
+	// ProcessRead tells a host process (its cgroup read) from one gone.
+	if c, ok, read := r.ProcessRead(200); ok || !read {
+		t.Errorf("ProcessRead(200) = %+v, %v, %v; want no container, its cgroup read", c, ok, read)
+	}
+	if c, ok, read := r.ProcessRead(999999); ok || read {
+		t.Errorf("ProcessRead of a missing pid = %+v, %v, %v; want nothing read", c, ok, read)
+	}
+	if c, ok, read := r.ProcessRead(100); !ok || !read || c.Name != "g-test1" {
+		t.Errorf("ProcessRead(100) = %+v, %v, %v; want g-test1, read", c, ok, read)
+	}
 }
 
 // TestResolverConcurrent is for the race detector: one Resolver serves

@@ -64,5 +64,8 @@ func (r *Reader) ExecOf(int32) (Exec, bool) { return Exec{}, false }
 // CgroupPath knows no cgroup here.
 func (r *Reader) CgroupPath(uint64) (string, bool) { return "", false }
 
+// InInitialPIDNamespace is true where trace does not run.
+func InInitialPIDNamespace() bool { return true }
+
 // TraceExecs returns sockets.ErrUnsupported here.
 func (r *Reader) TraceExecs() error { return sockets.ErrUnsupported }

@@ -12,6 +12,7 @@ import (
 	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/link"
 	"github.com/sockscope/sockscope/internal/kbtf"
+	"github.com/sockscope/sockscope/internal/procfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -229,7 +230,7 @@ func (r *Reader) TraceExecs() error {
 // PID is taken again, between its reading and its entry is the
 // window left: microseconds.
 func (r *Reader) seedExecs() {
-	if !initialPIDNamespace() {
+	if !InInitialPIDNamespace() {
 		return
 	}
 	m := r.execs.Maps["execs"]
@@ -243,7 +244,7 @@ func (r *Reader) seedExecs() {
 		if err != nil {
 			continue
 		}
-		e, ok := r.procExec(d.Name())
+		e, ok := r.procExec(int32(pid))
 		if !ok {
 			continue
 		}
@@ -254,20 +255,16 @@ func (r *Reader) seedExecs() {
 
 // procExec reads what the map "execs" keeps of process pid from /proc;
 // not ok for a kernel thread, or one gone meanwhile.
-func (r *Reader) procExec(pid string) (Exec, bool) {
-	exe, err := os.Readlink("/proc/" + pid + "/exe")
-	if err != nil || exe == "" {
+func (r *Reader) procExec(pid int32) (Exec, bool) {
+	exe, uid := ProcessExe(pid)
+	if exe == "" || uid < 0 {
 		return Exec{}, false
 	}
-	var st unix.Stat_t
-	if err := unix.Stat("/proc/"+pid, &st); err != nil {
-		return Exec{}, false
-	}
-	e := Exec{Path: strings.TrimSuffix(exe, " (deleted)"), UID: int64(st.Uid)}
+	e := Exec{Path: exe, UID: uid}
 	if r.cgroups == nil {
 		return e, true
 	}
-	groups, _ := os.ReadFile("/proc/" + pid + "/cgroup")
+	groups, _ := os.ReadFile(procfs.Default().Path(strconv.Itoa(int(pid)), "cgroup"))
 	for _, line := range strings.Split(string(groups), "\n") {
 		if rel, ok := strings.CutPrefix(line, "0::/"); ok {
 			if rel == "" {
@@ -282,11 +279,30 @@ func (r *Reader) procExec(pid string) (Exec, bool) {
 	return e, true
 }
 
-// initialPIDNamespace says whether this process runs in the host's PID
-// namespace, whose inode number is fixed (PROC_PID_INIT_INO).
-func initialPIDNamespace() bool {
+// ProcessExe reads process pid's executable from /proc (without the
+// " (deleted)" /proc adds to a file gone), "" where it cannot be read (a
+// kernel thread, another user's process without privilege, a process
+// gone), and the owner of /proc/PID, its effective user, -1 where that
+// cannot be read: what the exec programs keep of a process, as /proc
+// tells it.
+func ProcessExe(pid int32) (exe string, uid int64) {
+	dir := procfs.Default().Path(strconv.Itoa(int(pid)))
+	if l, err := os.Readlink(dir + "/exe"); err == nil {
+		exe = strings.TrimSuffix(l, " (deleted)")
+	}
 	var st unix.Stat_t
-	return unix.Stat("/proc/self/ns/pid", &st) == nil && st.Ino == 0xEFFFFFFC
+	if err := unix.Stat(dir, &st); err != nil {
+		return exe, -1
+	}
+	return exe, int64(st.Uid)
+}
+
+// InInitialPIDNamespace reports whether this process runs in the host's
+// PID namespace (whose inode is fixed, PROC_PID_INIT_INO), the one whose
+// PIDs the tracing programs report; true where it cannot tell.
+func InInitialPIDNamespace() bool {
+	var st unix.Stat_t
+	return unix.Stat(procfs.Default().Path("self", "ns", "pid"), &st) != nil || st.Ino == 0xEFFFFFFC
 }
 
 // ExecOf returns what the exec programs kept of process pid: the file it
