@@ -1,7 +1,6 @@
 package trace
 
 import (
-	"bufio"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -185,42 +184,34 @@ type oldShell struct {
 	pid   int32
 	cmd   *exec.Cmd
 	stdin io.Writer
-	out   *bufio.Reader
+	sub   string // where the subshell writes its PID
 }
 
 // startOldShell starts bash as an oldShell; it is killed when the test
 // ends.
 func startOldShell(t *testing.T, bash string) *oldShell {
 	t.Helper()
-	cmd := exec.Command(bash, "-c", `read x; (echo $BASHPID)`)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	sub := filepath.Join(t.TempDir(), "subshell")
+	cmd := exec.Command(bash, "-c", `echo $$; read x; (echo $BASHPID >"$1")`, "old", sub)
+	stdin, line := testutil.StartHelper(t, cmd)
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	return &oldShell{pid: int32(cmd.Process.Pid), cmd: cmd, stdin: stdin, out: bufio.NewReader(out)}
+	pid, _ := strconv.Atoi(line)
+	return &oldShell{pid: int32(pid), cmd: cmd, stdin: stdin, sub: sub}
 }
 
-// fork has the shell fork its subshell, which says its PID and exits,
+// fork has the shell fork its subshell, which writes its PID and exits,
 // and then the shell too; it returns the subshell's PID, once gone.
 func (o *oldShell) fork(t *testing.T) int32 {
 	t.Helper()
 	if _, err := io.WriteString(o.stdin, "go\n"); err != nil {
 		t.Fatal(err)
 	}
-	line, err := o.out.ReadString('\n')
+	o.cmd.Wait()
+	b, err := os.ReadFile(o.sub)
 	if err != nil {
 		t.Fatalf("the old shell's subshell: %v", err)
 	}
-	o.cmd.Wait()
-	sub := strings.TrimSpace(line)
+	sub := strings.TrimSpace(string(b))
 	if _, err := os.Stat("/proc/" + sub); err == nil {
 		t.Fatalf("the subshell %s is still there", sub)
 	}
