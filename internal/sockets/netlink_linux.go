@@ -216,8 +216,11 @@ func (s *netlinkSource) list(ctx context.Context, f Filter, dst []Socket) ([]Soc
 
 	total := estimateSockets(v4, v6, f)
 	if s.sink == nil {
+		had := cap(dst)
 		dst = slices.Grow(dst, withMargin(total))
-		hugePages(dst[len(dst):cap(dst)])
+		if cap(dst) != had { // new room: a poll's reused scratch was advised already
+			hugePages(dst[len(dst):cap(dst)])
+		}
 	}
 	from := s.concurrentMin
 	if from == 0 {
