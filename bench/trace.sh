@@ -30,8 +30,9 @@
 #     threads, and what the kernel did in them: the packets, and trace's
 #     eBPF programs at each change of state), the ksoftirqd threads',
 #     and trace's process's;
-#   - the machine's busy time (/proc/stat, in jiffies: coarse over one
-#     window), which also holds whatever else the machine did meanwhile.
+#   - the machine's busy time (the wall clock times the CPUs, less the
+#     time they were idle, as the kernel measures it to the µs), which
+#     also holds whatever else the machine did meanwhile.
 # The report (OUT, default bench/results/trace-<date>.md) gives each
 # window's ratio and their median and mean, each with a 90% interval
 # (bench/ratios). The median is the figure: a window that straddles a
@@ -60,13 +61,31 @@ NS=sockscope-trace-$$
 	go build -o "$BIN/bpfstat" ./bench/bpfstat && go build -o "$BIN/ratios" ./bench/ratios)
 mkdir -p "$HERE/results"
 OUT=${OUT:-$HERE/results/trace-$(date +%Y%m%d-%H%M%S).md}
-HZ=$(getconf CLK_TCK)
-busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+HZ=$(getconf CLK_TCK) NCPU=$(nproc) START=$(date +%s%N)
+# idle prints the CPUs' idle time so far, in ns: cpuidle's (µs) where
+# there is a cpuidle driver, else /proc/stat's idle and iowait (which
+# NO_HZ also measures exactly, but prints in 1/HZ s).
+idle() {
+	if compgen -G '/sys/devices/system/cpu/cpu[0-9]*/cpuidle/state0/time' >/dev/null; then
+		cat /sys/devices/system/cpu/cpu[0-9]*/cpuidle/state*/time | awk '{ s += $1 } END { printf "%.0f\n", s * 1e3 }'
+	else
+		awk -v hz="$HZ" '/^cpu / { printf "%.0f\n", ($5 + $6) * 1e9 / hz }' /proc/stat
+	fi
+}
+# busy prints the time the CPUs were not idle since START, in ns: the
+# wall clock times the CPUs less their idle time. Not /proc/stat's user
+# and system: those are sampled at each tick (where the tick finds a
+# CPU busy, the whole tick is counted), which read the same load with
+# trace 9% busier where the CPUs' idle time said 3%.
+busy() {
+	local t i
+	t=$(($(date +%s%N) - START)) i=$(idle)
+	echo $((t * NCPU - i))
+}
 KSOFTIRQD=$(pgrep -x 'ksoftirqd/[0-9]+' | tr '\n' ' ' || true)
 perconn() { awk -v w="$1" -v n="$2" 'BEGIN { printf "%.3f", w / 1e3 / n }'; }                        # ns $1 over $2 connections, in µs each
-perconnj() { awk -v w="$1" -v n="$2" -v hz="$HZ" 'BEGIN { printf "%.3f", w * 1e6 / hz / n }'; } # jiffies $1 over $2 connections
 kept_up() { [[ $1 =~ ^[0-9]+$ ]] && (($1 >= RATE * WIN * 9 / 10)); } # a window of the load at its rate
-window() { # prints: connections, the work's CPU (ns), the machine's busy time (jiffies), trace's CPU (ns)
+window() { # prints: connections, the work's CPU (ns), the machine's busy time (ns), trace's CPU (ns)
 	local c0 w0 b0 t0 t1 stat=
 	if [[ $1 == on && ${STATS:-} == 1 ]]; then
 		"$BIN/bpfstat" -for "${WIN}s" -name sockscope_tcp >"$BIN/bpfstat.out" &
@@ -113,7 +132,7 @@ sleep 5 # the load's first seconds: TIME_WAITs piling up
 	read -r n w b _ <<<"$(window off)"
 	kept_up "$n" || { echo "The load made $n connections in its first window of $WIN s: this machine cannot keep up $RATE a second."; exit 1; }
 	prevw=$(perconn "$w" "$n")
-	prevb=$(perconnj "$b" "$n")
+	prevb=$(perconn "$b" "$n")
 	echo "| without | $n | $prevw | $prevb | | | |"
 	work=() machine=() own=()
 	for i in $(seq "$PAIRS"); do
@@ -127,12 +146,12 @@ sleep 5 # the load's first seconds: TIME_WAITs piling up
 			break
 		fi
 		onw=$(perconn "$w" "$n")
-		onb=$(perconnj "$b" "$n")
+		onb=$(perconn "$b" "$n")
 		ont=$(perconn "$t" "$n")
 		stat=
 		[[ ${STATS:-} != 1 ]] || stat=" (programs: $(cat "$BIN/bpfstat.out"))"
 		nextw=$(perconn "$w2" "$n2")
-		nextb=$(perconnj "$b2" "$n2")
+		nextb=$(perconn "$b2" "$n2")
 		rw=$(awk -v a="$prevw" -v b="$nextw" -v x="$onw" 'BEGIN { printf "%.4f", 2 * x / (a + b) }')
 		rb=$(awk -v a="$prevb" -v b="$nextb" -v x="$onb" 'BEGIN { printf "%.4f", 2 * x / (a + b) }')
 		work+=("$rw") machine+=("$rb") own+=("$(awk -v t="$ont" -v a="$prevw" -v b="$nextw" 'BEGIN { printf "%.4f", 2 * t / (a + b) }')")
