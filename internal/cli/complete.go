@@ -84,6 +84,15 @@ func protoValues(p protoForm) []string {
 	return vals
 }
 
+// listValuesOf is listValues of values read only at a completion: what
+// reads the system (its interfaces) runs when Tab is pressed, not at
+// every start of every command.
+func listValuesOf(vals func() []string) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		return listValues(vals()...)(cmd, args, toComplete)
+	}
+}
+
 // registerCompletions completes the values of cmd's flags: fixed lists,
 // and the PIDs and program names of running processes.
 func registerCompletions(cmd *cobra.Command, f *Factory, p protoForm, lf *listFlags) {
@@ -98,7 +107,7 @@ func registerCompletions(cmd *cobra.Command, f *Factory, p protoForm, lf *listFl
 		"sort":     listValues(order.Fields()...),
 		"pid":      processValues(f, true),
 		"program":  processValues(f, false),
-		"iface":    listValues(ifaceNames()...),
+		"iface":    listValuesOf(ifaceNames),
 	}
 	for name, fn := range fixed {
 		if cmd.Flags().Lookup(name) != nil {
@@ -123,9 +132,13 @@ func registerCompletions(cmd *cobra.Command, f *Factory, p protoForm, lf *listFl
 	}
 }
 
+// interfaces lists this namespace's network interfaces (a variable, for
+// the test that no command reads them before a completion asks).
+var interfaces = net.Interfaces
+
 // ifaceNames are the names of this namespace's network interfaces.
 func ifaceNames() []string {
-	ifs, err := net.Interfaces()
+	ifs, err := interfaces()
 	if err != nil {
 		return nil
 	}

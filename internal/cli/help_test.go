@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"net"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -73,8 +75,19 @@ func TestCompletions(t *testing.T) {
 		{[]string{"--program", "n"}, []string{"nginx"}},
 		{[]string{"help", "rou"}, []string{"routes\t"}},
 	}
+	real := interfaces
+	t.Cleanup(func() { interfaces = real })
 	for _, tt := range tests {
 		args := append([]string{"__complete"}, tt.args...)
+		interfaces = real
+		if !slices.Contains(tt.args, "--iface") {
+			// Only a completion of --iface reads the interfaces; every
+			// command built, at every start, did before.
+			interfaces = func() ([]net.Interface, error) {
+				t.Errorf("%q: the interfaces were read", tt.args)
+				return real()
+			}
+		}
 		out, _, err := execList(t, f, args...)
 		if err != nil {
 			t.Errorf("%q: %v", tt.args, err)
