@@ -38,6 +38,18 @@ const (
 	//	struct inet_diag_sockid id;  8..56
 	inetDiagReqV2Len = 56
 
+	// inetDiagReqLen is sizeof(struct inet_diag_req), TCPDIAG_GETSOCK's
+	// request:
+	//
+	//	__u8  idiag_family;   0  (not read: the dump is of both families)
+	//	__u8  idiag_src_len;  1
+	//	__u8  idiag_dst_len;  2
+	//	__u8  idiag_ext;      3
+	//	struct inet_diag_sockid id;  4..52
+	//	__u32 idiag_states;  52
+	//	__u32 idiag_dbs;     56
+	inetDiagReqLen = 60
+
 	// inetDiagMsgLen is sizeof(struct inet_diag_msg):
 	//
 	//	__u8  idiag_family;   0
@@ -118,6 +130,27 @@ func appendInetDiagRequestExt(b []byte, seq uint32, fam Family, p Proto, states 
 		netlink.SetLen(b[start:])
 	}
 	return b
+}
+
+// appendTCPDiagRequestExt appends a TCPDIAG_GETSOCK dump request (struct
+// nlmsghdr + struct inet_diag_req) for every TCP socket of both families
+// in the given kernel states, asking for the extensions that carry the
+// internals m. The kernel answers it from one walk of its TCP hash tables
+// (sdiag_family AF_UNSPEC, in the kernel's words "compatibility"), where
+// SOCK_DIAG_BY_FAMILY names one family and a dump of each walks them
+// twice. Its replies are inet_diag_msg as SOCK_DIAG_BY_FAMILY's, of type
+// TCPDIAG_GETSOCK.
+func appendTCPDiagRequestExt(b []byte, seq uint32, states StateSet, m InternalsMask) []byte {
+	b = netlink.AppendHeader(b, netlink.Header{
+		Len:   uint32(netlink.HeaderLen + inetDiagReqLen),
+		Type:  tcpDiagGetSock,
+		Flags: netlink.FlagRequest | netlink.FlagDump,
+		Seq:   seq,
+	})
+	var req [inetDiagReqLen]byte
+	req[3] = extBits(m)
+	binary.NativeEndian.PutUint32(req[52:56], uint32(states))
+	return append(b, req[:]...)
 }
 
 // kernelStates returns the idiag_states mask to request for a filter's
@@ -297,7 +330,7 @@ func appendInetDiag(dst []Socket, it *netlink.Dump, p Proto, want StateSet) ([]S
 func appendInetDiagExt(dst []Socket, it *netlink.Dump, p Proto, want StateSet, mask InternalsMask) ([]Socket, error) {
 	var slab internalsSlab
 	for it.Next() {
-		if it.Type() != sockDiagByFamily {
+		if t := it.Type(); t != sockDiagByFamily && t != tcpDiagGetSock {
 			continue
 		}
 		var in *Internals

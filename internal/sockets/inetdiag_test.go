@@ -389,6 +389,30 @@ func TestInetDiagRequest(t *testing.T) {
 	}
 }
 
+// TestTCPDiagRequest checks TCPDIAG_GETSOCK's request (struct
+// inet_diag_req: no family, states at offset 52, extensions at 3) and
+// that its replies, of its own type, decode as SOCK_DIAG_BY_FAMILY's.
+func TestTCPDiagRequest(t *testing.T) {
+	ne := binary.NativeEndian
+	req := appendTCPDiagRequestExt(nil, 9, StateSet(0).With(Listen).With(Established), WantInfo)
+	h, p, _, err := netlink.Split(req)
+	if err != nil || len(req) != netlink.HeaderLen+inetDiagReqLen || h.Type != tcpDiagGetSock ||
+		h.Flags != netlink.FlagRequest|netlink.FlagDump || h.Seq != 9 {
+		t.Fatalf("header %+v of %d bytes, %v", h, len(req), err)
+	}
+	if p[0] != 0 || p[3] != extBits(WantInfo) || p[3] == 0 ||
+		StateSet(ne.Uint32(p[52:])) != StateSet(0).With(Listen).With(Established) || ne.Uint32(p[56:]) != 0 {
+		t.Errorf("payload % x", p)
+	}
+	for _, typ := range []uint16{sockDiagByFamily, tcpDiagGetSock} {
+		b := nlMessage(typ, inetMsg{local: ap6(1), remote: ap6(2)}.payload())
+		it := netlink.NewDump(b, 0, 0)
+		if socks, err := appendInetDiag(nil, &it, TCP, 0); err != nil || len(socks) != 1 || socks[0].Local != ap6(1) {
+			t.Errorf("reply of type %d: %v, %v", typ, sockLines(socks), err)
+		}
+	}
+}
+
 // FuzzDecodeInetDiag decodes arbitrary bytes as an inet_diag dump: it must
 // never panic, and what it decodes must be an inet socket.
 func FuzzDecodeInetDiag(f *testing.F) {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -438,7 +439,7 @@ func TestIntegrationNetlinkConcurrent(t *testing.T) {
 				t.Errorf("%s: concurrent order differs from serial:\n%q\n%q", tt.name, got, ser)
 			}
 		}
-		for _, j := range jobs(All) {
+		for _, j := range jobs(All, false) {
 			name := filepath.Join(record, j.p.String()+"-"+j.fam.String()+".bin")
 			if _, err := os.Stat(name); err != nil && !(j.p == Raw || j.p == MPTCP) {
 				t.Errorf("record: %v", err)
@@ -461,7 +462,7 @@ func unsortedLines(socks []Socket) []string {
 // reads the host namespace and needs no privilege.
 func TestNetlinkRunHandsBack(t *testing.T) {
 	s := &netlinkSource{}
-	js := jobs(Filter{Protos: ProtoSet(0).With(TCP).With(UDP)})
+	js := jobs(Filter{Protos: ProtoSet(0).With(TCP).With(UDP)}, false)
 	c, err := dialDiag()
 	if err != nil {
 		t.Fatal(err)
@@ -625,4 +626,161 @@ func TestHugePages(t *testing.T) {
 		}
 	}
 	t.Errorf("no mapping of /proc/self/smaps holds %#x", addr)
+}
+
+// TestIntegrationTCPBothFamilies checks that TCP of both families dumped
+// at once (TCPDIAG_GETSOCK, one walk of the kernel's tables) lists what a
+// dump of each family lists, in the same order, in a Snapshot and a
+// Stream, run serially and two at a time: with states, internals and a
+// filter's bytecode, on IPv4 and IPv6 listeners and connections made in
+// turn, so that the two families lie mixed in the kernel's tables.
+func TestIntegrationTCPBothFamilies(t *testing.T) {
+	inNewNetNS(t, func() {
+		var fds []int
+		defer func() {
+			for _, fd := range fds {
+				unix.Close(fd)
+			}
+		}()
+		var listeners [2]int
+		for i, ap := range []netip.AddrPort{ap4(7000), ap6(7000)} {
+			l, err := inetSocket(ap, unix.SOCK_STREAM, 0)
+			if err == nil {
+				err = unix.Listen(l, 128)
+			}
+			if err != nil {
+				t.Errorf("listener %s: %v", ap, err)
+				return
+			}
+			listeners[i] = l
+			fds = append(fds, l)
+		}
+		for i := range 60 {
+			from, to, l := ap4(uint16(41000+i)), ap4(7000), listeners[0]
+			if i%2 == 1 {
+				from, to, l = ap6(uint16(41000+i)), ap6(7000), listeners[1]
+			}
+			c, s, err := tcpPair(l, from, to)
+			if err != nil {
+				t.Errorf("pair %d: %v", i, err)
+				return
+			}
+			fds = append(fds, c, s)
+		}
+		// struct inet_diag_bc_op {code, yes, no}, as ss compiles
+		// "sport >= :41010 and sport <= :41040": INET_DIAG_BC_S_GE (2),
+		// yes: the next op but one, no: past the end (reject), then an op
+		// holding the port in its "no"; INET_DIAG_BC_S_LE (3) the same.
+		ne := binary.NativeEndian
+		bc := []byte{2, 8, 20, 0, 0, 0, 0, 0, 3, 8, 12, 0, 0, 0, 0, 0}
+		ne.PutUint16(bc[6:], 41010)
+		ne.PutUint16(bc[14:], 41040)
+		tcp := ProtoSet(0).With(TCP)
+		for _, tt := range []struct {
+			name  string
+			f     Filter
+			count int
+		}{
+			{"tcp", Filter{Protos: tcp}, 122},
+			{"all", All, 122},
+			{"established, internals", Filter{Protos: tcp, States: StateSet(0).With(Established), Internals: AllInternals}, 120},
+			{"listening", Filter{Protos: tcp, States: StateSet(0).With(Listen)}, 2},
+			{"bytecode", Filter{Protos: tcp, Bytecode: string(bc)}, 31},
+		} {
+			for _, concurrentMin := range []int{1 << 30, -1} {
+				each := &netlinkSource{concurrentMin: concurrentMin, separate: true}
+				once := &netlinkSource{concurrentMin: concurrentMin}
+				want, err := each.Snapshot(context.Background(), tt.f, nil)
+				if err != nil {
+					t.Errorf("%s: a dump of each family: %v", tt.name, err)
+					continue
+				}
+				got, err := once.Snapshot(context.Background(), tt.f, nil)
+				if err != nil || once.separate {
+					t.Errorf("%s: one dump: %v (fell back to a dump of each: %v)", tt.name, err, once.separate)
+					continue
+				}
+				// A kernel that refuses TCPDIAG_GETSOCK gets a dump of each,
+				// from then on unless the bytecode may be what it refused.
+				refused := &netlinkSource{concurrentMin: concurrentMin, bothType: 0x7777}
+				if old, err := refused.Snapshot(context.Background(), tt.f, nil); err != nil ||
+					refused.separate != (tt.f.Bytecode == "") ||
+					!slices.Equal(unsortedLines(old), unsortedLines(want)) {
+					t.Errorf("%s: TCPDIAG_GETSOCK refused: %v (a dump of each from then on: %v)\n%s", tt.name, err,
+						refused.separate, lineDiff(unsortedLines(old), unsortedLines(want)))
+				}
+				var sink SliceSink
+				if err := once.Stream(context.Background(), tt.f, &sink); err != nil {
+					t.Errorf("%s: Stream: %v", tt.name, err)
+					continue
+				}
+				wantLines, gotLines := unsortedLines(want), unsortedLines(got)
+				streamed := unsortedLines(sink.Sockets())
+				tcpCount := 0
+				for _, s := range got {
+					if s.Proto == TCP {
+						tcpCount++
+						if (tt.f.Internals != 0) != (s.Internals != nil && s.Internals.Congestion != "") {
+							t.Errorf("%s: internals %+v with mask %v", tt.name, s.Internals, tt.f.Internals)
+						}
+					}
+				}
+				switch {
+				case !slices.Equal(gotLines, wantLines):
+					t.Errorf("%s, concurrentMin %d: one dump differs from a dump of each:\n%s", tt.name, concurrentMin,
+						lineDiff(gotLines, wantLines))
+				case !slices.Equal(streamed, wantLines):
+					t.Errorf("%s, concurrentMin %d: Stream differs:\n%s", tt.name, concurrentMin, lineDiff(streamed, wantLines))
+				case tcpCount != tt.count:
+					t.Errorf("%s: %d TCP sockets, want %d", tt.name, tcpCount, tt.count)
+				}
+			}
+		}
+	})
+}
+
+// TestJobsBoth checks that TCP of both families is one job of two parts
+// where asked, and that the parts after it keep their numbers.
+func TestJobsBoth(t *testing.T) {
+	parts := func(js []dumpJob) (names []string) {
+		for _, j := range js {
+			names = append(names, j.name()+"@"+strconv.Itoa(j.part))
+		}
+		return names
+	}
+	tcpUDP := Filter{Protos: ProtoSet(0).With(TCP).With(UDP).With(Unix)}
+	for _, tt := range []struct {
+		f    Filter
+		both bool
+		want []string
+	}{
+		{tcpUDP, true, []string{"tcp+tcp6@0", "udp@2", "udp6@3", "unix@4"}},
+		{tcpUDP, false, []string{"tcp@0", "tcp6@1", "udp@2", "udp6@3", "unix@4"}},
+		{Filter{Protos: ProtoSet(0).With(TCP), Families: FamilySet(0).With(Inet6)}, true, []string{"tcp6@0"}},
+	} {
+		if got := parts(jobs(tt.f, tt.both)); !slices.Equal(got, tt.want) {
+			t.Errorf("jobs(%v, %v) = %q, want %q", tt.f.Protos, tt.both, got, tt.want)
+		}
+	}
+	if got := parts(jobs(tcpUDP, true)[0].split()); !slices.Equal(got, []string{"tcp@0", "tcp6@1"}) {
+		t.Errorf("split: %q", got)
+	}
+}
+
+// TestInetFirst checks that a dump of both families is put in the order
+// of a dump of each: every IPv4 socket in its order, then every IPv6 one.
+func TestInetFirst(t *testing.T) {
+	var ss []Socket
+	for i, fam := range []Family{Inet6, Inet, Inet, Inet6, Inet6, Inet, Inet6} {
+		ss = append(ss, Socket{Family: fam, Inode: uint64(i)})
+	}
+	inetFirst(ss)
+	var got []uint64
+	for _, s := range ss {
+		got = append(got, s.Inode)
+	}
+	if want := []uint64{1, 2, 5, 0, 3, 4, 6}; !slices.Equal(got, want) {
+		t.Errorf("order %v, want %v", got, want)
+	}
+	inetFirst(nil) // nothing to move
 }

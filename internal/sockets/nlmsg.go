@@ -10,6 +10,11 @@ import "github.com/sockscope/sockscope/internal/netlink"
 // request and reply (include/uapi/linux/sock_diag.h).
 const sockDiagByFamily = 20
 
+// tcpDiagGetSock is TCPDIAG_GETSOCK (include/uapi/linux/inet_diag.h), the
+// type of the older inet_diag request, which dumps the TCP sockets of both
+// families, and of its replies.
+const tcpDiagGetSock = 18
+
 // appendRequestHeader appends a struct nlmsghdr for a sock_diag dump
 // request whose payload is payloadLen bytes long. The caller appends the
 // payload and calls netlink.SetLen if it adds attributes.
