@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -41,24 +42,30 @@ func dialDiag() (*netlink.Conn, error) { return netlink.Dial(unix.NETLINK_SOCK_D
 // part is its place in the listing, the part a Sink is given its sockets
 // as. A job of both is TCP's of both families in one dump
 // (TCPDIAG_GETSOCK): its IPv4 sockets are part, its IPv6 ones part+1, as
-// if they were a dump of each.
+// if they were a dump of each. states is the kernel's state mask to ask
+// for (inet jobs).
 type dumpJob struct {
-	p    Proto
-	fam  Family
-	part int
-	both bool
+	p      Proto
+	fam    Family
+	part   int
+	both   bool
+	states StateSet
 }
 
-// name is the job's name in errors and record files: "tcp", "tcp6",
-// "tcp+tcp6", "unix".
+// name is the job's name in errors: "tcp", "tcp6", "tcp+tcp6", "unix",
+// and "tcp bound-inactive" for a job of those alone.
 func (j dumpJob) name() string {
-	if j.both {
-		return j.p.String() + "+" + j.p.String() + "6"
+	name := j.p.String()
+	switch {
+	case j.both:
+		name += "+" + name + "6"
+	case j.fam == Inet6:
+		name += "6"
 	}
-	if j.fam == Inet6 {
-		return j.p.String() + "6"
+	if j.states == 1<<BoundInactive {
+		name += " bound-inactive"
 	}
-	return j.p.String()
+	return name
 }
 
 func (j dumpJob) op() string {
@@ -68,38 +75,94 @@ func (j dumpJob) op() string {
 	return "inet_diag dump"
 }
 
-// jobs lists the dumps a filter needs, in a fixed order. With both, TCP
-// of both families is one job: the kernel walks its TCP hash tables once,
-// where a dump of each family walks them twice (at 100,000 IPv4 sockets
-// the IPv6 dump that finds none took some 15% of the listing's CPU).
-func jobs(f Filter, both bool) []dumpJob {
+// jobs lists the dumps a filter needs, in a fixed order.
+//   - With both, TCP of both families is one job: the kernel walks its TCP hash
+//     tables once, where a dump of each family walks them twice (at
+//     100,000 IPv4 sockets the IPv6 dump that finds none took some 15% of
+//     the listing's CPU);
+//   - With bound, TCP's bound-inactive sockets are a job of their own, after TCP's
+//     others: the kernel finds them by a walk of the machine-wide bind
+//     table, a fifth of a dump of 100,000 sockets, which then runs on the
+//     other CPU (runConcurrently) instead of in the middle of the dump.
+//     They come after TCP's other sockets in the listing, where one dump
+//     gives them between the listeners and the connections.
+//
+// Where the kernel is older than bound-inactive sockets (6.7), none is
+// asked for: such a kernel has none, and would walk its tables for them.
+func jobs(f Filter, both, bound bool) []dumpJob {
 	var js []dumpJob
 	part := 0
+	add := func(j dumpJob) {
+		j.part = part
+		js = append(js, j)
+		part++
+		if j.both {
+			part++
+		}
+	}
 	for _, p := range [...]Proto{TCP, UDP, UDPLite, MPTCP, Raw} {
 		if !f.Protos.Has(p) {
 			continue
 		}
+		tcpBound := false
+		states := kernelStates(f.States)
+		if p == TCP && !boundInactiveKnown() {
+			states &^= 1 << BoundInactive
+		}
+		if p == TCP && bound && states.Has(BoundInactive) && states != 1<<BoundInactive {
+			states &^= 1 << BoundInactive
+			tcpBound = true
+		}
 		if p == TCP && both && f.Families.Has(Inet) && f.Families.Has(Inet6) {
-			js = append(js, dumpJob{p: p, fam: Inet, part: part, both: true})
-			part += 2
+			add(dumpJob{p: p, fam: Inet, both: true, states: states})
+			if tcpBound {
+				add(dumpJob{p: p, fam: Inet, both: true, states: 1 << BoundInactive})
+			}
 			continue
 		}
 		for _, fam := range [...]Family{Inet, Inet6} {
 			if f.Families.Has(fam) {
-				js = append(js, dumpJob{p: p, fam: fam, part: part})
-				part++
+				add(dumpJob{p: p, fam: fam, states: states})
+			}
+		}
+		if tcpBound {
+			for _, fam := range [...]Family{Inet, Inet6} {
+				if f.Families.Has(fam) {
+					add(dumpJob{p: p, fam: fam, states: 1 << BoundInactive})
+				}
 			}
 		}
 	}
 	if f.Protos.Has(Unix) {
-		js = append(js, dumpJob{p: Unix, fam: Local, part: part})
+		add(dumpJob{p: Unix, fam: Local})
 	}
 	return js
 }
 
+// boundInactiveKnown reports whether the kernel reports bound-inactive
+// TCP sockets (Linux 6.7+), from its release; true where it cannot tell.
+var boundInactiveKnown = sync.OnceValue(func() bool {
+	var u unix.Utsname
+	if unix.Uname(&u) != nil {
+		return true
+	}
+	return kernelAtLeast(unix.ByteSliceToString(u.Release[:]), 6, 7)
+})
+
+// kernelAtLeast reports whether the kernel release (uname -r: "6.18.44-fc")
+// is major.minor or later; true where it cannot be read.
+func kernelAtLeast(release string, major, minor int) bool {
+	var maj, min int
+	if _, err := fmt.Sscanf(release, "%d.%d", &maj, &min); err != nil {
+		return true
+	}
+	return maj > major || maj == major && min >= minor
+}
+
 // split is a job of both as a job of each family.
 func (j dumpJob) split() []dumpJob {
-	return []dumpJob{{p: j.p, fam: Inet, part: j.part}, {p: j.p, fam: Inet6, part: j.part + 1}}
+	return []dumpJob{{p: j.p, fam: Inet, part: j.part, states: j.states},
+		{p: j.p, fam: Inet6, part: j.part + 1, states: j.states}}
 }
 
 // diagFeature names the kernel option behind a protocol's sock_diag handler.
@@ -244,7 +307,7 @@ func (s *netlinkSource) list(ctx context.Context, f Filter, dst []Socket) ([]Soc
 	}()
 	n0 := len(dst)
 	// A recording keeps a file for each family's dump, as fixtures are.
-	js := jobs(f, !s.separate && s.record == "")
+	js := jobs(f, !s.separate && s.record == "", s.record == "")
 	v4, v6 := readSockstat() // here, in the caller's thread's namespace
 
 	total := estimateSockets(v4, v6, f)
@@ -289,7 +352,7 @@ func (s *netlinkSource) list(ctx context.Context, f Filter, dst []Socket) ([]Soc
 
 	errs := r.errs
 	if r.missing != 0 {
-		dst, errs = s.recoverMissing(ctx, f, r.missing, &r.missingErr, dst, errs)
+		dst, errs = s.recoverMissing(ctx, f, nextPart(js), r.missing, &r.missingErr, dst, errs)
 	}
 	if errs = append(errs, r.recErrs...); len(errs) > 0 {
 		return dst, &PartialError{Errs: errs}
@@ -440,11 +503,23 @@ func (s *netlinkSource) run(ctx context.Context, d *dumper, c **netlink.Conn, re
 	return dst, nil
 }
 
+// nextPart is the part after the last of js's.
+func nextPart(js []dumpJob) int {
+	if len(js) == 0 {
+		return 0
+	}
+	j := js[len(js)-1]
+	if j.both {
+		return j.part + 2
+	}
+	return j.part + 1
+}
+
 // recoverMissing reads the protocols in missing, whose handler the kernel
-// lacks (causes holds its error for each), from the fallback, and appends
+// lacks (causes holds its error for each), from the fallback as part, and appends
 // to errs what is left to report: the fallback's failure, and a
 // *FeatureError for each protocol not recovered when f names protocols.
-func (s *netlinkSource) recoverMissing(ctx context.Context, f Filter, missing ProtoSet, causes *[Unix + 1]error,
+func (s *netlinkSource) recoverMissing(ctx context.Context, f Filter, part int, missing ProtoSet, causes *[Unix + 1]error,
 	dst []Socket, errs []error) ([]Socket, []error) {
 	recovered := ProtoSet(0)
 	if procable := missing &^ ProtoSet(0).With(MPTCP); s.fallback != nil && procable != 0 {
@@ -454,7 +529,7 @@ func (s *netlinkSource) recoverMissing(ctx context.Context, f Filter, missing Pr
 		var pe *PartialError
 		before := len(dst)
 		dst, err = s.fallback.Snapshot(ctx, pf, dst)
-		dst = s.emit(len(jobs(f, false)), dst, before)
+		dst = s.emit(part, dst, before)
 		switch {
 		case err == nil:
 			recovered = procable
@@ -488,7 +563,7 @@ func (s *netlinkSource) dump(ctx context.Context, d *dumper, c *netlink.Conn, j 
 	case j.p == Unix:
 		d.req = appendUnixDiagRequestExt(d.req[:0], seq, d.ext)
 	case j.both:
-		d.req = appendTCPDiagRequestExt(d.req[:0], seq, kernelStates(want), d.ext)
+		d.req = appendTCPDiagRequestExt(d.req[:0], seq, j.states, d.ext)
 		if s.bothType != 0 {
 			binary.NativeEndian.PutUint16(d.req[4:6], s.bothType) // nlmsg_type
 		}
@@ -497,7 +572,7 @@ func (s *netlinkSource) dump(ctx context.Context, d *dumper, c *netlink.Conn, j 
 			netlink.SetLen(d.req)
 		}
 	default:
-		d.req = appendInetDiagRequestExt(d.req[:0], seq, j.fam, j.p, kernelStates(want), d.ext)
+		d.req = appendInetDiagRequestExt(d.req[:0], seq, j.fam, j.p, j.states, d.ext)
 		if len(d.bc) > 0 {
 			d.req = netlink.AppendAttr(d.req, inetDiagReqBytecode, d.bc)
 			netlink.SetLen(d.req)

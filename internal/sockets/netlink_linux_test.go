@@ -439,7 +439,7 @@ func TestIntegrationNetlinkConcurrent(t *testing.T) {
 				t.Errorf("%s: concurrent order differs from serial:\n%q\n%q", tt.name, got, ser)
 			}
 		}
-		for _, j := range jobs(All, false) {
+		for _, j := range jobs(All, false, false) {
 			name := filepath.Join(record, j.p.String()+"-"+j.fam.String()+".bin")
 			if _, err := os.Stat(name); err != nil && !(j.p == Raw || j.p == MPTCP) {
 				t.Errorf("record: %v", err)
@@ -462,7 +462,7 @@ func unsortedLines(socks []Socket) []string {
 // reads the host namespace and needs no privilege.
 func TestNetlinkRunHandsBack(t *testing.T) {
 	s := &netlinkSource{}
-	js := jobs(Filter{Protos: ProtoSet(0).With(TCP).With(UDP)}, false)
+	js := jobs(Filter{Protos: ProtoSet(0).With(TCP).With(UDP)}, false, false)
 	c, err := dialDiag()
 	if err != nil {
 		t.Fatal(err)
@@ -629,11 +629,13 @@ func TestHugePages(t *testing.T) {
 }
 
 // TestIntegrationTCPBothFamilies checks that TCP of both families dumped
-// at once (TCPDIAG_GETSOCK, one walk of the kernel's tables) lists what a
-// dump of each family lists, in the same order, in a Snapshot and a
-// Stream, run serially and two at a time: with states, internals and a
-// filter's bytecode, on IPv4 and IPv6 listeners and connections made in
-// turn, so that the two families lie mixed in the kernel's tables.
+// at once (TCPDIAG_GETSOCK, one walk of the kernel's tables), and TCP's
+// bound-inactive sockets dumped on their own, list what one dump of each
+// family lists, in its order but for the bound-inactive sockets, which
+// come after TCP's others: in a Snapshot and a Stream, run serially and
+// two at a time, with states, internals and a filter's bytecode, on IPv4
+// and IPv6 listeners, connections made in turn (so that the two families
+// lie mixed in the kernel's tables) and bound sockets.
 func TestIntegrationTCPBothFamilies(t *testing.T) {
 	inNewNetNS(t, func() {
 		var fds []int
@@ -654,6 +656,14 @@ func TestIntegrationTCPBothFamilies(t *testing.T) {
 			}
 			listeners[i] = l
 			fds = append(fds, l)
+		}
+		for _, ap := range []netip.AddrPort{ap4(42000), ap6(42001), ap4(42002)} {
+			b, err := inetSocket(ap, unix.SOCK_STREAM, 0)
+			if err != nil {
+				t.Errorf("bound %s: %v", ap, err)
+				return
+			}
+			fds = append(fds, b)
 		}
 		for i := range 60 {
 			from, to, l := ap4(uint16(41000+i)), ap4(7000), listeners[0]
@@ -681,20 +691,29 @@ func TestIntegrationTCPBothFamilies(t *testing.T) {
 			f     Filter
 			count int
 		}{
-			{"tcp", Filter{Protos: tcp}, 122},
-			{"all", All, 122},
+			{"tcp", Filter{Protos: tcp}, 125},
+			{"all", All, 125},
+			{"close", Filter{Protos: tcp, States: StateSet(0).With(Close)}, 3},
 			{"established, internals", Filter{Protos: tcp, States: StateSet(0).With(Established), Internals: AllInternals}, 120},
 			{"listening", Filter{Protos: tcp, States: StateSet(0).With(Listen)}, 2},
 			{"bytecode", Filter{Protos: tcp, Bytecode: string(bc)}, 31},
 		} {
 			for _, concurrentMin := range []int{1 << 30, -1} {
-				each := &netlinkSource{concurrentMin: concurrentMin, separate: true}
-				once := &netlinkSource{concurrentMin: concurrentMin}
-				want, err := each.Snapshot(context.Background(), tt.f, nil)
+				// A recording source dumps each family whole, as before.
+				ref := &netlinkSource{concurrentMin: concurrentMin, record: t.TempDir()}
+				kernelOrder, err := ref.Snapshot(context.Background(), tt.f, nil)
 				if err != nil {
-					t.Errorf("%s: a dump of each family: %v", tt.name, err)
+					t.Errorf("%s: one dump of each family: %v", tt.name, err)
 					continue
 				}
+				want := boundLast(kernelOrder)
+				each := &netlinkSource{concurrentMin: concurrentMin, separate: true}
+				if got, err := each.Snapshot(context.Background(), tt.f, nil); err != nil ||
+					!slices.Equal(unsortedLines(got), unsortedLines(want)) {
+					t.Errorf("%s: a dump of each family, bound-inactive apart: %v\n%s", tt.name, err,
+						lineDiff(unsortedLines(got), unsortedLines(want)))
+				}
+				once := &netlinkSource{concurrentMin: concurrentMin}
 				got, err := once.Snapshot(context.Background(), tt.f, nil)
 				if err != nil || once.separate {
 					t.Errorf("%s: one dump: %v (fell back to a dump of each: %v)", tt.name, err, once.separate)
@@ -740,30 +759,56 @@ func TestIntegrationTCPBothFamilies(t *testing.T) {
 }
 
 // TestJobsBoth checks that TCP of both families is one job of two parts
-// where asked, and that the parts after it keep their numbers.
+// where asked, that TCP's bound-inactive sockets are a job of their own
+// after TCP's others where asked (and none on a kernel older than them),
+// and that the parts after them keep counting.
 func TestJobsBoth(t *testing.T) {
+	known := boundInactiveKnown
+	t.Cleanup(func() { boundInactiveKnown = known })
 	parts := func(js []dumpJob) (names []string) {
 		for _, j := range js {
 			names = append(names, j.name()+"@"+strconv.Itoa(j.part))
+			if j.p == TCP && j.states.Has(BoundInactive) && j.states != 1<<BoundInactive {
+				names = append(names, "(with bound-inactive)")
+			}
 		}
 		return names
 	}
 	tcpUDP := Filter{Protos: ProtoSet(0).With(TCP).With(UDP).With(Unix)}
+	tcp := ProtoSet(0).With(TCP)
 	for _, tt := range []struct {
-		f    Filter
-		both bool
-		want []string
+		f           Filter
+		both, bound bool
+		old         bool // a kernel older than 6.7
+		want        []string
 	}{
-		{tcpUDP, true, []string{"tcp+tcp6@0", "udp@2", "udp6@3", "unix@4"}},
-		{tcpUDP, false, []string{"tcp@0", "tcp6@1", "udp@2", "udp6@3", "unix@4"}},
-		{Filter{Protos: ProtoSet(0).With(TCP), Families: FamilySet(0).With(Inet6)}, true, []string{"tcp6@0"}},
+		{tcpUDP, true, true, false, []string{"tcp+tcp6@0", "tcp+tcp6 bound-inactive@2", "udp@4", "udp6@5", "unix@6"}},
+		{tcpUDP, false, true, false, []string{"tcp@0", "tcp6@1", "tcp bound-inactive@2", "tcp6 bound-inactive@3", "udp@4", "udp6@5", "unix@6"}},
+		{tcpUDP, true, false, false, []string{"tcp+tcp6@0", "(with bound-inactive)", "udp@2", "udp6@3", "unix@4"}},
+		{tcpUDP, false, false, false, []string{"tcp@0", "(with bound-inactive)", "tcp6@1", "(with bound-inactive)", "udp@2", "udp6@3", "unix@4"}},
+		{tcpUDP, true, true, true, []string{"tcp+tcp6@0", "udp@2", "udp6@3", "unix@4"}},
+		{Filter{Protos: tcp, Families: FamilySet(0).With(Inet6)}, true, true, false, []string{"tcp6@0", "tcp6 bound-inactive@1"}},
+		{Filter{Protos: tcp, States: StateSet(0).With(Established)}, true, true, false, []string{"tcp+tcp6@0"}},
+		{Filter{Protos: tcp, States: 1 << BoundInactive}, true, true, false, []string{"tcp+tcp6 bound-inactive@0"}},
 	} {
-		if got := parts(jobs(tt.f, tt.both)); !slices.Equal(got, tt.want) {
-			t.Errorf("jobs(%v, %v) = %q, want %q", tt.f.Protos, tt.both, got, tt.want)
+		boundInactiveKnown = func() bool { return !tt.old }
+		js := jobs(tt.f, tt.both, tt.bound)
+		if got := parts(js); !slices.Equal(got, tt.want) {
+			t.Errorf("jobs(%v, both %v, bound %v, old %v) = %q, want %q", tt.f.Protos, tt.both, tt.bound, tt.old, got, tt.want)
+		}
+		if last := js[len(js)-1]; nextPart(js) != last.part+1 && !last.both {
+			t.Errorf("nextPart %d after %+v", nextPart(js), last)
 		}
 	}
-	if got := parts(jobs(tcpUDP, true)[0].split()); !slices.Equal(got, []string{"tcp@0", "tcp6@1"}) {
+	boundInactiveKnown = func() bool { return true }
+	if got := parts(jobs(tcpUDP, true, false)[0].split()); !slices.Equal(got, []string{"tcp@0", "(with bound-inactive)", "tcp6@1", "(with bound-inactive)"}) {
 		t.Errorf("split: %q", got)
+	}
+	for release, want := range map[string]bool{"6.7.0": true, "6.18.44-fc-v1300": true, "7.0": true,
+		"6.6.30-generic": false, "5.15.0": false, "unknown": true} {
+		if got := kernelAtLeast(release, 6, 7); got != want {
+			t.Errorf("kernelAtLeast(%q, 6, 7) = %v", release, got)
+		}
 	}
 }
 
@@ -783,4 +828,21 @@ func TestInetFirst(t *testing.T) {
 		t.Errorf("order %v, want %v", got, want)
 	}
 	inetFirst(nil) // nothing to move
+}
+
+// boundLast is a listing of one dump of each family with TCP's
+// bound-inactive sockets (CLOSE) after TCP's others, each in its order.
+func boundLast(ss []Socket) []Socket {
+	var tcp, bound, rest []Socket
+	for _, s := range ss {
+		switch {
+		case s.Proto != TCP:
+			rest = append(rest, s)
+		case s.State == Close:
+			bound = append(bound, s)
+		default:
+			tcp = append(tcp, s)
+		}
+	}
+	return slices.Concat(tcp, bound, rest)
 }
