@@ -384,6 +384,48 @@ func TestIntegrationTraceNoBPF(t *testing.T) {
 // trace without eBPF skips the test (unless SOCKSCOPE_EBPF=require, which
 // makes it a failure). stop interrupts cmd and returns the NDJSON events
 // it printed. Its other lines on stderr are logged.
+// TestIntegrationTraceListenerElsewhere: a connection accepted by a
+// listener older than the trace, in a network namespace other than
+// trace's (a container's server), carries the listener's holder: trace's
+// first snapshot of owners covers every namespace, not its own alone.
+func TestIntegrationTraceListenerElsewhere(t *testing.T) {
+	testutil.RequireRoot(t)
+	bin := sockscopeBinary(t)
+	ns := testutil.NewNetNS(t)
+	ln, port := listenerIn(t, ns.Path) // held by this process, before the trace
+	cmd := exec.Command(bin, "trace", "--format", "ndjson", fmt.Sprintf("sport = :%d or dport = :%d", port, port))
+	_, stop := startTracing(t, cmd, true)
+	accepted := make(chan error, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			c.Close()
+		}
+		accepted <- err
+	}()
+	if err := netns.DoPath(ns.Path, func() error {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err == nil {
+			c.Close()
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-accepted; err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond) // the reader's timer: every 200 ms
+	events := stop()
+	i := slices.IndexFunc(events, func(ev traceEvent) bool { return ev.Event == "accept" })
+	switch {
+	case i < 0:
+		t.Fatalf("no accept among %+v", events)
+	case events[i].PID != int32(os.Getpid()) || events[i].Local.Port != port:
+		t.Errorf("accept %+v, want PID %d (the listener's holder) on port %d", events[i], os.Getpid(), port)
+	}
+}
+
 func startTracing(t *testing.T, cmd *exec.Cmd, needBPF bool) (said string, stop func() []traceEvent) {
 	t.Helper()
 	return startTracingNotes(t, cmd, needBPF, nil)

@@ -308,14 +308,27 @@ func traceDestroyed(ctx context.Context, f *Factory, sink traceSink, protos sock
 }
 
 // knownOwners takes one snapshot of the TCP sockets with their owners,
-// for the connections and listeners older than the trace (knownIn);
-// nil where the snapshot fails.
+// for the connections and listeners older than the trace (knownIn), in
+// every network namespace trace sees (all of them: a server started in
+// a container before the trace owns what it accepts), or this one's
+// where the others cannot be listed; nil where the snapshot fails.
+// TIME_WAIT and bound-inactive sockets, which no one holds or which
+// cannot be connected, are not asked for.
 func (f *Factory) knownOwners(ctx context.Context, req *listRequest) trace.KnownFunc {
-	src, err := f.Source(sockets.SourceOptions{Kind: req.Source})
+	opts := sockets.SourceOptions{Kind: req.Source}
+	src, err := f.Source(opts)
 	if err != nil {
 		return nil
 	}
-	q := collect.Query{Kernel: sockets.Filter{Protos: sockets.ProtoSet(0).With(sockets.TCP)}, Owners: true}
+	states := sockets.AllStates &^ (1<<sockets.TimeWait | 1<<sockets.BoundInactive)
+	if f.Namespaces != nil {
+		if nss, _, err := f.Namespaces("", true); err == nil && len(nss) > 1 {
+			all := &listRequest{AllNetNS: true, Source: req.Source}
+			all.Filter.States = states
+			src = f.namespaceSource(all, opts, nss)
+		}
+	}
+	q := collect.Query{Kernel: sockets.Filter{Protos: sockets.ProtoSet(0).With(sockets.TCP), States: states}, Owners: true}
 	snap, err := f.collector(src).Collect(ctx, &q, nil)
 	if err != nil {
 		return nil
