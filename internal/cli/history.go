@@ -398,10 +398,13 @@ func protoOfRow(r *history.Row) sockets.Proto {
 }
 
 // summaryKey groups history's summary: a program, its container, a
-// protocol and a remote end.
+// protocol and a remote end. An accepted connection's group is the end
+// it was accepted on (local) and its client's address, whatever its port
+// (remote's port is 0): a client's port is a new one for each
+// connection, and a server's connections would each be a group.
 type summaryKey struct {
 	program, container, proto string
-	remote                    netip.AddrPort
+	local, remote             netip.AddrPort
 }
 
 // summaryRow is one group's counts. Its bytes are the sums of its
@@ -423,7 +426,10 @@ func (s *summaryRow) connections() int {
 }
 
 func addSummary(sum map[summaryKey]*summaryRow, r *history.Row) {
-	k := summaryKey{r.Program, r.Container, cmp.Or(r.Proto, history.ProtoTCP), r.Remote}
+	k := summaryKey{program: r.Program, container: r.Container, proto: cmp.Or(r.Proto, history.ProtoTCP), remote: r.Remote}
+	if r.Passive {
+		k.local, k.remote = unmap(r.Local), netip.AddrPortFrom(r.Remote.Addr().Unmap(), 0)
+	}
 	s := sum[k]
 	if s == nil {
 		s = &summaryRow{summaryKey: k, first: r.Time}
@@ -468,12 +474,22 @@ func summaryBytes(s *summaryRow, n int64, width int) string {
 
 // summaryRemote is a group's remote end as a table shows it: a UDP
 // socket that was never connected has none, shown as netstat shows its
-// port ("0.0.0.0:*").
+// port ("0.0.0.0:*"), and an accepted connection's client any port
+// ("10.0.0.7:*").
 func summaryRemote(ap netip.AddrPort) string {
 	if !ap.IsValid() {
 		return "*:*"
 	}
 	return killEndpoint(&sockets.Socket{Family: sockets.Inet}, unmap(ap), "")
+}
+
+// summaryLocal is a group's local end as a table shows it: the end its
+// connections were accepted on, "*" for connections it made.
+func summaryLocal(ap netip.AddrPort) string {
+	if !ap.IsValid() {
+		return "*"
+	}
+	return summaryRemote(ap)
 }
 
 // writeSummary writes the groups, most connections first. Bytes a
@@ -491,14 +507,15 @@ func writeSummary(w io.Writer, sum map[summaryKey]*summaryRow, format render.For
 	}
 	slices.SortFunc(rows, func(a, b *summaryRow) int {
 		return cmp.Or(cmp.Compare(b.connections(), a.connections()), cmp.Compare(a.program, b.program),
-			cmp.Compare(a.container, b.container), cmp.Compare(a.proto, b.proto), a.remote.Compare(b.remote))
+			cmp.Compare(a.container, b.container), cmp.Compare(a.proto, b.proto), a.local.Compare(b.local),
+			a.remote.Compare(b.remote))
 	})
 	if format == render.Table {
-		const head = "%-15s %-12s %-5s %-22s %8s %8s %8s %6s %13s %13s %-19s %s\n"
-		fmt.Fprintf(w, head, "PROGRAM", "CONTAINER", "PROTO", "REMOTE", "CONNECTS", "ACCEPTS", "CLOSES", "FAILS", "SENT ", "RECEIVED ", "FIRST", "LAST")
+		const head = "%-15s %-12s %-5s %-22s %-22s %8s %8s %8s %6s %13s %13s %-19s %s\n"
+		fmt.Fprintf(w, head, "PROGRAM", "CONTAINER", "PROTO", "LOCAL", "REMOTE", "CONNECTS", "ACCEPTS", "CLOSES", "FAILS", "SENT ", "RECEIVED ", "FIRST", "LAST")
 		for _, s := range rows {
-			fmt.Fprintf(w, "%-15s %-12s %-5s %-22s %8d %8d %8d %6d %s %s %-19s %s\n", cmp.Or(s.program, "-"), cmp.Or(s.container, "-"),
-				s.proto, summaryRemote(s.remote), s.connects, s.accepts, s.closes, s.fails,
+			fmt.Fprintf(w, "%-15s %-12s %-5s %-22s %-22s %8d %8d %8d %6d %s %s %-19s %s\n", cmp.Or(s.program, "-"), cmp.Or(s.container, "-"),
+				s.proto, summaryLocal(s.local), summaryRemote(s.remote), s.connects, s.accepts, s.closes, s.fails,
 				summaryBytes(s, s.sent, 13), summaryBytes(s, s.received, 13),
 				s.first.Format("2006-01-02 15:04:05"), s.last.Format("2006-01-02 15:04:05"))
 		}
@@ -520,6 +537,13 @@ func writeSummary(w io.Writer, sum map[summaryKey]*summaryRow, format render.For
 		}
 		b = append(b, `,"proto":`...)
 		b = render.AppendJSONString(b, s.proto)
+		if s.local.IsValid() {
+			b = append(b, `,"local":{"ip":`...)
+			b = render.AppendJSONString(b, s.local.Addr().Unmap().String())
+			b = append(b, `,"port":`...)
+			b = strconv.AppendUint(b, uint64(s.local.Port()), 10)
+			b = append(b, '}')
+		}
 		b = append(b, `,"remote":{"ip":`...)
 		ip := ""
 		if s.remote.IsValid() {

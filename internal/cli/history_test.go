@@ -232,10 +232,12 @@ func TestHistoryProto(t *testing.T) {
 	}
 }
 
-// summaryRows are rows of five groups: curl's TCP connections to one
+// summaryRows are rows of seven groups: curl's TCP connections to one
 // end in container web, seen by eBPF (bytes) and by polling (none);
 // curl's in no container, all by eBPF; curl's UDP to the same end; dig's
-// UDP sockets' ends (no bytes); and an unconnected UDP socket's end.
+// UDP sockets' ends (no bytes); an unconnected UDP socket's end; and
+// nginx's connections accepted on one end, from two clients, one of
+// them from three ports.
 func summaryRows() []history.Row {
 	t0 := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
 	remote := netip.MustParseAddrPort("10.1.2.3:443")
@@ -259,11 +261,29 @@ func summaryRows() []history.Row {
 		r(7, "close", "dig", "", "udp", netip.MustParseAddrPort("10.0.0.53:53"), -1, -1),
 		r(8, "close", "dig", "", "udp", netip.MustParseAddrPort("10.0.0.53:53"), -1, -1),
 		r(9, "close", "ntpd", "", "udp", netip.MustParseAddrPort("0.0.0.0:0"), -1, -1),
+		accepted(10, "accept", "10.0.0.7:50001"), accepted(11, "close", "10.0.0.7:50001"),
+		accepted(12, "accept", "10.0.0.7:50002"), accepted(13, "close", "10.0.0.7:50002"),
+		accepted(14, "accept", "10.0.0.7:50003"), accepted(15, "close", "10.0.0.7:50003"),
+		accepted(16, "accept", "10.0.0.8:50001"), accepted(17, "close", "10.0.0.8:50001"),
 	}
 }
 
+// accepted is a row of nginx's, of a connection accepted on
+// 10.0.0.1:443 from client.
+func accepted(sec int, event, client string) history.Row {
+	r := history.Row{Time: time.Date(2026, 12, 7, 3, 0, sec, 0, time.UTC), Event: event, PID: 8, Program: "nginx", UID: -1,
+		Family: "inet", Local: netip.MustParseAddrPort("10.0.0.1:443"), Remote: netip.MustParseAddrPort(client),
+		Proto: "tcp", State: "ESTABLISHED", Passive: true, Sent: -1, Received: -1}
+	if event == "close" {
+		r.State, r.Sent, r.Received = "CLOSE", 1000, 10
+	}
+	return r
+}
+
 // TestHistorySummary: the summary groups by program, container,
-// protocol and remote end, and tells bytes it does not know from none:
+// protocol and remote end (an accepted connection's by the end it was
+// accepted on and its client's address, whatever the client's port),
+// and tells bytes it does not know from none:
 // a group none of whose connections' bytes are known shows "-" (JSON
 // leaves them out), one where only some are shows their sum with a "+"
 // (JSON "bytes_partial": true); a connect, which carries no bytes, does
@@ -281,12 +301,14 @@ func TestHistorySummary(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 	want := []string{
-		"PROGRAM CONTAINER PROTO REMOTE CONNECTS ACCEPTS CLOSES FAILS SENT RECEIVED FIRST LAST",
-		"curl web tcp 10.1.2.3:443 2 0 2 0 100+ 200+ 2026-12-07 03:00:00 2026-12-07 03:00:03",
-		"dig - udp 10.0.0.53:53 0 0 2 0 - - 2026-12-07 03:00:07 2026-12-07 03:00:08",
-		"curl - tcp 10.1.2.3:443 1 0 1 0 10 20 2026-12-07 03:00:04 2026-12-07 03:00:05",
-		"curl web udp 10.1.2.3:443 0 0 1 0 - - 2026-12-07 03:00:06 2026-12-07 03:00:06",
-		"ntpd - udp 0.0.0.0:* 0 0 1 0 - - 2026-12-07 03:00:09 2026-12-07 03:00:09",
+		"PROGRAM CONTAINER PROTO LOCAL REMOTE CONNECTS ACCEPTS CLOSES FAILS SENT RECEIVED FIRST LAST",
+		"nginx - tcp 10.0.0.1:443 10.0.0.7:* 0 3 3 0 3000 30 2026-12-07 03:00:10 2026-12-07 03:00:15",
+		"curl web tcp * 10.1.2.3:443 2 0 2 0 100+ 200+ 2026-12-07 03:00:00 2026-12-07 03:00:03",
+		"dig - udp * 10.0.0.53:53 0 0 2 0 - - 2026-12-07 03:00:07 2026-12-07 03:00:08",
+		"curl - tcp * 10.1.2.3:443 1 0 1 0 10 20 2026-12-07 03:00:04 2026-12-07 03:00:05",
+		"curl web udp * 10.1.2.3:443 0 0 1 0 - - 2026-12-07 03:00:06 2026-12-07 03:00:06",
+		"nginx - tcp 10.0.0.1:443 10.0.0.8:* 0 1 1 0 1000 10 2026-12-07 03:00:16 2026-12-07 03:00:17",
+		"ntpd - udp * 0.0.0.0:* 0 0 1 0 - - 2026-12-07 03:00:09 2026-12-07 03:00:09",
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("table:\n%s", out.String())
@@ -310,20 +332,32 @@ func TestHistorySummary(t *testing.T) {
 	var doc struct {
 		Summary []struct {
 			Program, Container, Proto string
-			Remote                    struct {
+			Local                     *struct {
 				IP   string
 				Port int
 			}
+			Remote struct {
+				IP   string
+				Port int
+			}
+			Accepts       int
 			Closes        int
 			BytesSent     *int64 `json:"bytes_sent"`
 			BytesReceived *int64 `json:"bytes_received"`
 			BytesPartial  *bool  `json:"bytes_partial"`
 		}
 	}
-	if err := json.Unmarshal(out.Bytes(), &doc); err != nil || len(doc.Summary) != 5 {
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil || len(doc.Summary) != 7 {
 		t.Fatalf("%v: %s", err, out.String())
 	}
-	web, dig, plain, ntpd := doc.Summary[0], doc.Summary[1], doc.Summary[2], doc.Summary[4]
+	served, web, dig, plain, ntpd := doc.Summary[0], doc.Summary[1], doc.Summary[2], doc.Summary[3], doc.Summary[6]
+	if served.Local == nil || served.Local.IP != "10.0.0.1" || served.Local.Port != 443 || served.Remote.IP != "10.0.0.7" ||
+		served.Remote.Port != 0 || served.Accepts != 3 {
+		t.Errorf("connections accepted from one client: %+v (local %+v)", served, served.Local)
+	}
+	if web.Local != nil {
+		t.Errorf("connections made have a local end: %+v", web.Local)
+	}
 	if web.Container != "web" || web.Proto != "tcp" || web.BytesSent == nil || *web.BytesSent != 100 || *web.BytesReceived != 200 ||
 		web.BytesPartial == nil || !*web.BytesPartial {
 		t.Errorf("a group with some bytes unknown: %+v", web)
