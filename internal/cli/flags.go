@@ -208,7 +208,7 @@ var flagDefs = []flagDef{
 	{"color", inList | inWatch, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.color, "color", "auto", t("cli.flag.color"))
 	}},
-	{"lang", inOutput | inWatch | inKill | inDoctor, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
+	{"lang", inOutput | inWatch | inKill | inDoctor | inTrace | inRecord | inHistory, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {
 		fs.StringVar(&lf.lang, "lang", "", t("cli.flag.lang"))
 	}},
 	{"resolve", inList, func(fs *pflag.FlagSet, lf *listFlags, t tfunc) {

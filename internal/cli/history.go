@@ -17,8 +17,10 @@ import (
 
 	"github.com/sockscope/sockscope/internal/containers"
 	"github.com/sockscope/sockscope/internal/history"
+	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/textwidth"
 	"github.com/sockscope/sockscope/internal/trace"
 )
 
@@ -157,7 +159,7 @@ func recordRun(ctx context.Context, f *Factory, req *listRequest) error {
 	bg := context.WithoutCancel(ctx)
 	prune := func() {
 		if _, err := db.Prune(bg, time.Now().Add(-o.Retention)); err != nil {
-			f.note("sockscope: pruning the history: " + err.Error())
+			f.note(i18n.T(req.Render.Lang, "record.note.prune", err.Error()))
 		}
 	}
 	prune()
@@ -170,7 +172,7 @@ func recordRun(ctx context.Context, f *Factory, req *listRequest) error {
 	var batch []history.Row
 	flush := func() {
 		if err := db.Insert(bg, batch); err != nil {
-			f.note("sockscope: writing the history: " + err.Error())
+			f.note(i18n.T(req.Render.Lang, "record.note.write", err.Error()))
 		}
 		batch = batch[:0]
 		if time.Since(lastPrune) > time.Hour {
@@ -178,7 +180,7 @@ func recordRun(ctx context.Context, f *Factory, req *listRequest) error {
 			lastPrune = time.Now()
 		}
 	}
-	f.note("sockscope: recording to " + o.DB)
+	f.note(i18n.T(req.Render.Lang, "record.note.recording", o.DB))
 	if why != "" {
 		err := recordPolled(ctx, f, req, why, facts, func(rows []history.Row) {
 			batch = append(batch, rows...)
@@ -264,9 +266,9 @@ func historyRun(ctx context.Context, f *Factory, req *listRequest) error {
 	// columns (source, container) on its way out.
 	var line bytes.Buffer
 	var exeOf, containerOf string
-	w := traceWriter{w: &line, format: req.Render.Format, exe: func(int32, string) (string, int64, string) { return exeOf, -1, "" },
+	w := traceWriter{w: &line, format: req.Render.Format, lang: req.Render.Lang, exe: func(int32, string) (string, int64, string) { return exeOf, -1, "" },
 		container: func(int32) string { return containerOf }}
-	hw := historyWriter{w: out, format: req.Render.Format}
+	hw := historyWriter{w: out, format: req.Render.Format, lang: req.Render.Lang}
 	sum := make(map[summaryKey]*summaryRow)
 	if !o.Summary {
 		w.begin()
@@ -295,9 +297,9 @@ func historyRun(ctx context.Context, f *Factory, req *listRequest) error {
 		return err
 	}
 	if o.Summary {
-		partial, err := writeSummary(out, sum, req.Render.Format)
+		partial, err := writeSummary(out, sum, req.Render.Format, req.Render.Lang)
 		if partial && req.Render.Format == render.Table {
-			f.note("sockscope: a + after SENT or RECEIVED: the sum of only some of the group's connections; the others' bytes are not known (polling and UDP do not count them)")
+			f.note(i18n.T(req.Render.Lang, "history.note.partial"))
 		}
 		return err
 	}
@@ -314,6 +316,7 @@ func historyRun(ctx context.Context, f *Factory, req *listRequest) error {
 type historyWriter struct {
 	w      io.Writer
 	format render.Format
+	lang   string // the heading's
 	// width is the table's width up to its last column's end, what
 	// each row is padded to before the added columns.
 	width int
@@ -332,8 +335,8 @@ func (h *historyWriter) header(b []byte) {
 	}
 	head := bytes.TrimSuffix(b, []byte("\n"))
 	last := bytes.LastIndexByte(head, ' ') + 1
-	h.width = last + lastWidth
-	h.buf = tableColumns(h.buf[:0], head, h.width, "SOURCE", "CONTAINER")
+	h.width = textwidth.Bytes(head[:last]) + lastWidth
+	h.buf = tableColumns(h.buf[:0], head, h.width, i18n.T(h.lang, "trace.col.source"), i18n.T(h.lang, "trace.col.container"))
 	h.w.Write(h.buf)
 }
 
@@ -361,10 +364,10 @@ func (h *historyWriter) event(b []byte, r *history.Row) {
 // container, and a newline.
 func tableColumns(b, line []byte, width int, source, container string) []byte {
 	b = append(b, line...)
-	for n := len(line); n < width; n++ {
+	for n := textwidth.Bytes(line); n < width; n++ {
 		b = append(b, ' ')
 	}
-	return fmt.Appendf(b, " %-6s %s\n", source, container)
+	return appendHeading(append(b, ' '), []int{-6}, source, container)
 }
 
 // eventOf is an event as trace reports it, from its stored form.
@@ -499,7 +502,7 @@ func summaryLocal(ap netip.AddrPort) string {
 // none are known, and bytes_partial, with them, says whether they are
 // the sums of only some. It returns whether some group's bytes were
 // partial.
-func writeSummary(w io.Writer, sum map[summaryKey]*summaryRow, format render.Format) (partial bool, err error) {
+func writeSummary(w io.Writer, sum map[summaryKey]*summaryRow, format render.Format, lang string) (partial bool, err error) {
 	rows := make([]*summaryRow, 0, len(sum))
 	for _, s := range sum {
 		rows = append(rows, s)
@@ -511,8 +514,13 @@ func writeSummary(w io.Writer, sum map[summaryKey]*summaryRow, format render.For
 			a.remote.Compare(b.remote))
 	})
 	if format == render.Table {
-		const head = "%-15s %-12s %-5s %-22s %-22s %8s %8s %8s %6s %13s %13s %-19s %s\n"
-		fmt.Fprintf(w, head, "PROGRAM", "CONTAINER", "PROTO", "LOCAL", "REMOTE", "CONNECTS", "ACCEPTS", "CLOSES", "FAILS", "SENT ", "RECEIVED ", "FIRST", "LAST")
+		var labels []string
+		for _, k := range []string{"program", "container", "proto", "local", "remote", "connects", "accepts", "closes", "fails",
+			"sent", "received", "first", "last"} {
+			labels = append(labels, i18n.T(lang, "trace.col."+k))
+		}
+		labels[9], labels[10] = labels[9]+" ", labels[10]+" " // over the digits, the "+" after them
+		w.Write(appendHeading(nil, []int{-15, -12, -5, -22, -22, 8, 8, 8, 6, 13, 13, -19}, labels...))
 		for _, s := range rows {
 			fmt.Fprintf(w, "%-15s %-12s %-5s %-22s %-22s %8d %8d %8d %6d %s %s %-19s %s\n", cmp.Or(s.program, "-"), cmp.Or(s.container, "-"),
 				s.proto, summaryLocal(s.local), summaryRemote(s.remote), s.connects, s.accepts, s.closes, s.fails,

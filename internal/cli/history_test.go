@@ -295,7 +295,7 @@ func TestHistorySummary(t *testing.T) {
 		addSummary(sum, &rows[i])
 	}
 	var out bytes.Buffer
-	partial, err := writeSummary(&out, sum, render.Table)
+	partial, err := writeSummary(&out, sum, render.Table, "en")
 	if err != nil || !partial {
 		t.Fatalf("partial %v, %v", partial, err)
 	}
@@ -326,7 +326,7 @@ func TestHistorySummary(t *testing.T) {
 	}
 
 	out.Reset()
-	if _, err := writeSummary(&out, sum, render.JSON); err != nil {
+	if _, err := writeSummary(&out, sum, render.JSON, "en"); err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {

@@ -9,6 +9,7 @@ import (
 	"github.com/sockscope/sockscope/internal/collect"
 	"github.com/sockscope/sockscope/internal/containers"
 	"github.com/sockscope/sockscope/internal/history"
+	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/sockets"
 	"github.com/sockscope/sockscope/internal/trace"
 )
@@ -325,17 +326,15 @@ func recordPolled(ctx context.Context, f *Factory, req *listRequest, why string,
 			}
 			if err.Error() != failed {
 				failed = err.Error()
-				f.note("sockscope: polling the sockets: " + failed)
+				f.note(i18n.T(req.Render.Lang, "record.note.pollfail", failed))
 			}
 		} else {
 			failed = ""
 			if n == 0 {
 				warn(f, snap.Warnings, req.Render.Lang)
-				f.note(fmt.Sprintf("sockscope: tracing TCP connections by polling every %s (%s): a connection that opens and closes "+
-					"between two polls (shorter than %s) is not seen; times and durations are to within %s; no bytes; Ctrl-C ends",
-					interval, why, interval, interval))
+				f.note(i18n.T(req.Render.Lang, "record.note.polling", interval, why, interval, interval))
 				if req.Filter.Protos.Has(sockets.UDP) {
-					f.note("sockscope: UDP sockets are not recorded without eBPF")
+					f.note(i18n.T(req.Render.Lang, "record.note.noudp"))
 				}
 			}
 			rows = pr.rows(snap.Time, snap.Sockets, changes, rows[:0])
@@ -346,11 +345,11 @@ func recordPolled(ctx context.Context, f *Factory, req *listRequest, why string,
 		}
 	}
 	if pr.unseen > 0 {
-		what := "connections"
 		if pr.unseen == 1 {
-			what = "connection"
+			f.note(i18n.T(req.Render.Lang, "record.note.unseen1"))
+		} else {
+			f.note(i18n.T(req.Render.Lang, "record.note.unseen", pr.unseen))
 		}
-		f.note(fmt.Sprintf("sockscope: at least %d %s opened and closed between two polls, unseen (found only in TIME_WAIT)", pr.unseen, what))
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/sockscope/sockscope/internal/collect"
 	"github.com/sockscope/sockscope/internal/containers"
 	"github.com/sockscope/sockscope/internal/errs"
+	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 	"github.com/sockscope/sockscope/internal/trace"
@@ -56,7 +57,7 @@ func traceProtos(f *listFlags) sockets.ProtoSet {
 // end) req chooses until ctx ends, then how many the kernel's buffer lost.
 func traceRun(ctx context.Context, f *Factory, req *listRequest) error {
 	r, why := openTracer(req)
-	w := traceWriter{w: f.stdout(req.Render.Format), format: req.Render.Format, exe: f.processOf(r), container: f.containerOf(r),
+	w := traceWriter{w: f.stdout(req.Render.Format), format: req.Render.Format, lang: req.Render.Lang, exe: f.processOf(r), container: f.containerOf(r),
 		flushAt: traceFlushAt}
 	started := false
 	if r != nil {
@@ -109,7 +110,7 @@ func openTracer(req *listRequest) (*trace.Reader, string) {
 	}
 	r, err := openTrace(0, req.AllStates)
 	if err != nil {
-		return nil, noBPFWhy(err, os.Geteuid() == 0)
+		return nil, noBPFWhy(req.Render.Lang, err, os.Geteuid() == 0)
 	}
 	return r, ""
 }
@@ -119,11 +120,11 @@ func openTracer(req *listRequest) (*trace.Reader, string) {
 // user who is not root, it says what is needed: the kernel's own words
 // (and cilium/ebpf's hint of RLIMIT_MEMLOCK) would hide that it is a
 // matter of privilege.
-func noBPFWhy(err error, root bool) string {
+func noBPFWhy(lang string, err error, root bool) string {
 	if errors.Is(err, os.ErrPermission) && !root {
-		return "no eBPF: it needs root, or CAP_BPF and CAP_PERFMON (run with sudo)"
+		return i18n.T(lang, "trace.why.privilege")
 	}
-	return "no eBPF: " + strings.ReplaceAll(err.Error(), "\n", "; ")
+	return i18n.T(lang, "trace.why.error", strings.ReplaceAll(err.Error(), "\n", "; "))
 }
 
 // traceEvents follows the TCP connections req chooses until ctx ends,
@@ -140,14 +141,15 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 	q := req.query()
 	keep := q.Match
 	if r == nil {
-		return 0, traceDestroyed(ctx, f, sink, req.Filter.Protos, known, keep, why)
+		return 0, traceDestroyed(ctx, f, sink, req.Filter.Protos, known, keep, why, req.Render.Lang)
 	}
 	r.Drained = sink.drained
 	tr := trace.NewTracker(r.Wall, known)
 	tr.AllStates = req.AllStates
-	what, udp := "TCP connections", ""
+	lang := req.Render.Lang
+	what, udp := "trace.what.tcp", ""
 	if sink.offersUDP {
-		udp = "; -tu adds UDP sockets' ends"
+		udp = i18n.T(lang, "trace.hint.udp")
 	}
 	if req.Filter.Protos.Has(sockets.UDP) {
 		udp = ""
@@ -155,11 +157,11 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 			r.Close()
 			return 0, fmt.Errorf("tracing UDP: %w", err)
 		} else if err != nil {
-			f.note("sockscope: UDP sockets are not traced: " + err.Error())
+			f.note(i18n.T(lang, "trace.note.udp", err.Error()))
 		} else if req.Filter.Protos.Has(sockets.TCP) {
-			what = "TCP connections and UDP sockets' ends"
+			what = "trace.what.both"
 		} else {
-			what = "UDP sockets' ends"
+			what = "trace.what.udp"
 		}
 	}
 	// Before trace says it traces, as UDP's: what execs from then on
@@ -172,12 +174,12 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 	// Stopped on each way out below, before the reader is closed.
 	stopPauses := f.benchPauses(r)
 	sink.start()
-	f.note("sockscope: tracing " + what + " (eBPF: " + r.Program() + udp + "); Ctrl-C ends")
+	f.note(i18n.T(lang, "trace.note.tracing", i18n.T(lang, what), r.Program(), udp))
 	if !trace.InInitialPIDNamespace() {
-		f.note("sockscope: this is not the host's PID namespace: trace's PIDs are the host's, and a process's exe, user and container are looked up by them here")
+		f.note(i18n.T(lang, "trace.note.pidns"))
 	}
 	if execs != nil {
-		f.note("sockscope: a process gone before its events are read will have no exe, user or container (the exec programs do not run: " + execs.Error() + ")")
+		f.note(i18n.T(lang, "trace.note.execs", execs.Error()))
 	}
 	// What waits in the kernel's buffer when ctx ends is still read.
 	stop := context.AfterFunc(ctx, r.Stop)
@@ -225,7 +227,7 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 	stopPauses()
 	r.Close() // its counts are kept
 	lost, missed := r.Lost(), r.Missed()
-	for _, n := range lostNotes(lost, missed, r.StartsLost()) {
+	for _, n := range lostNotes(lang, lost, missed, r.StartsLost()) {
 		f.note(n)
 	}
 	return lost + missed, nil
@@ -235,16 +237,16 @@ func (f *Factory) traceEvents(ctx context.Context, req *listRequest, r *trace.Re
 // the state changes the kernel's buffer had no room for (lost), those
 // the kernel did not hand to the program (missed), and the connects
 // whose start was pushed out of the slots (startsLost).
-func lostNotes(lost, missed, startsLost uint64) []string {
+func lostNotes(lang string, lost, missed, startsLost uint64) []string {
 	var notes []string
 	if lost > 0 {
-		notes = append(notes, fmt.Sprintf("sockscope: %d state changes were lost: the kernel's buffer was full (the reader fell behind)", lost))
+		notes = append(notes, i18n.T(lang, "trace.note.lost", lost))
 	}
 	if missed > 0 {
-		notes = append(notes, fmt.Sprintf("sockscope: %d state changes were not seen: the kernel skips trace's program where it is already running on that CPU (a change in an interrupt during another's)", missed))
+		notes = append(notes, i18n.T(lang, "trace.note.missed", missed))
 	}
 	if startsLost > 0 {
-		notes = append(notes, fmt.Sprintf("sockscope: %d connects were not followed from their start (pushed out of the kernel's %d slots by other connects while they waited for an answer): their connections have no process or duration", startsLost, trace.Starts))
+		notes = append(notes, i18n.T(lang, "trace.note.starts", startsLost, trace.Starts))
 	}
 	return notes
 }
@@ -257,13 +259,13 @@ var openDestroyed = trace.OpenDestroyed
 // without the process that held the socket (a connection older than the
 // trace gets the owner the first snapshot found). It says so first.
 func traceDestroyed(ctx context.Context, f *Factory, sink traceSink, protos sockets.ProtoSet,
-	known trace.KnownFunc, keep func(*sockets.Socket) bool, why string) error {
+	known trace.KnownFunc, keep func(*sockets.Socket) bool, why, lang string) error {
 	d, err := openDestroyed(protos)
 	if err != nil {
 		return fmt.Errorf("trace needs eBPF (Linux; root, or CAP_BPF and CAP_PERFMON) or, for closes only, CAP_NET_ADMIN (%s): %w", why, err)
 	}
 	sink.start()
-	f.note("sockscope: tracing closes only (" + why + "): from sock_diag's destroy notifications, as ss -E, without connects, accepts, durations, bytes or the processes; Ctrl-C ends")
+	f.note(i18n.T(lang, "trace.note.closes", why))
 	stop := context.AfterFunc(ctx, func() { d.Close() })
 	defer stop()
 	for {
@@ -302,7 +304,7 @@ func traceDestroyed(ctx context.Context, f *Factory, sink traceSink, protos sock
 		sink.idle()
 	}
 	if n := d.Overruns(); n > 0 {
-		f.note(fmt.Sprintf("sockscope: some closes were lost: the kernel's buffer of notifications was full %d times (the reader fell behind)", n))
+		f.note(i18n.T(lang, "trace.note.overruns", n))
 	}
 	return nil
 }

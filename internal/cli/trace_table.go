@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/textwidth"
 	"github.com/sockscope/sockscope/internal/trace"
 )
 
@@ -15,6 +16,34 @@ import (
 // 40,000 events a second, fmt and the strings it was handed were most of
 // a table trace's time).
 const traceTableFormat = "%-12s %-7s %-5s %7s %-15s %-22s %-22s %-24s %10s %10s %-12s %s\n"
+
+// traceHeadingWidths are traceTableFormat's columns as pad takes them,
+// and traceHeadingKeys their labels in the i18n catalog.
+var (
+	traceHeadingWidths = []int{-12, -7, -5, 7, -15, -22, -22, -24, 10, 10, -12}
+	traceHeadingKeys   = []string{"trace.col.time", "trace.col.event", "trace.col.proto", "trace.col.pid", "trace.col.program",
+		"trace.col.local", "trace.col.remote", "trace.col.state", "trace.col.sent", "trace.col.received", "trace.col.duration",
+		"trace.col.error"}
+)
+
+// appendHeading appends a table's heading: each label in its column of
+// widths (as pad takes them: negative, left-aligned; positive,
+// right-aligned), padded to its width on the screen (a Chinese label's
+// character takes two columns), a space between them; a label past
+// widths as it is.
+func appendHeading(b []byte, widths []int, labels ...string) []byte {
+	for i, l := range labels {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		start := len(b)
+		b = append(b, l...)
+		if i < len(widths) {
+			b = padTo(b, start, widths[i], textwidth.Bytes(b[start:]))
+		}
+	}
+	return append(b, '\n')
+}
 
 // appendRow appends ev's line of the table: local time to the
 // millisecond, kind, protocol, PID and program ("-" for none), ends,

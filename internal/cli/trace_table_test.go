@@ -6,11 +6,14 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/sockscope/sockscope/internal/history"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
+	"github.com/sockscope/sockscope/internal/textwidth"
 	"github.com/sockscope/sockscope/internal/trace"
 )
 
@@ -216,5 +219,80 @@ func BenchmarkTraceTableRow(b *testing.B) {
 				buf = c.row(buf[:0], &ev)
 			}
 		})
+	}
+}
+
+// TestTraceHeading: trace's heading in English is what fmt wrote with
+// traceTableFormat, and in Chinese each label begins at the column its
+// English one does, on the screen (a Chinese character two columns),
+// so that it stands over its column; history's added columns and its
+// summary's heading too.
+func TestTraceHeading(t *testing.T) {
+	en := fmt.Sprintf(traceTableFormat, "TIME", "EVENT", "PROTO", "PID", "PROGRAM", "LOCAL", "REMOTE", "STATE", "SENT",
+		"RECEIVED", "DURATION", "ERROR")
+	heading := func(lang string) string {
+		var b bytes.Buffer
+		w := traceWriter{w: &b, format: render.Table, lang: lang}
+		w.begin()
+		return b.String()
+	}
+	if got := heading("en"); got != en {
+		t.Errorf("English heading\n%q\nwant\n%q", got, en)
+	}
+	zh := heading("zh-CN")
+	if !strings.Contains(zh, "时间") || !strings.Contains(zh, "外部地址") {
+		t.Fatalf("Chinese heading %q", zh)
+	}
+	sameColumns(t, "trace", en, zh)
+
+	var hb [2]bytes.Buffer
+	for i, lang := range []string{"en", "zh-CN"} {
+		h := historyWriter{w: &hb[i], format: render.Table, lang: lang}
+		h.header([]byte(heading(lang)))
+		h.event([]byte(heading("en")), &history.Row{Source: "ebpf", Container: "web"}) // a row under it
+	}
+	sameColumns(t, "history", hb[0].String(), hb[1].String())
+
+	var sb [2]bytes.Buffer
+	for i, lang := range []string{"en", "zh-CN"} {
+		if _, err := writeSummary(&sb[i], nil, render.Table, lang); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sameColumns(t, "summary", sb[0].String(), sb[1].String())
+}
+
+// sameColumns fails t unless the first lines of en and zh have as many
+// labels, each beginning (left-aligned) or ending (right-aligned) at the
+// same column on the screen in both.
+func sameColumns(t *testing.T, what, en, zh string) {
+	t.Helper()
+	type span struct{ start, end int }
+	spans := func(line string) []span {
+		line, _, _ = strings.Cut(line, "\n")
+		var ss []span
+		col, prev := 0, ' '
+		for _, r := range line {
+			switch {
+			case r != ' ' && prev == ' ':
+				ss = append(ss, span{col, 0})
+			case r == ' ' && prev != ' ':
+				ss[len(ss)-1].end = col
+			}
+			col += textwidth.Rune(r)
+			prev = r
+		}
+		if len(ss) > 0 && ss[len(ss)-1].end == 0 {
+			ss[len(ss)-1].end = col
+		}
+		return ss
+	}
+	e, z := spans(en), spans(zh)
+	ok := len(e) == len(z)
+	for i := 0; ok && i < len(e); i++ {
+		ok = e[i].start == z[i].start || e[i].end == z[i].end
+	}
+	if !ok {
+		t.Errorf("%s: labels at columns %v in Chinese, %v in English:\n%s%s", what, z, e, en, zh)
 	}
 }

@@ -377,7 +377,7 @@ func TestTraceProtos(t *testing.T) {
 // TestLostNotes: trace's last notes say each kind of loss, with its
 // count, and nothing where there was none.
 func TestLostNotes(t *testing.T) {
-	if n := lostNotes(0, 0, 0); len(n) != 0 {
+	if n := lostNotes("en", 0, 0, 0); len(n) != 0 {
 		t.Errorf("nothing lost: notes %q", n)
 	}
 	for _, c := range []struct {
@@ -389,7 +389,7 @@ func TestLostNotes(t *testing.T) {
 		{0, 0, 5, []string{"5 connects were not followed from their start"}},
 		{1, 2, 3, []string{"1 state changes were lost", "2 state changes were not seen", "3 connects were not followed"}},
 	} {
-		got := lostNotes(c.lost, c.missed, c.starts)
+		got := lostNotes("en", c.lost, c.missed, c.starts)
 		if len(got) != len(c.want) {
 			t.Errorf("%d, %d, %d: notes %q, want %d", c.lost, c.missed, c.starts, got, len(c.want))
 			continue
@@ -417,7 +417,7 @@ func TestNoBPFWhy(t *testing.T) {
 		{perm, true, "no eBPF: loading the tracing program: map events: map create: operation not permitted (MEMLOCK may be too low); tracefs is not mounted"},
 		{other, false, "no eBPF: loading the tracing program: no BTF; tracefs is not mounted"},
 	} {
-		if got := noBPFWhy(c.err, c.root); got != c.want {
+		if got := noBPFWhy("en", c.err, c.root); got != c.want {
 			t.Errorf("noBPFWhy(%q, root %v) = %q, want %q", c.err, c.root, got, c.want)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/sockscope/sockscope/internal/i18n"
 	"github.com/sockscope/sockscope/internal/render"
 	"github.com/sockscope/sockscope/internal/sockets"
 	"github.com/sockscope/sockscope/internal/trace"
@@ -17,6 +18,7 @@ import (
 type traceWriter struct {
 	w      io.Writer
 	format render.Format
+	lang   string // the table's heading's
 	n      int
 	// buf is the line being made; with flushAt not 0, the lines that
 	// wait: they are written in one go when flushAt bytes wait or at
@@ -216,7 +218,11 @@ func (t *traceWriter) begin() {
 	t.flush()
 	switch t.format {
 	case render.Table:
-		fmt.Fprintf(t.w, traceTableFormat, "TIME", "EVENT", "PROTO", "PID", "PROGRAM", "LOCAL", "REMOTE", "STATE", "SENT", "RECEIVED", "DURATION", "ERROR")
+		labels := make([]string, len(traceHeadingKeys))
+		for i, k := range traceHeadingKeys {
+			labels[i] = i18n.T(t.lang, k)
+		}
+		t.w.Write(appendHeading(nil, traceHeadingWidths, labels...))
 	case render.JSON:
 		io.WriteString(t.w, `{"schema":1,"events":[`)
 	}
