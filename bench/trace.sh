@@ -115,7 +115,7 @@ resume() { kill -USR2 "$TRACE" && said resumed "$1"; }
 start_load -rate "$RATE" $LOAD_ARGS
 : >"$BIN/trace.err"
 # shellcheck disable=SC2086
-SOCKSCOPE_BENCH_PAUSE=1 "$BIN/sockscope" trace $TRACE_ARGS >/dev/null 2>"$BIN/trace.err" &
+LC_ALL=C SOCKSCOPE_BENCH_PAUSE=1 "$BIN/sockscope" trace $TRACE_ARGS >/dev/null 2>"$BIN/trace.err" &
 TRACE=$!
 said tracing 1
 pause 1
