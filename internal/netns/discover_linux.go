@@ -222,3 +222,11 @@ func walkProcs(fs procfs.FS, nsfsDev uint64, b *builder) error {
 	}
 	return nil
 }
+
+// dirs are the directories o names, DefaultDirs where it names none.
+func (o *Options) dirs() []Dir {
+	if o == nil || o.Dirs == nil {
+		return DefaultDirs
+	}
+	return o.Dirs
+}

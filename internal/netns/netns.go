@@ -88,13 +88,6 @@ type Options struct {
 	NoMounts bool
 }
 
-func (o *Options) dirs() []Dir {
-	if o == nil || o.Dirs == nil {
-		return DefaultDirs
-	}
-	return o.Dirs
-}
-
 // Error reports a network namespace that could not be opened or read;
 // the rest of a listing goes on without it.
 type Error struct {

@@ -401,3 +401,12 @@ func (w *walker) pathError(op string, proc int32, sub string, e unix.Errno) erro
 	}
 	return &os.PathError{Op: op, Path: p, Err: e}
 }
+
+// users is the user database opts name: the system's (read once per
+// process, shared with UserName) unless a test gave its own file.
+func (opts Options) users() *userDB {
+	if opts.passwd != defaultPasswd {
+		return &userDB{path: opts.passwd}
+	}
+	return systemUsers
+}

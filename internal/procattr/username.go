@@ -6,12 +6,3 @@ var systemUsers = &userDB{path: defaultPasswd}
 // UserName returns the user name of uid from /etc/passwd, read once, or
 // the uid in decimal when the file has no entry for it or cannot be read.
 func UserName(uid uint32) string { return systemUsers.name(uid) }
-
-// users is the user database opts name: the system's (read once per
-// process, shared with UserName) unless a test gave its own file.
-func (opts Options) users() *userDB {
-	if opts.passwd != defaultPasswd {
-		return &userDB{path: opts.passwd}
-	}
-	return systemUsers
-}
