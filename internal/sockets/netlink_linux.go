@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -76,16 +77,17 @@ func (j dumpJob) op() string {
 }
 
 // jobs lists the dumps a filter needs, in a fixed order.
-//   - With both, TCP of both families is one job: the kernel walks its TCP hash
-//     tables once, where a dump of each family walks them twice (at
-//     100,000 IPv4 sockets the IPv6 dump that finds none took some 15% of
-//     the listing's CPU);
-//   - With bound, TCP's bound-inactive sockets are a job of their own, after TCP's
-//     others: the kernel finds them by a walk of the machine-wide bind
-//     table, a fifth of a dump of 100,000 sockets, which then runs on the
-//     other CPU (runConcurrently) instead of in the middle of the dump.
-//     They come after TCP's other sockets in the listing, where one dump
-//     gives them between the listeners and the connections.
+//   - With both, TCP of both families is one job: the kernel walks its
+//     TCP hash tables once, where a dump of each family walks them twice
+//     (at 100,000 IPv4 sockets the IPv6 dump that finds none took some
+//     15% of the listing's CPU);
+//   - With bound, TCP's bound-inactive sockets are a job of their own,
+//     after TCP's others: the kernel finds them by a walk of the
+//     machine-wide bind table, a fifth of a dump of 100,000 sockets,
+//     which then runs on the other CPU (runConcurrently) instead of in
+//     the middle of the dump. They come after TCP's other sockets in the
+//     listing, where one dump gives them between the listeners and the
+//     connections.
 //
 // Where the kernel is older than bound-inactive sockets (6.7), none is
 // asked for: such a kernel has none, and would walk its tables for them.
@@ -215,14 +217,15 @@ type netlinkSource struct {
 	// (tests) always.
 	concurrentMin int
 
-	mu      sync.Mutex // guards dumpers, sink and separate
+	mu      sync.Mutex // guards dumpers and sink
 	dumpers [2]dumper  // [0] for the calling goroutine, [1] for the second
 	// sink, while a Stream runs, takes the sockets of each receive (of
 	// each unix dump: those are finished as a whole) instead of dst.
 	sink Sink
 	// separate is set once the kernel refused TCPDIAG_GETSOCK: TCP is
-	// then dumped for each family.
-	separate bool
+	// then dumped for each family. Either goroutine of a snapshot may set
+	// it.
+	separate atomic.Bool
 	// bothType, where not 0, is sent in TCPDIAG_GETSOCK's place: tests
 	// send one the kernel refuses.
 	bothType uint16
@@ -307,7 +310,7 @@ func (s *netlinkSource) list(ctx context.Context, f Filter, dst []Socket) ([]Soc
 	}()
 	n0 := len(dst)
 	// A recording keeps a file for each family's dump, as fixtures are.
-	js := jobs(f, !s.separate && s.record == "", s.record == "")
+	js := jobs(f, !s.separate.Load() && s.record == "", s.record == "")
 	v4, v6 := readSockstat() // here, in the caller's thread's namespace
 
 	total := estimateSockets(v4, v6, f)
@@ -477,7 +480,9 @@ func (s *netlinkSource) run(ctx context.Context, d *dumper, c **netlink.Conn, re
 			// refused, the dumps of each say so, and the next listing
 			// tries again.
 			drop()
-			s.separate = s.separate || d.bc == "" || !(errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EPERM))
+			if d.bc == "" || !(errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EPERM)) {
+				s.separate.Store(true)
+			}
 			var rerr error
 			if dst, rerr = s.run(ctx, d, c, redial, j.split(), want, dst, r); rerr != nil {
 				return dst, rerr
@@ -516,9 +521,10 @@ func nextPart(js []dumpJob) int {
 }
 
 // recoverMissing reads the protocols in missing, whose handler the kernel
-// lacks (causes holds its error for each), from the fallback as part, and appends
-// to errs what is left to report: the fallback's failure, and a
-// *FeatureError for each protocol not recovered when f names protocols.
+// lacks (causes holds its error for each), from the fallback as part,
+// and appends to errs what is left to report: the fallback's failure,
+// and a *FeatureError for each protocol not recovered when f names
+// protocols.
 func (s *netlinkSource) recoverMissing(ctx context.Context, f Filter, part int, missing ProtoSet, causes *[Unix + 1]error,
 	dst []Socket, errs []error) ([]Socket, []error) {
 	recovered := ProtoSet(0)

@@ -707,7 +707,8 @@ func TestIntegrationTCPBothFamilies(t *testing.T) {
 					continue
 				}
 				want := boundLast(kernelOrder)
-				each := &netlinkSource{concurrentMin: concurrentMin, separate: true}
+				each := &netlinkSource{concurrentMin: concurrentMin}
+				each.separate.Store(true)
 				if got, err := each.Snapshot(context.Background(), tt.f, nil); err != nil ||
 					!slices.Equal(unsortedLines(got), unsortedLines(want)) {
 					t.Errorf("%s: a dump of each family, bound-inactive apart: %v\n%s", tt.name, err,
@@ -715,18 +716,18 @@ func TestIntegrationTCPBothFamilies(t *testing.T) {
 				}
 				once := &netlinkSource{concurrentMin: concurrentMin}
 				got, err := once.Snapshot(context.Background(), tt.f, nil)
-				if err != nil || once.separate {
-					t.Errorf("%s: one dump: %v (fell back to a dump of each: %v)", tt.name, err, once.separate)
+				if err != nil || once.separate.Load() {
+					t.Errorf("%s: one dump: %v (fell back to a dump of each)", tt.name, err)
 					continue
 				}
 				// A kernel that refuses TCPDIAG_GETSOCK gets a dump of each,
 				// from then on unless the bytecode may be what it refused.
 				refused := &netlinkSource{concurrentMin: concurrentMin, bothType: 0x7777}
 				if old, err := refused.Snapshot(context.Background(), tt.f, nil); err != nil ||
-					refused.separate != (tt.f.Bytecode == "") ||
+					refused.separate.Load() != (tt.f.Bytecode == "") ||
 					!slices.Equal(unsortedLines(old), unsortedLines(want)) {
 					t.Errorf("%s: TCPDIAG_GETSOCK refused: %v (a dump of each from then on: %v)\n%s", tt.name, err,
-						refused.separate, lineDiff(unsortedLines(old), unsortedLines(want)))
+						refused.separate.Load(), lineDiff(unsortedLines(old), unsortedLines(want)))
 				}
 				var sink SliceSink
 				if err := once.Stream(context.Background(), tt.f, &sink); err != nil {
