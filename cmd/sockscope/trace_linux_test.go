@@ -379,11 +379,6 @@ func TestIntegrationTraceNoBPF(t *testing.T) {
 	}
 }
 
-// startTracing starts cmd (trace or record) and waits for its line on
-// stderr that says how it traces, which it returns. With needBPF, a
-// trace without eBPF skips the test (unless SOCKSCOPE_EBPF=require, which
-// makes it a failure). stop interrupts cmd and returns the NDJSON events
-// it printed. Its other lines on stderr are logged.
 // TestIntegrationTraceListenerElsewhere: a connection accepted by a
 // listener older than the trace, in a network namespace other than
 // trace's (a container's server), carries the listener's holder: trace's
@@ -426,6 +421,11 @@ func TestIntegrationTraceListenerElsewhere(t *testing.T) {
 	}
 }
 
+// startTracing starts cmd (trace or record) and waits for its line on
+// stderr that says how it traces, which it returns. With needBPF, a
+// trace without eBPF skips the test (unless SOCKSCOPE_EBPF=require, which
+// makes it a failure). stop interrupts cmd and returns the NDJSON events
+// it printed. Its other lines on stderr are logged.
 func startTracing(t *testing.T, cmd *exec.Cmd, needBPF bool) (said string, stop func() []traceEvent) {
 	t.Helper()
 	return startTracingNotes(t, cmd, needBPF, nil)
@@ -435,6 +435,10 @@ func startTracing(t *testing.T, cmd *exec.Cmd, needBPF bool) (said string, stop 
 // stderr to notes, where not nil, rather than log them.
 func startTracingNotes(t *testing.T, cmd *exec.Cmd, needBPF bool, notes chan<- string) (said string, stop func() []traceEvent) {
 	t.Helper()
+	if cmd.Env == nil {
+		cmd.Env = os.Environ()
+	}
+	cmd.Env = append(cmd.Env, "LC_ALL=C") // the words waited for are English
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -11,10 +11,10 @@ import (
 	"github.com/sockscope/sockscope/internal/trace"
 )
 
-// traceTableFormat is the table's line, as fmt writes the header;
-// appendRow writes each event's line in the same columns without fmt (at
-// 40,000 events a second, fmt and the strings it was handed were most of
-// a table trace's time).
+// traceTableFormat is the table's line as fmt would write it, which
+// appendRow writes without fmt (at 40,000 events a second, fmt and the
+// strings it was handed were most of a table trace's time) and
+// appendHeading writes the heading in: the tests hold both to it.
 const traceTableFormat = "%-12s %-7s %-5s %7s %-15s %-22s %-22s %-24s %10s %10s %-12s %s\n"
 
 // traceHeadingWidths are traceTableFormat's columns as pad takes them,

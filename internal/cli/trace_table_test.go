@@ -262,14 +262,25 @@ func TestTraceHeading(t *testing.T) {
 	sameColumns(t, "summary", sb[0].String(), sb[1].String())
 }
 
-// sameColumns fails t unless the first lines of en and zh have as many
-// labels, each beginning (left-aligned) or ending (right-aligned) at the
-// same column on the screen in both.
+// sameColumns fails t unless each line of en and zh has as many labels,
+// each beginning (left-aligned) or ending (right-aligned) at the same
+// column on the screen in both.
 func sameColumns(t *testing.T, what, en, zh string) {
+	t.Helper()
+	el, zl := strings.Split(en, "\n"), strings.Split(zh, "\n")
+	if len(el) != len(zl) {
+		t.Errorf("%s: %d lines in Chinese, %d in English", what, len(zl), len(el))
+		return
+	}
+	for i := range el {
+		sameLineColumns(t, what, el[i], zl[i])
+	}
+}
+
+func sameLineColumns(t *testing.T, what, en, zh string) {
 	t.Helper()
 	type span struct{ start, end int }
 	spans := func(line string) []span {
-		line, _, _ = strings.Cut(line, "\n")
 		var ss []span
 		col, prev := 0, ' '
 		for _, r := range line {
@@ -293,6 +304,6 @@ func sameColumns(t *testing.T, what, en, zh string) {
 		ok = e[i].start == z[i].start || e[i].end == z[i].end
 	}
 	if !ok {
-		t.Errorf("%s: labels at columns %v in Chinese, %v in English:\n%s%s", what, z, e, en, zh)
+		t.Errorf("%s: labels at columns %v in Chinese, %v in English:\n%s\n%s", what, z, e, en, zh)
 	}
 }

@@ -81,13 +81,15 @@ func (j dumpJob) op() string {
 //     TCP hash tables once, where a dump of each family walks them twice
 //     (at 100,000 IPv4 sockets the IPv6 dump that finds none took some
 //     15% of the listing's CPU);
-//   - With bound, TCP's bound-inactive sockets are a job of their own,
-//     after TCP's others: the kernel finds them by a walk of the
-//     machine-wide bind table, a fifth of a dump of 100,000 sockets,
-//     which then runs on the other CPU (runConcurrently) instead of in
-//     the middle of the dump. They come after TCP's other sockets in the
-//     listing, where one dump gives them between the listeners and the
-//     connections.
+//   - With bound (where the dumps run two at a time), TCP's
+//     bound-inactive sockets are a job of their own, after TCP's others:
+//     the kernel finds them by a walk of the machine-wide bind table, a
+//     fifth of a dump of 100,000 sockets, which then runs on the other
+//     CPU (runConcurrently) instead of in the middle of the dump. A dump
+//     of them alone also walks the connections, finding none: some 10 ms
+//     of CPU more at 100,000 sockets, on the other CPU. They come after
+//     TCP's other sockets in the listing, where one dump gives them
+//     between the listeners and the connections.
 //
 // Where the kernel is older than bound-inactive sockets (6.7), none is
 // asked for: such a kernel has none, and would walk its tables for them.
@@ -309,21 +311,23 @@ func (s *netlinkSource) list(ctx context.Context, f Filter, dst []Socket) ([]Soc
 		}
 	}()
 	n0 := len(dst)
-	// A recording keeps a file for each family's dump, as fixtures are.
-	js := jobs(f, !s.separate.Load() && s.record == "", s.record == "")
 	v4, v6 := readSockstat() // here, in the caller's thread's namespace
-
 	total := estimateSockets(v4, v6, f)
+	from := s.concurrentMin
+	if from == 0 {
+		from = defaultConcurrentMin
+	}
+	// A recording keeps a file for each family's dump, as fixtures are.
+	// Bound-inactive sockets are a dump of their own only where it runs
+	// beside the others: run after them, its walk of the connections,
+	// which finds none, would cost more than it saves.
+	js := jobs(f, !s.separate.Load() && s.record == "", s.record == "" && total >= from)
 	if s.sink == nil {
 		had := cap(dst)
 		dst = slices.Grow(dst, withMargin(total))
 		if cap(dst) != had { // new room: a poll's reused scratch was advised already
 			hugePages(dst[len(dst):cap(dst)])
 		}
-	}
-	from := s.concurrentMin
-	if from == 0 {
-		from = defaultConcurrentMin
 	}
 	var (
 		r   dumpRun
@@ -433,7 +437,8 @@ func (s *netlinkSource) run(ctx context.Context, d *dumper, c **netlink.Conn, re
 	if d.buf == nil {
 		d.buf = make([]byte, recvBufSize)
 	}
-	for i, j := range js {
+	for i := 0; i < len(js); i++ {
+		j := js[i]
 		if r.missing.Has(j.p) {
 			continue // the other family fails the same way
 		}
@@ -475,18 +480,16 @@ func (s *netlinkSource) run(ctx context.Context, d *dumper, c **netlink.Conn, re
 			r.missing = r.missing.With(j.p)
 			r.missingErr[j.p] = err
 		case j.both && errors.As(err, new(*netlink.Error)):
-			// A kernel without TCPDIAG_GETSOCK: a dump of each family,
-			// from now on. Where the filter's bytecode may be what it
-			// refused, the dumps of each say so, and the next listing
-			// tries again.
+			// The kernel refused TCPDIAG_GETSOCK: a dump of each family
+			// now, in its place, and from now on where the kernel does
+			// not know the request (EOPNOTSUPP; EINVAL, unless the
+			// filter's bytecode may be what it refused: the dumps of
+			// each then say so, and the next listing tries again).
 			drop()
-			if d.bc == "" || !(errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EPERM)) {
+			if errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.EINVAL) && d.bc == "" {
 				s.separate.Store(true)
 			}
-			var rerr error
-			if dst, rerr = s.run(ctx, d, c, redial, j.split(), want, dst, r); rerr != nil {
-				return dst, rerr
-			}
+			js = slices.Concat(js[:i+1], j.split(), js[i+1:])
 		case j.p != Unix && d.bc != "" && (errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EPERM)):
 			// The kernel refused the filter's bytecode (or, EPERM, its
 			// fwmark test without CAP_NET_ADMIN): a failed query, not a
@@ -726,5 +729,9 @@ func hugePages(free []Socket) {
 
 // jobFilter returns the filter whose only dump is j, for estimateSockets.
 func jobFilter(j dumpJob) Filter {
-	return Filter{Protos: ProtoSet(0).With(j.p), Families: FamilySet(0).With(j.fam)}
+	f := Filter{Protos: ProtoSet(0).With(j.p), Families: FamilySet(0).With(j.fam)}
+	if j.both {
+		f.Families = f.Families.With(Inet6)
+	}
+	return f
 }
