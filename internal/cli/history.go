@@ -167,7 +167,7 @@ func recordRun(ctx context.Context, f *Factory, req *listRequest) error {
 	if f.Containers != nil {
 		resolve = f.Containers()
 	}
-	facts := ownerFacts(f.processOf(r), resolve, r)
+	facts := ownerFacts(f.lookupProcess(r), resolve, r) // which keeps what it finds
 	var batch []history.Row
 	flush := func() {
 		if err := db.Insert(bg, batch); err != nil {

@@ -9,11 +9,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// processOf returns a lookup of a process's executable and user, read
-// from /proc once per PID and name (a PID used again by another program
-// is read again), keeping at most 4096. A short-lived process may be
-// gone by then: r (where not nil) tells the file it executed while r
-// ran, and its user; else they are empty.
+// processOf returns a lookup of a process's executable and user
+// (lookupProcess's) that reads each PID and name once (a PID used again
+// by another program is read again), keeping at most 4096.
 func (f *Factory) processOf(r *trace.Reader) func(pid int32, comm string) (string, int64, string) {
 	type proc struct {
 		exe  string
@@ -24,6 +22,7 @@ func (f *Factory) processOf(r *trace.Reader) func(pid int32, comm string) (strin
 		pid  int32
 		comm string
 	}
+	lookup := f.lookupProcess(r)
 	cache := make(map[key]proc)
 	return func(pid int32, comm string) (string, int64, string) {
 		k := key{pid, comm}
@@ -34,17 +33,28 @@ func (f *Factory) processOf(r *trace.Reader) func(pid int32, comm string) (strin
 			clear(cache)
 		}
 		var p proc
-		p.exe, p.uid = trace.ProcessExe(pid)
-		if p.exe == "" && r != nil {
-			if e, ok := r.ExecOf(pid); ok {
-				p.exe, p.uid = e.Path, e.UID
-			}
-		}
-		if p.uid >= 0 && f.UserName != nil {
-			p.user = f.UserName(uint32(p.uid))
-		}
+		p.exe, p.uid, p.user = lookup(pid, comm)
 		cache[k] = p
 		return p.exe, p.uid, p.user
+	}
+}
+
+// lookupProcess returns a lookup of a process's executable and user,
+// read from /proc at each call, for a caller that keeps what it found.
+// A short-lived process may be gone by then: r (where not nil) tells the
+// file it executed while r ran, and its user; else they are empty.
+func (f *Factory) lookupProcess(r *trace.Reader) func(pid int32, comm string) (string, int64, string) {
+	return func(pid int32, _ string) (exe string, uid int64, user string) {
+		exe, uid = trace.ProcessExe(pid)
+		if exe == "" && r != nil {
+			if e, ok := r.ExecOf(pid); ok {
+				exe, uid = e.Path, e.UID
+			}
+		}
+		if uid >= 0 && f.UserName != nil {
+			user = f.UserName(uint32(uid))
+		}
+		return exe, uid, user
 	}
 }
 

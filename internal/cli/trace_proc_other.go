@@ -9,6 +9,11 @@ func (f *Factory) processOf(*trace.Reader) func(pid int32, comm string) (string,
 	return nil
 }
 
+// lookupProcess has nothing to look up where trace does not run.
+func (f *Factory) lookupProcess(*trace.Reader) func(pid int32, comm string) (string, int64, string) {
+	return nil
+}
+
 // yieldToWork does nothing where trace does not run.
 func yieldToWork() {}
 
