@@ -110,7 +110,7 @@ func appendInetDiagRequest(b []byte, seq uint32, fam Family, p Proto, states Sta
 // the extensions (idiag_ext) that carry the internals m.
 func appendInetDiagRequestExt(b []byte, seq uint32, fam Family, p Proto, states StateSet, m InternalsMask) []byte {
 	start := len(b)
-	b = appendRequestHeader(b, inetDiagReqV2Len, seq)
+	b = appendRequestHeader(b, sockDiagByFamily, inetDiagReqV2Len, seq)
 	proto := ipProtocol(p)
 	afam := byte(afInet)
 	if fam == Inet6 {
@@ -141,12 +141,7 @@ func appendInetDiagRequestExt(b []byte, seq uint32, fam Family, p Proto, states 
 // twice. Its replies are inet_diag_msg as SOCK_DIAG_BY_FAMILY's, of type
 // TCPDIAG_GETSOCK.
 func appendTCPDiagRequestExt(b []byte, seq uint32, states StateSet, m InternalsMask) []byte {
-	b = netlink.AppendHeader(b, netlink.Header{
-		Len:   uint32(netlink.HeaderLen + inetDiagReqLen),
-		Type:  tcpDiagGetSock,
-		Flags: netlink.FlagRequest | netlink.FlagDump,
-		Seq:   seq,
-	})
+	b = appendRequestHeader(b, tcpDiagGetSock, inetDiagReqLen, seq)
 	var req [inetDiagReqLen]byte
 	req[3] = extBits(m)
 	binary.NativeEndian.PutUint32(req[52:56], uint32(states))

@@ -157,13 +157,13 @@ func nextPart(js []dumpJob) int {
 // inetFirst moves the IPv6 sockets of ss, a dump of both families, after
 // its IPv4 ones, keeping each family's order: the order of a dump of
 // each, one after the other. One walk of the kernel's tables gives each
-// family's sockets in the order a walk for that family alone does.
-func inetFirst(ss []Socket) {
+// family's sockets in the order a walk for that family alone does. It
+// holds the IPv6 sockets in v6, empty, and returns it for the next call.
+func inetFirst(ss, v6 []Socket) []Socket {
 	i := slices.IndexFunc(ss, func(s Socket) bool { return s.Family == Inet6 })
 	if i < 0 {
-		return
+		return v6
 	}
-	var v6 []Socket
 	w := i
 	for _, s := range ss[i:] {
 		if s.Family == Inet6 {
@@ -174,4 +174,6 @@ func inetFirst(ss []Socket) {
 		}
 	}
 	copy(ss[w:], v6)
+	clear(v6) // no pointers kept past the snapshot
+	return v6[:0]
 }

@@ -119,6 +119,7 @@ type dumper struct {
 	seq uint32
 	bc  string        // the snapshot's Filter.Bytecode, attached to inet dumps
 	ext InternalsMask // the snapshot's Filter.Internals, asked of inet dumps
+	v6  []Socket      // inetFirst's scratch: a poll moves its IPv6 sockets without allocating
 }
 
 var _ Source = (*netlinkSource)(nil)
@@ -433,16 +434,12 @@ func (s *netlinkSource) dump(ctx context.Context, d *dumper, c *netlink.Conn, j 
 		if s.bothType != 0 {
 			binary.NativeEndian.PutUint16(d.req[4:6], s.bothType) // nlmsg_type
 		}
-		if len(d.bc) > 0 {
-			d.req = netlink.AppendAttr(d.req, inetDiagReqBytecode, d.bc)
-			netlink.SetLen(d.req)
-		}
 	default:
 		d.req = appendInetDiagRequestExt(d.req[:0], seq, j.fam, j.p, j.states, d.ext)
-		if len(d.bc) > 0 {
-			d.req = netlink.AppendAttr(d.req, inetDiagReqBytecode, d.bc)
-			netlink.SetLen(d.req)
-		}
+	}
+	if j.p != Unix && len(d.bc) > 0 {
+		d.req = netlink.AppendAttr(d.req, inetDiagReqBytecode, d.bc)
+		netlink.SetLen(d.req)
 	}
 	if err := c.Send(ctx, d.req); err != nil {
 		return dst, err
@@ -462,17 +459,12 @@ func (s *netlinkSource) dump(ctx context.Context, d *dumper, c *netlink.Conn, j 
 			d.rec = append(d.rec, d.buf[:n]...)
 		}
 		it := netlink.NewDump(d.buf[:n], seq, c.PortID())
-		switch {
-		case j.p == Unix:
+		if j.p == Unix {
 			dst, err = appendUnixDiagExt(dst, &it, d.ext)
-		case j.both:
+		} else {
 			from := len(dst)
 			dst, err = appendInetDiagExt(dst, &it, j.p, want, d.ext)
-			dst = s.emitFamilies(j.part, dst, from)
-		default:
-			from := len(dst)
-			dst, err = appendInetDiagExt(dst, &it, j.p, want, d.ext)
-			dst = s.emit(j.part, dst, from)
+			dst = s.emitJob(j, dst, from)
 		}
 		if err != nil || it.Done() {
 			break
@@ -483,17 +475,22 @@ func (s *netlinkSource) dump(ctx context.Context, d *dumper, c *netlink.Conn, j 
 	case j.p == Unix:
 		dst = s.emit(j.part, finishUnix(dst, before, want), before)
 	case j.both && s.sink == nil:
-		inetFirst(dst[before:])
+		d.v6 = inetFirst(dst[before:], d.v6[:0])
 	}
 	return dst, err
 }
 
-// emitFamilies is emit for a dump of both families: its IPv4 sockets go
-// to part, its IPv6 ones to part+1, each run of one family as a batch.
-func (s *netlinkSource) emitFamilies(part int, dst []Socket, from int) []Socket {
+// emitJob is emit for the sockets of job j: for a dump of both
+// families, its IPv4 sockets go to j.part, its IPv6 ones to j.part+1,
+// each run of one family as a batch.
+func (s *netlinkSource) emitJob(j dumpJob, dst []Socket, from int) []Socket {
+	if !j.both {
+		return s.emit(j.part, dst, from)
+	}
 	if s.sink == nil {
 		return dst
 	}
+	part := j.part
 	for i := from; i < len(dst); {
 		j := i + 1
 		for j < len(dst) && dst[j].Family == dst[i].Family {

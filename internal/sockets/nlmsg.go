@@ -16,12 +16,13 @@ const sockDiagByFamily = 20
 const tcpDiagGetSock = 18
 
 // appendRequestHeader appends a struct nlmsghdr for a sock_diag dump
-// request whose payload is payloadLen bytes long. The caller appends the
-// payload and calls netlink.SetLen if it adds attributes.
-func appendRequestHeader(b []byte, payloadLen int, seq uint32) []byte {
+// request of type typ (SOCK_DIAG_BY_FAMILY, TCPDIAG_GETSOCK) whose
+// payload is payloadLen bytes long. The caller appends the payload and
+// calls netlink.SetLen if it adds attributes.
+func appendRequestHeader(b []byte, typ uint16, payloadLen int, seq uint32) []byte {
 	return netlink.AppendHeader(b, netlink.Header{
 		Len:   uint32(netlink.HeaderLen + payloadLen),
-		Type:  sockDiagByFamily,
+		Type:  typ,
 		Flags: netlink.FlagRequest | netlink.FlagDump,
 		Seq:   seq,
 	})

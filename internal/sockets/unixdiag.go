@@ -70,7 +70,7 @@ func appendUnixDiagRequest(b []byte, seq uint32) []byte {
 // listener's pending connections (WantExtended; the shutdown state comes
 // unasked).
 func appendUnixDiagRequestExt(b []byte, seq uint32, m InternalsMask) []byte {
-	b = appendRequestHeader(b, unixDiagReqLen, seq)
+	b = appendRequestHeader(b, sockDiagByFamily, unixDiagReqLen, seq)
 	var req [unixDiagReqLen]byte
 	req[0] = afUnix
 	ne := binary.NativeEndian
