@@ -318,16 +318,19 @@ func traceDestroyed(ctx context.Context, f *Factory, sink traceSink, protos sock
 // cannot be connected, are not asked for.
 func (f *Factory) knownOwners(ctx context.Context, req *listRequest) trace.KnownFunc {
 	opts := sockets.SourceOptions{Kind: req.Source}
-	src, err := f.Source(opts)
-	if err != nil {
-		return nil
-	}
 	states := sockets.AllStates &^ (1<<sockets.TimeWait | 1<<sockets.BoundInactive)
+	var src sockets.Source
 	if f.Namespaces != nil {
 		if nss, _, err := f.Namespaces("", true); err == nil && len(nss) > 1 {
 			all := &listRequest{AllNetNS: true, Source: req.Source}
 			all.Filter.States = states
 			src = f.namespaceSource(all, opts, nss)
+		}
+	}
+	if src == nil {
+		var err error
+		if src, err = f.Source(opts); err != nil {
+			return nil
 		}
 	}
 	q := collect.Query{Kernel: sockets.Filter{Protos: sockets.ProtoSet(0).With(sockets.TCP), States: states}, Owners: true}

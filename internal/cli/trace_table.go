@@ -11,14 +11,11 @@ import (
 	"github.com/sockscope/sockscope/internal/trace"
 )
 
-// traceTableFormat is the table's line as fmt would write it, which
-// appendRow writes without fmt (at 40,000 events a second, fmt and the
-// strings it was handed were most of a table trace's time) and
-// appendHeading writes the heading in: the tests hold both to it.
-const traceTableFormat = "%-12s %-7s %-5s %7s %-15s %-22s %-22s %-24s %10s %10s %-12s %s\n"
-
-// traceHeadingWidths are traceTableFormat's columns as pad takes them,
-// and traceHeadingKeys their labels in the i18n catalog.
+// traceHeadingWidths are the table's columns as pad takes them, and
+// traceHeadingKeys their labels in the i18n catalog. appendRow writes
+// each line in the same columns without fmt (at 40,000 events a second,
+// fmt and the strings it was handed were most of a table trace's time);
+// the tests hold both to the line fmt would write (traceTableFormat).
 var (
 	traceHeadingWidths = []int{-12, -7, -5, 7, -15, -22, -22, -24, 10, 10, -12}
 	traceHeadingKeys   = []string{"trace.col.time", "trace.col.event", "trace.col.proto", "trace.col.pid", "trace.col.program",
@@ -56,8 +53,8 @@ func (t *traceWriter) appendRow(b []byte, ev *trace.Event) []byte {
 	return t.appendRowPadded(b, ev)
 }
 
-// Where the table's columns begin, up to DURATION, as traceTableFormat
-// places them when no field is wider than its column.
+// Where the table's columns begin, up to DURATION, as traceHeadingWidths
+// place them when no field is wider than its column.
 const (
 	colEvent    = 13
 	colProto    = 21

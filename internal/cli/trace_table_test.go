@@ -17,6 +17,10 @@ import (
 	"github.com/sockscope/sockscope/internal/trace"
 )
 
+// traceTableFormat is the table's line as fmt writes it, which
+// appendRow and the heading must write byte for byte.
+const traceTableFormat = "%-12s %-7s %-5s %7s %-15s %-22s %-22s %-24s %10s %10s %-12s %s\n"
+
 // tableRowFmt is the table's line as fmt writes it, from the event's
 // fields as strings: what appendRow must write byte for byte.
 func tableRowFmt(ev *trace.Event) string {
