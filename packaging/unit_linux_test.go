@@ -92,17 +92,8 @@ func TestIntegrationUnitCapabilities(t *testing.T) {
 	}
 	ns := testutil.NewNetNS(t)
 
-	// The binaries sit where the two users may run them: t.TempDir is
-	// root's alone.
-	dir, err := os.MkdirTemp("", "sockscope-packaging")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "sockscope")
+	// The binaries sit where the two users may run them.
+	bin := filepath.Join(testutil.SharedTempDir(t), "sockscope")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	build := exec.CommandContext(ctx, goTool, "build", "-o", bin, "./cmd/sockscope")
@@ -111,12 +102,11 @@ func TestIntegrationUnitCapabilities(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	holderExe := filepath.Join(dir, listenerName)
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	copyExecutable(t, self, holderExe)
+	holderExe := testutil.CopyExecutable(t, self, listenerName)
 
 	pid, port := startListener(t, ns, setpriv, holderExe)
 	owner := fmt.Sprintf("%d/%s", pid, listenerName)
@@ -202,25 +192,4 @@ func startListener(t *testing.T, ns *testutil.NetNS, setpriv, exe string) (pid, 
 		t.Fatalf("listener said %q: %v", line, err)
 	}
 	return pid, port
-}
-
-// copyExecutable copies the file at from to to, mode 0755.
-func copyExecutable(t *testing.T, from, to string) {
-	t.Helper()
-	src, err := os.Open(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	dst, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		dst.Close()
-		t.Fatal(err)
-	}
-	if err := dst.Close(); err != nil {
-		t.Fatal(err)
-	}
 }

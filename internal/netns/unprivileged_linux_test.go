@@ -41,16 +41,8 @@ func TestIntegrationUnprivileged(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The test binary sits in a directory only root may enter.
-	dir, err := os.MkdirTemp("", "sockscope-netns-unpriv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	exe := filepath.Join(dir, "netns.test")
-	copyFile(t, self, exe)
+	exe := testutil.CopyExecutable(t, self, "netns.test")
+	dir := filepath.Dir(exe)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, exe, "-test.run", "^TestUnprivilegedChild$", "-test.v")
@@ -150,16 +142,5 @@ func TestUnprivilegedChild(t *testing.T) {
 			}
 			fmt.Fprintf(w, "error %s %s\n", name, msg)
 		}
-	}
-}
-
-func copyFile(t *testing.T, from, to string) {
-	t.Helper()
-	data, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(to, data, 0o755); err != nil {
-		t.Fatal(err)
 	}
 }

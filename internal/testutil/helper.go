@@ -42,7 +42,19 @@ func StartHelper(tb testing.TB, cmd *exec.Cmd) (stdin io.WriteCloser, line strin
 // another user may run too. The directory goes when the test ends.
 func CopyExecutable(tb testing.TB, src, name string) string {
 	tb.Helper()
-	dir, err := os.MkdirTemp("", "sockscope-exe-")
+	path := filepath.Join(SharedTempDir(tb), name)
+	if err := copyExecutable(src, path); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// SharedTempDir returns a new temporary directory every user may enter
+// (tb.TempDir is root's alone when root runs the tests), for programs
+// another user runs; it goes when the test ends.
+func SharedTempDir(tb testing.TB) string {
+	tb.Helper()
+	dir, err := os.MkdirTemp("", "sockscope-shared-")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -50,11 +62,7 @@ func CopyExecutable(tb testing.TB, src, name string) string {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		tb.Fatal(err)
 	}
-	path := filepath.Join(dir, name)
-	if err := copyExecutable(src, path); err != nil {
-		tb.Fatal(err)
-	}
-	return path
+	return dir
 }
 
 // copyExecutable copies the file src to a new file path, executable by
